@@ -1,0 +1,13 @@
+/* commands.h: the subcommands main() dispatches to. Each takes the
+ * arguments after its own name and returns the process exit code. */
+#ifndef DRC_COMMANDS_H
+#define DRC_COMMANDS_H
+
+#define EXIT_OK 0
+#define EXIT_FAILED 1		/* a run failed or was aborted */
+#define EXIT_USAGE 2		/* usage error or invalid runbook: nothing ran */
+#define EXIT_INTERRUPTED 130
+
+int cmd_lint(int argc, char **argv);
+
+#endif

@@ -1,0 +1,689 @@
+/* loader.c: walks the YAML node tree and fills struct runbook. Every mapping
+ * is read through a key table (name, type, bounds, required), as tmux's
+ * options-table does, so the loader is a loop over a table and unknown keys
+ * get a "did you mean". Meaning-level checks live in rbcheck.c. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/evp.h>
+
+#include "duration.h"
+#include "loader.h"
+#include "rbcheck.h"
+#include "xmalloc.h"
+#include "yamldoc.h"
+
+struct loader {
+	const char *file;
+	struct diags *diags;
+	struct ydoc *doc;
+	struct runbook *rb;
+};
+
+enum key_type {
+	K_TEXT,			/* struct rstr */
+	K_PLAIN,		/* char * */
+	K_ID,			/* char *, [a-z0-9-]+ */
+	K_NAME,			/* char *, [a-z_][a-z0-9_]* */
+	K_DURATION,		/* int64_t milliseconds */
+	K_INT,			/* int within min..max */
+	K_BOOL,			/* int */
+	K_ENUM,			/* int, index into names */
+	K_CUSTOM,		/* parse() does it */
+};
+
+#define KEY_REQUIRED 0x1
+
+struct keydef {
+	const char *name;
+	enum key_type type;
+	int flags;
+	size_t offset;
+	long min, max;
+	const char *const *names;
+	void (*parse)(struct loader *, const struct ynode *, void *);
+};
+
+static void load_map(struct loader *, const struct ynode *, const struct keydef *, void *,
+    const char *);
+
+static void __attribute__((format(printf, 3, 4)))
+error_at(struct loader *l, struct srcpos pos, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diags_addv(l->diags, DIAG_ERROR, l->file, pos, fmt, ap);
+	va_end(ap);
+}
+
+/* --- "did you mean" --- */
+
+static int
+edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	int row[64], prev, tmp;
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (int)j;
+	for (size_t i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = (int)i;
+		for (size_t j = 1; j <= lb; j++) {
+			tmp = row[j];
+			row[j] = a[i - 1] == b[j - 1] ? prev :
+			    1 + (prev < row[j] ? (prev < row[j - 1] ? prev : row[j - 1]) :
+			    (row[j] < row[j - 1] ? row[j] : row[j - 1]));
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+const char *
+loader_suggest(const char *word, const char *const *names)
+{
+	const char *best = NULL;
+	int bestd = 3;
+
+	for (int i = 0; names[i] != NULL; i++) {
+		int d = edit_distance(word, names[i]);
+
+		if (d < bestd && d <= (int)strlen(names[i]) / 2) {
+			bestd = d;
+			best = names[i];
+		}
+	}
+	return best;
+}
+
+static const char *
+suggest_key(const char *word, const struct keydef *table)
+{
+	const char *names[64];
+	int n = 0;
+
+	for (; table[n].name != NULL && n < 63; n++)
+		names[n] = table[n].name;
+	names[n] = NULL;
+	return loader_suggest(word, names);
+}
+
+/* --- scalar setters --- */
+
+static int
+want_scalar(struct loader *l, const struct ynode *n, const char *key)
+{
+	if (n->type == YNODE_SCALAR)
+		return 1;
+	error_at(l, n->pos, "'%s' must be a single value, not %s", key, ynode_type_name(n));
+	return 0;
+}
+
+static void
+set_rstr(struct loader *l, struct rstr *r, const struct ynode *n)
+{
+	free(r->s);
+	r->s = xstrdup(n->value);
+	r->pos = n->pos;
+	r->style = n->style;
+	r->indent = n->style == RSTR_BLOCK ? ydoc_line_indent(l->doc, n->pos.line + 1) : 0;
+}
+
+static int
+matches_charset(const char *s, const char *first, const char *rest)
+{
+	if (*s == '\0' || strchr(first, *s) == NULL)
+		return 0;
+	for (s++; *s != '\0'; s++) {
+		if (strchr(rest, *s) == NULL)
+			return 0;
+	}
+	return 1;
+}
+
+#define LOWER "abcdefghijklmnopqrstuvwxyz"
+#define DIGITS "0123456789"
+
+static int
+parse_bool(const char *s, int *out)
+{
+	static const char *const yes[] = { "true", "yes", "on", NULL };
+	static const char *const no[] = { "false", "no", "off", NULL };
+
+	for (int i = 0; yes[i] != NULL; i++) {
+		if (strcasecmp(s, yes[i]) == 0)
+			return (*out = 1, 0);
+		if (strcasecmp(s, no[i]) == 0)
+			return (*out = 0, 0);
+	}
+	return -1;
+}
+
+static int
+parse_long(const char *s, long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	return (errno != 0 || end == s || *end != '\0') ? -1 : 0;
+}
+
+static void
+set_enum(struct loader *l, const struct keydef *k, const struct ynode *n, int *out)
+{
+	const char *hint;
+
+	for (int i = 0; k->names[i] != NULL; i++) {
+		if (strcmp(n->value, k->names[i]) == 0) {
+			*out = i;
+			return;
+		}
+	}
+	hint = loader_suggest(n->value, k->names);
+	diags_add(l->diags, DIAG_ERROR, l->file, n->pos, "'%s' is not a valid %s%s%s%s",
+	    n->value, k->name, hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
+}
+
+static void
+set_scalar(struct loader *l, const struct keydef *k, const struct ynode *n, char *obj)
+{
+	void *field = obj + k->offset;
+	long v;
+	int64_t ms;
+
+	switch (k->type) {
+	case K_TEXT:
+		set_rstr(l, field, n);
+		break;
+	case K_PLAIN:
+		free(*(char **)field);
+		*(char **)field = xstrdup(n->value);
+		break;
+	case K_ID:
+	case K_NAME:
+		if (k->type == K_ID ? !matches_charset(n->value, LOWER DIGITS, LOWER DIGITS "-") :
+		    !matches_charset(n->value, LOWER "_", LOWER DIGITS "_"))
+			error_at(l, n->pos, "'%s' is not a valid %s", n->value, k->type == K_ID ?
+			    "id (use lower-case letters, digits and '-')" :
+			    "name (use lower-case letters, digits and '_', not starting with a digit)");
+		free(*(char **)field);
+		*(char **)field = xstrdup(n->value);
+		break;
+	case K_DURATION:
+		if (duration_parse(n->value, &ms) != 0)
+			error_at(l, n->pos, "'%s' is not a valid duration for '%s' (like 90s, 2m, 1h30m)",
+			    n->value, k->name);
+		else
+			*(int64_t *)field = ms;
+		break;
+	case K_INT:
+		if (parse_long(n->value, &v) != 0 || v < k->min || v > k->max)
+			diags_add(l->diags, DIAG_ERROR, l->file, n->pos,
+			    "'%s' must be a whole number from %ld to %ld", k->name, k->min, k->max);
+		else
+			*(int *)field = (int)v;
+		break;
+	case K_BOOL:
+		if (parse_bool(n->value, field) != 0)
+			error_at(l, n->pos, "'%s' must be true or false, not '%s'", k->name, n->value);
+		break;
+	case K_ENUM:
+		set_enum(l, k, n, field);
+		break;
+	case K_CUSTOM:
+		break;
+	}
+}
+
+/* --- maps, lists --- */
+
+static const struct keydef *
+find_key(const struct keydef *table, const char *name)
+{
+	for (; table->name != NULL; table++) {
+		if (strcmp(table->name, name) == 0)
+			return table;
+	}
+	return NULL;
+}
+
+static void
+unknown_key(struct loader *l, const struct ynode *key, const struct keydef *table, const char *what)
+{
+	const char *hint = suggest_key(key->value, table);
+
+	if (hint != NULL)
+		diags_add(l->diags, DIAG_ERROR, l->file, key->pos,
+		    "unknown key '%s' in %s (did you mean '%s'?)", key->value, what, hint);
+	else
+		diags_add(l->diags, DIAG_ERROR, l->file, key->pos, "unknown key '%s' in %s",
+		    key->value, what);
+}
+
+static const struct ynode *
+map_get(const struct ynode *map, const char *name)
+{
+	for (int i = 0; i < YMAP_PAIRS(map); i++) {
+		const struct ynode *k = YMAP_KEY(map, i);
+
+		if (k->type == YNODE_SCALAR && strcmp(k->value, name) == 0)
+			return YMAP_VALUE(map, i);
+	}
+	return NULL;
+}
+
+static void
+load_map(struct loader *l, const struct ynode *map, const struct keydef *table, void *obj,
+    const char *what)
+{
+	if (map->type != YNODE_MAP) {
+		error_at(l, map->pos, "%s must be a mapping of keys to values, not %s", what,
+		    ynode_type_name(map));
+		return;
+	}
+	for (int i = 0; i < YMAP_PAIRS(map); i++) {
+		const struct ynode *key = YMAP_KEY(map, i), *val = YMAP_VALUE(map, i);
+		const struct keydef *k;
+
+		if (key->type != YNODE_SCALAR) {
+			error_at(l, key->pos, "keys in %s must be plain words", what);
+			continue;
+		}
+		if ((k = find_key(table, key->value)) == NULL)
+			unknown_key(l, key, table, what);
+		else if (k->type == K_CUSTOM)
+			k->parse(l, val, obj);
+		else if (want_scalar(l, val, k->name))
+			set_scalar(l, k, val, obj);
+	}
+	for (; table->name != NULL; table++) {
+		if ((table->flags & KEY_REQUIRED) && map_get(map, table->name) == NULL)
+			diags_add(l->diags, DIAG_ERROR, l->file, map->pos, "%s is missing the required key '%s'",
+			    what, table->name);
+	}
+}
+
+/* A NAME: value mapping, as env and http headers are. */
+static void
+load_kv(struct loader *l, const struct ynode *n, struct kv **list, int *count, const char *what)
+{
+	if (n->type != YNODE_MAP) {
+		error_at(l, n->pos, "'%s' must be a mapping of names to values, not %s", what,
+		    ynode_type_name(n));
+		return;
+	}
+	for (int i = 0; i < YMAP_PAIRS(n); i++) {
+		const struct ynode *k = YMAP_KEY(n, i), *v = YMAP_VALUE(n, i);
+		struct kv *e;
+
+		if (k->type != YNODE_SCALAR || !want_scalar(l, v, k->type == YNODE_SCALAR ? k->value : what))
+			continue;
+		if (strcmp(what, "env") == 0 && !matches_charset(k->value,
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ" LOWER "_", "ABCDEFGHIJKLMNOPQRSTUVWXYZ" LOWER DIGITS "_")) {
+			error_at(l, k->pos, "'%s' is not a valid environment variable name", k->value);
+			continue;
+		}
+		*list = xreallocarray(*list, *count + 1, sizeof **list);
+		e = &(*list)[(*count)++];
+		memset(e, 0, sizeof *e);
+		e->key = xstrdup(k->value);
+		set_rstr(l, &e->value, v);
+	}
+}
+
+/* --- runbook tables --- */
+
+static const char *const param_type_names[] = {
+	"string", "secret", "choice", "timestamp", "int", "bool", NULL
+};
+static const char *const confirm_names[] = { "yes", "no", "type", NULL };
+static const char *const on_failure_names[] = { "ask", "abort", "continue", NULL };
+static const char *const notify_names[] = { "slack", "webhook", "statuspage", "email", NULL };
+
+static void
+parse_choices(struct loader *l, const struct ynode *n, void *obj)
+{
+	struct param *p = obj;
+
+	if (n->type != YNODE_SEQ) {
+		error_at(l, n->pos, "'choices' must be a list, like [a, b], not %s", ynode_type_name(n));
+		return;
+	}
+	p->choices = xcalloc((size_t)n->nitems + 1, sizeof *p->choices);
+	for (int i = 0; i < n->nitems; i++) {
+		if (want_scalar(l, n->items[i], "choices"))
+			p->choices[p->nchoices++] = xstrdup(n->items[i]->value);
+	}
+}
+
+#define PF(f) offsetof(struct param, f)
+static const struct keydef param_keys[] = {
+	{ "name", K_NAME, KEY_REQUIRED, PF(name), 0, 0, NULL, NULL },
+	{ "type", K_ENUM, 0, PF(type), 0, 0, param_type_names, NULL },
+	{ "prompt", K_PLAIN, 0, PF(prompt), 0, 0, NULL, NULL },
+	{ "help", K_PLAIN, 0, PF(help), 0, 0, NULL, NULL },
+	{ "default", K_TEXT, 0, PF(def), 0, 0, NULL, NULL },
+	{ "required", K_BOOL, 0, PF(required), 0, 0, NULL, NULL },
+	{ "choices", K_CUSTOM, 0, 0, 0, 0, NULL, parse_choices },
+	{ "generate", K_INT, 0, PF(generate), 8, 4096, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
+};
+
+#define SQ(f) offsetof(struct step, sql.f)
+static const struct keydef sql_keys[] = {
+	{ "conninfo", K_TEXT, KEY_REQUIRED, SQ(conninfo), 0, 0, NULL, NULL },
+	{ "query", K_TEXT, KEY_REQUIRED, SQ(query), 0, 0, NULL, NULL },
+	{ "expect", K_TEXT, 0, SQ(expect), 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
+};
+
+static void
+parse_headers(struct loader *l, const struct ynode *n, void *obj)
+{
+	struct step *s = obj;
+
+	load_kv(l, n, &s->http.headers, &s->http.nheaders, "headers");
+}
+
+#define HT(f) offsetof(struct step, http.f)
+static const struct keydef http_keys[] = {
+	{ "url", K_TEXT, KEY_REQUIRED, HT(url), 0, 0, NULL, NULL },
+	{ "method", K_TEXT, 0, HT(method), 0, 0, NULL, NULL },
+	{ "headers", K_CUSTOM, 0, 0, 0, 0, NULL, parse_headers },
+	{ "body", K_TEXT, 0, HT(body), 0, 0, NULL, NULL },
+	{ "expect_status", K_INT, 0, HT(expect_status), 100, 599, NULL, NULL },
+	{ "expect_body", K_TEXT, 0, HT(expect_body), 0, 0, NULL, NULL },
+	{ "insecure", K_BOOL, 0, HT(insecure), 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
+};
+
+static void
+parse_recipients(struct loader *l, const struct ynode *n, void *obj)
+{
+	struct step *s = obj;
+	const struct ynode *one = n;
+	int count = n->type == YNODE_SEQ ? n->nitems : 1;
+
+	s->notify.to = xcalloc((size_t)count, sizeof *s->notify.to);
+	for (int i = 0; i < count; i++) {
+		if (n->type == YNODE_SEQ)
+			one = n->items[i];
+		if (want_scalar(l, one, "to"))
+			set_rstr(l, &s->notify.to[s->notify.nto++], one);
+	}
+}
+
+#define NT(f) offsetof(struct step, notify.f)
+static const struct keydef notify_keys[] = {
+	{ "type", K_ENUM, KEY_REQUIRED, NT(kind), 0, 0, notify_names, NULL },
+	{ "url", K_TEXT, 0, NT(url), 0, 0, NULL, NULL },
+	{ "channel", K_TEXT, 0, NT(channel), 0, 0, NULL, NULL },
+	{ "message", K_TEXT, KEY_REQUIRED, NT(message), 0, 0, NULL, NULL },
+	{ "component", K_TEXT, 0, NT(component), 0, 0, NULL, NULL },
+	{ "status", K_TEXT, 0, NT(status), 0, 0, NULL, NULL },
+	{ "api_key", K_TEXT, 0, NT(api_key), 0, 0, NULL, NULL },
+	{ "smtp_url", K_TEXT, 0, NT(smtp_url), 0, 0, NULL, NULL },
+	{ "from", K_TEXT, 0, NT(from), 0, 0, NULL, NULL },
+	{ "to", K_CUSTOM, 0, 0, 0, 0, NULL, parse_recipients },
+	{ "subject", K_TEXT, 0, NT(subject), 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
+};
+
+#define ST(f) offsetof(struct step, f)
+static const struct keydef expect_keys[] = {
+	{ "exit", K_INT, 0, ST(expect_exit), 0, 255, NULL, NULL },
+	{ "output", K_TEXT, 0, ST(expect_output), 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
+};
+
+static void
+parse_sql(struct loader *l, const struct ynode *n, void *obj)
+{
+	load_map(l, n, sql_keys, obj, "sql");
+}
+
+static void
+parse_http(struct loader *l, const struct ynode *n, void *obj)
+{
+	load_map(l, n, http_keys, obj, "http");
+}
+
+static void
+parse_notify(struct loader *l, const struct ynode *n, void *obj)
+{
+	load_map(l, n, notify_keys, obj, "notify");
+}
+
+static void
+parse_expect(struct loader *l, const struct ynode *n, void *obj)
+{
+	struct step *s = obj;
+
+	load_map(l, n, expect_keys, obj, "expect");
+	if (n->type == YNODE_MAP && map_get(n, "exit") != NULL)
+		s->has_expect_exit = 1;
+}
+
+static void
+parse_step_env(struct loader *l, const struct ynode *n, void *obj)
+{
+	struct step *s = obj;
+
+	load_kv(l, n, &s->env, &s->nenv, "env");
+}
+
+static const struct keydef step_keys[] = {
+	{ "id", K_ID, KEY_REQUIRED, ST(id), 0, 0, NULL, NULL },
+	{ "title", K_TEXT, KEY_REQUIRED, ST(title), 0, 0, NULL, NULL },
+	{ "phase", K_TEXT, 0, ST(phase), 0, 0, NULL, NULL },
+	{ "why", K_TEXT, 0, ST(why), 0, 0, NULL, NULL },
+	{ "run", K_TEXT, 0, ST(run), 0, 0, NULL, NULL },
+	{ "sql", K_CUSTOM, 0, 0, 0, 0, NULL, parse_sql },
+	{ "http", K_CUSTOM, 0, 0, 0, 0, NULL, parse_http },
+	{ "notify", K_CUSTOM, 0, 0, 0, 0, NULL, parse_notify },
+	{ "manual", K_TEXT, 0, ST(manual), 0, 0, NULL, NULL },
+	{ "confirm", K_ENUM, 0, ST(confirm), 0, 0, confirm_names, NULL },
+	{ "timeout", K_DURATION, 0, ST(timeout_ms), 0, 0, NULL, NULL },
+	{ "retries", K_INT, 0, ST(retries), 0, 100, NULL, NULL },
+	{ "retry_delay", K_DURATION, 0, ST(retry_delay_ms), 0, 0, NULL, NULL },
+	{ "on_failure", K_ENUM, 0, ST(on_failure), 0, 0, on_failure_names, NULL },
+	{ "rollback", K_TEXT, 0, ST(rollback), 0, 0, NULL, NULL },
+	{ "expect", K_CUSTOM, 0, 0, 0, 0, NULL, parse_expect },
+	{ "pty", K_BOOL, 0, ST(pty), 0, 0, NULL, NULL },
+	{ "env", K_CUSTOM, 0, 0, 0, 0, NULL, parse_step_env },
+	{ "expected_duration", K_DURATION, 0, ST(expected_duration_ms), 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
+};
+
+/* The action keys, in enum step_action order after ACTION_NONE. */
+static const char *const action_keys[] = { "run", "sql", "http", "notify", "manual", NULL };
+
+static void
+find_action(struct loader *l, const struct ynode *map, struct step *s)
+{
+	const struct ynode *first = NULL;
+
+	for (int i = 0; i < YMAP_PAIRS(map); i++) {
+		const struct ynode *k = YMAP_KEY(map, i);
+
+		for (int a = 0; k->type == YNODE_SCALAR && action_keys[a] != NULL; a++) {
+			if (strcmp(k->value, action_keys[a]) != 0)
+				continue;
+			if (first != NULL) {
+				diags_add(l->diags, DIAG_ERROR, l->file, k->pos,
+				    "step '%s' has more than one action ('%s' and '%s'): give exactly one",
+				    s->id ? s->id : "?", first->value, k->value);
+				continue;
+			}
+			first = k;
+			s->action = (enum step_action)(a + 1);
+		}
+	}
+	if (first == NULL)
+		diags_add(l->diags, DIAG_ERROR, l->file, map->pos,
+		    "step '%s' has no action: give one of run, sql, http, notify or manual",
+		    s->id ? s->id : "?");
+}
+
+static void
+load_step(struct loader *l, const struct ynode *n, struct step *s)
+{
+	s->pos = n->pos;
+	load_map(l, n, step_keys, s, "a step");
+	if (n->type == YNODE_MAP)
+		find_action(l, n, s);
+}
+
+static void
+load_list(struct loader *l, const struct ynode *n, const char *key, void **arr, int *count,
+    size_t size, void (*one)(struct loader *, const struct ynode *, void *))
+{
+	if (n->type != YNODE_SEQ) {
+		error_at(l, n->pos, "'%s' must be a list (items start with '- '), not %s", key,
+		    ynode_type_name(n));
+		return;
+	}
+	*arr = xcalloc((size_t)n->nitems, size);
+	for (int i = 0; i < n->nitems; i++) {
+		one(l, n->items[i], (char *)*arr + (size_t)(*count) * size);
+		(*count)++;
+	}
+}
+
+static void
+load_one_step(struct loader *l, const struct ynode *n, void *obj)
+{
+	load_step(l, n, obj);
+}
+
+static void
+load_one_param(struct loader *l, const struct ynode *n, void *obj)
+{
+	struct param *p = obj;
+
+	p->pos = n->pos;
+	load_map(l, n, param_keys, obj, "a param");
+}
+
+static void
+parse_steps(struct loader *l, const struct ynode *n, void *obj)
+{
+	struct runbook *rb = obj;
+
+	load_list(l, n, "steps", (void **)&rb->steps, &rb->nsteps, sizeof *rb->steps, load_one_step);
+	if (n->type == YNODE_SEQ && n->nitems == 0)
+		error_at(l, n->pos, "'steps' is empty: a runbook needs at least one step");
+}
+
+static void
+parse_params(struct loader *l, const struct ynode *n, void *obj)
+{
+	struct runbook *rb = obj;
+
+	load_list(l, n, "params", (void **)&rb->params, &rb->nparams, sizeof *rb->params,
+	    load_one_param);
+}
+
+static void
+parse_env(struct loader *l, const struct ynode *n, void *obj)
+{
+	struct runbook *rb = obj;
+
+	load_kv(l, n, &rb->env, &rb->nenv, "env");
+}
+
+#define RB(f) offsetof(struct runbook, f)
+static const struct keydef objective_keys[] = {
+	{ "rto", K_DURATION, 0, RB(rto_ms), 0, 0, NULL, NULL },
+	{ "rpo", K_DURATION, 0, RB(rpo_ms), 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
+};
+
+static void
+parse_objectives(struct loader *l, const struct ynode *n, void *obj)
+{
+	struct runbook *rb = obj;
+
+	rb->has_objectives = 1;
+	load_map(l, n, objective_keys, obj, "objectives");
+}
+
+static const struct keydef runbook_keys[] = {
+	{ "id", K_ID, KEY_REQUIRED, RB(id), 0, 0, NULL, NULL },
+	{ "title", K_TEXT, KEY_REQUIRED, RB(title), 0, 0, NULL, NULL },
+	{ "scenario", K_PLAIN, 0, RB(scenario), 0, 0, NULL, NULL },
+	{ "system", K_PLAIN, 0, RB(system), 0, 0, NULL, NULL },
+	{ "trigger", K_PLAIN, 0, RB(trigger), 0, 0, NULL, NULL },
+	{ "description", K_PLAIN, 0, RB(description), 0, 0, NULL, NULL },
+	{ "notes", K_PLAIN, 0, RB(notes), 0, 0, NULL, NULL },
+	{ "objectives", K_CUSTOM, 0, 0, 0, 0, NULL, parse_objectives },
+	{ "params", K_CUSTOM, 0, 0, 0, 0, NULL, parse_params },
+	{ "env", K_CUSTOM, 0, 0, 0, 0, NULL, parse_env },
+	{ "steps", K_CUSTOM, KEY_REQUIRED, 0, 0, 0, NULL, parse_steps },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
+};
+
+/* --- entry points --- */
+
+static void
+hash_bytes(const unsigned char *buf, size_t len, unsigned char out[32])
+{
+	unsigned int n = 32;
+
+	if (!EVP_Digest(buf, len, out, &n, EVP_sha256(), NULL))
+		memset(out, 0, 32);
+}
+
+struct runbook *
+loader_load_buffer(const char *name, const unsigned char *buf, size_t len, struct diags *d)
+{
+	struct loader l = { name, d, NULL, NULL };
+	struct srcpos pos = { 0, 0 };
+	int errors = d->errors;
+	char *cause;
+
+	if ((l.doc = ydoc_parse(buf, len, &pos.line, &pos.col, &cause)) == NULL) {
+		diags_add(d, DIAG_ERROR, name, pos, "%s", cause);
+		free(cause);
+		return NULL;
+	}
+	l.rb = xcalloc(1, sizeof *l.rb);
+	l.rb->path = xstrdup(name);
+	hash_bytes(buf, len, l.rb->sha256);
+	load_map(&l, ydoc_root(l.doc), runbook_keys, l.rb, "a runbook");
+	if (d->errors == errors)
+		rbcheck_runbook(l.rb, d);
+	ydoc_free(l.doc);
+	if (d->errors != errors) {
+		runbook_free(l.rb);
+		return NULL;
+	}
+	return l.rb;
+}
+
+struct runbook *
+loader_load_file(const char *path, struct diags *d)
+{
+	struct srcpos pos = { 0, 0 };
+	unsigned char *buf;
+	size_t len;
+	char *cause;
+	struct runbook *rb;
+
+	if ((buf = ydoc_read_file(path, &len, &cause)) == NULL) {
+		diags_add(d, DIAG_ERROR, path, pos, "%s", cause);
+		free(cause);
+		return NULL;
+	}
+	rb = loader_load_buffer(path, buf, len, d);
+	free(buf);
+	return rb;
+}

@@ -1,0 +1,91 @@
+/* log.c: debug logging and fatal errors. The log is a plain file so that
+ * library notices and our own tracing never reach a screen owned by curses. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+static FILE *log_file;
+static void (*fatal_hook)(void);
+
+void
+log_open(const char *path)
+{
+	if (path == NULL || *path == '\0')
+		return;
+	log_close();
+	log_file = fopen(path, "a");
+	if (log_file != NULL)
+		setvbuf(log_file, NULL, _IOLBF, 0);
+}
+
+void
+log_close(void)
+{
+	if (log_file != NULL)
+		fclose(log_file);
+	log_file = NULL;
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list ap;
+	struct timespec ts;
+
+	if (log_file == NULL)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	fprintf(log_file, "%lld.%03ld ", (long long)ts.tv_sec, ts.tv_nsec / 1000000);
+	va_start(ap, fmt);
+	vfprintf(log_file, fmt, ap);
+	va_end(ap);
+	fputc('\n', log_file);
+}
+
+void
+log_set_fatal_hook(void (*hook)(void))
+{
+	fatal_hook = hook;
+}
+
+static void __attribute__((noreturn))
+fatal_common(int errnum, const char *fmt, va_list ap)
+{
+	void (*hook)(void) = fatal_hook;
+	char msg[1024];
+
+	fatal_hook = NULL;	/* a hook that dies must not loop */
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	if (hook != NULL)
+		hook();
+	if (errnum != 0)
+		fprintf(stderr, "drconsole: %s: %s\n", msg, strerror(errnum));
+	else
+		fprintf(stderr, "drconsole: %s\n", msg);
+	log_debug("fatal: %s", msg);
+	exit(70);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	int errnum = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	fatal_common(errnum, fmt, ap);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fatal_common(0, fmt, ap);
+}

@@ -1,0 +1,19 @@
+/* log.h: the debug log (off unless DRCONSOLE_LOG names a file) and fatal exits. */
+#ifndef DRC_LOG_H
+#define DRC_LOG_H
+
+/* Opens the debug log at path (append); NULL or "" leaves logging off. */
+void log_open(const char *path);
+void log_close(void);
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Called once before a fatal exit, e.g. to restore the terminal and flush
+ * the journal. Only one hook; a later call replaces it. */
+void log_set_fatal_hook(void (*hook)(void));
+
+/* Print "drconsole: message: strerror(errno)" and exit 70. */
+void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* Same without errno. */
+void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+#endif

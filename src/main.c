@@ -1,0 +1,58 @@
+/* main.c: parses the command line and hands over to a subcommand. Nothing
+ * else lives here, so every behaviour is reachable from the unit tests. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "commands.h"
+#include "log.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *usage;
+};
+
+static const struct command commands[] = {
+	{ "lint", cmd_lint, "lint PATH...             check runbooks; FILE:LINE:COL: error: MESSAGE" },
+	{ NULL, NULL, NULL }
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: drconsole COMMAND [ARGS]\n\ncommands:\n");
+	for (const struct command *c = commands; c->name != NULL; c++)
+		fprintf(fp, "  drconsole %s\n", c->usage);
+	fprintf(fp, "\n  drconsole --help | --version\n\n"
+	    "Exit status: 0 success, 1 a run failed or was aborted, 2 usage error or\n"
+	    "invalid runbook (nothing was executed), 130 interrupted.\n"
+	    "See drconsole(1) and drconsole-runbook(5).\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	log_open(getenv("DRCONSOLE_LOG"));
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("drconsole %s\n", PACKAGE_VERSION);
+		return EXIT_OK;
+	}
+	for (const struct command *c = commands; c->name != NULL; c++) {
+		if (strcmp(argv[1], c->name) == 0)
+			return c->fn(argc - 2, argv + 2);
+	}
+	fprintf(stderr, "drconsole: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,277 @@
+/* rbcheck.c: semantic checks over a loaded runbook; see rbcheck.h. */
+#include <regex.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "rbcheck.h"
+#include "sqlexpect.h"
+#include "template.h"
+#include "xmalloc.h"
+
+struct checker {
+	const struct runbook *rb;
+	struct diags *d;
+};
+
+static void __attribute__((format(printf, 4, 5)))
+report(struct checker *c, enum diag_severity sev, struct srcpos pos, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diags_addv(c->d, sev, c->rb->path, pos, fmt, ap);
+	va_end(ap);
+}
+
+static int
+parse_int_value(const char *s)
+{
+	char *end;
+
+	if (*s == '\0')
+		return -1;
+	(void)strtoll(s, &end, 10);
+	return *end == '\0' ? 0 : -1;
+}
+
+char *
+rbcheck_param_value(const struct param *p, const char *v)
+{
+	int64_t ms;
+
+	switch (p->type) {
+	case PARAM_CHOICE:
+		for (int i = 0; i < p->nchoices; i++) {
+			if (strcmp(p->choices[i], v) == 0)
+				return NULL;
+		}
+		return xprintf("'%s' is not one of the choices for '%s'", v, p->name);
+	case PARAM_TIMESTAMP:
+		if (clock_parse_timestamp(v, &ms) != 0)
+			return xprintf("'%s' is not a timestamp for '%s' (like 2026-11-23T14:05:00Z)", v, p->name);
+		return NULL;
+	case PARAM_INT:
+		if (parse_int_value(v) != 0)
+			return xprintf("'%s' is not a whole number for '%s'", v, p->name);
+		return NULL;
+	case PARAM_BOOL:
+		if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0)
+			return xprintf("'%s' must be true or false for '%s'", v, p->name);
+		return NULL;
+	default:
+		return NULL;
+	}
+}
+
+static void
+check_param(struct checker *c, const struct param *p, int index)
+{
+	char *why;
+
+	for (int i = 0; i < index; i++) {
+		if (c->rb->params[i].name && p->name && strcmp(c->rb->params[i].name, p->name) == 0)
+			report(c, DIAG_ERROR, p->pos, "duplicate param '%s' (first declared at line %d)",
+			    p->name, c->rb->params[i].pos.line);
+	}
+	if (p->type == PARAM_CHOICE && p->nchoices == 0)
+		report(c, DIAG_ERROR, p->pos, "param '%s' is a choice but lists no 'choices'", p->name);
+	if (p->type != PARAM_CHOICE && p->choices != NULL)
+		report(c, DIAG_ERROR, p->pos, "param '%s' has 'choices' but its type is not choice", p->name);
+	if (p->generate != 0 && p->type != PARAM_SECRET)
+		report(c, DIAG_ERROR, p->pos, "param '%s': 'generate' is only for secret params", p->name);
+	if (p->type == PARAM_SECRET && p->def.s != NULL)
+		report(c, DIAG_ERROR, p->def.pos,
+		    "secret param '%s' cannot have a default: the runbook file would hold the secret", p->name);
+	else if (p->def.s != NULL && (why = rbcheck_param_value(p, p->def.s)) != NULL) {
+		report(c, DIAG_ERROR, p->def.pos, "default %s", why);
+		free(why);
+	}
+}
+
+/* --- templates --- */
+
+static void
+check_template(struct checker *c, const struct rstr *r)
+{
+	struct tscan scan;
+	size_t off;
+	char *cause;
+
+	if (r->s == NULL)
+		return;
+	if (template_scan(r->s, &scan, &off, &cause) != 0) {
+		report(c, DIAG_ERROR, rstr_pos_at(r, off), "%s", cause);
+		free(cause);
+		return;
+	}
+	for (int i = 0; i < scan.nrefs; i++) {
+		const struct tref *ref = &scan.refs[i];
+		const char *names[256], *hint;
+		int n = 0;
+
+		if (ref->kind != TREF_PARAM || runbook_find_param(c->rb, ref->name) != NULL)
+			continue;
+		for (int j = 0; j < c->rb->nparams && n < 200; j++)
+			if (c->rb->params[j].name != NULL)
+				names[n++] = c->rb->params[j].name;
+		for (int j = 0; template_builtins[j] != NULL; j++)
+			names[n++] = template_builtins[j];
+		names[n] = NULL;
+		hint = loader_suggest(ref->name, names);
+		report(c, DIAG_ERROR, rstr_pos_at(r, ref->start),
+		    "template names '%s', which is not a declared param%s%s%s", ref->name,
+		    hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
+	}
+	template_scan_free(&scan);
+}
+
+static void
+check_kv_templates(struct checker *c, const struct kv *list, int n)
+{
+	for (int i = 0; i < n; i++)
+		check_template(c, &list[i].value);
+}
+
+static void
+check_step_templates(struct checker *c, const struct step *s)
+{
+	const struct rstr *texts[] = {
+		&s->title, &s->run, &s->manual, &s->rollback, &s->sql.conninfo, &s->sql.query,
+		&s->http.url, &s->http.method, &s->http.body, &s->notify.url, &s->notify.channel,
+		&s->notify.message, &s->notify.component, &s->notify.status, &s->notify.api_key,
+		&s->notify.smtp_url, &s->notify.from, &s->notify.subject,
+	};
+
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+		check_template(c, texts[i]);
+	for (int i = 0; i < s->notify.nto; i++)
+		check_template(c, &s->notify.to[i]);
+	check_kv_templates(c, s->env, s->nenv);
+	check_kv_templates(c, s->http.headers, s->http.nheaders);
+}
+
+/* --- actions --- */
+
+static void
+check_regex(struct checker *c, const struct rstr *r, const char *what)
+{
+	regex_t re;
+	char buf[256];
+	int rc;
+
+	if (r->s == NULL)
+		return;
+	if ((rc = regcomp(&re, r->s, REG_EXTENDED | REG_NOSUB)) != 0) {
+		regerror(rc, &re, buf, sizeof buf);
+		report(c, DIAG_ERROR, r->pos, "%s is not a valid regular expression: %s", what, buf);
+	}
+	regfree(&re);
+}
+
+static void
+need(struct checker *c, const struct step *s, const struct rstr *r, const char *key, const char *kind)
+{
+	if (r->s == NULL || r->s[0] == '\0')
+		report(c, DIAG_ERROR, s->pos, "step '%s': a %s notification needs '%s'", s->id, kind, key);
+}
+
+static void
+check_notify(struct checker *c, const struct step *s)
+{
+	const struct notify_action *n = &s->notify;
+
+	switch (n->kind) {
+	case NOTIFY_SLACK:
+		need(c, s, &n->url, "url", "slack");
+		break;
+	case NOTIFY_WEBHOOK:
+		need(c, s, &n->url, "url", "webhook");
+		break;
+	case NOTIFY_STATUSPAGE:
+		need(c, s, &n->url, "url", "statuspage");
+		need(c, s, &n->component, "component", "statuspage");
+		need(c, s, &n->status, "status", "statuspage");
+		break;
+	case NOTIFY_EMAIL:
+		need(c, s, &n->smtp_url, "smtp_url", "email");
+		need(c, s, &n->from, "from", "email");
+		need(c, s, &n->subject, "subject", "email");
+		if (n->nto == 0)
+			report(c, DIAG_ERROR, s->pos, "step '%s': an email notification needs 'to'", s->id);
+		break;
+	}
+}
+
+static void
+check_action(struct checker *c, const struct step *s)
+{
+	static const char *const methods[] = { "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", NULL };
+	struct sqlexpect se;
+	char *cause;
+	int ok = 0;
+
+	switch (s->action) {
+	case ACTION_SQL:
+		if (s->sql.expect.s != NULL && sqlexpect_parse(s->sql.expect.s, &se, &cause) != 0) {
+			report(c, DIAG_ERROR, s->sql.expect.pos, "%s", cause);
+			free(cause);
+		}
+		sqlexpect_free(&se);
+		break;
+	case ACTION_HTTP:
+		for (int i = 0; s->http.method.s != NULL && methods[i] != NULL; i++)
+			ok |= strcmp(methods[i], s->http.method.s) == 0;
+		if (s->http.method.s != NULL && !ok)
+			report(c, DIAG_ERROR, s->http.method.pos,
+			    "'%s' is not an HTTP method (GET, POST, PUT, PATCH, DELETE, HEAD)", s->http.method.s);
+		check_regex(c, &s->http.expect_body, "expect_body");
+		break;
+	case ACTION_NOTIFY:
+		check_notify(c, s);
+		break;
+	default:
+		break;
+	}
+	if (s->pty && s->action != ACTION_RUN)
+		report(c, DIAG_WARNING, s->pos, "step '%s': 'pty' only applies to run steps", s->id);
+	if (s->rollback.s != NULL && s->action == ACTION_MANUAL)
+		report(c, DIAG_WARNING, s->rollback.pos, "step '%s': a manual step's rollback is never run "
+		    "automatically; describe it in the step instead", s->id);
+	check_regex(c, &s->expect_output, "expect.output");
+}
+
+static void
+check_steps(struct checker *c)
+{
+	const struct runbook *rb = c->rb;
+
+	for (int i = 0; i < rb->nsteps; i++) {
+		const struct step *s = &rb->steps[i];
+
+		for (int j = 0; j < i; j++) {
+			if (strcmp(rb->steps[j].id, s->id) == 0)
+				report(c, DIAG_ERROR, s->pos, "duplicate step id '%s' (first used at line %d)",
+				    s->id, rb->steps[j].pos.line);
+		}
+		check_action(c, s);
+		check_step_templates(c, s);
+	}
+}
+
+void
+rbcheck_runbook(const struct runbook *rb, struct diags *d)
+{
+	struct checker c = { rb, d };
+	struct srcpos top = { 1, 1 };
+
+	for (int i = 0; i < rb->nparams; i++)
+		check_param(&c, &rb->params[i], i);
+	check_kv_templates(&c, rb->env, rb->nenv);
+	check_template(&c, &rb->title);
+	check_steps(&c);
+	if (!rb->has_objectives)
+		report(&c, DIAG_WARNING, top, "runbook '%s' has no objectives (rto, rpo): "
+		    "the clock will show elapsed time only", rb->id);
+}

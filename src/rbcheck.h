@@ -1,0 +1,16 @@
+/* rbcheck.h: the meaning-level checks of a loaded runbook (what YAML syntax
+ * and the key tables cannot see): unique ids, exactly-one-action, params and
+ * their defaults, templates naming declared params, regexes that compile. */
+#ifndef DRC_RBCHECK_H
+#define DRC_RBCHECK_H
+
+#include "diag.h"
+#include "runbook.h"
+
+void rbcheck_runbook(const struct runbook *rb, struct diags *d);
+/* Validates a runtime value for a param; NULL when fine, else a message. */
+char *rbcheck_param_value(const struct param *p, const char *value);
+/* The closest of names to word, or NULL: for "did you mean". */
+const char *loader_suggest(const char *word, const char *const *names);
+
+#endif

@@ -1,0 +1,152 @@
+/* runbook.c: helpers over the runbook model; the loader builds it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "runbook.h"
+
+struct srcpos
+rstr_pos_at(const struct rstr *r, size_t off)
+{
+	struct srcpos p = r->pos;
+	size_t line_start = 0;
+	int newlines = 0;
+
+	for (size_t i = 0; i < off && r->s[i] != '\0'; i++) {
+		if (r->s[i] == '\n') {
+			newlines++;
+			line_start = i + 1;
+		}
+	}
+	if (r->style == RSTR_BLOCK) {
+		/* Content starts on the line after the | or > indicator. */
+		p.line += 1 + newlines;
+		p.col = r->indent + 1 + (int)(off - line_start);
+	} else if (newlines == 0) {
+		p.col += (r->style == RSTR_QUOTED) + (int)off;
+	} else {
+		/* A folded multi-line plain scalar: the line is right, the
+		 * column is the best guess we can make without the source. */
+		p.line += newlines;
+		p.col = 1 + (int)(off - line_start);
+	}
+	return p;
+}
+
+static void
+rstr_free(struct rstr *r)
+{
+	free(r->s);
+	r->s = NULL;
+}
+
+static void
+kv_free(struct kv *list, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(list[i].key);
+		rstr_free(&list[i].value);
+	}
+	free(list);
+}
+
+static void
+step_free(struct step *s)
+{
+	struct rstr *texts[] = {
+		&s->title, &s->phase, &s->why, &s->run, &s->manual, &s->rollback, &s->expect_output,
+		&s->sql.conninfo, &s->sql.query, &s->sql.expect, &s->http.url, &s->http.method,
+		&s->http.body, &s->http.expect_body, &s->notify.url, &s->notify.channel,
+		&s->notify.message, &s->notify.component, &s->notify.status, &s->notify.api_key,
+		&s->notify.smtp_url, &s->notify.from, &s->notify.subject,
+	};
+
+	free(s->id);
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+		rstr_free(texts[i]);
+	for (int i = 0; i < s->notify.nto; i++)
+		rstr_free(&s->notify.to[i]);
+	free(s->notify.to);
+	kv_free(s->http.headers, s->http.nheaders);
+	kv_free(s->env, s->nenv);
+}
+
+static void
+param_free(struct param *p)
+{
+	free(p->name);
+	free(p->prompt);
+	free(p->help);
+	rstr_free(&p->def);
+	for (int i = 0; i < p->nchoices; i++)
+		free(p->choices[i]);
+	free(p->choices);
+}
+
+void
+runbook_free(struct runbook *rb)
+{
+	if (rb == NULL)
+		return;
+	for (int i = 0; i < rb->nsteps; i++)
+		step_free(&rb->steps[i]);
+	for (int i = 0; i < rb->nparams; i++)
+		param_free(&rb->params[i]);
+	free(rb->steps);
+	free(rb->params);
+	kv_free(rb->env, rb->nenv);
+	rstr_free(&rb->title);
+	free(rb->path);
+	free(rb->id);
+	free(rb->scenario);
+	free(rb->system);
+	free(rb->trigger);
+	free(rb->description);
+	free(rb->notes);
+	free(rb);
+}
+
+const struct param *
+runbook_find_param(const struct runbook *rb, const char *name)
+{
+	for (int i = 0; i < rb->nparams; i++) {
+		if (rb->params[i].name != NULL && strcmp(rb->params[i].name, name) == 0)
+			return &rb->params[i];
+	}
+	return NULL;
+}
+
+int
+runbook_find_step(const struct runbook *rb, const char *id)
+{
+	for (int i = 0; i < rb->nsteps; i++) {
+		if (rb->steps[i].id != NULL && strcmp(rb->steps[i].id, id) == 0)
+			return i;
+	}
+	return -1;
+}
+
+const char *
+step_action_name(enum step_action a)
+{
+	static const char *const names[] = { "none", "run", "sql", "http", "notify", "manual" };
+
+	return (unsigned)a < sizeof names / sizeof names[0] ? names[a] : "?";
+}
+
+const char *
+param_type_name(enum param_type t)
+{
+	static const char *const names[] = { "string", "secret", "choice", "timestamp", "int", "bool" };
+
+	return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "?";
+}
+
+const char *
+runbook_step_phase(const struct runbook *rb, int index)
+{
+	for (int i = index; i >= 0; i--) {
+		if (rb->steps[i].phase.s != NULL)
+			return rb->steps[i].phase.s;
+	}
+	return NULL;
+}

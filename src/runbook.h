@@ -1,0 +1,173 @@
+/* runbook.h: the in-memory model of a runbook, as the loader builds it.
+ * Every node remembers where it came from so that later checks can report
+ * FILE:LINE:COL. The model is read-only once loaded. */
+#ifndef DRC_RUNBOOK_H
+#define DRC_RUNBOOK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct srcpos {
+	int line;		/* 1-based */
+	int col;		/* 1-based */
+};
+
+/* A string value from the file and where it stands. */
+struct rstr {
+	char *s;
+	struct srcpos pos;	/* of the node: the first quote or block indicator */
+	int style;		/* RSTR_PLAIN, RSTR_QUOTED or RSTR_BLOCK */
+	int indent;		/* RSTR_BLOCK: column where the content starts, 0-based */
+};
+
+#define RSTR_PLAIN 0
+#define RSTR_QUOTED 1
+#define RSTR_BLOCK 2
+
+/* Where byte off of r's value stands in the file, as well as we can tell. */
+struct srcpos rstr_pos_at(const struct rstr *r, size_t off);
+
+struct kv {
+	char *key;
+	struct rstr value;
+};
+
+enum param_type {
+	PARAM_STRING,
+	PARAM_SECRET,
+	PARAM_CHOICE,
+	PARAM_TIMESTAMP,
+	PARAM_INT,
+	PARAM_BOOL,
+};
+
+struct param {
+	char *name;
+	struct srcpos pos;
+	enum param_type type;
+	char *prompt;		/* NULL: the name is the prompt */
+	char *help;
+	struct rstr def;	/* default; def.s NULL when none */
+	int required;
+	char **choices;		/* PARAM_CHOICE */
+	int nchoices;
+	int generate;		/* PARAM_SECRET: length of a generated value, 0 none */
+};
+
+enum step_action {
+	ACTION_NONE,
+	ACTION_RUN,
+	ACTION_SQL,
+	ACTION_HTTP,
+	ACTION_NOTIFY,
+	ACTION_MANUAL,
+};
+
+enum confirm_mode {
+	CONFIRM_YES,		/* ask y/n */
+	CONFIRM_NO,		/* run without asking */
+	CONFIRM_TYPE,		/* the operator types the step id */
+};
+
+enum on_failure {
+	ONFAIL_ASK,
+	ONFAIL_ABORT,
+	ONFAIL_CONTINUE,
+};
+
+struct sql_action {
+	struct rstr conninfo;
+	struct rstr query;
+	struct rstr expect;	/* "> 0", "= 42", "rows >= 1", ... */
+};
+
+struct http_action {
+	struct rstr url;
+	struct rstr method;	/* default GET */
+	struct kv *headers;
+	int nheaders;
+	struct rstr body;
+	int expect_status;	/* 0: any 2xx */
+	struct rstr expect_body;	/* regex */
+	int insecure;
+};
+
+enum notify_kind {
+	NOTIFY_SLACK,
+	NOTIFY_WEBHOOK,
+	NOTIFY_STATUSPAGE,
+	NOTIFY_EMAIL,
+};
+
+struct notify_action {
+	enum notify_kind kind;
+	struct rstr url;	/* slack, webhook, statuspage API */
+	struct rstr channel;	/* slack */
+	struct rstr message;
+	struct rstr component;	/* statuspage */
+	struct rstr status;	/* statuspage component status */
+	struct rstr api_key;	/* statuspage; normally "{{ secret }}" */
+	struct rstr smtp_url;	/* email */
+	struct rstr from;	/* email */
+	struct rstr *to;	/* email */
+	int nto;
+	struct rstr subject;	/* email */
+};
+
+struct step {
+	char *id;
+	struct srcpos pos;
+	struct rstr title;
+	struct rstr phase;	/* s NULL: same phase as the step before */
+	struct rstr why;
+	enum step_action action;
+	struct rstr run;	/* ACTION_RUN: the shell command */
+	struct rstr manual;	/* ACTION_MANUAL: what the operator attests */
+	struct sql_action sql;
+	struct http_action http;
+	struct notify_action notify;
+	enum confirm_mode confirm;
+	int64_t timeout_ms;	/* 0: none */
+	int retries;
+	int64_t retry_delay_ms;
+	enum on_failure on_failure;
+	struct rstr rollback;	/* shell command; s NULL when none */
+	int has_expect_exit;
+	int expect_exit;
+	struct rstr expect_output;	/* regex over the output */
+	int pty;
+	struct kv *env;
+	int nenv;
+	int64_t expected_duration_ms;	/* 0: not given */
+};
+
+struct runbook {
+	char *path;		/* as given on the command line */
+	char *id;
+	struct rstr title;
+	char *scenario;
+	char *system;
+	char *trigger;
+	char *description;
+	char *notes;		/* shown prominently in training */
+	int has_objectives;
+	int64_t rto_ms;		/* 0: not given */
+	int64_t rpo_ms;
+	struct param *params;
+	int nparams;
+	struct kv *env;
+	int nenv;
+	struct step *steps;
+	int nsteps;
+	unsigned char sha256[32];	/* of the file's bytes */
+};
+
+void runbook_free(struct runbook *rb);
+const struct param *runbook_find_param(const struct runbook *rb, const char *name);
+int runbook_find_step(const struct runbook *rb, const char *id);
+const char *step_action_name(enum step_action a);
+const char *param_type_name(enum param_type t);
+/* The phase a step belongs to: its own, or the nearest one above it. */
+const char *runbook_step_phase(const struct runbook *rb, int index);
+
+#endif

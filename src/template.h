@@ -1,0 +1,71 @@
+/* template.h: "{{ name }}" templates in runbook strings.
+ *
+ * Shell commands never receive a value as code: in TMPL_SHELL mode every
+ * reference becomes a quoted environment-variable expansion ("${DRC_P_x}")
+ * chosen for the quoting context it stands in (bare, "double", 'single',
+ * a here-document), and the values travel to the child in its environment.
+ * The shell expands a variable once and never re-parses the result, so a
+ * value like  x'; rm -rf / #  or  $(reboot)  stays inert data. */
+#ifndef DRC_TEMPLATE_H
+#define DRC_TEMPLATE_H
+
+#include <stddef.h>
+
+enum tref_kind {
+	TREF_PARAM,		/* {{ name }} */
+	TREF_ENV,		/* {{ env.NAME }} */
+	TREF_BUILTIN,		/* {{ incident_dir }}, {{ run.elapsed }}, ... */
+	TREF_LITERAL,		/* {{ "{{" }}: the quoted text itself */
+};
+
+struct tref {
+	size_t start, end;	/* byte offsets of the whole "{{ ... }}" */
+	enum tref_kind kind;
+	char *name;		/* param/builtin name, env NAME, or literal text */
+};
+
+struct tscan {
+	struct tref *refs;
+	int nrefs;
+};
+
+/* Finds every template in s. On a malformed one returns -1 with *err_off the
+ * byte offset of the problem and *cause an allocated message. */
+int template_scan(const char *s, struct tscan *out, size_t *err_off, char **cause);
+void template_scan_free(struct tscan *scan);
+/* Names the engine provides itself. */
+int template_is_builtin(const char *name);
+extern const char *const template_builtins[];
+
+enum template_mode {
+	TMPL_RAW,		/* values as they are: for env values, URLs, SQL conninfo */
+	TMPL_DISPLAY,		/* values inline, secrets as ****: what people read */
+	TMPL_SHELL,		/* quoted variable references plus an environment */
+};
+
+struct tvalue {
+	const char *value;
+	int secret;
+};
+
+/* Resolves one reference; returns -1 when the name is unknown. */
+typedef int (*template_resolve_cb)(void *arg, const struct tref *ref, struct tvalue *out);
+
+struct tenv {
+	char *name;
+	char *value;
+};
+
+struct texpansion {
+	char *text;
+	struct tenv *env;	/* TMPL_SHELL: variables the child needs */
+	int nenv;
+};
+
+int template_expand(const char *s, enum template_mode mode, template_resolve_cb resolve,
+    void *arg, struct texpansion *out, char **cause);
+void texpansion_free(struct texpansion *x);
+/* The shell variable a reference travels in, e.g. DRC_P_target_time. */
+char *template_var_name(const struct tref *ref);
+
+#endif

@@ -1,0 +1,387 @@
+/* yamldoc.c: composes libyaml's event stream into a positioned node tree.
+ * We compose ourselves rather than use yaml_document_t so that every limit
+ * (size, depth, alias expansion, duplicate keys) is checked as we go. */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "xmalloc.h"
+#include "yamldoc.h"
+
+struct anchor {
+	char *name;
+	struct ynode *node;
+};
+
+struct ydoc {
+	struct ynode **nodes;	/* every node, for freeing: aliases share them */
+	int nnodes;
+	struct ynode *root;
+	struct anchor *anchors;
+	int nanchors;
+	size_t *line_starts;	/* offsets of each source line, for indentation */
+	int nlines;
+	char *src;
+	size_t srclen;
+};
+
+struct composer {
+	struct ydoc *doc;
+	yaml_parser_t parser;
+	struct ynode *stack[YDOC_MAX_DEPTH + 1];
+	int depth;
+	int line, col;
+	char *cause;
+};
+
+static int __attribute__((format(printf, 3, 4)))
+compose_fail(struct composer *c, const yaml_mark_t *mark, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->line = mark != NULL ? (int)mark->line + 1 : 0;
+	c->col = mark != NULL ? (int)mark->column + 1 : 0;
+	va_start(ap, fmt);
+	if (vasprintf(&c->cause, fmt, ap) == -1)
+		c->cause = xstrdup("out of memory");
+	va_end(ap);
+	return -1;
+}
+
+static struct ynode *
+node_new(struct composer *c, enum ynode_type type, const yaml_mark_t *mark)
+{
+	struct ydoc *doc = c->doc;
+	struct ynode *n = xcalloc(1, sizeof *n);
+
+	n->type = type;
+	n->pos.line = (int)mark->line + 1;
+	n->pos.col = (int)mark->column + 1;
+	n->weight = 1;
+	doc->nodes = xreallocarray(doc->nodes, doc->nnodes + 1, sizeof *doc->nodes);
+	doc->nodes[doc->nnodes++] = n;
+	return n;
+}
+
+static void
+remember_anchor(struct composer *c, const yaml_char_t *anchor, struct ynode *n)
+{
+	struct ydoc *doc = c->doc;
+
+	if (anchor == NULL)
+		return;
+	doc->anchors = xreallocarray(doc->anchors, doc->nanchors + 1, sizeof *doc->anchors);
+	doc->anchors[doc->nanchors].name = xstrdup((const char *)anchor);
+	doc->anchors[doc->nanchors].node = n;
+	doc->nanchors++;
+}
+
+static struct ynode *
+find_anchor(struct ydoc *doc, const char *name)
+{
+	/* The latest definition wins, as YAML says anchors may be redefined. */
+	for (int i = doc->nanchors - 1; i >= 0; i--) {
+		if (strcmp(doc->anchors[i].name, name) == 0)
+			return doc->anchors[i].node;
+	}
+	return NULL;
+}
+
+static int
+scalar_equal(const struct ynode *a, const struct ynode *b)
+{
+	return a->type == YNODE_SCALAR && b->type == YNODE_SCALAR &&
+	    a->len == b->len && memcmp(a->value, b->value, a->len) == 0;
+}
+
+/* A mapping's keys must be unique: YAML says so, and a silently ignored
+ * duplicate "run:" is exactly the kind of surprise a runbook must not hold. */
+static int
+check_duplicate_key(struct composer *c, struct ynode *map, struct ynode *key)
+{
+	yaml_mark_t mark;
+
+	if (map->nitems % 2 != 0 || key->type != YNODE_SCALAR)
+		return 0;
+	for (int i = 0; i < map->nitems; i += 2) {
+		if (scalar_equal(map->items[i], key)) {
+			mark.line = (size_t)key->pos.line - 1;
+			mark.column = (size_t)key->pos.col - 1;
+			return compose_fail(c, &mark, "duplicate key '%s'", key->value);
+		}
+	}
+	return 0;
+}
+
+/* Attaches n to the open collection, or makes it the root. */
+static int
+attach(struct composer *c, struct ynode *n, const yaml_mark_t *mark)
+{
+	struct ynode *parent;
+
+	if (c->depth == 0) {
+		if (c->doc->root != NULL)
+			return compose_fail(c, mark, "%s", "more than one document: a runbook is one YAML document");
+		c->doc->root = n;
+		return 0;
+	}
+	parent = c->stack[c->depth - 1];
+	if (parent->type == YNODE_MAP && check_duplicate_key(c, parent, n) != 0)
+		return -1;
+	parent->items = xreallocarray(parent->items, parent->nitems + 1, sizeof *parent->items);
+	parent->items[parent->nitems++] = n;
+	for (int i = 0; i < c->depth; i++) {
+		c->stack[i]->weight += n->weight;
+		if (c->stack[i]->weight > YDOC_MAX_WEIGHT)
+			return compose_fail(c, mark, "%s", "document expands to too many nodes (an alias bomb?)");
+	}
+	return 0;
+}
+
+static int
+on_scalar(struct composer *c, const yaml_event_t *ev)
+{
+	struct ynode *n = node_new(c, YNODE_SCALAR, &ev->start_mark);
+
+	n->len = ev->data.scalar.length;
+	n->value = xstrndup((const char *)ev->data.scalar.value, n->len);
+	if (strlen(n->value) != n->len)
+		return compose_fail(c, &ev->start_mark, "%s", "NUL byte in a string");
+	switch (ev->data.scalar.style) {
+	case YAML_PLAIN_SCALAR_STYLE:
+		n->style = RSTR_PLAIN;
+		break;
+	case YAML_LITERAL_SCALAR_STYLE:
+	case YAML_FOLDED_SCALAR_STYLE:
+		n->style = RSTR_BLOCK;
+		break;
+	default:
+		n->style = RSTR_QUOTED;
+		break;
+	}
+	remember_anchor(c, ev->data.scalar.anchor, n);
+	return attach(c, n, &ev->start_mark);
+}
+
+static int
+on_alias(struct composer *c, const yaml_event_t *ev)
+{
+	const char *name = (const char *)ev->data.alias.anchor;
+	struct ynode *n = find_anchor(c->doc, name);
+
+	if (n == NULL)
+		return compose_fail(c, &ev->start_mark, "unknown alias '%s'", name);
+	for (int i = 0; i < c->depth; i++) {
+		if (c->stack[i] == n)
+			return compose_fail(c, &ev->start_mark, "alias '%s' refers to itself", name);
+	}
+	return attach(c, n, &ev->start_mark);
+}
+
+static int
+on_open(struct composer *c, const yaml_event_t *ev, enum ynode_type type)
+{
+	const yaml_char_t *anchor = type == YNODE_MAP ?
+	    ev->data.mapping_start.anchor : ev->data.sequence_start.anchor;
+	struct ynode *n;
+
+	if (c->depth >= YDOC_MAX_DEPTH)
+		return compose_fail(c, &ev->start_mark, "%s", "nested too deeply");
+	n = node_new(c, type, &ev->start_mark);
+	if (attach(c, n, &ev->start_mark) != 0)
+		return -1;
+	remember_anchor(c, anchor, n);
+	c->stack[c->depth++] = n;
+	return 0;
+}
+
+static int
+compose_event(struct composer *c, const yaml_event_t *ev)
+{
+	switch (ev->type) {
+	case YAML_SCALAR_EVENT:
+		return on_scalar(c, ev);
+	case YAML_ALIAS_EVENT:
+		return on_alias(c, ev);
+	case YAML_MAPPING_START_EVENT:
+		return on_open(c, ev, YNODE_MAP);
+	case YAML_SEQUENCE_START_EVENT:
+		return on_open(c, ev, YNODE_SEQ);
+	case YAML_MAPPING_END_EVENT:
+	case YAML_SEQUENCE_END_EVENT:
+		c->depth--;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static int
+compose(struct composer *c)
+{
+	yaml_event_t ev;
+	int done = 0, rc = 0;
+
+	while (!done && rc == 0) {
+		if (!yaml_parser_parse(&c->parser, &ev)) {
+			const yaml_mark_t *m = &c->parser.problem_mark;
+
+			c->line = (int)m->line + 1;
+			c->col = (int)m->column + 1;
+			c->cause = xprintf("%s%s%s", c->parser.problem ? c->parser.problem : "syntax error",
+			    c->parser.context ? " " : "", c->parser.context ? c->parser.context : "");
+			return -1;
+		}
+		rc = compose_event(c, &ev);
+		done = ev.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&ev);
+	}
+	return rc;
+}
+
+static void
+index_lines(struct ydoc *doc, const unsigned char *buf, size_t len)
+{
+	doc->src = xstrndup((const char *)buf, len);
+	doc->srclen = len;
+	doc->line_starts = xmalloc(sizeof *doc->line_starts);
+	doc->line_starts[0] = 0;
+	doc->nlines = 1;
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] != '\n')
+			continue;
+		doc->line_starts = xreallocarray(doc->line_starts, doc->nlines + 1, sizeof *doc->line_starts);
+		doc->line_starts[doc->nlines++] = i + 1;
+	}
+}
+
+int
+ydoc_line_indent(const struct ydoc *doc, int line)
+{
+	size_t i;
+	int n = 0;
+
+	if (line < 1 || line > doc->nlines)
+		return 0;
+	for (i = doc->line_starts[line - 1]; i < doc->srclen && doc->src[i] == ' '; i++)
+		n++;
+	return n;
+}
+
+struct ydoc *
+ydoc_parse(const unsigned char *buf, size_t len, int *line, int *col, char **cause)
+{
+	struct composer c = { 0 };
+
+	*line = *col = 0;
+	if (len > (size_t)YDOC_MAX_BYTES) {
+		*cause = xprintf("file is too large (%zu bytes; the limit is %ld)", len, YDOC_MAX_BYTES);
+		return NULL;
+	}
+	c.doc = xcalloc(1, sizeof *c.doc);
+	yaml_parser_initialize(&c.parser);
+	yaml_parser_set_input_string(&c.parser, buf, len);
+	yaml_parser_set_encoding(&c.parser, YAML_UTF8_ENCODING);
+	if (compose(&c) == 0 && c.doc->root == NULL)
+		c.cause = xstrdup("empty file: a runbook is a YAML mapping");
+	yaml_parser_delete(&c.parser);
+	if (c.cause == NULL)
+		index_lines(c.doc, buf, len);
+	if (c.cause != NULL) {
+		*line = c.line;
+		*col = c.col;
+		*cause = c.cause;
+		ydoc_free(c.doc);
+		return NULL;
+	}
+	return c.doc;
+}
+
+unsigned char *
+ydoc_read_file(const char *path, size_t *lenp, char **cause)
+{
+	struct stat st;
+	unsigned char *buf;
+	ssize_t n;
+	size_t len = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd == -1 || fstat(fd, &st) == -1) {
+		*cause = xprintf("cannot read: %s", strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > YDOC_MAX_BYTES) {
+		*cause = S_ISREG(st.st_mode) ?
+		    xprintf("file is too large (%lld bytes; the limit is %ld)", (long long)st.st_size, YDOC_MAX_BYTES) :
+		    xstrdup("not a regular file");
+		close(fd);
+		return NULL;
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	while (len < (size_t)st.st_size && (n = read(fd, buf + len, (size_t)st.st_size - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	*lenp = len;
+	return buf;
+}
+
+struct ydoc *
+ydoc_load(const char *path, int *line, int *col, char **cause)
+{
+	size_t len;
+	unsigned char *buf;
+	struct ydoc *doc;
+
+	*line = *col = 0;
+	if ((buf = ydoc_read_file(path, &len, cause)) == NULL)
+		return NULL;
+	doc = ydoc_parse(buf, len, line, col, cause);
+	free(buf);
+	return doc;
+}
+
+const struct ynode *
+ydoc_root(const struct ydoc *doc)
+{
+	return doc->root;
+}
+
+void
+ydoc_free(struct ydoc *doc)
+{
+	if (doc == NULL)
+		return;
+	for (int i = 0; i < doc->nnodes; i++) {
+		free(doc->nodes[i]->value);
+		free(doc->nodes[i]->items);
+		free(doc->nodes[i]);
+	}
+	for (int i = 0; i < doc->nanchors; i++)
+		free(doc->anchors[i].name);
+	free(doc->anchors);
+	free(doc->nodes);
+	free(doc->line_starts);
+	free(doc->src);
+	free(doc);
+}
+
+const char *
+ynode_type_name(const struct ynode *n)
+{
+	switch (n->type) {
+	case YNODE_MAP:
+		return "a mapping";
+	case YNODE_SEQ:
+		return "a list";
+	default:
+		return "a scalar";
+	}
+}
