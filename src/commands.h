@@ -9,5 +9,9 @@
 #define EXIT_INTERRUPTED 130
 
 int cmd_lint(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_note(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 #endif

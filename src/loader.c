@@ -320,6 +320,8 @@ load_kv(struct loader *l, const struct ynode *n, struct kv **list, int *count, c
 		    ynode_type_name(n));
 		return;
 	}
+	/* Room for every pair at once: growing by one is quadratic on big maps. */
+	*list = xreallocarray(*list, (size_t)*count + (size_t)YMAP_PAIRS(n), sizeof **list);
 	for (int i = 0; i < YMAP_PAIRS(n); i++) {
 		const struct ynode *k = YMAP_KEY(n, i), *v = YMAP_VALUE(n, i);
 		struct kv *e;
@@ -331,7 +333,6 @@ load_kv(struct loader *l, const struct ynode *n, struct kv **list, int *count, c
 			error_at(l, k->pos, "'%s' is not a valid environment variable name", k->value);
 			continue;
 		}
-		*list = xreallocarray(*list, *count + 1, sizeof **list);
 		e = &(*list)[(*count)++];
 		memset(e, 0, sizeof *e);
 		e->key = xstrdup(k->value);

@@ -15,7 +15,11 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "lint", cmd_lint, "lint PATH...             check runbooks; FILE:LINE:COL: error: MESSAGE" },
+	{ "lint", cmd_lint, "lint PATH...                   check runbooks; FILE:LINE:COL: error: MESSAGE" },
+	{ "run", cmd_run, "run [OPTIONS] RUNBOOK          walk a runbook in line mode (cron, CI, plain terminals)" },
+	{ "verify", cmd_verify, "verify INCIDENT_DIR            check an incident's hash chain and output files" },
+	{ "report", cmd_report, "report [--format markdown|json] [-o FILE] INCIDENT_DIR   the postmortem" },
+	{ "note", cmd_note, "note [--operator NAME] INCIDENT_DIR TEXT...   add a note, even while a console drives it" },
 	{ NULL, NULL, NULL }
 };
 

@@ -10,9 +10,24 @@
 #include "template.h"
 #include "xmalloc.h"
 
+/* A name and where it stands in its list, sorted by name: duplicate ids and
+ * template lookups stay fast however many entries a hostile file holds. */
+struct named {
+	const char *name;
+	int index;
+};
+
+/* Unknown names reported per runbook; after this one note says the rest
+ * were not shown, so a file of a million bad templates cannot flood. */
+#define MAX_TEMPLATE_ERRORS 100
+
 struct checker {
 	const struct runbook *rb;
 	struct diags *d;
+	struct named *params;	/* sorted by name */
+	int *first_param;	/* index of the first param with each one's name */
+	int *first_step;	/* the same for step ids */
+	int template_errors;
 };
 
 static void __attribute__((format(printf, 4, 5)))
@@ -65,16 +80,70 @@ rbcheck_param_value(const struct param *p, const char *v)
 	}
 }
 
+static int
+named_cmp(const void *a, const void *b)
+{
+	const struct named *x = a, *y = b;
+	int rc = strcmp(x->name, y->name);
+
+	return rc != 0 ? rc : (x->index > y->index) - (x->index < y->index);
+}
+
+/* Sorts v and returns first[i]: the index of the earliest entry named as
+ * entry i is. */
+static int *
+index_names(struct named *v, int n)
+{
+	int *first = xcalloc((size_t)n + 1, sizeof *first);
+
+	qsort(v, (size_t)n, sizeof *v, named_cmp);
+	for (int i = 0; i < n; i++)
+		first[v[i].index] = i > 0 && strcmp(v[i - 1].name, v[i].name) == 0 ?
+		    first[v[i - 1].index] : v[i].index;
+	return first;
+}
+
+static void
+index_runbook(struct checker *c)
+{
+	const struct runbook *rb = c->rb;
+	struct named *steps = xcalloc((size_t)rb->nsteps + 1, sizeof *steps);
+
+	c->params = xcalloc((size_t)rb->nparams + 1, sizeof *c->params);
+	for (int i = 0; i < rb->nparams; i++)
+		c->params[i] = (struct named){ rb->params[i].name ? rb->params[i].name : "", i };
+	c->first_param = index_names(c->params, rb->nparams);
+	for (int i = 0; i < rb->nsteps; i++)
+		steps[i] = (struct named){ rb->steps[i].id ? rb->steps[i].id : "", i };
+	c->first_step = index_names(steps, rb->nsteps);
+	free(steps);
+}
+
+static int
+param_declared(const struct checker *c, const char *name)
+{
+	int lo = 0, hi = c->rb->nparams;
+
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (strcmp(c->params[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < c->rb->nparams && strcmp(c->params[lo].name, name) == 0;
+}
+
 static void
 check_param(struct checker *c, const struct param *p, int index)
 {
+	int first = c->first_param[index];
 	char *why;
 
-	for (int i = 0; i < index; i++) {
-		if (c->rb->params[i].name && p->name && strcmp(c->rb->params[i].name, p->name) == 0)
-			report(c, DIAG_ERROR, p->pos, "duplicate param '%s' (first declared at line %d)",
-			    p->name, c->rb->params[i].pos.line);
-	}
+	if (first != index && p->name != NULL)
+		report(c, DIAG_ERROR, p->pos, "duplicate param '%s' (first declared at line %d)",
+		    p->name, c->rb->params[first].pos.line);
 	if (p->type == PARAM_CHOICE && p->nchoices == 0)
 		report(c, DIAG_ERROR, p->pos, "param '%s' is a choice but lists no 'choices'", p->name);
 	if (p->type != PARAM_CHOICE && p->choices != NULL)
@@ -111,8 +180,14 @@ check_template(struct checker *c, const struct rstr *r)
 		const char *names[256], *hint;
 		int n = 0;
 
-		if (ref->kind != TREF_PARAM || runbook_find_param(c->rb, ref->name) != NULL)
+		if (ref->kind != TREF_PARAM || param_declared(c, ref->name))
 			continue;
+		if (++c->template_errors > MAX_TEMPLATE_ERRORS) {
+			if (c->template_errors == MAX_TEMPLATE_ERRORS + 1)
+				report(c, DIAG_ERROR, rstr_pos_at(r, ref->start),
+				    "too many undeclared names in templates; the rest are not shown");
+			break;
+		}
 		for (int j = 0; j < c->rb->nparams && n < 200; j++)
 			if (c->rb->params[j].name != NULL)
 				names[n++] = c->rb->params[j].name;
@@ -174,7 +249,8 @@ static void
 need(struct checker *c, const struct step *s, const struct rstr *r, const char *key, const char *kind)
 {
 	if (r->s == NULL || r->s[0] == '\0')
-		report(c, DIAG_ERROR, s->pos, "step '%s': a %s notification needs '%s'", s->id, kind, key);
+		report(c, DIAG_ERROR, s->pos, "step '%s': %s %s notification needs '%s'", s->id,
+		    strchr("aeiou", kind[0]) != NULL ? "an" : "a", kind, key);
 }
 
 static void
@@ -208,7 +284,7 @@ static void
 check_action(struct checker *c, const struct step *s)
 {
 	static const char *const methods[] = { "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", NULL };
-	struct sqlexpect se;
+	struct sqlexpect se = { 0 };	/* freed below even when there is no expect */
 	char *cause;
 	int ok = 0;
 
@@ -250,11 +326,9 @@ check_steps(struct checker *c)
 	for (int i = 0; i < rb->nsteps; i++) {
 		const struct step *s = &rb->steps[i];
 
-		for (int j = 0; j < i; j++) {
-			if (strcmp(rb->steps[j].id, s->id) == 0)
-				report(c, DIAG_ERROR, s->pos, "duplicate step id '%s' (first used at line %d)",
-				    s->id, rb->steps[j].pos.line);
-		}
+		if (c->first_step[i] != i)
+			report(c, DIAG_ERROR, s->pos, "duplicate step id '%s' (first used at line %d)",
+			    s->id, rb->steps[c->first_step[i]].pos.line);
 		check_action(c, s);
 		check_step_templates(c, s);
 	}
@@ -263,9 +337,10 @@ check_steps(struct checker *c)
 void
 rbcheck_runbook(const struct runbook *rb, struct diags *d)
 {
-	struct checker c = { rb, d };
+	struct checker c = { rb, d, NULL, NULL, NULL, 0 };
 	struct srcpos top = { 1, 1 };
 
+	index_runbook(&c);
 	for (int i = 0; i < rb->nparams; i++)
 		check_param(&c, &rb->params[i], i);
 	check_kv_templates(&c, rb->env, rb->nenv);
@@ -274,4 +349,7 @@ rbcheck_runbook(const struct runbook *rb, struct diags *d)
 	if (!rb->has_objectives)
 		report(&c, DIAG_WARNING, top, "runbook '%s' has no objectives (rto, rpo): "
 		    "the clock will show elapsed time only", rb->id);
+	free(c.params);
+	free(c.first_param);
+	free(c.first_step);
 }

@@ -102,21 +102,37 @@ scan_one(const char *s, size_t open, struct tref *ref, size_t *err_off, char **c
 	return 0;
 }
 
+/* The next "{{". Not strstr: sanitizers check the whole rest of the string
+ * on every call, which makes a long string of templates quadratic. */
+static const char *
+find_open(const char *p)
+{
+	for (; *p != '\0'; p++) {
+		if (p[0] == '{' && p[1] == '{')
+			return p;
+	}
+	return NULL;
+}
+
 int
 template_scan(const char *s, struct tscan *out, size_t *err_off, char **cause)
 {
 	const char *p = s;
+	size_t room = 0;
 
-	out->refs = NULL;
+	/* Room for every "{{" at once: growing by one is quadratic. */
+	for (p = s; (p = find_open(p)) != NULL; p += 2)
+		room++;
+	out->refs = room != 0 ? xreallocarray(NULL, room, sizeof *out->refs) : NULL;
 	out->nrefs = 0;
-	while ((p = strstr(p, "{{")) != NULL) {
+	p = s;
+	while ((p = find_open(p)) != NULL) {
 		struct tref ref;
 
 		if (scan_one(s, (size_t)(p - s), &ref, err_off, cause) != 0) {
 			template_scan_free(out);
 			return -1;
 		}
-		out->refs = xreallocarray(out->refs, out->nrefs + 1, sizeof *out->refs);
 		out->refs[out->nrefs++] = ref;
 		p = s + ref.end;
 	}

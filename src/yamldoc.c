@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +32,26 @@ struct ydoc {
 	size_t srclen;
 };
 
+/* (scope, string) -> node, open addressing: anchors (scope NULL) and each
+ * mapping's keys (scope the mapping). A linear search made a 1 MB file of
+ * distinct keys, or of aliases, take tens of seconds. */
+struct slot {
+	const void *scope;
+	const char *s;		/* NULL: a free slot */
+	size_t len;
+	struct ynode *node;
+};
+
+struct table {
+	struct slot *slots;
+	size_t size, used;	/* size: 0 or a power of two */
+};
+
 struct composer {
 	struct ydoc *doc;
+	const unsigned char *buf;
+	size_t len;
+	struct table anchors, keys;
 	yaml_parser_t parser;
 	struct ynode *stack[YDOC_MAX_DEPTH + 1];
 	int depth;
@@ -54,6 +73,19 @@ compose_fail(struct composer *c, const yaml_mark_t *mark, const char *fmt, ...)
 	return -1;
 }
 
+/* Makes room for element n of an array that grows by doubling; the capacity
+ * follows from the count. Growing by one element per item made big files
+ * quadratic wherever realloc copies (under the sanitizers, always). */
+static void *
+grow(void *p, int n, size_t size)
+{
+	if (n == 0)
+		return xreallocarray(p, 4, size);
+	if (n >= 4 && (n & (n - 1)) == 0)
+		return xreallocarray(p, (size_t)n * 2, size);
+	return p;
+}
+
 static struct ynode *
 node_new(struct composer *c, enum ynode_type type, const yaml_mark_t *mark)
 {
@@ -64,40 +96,81 @@ node_new(struct composer *c, enum ynode_type type, const yaml_mark_t *mark)
 	n->pos.line = (int)mark->line + 1;
 	n->pos.col = (int)mark->column + 1;
 	n->weight = 1;
-	doc->nodes = xreallocarray(doc->nodes, doc->nnodes + 1, sizeof *doc->nodes);
+	doc->nodes = grow(doc->nodes, doc->nnodes, sizeof *doc->nodes);
 	doc->nodes[doc->nnodes++] = n;
 	return n;
+}
+
+static struct slot *
+table_slot(const struct table *t, const void *scope, const char *s, size_t len)
+{
+	uint64_t h = 14695981039346656037ULL ^ (uintptr_t)scope;
+	size_t i;
+
+	for (size_t j = 0; j < len; j++)
+		h = (h ^ (unsigned char)s[j]) * 1099511628211ULL;
+	for (i = (size_t)(h ^ (h >> 32)) & (t->size - 1);; i = (i + 1) & (t->size - 1)) {
+		struct slot *sl = &t->slots[i];
+
+		if (sl->s == NULL || (sl->scope == scope && sl->len == len && memcmp(sl->s, s, len) == 0))
+			return sl;
+	}
+}
+
+static struct ynode *
+table_get(const struct table *t, const void *scope, const char *s, size_t len)
+{
+	return t->size == 0 ? NULL : table_slot(t, scope, s, len)->node;
+}
+
+/* Adds or replaces; s must outlive the table. */
+static void
+table_put(struct table *t, const void *scope, const char *s, size_t len, struct ynode *node)
+{
+	struct slot *sl;
+
+	if (2 * (t->used + 1) > t->size) {
+		struct table bigger = { NULL, t->size != 0 ? 2 * t->size : 64, 0 };
+
+		bigger.slots = xcalloc(bigger.size, sizeof *bigger.slots);
+		for (size_t i = 0; i < t->size; i++) {
+			if (t->slots[i].s != NULL)
+				table_put(&bigger, t->slots[i].scope, t->slots[i].s, t->slots[i].len,
+				    t->slots[i].node);
+		}
+		free(t->slots);
+		*t = bigger;
+	}
+	sl = table_slot(t, scope, s, len);
+	if (sl->s == NULL)
+		t->used++;
+	sl->scope = scope;
+	sl->s = s;
+	sl->len = len;
+	sl->node = node;
 }
 
 static void
 remember_anchor(struct composer *c, const yaml_char_t *anchor, struct ynode *n)
 {
 	struct ydoc *doc = c->doc;
+	char *name;
 
 	if (anchor == NULL)
 		return;
-	doc->anchors = xreallocarray(doc->anchors, doc->nanchors + 1, sizeof *doc->anchors);
-	doc->anchors[doc->nanchors].name = xstrdup((const char *)anchor);
+	name = xstrdup((const char *)anchor);
+	doc->anchors = grow(doc->anchors, doc->nanchors, sizeof *doc->anchors);
+	doc->anchors[doc->nanchors].name = name;
 	doc->anchors[doc->nanchors].node = n;
 	doc->nanchors++;
+	/* The latest definition wins, as YAML says anchors may be redefined. */
+	table_put(&c->anchors, NULL, name, strlen(name), n);
 }
 
 static struct ynode *
-find_anchor(struct ydoc *doc, const char *name)
+find_anchor(struct composer *c, const char *name)
 {
-	/* The latest definition wins, as YAML says anchors may be redefined. */
-	for (int i = doc->nanchors - 1; i >= 0; i--) {
-		if (strcmp(doc->anchors[i].name, name) == 0)
-			return doc->anchors[i].node;
-	}
-	return NULL;
-}
-
-static int
-scalar_equal(const struct ynode *a, const struct ynode *b)
-{
-	return a->type == YNODE_SCALAR && b->type == YNODE_SCALAR &&
-	    a->len == b->len && memcmp(a->value, b->value, a->len) == 0;
+	return table_get(&c->anchors, NULL, name, strlen(name));
 }
 
 /* A mapping's keys must be unique: YAML says so, and a silently ignored
@@ -109,13 +182,12 @@ check_duplicate_key(struct composer *c, struct ynode *map, struct ynode *key)
 
 	if (map->nitems % 2 != 0 || key->type != YNODE_SCALAR)
 		return 0;
-	for (int i = 0; i < map->nitems; i += 2) {
-		if (scalar_equal(map->items[i], key)) {
-			mark.line = (size_t)key->pos.line - 1;
-			mark.column = (size_t)key->pos.col - 1;
-			return compose_fail(c, &mark, "duplicate key '%s'", key->value);
-		}
+	if (table_get(&c->keys, map, key->value, key->len) != NULL) {
+		mark.line = (size_t)key->pos.line - 1;
+		mark.column = (size_t)key->pos.col - 1;
+		return compose_fail(c, &mark, "duplicate key '%s'", key->value);
 	}
+	table_put(&c->keys, map, key->value, key->len, key);
 	return 0;
 }
 
@@ -134,7 +206,7 @@ attach(struct composer *c, struct ynode *n, const yaml_mark_t *mark)
 	parent = c->stack[c->depth - 1];
 	if (parent->type == YNODE_MAP && check_duplicate_key(c, parent, n) != 0)
 		return -1;
-	parent->items = xreallocarray(parent->items, parent->nitems + 1, sizeof *parent->items);
+	parent->items = grow(parent->items, parent->nitems, sizeof *parent->items);
 	parent->items[parent->nitems++] = n;
 	for (int i = 0; i < c->depth; i++) {
 		c->stack[i]->weight += n->weight;
@@ -173,7 +245,7 @@ static int
 on_alias(struct composer *c, const yaml_event_t *ev)
 {
 	const char *name = (const char *)ev->data.alias.anchor;
-	struct ynode *n = find_anchor(c->doc, name);
+	struct ynode *n = find_anchor(c, name);
 
 	if (n == NULL)
 		return compose_fail(c, &ev->start_mark, "unknown alias '%s'", name);
@@ -222,6 +294,75 @@ compose_event(struct composer *c, const yaml_event_t *ev)
 	}
 }
 
+/* Byte offset of a 0-based line and column (columns count characters, as
+ * libyaml's marks do). */
+static size_t
+mark_offset(const struct composer *c, size_t line, size_t col)
+{
+	size_t i = 0;
+
+	for (; line > 0 && i < c->len; i++) {
+		if (c->buf[i] == '\n')
+			line--;
+	}
+	for (; i < c->len && c->buf[i] != '\n'; i++) {
+		if ((c->buf[i] & 0xc0) != 0x80 && col-- == 0)
+			break;
+	}
+	return i;
+}
+
+/* Reader errors (bad UTF-8, control characters) carry a byte offset, not a
+ * mark: turn it into a line and column. */
+static void
+offset_position(struct composer *c, size_t off)
+{
+	c->line = 1;
+	c->col = 1;
+	for (size_t i = 0; i < off && i < c->len; i++) {
+		if (c->buf[i] == '\n') {
+			c->line++;
+			c->col = 1;
+		} else if ((c->buf[i] & 0xc0) != 0x80)
+			c->col++;
+	}
+}
+
+static int
+syntax_error(struct composer *c)
+{
+	const yaml_parser_t *p = &c->parser;
+	const yaml_mark_t *m = &p->problem_mark;
+	size_t off = mark_offset(c, m->line, m->column);
+
+	/* An unclosed quote or bracket is better shown where it opened: the
+	 * parser notices only at the end of the file, or for a flow [list] or
+	 * {map}, on a later line. */
+	if (p->context != NULL && (off >= c->len ||
+	    (strstr(p->context, "flow") != NULL && p->context_mark.line != m->line)))
+		m = &p->context_mark;
+	c->line = (int)m->line + 1;
+	c->col = (int)m->column + 1;
+	if (p->error == YAML_READER_ERROR) {
+		off = p->problem_offset;
+		/* libyaml gives the offset of the bad continuation byte: step
+		 * back to the character's lead byte. */
+		if (p->problem != NULL && strcmp(p->problem, "invalid trailing UTF-8 octet") == 0) {
+			while (off > 1 && off <= c->len && (c->buf[off - 1] & 0xc0) == 0x80)
+				off--;
+			if (off > 0)
+				off--;
+		}
+		offset_position(c, off);
+	}
+	if (p->error == YAML_SCANNER_ERROR && off < c->len && c->buf[off] == '\t')
+		c->cause = xstrdup("tab character: YAML must be indented with spaces, not tabs");
+	else
+		c->cause = xprintf("%s%s%s", p->problem ? p->problem : "syntax error",
+		    p->context ? " " : "", p->context ? p->context : "");
+	return -1;
+}
+
 static int
 compose(struct composer *c)
 {
@@ -229,15 +370,8 @@ compose(struct composer *c)
 	int done = 0, rc = 0;
 
 	while (!done && rc == 0) {
-		if (!yaml_parser_parse(&c->parser, &ev)) {
-			const yaml_mark_t *m = &c->parser.problem_mark;
-
-			c->line = (int)m->line + 1;
-			c->col = (int)m->column + 1;
-			c->cause = xprintf("%s%s%s", c->parser.problem ? c->parser.problem : "syntax error",
-			    c->parser.context ? " " : "", c->parser.context ? c->parser.context : "");
-			return -1;
-		}
+		if (!yaml_parser_parse(&c->parser, &ev))
+			return syntax_error(c);
 		rc = compose_event(c, &ev);
 		done = ev.type == YAML_STREAM_END_EVENT;
 		yaml_event_delete(&ev);
@@ -250,14 +384,15 @@ index_lines(struct ydoc *doc, const unsigned char *buf, size_t len)
 {
 	doc->src = xstrndup((const char *)buf, len);
 	doc->srclen = len;
-	doc->line_starts = xmalloc(sizeof *doc->line_starts);
+	doc->nlines = 1;
+	for (size_t i = 0; i < len; i++)
+		doc->nlines += buf[i] == '\n';
+	doc->line_starts = xreallocarray(NULL, (size_t)doc->nlines, sizeof *doc->line_starts);
 	doc->line_starts[0] = 0;
 	doc->nlines = 1;
 	for (size_t i = 0; i < len; i++) {
-		if (buf[i] != '\n')
-			continue;
-		doc->line_starts = xreallocarray(doc->line_starts, doc->nlines + 1, sizeof *doc->line_starts);
-		doc->line_starts[doc->nlines++] = i + 1;
+		if (buf[i] == '\n')
+			doc->line_starts[doc->nlines++] = i + 1;
 	}
 }
 
@@ -285,12 +420,16 @@ ydoc_parse(const unsigned char *buf, size_t len, int *line, int *col, char **cau
 		return NULL;
 	}
 	c.doc = xcalloc(1, sizeof *c.doc);
+	c.buf = buf;
+	c.len = len;
 	yaml_parser_initialize(&c.parser);
 	yaml_parser_set_input_string(&c.parser, buf, len);
 	yaml_parser_set_encoding(&c.parser, YAML_UTF8_ENCODING);
 	if (compose(&c) == 0 && c.doc->root == NULL)
-		c.cause = xstrdup("empty file: a runbook is a YAML mapping");
+		c.cause = xstrdup("empty file: expected a YAML mapping");
 	yaml_parser_delete(&c.parser);
+	free(c.anchors.slots);
+	free(c.keys.slots);
 	if (c.cause == NULL)
 		index_lines(c.doc, buf, len);
 	if (c.cause != NULL) {

@@ -1,0 +1,655 @@
+/* cmd_run.c: `drconsole run`, the line-mode front end: for cron jobs (the
+ * weekly restore test), CI, and terminals where a full screen won't do. It
+ * drives the engine exactly as the console does, and prints what happens. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "commands.h"
+#include "duration.h"
+#include "engine.h"
+#include "loader.h"
+#include "log.h"
+#include "runopts.h"
+#include "xmalloc.h"
+
+struct runner {
+	struct runopts o;
+	struct loop *loop;
+	struct engine *e;
+	int interactive;	/* stdin and stdout are terminals */
+	int color;
+	int interrupts;		/* SIGINTs seen */
+	int64_t last_interrupt;
+	int abort;		/* stop after the current step */
+	int signalled;		/* SIGTERM or SIGHUP: cancel and abort */
+	int input_eof;
+};
+
+/* --- output --- */
+
+static const char *
+paint(const struct runner *r, const char *code)
+{
+	return r->color ? code : "";
+}
+
+#define C_RESET "\033[0m"
+#define C_BOLD "\033[1m"
+#define C_DIM "\033[2m"
+#define C_RED "\033[31m"
+#define C_GREEN "\033[32m"
+#define C_YELLOW "\033[33m"
+#define C_CYAN "\033[36m"
+
+static void
+on_output_line(void *arg, int step, const struct outline *line)
+{
+	struct runner *r = arg;
+
+	(void)step;
+	if (line->stream == 2)
+		printf("  %s!%s %s\n", paint(r, C_RED), paint(r, C_RESET), line->text);
+	else
+		printf("  %s|%s %s\n", paint(r, C_DIM), paint(r, C_RESET), line->text);
+}
+
+static void
+on_notice(void *arg, const char *msg)
+{
+	struct runner *r = arg;
+
+	fflush(stdout);
+	fprintf(stderr, "%sdrconsole: %s%s\n", paint(r, C_YELLOW), msg, paint(r, C_RESET));
+}
+
+static void
+on_step_changed(void *arg, int i)
+{
+	struct runner *r = arg;
+	const struct step_state *st = engine_step(r->e, i);
+
+	if (st->retry_waiting) {
+		char d[32];
+
+		duration_format(engine_runbook(r->e)->steps[i].retry_delay_ms, d, sizeof d);
+		printf("  %sattempt %d %s (%s); retrying in %s%s\n", paint(r, C_YELLOW), st->attempt,
+		    st->exit_desc[0] ? st->exit_desc : "failed", st->reason ? st->reason : "", d,
+		    paint(r, C_RESET));
+	}
+	fflush(stdout);
+}
+
+/* --- signals --- */
+
+static void
+on_signal(int signo, void *arg)
+{
+	struct runner *r = arg;
+	int64_t now = clock_mono_ms();
+	int running = engine_running_step(r->e);
+
+	if (signo == SIGINT) {
+		if (r->interrupts > 0 && now - r->last_interrupt < 2000) {
+			r->abort = 1;
+			fprintf(stderr, "\ndrconsole: second interrupt: aborting the run\n");
+		} else if (running >= 0)
+			fprintf(stderr, "\ndrconsole: cancelling the running step (Ctrl-C again within 2 s aborts the run)\n");
+		r->interrupts++;
+		r->last_interrupt = now;
+	} else {
+		r->abort = r->signalled = 1;
+		fprintf(stderr, "\ndrconsole: %s: cancelling and aborting\n", strsignal(signo));
+	}
+	if (running >= 0)
+		engine_cancel(r->e, running);
+}
+
+/* --- reading answers, through the loop so signals still work --- */
+
+struct line_reader {
+	char buf[1024];
+	size_t len;
+	int done;
+	int eof;
+};
+
+static void
+on_stdin(int fd, short revents, void *arg)
+{
+	struct line_reader *lr = arg;
+	char c;
+	ssize_t n;
+
+	(void)revents;
+	while (!lr->done && (n = read(fd, &c, 1)) == 1) {
+		if (c == '\n') {
+			lr->done = 1;
+			break;
+		}
+		if (lr->len + 1 < sizeof lr->buf)
+			lr->buf[lr->len++] = c;
+	}
+	if (!lr->done && n == 0)
+		lr->done = lr->eof = 1;
+	lr->buf[lr->len] = '\0';
+}
+
+/* Returns the answer (a static buffer) or NULL at end of input or on an
+ * interrupt. With secret set the terminal does not echo. */
+static const char *
+ask(struct runner *r, const char *prompt, int secret)
+{
+	static struct line_reader lr;
+	struct termios old, quiet;
+	struct loop_fd *lf;
+	int interrupts = r->interrupts;
+
+	if (r->input_eof)
+		return NULL;
+	printf("%s", prompt);
+	fflush(stdout);
+	memset(&lr, 0, sizeof lr);
+	if (secret && tcgetattr(0, &old) == 0) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(0, TCSAFLUSH, &quiet);
+	}
+	lf = loop_add_fd(r->loop, 0, POLLIN, on_stdin, &lr);
+	while (!lr.done && r->interrupts == interrupts && !r->abort)
+		loop_run_once(r->loop, -1);
+	loop_remove_fd(r->loop, lf);
+	if (secret) {
+		tcsetattr(0, TCSAFLUSH, &old);
+		printf("\n");
+	}
+	if (lr.eof)
+		r->input_eof = 1;
+	if (!lr.done || lr.eof)
+		return NULL;
+	return lr.buf;
+}
+
+/* --- params --- */
+
+static int
+prompt_params(struct runner *r, const struct runbook *rb)
+{
+	for (int i = 0; i < rb->nparams; i++) {
+		const struct param *p = &rb->params[i];
+		const char *v;
+		char *prompt;
+
+		if (runopts_param(&r->o, p->name) != NULL || p->generate > 0)
+			continue;
+		if (!r->interactive) {
+			if (p->required && p->def.s == NULL) {
+				fprintf(stderr, "drconsole: param '%s' is required: give it with --param %s=VALUE\n",
+				    p->name, p->name);
+				return -1;
+			}
+			continue;
+		}
+		if (!p->required && p->def.s == NULL && p->type != PARAM_SECRET)
+			continue;
+		prompt = xprintf("%s%s%s%s%s: ", p->prompt ? p->prompt : p->name,
+		    p->type == PARAM_CHOICE ? " (" : "", p->type == PARAM_CHOICE ? "choices below" : "",
+		    p->type == PARAM_CHOICE ? ")" : "", p->def.s ? " [default shown on Enter]" : "");
+		if (p->type == PARAM_CHOICE)
+			for (int c = 0; c < p->nchoices; c++)
+				printf("  - %s%s\n", p->choices[c], p->def.s && !strcmp(p->def.s, p->choices[c]) ? " (default)" : "");
+		if (p->def.s)
+			printf("  default: %s\n", p->def.s);
+		v = ask(r, prompt, p->type == PARAM_SECRET);
+		free(prompt);
+		if (v == NULL)
+			return -1;
+		if (*v != '\0')
+			runopts_add_param(&r->o, p->name, v);
+	}
+	return 0;
+}
+
+/* --- one step --- */
+
+static void
+print_header(struct runner *r, int i)
+{
+	const struct runbook *rb = engine_runbook(r->e);
+	const struct step *s = &rb->steps[i];
+	const char *phase = runbook_step_phase(rb, i);
+
+	if (phase != NULL && (i == 0 || runbook_step_phase(rb, i - 1) != phase))
+		printf("\n%s== %s ==%s\n", paint(r, C_BOLD), phase, paint(r, C_RESET));
+	printf("\n%s[%d/%d] %s%s %s(%s)%s\n", paint(r, C_BOLD), i + 1, rb->nsteps, s->title.s,
+	    paint(r, C_RESET), paint(r, C_DIM), s->id, paint(r, C_RESET));
+	if (s->why.s != NULL && (r->o.mode == MODE_TRAINING || r->o.verbose))
+		printf("  why: %s\n", s->why.s);
+	if (s->action == ACTION_MANUAL)
+		printf("  manual: %s\n", s->manual.s);
+	fflush(stdout);
+}
+
+/* The command as it runs, continuation lines indented under the "$ ". */
+static void
+print_command(struct runner *r, int i)
+{
+	const struct step_state *st = engine_step(r->e, i);
+	const char *p, *nl;
+
+	if (st->command == NULL)
+		return;
+	printf("  %s$ ", paint(r, C_CYAN));
+	for (p = st->command; (nl = strchr(p, '\n')) != NULL && nl[1] != '\0'; p = nl + 1)
+		printf("%.*s\n    ", (int)(nl - p), p);
+	printf("%.*s%s\n", (int)strcspn(p, "\n"), p, paint(r, C_RESET));
+}
+
+enum verdict {
+	V_RUN,
+	V_SKIP,
+	V_ABORT,
+};
+
+static enum verdict
+confirm_step(struct runner *r, int i, enum confirm_how *how)
+{
+	const struct step *s = &engine_runbook(r->e)->steps[i];
+	const char *a;
+	char *prompt;
+
+	*how = HOW_AUTO;
+	if (s->confirm == CONFIRM_NO || r->o.mode == MODE_DRY_RUN)
+		return V_RUN;
+	if (s->confirm == CONFIRM_TYPE) {
+		if (r->o.allow_destructive)
+			return V_RUN;
+		if (!r->interactive) {
+			fprintf(stderr, "drconsole: step '%s' is destructive (confirm: type) and there is no terminal "
+			    "to confirm it: stopping here. Re-run with --allow-destructive to run it unattended.\n", s->id);
+			return V_ABORT;
+		}
+		prompt = xprintf("  Destructive step. Type the step id (%s) to run it, 's' to skip, 'q' to abort: ", s->id);
+		for (;;) {
+			a = ask(r, prompt, 0);
+			if (a == NULL || strcmp(a, "q") == 0)
+				return free(prompt), V_ABORT;
+			if (strcmp(a, "s") == 0)
+				return free(prompt), V_SKIP;
+			if (strcmp(a, s->id) == 0)
+				return free(prompt), *how = HOW_TYPED, V_RUN;
+			printf("  That is not '%s'.\n", s->id);
+		}
+	}
+	if (r->o.yes || !r->interactive)
+		return V_RUN;
+	for (;;) {
+		a = ask(r, "  Run it? [y]es / [n]o, skip / [q]uit: ", 0);
+		if (a == NULL || strcmp(a, "q") == 0)
+			return V_ABORT;
+		if (*a == 'y' || *a == 'Y' || *a == '\0')
+			return *how = HOW_CONFIRMED, V_RUN;
+		if (*a == 'n' || *a == 'N')
+			return V_SKIP;
+	}
+}
+
+static int
+skip_with_reason(struct runner *r, int i, const char *fallback)
+{
+	const char *reason = fallback;
+	char *cause;
+
+	if (r->interactive && fallback == NULL) {
+		while ((reason = ask(r, "  Reason for skipping (required): ", 0)) != NULL && *reason == '\0')
+			;
+		if (reason == NULL)
+			return -1;
+	}
+	if (engine_skip(r->e, i, reason ? reason : "skipped by the operator", &cause) != 0) {
+		fprintf(stderr, "drconsole: %s\n", cause);
+		free(cause);
+		return -1;
+	}
+	printf("  %sskipped%s: %s\n", paint(r, C_YELLOW), paint(r, C_RESET), reason);
+	return 0;
+}
+
+static void
+wait_step(struct runner *r)
+{
+	while (engine_busy(r->e))
+		loop_run_once(r->loop, -1);
+	fflush(stdout);
+}
+
+static void
+print_outcome(struct runner *r, int i)
+{
+	const struct step_state *st = engine_step(r->e, i);
+	char d[32];
+
+	duration_format(st->duration_ms, d, sizeof d);
+	if (st->status == STEP_OK)
+		printf("  %sok%s in %s%s%s\n", paint(r, C_GREEN), paint(r, C_RESET), d,
+		    st->attempt > 1 ? " after retrying" : "", "");
+	else
+		printf("  %s%s%s after %s: %s\n", paint(r, C_RED), step_status_name(st->status),
+		    paint(r, C_RESET), d, st->reason ? st->reason : st->exit_desc);
+	fflush(stdout);
+}
+
+static int
+run_manual(struct runner *r, int i)
+{
+	const char *a, *note = NULL;
+	char *cause;
+
+	if (r->o.mode == MODE_DRY_RUN)
+		return engine_skip(r->e, i, "dry run: not executed", &cause) == 0 ? 0 : (free(cause), -1);
+	if (!r->interactive) {
+		if (!r->o.yes) {
+			fprintf(stderr, "drconsole: step '%s' is manual and there is no terminal to attest it: "
+			    "stopping here (--yes attests manual steps unattended)\n", engine_runbook(r->e)->steps[i].id);
+			return -1;
+		}
+		note = "attested unattended (--yes)";
+	} else {
+		a = ask(r, "  Attest that this was done? [y]es / [s]kip / [q]uit: ", 0);
+		if (a == NULL || *a == 'q')
+			return -1;
+		if (*a == 's')
+			return skip_with_reason(r, i, NULL);
+		if (*a != 'y' && *a != 'Y')
+			return -1;
+		note = ask(r, "  Note (optional, Enter for none): ", 0);
+	}
+	if (engine_attest(r->e, i, r->interactive ? HOW_ATTESTED : HOW_AUTO, note, &cause) != 0) {
+		fprintf(stderr, "drconsole: %s\n", cause);
+		free(cause);
+		return -1;
+	}
+	printf("  %sattested%s by %s\n", paint(r, C_GREEN), paint(r, C_RESET), engine_operator(r->e));
+	return 0;
+}
+
+/* What to do after a failure: 0 go on, 1 retry, -1 stop the run. */
+static int
+after_failure(struct runner *r, int i)
+{
+	const struct step *s = &engine_runbook(r->e)->steps[i];
+	const char *a;
+	char *cause = NULL;
+
+	if (r->abort)
+		return -1;
+	if (s->on_failure == ONFAIL_CONTINUE) {
+		engine_decision(r->e, i, "continue (on_failure: continue)", &cause);
+		free(cause);
+		return 0;
+	}
+	if (s->on_failure == ONFAIL_ABORT || !r->interactive) {
+		engine_decision(r->e, i, s->on_failure == ONFAIL_ABORT ? "abort (on_failure: abort)" :
+		    "abort (no terminal to ask)", &cause);
+		free(cause);
+		return -1;
+	}
+	for (;;) {
+		a = ask(r, s->rollback.s ? "  [r]etry / [s]kip / roll[b]ack / [a]bort: " :
+		    "  [r]etry / [s]kip / [a]bort: ", 0);
+		if (a == NULL || *a == 'a') {
+			engine_decision(r->e, i, "abort", &cause);
+			free(cause);
+			return -1;
+		}
+		if (*a == 'r')
+			return engine_decision(r->e, i, "retry", &cause), free(cause), 1;
+		if (*a == 's')
+			return skip_with_reason(r, i, NULL) == 0 ? 0 : -1;
+		if (*a == 'b' && s->rollback.s != NULL) {
+			engine_decision(r->e, i, "rollback", &cause);
+			free(cause);
+			cause = NULL;
+			if (engine_rollback(r->e, i, &cause) != 0) {
+				fprintf(stderr, "drconsole: %s\n", cause);
+				free(cause);
+				continue;
+			}
+			print_command(r, i);
+			wait_step(r);
+			printf("  rollback %s\n", engine_step(r->e, i)->rolled_back > 0 ? "ok" : "FAILED");
+		}
+	}
+}
+
+/* Runs step i to an end the operator accepts: 0 go on, -1 stop the run. */
+static int
+drive_step(struct runner *r, int i)
+{
+	const struct step *s = &engine_runbook(r->e)->steps[i];
+	enum confirm_how how;
+	char *cause = NULL;
+	int next;
+
+	print_header(r, i);
+	if (s->action == ACTION_MANUAL)
+		return run_manual(r, i);
+	switch (confirm_step(r, i, &how)) {
+	case V_ABORT:
+		return -1;
+	case V_SKIP:
+		return skip_with_reason(r, i, r->interactive ? NULL : "skipped by the operator");
+	case V_RUN:
+		break;
+	}
+	for (;;) {
+		if (engine_start_step(r->e, i, how, &cause) != 0) {
+			fprintf(stderr, "drconsole: cannot start '%s': %s\n", s->id, cause);
+			free(cause);
+			return -1;
+		}
+		print_command(r, i);
+		wait_step(r);
+		if (r->o.mode == MODE_DRY_RUN) {
+			printf("  (dry run: not executed)\n");
+			return 0;
+		}
+		print_outcome(r, i);
+		if (engine_step(r->e, i)->status == STEP_OK)
+			return 0;
+		if ((next = after_failure(r, i)) <= 0)
+			return next;
+		how = HOW_CONFIRMED;
+	}
+}
+
+static int
+resolve_interrupted(struct runner *r, int i)
+{
+	const char *a;
+	char *cause = NULL;
+	int rc = 0;
+
+	printf("\nStep %d (%s) was running when the console stopped: its outcome is unknown.\n", i + 1,
+	    engine_runbook(r->e)->steps[i].id);
+	if (r->o.rerun_interrupted)
+		return 1;
+	if (r->o.skip_interrupted)
+		rc = engine_skip(r->e, i, "interrupted; skipped on resume (--skip-interrupted)", &cause);
+	else if (!r->interactive) {
+		fprintf(stderr, "drconsole: step '%s' was interrupted; with no terminal to ask, give "
+		    "--rerun-interrupted or --skip-interrupted\n", engine_runbook(r->e)->steps[i].id);
+		return -1;
+	} else {
+		a = ask(r, "  [r]e-run it / mark it [d]one / [s]kip it / [q]uit: ", 0);
+		if (a == NULL || *a == 'q')
+			return -1;
+		if (*a == 'r')
+			return 1;
+		if (*a == 's')
+			return skip_with_reason(r, i, NULL) == 0 ? 0 : -1;
+		if (*a != 'd')
+			return -1;
+		a = ask(r, "  How do you know it was done? (note, required): ", 0);
+		rc = a != NULL ? engine_mark_done(r->e, i, a, &cause) : -1;
+	}
+	if (rc != 0 && cause != NULL)
+		fprintf(stderr, "drconsole: %s\n", cause);
+	free(cause);
+	return rc;
+}
+
+/* --- the whole run --- */
+
+static void
+print_summary(struct runner *r, const char *status)
+{
+	const struct runbook *rb = engine_runbook(r->e);
+	char d[32];
+
+	printf("\n%sSummary%s: %s (%s)\n", paint(r, C_BOLD), paint(r, C_RESET), rb->title.s, status);
+	for (int i = 0; i < rb->nsteps; i++) {
+		const struct step_state *st = engine_step(r->e, i);
+
+		duration_format(st->duration_ms, d, sizeof d);
+		printf("  %2d  %-10s %-28s %8s%s%s\n", i + 1, step_status_name(st->status), rb->steps[i].id,
+		    st->attempt > 0 ? d : "", st->reason && *st->reason ? "  " : "",
+		    st->reason ? st->reason : "");
+	}
+	duration_format(clock_wall_ms() - engine_started_wall(r->e), d, sizeof d);
+	printf("  elapsed %s", d);
+	if (rb->rto_ms > 0) {
+		char rto[32];
+
+		duration_format(rb->rto_ms, rto, sizeof rto);
+		printf(" of the %s RTO", rto);
+	}
+	printf("\n  incident: %s\n", engine_incident_dir(r->e));
+}
+
+static int
+first_step(struct runner *r)
+{
+	int i;
+
+	if (r->o.from == NULL)
+		return 0;
+	if ((i = runbook_find_step(engine_runbook(r->e), r->o.from)) < 0)
+		fprintf(stderr, "drconsole: --from: no step '%s' in the runbook\n", r->o.from);
+	return i;
+}
+
+static int
+walk(struct runner *r, int from)
+{
+	const struct runbook *rb = engine_runbook(r->e);
+	int failed = 0;
+
+	for (int i = from; i < rb->nsteps && !r->abort; i++) {
+		enum step_status st = engine_step(r->e, i)->status;
+		int rc;
+
+		if (st == STEP_OK || st == STEP_SKIPPED)
+			continue;
+		if (st == STEP_INTERRUPTED && (rc = resolve_interrupted(r, i)) != 1) {
+			if (rc != 0)
+				return -1;
+			continue;
+		}
+		if (drive_step(r, i) != 0)
+			return -1;
+		st = engine_step(r->e, i)->status;
+		failed |= st != STEP_OK && st != STEP_SKIPPED;
+	}
+	return r->abort ? -1 : failed;
+}
+
+static int
+finish(struct runner *r, int walked)
+{
+	const char *status = r->abort && (r->signalled || r->interrupts) ? "interrupted" :
+	    walked < 0 ? "aborted" : walked > 0 ? "failed" : "completed";
+	char *cause = NULL;
+
+	if (engine_finish(r->e, status, &cause) != 0) {
+		fprintf(stderr, "drconsole: %s\n", cause);
+		free(cause);
+	}
+	print_summary(r, status);
+	if (strcmp(status, "interrupted") == 0)
+		return EXIT_INTERRUPTED;
+	return strcmp(status, "completed") == 0 && engine_journal_error(r->e) == NULL ? EXIT_OK : EXIT_FAILED;
+}
+
+static int
+open_engine(struct runner *r, const struct runbook *rb)
+{
+	struct engine_opts eo = { 0 };
+	char *cause = NULL;
+	int rc;
+
+	runopts_engine_opts(&r->o, rb, r->loop, &eo);
+	eo.hooks.step_changed = on_step_changed;
+	eo.hooks.output_line = on_output_line;
+	eo.hooks.notice = on_notice;
+	eo.hooks.arg = r;
+	rc = r->o.resume_dir ? engine_resume(&r->e, &eo, &cause) : engine_new(&r->e, &eo, &cause);
+	if (rc != 0 && r->o.resume_dir && strcmp(cause, ENGINE_RUNBOOK_CHANGED) == 0 && r->interactive) {
+		const char *a;
+
+		printf("Warning: %s. Go on with the runbook as it is now? [y/N] ", cause);
+		free(cause);
+		cause = NULL;
+		a = ask(r, "", 0);
+		eo.accept_changed_runbook = a != NULL && (*a == 'y' || *a == 'Y');
+		rc = eo.accept_changed_runbook ? engine_resume(&r->e, &eo, &cause) : -1;
+	}
+	if (rc != 0 && cause != NULL)
+		fprintf(stderr, "drconsole: %s\n", cause);
+	free(cause);
+	return rc;
+}
+
+int
+cmd_run(int argc, char **argv)
+{
+	struct runner r = { 0 };
+	struct runbook *rb;
+	int rc, walked, from;
+
+	if (runopts_parse(&r.o, argc, argv, "run") != 0)
+		return EXIT_USAGE;
+	if ((rb = runopts_load_runbook(&r.o)) == NULL)
+		return EXIT_USAGE;
+	r.interactive = isatty(0) && isatty(1);
+	r.color = isatty(1) && getenv("NO_COLOR") == NULL;
+	r.loop = loop_new();
+	loop_watch_signal(r.loop, SIGINT, on_signal, &r);
+	loop_watch_signal(r.loop, SIGTERM, on_signal, &r);
+	loop_watch_signal(r.loop, SIGHUP, on_signal, &r);
+	if (prompt_params(&r, rb) != 0 || open_engine(&r, rb) != 0) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	printf("%s%s%s  [%s]  operator %s\n  incident %s\n", paint(&r, C_BOLD), rb->title.s, paint(&r, C_RESET),
+	    run_mode_name(engine_mode(r.e)), engine_operator(r.e), engine_incident_dir(r.e));
+	if ((from = first_step(&r)) < 0) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	walked = walk(&r, from);
+	rc = finish(&r, walked);
+out:
+	engine_free(r.e);
+	loop_free(r.loop);
+	runopts_free(&r.o);
+	runbook_free(rb);
+	return rc;
+}

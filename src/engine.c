@@ -1,0 +1,593 @@
+/* engine.c: a run's lifecycle, its journal, and the operator's actions.
+ * Execution of commands lives in engine_exec.c, params and templates in
+ * engine_params.c, rebuilding a run from its journal in resume.c. */
+#include <errno.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "config.h"
+#include "crypto.h"
+#include "engine_int.h"
+#include "inbox.h"
+#include "log.h"
+#include "report.h"
+#include "strbuf.h"
+#include "xmalloc.h"
+
+const char *
+step_status_name(enum step_status s)
+{
+	static const char *const names[] = {
+		"pending", "running", "ok", "failed", "timeout", "cancelled", "skipped", "interrupted"
+	};
+
+	return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
+}
+
+const char *
+run_mode_name(enum run_mode m)
+{
+	static const char *const names[] = { "live", "drill", "dry-run", "training" };
+
+	return (unsigned)m < sizeof names / sizeof names[0] ? names[m] : "?";
+}
+
+int
+step_status_final(enum step_status s)
+{
+	return s != STEP_PENDING && s != STEP_RUNNING && s != STEP_INTERRUPTED;
+}
+
+void
+engine_set_reason(struct step_run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	free(r->st.reason);
+	r->st.reason = NULL;
+	if (fmt == NULL)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&r->st.reason, fmt, ap) == -1)
+		r->st.reason = NULL;
+	va_end(ap);
+}
+
+/* --- the journal --- */
+
+/* A JSON string for any C string: NULL becomes null, and bytes that are not
+ * UTF-8 (a command's output may hold anything) become U+FFFD, because
+ * jansson refuses invalid UTF-8 and a dropped field is a lost fact. */
+json_t *
+engine_jstr(const char *s)
+{
+	json_t *j;
+	struct strbuf b;
+
+	if (s == NULL)
+		return json_null();
+	if ((j = json_string(s)) != NULL)
+		return j;
+	strbuf_init(&b);
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+		size_t n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 :
+		    (*p & 0xf8) == 0xf0 ? 4 : 0;
+		char one[5] = { 0 };
+
+		if (n > 1) {
+			memcpy(one, p, n);
+			if (strnlen(one, n) == n && (j = json_string(one)) != NULL) {
+				json_decref(j);
+				strbuf_add(&b, one, n);
+				p += n - 1;
+				continue;
+			}
+		}
+		if (n == 1)
+			strbuf_addch(&b, (char)*p);
+		else
+			strbuf_adds(&b, "\xef\xbf\xbd");
+	}
+	j = json_string(strbuf_str(&b));
+	strbuf_free(&b);
+	return j != NULL ? j : json_string("");
+}
+
+static void
+set_journal_error(struct engine *e, const char *cause)
+{
+	char *msg;
+
+	if (e->journal_error != NULL && strcmp(e->journal_error, cause) == 0)
+		return;
+	free(e->journal_error);
+	e->journal_error = xstrdup(cause);
+	msg = xprintf("JOURNAL NOT WRITTEN: %s. No further step will start until it can be written.",
+	    cause);
+	log_debug("%s", msg);
+	if (e->hooks.notice != NULL)
+		e->hooks.notice(e->hooks.arg, msg);
+	free(msg);
+}
+
+static void
+tell_journaled(struct engine *e, const char *event, json_t *fields)
+{
+	const char *step = fields ? json_string_value(json_object_get(fields, "step")) : NULL;
+	const char *status = fields ? json_string_value(json_object_get(fields, "status")) : NULL;
+	const char *text = fields ? json_string_value(json_object_get(fields, "text")) : NULL;
+	char *summary;
+
+	if (e->hooks.journaled == NULL)
+		return;
+	summary = xprintf("%s%s%s%s%s", step ? step : "", status ? " " : "", status ? status : "",
+	    text ? (step ? ": " : "") : "", text ? text : "");
+	e->hooks.journaled(e->hooks.arg, event, summary);
+	free(summary);
+}
+
+int
+engine_flush_journal(struct engine *e, char **cause)
+{
+	while (json_array_size(e->pending) > 0) {
+		json_t *item = json_array_get(e->pending, 0);
+		const char *event = json_string_value(json_array_get(item, 0));
+		json_t *fields = json_array_get(item, 1);
+		char *why = NULL;
+
+		if (journal_append(e->journal, event, fields, &why) != 0) {
+			set_journal_error(e, why);
+			if (cause != NULL)
+				*cause = why;
+			else
+				free(why);
+			return -1;
+		}
+		tell_journaled(e, event, fields);
+		json_array_remove(e->pending, 0);
+	}
+	if (e->journal_error != NULL && e->hooks.notice != NULL)
+		e->hooks.notice(e->hooks.arg, "The journal is being written again; nothing was lost.");
+	free(e->journal_error);
+	e->journal_error = NULL;
+	return 0;
+}
+
+/* Queues an event (stealing fields) and writes every queued one in order.
+ * Returns -1 when it could not be written yet: it stays queued. */
+int
+engine_journal(struct engine *e, const char *event, json_t *fields, char **cause)
+{
+	json_t *item = json_pack("[so]", event, fields != NULL ? fields : json_object());
+
+	json_array_append_new(e->pending, item);
+	return engine_flush_journal(e, cause);
+}
+
+void
+engine_notify_step(struct engine *e, int i)
+{
+	if (e->hooks.step_changed != NULL)
+		e->hooks.step_changed(e->hooks.arg, i);
+}
+
+json_t *
+engine_step_fields(struct engine *e, int i)
+{
+	return json_pack("{sssi}", "step", e->rb->steps[i].id, "index", i + 1);
+}
+
+/* --- notes from other terminals --- */
+
+#define ENGINE_INBOX_MS 1000
+
+static int
+inbox_to_journal(void *arg, const char *event, json_t *fields, char **cause)
+{
+	return engine_journal(arg, event, json_deep_copy(fields), cause);
+}
+
+/* Journals notes that `drconsole note` queued while we hold the lock. A
+ * journal in trouble takes none: the request stays on disk instead of being
+ * queued here and journaled twice. */
+static void
+drain_inbox(struct engine *e)
+{
+	char *cause = NULL;
+
+	if (e->journal_error == NULL && inbox_drain(e->incident_dir, inbox_to_journal, e, &cause) < 0) {
+		log_debug("inbox: %s", cause);
+		free(cause);
+	}
+}
+
+static void
+on_inbox_timer(void *arg)
+{
+	struct engine *e = arg;
+
+	e->inbox_timer = NULL;
+	drain_inbox(e);
+	e->inbox_timer = loop_add_timer(e->loop, ENGINE_INBOX_MS, on_inbox_timer, e);
+}
+
+void
+engine_start_inbox(struct engine *e)
+{
+	drain_inbox(e);
+	e->inbox_timer = loop_add_timer(e->loop, ENGINE_INBOX_MS, on_inbox_timer, e);
+}
+
+/* --- creating a run --- */
+
+static char *
+default_operator(void)
+{
+	const char *u = getenv("USER");
+	struct passwd *pw;
+
+	if (u == NULL || *u == '\0')
+		u = (pw = getpwuid(getuid())) != NULL ? pw->pw_name : "unknown";
+	return xstrdup(u);
+}
+
+static char *
+default_incident_dir(const struct runbook *rb, int64_t now, char **id)
+{
+	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	char stamp[CLOCK_RFC3339_LEN];
+
+	clock_format_stamp(now, stamp);
+	*id = xprintf("%s-%s", stamp, rb->id);
+	if (state != NULL && *state == '/')
+		return xprintf("%s/drconsole/incidents/%s", state, *id);
+	return xprintf("%s/.local/state/drconsole/incidents/%s", home ? home : "/tmp", *id);
+}
+
+static void
+base_id(struct engine *e)
+{
+	const char *slash = strrchr(e->incident_dir, '/');
+
+	free(e->incident_id);
+	e->incident_id = xstrdup(slash != NULL && slash[1] != '\0' ? slash + 1 : e->incident_dir);
+}
+
+struct engine *
+engine_alloc(const struct engine_opts *opts)
+{
+	struct engine *e = xcalloc(1, sizeof *e);
+
+	e->rb = opts->rb;
+	e->loop = opts->loop;
+	e->mode = opts->mode;
+	e->hooks = opts->hooks;
+	e->grace_ms = opts->kill_grace_ms > 0 ? opts->kill_grace_ms : ENGINE_DEFAULT_GRACE_MS;
+	e->operator = opts->operator != NULL ? xstrdup(opts->operator) : default_operator();
+	e->pending = json_array();
+	e->running = -1;
+	e->started_wall = clock_wall_ms();
+	e->runs = xcalloc((size_t)opts->rb->nsteps + 1, sizeof *e->runs);
+	for (int i = 0; i < opts->rb->nsteps; i++) {
+		e->runs[i].st.exit_code = -1;
+		e->runs[i].st.out = outbuf_new(ENGINE_SCROLLBACK_LINES, ENGINE_SCROLLBACK_BYTES);
+	}
+	if (opts->incident_dir != NULL) {
+		e->incident_dir = xstrdup(opts->incident_dir);
+		base_id(e);
+	} else
+		e->incident_dir = default_incident_dir(opts->rb, e->started_wall, &e->incident_id);
+	return e;
+}
+
+int
+engine_open_journal(struct engine *e, char **cause)
+{
+	if (journal_open(&e->journal, e->incident_dir, 0, cause) != 0)
+		return -1;
+	journal_set_operator(e->journal, e->operator);
+	return 0;
+}
+
+static json_t *
+run_start_fields(struct engine *e)
+{
+	const struct runbook *rb = e->rb;
+	char sha[CRYPTO_HEX_LEN], host[256] = "unknown";
+	json_t *f, *r;
+
+	crypto_hex(rb->sha256, sizeof rb->sha256, sha);
+	gethostname(host, sizeof host - 1);
+	r = json_object();
+	json_object_set_new(r, "id", engine_jstr(rb->id));
+	json_object_set_new(r, "title", engine_jstr(rb->title.s));
+	json_object_set_new(r, "path", engine_jstr(rb->path));
+	json_object_set_new(r, "sha256", engine_jstr(sha));
+	json_object_set_new(r, "scenario", engine_jstr(rb->scenario));
+	f = json_object();
+	json_object_set_new(f, "runbook", r);
+	json_object_set_new(f, "mode", engine_jstr(run_mode_name(e->mode)));
+	json_object_set_new(f, "host", engine_jstr(host));
+	json_object_set_new(f, "version", engine_jstr(PACKAGE_VERSION));
+	json_object_set_new(f, "incident", engine_jstr(e->incident_id));
+	json_object_set_new(f, "pid", json_integer(getpid()));
+	json_object_set_new(f, "objectives", json_pack("{sIsI}", "rto_ms", (json_int_t)rb->rto_ms,
+	    "rpo_ms", (json_int_t)rb->rpo_ms));
+	json_object_set_new(f, "params", params_journal_view(e));
+	return f;
+}
+
+int
+engine_new(struct engine **out, const struct engine_opts *opts, char **cause)
+{
+	struct engine *e = engine_alloc(opts);
+
+	if (params_resolve(e, opts, cause) != 0 || engine_open_journal(e, cause) != 0) {
+		engine_free(e);
+		return -1;
+	}
+	if (engine_journal(e, "run.start", run_start_fields(e), cause) != 0) {
+		engine_free(e);
+		return -1;
+	}
+	engine_start_inbox(e);
+	*out = e;
+	return 0;
+}
+
+void
+engine_free(struct engine *e)
+{
+	if (e == NULL)
+		return;
+	if (e->inbox_timer != NULL)
+		loop_cancel_timer(e->loop, e->inbox_timer);
+	for (int i = 0; i < e->rb->nsteps; i++) {
+		exec_release(&e->runs[i]);
+		outbuf_free(e->runs[i].st.out);
+		free(e->runs[i].st.reason);
+		free(e->runs[i].st.note);
+		free(e->runs[i].st.command);
+	}
+	free(e->runs);
+	params_free(e);
+	if (e->journal != NULL)
+		journal_close(e->journal);
+	json_decref(e->pending);
+	free(e->journal_error);
+	free(e->operator);
+	free(e->incident_dir);
+	free(e->incident_id);
+	free(e);
+}
+
+/* --- accessors --- */
+
+const struct runbook *engine_runbook(const struct engine *e) { return e->rb; }
+const struct step_state *engine_step(const struct engine *e, int i) { return &e->runs[i].st; }
+const char *engine_incident_dir(const struct engine *e) { return e->incident_dir; }
+enum run_mode engine_mode(const struct engine *e) { return e->mode; }
+const char *engine_operator(const struct engine *e) { return e->operator; }
+int64_t engine_started_wall(const struct engine *e) { return e->started_wall; }
+int engine_running_step(const struct engine *e) { return e->running; }
+int engine_busy(const struct engine *e) { return e->running >= 0; }
+const char *engine_journal_error(const struct engine *e) { return e->journal_error; }
+
+const char *
+engine_generated_secret(const struct engine *e, const char *name)
+{
+	for (int i = 0; i < e->rb->nparams; i++) {
+		if (e->values[i].generated && strcmp(e->values[i].p->name, name) == 0)
+			return e->values[i].value;
+	}
+	return NULL;
+}
+
+/* --- actions --- */
+
+static const char *
+how_name(enum confirm_how how)
+{
+	static const char *const names[] = { "confirmed", "typed", "auto", "attested" };
+
+	return names[how];
+}
+
+static int
+check_startable(struct engine *e, int i, char **cause)
+{
+	enum step_status st;
+
+	if (i < 0 || i >= e->rb->nsteps) {
+		*cause = xprintf("no step %d", i + 1);
+		return -1;
+	}
+	if (e->running >= 0) {
+		*cause = xprintf("step '%s' is still running", e->rb->steps[e->running].id);
+		return -1;
+	}
+	if (e->finished) {
+		*cause = xstrdup("the run has ended");
+		return -1;
+	}
+	st = e->runs[i].st.status;
+	if (st == STEP_OK) {
+		*cause = xprintf("step '%s' is already done", e->rb->steps[i].id);
+		return -1;
+	}
+	/* Nothing starts while the journal is behind: flush first. */
+	return engine_flush_journal(e, cause);
+}
+
+int
+engine_start_step(struct engine *e, int i, enum confirm_how how, char **cause)
+{
+	json_t *f;
+
+	if (check_startable(e, i, cause) != 0)
+		return -1;
+	if (e->rb->steps[i].action == ACTION_MANUAL)
+		return engine_attest(e, i, how, NULL, cause);
+	f = engine_step_fields(e, i);
+	json_object_set_new(f, "how", engine_jstr(how_name(how)));
+	if (engine_journal(e, "step.confirm", f, cause) != 0)
+		return -1;
+	e->runs[i].st.attempt = 0;
+	return exec_start(e, i, cause);
+}
+
+int
+engine_attest(struct engine *e, int i, enum confirm_how how, const char *note, char **cause)
+{
+	struct step_run *r;
+	json_t *f;
+
+	if (check_startable(e, i, cause) != 0)
+		return -1;
+	r = &e->runs[i];
+	f = engine_step_fields(e, i);
+	json_object_set_new(f, "how", engine_jstr(how_name(how)));
+	if (note != NULL && *note != '\0')
+		json_object_set_new(f, "note", engine_jstr(note));
+	json_object_set_new(f, "attests", engine_jstr(e->rb->steps[i].manual.s));
+	if (engine_journal(e, "step.confirm", f, cause) != 0)
+		return -1;
+	f = engine_step_fields(e, i);
+	json_object_set_new(f, "status", engine_jstr("ok"));
+	json_object_set_new(f, "attested_by", engine_jstr(e->operator));
+	json_object_set_new(f, "duration_ms", json_integer(0));
+	if (engine_journal(e, "step.end", f, cause) != 0)
+		return -1;
+	r->st.status = STEP_OK;
+	r->st.attempt++;
+	r->st.started_wall = clock_wall_ms();
+	free(r->st.note);
+	r->st.note = note != NULL && *note != '\0' ? xstrdup(note) : NULL;
+	engine_set_reason(r, "attested by %s", e->operator);
+	engine_notify_step(e, i);
+	return 0;
+}
+
+void
+engine_cancel(struct engine *e, int i)
+{
+	if (i >= 0 && i == e->running)
+		exec_cancel(e, i);
+}
+
+static int
+end_without_running(struct engine *e, int i, enum step_status st, const char *reason,
+    const char *note, char **cause)
+{
+	struct step_run *r = &e->runs[i];
+	json_t *f;
+
+	if (i < 0 || i >= e->rb->nsteps || i == e->running) {
+		*cause = xstrdup(i == e->running ? "the step is running: cancel it first" : "no such step");
+		return -1;
+	}
+	f = engine_step_fields(e, i);
+	json_object_set_new(f, "status", engine_jstr(step_status_name(st)));
+	if (reason != NULL)
+		json_object_set_new(f, "reason", engine_jstr(reason));
+	if (note != NULL)
+		json_object_set_new(f, "note", engine_jstr(note));
+	if (r->st.status == STEP_INTERRUPTED)
+		json_object_set_new(f, "was", engine_jstr("interrupted"));
+	if (engine_journal(e, "step.end", f, cause) != 0)
+		return -1;
+	r->st.status = st;
+	engine_set_reason(r, "%s", reason != NULL ? reason : note != NULL ? note : "");
+	engine_notify_step(e, i);
+	return 0;
+}
+
+int
+engine_skip(struct engine *e, int i, const char *reason, char **cause)
+{
+	if (reason == NULL || *reason == '\0') {
+		*cause = xstrdup("a skip needs a reason");
+		return -1;
+	}
+	return end_without_running(e, i, STEP_SKIPPED, reason, NULL, cause);
+}
+
+int
+engine_mark_done(struct engine *e, int i, const char *note, char **cause)
+{
+	if (note == NULL || *note == '\0') {
+		*cause = xstrdup("marking a step done by hand needs a note saying how you know");
+		return -1;
+	}
+	return end_without_running(e, i, STEP_OK, "marked done by the operator", note, cause);
+}
+
+int
+engine_rollback(struct engine *e, int i, char **cause)
+{
+	if (i < 0 || i >= e->rb->nsteps || e->rb->steps[i].rollback.s == NULL) {
+		*cause = xstrdup("this step has no rollback command");
+		return -1;
+	}
+	if (e->running >= 0) {
+		*cause = xstrdup("a step is still running");
+		return -1;
+	}
+	if (engine_flush_journal(e, cause) != 0)
+		return -1;
+	return exec_start_rollback(e, i, cause);
+}
+
+int
+engine_note(struct engine *e, const char *text, char **cause)
+{
+	if (text == NULL || *text == '\0') {
+		*cause = xstrdup("an empty note");
+		return -1;
+	}
+	json_t *f = json_object();
+
+	json_object_set_new(f, "text", engine_jstr(text));
+	return engine_journal(e, "note", f, cause);
+}
+
+int
+engine_decision(struct engine *e, int i, const char *decision, char **cause)
+{
+	json_t *f = i >= 0 ? engine_step_fields(e, i) : json_object();
+
+	json_object_set_new(f, "decision", engine_jstr(decision));
+	return engine_journal(e, "decision", f, cause);
+}
+
+int
+engine_finish(struct engine *e, const char *status, char **cause)
+{
+	int counts[STEP_INTERRUPTED + 1] = { 0 };
+	json_t *f, *c;
+
+	if (e->running >= 0) {
+		*cause = xstrdup("a step is still running");
+		return -1;
+	}
+	drain_inbox(e);
+	for (int i = 0; i < e->rb->nsteps; i++)
+		counts[e->runs[i].st.status]++;
+	c = json_object();
+	for (int s = 0; s <= STEP_INTERRUPTED; s++) {
+		if (counts[s] > 0)
+			json_object_set_new(c, step_status_name((enum step_status)s), json_integer(counts[s]));
+	}
+	f = json_pack("{sssIso}", "status", status,
+	    "duration_ms", (json_int_t)(clock_wall_ms() - e->started_wall), "steps", c);
+	if (engine_journal(e, "run.end", f, cause) != 0)
+		return -1;
+	e->finished = 1;
+	return report_write_postmortem(e->incident_dir, cause);
+}

@@ -1,0 +1,151 @@
+/* engine.h: the run of one runbook: its params, its steps' states, and the
+ * actions front ends take on them. Both the full-screen console and the line
+ * runner drive a run only through these functions and hear back through the
+ * hooks; the engine knows nothing of screens.
+ *
+ * Every fact is journaled before the hooks hear of it, so nothing a front
+ * end shows can be missing from the journal. If the journal cannot be
+ * written, events wait in memory, in order, and no new step starts until
+ * they are written. */
+#ifndef DRC_ENGINE_H
+#define DRC_ENGINE_H
+
+#include <stdint.h>
+
+#include "loop.h"
+#include "outbuf.h"
+#include "runbook.h"
+
+enum step_status {
+	STEP_PENDING,
+	STEP_RUNNING,
+	STEP_OK,
+	STEP_FAILED,
+	STEP_TIMEOUT,
+	STEP_CANCELLED,
+	STEP_SKIPPED,
+	STEP_INTERRUPTED,	/* resumed after a crash: outcome unknown */
+};
+
+enum run_mode {
+	MODE_LIVE,
+	MODE_DRILL,
+	MODE_DRY_RUN,
+	MODE_TRAINING,
+};
+
+/* How a step was confirmed, as the journal records it. */
+enum confirm_how {
+	HOW_CONFIRMED,		/* y / Enter */
+	HOW_TYPED,		/* the operator typed the step id */
+	HOW_AUTO,		/* confirm: no, --yes, or no terminal */
+	HOW_ATTESTED,		/* a manual step */
+};
+
+struct step_state {
+	enum step_status status;
+	int attempt;		/* 1-based; 0 before the first */
+	int64_t started_wall;	/* ms since the epoch; 0 before the first start */
+	int64_t duration_ms;	/* of the last attempt */
+	int exit_code;		/* -1: none (signal, not run) */
+	char exit_desc[48];	/* "exited 3", "killed by signal 9" */
+	char *reason;		/* why it failed, or was skipped */
+	char *note;		/* the operator's note, if any */
+	char *command;		/* the expanded command, secrets masked */
+	struct outbuf *out;	/* the scrollback, across attempts */
+	int rolled_back;	/* 0 none, 1 rollback ok, -1 rollback failed */
+	int rollback_running;
+	int retry_waiting;	/* between attempts, waiting retry_delay */
+};
+
+struct engine_hooks {
+	/* A step's state changed (status, attempt, rollback). */
+	void (*step_changed)(void *arg, int step);
+	/* A completed output line of a step (masked). */
+	void (*output_line)(void *arg, int step, const struct outline *line);
+	/* Something the operator must see now: journal trouble and the like. */
+	void (*notice)(void *arg, const char *message);
+	/* A journal event was written (for the timeline). */
+	void (*journaled)(void *arg, const char *event, const char *summary);
+	void *arg;
+};
+
+struct param_value {
+	char *name;
+	char *value;
+};
+
+struct engine_opts {
+	const struct runbook *rb;
+	struct loop *loop;
+	enum run_mode mode;
+	const char *operator;
+	const char *incident_dir;	/* NULL: the default under XDG_STATE_HOME */
+	struct param_value *params;	/* given values; the rest use defaults */
+	int nparams;
+	int64_t kill_grace_ms;		/* SIGTERM to SIGKILL; 0: 5 s */
+	int accept_changed_runbook;	/* resume: go on though the file changed */
+	struct engine_hooks hooks;
+};
+
+struct engine;
+
+/* Checks params (required, types, choices), generates secrets, creates
+ * the incident directory and journal, and journals run.start. */
+int engine_new(struct engine **out, const struct engine_opts *opts, char **cause);
+/* Reopens an incident from its journal: done steps stay done, a step that
+ * was running when the console died is STEP_INTERRUPTED. Fails with
+ * ENGINE_RUNBOOK_CHANGED as *cause when the runbook file's SHA-256 differs
+ * from run.start's, unless opts->accept_changed_runbook. Secret params must
+ * be given again: they were never written anywhere. */
+#define ENGINE_RUNBOOK_CHANGED "the runbook file changed since the incident started"
+int engine_resume(struct engine **out, const struct engine_opts *opts, char **cause);
+void engine_free(struct engine *e);
+
+const struct runbook *engine_runbook(const struct engine *e);
+const struct step_state *engine_step(const struct engine *e, int i);
+const char *engine_incident_dir(const struct engine *e);
+enum run_mode engine_mode(const struct engine *e);
+const char *engine_operator(const struct engine *e);
+int64_t engine_started_wall(const struct engine *e);
+/* The step running now, or -1. */
+int engine_running_step(const struct engine *e);
+/* 1 while a step, its retry wait or a rollback is in progress. */
+int engine_busy(const struct engine *e);
+/* The journal's trouble, or NULL when all events are written. */
+const char *engine_journal_error(const struct engine *e);
+/* What step i will run, expanded for people (secrets as ****); allocated.
+ * For non-shell steps, a one-line description of the action. */
+char *engine_display_command(struct engine *e, int i);
+/* The value of a generated secret, for showing once on request. */
+const char *engine_generated_secret(const struct engine *e, const char *name);
+
+/* Confirms and starts step i (a manual step is attested instead: use
+ * engine_attest). Retries follow the step's retries/retry_delay. */
+int engine_start_step(struct engine *e, int i, enum confirm_how how, char **cause);
+/* Records that the operator attests a manual step was done. */
+int engine_attest(struct engine *e, int i, enum confirm_how how, const char *note, char **cause);
+/* Stops the running step: SIGTERM to its group, SIGKILL after the grace. */
+void engine_cancel(struct engine *e, int i);
+/* Marks a pending, failed or interrupted step skipped, with the reason. */
+int engine_skip(struct engine *e, int i, const char *reason, char **cause);
+/* Marks an interrupted step done on the operator's word, with a note. */
+int engine_mark_done(struct engine *e, int i, const char *note, char **cause);
+/* Runs step i's rollback command. */
+int engine_rollback(struct engine *e, int i, char **cause);
+/* Journals a note from the operator. */
+int engine_note(struct engine *e, const char *text, char **cause);
+/* Journals a decision the front end made ("abort", "continue", ...). */
+int engine_decision(struct engine *e, int i, const char *decision, char **cause);
+/* Journals run.end with status ("completed", "failed", "aborted",
+ * "interrupted") and writes the postmortem. No step may be running. */
+int engine_finish(struct engine *e, const char *status, char **cause);
+/* Writes events still waiting for the journal; -1 if it still fails. */
+int engine_flush_journal(struct engine *e, char **cause);
+
+const char *step_status_name(enum step_status s);
+const char *run_mode_name(enum run_mode m);
+/* 1 for statuses a step ends in. */
+int step_status_final(enum step_status s);
+
+#endif

@@ -1,0 +1,497 @@
+/* engine_exec.c: running a step's command (or its rollback) as a job:
+ * expansion, the child's environment, output into the scrollback and the
+ * output file, timeouts, cancels, retries, and the verdict. */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "clock.h"
+#include "duration.h"
+#include "engine_int.h"
+#include "log.h"
+#include "xmalloc.h"
+
+struct exec_ctx {
+	struct engine *e;
+	int step;
+};
+
+static struct exec_ctx *
+ctx_for(struct engine *e, int i)
+{
+	/* One context per step, allocated with the runs array's lifetime. */
+	static struct exec_ctx *table;
+	static int ntable;
+	static struct engine *owner;
+
+	if (owner != e || ntable < e->rb->nsteps) {
+		free(table);
+		table = xcalloc((size_t)e->rb->nsteps, sizeof *table);
+		ntable = e->rb->nsteps;
+		owner = e;
+	}
+	table[i].e = e;
+	table[i].step = i;
+	return &table[i];
+}
+
+/* --- output --- */
+
+static void
+on_line(void *arg, const struct outline *line)
+{
+	struct exec_ctx *c = arg;
+	struct step_run *r = &c->e->runs[c->step];
+	char *cause = NULL;
+
+	if (r->of != NULL && outfile_write_line(r->of, line->ts_ms, line->stream, line->text,
+	    line->len, &cause) != 0) {
+		log_debug("output file: %s", cause);
+		free(cause);
+	}
+	r->lines++;
+	if (r->has_re && !r->output_matched && !r->in_rollback &&
+	    regexec(&r->re, line->text, 0, NULL, 0) == 0)
+		r->output_matched = 1;
+	if (c->e->hooks.output_line != NULL)
+		c->e->hooks.output_line(c->e->hooks.arg, c->step, line);
+}
+
+static void
+on_flush_timer(void *arg)
+{
+	struct exec_ctx *c = arg;
+	struct step_run *r = &c->e->runs[c->step];
+	char *cause = NULL;
+
+	r->flush_timer = NULL;
+	if (r->of != NULL && outfile_flush(r->of, &cause) != 0) {
+		log_debug("output file: %s", cause);
+		free(cause);
+	}
+}
+
+static void
+on_output(void *arg, int stream, const char *data, size_t len)
+{
+	struct exec_ctx *c = arg;
+	struct step_run *r = &c->e->runs[c->step];
+
+	outbuf_feed(r->st.out, stream, data, len, clock_wall_ms());
+	/* The file trails the screen by at most one flush period. */
+	if (r->flush_timer == NULL && r->of != NULL && outfile_pending(r->of) > 0)
+		r->flush_timer = loop_add_timer(c->e->loop, OUTFILE_FLUSH_MS, on_flush_timer, c);
+}
+
+/* --- the verdict --- */
+
+static enum step_status
+judge(struct engine *e, int i, int wait_status)
+{
+	const struct step *s = &e->rb->steps[i];
+	struct step_run *r = &e->runs[i];
+	int want = s->has_expect_exit ? s->expect_exit : 0;
+	char d[32];
+
+	if (r->cancelled) {
+		engine_set_reason(r, "cancelled by the operator");
+		return STEP_CANCELLED;
+	}
+	if (r->timed_out) {
+		duration_format(s->timeout_ms, d, sizeof d);
+		engine_set_reason(r, "timed out after %s", d);
+		return STEP_TIMEOUT;
+	}
+	if (WIFSIGNALED(wait_status)) {
+		engine_set_reason(r, "%s", r->st.exit_desc);
+		return STEP_FAILED;
+	}
+	if (r->st.exit_code != want) {
+		engine_set_reason(r, "%s, expected %d", r->st.exit_desc, want);
+		return STEP_FAILED;
+	}
+	if (r->has_re && !r->output_matched) {
+		engine_set_reason(r, "no output line matched /%s/", s->expect_output.s);
+		return STEP_FAILED;
+	}
+	engine_set_reason(r, NULL);
+	return STEP_OK;
+}
+
+static void
+close_outfile(struct engine *e, struct step_run *r, json_t *f)
+{
+	char sha[CRYPTO_HEX_LEN], *cause = NULL;
+
+	if (r->flush_timer != NULL) {
+		loop_cancel_timer(e->loop, r->flush_timer);
+		r->flush_timer = NULL;
+	}
+	if (r->of == NULL)
+		return;
+	json_object_set_new(f, "output", engine_jstr(outfile_relpath(r->of)));
+	if (outfile_close(r->of, sha, &cause) == 0)
+		json_object_set_new(f, "output_sha256", engine_jstr(sha));
+	else {
+		json_object_set_new(f, "output_error", engine_jstr(cause));
+		free(cause);
+	}
+	r->of = NULL;
+	json_object_set_new(f, "lines", json_integer((json_int_t)r->lines));
+}
+
+static void start_attempt(struct engine *e, int i);
+
+static void
+on_retry_timer(void *arg)
+{
+	struct exec_ctx *c = arg;
+	struct step_run *r = &c->e->runs[c->step];
+
+	r->retry_timer = NULL;
+	r->st.retry_waiting = 0;
+	start_attempt(c->e, c->step);
+}
+
+static int
+schedule_retry(struct engine *e, int i)
+{
+	const struct step *s = &e->rb->steps[i];
+	struct step_run *r = &e->runs[i];
+	json_t *f;
+
+	if (r->cancelled || r->st.attempt > s->retries ||
+	    (r->st.status != STEP_FAILED && r->st.status != STEP_TIMEOUT))
+		return 0;
+	f = engine_step_fields(e, i);
+	json_object_set_new(f, "next_attempt", json_integer(r->st.attempt + 1));
+	json_object_set_new(f, "of", json_integer(s->retries + 1));
+	json_object_set_new(f, "delay_ms", json_integer(s->retry_delay_ms));
+	json_object_set_new(f, "reason", engine_jstr(r->st.reason ? r->st.reason : ""));
+	engine_journal(e, "step.retry", f, NULL);
+	r->st.retry_waiting = 1;
+	r->st.status = STEP_RUNNING;
+	r->retry_timer = loop_add_timer(e->loop, s->retry_delay_ms, on_retry_timer, ctx_for(e, i));
+	return 1;
+}
+
+static void
+finish_job(struct engine *e, int i, int wait_status)
+{
+	struct step_run *r = &e->runs[i];
+	json_t *f = engine_step_fields(e, i);
+
+	r->st.duration_ms = clock_mono_ms() - r->started_mono;
+	job_describe_status(wait_status, r->st.exit_desc, sizeof r->st.exit_desc);
+	r->st.exit_code = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
+	if (r->timeout_timer != NULL)
+		loop_cancel_timer(e->loop, r->timeout_timer);
+	r->timeout_timer = NULL;
+	outbuf_flush(r->st.out);
+	close_outfile(e, r, f);
+	json_object_set_new(f, "exit_code", r->st.exit_code >= 0 ? json_integer(r->st.exit_code) : json_null());
+	json_object_set_new(f, "exit", engine_jstr(r->st.exit_desc));
+	json_object_set_new(f, "duration_ms", json_integer(r->st.duration_ms));
+	json_object_set_new(f, "attempt", json_integer(r->st.attempt));
+	if (r->in_rollback) {
+		r->st.rollback_running = 0;
+		r->st.rolled_back = WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0 &&
+		    !r->cancelled ? 1 : -1;
+		json_object_set_new(f, "phase", engine_jstr("end"));
+		json_object_set_new(f, "status", engine_jstr(r->st.rolled_back > 0 ? "ok" : "failed"));
+		engine_journal(e, "step.rollback", f, NULL);
+	} else {
+		r->st.status = judge(e, i, wait_status);
+		json_object_set_new(f, "status", engine_jstr(step_status_name(r->st.status)));
+		if (r->st.reason != NULL)
+			json_object_set_new(f, "reason", engine_jstr(r->st.reason));
+		engine_journal(e, "step.end", f, NULL);
+	}
+	if (r->has_re)
+		regfree(&r->re);
+	r->has_re = 0;
+	if (!r->in_rollback && schedule_retry(e, i)) {
+		engine_notify_step(e, i);
+		return;
+	}
+	r->in_rollback = 0;
+	e->running = -1;
+	engine_notify_step(e, i);
+}
+
+static void
+on_done(void *arg, int wait_status)
+{
+	struct exec_ctx *c = arg;
+	struct step_run *r = &c->e->runs[c->step];
+
+	finish_job(c->e, c->step, wait_status);
+	/* The job is done: free it after the loop turn has finished with it. */
+	if (r->job != NULL) {
+		job_free(r->job);
+		r->job = NULL;
+	}
+}
+
+static void
+on_timeout(void *arg)
+{
+	struct exec_ctx *c = arg;
+	struct step_run *r = &c->e->runs[c->step];
+
+	r->timeout_timer = NULL;
+	r->timed_out = 1;
+	if (r->job != NULL)
+		job_terminate(r->job, c->e->grace_ms);
+}
+
+/* --- starting --- */
+
+static char *
+attempt_name(const struct step *s, int attempt, int rollback)
+{
+	if (rollback)
+		return xprintf("%s.rollback", s->id);
+	if (attempt > 1)
+		return xprintf("%s.%d", s->id, attempt);
+	return xstrdup(s->id);
+}
+
+static int
+spawn(struct engine *e, int i, const char *command_tmpl, int rollback, char **cause)
+{
+	const struct step *s = &e->rb->steps[i];
+	struct step_run *r = &e->runs[i];
+	struct exec_ctx *c = ctx_for(e, i);
+	struct texpansion x, shown;
+	struct job_spec spec = { 0 };
+	char **envp, *name;
+
+	if (params_expand(e, i, command_tmpl, TMPL_SHELL, &x, cause) != 0)
+		return -1;
+	if (params_expand(e, i, command_tmpl, TMPL_DISPLAY, &shown, cause) != 0) {
+		texpansion_free(&x);
+		return -1;
+	}
+	free(r->st.command);
+	r->st.command = xstrdup(shown.text);
+	texpansion_free(&shown);
+	name = attempt_name(s, r->st.attempt, rollback);
+	r->of = outfile_open(e->incident_dir, i + 1, name, cause);
+	free(name);
+	if (r->of == NULL) {
+		texpansion_free(&x);
+		return -1;
+	}
+	r->lines = 0;
+	r->in_rollback = rollback;
+	outbuf_set_line_cb(r->st.out, on_line, c);
+	outbuf_set_filter(r->st.out, params_mask, e);
+	envp = params_build_env(e, i, &x);
+	spec.command = x.text;
+	spec.envp = envp;
+	spec.pty = s->pty;
+	r->started_mono = clock_mono_ms();
+	r->job = job_start(e->loop, &spec, on_output, on_done, c, cause);
+	params_free_env(envp);
+	texpansion_free(&x);
+	if (r->job == NULL) {
+		char sha[CRYPTO_HEX_LEN], *ignored = NULL;
+
+		if (outfile_close(r->of, sha, &ignored) != 0)
+			free(ignored);
+		r->of = NULL;
+		return -1;
+	}
+	e->running = i;
+	if (!rollback && s->timeout_ms > 0)
+		r->timeout_timer = loop_add_timer(e->loop, s->timeout_ms, on_timeout, c);
+	return 0;
+}
+
+static int
+journal_start(struct engine *e, int i, const char *event, const char *command_tmpl, char **cause)
+{
+	struct step_run *r = &e->runs[i];
+	struct texpansion shown;
+	json_t *f;
+
+	if (params_expand(e, i, command_tmpl, TMPL_DISPLAY, &shown, cause) != 0)
+		return -1;
+	f = engine_step_fields(e, i);
+	json_object_set_new(f, "attempt", json_integer(r->st.attempt));
+	json_object_set_new(f, "kind", engine_jstr(step_action_name(e->rb->steps[i].action)));
+	json_object_set_new(f, "command", engine_jstr(shown.text));
+	if (strcmp(event, "step.rollback") == 0)
+		json_object_set_new(f, "phase", engine_jstr("start"));
+	texpansion_free(&shown);
+	return engine_journal(e, event, f, cause);
+}
+
+static int
+dry_run_step(struct engine *e, int i, char **cause)
+{
+	const struct step *s = &e->rb->steps[i];
+	struct step_run *r = &e->runs[i];
+	struct texpansion shown;
+
+	if (s->action == ACTION_RUN) {
+		if (params_expand(e, i, s->run.s, TMPL_DISPLAY, &shown, cause) != 0)
+			return -1;
+		free(r->st.command);
+		r->st.command = xstrdup(shown.text);
+		texpansion_free(&shown);
+	}
+	return engine_skip(e, i, "dry run: not executed", cause);
+}
+
+static int
+start_attempt_or_fail(struct engine *e, int i, char **cause)
+{
+	const struct step *s = &e->rb->steps[i];
+	struct step_run *r = &e->runs[i];
+
+	r->st.attempt++;
+	r->cancelled = r->timed_out = r->output_matched = 0;
+	r->st.exit_code = -1;
+	r->st.exit_desc[0] = '\0';
+	if (r->st.attempt == 1)
+		r->st.started_wall = clock_wall_ms();
+	if (s->expect_output.s != NULL)
+		r->has_re = regcomp(&r->re, s->expect_output.s, REG_EXTENDED | REG_NOSUB) == 0;
+	if (journal_start(e, i, "step.start", s->run.s, cause) != 0 ||
+	    spawn(e, i, s->run.s, 0, cause) != 0) {
+		if (r->has_re)
+			regfree(&r->re);
+		r->has_re = 0;
+		return -1;
+	}
+	r->st.status = STEP_RUNNING;
+	engine_set_reason(r, NULL);
+	engine_notify_step(e, i);
+	return 0;
+}
+
+/* A retry that cannot even start ends the step as failed, journaled. */
+static void
+start_attempt(struct engine *e, int i)
+{
+	struct step_run *r = &e->runs[i];
+	char *cause = NULL;
+	json_t *f;
+
+	if (start_attempt_or_fail(e, i, &cause) == 0)
+		return;
+	r->st.status = STEP_FAILED;
+	engine_set_reason(r, "could not start: %s", cause);
+	f = engine_step_fields(e, i);
+	json_object_set_new(f, "status", engine_jstr("failed"));
+	json_object_set_new(f, "reason", engine_jstr(r->st.reason));
+	json_object_set_new(f, "attempt", json_integer(r->st.attempt));
+	engine_journal(e, "step.end", f, NULL);
+	free(cause);
+	e->running = -1;
+	engine_notify_step(e, i);
+}
+
+int
+exec_start(struct engine *e, int i, char **cause)
+{
+	const struct step *s = &e->rb->steps[i];
+
+	if (e->mode == MODE_DRY_RUN)
+		return dry_run_step(e, i, cause);
+	if (s->action != ACTION_RUN) {
+		*cause = xprintf("step '%s' is a %s step, which this build of drconsole cannot run yet",
+		    s->id, step_action_name(s->action));
+		return -1;
+	}
+	return start_attempt_or_fail(e, i, cause);
+}
+
+int
+exec_start_rollback(struct engine *e, int i, char **cause)
+{
+	const struct step *s = &e->rb->steps[i];
+	struct step_run *r = &e->runs[i];
+
+	r->cancelled = r->timed_out = 0;
+	if (journal_start(e, i, "step.rollback", s->rollback.s, cause) != 0 ||
+	    spawn(e, i, s->rollback.s, 1, cause) != 0)
+		return -1;
+	r->st.rollback_running = 1;
+	engine_notify_step(e, i);
+	return 0;
+}
+
+void
+exec_cancel(struct engine *e, int i)
+{
+	struct step_run *r = &e->runs[i];
+	json_t *f;
+
+	if (r->retry_timer != NULL) {
+		/* Waiting between attempts: nothing runs, so the step ends now. */
+		loop_cancel_timer(e->loop, r->retry_timer);
+		r->retry_timer = NULL;
+		r->st.retry_waiting = 0;
+		r->st.status = STEP_CANCELLED;
+		engine_set_reason(r, "cancelled by the operator while waiting to retry");
+		f = engine_step_fields(e, i);
+		json_object_set_new(f, "status", engine_jstr("cancelled"));
+		json_object_set_new(f, "reason", engine_jstr(r->st.reason));
+		json_object_set_new(f, "attempt", json_integer(r->st.attempt));
+		engine_journal(e, "step.end", f, NULL);
+		e->running = -1;
+		engine_notify_step(e, i);
+		return;
+	}
+	if (r->job == NULL || r->cancelled)
+		return;
+	r->cancelled = 1;
+	job_terminate(r->job, e->grace_ms);
+}
+
+void
+exec_release(struct step_run *r)
+{
+	char sha[CRYPTO_HEX_LEN], *cause = NULL;
+
+	if (r->job != NULL)
+		job_free(r->job);
+	r->job = NULL;
+	if (r->of != NULL && outfile_close(r->of, sha, &cause) != 0)
+		free(cause);
+	r->of = NULL;
+	if (r->has_re)
+		regfree(&r->re);
+	r->has_re = 0;
+}
+
+char *
+engine_display_command(struct engine *e, int i)
+{
+	const struct step *s = &e->rb->steps[i];
+	struct texpansion x;
+	const char *tmpl;
+	char *cause = NULL, *out;
+
+	switch (s->action) {
+	case ACTION_RUN: tmpl = s->run.s; break;
+	case ACTION_MANUAL: tmpl = s->manual.s; break;
+	case ACTION_SQL: tmpl = s->sql.query.s; break;
+	case ACTION_HTTP: tmpl = s->http.url.s; break;
+	case ACTION_NOTIFY: tmpl = s->notify.message.s; break;
+	default: tmpl = ""; break;
+	}
+	if (params_expand(e, i, tmpl, TMPL_DISPLAY, &x, &cause) != 0) {
+		out = xprintf("(cannot expand: %s)", cause);
+		free(cause);
+		return out;
+	}
+	out = x.text;
+	x.text = NULL;
+	texpansion_free(&x);
+	return out;
+}

@@ -1,0 +1,95 @@
+/* engine_int.h: what the engine's own files share; nothing outside
+ * engine*.c and resume.c includes this. */
+#ifndef DRC_ENGINE_INT_H
+#define DRC_ENGINE_INT_H
+
+#include <regex.h>
+
+#include <jansson.h>
+
+#include "engine.h"
+#include "job.h"
+#include "journal.h"
+#include "outfile.h"
+#include "template.h"
+
+#define ENGINE_DEFAULT_GRACE_MS 5000
+#define ENGINE_SCROLLBACK_LINES 5000
+#define ENGINE_SCROLLBACK_BYTES (2 * 1024 * 1024)
+
+struct step_run {
+	struct step_state st;
+	struct job *job;
+	struct outfile *of;
+	struct loop_timer *timeout_timer;
+	struct loop_timer *retry_timer;
+	struct loop_timer *flush_timer;
+	int64_t started_mono;
+	int timed_out;
+	int cancelled;
+	int output_matched;
+	int has_re;
+	regex_t re;
+	int in_rollback;	/* the job is the rollback command */
+	uint64_t lines;		/* lines written to the output file this attempt */
+};
+
+struct pvalue {
+	const struct param *p;
+	char *value;		/* NULL: not given and no default */
+	int generated;
+};
+
+struct engine {
+	const struct runbook *rb;
+	struct loop *loop;
+	enum run_mode mode;
+	char *operator;
+	char *incident_dir;
+	char *incident_id;
+	struct journal *journal;
+	json_t *pending;	/* [[event, fields], ...] not yet journaled */
+	char *journal_error;
+	struct engine_hooks hooks;
+	int64_t grace_ms;
+	int64_t started_wall;
+	struct pvalue *values;	/* one per runbook param, in order */
+	char **secrets;		/* values to mask wherever they appear */
+	int nsecrets;
+	size_t longest_secret;
+	struct step_run *runs;
+	int running;		/* step with a job or retry timer, or -1 */
+	int finished;
+	int resuming;
+	struct loop_timer *inbox_timer;
+};
+
+/* engine.c */
+json_t *engine_jstr(const char *s);
+struct engine *engine_alloc(const struct engine_opts *opts);
+void engine_start_inbox(struct engine *e);
+int engine_open_journal(struct engine *e, char **cause);
+int engine_journal(struct engine *e, const char *event, json_t *fields, char **cause);
+void engine_notify_step(struct engine *e, int i);
+json_t *engine_step_fields(struct engine *e, int i);
+void engine_set_reason(struct step_run *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* engine_exec.c */
+int exec_start(struct engine *e, int i, char **cause);
+int exec_start_rollback(struct engine *e, int i, char **cause);
+void exec_cancel(struct engine *e, int i);
+void exec_release(struct step_run *r);
+
+/* engine_params.c */
+int params_resolve(struct engine *e, const struct engine_opts *opts, char **cause);
+void params_free(struct engine *e);
+json_t *params_journal_view(const struct engine *e);
+int params_expand(struct engine *e, int step, const char *tmpl, enum template_mode mode,
+    struct texpansion *out, char **cause);
+size_t params_mask(void *arg, char *text, size_t len, size_t cap);
+char **params_build_env(struct engine *e, int step, const struct texpansion *x);
+void params_free_env(char **envp);
+int params_is_secret_text(const struct engine *e, const char *s);
+
+#endif

@@ -1,0 +1,374 @@
+/* engine_params.c: a run's param values, the templates that use them, the
+ * masking of secrets, and the environment a step's child gets. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "crypto.h"
+#include "duration.h"
+#include "engine_int.h"
+#include "rbcheck.h"
+#include "strbuf.h"
+#include "xmalloc.h"
+
+extern char **environ;
+
+/* --param wins; then DRCONSOLE_PARAM_<name>, the way to hand over a secret
+ * without putting it on a command line that ps and shell history keep. */
+static const char *
+given_value(const struct engine_opts *opts, const char *name)
+{
+	char var[128];
+
+	for (int i = 0; i < opts->nparams; i++) {
+		if (strcmp(opts->params[i].name, name) == 0)
+			return opts->params[i].value;
+	}
+	snprintf(var, sizeof var, "DRCONSOLE_PARAM_%s", name);
+	return getenv(var);
+}
+
+static void
+add_secret(struct engine *e, const char *value)
+{
+	size_t n = strlen(value);
+
+	if (n == 0)
+		return;
+	e->secrets = xreallocarray(e->secrets, e->nsecrets + 1, sizeof *e->secrets);
+	e->secrets[e->nsecrets++] = xstrdup(value);
+	if (n > e->longest_secret)
+		e->longest_secret = n;
+}
+
+static int
+check_unknown_params(const struct engine *e, const struct engine_opts *opts, char **cause)
+{
+	for (int i = 0; i < opts->nparams; i++) {
+		if (runbook_find_param(e->rb, opts->params[i].name) == NULL) {
+			*cause = xprintf("runbook '%s' has no param '%s'", e->rb->id, opts->params[i].name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+params_resolve(struct engine *e, const struct engine_opts *opts, char **cause)
+{
+	const struct runbook *rb = e->rb;
+
+	if (check_unknown_params(e, opts, cause) != 0)
+		return -1;
+	e->values = xcalloc((size_t)rb->nparams + 1, sizeof *e->values);
+	for (int i = 0; i < rb->nparams; i++) {
+		const struct param *p = &rb->params[i];
+		struct pvalue *v = &e->values[i];
+		const char *given = given_value(opts, p->name);
+		char *why;
+
+		v->p = p;
+		if (given != NULL)
+			v->value = xstrdup(given);
+		else if (p->generate > 0 && e->resuming) {
+			/* A new value now would differ from the one the steps
+			 * before the crash already used. */
+			*cause = xprintf("'%s' was generated when the incident started and is stored nowhere: "
+			    "give it again with --param %s=VALUE", p->name, p->name);
+			return -1;
+		} else if (p->generate > 0) {
+			v->value = crypto_random_string((size_t)p->generate);
+			v->generated = 1;
+		} else if (p->def.s != NULL)
+			v->value = xstrdup(p->def.s);
+		if (v->value == NULL && p->required) {
+			*cause = xprintf("param '%s' is required%s (give it with --param %s=VALUE)", p->name,
+			    e->resuming && p->type == PARAM_SECRET ? " again: secrets are never stored" : "",
+			    p->name);
+			return -1;
+		}
+		if (v->value != NULL && (why = rbcheck_param_value(p, v->value)) != NULL) {
+			*cause = why;
+			return -1;
+		}
+		if (p->type == PARAM_SECRET && v->value != NULL)
+			add_secret(e, v->value);
+	}
+	return 0;
+}
+
+void
+params_free(struct engine *e)
+{
+	for (int i = 0; e->values != NULL && i < e->rb->nparams; i++) {
+		if (e->values[i].value != NULL)
+			explicit_bzero(e->values[i].value, strlen(e->values[i].value));
+		free(e->values[i].value);
+	}
+	free(e->values);
+	for (int i = 0; i < e->nsecrets; i++) {
+		explicit_bzero(e->secrets[i], strlen(e->secrets[i]));
+		free(e->secrets[i]);
+	}
+	free(e->secrets);
+}
+
+json_t *
+params_journal_view(const struct engine *e)
+{
+	json_t *obj = json_object();
+
+	for (int i = 0; i < e->rb->nparams; i++) {
+		const struct pvalue *v = &e->values[i];
+		const char *shown = v->value == NULL ? NULL :
+		    v->p->type == PARAM_SECRET ? (v->generated ? "**** (generated)" : "****") : v->value;
+
+		json_object_set_new(obj, v->p->name, shown ? engine_jstr(shown) : json_null());
+	}
+	return obj;
+}
+
+int
+params_is_secret_text(const struct engine *e, const char *s)
+{
+	for (int i = 0; i < e->nsecrets; i++) {
+		if (strstr(s, e->secrets[i]) != NULL)
+			return 1;
+	}
+	return 0;
+}
+
+/* --- resolving template references --- */
+
+struct resolve_ctx {
+	struct engine *e;
+	int step;
+	int depth;
+	char *scratch[4];	/* values we built and must free */
+	int nscratch;
+};
+
+static const char *
+keep(struct resolve_ctx *c, char *s)
+{
+	if (c->nscratch == 4) {
+		free(c->scratch[0]);
+		memmove(c->scratch, c->scratch + 1, 3 * sizeof *c->scratch);
+		c->nscratch--;
+	}
+	c->scratch[c->nscratch++] = s;
+	return s;
+}
+
+static const struct kv *
+find_env(const struct kv *list, int n, const char *name)
+{
+	for (int i = 0; i < n; i++) {
+		if (strcmp(list[i].key, name) == 0)
+			return &list[i];
+	}
+	return NULL;
+}
+
+static int resolve_ref(void *arg, const struct tref *ref, struct tvalue *out);
+
+/* Runbook and step env values are templates themselves, expanded raw. */
+static const char *
+resolve_env(struct resolve_ctx *c, const char *name)
+{
+	const struct runbook *rb = c->e->rb;
+	const struct kv *kv = NULL;
+	struct resolve_ctx inner = { c->e, c->step, c->depth + 1, { 0 }, 0 };
+	struct texpansion x;
+	char *cause;
+
+	if (c->step >= 0)
+		kv = find_env(rb->steps[c->step].env, rb->steps[c->step].nenv, name);
+	if (kv == NULL)
+		kv = find_env(rb->env, rb->nenv, name);
+	if (kv == NULL || c->depth > 4)
+		return getenv(name) != NULL ? getenv(name) : "";
+	if (template_expand(kv->value.s, TMPL_RAW, resolve_ref, &inner, &x, &cause) != 0) {
+		free(cause);
+		x.text = xstrdup("");
+	}
+	for (int i = 0; i < inner.nscratch; i++)
+		free(inner.scratch[i]);
+	return keep(c, x.text);
+}
+
+static const char *
+resolve_builtin(struct resolve_ctx *c, const char *name)
+{
+	struct engine *e = c->e;
+	char buf[64];
+
+	if (strcmp(name, "incident_dir") == 0)
+		return e->incident_dir;
+	if (strcmp(name, "incident_id") == 0)
+		return e->incident_id;
+	if (strcmp(name, "operator") == 0)
+		return e->operator;
+	if (strcmp(name, "runbook_id") == 0)
+		return e->rb->id;
+	if (strcmp(name, "mode") == 0)
+		return run_mode_name(e->mode);
+	if (strcmp(name, "run.elapsed") == 0) {
+		duration_format(clock_wall_ms() - e->started_wall, buf, sizeof buf);
+		return keep(c, xstrdup(buf));
+	}
+	if (strcmp(name, "run.started") == 0) {
+		char ts[CLOCK_RFC3339_LEN];
+
+		clock_format_rfc3339(e->started_wall, ts);
+		return keep(c, xstrdup(ts));
+	}
+	if (c->step < 0)
+		return "";
+	if (strcmp(name, "step.id") == 0)
+		return e->rb->steps[c->step].id;
+	if (strcmp(name, "step.status") == 0)
+		return step_status_name(e->runs[c->step].st.status);
+	return NULL;
+}
+
+static int
+resolve_ref(void *arg, const struct tref *ref, struct tvalue *out)
+{
+	struct resolve_ctx *c = arg;
+	const struct param *p;
+
+	out->secret = 0;
+	switch (ref->kind) {
+	case TREF_PARAM:
+		if ((p = runbook_find_param(c->e->rb, ref->name)) == NULL)
+			return -1;
+		out->value = c->e->values[p - c->e->rb->params].value;
+		out->secret = p->type == PARAM_SECRET;
+		return 0;
+	case TREF_ENV:
+		out->value = resolve_env(c, ref->name);
+		out->secret = params_is_secret_text(c->e, out->value);
+		return 0;
+	case TREF_BUILTIN:
+		out->value = resolve_builtin(c, ref->name);
+		return out->value != NULL ? 0 : -1;
+	default:
+		return -1;
+	}
+}
+
+int
+params_expand(struct engine *e, int step, const char *tmpl, enum template_mode mode,
+    struct texpansion *out, char **cause)
+{
+	struct resolve_ctx c = { e, step, 0, { 0 }, 0 };
+	int rc = template_expand(tmpl, mode, resolve_ref, &c, out, cause);
+
+	for (int i = 0; i < c.nscratch; i++)
+		free(c.scratch[i]);
+	return rc;
+}
+
+/* --- masking --- */
+
+/* The outbuf filter: every secret in a completed line becomes ****. Lines
+ * are whole here, so a secret split across two reads is still caught. */
+size_t
+params_mask(void *arg, char *text, size_t len, size_t cap)
+{
+	struct engine *e = arg;
+
+	for (int i = 0; i < e->nsecrets; i++) {
+		const char *s = e->secrets[i];
+		size_t n = strlen(s);
+		char *hit;
+
+		while ((hit = memmem(text, len, s, n)) != NULL) {
+			size_t at = (size_t)(hit - text), tail = len - at - n;
+
+			if (len - n + 4 >= cap)
+				break;
+			memmove(text + at + 4, text + at + n, tail);
+			memcpy(text + at, "****", 4);
+			len = len - n + 4;
+			text[len] = '\0';
+		}
+	}
+	return len;
+}
+
+/* --- the child's environment --- */
+
+static void
+env_set(char ***envp, int *n, const char *name, const char *value)
+{
+	size_t nl = strlen(name);
+
+	for (int i = 0; i < *n; i++) {
+		if (strncmp((*envp)[i], name, nl) == 0 && (*envp)[i][nl] == '=') {
+			free((*envp)[i]);
+			(*envp)[i] = xprintf("%s=%s", name, value);
+			return;
+		}
+	}
+	*envp = xreallocarray(*envp, *n + 2, sizeof **envp);
+	(*envp)[(*n)++] = xprintf("%s=%s", name, value);
+	(*envp)[*n] = NULL;
+}
+
+static void
+env_set_list(struct engine *e, int step, char ***envp, int *n, const struct kv *list, int count)
+{
+	for (int i = 0; i < count; i++) {
+		struct texpansion x;
+		char *cause;
+
+		if (params_expand(e, step, list[i].value.s, TMPL_RAW, &x, &cause) != 0) {
+			free(cause);
+			continue;
+		}
+		env_set(envp, n, list[i].key, x.text);
+		texpansion_free(&x);
+	}
+}
+
+/* The operator's environment, then the runbook's env, the step's env, the
+ * variables the command's templates travel in, and DRCONSOLE_* facts. */
+char **
+params_build_env(struct engine *e, int step, const struct texpansion *x)
+{
+	char **envp = xcalloc(1, sizeof *envp);
+	int n = 0;
+	const struct step *s = &e->rb->steps[step];
+
+	for (char **p = environ; *p != NULL; p++) {
+		/* The journal's HMAC key is the one thing a step must not see. */
+		if (strncmp(*p, JOURNAL_KEY_ENV "=", sizeof JOURNAL_KEY_ENV) == 0)
+			continue;
+		envp = xreallocarray(envp, n + 2, sizeof *envp);
+		envp[n++] = xstrdup(*p);
+		envp[n] = NULL;
+	}
+	env_set_list(e, step, &envp, &n, e->rb->env, e->rb->nenv);
+	env_set_list(e, step, &envp, &n, s->env, s->nenv);
+	for (int i = 0; x != NULL && i < x->nenv; i++)
+		env_set(&envp, &n, x->env[i].name, x->env[i].value);
+	env_set(&envp, &n, "DRCONSOLE_INCIDENT_DIR", e->incident_dir);
+	env_set(&envp, &n, "DRCONSOLE_STEP", s->id);
+	env_set(&envp, &n, "DRCONSOLE_OPERATOR", e->operator);
+	env_set(&envp, &n, "DRCONSOLE_MODE", run_mode_name(e->mode));
+	return envp;
+}
+
+void
+params_free_env(char **envp)
+{
+	for (char **p = envp; p != NULL && *p != NULL; p++) {
+		explicit_bzero(*p, strlen(*p));
+		free(*p);
+	}
+	free(envp);
+}

@@ -1,0 +1,560 @@
+/* job.c: owns child processes: fork and exec, reading output, escalating
+ * signals and reaping. The leader is left a zombie (waitid WNOWAIT) until the
+ * job is done, so its pid, which names the process group, cannot be reused
+ * while we may still signal the group. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "job.h"
+#include "log.h"
+#include "xmalloc.h"
+
+extern char **environ;
+
+enum job_stage {
+	JOB_CALM,		/* nothing sent */
+	JOB_TERMED,		/* SIGTERM sent, SIGKILL timer armed */
+	JOB_KILLED,		/* SIGKILL sent, EOF bound timer armed */
+	JOB_ABANDONED,		/* fds closed without EOF */
+};
+
+struct job_stream {
+	struct job	*job;
+	int		 stream;	/* JOB_STDOUT or JOB_STDERR */
+	int		 fd;		/* -1 once at EOF */
+	struct loop_fd	*lfd;
+};
+
+struct job {
+	struct loop		*loop;
+	pid_t			 pid;
+	struct job_stream	 streams[2];
+	char			*buf;
+	job_output_cb		 output_cb;
+	job_done_cb		 done_cb;
+	void			*arg;
+
+	int			 watching;	/* SIGCHLD callback is set */
+	int			 exited;	/* leader is a zombie or gone */
+	int			 reaped;
+	int			 status;
+	int			 done;
+	enum job_stage		 stage;
+	struct loop_timer	*timer;
+};
+
+/* What the child failed at, sent up a CLOEXEC pipe before it exits. */
+enum job_step {
+	JOB_STEP_FDS,
+	JOB_STEP_SETSID,
+	JOB_STEP_CTTY,
+	JOB_STEP_CHDIR,
+	JOB_STEP_EXEC,
+};
+
+struct job_report {
+	int	step;
+	int	err;
+};
+
+static void job_update(struct job *);
+
+static void __attribute__((noreturn))
+job_child_fail(int fd, enum job_step step)
+{
+	struct job_report	r = { step, errno };
+
+	if (write(fd, &r, sizeof r) == -1) {
+		/* Nothing left to tell anyone. */
+	}
+	_exit(127);
+}
+
+static void
+job_child_close_from(int lowfd)
+{
+	struct dirent	*de;
+	DIR		*d;
+	int		 fd;
+
+	if (close_range((unsigned int)lowfd, ~0U, 0) == 0)
+		return;
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		fd = atoi(de->d_name);
+		if (fd >= lowfd && fd != dirfd(d))
+			close(fd);
+	}
+	closedir(d);
+}
+
+/*
+ * Puts io[0..2] on 0..2 and the report pipe on 3, then closes the rest.
+ * Everything is first moved above 3 so no dup2 can clobber a source.
+ */
+static int
+job_child_fds(const int io[3], int report)
+{
+	int	src[4] = { io[0], io[1], io[2], report }, tmp[4];
+
+	for (int i = 0; i < 4; i++) {
+		if ((tmp[i] = fcntl(src[i], F_DUPFD, 4)) == -1)
+			job_child_fail(report, JOB_STEP_FDS);
+	}
+	for (int i = 0; i < 4; i++) {
+		if (dup2(tmp[i], i) == -1)
+			job_child_fail(tmp[3], JOB_STEP_FDS);
+	}
+	fcntl(3, F_SETFD, FD_CLOEXEC);
+	job_child_close_from(4);
+	return 3;
+}
+
+static void __attribute__((noreturn))
+job_child(const struct job_spec *spec, const int io[3], int report)
+{
+	struct sigaction	 sa;
+	sigset_t		 none;
+	char			*argv[] = { "sh", "-c", (char *)spec->command,
+				    NULL };
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (int signo = 1; signo < NSIG; signo++)
+		sigaction(signo, &sa, NULL);	/* KILL, STOP fail: fine */
+	if (spec->pty) {
+		if (setsid() == -1)
+			job_child_fail(report, JOB_STEP_SETSID);
+		if (ioctl(io[1], TIOCSCTTY, 0) == -1)
+			job_child_fail(report, JOB_STEP_CTTY);
+	} else
+		setpgid(0, 0);
+	report = job_child_fds(io, report);
+	if (spec->cwd != NULL && chdir(spec->cwd) != 0)
+		job_child_fail(report, JOB_STEP_CHDIR);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execve("/bin/sh", argv, spec->envp != NULL ? spec->envp : environ);
+	job_child_fail(report, JOB_STEP_EXEC);
+}
+
+static void
+job_close_fds(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (fds[i] != -1)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+}
+
+static int
+job_set_nonblock(int fd)
+{
+	int	flags = fcntl(fd, F_GETFL);
+
+	return flags == -1 ? -1 : fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+/* Our ends in job->streams, the child's in io; 0 or -1 with cause. */
+static int
+job_open_pipes(struct job *job, int io[3], char **cause)
+{
+	int	out[2] = { -1, -1 }, err[2] = { -1, -1 };
+
+	if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 ||
+	    (io[0] = open("/dev/null", O_RDONLY|O_CLOEXEC)) == -1 ||
+	    job_set_nonblock(out[0]) != 0 || job_set_nonblock(err[0]) != 0) {
+		*cause = xprintf("cannot make pipes: %s", strerror(errno));
+		job_close_fds(out, 2);
+		job_close_fds(err, 2);
+		return -1;
+	}
+	job->streams[0].fd = out[0];
+	job->streams[1].fd = err[0];
+	io[1] = out[1];
+	io[2] = err[1];
+	return 0;
+}
+
+static int
+job_setup_slave(int slave, const struct job_spec *spec)
+{
+	struct termios	tio;
+	struct winsize	ws;
+
+	/* Raw: no CR LF rewriting, no line discipline cost, no echo. */
+	if (tcgetattr(slave, &tio) != 0)
+		return -1;
+	cfmakeraw(&tio);
+	if (tcsetattr(slave, TCSANOW, &tio) != 0)
+		return -1;
+	memset(&ws, 0, sizeof ws);
+	ws.ws_col = spec->cols > 0 ? spec->cols : 80;
+	ws.ws_row = spec->rows > 0 ? spec->rows : 24;
+	return ioctl(slave, TIOCSWINSZ, &ws);
+}
+
+static int
+job_open_pty(struct job *job, const struct job_spec *spec, int io[3],
+    char **cause)
+{
+	char	name[128];
+	int	master, slave = -1;
+
+	master = posix_openpt(O_RDWR|O_NOCTTY|O_CLOEXEC);
+	if (master == -1 || grantpt(master) != 0 || unlockpt(master) != 0 ||
+	    ptsname_r(master, name, sizeof name) != 0 ||
+	    (slave = open(name, O_RDWR|O_NOCTTY|O_CLOEXEC)) == -1 ||
+	    job_setup_slave(slave, spec) != 0 ||
+	    job_set_nonblock(master) != 0) {
+		*cause = xprintf("cannot make a pty: %s", strerror(errno));
+		if (master != -1)
+			close(master);
+		if (slave != -1)
+			close(slave);
+		return -1;
+	}
+	job->streams[0].fd = master;
+	io[0] = io[1] = io[2] = slave;
+	return 0;
+}
+
+/* Waits for exec or for the child's failure report; 0 or -1 with cause. */
+static int
+job_wait_exec(struct job *job, const struct job_spec *spec, int fd,
+    char **cause)
+{
+	static const char	*what[] = { "cannot set up fds", "setsid",
+				    "cannot set controlling tty", "chdir",
+				    "exec /bin/sh" };
+	struct job_report	 r;
+	ssize_t			 n;
+
+	do
+		n = read(fd, &r, sizeof r);
+	while (n == -1 && errno == EINTR);
+	if (n != (ssize_t)sizeof r)
+		return 0;
+	while (waitpid(job->pid, NULL, 0) == -1 && errno == EINTR)
+		/* retry */;
+	if (r.step == JOB_STEP_CHDIR)
+		*cause = xprintf("chdir %s: %s", spec->cwd, strerror(r.err));
+	else
+		*cause = xprintf("%s: %s", what[r.step], strerror(r.err));
+	return -1;
+}
+
+static pid_t
+job_fork(const struct job_spec *spec, const int io[3], int report_w)
+{
+	sigset_t	all, old;
+	pid_t		pid;
+
+	/* Nothing may run our handlers in the child before they are reset. */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid = fork();
+	if (pid == 0)
+		job_child(spec, io, report_w);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return pid;
+}
+
+static void job_sigchld(int, void *);
+static void job_read_cb(int, short, void *);
+
+static void
+job_close_stream(struct job_stream *s)
+{
+	if (s->fd == -1)
+		return;
+	if (s->lfd != NULL)
+		loop_remove_fd(s->job->loop, s->lfd);
+	s->lfd = NULL;
+	close(s->fd);
+	s->fd = -1;
+}
+
+/* Releases everything but the process; the job is not usable after. */
+static void
+job_discard(struct job *job)
+{
+	job_close_stream(&job->streams[0]);
+	job_close_stream(&job->streams[1]);
+	if (job->timer != NULL)
+		loop_cancel_timer(job->loop, job->timer);
+	job->timer = NULL;
+	if (job->watching)
+		loop_unwatch_signal(job->loop, SIGCHLD, job_sigchld, job);
+	job->watching = 0;
+}
+
+static int
+job_spawn(struct job *job, const struct job_spec *spec, int io[3],
+    char **cause)
+{
+	int	report[2];
+
+	if (pipe2(report, O_CLOEXEC) != 0) {
+		*cause = xprintf("cannot make a pipe: %s", strerror(errno));
+		return -1;
+	}
+	job->pid = job_fork(spec, io, report[1]);
+	if (job->pid == -1)
+		*cause = xprintf("fork: %s", strerror(errno));
+	close(report[1]);
+	/* Both sides set the group, so it exists whoever runs first. */
+	if (job->pid > 0 && !spec->pty)
+		setpgid(job->pid, job->pid);
+	if (job->pid > 0 && job_wait_exec(job, spec, report[0], cause) != 0)
+		job->pid = -1;
+	close(report[0]);
+	return job->pid > 0 ? 0 : -1;
+}
+
+/* Starts a job. */
+struct job *
+job_start(struct loop *loop, const struct job_spec *spec,
+    job_output_cb output_cb, job_done_cb done_cb, void *arg, char **cause)
+{
+	struct job	*job = xcalloc(1, sizeof *job);
+	int		 io[3] = { -1, -1, -1 }, rc;
+
+	job->loop = loop;
+	job->output_cb = output_cb;
+	job->done_cb = done_cb;
+	job->arg = arg;
+	for (int i = 0; i < 2; i++) {
+		job->streams[i].job = job;
+		job->streams[i].stream = i == 0 ? JOB_STDOUT : JOB_STDERR;
+		job->streams[i].fd = -1;
+	}
+	/* Before fork, so an early exit cannot be missed. */
+	if (loop_watch_signal(loop, SIGCHLD, job_sigchld, job) != 0) {
+		*cause = xprintf("cannot watch SIGCHLD: %s", strerror(errno));
+		free(job);
+		return NULL;
+	}
+	job->watching = 1;
+	if (spec->pty)
+		rc = job_open_pty(job, spec, io, cause);
+	else
+		rc = job_open_pipes(job, io, cause);
+	if (rc == 0)
+		rc = job_spawn(job, spec, io, cause);
+	if (spec->pty)
+		io[1] = io[2] = -1;	/* one slave fd, three names */
+	job_close_fds(io, 3);
+	if (rc != 0) {
+		job_discard(job);
+		free(job);
+		return NULL;
+	}
+	job->buf = xmalloc(JOB_READ_MAX);
+	for (int i = 0; i < 2; i++) {
+		if (job->streams[i].fd == -1)
+			continue;
+		job->streams[i].lfd = loop_add_fd(loop, job->streams[i].fd,
+		    POLLIN, job_read_cb, &job->streams[i]);
+	}
+	/* Not the command: it may hold secrets the journal masks. */
+	log_debug("job %ld started", (long)job->pid);
+	return job;
+}
+
+static void
+job_signal(struct job *job, int signo)
+{
+	/* A pty child may not have called setsid yet: no group to signal. */
+	if (kill(-job->pid, signo) == -1 && errno == ESRCH && !job->exited)
+		kill(job->pid, signo);
+}
+
+static void
+job_escalate(void *arg)
+{
+	struct job	*job = arg;
+
+	job->timer = NULL;
+	if (job->stage == JOB_TERMED) {
+		log_debug("job %ld: grace over, SIGKILL", (long)job->pid);
+		job_signal(job, SIGKILL);
+		job->stage = JOB_KILLED;
+		job->timer = loop_add_timer(job->loop, JOB_EOF_BOUND_MS,
+		    job_escalate, job);
+		return;
+	}
+	log_debug("job %ld: output still held open, closing", (long)job->pid);
+	job->stage = JOB_ABANDONED;
+	job_close_stream(&job->streams[0]);
+	job_close_stream(&job->streams[1]);
+	job_update(job);
+}
+
+/* SIGTERM to the group, then SIGKILL after grace_ms. */
+void
+job_terminate(struct job *job, int64_t grace_ms)
+{
+	if (job->done || job->stage != JOB_CALM)
+		return;
+	log_debug("job %ld: SIGTERM, grace %lld ms", (long)job->pid,
+	    (long long)grace_ms);
+	job_signal(job, SIGTERM);
+	job->stage = JOB_TERMED;
+	job->timer = loop_add_timer(job->loop, grace_ms, job_escalate, job);
+}
+
+/* Sends a signal to the group. */
+void
+job_kill(struct job *job, int signo)
+{
+	if (!job->done)
+		job_signal(job, signo);
+}
+
+/* The leader's pid. */
+pid_t
+job_pid(const struct job *job)
+{
+	return job->pid;
+}
+
+/* 1 until done_cb has been called. */
+int
+job_running(const struct job *job)
+{
+	return !job->done;
+}
+
+static int
+job_output_open(const struct job *job)
+{
+	return job->streams[0].fd != -1 || job->streams[1].fd != -1;
+}
+
+/* Notes the leader's exit without reaping it. */
+static void
+job_check_exit(struct job *job)
+{
+	siginfo_t	si;
+
+	if (job->exited)
+		return;
+	memset(&si, 0, sizeof si);
+	if (waitid(P_PID, (id_t)job->pid, &si, WEXITED|WNOHANG|WNOWAIT) != 0) {
+		if (errno != ECHILD)
+			return;
+		/* Someone else reaped it; there is no status to report. */
+		log_debug("job %ld: reaped elsewhere", (long)job->pid);
+		job->reaped = 1;
+		job->status = 127 << 8;
+	} else if (si.si_pid == 0)
+		return;
+	job->exited = 1;
+	/* Leader gone but output held: a background child has it. */
+	if (job_output_open(job))
+		job_terminate(job, JOB_ORPHAN_GRACE_MS);
+}
+
+static void
+job_reap(struct job *job)
+{
+	if (job->reaped)
+		return;
+	while (waitpid(job->pid, &job->status, 0) == -1) {
+		if (errno != EINTR) {
+			job->status = 127 << 8;
+			break;
+		}
+	}
+	job->reaped = 1;
+}
+
+/* Finishes the job once the leader exited and all output is in. */
+static void
+job_update(struct job *job)
+{
+	if (job->done)
+		return;
+	job_check_exit(job);
+	if (!job->exited || job_output_open(job))
+		return;
+	/* Stragglers that closed their output are still in the group. */
+	if (!job->reaped)
+		kill(-job->pid, SIGKILL);
+	job_reap(job);
+	job_discard(job);
+	job->done = 1;
+	log_debug("job %ld done, status %#x", (long)job->pid, job->status);
+	job->done_cb(job->arg, job->status);	/* last: it may free the job */
+}
+
+static void
+job_sigchld(int signo, void *arg)
+{
+	(void)signo;
+	job_update(arg);
+}
+
+static void
+job_read_cb(int fd, short revents, void *arg)
+{
+	struct job_stream	*s = arg;
+	struct job		*job = s->job;
+	ssize_t			 n;
+
+	(void)revents;
+	n = read(fd, job->buf, JOB_READ_MAX);
+	if (n > 0) {
+		job->output_cb(job->arg, s->stream, job->buf, (size_t)n);
+		return;	/* the callback may have freed the job */
+	}
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	/* EOF; EIO is how a pty master says the slave side is all closed. */
+	if (n == -1 && errno != EIO)
+		log_debug("job %ld: read: %s", (long)job->pid, strerror(errno));
+	job_close_stream(s);
+	job_update(job);
+}
+
+/* Frees a job, killing and reaping it first if it is still running. */
+void
+job_free(struct job *job)
+{
+	if (job == NULL)
+		return;
+	if (!job->done) {
+		if (!job->reaped)
+			job_signal(job, SIGKILL);
+		job_reap(job);
+		job_discard(job);
+	}
+	free(job->buf);
+	free(job);
+}
+
+/* Describes a raw wait status in words. */
+void
+job_describe_status(int wait_status, char *buf, size_t len)
+{
+	if (WIFEXITED(wait_status))
+		snprintf(buf, len, "exited %d", WEXITSTATUS(wait_status));
+	else if (WIFSIGNALED(wait_status))
+		snprintf(buf, len, "killed by signal %d",
+		    WTERMSIG(wait_status));
+	else
+		snprintf(buf, len, "status %#x", (unsigned int)wait_status);
+}

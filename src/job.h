@@ -1,0 +1,59 @@
+/* job.h: a shell command run as its own process group, its output read
+ * through the loop, and its end reported once output and exit are both in. */
+#ifndef DRC_JOB_H
+#define DRC_JOB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "loop.h"
+
+#define JOB_STDOUT		1
+#define JOB_STDERR		2
+
+/* At most this much is read from one fd per loop turn. */
+#define JOB_READ_MAX		(64 * 1024)
+/* Leader gone but its output still held open: SIGTERM, then SIGKILL after. */
+#define JOB_ORPHAN_GRACE_MS	1000
+/* After SIGKILL, how long EOF may take before the fds are simply closed
+ * (something outside the group, e.g. in its own session, holds them). */
+#define JOB_EOF_BOUND_MS	500
+
+struct job_spec {
+	const char	 *command;	/* run as /bin/sh -c command */
+	char *const	 *envp;		/* full environment, NULL = inherit */
+	int		  pty;		/* stdin/out/err on a raw pty */
+	int		  cols, rows;	/* pty size; 0 = 80x24 */
+	const char	 *cwd;		/* NULL = inherit */
+};
+
+struct job;
+
+/* stream is JOB_STDOUT or JOB_STDERR; with a pty everything is JOB_STDOUT. */
+typedef void (*job_output_cb)(void *arg, int stream, const char *data,
+    size_t len);
+/* wait_status is the raw status from waitpid. */
+typedef void (*job_done_cb)(void *arg, int wait_status);
+
+/* Starts spec->command. The job is done (done_cb, exactly once) when every
+ * output fd reached EOF and the leader was reaped; by then the whole process
+ * group has been sent SIGKILL. done_cb may job_free. Returns NULL and sets
+ * cause when the command cannot be started (bad cwd included). */
+struct job *job_start(struct loop *, const struct job_spec *, job_output_cb,
+    job_done_cb, void *arg, char **cause);
+/* SIGTERM to the group, SIGKILL after grace_ms if it has not finished. */
+void job_terminate(struct job *, int64_t grace_ms);
+/* Sends signo to the whole group. */
+void job_kill(struct job *, int signo);
+/* The leader's pid, which is also the process group id. */
+pid_t job_pid(const struct job *);
+/* 1 until done_cb has been called. */
+int job_running(const struct job *);
+/* Frees a done job; a running one is killed with SIGKILL and reaped first,
+ * without calling done_cb. */
+void job_free(struct job *);
+/* "exited 0", "exited 3", "killed by signal 9". */
+void job_describe_status(int wait_status, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,56 @@
+/* journal.h: the incident journal, an append-only file of JSON lines in
+ * which each line carries the hash of the one before it. */
+#ifndef DRC_JOURNAL_H
+#define DRC_JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "crypto.h"
+
+/* journal_open flag: read the journal's state, create and lock nothing. */
+#define JOURNAL_READONLY 0x1
+
+/* The file names inside an incident directory. */
+#define JOURNAL_FILE "journal.jsonl"
+#define JOURNAL_LOCK_FILE "lock"
+/* The environment variable holding the HMAC key, if any. */
+#define JOURNAL_KEY_ENV "DRCONSOLE_JOURNAL_KEY"
+
+struct journal;
+
+/*
+ * Opens the journal in incident directory dir. Unless JOURNAL_READONLY,
+ * creates dir and the journal, takes an exclusive lock (failing if another
+ * process drives the incident), and cuts away a torn last line.
+ */
+int journal_open(struct journal **out, const char *dir, int flags, char **cause);
+/* Sets the operator name recorded on every later line. */
+void journal_set_operator(struct journal *j, const char *operator);
+/* Appends one event with a copy of fields' members and fsyncs it. */
+int journal_append(struct journal *j, const char *event, json_t *fields, char **cause);
+/* The hash of the last line, or 64 zeros for an empty journal. */
+const char *journal_last_hash(const struct journal *j);
+/* The seq of the last line, 0 for an empty journal. */
+int64_t journal_last_seq(const struct journal *j);
+/* The incident directory. */
+const char *journal_dir(const struct journal *j);
+/* 1 if the journal ended in a line without a newline when opened. */
+int journal_torn_tail(const struct journal *j);
+/* Releases the lock and frees the journal. */
+void journal_close(struct journal *j);
+
+/* Reads every complete line of dir's journal into a JSON array. */
+int journal_load(const char *dir, json_t **events, char **cause);
+
+/* Reads dir's journal file whole; *buf is NUL-terminated. */
+int journal_read_raw(const char *dir, char **buf, size_t *len, char **cause);
+/* The HMAC key from the environment, or NULL when unset or empty. */
+const char *journal_env_key(void);
+/* Computes a line's hash from its members other than "hash". */
+int journal_line_hash(const json_t *line, const char *key,
+    char hex[CRYPTO_HEX_LEN], char **cause);
+
+#endif

@@ -1,0 +1,259 @@
+/*
+ * outfile.c: per-step output files. Lines go into a private buffer that is
+ * written out when it fills or when OUTFILE_FLUSH_MS of line time has passed,
+ * so the file trails the screen closely without a syscall per line. Our own
+ * buffer rather than stdio's lets each written chunk also be fed to SHA-256
+ * in one piece: the hash covers exactly the bytes that reached the file, and
+ * closing a step never rereads a large output.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "crypto.h"
+#include "log.h"
+#include "outfile.h"
+#include "xmalloc.h"
+
+#define OUTFILE_BUFSIZE (256 * 1024)
+/* "2026-11-23T15:02:11." + "123Z " + "out " */
+#define OUTFILE_PREFIX_MAX (CLOCK_RFC3339_LEN + 8)
+
+struct outfile {
+	char		*path;
+	char		*relpath;
+	int		 fd;
+	char		*buf;
+	size_t		 used;
+	struct crypto_hasher *hash;	/* over every byte in the file */
+	int		 flushed;	/* flushed_ms is set */
+	int64_t		 flushed_ms;	/* line time of the last timed flush */
+	int64_t		 stamp_sec;	/* the second stamp holds */
+	char		 stamp[CLOCK_RFC3339_LEN];	/* up to the '.' */
+	size_t		 stamp_len;
+};
+
+static int
+outfile_check_id(const char *step_id, char **cause)
+{
+	if (*step_id == '\0' || strcmp(step_id, ".") == 0 ||
+	    strcmp(step_id, "..") == 0 || strchr(step_id, '/') != NULL) {
+		*cause = xprintf("step id \"%s\" cannot name an output file",
+		    step_id);
+		return -1;
+	}
+	return 0;
+}
+
+/* A retry appends, so the hash must start with what is already there. */
+static int
+outfile_hash_existing(struct outfile *of)
+{
+	off_t off = 0;
+	ssize_t n;
+
+	for (;;) {
+		n = pread(of->fd, of->buf, OUTFILE_BUFSIZE, off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n == 0 ? 0 : -1;
+		crypto_hasher_update(of->hash, of->buf, (size_t)n);
+		off += n;
+	}
+}
+
+static void
+outfile_free(struct outfile *of)
+{
+	if (of->fd != -1)
+		close(of->fd);
+	crypto_hasher_free(of->hash);
+	free(of->buf);
+	free(of->relpath);
+	free(of->path);
+	free(of);
+}
+
+struct outfile *
+outfile_open(const char *incident_dir, int step_number, const char *step_id,
+    char **cause)
+{
+	struct outfile *of;
+	char *dir;
+
+	if (outfile_check_id(step_id, cause) != 0)
+		return NULL;
+	if (step_number < 0) {
+		*cause = xprintf("step number %d is negative", step_number);
+		return NULL;
+	}
+	dir = xprintf("%s/%s", incident_dir, OUTFILE_DIR);
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		*cause = xprintf("cannot create %s: %s", dir, strerror(errno));
+		free(dir);
+		return NULL;
+	}
+	free(dir);
+
+	of = xcalloc(1, sizeof *of);
+	of->relpath = xprintf("%s/%02d-%s.log", OUTFILE_DIR, step_number,
+	    step_id);
+	of->path = xprintf("%s/%s", incident_dir, of->relpath);
+	of->buf = xmalloc(OUTFILE_BUFSIZE);
+	of->hash = crypto_hasher_new(NULL);
+	of->stamp_sec = INT64_MIN;
+	of->fd = open(of->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (of->fd == -1 || outfile_hash_existing(of) != 0) {
+		*cause = xprintf("cannot open %s: %s", of->path,
+		    strerror(errno));
+		outfile_free(of);
+		return NULL;
+	}
+	return of;
+}
+
+int
+outfile_flush(struct outfile *of, char **cause)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < of->used) {
+		n = write(of->fd, of->buf + done, of->used - done);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			*cause = xprintf("cannot write %s: %s", of->path,
+			    strerror(errno));
+			break;
+		}
+		crypto_hasher_update(of->hash, of->buf + done, (size_t)n);
+		done += (size_t)n;
+	}
+	/* Keep what did not go out, so a later flush can retry it. */
+	memmove(of->buf, of->buf + done, of->used - done);
+	of->used -= done;
+	return of->used == 0 ? 0 : -1;
+}
+
+/* Copies bytes in through the buffer, flushing as it fills. */
+static int
+outfile_put(struct outfile *of, const char *data, size_t len, char **cause)
+{
+	size_t n;
+
+	while (len > 0) {
+		if (of->used == OUTFILE_BUFSIZE && outfile_flush(of, cause) != 0)
+			return -1;
+		n = OUTFILE_BUFSIZE - of->used;
+		if (n > len)
+			n = len;
+		memcpy(of->buf + of->used, data, n);
+		of->used += n;
+		data += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Formats the line prefix; the date is reformatted once a second only. */
+static size_t
+outfile_prefix(struct outfile *of, int64_t ts_ms, int stream, char *out)
+{
+	int64_t sec = ts_ms / 1000, ms = ts_ms % 1000;
+	size_t len;
+
+	if (ms < 0) {
+		ms += 1000;
+		sec--;
+	}
+	if (sec != of->stamp_sec) {
+		clock_format_rfc3339(sec * 1000, of->stamp);
+		of->stamp_len = strlen(of->stamp) - 4;	/* drop "000Z" */
+		of->stamp_sec = sec;
+	}
+	memcpy(out, of->stamp, of->stamp_len);
+	len = of->stamp_len;
+	out[len++] = (char)('0' + ms / 100);
+	out[len++] = (char)('0' + ms / 10 % 10);
+	out[len++] = (char)('0' + ms % 10);
+	memcpy(out + len, stream == OUTFILE_STDERR ? "Z err " : "Z out ", 6);
+	return len + 6;
+}
+
+int
+outfile_write_line(struct outfile *of, int64_t ts_ms, int stream,
+    const char *text, size_t len, char **cause)
+{
+	char prefix[OUTFILE_PREFIX_MAX];
+	size_t plen = outfile_prefix(of, ts_ms, stream, prefix);
+	size_t need = plen + len + 1;
+	char *p;
+
+	/* Make room first, so a failed write never leaves half a line. */
+	if (need > OUTFILE_BUFSIZE - of->used && outfile_flush(of, cause) != 0)
+		return -1;
+	if (need <= OUTFILE_BUFSIZE - of->used) {
+		p = of->buf + of->used;
+		memcpy(p, prefix, plen);
+		memcpy(p + plen, text, len);
+		p[plen + len] = '\n';
+		of->used += need;
+	} else if (outfile_put(of, prefix, plen, cause) != 0 ||
+	    outfile_put(of, text, len, cause) != 0 ||
+	    outfile_put(of, "\n", 1, cause) != 0)
+		return -1;
+	/* Line time decides, so a wall clock stepping back flushes too. */
+	if (!of->flushed || ts_ms - of->flushed_ms >= OUTFILE_FLUSH_MS ||
+	    ts_ms < of->flushed_ms) {
+		of->flushed = 1;
+		of->flushed_ms = ts_ms;
+		return outfile_flush(of, cause);
+	}
+	return 0;
+}
+
+size_t
+outfile_pending(const struct outfile *of)
+{
+	return of->used;
+}
+
+const char *
+outfile_relpath(const struct outfile *of)
+{
+	return of->relpath;
+}
+
+int
+outfile_close(struct outfile *of, char hex_sha256[CRYPTO_HEX_LEN],
+    char **cause)
+{
+	int rc = outfile_flush(of, cause);
+
+	if (fsync(of->fd) != 0 && rc == 0) {
+		*cause = xprintf("cannot sync %s: %s", of->path,
+		    strerror(errno));
+		rc = -1;
+	}
+	if (close(of->fd) != 0 && rc == 0) {
+		*cause = xprintf("cannot close %s: %s", of->path,
+		    strerror(errno));
+		rc = -1;
+	}
+	of->fd = -1;
+	crypto_hasher_final_hex(of->hash, hex_sha256);
+	of->hash = NULL;
+	if (rc != 0)
+		log_debug("outfile: %s closed with bytes unwritten", of->path);
+	outfile_free(of);
+	return rc;
+}

@@ -1,0 +1,38 @@
+/* outfile.h: a step's output file in the incident directory, written as its
+ * lines arrive and hashed as it is written. */
+#ifndef DRC_OUTFILE_H
+#define DRC_OUTFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto.h"
+
+/* The folder, inside the incident directory, that holds output files. */
+#define OUTFILE_DIR "output"
+/* Buffered lines reach the file at least this often while lines arrive. */
+#define OUTFILE_FLUSH_MS 100
+
+/* Streams of outfile_write_line. */
+#define OUTFILE_STDOUT 1
+#define OUTFILE_STDERR 2
+
+struct outfile;
+
+/* Opens (or, for a retry, reopens to append) output/NN-<step_id>.log. */
+struct outfile *outfile_open(const char *incident_dir, int step_number,
+    const char *step_id, char **cause);
+/* Adds "<rfc3339 ts> out|err <text>\n"; text needs no NUL. */
+int outfile_write_line(struct outfile *of, int64_t ts_ms, int stream,
+    const char *text, size_t len, char **cause);
+/* Writes out buffered lines; the loop calls it when a step goes quiet. */
+int outfile_flush(struct outfile *of, char **cause);
+/* Bytes buffered and not yet written to the file. */
+size_t outfile_pending(const struct outfile *of);
+/* The path relative to the incident directory: "output/03-restore.log". */
+const char *outfile_relpath(const struct outfile *of);
+/* Flushes, fsyncs, closes and frees; hex gets the SHA-256 of the file. */
+int outfile_close(struct outfile *of, char hex_sha256[CRYPTO_HEX_LEN],
+    char **cause);
+
+#endif

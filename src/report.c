@@ -1,0 +1,1840 @@
+/*
+ * report.c: the postmortem. It reads only the journal, which the engine
+ * has already masked, so nothing here can reveal a secret. The journal is
+ * first turned into a model: one JSON object holding every fact, which is
+ * the JSON report as it stands. The Markdown report is rendered from that
+ * model, so the two formats cannot disagree.
+ */
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "clock.h"
+#include "duration.h"
+#include "inbox.h"
+#include "journal.h"
+#include "log.h"
+#include "report.h"
+#include "strbuf.h"
+#include "verify.h"
+#include "xmalloc.h"
+
+#define NO_TIME INT64_MIN
+#define DUR_LEN 32
+/* The name a param, a note or an event member gives the data lost. */
+#define LOSS_MINUTES "data_loss_minutes"
+#define LOSS_MS "data_loss_ms"
+
+/* What the model holds while the journal is read, besides the model. */
+struct build {
+	json_t	*m;		/* the model */
+	json_t	*byid;		/* step id -> its object in m's steps */
+	json_t	*opset;		/* operator names seen, as keys */
+	int64_t	 line;		/* 1-based line being read */
+	int64_t	 first_ms;	/* ts of the first run.start */
+	int64_t	 end_ms;	/* ts of the last run.end */
+	int64_t	 open_line;	/* line of the last run.start or run.resume */
+	int64_t	 end_line;	/* line of the last run.end */
+	json_t	*last_end;	/* the last run.end line */
+	int64_t	 rto_ms;	/* objectives, 0 when not set */
+	int64_t	 rpo_ms;
+	int64_t	 loss_ms;	/* data-loss window, -1 when not recorded */
+	char	*loss_from;	/* where it was recorded */
+};
+
+typedef void (*build_fn)(struct build *, json_t *, json_t *);
+
+/* The model's members, in the order the JSON report shows them. */
+static const char *model_keys[] = {
+	"incident", "title", "runbook", "mode", "modes", "live", "host",
+	"version", "params", "operators", "handoffs", "runs", "resumes",
+	"runbook_changed", "started", "ended", "outcome", "still_open",
+	"elapsed_ms", "recovery_ms", "rto", "data_loss", "steps",
+	"steps_not_reached", "rollbacks", "decisions", "notes",
+	"notes_waiting", "timeline", "verification", "generated"
+};
+
+/* The members that are lists, empty until the journal fills them. */
+static const char *model_lists[] = {
+	"modes", "operators", "handoffs", "steps", "rollbacks", "decisions",
+	"notes", "timeline"
+};
+
+/* Modes that are not a real incident, and how the report flags them. */
+static const struct {
+	const char	*mode;
+	const char	*tag;
+	const char	*banner;
+} report_modes[] = {
+	{ "drill", "DRILL", "this was a drill, not a real incident." },
+	{ "training", "TRAINING", "this was a training run, not a real "
+	    "incident." },
+	{ "dry-run", "DRY RUN", "nothing was executed: every step was "
+	    "skipped." },
+};
+
+static const char *
+get_s(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static int64_t
+get_i(json_t *o, const char *key, int64_t dflt)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_integer(v) ? (int64_t)json_integer_value(v) : dflt;
+}
+
+static const char *
+or_q(const char *s)
+{
+	return s != NULL ? s : "?";
+}
+
+/* A string or null: json_string(NULL) would be no value at all. */
+static json_t *
+jstr(const char *s)
+{
+	json_t *v = s != NULL ? json_string(s) : NULL;
+
+	return v != NULL ? v : json_null();
+}
+
+static json_t *
+jint(int64_t v, int64_t none)
+{
+	return v == none ? json_null() : json_integer((json_int_t)v);
+}
+
+static void
+dur(int64_t ms, char buf[DUR_LEN])
+{
+	if (ms == 0)
+		snprintf(buf, DUR_LEN, "0s");
+	else
+		duration_format(ms, buf, DUR_LEN);
+}
+
+/* Sets key to the text of sb, which is freed. */
+static void
+put_sb(json_t *o, const char *key, struct strbuf *sb)
+{
+	json_object_set_new(o, key, jstr(strbuf_str(sb)));
+	strbuf_free(sb);
+}
+
+static int64_t
+ts_ms(json_t *ev)
+{
+	const char *ts = get_s(ev, "ts");
+	int64_t ms;
+
+	if (ts == NULL || clock_parse_timestamp(ts, &ms) != 0)
+		return NO_TIME;
+	return ms;
+}
+
+/* RFC 3339 in UTC with milliseconds, or null. */
+static json_t *
+jts(int64_t ms)
+{
+	char buf[CLOCK_RFC3339_LEN];
+
+	if (ms == NO_TIME)
+		return json_null();
+	clock_format_rfc3339(ms, buf);
+	return json_string(buf);
+}
+
+/* "3. restore", "restore" without an index, "?" without a step. */
+static void
+add_step_label(struct strbuf *sb, json_t *ev)
+{
+	const char *id = get_s(ev, "step");
+	int64_t index = get_i(ev, "index", 0);
+
+	if (id != NULL && index > 0)
+		strbuf_addf(sb, "%lld. %s", (long long)index, id);
+	else
+		strbuf_adds(sb, or_q(id));
+}
+
+/* " (exited 3, 2m05s)", or as much of it as ev has. */
+static void
+add_exit(struct strbuf *sb, json_t *ev)
+{
+	const char *exit = get_s(ev, "exit");
+	int64_t ms = get_i(ev, "duration_ms", -1);
+	char d[DUR_LEN];
+
+	if (exit == NULL && ms < 0)
+		return;
+	dur(ms, d);
+	strbuf_addf(sb, " (%s%s%s)", exit != NULL ? exit : "",
+	    exit != NULL && ms >= 0 ? ", " : "", ms >= 0 ? d : "");
+}
+
+/* --- loading and verifying --- */
+
+/*
+ * Parses every complete line. journal_load refuses a journal with one bad
+ * line, but a damaged journal is when a report matters most: a line that
+ * is not a JSON object becomes null and the report says where it broke.
+ */
+static int
+report_load(const char *dir, json_t **events, int *torn, char **cause)
+{
+	char *buf, *p, *nl;
+	json_t *arr, *line;
+	size_t len;
+
+	if (journal_read_raw(dir, &buf, &len, cause) != 0)
+		return -1;
+	arr = json_array();
+	for (p = buf; (nl = memchr(p, '\n', len - (size_t)(p - buf))) != NULL;
+	    p = nl + 1) {
+		line = json_loadb(p, (size_t)(nl - p), JSON_ALLOW_NUL, NULL);
+		if (line != NULL && !json_is_object(line)) {
+			json_decref(line);
+			line = NULL;
+		}
+		json_array_append_new(arr, line != NULL ? line : json_null());
+	}
+	*torn = p != buf + len;
+	free(buf);
+	*events = arr;
+	return 0;
+}
+
+/* Output files verify checks: each distinct recorded path with a hash. */
+static int64_t
+count_outputs(json_t *events)
+{
+	json_t *seen = json_object(), *ev;
+	int64_t n;
+	size_t i;
+
+	json_array_foreach(events, i, ev) {
+		if (get_s(ev, "output") != NULL &&
+		    get_s(ev, "output_sha256") != NULL)
+			json_object_set_new(seen, get_s(ev, "output"),
+			    json_true());
+	}
+	n = (int64_t)json_object_size(seen);
+	json_decref(seen);
+	return n;
+}
+
+/* verify says "line N: what"; the line number is reported on its own. */
+static char *
+strip_line_prefix(const char *what, int64_t line)
+{
+	char *prefix = xprintf("line %lld: ", (long long)line);
+	size_t len = strlen(prefix);
+	char *out;
+
+	out = xstrdup(strncmp(what, prefix, len) == 0 ? what + len : what);
+	free(prefix);
+	return out;
+}
+
+static int
+report_verify(const char *dir, json_t *events, int torn,
+    struct report_check *chk, char **cause)
+{
+	struct verify_result vr;
+	int rc;
+
+	memset(chk, 0, sizeof *chk);
+	if ((rc = verify_incident(dir, &vr)) == -1) {
+		*cause = vr.what;
+		return -1;
+	}
+	chk->intact = rc == 0;
+	chk->lines = vr.lines;
+	chk->outputs = count_outputs(events);
+	chk->bad_line = vr.bad_line;
+	chk->torn = torn;
+	if (chk->intact)
+		memcpy(chk->final_hash, vr.final_hash, CRYPTO_HEX_LEN);
+	else
+		chk->what = strip_line_prefix(vr.what, vr.bad_line);
+	verify_result_clear(&vr);
+	return 0;
+}
+
+int
+report_check(const char *dir, struct report_check *chk, char **cause)
+{
+	json_t *events;
+	int torn, rc;
+
+	memset(chk, 0, sizeof *chk);
+	if (report_load(dir, &events, &torn, cause) != 0)
+		return -1;
+	rc = report_verify(dir, events, torn, chk, cause);
+	json_decref(events);
+	return rc;
+}
+
+void
+report_check_clear(struct report_check *chk)
+{
+	free(chk->what);
+	memset(chk, 0, sizeof *chk);
+}
+
+/* --- the model: people, steps and data loss --- */
+
+static void
+add_operator(struct build *b, const char *name)
+{
+	if (name == NULL || *name == '\0' ||
+	    json_object_get(b->opset, name) != NULL)
+		return;
+	json_object_set_new(b->opset, name, json_true());
+	json_array_append_new(json_object_get(b->m, "operators"),
+	    json_string(name));
+}
+
+/* Everyone a line names: its writer, a note's author, a handoff's pair. */
+static void
+add_people(struct build *b, json_t *ev)
+{
+	static const char *keys[] = {
+		"operator", "by", "attested_by", "from", "to"
+	};
+
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		add_operator(b, get_s(ev, keys[i]));
+}
+
+/* Minutes as a JSON number or a numeric string, into ms; -1 if not. */
+static int64_t
+loss_minutes(json_t *v)
+{
+	const char *s = json_string_value(v);
+	double min;
+	char *end;
+
+	if (json_is_number(v))
+		min = json_number_value(v);
+	else if (s != NULL) {
+		min = strtod(s, &end);
+		if (end == s || *(end + strspn(end, " \t")) != '\0')
+			return -1;
+	} else
+		return -1;
+	if (!(min >= 0 && min < 1e9))
+		return -1;
+	return (int64_t)(min * 60000 + 0.5);
+}
+
+/* A note "data_loss_minutes: 12" (or "=12", or "12"), then any words. */
+static int64_t
+loss_from_text(const char *text)
+{
+	size_t n = strlen(LOSS_MINUTES);
+	const char *p = text + strspn(text, " \t");
+	double min;
+	char *end;
+
+	if (strncmp(p, LOSS_MINUTES, n) != 0)
+		return -1;
+	p += n;
+	p += strspn(p, " \t");
+	if (*p == ':' || *p == '=')
+		p++;
+	min = strtod(p, &end);
+	if (end == p || !(min >= 0 && min < 1e9) ||
+	    (*end != '\0' && !isspace((unsigned char)*end)))
+		return -1;
+	return (int64_t)(min * 60000 + 0.5);
+}
+
+static void
+set_loss(struct build *b, int64_t ms, char *from)
+{
+	if (ms < 0) {
+		free(from);
+		return;
+	}
+	/* A later record is a correction: the last one wins. */
+	b->loss_ms = ms;
+	free(b->loss_from);
+	b->loss_from = from;
+}
+
+static void
+add_loss(struct build *b, json_t *ev)
+{
+	const char *event = or_q(get_s(ev, "event"));
+	int64_t ms = get_i(ev, LOSS_MS, -1);
+
+	if (ms >= 0)
+		set_loss(b, ms, xprintf("%s on line %lld (%s)", LOSS_MS,
+		    (long long)b->line, event));
+	if ((ms = loss_minutes(json_object_get(ev, LOSS_MINUTES))) >= 0)
+		set_loss(b, ms, xprintf("%s on line %lld (%s)", LOSS_MINUTES,
+		    (long long)b->line, event));
+	if (strcmp(event, "note") == 0 && get_s(ev, "text") != NULL &&
+	    (ms = loss_from_text(get_s(ev, "text"))) >= 0)
+		set_loss(b, ms, xprintf("note on line %lld", (long long)b->line));
+}
+
+/* The step a line is about, created on first sight. */
+static json_t *
+find_step(struct build *b, json_t *ev)
+{
+	const char *id = get_s(ev, "step");
+	int64_t index = get_i(ev, "index", 0);
+	json_t *s;
+
+	if (id == NULL)
+		return NULL;
+	if ((s = json_object_get(b->byid, id)) != NULL) {
+		if (index > 0 && !json_is_integer(json_object_get(s, "index")))
+			json_object_set_new(s, "index", json_integer(index));
+		return s;
+	}
+	s = json_pack("{s:o, s:s, s:s, s:i, s:n, s:n, s:n, s:n, s:n, s:n, "
+	    "s:n, s:n, s:n, s:n, s:n, s:[], s:[], s:[], s:n}", "index",
+	    jint(index, 0), "id", id, "status", "pending", "attempts", 0,
+	    "duration_ms", "reason", "note", "exit", "exit_code", "command",
+	    "output", "output_sha256", "lines", "attested_by", "was",
+	    "outputs", "retries", "decisions", "rollback");
+	json_array_append_new(json_object_get(b->m, "steps"), s);
+	json_object_set(b->byid, id, s);
+	return s;
+}
+
+static void
+step_attempts(json_t *s, int64_t attempt)
+{
+	if (s != NULL && attempt > get_i(s, "attempts", 0))
+		json_object_set_new(s, "attempts", json_integer(attempt));
+}
+
+/* Copies ev's key to s; with replace, an absent key clears s's too. */
+static void
+step_copy(json_t *s, json_t *ev, const char *key, int replace)
+{
+	json_t *v = json_object_get(ev, key);
+
+	if (v != NULL)
+		json_object_set(s, key, v);
+	else if (replace)
+		json_object_set_new(s, key, json_null());
+}
+
+/* --- the model: one handler per event --- */
+
+static void
+build_run_start(struct build *b, json_t *ev, json_t *entry)
+{
+	json_t *rb = json_object_get(ev, "runbook"), *m = b->m, *obj;
+	const char *mode = get_s(ev, "mode"), *name;
+	struct strbuf sb;
+	json_t *v;
+	size_t i;
+	int found = 0;
+
+	b->open_line = b->line;
+	json_object_set_new(m, "runs", json_integer(get_i(m, "runs", 0) + 1));
+	if (b->first_ms == NO_TIME)
+		b->first_ms = ts_ms(ev);
+	if (get_i(m, "runs", 0) == 1) {
+		json_object_set_new(m, "incident", jstr(get_s(ev, "incident")));
+		json_object_set_new(m, "title", jstr(get_s(rb, "title")));
+		json_object_set(m, "runbook", rb != NULL ? rb : json_null());
+		json_object_set_new(m, "mode", jstr(mode));
+		json_object_set_new(m, "host", jstr(get_s(ev, "host")));
+		json_object_set_new(m, "version", jstr(get_s(ev, "version")));
+		if ((v = json_object_get(ev, "params")) != NULL)
+			json_object_set(m, "params", v);
+	}
+	json_array_foreach(json_object_get(m, "modes"), i, v)
+		found |= mode != NULL && strcmp(json_string_value(v), mode) == 0;
+	if (mode != NULL && !found)
+		json_array_append_new(json_object_get(m, "modes"),
+		    json_string(mode));
+	if (mode != NULL && strcmp(mode, "live") != 0)
+		json_object_set_new(m, "live", json_false());
+	obj = json_object_get(ev, "objectives");
+	if (b->rto_ms <= 0)
+		b->rto_ms = get_i(obj, "rto_ms", 0);
+	if (b->rpo_ms <= 0)
+		b->rpo_ms = get_i(obj, "rpo_ms", 0);
+	json_object_foreach(json_object_get(ev, "params"), name, v) {
+		if (strcmp(name, LOSS_MINUTES) == 0)
+			set_loss(b, loss_minutes(v), xprintf("parameter %s "
+			    "on line %lld", LOSS_MINUTES, (long long)b->line));
+	}
+	strbuf_init(&sb);
+	strbuf_addf(&sb, "runbook %s (%s) in %s mode on %s, drconsole %s, "
+	    "pid %lld", or_q(get_s(rb, "id")), or_q(get_s(rb, "title")),
+	    or_q(mode), or_q(get_s(ev, "host")), or_q(get_s(ev, "version")),
+	    (long long)get_i(ev, "pid", 0));
+	put_sb(entry, "summary", &sb);
+}
+
+static void
+build_run_resume(struct build *b, json_t *ev, json_t *entry)
+{
+	json_t *m = b->m;
+	struct strbuf sb;
+
+	b->open_line = b->line;
+	json_object_set_new(m, "resumes",
+	    json_integer(get_i(m, "resumes", 0) + 1));
+	strbuf_init(&sb);
+	strbuf_adds(&sb, "resumed");
+	if (get_i(ev, "previous_pid", 0) > 0)
+		strbuf_addf(&sb, " (previous pid %lld)",
+		    (long long)get_i(ev, "previous_pid", 0));
+	if (get_s(ev, "interrupted_step") != NULL)
+		strbuf_addf(&sb, "; step %s was interrupted",
+		    get_s(ev, "interrupted_step"));
+	if (json_is_true(json_object_get(ev, "runbook_changed"))) {
+		strbuf_adds(&sb, "; the runbook changed since the last run");
+		json_object_set_new(m, "runbook_changed", json_true());
+	}
+	put_sb(entry, "summary", &sb);
+}
+
+static void
+build_run_end(struct build *b, json_t *ev, json_t *entry)
+{
+	char d[DUR_LEN];
+	struct strbuf sb;
+	const char *name;
+	json_t *v;
+	const char *sep = " (";
+
+	b->end_line = b->line;
+	b->end_ms = ts_ms(ev);
+	b->last_end = ev;
+	strbuf_init(&sb);
+	strbuf_adds(&sb, or_q(get_s(ev, "status")));
+	if (get_i(ev, "duration_ms", -1) >= 0) {
+		dur(get_i(ev, "duration_ms", 0), d);
+		strbuf_addf(&sb, " after %s", d);
+	}
+	json_object_foreach(json_object_get(ev, "steps"), name, v) {
+		strbuf_addf(&sb, "%s%s %lld", sep, name,
+		    (long long)json_integer_value(v));
+		sep = ", ";
+	}
+	if (*sep == ',')
+		strbuf_addch(&sb, ')');
+	put_sb(entry, "summary", &sb);
+}
+
+static void
+build_step_confirm(struct build *b, json_t *ev, json_t *entry)
+{
+	json_t *s = find_step(b, ev);
+	struct strbuf sb;
+
+	if (s != NULL) {
+		/* Until its step.end, a confirmed step is unfinished. */
+		json_object_set_new(s, "status", json_string("interrupted"));
+		step_copy(s, ev, "note", 0);
+	}
+	strbuf_init(&sb);
+	add_step_label(&sb, ev);
+	strbuf_adds(&sb, " confirmed");
+	if (strcmp(or_q(get_s(ev, "how")), "confirmed") != 0)
+		strbuf_addf(&sb, " (%s)", or_q(get_s(ev, "how")));
+	if (get_s(ev, "attests") != NULL)
+		strbuf_addf(&sb, ", attesting: %s", get_s(ev, "attests"));
+	put_sb(entry, "summary", &sb);
+	json_object_set_new(entry, "text", jstr(get_s(ev, "note")));
+}
+
+static void
+build_step_start(struct build *b, json_t *ev, json_t *entry)
+{
+	json_t *s = find_step(b, ev);
+	struct strbuf sb;
+
+	if (s != NULL) {
+		json_object_set_new(s, "status", json_string("interrupted"));
+		step_attempts(s, get_i(ev, "attempt", 1));
+		step_copy(s, ev, "command", 0);
+	}
+	strbuf_init(&sb);
+	add_step_label(&sb, ev);
+	strbuf_addf(&sb, " started, attempt %lld (%s)",
+	    (long long)get_i(ev, "attempt", 1), or_q(get_s(ev, "kind")));
+	put_sb(entry, "summary", &sb);
+	json_object_set_new(entry, "command", jstr(get_s(ev, "command")));
+}
+
+/* Records a step.end on its step: the last one decides. */
+static void
+step_end_apply(json_t *s, json_t *ev)
+{
+	int64_t d = get_i(ev, "duration_ms", -1);
+
+	json_object_set_new(s, "status", jstr(get_s(ev, "status")));
+	if (d >= 0)
+		json_object_set_new(s, "duration_ms", json_integer(d +
+		    get_i(s, "duration_ms", 0)));
+	step_attempts(s, get_i(ev, "attempt", 0));
+	if (get_s(ev, "attested_by") != NULL)
+		step_attempts(s, 1);
+	step_copy(s, ev, "reason", 1);
+	step_copy(s, ev, "exit", 1);
+	step_copy(s, ev, "exit_code", 1);
+	step_copy(s, ev, "note", 0);
+	step_copy(s, ev, "output", 0);
+	step_copy(s, ev, "output_sha256", 0);
+	step_copy(s, ev, "lines", 0);
+	step_copy(s, ev, "attested_by", 0);
+	step_copy(s, ev, "was", 0);
+	if (get_s(ev, "output") != NULL)
+		json_array_append_new(json_object_get(s, "outputs"), json_pack(
+		    "{s:o, s:s, s:o}", "attempt", jint(get_i(ev, "attempt", 0),
+		    0), "path", get_s(ev, "output"), "lines",
+		    jint(get_i(ev, "lines", -1), -1)));
+}
+
+static void
+build_step_end(struct build *b, json_t *ev, json_t *entry)
+{
+	json_t *s = find_step(b, ev);
+	struct strbuf sb;
+
+	if (s != NULL)
+		step_end_apply(s, ev);
+	strbuf_init(&sb);
+	add_step_label(&sb, ev);
+	strbuf_addf(&sb, " %s", or_q(get_s(ev, "status")));
+	add_exit(&sb, ev);
+	if (get_s(ev, "reason") != NULL)
+		strbuf_addf(&sb, ": %s", get_s(ev, "reason"));
+	if (get_s(ev, "attested_by") != NULL)
+		strbuf_addf(&sb, "; attested by %s", get_s(ev, "attested_by"));
+	if (get_s(ev, "was") != NULL)
+		strbuf_addf(&sb, "; it was %s", get_s(ev, "was"));
+	if (get_s(ev, "output") != NULL)
+		strbuf_addf(&sb, "; output %s, %lld line%s", get_s(ev, "output"),
+		    (long long)get_i(ev, "lines", 0),
+		    get_i(ev, "lines", 0) == 1 ? "" : "s");
+	put_sb(entry, "summary", &sb);
+	json_object_set_new(entry, "text", jstr(get_s(ev, "note")));
+}
+
+static void
+build_step_retry(struct build *b, json_t *ev, json_t *entry)
+{
+	json_t *s = find_step(b, ev);
+	char d[DUR_LEN];
+	struct strbuf sb;
+
+	dur(get_i(ev, "delay_ms", 0), d);
+	if (s != NULL) {
+		step_attempts(s, get_i(ev, "next_attempt", 1) - 1);
+		json_array_append_new(json_object_get(s, "retries"),
+		    json_pack("{s:o, s:I, s:I, s:I, s:o}", "ts",
+		    jts(ts_ms(ev)), "next_attempt",
+		    (json_int_t)get_i(ev, "next_attempt", 0), "of",
+		    (json_int_t)get_i(ev, "of", 0), "delay_ms",
+		    (json_int_t)get_i(ev, "delay_ms", 0), "reason",
+		    jstr(get_s(ev, "reason"))));
+	}
+	strbuf_init(&sb);
+	add_step_label(&sb, ev);
+	strbuf_addf(&sb, " will retry as attempt %lld of %lld in %s",
+	    (long long)get_i(ev, "next_attempt", 0),
+	    (long long)get_i(ev, "of", 0), d);
+	if (get_s(ev, "reason") != NULL && *get_s(ev, "reason") != '\0')
+		strbuf_addf(&sb, ": %s", get_s(ev, "reason"));
+	put_sb(entry, "summary", &sb);
+}
+
+/* The rollback a phase "end" finishes: the step's last unfinished one. */
+static json_t *
+open_rollback(struct build *b, const char *step)
+{
+	json_t *all = json_object_get(b->m, "rollbacks"), *r;
+
+	for (size_t i = json_array_size(all); i-- > 0;) {
+		r = json_array_get(all, i);
+		if (step != NULL && strcmp(or_q(get_s(r, "step")), step) == 0 &&
+		    json_is_null(json_object_get(r, "status")))
+			return r;
+	}
+	return NULL;
+}
+
+static json_t *
+new_rollback(struct build *b, json_t *ev)
+{
+	json_t *r = json_pack("{s:o, s:o, s:o, s:o, s:n, s:n, s:n, s:n, "
+	    "s:n, s:n}", "step", jstr(get_s(ev, "step")), "index",
+	    jint(get_i(ev, "index", 0), 0), "started", jts(ts_ms(ev)),
+	    "operator", jstr(get_s(ev, "operator")), "command", "status",
+	    "exit", "duration_ms", "output", "ended");
+
+	json_array_append_new(json_object_get(b->m, "rollbacks"), r);
+	return r;
+}
+
+static void
+build_step_rollback(struct build *b, json_t *ev, json_t *entry)
+{
+	const char *phase = or_q(get_s(ev, "phase"));
+	json_t *s = find_step(b, ev), *r;
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	add_step_label(&sb, ev);
+	if (strcmp(phase, "start") == 0) {
+		r = new_rollback(b, ev);
+		step_copy(r, ev, "command", 1);
+		strbuf_adds(&sb, " rollback started");
+		json_object_set_new(entry, "command",
+		    jstr(get_s(ev, "command")));
+	} else {
+		if ((r = open_rollback(b, get_s(ev, "step"))) == NULL)
+			r = new_rollback(b, ev);
+		json_object_set_new(r, "status", jstr(get_s(ev, "status")));
+		step_copy(r, ev, "exit", 1);
+		step_copy(r, ev, "duration_ms", 1);
+		step_copy(r, ev, "output", 1);
+		json_object_set_new(r, "ended", jts(ts_ms(ev)));
+		strbuf_addf(&sb, " rollback %s", or_q(get_s(ev, "status")));
+		add_exit(&sb, ev);
+	}
+	if (s != NULL)
+		json_object_set(s, "rollback", json_object_get(r, "status"));
+	put_sb(entry, "summary", &sb);
+}
+
+static void
+build_decision(struct build *b, json_t *ev, json_t *entry)
+{
+	json_t *s = find_step(b, ev), *d;
+	struct strbuf sb;
+
+	d = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "line",
+	    (json_int_t)b->line, "seq", jint(get_i(ev, "seq", 0), 0), "ts",
+	    jts(ts_ms(ev)), "operator", jstr(get_s(ev, "operator")), "step",
+	    jstr(get_s(ev, "step")), "index", jint(get_i(ev, "index", 0), 0),
+	    "decision", jstr(get_s(ev, "decision")));
+	json_array_append(json_object_get(b->m, "decisions"), d);
+	if (s != NULL)
+		json_array_append(json_object_get(s, "decisions"), d);
+	json_decref(d);
+	strbuf_init(&sb);
+	if (s != NULL) {
+		add_step_label(&sb, ev);
+		strbuf_adds(&sb, ": ");
+	}
+	strbuf_adds(&sb, or_q(get_s(ev, "decision")));
+	put_sb(entry, "summary", &sb);
+}
+
+static void
+build_note(struct build *b, json_t *ev, json_t *entry)
+{
+	int injected = json_is_true(json_object_get(ev, "injected"));
+	const char *by = get_s(ev, "by");
+	struct strbuf sb;
+
+	json_array_append_new(json_object_get(b->m, "notes"), json_pack(
+	    "{s:I, s:o, s:o, s:o, s:b, s:o, s:o}", "line", (json_int_t)b->line,
+	    "ts", jts(ts_ms(ev)), "operator", jstr(get_s(ev, "operator")),
+	    "text", jstr(get_s(ev, "text")), "injected", injected, "by",
+	    jstr(by), "noted_at", jstr(get_s(ev, "noted_at"))));
+	strbuf_init(&sb);
+	if (injected && by != NULL)
+		strbuf_addf(&sb, "by %s, from another terminal", by);
+	if (injected && get_s(ev, "noted_at") != NULL)
+		strbuf_addf(&sb, ", written %s", get_s(ev, "noted_at"));
+	put_sb(entry, "summary", &sb);
+	json_object_set_new(entry, "text", jstr(get_s(ev, "text")));
+}
+
+static void
+build_handoff(struct build *b, json_t *ev, json_t *entry)
+{
+	const char *from = get_s(ev, "from"), *to = get_s(ev, "to");
+	struct strbuf sb;
+
+	json_array_append_new(json_object_get(b->m, "handoffs"), json_pack(
+	    "{s:o, s:o, s:o}", "ts", jts(ts_ms(ev)), "from", jstr(from), "to",
+	    jstr(to)));
+	strbuf_init(&sb);
+	strbuf_addf(&sb, "%s handed over to %s", or_q(from), or_q(to));
+	put_sb(entry, "summary", &sb);
+}
+
+static const struct {
+	const char	*event;
+	build_fn	 fn;
+} build_table[] = {
+	{ "run.start", build_run_start },
+	{ "run.resume", build_run_resume },
+	{ "run.end", build_run_end },
+	{ "step.confirm", build_step_confirm },
+	{ "step.start", build_step_start },
+	{ "step.end", build_step_end },
+	{ "step.retry", build_step_retry },
+	{ "step.rollback", build_step_rollback },
+	{ "decision", build_decision },
+	{ "note", build_note },
+	{ "handoff", build_handoff },
+};
+
+/* Adds line b->line to the timeline and to whatever it is about. */
+static void
+build_event(struct build *b, json_t *ev)
+{
+	const char *event = get_s(ev, "event");
+	int64_t ms = ts_ms(ev);
+	json_t *entry;
+
+	entry = json_pack("{s:I, s:o, s:o, s:o, s:o, s:s}", "line",
+	    (json_int_t)b->line, "seq", jint(get_i(ev, "seq", 0), 0), "ts",
+	    ms != NO_TIME ? jts(ms) : jstr(get_s(ev, "ts")), "operator",
+	    jstr(get_s(ev, "operator")), "event", jstr(event), "summary", "");
+	if (!json_is_object(ev)) {
+		json_object_set_new(entry, "event", json_string("unreadable"));
+		json_object_set_new(entry, "summary", json_string("the line is "
+		    "not a JSON object"));
+	}
+	for (size_t i = 0; event != NULL &&
+	    i < sizeof build_table / sizeof build_table[0]; i++) {
+		if (strcmp(event, build_table[i].event) == 0)
+			build_table[i].fn(b, ev, entry);
+	}
+	add_people(b, ev);
+	add_loss(b, ev);
+	json_array_append_new(json_object_get(b->m, "timeline"), entry);
+}
+
+/* --- the model: what follows from all the lines --- */
+
+static int
+step_order(const void *a, const void *b)
+{
+	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	int64_t i = get_i(x, "index", INT64_MAX), j = get_i(y, "index",
+	    INT64_MAX);
+
+	if (i != j)
+		return i < j ? -1 : 1;
+	/* qsort is not stable: fall back on the order of first sight. */
+	i = get_i(x, "seen", 0);
+	j = get_i(y, "seen", 0);
+	return i < j ? -1 : i > j;
+}
+
+/* Orders steps as the runbook does, by index, and fills in gaps. */
+static void
+finish_steps(struct build *b)
+{
+	json_t *steps = json_object_get(b->m, "steps"), **v, *s, *sorted;
+	size_t n = json_array_size(steps), i;
+
+	v = xcalloc(n + 1, sizeof *v);
+	json_array_foreach(steps, i, s) {
+		json_object_set_new(s, "seen", json_integer((json_int_t)i));
+		v[i] = s;
+	}
+	qsort(v, n, sizeof *v, step_order);
+	sorted = json_array();
+	for (i = 0; i < n; i++) {
+		json_object_del(v[i], "seen");
+		if (strcmp(or_q(get_s(v[i], "status")), "interrupted") == 0 &&
+		    get_s(v[i], "reason") == NULL)
+			json_object_set_new(v[i], "reason", json_string("it "
+			    "never ended: the console stopped while it ran"));
+		json_array_append(sorted, v[i]);
+	}
+	json_object_set_new(b->m, "steps", sorted);
+	free(v);
+	json_array_foreach(json_object_get(b->m, "rollbacks"), i, s) {
+		if (json_is_null(json_object_get(s, "status")))
+			json_object_set_new(s, "status",
+			    json_string("interrupted"));
+	}
+}
+
+static void
+finish_rto(struct build *b, int64_t elapsed, int closed)
+{
+	const char *outcome = get_s(b->m, "outcome");
+	char obj[DUR_LEN], took[DUR_LEN], margin[DUR_LEN];
+	int64_t diff = b->rto_ms - elapsed;
+	const char *verdict;
+	char *text;
+
+	dur(b->rto_ms, obj);
+	dur(elapsed, took);
+	dur(diff < 0 ? -diff : diff, margin);
+	if (b->rto_ms <= 0) {
+		verdict = "none";
+		text = xstrdup("RTO: no objective set");
+	} else if (closed && strcmp(or_q(outcome), "completed") != 0) {
+		verdict = "not met";
+		text = xprintf("RTO %s: not met: the run ended %s after %s",
+		    obj, or_q(outcome), took);
+	} else if (diff < 0) {
+		verdict = "missed";
+		text = xprintf("RTO %s: missed by %s (%s%s)", obj, margin,
+		    closed ? "" : "still open after ", took);
+	} else if (!closed) {
+		verdict = "open";
+		text = xprintf("RTO %s: still open (%s elapsed, %s left)", obj,
+		    took, margin);
+	} else {
+		verdict = "met";
+		text = xprintf("RTO %s: met (%s, %s to spare)", obj, took,
+		    margin);
+	}
+	json_object_set_new(b->m, "rto", json_pack("{s:o, s:s, s:o, s:s}",
+	    "objective_ms", jint(b->rto_ms, 0), "verdict", verdict,
+	    "margin_ms", b->rto_ms > 0 ? json_integer(diff < 0 ? -diff : diff) :
+	    json_null(), "text", text));
+	free(text);
+}
+
+static void
+finish_rpo(struct build *b)
+{
+	char obj[DUR_LEN], lost[DUR_LEN], margin[DUR_LEN];
+	int64_t diff = b->rpo_ms - b->loss_ms;
+	const char *verdict;
+	char *text;
+
+	dur(b->rpo_ms, obj);
+	dur(b->loss_ms, lost);
+	dur(diff < 0 ? -diff : diff, margin);
+	if (b->loss_ms < 0) {
+		verdict = "not recorded";
+		text = b->rpo_ms > 0 ? xprintf("RPO %s: not assessed (no %s "
+		    "recorded)", obj, LOSS_MINUTES) : xprintf("RPO: no "
+		    "objective set and no data loss recorded");
+	} else if (b->rpo_ms <= 0) {
+		verdict = "none";
+		text = xprintf("RPO: no objective set (data loss window %s)",
+		    lost);
+	} else if (diff < 0) {
+		verdict = "missed";
+		text = xprintf("RPO %s: missed by %s (data loss window %s)",
+		    obj, margin, lost);
+	} else {
+		verdict = "met";
+		text = xprintf("RPO %s: met (data loss window %s, %s to spare)",
+		    obj, lost, margin);
+	}
+	json_object_set_new(b->m, "data_loss", json_pack("{s:o, s:o, s:o, "
+	    "s:s, s:o, s:s}", "window_ms", jint(b->loss_ms, -1), "source",
+	    jstr(b->loss_from), "objective_ms", jint(b->rpo_ms, 0), "verdict",
+	    verdict, "margin_ms", b->loss_ms >= 0 && b->rpo_ms > 0 ?
+	    json_integer(diff < 0 ? -diff : diff) : json_null(), "text", text));
+	free(text);
+}
+
+/* Start, end, outcome and elapsed time; "now" for a run still open. */
+static void
+finish_times(struct build *b, int64_t now)
+{
+	json_t *m = b->m, *pending;
+	int closed = b->end_line > b->open_line && b->end_ms != NO_TIME;
+	int64_t elapsed = 0;
+
+	json_object_set_new(m, "started", jts(b->first_ms));
+	json_object_set_new(m, "still_open", json_boolean(!closed));
+	if (closed) {
+		json_object_set_new(m, "ended", jts(b->end_ms));
+		json_object_set_new(m, "outcome",
+		    jstr(get_s(b->last_end, "status")));
+	}
+	if (b->first_ms != NO_TIME) {
+		elapsed = (closed ? b->end_ms : now) - b->first_ms;
+		json_object_set_new(m, "elapsed_ms", json_integer(elapsed));
+		if (closed)
+			json_object_set_new(m, "recovery_ms",
+			    json_integer(elapsed));
+	}
+	pending = json_object_get(json_object_get(b->last_end, "steps"),
+	    "pending");
+	if (json_is_integer(pending))
+		json_object_set(m, "steps_not_reached", pending);
+	if (b->first_ms == NO_TIME)
+		json_object_set_new(m, "rto", json_pack("{s:n, s:s, s:n, s:s}",
+		    "objective_ms", "verdict", "unknown", "margin_ms", "text",
+		    "RTO: unknown (no run.start in the journal)"));
+	else
+		finish_rto(b, elapsed, closed);
+	finish_rpo(b);
+}
+
+/* The last hash the journal records, verified or not. */
+static const char *
+last_hash(json_t *events)
+{
+	for (size_t i = json_array_size(events); i-- > 0;) {
+		if (get_s(json_array_get(events, i), "hash") != NULL)
+			return get_s(json_array_get(events, i), "hash");
+	}
+	return NULL;
+}
+
+static void
+finish_verification(struct build *b, json_t *events,
+    const struct report_check *chk)
+{
+	json_object_set_new(b->m, "verification", json_pack("{s:s, s:I, s:I, "
+	    "s:o, s:o, s:b, s:o, s:b}", "status", chk->intact ? "intact" :
+	    "broken", "lines", (json_int_t)chk->lines, "output_files",
+	    (json_int_t)chk->outputs, "bad_line", jint(chk->bad_line, 0),
+	    "what", jstr(chk->what), "torn_tail", chk->torn, "final_hash",
+	    jstr(chk->intact ? chk->final_hash : last_hash(events)),
+	    "final_hash_verified", chk->intact));
+}
+
+static json_t *
+report_model(const char *dir, json_t *events, const struct report_check *chk)
+{
+	struct build b = { 0 };
+	const char *base = strrchr(dir, '/');
+	int64_t now = clock_wall_ms();
+	json_t *ev;
+	size_t i;
+
+	b.m = json_object();
+	for (i = 0; i < sizeof model_keys / sizeof model_keys[0]; i++)
+		json_object_set_new(b.m, model_keys[i], json_null());
+	json_object_set_new(b.m, "live", json_true());
+	json_object_set_new(b.m, "runs", json_integer(0));
+	json_object_set_new(b.m, "resumes", json_integer(0));
+	json_object_set_new(b.m, "runbook_changed", json_false());
+	for (i = 0; i < sizeof model_lists / sizeof model_lists[0]; i++)
+		json_object_set_new(b.m, model_lists[i], json_array());
+	b.byid = json_object();
+	b.opset = json_object();
+	b.first_ms = b.end_ms = NO_TIME;
+	b.loss_ms = -1;
+	json_array_foreach(events, i, ev) {
+		b.line = (int64_t)i + 1;
+		build_event(&b, ev);
+	}
+	if (json_is_null(json_object_get(b.m, "incident")))
+		json_object_set_new(b.m, "incident", json_string(base != NULL &&
+		    base[1] != '\0' ? base + 1 : dir));
+	finish_steps(&b);
+	finish_times(&b, now);
+	finish_verification(&b, events, chk);
+	json_object_set_new(b.m, "notes_waiting",
+	    json_integer(inbox_pending(dir)));
+	json_object_set_new(b.m, "generated", jts(now));
+	json_decref(b.byid);
+	json_decref(b.opset);
+	free(b.loss_from);
+	return b.m;
+}
+
+/* --- Markdown --- */
+
+/* 1 if byte p of text would start Markdown syntax where it stands. */
+static int
+md_special(const unsigned char *p, const unsigned char *start)
+{
+	switch (*p) {
+	case '\\': case '`': case '*': case '[': case '<': case '~': case '|':
+	case '$':
+		return 1;
+	case '&':
+		return isalnum(p[1]) || p[1] == '#';
+	case '_':
+		/* Inside a word an underscore is text: restore_db stays. */
+		return p == start || !isalnum(p[-1]) || !isalnum(p[1]);
+	}
+	return 0;
+}
+
+/*
+ * The length of a UTF-8 character that acts on a terminal or reorders
+ * text unseen (C1 controls, bidi overrides and isolates), or 0.
+ */
+static size_t
+md_hidden(const unsigned char *p)
+{
+	if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+		return 2;
+	if (p[0] == 0xe2 && ((p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae) ||
+	    (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)))
+		return 3;
+	return 0;
+}
+
+/*
+ * Adds text for use inside a line or a table cell: Markdown syntax and
+ * pipes are escaped, line breaks become spaces, and control characters
+ * (an escape sequence would act on the reader's terminal) are shown as ^X.
+ */
+static void
+md_inline(struct strbuf *sb, const char *text)
+{
+	const unsigned char *start = (const unsigned char *)or_q(text), *p;
+	size_t n;
+
+	for (p = start; *p != '\0'; p++) {
+		if (*p == '\n' || *p == '\t' || *p == '\r')
+			strbuf_addch(sb, ' ');
+		else if (*p < 0x20 || *p == 0x7f) {
+			strbuf_addch(sb, '^');
+			strbuf_addch(sb, (char)(*p ^ 0x40));
+		} else if ((n = md_hidden(p)) > 0) {
+			strbuf_adds(sb, "\xef\xbf\xbd");	/* U+FFFD */
+			p += n - 1;
+		} else {
+			if (md_special(p, start))
+				strbuf_addch(sb, '\\');
+			strbuf_addch(sb, (char)*p);
+		}
+	}
+}
+
+/*
+ * Copies text for code, where nothing can be escaped: control and hidden
+ * characters become visible stand-ins, and line breaks stay only with
+ * keep_nl. *longest gets the longest run of backticks, for the fence.
+ */
+static char *
+md_code_text(const char *text, int keep_nl, size_t *longest)
+{
+	const unsigned char *p = (const unsigned char *)or_q(text);
+	struct strbuf out;
+	size_t run = 0, n;
+
+	strbuf_init(&out);
+	*longest = 0;
+	for (; *p != '\0'; p++) {
+		run = *p == '`' ? run + 1 : 0;
+		if (run > *longest)
+			*longest = run;
+		if (*p == '\t' || (*p == '\n' && keep_nl))
+			strbuf_addch(&out, (char)*p);
+		else if (*p == '\n' || *p == '\r')
+			strbuf_addch(&out, ' ');
+		else if (*p < 0x20 || *p == 0x7f) {
+			strbuf_addch(&out, '^');
+			strbuf_addch(&out, (char)(*p ^ 0x40));
+		} else if ((n = md_hidden(p)) > 0) {
+			strbuf_adds(&out, "\xef\xbf\xbd");
+			p += n - 1;
+		} else
+			strbuf_addch(&out, (char)*p);
+	}
+	return strbuf_detach(&out);
+}
+
+/* A code span: a fence longer than any run of backticks inside. */
+static void
+md_code(struct strbuf *sb, const char *text)
+{
+	size_t longest, i;
+	char *flat = md_code_text(text, 0, &longest);
+	int pad;
+
+	pad = flat[0] == '`' || flat[0] == '\0' ||
+	    flat[strlen(flat) - 1] == '`';
+	for (i = 0; i <= longest; i++)
+		strbuf_addch(sb, '`');
+	strbuf_adds(sb, pad ? " " : "");
+	strbuf_adds(sb, flat);
+	strbuf_adds(sb, pad ? " " : "");
+	for (i = 0; i <= longest; i++)
+		strbuf_addch(sb, '`');
+	free(flat);
+}
+
+/* A fenced code block, every line indented to sit inside a list item. */
+static void
+md_code_block(struct strbuf *sb, int indent, const char *text)
+{
+	size_t longest, fence, len;
+	char *body = md_code_text(text, 1, &longest), *line, *next;
+
+	fence = longest < 3 ? 3 : longest + 1;
+	len = strlen(body);
+	while (len > 0 && body[len - 1] == '\n')
+		body[--len] = '\0';
+	strbuf_addf(sb, "%*s%.*s\n", indent, "", (int)fence,
+	    "````````````````````````````````````````````````````````````````");
+	for (line = body; line != NULL; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		strbuf_addf(sb, "%*s%s\n", indent, "", line);
+	}
+	strbuf_addf(sb, "%*s%.*s\n\n", indent, "", (int)fence,
+	    "````````````````````````````````````````````````````````````````");
+	free(body);
+}
+
+/* Lines in a command, not counting trailing line breaks. */
+static size_t
+command_lines(const char *text)
+{
+	size_t len = strlen(text), n = 1;
+
+	while (len > 0 && text[len - 1] == '\n')
+		len--;
+	for (size_t i = 0; i < len; i++)
+		n += text[i] == '\n';
+	return n;
+}
+
+/* A command after a label: a span if one line, else a block below. */
+static void
+md_command(struct strbuf *sb, int indent, const char *text)
+{
+	if (command_lines(text) == 1) {
+		strbuf_addch(sb, ' ');
+		md_code(sb, text);
+		strbuf_addch(sb, '\n');
+		return;
+	}
+	strbuf_adds(sb, "\n\n");
+	md_code_block(sb, indent, text);
+}
+
+/* A timeline's short form of a command: its first line and a count. */
+static void
+md_command_short(struct strbuf *sb, const char *text)
+{
+	size_t n = command_lines(text);
+	char *first = xstrndup(text, strcspn(text, "\r\n"));
+
+	md_code(sb, first);
+	if (n > 1)
+		strbuf_addf(sb, " (%zu lines)", n);
+	free(first);
+}
+
+/* One line of a quoted note: what would start a block is escaped too. */
+static void
+md_quote_line(struct strbuf *sb, const char *line)
+{
+	size_t digits;
+
+	line += strspn(line, " \t");
+	digits = strspn(line, "0123456789");
+	if (strchr("#-+=>", *line) != NULL && *line != '\0')
+		strbuf_addch(sb, '\\');
+	else if (digits > 0 && (line[digits] == '.' || line[digits] == ')')) {
+		strbuf_add(sb, line, digits);
+		strbuf_addch(sb, '\\');
+		line += digits;
+	}
+	md_inline(sb, line);
+}
+
+/* A note in full, as a block quote indented by indent spaces. */
+static void
+md_quote(struct strbuf *sb, int indent, const char *text)
+{
+	char *copy = xstrdup(text), *line, *next;
+
+	strbuf_addch(sb, '\n');
+	for (line = copy; line != NULL; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		strbuf_addf(sb, "%*s>", indent, "");
+		if (*line != '\0') {
+			strbuf_addch(sb, ' ');
+			md_quote_line(sb, line);
+		}
+		/* Two trailing spaces keep the note's own line breaks. */
+		strbuf_adds(sb, next != NULL && *line != '\0' ? "  \n" : "\n");
+	}
+	strbuf_addch(sb, '\n');
+	free(copy);
+}
+
+/* "- label: text" with text escaped. */
+static void
+md_item(struct strbuf *sb, const char *label, const char *text)
+{
+	strbuf_addf(sb, "- %s: ", label);
+	md_inline(sb, text);
+	strbuf_addch(sb, '\n');
+}
+
+/* "HH:MM:SS" of a model timestamp, or the whole of it if it is odd. */
+static void
+md_time(struct strbuf *sb, const char *ts)
+{
+	if (ts != NULL && strlen(ts) >= 19 && ts[10] == 'T')
+		strbuf_add(sb, ts + 11, 8);
+	else
+		md_inline(sb, ts != NULL ? ts : "unknown time");
+}
+
+static const char *
+mode_tag(const char *mode, const char **banner)
+{
+	for (size_t i = 0; i < sizeof report_modes / sizeof report_modes[0];
+	    i++) {
+		if (mode != NULL && strcmp(mode, report_modes[i].mode) == 0) {
+			*banner = report_modes[i].banner;
+			return report_modes[i].tag;
+		}
+	}
+	return NULL;
+}
+
+static void
+md_head(struct strbuf *sb, json_t *m)
+{
+	const char *tag = NULL, *t, *banner;
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(m, "modes"), i, v) {
+		if (tag == NULL)
+			tag = mode_tag(json_string_value(v), &banner);
+	}
+	strbuf_adds(sb, "# Postmortem: ");
+	md_inline(sb, get_s(m, "title") != NULL ? get_s(m, "title") :
+	    "untitled runbook");
+	strbuf_addf(sb, "%s%s%s\n\n", tag ? " (" : "", tag ? tag : "",
+	    tag ? ")" : "");
+	strbuf_adds(sb, "Incident ");
+	md_inline(sb, get_s(m, "incident"));
+	strbuf_adds(sb, "\n\n");
+	json_array_foreach(json_object_get(m, "modes"), i, v) {
+		if ((t = mode_tag(json_string_value(v), &banner)) != NULL)
+			strbuf_addf(sb, "> **%s**: %s\n\n", t, banner);
+	}
+}
+
+static void
+md_runbook(struct strbuf *sb, json_t *m)
+{
+	json_t *rb = json_object_get(m, "runbook"), *v;
+	const char *name, *sep = "";
+	size_t i;
+
+	strbuf_adds(sb, "- Runbook: ");
+	md_inline(sb, get_s(rb, "id"));
+	if (get_s(rb, "scenario") != NULL) {
+		strbuf_adds(sb, ", scenario ");
+		md_inline(sb, get_s(rb, "scenario"));
+	}
+	strbuf_adds(sb, "\n- Runbook file: ");
+	md_inline(sb, get_s(rb, "path"));
+	strbuf_adds(sb, ", sha256 ");
+	md_inline(sb, get_s(rb, "sha256"));
+	strbuf_adds(sb, "\n- Mode: ");
+	json_array_foreach(json_object_get(m, "modes"), i, v) {
+		strbuf_adds(sb, i > 0 ? ", " : "");
+		md_inline(sb, json_string_value(v));
+	}
+	if (json_array_size(json_object_get(m, "modes")) == 0)
+		strbuf_adds(sb, "unknown");
+	strbuf_adds(sb, "\n- Host: ");
+	md_inline(sb, get_s(m, "host"));
+	strbuf_adds(sb, ", drconsole ");
+	md_inline(sb, get_s(m, "version"));
+	strbuf_addch(sb, '\n');
+	if (json_object_size(json_object_get(m, "params")) == 0)
+		return;
+	strbuf_adds(sb, "- Parameters: ");
+	json_object_foreach(json_object_get(m, "params"), name, v) {
+		strbuf_adds(sb, sep);
+		md_inline(sb, name);
+		strbuf_adds(sb, " = ");
+		md_inline(sb, json_is_string(v) ? json_string_value(v) :
+		    json_is_null(v) ? "(not set)" : "(not a string)");
+		sep = ", ";
+	}
+	strbuf_addch(sb, '\n');
+}
+
+static void
+md_people(struct strbuf *sb, json_t *m)
+{
+	json_t *v;
+	size_t i;
+
+	strbuf_adds(sb, "- Operators: ");
+	json_array_foreach(json_object_get(m, "operators"), i, v) {
+		strbuf_adds(sb, i > 0 ? ", " : "");
+		md_inline(sb, json_string_value(v));
+	}
+	if (json_array_size(json_object_get(m, "operators")) == 0)
+		strbuf_adds(sb, "none recorded");
+	strbuf_adds(sb, "\n- Handoffs: ");
+	json_array_foreach(json_object_get(m, "handoffs"), i, v) {
+		strbuf_adds(sb, i > 0 ? "; " : "");
+		md_inline(sb, get_s(v, "from"));
+		strbuf_adds(sb, " to ");
+		md_inline(sb, get_s(v, "to"));
+		strbuf_adds(sb, " at ");
+		md_inline(sb, get_s(v, "ts"));
+	}
+	if (json_array_size(json_object_get(m, "handoffs")) == 0)
+		strbuf_adds(sb, "none");
+	strbuf_addch(sb, '\n');
+}
+
+static void
+md_times(struct strbuf *sb, json_t *m)
+{
+	char d[DUR_LEN];
+
+	md_item(sb, "Started", get_s(m, "started") ? get_s(m, "started") :
+	    "no run.start in the journal");
+	dur(get_i(m, "elapsed_ms", 0), d);
+	if (get_s(m, "started") == NULL)
+		strbuf_adds(sb, "- Ended: unknown\n- Time to recovery: unknown\n");
+	else if (json_is_true(json_object_get(m, "still_open"))) {
+		strbuf_adds(sb, "- Ended: still open\n");
+		strbuf_addf(sb, "- Time to recovery: still open (%s so far)\n",
+		    d);
+	} else {
+		strbuf_adds(sb, "- Ended: ");
+		md_inline(sb, get_s(m, "ended"));
+		strbuf_adds(sb, ", ");
+		md_inline(sb, get_s(m, "outcome"));
+		strbuf_addf(sb, "\n- Time to recovery: %s\n", d);
+	}
+	strbuf_adds(sb, "- ");
+	md_inline(sb, get_s(json_object_get(m, "rto"), "text"));
+	strbuf_adds(sb, "\n- ");
+	md_inline(sb, get_s(json_object_get(m, "data_loss"), "text"));
+	strbuf_addch(sb, '\n');
+	if (get_s(json_object_get(m, "data_loss"), "source") != NULL)
+		md_item(sb, "Data loss window from",
+		    get_s(json_object_get(m, "data_loss"), "source"));
+	if (get_i(m, "runs", 0) > 1 || get_i(m, "resumes", 0) > 0)
+		strbuf_addf(sb, "- Runs: %lld started, %lld resumed%s\n",
+		    (long long)get_i(m, "runs", 0),
+		    (long long)get_i(m, "resumes", 0),
+		    json_is_true(json_object_get(m, "runbook_changed")) ?
+		    "; **the runbook changed between runs**" : "");
+}
+
+/* "**BROKEN at line N**: what" or "intact (...)", for summary and end. */
+static void
+md_journal_state(struct strbuf *sb, json_t *v)
+{
+	if (strcmp(or_q(get_s(v, "status")), "intact") == 0) {
+		strbuf_addf(sb, "intact (%lld lines, %lld output files)",
+		    (long long)get_i(v, "lines", 0),
+		    (long long)get_i(v, "output_files", 0));
+		return;
+	}
+	strbuf_addf(sb, "**BROKEN at line %lld**: ",
+	    (long long)get_i(v, "bad_line", 0));
+	md_inline(sb, get_s(v, "what"));
+}
+
+static void
+md_summary(struct strbuf *sb, json_t *m)
+{
+	json_t *v = json_object_get(m, "verification");
+
+	strbuf_adds(sb, "## Summary\n\n");
+	md_runbook(sb, m);
+	md_people(sb, m);
+	md_times(sb, m);
+	if (json_is_integer(json_object_get(m, "steps_not_reached")))
+		strbuf_addf(sb, "- Steps never reached: %lld\n",
+		    (long long)get_i(m, "steps_not_reached", 0));
+	if (get_i(m, "notes_waiting", 0) > 0)
+		strbuf_addf(sb, "- Notes waiting in the inbox, not yet "
+		    "journaled: %lld\n", (long long)get_i(m, "notes_waiting", 0));
+	strbuf_adds(sb, "- Journal: ");
+	md_journal_state(sb, v);
+	strbuf_adds(sb, "\n- Final chain hash: ");
+	md_inline(sb, get_s(v, "final_hash") ? get_s(v, "final_hash") :
+	    "none");
+	strbuf_adds(sb, "\n\n");
+}
+
+static void
+md_steps(struct strbuf *sb, json_t *m)
+{
+	json_t *s;
+	char d[DUR_LEN];
+	size_t i;
+
+	strbuf_adds(sb, "## Steps\n\n");
+	if (json_array_size(json_object_get(m, "steps")) == 0) {
+		strbuf_adds(sb, "No step was reached.\n\n");
+		return;
+	}
+	strbuf_adds(sb, "| # | step | status | attempts | duration | reason |\n"
+	    "| ---: | --- | --- | ---: | ---: | --- |\n");
+	json_array_foreach(json_object_get(m, "steps"), i, s) {
+		if (get_i(s, "index", 0) > 0)
+			strbuf_addf(sb, "| %lld | ",
+			    (long long)get_i(s, "index", 0));
+		else
+			strbuf_adds(sb, "| | ");
+		md_inline(sb, get_s(s, "id"));
+		strbuf_adds(sb, " | ");
+		md_inline(sb, get_s(s, "status"));
+		if (get_i(s, "attempts", 0) > 0)
+			strbuf_addf(sb, " | %lld | ",
+			    (long long)get_i(s, "attempts", 0));
+		else
+			strbuf_adds(sb, " | - | ");
+		dur(get_i(s, "duration_ms", 0), d);
+		strbuf_adds(sb, get_i(s, "duration_ms", -1) >= 0 ? d : "-");
+		strbuf_adds(sb, " | ");
+		if (get_s(s, "reason") != NULL)
+			md_inline(sb, get_s(s, "reason"));
+		strbuf_adds(sb, " |\n");
+	}
+	strbuf_addch(sb, '\n');
+}
+
+/* Each attempt's output file: a retry may start a new one. */
+static void
+md_outputs(struct strbuf *sb, json_t *outputs)
+{
+	json_t *o;
+	size_t i;
+
+	json_array_foreach(outputs, i, o) {
+		strbuf_adds(sb, i == 0 ? "- Output: " : "; ");
+		md_inline(sb, get_s(o, "path"));
+		strbuf_adds(sb, " (");
+		if (get_i(o, "attempt", 0) > 0)
+			strbuf_addf(sb, "attempt %lld, ",
+			    (long long)get_i(o, "attempt", 0));
+		strbuf_addf(sb, "%lld line%s)", (long long)get_i(o, "lines", 0),
+		    get_i(o, "lines", 0) == 1 ? "" : "s");
+	}
+	if (json_array_size(outputs) > 0)
+		strbuf_addch(sb, '\n');
+}
+
+/* The details of one step that did not end well. */
+static void
+md_problem(struct strbuf *sb, json_t *s)
+{
+	char d[DUR_LEN];
+	json_t *v;
+	size_t i;
+
+	strbuf_adds(sb, "### ");
+	if (get_i(s, "index", 0) > 0)
+		strbuf_addf(sb, "%lld. ", (long long)get_i(s, "index", 0));
+	md_inline(sb, get_s(s, "id"));
+	strbuf_adds(sb, ": ");
+	md_inline(sb, get_s(s, "status"));
+	strbuf_adds(sb, "\n\n");
+	if (get_s(s, "reason") != NULL)
+		md_item(sb, "Reason", get_s(s, "reason"));
+	if (get_s(s, "exit") != NULL)
+		md_item(sb, "Exit", get_s(s, "exit"));
+	if (get_s(s, "command") != NULL) {
+		strbuf_adds(sb, "- Command:");
+		md_command(sb, 2, get_s(s, "command"));
+	}
+	json_array_foreach(json_object_get(s, "retries"), i, v) {
+		dur(get_i(v, "delay_ms", 0), d);
+		strbuf_addf(sb, "- Retried as attempt %lld of %lld after %s: ",
+		    (long long)get_i(v, "next_attempt", 0),
+		    (long long)get_i(v, "of", 0), d);
+		md_inline(sb, get_s(v, "reason"));
+		strbuf_addch(sb, '\n');
+	}
+	md_outputs(sb, json_object_get(s, "outputs"));
+	if (get_s(s, "rollback") != NULL)
+		md_item(sb, "Rollback", get_s(s, "rollback"));
+	json_array_foreach(json_object_get(s, "decisions"), i, v) {
+		strbuf_adds(sb, "- Decision at ");
+		md_time(sb, get_s(v, "ts"));
+		strbuf_adds(sb, " by ");
+		md_inline(sb, get_s(v, "operator"));
+		strbuf_adds(sb, ": ");
+		md_inline(sb, get_s(v, "decision"));
+		strbuf_addch(sb, '\n');
+	}
+	if (get_s(s, "note") != NULL) {
+		strbuf_adds(sb, "- Note:\n");
+		md_quote(sb, 2, get_s(s, "note"));
+	}
+	strbuf_addch(sb, '\n');
+}
+
+static int
+step_went_wrong(json_t *s)
+{
+	const char *status = or_q(get_s(s, "status"));
+
+	return strcmp(status, "ok") != 0 && strcmp(status, "pending") != 0;
+}
+
+static void
+md_problems(struct strbuf *sb, json_t *m)
+{
+	json_t *s, *d;
+	size_t i;
+	int n = 0, other = 0;
+
+	strbuf_adds(sb, "## Failed and skipped steps\n\n");
+	json_array_foreach(json_object_get(m, "steps"), i, s) {
+		if (step_went_wrong(s)) {
+			md_problem(sb, s);
+			n++;
+		}
+	}
+	if (n == 0)
+		strbuf_adds(sb, "None: every step reached ended ok.\n\n");
+	json_array_foreach(json_object_get(m, "decisions"), i, d) {
+		if (get_s(d, "step") != NULL)
+			continue;
+		if (other++ == 0)
+			strbuf_adds(sb, "### Decisions about the run\n\n");
+		strbuf_adds(sb, "- ");
+		md_time(sb, get_s(d, "ts"));
+		strbuf_adds(sb, " ");
+		md_inline(sb, get_s(d, "operator"));
+		strbuf_adds(sb, ": ");
+		md_inline(sb, get_s(d, "decision"));
+		strbuf_addch(sb, '\n');
+	}
+	if (other > 0)
+		strbuf_addch(sb, '\n');
+}
+
+static void
+md_rollbacks(struct strbuf *sb, json_t *m)
+{
+	char d[DUR_LEN];
+	json_t *r;
+	size_t i;
+
+	strbuf_adds(sb, "## Rollbacks\n\n");
+	if (json_array_size(json_object_get(m, "rollbacks")) == 0)
+		strbuf_adds(sb, "None.\n");
+	json_array_foreach(json_object_get(m, "rollbacks"), i, r) {
+		strbuf_adds(sb, "- ");
+		if (get_i(r, "index", 0) > 0)
+			strbuf_addf(sb, "%lld. ", (long long)get_i(r, "index", 0));
+		md_inline(sb, get_s(r, "step"));
+		strbuf_adds(sb, ": ");
+		md_inline(sb, get_s(r, "status"));
+		if (get_s(r, "exit") != NULL || get_i(r, "duration_ms", -1) >= 0) {
+			dur(get_i(r, "duration_ms", 0), d);
+			strbuf_adds(sb, " (");
+			md_inline(sb, get_s(r, "exit") ? get_s(r, "exit") : "");
+			strbuf_addf(sb, "%s%s)", get_s(r, "exit") ? ", " : "", d);
+		}
+		strbuf_adds(sb, ", started ");
+		md_inline(sb, get_s(r, "started"));
+		if (get_s(r, "output") != NULL) {
+			strbuf_adds(sb, ", output ");
+			md_inline(sb, get_s(r, "output"));
+		}
+		if (get_s(r, "command") != NULL) {
+			strbuf_addch(sb, ':');
+			md_command(sb, 2, get_s(r, "command"));
+		} else
+			strbuf_addch(sb, '\n');
+	}
+	strbuf_addch(sb, '\n');
+}
+
+static void
+md_entry(struct strbuf *sb, json_t *e)
+{
+	strbuf_adds(sb, "- ");
+	md_time(sb, get_s(e, "ts"));
+	strbuf_adds(sb, " ");
+	md_inline(sb, get_s(e, "operator") ? get_s(e, "operator") : "-");
+	strbuf_adds(sb, " ");
+	md_inline(sb, get_s(e, "event"));
+	if (get_s(e, "summary") != NULL && *get_s(e, "summary") != '\0') {
+		strbuf_adds(sb, ": ");
+		md_inline(sb, get_s(e, "summary"));
+	}
+	if (get_s(e, "command") != NULL) {
+		strbuf_adds(sb, ": ");
+		md_command_short(sb, get_s(e, "command"));
+	}
+	strbuf_addch(sb, '\n');
+	if (get_s(e, "text") != NULL)
+		md_quote(sb, 2, get_s(e, "text"));
+}
+
+/* Every line, under a heading per UTC day. */
+static void
+md_timeline(struct strbuf *sb, json_t *m)
+{
+	char day[11] = "", *d;
+	const char *ts;
+	json_t *e;
+	size_t i;
+
+	strbuf_adds(sb, "## Timeline (UTC)\n");
+	json_array_foreach(json_object_get(m, "timeline"), i, e) {
+		ts = get_s(e, "ts");
+		d = ts != NULL && strlen(ts) >= 10 ? xstrndup(ts, 10) :
+		    xstrdup("unknown date");
+		if (strncmp(day, d, sizeof day - 1) != 0) {
+			strbuf_adds(sb, "\n### ");
+			md_inline(sb, d);
+			strbuf_adds(sb, "\n\n");
+			snprintf(day, sizeof day, "%s", d);
+		}
+		free(d);
+		md_entry(sb, e);
+	}
+	strbuf_addch(sb, '\n');
+}
+
+static void
+md_verification(struct strbuf *sb, json_t *m)
+{
+	json_t *v = json_object_get(m, "verification");
+	int verified = json_is_true(json_object_get(v, "final_hash_verified"));
+
+	strbuf_adds(sb, "## Verification\n\n- Journal: ");
+	md_journal_state(sb, v);
+	strbuf_addf(sb, "\n- %s: ", verified ? "Final chain hash" :
+	    "Last recorded hash (not verified)");
+	md_inline(sb, get_s(v, "final_hash") ? get_s(v, "final_hash") :
+	    "none");
+	strbuf_addch(sb, '\n');
+	if (json_is_true(json_object_get(v, "torn_tail")))
+		strbuf_adds(sb, "- A torn last line (a crash mid-write) was "
+		    "left out.\n");
+	strbuf_adds(sb, "\nA journal cut short after this report was written "
+	    "ends in a different hash: `drconsole verify` on the incident "
+	    "directory must print the same final hash.\n\nGenerated ");
+	md_inline(sb, get_s(m, "generated"));
+	strbuf_adds(sb, " from journal.jsonl.\n");
+}
+
+static char *
+md_render(json_t *m)
+{
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	md_head(&sb, m);
+	md_summary(&sb, m);
+	md_steps(&sb, m);
+	md_problems(&sb, m);
+	md_rollbacks(&sb, m);
+	md_timeline(&sb, m);
+	md_verification(&sb, m);
+	return strbuf_detach(&sb);
+}
+
+/* --- entry points --- */
+
+int
+report_render(const char *incident_dir, int format, char **out, char **cause)
+{
+	struct report_check chk;
+	json_t *events, *m;
+	char *text;
+	int torn;
+
+	if (format != REPORT_MARKDOWN && format != REPORT_JSON) {
+		*cause = xprintf("unknown report format %d", format);
+		return -1;
+	}
+	if (report_load(incident_dir, &events, &torn, cause) != 0)
+		return -1;
+	if (report_verify(incident_dir, events, torn, &chk, cause) != 0) {
+		json_decref(events);
+		return -1;
+	}
+	m = report_model(incident_dir, events, &chk);
+	if (format == REPORT_JSON) {
+		if ((text = json_dumps(m, JSON_INDENT(2))) == NULL)
+			fatalx("cannot serialise the report");
+		*out = xprintf("%s\n", text);
+		free(text);
+	} else
+		*out = md_render(m);
+	json_decref(m);
+	json_decref(events);
+	report_check_clear(&chk);
+	return 0;
+}
+
+static int
+report_write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+report_save(const char *path, const char *text, char **cause)
+{
+	char *tmp = xprintf("%s.tmp.%ld", path, (long)getpid());
+	int fd, rc = -1;
+
+	/* Not O_EXCL: a leftover from a crashed run with our pid is ours. */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd != -1 && fchmod(fd, 0600) == 0 &&
+	    report_write_all(fd, text, strlen(text)) == 0 && fsync(fd) == 0)
+		rc = 0;
+	if (fd != -1 && close(fd) != 0)
+		rc = -1;
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -1;
+	if (rc != 0) {
+		*cause = xprintf("cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
+	}
+	free(tmp);
+	return rc;
+}
+
+int
+report_write_postmortem(const char *incident_dir, char **cause)
+{
+	char *text, *path;
+	int rc;
+
+	if (report_render(incident_dir, REPORT_MARKDOWN, &text, cause) != 0)
+		return -1;
+	path = xprintf("%s/%s", incident_dir, REPORT_FILE);
+	rc = report_save(path, text, cause);
+	free(path);
+	free(text);
+	return rc;
+}

@@ -1,0 +1,41 @@
+/* report.h: the postmortem of an incident, built from its journal alone,
+ * as Markdown for people or JSON for tools. */
+#ifndef DRC_REPORT_H
+#define DRC_REPORT_H
+
+#include <stdint.h>
+
+#include "crypto.h"
+
+/* Formats of report_render. */
+#define REPORT_MARKDOWN 0
+#define REPORT_JSON 1
+
+/* The postmortem's file name inside the incident directory. */
+#define REPORT_FILE "postmortem.md"
+
+/* An incident's verification, as the report and `drconsole verify` say it. */
+struct report_check {
+	int	 intact;	/* 1 if the chain and outputs check out */
+	int64_t	 lines;		/* complete journal lines */
+	int64_t	 outputs;	/* output files the journal records */
+	int64_t	 bad_line;	/* 1-based line of the first fault, or 0 */
+	char	*what;		/* the fault, without "line N: "; allocated */
+	int	 torn;		/* a torn last line was left out */
+	char	 final_hash[CRYPTO_HEX_LEN];	/* the chain's end if intact */
+};
+
+/* Verifies the incident in dir; -1 and *cause if it cannot be read. */
+int report_check(const char *dir, struct report_check *chk, char **cause);
+/* Frees what report_check left in chk. */
+void report_check_clear(struct report_check *chk);
+
+/* Renders the postmortem of the incident in dir into *out (allocated). */
+int report_render(const char *incident_dir, int format, char **out,
+    char **cause);
+/* Writes the Markdown postmortem to INCIDENT/postmortem.md, mode 0600. */
+int report_write_postmortem(const char *incident_dir, char **cause);
+/* Replaces path with text atomically, mode 0600, synced. */
+int report_save(const char *path, const char *text, char **cause);
+
+#endif

@@ -1,0 +1,213 @@
+/* resume.c: rebuilding a run from its journal after a crash, a lost SSH
+ * session or a handoff. The journal is the only truth: a step is done only
+ * if its step.end is there, and one that started without ending is shown as
+ * interrupted, for the operator to decide. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "crypto.h"
+#include "engine_int.h"
+#include "xmalloc.h"
+
+struct replay {
+	const char *last_operator;
+	json_int_t previous_pid;
+	int interrupted;	/* step index or -1 */
+	int changed;
+};
+
+static int
+find_step(const struct runbook *rb, json_t *ev)
+{
+	const char *id = json_string_value(json_object_get(ev, "step"));
+
+	return id != NULL ? runbook_find_step(rb, id) : -1;
+}
+
+static enum step_status
+status_from_name(const char *name)
+{
+	for (int s = STEP_PENDING; s <= STEP_INTERRUPTED; s++) {
+		if (name != NULL && strcmp(step_status_name((enum step_status)s), name) == 0)
+			return (enum step_status)s;
+	}
+	return STEP_FAILED;
+}
+
+static void
+apply_step_event(struct engine *e, const char *event, json_t *ev, int i)
+{
+	struct step_run *r = &e->runs[i];
+	json_t *v;
+
+	if (strcmp(event, "step.start") == 0) {
+		r->st.status = STEP_RUNNING;
+		r->st.attempt = (int)json_integer_value(json_object_get(ev, "attempt"));
+		if (r->st.started_wall == 0)
+			clock_parse_timestamp(json_string_value(json_object_get(ev, "ts")), &r->st.started_wall);
+		free(r->st.command);
+		r->st.command = xstrdup(json_string_value(json_object_get(ev, "command")) ?: "");
+	} else if (strcmp(event, "step.end") == 0) {
+		r->st.status = status_from_name(json_string_value(json_object_get(ev, "status")));
+		if ((v = json_object_get(ev, "attempt")) != NULL)
+			r->st.attempt = (int)json_integer_value(v);
+		r->st.duration_ms = json_integer_value(json_object_get(ev, "duration_ms"));
+		r->st.exit_code = json_is_integer(json_object_get(ev, "exit_code")) ?
+		    (int)json_integer_value(json_object_get(ev, "exit_code")) : -1;
+		snprintf(r->st.exit_desc, sizeof r->st.exit_desc, "%s",
+		    json_string_value(json_object_get(ev, "exit")) ?: "");
+		engine_set_reason(r, "%s", json_string_value(json_object_get(ev, "reason")) ?: "");
+	} else if (strcmp(event, "step.rollback") == 0 &&
+	    json_string_value(json_object_get(ev, "status")) != NULL) {
+		r->st.rolled_back = strcmp(json_string_value(json_object_get(ev, "status")), "ok") == 0 ? 1 : -1;
+	} else if (strcmp(event, "step.retry") == 0) {
+		r->st.status = STEP_RUNNING;
+	}
+}
+
+static void
+apply_run_start(struct engine *e, json_t *ev, struct replay *rp)
+{
+	json_t *rb = json_object_get(ev, "runbook");
+	const char *sha = json_string_value(json_object_get(rb, "sha256"));
+	char mine[CRYPTO_HEX_LEN];
+
+	if (e->started_wall == 0)
+		clock_parse_timestamp(json_string_value(json_object_get(ev, "ts")), &e->started_wall);
+	crypto_hex(e->rb->sha256, sizeof e->rb->sha256, mine);
+	rp->changed = sha == NULL || strcmp(sha, mine) != 0;
+}
+
+static void
+replay_events(struct engine *e, json_t *events, struct replay *rp)
+{
+	size_t n;
+	json_t *ev;
+
+	json_array_foreach(events, n, ev) {
+		const char *event = json_string_value(json_object_get(ev, "event"));
+		int i;
+
+		if (event == NULL)
+			continue;
+		if (json_string_value(json_object_get(ev, "operator")) != NULL)
+			rp->last_operator = json_string_value(json_object_get(ev, "operator"));
+		if (strcmp(event, "run.start") == 0 || strcmp(event, "run.resume") == 0) {
+			rp->previous_pid = json_integer_value(json_object_get(ev, "pid"));
+			if (strcmp(event, "run.start") == 0)
+				apply_run_start(e, ev, rp);
+		} else if ((i = find_step(e->rb, ev)) >= 0)
+			apply_step_event(e, event, ev, i);
+	}
+	rp->interrupted = -1;
+	for (int i = 0; i < e->rb->nsteps; i++) {
+		if (e->runs[i].st.status == STEP_RUNNING) {
+			e->runs[i].st.status = STEP_INTERRUPTED;
+			engine_set_reason(&e->runs[i], "interrupted: outcome unknown");
+			rp->interrupted = i;
+		}
+	}
+}
+
+static int
+check_same_runbook(const struct engine *e, json_t *events, char **cause)
+{
+	json_t *first = json_array_get(events, 0);
+	const char *id = json_string_value(json_object_get(json_object_get(first, "runbook"), "id"));
+
+	if (first == NULL || strcmp(json_string_value(json_object_get(first, "event")) ?: "", "run.start") != 0) {
+		*cause = xprintf("%s has no run.start: it is not an incident journal", e->incident_dir);
+		return -1;
+	}
+	if (id == NULL || strcmp(id, e->rb->id) != 0) {
+		*cause = xprintf("incident %s ran runbook '%s', not '%s'", e->incident_dir, id ? id : "?", e->rb->id);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+journal_resume(struct engine *e, const struct replay *rp, char **cause)
+{
+	json_t *f;
+
+	if (rp->last_operator != NULL && strcmp(rp->last_operator, e->operator) != 0 &&
+	    engine_journal(e, "handoff", json_pack("{soso}", "from", engine_jstr(rp->last_operator),
+	    "to", engine_jstr(e->operator)), cause) != 0)
+		return -1;
+	f = json_pack("{sIsbsI}", "previous_pid", rp->previous_pid, "runbook_changed", rp->changed,
+	    "pid", (json_int_t)getpid());
+	if (rp->interrupted >= 0)
+		json_object_set_new(f, "interrupted_step", engine_jstr(e->rb->steps[rp->interrupted].id));
+	return engine_journal(e, "run.resume", f, cause);
+}
+
+/* Param values come back from run.start; secrets were never written, so
+ * they must be given again. */
+static void
+recover_params(json_t *events, const struct engine_opts *opts, struct engine_opts *merged)
+{
+	json_t *params = json_object_get(json_array_get(events, 0), "params");
+	const char *name;
+	json_t *v;
+
+	*merged = *opts;
+	merged->params = xcalloc((size_t)opts->nparams + json_object_size(params) + 1, sizeof *merged->params);
+	merged->nparams = 0;
+	for (int i = 0; i < opts->nparams; i++)
+		merged->params[merged->nparams++] = opts->params[i];
+	json_object_foreach(params, name, v) {
+		const struct param *p = runbook_find_param(opts->rb, name);
+		int given = 0;
+
+		for (int i = 0; i < opts->nparams; i++)
+			given |= strcmp(opts->params[i].name, name) == 0;
+		if (given || p == NULL || p->type == PARAM_SECRET || !json_is_string(v))
+			continue;
+		merged->params[merged->nparams].name = (char *)name;
+		merged->params[merged->nparams++].value = (char *)json_string_value(v);
+	}
+}
+
+int
+engine_resume(struct engine **out, const struct engine_opts *opts, char **cause)
+{
+	struct engine_opts merged;
+	struct replay rp = { NULL, 0, -1, 0 };
+	struct engine *e;
+	json_t *events = NULL;
+	int rc = -1;
+
+	if (opts->incident_dir == NULL) {
+		*cause = xstrdup("resume needs the incident directory");
+		return -1;
+	}
+	if (journal_load(opts->incident_dir, &events, cause) != 0)
+		return -1;
+	e = engine_alloc(opts);
+	e->started_wall = 0;
+	e->resuming = 1;
+	recover_params(events, opts, &merged);
+	if (check_same_runbook(e, events, cause) != 0)
+		goto out;
+	replay_events(e, events, &rp);
+	if (rp.changed && !opts->accept_changed_runbook) {
+		*cause = xstrdup(ENGINE_RUNBOOK_CHANGED);
+		goto out;
+	}
+	if (params_resolve(e, &merged, cause) != 0 || engine_open_journal(e, cause) != 0 ||
+	    journal_resume(e, &rp, cause) != 0)
+		goto out;
+	engine_start_inbox(e);
+	rc = 0;
+out:
+	free(merged.params);
+	json_decref(events);
+	if (rc != 0)
+		engine_free(e);
+	else
+		*out = e;
+	return rc;
+}

@@ -1,0 +1,48 @@
+/* runopts.h: the options `drconsole run` and the console share, parsed
+ * once, so both front ends accept the same words with the same meaning. */
+#ifndef DRC_RUNOPTS_H
+#define DRC_RUNOPTS_H
+
+#include <stdint.h>
+
+#include "engine.h"
+#include "loop.h"
+#include "runbook.h"
+
+struct runopts {
+	char **paths;		/* RUNBOOK (run) or RUNBOOK|DIR... (console) */
+	int npaths;
+	char *resume_dir;
+	char *operator;
+	char *incident_dir;
+	enum run_mode mode;
+	struct param_value *params;
+	int nparams;
+	char *from;
+	int yes;
+	int allow_destructive;
+	int rerun_interrupted;
+	int skip_interrupted;
+	int accept_changed;
+	int verbose;
+	int64_t kill_grace_ms;
+	char *theme;
+	int ascii;
+	char *script;		/* console: keys from a file (tests) */
+	char *dump;		/* console: screen dumps to a file (tests) */
+};
+
+/* Parses argv (the words after the subcommand); prints usage and returns -1
+ * on a mistake. cmd is "run" or "console". */
+int runopts_parse(struct runopts *o, int argc, char **argv, const char *cmd);
+const char *runopts_param(const struct runopts *o, const char *name);
+void runopts_add_param(struct runopts *o, const char *name, const char *value);
+/* Loads paths[0], or for --resume the runbook named in the journal. Prints
+ * diagnostics and returns NULL when it is invalid. */
+struct runbook *runopts_load_runbook(struct runopts *o);
+void runopts_engine_opts(const struct runopts *o, const struct runbook *rb, struct loop *loop,
+    struct engine_opts *eo);
+void runopts_usage(const char *cmd);
+void runopts_free(struct runopts *o);
+
+#endif

@@ -1,0 +1,368 @@
+/*
+ * verify.c: checks an incident directory. Every line must parse, carry the
+ * next seq, name the previous line's hash as prev and hash to its own hash;
+ * then each output file must still have the SHA-256 its step recorded. The
+ * first fault is described in words an operator can act on: which line, and
+ * whether lines look removed, inserted, swapped or edited.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "crypto.h"
+#include "journal.h"
+#include "verify.h"
+#include "xmalloc.h"
+
+struct verify_line {
+	const char	*raw;
+	size_t		 len;
+	json_t		*obj;	/* NULL if it does not parse */
+	json_int_t	 seq;	/* 0 if missing */
+	char		*error;	/* why it does not parse */
+};
+
+struct verify_state {
+	const char		*dir;
+	const char		*key;
+	struct verify_line	*lines;
+	size_t			 n;
+	char			 prev[CRYPTO_HEX_LEN];
+	struct verify_result	*res;
+};
+
+/* Records the first fault: line is 1-based. Always returns 1. */
+static int __attribute__((format(printf, 3, 4)))
+verify_fail(struct verify_state *st, size_t line, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		msg = NULL;
+	va_end(ap);
+	st->res->ok = 0;
+	st->res->bad_line = (int64_t)line;
+	st->res->what = xprintf("line %zu: %s", line, msg != NULL ? msg :
+	    "broken");
+	free(msg);
+	return 1;
+}
+
+/* Splits buf into complete lines and parses each; returns trailing bytes. */
+static size_t
+verify_split(struct verify_state *st, const char *buf, size_t len)
+{
+	const char *p = buf, *nl;
+	json_error_t error;
+	struct verify_line *l;
+
+	while ((nl = memchr(p, '\n', len - (size_t)(p - buf))) != NULL) {
+		st->lines = xreallocarray(st->lines, st->n + 1,
+		    sizeof *st->lines);
+		l = &st->lines[st->n++];
+		memset(l, 0, sizeof *l);
+		l->raw = p;
+		l->len = (size_t)(nl - p);
+		l->obj = json_loadb(p, l->len, JSON_REJECT_DUPLICATES |
+		    JSON_ALLOW_NUL, &error);
+		if (l->obj == NULL)
+			l->error = xstrdup(error.text);
+		else if (json_is_integer(json_object_get(l->obj, "seq")))
+			l->seq = json_integer_value(json_object_get(l->obj,
+			    "seq"));
+		p = nl + 1;
+	}
+	return len - (size_t)(p - buf);
+}
+
+/* The seq of line i (0-based) if there is one, else -1. */
+static json_int_t
+verify_seq_at(struct verify_state *st, size_t i)
+{
+	if (i >= st->n || st->lines[i].seq == 0)
+		return -1;
+	return st->lines[i].seq;
+}
+
+static char *
+verify_seq_story_later(struct verify_state *st, size_t i, json_int_t want)
+{
+	json_int_t seq = st->lines[i].seq;
+
+	if (seq == want + 1 && verify_seq_at(st, i + 1) == want)
+		return xprintf("lines %zu and %zu were swapped", i + 1, i + 2);
+	for (size_t k = i + 1; k < st->n; k++) {
+		if (st->lines[k].seq == want) {
+			return xprintf("lines were reordered (seq %lld is on "
+			    "line %zu)", (long long)want, k + 1);
+		}
+	}
+	if (seq - want == 1)
+		return xstrdup("a line was removed");
+	return xprintf("%lld lines were removed", (long long)(seq - want));
+}
+
+static char *
+verify_seq_story_earlier(struct verify_state *st, size_t i, json_int_t want)
+{
+	const struct verify_line *l = &st->lines[i];
+
+	for (size_t k = 0; k < i; k++) {
+		if (st->lines[k].len == l->len &&
+		    memcmp(st->lines[k].raw, l->raw, l->len) == 0)
+			return xprintf("a line was inserted (a copy of line "
+			    "%zu)", k + 1);
+	}
+	if (verify_seq_at(st, i + 1) == want)
+		return xstrdup("a line was inserted");
+	return xstrdup("a line was inserted or lines were reordered");
+}
+
+/* Explains line i's seq, which is not the i + 1 it should be. */
+static int
+verify_bad_seq(struct verify_state *st, size_t i)
+{
+	json_int_t want = (json_int_t)i + 1, seq = st->lines[i].seq;
+	char *story;
+
+	if (seq <= 0)
+		return verify_fail(st, i + 1, "seq is missing or not a positive "
+		    "integer");
+	if (seq > want)
+		story = verify_seq_story_later(st, i, want);
+	else
+		story = verify_seq_story_earlier(st, i, want);
+	verify_fail(st, i + 1, "seq %lld where %lld was expected: %s",
+	    (long long)seq, (long long)want, story);
+	free(story);
+	return 1;
+}
+
+/* 1 if line i (0-based) parses but does not hash to its own hash. */
+static int
+verify_hash_differs(struct verify_state *st, size_t i)
+{
+	char hex[CRYPTO_HEX_LEN], *cause = NULL;
+	const char *hash;
+	json_t *obj;
+
+	if (i >= st->n || (obj = st->lines[i].obj) == NULL)
+		return 0;
+	hash = json_string_value(json_object_get(obj, "hash"));
+	if (hash == NULL || journal_line_hash(obj, st->key, hex, &cause) != 0) {
+		free(cause);
+		return 0;
+	}
+	return strcmp(hex, hash) != 0;
+}
+
+/*
+ * A line whose hash is wrong was edited, unless the key differs from the
+ * one the journal was written with: then the next line is wrong too.
+ */
+static int
+verify_bad_hash(struct verify_state *st, size_t i)
+{
+	const char *why = "the line was edited";
+
+	if (i + 1 == st->n || verify_hash_differs(st, i + 1)) {
+		if (st->key != NULL)
+			why = "the line was edited, or the journal was written "
+			    "with another " JOURNAL_KEY_ENV;
+		else
+			why = "the line was edited, or the journal was written "
+			    "with a " JOURNAL_KEY_ENV ", which is not set";
+	}
+	return verify_fail(st, i + 1, "hash does not match: %s", why);
+}
+
+static int
+verify_line(struct verify_state *st, size_t i)
+{
+	struct verify_line *l = &st->lines[i];
+	char hex[CRYPTO_HEX_LEN], *cause = NULL;
+	const char *prev, *hash;
+
+	if (l->obj == NULL)
+		return verify_fail(st, i + 1, "not valid JSON (%s): the line "
+		    "was edited or damaged", l->error);
+	if (!json_is_object(l->obj))
+		return verify_fail(st, i + 1, "not a JSON object");
+	if (l->seq != (json_int_t)i + 1)
+		return verify_bad_seq(st, i);
+	prev = json_string_value(json_object_get(l->obj, "prev"));
+	if (prev == NULL || strcmp(prev, st->prev) != 0) {
+		if (i == 0)
+			return verify_fail(st, 1, "prev is not the zero hash a "
+			    "first line has");
+		return verify_fail(st, i + 1, "prev does not match the hash "
+		    "of line %zu", i);
+	}
+	hash = json_string_value(json_object_get(l->obj, "hash"));
+	if (hash == NULL || strlen(hash) != CRYPTO_HEX_LEN - 1)
+		return verify_fail(st, i + 1, "hash is missing or malformed");
+	if (journal_line_hash(l->obj, st->key, hex, &cause) != 0) {
+		verify_fail(st, i + 1, "%s", cause);
+		free(cause);
+		return 1;
+	}
+	if (strcmp(hex, hash) != 0)
+		return verify_bad_hash(st, i);
+	memcpy(st->prev, hash, CRYPTO_HEX_LEN);
+	return 0;
+}
+
+/* The output a line records, if it records one with its hash. */
+static const char *
+verify_output_of(struct verify_state *st, size_t i, const char **sha)
+{
+	json_t *obj = st->lines[i].obj;
+	const char *path;
+
+	path = json_string_value(json_object_get(obj, "output"));
+	*sha = json_string_value(json_object_get(obj, "output_sha256"));
+	return (path != NULL && *sha != NULL) ? path : NULL;
+}
+
+/* 1 if a line after i records the same output: a retry appended to it. */
+static int
+verify_output_superseded(struct verify_state *st, size_t i, const char *path)
+{
+	const char *other, *sha;
+
+	for (size_t k = i + 1; k < st->n; k++) {
+		other = verify_output_of(st, k, &sha);
+		if (other != NULL && strcmp(other, path) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* 1 if a recorded path could reach outside the incident directory. */
+static int
+verify_path_escapes(const char *path)
+{
+	const char *p = path;
+	size_t n;
+
+	if (*path == '\0' || *path == '/')
+		return 1;
+	while (*p != '\0') {
+		n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return 1;
+		p += n;
+		p += strspn(p, "/");
+	}
+	return 0;
+}
+
+static int
+verify_output(struct verify_state *st, size_t i, const char *path,
+    const char *sha)
+{
+	char hex[CRYPTO_HEX_LEN], *full, *cause = NULL;
+	int rc;
+
+	if (verify_path_escapes(path))
+		return verify_fail(st, i + 1, "output path %s leaves the "
+		    "incident directory", path);
+	full = xprintf("%s/%s", st->dir, path);
+	if (access(full, F_OK) != 0 && errno == ENOENT) {
+		free(full);
+		return verify_fail(st, i + 1, "output file %s is missing",
+		    path);
+	}
+	rc = crypto_sha256_file(full, hex, &cause);
+	free(full);
+	if (rc != 0) {
+		verify_fail(st, i + 1, "%s", cause);
+		free(cause);
+		return 1;
+	}
+	if (strcmp(hex, sha) != 0)
+		return verify_fail(st, i + 1, "output file %s was altered",
+		    path);
+	return 0;
+}
+
+/*
+ * Checks each output file against the last line that records it: a retried
+ * step appends to the same file, so earlier records describe a prefix.
+ */
+static int
+verify_outputs(struct verify_state *st, size_t *count)
+{
+	const char *path, *sha;
+
+	*count = 0;
+	for (size_t i = 0; i < st->n; i++) {
+		if ((path = verify_output_of(st, i, &sha)) == NULL ||
+		    verify_output_superseded(st, i, path))
+			continue;
+		if (verify_output(st, i, path, sha) != 0)
+			return 1;
+		(*count)++;
+	}
+	return 0;
+}
+
+static void
+verify_free_lines(struct verify_state *st)
+{
+	for (size_t i = 0; i < st->n; i++) {
+		json_decref(st->lines[i].obj);
+		free(st->lines[i].error);
+	}
+	free(st->lines);
+}
+
+int
+verify_incident(const char *dir, struct verify_result *res)
+{
+	struct verify_state st;
+	size_t len, torn, outputs = 0;
+	char *buf, *cause = NULL;
+	int rc = 0;
+
+	memset(res, 0, sizeof *res);
+	if (journal_read_raw(dir, &buf, &len, &cause) != 0) {
+		res->what = cause;
+		return -1;
+	}
+	memset(&st, 0, sizeof st);
+	st.dir = dir;
+	st.key = journal_env_key();
+	st.res = res;
+	memset(st.prev, '0', CRYPTO_HEX_LEN - 1);
+	torn = verify_split(&st, buf, len);
+	res->lines = (int64_t)st.n;
+	for (size_t i = 0; i < st.n && rc == 0; i++)
+		rc = verify_line(&st, i);
+	if (rc == 0)
+		rc = verify_outputs(&st, &outputs);
+	if (rc == 0) {
+		res->ok = 1;
+		memcpy(res->final_hash, st.prev, CRYPTO_HEX_LEN);
+		res->what = xprintf("%zu lines intact, %zu output files match%s",
+		    st.n, outputs, torn != 0 ? "; a torn last line (a crash "
+		    "mid-write) is not counted" : "");
+	}
+	verify_free_lines(&st);
+	free(buf);
+	return rc;
+}
+
+void
+verify_result_clear(struct verify_result *res)
+{
+	free(res->what);
+	memset(res, 0, sizeof *res);
+}

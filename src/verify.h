@@ -1,0 +1,26 @@
+/* verify.h: checks an incident's journal chain and its output files. */
+#ifndef DRC_VERIFY_H
+#define DRC_VERIFY_H
+
+#include <stdint.h>
+
+#include "crypto.h"
+
+struct verify_result {
+	int	 ok;		/* 1 when intact */
+	int64_t	 lines;		/* complete lines in the journal */
+	int64_t	 bad_line;	/* 1-based line of the first fault, 0 if ok */
+	char	*what;		/* allocated: the fault, or a summary if ok */
+	char	 final_hash[CRYPTO_HEX_LEN];	/* last line's hash if ok */
+};
+
+/*
+ * Verifies the incident in dir, with DRCONSOLE_JOURNAL_KEY as the HMAC key
+ * when set. Returns 0 if intact, 1 if broken, -1 if it cannot be read; res
+ * says where and what either way. Prints nothing.
+ */
+int verify_incident(const char *dir, struct verify_result *res);
+/* Frees what a verify_incident left in res. */
+void verify_result_clear(struct verify_result *res);
+
+#endif

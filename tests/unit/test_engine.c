@@ -1,0 +1,445 @@
+/* test_engine.c: the step engine with real children through a real loop:
+ * verdicts, timeouts, cancels, retries, rollbacks, masking, and what lands
+ * in the journal. */
+#include "cmocka_all.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "clock.h"
+#include "diag.h"
+#include "engine.h"
+#include "journal.h"
+#include "loader.h"
+#include "verify.h"
+
+struct fixture {
+	char dir[64];
+	struct runbook *rb;
+	struct loop *loop;
+	struct engine *e;
+	int changes;
+};
+
+static struct runbook *
+load(const char *yaml)
+{
+	struct diags d = { 0 };
+	struct runbook *rb = loader_load_buffer("test.yaml", (const unsigned char *)yaml, strlen(yaml), &d);
+
+	if (rb == NULL) {
+		diags_print(&d, stderr);
+		fail_msg("runbook did not load");
+	}
+	diags_clear(&d);
+	return rb;
+}
+
+static void
+on_change(void *arg, int step)
+{
+	struct fixture *f = arg;
+
+	(void)step;
+	f->changes++;
+}
+
+static void
+start(struct fixture *f, const char *yaml, struct param_value *pv, int npv)
+{
+	struct engine_opts o = { 0 };
+	char *cause = NULL;
+
+	strcpy(f->dir, "/tmp/drc-engine-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	strcat(f->dir, "/incident");
+	f->rb = load(yaml);
+	f->loop = loop_new();
+	o.rb = f->rb;
+	o.loop = f->loop;
+	o.operator = "tester";
+	o.incident_dir = f->dir;
+	o.params = pv;
+	o.nparams = npv;
+	o.kill_grace_ms = 300;
+	o.hooks.step_changed = on_change;
+	o.hooks.arg = f;
+	if (engine_new(&f->e, &o, &cause) != 0)
+		fail_msg("engine_new: %s", cause);
+}
+
+static void
+run_step(struct fixture *f, int i)
+{
+	char *cause = NULL;
+	int64_t deadline = clock_mono_ms() + 15000;
+
+	if (engine_start_step(f->e, i, HOW_AUTO, &cause) != 0)
+		fail_msg("start: %s", cause);
+	while (engine_busy(f->e) && clock_mono_ms() < deadline)
+		loop_run_once(f->loop, 100);
+	assert_false(engine_busy(f->e));
+}
+
+static void
+stop(struct fixture *f)
+{
+	char *cause = NULL, *top, cmd[256];
+
+	if (engine_finish(f->e, "completed", &cause) != 0)
+		free(cause);
+	engine_free(f->e);
+	loop_free(f->loop);
+	runbook_free(f->rb);
+	top = strrchr(f->dir, '/');
+	*top = '\0';
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Every event of the journal, in order, as "event:status" words. */
+static char *
+journal_events(struct fixture *f)
+{
+	json_t *events, *ev;
+	char *cause = NULL, *out = calloc(1, 4096);
+	size_t n;
+
+	assert_int_equal(journal_load(f->dir, &events, &cause), 0);
+	json_array_foreach(events, n, ev) {
+		const char *st = json_string_value(json_object_get(ev, "status"));
+
+		strcat(out, json_string_value(json_object_get(ev, "event")));
+		if (st != NULL) {
+			strcat(out, ":");
+			strcat(out, st);
+		}
+		strcat(out, " ");
+	}
+	json_decref(events);
+	return out;
+}
+
+static char *
+slurp_dir(const char *dir)
+{
+	char cmd[512], *buf = calloc(1, 1 << 20);
+	FILE *p;
+
+	snprintf(cmd, sizeof cmd, "cat '%s'/journal.jsonl '%s'/output/* 2>/dev/null", dir, dir);
+	p = popen(cmd, "r");
+	fread(buf, 1, (1 << 20) - 1, p);
+	pclose(p);
+	return buf;
+}
+
+/* Alive and not a zombie: an orphan may wait for a reaper that never comes
+ * in a container whose PID 1 does not reap, yet it runs nothing. */
+static int
+process_alive(int pid)
+{
+	char path[64], buf[256], *p;
+	FILE *fp;
+	size_t n;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof buf - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p != NULL && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
+#define RB_HEAD "id: t\ntitle: T\nobjectives: { rto: 4h, rpo: 15m }\n"
+
+static void
+test_exit_codes(void **state)
+{
+	struct fixture f = { 0 };
+	char *ev;
+
+	(void)state;
+	start(&f, RB_HEAD "steps:\n"
+	    "  - { id: ok, title: ok, run: 'echo hello' }\n"
+	    "  - { id: three, title: three, run: 'exit 3' }\n"
+	    "  - { id: want3, title: want3, run: 'exit 3', expect: { exit: 3 } }\n"
+	    "  - { id: sig, title: sig, run: 'kill -9 $$' }\n"
+	    "  - { id: out, title: out, run: 'echo nope', expect: { output: '^yes$' } }\n", NULL, 0);
+	for (int i = 0; i < 5; i++)
+		run_step(&f, i);
+	assert_int_equal(engine_step(f.e, 0)->status, STEP_OK);
+	assert_int_equal(engine_step(f.e, 0)->exit_code, 0);
+	assert_int_equal(engine_step(f.e, 1)->status, STEP_FAILED);
+	assert_string_equal(engine_step(f.e, 1)->exit_desc, "exited 3");
+	assert_string_equal(engine_step(f.e, 1)->reason, "exited 3, expected 0");
+	assert_int_equal(engine_step(f.e, 2)->status, STEP_OK);
+	assert_int_equal(engine_step(f.e, 3)->status, STEP_FAILED);
+	assert_string_equal(engine_step(f.e, 3)->exit_desc, "killed by signal 9");
+	assert_int_equal(engine_step(f.e, 4)->status, STEP_FAILED);
+	assert_non_null(strstr(engine_step(f.e, 4)->reason, "matched"));
+	ev = journal_events(&f);
+	assert_string_equal(ev, "run.start step.confirm step.start step.end:ok step.confirm step.start "
+	    "step.end:failed step.confirm step.start step.end:ok step.confirm step.start step.end:failed "
+	    "step.confirm step.start step.end:failed ");
+	free(ev);
+	stop(&f);
+}
+
+static void
+test_stderr_marked_and_output_file(void **state)
+{
+	struct fixture f = { 0 };
+	char path[256], *all;
+	const struct outbuf *ob;
+	struct verify_result vr = { 0 };
+
+	(void)state;
+	start(&f, RB_HEAD "steps:\n  - { id: mix, title: mix, run: 'echo out1; echo err1 >&2; printf partial' }\n",
+	    NULL, 0);
+	run_step(&f, 0);
+	ob = engine_step(f.e, 0)->out;
+	assert_int_equal(outbuf_count(ob), 3);
+	for (size_t i = 0; i < outbuf_count(ob); i++) {
+		const struct outline *l = outbuf_line(ob, i);
+
+		assert_int_equal(l->stream, strcmp(l->text, "err1") == 0 ? 2 : 1);
+	}
+	snprintf(path, sizeof path, "%s/output/01-mix.log", f.dir);
+	assert_int_equal(access(path, R_OK), 0);
+	all = slurp_dir(f.dir);
+	assert_non_null(strstr(all, " err err1\n"));
+	assert_non_null(strstr(all, " out partial\n"));
+	free(all);
+	assert_int_equal(verify_incident(f.dir, &vr), 0);
+	verify_result_clear(&vr);
+	stop(&f);
+}
+
+static void
+test_timeout_and_no_orphans(void **state)
+{
+	struct fixture f = { 0 };
+	char pidfile[256];
+	FILE *fp;
+	int pid = 0;
+
+	(void)state;
+	start(&f, RB_HEAD "steps:\n  - id: slow\n    title: slow\n    timeout: 1s\n"
+	    "    run: 'sleep 300 & echo $! > \"$DRCONSOLE_INCIDENT_DIR/bg.pid\"; trap \"\" TERM; wait'\n", NULL, 0);
+	run_step(&f, 0);
+	assert_int_equal(engine_step(f.e, 0)->status, STEP_TIMEOUT);
+	assert_string_equal(engine_step(f.e, 0)->reason, "timed out after 1s");
+	snprintf(pidfile, sizeof pidfile, "%s/bg.pid", f.dir);
+	assert_non_null(fp = fopen(pidfile, "r"));
+	assert_int_equal(fscanf(fp, "%d", &pid), 1);
+	fclose(fp);
+	assert_true(pid > 0);
+	assert_false(process_alive(pid));
+	stop(&f);
+}
+
+static void
+on_change_cancel(void *arg, int step)
+{
+	struct fixture *f = arg;
+
+	if (engine_step(f->e, step)->status == STEP_RUNNING && f->changes++ == 0)
+		engine_cancel(f->e, step);
+}
+
+static void
+test_cancel(void **state)
+{
+	struct fixture f = { 0 };
+	struct engine_opts o = { 0 };
+	char *cause = NULL;
+	int64_t t0;
+
+	(void)state;
+	strcpy(f.dir, "/tmp/drc-engine-XXXXXX");
+	assert_non_null(mkdtemp(f.dir));
+	strcat(f.dir, "/incident");
+	f.rb = load(RB_HEAD "steps:\n  - { id: s, title: s, run: 'sleep 100' }\n");
+	f.loop = loop_new();
+	o.rb = f.rb;
+	o.loop = f.loop;
+	o.incident_dir = f.dir;
+	o.kill_grace_ms = 300;
+	o.hooks.step_changed = on_change_cancel;
+	o.hooks.arg = &f;
+	assert_int_equal(engine_new(&f.e, &o, &cause), 0);
+	t0 = clock_mono_ms();
+	run_step(&f, 0);
+	assert_true(clock_mono_ms() - t0 < 5000);
+	assert_int_equal(engine_step(f.e, 0)->status, STEP_CANCELLED);
+	stop(&f);
+}
+
+static void
+test_retries(void **state)
+{
+	struct fixture f = { 0 };
+	char *ev;
+
+	(void)state;
+	start(&f, RB_HEAD "steps:\n  - id: flaky\n    title: flaky\n    retries: 3\n    retry_delay: 100ms\n"
+	    "    run: 'n=$(cat \"$DRCONSOLE_INCIDENT_DIR/n\" 2>/dev/null || echo 0); n=$((n+1)); "
+	    "echo $n > \"$DRCONSOLE_INCIDENT_DIR/n\"; echo attempt $n; test $n -ge 3'\n", NULL, 0);
+	run_step(&f, 0);
+	assert_int_equal(engine_step(f.e, 0)->status, STEP_OK);
+	assert_int_equal(engine_step(f.e, 0)->attempt, 3);
+	ev = journal_events(&f);
+	assert_string_equal(ev, "run.start step.confirm step.start step.end:failed step.retry step.start "
+	    "step.end:failed step.retry step.start step.end:ok ");
+	free(ev);
+	stop(&f);
+}
+
+static void
+test_rollback(void **state)
+{
+	struct fixture f = { 0 };
+	char *cause = NULL, *ev;
+
+	(void)state;
+	start(&f, RB_HEAD "steps:\n  - { id: b, title: b, run: 'exit 1', rollback: 'echo undone' }\n", NULL, 0);
+	run_step(&f, 0);
+	assert_int_equal(engine_rollback(f.e, 0, &cause), 0);
+	while (engine_busy(f.e))
+		loop_run_once(f.loop, 100);
+	assert_int_equal(engine_step(f.e, 0)->rolled_back, 1);
+	ev = journal_events(&f);
+	assert_non_null(strstr(ev, "step.rollback step.rollback:ok"));
+	free(ev);
+	stop(&f);
+}
+
+static void
+test_hostile_params_and_secrets(void **state)
+{
+	struct fixture f = { 0 };
+	struct param_value pv[] = {
+		{ "target", "x'; touch \"$DRCONSOLE_INCIDENT_DIR/PWNED\"; echo '" },
+		{ "cmd", "$(touch $DRCONSOLE_INCIDENT_DIR/PWNED2)" },
+		{ "pw", "Sup3rS3cretValue" },
+	};
+	char path[256], *all;
+	const struct outbuf *ob;
+
+	(void)state;
+	start(&f, RB_HEAD "params:\n  - { name: target }\n  - { name: cmd }\n  - { name: pw, type: secret }\n"
+	    "  - { name: gen, type: secret, generate: 24 }\n"
+	    "steps:\n  - id: a\n    title: a\n    run: |\n"
+	    "      printf '%s\\n' {{ target }} \"{{ cmd }}\" '{{ target }}'\n"
+	    "      echo \"the password is {{ pw }}\"; printf 'Sup3rS3'; printf 'cretValue\\n'\n"
+	    "      echo gen={{ gen }}\n", pv, 3);
+	run_step(&f, 0);
+	assert_int_equal(engine_step(f.e, 0)->status, STEP_OK);
+	snprintf(path, sizeof path, "%s/PWNED", f.dir);
+	assert_int_not_equal(access(path, F_OK), 0);
+	snprintf(path, sizeof path, "%s/PWNED2", f.dir);
+	assert_int_not_equal(access(path, F_OK), 0);
+	ob = engine_step(f.e, 0)->out;
+	assert_string_equal(outbuf_line(ob, 0)->text, pv[0].value);
+	assert_string_equal(outbuf_line(ob, 1)->text, pv[1].value);
+	assert_string_equal(outbuf_line(ob, 2)->text, pv[0].value);
+	assert_string_equal(outbuf_line(ob, 3)->text, "the password is ****");
+	assert_string_equal(outbuf_line(ob, 4)->text, "****");
+	assert_string_equal(outbuf_line(ob, 5)->text, "gen=****");
+	assert_null(strstr(engine_step(f.e, 0)->command, "Sup3rS3cretValue"));
+	all = slurp_dir(f.dir);
+	assert_null(strstr(all, "Sup3rS3cretValue"));
+	assert_null(strstr(all, engine_generated_secret(f.e, "gen")));
+	free(all);
+	stop(&f);
+}
+
+static void
+test_required_param_and_bad_choice(void **state)
+{
+	struct engine_opts o = { 0 };
+	struct runbook *rb = load(RB_HEAD "params:\n  - { name: r, required: true }\n"
+	    "  - { name: c, type: choice, choices: [a, b], default: a }\n"
+	    "steps:\n  - { id: s, title: s, run: 'true' }\n");
+	struct param_value bad[] = { { "r", "x" }, { "c", "z" } };
+	struct loop *loop = loop_new();
+	struct engine *e = NULL;
+	char *cause = NULL;
+
+	(void)state;
+	o.rb = rb;
+	o.loop = loop;
+	o.incident_dir = "/tmp/drc-engine-never-created";
+	assert_int_equal(engine_new(&e, &o, &cause), -1);
+	assert_non_null(strstr(cause, "'r' is required"));
+	free(cause);
+	o.params = bad;
+	o.nparams = 2;
+	assert_int_equal(engine_new(&e, &o, &cause), -1);
+	assert_non_null(strstr(cause, "not one of the choices"));
+	free(cause);
+	assert_int_not_equal(access(o.incident_dir, F_OK), 0);
+	loop_free(loop);
+	runbook_free(rb);
+}
+
+static void
+test_resume_marks_interrupted(void **state)
+{
+	struct fixture f = { 0 };
+	struct engine_opts o = { 0 };
+	struct engine *e2 = NULL;
+	char *cause = NULL;
+
+	(void)state;
+	start(&f, RB_HEAD "steps:\n  - { id: a, title: a, run: 'true' }\n  - { id: b, title: b, run: 'sleep 100' }\n"
+	    "  - { id: c, title: c, run: 'true' }\n", NULL, 0);
+	run_step(&f, 0);
+	assert_int_equal(engine_start_step(f.e, 1, HOW_AUTO, &cause), 0);
+	/* The console "dies" with step b running: drop it without run.end. */
+	engine_free(f.e);
+	o.rb = f.rb;
+	o.loop = f.loop;
+	o.incident_dir = f.dir;
+	o.operator = "bob";
+	if (engine_resume(&e2, &o, &cause) != 0)
+		fail_msg("resume: %s", cause);
+	assert_int_equal(engine_step(e2, 0)->status, STEP_OK);
+	assert_int_equal(engine_step(e2, 1)->status, STEP_INTERRUPTED);
+	assert_int_equal(engine_step(e2, 2)->status, STEP_PENDING);
+	f.e = e2;
+	{
+		char *ev = journal_events(&f);
+
+		assert_non_null(strstr(ev, "step.start handoff run.resume"));
+		free(ev);
+	}
+	stop(&f);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exit_codes),
+		cmocka_unit_test(test_stderr_marked_and_output_file),
+		cmocka_unit_test(test_timeout_and_no_orphans),
+		cmocka_unit_test(test_cancel),
+		cmocka_unit_test(test_retries),
+		cmocka_unit_test(test_rollback),
+		cmocka_unit_test(test_hostile_params_and_secrets),
+		cmocka_unit_test(test_required_param_and_bad_choice),
+		cmocka_unit_test(test_resume_marks_interrupted),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
