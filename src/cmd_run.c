@@ -31,6 +31,8 @@ struct runner {
 	int abort;		/* stop after the current step */
 	int signalled;		/* SIGTERM or SIGHUP: cancel and abort */
 	int input_eof;
+	char out_mark[32];	/* "  | " with colours if any */
+	char err_mark[32];
 };
 
 /* --- output --- */
@@ -49,16 +51,18 @@ paint(const struct runner *r, const char *code)
 #define C_YELLOW "\033[33m"
 #define C_CYAN "\033[36m"
 
+/* The hot path of a flooding step: no printf, and the marker strings are
+ * built once per run, not per line. */
 static void
 on_output_line(void *arg, int step, const struct outline *line)
 {
 	struct runner *r = arg;
+	const char *mark = line->stream == 2 ? r->err_mark : r->out_mark;
 
 	(void)step;
-	if (line->stream == 2)
-		printf("  %s!%s %s\n", paint(r, C_RED), paint(r, C_RESET), line->text);
-	else
-		printf("  %s|%s %s\n", paint(r, C_DIM), paint(r, C_RESET), line->text);
+	fputs_unlocked(mark, stdout);
+	fwrite_unlocked(line->text, 1, line->len, stdout);
+	putc_unlocked('\n', stdout);
 }
 
 static void
@@ -322,12 +326,15 @@ skip_with_reason(struct runner *r, int i, const char *fallback)
 	return 0;
 }
 
+/* Output is flushed once per loop turn, not per line: a log file or a
+ * pipe follows the step closely without a write(2) for every line. */
 static void
 wait_step(struct runner *r)
 {
-	while (engine_busy(r->e))
+	while (engine_busy(r->e)) {
 		loop_run_once(r->loop, -1);
-	fflush(stdout);
+		fflush(stdout);
+	}
 }
 
 static void
@@ -390,6 +397,13 @@ after_failure(struct runner *r, int i)
 
 	if (r->abort)
 		return -1;
+	/* Ctrl-C with nobody to ask: the operator meant to stop. */
+	if (!r->interactive && r->interrupts > 0 && engine_step(r->e, i)->status == STEP_CANCELLED) {
+		r->abort = 1;
+		engine_decision(r->e, i, "abort (interrupted)", &cause);
+		free(cause);
+		return -1;
+	}
 	if (s->on_failure == ONFAIL_CONTINUE) {
 		engine_decision(r->e, i, "continue (on_failure: continue)", &cause);
 		free(cause);
@@ -630,6 +644,10 @@ cmd_run(int argc, char **argv)
 		return EXIT_USAGE;
 	r.interactive = isatty(0) && isatty(1);
 	r.color = isatty(1) && getenv("NO_COLOR") == NULL;
+	snprintf(r.out_mark, sizeof r.out_mark, "  %s|%s ", paint(&r, C_DIM), paint(&r, C_RESET));
+	snprintf(r.err_mark, sizeof r.err_mark, "  %s!%s ", paint(&r, C_RED), paint(&r, C_RESET));
+	if (!isatty(1))
+		setvbuf(stdout, NULL, _IOFBF, 64 * 1024);
 	r.loop = loop_new();
 	loop_watch_signal(r.loop, SIGINT, on_signal, &r);
 	loop_watch_signal(r.loop, SIGTERM, on_signal, &r);

@@ -47,10 +47,18 @@ struct table {
 	size_t size, used;	/* size: 0 or a power of two */
 };
 
+/* A place in the input: libyaml's character index, our byte offset, line
+ * and column. */
+struct cursor {
+	size_t index, off;
+	int line, col;
+};
+
 struct composer {
 	struct ydoc *doc;
 	const unsigned char *buf;
 	size_t len;
+	struct cursor cur;	/* of the last mark converted */
 	struct table anchors, keys;
 	yaml_parser_t parser;
 	struct ynode *stack[YDOC_MAX_DEPTH + 1];
@@ -59,13 +67,43 @@ struct composer {
 	char *cause;
 };
 
+/* Where a libyaml mark stands, counting lines at \n only. libyaml also
+ * breaks lines at a lone \r and at U+0085, U+2028 and U+2029, so its own
+ * line numbers drift from what editors show. The cursor only moves forward
+ * as events arrive, so converting every mark of a document is linear. */
+static struct srcpos
+mark_pos(struct composer *c, const yaml_mark_t *m)
+{
+	struct cursor *k = &c->cur;
+	struct srcpos pos;
+
+	if (k->line == 0 || m->index < k->index) {
+		k->index = k->off = 0;
+		k->line = k->col = 1;
+	}
+	while (k->index < m->index && k->off < c->len) {
+		unsigned char b = c->buf[k->off];
+
+		if (b == '\n') {
+			k->line++;
+			k->col = 1;
+		} else
+			k->col++;
+		k->off += b < 0x80 ? 1 : b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+		k->index++;
+	}
+	pos.line = k->line;
+	pos.col = k->col;
+	return pos;
+}
+
 static int __attribute__((format(printf, 3, 4)))
-compose_fail(struct composer *c, const yaml_mark_t *mark, const char *fmt, ...)
+compose_fail(struct composer *c, struct srcpos pos, const char *fmt, ...)
 {
 	va_list ap;
 
-	c->line = mark != NULL ? (int)mark->line + 1 : 0;
-	c->col = mark != NULL ? (int)mark->column + 1 : 0;
+	c->line = pos.line;
+	c->col = pos.col;
 	va_start(ap, fmt);
 	if (vasprintf(&c->cause, fmt, ap) == -1)
 		c->cause = xstrdup("out of memory");
@@ -93,8 +131,7 @@ node_new(struct composer *c, enum ynode_type type, const yaml_mark_t *mark)
 	struct ynode *n = xcalloc(1, sizeof *n);
 
 	n->type = type;
-	n->pos.line = (int)mark->line + 1;
-	n->pos.col = (int)mark->column + 1;
+	n->pos = mark_pos(c, mark);
 	n->weight = 1;
 	doc->nodes = grow(doc->nodes, doc->nnodes, sizeof *doc->nodes);
 	doc->nodes[doc->nnodes++] = n;
@@ -178,15 +215,10 @@ find_anchor(struct composer *c, const char *name)
 static int
 check_duplicate_key(struct composer *c, struct ynode *map, struct ynode *key)
 {
-	yaml_mark_t mark;
-
 	if (map->nitems % 2 != 0 || key->type != YNODE_SCALAR)
 		return 0;
-	if (table_get(&c->keys, map, key->value, key->len) != NULL) {
-		mark.line = (size_t)key->pos.line - 1;
-		mark.column = (size_t)key->pos.col - 1;
-		return compose_fail(c, &mark, "duplicate key '%s'", key->value);
-	}
+	if (table_get(&c->keys, map, key->value, key->len) != NULL)
+		return compose_fail(c, key->pos, "duplicate key '%s'", key->value);
 	table_put(&c->keys, map, key->value, key->len, key);
 	return 0;
 }
@@ -199,7 +231,7 @@ attach(struct composer *c, struct ynode *n, const yaml_mark_t *mark)
 
 	if (c->depth == 0) {
 		if (c->doc->root != NULL)
-			return compose_fail(c, mark, "%s", "more than one document: a runbook is one YAML document");
+			return compose_fail(c, mark_pos(c, mark), "%s", "more than one document: a runbook is one YAML document");
 		c->doc->root = n;
 		return 0;
 	}
@@ -211,7 +243,7 @@ attach(struct composer *c, struct ynode *n, const yaml_mark_t *mark)
 	for (int i = 0; i < c->depth; i++) {
 		c->stack[i]->weight += n->weight;
 		if (c->stack[i]->weight > YDOC_MAX_WEIGHT)
-			return compose_fail(c, mark, "%s", "document expands to too many nodes (an alias bomb?)");
+			return compose_fail(c, mark_pos(c, mark), "%s", "document expands to too many nodes (an alias bomb?)");
 	}
 	return 0;
 }
@@ -224,7 +256,7 @@ on_scalar(struct composer *c, const yaml_event_t *ev)
 	n->len = ev->data.scalar.length;
 	n->value = xstrndup((const char *)ev->data.scalar.value, n->len);
 	if (strlen(n->value) != n->len)
-		return compose_fail(c, &ev->start_mark, "%s", "NUL byte in a string");
+		return compose_fail(c, mark_pos(c, &ev->start_mark), "%s", "NUL byte in a string");
 	switch (ev->data.scalar.style) {
 	case YAML_PLAIN_SCALAR_STYLE:
 		n->style = RSTR_PLAIN;
@@ -248,10 +280,10 @@ on_alias(struct composer *c, const yaml_event_t *ev)
 	struct ynode *n = find_anchor(c, name);
 
 	if (n == NULL)
-		return compose_fail(c, &ev->start_mark, "unknown alias '%s'", name);
+		return compose_fail(c, mark_pos(c, &ev->start_mark), "unknown alias '%s'", name);
 	for (int i = 0; i < c->depth; i++) {
 		if (c->stack[i] == n)
-			return compose_fail(c, &ev->start_mark, "alias '%s' refers to itself", name);
+			return compose_fail(c, mark_pos(c, &ev->start_mark), "alias '%s' refers to itself", name);
 	}
 	return attach(c, n, &ev->start_mark);
 }
@@ -264,7 +296,7 @@ on_open(struct composer *c, const yaml_event_t *ev, enum ynode_type type)
 	struct ynode *n;
 
 	if (c->depth >= YDOC_MAX_DEPTH)
-		return compose_fail(c, &ev->start_mark, "%s", "nested too deeply");
+		return compose_fail(c, mark_pos(c, &ev->start_mark), "%s", "nested too deeply");
 	n = node_new(c, type, &ev->start_mark);
 	if (attach(c, n, &ev->start_mark) != 0)
 		return -1;
@@ -294,24 +326,6 @@ compose_event(struct composer *c, const yaml_event_t *ev)
 	}
 }
 
-/* Byte offset of a 0-based line and column (columns count characters, as
- * libyaml's marks do). */
-static size_t
-mark_offset(const struct composer *c, size_t line, size_t col)
-{
-	size_t i = 0;
-
-	for (; line > 0 && i < c->len; i++) {
-		if (c->buf[i] == '\n')
-			line--;
-	}
-	for (; i < c->len && c->buf[i] != '\n'; i++) {
-		if ((c->buf[i] & 0xc0) != 0x80 && col-- == 0)
-			break;
-	}
-	return i;
-}
-
 /* Reader errors (bad UTF-8, control characters) carry a byte offset, not a
  * mark: turn it into a line and column. */
 static void
@@ -332,17 +346,17 @@ static int
 syntax_error(struct composer *c)
 {
 	const yaml_parser_t *p = &c->parser;
-	const yaml_mark_t *m = &p->problem_mark;
-	size_t off = mark_offset(c, m->line, m->column);
+	struct srcpos pos = mark_pos(c, &p->problem_mark);
+	size_t off = c->cur.off;
 
 	/* An unclosed quote or bracket is better shown where it opened: the
 	 * parser notices only at the end of the file, or for a flow [list] or
 	 * {map}, on a later line. */
-	if (p->context != NULL && (off >= c->len ||
-	    (strstr(p->context, "flow") != NULL && p->context_mark.line != m->line)))
-		m = &p->context_mark;
-	c->line = (int)m->line + 1;
-	c->col = (int)m->column + 1;
+	if (p->context != NULL && (off >= c->len || (strstr(p->context, "flow") != NULL &&
+	    p->context_mark.line != p->problem_mark.line)))
+		pos = mark_pos(c, &p->context_mark);
+	c->line = pos.line;
+	c->col = pos.col;
 	if (p->error == YAML_READER_ERROR) {
 		off = p->problem_offset;
 		/* libyaml gives the offset of the bad continuation byte: step
@@ -418,6 +432,12 @@ ydoc_parse(const unsigned char *buf, size_t len, int *line, int *col, char **cau
 	if (len > (size_t)YDOC_MAX_BYTES) {
 		*cause = xprintf("file is too large (%zu bytes; the limit is %ld)", len, YDOC_MAX_BYTES);
 		return NULL;
+	}
+	/* A byte order mark is allowed, but libyaml only skips it when it
+	 * guesses the encoding, and we tell it UTF-8. */
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
+		buf += 3;
+		len -= 3;
 	}
 	c.doc = xcalloc(1, sizeof *c.doc);
 	c.buf = buf;

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# run_line.sh: `drconsole run` end to end on small runbooks, with no terminal
+# (as in CI and cron): output, exit codes, confirmation rules, secrets,
+# hostile params, signals, and what lands in the incident directory.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
+scratch_dir
+D=$top_srcdir/tests/data/run
+export XDG_STATE_HOME=$SCRATCH/state
+
+run() {	# run NAME ARGS...: output in $SCRATCH/NAME.out, status in $rc
+	local name=$1; shift
+	timeout 60 "$DRCONSOLE" run --kill-grace 1s "$@" < /dev/null > "$SCRATCH/$name.out" 2>&1
+	rc=$?
+}
+expect_rc() {	# expect_rc WANT WHAT
+	if [ "$rc" -eq "$1" ]; then pass "$2: exit $1"; else fail "$2: exit $rc, wanted $1"; show "$SCRATCH/$3.out"; fi
+}
+has() {		# has FILE REGEX WHAT
+	if grep -qE -- "$2" "$1"; then pass "$3"; else fail "$3 (no /$2/ in $1)"; show "$1"; fi
+}
+hasnt() {
+	if grep -qE -- "$2" "$1"; then fail "$3 (/$2/ found in $1)"; show "$1"; else pass "$3"; fi
+}
+verified() {
+	if "$DRCONSOLE" verify "$1" > "$SCRATCH/verify.out" 2>&1; then pass "verify $2"; else fail "verify $2"; show "$SCRATCH/verify.out"; fi
+}
+
+# A good run: output streamed with stream markers, a journal that verifies,
+# a postmortem, and the secret nowhere in the incident directory.
+DRCONSOLE_PARAM_pw='Zx9-very-secret' run basic --incident-dir "$SCRATCH/i1" "$D/basic.yaml"
+expect_rc 0 "basic run" basic
+has "$SCRATCH/basic.out" '^  \| hello world$' "stdout line shown after |"
+has "$SCRATCH/basic.out" '^  ! to stderr$' "stderr line shown after !"
+has "$SCRATCH/basic.out" '^  \| pw is \*\*\*\*$' "secret masked in output"
+has "$SCRATCH/basic.out" '^  \| \*\*\*\*$' "secret from env masked in output"
+hasnt "$SCRATCH/basic.out" 'Zx9-very-secret' "secret never printed"
+has "$SCRATCH/basic.out" 'Summary: E2E basic run \(completed\)' "summary"
+[ -f "$SCRATCH/i1/marker" ] && pass "step ran in order" || fail "marker missing"
+if grep -rq 'Zx9-very-secret' "$SCRATCH/i1"; then fail "secret written in the incident dir"; else pass "secret nowhere on disk"; fi
+verified "$SCRATCH/i1" "basic run"
+[ -f "$SCRATCH/i1/postmortem.md" ] && pass "postmortem written" || fail "no postmortem.md"
+has "$SCRATCH/i1/journal.jsonl" '"event":"run.end".*"status":"completed"' "run.end completed"
+has "$SCRATCH/i1/output/01-hello.log" 'Z err to stderr$' "output file marks stderr"
+[ "$(stat -c %a "$SCRATCH/i1")" = 700 ] && pass "incident dir 0700" || fail "incident dir mode $(stat -c %a "$SCRATCH/i1")"
+[ "$(stat -c %a "$SCRATCH/i1/journal.jsonl")" = 600 ] && pass "journal 0600" || fail "journal mode"
+
+# on_failure: abort stops the run with status 1; later steps never run.
+run fail --incident-dir "$SCRATCH/i2" "$D/fail.yaml"
+expect_rc 1 "failing step" fail
+has "$SCRATCH/fail.out" 'failed after .*: exited 3, expected 0' "failure reason"
+[ ! -e "$SCRATCH/i2/never" ] && pass "no step after the abort" || fail "a step ran after abort"
+has "$SCRATCH/i2/journal.jsonl" '"decision":"abort \(on_failure: abort\)"' "abort decision journaled"
+has "$SCRATCH/i2/journal.jsonl" '"event":"run.end".*"status":"aborted"' "run.end aborted"
+
+run cont --incident-dir "$SCRATCH/i3" "$D/continue.yaml"
+expect_rc 1 "on_failure continue" cont
+[ -f "$SCRATCH/i3/after" ] && pass "continue runs the next step" || fail "continue did not go on"
+
+# Destructive steps never run unattended without --allow-destructive.
+run destr --incident-dir "$SCRATCH/i4" "$D/destructive.yaml"
+expect_rc 1 "confirm: type without a terminal" destr
+has "$SCRATCH/destr.out" 'allow-destructive' "says how to allow it"
+[ ! -e "$SCRATCH/i4/dropped" ] && pass "destructive step did not run" || fail "destructive step ran"
+run destr2 --allow-destructive --incident-dir "$SCRATCH/i5" "$D/destructive.yaml"
+expect_rc 0 "--allow-destructive" destr2
+[ -f "$SCRATCH/i5/dropped" ] && pass "destructive step ran when allowed" || fail "not run"
+
+# Manual steps need --yes without a terminal, and are attested.
+run man1 --incident-dir "$SCRATCH/i6" "$D/manual.yaml"
+expect_rc 1 "manual step without --yes" man1
+run man2 --yes --operator alice --incident-dir "$SCRATCH/i7" "$D/manual.yaml"
+expect_rc 0 "manual step with --yes" man2
+has "$SCRATCH/i7/journal.jsonl" '"event":"step.end".*"attested_by":"alice"' "attested by the operator"
+
+# Params: a missing required one is status 2 before anything exists.
+run req --incident-dir "$SCRATCH/i8" "$D/required.yaml"
+expect_rc 2 "missing required param" req
+[ ! -e "$SCRATCH/i8" ] && pass "nothing created for a refused run" || fail "incident dir created"
+run req2 --param target=yesterday --incident-dir "$SCRATCH/i9" "$D/required.yaml"
+expect_rc 2 "bad timestamp param" req2
+has "$SCRATCH/req2.out" 'not a timestamp' "says why"
+
+# An invalid runbook runs nothing and says where.
+printf 'id: x\ntitle: y\nsteps:\n  - { id: a, title: b, rnu: "touch %s/ran" }\n' "$SCRATCH" > "$SCRATCH/bad.yaml"
+run bad --incident-dir "$SCRATCH/i10" "$SCRATCH/bad.yaml"
+expect_rc 2 "invalid runbook" bad
+has "$SCRATCH/bad.out" 'bad.yaml:4:[0-9]+: error: unknown key .rnu.' "file:line:col error"
+[ ! -e "$SCRATCH/ran" ] && pass "invalid runbook ran nothing" || fail "it ran"
+
+# Hostile values are data, never code.
+run host --param "a=x'; touch $SCRATCH/PWNED; echo '" --param 'b=$(touch '"$SCRATCH"'/PWNED2)' \
+	--incident-dir "$SCRATCH/i11" "$D/hostile.yaml"
+expect_rc 0 "hostile params" host
+[ ! -e "$SCRATCH/PWNED" ] && [ ! -e "$SCRATCH/PWNED2" ] && pass "no injection" || fail "a value ran as code"
+has "$SCRATCH/host.out" "^  \| \[x'; touch " "value printed verbatim"
+
+# Dry run shows commands expanded, secrets masked, and runs nothing.
+DRCONSOLE_PARAM_pw='Zx9-very-secret' run dry --dry-run --incident-dir "$SCRATCH/i12" "$D/basic.yaml"
+expect_rc 0 "dry run" dry
+has "$SCRATCH/dry.out" '\$ echo "hello world"' "expanded command shown"
+has "$SCRATCH/dry.out" 'pw is \*\*\*\*' "secret masked in the dry run"
+[ ! -e "$SCRATCH/i12/marker" ] && pass "dry run executed nothing" || fail "dry run executed a step"
+has "$SCRATCH/i12/journal.jsonl" '"mode":"dry-run"' "journal says dry-run"
+
+# Retries, and --from.
+run retry --incident-dir "$SCRATCH/i13" "$D/retry.yaml"
+expect_rc 0 "retry succeeds" retry
+has "$SCRATCH/retry.out" 'attempt 1 exited 1' "first attempt reported"
+has "$SCRATCH/i13/journal.jsonl" '"event":"step.retry"' "retry journaled"
+[ -f "$SCRATCH/i13/output/01-flaky.2.log" ] && pass "second attempt has its own output file" || fail "no attempt file"
+run from --from marker --incident-dir "$SCRATCH/i14" "$D/basic.yaml"
+expect_rc 0 "--from" from
+hasnt "$SCRATCH/from.out" 'hello world' "--from skips earlier steps"
+
+# SIGINT cancels the running step; with nobody to ask the run stops (130),
+# and nothing of the step survives.
+timeout 60 "$DRCONSOLE" run --kill-grace 1s --incident-dir "$SCRATCH/i15" "$D/slow.yaml" \
+	< /dev/null > "$SCRATCH/int.out" 2>&1 &
+pid=$!
+track_pid $pid
+wait_for "[ -s '$SCRATCH/i15/bg.pid' ]" 10 || fail "slow step never started"
+kill -INT $pid
+wait $pid; rc=$?
+expect_rc 130 "SIGINT" int
+has "$SCRATCH/i15/journal.jsonl" '"step":"slow".*"status":"cancelled"' "step cancelled"
+has "$SCRATCH/i15/journal.jsonl" '"event":"run.end".*"status":"interrupted"' "run.end interrupted"
+bg=$(cat "$SCRATCH/i15/bg.pid")
+state=$(awk '{print $3}' "/proc/$bg/stat" 2>/dev/null || echo gone)
+case $state in gone|Z|X) pass "the step's background child is gone" ;; *) fail "pid $bg survived ($state)" ;; esac
+verified "$SCRATCH/i15" "after SIGINT"
+
+# SIGTERM: cancel and abort.
+timeout 60 "$DRCONSOLE" run --kill-grace 1s --incident-dir "$SCRATCH/i16" "$D/slow.yaml" \
+	< /dev/null > "$SCRATCH/term.out" 2>&1 &
+pid=$!
+track_pid $pid
+wait_for "[ -s '$SCRATCH/i16/bg.pid' ]" 10 || fail "slow step never started"
+kill -TERM $pid
+wait $pid; rc=$?
+expect_rc 130 "SIGTERM" term
+verified "$SCRATCH/i16" "after SIGTERM"
+
+# Usage errors.
+run usage1 --no-such-option "$D/basic.yaml"
+expect_rc 2 "unknown option" usage1
+run usage2
+expect_rc 2 "no runbook" usage2
+finish
