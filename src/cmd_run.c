@@ -443,6 +443,28 @@ after_failure(struct runner *r, int i)
 	}
 }
 
+/* A step whose `when:` is false is skipped, journaled with the reason.
+ * Returns 1 when it handled the step, with *rc the walk's answer. */
+static int
+skip_by_condition(struct runner *r, int i, int *rc)
+{
+	char *why = NULL, *cause = NULL;
+	int run = engine_condition(r->e, i, &why);
+
+	if (run == 1)
+		return 0;
+	if (run == 0 && engine_skip(r->e, i, why, &cause) == 0) {
+		printf("  %sskipped%s: %s\n", paint(r, C_YELLOW), paint(r, C_RESET), why);
+		*rc = 0;
+	} else {
+		fprintf(stderr, "drconsole: %s\n", cause ? cause : why);
+		*rc = -1;
+	}
+	free(why);
+	free(cause);
+	return 1;
+}
+
 /* Runs step i to an end the operator accepts: 0 go on, -1 stop the run. */
 static int
 drive_step(struct runner *r, int i)
@@ -453,6 +475,8 @@ drive_step(struct runner *r, int i)
 	int next;
 
 	print_header(r, i);
+	if (skip_by_condition(r, i, &next))
+		return next;
 	if (s->action == ACTION_MANUAL)
 		return run_manual(r, i);
 	switch (confirm_step(r, i, &how)) {

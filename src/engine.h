@@ -120,6 +120,10 @@ char *engine_display_command(struct engine *e, int i);
 /* The value of a generated secret, for showing once on request. */
 const char *engine_generated_secret(const struct engine *e, const char *name);
 
+/* Evaluates step i's `when:`: 1 run it, 0 skip it (*why says so), -1 it
+ * cannot be evaluated (*why). Front ends skip a step whose condition is
+ * false with engine_skip(e, i, why). */
+int engine_condition(struct engine *e, int i, char **why);
 /* Confirms and starts step i (a manual step is attested instead: use
  * engine_attest). Retries follow the step's retries/retry_delay. */
 int engine_start_step(struct engine *e, int i, enum confirm_how how, char **cause);

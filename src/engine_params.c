@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "cond.h"
 #include "crypto.h"
 #include "duration.h"
 #include "engine_int.h"
@@ -371,4 +372,65 @@ params_free_env(char **envp)
 		free(*p);
 	}
 	free(envp);
+}
+
+/* --- conditions --- */
+
+static int
+cond_lookup(void *arg, const char *name, const char **value)
+{
+	struct resolve_ctx *c = arg;
+	const struct param *p = runbook_find_param(c->e->rb, name);
+	const struct step_state *st;
+	const char *field;
+	char buf[32];
+	int step;
+
+	if (p != NULL) {
+		*value = c->e->values[p - c->e->rb->params].value;
+		return 0;
+	}
+	if (strncmp(name, "env.", 4) == 0) {
+		*value = resolve_env(c, name + 4);
+		return 0;
+	}
+	if (template_is_builtin(name))
+		return (*value = resolve_builtin(c, name)) != NULL ? 0 : -1;
+	if (rbcheck_step_ref(c->e->rb, name, &step, &field) != 0)
+		return -1;
+	st = &c->e->runs[step].st;
+	if (strcmp(field, "status") == 0) {
+		*value = step_status_name(st->status);
+		return 0;
+	}
+	snprintf(buf, sizeof buf, "%lld", strcmp(field, "exit_code") == 0 ? (long long)st->exit_code :
+	    strcmp(field, "attempt") == 0 ? (long long)st->attempt : (long long)st->duration_ms);
+	*value = keep(c, xstrdup(buf));
+	return 0;
+}
+
+int
+engine_condition(struct engine *e, int i, char **why)
+{
+	const struct rstr *when = &e->rb->steps[i].when;
+	struct resolve_ctx c = { e, i, 0, { 0 }, 0 };
+	struct cond *cd;
+	size_t off;
+	char *cause = NULL;
+	int result = 1;
+
+	*why = NULL;
+	if (when->s == NULL)
+		return 1;
+	if ((cd = cond_parse(when->s, &off, &cause)) == NULL ||
+	    cond_eval(cd, cond_lookup, &c, &result, &cause) != 0) {
+		*why = xprintf("condition '%s' cannot be evaluated: %s", when->s, cause);
+		result = -1;
+	} else if (!result)
+		*why = xprintf("condition is false: when: %s", when->s);
+	free(cause);
+	cond_free(cd);
+	for (int k = 0; k < c.nscratch; k++)
+		free(c.scratch[k]);
+	return result;
 }

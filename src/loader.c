@@ -378,11 +378,15 @@ static const struct keydef param_keys[] = {
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
 };
 
+static const char *const sql_check_names[] = { "none", "replication_lag", "in_recovery", NULL };
+
 #define SQ(f) offsetof(struct step, sql.f)
 static const struct keydef sql_keys[] = {
 	{ "conninfo", K_TEXT, KEY_REQUIRED, SQ(conninfo), 0, 0, NULL, NULL },
-	{ "query", K_TEXT, KEY_REQUIRED, SQ(query), 0, 0, NULL, NULL },
+	{ "query", K_TEXT, 0, SQ(query), 0, 0, NULL, NULL },
 	{ "expect", K_TEXT, 0, SQ(expect), 0, 0, NULL, NULL },
+	{ "check", K_ENUM, 0, SQ(check), 0, 0, sql_check_names, NULL },
+	{ "promote", K_BOOL, 0, SQ(promote), 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
 };
 
@@ -501,6 +505,7 @@ static const struct keydef step_keys[] = {
 	{ "pty", K_BOOL, 0, ST(pty), 0, 0, NULL, NULL },
 	{ "env", K_CUSTOM, 0, 0, 0, 0, NULL, parse_step_env },
 	{ "expected_duration", K_DURATION, 0, ST(expected_duration_ms), 0, 0, NULL, NULL },
+	{ "when", K_TEXT, 0, ST(when), 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
 };
 

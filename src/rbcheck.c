@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "cond.h"
 #include "rbcheck.h"
 #include "sqlexpect.h"
 #include "template.h"
@@ -290,6 +291,9 @@ check_action(struct checker *c, const struct step *s)
 
 	switch (s->action) {
 	case ACTION_SQL:
+		if ((s->sql.query.s != NULL) + (s->sql.check != SQL_CHECK_NONE) + s->sql.promote != 1)
+			report(c, DIAG_ERROR, s->pos, "step '%s': a sql action needs exactly one of "
+			    "'query', 'check' or 'promote: true'", s->id);
 		if (s->sql.expect.s != NULL && sqlexpect_parse(s->sql.expect.s, &se, &cause) != 0) {
 			report(c, DIAG_ERROR, s->sql.expect.pos, "%s", cause);
 			free(cause);
@@ -318,6 +322,74 @@ check_action(struct checker *c, const struct step *s)
 	check_regex(c, &s->expect_output, "expect.output");
 }
 
+/* --- conditions --- */
+
+static const char *const step_fields[] = { "status", "exit_code", "attempt", "duration_ms", NULL };
+
+int
+rbcheck_step_ref(const struct runbook *rb, const char *name, int *step, const char **field)
+{
+	const char *dot = strrchr(name, '.');
+	char *id;
+
+	if (dot == NULL)
+		return -1;
+	id = xstrndup(name, (size_t)(dot - name));
+	*step = runbook_find_step(rb, id);
+	free(id);
+	*field = dot + 1;
+	for (int i = 0; step_fields[i] != NULL; i++) {
+		if (*step >= 0 && strcmp(step_fields[i], dot + 1) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+struct name_check {
+	struct checker *c;
+	const struct rstr *when;
+	int index;
+};
+
+static void
+check_cond_name(void *arg, const char *name, size_t off)
+{
+	struct name_check *nc = arg;
+	const char *field;
+	int step;
+
+	if (runbook_find_param(nc->c->rb, name) != NULL || template_is_builtin(name) ||
+	    strncmp(name, "env.", 4) == 0)
+		return;
+	if (rbcheck_step_ref(nc->c->rb, name, &step, &field) == 0) {
+		if (step >= nc->index)
+			report(nc->c, DIAG_ERROR, rstr_pos_at(nc->when, off),
+			    "'%s' refers to a step that has not run yet when this one starts", name);
+		return;
+	}
+	report(nc->c, DIAG_ERROR, rstr_pos_at(nc->when, off), "unknown name '%s' in 'when': use a param, "
+	    "a built-in, env.NAME, or STEP.status / STEP.exit_code / STEP.attempt / STEP.duration_ms", name);
+}
+
+static void
+check_when(struct checker *c, const struct step *s, int index)
+{
+	struct name_check nc = { c, &s->when, index };
+	struct cond *cd;
+	size_t off;
+	char *cause;
+
+	if (s->when.s == NULL)
+		return;
+	if ((cd = cond_parse(s->when.s, &off, &cause)) == NULL) {
+		report(c, DIAG_ERROR, rstr_pos_at(&s->when, off), "in 'when': %s", cause);
+		free(cause);
+		return;
+	}
+	cond_names(cd, check_cond_name, &nc);
+	cond_free(cd);
+}
+
 static void
 check_steps(struct checker *c)
 {
@@ -331,6 +403,7 @@ check_steps(struct checker *c)
 			    s->id, rb->steps[c->first_step[i]].pos.line);
 		check_action(c, s);
 		check_step_templates(c, s);
+		check_when(c, s, i);
 	}
 }
 

@@ -57,7 +57,7 @@ step_free(struct step *s)
 		&s->sql.conninfo, &s->sql.query, &s->sql.expect, &s->http.url, &s->http.method,
 		&s->http.body, &s->http.expect_body, &s->notify.url, &s->notify.channel,
 		&s->notify.message, &s->notify.component, &s->notify.status, &s->notify.api_key,
-		&s->notify.smtp_url, &s->notify.from, &s->notify.subject,
+		&s->notify.smtp_url, &s->notify.from, &s->notify.subject, &s->when,
 	};
 
 	free(s->id);

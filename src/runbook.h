@@ -75,10 +75,18 @@ enum on_failure {
 	ONFAIL_CONTINUE,
 };
 
+enum sql_check {
+	SQL_CHECK_NONE,
+	SQL_CHECK_REPLICATION_LAG,	/* bytes and seconds behind, against the RPO */
+	SQL_CHECK_IN_RECOVERY,		/* is this server a standby? */
+};
+
 struct sql_action {
 	struct rstr conninfo;
-	struct rstr query;
+	struct rstr query;	/* s NULL with check or promote */
 	struct rstr expect;	/* "> 0", "= 42", "rows >= 1", ... */
+	enum sql_check check;
+	int promote;		/* SELECT pg_promote(wait => true) */
 };
 
 struct http_action {
@@ -139,6 +147,7 @@ struct step {
 	struct kv *env;
 	int nenv;
 	int64_t expected_duration_ms;	/* 0: not given */
+	struct rstr when;	/* a condition (cond.h); s NULL: always run */
 };
 
 struct runbook {

@@ -140,6 +140,18 @@ wait $pid; rc=$?
 expect_rc 130 "SIGTERM" term
 verified "$SCRATCH/i16" "after SIGTERM"
 
+# when: conditions over params and earlier outcomes; a false one is a
+# journaled skip with the reason.
+run when1 --incident-dir "$SCRATCH/i17" "$D/when.yaml"
+expect_rc 0 "conditions, no data loss" when1
+[ ! -e "$SCRATCH/i17/emailed" ] && pass "false condition skipped the step" || fail "the step ran"
+[ -e "$SCRATCH/i17/west" ] && pass "true condition ran the step" || fail "the step did not run"
+has "$SCRATCH/i17/journal.jsonl" '"step":"email-customers".*"status":"skipped".*condition is false' "skip reason journaled"
+run when2 --param data_loss_minutes=12 --param region=eu-west-1 --incident-dir "$SCRATCH/i18" "$D/when.yaml"
+expect_rc 0 "conditions, data lost" when2
+[ -e "$SCRATCH/i18/emailed" ] && [ ! -e "$SCRATCH/i18/west" ] && pass "conditions follow the params" ||
+	fail "conditions ignored the params"
+
 # Usage errors.
 run usage1 --no-such-option "$D/basic.yaml"
 expect_rc 2 "unknown option" usage1
