@@ -119,17 +119,22 @@ set_journal_error(struct engine *e, const char *cause)
 static void
 tell_journaled(struct engine *e, const char *event, json_t *fields)
 {
-	const char *step = fields ? json_string_value(json_object_get(fields, "step")) : NULL;
-	const char *status = fields ? json_string_value(json_object_get(fields, "status")) : NULL;
-	const char *text = fields ? json_string_value(json_object_get(fields, "text")) : NULL;
-	char *summary;
+	static const char *const keys[] = { "step", "status", "decision", "reason", "text", "from", "to" };
+	struct strbuf b;
+	const char *v;
 
 	if (e->hooks.journaled == NULL)
 		return;
-	summary = xprintf("%s%s%s%s%s", step ? step : "", status ? " " : "", status ? status : "",
-	    text ? (step ? ": " : "") : "", text ? text : "");
-	e->hooks.journaled(e->hooks.arg, event, summary);
-	free(summary);
+	strbuf_init(&b);
+	for (size_t k = 0; fields != NULL && k < sizeof keys / sizeof keys[0]; k++) {
+		if ((v = json_string_value(json_object_get(fields, keys[k]))) == NULL)
+			continue;
+		if (b.len > 0)
+			strbuf_adds(&b, k >= 2 ? ": " : " ");
+		strbuf_adds(&b, v);
+	}
+	e->hooks.journaled(e->hooks.arg, event, strbuf_str(&b));
+	strbuf_free(&b);
 }
 
 int

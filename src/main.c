@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "commands.h"
@@ -15,6 +16,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "resume", cmd_resume, "resume INCIDENT_DIR [OPTIONS]  reopen an unfinished incident in the console" },
 	{ "lint", cmd_lint, "lint PATH...                   check runbooks; FILE:LINE:COL: error: MESSAGE" },
 	{ "run", cmd_run, "run [OPTIONS] RUNBOOK          walk a runbook in line mode (cron, CI, plain terminals)" },
 	{ "verify", cmd_verify, "verify INCIDENT_DIR            check an incident's hash chain and output files" },
@@ -26,7 +28,8 @@ static const struct command commands[] = {
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: drconsole COMMAND [ARGS]\n\ncommands:\n");
+	fprintf(fp, "usage: drconsole [OPTIONS] [RUNBOOK|DIR...]   open the console\n"
+	    "       drconsole COMMAND [ARGS]\n\ncommands:\n");
 	for (const struct command *c = commands; c->name != NULL; c++)
 		fprintf(fp, "  drconsole %s\n", c->usage);
 	fprintf(fp, "\n  drconsole --help | --version\n\n"
@@ -39,10 +42,8 @@ int
 main(int argc, char **argv)
 {
 	log_open(getenv("DRCONSOLE_LOG"));
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (argc < 2)
+		return cmd_console(0, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);
@@ -56,6 +57,9 @@ main(int argc, char **argv)
 		if (strcmp(argv[1], c->name) == 0)
 			return c->fn(argc - 2, argv + 2);
 	}
+	/* Options or a runbook or directory: the console. */
+	if (argv[1][0] == '-' || access(argv[1], F_OK) == 0)
+		return cmd_console(argc - 1, argv + 1);
 	fprintf(stderr, "drconsole: unknown command '%s'\n\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;

@@ -1,0 +1,385 @@
+/* ui.h: the full-screen console's shared state. Only the ui*.c files include
+ * this header (and so curses); the rest of drconsole knows nothing of it.
+ * The console drives the engine exactly as `drconsole run` does and hears
+ * back through the engine's hooks; every screen is drawn from that state. */
+#ifndef DRC_UI_H
+#define DRC_UI_H
+
+#include <curses.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "catalog.h"
+#include "engine.h"
+#include "runopts.h"
+#include "theme.h"
+
+#define UI_MIN_COLS	70
+#define UI_MIN_ROWS	20
+#define UI_SCRIPT_COLS	100
+#define UI_SCRIPT_ROWS	30
+#define UI_FRAME_MS	16	/* at most ~60 redraws a second while output floods */
+#define UI_TICK_MS	1000	/* the RTO clock */
+#define UI_SPIN_MS	250	/* the spinner, only while a step runs */
+#define UI_FLOOD_BYTES	(32 * 1024)	/* output in one turn that counts as a flood */
+#define UI_FLOOD_PAUSE_MS 1	/* then wait this long for a key */
+#define UI_TIMELINE_MAX	200
+#define UI_TEXT_MAX	256
+#define UI_DIALOG_DEPTH	4
+#define UI_CHOICES_MAX	6
+
+/* Keys that are not curses KEY_* codes. */
+#define UI_KEY_ENTER	'\n'
+#define UI_KEY_ESC	27
+#define UI_KEY_TAB	'\t'
+#define UI_KEY_CTRL_C	3
+#define UI_KEY_BACKSPACE KEY_BACKSPACE
+
+/* Where a key is taken: the screen, the focused pane or the open dialog. */
+#define CTX_PICKER	0x001
+#define CTX_FORM	0x002
+#define CTX_LIST	0x004	/* run view, checklist focused */
+#define CTX_OUTPUT	0x008	/* run view, output pane focused */
+#define CTX_CONFIRM	0x010	/* y/n dialog */
+#define CTX_INPUT	0x020	/* dialog with a text field */
+#define CTX_CHOICE	0x040	/* dialog with a list of choices */
+#define CTX_VIEWER	0x080	/* help screen and messages */
+#define CTX_RUN		(CTX_LIST | CTX_OUTPUT)
+#define CTX_DIALOG	(CTX_CONFIRM | CTX_INPUT | CTX_CHOICE | CTX_VIEWER)
+
+/*
+ * The one list of actions: it generates the enum, the key bindings, the key
+ * bar, the help screen and the names the script's `do` command takes.
+ * X(id, name, key, other key, contexts, key bar label, help)
+ */
+#define UI_ACTIONS(X) \
+	X(UP, "up", KEY_UP, 'k', CTX_PICKER | CTX_FORM | CTX_RUN | CTX_CHOICE | CTX_VIEWER, \
+	    NULL, "move the selection up (output pane: scroll up)") \
+	X(DOWN, "down", KEY_DOWN, 'j', CTX_PICKER | CTX_FORM | CTX_RUN | CTX_CHOICE | CTX_VIEWER, \
+	    NULL, "move the selection down (output pane: scroll down)") \
+	X(PAGE_UP, "page-up", KEY_PPAGE, 0, CTX_PICKER | CTX_RUN | CTX_VIEWER, "scroll", \
+	    "scroll the output (or the list) a page up") \
+	X(PAGE_DOWN, "page-down", KEY_NPAGE, 0, CTX_PICKER | CTX_RUN | CTX_VIEWER, NULL, \
+	    "scroll the output (or the list) a page down") \
+	X(HOME, "home", KEY_HOME, 'g', CTX_PICKER | CTX_RUN | CTX_VIEWER, NULL, \
+	    "go to the first step (output pane: the oldest line)") \
+	X(END, "end", KEY_END, 'G', CTX_PICKER | CTX_RUN | CTX_VIEWER, NULL, \
+	    "go to the last step (output pane: follow the newest line)") \
+	X(OPEN, "open", UI_KEY_ENTER, 0, CTX_PICKER, "open", \
+	    "open the selected runbook or resume the selected incident") \
+	X(FILTER, "filter", '/', 0, CTX_PICKER, "filter", "filter the list as you type") \
+	X(PREV_CHOICE, "prev-choice", KEY_LEFT, 0, CTX_FORM, NULL, "previous choice of the field") \
+	X(NEXT_CHOICE, "next-choice", KEY_RIGHT, 0, CTX_FORM, "choice", "next choice of the field") \
+	X(NEXT_FIELD, "next-field", UI_KEY_TAB, 0, CTX_FORM, NULL, "next field") \
+	X(SUBMIT_FORM, "start", UI_KEY_ENTER, 0, CTX_FORM, "next/start", \
+	    "next field; on Start, start the run") \
+	X(BACK, "back", UI_KEY_ESC, 0, CTX_FORM | CTX_PICKER, "back", \
+	    "form: back to the list; list: clear the filter") \
+	X(RUN, "run", UI_KEY_ENTER, 0, CTX_LIST, "run", "run (or attest) the selected step") \
+	X(SKIP, "skip", 's', 0, CTX_LIST, "skip", "skip the selected step (a reason is required)") \
+	X(RETRY, "retry", 'r', 0, CTX_LIST, "retry", "run a failed step again") \
+	X(ROLLBACK, "rollback", 'b', 0, CTX_LIST, "rollback", "run the step's rollback command") \
+	X(CANCEL, "cancel", 'c', UI_KEY_CTRL_C, CTX_RUN, "cancel", "cancel the running step") \
+	X(NOTE, "note", 'n', 0, CTX_RUN, "note", "add a note to the incident journal") \
+	X(WHY, "why", 'i', 0, CTX_RUN, "why", "show or hide why the step exists") \
+	X(FOCUS, "focus", UI_KEY_TAB, 0, CTX_RUN, "pane", "switch focus: checklist / output") \
+	X(SEARCH, "search", '/', 0, CTX_OUTPUT, "search", \
+	    "search the output; / then Enter with nothing typed finds the next match") \
+	X(HELP, "help", '?', 0, CTX_PICKER | CTX_RUN, "help", "this help") \
+	X(QUIT, "quit", 'q', 0, CTX_PICKER | CTX_RUN, "quit", "quit (asks when a step runs)") \
+	X(YES, "yes", 'y', UI_KEY_ENTER, CTX_CONFIRM, "yes", "confirm") \
+	X(NO, "no", 'n', UI_KEY_ESC, CTX_CONFIRM, "no", "back out") \
+	X(SUBMIT, "submit", UI_KEY_ENTER, 0, CTX_INPUT, "ok", "accept the text") \
+	X(CHOOSE, "choose", UI_KEY_ENTER, 0, CTX_CHOICE, "choose", "take the highlighted choice") \
+	X(CLOSE, "close", UI_KEY_ESC, 'q', CTX_INPUT | CTX_CHOICE | CTX_VIEWER, "close", \
+	    "close the dialog")
+
+#define UI_ACTION_ENUM(id, ...) ACT_##id,
+enum ui_action {
+	UI_ACTIONS(UI_ACTION_ENUM)
+	ACT_COUNT
+};
+#undef UI_ACTION_ENUM
+#define ACT_NONE ACT_COUNT
+
+struct ui_action_info {
+	const char *name;
+	int keys[2];
+	unsigned ctx;
+	const char *bar;
+	const char *help;
+};
+
+enum ui_screen {
+	SCREEN_PICKER,
+	SCREEN_FORM,
+	SCREEN_RUN,
+};
+
+enum ui_focus {
+	FOCUS_LIST,
+	FOCUS_OUTPUT,
+};
+
+/* What a dialog is for: decides what its answer does. */
+enum dialog_kind {
+	DLG_CONFIRM,		/* y/n before running a step */
+	DLG_ROLLBACK,		/* y/n before a rollback */
+	DLG_TYPE_CONFIRM,	/* type the step id */
+	DLG_ATTEST,		/* manual step, optional note */
+	DLG_SKIP_REASON,
+	DLG_NOTE,
+	DLG_DONE_NOTE,		/* mark an interrupted step done */
+	DLG_SEARCH,
+	DLG_FAILURE,		/* retry / skip / rollback / abort */
+	DLG_INTERRUPTED,	/* re-run / mark done / skip */
+	DLG_QUIT,		/* quit while a step runs */
+	DLG_QUIT_IDLE,		/* quit, incident left open */
+	DLG_CHANGED,		/* resume: the runbook file changed */
+	DLG_HELP,
+	DLG_MESSAGE,
+};
+
+struct ui_choice {
+	int key;
+	const char *label;
+	int code;
+};
+
+struct dialog {
+	enum dialog_kind kind;
+	int step;
+	char title[UI_TEXT_MAX];
+	char *body;		/* allocated; wrapped when drawn */
+	char text[UI_TEXT_MAX];	/* the text field */
+	size_t len;
+	char error[UI_TEXT_MAX];
+	int required;
+	struct ui_choice choices[UI_CHOICES_MAX];
+	int nchoices;
+	int sel;
+	int scroll;		/* help and messages */
+};
+
+struct timeline_entry {
+	int64_t wall_ms;
+	char event[32];
+	char summary[200];
+};
+
+/* One param of the form. */
+struct form_field {
+	const struct param *p;
+	char value[UI_TEXT_MAX];
+	size_t len;
+	int choice;		/* PARAM_CHOICE / PARAM_BOOL: index */
+	char error[96];
+};
+
+struct picker_item {
+	int incident;		/* 1: an unfinished incident to resume */
+	struct runbook *rb;	/* runbook (catalog) */
+	char *dir;		/* incident */
+	char *label;		/* incident: runbook title */
+	char *detail;		/* incident: when and what */
+	char *path;		/* incident: runbook file */
+};
+
+struct glyphs {
+	const char *hline, *vline, *corner[4];	/* corners: tl tr bl br */
+	const char *mark[STEP_INTERRUPTED + 1];
+	const char *spinner[4];
+	const char *sel, *up, *down, *ellipsis;
+};
+
+struct ui {
+	struct runopts o;
+	struct loop *loop;
+	struct engine *e;
+	struct runbook *rb;		/* the runbook the run uses */
+	int own_rb;			/* rb was loaded for us, not borrowed from cat */
+	struct catalog cat;
+	int have_catalog;
+	int direct;			/* one runbook file given: no picker */
+	int resuming;
+	char *resume_dir;
+
+	/* terminal */
+	SCREEN *scr;
+	FILE *scr_out, *scr_in;
+	int script_mode;
+	int utf8;
+	int color;
+	attr_t styles[ROLE_COUNT];
+	struct glyphs g;
+	int saved_stderr;
+	int input_errs;		/* consecutive empty reads: end of input */
+	size_t output_bytes;	/* step output that arrived this turn */
+
+	/* screens */
+	enum ui_screen screen;
+	enum ui_focus focus;
+
+	struct picker_item *items;
+	int nitems;
+	int *visible;		/* indices of items passing the filter */
+	int nvisible;
+	int pick_sel, pick_top;
+	char filter[64];
+	size_t filter_len;
+	int filtering;
+
+	struct form_field *fields;
+	int nfields;
+	int form_sel;		/* nfields: the Start button */
+	char form_error[UI_TEXT_MAX];
+	int form_secrets_only;
+	int base_nparams;	/* --param values; the form adds after these */	/* resume: only secrets must be given again */
+
+	/* run view */
+	int sel;			/* selected step */
+	int list_top;
+	int show_why;
+	int64_t out_top;		/* absolute line at the top of the pane */
+	int pane_rows;			/* output rows at the last redraw */
+	int follow;
+	char search[UI_TEXT_MAX];
+	int64_t match_line;		/* absolute, -1 none */
+	int spin;
+	struct timeline_entry timeline[UI_TIMELINE_MAX];
+	int ntimeline, timeline_head;
+	char message[UI_TEXT_MAX];	/* a transient line above the key bar */
+	int ended_step;			/* a step ended this turn: decide what next */
+	int rollback_step;		/* a rollback the operator started, or -1 */
+	int *passed;			/* per step: a failure passed by on_failure continue */
+	int finished;
+	char outcome[32];
+	int64_t finished_wall;
+	int quitting;			/* 1 cancel and quit, 2 leave running */
+	int signalled;			/* SIGTERM / SIGHUP */
+	int exit_code;
+	int done;			/* leave the main loop */
+
+	struct dialog dialogs[UI_DIALOG_DEPTH];
+	int ndialogs;
+
+	/* redraws */
+	int dirty;
+	int urgent;			/* a key: draw this turn, never throttled */
+	int64_t last_draw_mono;
+	struct loop_timer *frame_timer;
+	struct loop_timer *tick_timer;
+
+	/* script mode */
+	FILE *script;
+	int script_line;
+	int script_after_wait;
+	char *script_next;		/* the next line, read ahead */
+	int script_eof;
+	int script_waiting;		/* wait-step in progress */
+	int wait_step;
+	char wait_status[16];
+	int64_t wait_deadline;
+	struct loop_timer *wait_timer;
+	int ndumps;
+	char *script_error;
+	FILE *dump;
+};
+
+/* ui.c; the subcommands are also declared in commands.h, for main(). */
+void ui_touch(struct ui *ui);
+void ui_draw_now(struct ui *ui);
+void ui_resize(struct ui *ui, int cols, int rows);
+void ui_arm_tick(struct ui *ui);
+void ui_quit(struct ui *ui, int code);
+
+/* ui_keys.c */
+const struct ui_action_info *ui_action_info(enum ui_action a);
+enum ui_action ui_action_by_name(const char *name);
+enum ui_action ui_action_for_key(unsigned ctx, int key);
+int ui_key_parse(const char *name);
+void ui_key_name(int key, char *buf, size_t len);
+unsigned ui_context(const struct ui *ui);
+void ui_handle_key(struct ui *ui, int key);
+void ui_do(struct ui *ui, enum ui_action a);
+int ui_action_applies(const struct ui *ui, enum ui_action a);
+char *ui_help_text(void);
+
+/* ui_theme.c */
+void ui_theme_setup(struct ui *ui);
+attr_t ui_style(const struct ui *ui, enum theme_role role);
+enum theme_role ui_status_role(enum step_status s);
+
+/* ui_draw.c: the run view */
+void ui_draw_run(struct ui *ui);
+void ui_draw_keybar(struct ui *ui, int y);
+int ui_put(struct ui *ui, int y, int x, int width, enum theme_role role, const char *s);
+void ui_fill(struct ui *ui, int y, int x, int width, enum theme_role role);
+int ui_body_rows(const struct ui *ui);
+
+/* ui_pane.c: the output pane */
+void ui_draw_pane(struct ui *ui, int top, int x, int w, int h);
+void ui_output_scroll(struct ui *ui, int64_t delta);
+void ui_output_search(struct ui *ui, const char *text);
+
+/* Answers of the choice dialogs. */
+enum {
+	CH_RETRY = 1, CH_SKIP, CH_ROLLBACK, CH_ABORT, CH_RERUN, CH_DONE,
+	CH_CANCEL_QUIT, CH_LEAVE_QUIT, CH_STAY, CH_QUIT, CH_ACCEPT,
+};
+
+/* ui_run.c: driving the engine */
+int ui_run_open(struct ui *ui);
+void ui_run_error(struct ui *ui, const char *what, const char *cause);
+void ui_run_decide(struct ui *ui, int i, const char *decision);
+char *ui_run_step_body(struct ui *ui, int i, const char *tail);
+void ui_run_start(struct ui *ui, int i, enum confirm_how how);
+void ui_run_ask(struct ui *ui, int i);
+void ui_run_open_failure(struct ui *ui, int i);
+void ui_run_open_interrupted(struct ui *ui, int i);
+void ui_run_finish(struct ui *ui, const char *status);
+void ui_run_after_turn(struct ui *ui);
+void ui_run_signal(struct ui *ui, int signo);
+int ui_run_startable(const struct ui *ui, int i);
+void ui_run_select(struct ui *ui, int i);
+
+/* ui_act.c: run view keys and dialog answers */
+void ui_run_key(struct ui *ui, enum ui_action a);
+void ui_run_dialog_done(struct ui *ui, struct dialog *d, int code);
+
+/* ui_dialog.c */
+struct dialog *ui_dialog_open(struct ui *ui, enum dialog_kind kind, int step, const char *title);
+void ui_dialog_close(struct ui *ui);
+struct dialog *ui_dialog_top(struct ui *ui);
+void ui_dialog_add_choice(struct dialog *d, int key, const char *label, int code);
+void ui_dialog_key(struct ui *ui, int key);
+void ui_dialog_action(struct ui *ui, enum ui_action a);
+void ui_dialog_draw(struct ui *ui);
+
+/* ui_picker.c */
+void ui_picker_load(struct ui *ui);
+void ui_picker_free(struct ui *ui);
+void ui_picker_draw(struct ui *ui);
+int ui_picker_key(struct ui *ui, int key);
+void ui_picker_action(struct ui *ui, enum ui_action a);
+
+/* ui_form.c */
+void ui_form_open(struct ui *ui, int secrets_only);
+void ui_form_free(struct ui *ui);
+void ui_form_draw(struct ui *ui);
+int ui_form_key(struct ui *ui, int key);
+void ui_form_action(struct ui *ui, enum ui_action a);
+
+/* ui_script.c */
+int ui_script_open(struct ui *ui, char **cause);
+int ui_script_ready(struct ui *ui);
+void ui_script_step(struct ui *ui);
+void ui_script_dump(struct ui *ui);
+void ui_script_close(struct ui *ui);
+
+/* ui_text.c: UTF-8 helpers */
+int ui_text_width(const char *s, size_t len);
+size_t ui_text_fit(const char *s, int width);
+int ui_text_wrap(const char *s, int width, const char **lines, size_t *lens, int max);
+
+#endif

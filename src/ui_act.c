@@ -1,0 +1,346 @@
+/* ui_act.c: the run view's keys and the answers to its dialogs: each one
+ * checks that it applies now, says why when it does not, and otherwise
+ * hands the operator's decision to the engine (journaled first). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "ui.h"
+#include "xmalloc.h"
+
+/* --- keys --- */
+
+static int
+refuse_busy(struct ui *ui)
+{
+	int r = ui->e != NULL ? engine_running_step(ui->e) : -1;
+
+	if (ui->finished) {
+		snprintf(ui->message, sizeof ui->message, "the run has ended (%s): q quits", ui->outcome);
+		return 1;
+	}
+	if (r < 0)
+		return 0;
+	snprintf(ui->message, sizeof ui->message, "'%s' is running: wait for it, or c cancels it",
+	    ui->rb->steps[r].id);
+	return 1;
+}
+
+static void
+act_run(struct ui *ui)
+{
+	int i = ui->sel;
+
+	if (refuse_busy(ui))
+		return;
+	switch (engine_step(ui->e, i)->status) {
+	case STEP_OK:
+		snprintf(ui->message, sizeof ui->message, "'%s' is already done", ui->rb->steps[i].id);
+		break;
+	case STEP_FAILED:
+	case STEP_TIMEOUT:
+	case STEP_CANCELLED:
+		ui_run_open_failure(ui, i);
+		break;
+	case STEP_INTERRUPTED:
+		ui_run_open_interrupted(ui, i);
+		break;
+	case STEP_SKIPPED:
+		ui_dialog_open(ui, DLG_CONFIRM, i, "Run a step that was skipped?")->body =
+		    ui_run_step_body(ui, i, "It was skipped; running it now is a new decision.\n"
+		    "y / Enter: run it      n / Esc: back out");
+		break;
+	default:
+		ui_run_ask(ui, i);
+	}
+}
+
+static void
+open_skip(struct ui *ui, int i)
+{
+	char title[UI_TEXT_MAX];
+	struct dialog *d;
+
+	snprintf(title, sizeof title, "Skip '%s': why?", ui->rb->steps[i].id);
+	d = ui_dialog_open(ui, DLG_SKIP_REASON, i, title);
+	d->required = 1;
+	d->body = xstrdup("The reason goes into the incident journal. Enter skips, Esc backs out.");
+}
+
+static void
+act_skip(struct ui *ui)
+{
+	if (refuse_busy(ui))
+		return;
+	if (!ui_run_startable(ui, ui->sel)) {
+		snprintf(ui->message, sizeof ui->message, "'%s' is already done", ui->rb->steps[ui->sel].id);
+		return;
+	}
+	open_skip(ui, ui->sel);
+}
+
+static void
+retry(struct ui *ui, int i)
+{
+	ui_run_decide(ui, i, "retry");
+	if (ui->rb->steps[i].confirm == CONFIRM_TYPE)
+		ui_run_ask(ui, i);
+	else
+		ui_run_start(ui, i, HOW_CONFIRMED);
+}
+
+static void
+act_retry(struct ui *ui)
+{
+	enum step_status st;
+
+	if (refuse_busy(ui))
+		return;
+	st = engine_step(ui->e, ui->sel)->status;
+	if (st != STEP_FAILED && st != STEP_TIMEOUT && st != STEP_CANCELLED) {
+		snprintf(ui->message, sizeof ui->message, "only a failed step can be retried: Enter runs it");
+		return;
+	}
+	retry(ui, ui->sel);
+}
+
+static void
+act_rollback(struct ui *ui)
+{
+	const struct step *s = &ui->rb->steps[ui->sel];
+	struct dialog *d;
+
+	if (refuse_busy(ui))
+		return;
+	if (s->rollback.s == NULL || engine_step(ui->e, ui->sel)->attempt == 0) {
+		snprintf(ui->message, sizeof ui->message, "'%s' has %s", s->id,
+		    s->rollback.s == NULL ? "no rollback" : "not run: nothing to roll back");
+		return;
+	}
+	d = ui_dialog_open(ui, DLG_ROLLBACK, ui->sel, "Run the rollback?");
+	d->body = xprintf("Step '%s' rollback:\n$ %s\n\ny / Enter: run it      n / Esc: back out", s->id,
+	    s->rollback.s);
+}
+
+static void
+start_rollback(struct ui *ui, int i)
+{
+	char *cause = NULL;
+
+	ui_run_decide(ui, i, "rollback");
+	if (engine_rollback(ui->e, i, &cause) != 0) {
+		ui_run_error(ui, "The rollback did not start", cause);
+		free(cause);
+		return;
+	}
+	ui->rollback_step = i;
+	ui_arm_tick(ui);
+}
+
+static void
+act_cancel(struct ui *ui)
+{
+	int r = engine_running_step(ui->e);
+
+	if (r < 0) {
+		snprintf(ui->message, sizeof ui->message, "no step is running (q quits)");
+		return;
+	}
+	engine_cancel(ui->e, r);
+	snprintf(ui->message, sizeof ui->message, "cancelling '%s': SIGTERM sent, SIGKILL after the grace period",
+	    ui->rb->steps[r].id);
+}
+
+static void
+act_quit(struct ui *ui)
+{
+	int r = engine_running_step(ui->e);
+	struct dialog *d;
+
+	if (ui->finished) {
+		ui_quit(ui, ui->exit_code);
+		return;
+	}
+	if (r >= 0) {
+		d = ui_dialog_open(ui, DLG_QUIT, r, "Quit while a step runs?");
+		d->body = xprintf("'%s' is still running.", ui->rb->steps[r].id);
+		ui_dialog_add_choice(d, 'c', "cancel the step and quit", CH_CANCEL_QUIT);
+		ui_dialog_add_choice(d, 'l', "leave it running and quit (resume shows it interrupted)", CH_LEAVE_QUIT);
+		ui_dialog_add_choice(d, 's', "stay", CH_STAY);
+		return;
+	}
+	d = ui_dialog_open(ui, DLG_QUIT_IDLE, -1, "Quit?");
+	d->body = xprintf("The incident stays open: drconsole resume %s", engine_incident_dir(ui->e));
+	ui_dialog_add_choice(d, 'y', "quit, leave the incident open", CH_QUIT);
+	ui_dialog_add_choice(d, 's', "stay", CH_STAY);
+}
+
+static void
+act_move(struct ui *ui, int delta)
+{
+	int i = ui->sel + delta;
+
+	if (ui->focus == FOCUS_OUTPUT) {
+		ui_output_scroll(ui, delta);
+		return;
+	}
+	ui_run_select(ui, i < 0 ? 0 : i >= ui->rb->nsteps ? ui->rb->nsteps - 1 : i);
+}
+
+static void
+act_ends(struct ui *ui, int end)
+{
+	if (ui->focus == FOCUS_LIST)
+		ui_run_select(ui, end ? ui->rb->nsteps - 1 : 0);
+	else if (end)
+		ui->follow = 1;
+	else
+		ui_output_scroll(ui, INT32_MIN);
+}
+
+static void
+open_input(struct ui *ui, enum dialog_kind kind, int i, const char *title, const char *body, int required)
+{
+	struct dialog *d = ui_dialog_open(ui, kind, i, title);
+
+	d->required = required;
+	d->body = xstrdup(body);
+}
+
+void
+ui_run_key(struct ui *ui, enum ui_action a)
+{
+	int page = ui_body_rows(ui) - 2;
+
+	switch (a) {
+	case ACT_UP: act_move(ui, -1); break;
+	case ACT_DOWN: act_move(ui, 1); break;
+	case ACT_PAGE_UP: ui_output_scroll(ui, -page); break;
+	case ACT_PAGE_DOWN: ui_output_scroll(ui, page); break;
+	case ACT_HOME: act_ends(ui, 0); break;
+	case ACT_END: act_ends(ui, 1); break;
+	case ACT_RUN: act_run(ui); break;
+	case ACT_SKIP: act_skip(ui); break;
+	case ACT_RETRY: act_retry(ui); break;
+	case ACT_ROLLBACK: act_rollback(ui); break;
+	case ACT_CANCEL: act_cancel(ui); break;
+	case ACT_NOTE:
+		open_input(ui, DLG_NOTE, ui->sel, "Add a note to the journal", "What happened, what you saw, who you called.", 1);
+		break;
+	case ACT_WHY:
+		if (engine_mode(ui->e) == MODE_TRAINING)
+			snprintf(ui->message, sizeof ui->message, "training mode always shows why");
+		else
+			ui->show_why = !ui->show_why;
+		break;
+	case ACT_FOCUS: ui->focus = ui->focus == FOCUS_LIST ? FOCUS_OUTPUT : FOCUS_LIST; break;
+	case ACT_SEARCH:
+		open_input(ui, DLG_SEARCH, ui->sel, "Search the output", "Enter finds the next line with the text "
+		    "(empty: the last search again).", 0);
+		break;
+	case ACT_HELP: ui_dialog_open(ui, DLG_HELP, -1, "Keys")->body = ui_help_text(); break;
+	case ACT_QUIT: act_quit(ui); break;
+	default: break;
+	}
+}
+
+/* --- dialog answers --- */
+
+static void
+answer_text(struct ui *ui, struct dialog *d)
+{
+	int i = d->step, rc = 0;
+	char *cause = NULL;
+
+	switch (d->kind) {
+	case DLG_SKIP_REASON: rc = engine_skip(ui->e, i, d->text, &cause); break;
+	case DLG_NOTE: rc = engine_note(ui->e, d->text, &cause); break;
+	case DLG_DONE_NOTE: rc = engine_mark_done(ui->e, i, d->text, &cause); break;
+	case DLG_ATTEST: rc = engine_attest(ui->e, i, HOW_ATTESTED, d->text, &cause); break;
+	default: break;
+	}
+	if (rc != 0) {
+		snprintf(d->error, sizeof d->error, "%s", cause);
+		free(cause);
+		return;
+	}
+	while (ui->ndialogs > 0)
+		ui_dialog_close(ui);
+}
+
+static void
+answer_type(struct ui *ui, struct dialog *d)
+{
+	const char *id = ui->rb->steps[d->step].id;
+	int i = d->step;
+
+	if (strcmp(d->text, id) != 0) {
+		snprintf(d->error, sizeof d->error, "That is not '%s': nothing ran. Type the id exactly.", id);
+		d->text[0] = '\0';
+		d->len = 0;
+		return;
+	}
+	ui_dialog_close(ui);
+	ui_run_start(ui, i, HOW_TYPED);
+}
+
+static void
+answer_choice(struct ui *ui, struct dialog *d, int code)
+{
+	int i = d->step;
+
+	switch (code) {
+	case CH_SKIP:
+		open_skip(ui, i);
+		return;
+	case CH_DONE:
+		open_input(ui, DLG_DONE_NOTE, i, "Mark done: how do you know?", "The note goes into the journal.", 1);
+		return;
+	case CH_STAY:
+		ui_dialog_close(ui);
+		return;
+	default:
+		break;
+	}
+	ui_dialog_close(ui);
+	switch (code) {
+	case CH_RETRY: retry(ui, i); break;
+	case CH_RERUN: ui_run_decide(ui, i, "re-run the interrupted step"); ui_run_ask(ui, i); break;
+	case CH_ROLLBACK: start_rollback(ui, i); break;
+	case CH_ABORT: ui_run_decide(ui, i, "abort"); ui_run_finish(ui, "aborted"); break;
+	case CH_CANCEL_QUIT:
+		ui_run_decide(ui, i, "quit: cancel the running step");
+		ui->quitting = 1;
+		engine_cancel(ui->e, engine_running_step(ui->e));
+		break;
+	case CH_LEAVE_QUIT:
+		ui_run_decide(ui, i, "quit: leave the step running");
+		ui->quitting = 2;
+		ui_quit(ui, EXIT_OK);
+		break;
+	case CH_QUIT: ui_run_decide(ui, -1, "quit: incident left open"); ui_quit(ui, EXIT_OK); break;
+	case CH_ACCEPT: ui->o.accept_changed = 1; ui_run_open(ui); break;
+	}
+}
+
+/* A dialog was answered: code is 1 for yes and for text, else a choice. */
+void
+ui_run_dialog_done(struct ui *ui, struct dialog *d, int code)
+{
+	int i = d->step;
+
+	switch (d->kind) {
+	case DLG_CONFIRM: ui_dialog_close(ui); ui_run_start(ui, i, HOW_CONFIRMED); break;
+	case DLG_ROLLBACK: ui_dialog_close(ui); start_rollback(ui, i); break;
+	case DLG_TYPE_CONFIRM: answer_type(ui, d); break;
+	case DLG_SEARCH:
+		if (d->len > 0)
+			snprintf(ui->search, sizeof ui->search, "%s", d->text);
+		ui_dialog_close(ui);
+		ui_output_search(ui, ui->search);
+		break;
+	case DLG_SKIP_REASON: case DLG_NOTE: case DLG_DONE_NOTE: case DLG_ATTEST: answer_text(ui, d); break;
+	default: answer_choice(ui, d, code); break;
+	}
+}
+

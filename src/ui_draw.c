@@ -1,0 +1,362 @@
+/* ui_draw.c: the run view: top bar with the RTO clock, banners, the
+ * checklist, the selected step's output pane, the timeline, and the key
+ * bar. Everything is drawn from the engine's state and the scrollback at
+ * redraw time; nothing is drawn as output arrives. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+#include "duration.h"
+#include "ui.h"
+#include "xmalloc.h"
+
+#define WRAP_MAX 8
+
+struct layout {
+	int top;		/* first body row */
+	int body;		/* body rows */
+	int list_w;		/* checklist width; the output pane starts after a bar */
+	int timeline_y, timeline_h;
+	int message_y, keybar_y;
+};
+
+static const char *const badge_text[] = { " LIVE ", " DRILL ", " DRY RUN ", " TRAINING " };
+static const enum theme_role badge_role[] = {
+	ROLE_BADGE_LIVE, ROLE_BADGE_DRILL, ROLE_BADGE_DRY_RUN, ROLE_BADGE_TRAINING,
+};
+
+/* --- primitives --- */
+
+/* Puts s cut to width columns; returns the columns used. */
+int
+ui_put(struct ui *ui, int y, int x, int width, enum theme_role role, const char *s)
+{
+	size_t n;
+
+	if (width <= 0 || y < 0 || y >= LINES)
+		return 0;
+	n = ui_text_fit(s, width);
+	attrset(ui_style(ui, role));
+	mvaddnstr(y, x, s, (int)n);
+	return ui_text_width(s, n);
+}
+
+void
+ui_fill(struct ui *ui, int y, int x, int width, enum theme_role role)
+{
+	if (width <= 0)
+		return;
+	attrset(ui_style(ui, role));
+	mvhline(y, x, ' ', width);
+}
+
+static void
+draw_hline(struct ui *ui, int y, int x, int width, enum theme_role role)
+{
+	attrset(ui_style(ui, role));
+	for (int i = 0; i < width; i++)
+		mvaddstr(y, x + i, ui->g.hline);
+}
+
+static int
+banners(const struct ui *ui)
+{
+	return (ui->e != NULL && engine_journal_error(ui->e) != NULL) + ui->finished;
+}
+
+static void
+layout(const struct ui *ui, struct layout *l)
+{
+	l->keybar_y = LINES - 1;
+	l->message_y = LINES - 2;
+	l->timeline_h = LINES >= 36 ? 8 : LINES >= 28 ? 6 : 4;
+	l->timeline_y = l->message_y - l->timeline_h - 1;
+	l->top = 1 + banners(ui);
+	l->body = l->timeline_y - l->top;
+	l->list_w = COLS * 2 / 5;
+	if (l->list_w < 30)
+		l->list_w = 30;
+	if (l->list_w > 56)
+		l->list_w = 56;
+}
+
+int
+ui_body_rows(const struct ui *ui)
+{
+	struct layout l;
+
+	layout(ui, &l);
+	return l.body;
+}
+
+/* --- the top bar and banners --- */
+
+static enum theme_role
+rto_role(int64_t elapsed, int64_t rto)
+{
+	if (rto <= 0 || elapsed * 4 < rto * 3)
+		return ROLE_RTO_OK;
+	return elapsed <= rto ? ROLE_RTO_WARN : ROLE_RTO_OVER;
+}
+
+static int64_t
+elapsed_ms(const struct ui *ui)
+{
+	int64_t now = ui->finished ? ui->finished_wall : clock_wall_ms();
+	int64_t d = now - engine_started_wall(ui->e);
+
+	return d < 0 ? 0 : d;
+}
+
+static void
+draw_top(struct ui *ui)
+{
+	const struct runbook *rb = ui->rb;
+	int64_t el = elapsed_ms(ui);
+	char clock[96], e[32], r[32], op[96];
+	enum run_mode m = engine_mode(ui->e);
+	int x, rw;
+
+	duration_format_clock(el, e, sizeof e);
+	if (rb->rto_ms > 0) {
+		duration_format(rb->rto_ms, r, sizeof r);
+		snprintf(clock, sizeof clock, " RTO %s of %s (%d%%) ", e, r, (int)(el * 100 / rb->rto_ms));
+	} else
+		snprintf(clock, sizeof clock, " elapsed %s ", e);
+	snprintf(op, sizeof op, " op %s ", engine_operator(ui->e));
+	ui_fill(ui, 0, 0, COLS, ROLE_TITLE);
+	rw = ui_text_width(clock, strlen(clock));
+	ui_put(ui, 0, COLS - rw, rw, rto_role(el, rb->rto_ms), clock);
+	x = ui_put(ui, 0, 0, COLS / 2, badge_role[m], badge_text[m]);
+	x += ui_put(ui, 0, x, COLS - rw - x, ROLE_TITLE, op);
+	ui_put(ui, 0, x + 1, COLS - rw - x - 2, ROLE_TITLE, rb->title.s);
+}
+
+static void
+draw_banners(struct ui *ui)
+{
+	const char *jerr = engine_journal_error(ui->e);
+	char buf[512], e[32], r[32];
+	int y = 1;
+	int64_t el = elapsed_ms(ui), rto = ui->rb->rto_ms;
+
+	if (jerr != NULL) {
+		snprintf(buf, sizeof buf, " JOURNAL NOT WRITTEN: %s. No step will start until it is. ", jerr);
+		ui_fill(ui, y, 0, COLS, ROLE_NOTICE);
+		ui_put(ui, y++, 0, COLS, ROLE_NOTICE, buf);
+	}
+	if (!ui->finished)
+		return;
+	duration_format_clock(el, e, sizeof e);
+	duration_format(rto, r, sizeof r);
+	snprintf(buf, sizeof buf, " RUN %s in %s%s%s%s. Incident: %s  (q quits) ", ui->outcome, e,
+	    rto <= 0 ? "" : el <= rto ? ", within the RTO of " : ", PAST the RTO of ", rto > 0 ? r : "",
+	    "", engine_incident_dir(ui->e));
+	for (char *p = buf + 5; *p != ' '; p++)
+		*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+	ui_fill(ui, y, 0, COLS, strcmp(ui->outcome, "completed") == 0 ? ROLE_STATUS_OK : ROLE_STATUS_FAILED);
+	ui_put(ui, y, 0, COLS, strcmp(ui->outcome, "completed") == 0 ? ROLE_STATUS_OK : ROLE_STATUS_FAILED, buf);
+}
+
+/* --- the checklist --- */
+
+struct row {
+	int step;		/* -1: a phase heading */
+	const char *phase;
+};
+
+static int
+build_rows(const struct ui *ui, struct row *rows, int *sel_row)
+{
+	const char *prev = NULL;
+	int n = 0;
+
+	for (int i = 0; i < ui->rb->nsteps; i++) {
+		const char *ph = runbook_step_phase(ui->rb, i);
+
+		if (ph != NULL && ph != prev)
+			rows[n++] = (struct row){ -1, ph };
+		prev = ph;
+		if (i == ui->sel)
+			*sel_row = n;
+		rows[n++] = (struct row){ i, ph };
+	}
+	return n;
+}
+
+static void
+step_right(const struct ui *ui, int i, char *buf, size_t len)
+{
+	const struct step_state *st = engine_step(ui->e, i);
+	char d[32] = "";
+	int64_t ms = st->duration_ms;
+
+	if (st->status == STEP_RUNNING && st->started_wall > 0)
+		ms = clock_wall_ms() - st->started_wall;
+	if (st->attempt > 0 && (st->status == STEP_RUNNING || step_status_final(st->status)))
+		duration_format(ms, d, sizeof d);
+	if (st->attempt > 1)
+		snprintf(buf, len, " x%d %s ", st->attempt, d);
+	else
+		snprintf(buf, len, " %s ", d);
+}
+
+static void
+draw_step_row(struct ui *ui, int y, int w, int i)
+{
+	const struct step_state *st = engine_step(ui->e, i);
+	int selected = i == ui->sel;
+	enum theme_role base = selected ? (ui->focus == FOCUS_LIST ? ROLE_SELECTION : ROLE_SELECTION_INACTIVE) :
+	    ROLE_NORMAL;
+	const char *mark = st->status == STEP_RUNNING ? ui->g.spinner[ui->spin % 4] : ui->g.mark[st->status];
+	char right[48], num[16];
+	int x, rw;
+
+	ui_fill(ui, y, 0, w, base);
+	ui_put(ui, y, 0, 1, base, selected ? ui->g.sel : " ");
+	ui_put(ui, y, 2, 1, selected ? base : ui_status_role(st->status), mark);
+	snprintf(num, sizeof num, "%2d ", i + 1);
+	x = 4 + ui_put(ui, y, 4, 3, base, num);
+	step_right(ui, i, right, sizeof right);
+	rw = ui_text_width(right, strlen(right));
+	ui_put(ui, y, x, w - x - rw, base, ui->rb->steps[i].title.s);
+	ui_put(ui, y, w - rw, rw, selected ? base : ROLE_DIM, right);
+}
+
+static void
+draw_list(struct ui *ui, const struct layout *l)
+{
+	struct row *rows = xcalloc((size_t)ui->rb->nsteps * 2 + 1, sizeof *rows);
+	int sel_row = 0, n = build_rows(ui, rows, &sel_row), h = l->body - 1, done = 0;
+	char title[64];
+
+	for (int i = 0; i < ui->rb->nsteps; i++)
+		done += step_status_final(engine_step(ui->e, i)->status);
+	snprintf(title, sizeof title, " Checklist  %d/%d ended ", done, ui->rb->nsteps);
+	ui_fill(ui, l->top, 0, l->list_w, ui->focus == FOCUS_LIST ? ROLE_SELECTION : ROLE_BORDER);
+	ui_put(ui, l->top, 0, l->list_w, ui->focus == FOCUS_LIST ? ROLE_SELECTION : ROLE_BORDER, title);
+	if (sel_row > 0 && rows[sel_row - 1].step < 0)
+		sel_row--;	/* keep the heading in view with its first step */
+	if (sel_row < ui->list_top)
+		ui->list_top = sel_row;
+	if (sel_row >= ui->list_top + h)
+		ui->list_top = sel_row - h + 1;
+	for (int r = ui->list_top; r < n && r - ui->list_top < h; r++) {
+		int y = l->top + 1 + r - ui->list_top;
+
+		if (rows[r].step < 0)
+			ui_put(ui, y, 1, l->list_w - 1, ROLE_PHASE, rows[r].phase);
+		else
+			draw_step_row(ui, y, l->list_w, rows[r].step);
+	}
+	if (ui->list_top > 0)
+		ui_put(ui, l->top + 1, l->list_w - 1, 1, ROLE_DIM, ui->g.up);
+	if (n - ui->list_top > h)
+		ui_put(ui, l->top + h, l->list_w - 1, 1, ROLE_DIM, ui->g.down);
+	free(rows);
+}
+
+/* --- the timeline, the message line and the key bar --- */
+
+static void
+draw_timeline(struct ui *ui, const struct layout *l)
+{
+	int n = ui->ntimeline < l->timeline_h ? ui->ntimeline : l->timeline_h;
+
+	draw_hline(ui, l->timeline_y, 0, COLS, ROLE_BORDER);
+	ui_put(ui, l->timeline_y, 2, COLS - 4, ROLE_BORDER, " Timeline (local / UTC) ");
+	for (int k = 0; k < n; k++) {
+		const struct timeline_entry *t = &ui->timeline[(ui->timeline_head + ui->ntimeline - n + k) %
+		    UI_TIMELINE_MAX];
+		time_t secs = (time_t)(t->wall_ms / 1000);
+		struct tm lt, ut;
+		char when[40];
+		int y = l->timeline_y + 1 + k, x;
+
+		localtime_r(&secs, &lt);
+		gmtime_r(&secs, &ut);
+		strftime(when, 20, "%H:%M:%S ", &lt);
+		strftime(when + strlen(when), 20, "%H:%M:%SZ ", &ut);
+		x = ui_put(ui, y, 1, COLS - 1, ROLE_TIMELINE_TIME, when) + 1;
+		x += ui_put(ui, y, x, 14, strcmp(t->event, "note") == 0 ? ROLE_TIMELINE_NOTE : ROLE_NORMAL,
+		    t->event) + 1;
+		if (x < 35)
+			x = 35;
+		ui_put(ui, y, x, COLS - x, strcmp(t->event, "note") == 0 ? ROLE_TIMELINE_NOTE : ROLE_NORMAL,
+		    t->summary);
+	}
+}
+
+static int
+keybar_item(struct ui *ui, int y, int x, int key, const char *label)
+{
+	char name[16];
+
+	if (x >= COLS - 2)
+		return x;
+	ui_key_name(key, name, sizeof name);
+	x += ui_put(ui, y, x, COLS - x, ROLE_HELP_KEY, name);
+	x += ui_put(ui, y, x + 1, COLS - x - 1, ROLE_KEYBAR, label) + 3;
+	return x;
+}
+
+/* The keys that do something now, from the action table (and the open
+ * dialog's choices). */
+void
+ui_draw_keybar(struct ui *ui, int y)
+{
+	struct dialog *d = ui_dialog_top(ui);
+	int x = 1;
+
+	ui_fill(ui, y, 0, COLS, ROLE_KEYBAR);
+	if (d != NULL) {
+		for (int c = 0; c < d->nchoices; c++) {
+			char word[32];
+
+			/* The first word: the dialog itself spells the choice out. */
+			snprintf(word, sizeof word, "%.*s", (int)strcspn(d->choices[c].label, " "),
+			    d->choices[c].label);
+			x = keybar_item(ui, y, x, d->choices[c].key, word);
+		}
+		if (d->nchoices > 0)
+			x = keybar_item(ui, y, x, UI_KEY_ENTER, "choose");
+	}
+	for (int a = 0; a < ACT_COUNT; a++) {
+		if (a == ACT_CHOOSE || !ui_action_applies(ui, (enum ui_action)a))
+			continue;
+		x = keybar_item(ui, y, x, ui_action_info((enum ui_action)a)->keys[0],
+		    ui_action_info((enum ui_action)a)->bar);
+	}
+}
+
+static void
+draw_message(struct ui *ui, const struct layout *l)
+{
+	char buf[UI_TEXT_MAX + 16];
+
+	if (ui->message[0] != '\0') {
+		ui_put(ui, l->message_y, 1, COLS - 2, ROLE_NOTICE, ui->message);
+		return;
+	}
+	snprintf(buf, sizeof buf, "incident %s", engine_incident_dir(ui->e));
+	ui_put(ui, l->message_y, 1, COLS - 2, ROLE_DIM, buf);
+}
+
+void
+ui_draw_run(struct ui *ui)
+{
+	struct layout l;
+
+	layout(ui, &l);
+	draw_top(ui);
+	draw_banners(ui);
+	draw_list(ui, &l);
+	attrset(ui_style(ui, ROLE_BORDER));
+	for (int y = l.top; y < l.top + l.body; y++)
+		mvaddstr(y, l.list_w, ui->g.vline);
+	ui_draw_pane(ui, l.top, l.list_w + 1, COLS - l.list_w - 1, l.body);
+	draw_timeline(ui, &l);
+	draw_message(ui, &l);
+	ui_draw_keybar(ui, l.keybar_y);
+}

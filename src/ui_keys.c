@@ -1,0 +1,247 @@
+/* ui_keys.c: the action table, key names, and dispatch. Every key goes
+ * through ui_handle_key: text fields take printable keys first, then the
+ * table maps the key to an action in the current context. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "strbuf.h"
+#include "ui.h"
+#include "xmalloc.h"
+
+#define UI_ACTION_INFO(id, name, k1, k2, ctx, bar, help) { name, { k1, k2 }, ctx, bar, help },
+static const struct ui_action_info actions[ACT_COUNT] = {
+	UI_ACTIONS(UI_ACTION_INFO)
+};
+#undef UI_ACTION_INFO
+
+/* Names of keys, for the script's `key NAME`, the key bar and the help. */
+static const struct {
+	const char *name;
+	int key;
+} key_names[] = {
+	{ "Enter", UI_KEY_ENTER }, { "Esc", UI_KEY_ESC }, { "Tab", UI_KEY_TAB },
+	{ "C-c", UI_KEY_CTRL_C }, { "Up", KEY_UP }, { "Down", KEY_DOWN },
+	{ "Left", KEY_LEFT }, { "Right", KEY_RIGHT }, { "PgUp", KEY_PPAGE },
+	{ "PgDn", KEY_NPAGE }, { "Home", KEY_HOME }, { "End", KEY_END },
+	{ "BSpace", KEY_BACKSPACE }, { "Space", ' ' },
+};
+
+#define NKEYNAMES (sizeof key_names / sizeof key_names[0])
+
+/* Which contexts get a section in the help screen. */
+static const struct {
+	unsigned ctx;
+	const char *title;
+} help_sections[] = {
+	{ CTX_LIST, "Checklist" },
+	{ CTX_OUTPUT, "Output pane (Tab to focus it)" },
+	{ CTX_PICKER, "Scenario list" },
+	{ CTX_FORM, "Params form" },
+	{ CTX_CONFIRM, "Confirmation" },
+	{ CTX_INPUT | CTX_CHOICE | CTX_VIEWER, "Other dialogs" },
+};
+
+const struct ui_action_info *
+ui_action_info(enum ui_action a)
+{
+	return &actions[a];
+}
+
+enum ui_action
+ui_action_by_name(const char *name)
+{
+	for (int a = 0; a < ACT_COUNT; a++) {
+		if (strcmp(actions[a].name, name) == 0)
+			return (enum ui_action)a;
+	}
+	return ACT_NONE;
+}
+
+enum ui_action
+ui_action_for_key(unsigned ctx, int key)
+{
+	for (int a = 0; a < ACT_COUNT; a++) {
+		if ((actions[a].ctx & ctx) != 0 &&
+		    (actions[a].keys[0] == key || (actions[a].keys[1] != 0 && actions[a].keys[1] == key)))
+			return (enum ui_action)a;
+	}
+	return ACT_NONE;
+}
+
+int
+ui_key_parse(const char *name)
+{
+	for (size_t i = 0; i < NKEYNAMES; i++) {
+		if (strcmp(key_names[i].name, name) == 0)
+			return key_names[i].key;
+	}
+	if (name[0] != '\0' && name[1] == '\0')
+		return (unsigned char)name[0];
+	return -1;
+}
+
+void
+ui_key_name(int key, char *buf, size_t len)
+{
+	for (size_t i = 0; i < NKEYNAMES; i++) {
+		if (key_names[i].key == key) {
+			snprintf(buf, len, "%s", key_names[i].name);
+			return;
+		}
+	}
+	snprintf(buf, len, "%c", key > 32 && key < 127 ? key : '?');
+}
+
+unsigned
+ui_context(const struct ui *ui)
+{
+	static const unsigned dialog_ctx[] = {
+		[DLG_CONFIRM] = CTX_CONFIRM, [DLG_ROLLBACK] = CTX_CONFIRM, [DLG_TYPE_CONFIRM] = CTX_INPUT,
+		[DLG_ATTEST] = CTX_INPUT, [DLG_SKIP_REASON] = CTX_INPUT, [DLG_NOTE] = CTX_INPUT,
+		[DLG_DONE_NOTE] = CTX_INPUT, [DLG_SEARCH] = CTX_INPUT, [DLG_FAILURE] = CTX_CHOICE,
+		[DLG_INTERRUPTED] = CTX_CHOICE, [DLG_QUIT] = CTX_CHOICE, [DLG_QUIT_IDLE] = CTX_CHOICE,
+		[DLG_CHANGED] = CTX_CHOICE, [DLG_HELP] = CTX_VIEWER, [DLG_MESSAGE] = CTX_VIEWER,
+	};
+
+	if (ui->ndialogs > 0)
+		return dialog_ctx[ui->dialogs[ui->ndialogs - 1].kind];
+	switch (ui->screen) {
+	case SCREEN_PICKER: return CTX_PICKER;
+	case SCREEN_FORM: return CTX_FORM;
+	case SCREEN_RUN: break;
+	}
+	return ui->focus == FOCUS_LIST ? CTX_LIST : CTX_OUTPUT;
+}
+
+/* Ctrl-C anywhere cancels the running step: it must never wait behind a
+ * dialog, and it must never kill the console. */
+static int
+handle_interrupt_key(struct ui *ui, int key)
+{
+	if (key != UI_KEY_CTRL_C || ui->e == NULL || engine_running_step(ui->e) < 0)
+		return 0;
+	ui_run_key(ui, ACT_CANCEL);
+	return 1;
+}
+
+void
+ui_handle_key(struct ui *ui, int key)
+{
+	unsigned ctx;
+	enum ui_action a;
+
+	if (key == '\r' || key == KEY_ENTER)
+		key = UI_KEY_ENTER;
+	if (key == 127 || key == 8)
+		key = KEY_BACKSPACE;
+	ui->urgent = 1;
+	ui_touch(ui);
+	ui->message[0] = '\0';
+	if (handle_interrupt_key(ui, key))
+		return;
+	ctx = ui_context(ui);
+	if (ctx & CTX_DIALOG) {
+		ui_dialog_key(ui, key);
+		return;
+	}
+	if (ctx == CTX_PICKER && ui_picker_key(ui, key))
+		return;
+	if (ctx == CTX_FORM && ui_form_key(ui, key))
+		return;
+	if ((a = ui_action_for_key(ctx, key)) != ACT_NONE)
+		ui_do(ui, a);
+	else if (ctx & CTX_RUN) {
+		char name[16];
+
+		ui_key_name(key, name, sizeof name);
+		snprintf(ui->message, sizeof ui->message, "the key %s does nothing here: ? shows the keys",
+		    name);
+	}
+}
+
+/* Runs action a in the current context, as if its key had been pressed. */
+void
+ui_do(struct ui *ui, enum ui_action a)
+{
+	unsigned ctx = ui_context(ui);
+
+	ui->urgent = 1;
+	ui_touch(ui);
+	if (a >= ACT_COUNT || (actions[a].ctx & ctx) == 0)
+		return;
+	if (ctx & CTX_DIALOG)
+		ui_dialog_action(ui, a);
+	else if (ctx == CTX_PICKER)
+		ui_picker_action(ui, a);
+	else if (ctx == CTX_FORM)
+		ui_form_action(ui, a);
+	else
+		ui_run_key(ui, a);
+}
+
+/* Whether a's key does something now: the key bar shows only those. */
+int
+ui_action_applies(const struct ui *ui, enum ui_action a)
+{
+	int running = ui->e != NULL ? engine_running_step(ui->e) : -1;
+	int busy = ui->e != NULL && engine_busy(ui->e);
+
+	if ((actions[a].ctx & ui_context(ui)) == 0 || actions[a].bar == NULL)
+		return 0;
+	switch (a) {
+	case ACT_RUN:
+	case ACT_SKIP:
+		return !busy && !ui->finished && ui_run_startable(ui, ui->sel);
+	case ACT_RETRY: {
+		enum step_status st = engine_step(ui->e, ui->sel)->status;
+
+		return !busy && !ui->finished && (st == STEP_FAILED || st == STEP_TIMEOUT ||
+		    st == STEP_CANCELLED);
+	}
+	case ACT_ROLLBACK:
+		return !busy && !ui->finished && ui->rb->steps[ui->sel].rollback.s != NULL &&
+		    engine_step(ui->e, ui->sel)->attempt > 0;
+	case ACT_CANCEL:
+		return running >= 0;
+	case ACT_PAGE_UP:
+		return ui_context(ui) == CTX_OUTPUT;
+	case ACT_NEXT_CHOICE:
+		return ui->form_sel < ui->nfields &&
+		    (ui->fields[ui->form_sel].p->type == PARAM_CHOICE ||
+		    ui->fields[ui->form_sel].p->type == PARAM_BOOL);
+	default:
+		return 1;
+	}
+}
+
+static void
+help_section(struct strbuf *b, unsigned ctx, const char *title)
+{
+	char k1[16], k2[16];
+
+	strbuf_addf(b, "%s\n", title);
+	for (int a = 0; a < ACT_COUNT; a++) {
+		if ((actions[a].ctx & ctx) == 0)
+			continue;
+		ui_key_name(actions[a].keys[0], k1, sizeof k1);
+		k2[0] = '\0';
+		if (actions[a].keys[1] != 0)
+			ui_key_name(actions[a].keys[1], k2, sizeof k2);
+		strbuf_addf(b, "  %-6s %-4s %-12s %s\n", k1, k2, actions[a].name, actions[a].help);
+	}
+	strbuf_addch(b, '\n');
+}
+
+/* The help screen's text, generated from the action table. */
+char *
+ui_help_text(void)
+{
+	struct strbuf b;
+
+	strbuf_init(&b);
+	for (size_t i = 0; i < sizeof help_sections / sizeof help_sections[0]; i++)
+		help_section(&b, help_sections[i].ctx, help_sections[i].title);
+	strbuf_adds(&b, "Text fields: type, BSpace deletes, Enter accepts, Esc backs out.\n"
+	    "Ctrl-C cancels the running step wherever you are; it never closes the console.\n");
+	return strbuf_detach(&b);
+}

@@ -1,0 +1,413 @@
+/* ui_run.c: the run view's actions. The console drives the engine the way
+ * `drconsole run` does (cmd_run.c): confirm, start, wait, and after a
+ * failure ask what to do as the step's on_failure says; every decision is
+ * journaled by the engine before anything on screen changes. */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "commands.h"
+#include "duration.h"
+#include "strbuf.h"
+#include "ui.h"
+#include "xmalloc.h"
+
+/* --- engine hooks --- */
+
+static void
+on_step_changed(void *arg, int i)
+{
+	struct ui *ui = arg;
+	const struct step_state *st;
+
+	ui_touch(ui);
+	if (ui->e == NULL)
+		return;
+	st = engine_step(ui->e, i);
+	if (engine_running_step(ui->e) != i && !st->retry_waiting && st->status != STEP_RUNNING)
+		ui->ended_step = i;
+}
+
+static void
+on_output_line(void *arg, int step, const struct outline *line)
+{
+	struct ui *ui = arg;
+
+	ui->output_bytes += line->len + 1;
+	if (step == ui->sel)
+		ui->dirty = 1;
+}
+
+static void
+on_notice(void *arg, const char *msg)
+{
+	struct ui *ui = arg;
+
+	snprintf(ui->message, sizeof ui->message, "%s", msg);
+	ui->urgent = 1;
+	ui_touch(ui);
+}
+
+static void
+on_journaled(void *arg, const char *event, const char *summary)
+{
+	struct ui *ui = arg;
+	struct timeline_entry *t;
+
+	if (ui->ntimeline < UI_TIMELINE_MAX)
+		t = &ui->timeline[(ui->timeline_head + ui->ntimeline++) % UI_TIMELINE_MAX];
+	else {
+		t = &ui->timeline[ui->timeline_head];
+		ui->timeline_head = (ui->timeline_head + 1) % UI_TIMELINE_MAX;
+	}
+	t->wall_ms = clock_wall_ms();
+	snprintf(t->event, sizeof t->event, "%s", event);
+	snprintf(t->summary, sizeof t->summary, "%s", summary);
+	ui_touch(ui);
+}
+
+/* --- helpers --- */
+
+void
+ui_run_error(struct ui *ui, const char *what, const char *cause)
+{
+	struct dialog *d = ui_dialog_open(ui, DLG_MESSAGE, -1, what);
+
+	d->body = xstrdup(cause != NULL ? cause : "unknown error");
+}
+
+void
+ui_run_decide(struct ui *ui, int i, const char *decision)
+{
+	char *cause = NULL;
+
+	if (engine_decision(ui->e, i, decision, &cause) != 0) {
+		snprintf(ui->message, sizeof ui->message, "journal: %s", cause);
+		free(cause);
+	}
+}
+
+/* The command as the operator will see it run, expanded by the engine with
+ * secrets as ****. */
+static char *
+command_text(struct ui *ui, int i)
+{
+	return engine_display_command(ui->e, i);
+}
+
+char *
+ui_run_step_body(struct ui *ui, int i, const char *tail)
+{
+	const struct step *s = &ui->rb->steps[i];
+	char *cmd = command_text(ui, i), *body, tmo[32] = "none";
+
+	if (s->timeout_ms > 0)
+		duration_format(s->timeout_ms, tmo, sizeof tmo);
+	body = xprintf("Step %d of %d: %s (%s)\n%s %s\ntimeout %s, retries %d%s\n\n%s", i + 1,
+	    ui->rb->nsteps, s->title.s, s->id, s->action == ACTION_MANUAL ? "manual:" : "$", cmd, tmo,
+	    s->retries, s->rollback.s != NULL ? ", rollback available" : "", tail);
+	free(cmd);
+	return body;
+}
+
+int
+ui_run_startable(const struct ui *ui, int i)
+{
+	enum step_status st;
+
+	if (ui->e == NULL || i < 0 || i >= ui->rb->nsteps)
+		return 0;
+	st = engine_step(ui->e, i)->status;
+	return st != STEP_OK && st != STEP_RUNNING;
+}
+
+void
+ui_run_select(struct ui *ui, int i)
+{
+	if (i < 0 || i >= ui->rb->nsteps || i == ui->sel)
+		return;
+	ui->sel = i;
+	ui->follow = 1;
+	ui->out_top = 0;
+	ui->match_line = -1;
+}
+
+static int
+next_pending(const struct ui *ui, int from)
+{
+	for (int k = 1; k <= ui->rb->nsteps; k++) {
+		int i = (from + k) % ui->rb->nsteps;
+		enum step_status st = engine_step(ui->e, i)->status;
+
+		if (st == STEP_PENDING || st == STEP_INTERRUPTED)
+			return i;
+	}
+	return from;
+}
+
+/* --- starting steps --- */
+
+void
+ui_run_start(struct ui *ui, int i, enum confirm_how how)
+{
+	char *cause = NULL;
+
+	if (engine_start_step(ui->e, i, how, &cause) != 0) {
+		ui_run_error(ui, "The step did not start", cause);
+		free(cause);
+		return;
+	}
+	ui->follow = 1;
+	ui->match_line = -1;
+	ui_arm_tick(ui);
+}
+
+void
+ui_run_ask(struct ui *ui, int i)
+{
+	const struct step *s = &ui->rb->steps[i];
+	int dry = engine_mode(ui->e) == MODE_DRY_RUN;
+	struct dialog *d;
+	char *cause = NULL;
+
+	if (s->action == ACTION_MANUAL && dry) {
+		if (engine_skip(ui->e, i, "dry run: not executed", &cause) != 0) {
+			ui_run_error(ui, "The step was not skipped", cause);
+			free(cause);
+		}
+	} else if (s->action == ACTION_MANUAL) {
+		d = ui_dialog_open(ui, DLG_ATTEST, i, "Attest a manual step");
+		d->body = ui_run_step_body(ui, i, "Enter attests that this was done (the note is optional); Esc backs out.");
+	} else if (s->confirm == CONFIRM_NO || dry || (s->confirm == CONFIRM_YES && ui->o.yes))
+		ui_run_start(ui, i, HOW_AUTO);
+	else if (s->confirm == CONFIRM_TYPE) {
+		d = ui_dialog_open(ui, DLG_TYPE_CONFIRM, i, "DESTRUCTIVE STEP: type its id to run it");
+		d->body = ui_run_step_body(ui, i, "Type the step id exactly, then Enter. Nothing else runs it; Esc backs out.");
+	} else {
+		d = ui_dialog_open(ui, DLG_CONFIRM, i, "Run this step?");
+		d->body = ui_run_step_body(ui, i, "y / Enter: run it      n / Esc: back out");
+	}
+}
+
+void
+ui_run_open_failure(struct ui *ui, int i)
+{
+	const struct step *s = &ui->rb->steps[i];
+	const struct step_state *st = engine_step(ui->e, i);
+	char title[UI_TEXT_MAX];
+	struct dialog *d;
+
+	snprintf(title, sizeof title, "Step '%s' %s", s->id,
+	    st->status == STEP_FAILED ? "failed" : step_status_name(st->status));
+	d = ui_dialog_open(ui, DLG_FAILURE, i, title);
+	d->body = xprintf("%s\nattempt %d%s%s%s\n\nWhat now?", st->reason ? st->reason : "",
+	    st->attempt, st->exit_desc[0] ? ", " : "", st->exit_desc,
+	    st->rolled_back > 0 ? "\nthe rollback ran and succeeded" :
+	    st->rolled_back < 0 ? "\nthe rollback FAILED" : "");
+	ui_dialog_add_choice(d, 'r', "retry the step", CH_RETRY);
+	ui_dialog_add_choice(d, 's', "skip it (a reason is required)", CH_SKIP);
+	if (s->rollback.s != NULL)
+		ui_dialog_add_choice(d, 'b', "run its rollback", CH_ROLLBACK);
+	ui_dialog_add_choice(d, 'a', "abort the run", CH_ABORT);
+}
+
+void
+ui_run_open_interrupted(struct ui *ui, int i)
+{
+	struct dialog *d = ui_dialog_open(ui, DLG_INTERRUPTED, i, "Interrupted step: outcome unknown");
+
+	d->body = xprintf("Step '%s' was running when the console stopped; nobody knows whether it "
+	    "finished. Check the system, then decide.", ui->rb->steps[i].id);
+	ui_dialog_add_choice(d, 'r', "re-run it", CH_RERUN);
+	ui_dialog_add_choice(d, 'd', "mark it done (a note saying how you know is required)", CH_DONE);
+	ui_dialog_add_choice(d, 's', "skip it (a reason is required)", CH_SKIP);
+}
+
+/* --- the end of a step, and of the run --- */
+
+void
+ui_run_finish(struct ui *ui, const char *status)
+{
+	char *cause = NULL;
+
+	if (engine_finish(ui->e, status, &cause) != 0) {
+		ui_run_error(ui, "The run did not end cleanly", cause);
+		free(cause);
+	}
+	ui->finished = 1;
+	snprintf(ui->outcome, sizeof ui->outcome, "%s", status);
+	ui->finished_wall = clock_wall_ms();
+	ui->exit_code = strcmp(status, "completed") == 0 ? EXIT_OK : EXIT_FAILED;
+	if (ui->tick_timer != NULL)
+		loop_cancel_timer(ui->loop, ui->tick_timer);
+	ui->tick_timer = NULL;
+}
+
+/* Over when every step is ok or skipped, or failed and passed on. */
+static void
+check_complete(struct ui *ui)
+{
+	int all_ok = 1;
+
+	for (int i = 0; i < ui->rb->nsteps; i++) {
+		enum step_status st = engine_step(ui->e, i)->status;
+
+		if (st == STEP_OK || st == STEP_SKIPPED)
+			continue;
+		if (!step_status_final(st) || !ui->passed[i])
+			return;
+		all_ok = 0;
+	}
+	ui_run_finish(ui, all_ok ? "completed" : "failed");
+}
+
+static void
+after_failure(struct ui *ui, int i)
+{
+	enum on_failure of = ui->rb->steps[i].on_failure;
+
+	if (of == ONFAIL_ABORT) {
+		ui_run_decide(ui, i, "abort (on_failure: abort)");
+		ui_run_finish(ui, "aborted");
+	} else if (of == ONFAIL_CONTINUE) {
+		ui_run_decide(ui, i, "continue (on_failure: continue)");
+		ui->passed[i] = 1;
+		if (ui->sel == i)
+			ui_run_select(ui, next_pending(ui, i));
+		check_complete(ui);
+	} else {
+		ui_run_select(ui, i);
+		ui_run_open_failure(ui, i);
+	}
+}
+
+static void
+handle_end(struct ui *ui, int i)
+{
+	const struct step_state *st = engine_step(ui->e, i);
+
+	if (i == ui->rollback_step) {
+		snprintf(ui->message, sizeof ui->message, "rollback of '%s': %s", ui->rb->steps[i].id,
+		    st->rolled_back > 0 ? "ok" : "FAILED");
+		ui->rollback_step = -1;
+	}
+	switch (st->status) {
+	case STEP_OK:
+	case STEP_SKIPPED:
+		if (ui->sel == i)
+			ui_run_select(ui, next_pending(ui, i));
+		check_complete(ui);
+		break;
+	case STEP_FAILED:
+	case STEP_TIMEOUT:
+	case STEP_CANCELLED:
+		after_failure(ui, i);
+		break;
+	default:
+		break;
+	}
+}
+
+void
+ui_run_after_turn(struct ui *ui)
+{
+	int i = ui->ended_step;
+
+	if (ui->e == NULL)
+		return;
+	if (ui->quitting == 1 && !engine_busy(ui->e)) {
+		ui_quit(ui, ui->signalled ? EXIT_INTERRUPTED : EXIT_OK);
+		return;
+	}
+	if (i < 0 || ui->quitting || engine_busy(ui->e) || ui->finished)
+		return;
+	ui->ended_step = -1;
+	handle_end(ui, i);
+}
+
+/* --- opening the run --- */
+
+static void
+select_first(struct ui *ui)
+{
+	int interrupted = -1;
+
+	ui->sel = -1;
+	for (int i = 0; i < ui->rb->nsteps && ui->sel < 0; i++) {
+		enum step_status st = engine_step(ui->e, i)->status;
+
+		if (st == STEP_INTERRUPTED)
+			interrupted = i;
+		if (st != STEP_OK && st != STEP_SKIPPED)
+			ui->sel = i;
+	}
+	if (ui->sel < 0)
+		ui->sel = 0;
+	if (interrupted >= 0)
+		ui_run_open_interrupted(ui, interrupted);
+}
+
+/* Starts or resumes the run with the form's params; -1 keeps the form. */
+int
+ui_run_open(struct ui *ui)
+{
+	struct engine_opts eo;
+	char *cause = NULL;
+	int rc;
+
+	runopts_engine_opts(&ui->o, ui->rb, ui->loop, &eo);
+	eo.hooks = (struct engine_hooks){ on_step_changed, on_output_line, on_notice, on_journaled, ui };
+	rc = ui->resuming ? engine_resume(&ui->e, &eo, &cause) : engine_new(&ui->e, &eo, &cause);
+	if (rc != 0) {
+		if (ui->resuming && strcmp(cause, ENGINE_RUNBOOK_CHANGED) == 0) {
+			struct dialog *d = ui_dialog_open(ui, DLG_CHANGED, -1, "The runbook changed");
+
+			d->body = xprintf("%s. Its steps may differ from the ones already journaled.", cause);
+			ui_dialog_add_choice(d, 'a', "go on with the runbook as it is now", CH_ACCEPT);
+			ui_dialog_add_choice(d, 'b', "back", CH_STAY);
+		} else
+			snprintf(ui->form_error, sizeof ui->form_error, "%s", cause);
+		free(cause);
+		ui->e = NULL;
+		return -1;
+	}
+	ui->passed = xcalloc((size_t)ui->rb->nsteps + 1, sizeof *ui->passed);
+	ui->screen = SCREEN_RUN;
+	ui->focus = FOCUS_LIST;
+	ui->ended_step = -1;
+	ui->rollback_step = -1;
+	ui->follow = 1;
+	ui->show_why = engine_mode(ui->e) == MODE_TRAINING;
+	select_first(ui);
+	ui_arm_tick(ui);
+	return 0;
+}
+
+/* SIGTERM, SIGHUP, or the terminal gone: cancel the running step, wait for
+ * it, journal, leave the incident open for resume, exit. */
+void
+ui_run_signal(struct ui *ui, int signo)
+{
+	const char *name = signo == SIGTERM ? "SIGTERM" : "SIGHUP";
+	int r;
+	char *what;
+
+	if (ui->e == NULL || ui->finished) {
+		ui_quit(ui, ui->finished ? ui->exit_code : EXIT_INTERRUPTED);
+		return;
+	}
+	if (ui->signalled)
+		return;
+	ui->signalled = 1;
+	r = engine_running_step(ui->e);
+	what = xprintf("%s: %sexit, incident left open", name, r >= 0 ? "cancel the running step and " : "");
+	ui_run_decide(ui, r, what);
+	free(what);
+	if (r < 0) {
+		ui_quit(ui, EXIT_INTERRUPTED);
+		return;
+	}
+	ui->quitting = 1;
+	engine_cancel(ui->e, r);
+}
