@@ -231,7 +231,8 @@ attach(struct composer *c, struct ynode *n, const yaml_mark_t *mark)
 
 	if (c->depth == 0) {
 		if (c->doc->root != NULL)
-			return compose_fail(c, mark_pos(c, mark), "%s", "more than one document: a runbook is one YAML document");
+			return compose_fail(c, mark_pos(c, mark), "%s",
+			    "more than one document: a runbook is one YAML document");
 		c->doc->root = n;
 		return 0;
 	}
@@ -243,7 +244,8 @@ attach(struct composer *c, struct ynode *n, const yaml_mark_t *mark)
 	for (int i = 0; i < c->depth; i++) {
 		c->stack[i]->weight += n->weight;
 		if (c->stack[i]->weight > YDOC_MAX_WEIGHT)
-			return compose_fail(c, mark_pos(c, mark), "%s", "document expands to too many nodes (an alias bomb?)");
+			return compose_fail(c, mark_pos(c, mark), "%s",
+			    "document expands to too many nodes (an alias bomb?)");
 	}
 	return 0;
 }
@@ -283,7 +285,8 @@ on_alias(struct composer *c, const yaml_event_t *ev)
 		return compose_fail(c, mark_pos(c, &ev->start_mark), "unknown alias '%s'", name);
 	for (int i = 0; i < c->depth; i++) {
 		if (c->stack[i] == n)
-			return compose_fail(c, mark_pos(c, &ev->start_mark), "alias '%s' refers to itself", name);
+			return compose_fail(c, mark_pos(c, &ev->start_mark), "alias '%s' refers to itself",
+			    name);
 	}
 	return attach(c, n, &ev->start_mark);
 }
