@@ -14,6 +14,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "engine_int.h"
+#include "httpstep.h"
 #include "inbox.h"
 #include "log.h"
 #include "report.h"
@@ -280,6 +281,8 @@ engine_alloc(const struct engine_opts *opts)
 	e->started_wall = clock_wall_ms();
 	e->runs = xcalloc((size_t)opts->rb->nsteps + 1, sizeof *e->runs);
 	for (int i = 0; i < opts->rb->nsteps; i++) {
+		e->runs[i].ctx.e = e;
+		e->runs[i].ctx.step = i;
 		e->runs[i].st.exit_code = -1;
 		e->runs[i].st.out = outbuf_new(ENGINE_SCROLLBACK_LINES, ENGINE_SCROLLBACK_BYTES);
 	}
@@ -354,6 +357,7 @@ engine_free(struct engine *e)
 	if (e->inbox_timer != NULL)
 		loop_cancel_timer(e->loop, e->inbox_timer);
 	for (int i = 0; i < e->rb->nsteps; i++) {
+		native_release(e, &e->runs[i]);
 		exec_release(&e->runs[i]);
 		outbuf_free(e->runs[i].st.out);
 		free(e->runs[i].st.reason);
@@ -361,6 +365,8 @@ engine_free(struct engine *e)
 		free(e->runs[i].st.command);
 	}
 	free(e->runs);
+	if (e->httpctx != NULL)
+		httpctx_free(e->httpctx);
 	params_free(e);
 	if (e->journal != NULL)
 		journal_close(e->journal);

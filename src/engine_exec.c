@@ -12,28 +12,10 @@
 #include "log.h"
 #include "xmalloc.h"
 
-struct exec_ctx {
-	struct engine *e;
-	int step;
-};
-
 static struct exec_ctx *
 ctx_for(struct engine *e, int i)
 {
-	/* One context per step, allocated with the runs array's lifetime. */
-	static struct exec_ctx *table;
-	static int ntable;
-	static struct engine *owner;
-
-	if (owner != e || ntable < e->rb->nsteps) {
-		free(table);
-		table = xcalloc((size_t)e->rb->nsteps, sizeof *table);
-		ntable = e->rb->nsteps;
-		owner = e;
-	}
-	table[i].e = e;
-	table[i].step = i;
-	return &table[i];
+	return &e->runs[i].ctx;
 }
 
 /* --- output --- */
@@ -72,8 +54,8 @@ on_flush_timer(void *arg)
 	}
 }
 
-static void
-on_output(void *arg, int stream, const char *data, size_t len)
+void
+exec_output(void *arg, int stream, const char *data, size_t len)
 {
 	struct exec_ctx *c = arg;
 	struct step_run *r = &c->e->runs[c->step];
@@ -119,8 +101,8 @@ judge(struct engine *e, int i, int wait_status)
 	return STEP_OK;
 }
 
-static void
-close_outfile(struct engine *e, struct step_run *r, json_t *f)
+void
+exec_close_output(struct engine *e, struct step_run *r, json_t *f)
 {
 	char sha[CRYPTO_HEX_LEN], *cause = NULL;
 
@@ -189,7 +171,7 @@ finish_job(struct engine *e, int i, int wait_status)
 		loop_cancel_timer(e->loop, r->timeout_timer);
 	r->timeout_timer = NULL;
 	outbuf_flush(r->st.out);
-	close_outfile(e, r, f);
+	exec_close_output(e, r, f);
 	json_object_set_new(f, "exit_code", r->st.exit_code >= 0 ? json_integer(r->st.exit_code) : json_null());
 	json_object_set_new(f, "exit", engine_jstr(r->st.exit_desc));
 	json_object_set_new(f, "duration_ms", json_integer(r->st.duration_ms));
@@ -208,6 +190,15 @@ finish_job(struct engine *e, int i, int wait_status)
 			json_object_set_new(f, "reason", engine_jstr(r->st.reason));
 		engine_journal(e, "step.end", f, NULL);
 	}
+	exec_conclude(e, i);
+}
+
+/* After an attempt's end is journaled: a retry, or the step is over. */
+void
+exec_conclude(struct engine *e, int i)
+{
+	struct step_run *r = &e->runs[i];
+
 	if (r->has_re)
 		regfree(&r->re);
 	r->has_re = 0;
@@ -258,6 +249,24 @@ attempt_name(const struct step *s, int attempt, int rollback)
 	return xstrdup(s->id);
 }
 
+/* Opens the attempt's output file and routes the scrollback's lines to it. */
+int
+exec_open_output(struct engine *e, int i, int rollback, char **cause)
+{
+	struct step_run *r = &e->runs[i];
+	char *name = attempt_name(&e->rb->steps[i], r->st.attempt, rollback);
+
+	r->of = outfile_open(e->incident_dir, i + 1, name, cause);
+	free(name);
+	if (r->of == NULL)
+		return -1;
+	r->lines = 0;
+	r->in_rollback = rollback;
+	outbuf_set_line_cb(r->st.out, on_line, ctx_for(e, i));
+	outbuf_set_filter(r->st.out, params_mask, e);
+	return 0;
+}
+
 static int
 spawn(struct engine *e, int i, const char *command_tmpl, int rollback, char **cause)
 {
@@ -266,7 +275,7 @@ spawn(struct engine *e, int i, const char *command_tmpl, int rollback, char **ca
 	struct exec_ctx *c = ctx_for(e, i);
 	struct texpansion x, shown;
 	struct job_spec spec = { 0 };
-	char **envp, *name;
+	char **envp;
 
 	if (params_expand(e, i, command_tmpl, TMPL_SHELL, &x, cause) != 0)
 		return -1;
@@ -277,23 +286,16 @@ spawn(struct engine *e, int i, const char *command_tmpl, int rollback, char **ca
 	free(r->st.command);
 	r->st.command = xstrdup(shown.text);
 	texpansion_free(&shown);
-	name = attempt_name(s, r->st.attempt, rollback);
-	r->of = outfile_open(e->incident_dir, i + 1, name, cause);
-	free(name);
-	if (r->of == NULL) {
+	if (exec_open_output(e, i, rollback, cause) != 0) {
 		texpansion_free(&x);
 		return -1;
 	}
-	r->lines = 0;
-	r->in_rollback = rollback;
-	outbuf_set_line_cb(r->st.out, on_line, c);
-	outbuf_set_filter(r->st.out, params_mask, e);
 	envp = params_build_env(e, i, &x);
 	spec.command = x.text;
 	spec.envp = envp;
 	spec.pty = s->pty;
 	r->started_mono = clock_mono_ms();
-	r->job = job_start(e->loop, &spec, on_output, on_done, c, cause);
+	r->job = job_start(e->loop, &spec, exec_output, on_done, c, cause);
 	params_free_env(envp);
 	texpansion_free(&x);
 	if (r->job == NULL) {
@@ -311,21 +313,29 @@ spawn(struct engine *e, int i, const char *command_tmpl, int rollback, char **ca
 }
 
 static int
-journal_start(struct engine *e, int i, const char *event, const char *command_tmpl, char **cause)
+journal_start(struct engine *e, int i, const char *event, int rollback, char **cause)
 {
 	struct step_run *r = &e->runs[i];
-	struct texpansion shown;
+	char *shown = rollback ? NULL : engine_display_command(e, i);
+	struct texpansion x;
 	json_t *f;
 
-	if (params_expand(e, i, command_tmpl, TMPL_DISPLAY, &shown, cause) != 0)
-		return -1;
+	if (rollback) {
+		if (params_expand(e, i, e->rb->steps[i].rollback.s, TMPL_DISPLAY, &x, cause) != 0)
+			return -1;
+		shown = x.text;
+		x.text = NULL;
+		texpansion_free(&x);
+	}
 	f = engine_step_fields(e, i);
 	json_object_set_new(f, "attempt", json_integer(r->st.attempt));
 	json_object_set_new(f, "kind", engine_jstr(step_action_name(e->rb->steps[i].action)));
-	json_object_set_new(f, "command", engine_jstr(shown.text));
-	if (strcmp(event, "step.rollback") == 0)
+	json_object_set_new(f, "command", engine_jstr(shown));
+	if (e->rb->steps[i].expected_duration_ms > 0)
+		json_object_set_new(f, "expected_duration_ms", json_integer(e->rb->steps[i].expected_duration_ms));
+	if (rollback)
 		json_object_set_new(f, "phase", engine_jstr("start"));
-	texpansion_free(&shown);
+	free(shown);
 	return engine_journal(e, event, f, cause);
 }
 
@@ -360,8 +370,8 @@ start_attempt_or_fail(struct engine *e, int i, char **cause)
 		r->st.started_wall = clock_wall_ms();
 	if (s->expect_output.s != NULL)
 		r->has_re = regcomp(&r->re, s->expect_output.s, REG_EXTENDED | REG_NOSUB) == 0;
-	if (journal_start(e, i, "step.start", s->run.s, cause) != 0 ||
-	    spawn(e, i, s->run.s, 0, cause) != 0) {
+	if (journal_start(e, i, "step.start", 0, cause) != 0 ||
+	    (s->action == ACTION_RUN ? spawn(e, i, s->run.s, 0, cause) : native_spawn(e, i, cause)) != 0) {
 		if (r->has_re)
 			regfree(&r->re);
 		r->has_re = 0;
@@ -398,15 +408,8 @@ start_attempt(struct engine *e, int i)
 int
 exec_start(struct engine *e, int i, char **cause)
 {
-	const struct step *s = &e->rb->steps[i];
-
 	if (e->mode == MODE_DRY_RUN)
 		return dry_run_step(e, i, cause);
-	if (s->action != ACTION_RUN) {
-		*cause = xprintf("step '%s' is a %s step, which this build of drconsole cannot run yet",
-		    s->id, step_action_name(s->action));
-		return -1;
-	}
 	return start_attempt_or_fail(e, i, cause);
 }
 
@@ -417,7 +420,7 @@ exec_start_rollback(struct engine *e, int i, char **cause)
 	struct step_run *r = &e->runs[i];
 
 	r->cancelled = r->timed_out = 0;
-	if (journal_start(e, i, "step.rollback", s->rollback.s, cause) != 0 ||
+	if (journal_start(e, i, "step.rollback", 1, cause) != 0 ||
 	    spawn(e, i, s->rollback.s, 1, cause) != 0)
 		return -1;
 	r->st.rollback_running = 1;
@@ -447,10 +450,13 @@ exec_cancel(struct engine *e, int i)
 		engine_notify_step(e, i);
 		return;
 	}
-	if (r->job == NULL || r->cancelled)
+	if (r->cancelled || (r->job == NULL && r->sql == NULL && r->http == NULL && r->notify == NULL))
 		return;
 	r->cancelled = 1;
-	job_terminate(r->job, e->grace_ms);
+	if (r->job != NULL)
+		job_terminate(r->job, e->grace_ms);
+	else
+		native_cancel(r);
 }
 
 void

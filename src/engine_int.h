@@ -17,8 +17,20 @@
 #define ENGINE_SCROLLBACK_LINES 5000
 #define ENGINE_SCROLLBACK_BYTES (2 * 1024 * 1024)
 
+struct engine;
+
+/* What a step's callbacks get: the engine and the step's index. */
+struct exec_ctx {
+	struct engine *e;
+	int step;
+};
+
 struct step_run {
 	struct step_state st;
+	struct exec_ctx ctx;
+	struct sqlstep *sql;
+	struct httpstep *http;
+	struct notifystep *notify;
 	struct job *job;
 	struct outfile *of;
 	struct loop_timer *timeout_timer;
@@ -62,6 +74,7 @@ struct engine {
 	int finished;
 	int resuming;
 	struct loop_timer *inbox_timer;
+	struct httpctx *httpctx;	/* libcurl multi, made at the first http step */
 };
 
 /* engine.c */
@@ -76,10 +89,19 @@ void engine_set_reason(struct step_run *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* engine_exec.c */
+void exec_output(void *arg, int stream, const char *data, size_t len);
+int exec_open_output(struct engine *e, int i, int rollback, char **cause);
+void exec_close_output(struct engine *e, struct step_run *r, json_t *f);
+void exec_conclude(struct engine *e, int i);
 int exec_start(struct engine *e, int i, char **cause);
 int exec_start_rollback(struct engine *e, int i, char **cause);
 void exec_cancel(struct engine *e, int i);
 void exec_release(struct step_run *r);
+
+/* engine_native.c: sql, http and notify steps */
+int native_spawn(struct engine *e, int i, char **cause);
+void native_cancel(struct step_run *r);
+void native_release(struct engine *e, struct step_run *r);
 
 /* engine_params.c */
 int params_resolve(struct engine *e, const struct engine_opts *opts, char **cause);

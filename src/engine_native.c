@@ -1,0 +1,265 @@
+/* engine_native.c: steps that drconsole runs itself (sql with libpq, http
+ * and notifications with libcurl) rather than through a shell. They share
+ * the run steps' output path, verdicts, retries and journal events; the
+ * modules (sqlstep, httpstep, notify) do their work on the event loop. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "engine_int.h"
+#include "httpstep.h"
+#include "log.h"
+#include "notify.h"
+#include "sqlstep.h"
+#include "xmalloc.h"
+
+/* Every templated value of a native step, expanded raw: these go to
+ * libraries, not to a shell. They are freed together. */
+struct expanded {
+	char *v[16];
+	int n;
+	char **list;		/* headers or recipients */
+	int nlist;
+};
+
+static const char *
+expand(struct engine *e, int i, struct expanded *x, const struct rstr *r, char **cause)
+{
+	struct texpansion t;
+
+	if (r->s == NULL)
+		return NULL;
+	if (*cause != NULL || x->n == (int)(sizeof x->v / sizeof x->v[0]))
+		return NULL;
+	if (params_expand(e, i, r->s, TMPL_RAW, &t, cause) != 0)
+		return NULL;
+	x->v[x->n] = t.text;
+	t.text = NULL;
+	texpansion_free(&t);
+	return x->v[x->n++];
+}
+
+static void
+expanded_free(struct expanded *x)
+{
+	for (int k = 0; k < x->n; k++)
+		free(x->v[k]);
+	for (int k = 0; k < x->nlist; k++)
+		free(x->list[k]);
+	free(x->list);
+}
+
+static void
+add_list(struct expanded *x, char *item)
+{
+	x->list = xreallocarray(x->list, x->nlist + 1, sizeof *x->list);
+	x->list[x->nlist++] = item;
+}
+
+/* --- the end of an attempt --- */
+
+static void
+on_native_done(void *arg, int ok, const char *reason, json_t *evidence)
+{
+	struct exec_ctx *c = arg;
+	struct engine *e = c->e;
+	struct step_run *r = &e->runs[c->step];
+	json_t *f = engine_step_fields(e, c->step);
+
+	r->st.duration_ms = clock_mono_ms() - r->started_mono;
+	outbuf_flush(r->st.out);
+	exec_close_output(e, r, f);
+	if (r->cancelled)
+		r->st.status = STEP_CANCELLED;
+	else if (ok)
+		r->st.status = STEP_OK;
+	else
+		r->st.status = reason != NULL && strncmp(reason, "timed out", 9) == 0 ? STEP_TIMEOUT : STEP_FAILED;
+	engine_set_reason(r, "%s", r->cancelled ? "cancelled by the operator" : reason != NULL ? reason : "");
+	snprintf(r->st.exit_desc, sizeof r->st.exit_desc, "%s", ok ? "ok" : "failed");
+	json_object_set_new(f, "duration_ms", json_integer(r->st.duration_ms));
+	json_object_set_new(f, "attempt", json_integer(r->st.attempt));
+	json_object_set_new(f, "status", engine_jstr(step_status_name(r->st.status)));
+	if (r->st.reason != NULL && *r->st.reason != '\0')
+		json_object_set_new(f, "reason", engine_jstr(r->st.reason));
+	if (evidence != NULL)
+		json_object_set_new(f, "evidence", json_deep_copy(evidence));
+	engine_journal(e, "step.end", f, NULL);
+	/* The module may be freed from inside its own done callback. */
+	native_release(e, r);
+	exec_conclude(e, c->step);
+}
+
+/* --- starting each kind --- */
+
+static enum sqlstep_kind
+sql_kind(const struct sql_action *a)
+{
+	if (a->promote)
+		return SQLSTEP_PROMOTE;
+	if (a->check == SQL_CHECK_REPLICATION_LAG)
+		return SQLSTEP_CHECK_LAG;
+	if (a->check == SQL_CHECK_IN_RECOVERY)
+		return SQLSTEP_CHECK_IN_RECOVERY;
+	return SQLSTEP_QUERY;
+}
+
+static int
+start_sql(struct engine *e, int i, const struct action_io *io, char **cause)
+{
+	const struct step *s = &e->rb->steps[i];
+	struct sqlstep_request q = { 0 };
+	struct expanded x = { 0 };
+
+	q.kind = sql_kind(&s->sql);
+	q.conninfo = expand(e, i, &x, &s->sql.conninfo, cause);
+	q.query = expand(e, i, &x, &s->sql.query, cause);
+	q.expect = expand(e, i, &x, &s->sql.expect, cause);
+	q.timeout_ms = s->timeout_ms;
+	q.rpo_ms = e->rb->rpo_ms;
+	if (*cause == NULL)
+		e->runs[i].sql = sqlstep_start(&q, io, cause);
+	expanded_free(&x);
+	return e->runs[i].sql != NULL ? 0 : -1;
+}
+
+static struct httpctx *
+http_context(struct engine *e)
+{
+	if (e->httpctx == NULL)
+		e->httpctx = httpctx_new(e->loop);
+	return e->httpctx;
+}
+
+static int
+start_http(struct engine *e, int i, const struct action_io *io, char **cause)
+{
+	const struct step *s = &e->rb->steps[i];
+	const struct http_action *h = &s->http;
+	struct httpstep_request q = { 0 };
+	struct expanded x = { 0 };
+
+	for (int k = 0; k < h->nheaders && *cause == NULL; k++) {
+		const char *v = expand(e, i, &x, &h->headers[k].value, cause);
+
+		if (v != NULL)
+			add_list(&x, xprintf("%s: %s", h->headers[k].key, v));
+	}
+	q.method = expand(e, i, &x, &h->method, cause);
+	q.url = expand(e, i, &x, &h->url, cause);
+	q.body = expand(e, i, &x, &h->body, cause);
+	q.expect_body = expand(e, i, &x, &h->expect_body, cause);
+	q.headers = (const char *const *)x.list;
+	q.nheaders = x.nlist;
+	q.expect_status = h->expect_status;
+	q.insecure = h->insecure;
+	q.timeout_ms = s->timeout_ms;
+	q.secrets = (const char *const *)e->secrets;
+	q.nsecrets = e->nsecrets;
+	if (*cause == NULL)
+		e->runs[i].http = httpstep_start(http_context(e), &q, io, cause);
+	expanded_free(&x);
+	return e->runs[i].http != NULL ? 0 : -1;
+}
+
+static int
+start_notify(struct engine *e, int i, const struct action_io *io, char **cause)
+{
+	const struct step *s = &e->rb->steps[i];
+	const struct notify_action *n = &s->notify;
+	struct notify_request q = { 0 };
+	struct expanded x = { 0 };
+
+	for (int k = 0; k < n->nto && *cause == NULL; k++) {
+		const char *v = expand(e, i, &x, &n->to[k], cause);
+
+		if (v != NULL)
+			add_list(&x, xstrdup(v));
+	}
+	q.kind = n->kind;
+	q.url = expand(e, i, &x, &n->url, cause);
+	q.channel = expand(e, i, &x, &n->channel, cause);
+	q.message = expand(e, i, &x, &n->message, cause);
+	q.component = expand(e, i, &x, &n->component, cause);
+	q.status = expand(e, i, &x, &n->status, cause);
+	q.api_key = expand(e, i, &x, &n->api_key, cause);
+	q.smtp_url = expand(e, i, &x, &n->smtp_url, cause);
+	q.from = expand(e, i, &x, &n->from, cause);
+	q.subject = expand(e, i, &x, &n->subject, cause);
+	q.to = (const char *const *)x.list;
+	q.nto = x.nlist;
+	q.drill_prefix = e->mode == MODE_DRILL ? "[DRILL] " : NULL;
+	q.timeout_ms = s->timeout_ms;
+	q.secrets = (const char *const *)e->secrets;
+	q.nsecrets = e->nsecrets;
+	q.incident_id = e->incident_id;
+	if (*cause == NULL)
+		e->runs[i].notify = notify_start(http_context(e), &q, io, cause);
+	expanded_free(&x);
+	return e->runs[i].notify != NULL ? 0 : -1;
+}
+
+int
+native_spawn(struct engine *e, int i, char **cause)
+{
+	struct step_run *r = &e->runs[i];
+	struct action_io io = { e->loop, exec_output, on_native_done, &r->ctx };
+	int rc;
+
+	*cause = NULL;
+	if (exec_open_output(e, i, 0, cause) != 0)
+		return -1;
+	r->started_mono = clock_mono_ms();
+	e->running = i;
+	switch (e->rb->steps[i].action) {
+	case ACTION_SQL:
+		rc = start_sql(e, i, &io, cause);
+		break;
+	case ACTION_HTTP:
+		rc = start_http(e, i, &io, cause);
+		break;
+	case ACTION_NOTIFY:
+		rc = start_notify(e, i, &io, cause);
+		break;
+	default:
+		*cause = xstrdup("not a native step");
+		rc = -1;
+		break;
+	}
+	if (rc != 0) {
+		json_t *ignored = json_object();
+
+		e->running = -1;
+		exec_close_output(e, r, ignored);
+		json_decref(ignored);
+		if (*cause == NULL)
+			*cause = xstrdup("the step could not start");
+	}
+	return rc;
+}
+
+void
+native_cancel(struct step_run *r)
+{
+	if (r->sql != NULL)
+		sqlstep_cancel(r->sql);
+	else if (r->http != NULL)
+		httpstep_cancel(r->http);
+	else if (r->notify != NULL)
+		notify_cancel(r->notify);
+}
+
+void
+native_release(struct engine *e, struct step_run *r)
+{
+	(void)e;
+	if (r->sql != NULL)
+		sqlstep_free(r->sql);
+	if (r->http != NULL)
+		httpstep_free(r->http);
+	if (r->notify != NULL)
+		notify_free(r->notify);
+	r->sql = NULL;
+	r->http = NULL;
+	r->notify = NULL;
+}

@@ -1,0 +1,79 @@
+/* httpstep.h: the http step kind: one request on libcurl's multi interface,
+ * driven by the event loop, checked against an expected status and body.
+ * Also the shared multi (struct httpctx) other step kinds put their own
+ * transfers on, and the secret masking they all use. */
+#ifndef DRC_HTTPSTEP_H
+#define DRC_HTTPSTEP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <curl/curl.h>
+
+#include "action.h"
+#include "loop.h"
+
+/* How much of a body is shown as output. */
+#define HTTPSTEP_SHOW_MAX	4096
+/* How much of a body is kept for expect_body; the rest is only counted. */
+#define HTTPSTEP_KEEP_MAX	(1024 * 1024)
+
+struct httpstep_request {
+	const char		 *method;	/* NULL: GET */
+	const char		 *url;		/* http:// or https:// */
+	const char *const	 *headers;	/* "Name: value" */
+	int			  nheaders;
+	const char		 *body;		/* NULL: none */
+	int			  expect_status;	/* 0: any 2xx */
+	const char		 *expect_body;	/* POSIX extended regex, or NULL */
+	int			  insecure;	/* skip TLS verification */
+	int64_t			  timeout_ms;	/* whole request; 0: none */
+	const char *const	 *secrets;	/* values shown as **** */
+	int			  nsecrets;
+};
+
+struct httpctx;
+struct httpstep;
+struct httpxfer;
+
+/* One curl multi for everything on this loop. */
+struct httpctx *httpctx_new(struct loop *);
+/* Every step and transfer must be freed first; not from a done callback. */
+void httpctx_free(struct httpctx *);
+
+/* Starts the request; its end comes through io->done, never from inside
+ * this call. Redirects are not followed: a 3xx is the answer, and the
+ * output names where it points. Returns NULL and sets cause when the
+ * request is invalid (URL, method, header, regex). */
+struct httpstep *httpstep_start(struct httpctx *, const struct httpstep_request *,
+    const struct action_io *, char **cause);
+/* Stops the request at once; done (ok 0, "cancelled") follows on the next
+ * loop turn, so it never runs inside the caller's cancel. */
+void httpstep_cancel(struct httpstep *);
+/* Frees the step; a running one is stopped without calling done. Safe
+ * inside done. */
+void httpstep_free(struct httpstep *);
+/* After done: the status (0: no answer) and the first HTTPSTEP_KEEP_MAX
+ * bytes of the body, unmasked, NUL-terminated. */
+int httpstep_status(const struct httpstep *);
+const char *httpstep_body(const struct httpstep *, size_t *len);
+
+/* Called when a transfer added with httpctx_add is over; the handle has
+ * already left the multi and the xfer is freed. */
+typedef void (*httpctx_done_cb)(void *arg, CURLcode result);
+/* Puts a configured easy handle on the multi; the caller keeps the handle
+ * and must not use CURLOPT_PRIVATE. */
+struct httpxfer *httpctx_add(struct httpctx *, CURL *, httpctx_done_cb, void *arg);
+/* Takes a transfer off before it is over; done_cb is not called. */
+void httpctx_remove(struct httpxfer *);
+
+/* Returns text with every secret, and every secret as it looks inside a
+ * URL, replaced by ****; *count (if not NULL) is how many were replaced. */
+char *httpstep_mask(const char *text, size_t len, const char *const *secrets,
+    int nsecrets, int *count);
+/* As httpstep_mask, and a password in the URL's userinfo becomes ****. */
+char *httpstep_mask_url(const char *url, const char *const *secrets, int nsecrets);
+/* "connection failed", "TLS error", "timed out", ...: a curl error in words. */
+const char *httpstep_error_kind(CURLcode);
+
+#endif

@@ -1,0 +1,1569 @@
+/* sqlstep.c: owns one libpq connection per sql step and drives it from the
+ * loop: PQconnectPoll until connected, then one query at a time (the
+ * built-in checks send a probe first), results read as they arrive. Every
+ * path that ends a step goes through sqlstep_finish, which drops the
+ * connection before calling done because done may free the step; functions
+ * that can end the step return -1 when they did, and then touch nothing. */
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "action.h"
+#include "clock.h"
+#include "duration.h"
+#include "log.h"
+#include "loop.h"
+#include "sqlexpect.h"
+#include "sqlstep.h"
+#include "strbuf.h"
+#include "xmalloc.h"
+
+#define nitems(a)		(sizeof (a) / sizeof (a)[0])
+
+#define SQLSTEP_LINE_MAX	200	/* widest table line, in columns */
+#define SQLSTEP_CELL_MIN	8	/* a column is never squeezed below this */
+#define SQLSTEP_SHOW_ROWS	500	/* rows printed per result */
+#define SQLSTEP_QUERY_SHOW	72	/* query text kept by sqlstep_describe */
+#define SQLSTEP_MASK		"****"
+
+/* Type OIDs from PostgreSQL's pg_type.dat, fixed since long ago: numbers are
+ * right-aligned in tables and become JSON numbers in evidence. */
+#define OID_INT8		20
+#define OID_INT2		21
+#define OID_INT4		23
+#define OID_OID			26
+#define OID_FLOAT4		700
+#define OID_FLOAT8		701
+#define OID_NUMERIC		1700
+
+enum sqlstep_state {
+	SQLSTEP_CONNECTING,
+	SQLSTEP_QUERYING,
+	SQLSTEP_OVER,
+};
+
+struct sqlstep {
+	enum sqlstep_kind	 kind;
+	struct action_io	 io;
+	enum sqlstep_state	 state;
+	PGconn			*conn;
+	int			 fd;		/* registered socket, or -1 */
+	struct loop_fd		*lfd;
+	struct loop_timer	*timeout;
+	struct loop_timer	*defer;		/* failure found while starting */
+	int64_t			 timeout_ms;
+	int64_t			 rpo_ms;
+	int64_t			 started;	/* monotonic ms */
+	char			*query;		/* SQLSTEP_QUERY's text */
+	char			*expect_text;
+	struct sqlexpect	 expect;
+	int			 has_expect;
+	char			*secrets[2];	/* masked in all we show */
+
+	/* The query in flight. */
+	int			 phase;		/* built-ins: 0 probe, 1 main */
+	int			 show;		/* print its results */
+	int			 flushing;	/* PQflush has more to write */
+	int			 copy_out;	/* reading COPY ... TO STDOUT */
+	int			 printed;	/* a result was printed already */
+	PGresult		*last;		/* last result with rows */
+	char			*command;	/* last command tag, "UPDATE 3" */
+	long			 command_rows;
+	int			 standby;	/* the server is in recovery */
+
+	json_t			*evidence;
+	json_t			*error;		/* the first error */
+};
+
+/* What differs between the kinds: the first query and what follows it. */
+struct sqlstep_kindinfo {
+	const char	*name;
+	const char	*label;		/* sqlstep_describe for built-ins */
+	const char	*first;		/* NULL: the request's own query */
+	int		 shows_first;
+	int		 takes_expect;
+	int		(*advance)(struct sqlstep *);
+};
+
+static int	sqlstep_query_advance(struct sqlstep *);
+static int	sqlstep_lag_advance(struct sqlstep *);
+static int	sqlstep_recovery_advance(struct sqlstep *);
+static int	sqlstep_promote_advance(struct sqlstep *);
+
+static const char sql_probe[] = "SELECT pg_is_in_recovery()";
+
+static const struct sqlstep_kindinfo sqlstep_kinds[] = {
+	[SQLSTEP_QUERY] = { "query", NULL, NULL, 1, 1,
+	    sqlstep_query_advance },
+	[SQLSTEP_CHECK_LAG] = { "check_lag", "replication lag check",
+	    sql_probe, 0, 0, sqlstep_lag_advance },
+	[SQLSTEP_CHECK_IN_RECOVERY] = { "check_in_recovery", "recovery check",
+	    sql_probe, 0, 1, sqlstep_recovery_advance },
+	[SQLSTEP_PROMOTE] = { "promote", "promote with pg_promote(wait => true)",
+	    "SELECT pg_promote(wait => true) AS promoted", 1, 0,
+	    sqlstep_promote_advance },
+};
+
+/*
+ * The timeline is the first 8 hex digits of the current WAL file's name;
+ * right after a promotion pg_control_checkpoint() still shows the old one,
+ * but on a standby pg_current_wal_lsn() is not allowed.
+ */
+static const char sql_recovery_primary[] =
+    "SELECT pg_is_in_recovery()::text AS in_recovery, "
+    "('x' || left(pg_walfile_name(pg_current_wal_lsn()), 8))::bit(32)::int"
+    " AS timeline";
+static const char sql_recovery_standby[] =
+    "SELECT pg_is_in_recovery()::text AS in_recovery, timeline_id AS timeline"
+    " FROM pg_control_checkpoint()";
+
+/*
+ * Lag is measured to the replay position: that is what a promoted standby
+ * serves at once, and it is never less than the flush position's lag. A
+ * base backup's sender (state 'backup') is not a standby.
+ */
+static const char sql_lag_primary[] =
+    "SELECT application_name, client_addr, state, sent_lsn, write_lsn,"
+    " flush_lsn, replay_lsn,"
+    " pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint"
+    " AS bytes_behind,"
+    " round(extract(epoch FROM replay_lag)::numeric, 3) AS lag_seconds"
+    " FROM pg_stat_replication WHERE state IS DISTINCT FROM 'backup'"
+    " ORDER BY application_name, client_addr";
+/*
+ * On a standby, the time since the last replayed commit is lag only while
+ * received WAL waits to be replayed: when the primary is idle it grows
+ * without anything being behind.
+ */
+static const char sql_lag_standby[] =
+    "SELECT w.status AS state, w.pid AS receiver_pid,"
+    " pg_last_wal_receive_lsn() AS receive_lsn,"
+    " pg_last_wal_replay_lsn() AS replay_lsn,"
+    " CASE WHEN pg_last_wal_receive_lsn() IS NOT NULL THEN greatest(0,"
+    " pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()))"
+    " END::bigint AS bytes_behind,"
+    " CASE WHEN pg_last_wal_receive_lsn() IS NULL THEN NULL"
+    " WHEN pg_last_wal_receive_lsn() > pg_last_wal_replay_lsn() THEN"
+    " round(extract(epoch FROM now() - pg_last_xact_replay_timestamp())"
+    "::numeric, 3) ELSE 0 END AS lag_seconds"
+    " FROM (SELECT 1) AS one LEFT JOIN pg_stat_wal_receiver AS w ON true";
+
+/* --- secrets ------------------------------------------------------------ */
+
+/* A copy of text with every secret replaced by the mask. */
+static char *
+sqlstep_scrub(char *const *secrets, const char *text)
+{
+	struct strbuf	 b;
+	const char	*hit, *first;
+	size_t		 i, len = 0;
+
+	strbuf_init(&b);
+	for (;;) {
+		first = NULL;
+		for (i = 0; i < 2; i++) {
+			if (secrets[i] == NULL ||
+			    (hit = strstr(text, secrets[i])) == NULL)
+				continue;
+			if (first == NULL || hit < first) {
+				first = hit;
+				len = strlen(secrets[i]);
+			}
+		}
+		if (first == NULL)
+			break;
+		strbuf_add(&b, text, (size_t)(first - text));
+		strbuf_adds(&b, SQLSTEP_MASK);
+		text = first + len;
+	}
+	strbuf_adds(&b, text);
+	return strbuf_detach(&b);
+}
+
+/* Masks secrets in every string inside j. */
+static void
+sqlstep_scrub_json(char *const *secrets, json_t *j)
+{
+	const char	*key;
+	json_t		*v;
+	size_t		 i;
+	char		*clean;
+
+	if (json_is_string(j)) {
+		clean = sqlstep_scrub(secrets, json_string_value(j));
+		if (strcmp(clean, json_string_value(j)) != 0)
+			json_string_set(j, clean);
+		free(clean);
+	} else if (json_is_object(j)) {
+		json_object_foreach(j, key, v)
+			sqlstep_scrub_json(secrets, v);
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+			sqlstep_scrub_json(secrets, v);
+	}
+}
+
+/* A JSON string; the server sends UTF-8 (we ask for it), but never NULL. */
+static json_t *
+sqlstep_json_str(const char *s)
+{
+	json_t	*j;
+
+	if (s == NULL)
+		return json_null();
+	if ((j = json_string(s)) == NULL)
+		j = json_string("(not valid UTF-8)");
+	return j;
+}
+
+/* --- connection strings ------------------------------------------------- */
+
+/* The test libpq uses to tell a connection string from a database name. */
+static int
+sqlstep_is_conninfo(const char *s)
+{
+	return strncmp(s, "postgresql://", 13) == 0 ||
+	    strncmp(s, "postgres://", 11) == 0 || strchr(s, '=') != NULL;
+}
+
+/*
+ * libpq's parse errors quote the text they stumbled on, which may be part of
+ * a password; when one may be in the string, the quotes are emptied.
+ */
+static char *
+sqlstep_parse_error(const char *conninfo, const char *err)
+{
+	struct strbuf	 b;
+	const char	*q;
+	int		 risky;
+
+	risky = strcasestr(conninfo, "password") != NULL ||
+	    (strstr(conninfo, "://") != NULL && strchr(conninfo, '@') != NULL);
+	strbuf_init(&b);
+	strbuf_adds(&b, "connection string is not valid: ");
+	while (*err != '\0' && *err != '\n') {
+		if (risky && *err == '"' && (q = strchr(err + 1, '"')) != NULL) {
+			strbuf_adds(&b, "\"…\"");
+			err = q + 1;
+		} else
+			strbuf_addch(&b, *err++);
+	}
+	return strbuf_detach(&b);
+}
+
+/*
+ * Parses conninfo as libpq will, to reject mistakes before connecting and to
+ * learn a password written inside it. *opts is NULL for a bare database
+ * name or an empty string.
+ */
+static int
+sqlstep_conninfo_parse(const char *conninfo, PQconninfoOption **opts,
+    char **cause)
+{
+	char	*err = NULL;
+
+	*opts = NULL;
+	if (conninfo == NULL || !sqlstep_is_conninfo(conninfo))
+		return 0;
+	if ((*opts = PQconninfoParse(conninfo, &err)) != NULL)
+		return 0;
+	*cause = sqlstep_parse_error(conninfo, err != NULL ? err :
+	    "out of memory");
+	PQfreemem(err);
+	return -1;
+}
+
+static const char *
+sqlstep_opt(const PQconninfoOption *opts, const char *key)
+{
+	for (; opts->keyword != NULL; opts++) {
+		if (strcmp(opts->keyword, key) == 0)
+			return opts->val;
+	}
+	return NULL;
+}
+
+static void
+sqlstep_add_opt(struct strbuf *b, const char *key, const char *val)
+{
+	const char	*p;
+
+	if (val == NULL || *val == '\0')
+		return;
+	if (b->len > 0)
+		strbuf_addch(b, ' ');
+	strbuf_addf(b, "%s=", key);
+	if (strcspn(val, " '\\") == strlen(val)) {
+		strbuf_adds(b, val);
+		return;
+	}
+	strbuf_addch(b, '\'');
+	for (p = val; *p != '\0'; p++) {
+		if (*p == '\'' || *p == '\\')
+			strbuf_addch(b, '\\');
+		strbuf_addch(b, *p);
+	}
+	strbuf_addch(b, '\'');
+}
+
+/* "host=db1 port=5432 dbname=app user=ops password=****": where first. */
+static char *
+sqlstep_conninfo_show(const char *conninfo)
+{
+	static const char	*lead[] = { "host", "hostaddr", "port", "dbname",
+				    "user" };
+	PQconninfoOption	*opts, *o;
+	struct strbuf		 b;
+	char			*cause = NULL;
+	size_t			 i;
+
+	if (conninfo == NULL || *conninfo == '\0')
+		return xstrdup("(libpq defaults)");
+	if (sqlstep_conninfo_parse(conninfo, &opts, &cause) != 0) {
+		free(cause);
+		return xstrdup("(connection string not valid)");
+	}
+	if (opts == NULL)
+		return xprintf("dbname=%s", conninfo);
+	strbuf_init(&b);
+	for (i = 0; i < nitems(lead); i++)
+		sqlstep_add_opt(&b, lead[i], sqlstep_opt(opts, lead[i]));
+	for (o = opts; o->keyword != NULL; o++) {
+		for (i = 0; i < nitems(lead); i++) {
+			if (strcmp(o->keyword, lead[i]) == 0)
+				break;
+		}
+		if (i < nitems(lead))
+			continue;
+		if (strcmp(o->keyword, "password") == 0)
+			sqlstep_add_opt(&b, o->keyword, o->val != NULL &&
+			    *o->val != '\0' ? SQLSTEP_MASK : NULL);
+		else
+			sqlstep_add_opt(&b, o->keyword, o->val);
+	}
+	PQconninfoFree(opts);
+	return b.len > 0 ? strbuf_detach(&b) : xstrdup("(libpq defaults)");
+}
+
+/* The query on one line, whitespace runs folded, cut to a readable length. */
+static char *
+sqlstep_query_show(const char *query)
+{
+	struct strbuf	 b;
+	size_t		 cols = 0;
+	int		 space = 0;
+
+	strbuf_init(&b);
+	for (; *query != '\0'; query++) {
+		if (*query == ' ' || (*query >= '\t' && *query <= '\r')) {
+			space = b.len > 0;
+			continue;
+		}
+		if (cols + space >= SQLSTEP_QUERY_SHOW) {
+			strbuf_adds(&b, "…");
+			break;
+		}
+		if (space) {
+			strbuf_addch(&b, ' ');
+			cols++;
+			space = 0;
+		}
+		strbuf_addch(&b, *query);
+		cols += ((unsigned char)*query & 0xc0) != 0x80;
+	}
+	return strbuf_detach(&b);
+}
+
+/* Copies the request's secrets: its password and one inside conninfo. */
+static void
+sqlstep_secrets_get(const struct sqlstep_request *req,
+    const PQconninfoOption *opts, char **secrets)
+{
+	const char	*pw;
+
+	secrets[0] = secrets[1] = NULL;
+	if (req->password != NULL && *req->password != '\0')
+		secrets[0] = xstrdup(req->password);
+	if (opts != NULL && (pw = sqlstep_opt(opts, "password")) != NULL &&
+	    *pw != '\0')
+		secrets[1] = xstrdup(pw);
+}
+
+static void
+sqlstep_secrets_free(char **secrets)
+{
+	size_t	i;
+
+	for (i = 0; i < 2; i++) {
+		if (secrets[i] != NULL)
+			explicit_bzero(secrets[i], strlen(secrets[i]));
+		free(secrets[i]);
+		secrets[i] = NULL;
+	}
+}
+
+/* One line for people, with passwords masked. */
+char *
+sqlstep_describe(const struct sqlstep_request *req)
+{
+	const struct sqlstep_kindinfo	*k;
+	PQconninfoOption		*opts;
+	char				*what, *where, *line, *clean, *cause = NULL;
+	char				*secrets[2];
+	char				 rpo[32];
+
+	if ((size_t)req->kind >= nitems(sqlstep_kinds))
+		return xstrdup("unknown sql step");
+	k = &sqlstep_kinds[req->kind];
+	if (req->kind == SQLSTEP_QUERY)
+		what = sqlstep_query_show(req->query != NULL ? req->query : "");
+	else if (req->kind == SQLSTEP_CHECK_LAG && req->rpo_ms > 0) {
+		duration_format(req->rpo_ms, rpo, sizeof rpo);
+		what = xprintf("%s (RPO %s)", k->label, rpo);
+	} else
+		what = xstrdup(k->label);
+	where = sqlstep_conninfo_show(req->conninfo);
+	line = xprintf("%s on %s", what, where);
+	if (sqlstep_conninfo_parse(req->conninfo, &opts, &cause) != 0)
+		free(cause);
+	sqlstep_secrets_get(req, opts, secrets);
+	PQconninfoFree(opts);
+	clean = sqlstep_scrub(secrets, line);
+	sqlstep_secrets_free(secrets);
+	free(what);
+	free(where);
+	free(line);
+	return clean;
+}
+
+/* --- output ------------------------------------------------------------- */
+
+static void
+sqlstep_emit(struct sqlstep *s, int stream, const char *text)
+{
+	char	*clean;
+
+	if (s->io.output == NULL || *text == '\0')
+		return;
+	clean = sqlstep_scrub(s->secrets, text);
+	s->io.output(s->io.arg, stream, clean, strlen(clean));
+	free(clean);
+}
+
+/* Columns a UTF-8 string takes, each code point counted as one. */
+static size_t
+utf8_width(const char *p)
+{
+	size_t	n = 0;
+
+	for (; *p != '\0'; p++)
+		n += ((unsigned char)*p & 0xc0) != 0x80;
+	return n;
+}
+
+/* Bytes in the first cols code points of p. */
+static size_t
+utf8_prefix(const char *p, size_t cols)
+{
+	const char	*q;
+
+	for (q = p; *q != '\0'; q++) {
+		if (((unsigned char)*q & 0xc0) != 0x80 && cols-- == 0)
+			break;
+	}
+	return (size_t)(q - p);
+}
+
+static int
+sqlstep_is_number(Oid type)
+{
+	switch (type) {
+	case OID_INT2: case OID_INT4: case OID_INT8: case OID_OID:
+	case OID_FLOAT4: case OID_FLOAT8: case OID_NUMERIC:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static const char *
+sqlstep_cell(const PGresult *r, int row, int col)
+{
+	if (row < 0)
+		return PQfname(r, col);
+	return PQgetisnull(r, row, col) ? "null" : PQgetvalue(r, row, col);
+}
+
+/* Narrows the widest columns until a line fits in SQLSTEP_LINE_MAX; the
+ * rule under the names is the longest, at 3 columns of frame per column
+ * less one. */
+static void
+table_fit(size_t *w, int ncol)
+{
+	size_t	cap, total;
+	int	c;
+
+	for (cap = SQLSTEP_LINE_MAX; cap > SQLSTEP_CELL_MIN; cap--) {
+		total = 3 * (size_t)ncol - 1;
+		for (c = 0; c < ncol; c++)
+			total += w[c] < cap ? w[c] : cap;
+		if (total <= SQLSTEP_LINE_MAX)
+			break;
+	}
+	for (c = 0; c < ncol; c++) {
+		if (w[c] > cap)
+			w[c] = cap;
+	}
+}
+
+/* Appends v in a column w wide, cut with "…"; line breaks become spaces. */
+static void
+table_cell(struct strbuf *b, const char *v, size_t w, int right, int pad)
+{
+	size_t	n = utf8_width(v), len = strlen(v), fill, i;
+	int	cut = n > w;
+
+	if (cut) {
+		len = utf8_prefix(v, w - 1);
+		n = w;
+	}
+	fill = w - n;
+	if (right)
+		strbuf_addf(b, "%*s", (int)fill, "");
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			strbuf_addch(b, ' ');
+		else
+			strbuf_addch(b, v[i]);
+	}
+	if (cut)
+		strbuf_adds(b, "…");
+	if (!right && pad)
+		strbuf_addf(b, "%*s", (int)fill, "");
+}
+
+/* One line: the column names when row is -1. */
+static void
+table_row(struct strbuf *b, const PGresult *r, int row, const size_t *w)
+{
+	int	c, ncol = PQnfields(r);
+
+	for (c = 0; c < ncol; c++) {
+		strbuf_adds(b, c == 0 ? " " : " | ");
+		table_cell(b, sqlstep_cell(r, row, c), w[c],
+		    row >= 0 && sqlstep_is_number(PQftype(r, c)), c < ncol - 1);
+	}
+	strbuf_addch(b, '\n');
+}
+
+/* The result as psql shows it: names, a rule, rows, then the count. */
+static void
+sqlstep_table(struct sqlstep *s, const PGresult *r)
+{
+	int		 ncol = PQnfields(r), nrow = PQntuples(r), row, col;
+	int		 shown = nrow < SQLSTEP_SHOW_ROWS ? nrow : SQLSTEP_SHOW_ROWS;
+	size_t		*w, n;
+	struct strbuf	 b;
+
+	strbuf_init(&b);
+	if (ncol > 0) {
+		w = xcalloc((size_t)ncol, sizeof *w);
+		for (col = 0; col < ncol; col++) {
+			for (row = -1; row < shown; row++) {
+				n = utf8_width(sqlstep_cell(r, row, col));
+				w[col] = n > w[col] ? n : w[col];
+			}
+		}
+		table_fit(w, ncol);
+		table_row(&b, r, -1, w);
+		for (col = 0; col < ncol; col++) {
+			for (n = 0; n < w[col] + 2; n++)
+				strbuf_addch(&b, '-');
+			strbuf_addch(&b, col < ncol - 1 ? '+' : '\n');
+		}
+		for (row = 0; row < shown; row++)
+			table_row(&b, r, row, w);
+		free(w);
+	}
+	if (shown < nrow)
+		strbuf_addf(&b, "… %d more rows not shown\n", nrow - shown);
+	strbuf_addf(&b, "(%d row%s)\n", nrow, nrow == 1 ? "" : "s");
+	sqlstep_emit(s, ACTION_STDOUT, strbuf_str(&b));
+	strbuf_free(&b);
+}
+
+/* Notices and errors from the server, with their SQLSTATE, on stderr. */
+static void
+sqlstep_diag(struct sqlstep *s, const PGresult *r)
+{
+	const char	*sev = PQresultErrorField(r, PG_DIAG_SEVERITY);
+	const char	*msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+	const char	*code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	const char	*detail = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
+	const char	*hint = PQresultErrorField(r, PG_DIAG_MESSAGE_HINT);
+	struct strbuf	 b;
+
+	strbuf_init(&b);
+	if (msg == NULL)	/* made by libpq, not sent by the server */
+		strbuf_adds(&b, PQresultErrorMessage(r));
+	else {
+		strbuf_addf(&b, "%s:  %s", sev != NULL ? sev : "ERROR", msg);
+		if (code != NULL)
+			strbuf_addf(&b, " (SQLSTATE %s)", code);
+		strbuf_addch(&b, '\n');
+	}
+	if (detail != NULL)
+		strbuf_addf(&b, "DETAIL:  %s\n", detail);
+	if (hint != NULL)
+		strbuf_addf(&b, "HINT:  %s\n", hint);
+	if (b.len > 0 && b.buf[b.len - 1] != '\n')
+		strbuf_addch(&b, '\n');
+	sqlstep_emit(s, ACTION_STDERR, strbuf_str(&b));
+	strbuf_free(&b);
+}
+
+static void
+sqlstep_notice(void *arg, const PGresult *r)
+{
+	struct sqlstep	*s = arg;
+
+	if (s->state != SQLSTEP_OVER)
+		sqlstep_diag(s, r);
+}
+
+/* libpq's multi-line messages on one line: continuation lines (tab-led)
+ * joined with spaces, separate messages with "; ". */
+static char *
+sqlstep_oneline(const char *text)
+{
+	struct strbuf	 b;
+	const char	*end;
+	size_t		 len;
+	int		 cont;
+
+	strbuf_init(&b);
+	while (*text != '\0') {
+		cont = *text == '\t' || *text == ' ';
+		text += strspn(text, " \t");
+		end = strchr(text, '\n');
+		len = end != NULL ? (size_t)(end - text) : strlen(text);
+		if (len > 0 && strncmp(text, "LOCATION:", 9) != 0) {
+			if (b.len > 0)
+				strbuf_adds(&b, cont ? " " : "; ");
+			strbuf_add(&b, text, len);
+		}
+		text += len + (end != NULL);
+	}
+	return strbuf_detach(&b);
+}
+
+/*
+ * libpq reports a failed connection only as text; with PQERRORS_VERBOSE set
+ * while connecting, the server's SQLSTATE follows the severity:
+ * "... failed: FATAL:  28P01: password authentication failed ...". It is
+ * taken out of the message and returned apart.
+ */
+static char *
+sqlstep_conn_error(const char *text, char *sqlstate, size_t len)
+{
+	static const char	*sevs[] = { "FATAL:  ", "ERROR:  ", "PANIC:  " };
+	char			*msg = sqlstep_oneline(text), *p, *code;
+	size_t			 i;
+
+	sqlstate[0] = '\0';
+	for (i = 0; i < nitems(sevs) && sqlstate[0] == '\0'; i++) {
+		for (p = msg; (p = strstr(p, sevs[i])) != NULL; p++) {
+			code = p + strlen(sevs[i]);
+			if (strspn(code, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") == 5 &&
+			    code[5] == ':' && code[6] == ' ') {
+				snprintf(sqlstate, len, "%.5s", code);
+				memmove(code, code + 7, strlen(code + 7) + 1);
+				break;
+			}
+		}
+	}
+	return msg;
+}
+
+/* --- ending ------------------------------------------------------------- */
+
+static void
+sqlstep_note_server(struct sqlstep *s)
+{
+	if (s->conn == NULL || json_object_get(s->evidence, "server") != NULL)
+		return;
+	json_object_set_new(s->evidence, "server", json_pack("{s:o, s:o, s:o}",
+	    "host", sqlstep_json_str(PQhost(s->conn)),
+	    "port", sqlstep_json_str(PQport(s->conn)),
+	    "dbname", sqlstep_json_str(PQdb(s->conn))));
+}
+
+/*
+ * libpq 15 has no asynchronous cancel (PQcancelConn arrived in 17), so the
+ * request goes out with PQcancel, which blocks the loop while it connects
+ * to the server and hands over the key: one round trip, brief on loopback
+ * or a LAN, but bounded only by TCP if the server's host is unreachable.
+ */
+static void
+sqlstep_cancel_query(struct sqlstep *s)
+{
+	PGcancel	*c;
+	char		 err[256], *line;
+
+	if (PQtransactionStatus(s->conn) != PQTRANS_ACTIVE ||
+	    (c = PQgetCancel(s->conn)) == NULL)
+		return;
+	if (!PQcancel(c, err, sizeof err)) {
+		line = xprintf("could not ask the server to cancel the query: "
+		    "%s\n", err);
+		sqlstep_emit(s, ACTION_STDERR, line);
+		free(line);
+	}
+	PQfreeCancel(c);
+}
+
+/* Drops timers, the fd and the connection; cancels a query in flight. */
+static void
+sqlstep_teardown(struct sqlstep *s)
+{
+	struct loop	*loop = s->io.loop;
+
+	loop_cancel_timer(loop, s->timeout);
+	loop_cancel_timer(loop, s->defer);
+	loop_remove_fd(loop, s->lfd);
+	s->timeout = s->defer = NULL;
+	s->lfd = NULL;
+	s->fd = -1;
+	if (s->conn == NULL)
+		return;
+	if (s->state == SQLSTEP_QUERYING)
+		sqlstep_cancel_query(s);
+	sqlstep_note_server(s);
+	PQfinish(s->conn);
+	s->conn = NULL;
+}
+
+/* Ends the step. done may free s: nothing of s is used after it. */
+static void
+sqlstep_finish(struct sqlstep *s, int ok, const char *reason)
+{
+	struct action_io	 io = s->io;
+	json_t			*ev = s->evidence;
+	char			*clean;
+
+	sqlstep_teardown(s);
+	s->state = SQLSTEP_OVER;
+	s->evidence = NULL;
+	json_object_set_new(ev, "duration_ms",
+	    json_integer(clock_mono_ms() - s->started));
+	if (s->error != NULL)
+		json_object_set(ev, "error", s->error);
+	sqlstep_scrub_json(s->secrets, ev);
+	clean = sqlstep_scrub(s->secrets, reason);
+	io.done(io.arg, ok, clean, ev);
+	free(clean);
+	json_decref(ev);
+}
+
+static void
+sqlstep_set_error(struct sqlstep *s, const char *severity, const char *msg,
+    const char *sqlstate)
+{
+	if (s->error != NULL)
+		return;
+	s->error = json_pack("{s:o, s:o, s:o}", "severity",
+	    sqlstep_json_str(severity), "message", sqlstep_json_str(msg),
+	    "sqlstate", sqlstep_json_str(sqlstate));
+}
+
+/* Ends the step on its first error (or this one): "what: message (SQLSTATE
+ * x)". Returns -1. */
+static int
+sqlstep_fail(struct sqlstep *s, const char *what, const char *msg,
+    const char *sqlstate)
+{
+	const char	*code;
+	char		*reason;
+
+	sqlstep_set_error(s, NULL, msg, sqlstate);
+	msg = json_string_value(json_object_get(s->error, "message"));
+	code = json_string_value(json_object_get(s->error, "sqlstate"));
+	if (msg == NULL)
+		msg = "unknown error";
+	if (code != NULL)
+		reason = xprintf("%s: %s (SQLSTATE %s)", what, msg, code);
+	else
+		reason = xprintf("%s: %s", what, msg);
+	sqlstep_finish(s, 0, reason);
+	free(reason);
+	return -1;
+}
+
+/* The connection broke or libpq refused: its message says why. */
+static int
+sqlstep_lost(struct sqlstep *s, const char *what)
+{
+	char	*msg = sqlstep_oneline(PQerrorMessage(s->conn)), *line;
+	int	 rc;
+
+	line = xprintf("%s: %s\n", what, msg);
+	sqlstep_emit(s, ACTION_STDERR, line);
+	rc = sqlstep_fail(s, what, msg, NULL);
+	free(line);
+	free(msg);
+	return rc;
+}
+
+static void
+sqlstep_timed_out(void *arg)
+{
+	struct sqlstep	*s = arg;
+	char		 d[32], *reason;
+
+	s->timeout = NULL;
+	duration_format(s->timeout_ms, d, sizeof d);
+	reason = xprintf("timed out after %s%s", d,
+	    s->state == SQLSTEP_CONNECTING ? " while connecting" : "");
+	json_object_set_new(s->evidence, "timed_out", json_true());
+	sqlstep_finish(s, 0, reason);
+	free(reason);
+}
+
+/* Cancels a running query and ends the step. */
+void
+sqlstep_cancel(struct sqlstep *s)
+{
+	if (s == NULL || s->state == SQLSTEP_OVER)
+		return;
+	json_object_set_new(s->evidence, "cancelled", json_true());
+	sqlstep_finish(s, 0, "cancelled");
+}
+
+/* --- reading results ---------------------------------------------------- */
+
+static void
+sqlstep_got_rows(struct sqlstep *s, PGresult *r)
+{
+	if (s->show) {
+		if (s->printed)
+			sqlstep_emit(s, ACTION_STDOUT, "\n");
+		sqlstep_table(s, r);
+		s->printed = 1;
+	}
+	PQclear(s->last);
+	s->last = r;
+}
+
+static void
+sqlstep_got_command(struct sqlstep *s, PGresult *r)
+{
+	char	*line;
+
+	free(s->command);
+	s->command = xstrdup(PQcmdStatus(r));
+	s->command_rows = strtol(PQcmdTuples(r), NULL, 10);
+	if (s->show && *s->command != '\0') {
+		line = xprintf("%s\n", s->command);
+		sqlstep_emit(s, ACTION_STDOUT, line);
+		free(line);
+	}
+}
+
+static void
+sqlstep_got_error(struct sqlstep *s, const PGresult *r)
+{
+	const char	*msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+	char		*text = NULL;
+
+	sqlstep_diag(s, r);
+	if (msg == NULL)
+		msg = text = sqlstep_oneline(PQresultErrorMessage(r));
+	sqlstep_set_error(s, PQresultErrorField(r, PG_DIAG_SEVERITY), msg,
+	    PQresultErrorField(r, PG_DIAG_SQLSTATE));
+	free(text);
+}
+
+/* Returns 0, or -1 when the step is over. */
+static int
+sqlstep_flush(struct sqlstep *s)
+{
+	switch (PQflush(s->conn)) {
+	case 0:
+		s->flushing = 0;
+		loop_fd_set_events(s->lfd, POLLIN);
+		return 0;
+	case 1:
+		s->flushing = 1;
+		loop_fd_set_events(s->lfd, POLLIN | POLLOUT);
+		return 0;
+	default:
+		return sqlstep_lost(s, "connection lost");
+	}
+}
+
+/* Handles one result and frees it. Returns 0, or -1 when the step is over. */
+static int
+sqlstep_result(struct sqlstep *s, PGresult *r)
+{
+	int	rc = 0;
+
+	switch (PQresultStatus(r)) {
+	case PGRES_TUPLES_OK:
+		sqlstep_got_rows(s, r);
+		return 0;
+	case PGRES_COMMAND_OK:
+		sqlstep_got_command(s, r);
+		break;
+	case PGRES_EMPTY_QUERY:
+		break;
+	case PGRES_COPY_OUT:
+		s->copy_out = 1;
+		break;
+	case PGRES_COPY_IN:
+		/* Nothing to feed it with: the server answers with an error. */
+		if (PQputCopyEnd(s->conn, "a drconsole sql step has no input "
+		    "for COPY FROM STDIN") != 1)
+			rc = sqlstep_lost(s, "connection lost");
+		else
+			rc = sqlstep_flush(s);
+		break;
+	case PGRES_FATAL_ERROR:
+	case PGRES_NONFATAL_ERROR:
+		sqlstep_got_error(s, r);
+		break;
+	default:
+		rc = sqlstep_fail(s, "query failed", "unexpected result status "
+		    "(replication and pipeline modes are not supported)", NULL);
+		break;
+	}
+	PQclear(r);
+	return rc;
+}
+
+/* COPY TO STDOUT data, as is. Returns 1 when the data ended, 0 to wait for
+ * more, -1 when the step is over. */
+static int
+sqlstep_copy(struct sqlstep *s)
+{
+	struct strbuf	 b;
+	char		*row;
+	int		 n;
+
+	strbuf_init(&b);
+	while ((n = PQgetCopyData(s->conn, &row, 1)) > 0) {
+		if (s->show)
+			strbuf_add(&b, row, (size_t)n);
+		PQfreemem(row);
+	}
+	sqlstep_emit(s, ACTION_STDOUT, strbuf_str(&b));
+	strbuf_free(&b);
+	if (n == 0)
+		return 0;
+	s->copy_out = 0;
+	if (n == -1)
+		return 1;
+	return sqlstep_lost(s, "connection lost");
+}
+
+/* The query's last result arrived. */
+static void
+sqlstep_query_done(struct sqlstep *s)
+{
+	const char	*sev;
+
+	if (s->error == NULL) {
+		sqlstep_kinds[s->kind].advance(s);
+		return;
+	}
+	sev = json_string_value(json_object_get(s->error, "severity"));
+	sqlstep_fail(s, sev != NULL ? sev : "ERROR", NULL, NULL);
+}
+
+/* Takes every result that is complete; never waits for more. */
+static void
+sqlstep_drain(struct sqlstep *s)
+{
+	PGresult	*r;
+
+	for (;;) {
+		if (s->copy_out && sqlstep_copy(s) <= 0)
+			return;
+		if (PQisBusy(s->conn))
+			return;
+		if ((r = PQgetResult(s->conn)) == NULL) {
+			sqlstep_query_done(s);
+			return;
+		}
+		if (sqlstep_result(s, r) != 0)
+			return;
+	}
+}
+
+/* Sends sql; show says whether its results are printed. Returns 0, or -1
+ * when the step is over. */
+static int
+sqlstep_send(struct sqlstep *s, const char *sql, int show)
+{
+	PQclear(s->last);
+	s->last = NULL;
+	free(s->command);
+	s->command = NULL;
+	s->command_rows = 0;
+	s->show = show;
+	if (!PQsendQuery(s->conn, sql))
+		return sqlstep_lost(s, "could not send the query");
+	return sqlstep_flush(s);
+}
+
+/* --- connecting --------------------------------------------------------- */
+
+static void
+sqlstep_connect_failed(struct sqlstep *s)
+{
+	char	 code[8], *msg, *line;
+
+	msg = sqlstep_conn_error(PQerrorMessage(s->conn), code, sizeof code);
+	line = xprintf("connection failed: %s\n", msg);
+	sqlstep_emit(s, ACTION_STDERR, line);
+	free(line);
+	json_object_set_new(s->evidence, "phase", json_string("connect"));
+	sqlstep_fail(s, "connection failed", msg, code[0] != '\0' ? code : NULL);
+	free(msg);
+}
+
+static void	sqlstep_io(int, short, void *);
+
+/* Watches the connection's socket, which may be a new one: libpq opens
+ * another for each address and host it tries. */
+static void
+sqlstep_watch(struct sqlstep *s, short events)
+{
+	int	fd = PQsocket(s->conn);
+
+	if (fd != s->fd) {
+		loop_remove_fd(s->io.loop, s->lfd);
+		s->lfd = NULL;
+		s->fd = fd;
+		if (fd != -1)
+			s->lfd = loop_add_fd(s->io.loop, fd, events, sqlstep_io, s);
+	} else
+		loop_fd_set_events(s->lfd, events);
+}
+
+static void
+sqlstep_connected(struct sqlstep *s)
+{
+	const struct sqlstep_kindinfo	*k = &sqlstep_kinds[s->kind];
+
+	PQsetErrorVerbosity(s->conn, PQERRORS_DEFAULT);
+	if (PQsetnonblocking(s->conn, 1) != 0) {
+		sqlstep_lost(s, "connection failed");
+		return;
+	}
+	sqlstep_note_server(s);
+	s->state = SQLSTEP_QUERYING;
+	sqlstep_send(s, k->first != NULL ? k->first : s->query, k->shows_first);
+}
+
+static void
+sqlstep_connect_poll(struct sqlstep *s)
+{
+	switch (PQconnectPoll(s->conn)) {
+	case PGRES_POLLING_READING:
+		sqlstep_watch(s, POLLIN);
+		break;
+	case PGRES_POLLING_WRITING:
+		sqlstep_watch(s, POLLOUT);
+		break;
+	case PGRES_POLLING_OK:
+		sqlstep_connected(s);
+		break;
+	default:
+		sqlstep_connect_failed(s);
+		break;
+	}
+}
+
+static void
+sqlstep_io(int fd, short revents, void *arg)
+{
+	struct sqlstep	*s = arg;
+
+	(void)fd;
+	(void)revents;	/* libpq finds out itself what is ready */
+	if (s->state == SQLSTEP_CONNECTING) {
+		sqlstep_connect_poll(s);
+		return;
+	}
+	if (s->state != SQLSTEP_QUERYING)
+		return;
+	if (!PQconsumeInput(s->conn)) {
+		sqlstep_lost(s, "connection lost");
+		return;
+	}
+	if (s->flushing && sqlstep_flush(s) != 0)
+		return;
+	sqlstep_drain(s);
+}
+
+static void
+sqlstep_deferred(void *arg)
+{
+	struct sqlstep	*s = arg;
+
+	s->defer = NULL;
+	sqlstep_connect_failed(s);
+}
+
+/*
+ * Starts connecting. The request's string goes in as dbname with expansion
+ * on, so connection strings, URIs and bare names all work and libpq's own
+ * defaults (PGHOST, PGPASSFILE, ~/.pgpass) still apply; a password given
+ * apart comes later in the array, so it wins. UTF-8 is asked for last,
+ * because tables are measured and evidence is written in UTF-8.
+ */
+static void
+sqlstep_connect(struct sqlstep *s, const struct sqlstep_request *req)
+{
+	const char	*keys[5], *values[5];
+	int		 n = 0;
+
+	keys[n] = "fallback_application_name";
+	values[n++] = "drconsole";
+	keys[n] = "dbname";
+	values[n++] = req->conninfo != NULL ? req->conninfo : "";
+	if (req->password != NULL && *req->password != '\0') {
+		keys[n] = "password";
+		values[n++] = req->password;
+	}
+	keys[n] = "client_encoding";
+	values[n++] = "UTF8";
+	keys[n] = values[n] = NULL;
+
+	if ((s->conn = PQconnectStartParams(keys, values, 1)) == NULL)
+		fatalx("out of memory starting a PostgreSQL connection");
+	PQsetNoticeReceiver(s->conn, sqlstep_notice, s);
+	PQsetErrorVerbosity(s->conn, PQERRORS_VERBOSE);
+	if (PQstatus(s->conn) == CONNECTION_BAD) {
+		/* done must not run inside sqlstep_start. */
+		s->defer = loop_add_timer(s->io.loop, 0, sqlstep_deferred, s);
+		return;
+	}
+	/* libpq's rule: before the first PQconnectPoll, wait to write. */
+	sqlstep_watch(s, POLLOUT);
+}
+
+/* Starts a sql step. */
+struct sqlstep *
+sqlstep_start(const struct sqlstep_request *req, const struct action_io *io,
+    char **cause)
+{
+	const struct sqlstep_kindinfo	*k;
+	struct sqlstep			*s;
+	PQconninfoOption		*opts;
+
+	if ((size_t)req->kind >= nitems(sqlstep_kinds)) {
+		*cause = xprintf("unknown sql step kind %d", (int)req->kind);
+		return NULL;
+	}
+	k = &sqlstep_kinds[req->kind];
+	if (k->first == NULL && (req->query == NULL || *req->query == '\0')) {
+		*cause = xstrdup("a sql step needs a query");
+		return NULL;
+	}
+	if (req->expect != NULL && !k->takes_expect) {
+		*cause = xprintf("expect does not apply to a %s step", k->name);
+		return NULL;
+	}
+	if (sqlstep_conninfo_parse(req->conninfo, &opts, cause) != 0)
+		return NULL;
+
+	s = xcalloc(1, sizeof *s);
+	s->kind = req->kind;
+	s->io = *io;
+	s->fd = -1;
+	s->started = clock_mono_ms();
+	s->timeout_ms = req->timeout_ms;
+	s->rpo_ms = req->rpo_ms;
+	s->evidence = json_pack("{s:s}", "kind", k->name);
+	sqlstep_secrets_get(req, opts, s->secrets);
+	PQconninfoFree(opts);
+	if (req->expect != NULL) {
+		if (sqlexpect_parse(req->expect, &s->expect, cause) != 0) {
+			sqlstep_free(s);
+			return NULL;
+		}
+		s->has_expect = 1;
+		s->expect_text = xstrdup(req->expect);
+	}
+	if (req->query != NULL)
+		s->query = xstrdup(req->query);
+	if (s->timeout_ms > 0)
+		s->timeout = loop_add_timer(io->loop, s->timeout_ms,
+		    sqlstep_timed_out, s);
+	sqlstep_connect(s, req);
+	return s;
+}
+
+/* Frees the step; a running one is cancelled without calling done. */
+void
+sqlstep_free(struct sqlstep *s)
+{
+	if (s == NULL)
+		return;
+	if (s->state != SQLSTEP_OVER)
+		sqlstep_teardown(s);
+	PQclear(s->last);
+	free(s->command);
+	free(s->query);
+	free(s->expect_text);
+	sqlexpect_free(&s->expect);
+	sqlstep_secrets_free(s->secrets);
+	json_decref(s->evidence);
+	json_decref(s->error);
+	free(s);
+}
+
+/* --- judging: what each kind makes of its results ----------------------- */
+
+/* The value of column name in row, or NULL (SQL NULL or no such column). */
+static const char *
+sqlstep_value(const PGresult *r, int row, const char *name)
+{
+	int	col;
+
+	if (r == NULL || row >= PQntuples(r) || (col = PQfnumber(r, name)) < 0 ||
+	    PQgetisnull(r, row, col))
+		return NULL;
+	return PQgetvalue(r, row, col);
+}
+
+static json_t *
+sqlstep_json_value(const PGresult *r, int row, int col)
+{
+	const char	*v;
+	double		 d;
+
+	if (PQgetisnull(r, row, col))
+		return json_null();
+	v = PQgetvalue(r, row, col);
+	switch (PQftype(r, col)) {
+	case OID_INT2: case OID_INT4: case OID_INT8: case OID_OID:
+		return json_integer(strtoll(v, NULL, 10));
+	case OID_FLOAT4: case OID_FLOAT8: case OID_NUMERIC:
+		d = strtod(v, NULL);
+		if (isfinite(d))
+			return json_real(d);
+		break;
+	}
+	return sqlstep_json_str(v);
+}
+
+/* Records rows, columns, first_cell and the command tag. Rows and the first
+ * cell come from the last result with rows; without one, rows is the last
+ * command's count ("UPDATE 3"), so "rows >= 1" works for writes too. */
+static void
+sqlstep_note_rows(struct sqlstep *s, long *rows, const char **cell)
+{
+	const PGresult	*r = s->last;
+	json_t		*cols = json_array();
+	int		 c;
+
+	*rows = r != NULL ? PQntuples(r) : s->command_rows;
+	*cell = NULL;
+	if (r != NULL && PQntuples(r) > 0 && PQnfields(r) > 0 &&
+	    !PQgetisnull(r, 0, 0))
+		*cell = PQgetvalue(r, 0, 0);
+	for (c = 0; r != NULL && c < PQnfields(r); c++)
+		json_array_append_new(cols, sqlstep_json_str(PQfname(r, c)));
+	json_object_set_new(s->evidence, "rows", json_integer(*rows));
+	json_object_set_new(s->evidence, "columns", cols);
+	json_object_set_new(s->evidence, "first_cell", sqlstep_json_str(*cell));
+	if (s->command != NULL)
+		json_object_set_new(s->evidence, "command",
+		    sqlstep_json_str(s->command));
+}
+
+/* Evaluates expect and records it; *line is "expect > 0: met (value '5')". */
+static int
+sqlstep_check_expect(struct sqlstep *s, long rows, const char *cell,
+    char **line)
+{
+	char	*why;
+	int	 met;
+
+	met = sqlexpect_eval(&s->expect, rows, cell, &why);
+	json_object_set_new(s->evidence, "expect",
+	    sqlstep_json_str(s->expect_text));
+	json_object_set_new(s->evidence, "verdict",
+	    json_string(met ? "met" : "not met"));
+	json_object_set_new(s->evidence, "value",
+	    s->expect.subject == SQLX_ROWS ? json_integer(rows) :
+	    sqlstep_json_str(cell));
+	json_object_set_new(s->evidence, "checked", sqlstep_json_str(why));
+	*line = xprintf("expect %s: %s (%s)", s->expect_text,
+	    met ? "met" : "not met", why);
+	free(why);
+	return met;
+}
+
+/* Ends the step with reason, also printed as the last line of output. */
+static int
+sqlstep_conclude(struct sqlstep *s, int ok, const char *reason)
+{
+	char	*line = xprintf("%s\n", reason);
+
+	sqlstep_emit(s, ACTION_STDOUT, line);
+	free(line);
+	sqlstep_finish(s, ok, reason);
+	return -1;
+}
+
+static int
+sqlstep_query_advance(struct sqlstep *s)
+{
+	const char	*cell;
+	char		*line;
+	long		 rows;
+	int		 ok = 1, rc;
+
+	sqlstep_note_rows(s, &rows, &cell);
+	if (s->has_expect) {
+		ok = sqlstep_check_expect(s, rows, cell, &line);
+		rc = sqlstep_conclude(s, ok, line);
+	} else {
+		if (s->last != NULL || s->command == NULL)
+			line = xprintf("%ld row%s", rows, rows == 1 ? "" : "s");
+		else
+			line = xstrdup(s->command);
+		sqlstep_finish(s, 1, line);
+		rc = -1;
+	}
+	free(line);
+	return rc;
+}
+
+/* Reads the recovery probe's answer. Returns 0, or -1 when over. */
+static int
+sqlstep_learn_role(struct sqlstep *s)
+{
+	const char	*v = NULL;
+
+	if (s->last != NULL && PQntuples(s->last) == 1 && PQnfields(s->last) == 1)
+		v = sqlstep_cell(s->last, 0, 0);
+	if (v == NULL || (strcmp(v, "t") != 0 && strcmp(v, "f") != 0))
+		return sqlstep_fail(s, "query failed",
+		    "pg_is_in_recovery() gave no answer", NULL);
+	s->standby = strcmp(v, "t") == 0;
+	json_object_set_new(s->evidence, "role",
+	    json_string(s->standby ? "standby" : "primary"));
+	sqlstep_emit(s, ACTION_STDOUT, s->standby ?
+	    "server is a standby (in recovery)\n" : "server is a primary\n");
+	return 0;
+}
+
+struct sqlstep_lag {
+	struct strbuf	 problems;
+	json_int_t	 max_bytes;
+	double		 max_seconds;
+	int		 bad;
+};
+
+/* Adds text (taken) to what is wrong. */
+static void
+sqlstep_lag_problem(struct sqlstep_lag *lag, char *text)
+{
+	if (lag->problems.len > 0)
+		strbuf_adds(&lag->problems, "; ");
+	strbuf_adds(&lag->problems, text);
+	free(text);
+	lag->bad = 1;
+}
+
+/* Judges one standby: streaming, and its lag known when an RPO is set. */
+static void
+sqlstep_lag_row(struct sqlstep *s, struct sqlstep_lag *lag, int row)
+{
+	const PGresult	*r = s->last;
+	const char	*state = sqlstep_value(r, row, "state");
+	const char	*bytes = sqlstep_value(r, row, "bytes_behind");
+	const char	*secs = sqlstep_value(r, row, "lag_seconds");
+	const char	*name = sqlstep_value(r, row, "application_name");
+	json_int_t	 b = bytes != NULL ? strtoll(bytes, NULL, 10) : 0;
+	double		 t = secs != NULL ? strtod(secs, NULL) : 0;
+	char		*who;
+
+	if (s->standby)
+		who = xstrdup("this standby");
+	else
+		who = xprintf("standby '%s'", name != NULL ? name : "?");
+	if (state == NULL && s->standby &&
+	    sqlstep_value(r, row, "receiver_pid") == NULL)
+		sqlstep_lag_problem(lag, xprintf("%s has no WAL receiver", who));
+	else if (state == NULL)
+		sqlstep_lag_problem(lag, xprintf("the state of %s is hidden: "
+		    "the role needs pg_monitor", who));
+	else if (strcmp(state, "streaming") != 0)
+		sqlstep_lag_problem(lag, xprintf("%s is %s, not streaming",
+		    who, state));
+	if (b > lag->max_bytes)
+		lag->max_bytes = b;
+	if (t > lag->max_seconds)
+		lag->max_seconds = t;
+	/* Caught up and idle: the primary stops reporting replay_lag. */
+	if (s->rpo_ms > 0 && secs == NULL && (bytes == NULL || b > 0))
+		sqlstep_lag_problem(lag, xprintf("the time lag of %s is not "
+		    "known yet", who));
+	free(who);
+}
+
+static json_t *
+sqlstep_row_json(struct sqlstep *s, int row)
+{
+	json_t	*o = json_object();
+	char	*key;
+	int	 c;
+
+	for (c = 0; c < PQnfields(s->last); c++) {
+		key = sqlstep_scrub(s->secrets, PQfname(s->last, c));
+		json_object_set_new(o, key, sqlstep_json_value(s->last, row, c));
+		free(key);
+	}
+	return o;
+}
+
+static int
+sqlstep_lag_judge(struct sqlstep *s)
+{
+	struct sqlstep_lag	 lag;
+	json_t			*list = json_array();
+	char			 rpo[32], *target, *reason;
+	int			 row, n = PQntuples(s->last), ok;
+
+	memset(&lag, 0, sizeof lag);
+	strbuf_init(&lag.problems);
+	for (row = 0; row < n; row++) {
+		json_array_append_new(list, sqlstep_row_json(s, row));
+		sqlstep_lag_row(s, &lag, row);
+	}
+	if (n == 0)
+		sqlstep_lag_problem(&lag, xstrdup("no standby is connected to "
+		    "this primary"));
+	ok = !lag.bad && (s->rpo_ms == 0 || lag.max_seconds * 1000 <= s->rpo_ms);
+	if (s->rpo_ms > 0) {
+		duration_format(s->rpo_ms, rpo, sizeof rpo);
+		target = xprintf("RPO %s", rpo);
+	} else
+		target = xstrdup("all streaming");
+	reason = xprintf("%s%smax lag %lld bytes, %.1fs; %s: %s",
+	    strbuf_str(&lag.problems), lag.problems.len > 0 ? "; " : "",
+	    (long long)lag.max_bytes, lag.max_seconds, target,
+	    ok ? "met" : "not met");
+	json_object_set_new(s->evidence, "standbys", list);
+	json_object_set_new(s->evidence, "max_lag_bytes",
+	    json_integer(lag.max_bytes));
+	json_object_set_new(s->evidence, "max_lag_seconds",
+	    json_real(lag.max_seconds));
+	json_object_set_new(s->evidence, "value", json_real(lag.max_seconds));
+	json_object_set_new(s->evidence, "rpo_ms", json_integer(s->rpo_ms));
+	json_object_set_new(s->evidence, "verdict",
+	    json_string(ok ? "met" : "not met"));
+	strbuf_free(&lag.problems);
+	free(target);
+	sqlstep_conclude(s, ok, reason);
+	free(reason);
+	return -1;
+}
+
+static int
+sqlstep_lag_advance(struct sqlstep *s)
+{
+	if (s->phase == 0) {
+		s->phase = 1;
+		if (sqlstep_learn_role(s) != 0)
+			return -1;
+		return sqlstep_send(s, s->standby ? sql_lag_standby :
+		    sql_lag_primary, 1);
+	}
+	return sqlstep_lag_judge(s);
+}
+
+/* Records in_recovery and the timeline; *line says both. 0, or -1 if over. */
+static int
+sqlstep_note_recovery(struct sqlstep *s, const char **in_recovery,
+    char **line)
+{
+	const char	*tl = sqlstep_value(s->last, 0, "timeline");
+
+	*in_recovery = sqlstep_value(s->last, 0, "in_recovery");
+	if (*in_recovery == NULL)
+		return sqlstep_fail(s, "query failed",
+		    "pg_is_in_recovery() gave no answer", NULL);
+	json_object_set_new(s->evidence, "in_recovery",
+	    json_boolean(strcmp(*in_recovery, "true") == 0));
+	json_object_set_new(s->evidence, "timeline", tl != NULL ?
+	    json_integer(strtoll(tl, NULL, 10)) : json_null());
+	*line = xprintf("in recovery: %s, timeline %s", *in_recovery,
+	    tl != NULL ? tl : "unknown");
+	return 0;
+}
+
+static int
+sqlstep_recovery_advance(struct sqlstep *s)
+{
+	const char	*in_recovery;
+	char		*line, *check, *reason;
+	int		 ok = 1;
+
+	if (s->phase == 0) {
+		s->phase = 1;
+		if (sqlstep_learn_role(s) != 0)
+			return -1;
+		return sqlstep_send(s, s->standby ? sql_recovery_standby :
+		    sql_recovery_primary, 1);
+	}
+	if (sqlstep_note_recovery(s, &in_recovery, &line) != 0)
+		return -1;
+	if (s->has_expect) {
+		ok = sqlstep_check_expect(s, PQntuples(s->last), in_recovery,
+		    &check);
+		reason = xprintf("%s; %s", line, check);
+		free(check);
+		free(line);
+		line = reason;
+	}
+	sqlstep_conclude(s, ok, line);
+	free(line);
+	return -1;
+}
+
+static int
+sqlstep_promote_advance(struct sqlstep *s)
+{
+	const char	*v, *in_recovery;
+	char		*line, *reason;
+
+	if (s->phase == 0) {
+		s->phase = 1;
+		v = sqlstep_value(s->last, 0, "promoted");
+		json_object_set_new(s->evidence, "promoted",
+		    json_boolean(v != NULL && strcmp(v, "t") == 0));
+		if (v == NULL || strcmp(v, "t") != 0)
+			return sqlstep_conclude(s, 0, "pg_promote returned "
+			    "false: the standby did not finish promoting in "
+			    "time");
+		return sqlstep_send(s, sql_recovery_primary, 1);
+	}
+	if (sqlstep_note_recovery(s, &in_recovery, &line) != 0)
+		return -1;
+	reason = xprintf("promoted; %s", line);
+	sqlstep_conclude(s, 1, reason);
+	free(reason);
+	free(line);
+	return -1;
+}
