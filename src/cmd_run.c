@@ -499,6 +499,10 @@ drive_step(struct runner *r, int i)
 			printf("  (dry run: not executed)\n");
 			return 0;
 		}
+		if (engine_step(r->e, i)->status == STEP_SKIPPED) {
+			printf("  %sskipped%s: %s\n", paint(r, C_YELLOW), paint(r, C_RESET), engine_step(r->e, i)->reason);
+			return 0;
+		}
 		print_outcome(r, i);
 		if (engine_step(r->e, i)->status == STEP_OK)
 			return 0;

@@ -170,7 +170,14 @@ engine_flush_journal(struct engine *e, char **cause)
 int
 engine_journal(struct engine *e, const char *event, json_t *fields, char **cause)
 {
-	json_t *item = json_pack("[so]", event, fields != NULL ? fields : json_object());
+	json_t *item;
+
+	if (fields == NULL)
+		fields = json_object();
+	/* A drill's every line says so, so no drill event can pass for a real one. */
+	if (e->mode == MODE_DRILL)
+		json_object_set_new(fields, "drill", json_true());
+	item = json_pack("[so]", event, fields);
 
 	json_array_append_new(e->pending, item);
 	return engine_flush_journal(e, cause);
@@ -304,6 +311,20 @@ engine_open_journal(struct engine *e, char **cause)
 }
 
 static json_t *
+drill_fields(const struct runbook *rb, const struct engine *e)
+{
+	json_t *d = json_object(), *crit = json_array();
+
+	json_object_set_new(d, "target_rto_ms", json_integer(rb->drill_target_rto_ms));
+	json_object_set_new(d, "environment", e->env != NULL ? engine_jstr(e->env->name) : json_null());
+	for (int i = 0; i < rb->ncriteria; i++)
+		json_array_append_new(crit, json_pack("{soso}", "name", engine_jstr(rb->criteria[i].name),
+		    "when", engine_jstr(rb->criteria[i].when.s)));
+	json_object_set_new(d, "success_criteria", crit);
+	return d;
+}
+
+static json_t *
 run_start_fields(struct engine *e)
 {
 	const struct runbook *rb = e->rb;
@@ -328,6 +349,9 @@ run_start_fields(struct engine *e)
 	json_object_set_new(f, "objectives", json_pack("{sIsI}", "rto_ms", (json_int_t)rb->rto_ms,
 	    "rpo_ms", (json_int_t)rb->rpo_ms));
 	json_object_set_new(f, "params", params_journal_view(e));
+	json_object_set_new(f, "environment", e->env != NULL ? engine_jstr(e->env->name) : json_null());
+	if (e->mode == MODE_DRILL)
+		json_object_set_new(f, "drill_plan", drill_fields(rb, e));
 	return f;
 }
 
@@ -336,7 +360,8 @@ engine_new(struct engine **out, const struct engine_opts *opts, char **cause)
 {
 	struct engine *e = engine_alloc(opts);
 
-	if (params_resolve(e, opts, cause) != 0 || engine_open_journal(e, cause) != 0) {
+	if (params_choose_environment(e, opts->environment, cause) != 0 ||
+	    params_resolve(e, opts, cause) != 0 || engine_open_journal(e, cause) != 0) {
 		engine_free(e);
 		return -1;
 	}
@@ -389,6 +414,7 @@ int64_t engine_started_wall(const struct engine *e) { return e->started_wall; }
 int engine_running_step(const struct engine *e) { return e->running; }
 int engine_busy(const struct engine *e) { return e->running >= 0; }
 const char *engine_journal_error(const struct engine *e) { return e->journal_error; }
+const struct environment *engine_environment(const struct engine *e) { return e->env; }
 
 const char *
 engine_generated_secret(const struct engine *e, const char *name)

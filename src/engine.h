@@ -85,6 +85,7 @@ struct engine_opts {
 	int nparams;
 	int64_t kill_grace_ms;		/* SIGTERM to SIGKILL; 0: 5 s */
 	int accept_changed_runbook;	/* resume: go on though the file changed */
+	const char *environment;	/* NULL: the mode's default */
 	struct engine_hooks hooks;
 };
 
@@ -108,6 +109,8 @@ const char *engine_incident_dir(const struct engine *e);
 enum run_mode engine_mode(const struct engine *e);
 const char *engine_operator(const struct engine *e);
 int64_t engine_started_wall(const struct engine *e);
+/* The environment the run targets, or NULL. */
+const struct environment *engine_environment(const struct engine *e);
 /* The step running now, or -1. */
 int engine_running_step(const struct engine *e);
 /* 1 while a step, its retry wait or a rollback is in progress. */

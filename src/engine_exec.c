@@ -347,7 +347,7 @@ dry_run_step(struct engine *e, int i, char **cause)
 	struct texpansion shown;
 
 	if (s->action == ACTION_RUN) {
-		if (params_expand(e, i, s->run.s, TMPL_DISPLAY, &shown, cause) != 0)
+		if (params_expand(e, i, exec_command(e, i), TMPL_DISPLAY, &shown, cause) != 0)
 			return -1;
 		free(r->st.command);
 		r->st.command = xstrdup(shown.text);
@@ -371,7 +371,7 @@ start_attempt_or_fail(struct engine *e, int i, char **cause)
 	if (s->expect_output.s != NULL)
 		r->has_re = regcomp(&r->re, s->expect_output.s, REG_EXTENDED | REG_NOSUB) == 0;
 	if (journal_start(e, i, "step.start", 0, cause) != 0 ||
-	    (s->action == ACTION_RUN ? spawn(e, i, s->run.s, 0, cause) : native_spawn(e, i, cause)) != 0) {
+	    (s->action == ACTION_RUN ? spawn(e, i, exec_command(e, i), 0, cause) : native_spawn(e, i, cause)) != 0) {
 		if (r->has_re)
 			regfree(&r->re);
 		r->has_re = 0;
@@ -405,11 +405,24 @@ start_attempt(struct engine *e, int i)
 	engine_notify_step(e, i);
 }
 
+/* The command a step runs now: a drill may swap in a safe stand-in. */
+const char *
+exec_command(const struct engine *e, int i)
+{
+	const struct step *s = &e->rb->steps[i];
+
+	if (e->mode == MODE_DRILL && s->drill == DRILL_STANDIN)
+		return s->drill_run.s;
+	return s->run.s;
+}
+
 int
 exec_start(struct engine *e, int i, char **cause)
 {
 	if (e->mode == MODE_DRY_RUN)
 		return dry_run_step(e, i, cause);
+	if (e->mode == MODE_DRILL && e->rb->steps[i].drill == DRILL_SKIP)
+		return engine_skip(e, i, "drill: this step is skipped in a drill", cause);
 	return start_attempt_or_fail(e, i, cause);
 }
 
@@ -484,7 +497,7 @@ engine_display_command(struct engine *e, int i)
 	char *cause = NULL, *out;
 
 	switch (s->action) {
-	case ACTION_RUN: tmpl = s->run.s; break;
+	case ACTION_RUN: tmpl = exec_command(e, i); break;
 	case ACTION_MANUAL: tmpl = s->manual.s; break;
 	case ACTION_SQL: tmpl = s->sql.query.s; break;
 	case ACTION_HTTP: tmpl = s->http.url.s; break;

@@ -75,6 +75,7 @@ struct engine {
 	int resuming;
 	struct loop_timer *inbox_timer;
 	struct httpctx *httpctx;	/* libcurl multi, made at the first http step */
+	const struct environment *env;	/* the target: production, staging... */
 };
 
 /* engine.c */
@@ -94,6 +95,7 @@ int exec_open_output(struct engine *e, int i, int rollback, char **cause);
 void exec_close_output(struct engine *e, struct step_run *r, json_t *f);
 void exec_conclude(struct engine *e, int i);
 int exec_start(struct engine *e, int i, char **cause);
+const char *exec_command(const struct engine *e, int i);
 int exec_start_rollback(struct engine *e, int i, char **cause);
 void exec_cancel(struct engine *e, int i);
 void exec_release(struct step_run *r);
@@ -105,6 +107,7 @@ void native_release(struct engine *e, struct step_run *r);
 
 /* engine_params.c */
 int params_resolve(struct engine *e, const struct engine_opts *opts, char **cause);
+int params_choose_environment(struct engine *e, const char *name, char **cause);
 void params_free(struct engine *e);
 json_t *params_journal_view(const struct engine *e);
 int params_expand(struct engine *e, int step, const char *tmpl, enum template_mode mode,

@@ -178,7 +178,9 @@ start_notify(struct engine *e, int i, const struct action_io *io, char **cause)
 	}
 	q.kind = n->kind;
 	q.url = expand(e, i, &x, &n->url, cause);
-	q.channel = expand(e, i, &x, &n->channel, cause);
+	/* A drill's notifications go to the drill channel when it has one. */
+	q.channel = expand(e, i, &x, e->mode == MODE_DRILL && e->rb->drill_channel.s != NULL ?
+	    &e->rb->drill_channel : &n->channel, cause);
 	q.message = expand(e, i, &x, &n->message, cause);
 	q.component = expand(e, i, &x, &n->component, cause);
 	q.status = expand(e, i, &x, &n->status, cause);

@@ -56,6 +56,47 @@ check_unknown_params(const struct engine *e, const struct engine_opts *opts, cha
 	return 0;
 }
 
+/* A drill targets staging unless production is asked for by name; a live
+ * run targets production when the runbook has one; training never does. */
+int
+params_choose_environment(struct engine *e, const char *name, char **cause)
+{
+	const struct runbook *rb = e->rb;
+	const char *want = name;
+
+	if (want == NULL && e->mode == MODE_DRILL)
+		want = rb->drill_environment != NULL ? rb->drill_environment : "staging";
+	else if (want == NULL && e->mode == MODE_TRAINING)
+		want = "training";
+	else if (want == NULL)
+		want = "production";
+	e->env = runbook_find_environment(rb, want);
+	if (e->env == NULL && name != NULL) {
+		*cause = xprintf("runbook '%s' has no environment '%s'", rb->id, name);
+		return -1;
+	}
+	if (e->env != NULL && e->env->production && e->mode == MODE_TRAINING) {
+		*cause = xprintf("training refuses to run against '%s', a production environment", e->env->name);
+		return -1;
+	}
+	if (e->env != NULL && e->env->production && e->mode == MODE_DRILL && name == NULL) {
+		*cause = xprintf("a drill runs against production only when asked for by name "
+		    "(--environment %s)", e->env->name);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *
+environment_value(const struct engine *e, const char *name)
+{
+	for (int i = 0; e->env != NULL && i < e->env->nparams; i++) {
+		if (strcmp(e->env->params[i].key, name) == 0)
+			return e->env->params[i].value.s;
+	}
+	return NULL;
+}
+
 int
 params_resolve(struct engine *e, const struct engine_opts *opts, char **cause)
 {
@@ -71,6 +112,8 @@ params_resolve(struct engine *e, const struct engine_opts *opts, char **cause)
 		char *why;
 
 		v->p = p;
+		if (given == NULL)
+			given = environment_value(e, p->name);
 		if (given != NULL)
 			v->value = xstrdup(given);
 		else if (p->generate > 0 && e->resuming) {
@@ -187,6 +230,8 @@ resolve_env(struct resolve_ctx *c, const char *name)
 
 	if (c->step >= 0)
 		kv = find_env(rb->steps[c->step].env, rb->steps[c->step].nenv, name);
+	if (kv == NULL && c->e->env != NULL)
+		kv = find_env(c->e->env->env, c->e->env->nenv, name);
 	if (kv == NULL)
 		kv = find_env(rb->env, rb->nenv, name);
 	if (kv == NULL || c->depth > 4)
@@ -216,6 +261,8 @@ resolve_builtin(struct resolve_ctx *c, const char *name)
 		return e->rb->id;
 	if (strcmp(name, "mode") == 0)
 		return run_mode_name(e->mode);
+	if (strcmp(name, "environment") == 0)
+		return e->env != NULL ? e->env->name : "";
 	if (strcmp(name, "run.elapsed") == 0) {
 		duration_format(clock_wall_ms() - e->started_wall, buf, sizeof buf);
 		return keep(c, xstrdup(buf));
@@ -354,6 +401,10 @@ params_build_env(struct engine *e, int step, const struct texpansion *x)
 		envp[n] = NULL;
 	}
 	env_set_list(e, step, &envp, &n, e->rb->env, e->rb->nenv);
+	if (e->env != NULL) {
+		env_set_list(e, step, &envp, &n, e->env->env, e->env->nenv);
+		env_set(&envp, &n, "DRCONSOLE_ENVIRONMENT", e->env->name);
+	}
 	env_set_list(e, step, &envp, &n, s->env, s->nenv);
 	for (int i = 0; x != NULL && i < x->nenv; i++)
 		env_set(&envp, &n, x->env[i].name, x->env[i].value);

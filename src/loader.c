@@ -477,6 +477,29 @@ parse_expect(struct loader *l, const struct ynode *n, void *obj)
 		s->has_expect_exit = 1;
 }
 
+static const struct keydef drill_step_keys[] = {
+	{ "run", K_TEXT, KEY_REQUIRED, ST(drill_run), 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
+};
+
+/* drill: skip, or drill: { run: STAND-IN } */
+static void
+parse_step_drill(struct loader *l, const struct ynode *n, void *obj)
+{
+	struct step *s = obj;
+
+	if (n->type == YNODE_SCALAR) {
+		if (strcmp(n->value, "skip") == 0)
+			s->drill = DRILL_SKIP;
+		else
+			error_at(l, n->pos, "'drill' is 'skip' or a mapping like { run: COMMAND }, not '%s'",
+			    n->value);
+		return;
+	}
+	load_map(l, n, drill_step_keys, obj, "drill");
+	s->drill = DRILL_STANDIN;
+}
+
 static void
 parse_step_env(struct loader *l, const struct ynode *n, void *obj)
 {
@@ -506,6 +529,7 @@ static const struct keydef step_keys[] = {
 	{ "env", K_CUSTOM, 0, 0, 0, 0, NULL, parse_step_env },
 	{ "expected_duration", K_DURATION, 0, ST(expected_duration_ms), 0, 0, NULL, NULL },
 	{ "when", K_TEXT, 0, ST(when), 0, 0, NULL, NULL },
+	{ "drill", K_CUSTOM, 0, 0, 0, 0, NULL, parse_step_drill },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
 };
 
@@ -622,6 +646,94 @@ parse_objectives(struct loader *l, const struct ynode *n, void *obj)
 	load_map(l, n, objective_keys, obj, "objectives");
 }
 
+#define EV(f) offsetof(struct environment, f)
+
+static void
+parse_env_params(struct loader *l, const struct ynode *n, void *obj)
+{
+	struct environment *ev = obj;
+
+	load_kv(l, n, &ev->params, &ev->nparams, "params");
+}
+
+static void
+parse_env_env(struct loader *l, const struct ynode *n, void *obj)
+{
+	struct environment *ev = obj;
+
+	load_kv(l, n, &ev->env, &ev->nenv, "env");
+}
+
+static const struct keydef environment_keys[] = {
+	{ "params", K_CUSTOM, 0, 0, 0, 0, NULL, parse_env_params },
+	{ "env", K_CUSTOM, 0, 0, 0, 0, NULL, parse_env_env },
+	{ "production", K_BOOL, 0, EV(production), 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
+};
+
+/* environments: { production: {...}, staging: {...} } */
+static void
+parse_environments(struct loader *l, const struct ynode *n, void *obj)
+{
+	struct runbook *rb = obj;
+
+	if (n->type != YNODE_MAP) {
+		error_at(l, n->pos, "'environments' must map names to settings, not %s", ynode_type_name(n));
+		return;
+	}
+	rb->environments = xcalloc((size_t)YMAP_PAIRS(n) + 1, sizeof *rb->environments);
+	for (int i = 0; i < YMAP_PAIRS(n); i++) {
+		const struct ynode *k = YMAP_KEY(n, i);
+		struct environment *ev = &rb->environments[rb->nenvironments];
+
+		if (k->type != YNODE_SCALAR || !matches_charset(k->value, LOWER, LOWER DIGITS "-_")) {
+			error_at(l, k->pos, "an environment name is a lower-case word like staging");
+			continue;
+		}
+		ev->name = xstrdup(k->value);
+		ev->pos = k->pos;
+		load_map(l, YMAP_VALUE(n, i), environment_keys, ev, "an environment");
+		ev->production |= strcmp(ev->name, "production") == 0;
+		rb->nenvironments++;
+	}
+}
+
+#define CR(f) offsetof(struct criterion, f)
+static const struct keydef criterion_keys[] = {
+	{ "name", K_PLAIN, KEY_REQUIRED, CR(name), 0, 0, NULL, NULL },
+	{ "when", K_TEXT, KEY_REQUIRED, CR(when), 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
+};
+
+static void
+load_one_criterion(struct loader *l, const struct ynode *n, void *obj)
+{
+	load_map(l, n, criterion_keys, obj, "a success criterion");
+}
+
+static void
+parse_criteria(struct loader *l, const struct ynode *n, void *obj)
+{
+	struct runbook *rb = obj;
+
+	load_list(l, n, "success_criteria", (void **)&rb->criteria, &rb->ncriteria, sizeof *rb->criteria,
+	    load_one_criterion);
+}
+
+static const struct keydef drill_keys[] = {
+	{ "target_rto", K_DURATION, 0, offsetof(struct runbook, drill_target_rto_ms), 0, 0, NULL, NULL },
+	{ "environment", K_PLAIN, 0, offsetof(struct runbook, drill_environment), 0, 0, NULL, NULL },
+	{ "channel", K_TEXT, 0, offsetof(struct runbook, drill_channel), 0, 0, NULL, NULL },
+	{ "success_criteria", K_CUSTOM, 0, 0, 0, 0, NULL, parse_criteria },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
+};
+
+static void
+parse_drill(struct loader *l, const struct ynode *n, void *obj)
+{
+	load_map(l, n, drill_keys, obj, "drill");
+}
+
 static const struct keydef runbook_keys[] = {
 	{ "id", K_ID, KEY_REQUIRED, RB(id), 0, 0, NULL, NULL },
 	{ "title", K_TEXT, KEY_REQUIRED, RB(title), 0, 0, NULL, NULL },
@@ -634,6 +746,8 @@ static const struct keydef runbook_keys[] = {
 	{ "params", K_CUSTOM, 0, 0, 0, 0, NULL, parse_params },
 	{ "env", K_CUSTOM, 0, 0, 0, 0, NULL, parse_env },
 	{ "steps", K_CUSTOM, KEY_REQUIRED, 0, 0, 0, NULL, parse_steps },
+	{ "environments", K_CUSTOM, 0, 0, 0, 0, NULL, parse_environments },
+	{ "drill", K_CUSTOM, 0, 0, 0, 0, NULL, parse_drill },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
 };
 

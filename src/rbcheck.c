@@ -217,7 +217,7 @@ check_step_templates(struct checker *c, const struct step *s)
 		&s->title, &s->run, &s->manual, &s->rollback, &s->sql.conninfo, &s->sql.query,
 		&s->http.url, &s->http.method, &s->http.body, &s->notify.url, &s->notify.channel,
 		&s->notify.message, &s->notify.component, &s->notify.status, &s->notify.api_key,
-		&s->notify.smtp_url, &s->notify.from, &s->notify.subject,
+		&s->notify.smtp_url, &s->notify.from, &s->notify.subject, &s->drill_run,
 	};
 
 	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
@@ -358,7 +358,7 @@ check_cond_name(void *arg, const char *name, size_t off)
 	const char *field;
 	int step;
 
-	if (runbook_find_param(nc->c->rb, name) != NULL || template_is_builtin(name) ||
+	if (param_declared(nc->c, name) || template_is_builtin(name) ||
 	    strncmp(name, "env.", 4) == 0)
 		return;
 	if (rbcheck_step_ref(nc->c->rb, name, &step, &field) == 0) {
@@ -407,6 +407,82 @@ check_steps(struct checker *c)
 	}
 }
 
+/* --- environments and drills --- */
+
+static void
+check_environment(struct checker *c, const struct environment *ev)
+{
+	for (int i = 0; i < ev->nparams; i++) {
+		const struct param *p = runbook_find_param(c->rb, ev->params[i].key);
+		char *why;
+
+		if (p == NULL)
+			report(c, DIAG_ERROR, ev->params[i].value.pos, "environment '%s' sets '%s', which is not a "
+			    "declared param", ev->name, ev->params[i].key);
+		else if (p->type == PARAM_SECRET)
+			report(c, DIAG_ERROR, ev->params[i].value.pos, "environment '%s' sets secret '%s': the "
+			    "runbook file would hold the secret", ev->name, p->name);
+		else if (strstr(ev->params[i].value.s, "{{") == NULL &&
+		    (why = rbcheck_param_value(p, ev->params[i].value.s)) != NULL) {
+			report(c, DIAG_ERROR, ev->params[i].value.pos, "environment '%s': %s", ev->name, why);
+			free(why);
+		}
+	}
+	check_kv_templates(c, ev->env, ev->nenv);
+}
+
+static const char *const criterion_names[] = {
+	"rto_met", "rto_ms", "elapsed_ms", "target_met", "steps_failed", "steps_skipped", NULL
+};
+
+static void
+check_criterion_name(void *arg, const char *name, size_t off)
+{
+	struct name_check *nc = arg;
+	const char *field;
+	int step;
+
+	for (int i = 0; criterion_names[i] != NULL; i++) {
+		if (strcmp(criterion_names[i], name) == 0)
+			return;
+	}
+	if (rbcheck_step_ref(nc->c->rb, name, &step, &field) == 0)
+		return;
+	report(nc->c, DIAG_ERROR, rstr_pos_at(nc->when, off), "unknown name '%s' in a success criterion: use "
+	    "rto_met, rto_ms, elapsed_ms, target_met, steps_failed, steps_skipped or STEP.status", name);
+}
+
+static void
+check_drill(struct checker *c)
+{
+	const struct runbook *rb = c->rb;
+	struct srcpos top = { 1, 1 };
+
+	for (int i = 0; i < rb->nenvironments; i++)
+		check_environment(c, &rb->environments[i]);
+	if (rb->drill_environment != NULL && runbook_find_environment(rb, rb->drill_environment) == NULL)
+		report(c, DIAG_ERROR, top, "drill environment '%s' is not one of the runbook's environments",
+		    rb->drill_environment);
+	check_template(c, &rb->drill_channel);
+	for (int i = 0; i < rb->ncriteria; i++) {
+		struct name_check nc = { c, &rb->criteria[i].when, rb->nsteps };
+		struct cond *cd;
+		size_t off;
+		char *cause;
+
+		if (rb->criteria[i].when.s == NULL)
+			continue;
+		if ((cd = cond_parse(rb->criteria[i].when.s, &off, &cause)) == NULL) {
+			report(c, DIAG_ERROR, rstr_pos_at(&rb->criteria[i].when, off), "in a success criterion: %s",
+			    cause);
+			free(cause);
+			continue;
+		}
+		cond_names(cd, check_criterion_name, &nc);
+		cond_free(cd);
+	}
+}
+
 void
 rbcheck_runbook(const struct runbook *rb, struct diags *d)
 {
@@ -419,6 +495,7 @@ rbcheck_runbook(const struct runbook *rb, struct diags *d)
 	check_kv_templates(&c, rb->env, rb->nenv);
 	check_template(&c, &rb->title);
 	check_steps(&c);
+	check_drill(&c);
 	if (!rb->has_objectives)
 		report(&c, DIAG_WARNING, top, "runbook '%s' has no objectives (rto, rpo): "
 		    "the clock will show elapsed time only", rb->id);

@@ -171,6 +171,15 @@ recover_params(json_t *events, const struct engine_opts *opts, struct engine_opt
 	}
 }
 
+/* A resumed run keeps the environment it started with. */
+static const char *
+journal_environment(json_t *events, const struct engine_opts *opts)
+{
+	const char *env = json_string_value(json_object_get(json_array_get(events, 0), "environment"));
+
+	return opts->environment != NULL ? opts->environment : env;
+}
+
 int
 engine_resume(struct engine **out, const struct engine_opts *opts, char **cause)
 {
@@ -197,7 +206,8 @@ engine_resume(struct engine **out, const struct engine_opts *opts, char **cause)
 		*cause = xstrdup(ENGINE_RUNBOOK_CHANGED);
 		goto out;
 	}
-	if (params_resolve(e, &merged, cause) != 0 || engine_open_journal(e, cause) != 0 ||
+	if (params_choose_environment(e, journal_environment(events, opts), cause) != 0 ||
+	    params_resolve(e, &merged, cause) != 0 || engine_open_journal(e, cause) != 0 ||
 	    journal_resume(e, &rp, cause) != 0)
 		goto out;
 	engine_start_inbox(e);

@@ -57,7 +57,7 @@ step_free(struct step *s)
 		&s->sql.conninfo, &s->sql.query, &s->sql.expect, &s->http.url, &s->http.method,
 		&s->http.body, &s->http.expect_body, &s->notify.url, &s->notify.channel,
 		&s->notify.message, &s->notify.component, &s->notify.status, &s->notify.api_key,
-		&s->notify.smtp_url, &s->notify.from, &s->notify.subject, &s->when,
+		&s->notify.smtp_url, &s->notify.from, &s->notify.subject, &s->when, &s->drill_run,
 	};
 
 	free(s->id);
@@ -82,11 +82,30 @@ param_free(struct param *p)
 	free(p->choices);
 }
 
+static void
+environments_free(struct runbook *rb)
+{
+	for (int i = 0; i < rb->nenvironments; i++) {
+		free(rb->environments[i].name);
+		kv_free(rb->environments[i].params, rb->environments[i].nparams);
+		kv_free(rb->environments[i].env, rb->environments[i].nenv);
+	}
+	free(rb->environments);
+	for (int i = 0; i < rb->ncriteria; i++) {
+		free(rb->criteria[i].name);
+		rstr_free(&rb->criteria[i].when);
+	}
+	free(rb->criteria);
+	free(rb->drill_environment);
+	rstr_free(&rb->drill_channel);
+}
+
 void
 runbook_free(struct runbook *rb)
 {
 	if (rb == NULL)
 		return;
+	environments_free(rb);
 	for (int i = 0; i < rb->nsteps; i++)
 		step_free(&rb->steps[i]);
 	for (int i = 0; i < rb->nparams; i++)
@@ -147,6 +166,16 @@ runbook_step_phase(const struct runbook *rb, int index)
 	for (int i = index; i >= 0; i--) {
 		if (rb->steps[i].phase.s != NULL)
 			return rb->steps[i].phase.s;
+	}
+	return NULL;
+}
+
+const struct environment *
+runbook_find_environment(const struct runbook *rb, const char *name)
+{
+	for (int i = 0; i < rb->nenvironments; i++) {
+		if (strcmp(rb->environments[i].name, name) == 0)
+			return &rb->environments[i];
 	}
 	return NULL;
 }

@@ -122,6 +122,12 @@ struct notify_action {
 	struct rstr subject;	/* email */
 };
 
+enum step_drill {
+	DRILL_SAME,		/* a drill runs the step as written */
+	DRILL_SKIP,		/* a drill skips it */
+	DRILL_STANDIN,		/* a drill runs drill_run instead */
+};
+
 struct step {
 	char *id;
 	struct srcpos pos;
@@ -148,6 +154,24 @@ struct step {
 	int nenv;
 	int64_t expected_duration_ms;	/* 0: not given */
 	struct rstr when;	/* a condition (cond.h); s NULL: always run */
+	enum step_drill drill;
+	struct rstr drill_run;	/* DRILL_STANDIN: the safe stand-in command */
+};
+
+/* A named target (production, staging...) that sets params and env. */
+struct environment {
+	char *name;
+	struct srcpos pos;
+	struct kv *params;
+	int nparams;
+	struct kv *env;
+	int nenv;
+	int production;		/* named production, or production: true */
+};
+
+struct criterion {
+	char *name;
+	struct rstr when;	/* a condition over the run's outcome */
 };
 
 struct runbook {
@@ -168,6 +192,13 @@ struct runbook {
 	int nenv;
 	struct step *steps;
 	int nsteps;
+	struct environment *environments;
+	int nenvironments;
+	int64_t drill_target_rto_ms;	/* the drill's own target; 0 none */
+	char *drill_environment;	/* default environment of a drill */
+	struct rstr drill_channel;	/* notifications in a drill go here */
+	struct criterion *criteria;	/* success criteria of a drill */
+	int ncriteria;
 	unsigned char sha256[32];	/* of the file's bytes */
 };
 
@@ -176,6 +207,7 @@ const struct param *runbook_find_param(const struct runbook *rb, const char *nam
 int runbook_find_step(const struct runbook *rb, const char *id);
 const char *step_action_name(enum step_action a);
 const char *param_type_name(enum param_type t);
+const struct environment *runbook_find_environment(const struct runbook *rb, const char *name);
 /* The phase a step belongs to: its own, or the nearest one above it. */
 const char *runbook_step_phase(const struct runbook *rb, int index);
 

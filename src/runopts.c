@@ -16,7 +16,7 @@
 enum {
 	OPT_PARAM = 256, OPT_OPERATOR, OPT_INCIDENT_DIR, OPT_DRILL, OPT_TRAINING, OPT_DRY_RUN, OPT_FROM,
 	OPT_YES, OPT_ALLOW_DESTRUCTIVE, OPT_RESUME, OPT_RERUN, OPT_SKIPINT, OPT_GRACE, OPT_ACCEPT,
-	OPT_THEME, OPT_ASCII, OPT_SCRIPT, OPT_DUMP, OPT_VERBOSE,
+	OPT_THEME, OPT_ASCII, OPT_SCRIPT, OPT_DUMP, OPT_VERBOSE, OPT_ENVIRONMENT,
 };
 
 static const struct option long_options[] = {
@@ -39,6 +39,7 @@ static const struct option long_options[] = {
 	{ "script", required_argument, NULL, OPT_SCRIPT },
 	{ "dump", required_argument, NULL, OPT_DUMP },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
+	{ "environment", required_argument, NULL, OPT_ENVIRONMENT },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -51,7 +52,8 @@ runopts_usage(const char *cmd)
 	else
 		fprintf(stderr, "usage: drconsole [OPTIONS] [RUNBOOK|DIR...]\n"
 		    "       drconsole resume INCIDENT_DIR [OPTIONS]\n");
-	fprintf(stderr, "options: --param NAME=VALUE --operator NAME --incident-dir DIR --drill --training\n"
+	fprintf(stderr, "options: --param NAME=VALUE --operator NAME --incident-dir DIR --environment NAME\n"
+	    "         --drill --training\n"
 	    "         --dry-run --from STEP --yes --allow-destructive --kill-grace DURATION\n"
 	    "         --rerun-interrupted --skip-interrupted --accept-changed-runbook%s\n",
 	    strcmp(cmd, "run") == 0 ? " --verbose" : "\n         --theme NAME --ascii");
@@ -142,6 +144,7 @@ apply_option(struct runopts *o, int c, const char *arg)
 	case OPT_SCRIPT: set_str(&o->script, arg); return 0;
 	case OPT_DUMP: set_str(&o->dump, arg); return 0;
 	case OPT_VERBOSE: o->verbose = 1; return 0;
+	case OPT_ENVIRONMENT: set_str(&o->environment, arg); return 0;
 	case OPT_GRACE:
 		if (duration_parse(arg, &o->kill_grace_ms) == 0)
 			return 0;
@@ -255,6 +258,7 @@ runopts_engine_opts(const struct runopts *o, const struct runbook *rb, struct lo
 	eo->nparams = o->nparams;
 	eo->kill_grace_ms = o->kill_grace_ms;
 	eo->accept_changed_runbook = o->accept_changed;
+	eo->environment = o->environment;
 }
 
 void
@@ -271,6 +275,7 @@ runopts_free(struct runopts *o)
 	free(o->resume_dir);
 	free(o->operator);
 	free(o->incident_dir);
+	free(o->environment);
 	free(o->from);
 	free(o->theme);
 	free(o->script);

@@ -15,6 +15,7 @@ struct runopts {
 	char *resume_dir;
 	char *operator;
 	char *incident_dir;
+	char *environment;
 	enum run_mode mode;
 	struct param_value *params;
 	int nparams;

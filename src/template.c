@@ -11,7 +11,7 @@
 #include "xmalloc.h"
 
 const char *const template_builtins[] = {
-	"incident_dir", "incident_id", "operator", "runbook_id", "mode",
+	"incident_dir", "incident_id", "operator", "runbook_id", "mode", "environment",
 	"run.elapsed", "run.started", "step.id", "step.status", NULL
 };
 

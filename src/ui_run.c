@@ -169,8 +169,19 @@ ui_run_ask(struct ui *ui, int i)
 	const struct step *s = &ui->rb->steps[i];
 	int dry = engine_mode(ui->e) == MODE_DRY_RUN;
 	struct dialog *d;
-	char *cause = NULL;
+	char *cause = NULL, *why = NULL;
+	int run = engine_condition(ui->e, i, &why);
 
+	/* A false `when:` is a journaled skip: nothing to confirm. */
+	if (run != 1) {
+		if (run == 0 && engine_skip(ui->e, i, why, &cause) == 0)
+			snprintf(ui->message, sizeof ui->message, "%s: skipped, %s", s->id, why);
+		else
+			ui_run_error(ui, "The step's condition", cause != NULL ? cause : why);
+		free(cause);
+		free(why);
+		return;
+	}
 	if (s->action == ACTION_MANUAL && dry) {
 		if (engine_skip(ui->e, i, "dry run: not executed", &cause) != 0) {
 			ui_run_error(ui, "The step was not skipped", cause);

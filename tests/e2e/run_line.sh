@@ -152,6 +152,26 @@ expect_rc 0 "conditions, data lost" when2
 [ -e "$SCRATCH/i18/emailed" ] && [ ! -e "$SCRATCH/i18/west" ] && pass "conditions follow the params" ||
 	fail "conditions ignored the params"
 
+# Drills: staging by default, stand-ins and skips, every line marked.
+run drill1 --drill --incident-dir "$SCRATCH/i19" "$D/drill.yaml"
+expect_rc 0 "drill" drill1
+has "$SCRATCH/i19/where" 'region=us-west-2-staging target=staging-cluster env=staging' "a drill targets staging"
+[ -e "$SCRATCH/i19/dns-simulated" ] && [ ! -e "$SCRATCH/i19/dns-switched" ] && pass "drill stand-in ran instead" ||
+	fail "the real command ran in a drill"
+[ ! -e "$SCRATCH/i19/paged" ] && pass "drill: skip skipped the step" || fail "a drill: skip step ran"
+if grep -vq '"drill":true' "$SCRATCH/i19/journal.jsonl"; then fail "a drill line is not marked"; else
+	pass "every journal line of a drill is marked"; fi
+run drill2 --drill --environment production --incident-dir "$SCRATCH/i20" "$D/drill.yaml"
+expect_rc 0 "drill against production by name" drill2
+has "$SCRATCH/i20/where" 'region=us-east-1' "production only when named"
+run live --incident-dir "$SCRATCH/i21" "$D/drill.yaml"
+expect_rc 0 "live run" live
+has "$SCRATCH/i21/where" 'env=production' "a live run targets production"
+[ -e "$SCRATCH/i21/paged" ] && pass "a live run runs every step" || fail "live run skipped a drill step"
+run train --training --environment production --incident-dir "$SCRATCH/i22" "$D/drill.yaml"
+expect_rc 2 "training against production" train
+has "$SCRATCH/train.out" 'training refuses' "training refuses production"
+
 # Usage errors.
 run usage1 --no-such-option "$D/basic.yaml"
 expect_rc 2 "unknown option" usage1
