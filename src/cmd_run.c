@@ -666,10 +666,10 @@ cmd_run(int argc, char **argv)
 	struct runbook *rb;
 	int rc, walked, from;
 
-	if (runopts_parse(&r.o, argc, argv, "run") != 0)
+	if (runopts_parse(&r.o, argc, argv, "run") != 0 || (rb = runopts_load_runbook(&r.o)) == NULL) {
+		runopts_free(&r.o);
 		return EXIT_USAGE;
-	if ((rb = runopts_load_runbook(&r.o)) == NULL)
-		return EXIT_USAGE;
+	}
 	r.interactive = isatty(0) && isatty(1);
 	r.color = isatty(1) && getenv("NO_COLOR") == NULL;
 	snprintf(r.out_mark, sizeof r.out_mark, "  %s|%s ", paint(&r, C_DIM), paint(&r, C_RESET));

@@ -28,11 +28,15 @@ struct cond {
 	struct cond *l, *r;
 };
 
+/* Deeper nesting than this is an error, not a stack overflow. */
+#define COND_MAX_DEPTH 64
+
 struct parser {
 	const char *s;
 	size_t i;
 	size_t err_off;
 	char *cause;
+	int depth;
 };
 
 static struct cond *parse_or(struct parser *);
@@ -110,7 +114,10 @@ parse_value(struct parser *p)
 	if (p->s[p->i] == '"' || p->s[p->i] == '\'')
 		return parse_string(p);
 	if (accept(p, "(")) {
+		if (++p->depth > COND_MAX_DEPTH)
+			return fail(p, start, "nested too deeply");
 		n = parse_or(p);
+		p->depth--;
 		if (n != NULL && !accept(p, ")")) {
 			cond_free(n);
 			return fail(p, p->i, "expected ')'");
@@ -171,9 +178,13 @@ parse_not(struct parser *p)
 	skip_ws(p);
 	at = p->i;
 	if (p->s[p->i] == '!' && p->s[p->i + 1] != '=') {
+		if (++p->depth > COND_MAX_DEPTH)
+			return fail(p, at, "nested too deeply");
 		p->i++;
 		n = node(N_NOT, at);
-		if ((n->l = parse_not(p)) == NULL)
+		n->l = parse_not(p);
+		p->depth--;
+		if (n->l == NULL)
 			return cond_free(n), NULL;
 		return n;
 	}
@@ -210,7 +221,7 @@ parse_or(struct parser *p)
 struct cond *
 cond_parse(const char *src, size_t *err_off, char **cause)
 {
-	struct parser p = { src, 0, 0, NULL };
+	struct parser p = { src, 0, 0, NULL, 0 };
 	struct cond *c = parse_or(&p);
 
 	if (c != NULL) {

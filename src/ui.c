@@ -450,6 +450,7 @@ cmd_console(int argc, char **argv)
 	struct ui *ui = xcalloc(1, sizeof *ui);
 
 	if (runopts_parse(&ui->o, argc, argv, "console") != 0) {
+		runopts_free(&ui->o);
 		free(ui);
 		return EXIT_USAGE;
 	}

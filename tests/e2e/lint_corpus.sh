@@ -152,7 +152,8 @@ done
 
 # Large but legal files must not take quadratic time: 90,000 distinct env
 # names (duplicate-key detection), 40,000 params referenced 200,000 times
-# (template lookups), 300,000 undeclared references (reporting is capped).
+# (template lookups) or 100,000 times in a `when:`, 300,000 undeclared
+# references (reporting is capped).
 gen() {
 	awk -v kind="$1" 'BEGIN {
 		print "id: gen-" kind; print "title: Generated"; print "objectives: {rto: 1h}"
@@ -160,6 +161,22 @@ gen() {
 			print "env:"
 			for (i = 0; i < 90000; i++) printf "  V%06d: x\n", i
 			print "steps: [{id: a, title: A, run: \"true\"}]"
+		} else if (kind == "when") {
+			print "params:"
+			for (i = 0; i < 40000; i++) printf "  - name: p%d\n", i
+			printf "steps: [{id: a, title: A, run: \"true\", when: \"p39999"
+			for (i = 0; i < 100000; i++) printf " || p39999"
+			print "\"}]"
+		} else if (kind == "nested-not") {
+			printf "steps: [{id: a, title: A, run: \"true\", when: \""
+			for (i = 0; i < 1000000; i++) printf "!"
+			print "x\"}]"
+		} else if (kind == "nested-parens") {
+			printf "steps: [{id: a, title: A, run: \"true\", when: \""
+			for (i = 0; i < 500000; i++) printf "("
+			printf "x"
+			for (i = 0; i < 500000; i++) printf ")"
+			print "\"}]"
 		} else if (kind == "params") {
 			print "params:"
 			for (i = 0; i < 40000; i++) printf "  - name: p%d\n", i
@@ -173,10 +190,22 @@ gen() {
 		}
 	}' >"$SCRATCH/gen-$1.yaml"
 }
-for kind in keys params; do
+for kind in keys params when; do
 	gen $kind
 	lint "$SCRATCH/gen-$kind.yaml"
 	ran_ok "generated $kind" 0 && pass "generated $kind: clean, within the time limit"
+done
+# A million nested operators in a `when:` must be refused or accepted, not
+# overflow the stack.
+for kind in nested-not nested-parens; do
+	gen $kind
+	lint "$SCRATCH/gen-$kind.yaml"
+	if [ "$rc" -eq 0 ] || [ "$rc" -eq 2 ]; then
+		pass "generated $kind: exit $rc, no crash"
+	else
+		fail "generated $kind: $(describe_rc "$rc")"
+		tail -n 3 "$OUT" "$ERR" | show
+	fi
 done
 gen undeclared
 lint "$SCRATCH/gen-undeclared.yaml"

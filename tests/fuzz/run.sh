@@ -15,10 +15,25 @@ mkdir -p "$work/corpus"
 
 command -v "$CC" >/dev/null || { echo "run.sh: $CC not found (apt-get install clang libclang-rt-14-dev)" >&2; exit 77; }
 
-# The loader and what it needs, compiled straight from src/: no configure.
+# The loader and every module it uses, compiled straight from src/ with no
+# configure run. Modules are found by following #include "x.h" to src/x.c,
+# so a new dependency of the loader needs no change here.
 srcs=
-for f in clock diag duration loader log rbcheck runbook sqlexpect strbuf template xmalloc yamldoc; do
-	srcs="$srcs $top/src/$f.c"
+seen=" "
+todo=loader
+while [ -n "$todo" ]; do
+	# shellcheck disable=SC2086
+	set -- $todo
+	m=$1
+	shift
+	todo="$*"
+	case $seen in *" $m "*) continue ;; esac
+	seen="$seen$m "
+	for f in "$top/src/$m.h" "$top/src/$m.c"; do
+		[ -f "$f" ] || continue
+		case $f in *.c) srcs="$srcs $f" ;; esac
+		todo="$todo $(sed -n 's/^#include "\([a-z0-9_]*\)\.h".*/\1/p' "$f" | tr '\n' ' ')"
+	done
 done
 # shellcheck disable=SC2086,SC2046
 "$CC" -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
@@ -26,6 +41,7 @@ done
     -I"$top/src" "$here/fuzz_loader.c" $srcs \
     $(pkg-config --cflags --libs yaml-0.1 libcrypto) -o "$work/fuzz_loader"
 
+echo "run.sh: built from$(echo "$srcs" | sed "s| $top/src/| |g")"
 echo "run.sh: fuzzing for ${seconds}s; work directory $work"
 cd "$work"
 # -max_len covers real runbooks; -timeout makes any input slower than 10 s a
