@@ -423,6 +423,11 @@ exec_start(struct engine *e, int i, char **cause)
 		return dry_run_step(e, i, cause);
 	if (e->mode == MODE_DRILL && e->rb->steps[i].drill == DRILL_SKIP)
 		return engine_skip(e, i, "drill: this step is skipped in a drill", cause);
+	/* A drill must never tell customers: the status page and customer
+	 * email stay untouched (Slack and webhooks go out marked [DRILL]). */
+	if (e->mode == MODE_DRILL && e->rb->steps[i].action == ACTION_NOTIFY &&
+	    (e->rb->steps[i].notify.kind == NOTIFY_STATUSPAGE || e->rb->steps[i].notify.kind == NOTIFY_EMAIL))
+		return engine_skip(e, i, "drill: customer-facing notifications are not sent in a drill", cause);
 	return start_attempt_or_fail(e, i, cause);
 }
 

@@ -38,11 +38,14 @@ struct httpxfer;
 
 /* One curl multi for everything on this loop. */
 struct httpctx *httpctx_new(struct loop *);
-/* Every step and transfer must be freed first; not from a done callback. */
+/* Every step and transfer must be freed first, and the loop still alive;
+ * not from a done callback. */
 void httpctx_free(struct httpctx *);
 
 /* Starts the request; its end comes through io->done, never from inside
- * this call. Redirects are not followed: a 3xx is the answer, and the
+ * this call. The request line is output at once; all other output comes
+ * from the loop, never from inside curl, so output and done may cancel or
+ * free the step. Redirects are not followed: a 3xx is the answer, and the
  * output names where it points. Returns NULL and sets cause when the
  * request is invalid (URL, method, header, regex). */
 struct httpstep *httpstep_start(struct httpctx *, const struct httpstep_request *,

@@ -570,7 +570,7 @@ notify_add_subject(struct strbuf *b, const char *s)
 	}
 	while (len > 0) {
 		n = len < 45 ? len : 45;
-		while (n < len && n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		while (n < len && n > 1 && ((unsigned char)s[n] & 0xc0) == 0x80)
 			n--;
 		EVP_EncodeBlock(out, (const unsigned char *)s, (int)n);
 		strbuf_addf(b, "=?UTF-8?B?%s?=%s", out, n < len ? "\r\n " : "");
@@ -614,6 +614,8 @@ notify_add_body(struct strbuf *b, const char *text)
 			for (n = NOTIFY_LINE_MAX; n > 0 &&
 			    ((unsigned char)text[n] & 0xc0) == 0x80; n--)
 				/* back to a character boundary */;
+			if (n == 0)	/* not UTF-8 after all: cut anywhere */
+				n = NOTIFY_LINE_MAX;
 		}
 		strbuf_add(b, text, n > 0 && n == len && text[n - 1] == '\r' ?
 		    n - 1 : n);

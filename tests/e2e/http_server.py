@@ -48,6 +48,8 @@ def read_file(path, default=""):
 
 class Handler(BaseHTTPRequestHandler):
     server_version = "drc-test/1"
+    # Keep-alive, as real servers do, so clients meet reused connections.
+    protocol_version = "HTTP/1.1"
     state_dir = "."
 
     def log_message(self, fmt, *args):
@@ -56,6 +58,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def answer(self, status, body, ctype="text/plain", extra=None):
         data = body.encode("utf-8") if isinstance(body, str) else body
+        if status in (204, 304):
+            data = b""  # these never carry a body (RFC 9110 15.3.5)
         try:
             self.send_response(status)
             self.send_header("Content-Type", ctype)

@@ -1,0 +1,988 @@
+/* test_notify.c: the notify step kind against real loopback servers: the
+ * Python HTTP server (tests/e2e/http_server.py) as Slack, a webhook and a
+ * Statuspage API, and the Python SMTP sink (tests/e2e/smtp_sink.py) for
+ * email. Checks what each service received, not only what we say. */
+#include "cmocka_all.h"
+
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "clock.h"
+#include "httpstep.h"
+#include "loop.h"
+#include "notify.h"
+#include "strbuf.h"
+
+/* 2023-11-14T22:13:20Z: pins Date, sent_at and the Message-ID stamp. */
+#define FAKE_NOW	"1700000000000"
+
+/* --- the Python servers, one each per run --- */
+
+struct pyserver {
+	pid_t	pid;
+	int	port;
+	char	dir[64];
+};
+
+static struct pyserver	web = { -1, 0, "" };
+static struct pyserver	smtp = { -1, 0, "" };
+
+/* top_srcdir from make check; else from where this file was compiled. */
+static void
+test_srcdir(char *buf, size_t len)
+{
+	const char	*env = getenv("top_srcdir"), *f = __FILE__, *cut;
+
+	if (env != NULL && *env != '\0') {
+		snprintf(buf, len, "%s", env);
+		return;
+	}
+	cut = strstr(f, "tests/unit/");
+	snprintf(buf, len, "%.*s.", cut != NULL ? (int)(cut - f) : 0, f);
+}
+
+static int
+have_python3(void)
+{
+	const char	*path = getenv("PATH"), *p, *colon;
+	char		 buf[PATH_MAX];
+
+	for (p = path; p != NULL && *p != '\0'; p = *colon ? colon + 1 : colon) {
+		colon = strchrnul(p, ':');
+		snprintf(buf, sizeof buf, "%.*s/python3", (int)(colon - p), p);
+		if (access(buf, X_OK) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+pyserver_child(const char *script, const char *portfile, const char *dir)
+{
+	char	log[PATH_MAX];
+	int	fd;
+
+	snprintf(log, sizeof log, "%s/server.log", dir);
+	/* Dies with us even if we crash before teardown. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if ((fd = open(log, O_WRONLY|O_CREAT|O_TRUNC, 0644)) != -1) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+	}
+	if ((fd = open("/dev/null", O_RDONLY)) != -1)
+		dup2(fd, 0);
+	execlp("python3", "python3", script, "--port", "0", "--port-file",
+	    portfile, "--dir", dir, (char *)NULL);
+	_exit(127);
+}
+
+/* Starts tests/e2e/<name> and waits, with a deadline, for its port. */
+static int
+pyserver_start(struct pyserver *s, const char *name)
+{
+	char	 src[PATH_MAX - 64], script[PATH_MAX], portfile[PATH_MAX];
+	int64_t	 end = clock_mono_ms() + 10000;
+	FILE	*f;
+
+	test_srcdir(src, sizeof src);
+	snprintf(script, sizeof script, "%s/tests/e2e/%s", src, name);
+	snprintf(s->dir, sizeof s->dir, "/tmp/drc-notify-XXXXXX");
+	if (mkdtemp(s->dir) == NULL)
+		return -1;
+	snprintf(portfile, sizeof portfile, "%s/port", s->dir);
+	if ((s->pid = fork()) == -1)
+		return -1;
+	if (s->pid == 0)
+		pyserver_child(script, portfile, s->dir);
+	while (clock_mono_ms() < end) {
+		if ((f = fopen(portfile, "r")) != NULL) {
+			if (fscanf(f, "%d", &s->port) != 1)
+				s->port = 0;
+			fclose(f);
+			return s->port > 0 ? 0 : -1;
+		}
+		if (waitpid(s->pid, NULL, WNOHANG) == s->pid) {
+			s->pid = -1;
+			return -1;
+		}
+		poll(NULL, 0, 10);
+	}
+	return -1;
+}
+
+static int
+rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void
+pyserver_stop(struct pyserver *s)
+{
+	if (s->pid > 0) {
+		kill(s->pid, SIGTERM);
+		waitpid(s->pid, NULL, 0);
+		s->pid = -1;
+	}
+	if (s->dir[0] != '\0')
+		nftw(s->dir, rm_one, 8, FTW_DEPTH|FTW_PHYS);
+	s->dir[0] = '\0';
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	pyserver_stop(&web);
+	pyserver_stop(&smtp);
+	return 0;
+}
+
+static int
+group_setup(void **state)
+{
+	unsetenv("http_proxy");
+	unsetenv("https_proxy");
+	unsetenv("HTTPS_PROXY");
+	unsetenv("ALL_PROXY");
+	unsetenv("all_proxy");
+	setenv("DRCONSOLE_FAKE_NOW", FAKE_NOW, 1);
+	if (pyserver_start(&web, "http_server.py") != 0 ||
+	    pyserver_start(&smtp, "smtp_sink.py") != 0) {
+		group_teardown(state);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+write_state(const struct pyserver *s, const char *name, const char *content)
+{
+	char	 path[PATH_MAX];
+	FILE	*f;
+
+	snprintf(path, sizeof path, "%s/%s", s->dir, name);
+	assert_non_null(f = fopen(path, "w"));
+	fputs(content, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static char *
+read_state(const struct pyserver *s, const char *name)
+{
+	char		 path[PATH_MAX], buf[4096];
+	struct strbuf	 b;
+	FILE		*f;
+	size_t		 n;
+
+	snprintf(path, sizeof path, "%s/%s", s->dir, name);
+	if ((f = fopen(path, "r")) == NULL)
+		return NULL;
+	strbuf_init(&b);
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		strbuf_add(&b, buf, n);
+	fclose(f);
+	return strbuf_detach(&b);
+}
+
+static void
+remove_state(const struct pyserver *s, const char *name)
+{
+	char	path[PATH_MAX];
+
+	snprintf(path, sizeof path, "%s/%s", s->dir, name);
+	unlink(path);
+}
+
+/* A log of JSON lines as an array; empty when there is no log. */
+static json_t *
+read_jsonl(const struct pyserver *s, const char *name)
+{
+	json_t		*a = json_array(), *j;
+	json_error_t	 err;
+	char		*text = read_state(s, name), *line, *save = NULL;
+
+	for (line = text != NULL ? strtok_r(text, "\n", &save) : NULL;
+	    line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		if ((j = json_loads(line, 0, &err)) == NULL)
+			fail_msg("%s: bad JSON line: %s", name, err.text);
+		json_array_append_new(a, j);
+	}
+	free(text);
+	return a;
+}
+
+static char *
+web_url(const char *path)
+{
+	char	*u;
+
+	assert_true(asprintf(&u, "http://127.0.0.1:%d%s", web.port, path) > 0);
+	return u;
+}
+
+static char *
+smtp_url(void)
+{
+	char	*u;
+
+	assert_true(asprintf(&u, "smtp://127.0.0.1:%d", smtp.port) > 0);
+	return u;
+}
+
+/* --- one notification's outcome --- */
+
+struct result {
+	struct strbuf	 out;
+	struct strbuf	 err;
+	int		 done_calls;
+	int		 ok;
+	char		*reason;
+	json_t		*ev;
+	char		*ev_text;
+	int64_t		 done_at;
+};
+
+struct fixture {
+	struct loop		*loop;
+	struct httpctx		*ctx;
+	struct notifystep	*ns;
+	struct result		 r;
+};
+
+static void
+on_output(void *arg, int stream, const char *data, size_t len)
+{
+	struct result	*r = arg;
+
+	assert_int_equal(r->done_calls, 0);
+	strbuf_add(stream == ACTION_STDERR ? &r->err : &r->out, data, len);
+}
+
+static void
+on_done(void *arg, int ok, const char *reason, json_t *evidence)
+{
+	struct result	*r = arg;
+
+	r->done_calls++;
+	r->ok = ok;
+	r->reason = strdup(reason);
+	r->ev = json_deep_copy(evidence);
+	r->ev_text = json_dumps(evidence, JSON_SORT_KEYS);
+	r->done_at = clock_mono_ms();
+}
+
+static void
+result_clear(struct result *r)
+{
+	strbuf_free(&r->out);
+	strbuf_free(&r->err);
+	free(r->reason);
+	free(r->ev_text);
+	json_decref(r->ev);
+	memset(r, 0, sizeof *r);
+}
+
+static int
+setup(void **state)
+{
+	struct fixture	*fx = calloc(1, sizeof *fx);
+
+	fx->loop = loop_new();
+	fx->ctx = httpctx_new(fx->loop);
+	remove_state(&web, "webhook.log");
+	remove_state(&web, "requests.log");
+	remove_state(&web, "statuspage.log");
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture	*fx = *state;
+
+	notify_free(fx->ns);
+	httpctx_free(fx->ctx);
+	loop_free(fx->loop);
+	result_clear(&fx->r);
+	free(fx);
+	return 0;
+}
+
+static char *
+try_start(struct fixture *fx, const struct notify_request *req)
+{
+	struct action_io	 io = { fx->loop, on_output, on_done, &fx->r };
+	char			*cause = NULL;
+
+	notify_free(fx->ns);
+	result_clear(&fx->r);
+	fx->ns = notify_start(fx->ctx, req, &io, &cause);
+	assert_int_equal(fx->r.done_calls, 0);
+	return cause;
+}
+
+/* Sends req and runs it to the end. */
+static void
+run_notify(struct fixture *fx, const struct notify_request *req)
+{
+	char	*cause = try_start(fx, req);
+	int64_t	 end = clock_mono_ms() + 6000;
+
+	if (fx->ns == NULL)
+		fail_msg("notify_start: %s", cause);
+	while (fx->r.done_calls == 0 && clock_mono_ms() < end)
+		assert_true(loop_run_once(fx->loop, 50) >= 0);
+	assert_int_equal(fx->r.done_calls, 1);
+	loop_run_once(fx->loop, 10);
+	assert_int_equal(fx->r.done_calls, 1);
+}
+
+static const char *
+ev_str(const struct result *r, const char *key)
+{
+	return json_string_value(json_object_get(r->ev, key));
+}
+
+/* The one line webhook.log holds, as JSON. */
+static json_t *
+hook_body(void)
+{
+	json_t	*lines = read_jsonl(&web, "webhook.log"), *one;
+
+	assert_int_equal(json_array_size(lines), 1);
+	one = json_incref(json_array_get(lines, 0));
+	json_decref(lines);
+	return one;
+}
+
+static const char *
+jget(json_t *j, const char *key)
+{
+	return json_string_value(json_object_get(j, key));
+}
+
+/* --- slack --- */
+
+static void
+test_slack(void **state)
+{
+	struct fixture		*fx = *state;
+	struct notify_request	 req = { 0 };
+	json_t			*body, *reqs;
+	char			*u = web_url("/hook/slack");
+
+	req.kind = NOTIFY_SLACK;
+	req.url = u;
+	req.channel = "#dr-ops";
+	req.message = "Failover of db1 started\nETA 10 minutes";
+	run_notify(fx, &req);
+	free(u);
+	assert_int_equal(fx->r.ok, 1);
+	assert_string_equal(fx->r.reason, "slack accepted the message");
+	body = hook_body();
+	assert_string_equal(jget(body, "text"),
+	    "Failover of db1 started\nETA 10 minutes");
+	assert_string_equal(jget(body, "channel"), "#dr-ops");
+	assert_int_equal(json_object_size(body), 2);
+	json_decref(body);
+	reqs = read_jsonl(&web, "requests.log");
+	assert_string_equal(jget(json_array_get(reqs, 0), "content_type"),
+	    "application/json");
+	json_decref(reqs);
+	assert_non_null(strstr(fx->r.out.buf, "message:\n  Failover of db1 "
+	    "started\n  ETA 10 minutes\n> POST http://127.0.0.1:"));
+	assert_non_null(strstr(fx->r.out.buf, "< HTTP/1.1 200 OK\nok\n"));
+	assert_string_equal(ev_str(&fx->r, "kind"), "slack");
+	assert_string_equal(ev_str(&fx->r, "verdict"), "ok");
+	assert_int_equal(json_integer_value(json_object_get(fx->r.ev, "status")),
+	    200);
+	assert_int_equal(json_array_size(json_object_get(fx->r.ev, "requests")),
+	    1);
+	assert_true(json_is_false(json_object_get(fx->r.ev, "drill")));
+}
+
+/* Slack says yes with a 200 and "ok", and only so. */
+static void
+test_slack_refused(void **state)
+{
+	struct fixture		*fx = *state;
+	struct notify_request	 req = { 0 };
+	char			*u = web_url("/status/500");
+
+	req.kind = NOTIFY_SLACK;
+	req.url = u;
+	req.message = "hello";
+	run_notify(fx, &req);
+	free(u);
+	assert_int_equal(fx->r.ok, 0);
+	assert_string_equal(fx->r.reason, "slack answered 500: status 500");
+	assert_string_equal(ev_str(&fx->r, "verdict"), "failed");
+	assert_string_equal(ev_str(&fx->r, "error"),
+	    "slack answered 500: status 500");
+
+	write_state(&web, "health", "200 invalid_token");
+	u = web_url("/health");
+	req.url = u;
+	run_notify(fx, &req);
+	free(u);
+	assert_int_equal(fx->r.ok, 0);
+	assert_string_equal(fx->r.reason, "slack answered 200: invalid_token");
+
+	req.url = "http://127.0.0.1:1/hook";
+	run_notify(fx, &req);
+	assert_int_equal(fx->r.ok, 0);
+	assert_non_null(strstr(fx->r.reason, "slack: connection failed: "));
+}
+
+/* --- webhook --- */
+
+static void
+test_webhook(void **state)
+{
+	struct fixture		*fx = *state;
+	struct notify_request	 req = { 0 };
+	json_t			*body;
+	char			*u = web_url("/hook/generic");
+
+	req.kind = NOTIFY_WEBHOOK;
+	req.url = u;
+	req.message = "Restore finished";
+	req.incident_id = "INC-42";
+	run_notify(fx, &req);
+	free(u);
+	assert_int_equal(fx->r.ok, 1);
+	assert_string_equal(fx->r.reason, "webhook answered 200");
+	body = hook_body();
+	assert_string_equal(jget(body, "text"), "Restore finished");
+	assert_string_equal(jget(body, "incident"), "INC-42");
+	assert_string_equal(jget(body, "sent_at"), "2023-11-14T22:13:20.000Z");
+	assert_int_equal(json_object_size(body), 3);
+	json_decref(body);
+
+	/* No incident: null, not a missing key. */
+	remove_state(&web, "webhook.log");
+	u = web_url("/hook/generic");
+	req.url = u;
+	req.incident_id = NULL;
+	run_notify(fx, &req);
+	free(u);
+	body = hook_body();
+	assert_true(json_is_null(json_object_get(body, "incident")));
+	json_decref(body);
+
+	u = web_url("/status/404");
+	req.url = u;
+	run_notify(fx, &req);
+	free(u);
+	assert_int_equal(fx->r.ok, 0);
+	assert_string_equal(fx->r.reason, "webhook answered 404: status 404");
+}
+
+/* --- statuspage --- */
+
+static void
+check_statuspage_calls(json_t *calls, const char *name, const char *istatus)
+{
+	json_t	*patch = json_array_get(calls, 0), *post = json_array_get(calls, 1);
+	json_t	*inc;
+
+	assert_int_equal(json_array_size(calls), 2);
+	assert_string_equal(jget(patch, "method"), "PATCH");
+	assert_string_equal(jget(patch, "path"),
+	    "/statuspage/v1/pages/pg1/components/api%20db");
+	assert_true(json_is_true(json_object_get(patch, "auth_ok")));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    json_object_get(patch, "body"), "component"), "status")),
+	    "major_outage");
+	assert_string_equal(jget(post, "method"), "POST");
+	assert_string_equal(jget(post, "path"), "/statuspage/v1/pages/pg1/incidents");
+	assert_true(json_is_true(json_object_get(post, "auth_ok")));
+	inc = json_object_get(json_object_get(post, "body"), "incident");
+	assert_string_equal(jget(inc, "name"), name);
+	assert_string_equal(jget(inc, "status"), istatus);
+	assert_string_equal(jget(inc, "body"),
+	    "Primary database down\nFailing over to db2");
+}
+
+static void
+test_statuspage(void **state)
+{
+	struct fixture		*fx = *state;
+	struct notify_request	 req = { 0 };
+	json_t			*calls;
+	char			*u = web_url("/statuspage/v1/pages/pg1/");
+
+	write_state(&web, "api_key", "sp-KEY-0123456789");
+	req.kind = NOTIFY_STATUSPAGE;
+	req.url = u;
+	req.component = "api db";
+	req.status = "major_outage";
+	req.api_key = "sp-KEY-0123456789";
+	req.message = "Primary database down\nFailing over to db2";
+	run_notify(fx, &req);
+	assert_int_equal(fx->r.ok, 1);
+	assert_string_equal(fx->r.reason, "statuspage: component api db is "
+	    "major_outage and the incident is posted");
+	calls = read_jsonl(&web, "statuspage.log");
+	check_statuspage_calls(calls, "Primary database down", "investigating");
+	json_decref(calls);
+	assert_string_equal(ev_str(&fx->r, "incident_status"), "investigating");
+	assert_int_equal(json_array_size(json_object_get(fx->r.ev, "requests")),
+	    2);
+	assert_non_null(strstr(fx->r.out.buf, "> PATCH "));
+	assert_non_null(strstr(fx->r.out.buf, "> POST "));
+	assert_non_null(strstr(fx->r.out.buf, "< HTTP/1.1 201 Created\n"));
+	/* The key went in the header, and nowhere we can see. */
+	assert_null(strstr(fx->r.out.buf, "sp-KEY"));
+	assert_null(strstr(fx->r.err.buf != NULL ? fx->r.err.buf : "", "sp-KEY"));
+	assert_null(strstr(fx->r.ev_text, "sp-KEY"));
+	assert_null(strstr(fx->r.reason, "sp-KEY"));
+
+	/* A wrong key: refused, and still never shown. */
+	remove_state(&web, "statuspage.log");
+	req.api_key = "sp-KEY-wrong";
+	run_notify(fx, &req);
+	free(u);
+	assert_int_equal(fx->r.ok, 0);
+	assert_string_equal(fx->r.reason,
+	    "statuspage answered 401: {\"error\": \"unauthorized\"}");
+	calls = read_jsonl(&web, "statuspage.log");
+	assert_int_equal(json_array_size(calls), 1);	/* no incident after */
+	json_decref(calls);
+	assert_null(strstr(fx->r.out.buf, "sp-KEY"));
+	assert_null(strstr(fx->r.ev_text, "sp-KEY"));
+}
+
+static void
+test_statuspage_checks(void **state)
+{
+	struct fixture		*fx = *state;
+	struct notify_request	 req = { 0 };
+	json_t			*calls;
+	char			*cause, *u = web_url("/statuspage/v1/pages/pg1");
+
+	write_state(&web, "api_key", "k");
+	req.kind = NOTIFY_STATUSPAGE;
+	req.url = u;
+	req.component = "api db";
+	req.status = "broken";
+	req.api_key = "k";
+	req.message = "Primary database down\nFailing over to db2";
+	cause = try_start(fx, &req);
+	assert_null(fx->ns);
+	assert_non_null(strstr(cause, "statuspage status 'broken' is not one of "
+	    "operational, degraded_performance, partial_outage, major_outage, "
+	    "under_maintenance"));
+	free(cause);
+	req.status = "major_outage";
+	req.api_key = NULL;
+	cause = try_start(fx, &req);
+	assert_null(fx->ns);
+	assert_non_null(strstr(cause, "api_key"));
+	free(cause);
+	assert_null(read_state(&web, "statuspage.log"));
+
+	/* A subject names the incident; operational resolves it. */
+	req.api_key = "k";
+	req.subject = "Database failover";
+	req.status = "operational";
+	run_notify(fx, &req);
+	free(u);
+	assert_int_equal(fx->r.ok, 1);
+	calls = read_jsonl(&web, "statuspage.log");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    json_object_get(json_array_get(calls, 1), "body"), "incident"),
+	    "name")), "Database failover");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    json_object_get(json_array_get(calls, 1), "body"), "incident"),
+	    "status")), "resolved");
+	json_decref(calls);
+}
+
+/* --- email --- */
+
+static char *
+read_mail(int n, const char *ext)
+{
+	char	name[32];
+
+	snprintf(name, sizeof name, "mail-%d.%s", n, ext);
+	return read_state(&smtp, name);
+}
+
+static int mails_sent;
+
+static void
+test_email(void **state)
+{
+	struct fixture		*fx = *state;
+	struct notify_request	 req = { 0 };
+	const char		*to[] = { "oncall@example.test",
+				    "Ops Lead <lead@example.test>" };
+	char			*u = smtp_url(), *eml, *env, want[160];
+	json_t			*j;
+
+	req.kind = NOTIFY_EMAIL;
+	req.smtp_url = u;
+	req.from = "DR Console <dr@example.test>";
+	req.to = to;
+	req.nto = 2;
+	req.subject = "Failover started";
+	req.message = "Line one\n.hidden line\n\nlast";
+	req.incident_id = "INC-7";
+	run_notify(fx, &req);
+	free(u);
+	assert_int_equal(fx->r.ok, 1);
+	assert_string_equal(fx->r.reason,
+	    "email accepted by the SMTP server for 2 recipients");
+	mails_sent++;
+	assert_non_null(eml = read_mail(mails_sent, "eml"));
+	assert_non_null(strstr(eml, "Date: Tue, 14 Nov 2023 22:13:20 +0000\r\n"));
+	assert_non_null(strstr(eml, "From: DR Console <dr@example.test>\r\n"));
+	assert_non_null(strstr(eml, "To: oncall@example.test, Ops Lead "
+	    "<lead@example.test>\r\n"));
+	assert_non_null(strstr(eml, "Subject: Failover started\r\n"));
+	snprintf(want, sizeof want, "Message-ID: %s\r\n",
+	    ev_str(&fx->r, "message_id"));
+	assert_non_null(strstr(eml, want));
+	assert_non_null(strstr(eml, "Message-ID: <20231114T221320Z."));
+	assert_non_null(strstr(eml, "@example.test>\r\n"));
+	assert_non_null(strstr(eml, "Content-Type: text/plain; charset=utf-8\r\n"));
+	assert_non_null(strstr(eml, "X-Drconsole-Incident: INC-7\r\n"));
+	/* Headers end at the first empty line; the body, dots and all. */
+	assert_non_null(strstr(eml, "\r\n\r\nLine one\r\n.hidden line\r\n\r\n"
+	    "last\r\n"));
+	free(eml);
+	assert_non_null(env = read_mail(mails_sent, "json"));
+	assert_non_null(j = json_loads(env, 0, NULL));
+	assert_string_equal(jget(j, "from"), "dr@example.test");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(j,
+	    "to"), 0)), "oncall@example.test");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(j,
+	    "to"), 1)), "lead@example.test");
+	json_decref(j);
+	free(env);
+	assert_string_equal(ev_str(&fx->r, "kind"), "email");
+	assert_string_equal(ev_str(&fx->r, "tls"), "if offered");
+	assert_int_equal(json_integer_value(json_object_get(fx->r.ev, "status")),
+	    250);
+	assert_non_null(strstr(fx->r.out.buf, "from: DR Console "
+	    "<dr@example.test>\nto: oncall@example.test, Ops Lead "
+	    "<lead@example.test>\nsubject: Failover started\n< accepted (250)\n"));
+	assert_null(json_object_get(fx->r.ev, "requests"));
+}
+
+static void
+test_email_failures(void **state)
+{
+	struct fixture		*fx = *state;
+	struct notify_request	 req = { 0 };
+	const char		*to[] = { "reject@example.test" };
+	const char		*bad_to[] = { "not an address" };
+	char			*u = smtp_url(), *cause;
+
+	req.kind = NOTIFY_EMAIL;
+	req.smtp_url = u;
+	req.from = "dr@example.test";
+	req.to = to;
+	req.nto = 1;
+	req.subject = "x";
+	req.message = "y";
+	run_notify(fx, &req);
+	assert_int_equal(fx->r.ok, 0);
+	assert_non_null(strstr(fx->r.reason, "email: "));
+	assert_non_null(strstr(fx->r.reason, "550"));
+	assert_string_equal(ev_str(&fx->r, "verdict"), "failed");
+
+	/* TLS required and the sink has no STARTTLS: refuse to send. */
+	to[0] = "oncall@example.test";
+	req.smtp_require_tls = 1;
+	run_notify(fx, &req);
+	assert_int_equal(fx->r.ok, 0);
+	assert_non_null(strstr(fx->r.reason, "email: TLS error: "));
+	assert_string_equal(ev_str(&fx->r, "tls"), "required");
+	assert_null(read_mail(mails_sent + 1, "eml"));
+
+	req.smtp_require_tls = 0;
+	req.to = bad_to;
+	cause = try_start(fx, &req);
+	assert_null(fx->ns);
+	assert_non_null(strstr(cause, "is not an address"));
+	free(cause);
+	req.to = to;
+	req.subject = "two\r\nBcc: evil@example.test";
+	cause = try_start(fx, &req);
+	assert_null(fx->ns);
+	assert_non_null(strstr(cause, "one line"));
+	free(cause);
+	req.subject = "x";
+	req.smtp_url = "http://127.0.0.1/";
+	cause = try_start(fx, &req);
+	assert_null(fx->ns);
+	free(cause);
+	free(u);
+}
+
+/* A subject that is not ASCII goes as RFC 2047 encoded words. */
+static void
+test_email_utf8_subject(void **state)
+{
+	struct fixture		*fx = *state;
+	struct notify_request	 req = { 0 };
+	const char		*to[] = { "oncall@example.test" };
+	char			*u = smtp_url(), *eml;
+
+	req.kind = NOTIFY_EMAIL;
+	req.smtp_url = u;
+	req.from = "dr@example.test";
+	req.to = to;
+	req.nto = 1;
+	req.subject = "St\xc3\xb6rung im Rechenzentrum";
+	req.message = "Gr\xc3\xbc\xc3\x9f" "e";
+	run_notify(fx, &req);
+	free(u);
+	assert_int_equal(fx->r.ok, 1);
+	mails_sent++;
+	assert_non_null(eml = read_mail(mails_sent, "eml"));
+	assert_non_null(strstr(eml,
+	    "Subject: =?UTF-8?B?U3TDtnJ1bmcgaW0gUmVjaGVuemVudHJ1bQ==?=\r\n"));
+	assert_non_null(strstr(eml, "\r\n\r\nGr\xc3\xbc\xc3\x9f" "e\r\n"));
+	free(eml);
+}
+
+/* Lines over 998 bytes are cut (between characters), nothing is lost, and
+ * bytes that are not UTF-8 do not stall the cutting. */
+static void
+test_email_long_lines(void **state)
+{
+	struct fixture		*fx = *state;
+	struct notify_request	 req = { 0 };
+	const char		*to[] = { "oncall@example.test" };
+	struct strbuf		 msg, joined;
+	char			*u = smtp_url(), *eml, *body, *line, *save = NULL;
+
+	strbuf_init(&msg);
+	for (int i = 0; i < 1200; i++)
+		strbuf_adds(&msg, "\xc3\xbc");	/* 2400 bytes of u-umlaut */
+	strbuf_addch(&msg, '\n');
+	for (int i = 0; i < 1500; i++)
+		strbuf_addch(&msg, '\x80');	/* continuation bytes only */
+	req.kind = NOTIFY_EMAIL;
+	req.smtp_url = u;
+	req.from = "dr@example.test";
+	req.to = to;
+	req.nto = 1;
+	req.subject = "\xff\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80"
+	    "\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80"
+	    "\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80"
+	    "\x80\x80\x80\x80\x80\x80\x80\x80\x80";
+	req.message = msg.buf;
+	run_notify(fx, &req);
+	free(u);
+	assert_int_equal(fx->r.ok, 1);
+	mails_sent++;
+	assert_non_null(eml = read_mail(mails_sent, "eml"));
+	assert_non_null(strstr(eml, "Subject: =?UTF-8?B?"));
+	assert_non_null(body = strstr(eml, "\r\n\r\n"));
+	strbuf_init(&joined);
+	for (line = strtok_r(body + 4, "\r\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\r\n", &save)) {
+		assert_true(strlen(line) <= 998);
+		strbuf_adds(&joined, line);
+	}
+	/* The same bytes, less the one newline between the two lines. */
+	assert_int_equal(joined.len, msg.len - 1);
+	assert_memory_equal(joined.buf, msg.buf, 2400);
+	assert_memory_equal(joined.buf + 2400, msg.buf + 2401, 1500);
+	strbuf_free(&joined);
+	strbuf_free(&msg);
+	free(eml);
+}
+
+/* --- masking and drills --- */
+
+static void
+test_secret_masked_before_sending(void **state)
+{
+	struct fixture		*fx = *state;
+	struct notify_request	 req = { 0 };
+	const char		*secrets[] = { "hunter2-XYZ" };
+	const char		*to[] = { "oncall@example.test" };
+	json_t			*body;
+	char			*u = web_url("/hook/generic"), *eml;
+
+	req.kind = NOTIFY_WEBHOOK;
+	req.url = u;
+	req.message = "restore with password hunter2-XYZ now";
+	req.secrets = secrets;
+	req.nsecrets = 1;
+	run_notify(fx, &req);
+	free(u);
+	assert_int_equal(fx->r.ok, 1);
+	body = hook_body();
+	assert_string_equal(jget(body, "text"), "restore with password **** now");
+	json_decref(body);
+	assert_non_null(strstr(fx->r.out.buf, "note: 1 secret value in the "
+	    "message replaced by **** before sending\n"));
+	assert_null(strstr(fx->r.out.buf, "hunter2"));
+	assert_null(strstr(fx->r.ev_text, "hunter2"));
+	assert_int_equal(json_integer_value(json_object_get(fx->r.ev, "masked")),
+	    1);
+
+	/* Email: the subject and the body both. */
+	u = smtp_url();
+	req.kind = NOTIFY_EMAIL;
+	req.smtp_url = u;
+	req.url = NULL;
+	req.from = "dr@example.test";
+	req.to = to;
+	req.nto = 1;
+	req.subject = "key hunter2-XYZ rotated";
+	run_notify(fx, &req);
+	free(u);
+	assert_int_equal(fx->r.ok, 1);
+	mails_sent++;
+	assert_non_null(eml = read_mail(mails_sent, "eml"));
+	assert_null(strstr(eml, "hunter2"));
+	assert_non_null(strstr(eml, "Subject: key **** rotated\r\n"));
+	assert_non_null(strstr(eml, "restore with password **** now\r\n"));
+	free(eml);
+	assert_non_null(strstr(fx->r.out.buf, "note: 2 secret values"));
+	assert_null(strstr(fx->r.ev_text, "hunter2"));
+}
+
+static void
+test_drill_prefix(void **state)
+{
+	struct fixture		*fx = *state;
+	struct notify_request	 req = { 0 };
+	const char		*to[] = { "oncall@example.test" };
+	json_t			*body;
+	char			*u = web_url("/hook/slack"), *eml;
+
+	req.kind = NOTIFY_SLACK;
+	req.url = u;
+	req.message = "Failover started";
+	req.drill_prefix = "[DRILL] ";
+	run_notify(fx, &req);
+	free(u);
+	assert_int_equal(fx->r.ok, 1);
+	body = hook_body();
+	assert_string_equal(jget(body, "text"), "[DRILL] Failover started");
+	assert_null(json_object_get(body, "channel"));
+	json_decref(body);
+	assert_true(json_is_true(json_object_get(fx->r.ev, "drill")));
+
+	u = smtp_url();
+	req.kind = NOTIFY_EMAIL;
+	req.url = NULL;
+	req.smtp_url = u;
+	req.from = "dr@example.test";
+	req.to = to;
+	req.nto = 1;
+	req.subject = "Failover";
+	run_notify(fx, &req);
+	free(u);
+	assert_int_equal(fx->r.ok, 1);
+	mails_sent++;
+	assert_non_null(eml = read_mail(mails_sent, "eml"));
+	assert_non_null(strstr(eml, "Subject: [DRILL] Failover\r\n"));
+	assert_non_null(strstr(eml, "\r\n\r\n[DRILL] Failover started\r\n"));
+	free(eml);
+	assert_string_equal(ev_str(&fx->r, "subject"), "[DRILL] Failover");
+}
+
+static void
+test_cancel(void **state)
+{
+	struct fixture		*fx = *state;
+	struct notify_request	 req = { 0 };
+	int64_t			 t0 = clock_mono_ms(), end = t0 + 3000;
+	char			*u = web_url("/slow?ms=3000"), *cause;
+
+	req.kind = NOTIFY_WEBHOOK;
+	req.url = u;
+	req.message = "slow";
+	cause = try_start(fx, &req);
+	assert_non_null(fx->ns);
+	free(u);
+	loop_run_once(fx->loop, 100);
+	notify_cancel(fx->ns);
+	assert_int_equal(fx->r.done_calls, 0);
+	while (fx->r.done_calls == 0 && clock_mono_ms() < end)
+		loop_run_once(fx->loop, 50);
+	assert_int_equal(fx->r.done_calls, 1);
+	assert_int_equal(fx->r.ok, 0);
+	assert_string_equal(fx->r.reason, "cancelled");
+	assert_true(fx->r.done_at - t0 < 1500);
+	free(cause);
+}
+
+static void
+test_timeout(void **state)
+{
+	struct fixture		*fx = *state;
+	struct notify_request	 req = { 0 };
+	int64_t			 t0 = clock_mono_ms();
+	char			*u = web_url("/slow?ms=3000");
+
+	req.kind = NOTIFY_SLACK;
+	req.url = u;
+	req.message = "slow";
+	req.timeout_ms = 300;
+	run_notify(fx, &req);
+	free(u);
+	assert_int_equal(fx->r.ok, 0);
+	assert_non_null(strstr(fx->r.reason, "slack: timed out: "));
+	assert_true(fx->r.done_at - t0 < 1500);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_slack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slack_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_webhook, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_statuspage, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_statuspage_checks, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_email, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_email_failures, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_email_utf8_subject, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_email_long_lines, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_secret_masked_before_sending,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drill_prefix, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
+	};
+
+	if (!have_python3()) {
+		fprintf(stderr, "test_notify: skipped, no python3 on PATH\n");
+		return 77;
+	}
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
