@@ -17,6 +17,7 @@ cmd_lint(int argc, char **argv)
 	}
 	catalog_load(&cat, argv, argc, &d);
 	diags_print(&d, stdout);
+	fflush(stdout);
 	fprintf(d.errors ? stderr : stdout, "%d file%s checked: %d error%s, %d warning%s\n",
 	    cat.files, cat.files == 1 ? "" : "s", d.errors, d.errors == 1 ? "" : "s",
 	    d.warnings, d.warnings == 1 ? "" : "s");

@@ -200,10 +200,24 @@ engine_step_fields(struct engine *e, int i)
 
 #define ENGINE_INBOX_MS 1000
 
+/* An injected event (a drill facilitator's "the replica is lagging too")
+ * is journaled, then put in front of the operator. */
 static int
 inbox_to_journal(void *arg, const char *event, json_t *fields, char **cause)
 {
-	return engine_journal(arg, event, json_deep_copy(fields), cause);
+	struct engine *e = arg;
+	const char *by = json_string_value(json_object_get(fields, "by"));
+	const char *text = json_string_value(json_object_get(fields, "text"));
+	char *msg;
+
+	if (engine_journal(e, event, json_deep_copy(fields), cause) != 0)
+		return -1;
+	if (json_is_true(json_object_get(fields, "injected")) && e->hooks.notice != NULL && text != NULL) {
+		msg = xprintf("INJECTED by %s: %s", by != NULL ? by : "the facilitator", text);
+		e->hooks.notice(e->hooks.arg, msg);
+		free(msg);
+	}
+	return 0;
 }
 
 /* Journals notes that `drconsole note` queued while we hold the lock. A

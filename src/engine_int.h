@@ -31,6 +31,7 @@ struct step_run {
 	struct sqlstep *sql;
 	struct httpstep *http;
 	struct notifystep *notify;
+	struct fanout *fanout;	/* a run step with on: (engine_remote.c) */
 	struct job *job;
 	struct outfile *of;
 	struct loop_timer *timeout_timer;
@@ -104,6 +105,11 @@ void exec_release(struct step_run *r);
 int native_spawn(struct engine *e, int i, char **cause);
 void native_cancel(struct step_run *r);
 void native_release(struct engine *e, struct step_run *r);
+
+/* engine_remote.c: run steps on remote hosts through ssh */
+int remote_spawn(struct engine *e, int i, const char *command_tmpl, char **cause);
+void remote_cancel(struct step_run *r);
+void remote_release(struct engine *e, struct step_run *r);
 
 /* engine_params.c */
 int params_resolve(struct engine *e, const struct engine_opts *opts, char **cause);

@@ -58,6 +58,39 @@ add_list(struct expanded *x, char *item)
 
 /* --- the end of an attempt --- */
 
+/* Evidence goes to the journal, which never holds a secret: a query's
+ * first cell or an error message may quote one. */
+static void
+mask_json(struct engine *e, json_t *j)
+{
+	const char *key;
+	size_t idx;
+	json_t *v;
+	char *buf;
+	size_t len;
+
+	if (json_is_object(j)) {
+		json_object_foreach(j, key, v) {
+			if (json_is_string(v) && params_is_secret_text(e, json_string_value(v))) {
+				len = json_string_length(v);
+				buf = xmalloc(4 * len + 64);
+				memcpy(buf, json_string_value(v), len + 1);
+				len = params_mask(e, buf, len, 4 * len + 64);
+				json_object_set_new(j, key, engine_jstr(buf));
+				free(buf);
+			} else
+				mask_json(e, v);
+		}
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, idx, v) {
+			if (json_is_string(v) && params_is_secret_text(e, json_string_value(v)))
+				json_array_set_new(j, idx, json_string("****"));
+			else
+				mask_json(e, v);
+		}
+	}
+}
+
 static void
 on_native_done(void *arg, int ok, const char *reason, json_t *evidence)
 {
@@ -76,14 +109,26 @@ on_native_done(void *arg, int ok, const char *reason, json_t *evidence)
 	else
 		r->st.status = reason != NULL && strncmp(reason, "timed out", 9) == 0 ? STEP_TIMEOUT : STEP_FAILED;
 	engine_set_reason(r, "%s", r->cancelled ? "cancelled by the operator" : reason != NULL ? reason : "");
+	if (r->st.reason != NULL && params_is_secret_text(e, r->st.reason)) {
+		char *masked = xmalloc(4 * strlen(r->st.reason) + 64);
+
+		strcpy(masked, r->st.reason);
+		params_mask(e, masked, strlen(masked), 4 * strlen(r->st.reason) + 64);
+		engine_set_reason(r, "%s", masked);
+		free(masked);
+	}
 	snprintf(r->st.exit_desc, sizeof r->st.exit_desc, "%s", ok ? "ok" : "failed");
 	json_object_set_new(f, "duration_ms", json_integer(r->st.duration_ms));
 	json_object_set_new(f, "attempt", json_integer(r->st.attempt));
 	json_object_set_new(f, "status", engine_jstr(step_status_name(r->st.status)));
 	if (r->st.reason != NULL && *r->st.reason != '\0')
 		json_object_set_new(f, "reason", engine_jstr(r->st.reason));
-	if (evidence != NULL)
-		json_object_set_new(f, "evidence", json_deep_copy(evidence));
+	if (evidence != NULL) {
+		json_t *copy = json_deep_copy(evidence);
+
+		mask_json(e, copy);
+		json_object_set_new(f, "evidence", copy);
+	}
 	engine_journal(e, "step.end", f, NULL);
 	/* The module may be freed from inside its own done callback. */
 	native_release(e, r);

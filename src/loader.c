@@ -343,7 +343,7 @@ load_kv(struct loader *l, const struct ynode *n, struct kv **list, int *count, c
 /* --- runbook tables --- */
 
 static const char *const param_type_names[] = {
-	"string", "secret", "choice", "timestamp", "int", "bool", NULL
+	"string", "secret", "choice", "timestamp", "int", "bool", "hosts", NULL
 };
 static const char *const confirm_names[] = { "yes", "no", "type", NULL };
 static const char *const on_failure_names[] = { "ask", "abort", "continue", NULL };
@@ -500,6 +500,27 @@ parse_step_drill(struct loader *l, const struct ynode *n, void *obj)
 	s->drill = DRILL_STANDIN;
 }
 
+/* policy: all | any | N (at least N hosts must succeed) */
+static void
+parse_policy(struct loader *l, const struct ynode *n, void *obj)
+{
+	struct step *s = obj;
+	long v;
+
+	if (!want_scalar(l, n, "policy"))
+		return;
+	if (strcmp(n->value, "all") == 0)
+		s->policy = POLICY_ALL;
+	else if (strcmp(n->value, "any") == 0)
+		s->policy = POLICY_ANY;
+	else if (parse_long(n->value, &v) == 0 && v >= 1 && v <= 1000) {
+		s->policy = POLICY_AT_LEAST;
+		s->at_least = (int)v;
+	} else
+		error_at(l, n->pos, "'policy' is all, any, or a number of hosts that must succeed, not '%s'",
+		    n->value);
+}
+
 static void
 parse_step_env(struct loader *l, const struct ynode *n, void *obj)
 {
@@ -530,6 +551,10 @@ static const struct keydef step_keys[] = {
 	{ "expected_duration", K_DURATION, 0, ST(expected_duration_ms), 0, 0, NULL, NULL },
 	{ "when", K_TEXT, 0, ST(when), 0, 0, NULL, NULL },
 	{ "drill", K_CUSTOM, 0, 0, 0, 0, NULL, parse_step_drill },
+	{ "on", K_TEXT, 0, ST(on), 0, 0, NULL, NULL },
+	{ "max_parallel", K_INT, 0, ST(max_parallel), 1, 1000, NULL, NULL },
+	{ "policy", K_CUSTOM, 0, 0, 0, 0, NULL, parse_policy },
+	{ "forward_agent", K_BOOL, 0, ST(forward_agent), 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
 };
 
@@ -646,6 +671,87 @@ parse_objectives(struct loader *l, const struct ynode *n, void *obj)
 	load_map(l, n, objective_keys, obj, "objectives");
 }
 
+#define HD(f) offsetof(struct host_def, f)
+static const struct keydef host_keys[] = {
+	{ "address", K_PLAIN, 0, HD(address), 0, 0, NULL, NULL },
+	{ "user", K_PLAIN, 0, HD(user), 0, 0, NULL, NULL },
+	{ "port", K_INT, 0, HD(port), 1, 65535, NULL, NULL },
+	{ "identity", K_PLAIN, 0, HD(identity), 0, 0, NULL, NULL },
+	{ "jump", K_PLAIN, 0, HD(jump), 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
+};
+
+static int
+valid_host_name(const char *s)
+{
+	return matches_charset(s, LOWER DIGITS "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+	    LOWER DIGITS "ABCDEFGHIJKLMNOPQRSTUVWXYZ-_.");
+}
+
+/* hosts: { db1: { address: 10.0.0.5, user: ops }, db2: {}, bastion-known: ~ } */
+static void
+parse_hosts(struct loader *l, const struct ynode *n, void *obj)
+{
+	struct runbook *rb = obj;
+
+	if (n->type != YNODE_MAP) {
+		error_at(l, n->pos, "'hosts' must map host names to settings, not %s", ynode_type_name(n));
+		return;
+	}
+	rb->hosts = xcalloc((size_t)YMAP_PAIRS(n) + 1, sizeof *rb->hosts);
+	for (int i = 0; i < YMAP_PAIRS(n); i++) {
+		const struct ynode *k = YMAP_KEY(n, i), *v = YMAP_VALUE(n, i);
+		struct host_def *h = &rb->hosts[rb->nhosts];
+
+		if (k->type != YNODE_SCALAR || !valid_host_name(k->value)) {
+			error_at(l, k->pos, "a host name is letters, digits, '-', '_' and '.'");
+			continue;
+		}
+		h->name = xstrdup(k->value);
+		h->pos = k->pos;
+		rb->nhosts++;
+		/* A bare name (null or empty) means ~/.ssh/config knows it. */
+		if (v->type == YNODE_SCALAR && (v->value[0] == '\0' || strcmp(v->value, "~") == 0 ||
+		    strcmp(v->value, "null") == 0))
+			continue;
+		load_map(l, v, host_keys, h, "a host");
+	}
+}
+
+/* groups: { databases: [db1, db2], all: [databases, web1] } */
+static void
+parse_groups(struct loader *l, const struct ynode *n, void *obj)
+{
+	struct runbook *rb = obj;
+
+	if (n->type != YNODE_MAP) {
+		error_at(l, n->pos, "'groups' must map group names to lists of hosts, not %s", ynode_type_name(n));
+		return;
+	}
+	rb->groups = xcalloc((size_t)YMAP_PAIRS(n) + 1, sizeof *rb->groups);
+	for (int i = 0; i < YMAP_PAIRS(n); i++) {
+		const struct ynode *k = YMAP_KEY(n, i), *v = YMAP_VALUE(n, i);
+		struct host_group *g = &rb->groups[rb->ngroups];
+
+		if (k->type != YNODE_SCALAR || !valid_host_name(k->value)) {
+			error_at(l, k->pos, "a group name is letters, digits, '-', '_' and '.'");
+			continue;
+		}
+		if (v->type != YNODE_SEQ) {
+			error_at(l, v->pos, "group '%s' must be a list of host names", k->value);
+			continue;
+		}
+		g->name = xstrdup(k->value);
+		g->pos = k->pos;
+		g->members = xcalloc((size_t)v->nitems + 1, sizeof *g->members);
+		for (int m = 0; m < v->nitems; m++) {
+			if (want_scalar(l, v->items[m], "a group member"))
+				g->members[g->nmembers++] = xstrdup(v->items[m]->value);
+		}
+		rb->ngroups++;
+	}
+}
+
 #define EV(f) offsetof(struct environment, f)
 
 static void
@@ -747,6 +853,8 @@ static const struct keydef runbook_keys[] = {
 	{ "env", K_CUSTOM, 0, 0, 0, 0, NULL, parse_env },
 	{ "steps", K_CUSTOM, KEY_REQUIRED, 0, 0, 0, NULL, parse_steps },
 	{ "environments", K_CUSTOM, 0, 0, 0, 0, NULL, parse_environments },
+	{ "hosts", K_CUSTOM, 0, 0, 0, 0, NULL, parse_hosts },
+	{ "groups", K_CUSTOM, 0, 0, 0, 0, NULL, parse_groups },
 	{ "drill", K_CUSTOM, 0, 0, 0, 0, NULL, parse_drill },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
 };

@@ -31,6 +31,8 @@ struct checker {
 	int template_errors;
 };
 
+static void check_on(struct checker *, const struct step *);
+
 static void __attribute__((format(printf, 4, 5)))
 report(struct checker *c, enum diag_severity sev, struct srcpos pos, const char *fmt, ...)
 {
@@ -294,6 +296,9 @@ check_action(struct checker *c, const struct step *s)
 		if ((s->sql.query.s != NULL) + (s->sql.check != SQL_CHECK_NONE) + s->sql.promote != 1)
 			report(c, DIAG_ERROR, s->pos, "step '%s': a sql action needs exactly one of "
 			    "'query', 'check' or 'promote: true'", s->id);
+		if (s->sql.expect.s != NULL && (s->sql.check == SQL_CHECK_REPLICATION_LAG || s->sql.promote))
+			report(c, DIAG_ERROR, s->sql.expect.pos, "step '%s': 'expect' applies to a query or "
+			    "in_recovery check, not to %s", s->id, s->sql.promote ? "promote" : "replication_lag");
 		if (s->sql.expect.s != NULL && sqlexpect_parse(s->sql.expect.s, &se, &cause) != 0) {
 			report(c, DIAG_ERROR, s->sql.expect.pos, "%s", cause);
 			free(cause);
@@ -404,6 +409,73 @@ check_steps(struct checker *c)
 		check_action(c, s);
 		check_step_templates(c, s);
 		check_when(c, s, i);
+		check_on(c, s);
+	}
+}
+
+/* --- remote hosts --- */
+
+static void
+check_on(struct checker *c, const struct step *s)
+{
+	const struct host_def **list;
+	struct tscan scan;
+	size_t off;
+	char *cause = NULL;
+	int n;
+
+	if (s->on.s == NULL) {
+		if (s->max_parallel != 0 || s->policy != POLICY_ALL || s->forward_agent)
+			report(c, DIAG_WARNING, s->pos, "step '%s': max_parallel, policy and forward_agent only "
+			    "apply with 'on'", s->id);
+		return;
+	}
+	if (s->action != ACTION_RUN) {
+		report(c, DIAG_ERROR, s->on.pos, "step '%s': 'on' runs a shell command remotely, so it needs "
+		    "'run'", s->id);
+		return;
+	}
+	/* on: "{{ targets }}" names a hosts param picked at run time. */
+	if (template_scan(s->on.s, &scan, &off, &cause) == 0 && scan.nrefs > 0) {
+		for (int k = 0; k < scan.nrefs; k++) {
+			const struct param *p = runbook_find_param(c->rb, scan.refs[k].name);
+
+			if (scan.refs[k].kind == TREF_PARAM && p != NULL && p->type != PARAM_HOSTS)
+				report(c, DIAG_ERROR, rstr_pos_at(&s->on, scan.refs[k].start),
+				    "'on' uses param '%s', which is not of type hosts", p->name);
+		}
+		template_scan_free(&scan);
+		return;
+	}
+	free(cause);
+	cause = NULL;
+	if (runbook_resolve_hosts(c->rb, s->on.s, &list, &n, &cause) != 0) {
+		report(c, DIAG_ERROR, s->on.pos, "step '%s': %s", s->id, cause);
+		free(cause);
+		return;
+	}
+	if (s->policy == POLICY_AT_LEAST && s->at_least > n)
+		report(c, DIAG_ERROR, s->on.pos, "step '%s': policy wants %d hosts but 'on' names %d", s->id,
+		    s->at_least, n);
+	free(list);
+}
+
+static void
+check_groups(struct checker *c)
+{
+	for (int i = 0; i < c->rb->ngroups; i++) {
+		const struct host_def **list;
+		char *cause = NULL;
+		int n;
+
+		if (runbook_resolve_hosts(c->rb, c->rb->groups[i].name, &list, &n, &cause) != 0) {
+			report(c, DIAG_ERROR, c->rb->groups[i].pos, "group '%s': %s", c->rb->groups[i].name, cause);
+			free(cause);
+		} else
+			free(list);
+		if (runbook_find_host(c->rb, c->rb->groups[i].name) != NULL)
+			report(c, DIAG_ERROR, c->rb->groups[i].pos, "'%s' is both a host and a group",
+			    c->rb->groups[i].name);
 	}
 }
 
@@ -494,6 +566,7 @@ rbcheck_runbook(const struct runbook *rb, struct diags *d)
 		check_param(&c, &rb->params[i], i);
 	check_kv_templates(&c, rb->env, rb->nenv);
 	check_template(&c, &rb->title);
+	check_groups(&c);
 	check_steps(&c);
 	check_drill(&c);
 	if (!rb->has_objectives)

@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xmalloc.h"
+
 #include "runbook.h"
 
 struct srcpos
@@ -57,7 +59,7 @@ step_free(struct step *s)
 		&s->sql.conninfo, &s->sql.query, &s->sql.expect, &s->http.url, &s->http.method,
 		&s->http.body, &s->http.expect_body, &s->notify.url, &s->notify.channel,
 		&s->notify.message, &s->notify.component, &s->notify.status, &s->notify.api_key,
-		&s->notify.smtp_url, &s->notify.from, &s->notify.subject, &s->when, &s->drill_run,
+		&s->notify.smtp_url, &s->notify.from, &s->notify.subject, &s->when, &s->drill_run, &s->on,
 	};
 
 	free(s->id);
@@ -83,8 +85,29 @@ param_free(struct param *p)
 }
 
 static void
+hosts_free(struct runbook *rb)
+{
+	for (int i = 0; i < rb->nhosts; i++) {
+		free(rb->hosts[i].name);
+		free(rb->hosts[i].address);
+		free(rb->hosts[i].user);
+		free(rb->hosts[i].identity);
+		free(rb->hosts[i].jump);
+	}
+	free(rb->hosts);
+	for (int i = 0; i < rb->ngroups; i++) {
+		free(rb->groups[i].name);
+		for (int m = 0; m < rb->groups[i].nmembers; m++)
+			free(rb->groups[i].members[m]);
+		free(rb->groups[i].members);
+	}
+	free(rb->groups);
+}
+
+static void
 environments_free(struct runbook *rb)
 {
+	hosts_free(rb);
 	for (int i = 0; i < rb->nenvironments; i++) {
 		free(rb->environments[i].name);
 		kv_free(rb->environments[i].params, rb->environments[i].nparams);
@@ -155,7 +178,7 @@ step_action_name(enum step_action a)
 const char *
 param_type_name(enum param_type t)
 {
-	static const char *const names[] = { "string", "secret", "choice", "timestamp", "int", "bool" };
+	static const char *const names[] = { "string", "secret", "choice", "timestamp", "int", "bool", "hosts" };
 
 	return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "?";
 }
@@ -178,4 +201,79 @@ runbook_find_environment(const struct runbook *rb, const char *name)
 			return &rb->environments[i];
 	}
 	return NULL;
+}
+
+const struct host_def *
+runbook_find_host(const struct runbook *rb, const char *name)
+{
+	for (int i = 0; i < rb->nhosts; i++) {
+		if (strcmp(rb->hosts[i].name, name) == 0)
+			return &rb->hosts[i];
+	}
+	return NULL;
+}
+
+const struct host_group *
+runbook_find_group(const struct runbook *rb, const char *name)
+{
+	for (int i = 0; i < rb->ngroups; i++) {
+		if (strcmp(rb->groups[i].name, name) == 0)
+			return &rb->groups[i];
+	}
+	return NULL;
+}
+
+static int
+add_host(const struct runbook *rb, const char *name, const struct host_def ***list, int *n,
+    int depth, char **cause)
+{
+	const struct host_group *g;
+	const struct host_def *h;
+
+	if (depth > 16) {
+		*cause = xprintf("group '%s' includes itself", name);
+		return -1;
+	}
+	if ((g = runbook_find_group(rb, name)) != NULL) {
+		for (int m = 0; m < g->nmembers; m++) {
+			if (add_host(rb, g->members[m], list, n, depth + 1, cause) != 0)
+				return -1;
+		}
+		return 0;
+	}
+	if ((h = runbook_find_host(rb, name)) == NULL) {
+		*cause = xprintf("'%s' is not a host or group of the runbook", name);
+		return -1;
+	}
+	for (int k = 0; k < *n; k++) {
+		if ((*list)[k] == h)
+			return 0;
+	}
+	*list = xreallocarray(*list, *n + 1, sizeof **list);
+	(*list)[(*n)++] = h;
+	return 0;
+}
+
+int
+runbook_resolve_hosts(const struct runbook *rb, const char *names, const struct host_def ***list,
+    int *n, char **cause)
+{
+	char *copy = xstrdup(names), *tok, *save = NULL;
+	int rc = 0;
+
+	*list = NULL;
+	*n = 0;
+	for (tok = strtok_r(copy, ", \t", &save); tok != NULL && rc == 0; tok = strtok_r(NULL, ", \t", &save))
+		rc = add_host(rb, tok, list, n, 0, cause);
+	free(copy);
+	if (rc == 0 && *n == 0) {
+		*cause = xprintf("no hosts in '%s'", names);
+		rc = -1;
+	}
+	if (rc != 0) {
+		free(*list);
+		*list = NULL;
+		*n = 0;
+	}
+	return rc;
 }

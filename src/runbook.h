@@ -39,6 +39,32 @@ enum param_type {
 	PARAM_TIMESTAMP,
 	PARAM_INT,
 	PARAM_BOOL,
+	PARAM_HOSTS,		/* host and group names, comma-separated */
+};
+
+/* A remote host reached through the system ssh. With only a name, the
+ * operator's ~/.ssh/config says how to reach it. */
+struct host_def {
+	char *name;
+	struct srcpos pos;
+	char *address;		/* NULL: the name */
+	char *user;
+	int port;		/* 0: ssh's default */
+	char *identity;
+	char *jump;		/* ProxyJump */
+};
+
+struct host_group {
+	char *name;
+	struct srcpos pos;
+	char **members;		/* host or group names */
+	int nmembers;
+};
+
+enum fanout_policy {
+	POLICY_ALL,		/* every host must succeed */
+	POLICY_ANY,		/* one success is enough */
+	POLICY_AT_LEAST,	/* at_least hosts must succeed */
 };
 
 struct param {
@@ -156,6 +182,11 @@ struct step {
 	struct rstr when;	/* a condition (cond.h); s NULL: always run */
 	enum step_drill drill;
 	struct rstr drill_run;	/* DRILL_STANDIN: the safe stand-in command */
+	struct rstr on;		/* run remotely: a host, a group or a hosts param */
+	int max_parallel;	/* 0: all at once; 1: one host after another */
+	enum fanout_policy policy;
+	int at_least;
+	int forward_agent;	/* ssh -A, only when asked */
 };
 
 /* A named target (production, staging...) that sets params and env. */
@@ -194,6 +225,10 @@ struct runbook {
 	int nsteps;
 	struct environment *environments;
 	int nenvironments;
+	struct host_def *hosts;
+	int nhosts;
+	struct host_group *groups;
+	int ngroups;
 	int64_t drill_target_rto_ms;	/* the drill's own target; 0 none */
 	char *drill_environment;	/* default environment of a drill */
 	struct rstr drill_channel;	/* notifications in a drill go here */
@@ -207,6 +242,12 @@ const struct param *runbook_find_param(const struct runbook *rb, const char *nam
 int runbook_find_step(const struct runbook *rb, const char *id);
 const char *step_action_name(enum step_action a);
 const char *param_type_name(enum param_type t);
+const struct host_def *runbook_find_host(const struct runbook *rb, const char *name);
+const struct host_group *runbook_find_group(const struct runbook *rb, const char *name);
+/* Expands "db1, databases" (hosts and groups, groups recursively) into
+ * distinct hosts in order; -1 with *cause naming an unknown name. */
+int runbook_resolve_hosts(const struct runbook *rb, const char *names, const struct host_def ***list,
+    int *n, char **cause);
 const struct environment *runbook_find_environment(const struct runbook *rb, const char *name);
 /* The phase a step belongs to: its own, or the nearest one above it. */
 const char *runbook_step_phase(const struct runbook *rb, int index);

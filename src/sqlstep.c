@@ -1,9 +1,10 @@
 /* sqlstep.c: owns one libpq connection per sql step and drives it from the
- * loop: PQconnectPoll until connected, then one query at a time (the
- * built-in checks send a probe first), results read as they arrive. Every
- * path that ends a step goes through sqlstep_finish, which drops the
- * connection before calling done because done may free the step; functions
- * that can end the step return -1 when they did, and then touch nothing. */
+ * loop: PQconnectPoll until connected, then one query at a time (the checks
+ * send a pg_is_in_recovery() probe first), results read as they arrive and
+ * printed as tables. Every path that ends a step goes through
+ * sqlstep_finish, which drops the connection before calling done because
+ * done may free the step; functions that can end the step return -1 when
+ * they did, and then touch nothing. */
 #include <math.h>
 #include <poll.h>
 #include <stdio.h>
@@ -665,26 +666,32 @@ sqlstep_oneline(const char *text)
 /*
  * libpq reports a failed connection only as text; with PQERRORS_VERBOSE set
  * while connecting, the server's SQLSTATE follows the severity:
- * "... failed: FATAL:  28P01: password authentication failed ...". It is
- * taken out of the message and returned apart.
+ * "... failed: FATAL:  28P01: password authentication failed ...". The code
+ * is taken out ("FATAL: password ...") and returned apart, as is the
+ * severity (a static string, or NULL).
  */
 static char *
-sqlstep_conn_error(const char *text, char *sqlstate, size_t len)
+sqlstep_conn_error(const char *text, char *sqlstate, size_t len,
+    const char **severity)
 {
-	static const char	*sevs[] = { "FATAL:  ", "ERROR:  ", "PANIC:  " };
+	static const char	*sevs[] = { "FATAL", "ERROR", "PANIC" };
 	char			*msg = sqlstep_oneline(text), *p, *code;
-	size_t			 i;
+	size_t			 i, n;
 
 	sqlstate[0] = '\0';
-	for (i = 0; i < nitems(sevs) && sqlstate[0] == '\0'; i++) {
+	*severity = NULL;
+	for (i = 0; i < nitems(sevs) && *severity == NULL; i++) {
+		n = strlen(sevs[i]);
 		for (p = msg; (p = strstr(p, sevs[i])) != NULL; p++) {
-			code = p + strlen(sevs[i]);
-			if (strspn(code, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") == 5 &&
-			    code[5] == ':' && code[6] == ' ') {
-				snprintf(sqlstate, len, "%.5s", code);
-				memmove(code, code + 7, strlen(code + 7) + 1);
-				break;
-			}
+			code = p + n + 3;
+			if (strncmp(p + n, ":  ", 3) != 0 || strspn(code,
+			    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 5 ||
+			    strncmp(code + 5, ": ", 2) != 0)
+				continue;
+			snprintf(sqlstate, len, "%.5s", code);
+			memmove(code - 1, code + 7, strlen(code + 7) + 1);
+			*severity = sevs[i];
+			break;
 		}
 	}
 	return msg;
@@ -719,6 +726,7 @@ sqlstep_cancel_query(struct sqlstep *s)
 	    (c = PQgetCancel(s->conn)) == NULL)
 		return;
 	if (!PQcancel(c, err, sizeof err)) {
+		log_debug("sqlstep: PQcancel failed: %s", err);
 		line = xprintf("could not ask the server to cancel the query: "
 		    "%s\n", err);
 		sqlstep_emit(s, ACTION_STDERR, line);
@@ -1025,14 +1033,17 @@ sqlstep_send(struct sqlstep *s, const char *sql, int show)
 static void
 sqlstep_connect_failed(struct sqlstep *s)
 {
-	char	 code[8], *msg, *line;
+	const char	*sev;
+	char		 code[8], *msg, *line;
 
-	msg = sqlstep_conn_error(PQerrorMessage(s->conn), code, sizeof code);
+	msg = sqlstep_conn_error(PQerrorMessage(s->conn), code, sizeof code,
+	    &sev);
 	line = xprintf("connection failed: %s\n", msg);
 	sqlstep_emit(s, ACTION_STDERR, line);
 	free(line);
 	json_object_set_new(s->evidence, "phase", json_string("connect"));
-	sqlstep_fail(s, "connection failed", msg, code[0] != '\0' ? code : NULL);
+	sqlstep_set_error(s, sev, msg, code[0] != '\0' ? code : NULL);
+	sqlstep_fail(s, "connection failed", NULL, NULL);
 	free(msg);
 }
 
@@ -1126,6 +1137,9 @@ sqlstep_deferred(void *arg)
  * defaults (PGHOST, PGPASSFILE, ~/.pgpass) still apply; a password given
  * apart comes later in the array, so it wins. UTF-8 is asked for last,
  * because tables are measured and evidence is written in UTF-8.
+ * One wait stays outside the loop: libpq resolves a host name with a
+ * blocking getaddrinfo() here and in PQconnectPoll; addresses (or
+ * hostaddr=) skip it, and the timeout cannot interrupt it.
  */
 static void
 sqlstep_connect(struct sqlstep *s, const struct sqlstep_request *req)
@@ -1216,6 +1230,8 @@ sqlstep_free(struct sqlstep *s)
 {
 	if (s == NULL)
 		return;
+	/* The owner is done with it: not a word more, even about the cancel. */
+	s->io.output = NULL;
 	if (s->state != SQLSTEP_OVER)
 		sqlstep_teardown(s);
 	PQclear(s->last);
@@ -1467,9 +1483,10 @@ sqlstep_lag_judge(struct sqlstep *s)
 	json_object_set_new(s->evidence, "standbys", list);
 	json_object_set_new(s->evidence, "max_lag_bytes",
 	    json_integer(lag.max_bytes));
-	json_object_set_new(s->evidence, "max_lag_seconds",
-	    json_real(lag.max_seconds));
-	json_object_set_new(s->evidence, "value", json_real(lag.max_seconds));
+	json_object_set_new(s->evidence, "max_lag_ms",
+	    json_integer((json_int_t)(lag.max_seconds * 1000 + 0.5)));
+	json_object_set_new(s->evidence, "value",
+	    json_integer((json_int_t)(lag.max_seconds * 1000 + 0.5)));
 	json_object_set_new(s->evidence, "rpo_ms", json_integer(s->rpo_ms));
 	json_object_set_new(s->evidence, "verdict",
 	    json_string(ok ? "met" : "not met"));

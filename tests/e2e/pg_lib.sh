@@ -18,12 +18,14 @@
 #   pg_base_init [DIR]           makes PG_BASE (default mktemp -d /tmp/pg.XXXXXX)
 #                                and gives it to PG_USER; exports PG_BASE
 #   pg_as CMD [ARG...]           runs CMD as the server user, in PG_BASE, with
-#                                the caller's PG* variables (PGPASSFILE...) unset
+#                                HOME=PG_BASE and the caller's PG* variables
+#                                (PGPASSFILE, PGHOST...) unset
 #   pg_free_port                 prints a TCP port free on 127.0.0.1 (never 5432)
 #   pg_start_primary NAME [name=value...]
 #                                initdb into PG_BASE/NAME and start it on a free
 #                                port (retried if someone takes it first);
 #                                settings are appended to postgresql.conf
+#                                (values without single quotes)
 #   pg_start_replica NAME PRIMARY [name=value...]
 #                                pg_basebackup -R -X stream from PRIMARY, start it
 #                                on a free port, wait until PRIMARY shows it
@@ -37,7 +39,8 @@
 #                                user=USER" (USER defaults to postgres)
 #   pg_psql NAME SQL [DB]        runs SQL as superuser "postgres" over the unix
 #                                socket: psql -X -At -v ON_ERROR_STOP=1
-#   pg_wait_sql NAME SQL [SECS]  polls until SQL prints "t" (default 10 s)
+#   pg_wait_sql NAME SQL [SECS]  polls until SQL prints "t" (whole seconds,
+#                                default 10)
 #   pg_wait_caught_up PRIMARY [SECS]
 #                                until every standby replayed all WAL so far
 #
@@ -45,7 +48,8 @@
 #   PG_BIN    server binaries; default `pg_config --bindir`, else the newest
 #             /usr/lib/postgresql/*/bin
 #   PG_USER   who runs the servers when we are root (initdb and postgres refuse
-#             root); default postgres, else nobody
+#             root); default: PG_BASE's owner if not root, else postgres, else
+#             nobody
 #   PG_BASE   the scratch folder; keep it short: the unix sockets live in it
 #             and their path must stay under about 100 bytes
 #   PG_HOST_AUTH  pg_hba method for TCP on 127.0.0.1 (default scram-sha-256;
