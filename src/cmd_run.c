@@ -18,6 +18,7 @@
 #include "loader.h"
 #include "log.h"
 #include "runopts.h"
+#include "scorecard.h"
 #include "xmalloc.h"
 
 struct runner {
@@ -465,6 +466,30 @@ skip_by_condition(struct runner *r, int i, int *rc)
 	return 1;
 }
 
+/* confirm: approval: a second operator approves from their own terminal;
+ * the run waits (Ctrl-C gives up). */
+static int
+wait_for_approval(struct runner *r, int i)
+{
+	const char *who;
+	int interrupts = r->interrupts;
+
+	if (!engine_step_approved(r->e, i, &who)) {
+		printf("  %swaiting for a second operator's approval%s: from their terminal run\n"
+		    "    drconsole approve %s %s\n", paint(r, C_YELLOW), paint(r, C_RESET),
+		    engine_incident_dir(r->e), engine_runbook(r->e)->steps[i].id);
+		fflush(stdout);
+	}
+	while (!engine_step_approved(r->e, i, &who) && !r->abort && r->interrupts == interrupts)
+		loop_run_once(r->loop, -1);
+	if (!engine_step_approved(r->e, i, &who)) {
+		fprintf(stderr, "drconsole: no approval for '%s': stopping here\n", engine_runbook(r->e)->steps[i].id);
+		return -1;
+	}
+	printf("  approved by %s\n", who);
+	return 0;
+}
+
 /* Runs step i to an end the operator accepts: 0 go on, -1 stop the run. */
 static int
 drive_step(struct runner *r, int i)
@@ -479,7 +504,11 @@ drive_step(struct runner *r, int i)
 		return next;
 	if (s->action == ACTION_MANUAL)
 		return run_manual(r, i);
-	switch (confirm_step(r, i, &how)) {
+	if (s->confirm == CONFIRM_APPROVAL && r->o.mode != MODE_DRY_RUN) {
+		if (wait_for_approval(r, i) != 0)
+			return -1;
+		how = HOW_APPROVED;
+	} else switch (confirm_step(r, i, &how)) {
 	case V_ABORT:
 		return -1;
 	case V_SKIP:
@@ -494,6 +523,8 @@ drive_step(struct runner *r, int i)
 			return -1;
 		}
 		print_command(r, i);
+		if (s->action == ACTION_WAIT)
+			printf("  (Ctrl-C cuts the wait short)\n");
 		wait_step(r);
 		if (r->o.mode == MODE_DRY_RUN) {
 			printf("  (dry run: not executed)\n");
@@ -613,6 +644,25 @@ walk(struct runner *r, int from)
 	return r->abort ? -1 : failed;
 }
 
+/* At a drill's end, how it went against its targets. */
+static void
+print_scorecard(struct runner *r)
+{
+	const char *cols = getenv("COLUMNS");
+	char *cause = NULL, *text;
+	json_t *card;
+
+	if ((card = scorecard_load(engine_incident_dir(r->e), &cause)) == NULL) {
+		fprintf(stderr, "drconsole: no scorecard: %s\n", cause);
+		free(cause);
+		return;
+	}
+	text = scorecard_render_text(card, cols != NULL && atoi(cols) > 0 ? atoi(cols) : 80);
+	printf("\n%s", text);
+	free(text);
+	json_decref(card);
+}
+
 static int
 finish(struct runner *r, int walked)
 {
@@ -625,6 +675,8 @@ finish(struct runner *r, int walked)
 		free(cause);
 	}
 	print_summary(r, status);
+	if (engine_mode(r->e) == MODE_DRILL)
+		print_scorecard(r);
 	if (strcmp(status, "interrupted") == 0)
 		return EXIT_INTERRUPTED;
 	return strcmp(status, "completed") == 0 && engine_journal_error(r->e) == NULL ? EXIT_OK : EXIT_FAILED;

@@ -8,12 +8,16 @@
 #define EXIT_USAGE 2		/* usage error or invalid runbook: nothing ran */
 #define EXIT_INTERRUPTED 130
 
+int cmd_approve(int argc, char **argv);
 int cmd_console(int argc, char **argv);
+int cmd_inject(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_note(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 
 #endif

@@ -241,6 +241,7 @@ on_inbox_timer(void *arg)
 
 	e->inbox_timer = NULL;
 	drain_inbox(e);
+	flow_check_approvals(e);
 	e->inbox_timer = loop_add_timer(e->loop, ENGINE_INBOX_MS, on_inbox_timer, e);
 }
 
@@ -248,7 +249,53 @@ void
 engine_start_inbox(struct engine *e)
 {
 	drain_inbox(e);
+	flow_check_approvals(e);
 	e->inbox_timer = loop_add_timer(e->loop, ENGINE_INBOX_MS, on_inbox_timer, e);
+}
+
+/* --- the terminal recording --- */
+
+/* The recording is a convenience beside the journal: without it the run
+ * goes on, and the operator is told once. */
+void
+engine_open_cast(struct engine *e)
+{
+	char *cause = NULL, *msg;
+
+	e->cast = cast_open(e->incident_dir, e->started_wall, e->rb->title.s, &cause);
+	if (e->cast != NULL)
+		return;
+	msg = xprintf("No terminal recording: %s", cause);
+	log_debug("%s", msg);
+	if (e->hooks.notice != NULL)
+		e->hooks.notice(e->hooks.arg, msg);
+	free(msg);
+	free(cause);
+}
+
+void
+engine_flush_cast(struct engine *e)
+{
+	char *cause = NULL;
+
+	if (cast_flush(e->cast, &cause) != 0) {
+		log_debug("recording: %s", cause);
+		free(cause);
+	}
+}
+
+/* A line of ours in the recording: "-- step 3 restore: skipped: ...". */
+static void
+cast_say(struct engine *e, int i, const char *what, const char *why)
+{
+	char *text;
+
+	if (e->cast == NULL)
+		return;
+	text = xprintf("-- step %d %s: %s%s%s", i + 1, e->rb->steps[i].id, what,
+	    why != NULL && *why != '\0' ? ": " : "", why != NULL ? why : "");
+	cast_text(e->cast, clock_wall_ms(), text, strlen(text));
+	free(text);
 }
 
 /* --- creating a run --- */
@@ -306,6 +353,7 @@ engine_alloc(const struct engine_opts *opts)
 		e->runs[i].ctx.step = i;
 		e->runs[i].st.exit_code = -1;
 		e->runs[i].st.out = outbuf_new(ENGINE_SCROLLBACK_LINES, ENGINE_SCROLLBACK_BYTES);
+		strbuf_init(&e->runs[i].cap_out);
 	}
 	if (opts->incident_dir != NULL) {
 		e->incident_dir = xstrdup(opts->incident_dir);
@@ -383,6 +431,7 @@ engine_new(struct engine **out, const struct engine_opts *opts, char **cause)
 		engine_free(e);
 		return -1;
 	}
+	engine_open_cast(e);
 	engine_start_inbox(e);
 	*out = e;
 	return 0;
@@ -398,6 +447,7 @@ engine_free(struct engine *e)
 	for (int i = 0; i < e->rb->nsteps; i++) {
 		native_release(e, &e->runs[i]);
 		exec_release(&e->runs[i]);
+		flow_release(&e->runs[i]);
 		outbuf_free(e->runs[i].st.out);
 		free(e->runs[i].st.reason);
 		free(e->runs[i].st.note);
@@ -407,6 +457,7 @@ engine_free(struct engine *e)
 	if (e->httpctx != NULL)
 		httpctx_free(e->httpctx);
 	params_free(e);
+	cast_close(e->cast);
 	if (e->journal != NULL)
 		journal_close(e->journal);
 	json_decref(e->pending);
@@ -430,6 +481,13 @@ int engine_busy(const struct engine *e) { return e->running >= 0; }
 const char *engine_journal_error(const struct engine *e) { return e->journal_error; }
 const struct environment *engine_environment(const struct engine *e) { return e->env; }
 
+int
+engine_step_approved(const struct engine *e, int i, const char **approver)
+{
+	*approver = e->runs[i].approver;
+	return e->runs[i].approved;
+}
+
 const char *
 engine_generated_secret(const struct engine *e, const char *name)
 {
@@ -445,7 +503,7 @@ engine_generated_secret(const struct engine *e, const char *name)
 static const char *
 how_name(enum confirm_how how)
 {
-	static const char *const names[] = { "confirmed", "typed", "auto", "attested" };
+	static const char *const names[] = { "confirmed", "typed", "auto", "attested", "approved" };
 
 	return names[how];
 }
@@ -485,6 +543,11 @@ engine_start_step(struct engine *e, int i, enum confirm_how how, char **cause)
 		return -1;
 	if (e->rb->steps[i].action == ACTION_MANUAL)
 		return engine_attest(e, i, how, NULL, cause);
+	if (e->rb->steps[i].confirm == CONFIRM_APPROVAL && !e->runs[i].approved && e->mode != MODE_DRY_RUN) {
+		*cause = xprintf("step '%s' needs a second operator's approval: from their own terminal, "
+		    "drconsole approve %s %s", e->rb->steps[i].id, e->incident_dir, e->rb->steps[i].id);
+		return -1;
+	}
 	f = engine_step_fields(e, i);
 	json_object_set_new(f, "how", engine_jstr(how_name(how)));
 	if (engine_journal(e, "step.confirm", f, cause) != 0)
@@ -515,6 +578,7 @@ engine_attest(struct engine *e, int i, enum confirm_how how, const char *note, c
 	json_object_set_new(f, "duration_ms", json_integer(0));
 	if (engine_journal(e, "step.end", f, cause) != 0)
 		return -1;
+	cast_say(e, i, "attested", note);
 	r->st.status = STEP_OK;
 	r->st.attempt++;
 	r->st.started_wall = clock_wall_ms();
@@ -553,6 +617,7 @@ end_without_running(struct engine *e, int i, enum step_status st, const char *re
 		json_object_set_new(f, "was", engine_jstr("interrupted"));
 	if (engine_journal(e, "step.end", f, cause) != 0)
 		return -1;
+	cast_say(e, i, step_status_name(st), note != NULL ? note : reason);
 	r->st.status = st;
 	engine_set_reason(r, "%s", reason != NULL ? reason : note != NULL ? note : "");
 	engine_notify_step(e, i);
@@ -640,5 +705,18 @@ engine_finish(struct engine *e, const char *status, char **cause)
 	if (engine_journal(e, "run.end", f, cause) != 0)
 		return -1;
 	e->finished = 1;
+	if (e->cast != NULL) {
+		char *label = xprintf("run ended: %s", status);
+
+		cast_marker(e->cast, clock_wall_ms(), label);
+		free(label);
+		engine_flush_cast(e);
+	}
+	if (e->approval_box_ready) {
+		char *box = approval_dir(e->incident_dir);
+
+		rmdir(box);
+		free(box);
+	}
 	return report_write_postmortem(e->incident_dir, cause);
 }

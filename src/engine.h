@@ -40,6 +40,7 @@ enum confirm_how {
 	HOW_TYPED,		/* the operator typed the step id */
 	HOW_AUTO,		/* confirm: no, --yes, or no terminal */
 	HOW_ATTESTED,		/* a manual step */
+	HOW_APPROVED,		/* confirm: approval, by a second operator */
 };
 
 struct step_state {
@@ -56,6 +57,7 @@ struct step_state {
 	int rolled_back;	/* 0 none, 1 rollback ok, -1 rollback failed */
 	int rollback_running;
 	int retry_waiting;	/* between attempts, waiting retry_delay */
+	int64_t wait_until_wall;	/* a wait step's end, for its countdown */
 };
 
 struct engine_hooks {
@@ -127,6 +129,12 @@ const char *engine_generated_secret(const struct engine *e, const char *name);
  * cannot be evaluated (*why). Front ends skip a step whose condition is
  * false with engine_skip(e, i, why). */
 int engine_condition(struct engine *e, int i, char **why);
+/* Where second operators drop approvals for the incident in dir: a sticky,
+ * world-writable folder the driving console owns, under $TMPDIR or /tmp,
+ * named after the incident directory's last component. Allocated. */
+char *approval_dir(const char *incident_dir);
+/* 1 when a confirm: approval step was approved; *approver says by whom. */
+int engine_step_approved(const struct engine *e, int i, const char **approver);
 /* Confirms and starts step i (a manual step is attested instead: use
  * engine_attest). Retries follow the step's retries/retry_delay. */
 int engine_start_step(struct engine *e, int i, enum confirm_how how, char **cause);

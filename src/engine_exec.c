@@ -32,6 +32,7 @@ on_line(void *arg, const struct outline *line)
 		log_debug("output file: %s", cause);
 		free(cause);
 	}
+	cast_line(c->e->cast, line->ts_ms, line->stream, line->text, line->len);
 	r->lines++;
 	if (r->has_re && !r->output_matched && !r->in_rollback &&
 	    regexec(&r->re, line->text, 0, NULL, 0) == 0)
@@ -52,6 +53,7 @@ on_flush_timer(void *arg)
 		log_debug("output file: %s", cause);
 		free(cause);
 	}
+	engine_flush_cast(c->e);
 }
 
 void
@@ -141,20 +143,25 @@ schedule_retry(struct engine *e, int i)
 {
 	const struct step *s = &e->rb->steps[i];
 	struct step_run *r = &e->runs[i];
+	int64_t delay = s->retry_delay_ms;
 	json_t *f;
 
-	if (r->cancelled || r->st.attempt > s->retries ||
-	    (r->st.status != STEP_FAILED && r->st.status != STEP_TIMEOUT))
+	if (r->cancelled || (r->st.status != STEP_FAILED && r->st.status != STEP_TIMEOUT))
+		return 0;
+	if (s->until_every_ms > 0 ? !flow_until_retry(e, i, &delay) : r->st.attempt > s->retries)
 		return 0;
 	f = engine_step_fields(e, i);
 	json_object_set_new(f, "next_attempt", json_integer(r->st.attempt + 1));
-	json_object_set_new(f, "of", json_integer(s->retries + 1));
-	json_object_set_new(f, "delay_ms", json_integer(s->retry_delay_ms));
+	if (s->until_every_ms > 0)
+		json_object_set_new(f, "until_within_ms", json_integer(s->until_within_ms));
+	else
+		json_object_set_new(f, "of", json_integer(s->retries + 1));
+	json_object_set_new(f, "delay_ms", json_integer(delay));
 	json_object_set_new(f, "reason", engine_jstr(r->st.reason ? r->st.reason : ""));
 	engine_journal(e, "step.retry", f, NULL);
 	r->st.retry_waiting = 1;
 	r->st.status = STEP_RUNNING;
-	r->retry_timer = loop_add_timer(e->loop, s->retry_delay_ms, on_retry_timer, ctx_for(e, i));
+	r->retry_timer = loop_add_timer(e->loop, delay, on_retry_timer, ctx_for(e, i));
 	return 1;
 }
 
@@ -183,14 +190,71 @@ finish_job(struct engine *e, int i, int wait_status)
 		json_object_set_new(f, "phase", engine_jstr("end"));
 		json_object_set_new(f, "status", engine_jstr(r->st.rolled_back > 0 ? "ok" : "failed"));
 		engine_journal(e, "step.rollback", f, NULL);
-	} else {
-		r->st.status = judge(e, i, wait_status);
-		json_object_set_new(f, "status", engine_jstr(step_status_name(r->st.status)));
-		if (r->st.reason != NULL)
-			json_object_set_new(f, "reason", engine_jstr(r->st.reason));
-		engine_journal(e, "step.end", f, NULL);
+		exec_conclude(e, i);
+		return;
 	}
-	exec_conclude(e, i);
+	if (r->in_verify) {
+		int ok = WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0 && !r->cancelled;
+
+		flow_verify_end(e, i, ok, ok ? NULL : r->cancelled ? "cancelled" : r->st.exit_desc, f);
+		json_decref(f);
+		return;
+	}
+	r->st.status = judge(e, i, wait_status);
+	json_object_set_new(f, "status", engine_jstr(step_status_name(r->st.status)));
+	if (r->st.reason != NULL)
+		json_object_set_new(f, "reason", engine_jstr(r->st.reason));
+	flow_attempt_end(e, i, f, NULL);
+}
+
+/* --- the recording --- */
+
+/* Marks where an attempt's output begins, and what it runs. */
+static void
+cast_begin(struct engine *e, int i, int rollback)
+{
+	const struct step *s = &e->rb->steps[i];
+	struct step_run *r = &e->runs[i];
+	int64_t now = clock_wall_ms();
+	char *label, *command, *text;
+
+	if (e->cast == NULL)
+		return;
+	label = xprintf("step %d: %s (%s)", i + 1, s->title.s != NULL ? s->title.s : s->id, s->id);
+	if (rollback || r->st.attempt > 1) {
+		text = rollback ? xprintf("%s, rollback", label) : xprintf("%s, attempt %d", label, r->st.attempt);
+		free(label);
+		label = text;
+	}
+	cast_marker(e->cast, now, label);
+	/* spawn left the shown command, secrets masked, in st.command. */
+	command = s->action == ACTION_RUN || rollback ? xstrdup(r->st.command != NULL ? r->st.command : "") :
+	    engine_display_command(e, i);
+	text = xprintf("\x1b[1m== %s ==\x1b[0m\n$ %s", label, command);
+	cast_text(e->cast, now, text, strlen(text));
+	free(text);
+	free(command);
+	free(label);
+}
+
+/* The attempt's outcome, under its output. */
+static void
+cast_end(struct engine *e, int i)
+{
+	struct step_run *r = &e->runs[i];
+	char d[32], *text;
+
+	if (e->cast == NULL)
+		return;
+	duration_format(r->st.duration_ms, d, sizeof d);
+	if (r->in_rollback)
+		text = xprintf("-- rollback %s (%s, %s)", r->st.rolled_back > 0 ? "ok" : "failed", r->st.exit_desc, d);
+	else
+		text = xprintf("-- %s%s%s (%s)", step_status_name(r->st.status), r->st.reason != NULL ? ": " : "",
+		    r->st.reason != NULL ? r->st.reason : "", d);
+	cast_text(e->cast, clock_wall_ms(), text, strlen(text));
+	free(text);
+	engine_flush_cast(e);
 }
 
 /* After an attempt's end is journaled: a retry, or the step is over. */
@@ -199,6 +263,7 @@ exec_conclude(struct engine *e, int i)
 {
 	struct step_run *r = &e->runs[i];
 
+	cast_end(e, i);
 	if (r->has_re)
 		regfree(&r->re);
 	r->has_re = 0;
@@ -216,13 +281,14 @@ on_done(void *arg, int wait_status)
 {
 	struct exec_ctx *c = arg;
 	struct step_run *r = &c->e->runs[c->step];
+	struct job *done = r->job;
 
+	/* Forget the finished job first: ending the attempt may start the
+	 * next job of the same step (its verify), which must not be freed. */
+	r->job = NULL;
 	finish_job(c->e, c->step, wait_status);
-	/* The job is done: free it after the loop turn has finished with it. */
-	if (r->job != NULL) {
-		job_free(r->job);
-		r->job = NULL;
-	}
+	if (done != NULL)
+		job_free(done);
 }
 
 static void
@@ -249,12 +315,33 @@ attempt_name(const struct step *s, int attempt, int rollback)
 	return xstrdup(s->id);
 }
 
+/* The step's working directory, else the runbook's, expanded; NULL: ours. */
+static char *
+step_cwd(struct engine *e, int i)
+{
+	const struct rstr *r = e->rb->steps[i].cwd.s != NULL ? &e->rb->steps[i].cwd : &e->rb->cwd;
+	struct texpansion x;
+	char *cause = NULL, *out;
+
+	if (r->s == NULL)
+		return NULL;
+	if (params_expand(e, i, r->s, TMPL_RAW, &x, &cause) != 0) {
+		free(cause);
+		return NULL;
+	}
+	out = x.text;
+	x.text = NULL;
+	texpansion_free(&x);
+	return out;
+}
+
 /* Opens the attempt's output file and routes the scrollback's lines to it. */
 int
 exec_open_output(struct engine *e, int i, int rollback, char **cause)
 {
 	struct step_run *r = &e->runs[i];
-	char *name = attempt_name(&e->rb->steps[i], r->st.attempt, rollback);
+	char *name = r->in_verify ? xprintf("%s.verify", e->rb->steps[i].id) :
+	    attempt_name(&e->rb->steps[i], r->st.attempt, rollback);
 
 	r->of = outfile_open(e->incident_dir, i + 1, name, cause);
 	free(name);
@@ -263,7 +350,7 @@ exec_open_output(struct engine *e, int i, int rollback, char **cause)
 	r->lines = 0;
 	r->in_rollback = rollback;
 	outbuf_set_line_cb(r->st.out, on_line, ctx_for(e, i));
-	outbuf_set_filter(r->st.out, params_mask, e);
+	outbuf_set_filter(r->st.out, flow_filter, ctx_for(e, i));
 	return 0;
 }
 
@@ -275,7 +362,7 @@ spawn(struct engine *e, int i, const char *command_tmpl, int rollback, char **ca
 	struct exec_ctx *c = ctx_for(e, i);
 	struct texpansion x, shown;
 	struct job_spec spec = { 0 };
-	char **envp;
+	char **envp, *cwd;
 
 	if (params_expand(e, i, command_tmpl, TMPL_SHELL, &x, cause) != 0)
 		return -1;
@@ -294,8 +381,10 @@ spawn(struct engine *e, int i, const char *command_tmpl, int rollback, char **ca
 	spec.command = x.text;
 	spec.envp = envp;
 	spec.pty = s->pty;
+	spec.cwd = cwd = step_cwd(e, i);
 	r->started_mono = clock_mono_ms();
 	r->job = job_start(e->loop, &spec, exec_output, on_done, c, cause);
+	free(cwd);
 	params_free_env(envp);
 	texpansion_free(&x);
 	if (r->job == NULL) {
@@ -368,6 +457,9 @@ start_attempt_or_fail(struct engine *e, int i, char **cause)
 	r->st.exit_desc[0] = '\0';
 	if (r->st.attempt == 1)
 		r->st.started_wall = clock_wall_ms();
+	flow_attempt_begins(e, i);
+	if (s->action == ACTION_WAIT)
+		return flow_start_wait(e, i, cause);
 	if (s->expect_output.s != NULL)
 		r->has_re = regcomp(&r->re, s->expect_output.s, REG_EXTENDED | REG_NOSUB) == 0;
 	if (journal_start(e, i, "step.start", 0, cause) != 0 ||
@@ -377,6 +469,7 @@ start_attempt_or_fail(struct engine *e, int i, char **cause)
 		r->has_re = 0;
 		return -1;
 	}
+	cast_begin(e, i, 0);
 	r->st.status = STEP_RUNNING;
 	engine_set_reason(r, NULL);
 	engine_notify_step(e, i);
@@ -441,6 +534,7 @@ exec_start_rollback(struct engine *e, int i, char **cause)
 	if (journal_start(e, i, "step.rollback", 1, cause) != 0 ||
 	    spawn(e, i, s->rollback.s, 1, cause) != 0)
 		return -1;
+	cast_begin(e, i, 1);
 	r->st.rollback_running = 1;
 	engine_notify_step(e, i);
 	return 0;
@@ -452,6 +546,8 @@ exec_cancel(struct engine *e, int i)
 	struct step_run *r = &e->runs[i];
 	json_t *f;
 
+	if (flow_cancel_wait(e, i))
+		return;
 	if (r->retry_timer != NULL) {
 		/* Waiting between attempts: nothing runs, so the step ends now. */
 		loop_cancel_timer(e->loop, r->retry_timer);
@@ -504,7 +600,10 @@ engine_display_command(struct engine *e, int i)
 	switch (s->action) {
 	case ACTION_RUN: tmpl = exec_command(e, i); break;
 	case ACTION_MANUAL: tmpl = s->manual.s; break;
-	case ACTION_SQL: tmpl = s->sql.query.s; break;
+	case ACTION_SQL:
+		tmpl = s->sql.query.s != NULL ? s->sql.query.s : s->sql.promote ? "SELECT pg_promote(wait => true)" :
+		    s->sql.check == SQL_CHECK_REPLICATION_LAG ? "check: replication_lag" : "check: in_recovery";
+		break;
 	case ACTION_HTTP: tmpl = s->http.url.s; break;
 	case ACTION_NOTIFY: tmpl = s->notify.message.s; break;
 	default: tmpl = ""; break;
@@ -518,4 +617,14 @@ engine_display_command(struct engine *e, int i)
 	x.text = NULL;
 	texpansion_free(&x);
 	return out;
+}
+
+/* The verify of a run step: its own command, its own output file. */
+int
+exec_spawn_verify(struct engine *e, int i, char **cause)
+{
+	struct step_run *r = &e->runs[i];
+
+	r->cancelled = r->timed_out = 0;
+	return spawn(e, i, e->rb->steps[i].verify_run.s, 0, cause);
 }

@@ -7,10 +7,12 @@
 
 #include <jansson.h>
 
+#include "cast.h"
 #include "engine.h"
 #include "job.h"
 #include "journal.h"
 #include "outfile.h"
+#include "strbuf.h"
 #include "template.h"
 
 #define ENGINE_DEFAULT_GRACE_MS 5000
@@ -44,7 +46,16 @@ struct step_run {
 	int has_re;
 	regex_t re;
 	int in_rollback;	/* the job is the rollback command */
+	int in_verify;		/* the job or action is the step's verify */
+	json_t *pending_end;	/* step.end fields waiting for the verify */
 	uint64_t lines;		/* lines written to the output file this attempt */
+	int64_t first_start_mono;	/* of attempt 1, for until: within */
+	struct loop_timer *wait_timer;	/* ACTION_WAIT */
+	struct strbuf cap_out;	/* capture: what the step printed */
+	char *cap_value;	/* capture: last line or regex group so far */
+	char *captured;		/* the value kept after the step ended ok */
+	int approved;		/* confirm: approval given by a second operator */
+	char *approver;
 };
 
 struct pvalue {
@@ -77,12 +88,16 @@ struct engine {
 	struct loop_timer *inbox_timer;
 	struct httpctx *httpctx;	/* libcurl multi, made at the first http step */
 	const struct environment *env;	/* the target: production, staging... */
+	int approval_box_ready;	/* the approvals drop box exists and is ours */
+	struct cast *cast;	/* INCIDENT/recording.cast, or NULL */
 };
 
 /* engine.c */
 json_t *engine_jstr(const char *s);
 struct engine *engine_alloc(const struct engine_opts *opts);
 void engine_start_inbox(struct engine *e);
+void engine_open_cast(struct engine *e);
+void engine_flush_cast(struct engine *e);
 int engine_open_journal(struct engine *e, char **cause);
 int engine_journal(struct engine *e, const char *event, json_t *fields, char **cause);
 void engine_notify_step(struct engine *e, int i);
@@ -97,12 +112,26 @@ void exec_close_output(struct engine *e, struct step_run *r, json_t *f);
 void exec_conclude(struct engine *e, int i);
 int exec_start(struct engine *e, int i, char **cause);
 const char *exec_command(const struct engine *e, int i);
+int exec_spawn_verify(struct engine *e, int i, char **cause);
 int exec_start_rollback(struct engine *e, int i, char **cause);
 void exec_cancel(struct engine *e, int i);
 void exec_release(struct step_run *r);
 
+/* engine_flow.c: capture, verify, until, wait and approval */
+size_t flow_filter(void *arg, char *text, size_t len, size_t cap);
+void flow_attempt_begins(struct engine *e, int i);
+void flow_attempt_end(struct engine *e, int i, json_t *f, const char *first_cell);
+void flow_verify_end(struct engine *e, int i, int ok, const char *reason, json_t *vf);
+int flow_until_retry(struct engine *e, int i, int64_t *delay_ms);
+int flow_start_wait(struct engine *e, int i, char **cause);
+int flow_cancel_wait(struct engine *e, int i);
+void flow_check_approvals(struct engine *e);
+void flow_release(struct step_run *r);
+const char *flow_capture_value(const struct engine *e, const char *name, int *secret);
+
 /* engine_native.c: sql, http and notify steps */
 int native_spawn(struct engine *e, int i, char **cause);
+int native_spawn_verify(struct engine *e, int i, char **cause);
 void native_cancel(struct step_run *r);
 void native_release(struct engine *e, struct step_run *r);
 
@@ -119,6 +148,7 @@ json_t *params_journal_view(const struct engine *e);
 int params_expand(struct engine *e, int step, const char *tmpl, enum template_mode mode,
     struct texpansion *out, char **cause);
 size_t params_mask(void *arg, char *text, size_t len, size_t cap);
+void params_add_secret(struct engine *e, const char *value);
 char **params_build_env(struct engine *e, int step, const struct texpansion *x);
 void params_free_env(char **envp);
 int params_is_secret_text(const struct engine *e, const char *s);

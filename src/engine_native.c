@@ -102,6 +102,17 @@ on_native_done(void *arg, int ok, const char *reason, json_t *evidence)
 	r->st.duration_ms = clock_mono_ms() - r->started_mono;
 	outbuf_flush(r->st.out);
 	exec_close_output(e, r, f);
+	if (r->in_verify) {
+		json_t *copy = evidence != NULL ? json_deep_copy(evidence) : json_object();
+
+		mask_json(e, copy);
+		json_object_update(copy, f);
+		json_decref(f);
+		native_release(e, r);
+		flow_verify_end(e, c->step, ok && !r->cancelled, r->cancelled ? "cancelled" : reason, copy);
+		json_decref(copy);
+		return;
+	}
 	if (r->cancelled)
 		r->st.status = STEP_CANCELLED;
 	else if (ok)
@@ -129,10 +140,10 @@ on_native_done(void *arg, int ok, const char *reason, json_t *evidence)
 		mask_json(e, copy);
 		json_object_set_new(f, "evidence", copy);
 	}
-	engine_journal(e, "step.end", f, NULL);
 	/* The module may be freed from inside its own done callback. */
 	native_release(e, r);
-	exec_conclude(e, c->step);
+	flow_attempt_end(e, c->step, f, evidence != NULL ?
+	    json_string_value(json_object_get(evidence, "first_cell")) : NULL);
 }
 
 /* --- starting each kind --- */
@@ -150,16 +161,16 @@ sql_kind(const struct sql_action *a)
 }
 
 static int
-start_sql(struct engine *e, int i, const struct action_io *io, char **cause)
+start_sql(struct engine *e, int i, const struct sql_action *a, const struct action_io *io, char **cause)
 {
 	const struct step *s = &e->rb->steps[i];
 	struct sqlstep_request q = { 0 };
 	struct expanded x = { 0 };
 
-	q.kind = sql_kind(&s->sql);
-	q.conninfo = expand(e, i, &x, &s->sql.conninfo, cause);
-	q.query = expand(e, i, &x, &s->sql.query, cause);
-	q.expect = expand(e, i, &x, &s->sql.expect, cause);
+	q.kind = sql_kind(a);
+	q.conninfo = expand(e, i, &x, &a->conninfo, cause);
+	q.query = expand(e, i, &x, &a->query, cause);
+	q.expect = expand(e, i, &x, &a->expect, cause);
 	q.timeout_ms = s->timeout_ms;
 	q.rpo_ms = e->rb->rpo_ms;
 	if (*cause == NULL)
@@ -177,10 +188,9 @@ http_context(struct engine *e)
 }
 
 static int
-start_http(struct engine *e, int i, const struct action_io *io, char **cause)
+start_http(struct engine *e, int i, const struct http_action *h, const struct action_io *io, char **cause)
 {
 	const struct step *s = &e->rb->steps[i];
-	const struct http_action *h = &s->http;
 	struct httpstep_request q = { 0 };
 	struct expanded x = { 0 };
 
@@ -246,8 +256,9 @@ start_notify(struct engine *e, int i, const struct action_io *io, char **cause)
 	return e->runs[i].notify != NULL ? 0 : -1;
 }
 
-int
-native_spawn(struct engine *e, int i, char **cause)
+static int
+spawn_kind(struct engine *e, int i, enum step_action kind, const struct sql_action *sql,
+    const struct http_action *http, char **cause)
 {
 	struct step_run *r = &e->runs[i];
 	struct action_io io = { e->loop, exec_output, on_native_done, &r->ctx };
@@ -258,12 +269,12 @@ native_spawn(struct engine *e, int i, char **cause)
 		return -1;
 	r->started_mono = clock_mono_ms();
 	e->running = i;
-	switch (e->rb->steps[i].action) {
+	switch (kind) {
 	case ACTION_SQL:
-		rc = start_sql(e, i, &io, cause);
+		rc = start_sql(e, i, sql, &io, cause);
 		break;
 	case ACTION_HTTP:
-		rc = start_http(e, i, &io, cause);
+		rc = start_http(e, i, http, &io, cause);
 		break;
 	case ACTION_NOTIFY:
 		rc = start_notify(e, i, &io, cause);
@@ -283,6 +294,24 @@ native_spawn(struct engine *e, int i, char **cause)
 			*cause = xstrdup("the step could not start");
 	}
 	return rc;
+}
+
+int
+native_spawn(struct engine *e, int i, char **cause)
+{
+	const struct step *s = &e->rb->steps[i];
+
+	return spawn_kind(e, i, s->action, &s->sql, &s->http, cause);
+}
+
+/* A step's verify, when it is a sql or http check. */
+int
+native_spawn_verify(struct engine *e, int i, char **cause)
+{
+	const struct step *s = &e->rb->steps[i];
+
+	e->runs[i].cancelled = 0;
+	return spawn_kind(e, i, s->verify_action, &s->verify_sql, &s->verify_http, cause);
 }
 
 void

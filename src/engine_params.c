@@ -31,8 +31,8 @@ given_value(const struct engine_opts *opts, const char *name)
 	return getenv(var);
 }
 
-static void
-add_secret(struct engine *e, const char *value)
+void
+params_add_secret(struct engine *e, const char *value)
 {
 	size_t n = strlen(value);
 
@@ -138,7 +138,7 @@ params_resolve(struct engine *e, const struct engine_opts *opts, char **cause)
 			return -1;
 		}
 		if (p->type == PARAM_SECRET && v->value != NULL)
-			add_secret(e, v->value);
+			params_add_secret(e, v->value);
 	}
 	return 0;
 }
@@ -291,8 +291,10 @@ resolve_ref(void *arg, const struct tref *ref, struct tvalue *out)
 	out->secret = 0;
 	switch (ref->kind) {
 	case TREF_PARAM:
-		if ((p = runbook_find_param(c->e->rb, ref->name)) == NULL)
-			return -1;
+		if ((p = runbook_find_param(c->e->rb, ref->name)) == NULL) {
+			out->value = flow_capture_value(c->e, ref->name, &out->secret);
+			return out->value != NULL ? 0 : -1;
+		}
 		out->value = c->e->values[p - c->e->rb->params].value;
 		out->secret = p->type == PARAM_SECRET;
 		return 0;
@@ -441,6 +443,8 @@ cond_lookup(void *arg, const char *name, const char **value)
 		*value = c->e->values[p - c->e->rb->params].value;
 		return 0;
 	}
+	if ((*value = flow_capture_value(c->e, name, &step)) != NULL)
+		return 0;
 	if (strncmp(name, "env.", 4) == 0) {
 		*value = resolve_env(c, name + 4);
 		return 0;

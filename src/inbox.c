@@ -162,6 +162,14 @@ int
 inbox_post_note(const char *dir, const char *by, const char *text,
     char **path, char **cause)
 {
+	return inbox_post_event(dir, "note", by, text, path, cause);
+}
+
+/* event is "note", or "inject" for a drill facilitator's injected event. */
+int
+inbox_post_event(const char *dir, const char *event, const char *by, const char *text,
+    char **path, char **cause)
+{
 	char ts[CLOCK_RFC3339_LEN], *inbox, *name, *tmp, *final, *line;
 	char *text_line;
 	int64_t now = clock_wall_ms();
@@ -178,7 +186,7 @@ inbox_post_note(const char *dir, const char *by, const char *text,
 	}
 	name = inbox_request_name(now);
 	clock_format_rfc3339(now, ts);
-	req = json_pack("{s:s, s:s, s:s, s:s, s:s}", "event", "note",
+	req = json_pack("{s:s, s:s, s:s, s:s, s:s}", "event", event,
 	    "request", name, "by", by, "noted_at", ts, "text", text);
 	if ((text_line = json_dumps(req, JSON_COMPACT)) == NULL)
 		fatalx("cannot serialise an inbox request");
@@ -276,16 +284,17 @@ inbox_fields(json_t *req, const char **why)
 			return NULL;
 		}
 	}
-	if (strcmp(v[0], "note") != 0) {
-		*why = "only notes may be queued";
+	if (strcmp(v[0], "note") != 0 && strcmp(v[0], "inject") != 0) {
+		*why = "only notes and injected events may be queued";
 		return NULL;
 	}
 	if (strlen(v[4]) > INBOX_MAX_TEXT) {
 		*why = "the note is too long";
 		return NULL;
 	}
+	/* Both are journaled as notes; only a facilitator's is marked. */
 	return json_pack("{s:s, s:b, s:s, s:s, s:s}", "text", v[4], "injected",
-	    1, "by", v[2], "noted_at", v[3], "request", v[1]);
+	    strcmp(v[0], "inject") == 0, "by", v[2], "noted_at", v[3], "request", v[1]);
 }
 
 /* Moves a bad request aside, so it is kept but not retried forever. */

@@ -32,6 +32,10 @@ struct inbox_note_result {
 	char	*path;		/* the request file if queued; allocated */
 };
 
+/* Writes an event request ("note", or "inject" for a drill facilitator's
+ * event, journaled as a note marked injected) into dir's inbox. */
+int inbox_post_event(const char *dir, const char *event, const char *by, const char *text,
+    char **path, char **cause);
 /* Writes a note request into dir's inbox: 0600, fsync'd, renamed in. */
 int inbox_post_note(const char *dir, const char *by, const char *text,
     char **path, char **cause);

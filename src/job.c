@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -50,6 +52,11 @@ struct job {
 	int			 done;
 	enum job_stage		 stage;
 	struct loop_timer	*timer;
+	int			 stdin_fd;	/* stdin_pipe: our end, or -1 */
+	char			*stdin_buf;	/* queued for stdin */
+	size_t			 stdin_len;
+	size_t			 stdin_off;	/* written so far */
+	struct loop_fd		*stdin_lfd;	/* POLLOUT while some wait */
 };
 
 /* What the child failed at, sent up a CLOEXEC pipe before it exits. */
@@ -121,12 +128,14 @@ job_child_fds(const int io[3], int report)
 }
 
 static void __attribute__((noreturn))
-job_child(const struct job_spec *spec, const int io[3], int report)
+job_child(const struct job_spec *spec, const char *path, const int io[3],
+    int report)
 {
 	struct sigaction	 sa;
 	sigset_t		 none;
 	char			*argv[] = { "sh", "-c", (char *)spec->command,
 				    NULL };
+	char *const		*args = spec->argv != NULL ? spec->argv : argv;
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = SIG_DFL;
@@ -145,7 +154,7 @@ job_child(const struct job_spec *spec, const int io[3], int report)
 		job_child_fail(report, JOB_STEP_CHDIR);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	execve("/bin/sh", argv, spec->envp != NULL ? spec->envp : environ);
+	execve(path, args, spec->envp != NULL ? spec->envp : environ);
 	job_child_fail(report, JOB_STEP_EXEC);
 }
 
@@ -167,14 +176,38 @@ job_set_nonblock(int fd)
 	return flags == -1 ? -1 : fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 }
 
+/*
+ * With stdin_pipe, stdin is one end of a socket pair rather than a pipe:
+ * send(MSG_NOSIGNAL) on ours then fails with EPIPE when the child is gone
+ * instead of killing us with SIGPIPE, which nothing else here ignores.
+ */
+static int
+job_open_stdin(struct job *job, const struct job_spec *spec)
+{
+	int	sv[2];
+
+	if (!spec->stdin_pipe)
+		return open("/dev/null", O_RDONLY|O_CLOEXEC);
+	if (socketpair(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0, sv) != 0)
+		return -1;
+	if (job_set_nonblock(sv[0]) != 0 || shutdown(sv[0], SHUT_RD) != 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	job->stdin_fd = sv[0];
+	return sv[1];
+}
+
 /* Our ends in job->streams, the child's in io; 0 or -1 with cause. */
 static int
-job_open_pipes(struct job *job, int io[3], char **cause)
+job_open_pipes(struct job *job, const struct job_spec *spec, int io[3],
+    char **cause)
 {
 	int	out[2] = { -1, -1 }, err[2] = { -1, -1 };
 
 	if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 ||
-	    (io[0] = open("/dev/null", O_RDONLY|O_CLOEXEC)) == -1 ||
+	    (io[0] = job_open_stdin(job, spec)) == -1 ||
 	    job_set_nonblock(out[0]) != 0 || job_set_nonblock(err[0]) != 0) {
 		*cause = xprintf("cannot make pipes: %s", strerror(errno));
 		job_close_fds(out, 2);
@@ -251,13 +284,16 @@ job_wait_exec(struct job *job, const struct job_spec *spec, int fd,
 		/* retry */;
 	if (r.step == JOB_STEP_CHDIR)
 		*cause = xprintf("chdir %s: %s", spec->cwd, strerror(r.err));
+	else if (r.step == JOB_STEP_EXEC && spec->argv != NULL)
+		*cause = xprintf("exec %s: %s", spec->argv[0], strerror(r.err));
 	else
 		*cause = xprintf("%s: %s", what[r.step], strerror(r.err));
 	return -1;
 }
 
 static pid_t
-job_fork(const struct job_spec *spec, const int io[3], int report_w)
+job_fork(const struct job_spec *spec, const char *path, const int io[3],
+    int report_w)
 {
 	sigset_t	all, old;
 	pid_t		pid;
@@ -267,7 +303,7 @@ job_fork(const struct job_spec *spec, const int io[3], int report_w)
 	sigprocmask(SIG_BLOCK, &all, &old);
 	pid = fork();
 	if (pid == 0)
-		job_child(spec, io, report_w);
+		job_child(spec, path, io, report_w);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return pid;
 }
@@ -293,6 +329,7 @@ job_discard(struct job *job)
 {
 	job_close_stream(&job->streams[0]);
 	job_close_stream(&job->streams[1]);
+	job_close_stdin(job);
 	if (job->timer != NULL)
 		loop_cancel_timer(job->loop, job->timer);
 	job->timer = NULL;
@@ -301,17 +338,61 @@ job_discard(struct job *job)
 	job->watching = 0;
 }
 
+/*
+ * The program an argv job runs: argv[0] itself when it names a path, else
+ * the first executable file of that name in PATH (the child's, when the
+ * spec gives an environment). Looked up before fork, so the child only
+ * calls execve.
+ */
+static char *
+job_find_program(const struct job_spec *spec, char **cause)
+{
+	const char	*name = spec->argv[0], *path = NULL;
+	char		*dirs, *dir, *save = NULL, *found = NULL;
+	struct stat	 sb;
+
+	if (strchr(name, '/') != NULL)
+		return xstrdup(name);
+	for (char *const *e = spec->envp; e != NULL && *e != NULL; e++) {
+		if (strncmp(*e, "PATH=", 5) == 0)
+			path = *e + 5;
+	}
+	if (spec->envp == NULL)
+		path = getenv("PATH");
+	dirs = xstrdup(path != NULL ? path : "/usr/bin:/bin");
+	for (dir = strtok_r(dirs, ":", &save); dir != NULL && found == NULL;
+	    dir = strtok_r(NULL, ":", &save)) {
+		found = xprintf("%s/%s", dir, name);
+		if (stat(found, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+		    access(found, X_OK) != 0) {
+			free(found);
+			found = NULL;
+		}
+	}
+	free(dirs);
+	if (found == NULL)
+		*cause = xprintf("%s: not found in PATH", name);
+	return found;
+}
+
 static int
 job_spawn(struct job *job, const struct job_spec *spec, int io[3],
     char **cause)
 {
-	int	report[2];
+	char	*path;
+	int	 report[2];
 
+	if (spec->argv == NULL)
+		path = xstrdup("/bin/sh");
+	else if ((path = job_find_program(spec, cause)) == NULL)
+		return -1;
 	if (pipe2(report, O_CLOEXEC) != 0) {
 		*cause = xprintf("cannot make a pipe: %s", strerror(errno));
+		free(path);
 		return -1;
 	}
-	job->pid = job_fork(spec, io, report[1]);
+	job->pid = job_fork(spec, path, io, report[1]);
+	free(path);
 	if (job->pid == -1)
 		*cause = xprintf("fork: %s", strerror(errno));
 	close(report[1]);
@@ -333,6 +414,7 @@ job_start(struct loop *loop, const struct job_spec *spec,
 	int		 io[3] = { -1, -1, -1 }, rc;
 
 	job->loop = loop;
+	job->stdin_fd = -1;
 	job->output_cb = output_cb;
 	job->done_cb = done_cb;
 	job->arg = arg;
@@ -351,7 +433,7 @@ job_start(struct loop *loop, const struct job_spec *spec,
 	if (spec->pty)
 		rc = job_open_pty(job, spec, io, cause);
 	else
-		rc = job_open_pipes(job, io, cause);
+		rc = job_open_pipes(job, spec, io, cause);
 	if (rc == 0)
 		rc = job_spawn(job, spec, io, cause);
 	if (spec->pty)
@@ -557,4 +639,89 @@ job_describe_status(int wait_status, char *buf, size_t len)
 		    WTERMSIG(wait_status));
 	else
 		snprintf(buf, len, "status %#x", (unsigned int)wait_status);
+}
+
+static void
+job_stdin_drop(struct job *job)
+{
+	if (job->stdin_lfd != NULL)
+		loop_remove_fd(job->loop, job->stdin_lfd);
+	job->stdin_lfd = NULL;
+	if (job->stdin_buf != NULL)
+		explicit_bzero(job->stdin_buf, job->stdin_len);
+	free(job->stdin_buf);
+	job->stdin_buf = NULL;
+	job->stdin_len = job->stdin_off = 0;
+}
+
+static void job_stdin_cb(int, short, void *);
+
+/* Writes what the child will take now; waits for POLLOUT for the rest. */
+static void
+job_stdin_flush(struct job *job)
+{
+	ssize_t	n;
+
+	while (job->stdin_off < job->stdin_len) {
+		n = send(job->stdin_fd, job->stdin_buf + job->stdin_off,
+		    job->stdin_len - job->stdin_off, MSG_NOSIGNAL|MSG_DONTWAIT);
+		if (n > 0) {
+			job->stdin_off += (size_t)n;
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN) {
+			if (job->stdin_lfd == NULL)
+				job->stdin_lfd = loop_add_fd(job->loop,
+				    job->stdin_fd, POLLOUT, job_stdin_cb, job);
+			return;
+		}
+		/* The child closed its stdin or is gone: no one will read. */
+		log_debug("job %ld: stdin: %s", (long)job->pid,
+		    strerror(errno));
+		job_close_stdin(job);
+		return;
+	}
+	job_stdin_drop(job);
+}
+
+static void
+job_stdin_cb(int fd, short revents, void *arg)
+{
+	(void)fd;
+	(void)revents;
+	job_stdin_flush(arg);
+}
+
+/* Queues data for the child's stdin. */
+void
+job_send_stdin(struct job *job, const void *data, size_t len)
+{
+	char	*buf;
+	size_t	 unsent;
+
+	if (job->stdin_fd == -1 || len == 0)
+		return;
+	unsent = job->stdin_len - job->stdin_off;
+	buf = xmalloc(unsent + len);
+	if (unsent > 0)
+		memcpy(buf, job->stdin_buf + job->stdin_off, unsent);
+	memcpy(buf + unsent, data, len);
+	len += unsent;
+	job_stdin_drop(job);
+	job->stdin_buf = buf;
+	job->stdin_len = len;
+	job_stdin_flush(job);
+}
+
+/* Closes the child's stdin, so that it reads EOF. */
+void
+job_close_stdin(struct job *job)
+{
+	job_stdin_drop(job);
+	if (job->stdin_fd == -1)
+		return;
+	close(job->stdin_fd);
+	job->stdin_fd = -1;
 }

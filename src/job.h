@@ -26,6 +26,12 @@ struct job_spec {
 	int		  pty;		/* stdin/out/err on a raw pty */
 	int		  cols, rows;	/* pty size; 0 = 80x24 */
 	const char	 *cwd;		/* NULL = inherit */
+	/* Added for fanout.c; zero keeps the behaviour above. */
+	char *const	 *argv;		/* non-NULL: exec argv[0] (looked up in
+					   PATH) with argv; command unused */
+	int		  stdin_pipe;	/* stdin is a stream we hold open:
+					   job_send_stdin, job_close_stdin
+					   (not with pty) */
 };
 
 struct job;
@@ -55,5 +61,13 @@ int job_running(const struct job *);
 void job_free(struct job *);
 /* "exited 0", "exited 3", "killed by signal 9". */
 void job_describe_status(int wait_status, char *buf, size_t len);
+
+/* With stdin_pipe: queues data for the child's stdin, written as it reads
+ * (through the loop when it does not fit at once). A child that is gone
+ * drops it: never SIGPIPE. The copy is wiped once written or dropped. */
+void job_send_stdin(struct job *, const void *data, size_t len);
+/* Closes the child's stdin now, dropping what is unsent: it reads EOF.
+ * Safe to call twice, and on a job without stdin_pipe. */
+void job_close_stdin(struct job *);
 
 #endif

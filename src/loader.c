@@ -345,7 +345,8 @@ load_kv(struct loader *l, const struct ynode *n, struct kv **list, int *count, c
 static const char *const param_type_names[] = {
 	"string", "secret", "choice", "timestamp", "int", "bool", "hosts", NULL
 };
-static const char *const confirm_names[] = { "yes", "no", "type", NULL };
+static const char *const confirm_names[] = { "yes", "no", "type", "approval", NULL };
+static const char *const capture_from_names[] = { "output", "last_line", "regex", "cell", NULL };
 static const char *const on_failure_names[] = { "ask", "abort", "continue", NULL };
 static const char *const notify_names[] = { "slack", "webhook", "statuspage", "email", NULL };
 
@@ -500,6 +501,109 @@ parse_step_drill(struct loader *l, const struct ynode *n, void *obj)
 	s->drill = DRILL_STANDIN;
 }
 
+#define CP(f) offsetof(struct step, capture.f)
+static const struct keydef capture_keys[] = {
+	{ "name", K_NAME, KEY_REQUIRED, CP(name), 0, 0, NULL, NULL },
+	{ "from", K_ENUM, 0, CP(from), 0, 0, capture_from_names, NULL },
+	{ "regex", K_TEXT, 0, CP(regex), 0, 0, NULL, NULL },
+	{ "group", K_INT, 0, CP(group), 0, 9, NULL, NULL },
+	{ "secret", K_BOOL, 0, CP(secret), 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
+};
+
+/* capture: NAME, or capture: { name, from, regex, group, secret } */
+static void
+parse_capture(struct loader *l, const struct ynode *n, void *obj)
+{
+	struct step *s = obj;
+	const struct keydef *k = &capture_keys[0];
+
+	s->capture.pos = n->pos;
+	if (n->type == YNODE_SCALAR) {
+		set_scalar(l, k, n, obj);
+		return;
+	}
+	load_map(l, n, capture_keys, obj, "capture");
+	if (n->type == YNODE_MAP && map_get(n, "regex") != NULL && map_get(n, "from") == NULL)
+		s->capture.from = CAPTURE_REGEX;
+	if (n->type == YNODE_MAP && map_get(n, "group") == NULL)
+		s->capture.group = 1;
+}
+
+static const struct keydef until_keys[] = {
+	{ "every", K_DURATION, KEY_REQUIRED, ST(until_every_ms), 0, 0, NULL, NULL },
+	{ "within", K_DURATION, KEY_REQUIRED, ST(until_within_ms), 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
+};
+
+static void
+parse_until(struct loader *l, const struct ynode *n, void *obj)
+{
+	load_map(l, n, until_keys, obj, "until");
+}
+
+#define VS(f) offsetof(struct step, verify_sql.f)
+static const struct keydef verify_sql_keys[] = {
+	{ "conninfo", K_TEXT, KEY_REQUIRED, VS(conninfo), 0, 0, NULL, NULL },
+	{ "query", K_TEXT, KEY_REQUIRED, VS(query), 0, 0, NULL, NULL },
+	{ "expect", K_TEXT, 0, VS(expect), 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
+};
+
+#define VH(f) offsetof(struct step, verify_http.f)
+static const struct keydef verify_http_keys[] = {
+	{ "url", K_TEXT, KEY_REQUIRED, VH(url), 0, 0, NULL, NULL },
+	{ "method", K_TEXT, 0, VH(method), 0, 0, NULL, NULL },
+	{ "body", K_TEXT, 0, VH(body), 0, 0, NULL, NULL },
+	{ "expect_status", K_INT, 0, VH(expect_status), 100, 599, NULL, NULL },
+	{ "expect_body", K_TEXT, 0, VH(expect_body), 0, 0, NULL, NULL },
+	{ "insecure", K_BOOL, 0, VH(insecure), 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
+};
+
+static void
+parse_verify_sql(struct loader *l, const struct ynode *n, void *obj)
+{
+	((struct step *)obj)->verify_action = ACTION_SQL;
+	load_map(l, n, verify_sql_keys, obj, "verify.sql");
+}
+
+static void
+parse_verify_http(struct loader *l, const struct ynode *n, void *obj)
+{
+	((struct step *)obj)->verify_action = ACTION_HTTP;
+	load_map(l, n, verify_http_keys, obj, "verify.http");
+}
+
+static void
+parse_verify_run(struct loader *l, const struct ynode *n, void *obj)
+{
+	struct step *s = obj;
+
+	s->verify_action = ACTION_RUN;
+	if (want_scalar(l, n, "run"))
+		set_rstr(l, &s->verify_run, n);
+}
+
+static const struct keydef verify_keys[] = {
+	{ "run", K_CUSTOM, 0, 0, 0, 0, NULL, parse_verify_run },
+	{ "sql", K_CUSTOM, 0, 0, 0, 0, NULL, parse_verify_sql },
+	{ "http", K_CUSTOM, 0, 0, 0, 0, NULL, parse_verify_http },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
+};
+
+/* verify: { run | sql | http }: a second action that must pass too. */
+static void
+parse_verify(struct loader *l, const struct ynode *n, void *obj)
+{
+	struct step *s = obj;
+
+	load_map(l, n, verify_keys, obj, "verify");
+	if (n->type == YNODE_MAP && YMAP_PAIRS(n) != 1)
+		error_at(l, n->pos, "step '%s': 'verify' needs exactly one of run, sql or http",
+		    s->id != NULL ? s->id : "?");
+}
+
 /* policy: all | any | N (at least N hosts must succeed) */
 static void
 parse_policy(struct loader *l, const struct ynode *n, void *obj)
@@ -555,11 +659,16 @@ static const struct keydef step_keys[] = {
 	{ "max_parallel", K_INT, 0, ST(max_parallel), 1, 1000, NULL, NULL },
 	{ "policy", K_CUSTOM, 0, 0, 0, 0, NULL, parse_policy },
 	{ "forward_agent", K_BOOL, 0, ST(forward_agent), 0, 0, NULL, NULL },
+	{ "cwd", K_TEXT, 0, ST(cwd), 0, 0, NULL, NULL },
+	{ "capture", K_CUSTOM, 0, 0, 0, 0, NULL, parse_capture },
+	{ "until", K_CUSTOM, 0, 0, 0, 0, NULL, parse_until },
+	{ "wait", K_DURATION, 0, ST(wait_ms), 0, 0, NULL, NULL },
+	{ "verify", K_CUSTOM, 0, 0, 0, 0, NULL, parse_verify },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
 };
 
 /* The action keys, in enum step_action order after ACTION_NONE. */
-static const char *const action_keys[] = { "run", "sql", "http", "notify", "manual", NULL };
+static const char *const action_keys[] = { "run", "sql", "http", "notify", "manual", "wait", NULL };
 
 static void
 find_action(struct loader *l, const struct ynode *map, struct step *s)
@@ -851,6 +960,7 @@ static const struct keydef runbook_keys[] = {
 	{ "objectives", K_CUSTOM, 0, 0, 0, 0, NULL, parse_objectives },
 	{ "params", K_CUSTOM, 0, 0, 0, 0, NULL, parse_params },
 	{ "env", K_CUSTOM, 0, 0, 0, 0, NULL, parse_env },
+	{ "cwd", K_TEXT, 0, RB(cwd), 0, 0, NULL, NULL },
 	{ "steps", K_CUSTOM, KEY_REQUIRED, 0, 0, 0, NULL, parse_steps },
 	{ "environments", K_CUSTOM, 0, 0, 0, 0, NULL, parse_environments },
 	{ "hosts", K_CUSTOM, 0, 0, 0, 0, NULL, parse_hosts },

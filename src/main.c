@@ -21,6 +21,10 @@ static const struct command commands[] = {
 	{ "run", cmd_run, "run [OPTIONS] RUNBOOK          walk a runbook in line mode (cron, CI, plain terminals)" },
 	{ "verify", cmd_verify, "verify INCIDENT_DIR            check an incident's hash chain and output files" },
 	{ "report", cmd_report, "report [--format markdown|json] [-o FILE] INCIDENT_DIR   the postmortem" },
+	{ "watch", cmd_watch, "watch INCIDENT_DIR [--ascii] [--theme NAME]   follow an incident live, read-only" },
+	{ "inject", cmd_inject, "inject [--operator NAME] INCIDENT_DIR TEXT...   add a drill event, marked injected" },
+	{ "replay", cmd_replay, "replay INCIDENT_DIR [--speed N|--step|--instant]   play an incident back as it went" },
+	{ "approve", cmd_approve, "approve [--operator NAME] INCIDENT_DIR STEP   the second person of a two-person rule" },
 	{ "note", cmd_note, "note [--operator NAME] INCIDENT_DIR TEXT...   add a note, even while a console drives it" },
 	{ NULL, NULL, NULL }
 };

@@ -183,7 +183,8 @@ check_template(struct checker *c, const struct rstr *r)
 		const char *names[256], *hint;
 		int n = 0;
 
-		if (ref->kind != TREF_PARAM || param_declared(c, ref->name))
+		if (ref->kind != TREF_PARAM || param_declared(c, ref->name) ||
+		    runbook_find_capture(c->rb, ref->name) >= 0)
 			continue;
 		if (++c->template_errors > MAX_TEMPLATE_ERRORS) {
 			if (c->template_errors == MAX_TEMPLATE_ERRORS + 1)
@@ -199,7 +200,7 @@ check_template(struct checker *c, const struct rstr *r)
 		names[n] = NULL;
 		hint = loader_suggest(ref->name, names);
 		report(c, DIAG_ERROR, rstr_pos_at(r, ref->start),
-		    "template names '%s', which is not a declared param%s%s%s", ref->name,
+		    "template names '%s', which is not a declared param or capture%s%s%s", ref->name,
 		    hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
 	}
 	template_scan_free(&scan);
@@ -366,6 +367,12 @@ check_cond_name(void *arg, const char *name, size_t off)
 	if (param_declared(nc->c, name) || template_is_builtin(name) ||
 	    strncmp(name, "env.", 4) == 0)
 		return;
+	if ((step = runbook_find_capture(nc->c->rb, name)) >= 0) {
+		if (step >= nc->index)
+			report(nc->c, DIAG_ERROR, rstr_pos_at(nc->when, off),
+			    "'%s' is captured by a step that has not run yet when this one starts", name);
+		return;
+	}
 	if (rbcheck_step_ref(nc->c->rb, name, &step, &field) == 0) {
 		if (step >= nc->index)
 			report(nc->c, DIAG_ERROR, rstr_pos_at(nc->when, off),
@@ -395,6 +402,55 @@ check_when(struct checker *c, const struct step *s, int index)
 	cond_free(cd);
 }
 
+/* --- capture, until, wait, verify --- */
+
+static void
+check_extras(struct checker *c, const struct step *s, int index)
+{
+	const struct capture *cp = &s->capture;
+
+	if (cp->name != NULL) {
+		if (runbook_find_param(c->rb, cp->name) != NULL)
+			report(c, DIAG_ERROR, cp->pos, "capture '%s' has the name of a param", cp->name);
+		if (runbook_find_capture(c->rb, cp->name) != index)
+			report(c, DIAG_ERROR, cp->pos, "capture '%s' is already captured by an earlier step", cp->name);
+		if (cp->from == CAPTURE_REGEX && cp->regex.s == NULL)
+			report(c, DIAG_ERROR, cp->pos, "capture '%s' from regex needs 'regex'", cp->name);
+		if (cp->from == CAPTURE_CELL && s->action != ACTION_SQL)
+			report(c, DIAG_ERROR, cp->pos, "capture '%s' from cell needs a sql step", cp->name);
+		if (s->action == ACTION_MANUAL || s->action == ACTION_WAIT || s->action == ACTION_NOTIFY)
+			report(c, DIAG_ERROR, cp->pos, "a %s step prints nothing to capture",
+			    step_action_name(s->action));
+		check_regex(c, &cp->regex, "capture.regex");
+	}
+	if (s->until_every_ms > 0 && (s->action == ACTION_MANUAL || s->action == ACTION_WAIT))
+		report(c, DIAG_ERROR, s->pos, "step '%s': 'until' repeats a run, sql or http action", s->id);
+	if (s->until_every_ms > 0 && s->until_within_ms < s->until_every_ms)
+		report(c, DIAG_ERROR, s->pos, "step '%s': until.within must be at least until.every", s->id);
+	if (s->until_every_ms > 0 && s->retries > 0)
+		report(c, DIAG_ERROR, s->pos, "step '%s': give 'retries' or 'until', not both", s->id);
+	if (s->action == ACTION_WAIT && s->wait_ms <= 0)
+		report(c, DIAG_ERROR, s->pos, "step '%s': 'wait' needs a duration above zero", s->id);
+	if (s->verify_action == ACTION_SQL && s->verify_sql.expect.s != NULL) {
+		struct sqlexpect se = { 0 };
+		char *cause;
+
+		if (sqlexpect_parse(s->verify_sql.expect.s, &se, &cause) != 0) {
+			report(c, DIAG_ERROR, s->verify_sql.expect.pos, "%s", cause);
+			free(cause);
+		}
+		sqlexpect_free(&se);
+	}
+	check_regex(c, &s->verify_http.expect_body, "verify.http.expect_body");
+	{
+		const struct rstr *texts[] = { &s->cwd, &s->verify_run, &s->verify_sql.conninfo,
+		    &s->verify_sql.query, &s->verify_http.url, &s->verify_http.body };
+
+		for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++)
+			check_template(c, texts[k]);
+	}
+}
+
 static void
 check_steps(struct checker *c)
 {
@@ -410,6 +466,7 @@ check_steps(struct checker *c)
 		check_step_templates(c, s);
 		check_when(c, s, i);
 		check_on(c, s);
+		check_extras(c, s, i);
 	}
 }
 
@@ -566,6 +623,7 @@ rbcheck_runbook(const struct runbook *rb, struct diags *d)
 		check_param(&c, &rb->params[i], i);
 	check_kv_templates(&c, rb->env, rb->nenv);
 	check_template(&c, &rb->title);
+	check_template(&c, &rb->cwd);
 	check_groups(&c);
 	check_steps(&c);
 	check_drill(&c);

@@ -3,7 +3,10 @@
 #ifndef DRC_REPORT_H
 #define DRC_REPORT_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include <jansson.h>
 
 #include "crypto.h"
 
@@ -37,5 +40,17 @@ int report_render(const char *incident_dir, int format, char **out,
 int report_write_postmortem(const char *incident_dir, char **cause);
 /* Replaces path with text atomically, mode 0600, synced. */
 int report_save(const char *path, const char *text, char **cause);
+
+/* --- shared by report.c, report_md.c and scorecard.c --- */
+
+/* Reads every complete journal line into *events: an object per line, or
+ * null for one that is not a JSON object, because a damaged journal is
+ * when a report matters most. *torn is 1 if a torn last line was left out. */
+int report_load(const char *dir, json_t **events, int *torn, char **cause);
+/* The Markdown postmortem of a report model (report_render's JSON). */
+char *report_md_render(json_t *model);
+/* The length of the UTF-8 character at p if it acts on a terminal or
+ * reorders text unseen (C1 controls, bidi overrides and isolates), or 0. */
+size_t report_hidden_len(const char *p);
 
 #endif

@@ -36,6 +36,20 @@ status_from_name(const char *name)
 	return STEP_FAILED;
 }
 
+/* Captured values come back from the journal; a secret one was never
+ * written, so the step that captured it must run again to have it. */
+static void
+restore_capture(struct engine *e, int i, json_t *cap)
+{
+	const char *name = e->rb->steps[i].capture.name;
+	const char *v = name != NULL ? json_string_value(json_object_get(cap, name)) : NULL;
+
+	if (v == NULL || e->rb->steps[i].capture.secret)
+		return;
+	free(e->runs[i].captured);
+	e->runs[i].captured = xstrdup(v);
+}
+
 static void
 apply_step_event(struct engine *e, const char *event, json_t *ev, int i)
 {
@@ -49,7 +63,12 @@ apply_step_event(struct engine *e, const char *event, json_t *ev, int i)
 			clock_parse_timestamp(json_string_value(json_object_get(ev, "ts")), &r->st.started_wall);
 		free(r->st.command);
 		r->st.command = xstrdup(json_string_value(json_object_get(ev, "command")) ?: "");
+	} else if (strcmp(event, "step.approved") == 0) {
+		r->approved = 1;
+		free(r->approver);
+		r->approver = xstrdup(json_string_value(json_object_get(ev, "approved_by")) ?: "?");
 	} else if (strcmp(event, "step.end") == 0) {
+		restore_capture(e, i, json_object_get(ev, "capture"));
 		r->st.status = status_from_name(json_string_value(json_object_get(ev, "status")));
 		if ((v = json_object_get(ev, "attempt")) != NULL)
 			r->st.attempt = (int)json_integer_value(v);
@@ -210,6 +229,8 @@ engine_resume(struct engine **out, const struct engine_opts *opts, char **cause)
 	    params_resolve(e, &merged, cause) != 0 || engine_open_journal(e, cause) != 0 ||
 	    journal_resume(e, &rp, cause) != 0)
 		goto out;
+	engine_open_cast(e);
+	cast_marker(e->cast, clock_wall_ms(), "run resumed");
 	engine_start_inbox(e);
 	rc = 0;
 out:

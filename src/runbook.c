@@ -59,7 +59,9 @@ step_free(struct step *s)
 		&s->sql.conninfo, &s->sql.query, &s->sql.expect, &s->http.url, &s->http.method,
 		&s->http.body, &s->http.expect_body, &s->notify.url, &s->notify.channel,
 		&s->notify.message, &s->notify.component, &s->notify.status, &s->notify.api_key,
-		&s->notify.smtp_url, &s->notify.from, &s->notify.subject, &s->when, &s->drill_run, &s->on,
+		&s->notify.smtp_url, &s->notify.from, &s->notify.subject, &s->when, &s->drill_run, &s->on, &s->cwd, &s->capture.regex, &s->verify_run,
+		&s->verify_sql.conninfo, &s->verify_sql.query, &s->verify_sql.expect, &s->verify_http.url,
+		&s->verify_http.method, &s->verify_http.body, &s->verify_http.expect_body,
 	};
 
 	free(s->id);
@@ -68,6 +70,8 @@ step_free(struct step *s)
 	for (int i = 0; i < s->notify.nto; i++)
 		rstr_free(&s->notify.to[i]);
 	free(s->notify.to);
+	free(s->capture.name);
+	kv_free(s->verify_http.headers, s->verify_http.nheaders);
 	kv_free(s->http.headers, s->http.nheaders);
 	kv_free(s->env, s->nenv);
 }
@@ -136,6 +140,7 @@ runbook_free(struct runbook *rb)
 	free(rb->steps);
 	free(rb->params);
 	kv_free(rb->env, rb->nenv);
+	rstr_free(&rb->cwd);
 	rstr_free(&rb->title);
 	free(rb->path);
 	free(rb->id);
@@ -170,7 +175,7 @@ runbook_find_step(const struct runbook *rb, const char *id)
 const char *
 step_action_name(enum step_action a)
 {
-	static const char *const names[] = { "none", "run", "sql", "http", "notify", "manual" };
+	static const char *const names[] = { "none", "run", "sql", "http", "notify", "manual", "wait" };
 
 	return (unsigned)a < sizeof names / sizeof names[0] ? names[a] : "?";
 }
@@ -276,4 +281,14 @@ runbook_resolve_hosts(const struct runbook *rb, const char *names, const struct 
 		*n = 0;
 	}
 	return rc;
+}
+
+int
+runbook_find_capture(const struct runbook *rb, const char *name)
+{
+	for (int i = 0; i < rb->nsteps; i++) {
+		if (rb->steps[i].capture.name != NULL && strcmp(rb->steps[i].capture.name, name) == 0)
+			return i;
+	}
+	return -1;
 }

@@ -87,12 +87,31 @@ enum step_action {
 	ACTION_HTTP,
 	ACTION_NOTIFY,
 	ACTION_MANUAL,
+	ACTION_WAIT,		/* pause, with a countdown the operator may cut short */
+};
+
+enum capture_from {
+	CAPTURE_OUTPUT,		/* the whole output, trimmed */
+	CAPTURE_LAST_LINE,
+	CAPTURE_REGEX,		/* a group of the first line that matches */
+	CAPTURE_CELL,		/* a sql step's first cell */
+};
+
+/* capture: a value a step printed, kept under a name later steps use. */
+struct capture {
+	char *name;		/* NULL: the step captures nothing */
+	struct srcpos pos;
+	enum capture_from from;
+	struct rstr regex;
+	int group;		/* regex group, 0 the whole match */
+	int secret;		/* masked everywhere, like a secret param */
 };
 
 enum confirm_mode {
 	CONFIRM_YES,		/* ask y/n */
 	CONFIRM_NO,		/* run without asking */
 	CONFIRM_TYPE,		/* the operator types the step id */
+	CONFIRM_APPROVAL,	/* a second operator runs drconsole approve */
 };
 
 enum on_failure {
@@ -187,6 +206,15 @@ struct step {
 	enum fanout_policy policy;
 	int at_least;
 	int forward_agent;	/* ssh -A, only when asked */
+	struct rstr cwd;	/* working directory, templated */
+	struct capture capture;
+	int64_t until_every_ms;	/* until: repeat every... */
+	int64_t until_within_ms;	/* ...until success or this long has passed */
+	int64_t wait_ms;	/* ACTION_WAIT */
+	enum step_action verify_action;	/* ACTION_NONE: no verify */
+	struct rstr verify_run;
+	struct sql_action verify_sql;
+	struct http_action verify_http;
 };
 
 /* A named target (production, staging...) that sets params and env. */
@@ -221,6 +249,7 @@ struct runbook {
 	int nparams;
 	struct kv *env;
 	int nenv;
+	struct rstr cwd;	/* working directory for every step, templated */
 	struct step *steps;
 	int nsteps;
 	struct environment *environments;
@@ -242,6 +271,8 @@ const struct param *runbook_find_param(const struct runbook *rb, const char *nam
 int runbook_find_step(const struct runbook *rb, const char *id);
 const char *step_action_name(enum step_action a);
 const char *param_type_name(enum param_type t);
+/* The first step capturing name, or -1. */
+int runbook_find_capture(const struct runbook *rb, const char *name);
 const struct host_def *runbook_find_host(const struct runbook *rb, const char *name);
 const struct host_group *runbook_find_group(const struct runbook *rb, const char *name);
 /* Expands "db1, databases" (hosts and groups, groups recursively) into

@@ -12,6 +12,7 @@
 
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -303,6 +304,23 @@ test_drill_markdown(void **state)
 	    "| 2 | restore | ok | 2 | 25m |  |\n"
 	    "| 3 | notify | skipped | - | - | no pager in drills |\n"
 	    "| 4 | promote | failed | 1 | 5m | exited 1 |\n\n");
+	/* A drill's scorecard, between the summary and the steps. */
+	assert_has(md, "\n\n## Drill scorecard\n\n- RTO achieved: 1h12m, "
+	    "completed\n- Objective 4h: met: 1h12m, 2h48m to spare\n"
+	    "- Drill target: not set\n- Steps: 4 reached: 1 failed, 1 skipped, "
+	    "1 retried, 1 rolled back\n- Slowest: 2. restore (25m), 4. promote "
+	    "(5m), 1. check (2m05s)\n\n");
+	assert_true(strstr(md, "## Summary") < strstr(md, "## Drill scorecard"));
+	assert_true(strstr(md, "## Drill scorecard") < strstr(md, "## Steps"));
+	assert_has(md, "| 2 | restore | ok | 25m | - |  |\n");
+	assert_has(md, "### What went wrong\n\n- 2\\. restore: ok after 2 "
+	    "attempts; retried once (exited 3)\n- 3\\. notify: skipped: no "
+	    "pager in drills\n- 4\\. promote: failed: exited 1; rollback ok; "
+	    "decided: rollback\n\n");
+	assert_has(md, "### Deviations from the runbook\n\n- **skip**: 3. "
+	    "notify skipped: no pager in drills\n\n");
+	assert_has(md, "### Success criteria\n\nThe drill sets no success "
+	    "criteria.\n\n## Steps");
 	assert_has(md, "### 3. notify: skipped\n\n- Reason: no pager in drills\n");
 	assert_has(md, "### 4. promote: failed\n\n- Reason: exited 1\n"
 	    "- Exit: exited 1\n- Command: `pg_ctl promote`\n"
@@ -391,6 +409,11 @@ test_drill_json(void **state)
 	assert_int_equal(json_array_size(json_object_get(m, "rollbacks")), 1);
 	assert_int_equal(json_array_size(json_object_get(m, "decisions")), 2);
 	assert_int_equal(json_array_size(json_object_get(m, "timeline")), 19);
+	s = json_object_get(m, "scorecard");
+	assert_string_equal(jpath_s(s, "objective", "verdict"), "met");
+	assert_int_equal(jpath_i(s, "rto_ms", NULL), HOUR + 12 * MIN);
+	assert_int_equal(jpath_i(s, "counts", "steps_failed"), 1);
+	assert_int_equal(json_array_size(json_object_get(s, "deviations")), 1);
 	assert_string_equal(jpath_s(json_array_get(json_object_get(m, "notes"),
 	    0), "text", NULL), "Customer comms sent.\nStatus page | updated "
 	    "*now*\n# not a heading");
@@ -433,6 +456,8 @@ test_rto_missed(void **state)
 	assert_string_equal(jpath_s(m, "data_loss", "verdict"), "missed");
 	assert_int_equal(jpath_i(m, "data_loss", "margin_ms"), 5 * MIN);
 	assert_true(json_is_true(json_object_get(m, "live")));
+	assert_true(json_is_null(json_object_get(m, "scorecard")));
+	assert_lacks(md, "## Drill scorecard");
 	json_decref(m);
 	free(md);
 }
@@ -623,7 +648,7 @@ test_truncated_tail_changes_hash(void **state)
 	free(buf);
 }
 
-/* 1 if line is a table row whose unescaped pipes number n. */
+/* The unescaped pipes in a line. */
 static int
 row_pipes(const char *line, size_t len)
 {
@@ -653,15 +678,21 @@ skip_code_span(const char *p)
 	return p + n - 1;	/* no closer: the backticks are text */
 }
 
+/* Every row of a table has as many cells as its header row. */
 static void
 assert_clean_markdown(const char *md)
 {
 	const char *p, *nl;
+	int pipes = 0;
 
 	for (p = md; *p != '\0'; p = nl + 1) {
 		nl = strchr(p, '\n');
 		assert_non_null(nl);
-		if (*p == '|' && row_pipes(p, (size_t)(nl - p)) != 7)
+		if (*p != '|')
+			pipes = 0;
+		else if (pipes == 0)
+			pipes = row_pipes(p, (size_t)(nl - p));
+		else if (row_pipes(p, (size_t)(nl - p)) != pipes)
 			fail_msg("a table row has a stray pipe: %.*s",
 			    (int)(nl - p), p);
 	}
@@ -670,7 +701,8 @@ assert_clean_markdown(const char *md)
 			p++;
 		else if (*p == '`')
 			p = skip_code_span(p);
-		else if (*p == '<' || *p == '&')
+		else if (*p == '<' || (*p == '&' && (isalnum((unsigned char)p[1]) ||
+		    p[1] == '#')))
 			fail_msg("raw HTML or entity at: %.40s", p);
 		if ((unsigned char)*p < 0x20 && *p != '\n')
 			fail_msg("a control character reached the report");
@@ -712,6 +744,43 @@ test_hostile_text(void **state)
 	    "(2 lines)\n");
 	assert_has(md, "- Command:\n\n  ```\n  bad | thing <b>x</b> &amp; "
 	    "^[[31mred`tick \n  1. [link](http://x) _em_ ~~s~~ $x$\n  ```\n\n");
+	free(md);
+}
+
+/* A drill's scorecard stays Markdown, whatever its criteria say. */
+static void
+test_hostile_drill(void **state)
+{
+	struct fx *f = *state;
+	const char *nasty = "x | <b>y</b> &amp; `z` \x1b[31m";
+	json_t *start = run_start("drill", NULL);
+	char *md;
+
+	json_object_set_new(start, "drill", json_pack("{s:I, s:s, s:[{s:s, "
+	    "s:s}, {s:s, s:s}]}", "target_rto_ms", (json_int_t)HOUR,
+	    "environment", nasty, "success_criteria", "name", nasty, "when",
+	    "steps_failed == 0 || a|b.status == 'ok'", "name", "1. | list",
+	    "when", "steps_skipped == 1"));
+	add(f, T0, "run.start", start);
+	add(f, T0 + MIN, "step.start", start_f("a|b", 1, 1, nasty));
+	add(f, T0 + 2 * MIN, "step.end", json_pack("{s:s, s:i, s:s, s:s, s:s}",
+	    "step", "a|b", "index", 1, "status", "skipped", "reason", nasty,
+	    "note", nasty));
+	add(f, T0 + 3 * MIN, "run.end", json_pack("{s:s}", "status",
+	    "completed"));
+	md = render(f, REPORT_MARKDOWN);
+	assert_clean_markdown(md);
+	assert_has(md, "## Drill scorecard\n\n- Environment: x \\| \\<b>y\\</b> "
+	    "\\&amp; \\`z\\` ^[\\[31m\n");
+	assert_has(md, "- Drill target 1h: met: 3m, 57m to spare\n");
+	assert_has(md, "| 1 | a\\|b | skipped | - | - |  |\n");
+	assert_has(md, "| x \\| \\<b>y\\</b> \\&amp; \\`z\\` ^[\\[31m | "
+	    "steps_failed == 0 \\|\\| a\\|b.status == 'ok' | **cannot "
+	    "evaluate** | the expression does not parse at byte 22: ");
+	assert_has(md, "| 1. \\| list | steps_skipped == 1 | met | "
+	    "steps_skipped = 1 |\n");
+	assert_has(md, "- **skip**: 1. a\\|b skipped: x \\| ");
+	assert_has(md, "### What went wrong\n\n- 1\\. a\\|b: skipped: ");
 	free(md);
 }
 
@@ -839,7 +908,8 @@ test_inbox_round_trip(void **state)
 	assert_string_equal(jpath_s(note, "text", NULL), "seen from the NOC");
 	assert_string_equal(jpath_s(note, "by", NULL), "bob");
 	assert_string_equal(jpath_s(note, "operator", NULL), "alice");
-	assert_true(json_is_true(json_object_get(note, "injected")));
+	/* A plain note from another terminal is not a drill injection. */
+	assert_false(json_is_true(json_object_get(note, "injected")));
 	assert_int_equal(json_array_size(json_object_get(m, "operators")), 2);
 	json_decref(m);
 	md = render(f, REPORT_MARKDOWN);
@@ -1017,6 +1087,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_truncated_tail_changes_hash,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_text, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_drill, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_write_postmortem, setup,
 		    teardown),

@@ -1,0 +1,570 @@
+/*
+ * cmd_replay.c: `drconsole replay INCIDENT_DIR`, a past incident or drill
+ * played back in line mode as it happened: each step's header, command,
+ * output lines (from the output files, with their own times) and outcome,
+ * the decisions and the notes, at the pace they came, faster, all at once
+ * or a step at a time. The journal's order is the truth: a step's output
+ * is shown between its start and its end, interleaved by time with the
+ * events in between, so a clock that stepped back cannot reorder a run.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "commands.h"
+#include "diag.h"
+#include "duration.h"
+#include "follow.h"
+#include "journal.h"
+#include "loader.h"
+#include "outfile.h"
+#include "report.h"
+#include "xmalloc.h"
+
+#define REPLAY_GAP_CAP_MS 5000	/* longer pauses are shortened to this */
+#define REPLAY_USAGE "usage: drconsole replay INCIDENT_DIR [--speed N | --step | --instant]\n"
+
+#define C_RESET "\033[0m"
+#define C_BOLD "\033[1m"
+#define C_DIM "\033[2m"
+#define C_RED "\033[31m"
+#define C_GREEN "\033[32m"
+#define C_YELLOW "\033[33m"
+#define C_CYAN "\033[36m"
+
+
+/* One attempt's output file, read a line ahead as the replay reaches
+ * the lines' times: a flooding step's file is never held whole. */
+struct replay_file {
+	char	*step;
+	int	 rollback;
+	FILE	*fp;
+	char	*buf;		/* the line read ahead */
+	size_t	 cap;
+	struct follow_line next;
+	int	 has_next;
+};
+
+struct replay {
+	const char *dir;
+	double	 speed;		/* 1: real pace */
+	int	 instant;
+	int	 by_step;	/* --step: wait for Enter between steps */
+	int	 prompt;	/* stdin is a terminal: say what Enter does */
+	int	 color;
+	int	 quit;
+	int64_t	 clock;		/* the time of the last thing shown */
+	int64_t	 started;	/* run.start's time */
+	const char *last_step;	/* the step whose header was shown last */
+	struct runbook *rb;	/* for titles, when the file is still there */
+	struct replay_file *files;
+	int	 nfiles;
+	int64_t	 nevents, nlines;
+};
+
+static const char *
+paint(const struct replay *r, const char *code)
+{
+	return r->color ? code : "";
+}
+
+static const char *
+jstr(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* "12:00:03Z", then the indent of what is shown at that time. */
+static void
+stamp(const struct replay *r, int64_t ms, const char *indent)
+{
+	time_t secs = (time_t)(ms / 1000);
+	struct tm tm;
+	char buf[32] = "--:--:--Z";
+
+	if (ms > 0 && gmtime_r(&secs, &tm) != NULL)
+		strftime(buf, sizeof buf, "%H:%M:%SZ", &tm);
+	printf("%s%s%s %s", paint(r, C_DIM), buf, paint(r, C_RESET), indent);
+}
+
+/* --- pace --- */
+
+static void
+pause_ms(int64_t ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+
+	fflush(stdout);
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* Waits as long as the run did before what comes at ms, shortened by the
+ * speed, and a long idle gap to REPLAY_GAP_CAP_MS, saying so. */
+static void
+pace_to(struct replay *r, int64_t ms)
+{
+	int64_t gap = ms - r->clock, wait;
+	char d[32], cap[32];
+
+	if (r->clock == 0 || ms <= 0 || gap <= 0) {
+		if (ms > r->clock)
+			r->clock = ms;
+		return;
+	}
+	r->clock = ms;
+	if (r->instant || r->by_step)
+		return;
+	wait = (int64_t)((double)gap / r->speed);
+	if (wait > REPLAY_GAP_CAP_MS) {
+		duration_format(gap, d, sizeof d);
+		duration_format(REPLAY_GAP_CAP_MS, cap, sizeof cap);
+		printf("%s          ... %s pass here (shortened to %s)%s\n", paint(r, C_DIM), d, cap,
+		    paint(r, C_RESET));
+		wait = REPLAY_GAP_CAP_MS;
+	}
+	pause_ms(wait);
+}
+
+/* --step: between two steps, Enter goes on and q stops; at the end of
+ * the input the rest is shown at once. */
+static void
+wait_for_enter(struct replay *r)
+{
+	char line[64];
+
+	if (r->prompt)
+		printf("%s-- Enter: next step, q: stop --%s ", paint(r, C_DIM), paint(r, C_RESET));
+	fflush(stdout);
+	if (fgets(line, sizeof line, stdin) == NULL) {
+		r->by_step = 0;
+		r->instant = 1;
+		printf("%s(end of input: the rest at once)%s\n", paint(r, C_DIM), paint(r, C_RESET));
+		return;
+	}
+	if (line[0] == 'q')
+		r->quit = 1;
+}
+
+/* --- output files --- */
+
+static void
+file_free(struct replay_file *rf)
+{
+	if (rf->fp != NULL)
+		fclose(rf->fp);
+	free(rf->buf);
+	free(rf->step);
+}
+
+/* Reads the next line ahead; one that does not parse is shown untimed. */
+static void
+file_advance(struct replay_file *rf)
+{
+	ssize_t n;
+
+	rf->has_next = 0;
+	if (rf->fp == NULL || (n = getline(&rf->buf, &rf->cap, rf->fp)) <= 0)
+		return;
+	if (rf->buf[n - 1] == '\n')
+		rf->buf[--n] = '\0';
+	if (follow_parse_line(rf->buf, (size_t)n, &rf->next) != 0)
+		rf->next = (struct follow_line){ 0, OUTFILE_STDOUT, rf->buf, (size_t)n };
+	rf->has_next = 1;
+}
+
+/* Opens an attempt's output; a missing file is an attempt with none. */
+static void
+file_open(struct replay *r, const char *step, json_t *ev, int rollback)
+{
+	int attempt = (int)json_integer_value(json_object_get(ev, "attempt"));
+	int index = (int)json_integer_value(json_object_get(ev, "index"));
+	char *rel = follow_output_path(index, step, attempt, rollback);
+	char *path = xprintf("%s/%s", r->dir, rel);
+	struct replay_file *rf;
+
+	r->files = xreallocarray(r->files, (size_t)r->nfiles + 1, sizeof *r->files);
+	rf = &r->files[r->nfiles++];
+	memset(rf, 0, sizeof *rf);
+	rf->step = xstrdup(step);
+	rf->rollback = rollback;
+	rf->fp = fopen(path, "r");
+	file_advance(rf);
+	free(path);
+	free(rel);
+}
+
+/* Shows a file's line read ahead, and reads the next. */
+static void
+show_line(struct replay *r, struct replay_file *rf)
+{
+	const struct follow_line *line = &rf->next;
+
+	pace_to(r, line->ts_ms);
+	stamp(r, line->ts_ms, "    ");
+	printf("%s%s%s ", paint(r, line->stream == OUTFILE_STDERR ? C_RED : C_DIM),
+	    line->stream == OUTFILE_STDERR ? "!" : "|", paint(r, C_RESET));
+	fwrite(line->text, 1, line->len, stdout);
+	putchar('\n');
+	r->nlines++;
+	file_advance(rf);
+}
+
+/* Shows the open files' lines due by `until`, oldest first across files. */
+static void
+show_lines_until(struct replay *r, int64_t until)
+{
+	for (;;) {
+		struct replay_file *best = NULL;
+
+		for (int k = 0; k < r->nfiles; k++) {
+			struct replay_file *rf = &r->files[k];
+
+			if (rf->has_next && rf->next.ts_ms <= until &&
+			    (best == NULL || rf->next.ts_ms < best->next.ts_ms))
+				best = rf;
+		}
+		if (best == NULL || r->quit)
+			return;
+		show_line(r, best);
+	}
+}
+
+static int
+closing(const struct replay_file *rf, const char *step, int rollback)
+{
+	return step == NULL || (strcmp(rf->step, step) == 0 && rf->rollback == rollback);
+}
+
+/* An attempt ends (step NULL: all of them): the rest of its lines come
+ * before its end, whatever their times say; other files' lines come first
+ * only when they are older. */
+static void
+close_files(struct replay *r, const char *step, int rollback)
+{
+	int k;
+
+	for (k = 0; k < r->nfiles && !r->quit; k++) {
+		struct replay_file *rf = &r->files[k];
+
+		while (closing(rf, step, rollback) && rf->has_next && !r->quit) {
+			show_lines_until(r, rf->next.ts_ms - 1);
+			show_line(r, rf);
+		}
+	}
+	for (k = 0; k < r->nfiles;) {
+		struct replay_file *rf = &r->files[k];
+
+		if (closing(rf, step, rollback)) {
+			file_free(rf);
+			memmove(rf, rf + 1, (size_t)(r->nfiles - k - 1) * sizeof *rf);
+			r->nfiles--;
+		} else
+			k++;
+	}
+}
+
+/* --- events --- */
+
+static void
+show_step_header(struct replay *r, json_t *ev)
+{
+	const char *step = jstr(ev, "step") != NULL ? jstr(ev, "step") : "?", *title = step;
+	int index = (int)json_integer_value(json_object_get(ev, "index")), i;
+	char where[32];
+
+	if (r->rb != NULL && (i = runbook_find_step(r->rb, step)) >= 0)
+		title = r->rb->steps[i].title.s;
+	if (r->rb != NULL)
+		snprintf(where, sizeof where, "[%d/%d]", index, r->rb->nsteps);
+	else
+		snprintf(where, sizeof where, "[%d]", index);
+	printf("\n");
+	stamp(r, follow_event_ms(ev), "");
+	printf("%s%s %s%s %s(%s)%s\n", paint(r, C_BOLD), where, title, paint(r, C_RESET),
+	    paint(r, C_DIM), step, paint(r, C_RESET));
+}
+
+/* The first event of another step shows its header (with --step, after
+ * Enter); 0 if the replay stops there. */
+static int
+enter_step(struct replay *r, json_t *ev)
+{
+	const char *step = jstr(ev, "step");
+
+	if (step == NULL || (r->last_step != NULL && strcmp(r->last_step, step) == 0))
+		return 1;
+	if (r->by_step && r->last_step != NULL)
+		wait_for_enter(r);
+	if (r->quit)
+		return 0;
+	show_step_header(r, ev);
+	r->last_step = step;
+	return 1;
+}
+
+/* The command as journaled, continuation lines under the "$ ". */
+static void
+show_command(struct replay *r, const char *cmd)
+{
+	const char *p, *nl;
+
+	printf("%s$ ", paint(r, C_CYAN));
+	for (p = cmd; (nl = strchr(p, '\n')) != NULL && nl[1] != '\0'; p = nl + 1)
+		printf("%.*s\n%*s", (int)(nl - p), p, 14, "");
+	printf("%.*s%s\n", (int)strcspn(p, "\n"), p, paint(r, C_RESET));
+}
+
+static void
+on_step_start(struct replay *r, json_t *ev)
+{
+	const char *step = jstr(ev, "step") != NULL ? jstr(ev, "step") : "?", *cmd = jstr(ev, "command");
+	json_int_t attempt = json_integer_value(json_object_get(ev, "attempt"));
+
+	stamp(r, follow_event_ms(ev), "  ");
+	if (attempt > 1)
+		printf("%sattempt %lld%s ", paint(r, C_YELLOW), (long long)attempt, paint(r, C_RESET));
+	show_command(r, cmd != NULL ? cmd : "");
+	file_open(r, step, ev, 0);
+}
+
+static void
+on_step_end(struct replay *r, json_t *ev)
+{
+	const char *status = jstr(ev, "status"), *why = jstr(ev, "reason"), *note = jstr(ev, "note");
+	int ok = status != NULL && strcmp(status, "ok") == 0;
+	char d[32] = "";
+
+	close_files(r, jstr(ev, "step"), 0);
+	if (json_object_get(ev, "duration_ms") != NULL)
+		duration_format(json_integer_value(json_object_get(ev, "duration_ms")), d, sizeof d);
+	stamp(r, follow_event_ms(ev), "  ");
+	printf("%s%s%s", paint(r, ok ? C_GREEN : status && !strcmp(status, "skipped") ? C_YELLOW : C_RED),
+	    status != NULL ? status : "ended", paint(r, C_RESET));
+	if (*d != '\0')
+		printf(" in %s", d);
+	if (why != NULL && *why != '\0')
+		printf(": %s", why);
+	else if (!ok && jstr(ev, "exit") != NULL)
+		printf(": %s", jstr(ev, "exit"));
+	printf("%s%s\n", note != NULL ? "; note: " : "", note != NULL ? note : "");
+}
+
+static void
+on_note(struct replay *r, json_t *ev)
+{
+	int injected = json_is_true(json_object_get(ev, "injected"));
+	const char *by = jstr(ev, "by") != NULL ? jstr(ev, "by") : jstr(ev, "operator");
+
+	stamp(r, follow_event_ms(ev), "");
+	if (injected)
+		printf("%s%snote INJECTED by %s:%s %s\n", paint(r, C_BOLD), paint(r, C_YELLOW),
+		    by != NULL ? by : "?", paint(r, C_RESET), jstr(ev, "text") ? jstr(ev, "text") : "");
+	else
+		printf("%snote by %s:%s %s\n", paint(r, C_YELLOW), by != NULL ? by : "?",
+		    paint(r, C_RESET), jstr(ev, "text") ? jstr(ev, "text") : "");
+}
+
+/* Other events: a one-line account, indented under a step when they are
+ * about one. */
+static void
+on_other(struct replay *r, json_t *ev, const char *event)
+{
+	char *sum = follow_summary(ev);
+	int about_step = jstr(ev, "step") != NULL;
+
+	stamp(r, follow_event_ms(ev), about_step ? "  " : "");
+	printf("%s%s%s %s\n", paint(r, strcmp(event, "decision") == 0 ? C_YELLOW : C_DIM), event,
+	    paint(r, C_RESET), sum);
+	free(sum);
+}
+
+static void
+show_event(struct replay *r, json_t *ev)
+{
+	const char *event = jstr(ev, "event"), *phase = jstr(ev, "phase");
+	int rollback = event != NULL && strcmp(event, "step.rollback") == 0;
+
+	if (event == NULL || strcmp(event, "run.start") == 0)
+		return;
+	if (rollback && phase != NULL && strcmp(phase, "end") == 0)
+		close_files(r, jstr(ev, "step"), 1);
+	if (strcmp(event, "run.end") == 0 || strcmp(event, "run.resume") == 0)
+		close_files(r, NULL, 0);
+	if ((strcmp(event, "step.start") == 0 || strcmp(event, "step.confirm") == 0) &&
+	    !enter_step(r, ev))
+		return;
+	if (strcmp(event, "step.start") == 0)
+		on_step_start(r, ev);
+	else if (strcmp(event, "step.end") == 0)
+		on_step_end(r, ev);
+	else if (strcmp(event, "note") == 0)
+		on_note(r, ev);
+	else
+		on_other(r, ev, event);
+	if (rollback && phase != NULL && strcmp(phase, "start") == 0 && jstr(ev, "step") != NULL)
+		file_open(r, jstr(ev, "step"), ev, 1);
+}
+
+/* --- the whole replay --- */
+
+/* The runbook gives the steps their titles, if it is still the same. */
+static void
+load_runbook(struct replay *r, json_t *start)
+{
+	json_t *rbj = json_object_get(start, "runbook");
+	const char *path = jstr(rbj, "path"), *sha = jstr(rbj, "sha256");
+	struct diags d = { 0 };
+	char mine[CRYPTO_HEX_LEN];
+
+	if (path == NULL || access(path, R_OK) != 0 || (r->rb = loader_load_file(path, &d)) == NULL) {
+		diags_clear(&d);
+		return;
+	}
+	diags_clear(&d);
+	crypto_hex(r->rb->sha256, sizeof r->rb->sha256, mine);
+	if (sha == NULL || strcmp(sha, mine) != 0) {
+		runbook_free(r->rb);
+		r->rb = NULL;
+	}
+}
+
+static void
+show_start(struct replay *r, json_t *start, const struct report_check *chk)
+{
+	json_t *rbj = json_object_get(start, "runbook");
+	char when[CLOCK_RFC3339_LEN], pace[64];
+
+	r->started = follow_event_ms(start);
+	clock_format_rfc3339(r->started, when);
+	if (r->instant)
+		snprintf(pace, sizeof pace, "all at once");
+	else if (r->by_step)
+		snprintf(pace, sizeof pace, "a step at a time");
+	else
+		snprintf(pace, sizeof pace, "%gx real time, pauses over %ds shortened", r->speed,
+		    REPLAY_GAP_CAP_MS / 1000);
+	printf("%sReplay of %s%s  [%s]  driven by %s\n", paint(r, C_BOLD),
+	    jstr(rbj, "title") ? jstr(rbj, "title") : "?", paint(r, C_RESET),
+	    jstr(start, "mode") ? jstr(start, "mode") : "?",
+	    jstr(start, "operator") ? jstr(start, "operator") : "?");
+	printf("  incident %s, started %s\n  chain %s: %lld lines; pace: %s\n", r->dir, when,
+	    chk->intact ? "intact" : "BROKEN", (long long)chk->lines, pace);
+	r->clock = r->started;
+}
+
+static int
+replay_events(struct replay *r, json_t *events, const struct report_check *chk)
+{
+	json_t *first = json_array_get(events, 0), *ev;
+	size_t k;
+
+	if (first == NULL || strcmp(jstr(first, "event") ? jstr(first, "event") : "", "run.start") != 0) {
+		fprintf(stderr, "drconsole: %s: the journal does not begin with run.start\n", r->dir);
+		return EXIT_USAGE;
+	}
+	load_runbook(r, first);
+	show_start(r, first, chk);
+	json_array_foreach(events, k, ev) {
+		int64_t ms = follow_event_ms(ev);
+
+		show_lines_until(r, ms);
+		if (r->quit)
+			break;
+		pace_to(r, ms);
+		show_event(r, ev);
+		r->nevents++;
+		if (r->quit)
+			break;
+	}
+	if (!r->quit)
+		close_files(r, NULL, 0);
+	printf("\n%sreplayed %lld events and %lld output lines%s%s\n", paint(r, C_DIM),
+	    (long long)r->nevents, (long long)r->nlines, r->quit ? " (stopped)" : "", paint(r, C_RESET));
+	return EXIT_OK;
+}
+
+static int
+parse_args(struct replay *r, int argc, char **argv)
+{
+	char *end;
+	int modes = 0;
+
+	r->speed = 1;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--instant") == 0)
+			r->instant = 1, modes++;
+		else if (strcmp(argv[i], "--step") == 0)
+			r->by_step = 1, modes++;
+		else if (strcmp(argv[i], "--speed") == 0 && i + 1 < argc) {
+			r->speed = strtod(argv[++i], &end);
+			if (*end != '\0' || !(r->speed > 0) || r->speed > 1e9)
+				return -1;
+			modes++;
+		} else if (argv[i][0] != '-' && r->dir == NULL)
+			r->dir = argv[i];
+		else
+			return -1;
+	}
+	return r->dir == NULL || modes > 1 ? -1 : 0;
+}
+
+/* The chain is checked before anything is shown: a replay of a journal
+ * that was tampered with must say so first. */
+static int
+check_chain(const char *dir, struct report_check *chk)
+{
+	char *cause = NULL;
+
+	if (report_check(dir, chk, &cause) != 0) {
+		fprintf(stderr, "drconsole: %s\n", cause);
+		free(cause);
+		return -1;
+	}
+	if (!chk->intact)
+		fprintf(stderr, "drconsole: WARNING: the journal of %s is BROKEN at line %lld: %s. "
+		    "It is replayed as written; do not trust it.\n", dir, (long long)chk->bad_line,
+		    chk->what != NULL ? chk->what : "?");
+	if (chk->torn)
+		fprintf(stderr, "drconsole: note: a torn last line (a crash mid-write) is left out\n");
+	return 0;
+}
+
+int
+cmd_replay(int argc, char **argv)
+{
+	struct replay r;
+	struct report_check chk;
+	json_t *events = NULL;
+	char *cause = NULL;
+	int rc;
+
+	memset(&r, 0, sizeof r);
+	if (parse_args(&r, argc, argv) != 0) {
+		fputs(REPLAY_USAGE, stderr);
+		return EXIT_USAGE;
+	}
+	if (check_chain(r.dir, &chk) != 0)
+		return EXIT_USAGE;
+	if (journal_load(r.dir, &events, &cause) != 0) {
+		fprintf(stderr, "drconsole: %s\n", cause);
+		free(cause);
+		report_check_clear(&chk);
+		return EXIT_USAGE;
+	}
+	r.color = isatty(1) && getenv("NO_COLOR") == NULL;
+	r.prompt = isatty(0);
+	rc = replay_events(&r, events, &chk);
+	if (rc == EXIT_OK && !chk.intact)
+		rc = EXIT_FAILED;
+	close_files(&r, NULL, 0);
+	free(r.files);
+	runbook_free(r.rb);
+	json_decref(events);
+	report_check_clear(&chk);
+	return rc;
+}

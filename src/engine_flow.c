@@ -1,0 +1,467 @@
+/* engine_flow.c: what happens around a step's action: capturing a value it
+ * printed, a second action that must verify it, repeating it until it
+ * succeeds, pausing (wait steps), and a second operator's approval. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <errno.h>
+#include <pwd.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "duration.h"
+#include "engine_int.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define CAPTURE_MAX (64 * 1024)
+
+/* --- capture --- */
+
+const char *
+flow_capture_value(const struct engine *e, const char *name, int *secret)
+{
+	int k = runbook_find_capture(e->rb, name);
+
+	if (k < 0 || e->runs[k].captured == NULL)
+		return NULL;
+	*secret = e->rb->steps[k].capture.secret;
+	return e->runs[k].captured;
+}
+
+static void
+capture_line(struct engine *e, int i, const char *text, size_t len)
+{
+	const struct capture *cp = &e->rb->steps[i].capture;
+	struct step_run *r = &e->runs[i];
+	regmatch_t m[10];
+	regex_t re;
+	char *line;
+
+	switch (cp->from) {
+	case CAPTURE_OUTPUT:
+		if (r->cap_out.len + len + 1 <= CAPTURE_MAX) {
+			strbuf_add(&r->cap_out, text, len);
+			strbuf_addch(&r->cap_out, '\n');
+		}
+		break;
+	case CAPTURE_LAST_LINE:
+		if (len > 0) {
+			free(r->cap_value);
+			r->cap_value = xstrndup(text, len);
+		}
+		break;
+	case CAPTURE_REGEX:
+		if (r->cap_value != NULL || regcomp(&re, cp->regex.s, REG_EXTENDED) != 0)
+			break;
+		/* The filter's text is not NUL-terminated; regexec wants it. */
+		line = xstrndup(text, len);
+		if (regexec(&re, line, 10, m, 0) == 0 && m[cp->group].rm_so >= 0)
+			r->cap_value = xstrndup(line + m[cp->group].rm_so,
+			    (size_t)(m[cp->group].rm_eo - m[cp->group].rm_so));
+		free(line);
+		regfree(&re);
+		break;
+	case CAPTURE_CELL:
+		break;
+	}
+}
+
+/* The step's outbuf filter: it sees each line before anything shows or
+ * stores it, so a capture reads the raw text; a secret capture hides the
+ * step's output altogether, the rest have their secrets masked. */
+size_t
+flow_filter(void *arg, char *text, size_t len, size_t cap)
+{
+	struct exec_ctx *c = arg;
+	struct engine *e = c->e;
+	const struct step *s = &e->rb->steps[c->step];
+	struct step_run *r = &e->runs[c->step];
+
+	if (s->capture.name != NULL && !r->in_verify && !r->in_rollback) {
+		capture_line(e, c->step, text, len);
+		if (s->capture.secret && cap > 40) {
+			len = (size_t)snprintf(text, cap, "**** (hidden: captured as a secret)");
+			return len;
+		}
+	}
+	return params_mask(e, text, len, cap);
+}
+
+void
+flow_attempt_begins(struct engine *e, int i)
+{
+	struct step_run *r = &e->runs[i];
+
+	strbuf_reset(&r->cap_out);
+	free(r->cap_value);
+	r->cap_value = NULL;
+	if (r->st.attempt == 1)
+		r->first_start_mono = clock_mono_ms();
+}
+
+static char *
+trimmed(const char *s)
+{
+	size_t n;
+
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+		n--;
+	return xstrndup(s, n);
+}
+
+/* Keeps the capture of an attempt that ended ok; no value fails the step. */
+static void
+keep_capture(struct engine *e, int i, json_t *f, const char *first_cell)
+{
+	const struct capture *cp = &e->rb->steps[i].capture;
+	struct step_run *r = &e->runs[i];
+	char *v = NULL;
+
+	if (cp->from == CAPTURE_OUTPUT)
+		v = trimmed(strbuf_str(&r->cap_out));
+	else if (cp->from == CAPTURE_CELL)
+		v = first_cell != NULL ? xstrdup(first_cell) : NULL;
+	else if (r->cap_value != NULL)
+		v = xstrdup(r->cap_value);
+	if (v == NULL) {
+		r->st.status = STEP_FAILED;
+		engine_set_reason(r, "capture '%s': %s", cp->name, cp->from == CAPTURE_REGEX ?
+		    "no output line matched the regex" : "nothing to capture");
+		json_object_set_new(f, "status", engine_jstr("failed"));
+		json_object_set_new(f, "reason", engine_jstr(r->st.reason));
+		return;
+	}
+	free(r->captured);
+	r->captured = v;
+	if (cp->secret)
+		params_add_secret(e, v);
+	json_object_set_new(f, "capture", json_pack("{so}", cp->name,
+	    cp->secret ? json_string("****") : engine_jstr(v)));
+}
+
+/* --- verify, and the end of an attempt --- */
+
+static void
+start_verify(struct engine *e, int i, json_t *f)
+{
+	const struct step *s = &e->rb->steps[i];
+	struct step_run *r = &e->runs[i];
+	char *cause = NULL;
+	int rc;
+
+	r->pending_end = f;
+	r->in_verify = 1;
+	engine_journal(e, "step.verify", json_pack("{sssisoss}", "step", s->id, "index", i + 1,
+	    "kind", engine_jstr(step_action_name(s->verify_action)), "phase", "start"), NULL);
+	if (s->verify_action == ACTION_RUN)
+		rc = exec_spawn_verify(e, i, &cause);
+	else
+		rc = native_spawn_verify(e, i, &cause);
+	if (rc != 0) {
+		char *why = xprintf("could not start: %s", cause);
+
+		flow_verify_end(e, i, 0, why, NULL);
+		free(why);
+		free(cause);
+	}
+}
+
+/* Every attempt of a step ends here: a capture is kept, a verify started,
+ * or step.end is journaled and the engine moves on. */
+void
+flow_attempt_end(struct engine *e, int i, json_t *f, const char *first_cell)
+{
+	const struct step *s = &e->rb->steps[i];
+	struct step_run *r = &e->runs[i];
+
+	if (r->st.status == STEP_OK && s->capture.name != NULL)
+		keep_capture(e, i, f, first_cell);
+	if (r->st.status == STEP_OK && s->verify_action != ACTION_NONE && e->mode != MODE_DRY_RUN) {
+		start_verify(e, i, f);
+		return;
+	}
+	engine_journal(e, "step.end", f, NULL);
+	exec_conclude(e, i);
+}
+
+void
+flow_verify_end(struct engine *e, int i, int ok, const char *reason, json_t *vf)
+{
+	struct step_run *r = &e->runs[i];
+	json_t *f = r->pending_end, *v = vf != NULL ? json_deep_copy(vf) : json_object();
+
+	r->pending_end = NULL;
+	r->in_verify = 0;
+	json_object_set_new(v, "status", engine_jstr(ok ? "ok" : "failed"));
+	if (reason != NULL)
+		json_object_set_new(v, "reason", engine_jstr(reason));
+	engine_journal(e, "step.verify", json_pack("{sssisosO}", "step", e->rb->steps[i].id,
+	    "index", i + 1, "phase", engine_jstr("end"), "verify", v), NULL);
+	if (!ok) {
+		r->st.status = r->cancelled ? STEP_CANCELLED : STEP_FAILED;
+		engine_set_reason(r, "verify failed: %s", reason != NULL ? reason : "");
+		json_object_set_new(f, "status", engine_jstr(step_status_name(r->st.status)));
+		json_object_set_new(f, "reason", engine_jstr(r->st.reason));
+	}
+	json_object_set_new(f, "verify", v);
+	engine_journal(e, "step.end", f, NULL);
+	exec_conclude(e, i);
+}
+
+/* --- until --- */
+
+/* until: { every, within }: another attempt in `every`, while the first
+ * attempt began less than `within` ago. */
+int
+flow_until_retry(struct engine *e, int i, int64_t *delay_ms)
+{
+	const struct step *s = &e->rb->steps[i];
+	struct step_run *r = &e->runs[i];
+	int64_t elapsed = clock_mono_ms() - r->first_start_mono;
+	char d[32];
+
+	if (elapsed + s->until_every_ms > s->until_within_ms) {
+		duration_format(s->until_within_ms, d, sizeof d);
+		engine_set_reason(r, "%s; still not met after %d attempts within %s", r->st.reason ? r->st.reason :
+		    "failed", r->st.attempt, d);
+		return 0;
+	}
+	*delay_ms = s->until_every_ms;
+	return 1;
+}
+
+/* --- wait steps --- */
+
+static void
+end_wait(struct engine *e, int i, const char *reason)
+{
+	struct step_run *r = &e->runs[i];
+	json_t *f = engine_step_fields(e, i);
+
+	r->st.duration_ms = clock_mono_ms() - r->started_mono;
+	r->st.status = STEP_OK;
+	r->st.wait_until_wall = 0;
+	engine_set_reason(r, "%s", reason);
+	json_object_set_new(f, "status", engine_jstr("ok"));
+	json_object_set_new(f, "duration_ms", json_integer(r->st.duration_ms));
+	json_object_set_new(f, "attempt", json_integer(r->st.attempt));
+	json_object_set_new(f, "reason", engine_jstr(reason));
+	engine_journal(e, "step.end", f, NULL);
+	exec_conclude(e, i);
+}
+
+static void
+on_wait_timer(void *arg)
+{
+	struct exec_ctx *c = arg;
+	char d[32], *why;
+
+	c->e->runs[c->step].wait_timer = NULL;
+	duration_format(c->e->rb->steps[c->step].wait_ms, d, sizeof d);
+	why = xprintf("waited %s", d);
+	end_wait(c->e, c->step, why);
+	free(why);
+}
+
+int
+flow_start_wait(struct engine *e, int i, char **cause)
+{
+	struct step_run *r = &e->runs[i];
+	int64_t ms = e->rb->steps[i].wait_ms;
+	char d[32];
+	json_t *f;
+
+	duration_format(ms, d, sizeof d);
+	f = engine_step_fields(e, i);
+	json_object_set_new(f, "attempt", json_integer(r->st.attempt));
+	json_object_set_new(f, "kind", engine_jstr("wait"));
+	json_object_set_new(f, "command", json_pack("s++", "wait ", d, ""));
+	if (engine_journal(e, "step.start", f, cause) != 0)
+		return -1;
+	free(r->st.command);
+	r->st.command = xprintf("wait %s (cancel cuts it short)", d);
+	r->started_mono = clock_mono_ms();
+	r->st.wait_until_wall = clock_wall_ms() + ms;
+	r->wait_timer = loop_add_timer(e->loop, ms, on_wait_timer, &r->ctx);
+	r->st.status = STEP_RUNNING;
+	e->running = i;
+	engine_notify_step(e, i);
+	return 0;
+}
+
+/* Cancelling a wait cuts it short: the pause is over, not failed. */
+int
+flow_cancel_wait(struct engine *e, int i)
+{
+	struct step_run *r = &e->runs[i];
+	char d[32], *why;
+
+	if (r->wait_timer == NULL)
+		return 0;
+	loop_cancel_timer(e->loop, r->wait_timer);
+	r->wait_timer = NULL;
+	duration_format(clock_mono_ms() - r->started_mono, d, sizeof d);
+	why = xprintf("cut short by the operator after %s", d);
+	end_wait(e, i, why);
+	free(why);
+	return 1;
+}
+
+/* --- two-person approval --- */
+
+char *
+approval_dir(const char *incident_dir)
+{
+	const char *tmp = getenv("TMPDIR"), *base = strrchr(incident_dir, '/');
+	size_t n = strlen(incident_dir);
+
+	while (n > 1 && incident_dir[n - 1] == '/')
+		n--;
+	base = memrchr(incident_dir, '/', n);
+	base = base != NULL ? base + 1 : incident_dir;
+	return xprintf("%s/drconsole-approve-%.*s", tmp != NULL && *tmp == '/' ? tmp : "/tmp",
+	    (int)(n - (size_t)(base - incident_dir)), base);
+}
+
+static char *
+login_of(uid_t uid)
+{
+	struct passwd *pw = getpwuid(uid);
+
+	return pw != NULL ? xstrdup(pw->pw_name) : xprintf("uid %ld", (long)uid);
+}
+
+/* Makes the drop box, or accepts one only if it is ours and sticky. */
+static int
+make_drop_box(struct engine *e)
+{
+	char *dir = approval_dir(e->incident_dir);
+	struct stat st;
+	int ok;
+
+	if (mkdir(dir, 0700) == 0)
+		chmod(dir, 01733);
+	ok = lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == getuid() &&
+	    (st.st_mode & 07777) == 01733;
+	if (!ok && e->hooks.notice != NULL) {
+		char *msg = xprintf("approvals cannot be taken: %s is not a drop box of ours", dir);
+
+		e->hooks.notice(e->hooks.arg, msg);
+		free(msg);
+	}
+	free(dir);
+	return ok ? 0 : -1;
+}
+
+static void
+refuse(struct engine *e, const char *path, const char *step, const char *login, const char *why)
+{
+	char *msg;
+
+	engine_journal(e, "approval.refused", json_pack("{sososo}", "step", engine_jstr(step),
+	    "by", engine_jstr(login), "reason", engine_jstr(why)), NULL);
+	unlink(path);
+	if (e->hooks.notice != NULL) {
+		msg = xprintf("approval of '%s' by %s refused: %s", step ? step : "?", login, why);
+		e->hooks.notice(e->hooks.arg, msg);
+		free(msg);
+	}
+}
+
+static void
+take_approval(struct engine *e, const char *dir, const char *name)
+{
+	char *path = xprintf("%s/%s", dir, name), *login, *me = login_of(getuid());
+	json_t *req = NULL;
+	const char *step;
+	struct stat st;
+	int fd, i;
+
+	/* The file's owner is the approver: what the request says is not. */
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1 || fstat(fd, &st) != 0) {
+		if (fd != -1)
+			close(fd);
+		free(path);
+		free(me);
+		return;
+	}
+	req = json_loadfd(fd, 0, NULL);
+	close(fd);
+	login = login_of(st.st_uid);
+	step = json_string_value(json_object_get(req, "step"));
+	i = step != NULL ? runbook_find_step(e->rb, step) : -1;
+	if (i < 0 || !S_ISREG(st.st_mode))
+		refuse(e, path, step, login, "not an approval of a step of this runbook");
+	else if (e->rb->steps[i].confirm != CONFIRM_APPROVAL)
+		refuse(e, path, step, login, "that step needs no approval");
+	else if (st.st_uid == getuid())
+		refuse(e, path, step, login, "the driver cannot approve their own step");
+	else if (!e->runs[i].approved) {
+		json_t *f = engine_step_fields(e, i);
+
+		json_object_set_new(f, "approved_by", engine_jstr(login));
+		json_object_set_new(f, "approver_operator", engine_jstr(json_string_value(
+		    json_object_get(req, "operator"))));
+		json_object_set_new(f, "driver", engine_jstr(me));
+		json_object_set_new(f, "driver_operator", engine_jstr(e->operator));
+		if (engine_journal(e, "step.approved", f, NULL) == 0) {
+			e->runs[i].approved = 1;
+			free(e->runs[i].approver);
+			e->runs[i].approver = xstrdup(login);
+			unlink(path);
+			engine_notify_step(e, i);
+		}
+	} else
+		unlink(path);
+	free(login);
+	free(me);
+	json_decref(req);
+	free(path);
+}
+
+void
+flow_check_approvals(struct engine *e)
+{
+	char *dir;
+	DIR *d;
+	struct dirent *de;
+	size_t n;
+	int wanted = 0;
+
+	for (int i = 0; i < e->rb->nsteps; i++)
+		wanted |= e->rb->steps[i].confirm == CONFIRM_APPROVAL && !e->runs[i].approved;
+	if (!wanted || e->journal_error != NULL)
+		return;
+	if (!e->approval_box_ready)
+		e->approval_box_ready = make_drop_box(e) == 0;
+	dir = approval_dir(e->incident_dir);
+	if (e->approval_box_ready && (d = opendir(dir)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			n = strlen(de->d_name);
+			if (n > 5 && strcmp(de->d_name + n - 5, ".json") == 0)
+				take_approval(e, dir, de->d_name);
+		}
+		closedir(d);
+	}
+	free(dir);
+}
+
+void
+flow_release(struct step_run *r)
+{
+	strbuf_free(&r->cap_out);
+	free(r->cap_value);
+	free(r->captured);
+	free(r->approver);
+	json_decref(r->pending_end);
+	r->pending_end = NULL;
+	r->cap_value = r->captured = r->approver = NULL;
+}

@@ -1,0 +1,450 @@
+/* engine_remote.c: a run step with `on:` runs its command on each of its
+ * hosts through the system ssh (ssh.h), as one fan-out (fanout.h). Each
+ * host's lines go into the step's scrollback as "host | line" (stderr
+ * stays stream 2); the step's policy turns the hosts' results into its
+ * verdict; step.end carries every host's status, exit and duration as
+ * evidence; the step's timeout covers the whole fan-out; and a retry
+ * (attempt > 1) reruns only the hosts that did not end ok, because the
+ * fanout, kept in the step_run, remembers them.
+ *
+ * What reaches the remote command: the variables its templates travel in,
+ * the runbook's, environment's and step's env, DRCONSOLE_STEP, _OPERATOR,
+ * _MODE, _ENVIRONMENT, and DRCONSOLE_HOST (the host's runbook name). Any
+ * of them whose value holds a secret goes over ssh's stdin, never on a
+ * command line. The operator's own environment stays local: ssh gets it
+ * (agent socket, HOME), the remote command does not. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "duration.h"
+#include "engine_int.h"
+#include "fanout.h"
+#include "log.h"
+#include "ssh.h"
+#include "strbuf.h"
+#include "xmalloc.h"
+
+/* At most this many hosts are named in a failed step's reason. */
+#define REMOTE_REASON_HOSTS 4
+
+/* --- what the remote command gets --- */
+
+struct remote_vars {
+	struct ssh_var *v;
+	int n;
+};
+
+static const char *
+env_lookup(char **envp, const char *name)
+{
+	size_t nl = strlen(name);
+
+	for (char **p = envp; *p != NULL; p++) {
+		if (strncmp(*p, name, nl) == 0 && (*p)[nl] == '=')
+			return *p + nl + 1;
+	}
+	return NULL;
+}
+
+/* Adds name with its value in envp, once; values stay owned by envp. */
+static void
+add_var(struct engine *e, struct remote_vars *rv, char **envp, const char *name)
+{
+	const char *value = env_lookup(envp, name);
+
+	if (value == NULL)
+		return;
+	for (int k = 0; k < rv->n; k++) {
+		if (strcmp(rv->v[k].name, name) == 0)
+			return;
+	}
+	rv->v = xreallocarray(rv->v, rv->n + 2, sizeof *rv->v);
+	rv->v[rv->n].name = name;
+	rv->v[rv->n].value = value;
+	rv->v[rv->n].secret = params_is_secret_text(e, value);
+	rv->n++;
+}
+
+static void
+add_kv_vars(struct engine *e, struct remote_vars *rv, char **envp, const struct kv *list, int n)
+{
+	for (int k = 0; k < n; k++)
+		add_var(e, rv, envp, list[k].key);
+}
+
+/* The variables every host gets, their values taken from the environment
+ * a local job would have had, so both agree on every value. */
+static void
+collect_vars(struct engine *e, int i, const struct texpansion *x, char **envp, struct remote_vars *rv)
+{
+	static const char *const facts[] = {
+		"DRCONSOLE_STEP", "DRCONSOLE_OPERATOR", "DRCONSOLE_MODE", "DRCONSOLE_ENVIRONMENT"
+	};
+
+	for (int k = 0; k < x->nenv; k++)
+		add_var(e, rv, envp, x->env[k].name);
+	add_kv_vars(e, rv, envp, e->rb->env, e->rb->nenv);
+	if (e->env != NULL)
+		add_kv_vars(e, rv, envp, e->env->env, e->env->nenv);
+	add_kv_vars(e, rv, envp, e->rb->steps[i].env, e->rb->steps[i].nenv);
+	for (size_t k = 0; k < sizeof facts / sizeof facts[0]; k++)
+		add_var(e, rv, envp, facts[k]);
+}
+
+/* --- the hosts --- */
+
+/* on: expanded (a hosts param names them at run time) and resolved. */
+static int
+resolve_hosts(struct engine *e, int i, const struct host_def ***list, int *n, char **cause)
+{
+	const struct step *s = &e->rb->steps[i];
+	struct texpansion x;
+	int rc;
+
+	if (params_expand(e, i, s->on.s, TMPL_RAW, &x, cause) != 0)
+		return -1;
+	rc = runbook_resolve_hosts(e->rb, x.text, list, n, cause);
+	texpansion_free(&x);
+	if (rc == 0 && s->policy == POLICY_AT_LEAST && s->at_least > *n) {
+		*cause = xprintf("policy wants %d hosts to succeed but 'on' gives %d", s->at_least, *n);
+		free(*list);
+		return -1;
+	}
+	return rc;
+}
+
+static void
+target_of(const struct host_def *h, int forward_agent, struct ssh_target *t)
+{
+	memset(t, 0, sizeof *t);
+	t->name = h->name;
+	t->address = h->address;
+	t->user = h->user;
+	t->port = h->port;
+	t->identity = h->identity;
+	t->jump = h->jump;
+	t->forward_agent = forward_agent;
+}
+
+/* Every host's ssh argv; NULL with *cause when one cannot be built. */
+static char ***
+build_argvs(struct engine *e, int i, const struct host_def **hosts, int n, const char *command,
+    struct remote_vars *rv, char **cause)
+{
+	struct ssh_opts opts;
+	struct ssh_target t;
+	char ***argvs = xcalloc((size_t)n + 1, sizeof *argvs), *remote;
+	int k;
+
+	ssh_opts_from_env(&opts, e->rb->path);
+	rv->v = xreallocarray(rv->v, rv->n + 1, sizeof *rv->v);
+	for (k = 0; k < n; k++) {
+		rv->v[rv->n] = (struct ssh_var){ "DRCONSOLE_HOST", hosts[k]->name, 0 };
+		remote = ssh_remote_command(command, rv->v, rv->n + 1, e->grace_ms, cause);
+		if (remote == NULL)
+			break;
+		target_of(hosts[k], e->rb->steps[i].forward_agent, &t);
+		argvs[k] = ssh_argv(&t, &opts, remote, cause);
+		free(remote);
+		if (argvs[k] == NULL)
+			break;
+	}
+	ssh_opts_free(&opts);
+	if (k == n)
+		return argvs;
+	for (k = 0; k < n; k++)
+		ssh_argv_free(argvs[k]);
+	free(argvs);
+	return NULL;
+}
+
+static void
+free_argvs(char ***argvs, int n)
+{
+	for (int k = 0; argvs != NULL && k < n; k++)
+		ssh_argv_free(argvs[k]);
+	free(argvs);
+}
+
+/* The fanout this attempt runs on: a new one for a first attempt or a
+ * verify, the last one (which knows who succeeded) for a retry. */
+static struct fanout *
+fanout_for(struct engine *e, int i, const struct host_def **hosts, int n)
+{
+	struct step_run *r = &e->runs[i];
+	const char **names;
+
+	if (r->fanout != NULL && r->st.attempt > 1 && !r->in_verify && fanout_count(r->fanout) == n)
+		return r->fanout;
+	fanout_free(r->fanout);
+	names = xcalloc((size_t)n + 1, sizeof *names);
+	for (int k = 0; k < n; k++)
+		names[k] = hosts[k]->name;
+	r->fanout = fanout_new(e->loop, names, n);
+	free(names);
+	return r->fanout;
+}
+
+/* --- output and the end --- */
+
+static void
+on_host_line(void *arg, int host, int stream, const char *line, size_t len)
+{
+	struct exec_ctx *c = arg;
+	const char *name = fanout_name(c->e->runs[c->step].fanout, host);
+	size_t nl = strlen(name);
+	char *buf = xmalloc(nl + len + 4);
+
+	memcpy(buf, name, nl);
+	memcpy(buf + nl, " | ", 3);
+	memcpy(buf + nl + 3, line, len);
+	buf[nl + 3 + len] = '\n';
+	/* Whole lines only, so hosts' output never mixes within a line. */
+	exec_output(c, stream, buf, nl + len + 4);
+	free(buf);
+}
+
+static json_t *
+host_evidence(const struct fanout *f, int k, int attempt, int round)
+{
+	const struct fanout_result *res = fanout_result(f, k);
+	json_t *h = json_object();
+
+	json_object_set_new(h, "name", engine_jstr(fanout_name(f, k)));
+	json_object_set_new(h, "status", engine_jstr(fanout_status_name(res->status)));
+	json_object_set_new(h, "exit", res->exit_code >= 0 ? json_integer(res->exit_code) : json_null());
+	json_object_set_new(h, "duration_ms", json_integer(res->duration_ms));
+	json_object_set_new(h, "offset_ms", json_integer(res->offset_ms));
+	/* A host that succeeded before this attempt was not run again. */
+	json_object_set_new(h, "attempt", json_integer(res->round > 0 ? attempt - (round - res->round) : 0));
+	if (res->desc != NULL)
+		json_object_set_new(h, "detail", engine_jstr(res->desc));
+	return h;
+}
+
+static json_t *
+evidence(const struct fanout *f, const struct step *s, int attempt)
+{
+	json_t *ev = json_object(), *hosts = json_array();
+	int round = 0;
+
+	for (int k = 0; k < fanout_count(f); k++) {
+		if (fanout_result(f, k)->round > round)
+			round = fanout_result(f, k)->round;
+	}
+	for (int k = 0; k < fanout_count(f); k++)
+		json_array_append_new(hosts, host_evidence(f, k, attempt, round));
+	json_object_set_new(ev, "policy", engine_jstr(fanout_policy_name(s->policy)));
+	json_object_set_new(ev, "needed", json_integer(fanout_needed(f)));
+	json_object_set_new(ev, "ok", json_integer(fanout_ok_count(f)));
+	json_object_set_new(ev, "max_parallel", json_integer(s->max_parallel));
+	json_object_set_new(ev, "hosts", hosts);
+	return ev;
+}
+
+/* "policy all needs 3 of 3 hosts ok, 2 were: db3 unreachable (...)" */
+static char *
+failure_reason(const struct fanout *f, const struct step *s)
+{
+	struct strbuf b;
+	int named = 0, more = 0;
+
+	strbuf_init(&b);
+	strbuf_addf(&b, "policy %s needs %d of %d hosts ok, %d %s", fanout_policy_name(s->policy),
+	    fanout_needed(f), fanout_count(f), fanout_ok_count(f), fanout_ok_count(f) == 1 ? "was" : "were");
+	for (int k = 0; k < fanout_count(f); k++) {
+		const struct fanout_result *res = fanout_result(f, k);
+
+		if (res->status == FANOUT_OK)
+			continue;
+		if (named++ >= REMOTE_REASON_HOSTS) {
+			more++;
+			continue;
+		}
+		strbuf_addf(&b, "%s %s %s (%s)", named == 1 ? ":" : ",", fanout_name(f, k),
+		    fanout_status_name(res->status), res->desc != NULL ? res->desc : "");
+	}
+	if (more > 0)
+		strbuf_addf(&b, " and %d more", more);
+	return strbuf_detach(&b);
+}
+
+/* Status, reason and exit of the attempt, as judge() gives a job's. */
+static void
+verdict(struct engine *e, int i)
+{
+	const struct step *s = &e->rb->steps[i];
+	struct step_run *r = &e->runs[i];
+	const struct fanout *f = r->fanout;
+	char d[32], *why;
+
+	r->st.exit_code = fanout_met(f) ? 0 : -1;
+	for (int k = 0; k < fanout_count(f) && r->st.exit_code < 0; k++) {
+		if (fanout_result(f, k)->status != FANOUT_OK && fanout_result(f, k)->exit_code >= 0)
+			r->st.exit_code = fanout_result(f, k)->exit_code;
+	}
+	snprintf(r->st.exit_desc, sizeof r->st.exit_desc, "%d of %d hosts ok", fanout_ok_count(f),
+	    fanout_count(f));
+	if (r->cancelled) {
+		r->st.status = STEP_CANCELLED;
+		engine_set_reason(r, "cancelled by the operator");
+	} else if (r->timed_out) {
+		duration_format(s->timeout_ms, d, sizeof d);
+		r->st.status = STEP_TIMEOUT;
+		engine_set_reason(r, "timed out after %s", d);
+	} else if (fanout_met(f)) {
+		r->st.status = STEP_OK;
+		engine_set_reason(r, NULL);
+	} else {
+		r->st.status = STEP_FAILED;
+		why = failure_reason(f, s);
+		engine_set_reason(r, "%s", why);
+		free(why);
+	}
+}
+
+/* Ends the attempt as on_native_done ends a native step's. */
+static void
+on_fanout_done(void *arg)
+{
+	struct exec_ctx *c = arg;
+	struct engine *e = c->e;
+	struct step_run *r = &e->runs[c->step];
+	json_t *f = engine_step_fields(e, c->step), *ev;
+
+	r->st.duration_ms = clock_mono_ms() - r->started_mono;
+	if (r->timeout_timer != NULL)
+		loop_cancel_timer(e->loop, r->timeout_timer);
+	r->timeout_timer = NULL;
+	outbuf_flush(r->st.out);
+	exec_close_output(e, r, f);
+	ev = evidence(r->fanout, &e->rb->steps[c->step], r->st.attempt);
+	if (r->in_verify) {
+		int ok = fanout_met(r->fanout) && !r->cancelled && !r->timed_out;
+		char *why = ok ? NULL : failure_reason(r->fanout, &e->rb->steps[c->step]);
+
+		json_object_update(ev, f);
+		json_decref(f);
+		flow_verify_end(e, c->step, ok, r->cancelled ? "cancelled" : r->timed_out ? "timed out" : why, ev);
+		json_decref(ev);
+		free(why);
+		return;
+	}
+	verdict(e, c->step);
+	json_object_set_new(f, "exit_code", r->st.exit_code >= 0 ? json_integer(r->st.exit_code) : json_null());
+	json_object_set_new(f, "exit", engine_jstr(r->st.exit_desc));
+	json_object_set_new(f, "duration_ms", json_integer(r->st.duration_ms));
+	json_object_set_new(f, "attempt", json_integer(r->st.attempt));
+	json_object_set_new(f, "status", engine_jstr(step_status_name(r->st.status)));
+	if (r->st.reason != NULL)
+		json_object_set_new(f, "reason", engine_jstr(r->st.reason));
+	json_object_set_new(f, "evidence", ev);
+	flow_attempt_end(e, c->step, f, NULL);
+}
+
+static void
+on_remote_timeout(void *arg)
+{
+	struct exec_ctx *c = arg;
+	struct step_run *r = &c->e->runs[c->step];
+
+	r->timeout_timer = NULL;
+	r->timed_out = 1;
+	if (r->fanout != NULL)
+		fanout_cancel(r->fanout, 1);
+}
+
+/* --- the hooks engine_exec.c calls --- */
+
+/* Everything a round needs that spawn() builds for a local job. */
+static int
+start_round(struct engine *e, int i, const struct texpansion *x, const struct host_def **hosts, int n,
+    char **cause)
+{
+	const struct step *s = &e->rb->steps[i];
+	struct step_run *r = &e->runs[i];
+	struct remote_vars rv = { NULL, 0 };
+	struct fanout_opts o = { 0 };
+	char **envp = params_build_env(e, i, x), ***argvs, *payload;
+	size_t paylen = 0;
+	int rc = -1;
+
+	collect_vars(e, i, x, envp, &rv);
+	argvs = build_argvs(e, i, hosts, n, x->text, &rv, cause);
+	payload = ssh_stdin_payload(rv.v, rv.n, &paylen);
+	o.max_parallel = s->max_parallel;
+	o.policy = s->policy;
+	o.at_least = s->at_least;
+	o.expect_exit = s->has_expect_exit && !r->in_verify ? s->expect_exit : 0;
+	o.expect_output = r->has_re && !r->in_verify ? &r->re : NULL;
+	o.grace_ms = e->grace_ms;
+	if (argvs != NULL) {
+		r->started_mono = clock_mono_ms();
+		rc = fanout_start(fanout_for(e, i, hosts, n), &o, (char *const *const *)argvs, payload, paylen,
+		    on_host_line, on_fanout_done, &r->ctx, cause);
+	}
+	ssh_payload_free(payload, paylen);
+	free_argvs(argvs, n);
+	free(rv.v);
+	params_free_env(envp);
+	return rc;
+}
+
+int
+remote_spawn(struct engine *e, int i, const char *command_tmpl, char **cause)
+{
+	const struct step *s = &e->rb->steps[i];
+	struct step_run *r = &e->runs[i];
+	const struct host_def **hosts = NULL;
+	struct texpansion x, shown;
+	int n = 0, rc;
+
+	if (resolve_hosts(e, i, &hosts, &n, cause) != 0)
+		return -1;
+	if (params_expand(e, i, command_tmpl, TMPL_SHELL, &x, cause) != 0) {
+		free(hosts);
+		return -1;
+	}
+	if (params_expand(e, i, command_tmpl, TMPL_DISPLAY, &shown, cause) == 0) {
+		free(r->st.command);
+		r->st.command = xstrdup(shown.text);
+		texpansion_free(&shown);
+		rc = exec_open_output(e, i, 0, cause);
+	} else
+		rc = -1;
+	if (rc == 0 && (rc = start_round(e, i, &x, hosts, n, cause)) != 0) {
+		json_t *ignored = json_object();
+
+		exec_close_output(e, r, ignored);
+		json_decref(ignored);
+	}
+	texpansion_free(&x);
+	free(hosts);
+	if (rc != 0)
+		return -1;
+	e->running = i;
+	if (s->timeout_ms > 0)
+		r->timeout_timer = loop_add_timer(e->loop, s->timeout_ms, on_remote_timeout, &r->ctx);
+	return 0;
+}
+
+void
+remote_cancel(struct step_run *r)
+{
+	if (r->fanout != NULL && fanout_running(r->fanout))
+		fanout_cancel(r->fanout, 0);
+}
+
+void
+remote_release(struct engine *e, struct step_run *r)
+{
+	if (r->fanout == NULL)
+		return;
+	if (fanout_running(r->fanout) && r->timeout_timer != NULL) {
+		loop_cancel_timer(e->loop, r->timeout_timer);
+		r->timeout_timer = NULL;
+	}
+	fanout_free(r->fanout);
+	r->fanout = NULL;
+}

@@ -1,0 +1,78 @@
+/* ssh.h: one call of the system ssh (OpenSSH) that runs a runbook command
+ * on a remote host: its argv, the remote command line, and what its stdin
+ * carries. We never speak SSH ourselves and never run an agent of our own.
+ *
+ * The remote command is one argument: a small /bin/sh wrapper, the
+ * variables the command's templates travel in, and the command exactly as
+ * the runbook gave it, all single-quoted so the remote login shell (assumed
+ * POSIX: sh, bash, dash, ksh, zsh) parses back the same bytes. Secret
+ * variables never appear on a command line, here or on the remote host:
+ * they go over ssh's stdin, which the wrapper reads first. The stdin then
+ * stays open: when it closes (our cancel or timeout, or a lost connection)
+ * the wrapper stops the whole remote command. See ssh.c for the details. */
+#ifndef DRC_SSH_H
+#define DRC_SSH_H
+
+#include <stdint.h>
+
+/* Every ssh call waits at most this long for the TCP connection. */
+#define SSH_CONNECT_TIMEOUT_S	10
+/* ssh's own exit status when it could not connect or lost the connection. */
+#define SSH_EXIT_UNREACHABLE	255
+/* The wrapper's exit status when the secrets did not arrive on stdin. */
+#define SSH_EXIT_NO_SECRETS	125
+
+/* How to reach one host, as the runbook's hosts: says. */
+struct ssh_target {
+	const char *name;	/* the destination: ~/.ssh/config matches it */
+	const char *address;	/* NULL: the config (or DNS) resolves name */
+	const char *user;	/* NULL: the config's, or the local user */
+	int port;		/* 0: the config's, or 22 */
+	const char *identity;	/* -i, with IdentitiesOnly */
+	const char *jump;	/* -J [user@]host[:port][,...] */
+	int forward_agent;	/* ForwardAgent=yes only when asked */
+};
+
+/* What the environment (and the runbook's folder) says for every host. */
+struct ssh_opts {
+	char *config;		/* -F: DRCONSOLE_SSH_CONFIG; NULL ~/.ssh/config */
+	char *known_hosts;	/* UserKnownHostsFile: DRCONSOLE_SSH_KNOWN_HOSTS;
+				   NULL: the operator's */
+	char *pinned_hosts;	/* a known_hosts file next to the runbook, added
+				   to the system-wide ones; NULL none */
+};
+
+/* A variable the remote command needs. */
+struct ssh_var {
+	const char *name;	/* a shell identifier */
+	const char *value;
+	int secret;		/* over stdin, never on a command line */
+};
+
+/* Fills opts from DRCONSOLE_SSH_CONFIG, DRCONSOLE_SSH_KNOWN_HOSTS and a
+ * file named known_hosts in runbook_path's folder (NULL: none). */
+void ssh_opts_from_env(struct ssh_opts *opts, const char *runbook_path);
+void ssh_opts_free(struct ssh_opts *opts);
+
+/* s as one single-quoted POSIX shell word, exact for every byte. */
+char *ssh_quote(const char *s);
+
+/* The one argument given to ssh as the remote command: the wrapper, the
+ * non-secret variables, and command. grace_ms is how long the wrapper
+ * waits between SIGTERM and SIGKILL when stdin closes. NULL with *cause
+ * when a variable's name is not a shell identifier. */
+char *ssh_remote_command(const char *command, const struct ssh_var *vars, int nvars,
+    int64_t grace_ms, char **cause);
+/* What ssh's stdin must carry first: the secret variables' values, one
+ * line each, in vars order. Never NULL; *len may be 0. Free with
+ * ssh_payload_free, which wipes it. */
+char *ssh_stdin_payload(const struct ssh_var *vars, int nvars, size_t *len);
+void ssh_payload_free(char *payload, size_t len);
+
+/* The argv of the ssh call (NULL-terminated, argv[0] "ssh"), or NULL with
+ * *cause when a field of t is something ssh would not take safely. */
+char **ssh_argv(const struct ssh_target *t, const struct ssh_opts *opts, const char *remote,
+    char **cause);
+void ssh_argv_free(char **argv);
+
+#endif

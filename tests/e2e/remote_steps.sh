@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# remote_steps.sh: steps with `on:` through `drconsole run`, over the real
+# ssh to a fleet of real sshd on 127.0.0.1 (ssh_lib.sh), the hosts named in
+# a generated ssh config: per-host prefixed output, hostile values and a
+# secret reaching the hosts exactly (the secret never on a command line),
+# parallel and one-at-a-time fan-outs, a slow and a failing host under a
+# policy, a host that is down under policies any and all, a retry that
+# reruns only the failed host, a timeout and a cancel that leave no remote
+# process, and the per-host evidence in the journal.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
+. "$top_srcdir/tests/e2e/ssh_lib.sh"
+ssh_have_tools || skip_all "no sshd or ssh (Debian package openssh-server)"
+command -v python3 > /dev/null || skip_all "no python3 to read the journal"
+[ -x "$DRCONSOLE" ] || die "no drconsole binary at $DRCONSOLE"
+scratch_dir
+FLEET=$SCRATCH/fleet
+trap 'ssh_fleet_stop "$FLEET"; _cleanup' EXIT
+ssh_fleet_start "$FLEET" db1 db2 db3 down1 || skip_all "cannot start sshd on 127.0.0.1 (as root?)"
+ssh_host_down "$FLEET" down1
+export DRCONSOLE_SSH_CONFIG=$FLEET/ssh_config DRCONSOLE_SSH_KNOWN_HOSTS=$FLEET/known_hosts
+DATA=$top_srcdir/tests/data/remote
+OUT=$SCRATCH/out
+mkdir -p "$OUT"
+
+for rb in fleet policy_all cancel; do
+	if "$DRCONSOLE" lint "$DATA/$rb.yaml" > "$SCRATCH/lint.out" 2>&1; then pass "$rb.yaml lints clean"; else
+		fail "$rb.yaml does not lint"; show "$SCRATCH/lint.out"; fi
+done
+
+# jq-less journal questions: python3 JOURNAL 'EXPRESSION over ends, retries'.
+journal_says() {
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+events = [json.loads(l) for l in open(sys.argv[1])]
+ends = {}
+for e in events:
+    if e["event"] == "step.end":
+        ends[e["step"]] = e
+retries = [e for e in events if e["event"] == "step.retry"]
+def hosts(step):
+    return {h["name"]: h for h in ends[step]["evidence"]["hosts"]}
+ok = eval("(" + sys.argv[2] + ")")
+sys.exit(0 if ok else 1)
+PY
+}
+
+check_journal() {
+	if journal_says "$1" "$2"; then pass "$3"; else
+		fail "$3"; grep '"step.end"' "$1" | cut -c 1-600 | show; fi
+}
+
+# --- the fleet runbook, with a watcher on every command line ---
+
+PW="Pw-$$-'quote\"dq\$(id)\`x\`"
+printf '%s\n' "Pw-$$-" > "$SCRATCH/pw.pattern"
+# secret_on_cmdlines: 0 when some process's command line holds the secret
+# (grep reads the pattern from a file, so its own command line does not).
+secret_on_cmdlines() {
+	grep -qsF -f "$SCRATCH/pw.pattern" /proc/[0-9]*/cmdline
+}
+sh -c 'sleep 2; :' "$PW" &
+control=$!
+if wait_for secret_on_cmdlines 2; then pass "the command-line watcher sees a secret where there is one"; else
+	fail "the command-line watcher is blind"; fi
+stop_pid $control
+
+DRCONSOLE_PARAM_pw=$PW "$DRCONSOLE" run --yes --param "out_dir=$OUT" --incident-dir "$SCRATCH/i1" \
+	"$DATA/fleet.yaml" < /dev/null > "$SCRATCH/fleet.out" 2>&1 &
+pid=$!
+track_pid $pid
+seen=0
+while alive $pid; do
+	secret_on_cmdlines && seen=1
+	sleep 0.05
+done
+wait $pid
+rc=$?
+[ "$rc" -eq 0 ] && pass "the fleet runbook ran ok" || { fail "drconsole run exited $rc"; show "$SCRATCH/fleet.out"; }
+[ "$seen" -eq 0 ] && pass "the secret never stood on a command line, local or remote" ||
+	fail "the secret was on a command line"
+
+msg="it's \"\$(not run)\" \`not run\` ; \$HOME *"
+for h in db1 db2 db3; do
+	grep -qxF "  | $h | hello from $h: $msg" "$SCRATCH/fleet.out" &&
+		pass "$h's line came back prefixed, its hostile value exact" ||
+		{ fail "no exact prefixed hello from $h"; show "$SCRATCH/fleet.out"; }
+	grep -qxF "  ! $h | warn $h" "$SCRATCH/fleet.out" && pass "$h's stderr stays stream 2" ||
+		fail "no stderr line from $h"
+done
+grep -qxF "  | db1 | site loopback $msg" "$SCRATCH/fleet.out" && pass "the runbook's env reached the host" ||
+	fail "the runbook's env did not reach the host"
+grep -qF 'hello from db1' "$SCRATCH/i1/output/01-hello.log" && pass "host lines in the output file" ||
+	fail "no host lines in the output file"
+
+for h in db1 db3; do
+	[ "$(cat "$OUT/secret.$h" 2> /dev/null)" = "$PW" ] && pass "the secret reached $h exactly" ||
+		fail "the secret on $h is '$(cat "$OUT/secret.$h" 2> /dev/null)'"
+done
+[ ! -e "$OUT/secret.db2" ] && pass "the hosts param picked db1 and db3 only" || fail "db2 ran the secret step"
+if grep -rqF "Pw-$$-" "$SCRATCH/i1" "$SCRATCH/fleet.out"; then fail "the secret was written or shown"; else
+	pass "the secret is in no journal, output file or screen line"; fi
+grep -qF '| db1 | pw is ****' "$SCRATCH/fleet.out" && pass "remote output is masked" || fail "no masked output"
+
+J=$SCRATCH/i1/journal.jsonl
+check_journal "$J" 'all(h["status"] == "ok" and h["exit"] == 0 and h["duration_ms"] > 0 for h in hosts("hello").values())
+    and list(hosts("hello")) == ["db1", "db2", "db3"] and ends["hello"]["evidence"]["policy"] == "all"' \
+	"step.end evidence: every host ok, exit 0, with its duration"
+check_journal "$J" 'all(h["offset_ms"] < 300 for h in hosts("parallel").values())' \
+	"all at once: the hosts started together"
+check_journal "$J" 'all(b["offset_ms"] >= a["offset_ms"] + a["duration_ms"] for a, b in
+    zip(list(hosts("serial").values()), list(hosts("serial").values())[1:]))
+    and ends["serial"]["duration_ms"] >= 900 and ends["serial"]["duration_ms"] > ends["parallel"]["duration_ms"]' \
+	"max_parallel 1: one host after another"
+python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    if e["event"] == "step.end" and e["step"] in ("parallel", "serial"):
+        print("# %s: %d ms, hosts (start, duration): %s" % (e["step"], e["duration_ms"],
+            [(h["offset_ms"], h["duration_ms"]) for h in e["evidence"]["hosts"]]))' "$J"
+check_journal "$J" 'ends["slow-and-failing"]["status"] == "ok" and hosts("slow-and-failing")["db3"]["status"] == "failed"
+    and hosts("slow-and-failing")["db3"]["exit"] == 3 and hosts("slow-and-failing")["db1"]["duration_ms"] >= 800
+    and ends["slow-and-failing"]["evidence"]["needed"] == 2' "policy 2: a slow and a failing host, still ok"
+check_journal "$J" 'any(r["step"] == "flaky" for r in retries) and ends["flaky"]["attempt"] == 2
+    and ends["flaky"]["status"] == "ok" and hosts("flaky")["db2"]["attempt"] == 2
+    and hosts("flaky")["db1"]["attempt"] == 1 and hosts("flaky")["db3"]["attempt"] == 1' \
+	"the retry is journaled, db2 alone ran in attempt 2"
+runs="$(wc -l < "$OUT/runs.db1") $(wc -l < "$OUT/runs.db2") $(wc -l < "$OUT/runs.db3")"
+[ "$runs" = "1 2 1" ] && pass "retry reran only the failed host (runs: $runs)" || fail "runs per host: $runs"
+check_journal "$J" 'ends["any-down"]["status"] == "ok" and hosts("any-down")["down1"]["status"] == "unreachable"
+    and hosts("any-down")["down1"]["exit"] == 255' "one host down under policy any: ok, the host unreachable"
+grep -qF '! down1 | ssh: connect to host 127.0.0.1' "$SCRATCH/fleet.out" && pass "ssh's own error is shown for the host" ||
+	fail "no ssh error for down1"
+"$DRCONSOLE" verify "$SCRATCH/i1" > /dev/null && pass "the journal verifies" || fail "verify failed"
+
+# --- one host down under policy all ---
+
+timeout 60 "$DRCONSOLE" run --yes --incident-dir "$SCRATCH/i2" "$DATA/policy_all.yaml" < /dev/null \
+	> "$SCRATCH/all.out" 2>&1
+rc=$?
+[ "$rc" -eq 1 ] && pass "one host down under policy all fails the run" || { fail "exit $rc"; show "$SCRATCH/all.out"; }
+check_journal "$SCRATCH/i2/journal.jsonl" 'ends["all-down"]["status"] == "failed"
+    and hosts("all-down")["down1"]["status"] == "unreachable" and hosts("all-down")["db1"]["status"] == "ok"
+    and "down1 unreachable" in ends["all-down"]["reason"]' "the reason names the unreachable host"
+
+# --- a timeout, then a cancel in the middle of a fan-out ---
+
+marker=drc-remote-$$-mark
+"$DRCONSOLE" run --yes --param "out_dir=$OUT" --param "marker=$marker" --incident-dir "$SCRATCH/i3" \
+	"$DATA/cancel.yaml" < /dev/null > "$SCRATCH/cancel.out" 2>&1 &
+pid=$!
+track_pid $pid
+wait_for "[ -s '$OUT/c.db1' ] && [ -s '$OUT/c.db2' ]" 15 || fail "the cancel step never started its hosts"
+grep -q '"step":"timeout".*"status":"timeout"' "$SCRATCH/i3/journal.jsonl" && pass "the timeout stopped its step" ||
+	fail "no timeout"
+gone=1
+for f in "$OUT"/t.db1 "$OUT"/t.db2 "$OUT"/t.db3; do
+	p=$(cat "$f" 2> /dev/null)
+	[ -n "$p" ] && wait_for "! alive $p" 5 || gone=0
+done
+[ "$gone" -eq 1 ] && pass "after the timeout no remote sleep is left" || fail "a timed-out remote sleep survived"
+sleep_pids="$(cat "$OUT/c.db1") $(cat "$OUT/c.db2")"
+for p in $sleep_pids; do
+	alive "$p" || fail "remote sleep $p is not running before the cancel"
+done
+[ ! -e "$OUT/c.db3" ] && pass "db3 waits for a slot (max_parallel 2)" || fail "db3 started too early"
+kill -INT $pid
+wait_for "! alive $pid" 15 || fail "drconsole did not end after the cancel"
+gone=1
+for p in $sleep_pids; do
+	wait_for "! alive $p" 5 || gone=0
+done
+[ "$gone" -eq 1 ] && pass "after the cancel no remote sleep is left" || fail "a remote sleep survived the cancel"
+wait_for "! pgrep -f '$marker' > /dev/null" 5 && pass "no remote wrapper or shell is left either" ||
+	{ fail "processes left behind"; pgrep -af "$marker" | show; }
+[ ! -e "$OUT/c.db3" ] && pass "the host waiting for a slot never started" || fail "db3 started after the cancel"
+check_journal "$SCRATCH/i3/journal.jsonl" 'ends["long"]["status"] == "cancelled"
+    and [h["status"] for h in hosts("long").values()] == ["cancelled"] * 3 and hosts("long")["db3"]["attempt"] == 0
+    and hosts("timeout")["db1"]["status"] == "timeout"' "the journal has each host cancelled or timed out"
+finish
