@@ -78,6 +78,10 @@ judge(struct engine *e, int i, int wait_status)
 	int want = s->has_expect_exit ? s->expect_exit : 0;
 	char d[32];
 
+	if (r->cancelled && s->stop_ok) {
+		engine_set_reason(r, "stopped by the operator (stop_ok: that is success)");
+		return STEP_OK;
+	}
 	if (r->cancelled) {
 		engine_set_reason(r, "cancelled by the operator");
 		return STEP_CANCELLED;
@@ -380,7 +384,7 @@ spawn(struct engine *e, int i, const char *command_tmpl, int rollback, char **ca
 	envp = params_build_env(e, i, &x);
 	spec.command = x.text;
 	spec.envp = envp;
-	spec.pty = s->pty;
+	spec.pty = s->pty || s->interactive;
 	spec.cwd = cwd = step_cwd(e, i);
 	r->started_mono = clock_mono_ms();
 	r->job = job_start(e->loop, &spec, exec_output, on_done, c, cause);

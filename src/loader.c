@@ -660,6 +660,8 @@ static const struct keydef step_keys[] = {
 	{ "policy", K_CUSTOM, 0, 0, 0, 0, NULL, parse_policy },
 	{ "forward_agent", K_BOOL, 0, ST(forward_agent), 0, 0, NULL, NULL },
 	{ "cwd", K_TEXT, 0, ST(cwd), 0, 0, NULL, NULL },
+	{ "interactive", K_BOOL, 0, ST(interactive), 0, 0, NULL, NULL },
+	{ "stop_ok", K_BOOL, 0, ST(stop_ok), 0, 0, NULL, NULL },
 	{ "capture", K_CUSTOM, 0, 0, 0, 0, NULL, parse_capture },
 	{ "until", K_CUSTOM, 0, 0, 0, 0, NULL, parse_until },
 	{ "wait", K_DURATION, 0, ST(wait_ms), 0, 0, NULL, NULL },

@@ -207,6 +207,8 @@ struct step {
 	int at_least;
 	int forward_agent;	/* ssh -A, only when asked */
 	struct rstr cwd;	/* working directory, templated */
+	int interactive;	/* runs in a pty the operator can type into */
+	int stop_ok;		/* stopping it by hand counts as success (tail -f) */
 	struct capture capture;
 	int64_t until_every_ms;	/* until: repeat every... */
 	int64_t until_within_ms;	/* ...until success or this long has passed */
