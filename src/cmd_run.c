@@ -229,16 +229,22 @@ print_header(struct runner *r, int i)
 {
 	const struct runbook *rb = engine_runbook(r->e);
 	const struct step *s = &rb->steps[i];
-	const char *phase = runbook_step_phase(rb, i);
+	const char *phase = runbook_step_phase(rb, i), *before = i > 0 ? runbook_step_phase(rb, i - 1) : NULL;
+	char *title = engine_display_text(r->e, i, s->title.s);
 
-	if (phase != NULL && (i == 0 || runbook_step_phase(rb, i - 1) != phase))
+	if (phase != NULL && (before == NULL || strcmp(before, phase) != 0))
 		printf("\n%s== %s ==%s\n", paint(r, C_BOLD), phase, paint(r, C_RESET));
-	printf("\n%s[%d/%d] %s%s %s(%s)%s\n", paint(r, C_BOLD), i + 1, rb->nsteps, s->title.s,
+	printf("\n%s[%d/%d] %s%s %s(%s)%s\n", paint(r, C_BOLD), i + 1, rb->nsteps, title,
 	    paint(r, C_RESET), paint(r, C_DIM), s->id, paint(r, C_RESET));
+	free(title);
 	if (s->why.s != NULL && (r->o.mode == MODE_TRAINING || r->o.verbose))
 		printf("  why: %s\n", s->why.s);
-	if (s->action == ACTION_MANUAL)
-		printf("  manual: %s\n", s->manual.s);
+	if (s->action == ACTION_MANUAL) {
+		char *text = engine_display_text(r->e, i, s->manual.s);
+
+		printf("  manual: %s\n", text);
+		free(text);
+	}
 	fflush(stdout);
 }
 

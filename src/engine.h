@@ -122,6 +122,9 @@ const char *engine_journal_error(const struct engine *e);
 /* What step i will run, expanded for people (secrets as ****); allocated.
  * For non-shell steps, a one-line description of the action. */
 char *engine_display_command(struct engine *e, int i);
+/* Any runbook text of step i (a title, a manual step's words) expanded for
+ * people, secrets as ****; the text itself when it cannot be. Allocated. */
+char *engine_display_text(struct engine *e, int i, const char *tmpl);
 /* The value of a generated secret, for showing once on request. */
 const char *engine_generated_secret(const struct engine *e, const char *name);
 

@@ -594,6 +594,24 @@ exec_release(struct step_run *r)
 }
 
 char *
+engine_display_text(struct engine *e, int i, const char *tmpl)
+{
+	struct texpansion x;
+	char *cause = NULL, *out;
+
+	if (tmpl == NULL)
+		return xstrdup("");
+	if (params_expand(e, i, tmpl, TMPL_DISPLAY, &x, &cause) != 0) {
+		free(cause);
+		return xstrdup(tmpl);
+	}
+	out = x.text;
+	x.text = NULL;
+	texpansion_free(&x);
+	return out;
+}
+
+char *
 engine_display_command(struct engine *e, int i)
 {
 	const struct step *s = &e->rb->steps[i];

@@ -391,6 +391,7 @@ start_round(struct engine *e, int i, const struct texpansion *x, const struct ho
 	return rc;
 }
 
+/* Starts attempt (or verify) of step i on its hosts; the end comes through on_fanout_done. */
 int
 remote_spawn(struct engine *e, int i, const char *command_tmpl, char **cause)
 {
@@ -429,6 +430,7 @@ remote_spawn(struct engine *e, int i, const char *command_tmpl, char **cause)
 	return 0;
 }
 
+/* The operator's cancel: every host's stdin closes, so every remote command stops. */
 void
 remote_cancel(struct step_run *r)
 {
@@ -436,6 +438,7 @@ remote_cancel(struct step_run *r)
 		fanout_cancel(r->fanout, 0);
 }
 
+/* Frees the step's fanout, killing any ssh still running. */
 void
 remote_release(struct engine *e, struct step_run *r)
 {

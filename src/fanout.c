@@ -53,6 +53,7 @@ struct fanout {
 
 static void pump(struct fanout *f);
 
+/* A fanout over n named hosts, no round run yet. */
 struct fanout *
 fanout_new(struct loop *loop, const char *const *names, int n)
 {
@@ -217,6 +218,7 @@ start_host(struct fo_host *h)
 
 /* --- the round --- */
 
+/* How many hosts the policy needs ok. */
 int
 fanout_needed(const struct fanout *f)
 {
@@ -230,6 +232,7 @@ fanout_needed(const struct fanout *f)
 	}
 }
 
+/* Hosts whose last result is ok, from this round or an earlier one. */
 int
 fanout_ok_count(const struct fanout *f)
 {
@@ -240,6 +243,7 @@ fanout_ok_count(const struct fanout *f)
 	return ok;
 }
 
+/* 1 when enough hosts are ok for the policy. */
 int
 fanout_met(const struct fanout *f)
 {
@@ -323,6 +327,7 @@ reset_host(struct fo_host *h, char *const *argv)
 	strbuf_reset(&h->part[1]);
 }
 
+/* Starts a round on the hosts not yet ok. */
 int
 fanout_start(struct fanout *f, const struct fanout_opts *opts, char *const *const *argvs,
     const char *stdin_data, size_t stdin_len, fanout_line_cb line_cb, fanout_done_cb done_cb,
@@ -368,6 +373,7 @@ on_kill_timer(void *arg)
 	}
 }
 
+/* Stops the round; the end still comes through done_cb. */
 void
 fanout_cancel(struct fanout *f, int timed_out)
 {
@@ -396,12 +402,14 @@ int fanout_count(const struct fanout *f) { return f->n; }
 const char *fanout_name(const struct fanout *f, int host) { return f->hosts[host].name; }
 const struct fanout_result *fanout_result(const struct fanout *f, int host) { return &f->hosts[host].res; }
 
+/* The local ssh of a running host, for tests and logs. */
 int
 fanout_pid(const struct fanout *f, int host)
 {
 	return f->hosts[host].job != NULL ? (int)job_pid(f->hosts[host].job) : -1;
 }
 
+/* The word the journal uses for a host's status. */
 const char *
 fanout_status_name(enum fanout_status s)
 {
@@ -412,6 +420,7 @@ fanout_status_name(enum fanout_status s)
 	return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
 }
 
+/* The word the journal uses for a policy. */
 const char *
 fanout_policy_name(enum fanout_policy p)
 {
@@ -420,6 +429,7 @@ fanout_policy_name(enum fanout_policy p)
 	return (unsigned)p < sizeof names / sizeof names[0] ? names[p] : "?";
 }
 
+/* Frees f, killing the ssh of hosts still running. */
 void
 fanout_free(struct fanout *f)
 {

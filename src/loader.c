@@ -12,6 +12,7 @@
 
 #include "duration.h"
 #include "loader.h"
+#include "include.h"
 #include "rbcheck.h"
 #include "xmalloc.h"
 #include "yamldoc.h"
@@ -725,8 +726,32 @@ load_list(struct loader *l, const struct ynode *n, const char *key, void **arr, 
 }
 
 static void
+parse_include_params(struct loader *l, const struct ynode *n, void *obj)
+{
+	struct step *s = obj;
+
+	load_kv(l, n, &s->include_params, &s->ninclude_params, "params");
+}
+
+static const struct keydef include_keys[] = {
+	{ "include", K_TEXT, KEY_REQUIRED, ST(include), 0, 0, NULL, NULL },
+	{ "params", K_CUSTOM, 0, 0, 0, 0, NULL, parse_include_params },
+	{ "phase", K_TEXT, 0, ST(phase), 0, 0, NULL, NULL },
+	{ "as", K_ID, 0, ST(include_as), 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
+};
+
+/* A steps item is a step, or { include: RUNBOOK, params, phase, as }. */
+static void
 load_one_step(struct loader *l, const struct ynode *n, void *obj)
 {
+	struct step *s = obj;
+
+	if (n->type == YNODE_MAP && map_get(n, "include") != NULL) {
+		s->pos = n->pos;
+		load_map(l, n, include_keys, obj, "an include");
+		return;
+	}
 	load_step(l, n, obj);
 }
 
@@ -982,8 +1007,8 @@ hash_bytes(const unsigned char *buf, size_t len, unsigned char out[32])
 		memset(out, 0, 32);
 }
 
-struct runbook *
-loader_load_buffer(const char *name, const unsigned char *buf, size_t len, struct diags *d)
+static struct runbook *
+load_buffer_depth(const char *name, const unsigned char *buf, size_t len, struct diags *d, int depth)
 {
 	struct loader l = { name, d, NULL, NULL };
 	struct srcpos pos = { 0, 0 };
@@ -1000,6 +1025,8 @@ loader_load_buffer(const char *name, const unsigned char *buf, size_t len, struc
 	hash_bytes(buf, len, l.rb->sha256);
 	load_map(&l, ydoc_root(l.doc), runbook_keys, l.rb, "a runbook");
 	if (d->errors == errors)
+		include_expand(l.rb, d, depth);
+	if (d->errors == errors)
 		rbcheck_runbook(l.rb, d);
 	ydoc_free(l.doc);
 	if (d->errors != errors) {
@@ -1010,7 +1037,13 @@ loader_load_buffer(const char *name, const unsigned char *buf, size_t len, struc
 }
 
 struct runbook *
-loader_load_file(const char *path, struct diags *d)
+loader_load_buffer(const char *name, const unsigned char *buf, size_t len, struct diags *d)
+{
+	return load_buffer_depth(name, buf, len, d, 0);
+}
+
+struct runbook *
+loader_load_file_depth(const char *path, struct diags *d, int depth)
 {
 	struct srcpos pos = { 0, 0 };
 	unsigned char *buf;
@@ -1023,7 +1056,13 @@ loader_load_file(const char *path, struct diags *d)
 		free(cause);
 		return NULL;
 	}
-	rb = loader_load_buffer(path, buf, len, d);
+	rb = load_buffer_depth(path, buf, len, d, depth);
 	free(buf);
 	return rb;
+}
+
+struct runbook *
+loader_load_file(const char *path, struct diags *d)
+{
+	return loader_load_file_depth(path, d, 0);
 }

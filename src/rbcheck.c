@@ -147,6 +147,9 @@ check_param(struct checker *c, const struct param *p, int index)
 	if (first != index && p->name != NULL)
 		report(c, DIAG_ERROR, p->pos, "duplicate param '%s' (first declared at line %d)",
 		    p->name, c->rb->params[first].pos.line);
+	if (p->name != NULL && template_is_builtin(p->name))
+		report(c, DIAG_ERROR, p->pos, "param '%s' has the name of a built-in: {{ %s }} would never "
+		    "reach it", p->name, p->name);
 	if (p->type == PARAM_CHOICE && p->nchoices == 0)
 		report(c, DIAG_ERROR, p->pos, "param '%s' is a choice but lists no 'choices'", p->name);
 	if (p->type != PARAM_CHOICE && p->choices != NULL)

@@ -51,29 +51,51 @@ kv_free(struct kv *list, int n)
 	free(list);
 }
 
-static void
-step_free(struct step *s)
+int
+step_texts(struct step *s, struct rstr **out)
 {
 	struct rstr *texts[] = {
 		&s->title, &s->phase, &s->why, &s->run, &s->manual, &s->rollback, &s->expect_output,
 		&s->sql.conninfo, &s->sql.query, &s->sql.expect, &s->http.url, &s->http.method,
 		&s->http.body, &s->http.expect_body, &s->notify.url, &s->notify.channel,
 		&s->notify.message, &s->notify.component, &s->notify.status, &s->notify.api_key,
-		&s->notify.smtp_url, &s->notify.from, &s->notify.subject, &s->when, &s->drill_run, &s->on, &s->cwd, &s->capture.regex, &s->verify_run,
-		&s->verify_sql.conninfo, &s->verify_sql.query, &s->verify_sql.expect, &s->verify_http.url,
-		&s->verify_http.method, &s->verify_http.body, &s->verify_http.expect_body,
+		&s->notify.smtp_url, &s->notify.from, &s->notify.subject, &s->when, &s->drill_run, &s->on,
+		&s->cwd, &s->include, &s->capture.regex, &s->verify_run, &s->verify_sql.conninfo,
+		&s->verify_sql.query, &s->verify_sql.expect, &s->verify_http.url, &s->verify_http.method,
+		&s->verify_http.body, &s->verify_http.expect_body,
 	};
+	int n = (int)(sizeof texts / sizeof texts[0]);
+
+	memcpy(out, texts, sizeof texts);
+	for (int i = 0; i < s->notify.nto && n < STEP_TEXTS_MAX; i++)
+		out[n++] = &s->notify.to[i];
+	for (int i = 0; i < s->nenv && n < STEP_TEXTS_MAX; i++)
+		out[n++] = &s->env[i].value;
+	for (int i = 0; i < s->http.nheaders && n < STEP_TEXTS_MAX; i++)
+		out[n++] = &s->http.headers[i].value;
+	return n;
+}
+
+void
+runbook_step_free(struct step *s)
+{
+	struct rstr *texts[STEP_TEXTS_MAX];
+	int n = step_texts(s, texts);
 
 	free(s->id);
-	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+	for (int i = 0; i < n; i++)
 		rstr_free(texts[i]);
-	for (int i = 0; i < s->notify.nto; i++)
-		rstr_free(&s->notify.to[i]);
 	free(s->notify.to);
 	free(s->capture.name);
+	free(s->include_as);
+	kv_free(s->include_params, s->ninclude_params);
 	kv_free(s->verify_http.headers, s->verify_http.nheaders);
-	kv_free(s->http.headers, s->http.nheaders);
-	kv_free(s->env, s->nenv);
+	for (int i = 0; i < s->http.nheaders; i++)
+		free(s->http.headers[i].key);
+	free(s->http.headers);
+	for (int i = 0; i < s->nenv; i++)
+		free(s->env[i].key);
+	free(s->env);
 }
 
 static void
@@ -134,7 +156,7 @@ runbook_free(struct runbook *rb)
 		return;
 	environments_free(rb);
 	for (int i = 0; i < rb->nsteps; i++)
-		step_free(&rb->steps[i]);
+		runbook_step_free(&rb->steps[i]);
 	for (int i = 0; i < rb->nparams; i++)
 		param_free(&rb->params[i]);
 	free(rb->steps);

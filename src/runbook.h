@@ -207,6 +207,10 @@ struct step {
 	int at_least;
 	int forward_agent;	/* ssh -A, only when asked */
 	struct rstr cwd;	/* working directory, templated */
+	struct rstr include;	/* an include: item before expansion, else s NULL */
+	struct kv *include_params;
+	int ninclude_params;
+	char *include_as;	/* id prefix for the included steps */
 	int interactive;	/* runs in a pty the operator can type into */
 	int stop_ok;		/* stopping it by hand counts as success (tail -f) */
 	struct capture capture;
@@ -269,6 +273,11 @@ struct runbook {
 };
 
 void runbook_free(struct runbook *rb);
+/* Every templated string of a step (env values and headers included), so
+ * a pass over them cannot forget one; out holds STEP_TEXTS_MAX. */
+#define STEP_TEXTS_MAX 512
+int step_texts(struct step *s, struct rstr **out);
+void runbook_step_free(struct step *s);
 const struct param *runbook_find_param(const struct runbook *rb, const char *name);
 int runbook_find_step(const struct runbook *rb, const char *id);
 const char *step_action_name(enum step_action a);

@@ -36,6 +36,7 @@
 
 /* --- shell quoting --- */
 
+/* One single-quoted word: a quote inside becomes '\''. */
 char *
 ssh_quote(const char *s)
 {
@@ -151,6 +152,7 @@ add_supervision(struct strbuf *b, int64_t grace_ms)
 	    "exit \"$drc_s\"\n");
 }
 
+/* "exec /bin/sh -c WRAPPER drconsole COMMAND", every part quoted. */
 char *
 ssh_remote_command(const char *command, const struct ssh_var *vars, int nvars, int64_t grace_ms,
     char **cause)
@@ -202,6 +204,7 @@ ssh_stdin_payload(const struct ssh_var *vars, int nvars, size_t *len)
 	return buf;
 }
 
+/* Wipes the secrets, then frees. */
 void
 ssh_payload_free(char *payload, size_t len)
 {
@@ -373,6 +376,7 @@ add_target(struct args *a, const struct ssh_target *t)
 	}
 }
 
+/* ssh, our fixed options, the host's, "--", the name, the remote command. */
 char **
 ssh_argv(const struct ssh_target *t, const struct ssh_opts *opts, const char *remote, char **cause)
 {
@@ -397,6 +401,7 @@ ssh_argv(const struct ssh_target *t, const struct ssh_opts *opts, const char *re
 	return a.v;
 }
 
+/* Frees an argv from ssh_argv (or any NULL-terminated copy). */
 void
 ssh_argv_free(char **argv)
 {
@@ -418,6 +423,7 @@ absolute(const char *path)
 	return xprintf("%s/%s", cwd, path);
 }
 
+/* The options every ssh call of a run shares. */
 void
 ssh_opts_from_env(struct ssh_opts *opts, const char *runbook_path)
 {
@@ -439,6 +445,7 @@ ssh_opts_from_env(struct ssh_opts *opts, const char *runbook_path)
 	free(pinned);
 }
 
+/* Frees what ssh_opts_from_env allocated. */
 void
 ssh_opts_free(struct ssh_opts *opts)
 {

@@ -172,6 +172,23 @@ run train --training --environment production --incident-dir "$SCRATCH/i22" "$D/
 expect_rc 2 "training against production" train
 has "$SCRATCH/train.out" 'training refuses' "training refuses production"
 
+# include: another runbook's steps, as a phase, with params mapped.
+(cd "$SCRATCH" && timeout 60 "$DRCONSOLE" run --yes --incident-dir "$SCRATCH/i23" \
+	"$top_srcdir/tests/data/include/outage.yaml" < /dev/null > "$SCRATCH/inc.out" 2>&1); rc=$?
+expect_rc 0 "included runbooks" inc
+[ -e "$SCRATCH/i23/flush-redis-a; touch PWNED" ] && [ -e "$SCRATCH/i23/flush-redis-b" ] &&
+	pass "both includes ran with their params" || fail "include params"
+[ ! -e "$SCRATCH/PWNED" ] && pass "an included param stays data" || fail "an included param ran as code"
+has "$SCRATCH/i23/journal.jsonl" '"step":"second-check".*"status":"ok"' "included steps are prefixed"
+has "$SCRATCH/inc.out" '== Flush the primary cache ==' "an include is a phase"
+cp "$top_srcdir/tests/data/include/flush-cache.yaml" "$SCRATCH/flush-cache.yaml"
+printf 'id: bad-inc\ntitle: B\nsteps:\n  - include: nowhere\n  - include: flush-cache\n    params: { nope: 1, cache_host: x }\n' \
+	> "$SCRATCH/bad-inc.yaml"
+run badinc --incident-dir "$SCRATCH/i24" "$SCRATCH/bad-inc.yaml"
+expect_rc 2 "broken include" badinc
+has "$SCRATCH/badinc.out" "bad-inc.yaml:4:14: error: no runbook 'nowhere' next to this one" "missing include located"
+has "$SCRATCH/badinc.out" "bad-inc.yaml:6:[0-9]+: error: included runbook 'flush-cache' has no param 'nope'" "unknown include param located"
+
 # Usage errors.
 run usage1 --no-such-option "$D/basic.yaml"
 expect_rc 2 "unknown option" usage1
