@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "cast.h"
+#include "fileutil.h"
 #include "job.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -69,26 +70,6 @@ cast_fail(struct cast *c, char *msg)
 		free(msg);
 }
 
-static int
-cast_write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, buf, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = EIO;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Encodes v (stolen) as one line and appends it; a partial line is cut
  * off again so the file stays whole. */
 static void
@@ -108,7 +89,7 @@ cast_put(struct cast *c, json_t *v)
 		return;
 	}
 	c->enc[n++] = '\n';
-	if (cast_write_all(c->fd, c->enc, n) != 0) {
+	if (file_write_all(c->fd, c->enc, n) != 0) {
 		cast_fail(c, xprintf("cannot write %s: %s", c->path,
 		    strerror(errno)));
 		if (ftruncate(c->fd, c->size) != 0)

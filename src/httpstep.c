@@ -490,12 +490,8 @@ httpstep_check(struct httpstep *st, const struct httpstep_request *req,
 
 /* --- output --- */
 
-static void
-httpstep_print(struct httpstep *st, int stream, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-httpstep_print(struct httpstep *st, int stream, const char *fmt, ...)
+void
+httpstep_printf(const struct action_io *io, int stream, const char *fmt, ...)
 {
 	va_list	 ap;
 	char	*s;
@@ -504,7 +500,7 @@ httpstep_print(struct httpstep *st, int stream, const char *fmt, ...)
 	if (vasprintf(&s, fmt, ap) == -1)
 		fatal("vasprintf");
 	va_end(ap);
-	st->io.output(st->io.arg, stream, s, strlen(s));
+	io->output(io->arg, stream, s, strlen(s));
 	free(s);
 }
 
@@ -526,7 +522,7 @@ httpstep_show_status(struct httpstep *st)
 		return;
 	shown = httpstep_mask(st->status_line, strlen(st->status_line),
 	    httpstep_secrets(st), st->nsecrets, NULL);
-	httpstep_print(st, ACTION_STDOUT, "< %s\n", shown);
+	httpstep_printf(&st->io, ACTION_STDOUT, "< %s\n", shown);
 	free(shown);
 }
 
@@ -586,7 +582,7 @@ httpstep_show_body(struct httpstep *st)
 		shown--;
 	httpstep_show_lines(st, masked.buf, shown);
 	if (shown < masked.len || st->bytes > st->body.len)
-		httpstep_print(st, ACTION_STDOUT, "(body of %llu bytes; "
+		httpstep_printf(&st->io, ACTION_STDOUT, "(body of %llu bytes; "
 		    "only the start is shown)\n", (unsigned long long)st->bytes);
 	strbuf_free(&masked);
 }
@@ -644,8 +640,8 @@ httpstep_redirect(struct httpstep *st)
 	    CURLE_OK || loc == NULL)
 		return NULL;
 	loc = httpstep_mask_url(loc, httpstep_secrets(st), st->nsecrets);
-	httpstep_print(st, ACTION_STDOUT, "redirect to %s (not followed)\n",
-	    loc);
+	httpstep_printf(&st->io, ACTION_STDOUT,
+	    "redirect to %s (not followed)\n", loc);
 	return loc;
 }
 
@@ -699,7 +695,8 @@ httpstep_end(struct httpstep *st, int ok, const char *verdict, char *reason,
 	if (error != NULL) {
 		masked_error = httpstep_mask(error, strlen(error),
 		    httpstep_secrets(st), st->nsecrets, NULL);
-		httpstep_print(st, ACTION_STDERR, "error: %s\n", masked_error);
+		httpstep_printf(&st->io, ACTION_STDERR, "error: %s\n",
+		    masked_error);
 	}
 	loc = httpstep_redirect(st);
 	httpstep_show_body(st);
@@ -920,10 +917,11 @@ httpstep_start(struct httpctx *ctx, const struct httpstep_request *req,
 	    httpstep_setup(st, req, cause) != 0)
 		goto fail;
 	st->started = clock_mono_ms();
-	httpstep_print(st, ACTION_STDOUT, "> %s %s\n", st->method, st->url);
+	httpstep_printf(&st->io, ACTION_STDOUT, "> %s %s\n", st->method,
+	    st->url);
 	if (st->insecure)
-		httpstep_print(st, ACTION_STDOUT, "TLS verification is off "
-		    "(insecure: true)\n");
+		httpstep_printf(&st->io, ACTION_STDOUT,
+		    "TLS verification is off (insecure: true)\n");
 	if ((st->xfer = httpctx_add(ctx, st->easy, httpstep_finished,
 	    st)) == NULL) {
 		*cause = xstrdup("curl refused the transfer");

@@ -76,6 +76,9 @@ char *httpstep_mask(const char *text, size_t len, const char *const *secrets,
     int nsecrets, int *count);
 /* As httpstep_mask, and a password in the URL's userinfo becomes ****. */
 char *httpstep_mask_url(const char *url, const char *const *secrets, int nsecrets);
+/* Formats a message and gives it to io->output as one piece of stream. */
+void httpstep_printf(const struct action_io *io, int stream, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
 /* "connection failed", "TLS error", "timed out", ...: a curl error in words. */
 const char *httpstep_error_kind(CURLcode);
 

@@ -24,6 +24,7 @@
 
 #include "clock.h"
 #include "crypto.h"
+#include "fileutil.h"
 #include "inbox.h"
 #include "journal.h"
 #include "log.h"
@@ -82,66 +83,6 @@ inbox_check_note(const char *by, const char *text, char **cause)
 	return 0;
 }
 
-static int
-inbox_write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, buf, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = EIO;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Makes a rename in dir durable; failure only weakens that promise. */
-static void
-inbox_sync_dir(const char *dir)
-{
-	int fd;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return;
-	if (fsync(fd) != 0)
-		log_debug("inbox: cannot sync %s: %s", dir, strerror(errno));
-	close(fd);
-}
-
-/* Writes text to tmp, then renames it to path. */
-static int
-inbox_write_file(const char *tmp, const char *path, const char *text)
-{
-	int fd, error;
-
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
-	if (fd == -1)
-		return -1;
-	if (inbox_write_all(fd, text, strlen(text)) != 0 || fsync(fd) != 0 ||
-	    close(fd) != 0) {
-		error = errno;
-		close(fd);
-		unlink(tmp);
-		errno = error;
-		return -1;
-	}
-	if (rename(tmp, path) != 0) {
-		error = errno;
-		unlink(tmp);
-		errno = error;
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * Names sort oldest first: zero-padded wall ms, then a counter for notes
  * posted in the same millisecond, then pid and a random tag for uniqueness.
@@ -174,7 +115,7 @@ inbox_post_event(const char *dir, const char *event, const char *by, const char 
 	char *text_line;
 	int64_t now = clock_wall_ms();
 	json_t *req;
-	int rc = 0;
+	int rc;
 
 	if (inbox_check_note(by, text, cause) != 0)
 		return -1;
@@ -195,11 +136,8 @@ inbox_post_event(const char *dir, const char *event, const char *by, const char 
 	free(text_line);
 	tmp = xprintf("%s/.%s.tmp", inbox, name);
 	final = xprintf("%s/%s%s", inbox, name, INBOX_SUFFIX);
-	if (inbox_write_file(tmp, final, line) != 0) {
-		*cause = xprintf("cannot write %s: %s", final, strerror(errno));
-		rc = -1;
-	} else
-		inbox_sync_dir(inbox);
+	rc = file_write_atomic(final, tmp, line, strlen(line), 0600,
+	    FILE_EXCL | FILE_SYNC_DIR, cause);
 	if (rc == 0 && path != NULL)
 		*path = final;
 	else

@@ -89,36 +89,19 @@ notify_empty(const char *s)
 	return s == NULL || *s == '\0';
 }
 
-static void
-notify_print(struct notifystep *ns, int stream, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-notify_print(struct notifystep *ns, int stream, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) == -1)
-		fatal("vasprintf");
-	va_end(ap);
-	ns->io.output(ns->io.arg, stream, s, strlen(s));
-	free(s);
-}
-
 /* Shows what is about to be sent, each line indented under a label. */
 static void
 notify_show_text(struct notifystep *ns, const char *label, const char *text)
 {
 	const char	*p = text, *nl;
 
-	notify_print(ns, ACTION_STDOUT, "%s:\n", label);
+	httpstep_printf(&ns->io, ACTION_STDOUT, "%s:\n", label);
 	while (*p != '\0') {
 		nl = strchr(p, '\n');
 		if (nl == NULL)
 			nl = p + strlen(p);
-		notify_print(ns, ACTION_STDOUT, "  %.*s\n", (int)(nl - p), p);
+		httpstep_printf(&ns->io, ACTION_STDOUT, "  %.*s\n",
+		    (int)(nl - p), p);
 		p = *nl == '\n' ? nl + 1 : nl;
 	}
 }
@@ -190,7 +173,7 @@ notify_cancelled(void *arg)
 	struct notifystep	*ns = arg;
 
 	ns->cancel_timer = NULL;
-	notify_print(ns, ACTION_STDERR, "error: cancelled\n");
+	httpstep_printf(&ns->io, ACTION_STDERR, "error: cancelled\n");
 	notify_end(ns, 0, "cancelled", xstrdup("cancelled"));
 }
 
@@ -695,7 +678,8 @@ notify_mail_done(void *arg, CURLcode rc)
 	json_object_set_new(ns->evidence, "status", code > 0 ?
 	    json_integer(code) : json_null());
 	if (rc == CURLE_OK) {
-		notify_print(ns, ACTION_STDOUT, "< accepted (%ld)\n", code);
+		httpstep_printf(&ns->io, ACTION_STDOUT, "< accepted (%ld)\n",
+		    code);
 		notify_end(ns, 1, "ok", xprintf("email accepted by the SMTP "
 		    "server for %d recipient%s", ns->nto,
 		    ns->nto == 1 ? "" : "s"));
@@ -703,7 +687,7 @@ notify_mail_done(void *arg, CURLcode rc)
 	}
 	error = xprintf("%s: %s", httpstep_error_kind(rc), ns->errbuf[0] !=
 	    '\0' ? ns->errbuf : curl_easy_strerror(rc));
-	notify_print(ns, ACTION_STDERR, "error: %s\n", error);
+	httpstep_printf(&ns->io, ACTION_STDERR, "error: %s\n", error);
 	notify_end(ns, 0, "failed", xprintf("email: %s", error));
 	free(error);
 }
@@ -752,7 +736,7 @@ notify_print_to(struct notifystep *ns, const struct notify_request *req)
 	strbuf_init(&b);
 	for (int i = 0; i < req->nto; i++)
 		strbuf_addf(&b, "%s%s", i > 0 ? ", " : "", req->to[i]);
-	notify_print(ns, ACTION_STDOUT, "to: %s\n", strbuf_str(&b));
+	httpstep_printf(&ns->io, ACTION_STDOUT, "to: %s\n", strbuf_str(&b));
 	strbuf_free(&b);
 }
 
@@ -787,11 +771,11 @@ notify_send_email(struct notifystep *ns, const struct notify_request *req,
 	json_object_set_new(ns->evidence, "message_id", json_string(msgid));
 	json_object_set_new(ns->evidence, "tls", json_string(require_tls ?
 	    "required" : "if offered"));
-	notify_print(ns, ACTION_STDOUT, "> SMTP %s (TLS %s)\n", url,
+	httpstep_printf(&ns->io, ACTION_STDOUT, "> SMTP %s (TLS %s)\n", url,
 	    require_tls ? "required" : "if offered");
-	notify_print(ns, ACTION_STDOUT, "from: %s\n", req->from);
+	httpstep_printf(&ns->io, ACTION_STDOUT, "from: %s\n", req->from);
 	notify_print_to(ns, req);
-	notify_print(ns, ACTION_STDOUT, "subject: %s\n", subject);
+	httpstep_printf(&ns->io, ACTION_STDOUT, "subject: %s\n", subject);
 	free(masked);
 	free(subject);
 	free(msgid);
@@ -900,9 +884,9 @@ notify_start(struct httpctx *ctx, const struct notify_request *req,
 	text = notify_text(ns, req);
 	notify_show_text(ns, "message", text);
 	if (ns->masked > 0)
-		notify_print(ns, ACTION_STDOUT, "note: %d secret value%s in the "
-		    "message replaced by **** before sending\n", ns->masked,
-		    ns->masked == 1 ? "" : "s");
+		httpstep_printf(&ns->io, ACTION_STDOUT, "note: %d secret "
+		    "value%s in the message replaced by **** before sending\n",
+		    ns->masked, ns->masked == 1 ? "" : "s");
 	if (notify_kinds[ns->kind].send(ns, req, text, cause) != 0) {
 		free(text);
 		notify_free(ns);

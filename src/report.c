@@ -6,11 +6,7 @@
  * rendered from that model, so the two formats cannot disagree; a drill's
  * model carries its scorecard (scorecard.c), built from the same lines.
  */
-#include <sys/stat.h>
-
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +16,8 @@
 
 #include "clock.h"
 #include "duration.h"
+#include "jsonget.h"
+#include "fileutil.h"
 #include "inbox.h"
 #include "journal.h"
 #include "log.h"
@@ -29,7 +27,7 @@
 #include "verify.h"
 #include "xmalloc.h"
 
-#define NO_TIME INT64_MIN
+#define NO_TIME JSONGET_NO_TIME
 #define DUR_LEN 32
 /* The name a param, a note or an event member gives the data lost. */
 #define LOSS_MINUTES "data_loss_minutes"
@@ -70,41 +68,6 @@ static const char *model_lists[] = {
 	"notes", "timeline"
 };
 
-static const char *
-get_s(json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
-static int64_t
-get_i(json_t *o, const char *key, int64_t dflt)
-{
-	json_t *v = json_object_get(o, key);
-
-	return json_is_integer(v) ? (int64_t)json_integer_value(v) : dflt;
-}
-
-static const char *
-or_q(const char *s)
-{
-	return s != NULL ? s : "?";
-}
-
-/* A string or null: json_string(NULL) would be no value at all. */
-static json_t *
-jstr(const char *s)
-{
-	json_t *v = s != NULL ? json_string(s) : NULL;
-
-	return v != NULL ? v : json_null();
-}
-
-static json_t *
-jint(int64_t v, int64_t none)
-{
-	return v == none ? json_null() : json_integer((json_int_t)v);
-}
-
 static void
 dur(int64_t ms, char buf[DUR_LEN])
 {
@@ -118,19 +81,8 @@ dur(int64_t ms, char buf[DUR_LEN])
 static void
 put_sb(json_t *o, const char *key, struct strbuf *sb)
 {
-	json_object_set_new(o, key, jstr(strbuf_str(sb)));
+	json_object_set_new(o, key, jsonget_new_str(strbuf_str(sb)));
 	strbuf_free(sb);
-}
-
-static int64_t
-ts_ms(json_t *ev)
-{
-	const char *ts = get_s(ev, "ts");
-	int64_t ms;
-
-	if (ts == NULL || clock_parse_timestamp(ts, &ms) != 0)
-		return NO_TIME;
-	return ms;
 }
 
 /* RFC 3339 in UTC with milliseconds, or null. */
@@ -149,21 +101,21 @@ jts(int64_t ms)
 static void
 add_step_label(struct strbuf *sb, json_t *ev)
 {
-	const char *id = get_s(ev, "step");
-	int64_t index = get_i(ev, "index", 0);
+	const char *id = jsonget_str(ev, "step");
+	int64_t index = jsonget_int(ev, "index", 0);
 
 	if (id != NULL && index > 0)
 		strbuf_addf(sb, "%lld. %s", (long long)index, id);
 	else
-		strbuf_adds(sb, or_q(id));
+		strbuf_adds(sb, jsonget_or_q(id));
 }
 
 /* " (exited 3, 2m05s)", or as much of it as ev has. */
 static void
 add_exit(struct strbuf *sb, json_t *ev)
 {
-	const char *exit = get_s(ev, "exit");
-	int64_t ms = get_i(ev, "duration_ms", -1);
+	const char *exit = jsonget_str(ev, "exit");
+	int64_t ms = jsonget_int(ev, "duration_ms", -1);
 	char d[DUR_LEN];
 
 	if (exit == NULL && ms < 0)
@@ -214,9 +166,9 @@ count_outputs(json_t *events)
 	size_t i;
 
 	json_array_foreach(events, i, ev) {
-		if (get_s(ev, "output") != NULL &&
-		    get_s(ev, "output_sha256") != NULL)
-			json_object_set_new(seen, get_s(ev, "output"),
+		if (jsonget_str(ev, "output") != NULL &&
+		    jsonget_str(ev, "output_sha256") != NULL)
+			json_object_set_new(seen, jsonget_str(ev, "output"),
 			    json_true());
 	}
 	n = (int64_t)json_object_size(seen);
@@ -305,7 +257,7 @@ add_people(struct build *b, json_t *ev)
 	};
 
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-		add_operator(b, get_s(ev, keys[i]));
+		add_operator(b, jsonget_str(ev, keys[i]));
 }
 
 /* Minutes as a JSON number or a numeric string, into ms; -1 if not. */
@@ -367,8 +319,8 @@ set_loss(struct build *b, int64_t ms, char *from)
 static void
 add_loss(struct build *b, json_t *ev)
 {
-	const char *event = or_q(get_s(ev, "event"));
-	int64_t ms = get_i(ev, LOSS_MS, -1);
+	const char *event = jsonget_or_q(jsonget_str(ev, "event"));
+	int64_t ms = jsonget_int(ev, LOSS_MS, -1);
 
 	if (ms >= 0)
 		set_loss(b, ms, xprintf("%s on line %lld (%s)", LOSS_MS,
@@ -376,8 +328,8 @@ add_loss(struct build *b, json_t *ev)
 	if ((ms = loss_minutes(json_object_get(ev, LOSS_MINUTES))) >= 0)
 		set_loss(b, ms, xprintf("%s on line %lld (%s)", LOSS_MINUTES,
 		    (long long)b->line, event));
-	if (strcmp(event, "note") == 0 && get_s(ev, "text") != NULL &&
-	    (ms = loss_from_text(get_s(ev, "text"))) >= 0)
+	if (strcmp(event, "note") == 0 && jsonget_str(ev, "text") != NULL &&
+	    (ms = loss_from_text(jsonget_str(ev, "text"))) >= 0)
 		set_loss(b, ms, xprintf("note on line %lld", (long long)b->line));
 }
 
@@ -385,8 +337,8 @@ add_loss(struct build *b, json_t *ev)
 static json_t *
 find_step(struct build *b, json_t *ev)
 {
-	const char *id = get_s(ev, "step");
-	int64_t index = get_i(ev, "index", 0);
+	const char *id = jsonget_str(ev, "step");
+	int64_t index = jsonget_int(ev, "index", 0);
 	json_t *s;
 
 	if (id == NULL)
@@ -398,8 +350,8 @@ find_step(struct build *b, json_t *ev)
 	}
 	s = json_pack("{s:o, s:s, s:s, s:i, s:n, s:n, s:n, s:n, s:n, s:n, "
 	    "s:n, s:n, s:n, s:n, s:n, s:[], s:[], s:[], s:n}", "index",
-	    jint(index, 0), "id", id, "status", "pending", "attempts", 0,
-	    "duration_ms", "reason", "note", "exit", "exit_code", "command",
+	    jsonget_new_int(index, 0), "id", id, "status", "pending",
+	    "attempts", 0, "duration_ms", "reason", "note", "exit", "exit_code", "command",
 	    "output", "output_sha256", "lines", "attested_by", "was",
 	    "outputs", "retries", "decisions", "rollback");
 	json_array_append_new(json_object_get(b->m, "steps"), s);
@@ -410,7 +362,7 @@ find_step(struct build *b, json_t *ev)
 static void
 step_attempts(json_t *s, int64_t attempt)
 {
-	if (s != NULL && attempt > get_i(s, "attempts", 0))
+	if (s != NULL && attempt > jsonget_int(s, "attempts", 0))
 		json_object_set_new(s, "attempts", json_integer(attempt));
 }
 
@@ -432,23 +384,28 @@ static void
 build_run_start(struct build *b, json_t *ev, json_t *entry)
 {
 	json_t *rb = json_object_get(ev, "runbook"), *m = b->m, *obj;
-	const char *mode = get_s(ev, "mode"), *name;
+	const char *mode = jsonget_str(ev, "mode"), *name;
 	struct strbuf sb;
 	json_t *v;
 	size_t i;
 	int found = 0;
 
 	b->open_line = b->line;
-	json_object_set_new(m, "runs", json_integer(get_i(m, "runs", 0) + 1));
+	json_object_set_new(m, "runs",
+	    json_integer(jsonget_int(m, "runs", 0) + 1));
 	if (b->first_ms == NO_TIME)
-		b->first_ms = ts_ms(ev);
-	if (get_i(m, "runs", 0) == 1) {
-		json_object_set_new(m, "incident", jstr(get_s(ev, "incident")));
-		json_object_set_new(m, "title", jstr(get_s(rb, "title")));
+		b->first_ms = jsonget_ts(ev);
+	if (jsonget_int(m, "runs", 0) == 1) {
+		json_object_set_new(m, "incident",
+		    jsonget_new_str(jsonget_str(ev, "incident")));
+		json_object_set_new(m, "title",
+		    jsonget_new_str(jsonget_str(rb, "title")));
 		json_object_set(m, "runbook", rb != NULL ? rb : json_null());
-		json_object_set_new(m, "mode", jstr(mode));
-		json_object_set_new(m, "host", jstr(get_s(ev, "host")));
-		json_object_set_new(m, "version", jstr(get_s(ev, "version")));
+		json_object_set_new(m, "mode", jsonget_new_str(mode));
+		json_object_set_new(m, "host",
+		    jsonget_new_str(jsonget_str(ev, "host")));
+		json_object_set_new(m, "version",
+		    jsonget_new_str(jsonget_str(ev, "version")));
 		if ((v = json_object_get(ev, "params")) != NULL)
 			json_object_set(m, "params", v);
 	}
@@ -461,9 +418,9 @@ build_run_start(struct build *b, json_t *ev, json_t *entry)
 		json_object_set_new(m, "live", json_false());
 	obj = json_object_get(ev, "objectives");
 	if (b->rto_ms <= 0)
-		b->rto_ms = get_i(obj, "rto_ms", 0);
+		b->rto_ms = jsonget_int(obj, "rto_ms", 0);
 	if (b->rpo_ms <= 0)
-		b->rpo_ms = get_i(obj, "rpo_ms", 0);
+		b->rpo_ms = jsonget_int(obj, "rpo_ms", 0);
 	json_object_foreach(json_object_get(ev, "params"), name, v) {
 		if (strcmp(name, LOSS_MINUTES) == 0)
 			set_loss(b, loss_minutes(v), xprintf("parameter %s "
@@ -471,9 +428,11 @@ build_run_start(struct build *b, json_t *ev, json_t *entry)
 	}
 	strbuf_init(&sb);
 	strbuf_addf(&sb, "runbook %s (%s) in %s mode on %s, drconsole %s, "
-	    "pid %lld", or_q(get_s(rb, "id")), or_q(get_s(rb, "title")),
-	    or_q(mode), or_q(get_s(ev, "host")), or_q(get_s(ev, "version")),
-	    (long long)get_i(ev, "pid", 0));
+	    "pid %lld", jsonget_or_q(jsonget_str(rb, "id")),
+	    jsonget_or_q(jsonget_str(rb, "title")), jsonget_or_q(mode),
+	    jsonget_or_q(jsonget_str(ev, "host")),
+	    jsonget_or_q(jsonget_str(ev, "version")),
+	    (long long)jsonget_int(ev, "pid", 0));
 	put_sb(entry, "summary", &sb);
 }
 
@@ -485,15 +444,15 @@ build_run_resume(struct build *b, json_t *ev, json_t *entry)
 
 	b->open_line = b->line;
 	json_object_set_new(m, "resumes",
-	    json_integer(get_i(m, "resumes", 0) + 1));
+	    json_integer(jsonget_int(m, "resumes", 0) + 1));
 	strbuf_init(&sb);
 	strbuf_adds(&sb, "resumed");
-	if (get_i(ev, "previous_pid", 0) > 0)
+	if (jsonget_int(ev, "previous_pid", 0) > 0)
 		strbuf_addf(&sb, " (previous pid %lld)",
-		    (long long)get_i(ev, "previous_pid", 0));
-	if (get_s(ev, "interrupted_step") != NULL)
+		    (long long)jsonget_int(ev, "previous_pid", 0));
+	if (jsonget_str(ev, "interrupted_step") != NULL)
 		strbuf_addf(&sb, "; step %s was interrupted",
-		    get_s(ev, "interrupted_step"));
+		    jsonget_str(ev, "interrupted_step"));
 	if (json_is_true(json_object_get(ev, "runbook_changed"))) {
 		strbuf_adds(&sb, "; the runbook changed since the last run");
 		json_object_set_new(m, "runbook_changed", json_true());
@@ -511,12 +470,12 @@ build_run_end(struct build *b, json_t *ev, json_t *entry)
 	const char *sep = " (";
 
 	b->end_line = b->line;
-	b->end_ms = ts_ms(ev);
+	b->end_ms = jsonget_ts(ev);
 	b->last_end = ev;
 	strbuf_init(&sb);
-	strbuf_adds(&sb, or_q(get_s(ev, "status")));
-	if (get_i(ev, "duration_ms", -1) >= 0) {
-		dur(get_i(ev, "duration_ms", 0), d);
+	strbuf_adds(&sb, jsonget_or_q(jsonget_str(ev, "status")));
+	if (jsonget_int(ev, "duration_ms", -1) >= 0) {
+		dur(jsonget_int(ev, "duration_ms", 0), d);
 		strbuf_addf(&sb, " after %s", d);
 	}
 	json_object_foreach(json_object_get(ev, "steps"), name, v) {
@@ -543,12 +502,13 @@ build_step_confirm(struct build *b, json_t *ev, json_t *entry)
 	strbuf_init(&sb);
 	add_step_label(&sb, ev);
 	strbuf_adds(&sb, " confirmed");
-	if (strcmp(or_q(get_s(ev, "how")), "confirmed") != 0)
-		strbuf_addf(&sb, " (%s)", or_q(get_s(ev, "how")));
-	if (get_s(ev, "attests") != NULL)
-		strbuf_addf(&sb, ", attesting: %s", get_s(ev, "attests"));
+	if (strcmp(jsonget_or_q(jsonget_str(ev, "how")), "confirmed") != 0)
+		strbuf_addf(&sb, " (%s)", jsonget_or_q(jsonget_str(ev, "how")));
+	if (jsonget_str(ev, "attests") != NULL)
+		strbuf_addf(&sb, ", attesting: %s", jsonget_str(ev, "attests"));
 	put_sb(entry, "summary", &sb);
-	json_object_set_new(entry, "text", jstr(get_s(ev, "note")));
+	json_object_set_new(entry, "text",
+	    jsonget_new_str(jsonget_str(ev, "note")));
 }
 
 static void
@@ -559,29 +519,32 @@ build_step_start(struct build *b, json_t *ev, json_t *entry)
 
 	if (s != NULL) {
 		json_object_set_new(s, "status", json_string("interrupted"));
-		step_attempts(s, get_i(ev, "attempt", 1));
+		step_attempts(s, jsonget_int(ev, "attempt", 1));
 		step_copy(s, ev, "command", 0);
 	}
 	strbuf_init(&sb);
 	add_step_label(&sb, ev);
 	strbuf_addf(&sb, " started, attempt %lld (%s)",
-	    (long long)get_i(ev, "attempt", 1), or_q(get_s(ev, "kind")));
+	    (long long)jsonget_int(ev, "attempt", 1),
+	    jsonget_or_q(jsonget_str(ev, "kind")));
 	put_sb(entry, "summary", &sb);
-	json_object_set_new(entry, "command", jstr(get_s(ev, "command")));
+	json_object_set_new(entry, "command",
+	    jsonget_new_str(jsonget_str(ev, "command")));
 }
 
 /* Records a step.end on its step: the last one decides. */
 static void
 step_end_apply(json_t *s, json_t *ev)
 {
-	int64_t d = get_i(ev, "duration_ms", -1);
+	int64_t d = jsonget_int(ev, "duration_ms", -1);
 
-	json_object_set_new(s, "status", jstr(get_s(ev, "status")));
+	json_object_set_new(s, "status",
+	    jsonget_new_str(jsonget_str(ev, "status")));
 	if (d >= 0)
 		json_object_set_new(s, "duration_ms", json_integer(d +
-		    get_i(s, "duration_ms", 0)));
-	step_attempts(s, get_i(ev, "attempt", 0));
-	if (get_s(ev, "attested_by") != NULL)
+		    jsonget_int(s, "duration_ms", 0)));
+	step_attempts(s, jsonget_int(ev, "attempt", 0));
+	if (jsonget_str(ev, "attested_by") != NULL)
 		step_attempts(s, 1);
 	step_copy(s, ev, "reason", 1);
 	step_copy(s, ev, "exit", 1);
@@ -592,11 +555,12 @@ step_end_apply(json_t *s, json_t *ev)
 	step_copy(s, ev, "lines", 0);
 	step_copy(s, ev, "attested_by", 0);
 	step_copy(s, ev, "was", 0);
-	if (get_s(ev, "output") != NULL)
-		json_array_append_new(json_object_get(s, "outputs"), json_pack(
-		    "{s:o, s:s, s:o}", "attempt", jint(get_i(ev, "attempt", 0),
-		    0), "path", get_s(ev, "output"), "lines",
-		    jint(get_i(ev, "lines", -1), -1)));
+	if (jsonget_str(ev, "output") != NULL)
+		json_array_append_new(json_object_get(s, "outputs"),
+		    json_pack("{s:o, s:s, s:o}", "attempt",
+		    jsonget_new_int(jsonget_int(ev, "attempt", 0), 0), "path",
+		    jsonget_str(ev, "output"), "lines",
+		    jsonget_new_int(jsonget_int(ev, "lines", -1), -1)));
 }
 
 static void
@@ -609,20 +573,23 @@ build_step_end(struct build *b, json_t *ev, json_t *entry)
 		step_end_apply(s, ev);
 	strbuf_init(&sb);
 	add_step_label(&sb, ev);
-	strbuf_addf(&sb, " %s", or_q(get_s(ev, "status")));
+	strbuf_addf(&sb, " %s", jsonget_or_q(jsonget_str(ev, "status")));
 	add_exit(&sb, ev);
-	if (get_s(ev, "reason") != NULL)
-		strbuf_addf(&sb, ": %s", get_s(ev, "reason"));
-	if (get_s(ev, "attested_by") != NULL)
-		strbuf_addf(&sb, "; attested by %s", get_s(ev, "attested_by"));
-	if (get_s(ev, "was") != NULL)
-		strbuf_addf(&sb, "; it was %s", get_s(ev, "was"));
-	if (get_s(ev, "output") != NULL)
-		strbuf_addf(&sb, "; output %s, %lld line%s", get_s(ev, "output"),
-		    (long long)get_i(ev, "lines", 0),
-		    get_i(ev, "lines", 0) == 1 ? "" : "s");
+	if (jsonget_str(ev, "reason") != NULL)
+		strbuf_addf(&sb, ": %s", jsonget_str(ev, "reason"));
+	if (jsonget_str(ev, "attested_by") != NULL)
+		strbuf_addf(&sb, "; attested by %s",
+		    jsonget_str(ev, "attested_by"));
+	if (jsonget_str(ev, "was") != NULL)
+		strbuf_addf(&sb, "; it was %s", jsonget_str(ev, "was"));
+	if (jsonget_str(ev, "output") != NULL)
+		strbuf_addf(&sb, "; output %s, %lld line%s",
+		    jsonget_str(ev, "output"),
+		    (long long)jsonget_int(ev, "lines", 0),
+		    jsonget_int(ev, "lines", 0) == 1 ? "" : "s");
 	put_sb(entry, "summary", &sb);
-	json_object_set_new(entry, "text", jstr(get_s(ev, "note")));
+	json_object_set_new(entry, "text",
+	    jsonget_new_str(jsonget_str(ev, "note")));
 }
 
 static void
@@ -632,24 +599,25 @@ build_step_retry(struct build *b, json_t *ev, json_t *entry)
 	char d[DUR_LEN];
 	struct strbuf sb;
 
-	dur(get_i(ev, "delay_ms", 0), d);
+	dur(jsonget_int(ev, "delay_ms", 0), d);
 	if (s != NULL) {
-		step_attempts(s, get_i(ev, "next_attempt", 1) - 1);
+		step_attempts(s, jsonget_int(ev, "next_attempt", 1) - 1);
 		json_array_append_new(json_object_get(s, "retries"),
 		    json_pack("{s:o, s:I, s:I, s:I, s:o}", "ts",
-		    jts(ts_ms(ev)), "next_attempt",
-		    (json_int_t)get_i(ev, "next_attempt", 0), "of",
-		    (json_int_t)get_i(ev, "of", 0), "delay_ms",
-		    (json_int_t)get_i(ev, "delay_ms", 0), "reason",
-		    jstr(get_s(ev, "reason"))));
+		    jts(jsonget_ts(ev)), "next_attempt",
+		    (json_int_t)jsonget_int(ev, "next_attempt", 0), "of",
+		    (json_int_t)jsonget_int(ev, "of", 0), "delay_ms",
+		    (json_int_t)jsonget_int(ev, "delay_ms", 0), "reason",
+		    jsonget_new_str(jsonget_str(ev, "reason"))));
 	}
 	strbuf_init(&sb);
 	add_step_label(&sb, ev);
 	strbuf_addf(&sb, " will retry as attempt %lld of %lld in %s",
-	    (long long)get_i(ev, "next_attempt", 0),
-	    (long long)get_i(ev, "of", 0), d);
-	if (get_s(ev, "reason") != NULL && *get_s(ev, "reason") != '\0')
-		strbuf_addf(&sb, ": %s", get_s(ev, "reason"));
+	    (long long)jsonget_int(ev, "next_attempt", 0),
+	    (long long)jsonget_int(ev, "of", 0), d);
+	if (jsonget_str(ev, "reason") != NULL &&
+	    *jsonget_str(ev, "reason") != '\0')
+		strbuf_addf(&sb, ": %s", jsonget_str(ev, "reason"));
 	put_sb(entry, "summary", &sb);
 }
 
@@ -661,7 +629,8 @@ open_rollback(struct build *b, const char *step)
 
 	for (size_t i = json_array_size(all); i-- > 0;) {
 		r = json_array_get(all, i);
-		if (step != NULL && strcmp(or_q(get_s(r, "step")), step) == 0 &&
+		if (step != NULL &&
+		    strcmp(jsonget_or_q(jsonget_str(r, "step")), step) == 0 &&
 		    json_is_null(json_object_get(r, "status")))
 			return r;
 	}
@@ -672,10 +641,11 @@ static json_t *
 new_rollback(struct build *b, json_t *ev)
 {
 	json_t *r = json_pack("{s:o, s:o, s:o, s:o, s:n, s:n, s:n, s:n, "
-	    "s:n, s:n}", "step", jstr(get_s(ev, "step")), "index",
-	    jint(get_i(ev, "index", 0), 0), "started", jts(ts_ms(ev)),
-	    "operator", jstr(get_s(ev, "operator")), "command", "status",
-	    "exit", "duration_ms", "output", "ended");
+	    "s:n, s:n}", "step", jsonget_new_str(jsonget_str(ev, "step")),
+	    "index", jsonget_new_int(jsonget_int(ev, "index", 0), 0),
+	    "started", jts(jsonget_ts(ev)),
+	    "operator", jsonget_new_str(jsonget_str(ev, "operator")),
+	    "command", "status", "exit", "duration_ms", "output", "ended");
 
 	json_array_append_new(json_object_get(b->m, "rollbacks"), r);
 	return r;
@@ -684,7 +654,7 @@ new_rollback(struct build *b, json_t *ev)
 static void
 build_step_rollback(struct build *b, json_t *ev, json_t *entry)
 {
-	const char *phase = or_q(get_s(ev, "phase"));
+	const char *phase = jsonget_or_q(jsonget_str(ev, "phase"));
 	json_t *s = find_step(b, ev), *r;
 	struct strbuf sb;
 
@@ -695,16 +665,18 @@ build_step_rollback(struct build *b, json_t *ev, json_t *entry)
 		step_copy(r, ev, "command", 1);
 		strbuf_adds(&sb, " rollback started");
 		json_object_set_new(entry, "command",
-		    jstr(get_s(ev, "command")));
+		    jsonget_new_str(jsonget_str(ev, "command")));
 	} else {
-		if ((r = open_rollback(b, get_s(ev, "step"))) == NULL)
+		if ((r = open_rollback(b, jsonget_str(ev, "step"))) == NULL)
 			r = new_rollback(b, ev);
-		json_object_set_new(r, "status", jstr(get_s(ev, "status")));
+		json_object_set_new(r, "status",
+		    jsonget_new_str(jsonget_str(ev, "status")));
 		step_copy(r, ev, "exit", 1);
 		step_copy(r, ev, "duration_ms", 1);
 		step_copy(r, ev, "output", 1);
-		json_object_set_new(r, "ended", jts(ts_ms(ev)));
-		strbuf_addf(&sb, " rollback %s", or_q(get_s(ev, "status")));
+		json_object_set_new(r, "ended", jts(jsonget_ts(ev)));
+		strbuf_addf(&sb, " rollback %s",
+		    jsonget_or_q(jsonget_str(ev, "status")));
 		add_exit(&sb, ev);
 	}
 	if (s != NULL)
@@ -719,10 +691,13 @@ build_decision(struct build *b, json_t *ev, json_t *entry)
 	struct strbuf sb;
 
 	d = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "line",
-	    (json_int_t)b->line, "seq", jint(get_i(ev, "seq", 0), 0), "ts",
-	    jts(ts_ms(ev)), "operator", jstr(get_s(ev, "operator")), "step",
-	    jstr(get_s(ev, "step")), "index", jint(get_i(ev, "index", 0), 0),
-	    "decision", jstr(get_s(ev, "decision")));
+	    (json_int_t)b->line, "seq",
+	    jsonget_new_int(jsonget_int(ev, "seq", 0), 0), "ts",
+	    jts(jsonget_ts(ev)), "operator",
+	    jsonget_new_str(jsonget_str(ev, "operator")), "step",
+	    jsonget_new_str(jsonget_str(ev, "step")), "index",
+	    jsonget_new_int(jsonget_int(ev, "index", 0), 0), "decision",
+	    jsonget_new_str(jsonget_str(ev, "decision")));
 	json_array_append(json_object_get(b->m, "decisions"), d);
 	if (s != NULL)
 		json_array_append(json_object_get(s, "decisions"), d);
@@ -732,7 +707,7 @@ build_decision(struct build *b, json_t *ev, json_t *entry)
 		add_step_label(&sb, ev);
 		strbuf_adds(&sb, ": ");
 	}
-	strbuf_adds(&sb, or_q(get_s(ev, "decision")));
+	strbuf_adds(&sb, jsonget_or_q(jsonget_str(ev, "decision")));
 	put_sb(entry, "summary", &sb);
 }
 
@@ -740,36 +715,40 @@ static void
 build_note(struct build *b, json_t *ev, json_t *entry)
 {
 	int injected = json_is_true(json_object_get(ev, "injected"));
-	const char *by = get_s(ev, "by");
+	const char *by = jsonget_str(ev, "by");
 	struct strbuf sb;
 
-	json_array_append_new(json_object_get(b->m, "notes"), json_pack(
-	    "{s:I, s:o, s:o, s:o, s:b, s:o, s:o}", "line", (json_int_t)b->line,
-	    "ts", jts(ts_ms(ev)), "operator", jstr(get_s(ev, "operator")),
-	    "text", jstr(get_s(ev, "text")), "injected", injected, "by",
-	    jstr(by), "noted_at", jstr(get_s(ev, "noted_at"))));
+	json_array_append_new(json_object_get(b->m, "notes"),
+	    json_pack("{s:I, s:o, s:o, s:o, s:b, s:o, s:o}", "line",
+	    (json_int_t)b->line, "ts", jts(jsonget_ts(ev)), "operator",
+	    jsonget_new_str(jsonget_str(ev, "operator")), "text",
+	    jsonget_new_str(jsonget_str(ev, "text")), "injected", injected,
+	    "by", jsonget_new_str(by), "noted_at",
+	    jsonget_new_str(jsonget_str(ev, "noted_at"))));
 	strbuf_init(&sb);
 	if (injected)
 		strbuf_addf(&sb, "INJECTED by %s", by != NULL ? by : "the facilitator");
 	else if (by != NULL)
 		strbuf_addf(&sb, "by %s, from another terminal", by);
-	if (get_s(ev, "noted_at") != NULL)
-		strbuf_addf(&sb, ", written %s", get_s(ev, "noted_at"));
+	if (jsonget_str(ev, "noted_at") != NULL)
+		strbuf_addf(&sb, ", written %s", jsonget_str(ev, "noted_at"));
 	put_sb(entry, "summary", &sb);
-	json_object_set_new(entry, "text", jstr(get_s(ev, "text")));
+	json_object_set_new(entry, "text",
+	    jsonget_new_str(jsonget_str(ev, "text")));
 }
 
 static void
 build_handoff(struct build *b, json_t *ev, json_t *entry)
 {
-	const char *from = get_s(ev, "from"), *to = get_s(ev, "to");
+	const char *from = jsonget_str(ev, "from"), *to = jsonget_str(ev, "to");
 	struct strbuf sb;
 
-	json_array_append_new(json_object_get(b->m, "handoffs"), json_pack(
-	    "{s:o, s:o, s:o}", "ts", jts(ts_ms(ev)), "from", jstr(from), "to",
-	    jstr(to)));
+	json_array_append_new(json_object_get(b->m, "handoffs"),
+	    json_pack("{s:o, s:o, s:o}", "ts", jts(jsonget_ts(ev)), "from",
+	    jsonget_new_str(from), "to", jsonget_new_str(to)));
 	strbuf_init(&sb);
-	strbuf_addf(&sb, "%s handed over to %s", or_q(from), or_q(to));
+	strbuf_addf(&sb, "%s handed over to %s", jsonget_or_q(from),
+	    jsonget_or_q(to));
 	put_sb(entry, "summary", &sb);
 }
 
@@ -794,14 +773,16 @@ static const struct {
 static void
 build_event(struct build *b, json_t *ev)
 {
-	const char *event = get_s(ev, "event");
-	int64_t ms = ts_ms(ev);
+	const char *event = jsonget_str(ev, "event");
+	int64_t ms = jsonget_ts(ev);
 	json_t *entry;
 
 	entry = json_pack("{s:I, s:o, s:o, s:o, s:o, s:s}", "line",
-	    (json_int_t)b->line, "seq", jint(get_i(ev, "seq", 0), 0), "ts",
-	    ms != NO_TIME ? jts(ms) : jstr(get_s(ev, "ts")), "operator",
-	    jstr(get_s(ev, "operator")), "event", jstr(event), "summary", "");
+	    (json_int_t)b->line, "seq",
+	    jsonget_new_int(jsonget_int(ev, "seq", 0), 0), "ts",
+	    ms != NO_TIME ? jts(ms) : jsonget_new_str(jsonget_str(ev, "ts")),
+	    "operator", jsonget_new_str(jsonget_str(ev, "operator")), "event",
+	    jsonget_new_str(event), "summary", "");
 	if (!json_is_object(ev)) {
 		json_object_set_new(entry, "event", json_string("unreadable"));
 		json_object_set_new(entry, "summary", json_string("the line is "
@@ -823,14 +804,14 @@ static int
 step_order(const void *a, const void *b)
 {
 	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	int64_t i = get_i(x, "index", INT64_MAX), j = get_i(y, "index",
-	    INT64_MAX);
+	int64_t i = jsonget_int(x, "index", INT64_MAX),
+	    j = jsonget_int(y, "index", INT64_MAX);
 
 	if (i != j)
 		return i < j ? -1 : 1;
 	/* qsort is not stable: fall back on the order of first sight. */
-	i = get_i(x, "seen", 0);
-	j = get_i(y, "seen", 0);
+	i = jsonget_int(x, "seen", 0);
+	j = jsonget_int(y, "seen", 0);
 	return i < j ? -1 : i > j;
 }
 
@@ -850,8 +831,8 @@ finish_steps(struct build *b)
 	sorted = json_array();
 	for (i = 0; i < n; i++) {
 		json_object_del(v[i], "seen");
-		if (strcmp(or_q(get_s(v[i], "status")), "interrupted") == 0 &&
-		    get_s(v[i], "reason") == NULL)
+		if (strcmp(jsonget_or_q(jsonget_str(v[i], "status")),
+		    "interrupted") == 0 && jsonget_str(v[i], "reason") == NULL)
 			json_object_set_new(v[i], "reason", json_string("it "
 			    "never ended: the console stopped while it ran"));
 		json_array_append(sorted, v[i]);
@@ -868,7 +849,7 @@ finish_steps(struct build *b)
 static void
 finish_rto(struct build *b, int64_t elapsed, int closed)
 {
-	const char *outcome = get_s(b->m, "outcome");
+	const char *outcome = jsonget_str(b->m, "outcome");
 	char obj[DUR_LEN], took[DUR_LEN], margin[DUR_LEN];
 	int64_t diff = b->rto_ms - elapsed;
 	const char *verdict;
@@ -880,10 +861,10 @@ finish_rto(struct build *b, int64_t elapsed, int closed)
 	if (b->rto_ms <= 0) {
 		verdict = "none";
 		text = xstrdup("RTO: no objective set");
-	} else if (closed && strcmp(or_q(outcome), "completed") != 0) {
+	} else if (closed && strcmp(jsonget_or_q(outcome), "completed") != 0) {
 		verdict = "not met";
 		text = xprintf("RTO %s: not met: the run ended %s after %s",
-		    obj, or_q(outcome), took);
+		    obj, jsonget_or_q(outcome), took);
 	} else if (diff < 0) {
 		verdict = "missed";
 		text = xprintf("RTO %s: missed by %s (%s%s)", obj, margin,
@@ -898,7 +879,7 @@ finish_rto(struct build *b, int64_t elapsed, int closed)
 		    margin);
 	}
 	json_object_set_new(b->m, "rto", json_pack("{s:o, s:s, s:o, s:s}",
-	    "objective_ms", jint(b->rto_ms, 0), "verdict", verdict,
+	    "objective_ms", jsonget_new_int(b->rto_ms, 0), "verdict", verdict,
 	    "margin_ms", b->rto_ms > 0 ? json_integer(diff < 0 ? -diff : diff) :
 	    json_null(), "text", text));
 	free(text);
@@ -934,8 +915,9 @@ finish_rpo(struct build *b)
 		    obj, lost, margin);
 	}
 	json_object_set_new(b->m, "data_loss", json_pack("{s:o, s:o, s:o, "
-	    "s:s, s:o, s:s}", "window_ms", jint(b->loss_ms, -1), "source",
-	    jstr(b->loss_from), "objective_ms", jint(b->rpo_ms, 0), "verdict",
+	    "s:s, s:o, s:s}", "window_ms", jsonget_new_int(b->loss_ms, -1),
+	    "source", jsonget_new_str(b->loss_from),
+	    "objective_ms", jsonget_new_int(b->rpo_ms, 0), "verdict",
 	    verdict, "margin_ms", b->loss_ms >= 0 && b->rpo_ms > 0 ?
 	    json_integer(diff < 0 ? -diff : diff) : json_null(), "text", text));
 	free(text);
@@ -954,7 +936,7 @@ finish_times(struct build *b, int64_t now)
 	if (closed) {
 		json_object_set_new(m, "ended", jts(b->end_ms));
 		json_object_set_new(m, "outcome",
-		    jstr(get_s(b->last_end, "status")));
+		    jsonget_new_str(jsonget_str(b->last_end, "status")));
 	}
 	if (b->first_ms != NO_TIME) {
 		elapsed = (closed ? b->end_ms : now) - b->first_ms;
@@ -997,8 +979,8 @@ static const char *
 last_hash(json_t *events)
 {
 	for (size_t i = json_array_size(events); i-- > 0;) {
-		if (get_s(json_array_get(events, i), "hash") != NULL)
-			return get_s(json_array_get(events, i), "hash");
+		if (jsonget_str(json_array_get(events, i), "hash") != NULL)
+			return jsonget_str(json_array_get(events, i), "hash");
 	}
 	return NULL;
 }
@@ -1010,9 +992,11 @@ finish_verification(struct build *b, json_t *events,
 	json_object_set_new(b->m, "verification", json_pack("{s:s, s:I, s:I, "
 	    "s:o, s:o, s:b, s:o, s:b}", "status", chk->intact ? "intact" :
 	    "broken", "lines", (json_int_t)chk->lines, "output_files",
-	    (json_int_t)chk->outputs, "bad_line", jint(chk->bad_line, 0),
-	    "what", jstr(chk->what), "torn_tail", chk->torn, "final_hash",
-	    jstr(chk->intact ? chk->final_hash : last_hash(events)),
+	    (json_int_t)chk->outputs,
+	    "bad_line", jsonget_new_int(chk->bad_line, 0),
+	    "what", jsonget_new_str(chk->what), "torn_tail", chk->torn,
+	    "final_hash", jsonget_new_str(chk->intact ? chk->final_hash :
+	    last_hash(events)),
 	    "final_hash_verified", chk->intact));
 }
 
@@ -1092,46 +1076,14 @@ report_render(const char *incident_dir, int format, char **out, char **cause)
 	return 0;
 }
 
-static int
-report_write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, buf, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = EIO;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int
 report_save(const char *path, const char *text, char **cause)
 {
+	/* Not FILE_EXCL: a leftover from a crashed run with our pid is ours. */
 	char *tmp = xprintf("%s.tmp.%ld", path, (long)getpid());
-	int fd, rc = -1;
+	int rc;
 
-	/* Not O_EXCL: a leftover from a crashed run with our pid is ours. */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
-	if (fd != -1 && fchmod(fd, 0600) == 0 &&
-	    report_write_all(fd, text, strlen(text)) == 0 && fsync(fd) == 0)
-		rc = 0;
-	if (fd != -1 && close(fd) != 0)
-		rc = -1;
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = -1;
-	if (rc != 0) {
-		*cause = xprintf("cannot write %s: %s", path, strerror(errno));
-		unlink(tmp);
-	}
+	rc = file_write_atomic(path, tmp, text, strlen(text), 0600, 0, cause);
 	free(tmp);
 	return rc;
 }

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "duration.h"
+#include "jsonget.h"
 #include "report.h"
 #include "strbuf.h"
 #include "xmalloc.h"
@@ -30,26 +31,6 @@ static const struct {
 	{ "dry-run", "DRY RUN", "nothing was executed: every step was "
 	    "skipped." },
 };
-
-static const char *
-get_s(json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
-static int64_t
-get_i(json_t *o, const char *key, int64_t dflt)
-{
-	json_t *v = json_object_get(o, key);
-
-	return json_is_integer(v) ? (int64_t)json_integer_value(v) : dflt;
-}
-
-static const char *
-or_q(const char *s)
-{
-	return s != NULL ? s : "?";
-}
 
 static void
 dur(int64_t ms, char buf[DUR_LEN])
@@ -98,9 +79,10 @@ report_hidden_len(const char *s)
 static void
 md_inline(struct strbuf *sb, const char *text)
 {
-	const unsigned char *start = (const unsigned char *)or_q(text), *p;
+	const unsigned char *start, *p;
 	size_t n;
 
+	start = (const unsigned char *)jsonget_or_q(text);
 	for (p = start; *p != '\0'; p++) {
 		if (*p == '\n' || *p == '\t' || *p == '\r')
 			strbuf_addch(sb, ' ');
@@ -126,7 +108,7 @@ md_inline(struct strbuf *sb, const char *text)
 static char *
 md_code_text(const char *text, int keep_nl, size_t *longest)
 {
-	const unsigned char *p = (const unsigned char *)or_q(text);
+	const unsigned char *p = (const unsigned char *)jsonget_or_q(text);
 	struct strbuf out;
 	size_t run = 0, n;
 
@@ -319,12 +301,12 @@ md_head(struct strbuf *sb, json_t *m)
 			tag = mode_tag(json_string_value(v), &banner);
 	}
 	strbuf_adds(sb, "# Postmortem: ");
-	md_inline(sb, get_s(m, "title") != NULL ? get_s(m, "title") :
-	    "untitled runbook");
+	md_inline(sb, jsonget_str(m, "title") != NULL ?
+	    jsonget_str(m, "title") : "untitled runbook");
 	strbuf_addf(sb, "%s%s%s\n\n", tag ? " (" : "", tag ? tag : "",
 	    tag ? ")" : "");
 	strbuf_adds(sb, "Incident ");
-	md_inline(sb, get_s(m, "incident"));
+	md_inline(sb, jsonget_str(m, "incident"));
 	strbuf_adds(sb, "\n\n");
 	json_array_foreach(json_object_get(m, "modes"), i, v) {
 		if ((t = mode_tag(json_string_value(v), &banner)) != NULL)
@@ -340,15 +322,15 @@ md_runbook(struct strbuf *sb, json_t *m)
 	size_t i;
 
 	strbuf_adds(sb, "- Runbook: ");
-	md_inline(sb, get_s(rb, "id"));
-	if (get_s(rb, "scenario") != NULL) {
+	md_inline(sb, jsonget_str(rb, "id"));
+	if (jsonget_str(rb, "scenario") != NULL) {
 		strbuf_adds(sb, ", scenario ");
-		md_inline(sb, get_s(rb, "scenario"));
+		md_inline(sb, jsonget_str(rb, "scenario"));
 	}
 	strbuf_adds(sb, "\n- Runbook file: ");
-	md_inline(sb, get_s(rb, "path"));
+	md_inline(sb, jsonget_str(rb, "path"));
 	strbuf_adds(sb, ", sha256 ");
-	md_inline(sb, get_s(rb, "sha256"));
+	md_inline(sb, jsonget_str(rb, "sha256"));
 	strbuf_adds(sb, "\n- Mode: ");
 	json_array_foreach(json_object_get(m, "modes"), i, v) {
 		strbuf_adds(sb, i > 0 ? ", " : "");
@@ -357,9 +339,9 @@ md_runbook(struct strbuf *sb, json_t *m)
 	if (json_array_size(json_object_get(m, "modes")) == 0)
 		strbuf_adds(sb, "unknown");
 	strbuf_adds(sb, "\n- Host: ");
-	md_inline(sb, get_s(m, "host"));
+	md_inline(sb, jsonget_str(m, "host"));
 	strbuf_adds(sb, ", drconsole ");
-	md_inline(sb, get_s(m, "version"));
+	md_inline(sb, jsonget_str(m, "version"));
 	strbuf_addch(sb, '\n');
 	if (json_object_size(json_object_get(m, "params")) == 0)
 		return;
@@ -391,11 +373,11 @@ md_people(struct strbuf *sb, json_t *m)
 	strbuf_adds(sb, "\n- Handoffs: ");
 	json_array_foreach(json_object_get(m, "handoffs"), i, v) {
 		strbuf_adds(sb, i > 0 ? "; " : "");
-		md_inline(sb, get_s(v, "from"));
+		md_inline(sb, jsonget_str(v, "from"));
 		strbuf_adds(sb, " to ");
-		md_inline(sb, get_s(v, "to"));
+		md_inline(sb, jsonget_str(v, "to"));
 		strbuf_adds(sb, " at ");
-		md_inline(sb, get_s(v, "ts"));
+		md_inline(sb, jsonget_str(v, "ts"));
 	}
 	if (json_array_size(json_object_get(m, "handoffs")) == 0)
 		strbuf_adds(sb, "none");
@@ -407,10 +389,10 @@ md_times(struct strbuf *sb, json_t *m)
 {
 	char d[DUR_LEN];
 
-	md_item(sb, "Started", get_s(m, "started") ? get_s(m, "started") :
-	    "no run.start in the journal");
-	dur(get_i(m, "elapsed_ms", 0), d);
-	if (get_s(m, "started") == NULL)
+	md_item(sb, "Started", jsonget_str(m, "started") ?
+	    jsonget_str(m, "started") : "no run.start in the journal");
+	dur(jsonget_int(m, "elapsed_ms", 0), d);
+	if (jsonget_str(m, "started") == NULL)
 		strbuf_adds(sb, "- Ended: unknown\n- Time to recovery: unknown\n");
 	else if (json_is_true(json_object_get(m, "still_open"))) {
 		strbuf_adds(sb, "- Ended: still open\n");
@@ -418,23 +400,23 @@ md_times(struct strbuf *sb, json_t *m)
 		    d);
 	} else {
 		strbuf_adds(sb, "- Ended: ");
-		md_inline(sb, get_s(m, "ended"));
+		md_inline(sb, jsonget_str(m, "ended"));
 		strbuf_adds(sb, ", ");
-		md_inline(sb, get_s(m, "outcome"));
+		md_inline(sb, jsonget_str(m, "outcome"));
 		strbuf_addf(sb, "\n- Time to recovery: %s\n", d);
 	}
 	strbuf_adds(sb, "- ");
-	md_inline(sb, get_s(json_object_get(m, "rto"), "text"));
+	md_inline(sb, jsonget_str(json_object_get(m, "rto"), "text"));
 	strbuf_adds(sb, "\n- ");
-	md_inline(sb, get_s(json_object_get(m, "data_loss"), "text"));
+	md_inline(sb, jsonget_str(json_object_get(m, "data_loss"), "text"));
 	strbuf_addch(sb, '\n');
-	if (get_s(json_object_get(m, "data_loss"), "source") != NULL)
+	if (jsonget_str(json_object_get(m, "data_loss"), "source") != NULL)
 		md_item(sb, "Data loss window from",
-		    get_s(json_object_get(m, "data_loss"), "source"));
-	if (get_i(m, "runs", 0) > 1 || get_i(m, "resumes", 0) > 0)
+		    jsonget_str(json_object_get(m, "data_loss"), "source"));
+	if (jsonget_int(m, "runs", 0) > 1 || jsonget_int(m, "resumes", 0) > 0)
 		strbuf_addf(sb, "- Runs: %lld started, %lld resumed%s\n",
-		    (long long)get_i(m, "runs", 0),
-		    (long long)get_i(m, "resumes", 0),
+		    (long long)jsonget_int(m, "runs", 0),
+		    (long long)jsonget_int(m, "resumes", 0),
 		    json_is_true(json_object_get(m, "runbook_changed")) ?
 		    "; **the runbook changed between runs**" : "");
 }
@@ -443,15 +425,15 @@ md_times(struct strbuf *sb, json_t *m)
 static void
 md_journal_state(struct strbuf *sb, json_t *v)
 {
-	if (strcmp(or_q(get_s(v, "status")), "intact") == 0) {
+	if (strcmp(jsonget_or_q(jsonget_str(v, "status")), "intact") == 0) {
 		strbuf_addf(sb, "intact (%lld lines, %lld output files)",
-		    (long long)get_i(v, "lines", 0),
-		    (long long)get_i(v, "output_files", 0));
+		    (long long)jsonget_int(v, "lines", 0),
+		    (long long)jsonget_int(v, "output_files", 0));
 		return;
 	}
 	strbuf_addf(sb, "**BROKEN at line %lld**: ",
-	    (long long)get_i(v, "bad_line", 0));
-	md_inline(sb, get_s(v, "what"));
+	    (long long)jsonget_int(v, "bad_line", 0));
+	md_inline(sb, jsonget_str(v, "what"));
 }
 
 static void
@@ -465,15 +447,16 @@ md_summary(struct strbuf *sb, json_t *m)
 	md_times(sb, m);
 	if (json_is_integer(json_object_get(m, "steps_not_reached")))
 		strbuf_addf(sb, "- Steps never reached: %lld\n",
-		    (long long)get_i(m, "steps_not_reached", 0));
-	if (get_i(m, "notes_waiting", 0) > 0)
+		    (long long)jsonget_int(m, "steps_not_reached", 0));
+	if (jsonget_int(m, "notes_waiting", 0) > 0)
 		strbuf_addf(sb, "- Notes waiting in the inbox, not yet "
-		    "journaled: %lld\n", (long long)get_i(m, "notes_waiting", 0));
+		    "journaled: %lld\n",
+		    (long long)jsonget_int(m, "notes_waiting", 0));
 	strbuf_adds(sb, "- Journal: ");
 	md_journal_state(sb, v);
 	strbuf_adds(sb, "\n- Final chain hash: ");
-	md_inline(sb, get_s(v, "final_hash") ? get_s(v, "final_hash") :
-	    "none");
+	md_inline(sb, jsonget_str(v, "final_hash") ?
+	    jsonget_str(v, "final_hash") : "none");
 	strbuf_adds(sb, "\n\n");
 }
 
@@ -492,24 +475,25 @@ md_steps(struct strbuf *sb, json_t *m)
 	strbuf_adds(sb, "| # | step | status | attempts | duration | reason |\n"
 	    "| ---: | --- | --- | ---: | ---: | --- |\n");
 	json_array_foreach(json_object_get(m, "steps"), i, s) {
-		if (get_i(s, "index", 0) > 0)
+		if (jsonget_int(s, "index", 0) > 0)
 			strbuf_addf(sb, "| %lld | ",
-			    (long long)get_i(s, "index", 0));
+			    (long long)jsonget_int(s, "index", 0));
 		else
 			strbuf_adds(sb, "| | ");
-		md_inline(sb, get_s(s, "id"));
+		md_inline(sb, jsonget_str(s, "id"));
 		strbuf_adds(sb, " | ");
-		md_inline(sb, get_s(s, "status"));
-		if (get_i(s, "attempts", 0) > 0)
+		md_inline(sb, jsonget_str(s, "status"));
+		if (jsonget_int(s, "attempts", 0) > 0)
 			strbuf_addf(sb, " | %lld | ",
-			    (long long)get_i(s, "attempts", 0));
+			    (long long)jsonget_int(s, "attempts", 0));
 		else
 			strbuf_adds(sb, " | - | ");
-		dur(get_i(s, "duration_ms", 0), d);
-		strbuf_adds(sb, get_i(s, "duration_ms", -1) >= 0 ? d : "-");
+		dur(jsonget_int(s, "duration_ms", 0), d);
+		strbuf_adds(sb,
+		    jsonget_int(s, "duration_ms", -1) >= 0 ? d : "-");
 		strbuf_adds(sb, " | ");
-		if (get_s(s, "reason") != NULL)
-			md_inline(sb, get_s(s, "reason"));
+		if (jsonget_str(s, "reason") != NULL)
+			md_inline(sb, jsonget_str(s, "reason"));
 		strbuf_adds(sb, " |\n");
 	}
 	strbuf_addch(sb, '\n');
@@ -524,13 +508,14 @@ md_outputs(struct strbuf *sb, json_t *outputs)
 
 	json_array_foreach(outputs, i, o) {
 		strbuf_adds(sb, i == 0 ? "- Output: " : "; ");
-		md_inline(sb, get_s(o, "path"));
+		md_inline(sb, jsonget_str(o, "path"));
 		strbuf_adds(sb, " (");
-		if (get_i(o, "attempt", 0) > 0)
+		if (jsonget_int(o, "attempt", 0) > 0)
 			strbuf_addf(sb, "attempt %lld, ",
-			    (long long)get_i(o, "attempt", 0));
-		strbuf_addf(sb, "%lld line%s)", (long long)get_i(o, "lines", 0),
-		    get_i(o, "lines", 0) == 1 ? "" : "s");
+			    (long long)jsonget_int(o, "attempt", 0));
+		strbuf_addf(sb, "%lld line%s)",
+		    (long long)jsonget_int(o, "lines", 0),
+		    jsonget_int(o, "lines", 0) == 1 ? "" : "s");
 	}
 	if (json_array_size(outputs) > 0)
 		strbuf_addch(sb, '\n');
@@ -545,43 +530,44 @@ md_problem(struct strbuf *sb, json_t *s)
 	size_t i;
 
 	strbuf_adds(sb, "### ");
-	if (get_i(s, "index", 0) > 0)
-		strbuf_addf(sb, "%lld. ", (long long)get_i(s, "index", 0));
-	md_inline(sb, get_s(s, "id"));
+	if (jsonget_int(s, "index", 0) > 0)
+		strbuf_addf(sb, "%lld. ",
+		    (long long)jsonget_int(s, "index", 0));
+	md_inline(sb, jsonget_str(s, "id"));
 	strbuf_adds(sb, ": ");
-	md_inline(sb, get_s(s, "status"));
+	md_inline(sb, jsonget_str(s, "status"));
 	strbuf_adds(sb, "\n\n");
-	if (get_s(s, "reason") != NULL)
-		md_item(sb, "Reason", get_s(s, "reason"));
-	if (get_s(s, "exit") != NULL)
-		md_item(sb, "Exit", get_s(s, "exit"));
-	if (get_s(s, "command") != NULL) {
+	if (jsonget_str(s, "reason") != NULL)
+		md_item(sb, "Reason", jsonget_str(s, "reason"));
+	if (jsonget_str(s, "exit") != NULL)
+		md_item(sb, "Exit", jsonget_str(s, "exit"));
+	if (jsonget_str(s, "command") != NULL) {
 		strbuf_adds(sb, "- Command:");
-		md_command(sb, 2, get_s(s, "command"));
+		md_command(sb, 2, jsonget_str(s, "command"));
 	}
 	json_array_foreach(json_object_get(s, "retries"), i, v) {
-		dur(get_i(v, "delay_ms", 0), d);
+		dur(jsonget_int(v, "delay_ms", 0), d);
 		strbuf_addf(sb, "- Retried as attempt %lld of %lld after %s: ",
-		    (long long)get_i(v, "next_attempt", 0),
-		    (long long)get_i(v, "of", 0), d);
-		md_inline(sb, get_s(v, "reason"));
+		    (long long)jsonget_int(v, "next_attempt", 0),
+		    (long long)jsonget_int(v, "of", 0), d);
+		md_inline(sb, jsonget_str(v, "reason"));
 		strbuf_addch(sb, '\n');
 	}
 	md_outputs(sb, json_object_get(s, "outputs"));
-	if (get_s(s, "rollback") != NULL)
-		md_item(sb, "Rollback", get_s(s, "rollback"));
+	if (jsonget_str(s, "rollback") != NULL)
+		md_item(sb, "Rollback", jsonget_str(s, "rollback"));
 	json_array_foreach(json_object_get(s, "decisions"), i, v) {
 		strbuf_adds(sb, "- Decision at ");
-		md_time(sb, get_s(v, "ts"));
+		md_time(sb, jsonget_str(v, "ts"));
 		strbuf_adds(sb, " by ");
-		md_inline(sb, get_s(v, "operator"));
+		md_inline(sb, jsonget_str(v, "operator"));
 		strbuf_adds(sb, ": ");
-		md_inline(sb, get_s(v, "decision"));
+		md_inline(sb, jsonget_str(v, "decision"));
 		strbuf_addch(sb, '\n');
 	}
-	if (get_s(s, "note") != NULL) {
+	if (jsonget_str(s, "note") != NULL) {
 		strbuf_adds(sb, "- Note:\n");
-		md_quote(sb, 2, get_s(s, "note"));
+		md_quote(sb, 2, jsonget_str(s, "note"));
 	}
 	strbuf_addch(sb, '\n');
 }
@@ -589,7 +575,7 @@ md_problem(struct strbuf *sb, json_t *s)
 static int
 step_went_wrong(json_t *s)
 {
-	const char *status = or_q(get_s(s, "status"));
+	const char *status = jsonget_or_q(jsonget_str(s, "status"));
 
 	return strcmp(status, "ok") != 0 && strcmp(status, "pending") != 0;
 }
@@ -611,16 +597,16 @@ md_problems(struct strbuf *sb, json_t *m)
 	if (n == 0)
 		strbuf_adds(sb, "None: every step reached ended ok.\n\n");
 	json_array_foreach(json_object_get(m, "decisions"), i, d) {
-		if (get_s(d, "step") != NULL)
+		if (jsonget_str(d, "step") != NULL)
 			continue;
 		if (other++ == 0)
 			strbuf_adds(sb, "### Decisions about the run\n\n");
 		strbuf_adds(sb, "- ");
-		md_time(sb, get_s(d, "ts"));
+		md_time(sb, jsonget_str(d, "ts"));
 		strbuf_adds(sb, " ");
-		md_inline(sb, get_s(d, "operator"));
+		md_inline(sb, jsonget_str(d, "operator"));
 		strbuf_adds(sb, ": ");
-		md_inline(sb, get_s(d, "decision"));
+		md_inline(sb, jsonget_str(d, "decision"));
 		strbuf_addch(sb, '\n');
 	}
 	if (other > 0)
@@ -639,26 +625,30 @@ md_rollbacks(struct strbuf *sb, json_t *m)
 		strbuf_adds(sb, "None.\n");
 	json_array_foreach(json_object_get(m, "rollbacks"), i, r) {
 		strbuf_adds(sb, "- ");
-		if (get_i(r, "index", 0) > 0)
-			strbuf_addf(sb, "%lld. ", (long long)get_i(r, "index", 0));
-		md_inline(sb, get_s(r, "step"));
+		if (jsonget_int(r, "index", 0) > 0)
+			strbuf_addf(sb, "%lld. ",
+			    (long long)jsonget_int(r, "index", 0));
+		md_inline(sb, jsonget_str(r, "step"));
 		strbuf_adds(sb, ": ");
-		md_inline(sb, get_s(r, "status"));
-		if (get_s(r, "exit") != NULL || get_i(r, "duration_ms", -1) >= 0) {
-			dur(get_i(r, "duration_ms", 0), d);
+		md_inline(sb, jsonget_str(r, "status"));
+		if (jsonget_str(r, "exit") != NULL ||
+		    jsonget_int(r, "duration_ms", -1) >= 0) {
+			dur(jsonget_int(r, "duration_ms", 0), d);
 			strbuf_adds(sb, " (");
-			md_inline(sb, get_s(r, "exit") ? get_s(r, "exit") : "");
-			strbuf_addf(sb, "%s%s)", get_s(r, "exit") ? ", " : "", d);
+			md_inline(sb, jsonget_str(r, "exit") ?
+			    jsonget_str(r, "exit") : "");
+			strbuf_addf(sb, "%s%s)",
+			    jsonget_str(r, "exit") ? ", " : "", d);
 		}
 		strbuf_adds(sb, ", started ");
-		md_inline(sb, get_s(r, "started"));
-		if (get_s(r, "output") != NULL) {
+		md_inline(sb, jsonget_str(r, "started"));
+		if (jsonget_str(r, "output") != NULL) {
 			strbuf_adds(sb, ", output ");
-			md_inline(sb, get_s(r, "output"));
+			md_inline(sb, jsonget_str(r, "output"));
 		}
-		if (get_s(r, "command") != NULL) {
+		if (jsonget_str(r, "command") != NULL) {
 			strbuf_addch(sb, ':');
-			md_command(sb, 2, get_s(r, "command"));
+			md_command(sb, 2, jsonget_str(r, "command"));
 		} else
 			strbuf_addch(sb, '\n');
 	}
@@ -669,22 +659,24 @@ static void
 md_entry(struct strbuf *sb, json_t *e)
 {
 	strbuf_adds(sb, "- ");
-	md_time(sb, get_s(e, "ts"));
+	md_time(sb, jsonget_str(e, "ts"));
 	strbuf_adds(sb, " ");
-	md_inline(sb, get_s(e, "operator") ? get_s(e, "operator") : "-");
+	md_inline(sb, jsonget_str(e, "operator") ?
+	    jsonget_str(e, "operator") : "-");
 	strbuf_adds(sb, " ");
-	md_inline(sb, get_s(e, "event"));
-	if (get_s(e, "summary") != NULL && *get_s(e, "summary") != '\0') {
+	md_inline(sb, jsonget_str(e, "event"));
+	if (jsonget_str(e, "summary") != NULL &&
+	    *jsonget_str(e, "summary") != '\0') {
 		strbuf_adds(sb, ": ");
-		md_inline(sb, get_s(e, "summary"));
+		md_inline(sb, jsonget_str(e, "summary"));
 	}
-	if (get_s(e, "command") != NULL) {
+	if (jsonget_str(e, "command") != NULL) {
 		strbuf_adds(sb, ": ");
-		md_command_short(sb, get_s(e, "command"));
+		md_command_short(sb, jsonget_str(e, "command"));
 	}
 	strbuf_addch(sb, '\n');
-	if (get_s(e, "text") != NULL)
-		md_quote(sb, 2, get_s(e, "text"));
+	if (jsonget_str(e, "text") != NULL)
+		md_quote(sb, 2, jsonget_str(e, "text"));
 }
 
 /* Every line, under a heading per UTC day. */
@@ -698,7 +690,7 @@ md_timeline(struct strbuf *sb, json_t *m)
 
 	strbuf_adds(sb, "## Timeline (UTC)\n");
 	json_array_foreach(json_object_get(m, "timeline"), i, e) {
-		ts = get_s(e, "ts");
+		ts = jsonget_str(e, "ts");
 		d = ts != NULL && strlen(ts) >= 10 ? xstrndup(ts, 10) :
 		    xstrdup("unknown date");
 		if (strncmp(day, d, sizeof day - 1) != 0) {
@@ -723,8 +715,8 @@ md_verification(struct strbuf *sb, json_t *m)
 	md_journal_state(sb, v);
 	strbuf_addf(sb, "\n- %s: ", verified ? "Final chain hash" :
 	    "Last recorded hash (not verified)");
-	md_inline(sb, get_s(v, "final_hash") ? get_s(v, "final_hash") :
-	    "none");
+	md_inline(sb, jsonget_str(v, "final_hash") ?
+	    jsonget_str(v, "final_hash") : "none");
 	strbuf_addch(sb, '\n');
 	if (json_is_true(json_object_get(v, "torn_tail")))
 		strbuf_adds(sb, "- A torn last line (a crash mid-write) was "
@@ -732,7 +724,7 @@ md_verification(struct strbuf *sb, json_t *m)
 	strbuf_adds(sb, "\nA journal cut short after this report was written "
 	    "ends in a different hash: `drconsole verify` on the incident "
 	    "directory must print the same final hash.\n\nGenerated ");
-	md_inline(sb, get_s(m, "generated"));
+	md_inline(sb, jsonget_str(m, "generated"));
 	strbuf_adds(sb, " from journal.jsonl.\n");
 }
 
@@ -742,18 +734,18 @@ md_verification(struct strbuf *sb, json_t *m)
 static void
 md_limit(struct strbuf *sb, const char *label, json_t *v)
 {
-	const char *verdict = or_q(get_s(v, "verdict"));
+	const char *verdict = jsonget_or_q(jsonget_str(v, "verdict"));
 	char limit[DUR_LEN];
 
 	strbuf_addf(sb, "- %s", label);
-	if (get_i(v, "limit_ms", 0) > 0) {
-		dur(get_i(v, "limit_ms", 0), limit);
+	if (jsonget_int(v, "limit_ms", 0) > 0) {
+		dur(jsonget_int(v, "limit_ms", 0), limit);
 		strbuf_addf(sb, " %s", limit);
 	}
 	strbuf_adds(sb, ": ");
 	if (strcmp(verdict, "not met") == 0)
 		strbuf_adds(sb, "**");
-	md_inline(sb, get_s(v, "text"));
+	md_inline(sb, jsonget_str(v, "text"));
 	strbuf_adds(sb, strcmp(verdict, "not met") == 0 ? "**\n" : "\n");
 }
 
@@ -771,20 +763,22 @@ md_card_counts(struct strbuf *sb, json_t *card)
 	size_t i;
 
 	strbuf_addf(sb, "- Steps: %lld reached",
-	    (long long)get_i(counts, "steps", 0));
+	    (long long)jsonget_int(counts, "steps", 0));
 	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-		if (get_i(counts, keys[i][0], 0) > 0) {
+		if (jsonget_int(counts, keys[i][0], 0) > 0) {
 			strbuf_addf(sb, "%s%lld %s", sep,
-			    (long long)get_i(counts, keys[i][0], 0), keys[i][1]);
+			    (long long)jsonget_int(counts, keys[i][0], 0),
+			    keys[i][1]);
 			sep = ", ";
 		}
 	}
 	strbuf_addch(sb, '\n');
 	json_array_foreach(json_object_get(card, "slowest"), i, s) {
-		dur(get_i(s, "duration_ms", 0), took);
+		dur(jsonget_int(s, "duration_ms", 0), took);
 		strbuf_adds(sb, i == 0 ? "- Slowest: " : ", ");
-		strbuf_addf(sb, "%lld. ", (long long)get_i(s, "index", 0));
-		md_inline(sb, get_s(s, "id"));
+		strbuf_addf(sb, "%lld. ",
+		    (long long)jsonget_int(s, "index", 0));
+		md_inline(sb, jsonget_str(s, "id"));
 		strbuf_addf(sb, " (%s)", took);
 	}
 	if (json_array_size(json_object_get(card, "slowest")) > 0)
@@ -797,9 +791,9 @@ md_card_head(struct strbuf *sb, json_t *card)
 	char took[DUR_LEN];
 
 	strbuf_adds(sb, "## Drill scorecard\n\n");
-	if (get_s(card, "environment") != NULL)
-		md_item(sb, "Environment", get_s(card, "environment"));
-	dur(get_i(card, "elapsed_ms", 0), took);
+	if (jsonget_str(card, "environment") != NULL)
+		md_item(sb, "Environment", jsonget_str(card, "environment"));
+	dur(jsonget_int(card, "elapsed_ms", 0), took);
 	if (!json_is_integer(json_object_get(card, "elapsed_ms")))
 		strbuf_adds(sb, "- RTO achieved: unknown (no run.start)\n");
 	else if (json_is_true(json_object_get(card, "still_open")))
@@ -807,7 +801,7 @@ md_card_head(struct strbuf *sb, json_t *card)
 		    "%s\n", took);
 	else {
 		strbuf_addf(sb, "- RTO achieved: %s, ", took);
-		md_inline(sb, get_s(card, "outcome"));
+		md_inline(sb, jsonget_str(card, "outcome"));
 		strbuf_addch(sb, '\n');
 	}
 	md_limit(sb, "Objective", json_object_get(card, "objective"));
@@ -822,7 +816,7 @@ md_dur_cell(struct strbuf *sb, json_t *v, const char *key)
 {
 	char d[DUR_LEN];
 
-	dur(get_i(v, key, 0), d);
+	dur(jsonget_int(v, key, 0), d);
 	strbuf_adds(sb, json_is_integer(json_object_get(v, key)) ? d : "-");
 	strbuf_adds(sb, " | ");
 }
@@ -843,15 +837,16 @@ md_card_times(struct strbuf *sb, json_t *card)
 	strbuf_adds(sb, "| # | step | status | took | expected | over/under |\n"
 	    "| ---: | --- | --- | ---: | ---: | --- |\n");
 	json_array_foreach(json_object_get(card, "steps"), i, s) {
-		strbuf_addf(sb, "| %lld | ", (long long)get_i(s, "index", 0));
-		md_inline(sb, get_s(s, "id"));
+		strbuf_addf(sb, "| %lld | ",
+		    (long long)jsonget_int(s, "index", 0));
+		md_inline(sb, jsonget_str(s, "id"));
 		strbuf_adds(sb, " | ");
-		md_inline(sb, get_s(s, "status"));
+		md_inline(sb, jsonget_str(s, "status"));
 		strbuf_adds(sb, " | ");
 		md_dur_cell(sb, s, "duration_ms");
 		md_dur_cell(sb, s, "expected_ms");
-		timing = get_s(s, "timing");
-		dur(get_i(s, "over_ms", 0), over);
+		timing = jsonget_str(s, "timing");
+		dur(jsonget_int(s, "over_ms", 0), over);
 		if (timing != NULL && strcmp(timing, "on time") != 0)
 			strbuf_addf(sb, "%s%s %s%s", strcmp(timing, "over") == 0 ?
 			    "**" : "", over, timing, strcmp(timing, "over") == 0 ?
@@ -874,13 +869,13 @@ md_card_list(struct strbuf *sb, const char *heading, json_t *list,
 	strbuf_addf(sb, "### %s\n\n", heading);
 	json_array_foreach(list, i, v) {
 		strbuf_adds(sb, "- ");
-		if (get_s(v, "kind") != NULL) {
+		if (jsonget_str(v, "kind") != NULL) {
 			strbuf_adds(sb, "**");
-			md_inline(sb, get_s(v, "kind"));
+			md_inline(sb, jsonget_str(v, "kind"));
 			strbuf_adds(sb, "**: ");
-			md_inline(sb, get_s(v, "text"));
+			md_inline(sb, jsonget_str(v, "text"));
 		} else	/* "2. restore" must not start a numbered list */
-			md_quote_line(sb, or_q(get_s(v, "text")));
+			md_quote_line(sb, jsonget_or_q(jsonget_str(v, "text")));
 		strbuf_addch(sb, '\n');
 	}
 	strbuf_adds(sb, json_array_size(list) == 0 ? none_text : "");
@@ -894,8 +889,8 @@ md_criterion_detail(struct strbuf *sb, json_t *c)
 	const char *name, *sep = "";
 	json_t *v;
 
-	if (get_s(c, "why") != NULL) {
-		md_inline(sb, get_s(c, "why"));
+	if (jsonget_str(c, "why") != NULL) {
+		md_inline(sb, jsonget_str(c, "why"));
 		return;
 	}
 	json_object_foreach(json_object_get(c, "values"), name, v) {
@@ -915,26 +910,26 @@ md_card_criteria(struct strbuf *sb, json_t *card)
 	size_t i;
 
 	strbuf_adds(sb, "### Success criteria\n\n");
-	if (get_i(card, "criteria_total", 0) == 0) {
+	if (jsonget_int(card, "criteria_total", 0) == 0) {
 		strbuf_adds(sb, "The drill sets no success criteria.\n\n");
 		return;
 	}
 	strbuf_adds(sb, "| criterion | expression | result | detail |\n"
 	    "| --- | --- | --- | --- |\n");
 	json_array_foreach(json_object_get(card, "criteria"), i, c) {
-		verdict = or_q(get_s(c, "verdict"));
+		verdict = jsonget_or_q(jsonget_str(c, "verdict"));
 		strbuf_adds(sb, "| ");
-		md_inline(sb, get_s(c, "name"));
+		md_inline(sb, jsonget_str(c, "name"));
 		strbuf_adds(sb, " | ");
-		md_inline(sb, get_s(c, "when"));
+		md_inline(sb, jsonget_str(c, "when"));
 		strbuf_addf(sb, strcmp(verdict, "met") == 0 ? " | %s | " :
 		    " | **%s** | ", verdict);
 		md_criterion_detail(sb, c);
 		strbuf_adds(sb, " |\n");
 	}
 	strbuf_addf(sb, "\n%lld of %lld criteria met.\n\n",
-	    (long long)get_i(card, "criteria_met", 0),
-	    (long long)get_i(card, "criteria_total", 0));
+	    (long long)jsonget_int(card, "criteria_met", 0),
+	    (long long)jsonget_int(card, "criteria_total", 0));
 }
 
 static void

@@ -15,12 +15,13 @@
 #include "clock.h"
 #include "cond.h"
 #include "duration.h"
+#include "jsonget.h"
 #include "report.h"
 #include "scorecard.h"
 #include "strbuf.h"
 #include "xmalloc.h"
 
-#define NO_TIME INT64_MIN
+#define NO_TIME JSONGET_NO_TIME
 #define DUR_LEN 32
 /* The reason engine_mark_done journals for a step done by hand. */
 #define MARKED_DONE "marked done by the operator"
@@ -51,40 +52,6 @@ struct sc {
 
 typedef void (*sc_fn)(struct sc *, json_t *);
 
-static const char *
-get_s(json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
-static int64_t
-get_i(json_t *o, const char *key, int64_t dflt)
-{
-	json_t *v = json_object_get(o, key);
-
-	return json_is_integer(v) ? (int64_t)json_integer_value(v) : dflt;
-}
-
-static const char *
-or_q(const char *s)
-{
-	return s != NULL ? s : "?";
-}
-
-static json_t *
-jstr(const char *s)
-{
-	json_t *v = s != NULL ? json_string(s) : NULL;
-
-	return v != NULL ? v : json_null();
-}
-
-static json_t *
-jint(int64_t v, int64_t none)
-{
-	return v == none ? json_null() : json_integer((json_int_t)v);
-}
-
 static void
 dur(int64_t ms, char buf[DUR_LEN])
 {
@@ -94,26 +61,16 @@ dur(int64_t ms, char buf[DUR_LEN])
 		duration_format(ms < 0 ? -ms : ms, buf, DUR_LEN);
 }
 
-static int64_t
-ts_ms(json_t *ev)
-{
-	const char *ts = get_s(ev, "ts");
-	int64_t ms;
-
-	if (ts == NULL || clock_parse_timestamp(ts, &ms) != 0)
-		return NO_TIME;
-	return ms;
-}
-
 /* "3. restore", or the id alone without an index. */
 static char *
 step_label(json_t *s)
 {
-	int64_t index = get_i(s, "index", 0);
+	int64_t index = jsonget_int(s, "index", 0);
 
 	if (index > 0)
-		return xprintf("%lld. %s", (long long)index, or_q(get_s(s, "id")));
-	return xstrdup(or_q(get_s(s, "id")));
+		return xprintf("%lld. %s", (long long)index,
+		    jsonget_or_q(jsonget_str(s, "id")));
+	return xstrdup(jsonget_or_q(jsonget_str(s, "id")));
 }
 
 /* --- the pass over the journal --- */
@@ -122,16 +79,17 @@ step_label(json_t *s)
 static json_t *
 sc_step(struct sc *sc, json_t *ev)
 {
-	const char *id = get_s(ev, "step");
-	int64_t index = get_i(ev, "index", 0);
+	const char *id = jsonget_str(ev, "step");
+	int64_t index = jsonget_int(ev, "index", 0);
 	json_t *s;
 
 	if (id == NULL)
 		return NULL;
 	if ((s = json_object_get(sc->byid, id)) == NULL) {
 		s = json_pack("{s:o, s:s, s:s, s:i, s:n, s:n, s:i, s:[], s:n, "
-		    "s:n, s:n, s:n, s:[], s:b, s:I}", "index", jint(index, 0),
-		    "id", id, "status", "pending", "attempts", 0, "duration_ms",
+		    "s:n, s:n, s:n, s:[], s:b, s:I}",
+		    "index", jsonget_new_int(index, 0), "id", id,
+		    "status", "pending", "attempts", 0, "duration_ms",
 		    "expected_ms", "retries", 0, "retry_reasons", "rollback",
 		    "reason", "note", "was", "decisions", "out_of_order", 0,
 		    "seen", (json_int_t)json_array_size(sc->steps));
@@ -145,7 +103,7 @@ sc_step(struct sc *sc, json_t *ev)
 static void
 sc_attempts(json_t *s, int64_t attempt)
 {
-	if (attempt > get_i(s, "attempts", 0))
+	if (attempt > jsonget_int(s, "attempts", 0))
 		json_object_set_new(s, "attempts", json_integer(attempt));
 }
 
@@ -162,7 +120,7 @@ sc_deviation(struct sc *sc, const char *kind, json_t *s, char *text)
 static void
 sc_check_order(struct sc *sc, json_t *s, json_t *ev)
 {
-	int64_t index = get_i(ev, "index", 0);
+	int64_t index = jsonget_int(ev, "index", 0);
 	char *label;
 
 	if (index <= 0 || index >= sc->max_ended ||
@@ -172,7 +130,7 @@ sc_check_order(struct sc *sc, json_t *s, json_t *ev)
 	label = step_label(s);
 	sc_deviation(sc, "out of order", s, xprintf("%s started after %lld. %s "
 	    "had ended", label, (long long)sc->max_ended,
-	    or_q(sc->max_ended_id)));
+	    jsonget_or_q(sc->max_ended_id)));
 	free(label);
 }
 
@@ -189,11 +147,11 @@ on_run_start(struct sc *sc, json_t *ev)
 	sc->open_line = sc->line;
 	if (sc->first == NULL) {
 		sc->first = ev;
-		sc->first_ms = ts_ms(ev);
+		sc->first_ms = jsonget_ts(ev);
 	}
 	if (sc->rto_ms <= 0)
-		sc->rto_ms = get_i(json_object_get(ev, "objectives"), "rto_ms",
-		    0);
+		sc->rto_ms = jsonget_int(json_object_get(ev, "objectives"),
+		    "rto_ms", 0);
 	if (sc->drill == NULL && json_is_object(drill))
 		sc->drill = drill;
 }
@@ -209,8 +167,8 @@ static void
 on_run_end(struct sc *sc, json_t *ev)
 {
 	sc->end_line = sc->line;
-	sc->end_ms = ts_ms(ev);
-	sc->outcome = get_s(ev, "status");
+	sc->end_ms = jsonget_ts(ev);
+	sc->outcome = jsonget_str(ev, "status");
 }
 
 static void
@@ -231,7 +189,7 @@ on_step_start(struct sc *sc, json_t *ev)
 		return;
 	/* Until its step.end, a started step is unfinished. */
 	json_object_set_new(s, "status", json_string("interrupted"));
-	sc_attempts(s, get_i(ev, "attempt", 1));
+	sc_attempts(s, jsonget_int(ev, "attempt", 1));
 	expected = json_object_get(ev, "expected_duration_ms");
 	if (json_is_integer(expected) && json_integer_value(expected) > 0)
 		json_object_set(s, "expected_ms", expected);
@@ -262,15 +220,17 @@ skip_planned(const char *reason)
 static void
 sc_end_deviation(struct sc *sc, json_t *s, json_t *ev)
 {
-	const char *status = or_q(get_s(ev, "status")), *reason;
-	const char *note = get_s(ev, "note");
+	const char *status = jsonget_or_q(jsonget_str(ev, "status")), *reason;
+	const char *note = jsonget_str(ev, "note");
 	char *label = step_label(s);
 
-	reason = get_s(ev, "reason") != NULL ? get_s(ev, "reason") : "";
+	reason = jsonget_str(ev, "reason") != NULL ?
+	    jsonget_str(ev, "reason") : "";
 	if (strcmp(reason, MARKED_DONE) == 0)
 		sc_deviation(sc, "override", s, xprintf("%s marked done by hand"
 		    "%s%s", label, note != NULL ? ": " : "", note ? note : ""));
-	else if (strcmp(or_q(get_s(ev, "was")), "interrupted") == 0)
+	else if (strcmp(jsonget_or_q(jsonget_str(ev, "was")),
+	    "interrupted") == 0)
 		sc_deviation(sc, "override", s, xprintf("%s was interrupted; the "
 		    "operator set it to %s%s%s", label, status,
 		    *reason != '\0' ? ": " : "", reason));
@@ -284,23 +244,25 @@ static void
 on_step_end(struct sc *sc, json_t *ev)
 {
 	json_t *s = sc_step(sc, ev);
-	int64_t d = get_i(ev, "duration_ms", -1), index;
+	int64_t d = jsonget_int(ev, "duration_ms", -1), index;
 
 	if (s == NULL)
 		return;
-	json_object_set_new(s, "status", jstr(get_s(ev, "status")));
+	json_object_set_new(s, "status",
+	    jsonget_new_str(jsonget_str(ev, "status")));
 	if (d >= 0)
 		json_object_set_new(s, "duration_ms", json_integer(d +
-		    get_i(s, "duration_ms", 0)));
-	sc_attempts(s, get_i(ev, "attempt", get_s(ev, "attested_by") ? 1 : 0));
+		    jsonget_int(s, "duration_ms", 0)));
+	sc_attempts(s,
+	    jsonget_int(ev, "attempt", jsonget_str(ev, "attested_by") ? 1 : 0));
 	sc_copy(s, ev, "reason");
 	sc_copy(s, ev, "was");
-	if (get_s(ev, "note") != NULL)
+	if (jsonget_str(ev, "note") != NULL)
 		sc_copy(s, ev, "note");
 	sc_end_deviation(sc, s, ev);
-	if ((index = get_i(s, "index", 0)) > sc->max_ended) {
+	if ((index = jsonget_int(s, "index", 0)) > sc->max_ended) {
 		sc->max_ended = index;
-		sc->max_ended_id = get_s(s, "id");
+		sc->max_ended_id = jsonget_str(s, "id");
 	}
 }
 
@@ -308,13 +270,13 @@ static void
 on_step_retry(struct sc *sc, json_t *ev)
 {
 	json_t *s = sc_step(sc, ev), *reasons, *r;
-	const char *reason = get_s(ev, "reason");
+	const char *reason = jsonget_str(ev, "reason");
 	size_t i;
 
 	if (s == NULL)
 		return;
 	json_object_set_new(s, "retries",
-	    json_integer(get_i(s, "retries", 0) + 1));
+	    json_integer(jsonget_int(s, "retries", 0) + 1));
 	reasons = json_object_get(s, "retry_reasons");
 	json_array_foreach(reasons, i, r) {
 		if (reason != NULL && strcmp(json_string_value(r), reason) == 0)
@@ -332,9 +294,10 @@ on_step_rollback(struct sc *sc, json_t *ev)
 	if (s == NULL)
 		return;
 	/* A rollback without its end never finished. */
-	json_object_set_new(s, "rollback", strcmp(or_q(get_s(ev, "phase")),
-	    "start") == 0 ? json_string("interrupted") :
-	    jstr(get_s(ev, "status")));
+	json_object_set_new(s, "rollback",
+	    strcmp(jsonget_or_q(jsonget_str(ev, "phase")), "start") == 0 ?
+	    json_string("interrupted") :
+	    jsonget_new_str(jsonget_str(ev, "status")));
 }
 
 static void
@@ -342,9 +305,9 @@ on_decision(struct sc *sc, json_t *ev)
 {
 	json_t *s = sc_step(sc, ev);
 
-	if (s != NULL && get_s(ev, "decision") != NULL)
+	if (s != NULL && jsonget_str(ev, "decision") != NULL)
 		json_array_append_new(json_object_get(s, "decisions"),
-		    json_string(get_s(ev, "decision")));
+		    json_string(jsonget_str(ev, "decision")));
 }
 
 static const struct {
@@ -365,7 +328,7 @@ static const struct {
 static void
 sc_event(struct sc *sc, json_t *ev)
 {
-	const char *event = get_s(ev, "event");
+	const char *event = jsonget_str(ev, "event");
 
 	for (size_t i = 0; event != NULL &&
 	    i < sizeof sc_table / sizeof sc_table[0]; i++) {
@@ -381,8 +344,8 @@ verdict_new(int64_t limit, const char *verdict, json_t *met, json_t *margin,
     char *text)
 {
 	json_t *v = json_pack("{s:o, s:s, s:o, s:o, s:s}", "limit_ms",
-	    jint(limit, 0), "verdict", verdict, "met", met, "margin_ms", margin,
-	    "text", text);
+	    jsonget_new_int(limit, 0), "verdict", verdict, "met", met,
+	    "margin_ms", margin, "text", text);
 
 	free(text);
 	return v;
@@ -405,10 +368,10 @@ sc_verdict(int64_t limit, int64_t elapsed, int closed, const char *outcome)
 	margin = limit - elapsed;
 	dur(elapsed, took);
 	dur(margin, by);
-	if (closed && strcmp(or_q(outcome), "completed") != 0)
+	if (closed && strcmp(jsonget_or_q(outcome), "completed") != 0)
 		return verdict_new(limit, "not met", json_false(),
 		    json_integer(margin), xprintf("not met: the drill ended %s "
-		    "after %s", or_q(outcome), took));
+		    "after %s", jsonget_or_q(outcome), took));
 	if (margin < 0)
 		return verdict_new(limit, "not met", json_false(),
 		    json_integer(margin), xprintf("not met: over by %s (%s%s)",
@@ -426,11 +389,13 @@ static void
 sc_finish_rto(struct sc *sc, json_t *card)
 {
 	int closed = sc->end_line > sc->open_line && sc->end_ms != NO_TIME;
-	int64_t elapsed = NO_TIME, target = get_i(sc->drill, "target_rto_ms", 0);
+	int64_t elapsed = NO_TIME,
+	    target = jsonget_int(sc->drill, "target_rto_ms", 0);
 	char ts[CLOCK_RFC3339_LEN];
 
 	json_object_set_new(card, "still_open", json_boolean(!closed));
-	json_object_set_new(card, "outcome", jstr(closed ? sc->outcome : NULL));
+	json_object_set_new(card, "outcome",
+	    jsonget_new_str(closed ? sc->outcome : NULL));
 	if (closed) {
 		clock_format_rfc3339(sc->end_ms, ts);
 		json_object_set_new(card, "ended", json_string(ts));
@@ -455,14 +420,14 @@ static int
 step_order(const void *a, const void *b)
 {
 	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	int64_t i = get_i(x, "index", INT64_MAX), j = get_i(y, "index",
-	    INT64_MAX);
+	int64_t i = jsonget_int(x, "index", INT64_MAX),
+	    j = jsonget_int(y, "index", INT64_MAX);
 
 	if (i != j)
 		return i < j ? -1 : 1;
 	/* qsort is not stable: fall back on the order of first sight. */
-	i = get_i(x, "seen", 0);
-	j = get_i(y, "seen", 0);
+	i = jsonget_int(x, "seen", 0);
+	j = jsonget_int(y, "seen", 0);
 	return i < j ? -1 : i > j;
 }
 
@@ -470,7 +435,8 @@ static int
 slow_order(const void *a, const void *b)
 {
 	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	int64_t i = get_i(x, "duration_ms", 0), j = get_i(y, "duration_ms", 0);
+	int64_t i = jsonget_int(x, "duration_ms", 0),
+	    j = jsonget_int(y, "duration_ms", 0);
 
 	if (i != j)
 		return i > j ? -1 : 1;
@@ -497,8 +463,8 @@ sc_sort(json_t *facts, int (*cmp)(const void *, const void *))
 static json_t *
 sc_step_out(json_t *s)
 {
-	int64_t took = get_i(s, "duration_ms", -1);
-	int64_t expected = get_i(s, "expected_ms", 0);
+	int64_t took = jsonget_int(s, "duration_ms", -1);
+	int64_t expected = jsonget_int(s, "expected_ms", 0);
 	json_t *out;
 
 	out = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:n, s:n}", "index",
@@ -535,7 +501,7 @@ sc_slowest(json_t *sorted)
 
 	json_array_foreach(by_time, i, s) {
 		if (json_array_size(out) == SLOWEST ||
-		    get_i(s, "duration_ms", 0) <= 0)
+		    jsonget_int(s, "duration_ms", 0) <= 0)
 			break;
 		json_array_append_new(out, json_pack("{s:O, s:O, s:O, s:O}",
 		    "index", json_object_get(s, "index"), "id",
@@ -550,7 +516,7 @@ sc_slowest(json_t *sorted)
 static int
 status_is(json_t *s, const char *status)
 {
-	return strcmp(or_q(get_s(s, "status")), status) == 0;
+	return strcmp(jsonget_or_q(jsonget_str(s, "status")), status) == 0;
 }
 
 static int
@@ -564,13 +530,13 @@ step_failed(json_t *s)
 static json_t *
 sc_what(json_t *s)
 {
-	int64_t retries = get_i(s, "retries", 0);
-	const char *rollback = get_s(s, "rollback");
+	int64_t retries = jsonget_int(s, "retries", 0);
+	const char *rollback = jsonget_str(s, "rollback");
 	json_t *what = json_array();
 
 	if (step_failed(s))
 		json_array_append_new(what, json_string(status_is(s, "timeout") ?
-		    "timed out" : or_q(get_s(s, "status"))));
+		    "timed out" : jsonget_or_q(jsonget_str(s, "status"))));
 	else if (status_is(s, "skipped"))
 		json_array_append_new(what, json_string("skipped"));
 	else if (status_is(s, "interrupted"))
@@ -594,7 +560,7 @@ add_list(struct strbuf *sb, json_t *list, const char *sep)
 
 	json_array_foreach(list, i, v) {
 		strbuf_adds(sb, i > 0 ? sep : "");
-		strbuf_adds(sb, or_q(json_string_value(v)));
+		strbuf_adds(sb, jsonget_or_q(json_string_value(v)));
 	}
 }
 
@@ -602,19 +568,21 @@ add_list(struct strbuf *sb, json_t *list, const char *sep)
 static char *
 trouble_text(json_t *s)
 {
-	int64_t attempts = get_i(s, "attempts", 0), retries;
+	int64_t attempts = jsonget_int(s, "attempts", 0), retries;
 	json_t *reasons = json_object_get(s, "retry_reasons");
 	struct strbuf sb;
 	char *label = step_label(s);
 
 	strbuf_init(&sb);
-	strbuf_addf(&sb, "%s: %s", label, or_q(get_s(s, "status")));
+	strbuf_addf(&sb, "%s: %s", label,
+	    jsonget_or_q(jsonget_str(s, "status")));
 	free(label);
-	if (get_s(s, "reason") != NULL && *get_s(s, "reason") != '\0')
-		strbuf_addf(&sb, ": %s", get_s(s, "reason"));
+	if (jsonget_str(s, "reason") != NULL &&
+	    *jsonget_str(s, "reason") != '\0')
+		strbuf_addf(&sb, ": %s", jsonget_str(s, "reason"));
 	if (attempts > 1)
 		strbuf_addf(&sb, " after %lld attempts", (long long)attempts);
-	if ((retries = get_i(s, "retries", 0)) == 1)
+	if ((retries = jsonget_int(s, "retries", 0)) == 1)
 		strbuf_adds(&sb, "; retried once");
 	else if (retries > 1)
 		strbuf_addf(&sb, "; retried %lld times", (long long)retries);
@@ -623,14 +591,14 @@ trouble_text(json_t *s)
 		add_list(&sb, reasons, ", ");
 		strbuf_addch(&sb, ')');
 	}
-	if (get_s(s, "rollback") != NULL)
-		strbuf_addf(&sb, "; rollback %s", get_s(s, "rollback"));
+	if (jsonget_str(s, "rollback") != NULL)
+		strbuf_addf(&sb, "; rollback %s", jsonget_str(s, "rollback"));
 	if (json_array_size(json_object_get(s, "decisions")) > 0) {
 		strbuf_adds(&sb, "; decided: ");
 		add_list(&sb, json_object_get(s, "decisions"), ", ");
 	}
-	if (get_s(s, "note") != NULL)
-		strbuf_addf(&sb, "; note: %s", get_s(s, "note"));
+	if (jsonget_str(s, "note") != NULL)
+		strbuf_addf(&sb, "; note: %s", jsonget_str(s, "note"));
 	return strbuf_detach(&sb);
 }
 
@@ -656,7 +624,7 @@ sc_trouble(json_t *sorted)
 		    json_object_get(s, "reason"), "retry_reasons",
 		    json_object_get(s, "retry_reasons"), "decisions",
 		    json_object_get(s, "decisions"), "note",
-		    json_object_get(s, "note"), "text", jstr(text)));
+		    json_object_get(s, "note"), "text", jsonget_new_str(text)));
 		free(text);
 	}
 	return out;
@@ -672,8 +640,8 @@ sc_counts(json_t *sorted, json_t *deviations)
 	json_array_foreach(sorted, i, s) {
 		failed += step_failed(s);
 		skipped += status_is(s, "skipped");
-		retried += get_i(s, "retries", 0) > 0;
-		rolled += get_s(s, "rollback") != NULL;
+		retried += jsonget_int(s, "retries", 0) > 0;
+		rolled += jsonget_str(s, "rollback") != NULL;
 	}
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "steps",
 	    (json_int_t)json_array_size(sorted), "steps_failed",
@@ -700,7 +668,7 @@ name_int(struct names *nm, const char *name, json_t *v, const char *why)
 		json_object_set_new(nm->vals, name, json_sprintf("%lld",
 		    (long long)json_integer_value(v)));
 	else
-		json_object_set_new(nm->whys, name, jstr(why));
+		json_object_set_new(nm->whys, name, jsonget_new_str(why));
 }
 
 /* "true" or "false" from a verdict, or why it is not known yet. */
@@ -709,29 +677,30 @@ name_met(struct names *nm, const char *name, json_t *verdict,
     const char *none)
 {
 	json_t *met = json_object_get(verdict, "met");
-	const char *v = get_s(verdict, "verdict");
+	const char *v = jsonget_str(verdict, "verdict");
 
 	if (json_is_boolean(met))
 		json_object_set_new(nm->vals, name,
 		    json_string(json_is_true(met) ? "true" : "false"));
 	else
 		json_object_set_new(nm->whys, name, json_string(
-		    strcmp(or_q(v), "none") == 0 ? none :
-		    strcmp(or_q(v), "open") == 0 ? "the drill is still running "
-		    "and within the limit so far" : "no run.start in the journal"));
+		    strcmp(jsonget_or_q(v), "none") == 0 ? none :
+		    strcmp(jsonget_or_q(v), "open") == 0 ?
+		    "the drill is still running and within the limit so far" :
+		    "no run.start in the journal"));
 }
 
 static void
 name_step(struct names *nm, json_t *s)
 {
-	const char *id = get_s(s, "id");
+	const char *id = jsonget_str(s, "id");
 	char *key = xprintf("%s.status", id), *why;
 
 	json_object_set(nm->vals, key, json_object_get(s, "status"));
 	free(key);
 	key = xprintf("%s.duration_ms", id);
 	why = xprintf("the step has no recorded duration (it is %s)",
-	    or_q(get_s(s, "status")));
+	    jsonget_or_q(jsonget_str(s, "status")));
 	name_int(nm, key, json_object_get(s, "duration_ms"), why);
 	free(why);
 	free(key);
@@ -765,7 +734,8 @@ names_build(struct names *nm, json_t *card, json_t *sorted)
 static char *
 names_why(struct names *nm, const char *name)
 {
-	const char *why = get_s(nm->whys, name), *dot = strrchr(name, '.');
+	const char *why = jsonget_str(nm->whys, name),
+	    *dot = strrchr(name, '.');
 
 	if (why != NULL)
 		return xprintf("%s: %s", name, why);
@@ -822,20 +792,21 @@ sc_evaluate(struct names *nm, const char *when, json_t *out)
 		cond_free(c);
 	}
 	if (why != NULL)
-		json_object_set_new(out, "why", jstr(why));
+		json_object_set_new(out, "why", jsonget_new_str(why));
 	free(why);
 }
 
 static json_t *
 sc_criterion(struct names *nm, json_t *crit, size_t i)
 {
-	const char *name = get_s(crit, "name"), *when = get_s(crit, "when");
+	const char *name = jsonget_str(crit, "name"),
+	    *when = jsonget_str(crit, "when");
 	char *fallback = xprintf("criterion %zu", i + 1);
 	json_t *out;
 
-	out = json_pack("{s:s, s:o, s:s, s:n, s:{}}", "name", name != NULL ?
-	    name : fallback, "when", jstr(when), "verdict", "cannot evaluate",
-	    "why", "values");
+	out = json_pack("{s:s, s:o, s:s, s:n, s:{}}", "name",
+	    name != NULL ? name : fallback, "when", jsonget_new_str(when),
+	    "verdict", "cannot evaluate", "why", "values");
 	free(fallback);
 	if (when == NULL)
 		json_object_set_new(out, "why", json_string("it has no when: "
@@ -857,7 +828,7 @@ sc_criteria(struct sc *sc, json_t *card, json_t *sorted)
 	names_build(&nm, card, sorted);
 	json_array_foreach(list, i, c) {
 		json_array_append_new(out, sc_criterion(&nm, c, i));
-		met += strcmp(get_s(json_array_get(out, i), "verdict"),
+		met += strcmp(jsonget_str(json_array_get(out, i), "verdict"),
 		    "met") == 0;
 	}
 	json_object_set_new(card, "criteria", out);
@@ -885,13 +856,17 @@ sc_card(struct sc *sc)
 
 	for (size_t i = 0; i < sizeof card_keys / sizeof card_keys[0]; i++)
 		json_object_set_new(card, card_keys[i], json_null());
-	json_object_set_new(card, "mode", jstr(get_s(first, "mode")));
-	json_object_set_new(card, "environment", jstr(get_s(sc->drill,
-	    "environment") ? get_s(sc->drill, "environment") :
-	    get_s(first, "environment")));
+	json_object_set_new(card, "mode",
+	    jsonget_new_str(jsonget_str(first, "mode")));
+	json_object_set_new(card, "environment",
+	    jsonget_new_str(jsonget_str(sc->drill, "environment") ?
+	    jsonget_str(sc->drill, "environment") :
+	    jsonget_str(first, "environment")));
 	json_object_set_new(card, "title",
-	    jstr(get_s(json_object_get(first, "runbook"), "title")));
-	json_object_set_new(card, "incident", jstr(get_s(first, "incident")));
+	    jsonget_new_str(jsonget_str(json_object_get(first, "runbook"),
+	    "title")));
+	json_object_set_new(card, "incident",
+	    jsonget_new_str(jsonget_str(first, "incident")));
 	return card;
 }
 
@@ -955,7 +930,7 @@ struct text {
 static void
 text_clean(struct strbuf *out, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)or_q(s);
+	const unsigned char *p = (const unsigned char *)jsonget_or_q(s);
 	size_t n;
 
 	for (; *p != '\0'; p++) {
@@ -1060,20 +1035,22 @@ text_itemf(struct text *t, const char *fmt, ...)
 static void
 text_head(struct text *t, json_t *card)
 {
-	const char *env = get_s(card, "environment");
+	const char *env = jsonget_str(card, "environment");
 	char took[DUR_LEN];
 
 	t->label = "Scorecard";
-	text_itemf(t, "%s (%s%s%s)", or_q(get_s(card, "title")),
-	    or_q(get_s(card, "mode")), env != NULL ? ", " : "", env ? env : "");
+	text_itemf(t, "%s (%s%s%s)", jsonget_or_q(jsonget_str(card, "title")),
+	    jsonget_or_q(jsonget_str(card, "mode")), env != NULL ? ", " : "",
+	    env ? env : "");
 	t->label = "RTO";
 	if (!json_is_integer(json_object_get(card, "elapsed_ms")))
 		text_item(t, "unknown: no run.start in the journal");
 	else {
-		dur(get_i(card, "elapsed_ms", 0), took);
+		dur(jsonget_int(card, "elapsed_ms", 0), took);
 		text_itemf(t, "%s, %s", took,
 		    json_is_true(json_object_get(card, "still_open")) ?
-		    "still running" : or_q(get_s(card, "outcome")));
+		    "still running" :
+		    jsonget_or_q(jsonget_str(card, "outcome")));
 	}
 }
 
@@ -1083,11 +1060,12 @@ text_limit(struct text *t, const char *label, json_t *v)
 	char limit[DUR_LEN];
 
 	t->label = label;
-	dur(get_i(v, "limit_ms", 0), limit);
-	if (get_i(v, "limit_ms", 0) > 0)
-		text_itemf(t, "%s: %s", limit, or_q(get_s(v, "text")));
+	dur(jsonget_int(v, "limit_ms", 0), limit);
+	if (jsonget_int(v, "limit_ms", 0) > 0)
+		text_itemf(t, "%s: %s", limit,
+		    jsonget_or_q(jsonget_str(v, "text")));
 	else
-		text_item(t, or_q(get_s(v, "text")));
+		text_item(t, jsonget_or_q(jsonget_str(v, "text")));
 }
 
 static void
@@ -1103,12 +1081,13 @@ text_counts(struct text *t, json_t *card)
 	const char *sep = ": ";
 
 	strbuf_init(&sb);
-	strbuf_addf(&sb, "%lld reached", (long long)get_i(counts, "steps", 0));
+	strbuf_addf(&sb, "%lld reached",
+	    (long long)jsonget_int(counts, "steps", 0));
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-		if (get_i(counts, keys[i][0], 0) == 0)
+		if (jsonget_int(counts, keys[i][0], 0) == 0)
 			continue;
 		strbuf_addf(&sb, "%s%lld %s", sep,
-		    (long long)get_i(counts, keys[i][0], 0), keys[i][1]);
+		    (long long)jsonget_int(counts, keys[i][0], 0), keys[i][1]);
 		sep = ", ";
 	}
 	t->label = "Steps";
@@ -1125,16 +1104,18 @@ text_timing(struct text *t, json_t *card)
 
 	t->label = "Timing";
 	json_array_foreach(json_object_get(card, "steps"), i, s) {
-		if (get_s(s, "timing") == NULL)
+		if (jsonget_str(s, "timing") == NULL)
 			continue;
-		dur(get_i(s, "duration_ms", 0), took);
-		dur(get_i(s, "expected_ms", 0), expected);
-		dur(get_i(s, "over_ms", 0), over);
+		dur(jsonget_int(s, "duration_ms", 0), took);
+		dur(jsonget_int(s, "expected_ms", 0), expected);
+		dur(jsonget_int(s, "over_ms", 0), over);
 		text_itemf(t, "%lld. %s: %s, expected %s: %s%s%s",
-		    (long long)get_i(s, "index", 0), or_q(get_s(s, "id")), took,
-		    expected, strcmp(get_s(s, "timing"), "on time") == 0 ? "" :
-		    over, strcmp(get_s(s, "timing"), "on time") == 0 ? "" : " ",
-		    get_s(s, "timing"));
+		    (long long)jsonget_int(s, "index", 0),
+		    jsonget_or_q(jsonget_str(s, "id")), took, expected,
+		    strcmp(jsonget_str(s, "timing"), "on time") == 0 ?
+		    "" : over,
+		    strcmp(jsonget_str(s, "timing"), "on time") == 0 ? "" : " ",
+		    jsonget_str(s, "timing"));
 	}
 	if (*t->label != '\0')
 		text_item(t, "no step reached has an expected_duration");
@@ -1150,9 +1131,10 @@ text_slowest(struct text *t, json_t *card)
 
 	strbuf_init(&sb);
 	json_array_foreach(json_object_get(card, "slowest"), i, s) {
-		dur(get_i(s, "duration_ms", 0), took);
+		dur(jsonget_int(s, "duration_ms", 0), took);
 		strbuf_addf(&sb, "%s%lld. %s %s", i > 0 ? ", " : "",
-		    (long long)get_i(s, "index", 0), or_q(get_s(s, "id")), took);
+		    (long long)jsonget_int(s, "index", 0),
+		    jsonget_or_q(jsonget_str(s, "id")), took);
 	}
 	t->label = "Slowest";
 	text_item(t, sb.len > 0 ? strbuf_str(&sb) : "no step took any time");
@@ -1169,7 +1151,7 @@ text_list(struct text *t, const char *label, json_t *list,
 
 	t->label = label;
 	json_array_foreach(list, i, v)
-		text_item(t, or_q(get_s(v, "text")));
+		text_item(t, jsonget_or_q(jsonget_str(v, "text")));
 	if (json_array_size(list) == 0)
 		text_item(t, none_text);
 }
@@ -1183,7 +1165,7 @@ add_values(struct strbuf *sb, json_t *values)
 
 	json_object_foreach(values, name, v) {
 		strbuf_addf(sb, "%s%s = %s", sep, name,
-		    or_q(json_string_value(v)));
+		    jsonget_or_q(json_string_value(v)));
 		sep = ", ";
 	}
 }
@@ -1198,14 +1180,14 @@ text_criteria(struct text *t, json_t *card)
 
 	t->label = "Criteria";
 	json_array_foreach(json_object_get(card, "criteria"), i, c) {
-		verdict = or_q(get_s(c, "verdict"));
+		verdict = jsonget_or_q(jsonget_str(c, "verdict"));
 		strbuf_init(&sb);
 		strbuf_addf(&sb, "%s: %s: %s", strcmp(verdict, "met") == 0 ?
 		    "met" : strcmp(verdict, "not met") == 0 ? "NOT MET" :
-		    "CANNOT EVALUATE", or_q(get_s(c, "name")),
-		    or_q(get_s(c, "when")));
-		if (get_s(c, "why") != NULL)
-			strbuf_addf(&sb, ": %s", get_s(c, "why"));
+		    "CANNOT EVALUATE", jsonget_or_q(jsonget_str(c, "name")),
+		    jsonget_or_q(jsonget_str(c, "when")));
+		if (jsonget_str(c, "why") != NULL)
+			strbuf_addf(&sb, ": %s", jsonget_str(c, "why"));
 		else if (json_object_size(json_object_get(c, "values")) > 0) {
 			strbuf_adds(&sb, " (");
 			add_values(&sb, json_object_get(c, "values"));
@@ -1215,12 +1197,12 @@ text_criteria(struct text *t, json_t *card)
 		strbuf_free(&sb);
 	}
 	t->label = "Result";
-	if (get_i(card, "criteria_total", 0) == 0)
+	if (jsonget_int(card, "criteria_total", 0) == 0)
 		text_item(t, "the drill sets no success criteria");
 	else
 		text_itemf(t, "%lld of %lld criteria met",
-		    (long long)get_i(card, "criteria_met", 0),
-		    (long long)get_i(card, "criteria_total", 0));
+		    (long long)jsonget_int(card, "criteria_met", 0),
+		    (long long)jsonget_int(card, "criteria_total", 0));
 }
 
 char *

@@ -159,7 +159,8 @@ has "$SCRATCH/i19/where" 'region=us-west-2-staging target=staging-cluster env=st
 [ -e "$SCRATCH/i19/dns-simulated" ] && [ ! -e "$SCRATCH/i19/dns-switched" ] && pass "drill stand-in ran instead" ||
 	fail "the real command ran in a drill"
 [ ! -e "$SCRATCH/i19/paged" ] && pass "drill: skip skipped the step" || fail "a drill: skip step ran"
-if grep -vq '"drill":true' "$SCRATCH/i19/journal.jsonl"; then fail "a drill line is not marked"; else
+if [ ! -s "$SCRATCH/i19/journal.jsonl" ] || grep -vq '"drill":true' "$SCRATCH/i19/journal.jsonl"; then
+	fail "no journal, or a drill line is not marked"; else
 	pass "every journal line of a drill is marked"; fi
 run drill2 --drill --environment production --incident-dir "$SCRATCH/i20" "$D/drill.yaml"
 expect_rc 0 "drill against production by name" drill2

@@ -13,7 +13,6 @@
 #include <sys/stat.h>
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +26,7 @@
 #include "follow.h"
 #include "inbox.h"
 #include "journal.h"
+#include "journal_fixture.h"
 #include "loader.h"
 #include "outfile.h"
 #include "xmalloc.h"
@@ -42,23 +42,6 @@ struct fx {
 	size_t		 fed;		/* journal bytes copied to dst */
 	struct follow	*f;
 };
-
-static int
-rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	return type == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-static void
-pin(int64_t ms)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof buf, "%lld", (long long)ms);
-	setenv("DRCONSOLE_FAKE_NOW", buf, 1);
-}
 
 static void
 write_file(const char *path, const char *data, size_t len, int flags)
@@ -82,7 +65,7 @@ setup(void **state)
 	x->src = xprintf("%s/src", x->top);
 	x->dst = xprintf("%s/inc", x->top);
 	unsetenv(JOURNAL_KEY_ENV);
-	pin(T0);
+	journal_fixture_pin(T0);
 	if (journal_open(&x->j, x->src, 0, &cause) != 0)
 		return -1;
 	journal_set_operator(x->j, "alice");
@@ -104,7 +87,7 @@ teardown(void **state)
 
 	follow_free(x->f);
 	journal_close(x->j);
-	nftw(x->top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	journal_fixture_remove(x->top);
 	unsetenv("DRCONSOLE_FAKE_NOW");
 	free(x->src);
 	free(x->dst);
@@ -116,12 +99,7 @@ teardown(void **state)
 static void
 add(struct fx *x, int64_t at, const char *event, json_t *fields)
 {
-	char *cause = NULL;
-
-	pin(at);
-	if (journal_append(x->j, event, fields, &cause) != 0)
-		fail_msg("append %s: %s", event, cause);
-	json_decref(fields);
+	journal_fixture_add(x->j, at, event, fields);
 }
 
 /* Copies the source journal into the followed one, all but the last

@@ -4,20 +4,12 @@
  * masking, and that a slow request never blocks the loop. */
 #include "cmocka_all.h"
 
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
-#include <limits.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,122 +20,12 @@
 #include "clock.h"
 #include "httpstep.h"
 #include "loop.h"
+#include "pyserver.h"
 #include "strbuf.h"
 
 /* --- the Python server, one per run --- */
 
-struct pyserver {
-	pid_t	pid;
-	int	port;
-	char	dir[64];
-};
-
 static struct pyserver	srv = { -1, 0, "" };
-
-/* top_srcdir from make check; else from where this file was compiled. */
-static void
-test_srcdir(char *buf, size_t len)
-{
-	const char	*env = getenv("top_srcdir"), *f = __FILE__, *cut;
-
-	if (env != NULL && *env != '\0') {
-		snprintf(buf, len, "%s", env);
-		return;
-	}
-	cut = strstr(f, "tests/unit/");
-	snprintf(buf, len, "%.*s.", cut != NULL ? (int)(cut - f) : 0, f);
-}
-
-static int
-have_python3(void)
-{
-	const char	*path = getenv("PATH"), *p, *colon;
-	char		 buf[PATH_MAX];
-
-	for (p = path; p != NULL && *p != '\0'; p = *colon ? colon + 1 : colon) {
-		colon = strchrnul(p, ':');
-		snprintf(buf, sizeof buf, "%.*s/python3", (int)(colon - p), p);
-		if (access(buf, X_OK) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-static void
-pyserver_child(const char *script, const char *portfile, const char *dir)
-{
-	char	log[PATH_MAX];
-	int	fd;
-
-	snprintf(log, sizeof log, "%s/server.log", dir);
-	/* Dies with us even if we crash before teardown. */
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if ((fd = open(log, O_WRONLY|O_CREAT|O_TRUNC, 0644)) != -1) {
-		dup2(fd, 1);
-		dup2(fd, 2);
-	}
-	if ((fd = open("/dev/null", O_RDONLY)) != -1)
-		dup2(fd, 0);
-	execlp("python3", "python3", script, "--port", "0", "--port-file",
-	    portfile, "--dir", dir, (char *)NULL);
-	_exit(127);
-}
-
-/* Starts tests/e2e/<name> and waits, with a deadline, for its port. */
-static int
-pyserver_start(struct pyserver *s, const char *name)
-{
-	char	 src[PATH_MAX - 64], script[PATH_MAX], portfile[PATH_MAX];
-	int64_t	 end = clock_mono_ms() + 10000;
-	FILE	*f;
-
-	test_srcdir(src, sizeof src);
-	snprintf(script, sizeof script, "%s/tests/e2e/%s", src, name);
-	snprintf(s->dir, sizeof s->dir, "/tmp/drc-http-XXXXXX");
-	if (mkdtemp(s->dir) == NULL)
-		return -1;
-	snprintf(portfile, sizeof portfile, "%s/port", s->dir);
-	if ((s->pid = fork()) == -1)
-		return -1;
-	if (s->pid == 0)
-		pyserver_child(script, portfile, s->dir);
-	while (clock_mono_ms() < end) {
-		if ((f = fopen(portfile, "r")) != NULL) {
-			if (fscanf(f, "%d", &s->port) != 1)
-				s->port = 0;
-			fclose(f);
-			return s->port > 0 ? 0 : -1;
-		}
-		if (waitpid(s->pid, NULL, WNOHANG) == s->pid) {
-			s->pid = -1;
-			return -1;
-		}
-		poll(NULL, 0, 10);
-	}
-	return -1;
-}
-
-static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void
-pyserver_stop(struct pyserver *s)
-{
-	if (s->pid > 0) {
-		kill(s->pid, SIGTERM);
-		waitpid(s->pid, NULL, 0);
-		s->pid = -1;
-	}
-	if (s->dir[0] != '\0')
-		nftw(s->dir, rm_one, 8, FTW_DEPTH|FTW_PHYS);
-	s->dir[0] = '\0';
-}
 
 static int
 group_setup(void **state)
@@ -155,7 +37,7 @@ group_setup(void **state)
 	unsetenv("HTTPS_PROXY");
 	unsetenv("ALL_PROXY");
 	unsetenv("all_proxy");
-	if (pyserver_start(&srv, "http_server.py") != 0) {
+	if (pyserver_start(&srv, "http_server.py", "http") != 0) {
 		pyserver_stop(&srv);
 		return -1;
 	}
@@ -168,36 +50,6 @@ group_teardown(void **state)
 	(void)state;
 	pyserver_stop(&srv);
 	return 0;
-}
-
-static void
-write_state(const char *name, const char *content)
-{
-	char	 path[PATH_MAX];
-	FILE	*f;
-
-	snprintf(path, sizeof path, "%s/%s", srv.dir, name);
-	assert_non_null(f = fopen(path, "w"));
-	fputs(content, f);
-	assert_int_equal(fclose(f), 0);
-}
-
-static char *
-read_state(const char *name)
-{
-	char		 path[PATH_MAX], buf[4096];
-	struct strbuf	 b;
-	FILE		*f;
-	size_t		 n;
-
-	snprintf(path, sizeof path, "%s/%s", srv.dir, name);
-	if ((f = fopen(path, "r")) == NULL)
-		return NULL;
-	strbuf_init(&b);
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		strbuf_add(&b, buf, n);
-	fclose(f);
-	return strbuf_detach(&b);
 }
 
 static char *
@@ -364,7 +216,7 @@ test_ok(void **state)
 	char		 line[128];
 	json_t		*exp, *timing;
 
-	write_state("health", "200 ready");
+	pyserver_write_state(&srv, "health", "200 ready");
 	get(fx, "/health", 0, NULL);
 	assert_int_equal(fx->r.ok, 1);
 	assert_string_equal(fx->r.reason, "answered 200, expected 2xx");
@@ -397,7 +249,7 @@ test_503(void **state)
 {
 	struct fixture	*fx = *state;
 
-	write_state("health", "503");
+	pyserver_write_state(&srv, "health", "503");
 	get(fx, "/health", 0, NULL);
 	assert_int_equal(fx->r.ok, 0);
 	assert_string_equal(fx->r.reason, "answered 503, expected 2xx");
@@ -417,10 +269,10 @@ test_503_then_200(void **state)
 {
 	struct fixture	*fx = *state;
 
-	write_state("health", "503");
+	pyserver_write_state(&srv, "health", "503");
 	get(fx, "/health", 0, NULL);
 	assert_int_equal(fx->r.ok, 0);
-	write_state("health", "200");
+	pyserver_write_state(&srv, "health", "200");
 	get(fx, "/health", 0, NULL);
 	assert_int_equal(fx->r.ok, 1);
 	assert_int_equal(ev_int(&fx->r, "status"), 200);
@@ -434,7 +286,7 @@ test_expect_body(void **state)
 	struct action_io	 io = io_for(fx);
 	char			*cause = NULL;
 
-	write_state("health", "200 ready replicas=3");
+	pyserver_write_state(&srv, "health", "200 ready replicas=3");
 	get(fx, "/health", 0, "^ready replicas=[0-9]+$");
 	assert_int_equal(fx->r.ok, 1);
 	assert_string_equal(fx->r.reason,
@@ -447,7 +299,7 @@ test_expect_body(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_object_get(
 	    fx->r.ev, "expected"), "body")), "replicas=5");
 	/* A wrong status fails before the body is looked at. */
-	write_state("health", "500 ready replicas=3");
+	pyserver_write_state(&srv, "health", "500 ready replicas=3");
 	get(fx, "/health", 0, "replicas");
 	assert_string_equal(ev_str(&fx->r, "verdict"), "unexpected status");
 
@@ -494,7 +346,7 @@ test_cancel(void **state)
 	free(u);
 	/* Until the server has the request, so the cancel is mid-request. */
 	for (;;) {
-		log = read_state("requests.log");
+		log = pyserver_read_state(&srv, "requests.log");
 		if (log != NULL && strstr(log, "/slow?ms=3000") != NULL)
 			break;
 		free(log);
@@ -534,7 +386,7 @@ test_free_step(void **state)
 	assert_int_equal(fx->r.done_calls, 0);
 	free(u);
 
-	write_state("health", "200");
+	pyserver_write_state(&srv, "health", "200");
 	fx->r.free_in_done = &fx->st;
 	u = url("/health");
 	req.url = u;
@@ -682,7 +534,7 @@ test_idle_after_request(void **state)
 	char			*u = url("/health");
 
 	/* One connection kept alive, one closed: neither may stay watched. */
-	write_state("health", "200");
+	pyserver_write_state(&srv, "health", "200");
 	get(fx, "/health", 0, NULL);
 	assert_int_equal(fx->r.ok, 1);
 	req.url = u;
@@ -706,7 +558,7 @@ test_redirect_not_followed(void **state)
 	struct fixture	*fx = *state;
 	char		 want[128];
 
-	write_state("health", "200");
+	pyserver_write_state(&srv, "health", "200");
 	get(fx, "/redirect", 0, NULL);
 	assert_int_equal(fx->r.ok, 0);
 	assert_string_equal(fx->r.reason, "answered 302, expected 2xx");
@@ -738,10 +590,10 @@ test_post_body(void **state)
 	run_until_done(fx, 6000);
 	assert_int_equal(fx->r.ok, 1);
 	assert_string_equal(ev_str(&fx->r, "method"), "POST");
-	assert_non_null(log = read_state("webhook.log"));
+	assert_non_null(log = pyserver_read_state(&srv, "webhook.log"));
 	assert_non_null(strstr(log, "{\"a\":1}\n"));
 	free(log);
-	assert_non_null(log = read_state("requests.log"));
+	assert_non_null(log = pyserver_read_state(&srv, "requests.log"));
 	assert_non_null(strstr(log, "\"method\": \"POST\", \"path\": \"/hook/x\", "
 	    "\"content_type\": \"application/json\""));
 	free(log);
@@ -764,7 +616,7 @@ test_post_body(void **state)
 	run_until_done(fx, 6000);
 	assert_int_equal(fx->r.ok, 1);
 	free(u);
-	assert_non_null(log = read_state("requests.log"));
+	assert_non_null(log = pyserver_read_state(&srv, "requests.log"));
 	assert_non_null(strstr(log, "\"method\": \"DELETE\", \"path\": "
 	    "\"/status/204\", \"content_type\": null, \"body\": \"\""));
 	assert_non_null(strstr(log, "\"method\": \"PUT\", \"path\": "
@@ -877,7 +729,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
 	};
 
-	if (!have_python3()) {
+	if (!pyserver_have_python3()) {
 		fprintf(stderr, "test_httpstep: skipped, no python3 on PATH\n");
 		return 77;
 	}

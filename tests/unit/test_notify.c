@@ -4,16 +4,8 @@
  * email. Checks what each service received, not only what we say. */
 #include "cmocka_all.h"
 
-#include <sys/prctl.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +17,7 @@
 #include "httpstep.h"
 #include "loop.h"
 #include "notify.h"
+#include "pyserver.h"
 #include "strbuf.h"
 
 /* 2023-11-14T22:13:20Z: pins Date, sent_at and the Message-ID stamp. */
@@ -32,119 +25,8 @@
 
 /* --- the Python servers, one each per run --- */
 
-struct pyserver {
-	pid_t	pid;
-	int	port;
-	char	dir[64];
-};
-
 static struct pyserver	web = { -1, 0, "" };
 static struct pyserver	smtp = { -1, 0, "" };
-
-/* top_srcdir from make check; else from where this file was compiled. */
-static void
-test_srcdir(char *buf, size_t len)
-{
-	const char	*env = getenv("top_srcdir"), *f = __FILE__, *cut;
-
-	if (env != NULL && *env != '\0') {
-		snprintf(buf, len, "%s", env);
-		return;
-	}
-	cut = strstr(f, "tests/unit/");
-	snprintf(buf, len, "%.*s.", cut != NULL ? (int)(cut - f) : 0, f);
-}
-
-static int
-have_python3(void)
-{
-	const char	*path = getenv("PATH"), *p, *colon;
-	char		 buf[PATH_MAX];
-
-	for (p = path; p != NULL && *p != '\0'; p = *colon ? colon + 1 : colon) {
-		colon = strchrnul(p, ':');
-		snprintf(buf, sizeof buf, "%.*s/python3", (int)(colon - p), p);
-		if (access(buf, X_OK) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-static void
-pyserver_child(const char *script, const char *portfile, const char *dir)
-{
-	char	log[PATH_MAX];
-	int	fd;
-
-	snprintf(log, sizeof log, "%s/server.log", dir);
-	/* Dies with us even if we crash before teardown. */
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if ((fd = open(log, O_WRONLY|O_CREAT|O_TRUNC, 0644)) != -1) {
-		dup2(fd, 1);
-		dup2(fd, 2);
-	}
-	if ((fd = open("/dev/null", O_RDONLY)) != -1)
-		dup2(fd, 0);
-	execlp("python3", "python3", script, "--port", "0", "--port-file",
-	    portfile, "--dir", dir, (char *)NULL);
-	_exit(127);
-}
-
-/* Starts tests/e2e/<name> and waits, with a deadline, for its port. */
-static int
-pyserver_start(struct pyserver *s, const char *name)
-{
-	char	 src[PATH_MAX - 64], script[PATH_MAX], portfile[PATH_MAX];
-	int64_t	 end = clock_mono_ms() + 10000;
-	FILE	*f;
-
-	test_srcdir(src, sizeof src);
-	snprintf(script, sizeof script, "%s/tests/e2e/%s", src, name);
-	snprintf(s->dir, sizeof s->dir, "/tmp/drc-notify-XXXXXX");
-	if (mkdtemp(s->dir) == NULL)
-		return -1;
-	snprintf(portfile, sizeof portfile, "%s/port", s->dir);
-	if ((s->pid = fork()) == -1)
-		return -1;
-	if (s->pid == 0)
-		pyserver_child(script, portfile, s->dir);
-	while (clock_mono_ms() < end) {
-		if ((f = fopen(portfile, "r")) != NULL) {
-			if (fscanf(f, "%d", &s->port) != 1)
-				s->port = 0;
-			fclose(f);
-			return s->port > 0 ? 0 : -1;
-		}
-		if (waitpid(s->pid, NULL, WNOHANG) == s->pid) {
-			s->pid = -1;
-			return -1;
-		}
-		poll(NULL, 0, 10);
-	}
-	return -1;
-}
-
-static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void
-pyserver_stop(struct pyserver *s)
-{
-	if (s->pid > 0) {
-		kill(s->pid, SIGTERM);
-		waitpid(s->pid, NULL, 0);
-		s->pid = -1;
-	}
-	if (s->dir[0] != '\0')
-		nftw(s->dir, rm_one, 8, FTW_DEPTH|FTW_PHYS);
-	s->dir[0] = '\0';
-}
 
 static int
 group_teardown(void **state)
@@ -164,42 +46,12 @@ group_setup(void **state)
 	unsetenv("ALL_PROXY");
 	unsetenv("all_proxy");
 	setenv("DRCONSOLE_FAKE_NOW", FAKE_NOW, 1);
-	if (pyserver_start(&web, "http_server.py") != 0 ||
-	    pyserver_start(&smtp, "smtp_sink.py") != 0) {
+	if (pyserver_start(&web, "http_server.py", "notify") != 0 ||
+	    pyserver_start(&smtp, "smtp_sink.py", "notify") != 0) {
 		group_teardown(state);
 		return -1;
 	}
 	return 0;
-}
-
-static void
-write_state(const struct pyserver *s, const char *name, const char *content)
-{
-	char	 path[PATH_MAX];
-	FILE	*f;
-
-	snprintf(path, sizeof path, "%s/%s", s->dir, name);
-	assert_non_null(f = fopen(path, "w"));
-	fputs(content, f);
-	assert_int_equal(fclose(f), 0);
-}
-
-static char *
-read_state(const struct pyserver *s, const char *name)
-{
-	char		 path[PATH_MAX], buf[4096];
-	struct strbuf	 b;
-	FILE		*f;
-	size_t		 n;
-
-	snprintf(path, sizeof path, "%s/%s", s->dir, name);
-	if ((f = fopen(path, "r")) == NULL)
-		return NULL;
-	strbuf_init(&b);
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		strbuf_add(&b, buf, n);
-	fclose(f);
-	return strbuf_detach(&b);
 }
 
 static void
@@ -217,8 +69,9 @@ read_jsonl(const struct pyserver *s, const char *name)
 {
 	json_t		*a = json_array(), *j;
 	json_error_t	 err;
-	char		*text = read_state(s, name), *line, *save = NULL;
+	char		*text, *line, *save = NULL;
 
+	text = pyserver_read_state(s, name);
 	for (line = text != NULL ? strtok_r(text, "\n", &save) : NULL;
 	    line != NULL; line = strtok_r(NULL, "\n", &save)) {
 		if ((j = json_loads(line, 0, &err)) == NULL)
@@ -439,7 +292,7 @@ test_slack_refused(void **state)
 	assert_string_equal(ev_str(&fx->r, "error"),
 	    "slack answered 500: status 500");
 
-	write_state(&web, "health", "200 invalid_token");
+	pyserver_write_state(&web, "health", "200 invalid_token");
 	u = web_url("/health");
 	req.url = u;
 	run_notify(fx, &req);
@@ -531,7 +384,7 @@ test_statuspage(void **state)
 	json_t			*calls;
 	char			*u = web_url("/statuspage/v1/pages/pg1/");
 
-	write_state(&web, "api_key", "sp-KEY-0123456789");
+	pyserver_write_state(&web, "api_key", "sp-KEY-0123456789");
 	req.kind = NOTIFY_STATUSPAGE;
 	req.url = u;
 	req.component = "api db";
@@ -580,7 +433,7 @@ test_statuspage_checks(void **state)
 	json_t			*calls;
 	char			*cause, *u = web_url("/statuspage/v1/pages/pg1");
 
-	write_state(&web, "api_key", "k");
+	pyserver_write_state(&web, "api_key", "k");
 	req.kind = NOTIFY_STATUSPAGE;
 	req.url = u;
 	req.component = "api db";
@@ -599,7 +452,7 @@ test_statuspage_checks(void **state)
 	assert_null(fx->ns);
 	assert_non_null(strstr(cause, "api_key"));
 	free(cause);
-	assert_null(read_state(&web, "statuspage.log"));
+	assert_null(pyserver_read_state(&web, "statuspage.log"));
 
 	/* A subject names the incident; operational resolves it. */
 	req.api_key = "k";
@@ -626,7 +479,7 @@ read_mail(int n, const char *ext)
 	char	name[32];
 
 	snprintf(name, sizeof name, "mail-%d.%s", n, ext);
-	return read_state(&smtp, name);
+	return pyserver_read_state(&smtp, name);
 }
 
 static int mails_sent;
@@ -980,7 +833,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
 	};
 
-	if (!have_python3()) {
+	if (!pyserver_have_python3()) {
 		fprintf(stderr, "test_notify: skipped, no python3 on PATH\n");
 		return 77;
 	}

@@ -15,7 +15,6 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +25,7 @@
 #include "crypto.h"
 #include "inbox.h"
 #include "journal.h"
+#include "journal_fixture.h"
 #include "outfile.h"
 #include "report.h"
 #include "verify.h"
@@ -47,23 +47,6 @@ struct fx {
 };
 
 static int
-rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	return type == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-static void
-pin(int64_t ms)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof buf, "%lld", (long long)ms);
-	setenv("DRCONSOLE_FAKE_NOW", buf, 1);
-}
-
-static int
 setup(void **state)
 {
 	struct fx *f = xcalloc(1, sizeof *f);
@@ -74,7 +57,7 @@ setup(void **state)
 		return -1;
 	f->dir = xprintf("%s/INC-42", f->top);
 	unsetenv(JOURNAL_KEY_ENV);
-	pin(T0);
+	journal_fixture_pin(T0);
 	if (journal_open(&f->j, f->dir, 0, &cause) != 0)
 		return -1;
 	journal_set_operator(f->j, "alice");
@@ -88,7 +71,7 @@ teardown(void **state)
 	struct fx *f = *state;
 
 	journal_close(f->j);
-	nftw(f->top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	journal_fixture_remove(f->top);
 	unsetenv("DRCONSOLE_FAKE_NOW");
 	free(f->dir);
 	free(f);
@@ -99,12 +82,7 @@ teardown(void **state)
 static void
 add(struct fx *f, int64_t at, const char *event, json_t *fields)
 {
-	char *cause = NULL;
-
-	pin(at);
-	if (journal_append(f->j, event, fields, &cause) != 0)
-		fail_msg("append %s: %s", event, cause);
-	json_decref(fields);
+	journal_fixture_add(f->j, at, event, fields);
 }
 
 /* Writes rows of output for a step and returns its step.end fields. */
@@ -283,7 +261,7 @@ test_drill_markdown(void **state)
 	char *md, *want;
 
 	write_drill(f, "completed", T0 + HOUR + 12 * MIN);
-	pin(T0 + 10 * HOUR);
+	journal_fixture_pin(T0 + 10 * HOUR);
 	md = render(f, REPORT_MARKDOWN);
 	assert_has(md, "# Postmortem: Fail over \\| orders DB (DRILL)\n");
 	assert_has(md, "\n> **DRILL**: this was a drill, not a real incident.");
@@ -484,7 +462,7 @@ test_still_open(void **state)
 
 	add(f, T0, "run.start", run_start("live", NULL));
 	add(f, T0 + MIN, "step.start", start_f("restore", 2, 1, "restore"));
-	pin(T0 + HOUR + 5 * MIN);
+	journal_fixture_pin(T0 + HOUR + 5 * MIN);
 	md = render(f, REPORT_MARKDOWN);
 	assert_has(md, "- Ended: still open\n- Time to recovery: still open "
 	    "(1h05m so far)\n");
@@ -497,7 +475,7 @@ test_still_open(void **state)
 	assert_string_equal(jpath_s(m, "rto", "verdict"), "open");
 	json_decref(m);
 	free(md);
-	pin(T0 + 5 * HOUR);
+	journal_fixture_pin(T0 + 5 * HOUR);
 	md = render(f, REPORT_MARKDOWN);
 	assert_has(md, "RTO 4h: missed by 1h (still open after 5h)");
 	free(md);
@@ -539,7 +517,7 @@ test_resumed(void **state)
 	/* Resumed after its end: the incident is open again. */
 	add(f, T0 + 40 * MIN, "run.resume", json_pack("{s:b}",
 	    "runbook_changed", 0));
-	pin(T0 + HOUR);
+	journal_fixture_pin(T0 + HOUR);
 	md = render(f, REPORT_MARKDOWN);
 	assert_has(md, "- Ended: still open\n");
 	assert_has(md, "RTO 4h: still open (1h elapsed, 3h left)");
@@ -794,7 +772,7 @@ test_write_postmortem(void **state)
 	long len;
 
 	write_drill(f, "completed", T0 + HOUR + 12 * MIN);
-	pin(T0 + 2 * HOUR);
+	journal_fixture_pin(T0 + 2 * HOUR);
 	umask(0);
 	assert_int_equal(report_write_postmortem(f->dir, &cause), 0);
 	umask(022);
@@ -873,7 +851,7 @@ test_inbox_round_trip(void **state)
 
 	add(f, T0, "run.start", run_start("live", NULL));
 	/* The console (f->j) holds the lock: the note is queued. */
-	pin(T0 + MIN);
+	journal_fixture_pin(T0 + MIN);
 	assert_int_equal(inbox_add_note(f->dir, "bob", "seen from the NOC",
 	    &res, &cause), 0);
 	assert_true(res.queued);
@@ -897,7 +875,7 @@ test_inbox_round_trip(void **state)
 	assert_string_equal(cause, "disk full");
 	free(cause);
 	assert_int_equal(count_inbox(f, ".json"), 1);
-	pin(T0 + 2 * MIN);
+	journal_fixture_pin(T0 + 2 * MIN);
 	assert_int_equal(inbox_drain(f->dir, append_cb, f->j, &cause), 1);
 	assert_int_equal(count_inbox(f, ".json"), 0);
 	assert_int_equal(count_inbox(f, ".rejected"), 1);

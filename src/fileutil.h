@@ -1,0 +1,26 @@
+/* fileutil.h: writing files whole: every byte of a buffer to an fd, and a
+ * small file replaced so that a reader or a crash sees the old file or the
+ * new one, never half of one. */
+#ifndef DRC_FILEUTIL_H
+#define DRC_FILEUTIL_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+
+/* file_write_atomic: tmp must not exist yet (it could be another writer's);
+ * without it a leftover tmp, say from a crashed run, is taken over. */
+#define FILE_EXCL	0x1
+/* file_write_atomic: also fsync the directory, so the rename is durable. */
+#define FILE_SYNC_DIR	0x2
+
+/* Writes all len bytes, through EINTR and short writes; -1 with errno set
+ * (EIO when write makes no progress). */
+int file_write_all(int fd, const char *buf, size_t len);
+/* Writes data to tmp (mode, no symlink followed), fsyncs it and renames it
+ * over path; flags are FILE_*. On failure tmp is removed (but not a tmp
+ * that FILE_EXCL found already there) and cause says "cannot write PATH". */
+int file_write_atomic(const char *path, const char *tmp, const char *data,
+    size_t len, mode_t mode, int flags, char **cause);
+
+#endif
