@@ -446,6 +446,7 @@ engine_free(struct engine *e)
 		loop_cancel_timer(e->loop, e->inbox_timer);
 	for (int i = 0; i < e->rb->nsteps; i++) {
 		native_release(e, &e->runs[i]);
+		remote_release(e, &e->runs[i]);
 		exec_release(&e->runs[i]);
 		flow_release(&e->runs[i]);
 		outbuf_free(e->runs[i].st.out);

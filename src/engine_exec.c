@@ -368,6 +368,8 @@ spawn(struct engine *e, int i, const char *command_tmpl, int rollback, char **ca
 	struct job_spec spec = { 0 };
 	char **envp, *cwd;
 
+	if (s->on.s != NULL && !rollback)
+		return remote_spawn(e, i, command_tmpl, cause);
 	if (params_expand(e, i, command_tmpl, TMPL_SHELL, &x, cause) != 0)
 		return -1;
 	if (params_expand(e, i, command_tmpl, TMPL_DISPLAY, &shown, cause) != 0) {
@@ -568,11 +570,14 @@ exec_cancel(struct engine *e, int i)
 		engine_notify_step(e, i);
 		return;
 	}
-	if (r->cancelled || (r->job == NULL && r->sql == NULL && r->http == NULL && r->notify == NULL))
+	if (r->cancelled || (r->job == NULL && r->sql == NULL && r->http == NULL && r->notify == NULL &&
+	    r->fanout == NULL))
 		return;
 	r->cancelled = 1;
 	if (r->job != NULL)
 		job_terminate(r->job, e->grace_ms);
+	else if (r->fanout != NULL)
+		remote_cancel(r);
 	else
 		native_cancel(r);
 }

@@ -434,8 +434,9 @@ check_extras(struct checker *c, const struct step *s, int index)
 		report(c, DIAG_ERROR, s->pos, "step '%s': give 'retries' or 'until', not both", s->id);
 	if ((s->interactive || s->stop_ok) && s->action != ACTION_RUN)
 		report(c, DIAG_ERROR, s->pos, "step '%s': 'interactive' and 'stop_ok' apply to run steps", s->id);
-	if (s->interactive && s->on.s != NULL)
-		report(c, DIAG_ERROR, s->pos, "step '%s': an interactive step runs here, not 'on' remote hosts", s->id);
+	if (s->on.s != NULL && (s->interactive || s->pty || s->cwd.s != NULL))
+		report(c, DIAG_ERROR, s->pos, "step '%s': 'interactive', 'pty' and 'cwd' apply to local steps, "
+		    "not to steps run 'on' remote hosts", s->id);
 	if (s->action == ACTION_WAIT && s->wait_ms <= 0)
 		report(c, DIAG_ERROR, s->pos, "step '%s': 'wait' needs a duration above zero", s->id);
 	if (s->verify_action == ACTION_SQL && s->verify_sql.expect.s != NULL) {

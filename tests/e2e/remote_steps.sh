@@ -15,7 +15,13 @@ command -v python3 > /dev/null || skip_all "no python3 to read the journal"
 scratch_dir
 FLEET=$SCRATCH/fleet
 trap 'ssh_fleet_stop "$FLEET"; _cleanup' EXIT
-ssh_fleet_start "$FLEET" db1 db2 db3 down1 || skip_all "cannot start sshd on 127.0.0.1 (as root?)"
+ssh_fleet_start "$FLEET" db1 db2 db3 down1
+case $? in
+0) ;;
+77) skip_all "no sshd or ssh" ;;
+*) [ "$(id -u)" -eq 0 ] && die "cannot start sshd on 127.0.0.1" || skip_all "sshd needs root here" ;;
+esac
+ssh_fleet_watch "$FLEET" $$	# even if this shell is killed outright
 ssh_host_down "$FLEET" down1
 export DRCONSOLE_SSH_CONFIG=$FLEET/ssh_config DRCONSOLE_SSH_KNOWN_HOSTS=$FLEET/known_hosts
 DATA=$top_srcdir/tests/data/remote

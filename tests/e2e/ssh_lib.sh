@@ -10,6 +10,7 @@
 #   ssh_host_down "$SCRATCH/fleet" db3        # its port is closed from now on
 #   ssh_fleet_stop "$SCRATCH/fleet"
 # Or run (the C unit tests do):  bash ssh_lib.sh start DIR NAME... | stop DIR
+#   | down DIR NAME | watch DIR PID
 #
 # DIR gets userkey (the client's key), known_hosts (every server's key, as
 # ssh looks it up: [127.0.0.1]:PORT), ssh_config (Host NAME with HostName,
@@ -131,12 +132,25 @@ ssh_fleet_stop() {
 	return 0
 }
 
+# ssh_fleet_watch DIR PID: stops the fleet once PID is gone, from the
+# background, so that a test that crashes leaves no sshd running.
+ssh_fleet_watch() {
+	local dir=$1 pid=$2
+	(
+		while _ssh_alive "$pid"; do
+			sleep 0.5
+		done
+		ssh_fleet_stop "$dir"
+	) < /dev/null > /dev/null 2>&1 &
+}
+
 # Run as a command rather than sourced.
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	case ${1:-} in
 	start) shift; ssh_fleet_start "$@"; exit $? ;;
 	stop) shift; ssh_fleet_stop "$@"; exit $? ;;
 	down) shift; ssh_host_down "$@"; exit $? ;;
-	*) echo "usage: $0 start DIR NAME... | stop DIR | down DIR NAME" >&2; exit 2 ;;
+	watch) shift; ssh_fleet_watch "$@"; exit 0 ;;
+	*) echo "usage: $0 start DIR NAME... | stop DIR | down DIR NAME | watch DIR PID" >&2; exit 2 ;;
 	esac
 fi
