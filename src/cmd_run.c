@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -34,6 +35,11 @@ struct runner {
 	int input_eof;
 	char out_mark[32];	/* "  | " with colours if any */
 	char err_mark[32];
+	int raw_step;		/* an interactive step shown raw, or -1 */
+	int handed;		/* our terminal is raw, its keys go to raw_step */
+	struct termios saved_tio;	/* our terminal before it was handed over */
+	struct loop_fd *keys;	/* stdin while handed */
+	char last_out;		/* the last byte raw_step printed */
 };
 
 /* --- output --- */
@@ -52,6 +58,35 @@ paint(const struct runner *r, const char *code)
 #define C_YELLOW "\033[33m"
 #define C_CYAN "\033[36m"
 
+/* A line's end: while the terminal is handed to a step it is raw, and
+ * adds no CR of its own. */
+static const char *
+eol(const struct runner *r)
+{
+	return r->handed ? "\r\n" : "\n";
+}
+
+/* What we print next starts on a line of its own, after a step's raw
+ * output that did not end one. */
+static void
+end_raw_line(struct runner *r)
+{
+	if (r->last_out != '\n')
+		fputs(eol(r), stdout);
+	r->last_out = '\n';
+	fflush(stdout);
+}
+
+/* A secret capture's lines are hidden whole: the engine shows none of its
+ * output raw, so its lines (saying so) are printed as usual. */
+static int
+hidden_capture(const struct runner *r, int step)
+{
+	const struct step *s = &engine_runbook(r->e)->steps[step];
+
+	return s->capture.name != NULL && s->capture.secret;
+}
+
 /* The hot path of a flooding step: no printf, and the marker strings are
  * built once per run, not per line. */
 static void
@@ -60,10 +95,11 @@ on_output_line(void *arg, int step, const struct outline *line)
 	struct runner *r = arg;
 	const char *mark = line->stream == 2 ? r->err_mark : r->out_mark;
 
-	(void)step;
+	if (step == r->raw_step && !hidden_capture(r, step))
+		return;		/* shown raw as it came */
 	fputs_unlocked(mark, stdout);
 	fwrite_unlocked(line->text, 1, line->len, stdout);
-	putc_unlocked('\n', stdout);
+	fputs_unlocked(eol(r), stdout);
 }
 
 static void
@@ -71,8 +107,8 @@ on_notice(void *arg, const char *msg)
 {
 	struct runner *r = arg;
 
-	fflush(stdout);
-	fprintf(stderr, "%sdrconsole: %s%s\n", paint(r, C_YELLOW), msg, paint(r, C_RESET));
+	end_raw_line(r);
+	fprintf(stderr, "%sdrconsole: %s%s%s", paint(r, C_YELLOW), msg, paint(r, C_RESET), eol(r));
 }
 
 static void
@@ -85,11 +121,181 @@ on_step_changed(void *arg, int i)
 		char d[32];
 
 		duration_format(engine_runbook(r->e)->steps[i].retry_delay_ms, d, sizeof d);
-		printf("  %sattempt %d %s (%s); retrying in %s%s\n", paint(r, C_YELLOW), st->attempt,
+		end_raw_line(r);
+		printf("  %sattempt %d %s (%s); retrying in %s%s%s", paint(r, C_YELLOW), st->attempt,
 		    st->exit_desc[0] ? st->exit_desc : "failed", st->reason ? st->reason : "", d,
-		    paint(r, C_RESET));
+		    paint(r, C_RESET), eol(r));
 	}
 	fflush(stdout);
+}
+
+/* --- interactive steps: the terminal handed to the step --- */
+
+#define DETACH_KEY 0x1d		/* Ctrl-], as in telnet and the console */
+
+/* Our terminal as it was, for a fatal exit while it is handed over. */
+static const struct termios *handed_tio;
+
+static void
+restore_tty_at_fatal(void)
+{
+	if (handed_tio != NULL)
+		tcsetattr(0, TCSAFLUSH, handed_tio);
+}
+
+/* The step's bytes as they come: prompts, echo, escapes, all for the
+ * terminal to show. */
+static void
+on_raw_output(void *arg, int step, const char *data, size_t len)
+{
+	struct runner *r = arg;
+
+	if (step != r->raw_step || len == 0)
+		return;
+	fwrite_unlocked(data, 1, len, stdout);
+	fflush(stdout);
+	r->last_out = data[len - 1];
+}
+
+static void
+tell_size(struct runner *r)
+{
+	struct winsize ws;
+
+	if (ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 && ws.ws_row > 0)
+		engine_resize_pty(r->e, r->raw_step, ws.ws_col, ws.ws_row);
+}
+
+static void
+on_winch(int signo, void *arg)
+{
+	(void)signo;
+	tell_size(arg);
+}
+
+static void
+journal_decision(struct runner *r, int i, const char *decision)
+{
+	char *cause = NULL;
+
+	if (engine_decision(r->e, i, decision, &cause) != 0) {
+		fprintf(stderr, "drconsole: %s\n", cause);
+		free(cause);
+	}
+}
+
+/* Our terminal back as it was, the keys ours again; journaled. */
+static void
+take_back(struct runner *r)
+{
+	if (!r->handed)
+		return;
+	r->handed = 0;
+	tcsetattr(0, TCSAFLUSH, &r->saved_tio);
+	handed_tio = NULL;
+	log_set_fatal_hook(NULL);
+	loop_remove_fd(r->loop, r->keys);
+	r->keys = NULL;
+	loop_unwatch_signal(r->loop, SIGWINCH, on_winch, r);
+	journal_decision(r, r->raw_step, "detached");
+}
+
+/* Keys typed while handed over: to the step, up to Ctrl-], which gives
+ * the terminal back and stops the step (stop_ok: true makes that ok). */
+static void
+on_tty_keys(int fd, short revents, void *arg)
+{
+	struct runner *r = arg;
+	char buf[512], *cause = NULL, *detach;
+	ssize_t n = read(fd, buf, sizeof buf);
+	size_t send;
+
+	(void)revents;
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		take_back(r);	/* the terminal is gone: nothing more comes */
+		return;
+	}
+	detach = memchr(buf, DETACH_KEY, (size_t)n);
+	send = detach != NULL ? (size_t)(detach - buf) : (size_t)n;
+	if (send > 0 && engine_send_input(r->e, r->raw_step, buf, send, &cause) != 0) {
+		log_debug("%s", cause);
+		free(cause);
+	}
+	explicit_bzero(buf, sizeof buf);	/* it may be a password */
+	if (detach == NULL)
+		return;
+	take_back(r);
+	end_raw_line(r);
+	fprintf(stderr, "drconsole: Ctrl-]: stopping '%s'\n", engine_runbook(r->e)->steps[r->raw_step].id);
+	engine_cancel(r->e, r->raw_step);
+}
+
+/* Our terminal raw, so every key reaches the step as typed; 0 or -1. */
+static int
+hand_terminal(struct runner *r, int i)
+{
+	struct termios raw;
+
+	if (tcgetattr(0, &r->saved_tio) != 0)
+		return -1;
+	raw = r->saved_tio;
+	cfmakeraw(&raw);
+	journal_decision(r, i, "attached");
+	if (tcsetattr(0, TCSADRAIN, &raw) != 0) {
+		int err = errno;
+
+		journal_decision(r, i, "detached");
+		errno = err;
+		return -1;
+	}
+	r->handed = 1;
+	handed_tio = &r->saved_tio;
+	log_set_fatal_hook(restore_tty_at_fatal);
+	r->keys = loop_add_fd(r->loop, 0, POLLIN, on_tty_keys, r);
+	loop_watch_signal(r->loop, SIGWINCH, on_winch, r);
+	tell_size(r);
+	return 0;
+}
+
+/* Waits for interactive step i with the terminal handed to it. */
+static void
+hand_over(struct runner *r, int i)
+{
+	printf("  %s(interactive: the terminal is the step's until it ends; Ctrl-] stops it)%s\n",
+	    paint(r, C_DIM), paint(r, C_RESET));
+	fflush(stdout);
+	r->raw_step = i;
+	r->last_out = '\n';
+	if (hand_terminal(r, i) != 0)
+		fprintf(stderr, "drconsole: cannot hand the terminal to '%s' (%s): it runs without input\n",
+		    engine_runbook(r->e)->steps[i].id, strerror(errno));
+	while (engine_busy(r->e))
+		loop_run_once(r->loop, -1);
+	take_back(r);
+	end_raw_line(r);
+	r->raw_step = -1;
+}
+
+/* An interactive step needs someone at a terminal, unless it may be left
+ * to end by itself: --yes and stop_ok. 1 when it is refused. */
+static int
+refuse_interactive(struct runner *r, int i)
+{
+	const struct step *s = &engine_runbook(r->e)->steps[i];
+	enum run_mode m = engine_mode(r->e);
+
+	if (!s->interactive || r->interactive || m == MODE_DRY_RUN || (m == MODE_DRILL && s->drill == DRILL_SKIP))
+		return 0;
+	if (r->o.yes && s->stop_ok) {
+		journal_decision(r, i, "run without input (no terminal; --yes and stop_ok)");
+		return 0;
+	}
+	fprintf(stderr, "drconsole: step '%s' is interactive and there is no terminal to type into it: "
+	    "stopping here%s\n", s->id, s->stop_ok ? " (with stop_ok: true, --yes runs it without input)" : "");
+	journal_decision(r, i, "abort (interactive step, no terminal)");
+	return 1;
 }
 
 /* --- signals --- */
@@ -100,6 +306,8 @@ on_signal(int signo, void *arg)
 	struct runner *r = arg;
 	int64_t now = clock_mono_ms();
 	int running = engine_running_step(r->e);
+
+	take_back(r);	/* our terminal first: what follows is for a person */
 
 	if (signo == SIGINT) {
 		if (r->interrupts > 0 && now - r->last_interrupt < 2000) {
@@ -344,6 +552,17 @@ wait_step(struct runner *r)
 	}
 }
 
+/* Waits for step i's command or rollback; an interactive step's gets the
+ * terminal, if there is one. */
+static void
+wait_or_hand_over(struct runner *r, int i)
+{
+	if (engine_runbook(r->e)->steps[i].interactive && r->interactive && engine_running_step(r->e) == i)
+		hand_over(r, i);
+	else
+		wait_step(r);
+}
+
 static void
 print_outcome(struct runner *r, int i)
 {
@@ -444,7 +663,7 @@ after_failure(struct runner *r, int i)
 				continue;
 			}
 			print_command(r, i);
-			wait_step(r);
+			wait_or_hand_over(r, i);
 			printf("  rollback %s\n", engine_step(r->e, i)->rolled_back > 0 ? "ok" : "FAILED");
 		}
 	}
@@ -508,6 +727,8 @@ drive_step(struct runner *r, int i)
 	print_header(r, i);
 	if (skip_by_condition(r, i, &next))
 		return next;
+	if (refuse_interactive(r, i))
+		return -1;
 	if (s->action == ACTION_MANUAL)
 		return run_manual(r, i);
 	if (s->confirm == CONFIRM_APPROVAL && r->o.mode != MODE_DRY_RUN) {
@@ -531,7 +752,7 @@ drive_step(struct runner *r, int i)
 		print_command(r, i);
 		if (s->action == ACTION_WAIT)
 			printf("  (Ctrl-C cuts the wait short)\n");
-		wait_step(r);
+		wait_or_hand_over(r, i);
 		if (r->o.mode == MODE_DRY_RUN) {
 			printf("  (dry run: not executed)\n");
 			return 0;
@@ -699,6 +920,7 @@ open_engine(struct runner *r, const struct runbook *rb)
 	eo.hooks.step_changed = on_step_changed;
 	eo.hooks.output_line = on_output_line;
 	eo.hooks.notice = on_notice;
+	eo.hooks.raw_output = on_raw_output;
 	eo.hooks.arg = r;
 	rc = r->o.resume_dir ? engine_resume(&r->e, &eo, &cause) : engine_new(&r->e, &eo, &cause);
 	if (rc != 0 && r->o.resume_dir && strcmp(cause, ENGINE_RUNBOOK_CHANGED) == 0 && r->interactive) {
@@ -729,6 +951,8 @@ cmd_run(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	r.interactive = isatty(0) && isatty(1);
+	r.raw_step = -1;
+	r.last_out = '\n';
 	r.color = isatty(1) && getenv("NO_COLOR") == NULL;
 	snprintf(r.out_mark, sizeof r.out_mark, "  %s|%s ", paint(&r, C_DIM), paint(&r, C_RESET));
 	snprintf(r.err_mark, sizeof r.err_mark, "  %s!%s ", paint(&r, C_RED), paint(&r, C_RESET));

@@ -69,6 +69,11 @@ struct engine_hooks {
 	void (*notice)(void *arg, const char *message);
 	/* A journal event was written (for the timeline). */
 	void (*journaled)(void *arg, const char *event, const char *summary);
+	/* An interactive step's output as it arrives, escape sequences and
+	 * unfinished lines included (secrets masked within each piece), for
+	 * a front end that shows a terminal. The same bytes still arrive as
+	 * lines through output_line. Not called for a capture: secret step. */
+	void (*raw_output)(void *arg, int step, const char *data, size_t len);
 	void *arg;
 };
 
@@ -160,6 +165,17 @@ int engine_decision(struct engine *e, int i, const char *decision, char **cause)
 int engine_finish(struct engine *e, const char *status, char **cause);
 /* Writes events still waiting for the journal; -1 if it still fails. */
 int engine_flush_journal(struct engine *e, char **cause);
+
+/* An interactive step (interactive: true) runs on a pseudo-terminal with a
+ * terminal's line discipline: the operator types into it (engine_input.c). */
+/* Sends bytes to step i's terminal as typed keys (Enter is "\r", Ctrl-C
+ * "\003"). -1 with *cause when the step is not interactive or runs nothing
+ * now, or when the program has not read what was typed before (a queue of
+ * JOB_WRITE_MAX bytes): then none of data was sent. */
+int engine_send_input(struct engine *e, int i, const char *data, size_t len, char **cause);
+/* Gives step i's terminal a size; its program hears SIGWINCH. -1 when the
+ * step is not interactive or runs nothing now. */
+int engine_resize_pty(struct engine *e, int i, int cols, int rows);
 
 const char *step_status_name(enum step_status s);
 const char *run_mode_name(enum run_mode m);

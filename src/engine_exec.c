@@ -63,6 +63,7 @@ exec_output(void *arg, int stream, const char *data, size_t len)
 	struct step_run *r = &c->e->runs[c->step];
 
 	outbuf_feed(r->st.out, stream, data, len, clock_wall_ms());
+	input_relay(c->e, c->step, data, len);
 	/* The file trails the screen by at most one flush period. */
 	if (r->flush_timer == NULL && r->of != NULL && outfile_pending(r->of) > 0)
 		r->flush_timer = loop_add_timer(c->e->loop, OUTFILE_FLUSH_MS, on_flush_timer, c);
@@ -387,6 +388,7 @@ spawn(struct engine *e, int i, const char *command_tmpl, int rollback, char **ca
 	spec.command = x.text;
 	spec.envp = envp;
 	spec.pty = s->pty || s->interactive;
+	spec.pty_cooked = s->interactive;	/* someone types into it */
 	spec.cwd = cwd = step_cwd(e, i);
 	r->started_mono = clock_mono_ms();
 	r->job = job_start(e->loop, &spec, exec_output, on_done, c, cause);

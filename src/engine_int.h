@@ -140,6 +140,9 @@ int remote_spawn(struct engine *e, int i, const char *command_tmpl, char **cause
 void remote_cancel(struct step_run *r);
 void remote_release(struct engine *e, struct step_run *r);
 
+/* engine_input.c: interactive steps */
+void input_relay(struct engine *e, int i, const char *data, size_t len);
+
 /* engine_params.c */
 int params_resolve(struct engine *e, const struct engine_opts *opts, char **cause);
 int params_choose_environment(struct engine *e, const char *name, char **cause);

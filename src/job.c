@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,10 @@ struct job {
 	size_t			 stdin_len;
 	size_t			 stdin_off;	/* written so far */
 	struct loop_fd		*stdin_lfd;	/* POLLOUT while some wait */
+	int			 pty;		/* streams[0] is a pty master */
+	char			 wbuf[JOB_WRITE_MAX];	/* job_write: for the pty */
+	size_t			 wlen;
+	struct loop_fd		*wlfd;		/* POLLOUT while wlen > 0 */
 };
 
 /* What the child failed at, sent up a CLOEXEC pipe before it exits. */
@@ -221,16 +226,37 @@ job_open_pipes(struct job *job, const struct job_spec *spec, int io[3],
 	return 0;
 }
 
+/*
+ * What a terminal does for someone typing: echo, erase, Enter as newline,
+ * ^C and ^\ as signals, CR LF out. ^Z suspends nothing (there is no shell
+ * doing job control to resume a stopped step) and ^S does not freeze the
+ * output (a habit from editors that must not look like a hung step).
+ */
+static void
+job_cook(struct termios *tio)
+{
+	tio->c_iflag |= ICRNL | IUTF8;
+	tio->c_iflag &= ~(tcflag_t)(INLCR | IGNCR | IXON | IXOFF);
+	tio->c_oflag |= OPOST | ONLCR;
+	tio->c_lflag |= ISIG | ICANON | IEXTEN | ECHO | ECHOE | ECHOK | ECHOCTL |
+	    ECHOKE;
+	tio->c_cc[VSUSP] = _POSIX_VDISABLE;
+}
+
 static int
 job_setup_slave(int slave, const struct job_spec *spec)
 {
 	struct termios	tio;
 	struct winsize	ws;
 
-	/* Raw: no CR LF rewriting, no line discipline cost, no echo. */
+	/* Raw unless someone types into it: no CR LF rewriting, no line
+	 * discipline cost, no echo. */
 	if (tcgetattr(slave, &tio) != 0)
 		return -1;
-	cfmakeraw(&tio);
+	if (spec->pty_cooked)
+		job_cook(&tio);
+	else
+		cfmakeraw(&tio);
 	if (tcsetattr(slave, TCSANOW, &tio) != 0)
 		return -1;
 	memset(&ws, 0, sizeof ws);
@@ -310,12 +336,15 @@ job_fork(const struct job_spec *spec, const char *path, const int io[3],
 
 static void job_sigchld(int, void *);
 static void job_read_cb(int, short, void *);
+static void job_write_drop(struct job *);
 
 static void
 job_close_stream(struct job_stream *s)
 {
 	if (s->fd == -1)
 		return;
+	if (s->job->pty && s == &s->job->streams[0])
+		job_write_drop(s->job);	/* nothing to write to any more */
 	if (s->lfd != NULL)
 		loop_remove_fd(s->job->loop, s->lfd);
 	s->lfd = NULL;
@@ -430,6 +459,7 @@ job_start(struct loop *loop, const struct job_spec *spec,
 		return NULL;
 	}
 	job->watching = 1;
+	job->pty = spec->pty;
 	if (spec->pty)
 		rc = job_open_pty(job, spec, io, cause);
 	else
@@ -724,4 +754,114 @@ job_close_stdin(struct job *job)
 		return;
 	close(job->stdin_fd);
 	job->stdin_fd = -1;
+}
+
+/* --- typing into a pty --- */
+
+/* Forgets what waits for the terminal; no copy of it is left behind. */
+static void
+job_write_drop(struct job *job)
+{
+	if (job->wlfd != NULL)
+		loop_remove_fd(job->loop, job->wlfd);
+	job->wlfd = NULL;
+	explicit_bzero(job->wbuf, job->wlen);
+	job->wlen = 0;
+}
+
+static void job_write_cb(int, short, void *);
+
+/* Writes what the terminal takes now; POLLOUT brings the rest. */
+static void
+job_write_flush(struct job *job)
+{
+	size_t	held = job->wlen;
+	ssize_t	n;
+
+	while (job->wlen > 0) {
+		n = write(job->streams[0].fd, job->wbuf, job->wlen);
+		if (n > 0) {
+			job->wlen -= (size_t)n;
+			memmove(job->wbuf, job->wbuf + n, job->wlen);
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == 0 || (n == -1 && errno == EAGAIN))
+			break;	/* full: POLLOUT says when there is room */
+		/* EIO: every holder of the slave side is gone. */
+		log_debug("job %ld: pty write: %s", (long)job->pid,
+		    strerror(errno));
+		job_write_drop(job);
+		return;
+	}
+	/* The moved-down copies past the end are typing too. */
+	explicit_bzero(job->wbuf + job->wlen, held - job->wlen);
+	if (job->wlen > 0 && job->wlfd == NULL)
+		job->wlfd = loop_add_fd(job->loop, job->streams[0].fd, POLLOUT,
+		    job_write_cb, job);
+	else if (job->wlen == 0 && job->wlfd != NULL) {
+		loop_remove_fd(job->loop, job->wlfd);
+		job->wlfd = NULL;
+	}
+}
+
+static void
+job_write_cb(int fd, short revents, void *arg)
+{
+	(void)fd;
+	(void)revents;
+	job_write_flush(arg);
+}
+
+/* Sends data to the child's terminal, as if typed there. */
+int
+job_write(struct job *job, const char *data, size_t len)
+{
+	if (!job->pty) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (job->done || job->streams[0].fd == -1) {
+		errno = EPIPE;
+		return -1;
+	}
+	/* All or nothing: half a key's escape sequence would be a wrong key. */
+	if (len > sizeof job->wbuf - job->wlen) {
+		errno = EAGAIN;
+		return -1;
+	}
+	if (len == 0)
+		return 0;
+	memcpy(job->wbuf + job->wlen, data, len);
+	job->wlen += len;
+	job_write_flush(job);
+	return 0;
+}
+
+/* Sets the terminal's size and tells the whole group. */
+int
+job_resize(struct job *job, int cols, int rows)
+{
+	struct winsize	ws;
+
+	if (!job->pty || cols <= 0 || rows <= 0 || cols > USHRT_MAX ||
+	    rows > USHRT_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (job->done || job->streams[0].fd == -1) {
+		errno = EPIPE;
+		return -1;
+	}
+	memset(&ws, 0, sizeof ws);
+	ws.ws_col = (unsigned short)cols;
+	ws.ws_row = (unsigned short)rows;
+	if (ioctl(job->streams[0].fd, TIOCSWINSZ, &ws) != 0)
+		return -1;
+	/* The kernel signals only the terminal's foreground group, and only
+	 * on a change; a program that asked before its first draw, or one
+	 * that is not in the foreground, must hear it too. */
+	job_signal(job, SIGWINCH);
+	return 0;
 }

@@ -32,6 +32,11 @@ struct job_spec {
 	int		  stdin_pipe;	/* stdin is a stream we hold open:
 					   job_send_stdin, job_close_stdin
 					   (not with pty) */
+	/* Added for interactive steps; zero keeps the behaviour above. */
+	int		  pty_cooked;	/* with pty: a terminal's line discipline
+					   (echo, Enter as newline, ^C as
+					   SIGINT) instead of raw, for someone
+					   typing; ^Z stays a plain byte */
 };
 
 struct job;
@@ -69,5 +74,20 @@ void job_send_stdin(struct job *, const void *data, size_t len);
 /* Closes the child's stdin now, dropping what is unsent: it reads EOF.
  * Safe to call twice, and on a job without stdin_pipe. */
 void job_close_stdin(struct job *);
+
+/* job_write keeps at most this much waiting for the terminal: typing
+ * ahead of a busy program fits, a runaway paste is refused. */
+#define JOB_WRITE_MAX		4096
+
+/* With pty: sends data to the child's terminal, as if typed there. What the
+ * terminal does not take at once waits (at most JOB_WRITE_MAX bytes) and is
+ * written through the loop, in order; the copy is wiped once written.
+ * Returns 0, or -1 with errno: EINVAL (no pty), EPIPE (the terminal is
+ * closed), EAGAIN (it would not all fit: none of it was queued). */
+int job_write(struct job *, const char *data, size_t len);
+/* With pty: sets the terminal's size and sends SIGWINCH to the group.
+ * Returns 0, or -1 with errno (EINVAL: no pty or a size out of range,
+ * EPIPE: the terminal is closed). */
+int job_resize(struct job *, int cols, int rows);
 
 #endif

@@ -27,6 +27,7 @@
 #define UI_TEXT_MAX	256
 #define UI_DIALOG_DEPTH	4
 #define UI_CHOICES_MAX	6
+#define UI_LIVE_MAX	1024	/* the unfinished line of an interactive step */
 
 /* Keys that are not curses KEY_* codes. */
 #define UI_KEY_ENTER	'\n'
@@ -34,6 +35,7 @@
 #define UI_KEY_TAB	'\t'
 #define UI_KEY_CTRL_C	3
 #define UI_KEY_BACKSPACE KEY_BACKSPACE
+#define UI_KEY_DETACH	29	/* Ctrl-], as in telnet: no program needs it */
 
 /* Where a key is taken: the screen, the focused pane or the open dialog. */
 #define CTX_PICKER	0x001
@@ -44,6 +46,7 @@
 #define CTX_INPUT	0x020	/* dialog with a text field */
 #define CTX_CHOICE	0x040	/* dialog with a list of choices */
 #define CTX_VIEWER	0x080	/* help screen and messages */
+#define CTX_ATTACHED	0x100	/* run view, keys go to an interactive step */
 #define CTX_RUN		(CTX_LIST | CTX_OUTPUT)
 #define CTX_DIALOG	(CTX_CONFIRM | CTX_INPUT | CTX_CHOICE | CTX_VIEWER)
 
@@ -80,6 +83,10 @@
 	X(RETRY, "retry", 'r', 0, CTX_LIST, "retry", "run a failed step again") \
 	X(ROLLBACK, "rollback", 'b', 0, CTX_LIST, "rollback", "run the step's rollback command") \
 	X(CANCEL, "cancel", 'c', UI_KEY_CTRL_C, CTX_RUN, "cancel", "cancel the running step") \
+	X(ATTACH, "attach", 'a', 0, CTX_RUN, "attach", \
+	    "type into the running interactive step: every key goes to it until C-]") \
+	X(DETACH, "detach", UI_KEY_DETACH, 0, CTX_ATTACHED, "detach", \
+	    "give the keyboard back to the console (the step goes on running)") \
 	X(NOTE, "note", 'n', 0, CTX_RUN, "note", "add a note to the incident journal") \
 	X(WHY, "why", 'i', 0, CTX_RUN, "why", "show or hide why the step exists") \
 	X(FOCUS, "focus", UI_KEY_TAB, 0, CTX_RUN, "pane", "switch focus: checklist / output") \
@@ -242,6 +249,7 @@ struct ui {
 	int show_why;
 	int64_t out_top;		/* absolute line at the top of the pane */
 	int pane_rows;			/* output rows at the last redraw */
+	int pane_cols;			/* and their width */
 	int follow;
 	char search[UI_TEXT_MAX];
 	int64_t match_line;		/* absolute, -1 none */
@@ -259,6 +267,15 @@ struct ui {
 	int signalled;			/* SIGTERM / SIGHUP */
 	int exit_code;
 	int done;			/* leave the main loop */
+
+	/* interactive steps */
+	int attached;			/* keys go to attach_step's terminal */
+	int attach_step;
+	int pty_cols, pty_rows;		/* the size its terminal was given */
+	int app_cursor;			/* the program asked for ESC O arrows */
+	int live_step;			/* whose unfinished line live is, or -1 */
+	char live[UI_LIVE_MAX];		/* raw, escapes and all */
+	size_t live_len;
 
 	struct dialog dialogs[UI_DIALOG_DEPTH];
 	int ndialogs;
@@ -299,6 +316,7 @@ enum ui_action ui_action_by_name(const char *name);
 enum ui_action ui_action_for_key(unsigned ctx, int key);
 int ui_key_parse(const char *name);
 void ui_key_name(int key, char *buf, size_t len);
+size_t ui_key_bytes(int key, int app_cursor, char *buf, size_t len);
 unsigned ui_context(const struct ui *ui);
 void ui_handle_key(struct ui *ui, int key);
 void ui_do(struct ui *ui, enum ui_action a);
@@ -342,9 +360,13 @@ void ui_run_after_turn(struct ui *ui);
 void ui_run_signal(struct ui *ui, int signo);
 int ui_run_startable(const struct ui *ui, int i);
 void ui_run_select(struct ui *ui, int i);
+int ui_run_attachable(const struct ui *ui, int i);
+void ui_run_detach(struct ui *ui, const char *why);
+void ui_run_sync_pty(struct ui *ui, int cols, int rows);
 
 /* ui_act.c: run view keys and dialog answers */
 void ui_run_key(struct ui *ui, enum ui_action a);
+void ui_run_attached_key(struct ui *ui, int key);
 void ui_run_dialog_done(struct ui *ui, struct dialog *d, int code);
 
 /* ui_dialog.c */

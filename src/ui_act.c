@@ -151,6 +151,59 @@ act_cancel(struct ui *ui)
 	    ui->rb->steps[r].id);
 }
 
+/* The keyboard goes to the running interactive step, and its terminal
+ * gets the pane's size; the journal says when. */
+static void
+act_attach(struct ui *ui)
+{
+	int r = engine_running_step(ui->e);
+
+	if (r < 0) {
+		snprintf(ui->message, sizeof ui->message, "no step is running: a attaches to a running interactive step");
+		return;
+	}
+	if (!ui_run_attachable(ui, r)) {
+		snprintf(ui->message, sizeof ui->message, "'%s' %s", ui->rb->steps[r].id,
+		    ui->rb->steps[r].interactive ? "is waiting to retry: nothing runs to type into" :
+		    "is not an interactive step: it takes no typing");
+		return;
+	}
+	ui_run_select(ui, r);
+	ui->follow = 1;
+	if (ui->live_step != r) {
+		ui->live_step = r;
+		ui->live_len = 0;
+	}
+	ui->attached = 1;
+	ui->attach_step = r;
+	ui->pty_cols = ui->pty_rows = 0;
+	ui_run_decide(ui, r, "attached");
+	ui_run_sync_pty(ui, ui->pane_cols, ui->pane_rows);
+	snprintf(ui->message, sizeof ui->message, "attached to '%s': what you type goes to it; C-] detaches",
+	    ui->rb->steps[r].id);
+}
+
+/* A key while attached: the detach key, else its bytes to the step. */
+void
+ui_run_attached_key(struct ui *ui, int key)
+{
+	enum ui_action a = ui_action_for_key(CTX_ATTACHED, key);
+	char bytes[16], *cause = NULL;
+	size_t n;
+
+	if (a != ACT_NONE) {
+		ui_do(ui, a);
+		return;
+	}
+	if ((n = ui_key_bytes(key, ui->app_cursor, bytes, sizeof bytes)) == 0)
+		return;
+	ui->follow = 1;
+	if (engine_send_input(ui->e, ui->attach_step, bytes, n, &cause) != 0) {
+		snprintf(ui->message, sizeof ui->message, "not sent: %s", cause);
+		free(cause);
+	}
+}
+
 static void
 act_quit(struct ui *ui)
 {
@@ -224,6 +277,8 @@ ui_run_key(struct ui *ui, enum ui_action a)
 	case ACT_RETRY: act_retry(ui); break;
 	case ACT_ROLLBACK: act_rollback(ui); break;
 	case ACT_CANCEL: act_cancel(ui); break;
+	case ACT_ATTACH: act_attach(ui); break;
+	case ACT_DETACH: ui_run_detach(ui, "C-]"); break;
 	case ACT_NOTE:
 		open_input(ui, DLG_NOTE, ui->sel, "Add a note to the journal", "What happened, what you saw, who you called.", 1);
 		break;

@@ -109,6 +109,20 @@ elapsed_ms(const struct ui *ui)
 	return d < 0 ? 0 : d;
 }
 
+/* Attached, the title gives way: which step has the keyboard, how to get
+ * it back. */
+static void
+draw_attached(struct ui *ui, int x, int w)
+{
+	char buf[UI_TEXT_MAX], key[16];
+
+	ui_key_name(ui_action_info(ACT_DETACH)->keys[0], key, sizeof key);
+	snprintf(buf, sizeof buf, " ATTACHED to step %d (%s): keys go to it, %s detaches ", ui->attach_step + 1,
+	    ui->rb->steps[ui->attach_step].id, key);
+	ui_fill(ui, 0, x, w, ROLE_NOTICE);
+	ui_put(ui, 0, x, w, ROLE_NOTICE, buf);
+}
+
 static void
 draw_top(struct ui *ui)
 {
@@ -129,6 +143,10 @@ draw_top(struct ui *ui)
 	rw = ui_text_width(clock, strlen(clock));
 	ui_put(ui, 0, COLS - rw, rw, rto_role(el, rb->rto_ms), clock);
 	x = ui_put(ui, 0, 0, COLS / 2, badge_role[m], badge_text[m]);
+	if (ui->attached) {
+		draw_attached(ui, x, COLS - rw - x);
+		return;
+	}
 	x += ui_put(ui, 0, x, COLS - rw - x, ROLE_TITLE, op);
 	ui_put(ui, 0, x + 1, COLS - rw - x - 2, ROLE_TITLE, rb->title.s);
 }
@@ -310,6 +328,12 @@ ui_draw_keybar(struct ui *ui, int y)
 	int x = 1;
 
 	ui_fill(ui, y, 0, COLS, ROLE_KEYBAR);
+	if (d == NULL && ui_context(ui) == CTX_ATTACHED) {
+		char buf[UI_TEXT_MAX];
+
+		snprintf(buf, sizeof buf, " ATTACHED: typing goes to '%s' ", ui->rb->steps[ui->attach_step].id);
+		x += ui_put(ui, y, 0, COLS, ROLE_NOTICE, buf) + 1;
+	}
 	if (d != NULL) {
 		for (int c = 0; c < d->nchoices; c++) {
 			char word[32];

@@ -23,7 +23,7 @@ static const struct {
 	{ "C-c", UI_KEY_CTRL_C }, { "Up", KEY_UP }, { "Down", KEY_DOWN },
 	{ "Left", KEY_LEFT }, { "Right", KEY_RIGHT }, { "PgUp", KEY_PPAGE },
 	{ "PgDn", KEY_NPAGE }, { "Home", KEY_HOME }, { "End", KEY_END },
-	{ "BSpace", KEY_BACKSPACE }, { "Space", ' ' },
+	{ "BSpace", KEY_BACKSPACE }, { "Space", ' ' }, { "C-]", UI_KEY_DETACH },
 };
 
 #define NKEYNAMES (sizeof key_names / sizeof key_names[0])
@@ -39,6 +39,29 @@ static const struct {
 	{ CTX_FORM, "Params form" },
 	{ CTX_CONFIRM, "Confirmation" },
 	{ CTX_INPUT | CTX_CHOICE | CTX_VIEWER, "Other dialogs" },
+	{ CTX_ATTACHED, "Attached to an interactive step (after a): every other key goes to it" },
+};
+
+/* What an xterm sends for the keys curses decodes: an attached step reads
+ * these. app is the sequence once the program asked for application
+ * cursor keys (ESC [ ? 1 h), as full-screen programs do; NULL: the same. */
+static const struct {
+	int key;
+	const char *normal, *app;
+} key_bytes[] = {
+	{ KEY_UP, "\033[A", "\033OA" }, { KEY_DOWN, "\033[B", "\033OB" },
+	{ KEY_RIGHT, "\033[C", "\033OC" }, { KEY_LEFT, "\033[D", "\033OD" },
+	{ KEY_HOME, "\033[H", "\033OH" }, { KEY_END, "\033[F", "\033OF" },
+	{ KEY_PPAGE, "\033[5~", NULL }, { KEY_NPAGE, "\033[6~", NULL },
+	{ KEY_IC, "\033[2~", NULL }, { KEY_DC, "\033[3~", NULL },
+	{ KEY_BTAB, "\033[Z", NULL }, { KEY_BACKSPACE, "\177", NULL },
+	{ KEY_ENTER, "\r", NULL }, { '\n', "\r", NULL },
+	{ KEY_F(1), "\033OP", NULL }, { KEY_F(2), "\033OQ", NULL },
+	{ KEY_F(3), "\033OR", NULL }, { KEY_F(4), "\033OS", NULL },
+	{ KEY_F(5), "\033[15~", NULL }, { KEY_F(6), "\033[17~", NULL },
+	{ KEY_F(7), "\033[18~", NULL }, { KEY_F(8), "\033[19~", NULL },
+	{ KEY_F(9), "\033[20~", NULL }, { KEY_F(10), "\033[21~", NULL },
+	{ KEY_F(11), "\033[23~", NULL }, { KEY_F(12), "\033[24~", NULL },
 };
 
 const struct ui_action_info *
@@ -92,6 +115,27 @@ ui_key_name(int key, char *buf, size_t len)
 	snprintf(buf, len, "%c", key > 32 && key < 127 ? key : '?');
 }
 
+/* The bytes a terminal sends for key (Enter is CR, Ctrl-C is 3, a UTF-8
+ * character comes byte by byte); 0 for a key that has none. */
+size_t
+ui_key_bytes(int key, int app_cursor, char *buf, size_t len)
+{
+	const char *seq = NULL;
+
+	for (size_t i = 0; i < sizeof key_bytes / sizeof key_bytes[0] && seq == NULL; i++) {
+		if (key_bytes[i].key == key)
+			seq = app_cursor && key_bytes[i].app != NULL ? key_bytes[i].app : key_bytes[i].normal;
+	}
+	if (seq != NULL && strlen(seq) < len) {
+		memcpy(buf, seq, strlen(seq));
+		return strlen(seq);
+	}
+	if (key < 0 || key > 255 || len == 0)
+		return 0;
+	buf[0] = (char)key;
+	return 1;
+}
+
 unsigned
 ui_context(const struct ui *ui)
 {
@@ -110,6 +154,8 @@ ui_context(const struct ui *ui)
 	case SCREEN_FORM: return CTX_FORM;
 	case SCREEN_RUN: break;
 	}
+	if (ui->attached)
+		return CTX_ATTACHED;
 	return ui->focus == FOCUS_LIST ? CTX_LIST : CTX_OUTPUT;
 }
 
@@ -130,6 +176,13 @@ ui_handle_key(struct ui *ui, int key)
 	unsigned ctx;
 	enum ui_action a;
 
+	/* Before any translation: the step gets the key as it was typed. */
+	if (ui_context(ui) == CTX_ATTACHED) {
+		ui->urgent = 1;
+		ui_touch(ui);
+		ui_run_attached_key(ui, key);
+		return;
+	}
 	if (key == '\r' || key == KEY_ENTER)
 		key = UI_KEY_ENTER;
 	if (key == 127 || key == 8)
@@ -203,6 +256,8 @@ ui_action_applies(const struct ui *ui, enum ui_action a)
 		    engine_step(ui->e, ui->sel)->attempt > 0;
 	case ACT_CANCEL:
 		return running >= 0;
+	case ACT_ATTACH:
+		return ui_run_attachable(ui, running);
 	case ACT_PAGE_UP:
 		return ui_context(ui) == CTX_OUTPUT;
 	case ACT_NEXT_CHOICE:
@@ -242,6 +297,7 @@ ui_help_text(void)
 	for (size_t i = 0; i < sizeof help_sections / sizeof help_sections[0]; i++)
 		help_section(&b, help_sections[i].ctx, help_sections[i].title);
 	strbuf_adds(&b, "Text fields: type, BSpace deletes, Enter accepts, Esc backs out.\n"
-	    "Ctrl-C cancels the running step wherever you are; it never closes the console.\n");
+	    "Ctrl-C cancels the running step wherever you are; it never closes the console.\n"
+	    "Attached to an interactive step, Ctrl-C is the step's: its program gets it as a terminal would.\n");
 	return strbuf_detach(&b);
 }

@@ -1,7 +1,10 @@
 /* ui_pane.c: the output pane of the selected step: its status, the full
  * command, why it exists, and its scrollback, followed live while it runs
  * or scrolled and searched. Line positions are absolute (lines ever
- * completed), so scrolling stays put while old lines are dropped. */
+ * completed), so scrolling stays put while old lines are dropped. A line
+ * is drawn as a terminal would have left it, minus escape sequences, which
+ * never reach the screen; an interactive step's unfinished line (its
+ * prompt, what is being typed) shows under the last one. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +30,175 @@ clean_line(const char *s, size_t len, char *buf)
 		buf[i] = (unsigned char)s[i] < 32 || s[i] == 127 ? ' ' : s[i];
 	buf[n] = '\0';
 }
+
+/* --- one line as a terminal leaves it --- */
+
+/* A line being rendered: the text so far and a cursor in it. */
+struct vline {
+	char	*buf;		/* NUL-terminated */
+	size_t	 cap;		/* buf's size, NUL included */
+	size_t	 len;
+	size_t	 cur;		/* byte offset of the cursor's character */
+};
+
+/* Bytes of the UTF-8 character at p (a stray byte counts as one). */
+static size_t
+utf8_len(const char *p, size_t avail)
+{
+	unsigned char c = (unsigned char)p[0];
+	size_t want = c < 0xc0 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : c < 0xf8 ? 4 : 1, n = 1;
+
+	while (n < want && n < avail && ((unsigned char)p[n] & 0xc0) == 0x80)
+		n++;
+	return n;
+}
+
+/* Writes one character at the cursor, over what is there. */
+static void
+vline_put(struct vline *v, const char *p, size_t n)
+{
+	size_t old = v->cur < v->len ? utf8_len(v->buf + v->cur, v->len - v->cur) : 0;
+
+	if (v->len - old + n >= v->cap)
+		return;		/* the rest of an overlong line is cut */
+	if (n != old)
+		memmove(v->buf + v->cur + n, v->buf + v->cur + old, v->len - v->cur - old);
+	memcpy(v->buf + v->cur, p, n);
+	v->len = v->len - old + n;
+	v->cur += n;
+	v->buf[v->len] = '\0';
+}
+
+static void
+vline_back(struct vline *v)
+{
+	while (v->cur > 0 && ((unsigned char)v->buf[--v->cur] & 0xc0) == 0x80)
+		;
+}
+
+static void
+vline_forward(struct vline *v)
+{
+	if (v->cur < v->len)
+		v->cur += utf8_len(v->buf + v->cur, v->len - v->cur);
+	else
+		vline_put(v, " ", 1);
+}
+
+/* Blanks what is left of the cursor, keeping every column where it was. */
+static void
+vline_blank_head(struct vline *v)
+{
+	size_t cells = 0;
+
+	for (size_t k = 0; k < v->cur; k++)
+		cells += ((unsigned char)v->buf[k] & 0xc0) != 0x80;
+	memmove(v->buf + cells, v->buf + v->cur, v->len - v->cur);
+	memset(v->buf, ' ', cells);
+	v->len = v->len - v->cur + cells;
+	v->cur = cells;
+	v->buf[v->len] = '\0';
+}
+
+/* The CSI sequences that edit a line: erase (K) and cursor left and right
+ * (D, C), as line editors redraw. Colours and the rest are dropped. */
+static void
+vline_csi(struct vline *v, const char *params, size_t len, char final)
+{
+	int n = 0;
+
+	if (len > 0 && params[0] != ';' && (params[0] < '0' || params[0] > '9'))
+		return;		/* private (ESC [ ? 25 l...) */
+	for (size_t k = 0; k < len && params[k] >= '0' && params[k] <= '9' && n < LINE_BUF; k++)
+		n = n * 10 + params[k] - '0';
+	if (final == 'K' && n >= 1)
+		vline_blank_head(v);
+	if (final == 'K' && n != 1) {
+		v->len = v->cur;
+		v->buf[v->len] = '\0';
+	}
+	for (int k = 0; k < (n > 0 ? n : 1) && (final == 'C' || final == 'D'); k++) {
+		if (final == 'C')
+			vline_forward(v);
+		else
+			vline_back(v);
+	}
+}
+
+/* Skips the escape sequence at s (s[0] is ESC); returns its length. Cut
+ * off or malformed, only what was read of it goes: nothing is guessed. */
+static size_t
+vline_escape(struct vline *v, const char *s, size_t len)
+{
+	size_t j;
+
+	if (len < 2)
+		return len;
+	switch (s[1]) {
+	case '[':
+		for (j = 2; j < len && s[j] >= 0x20 && s[j] <= 0x3f; j++)
+			;
+		if (j < len && s[j] >= 0x40 && s[j] <= 0x7e) {
+			vline_csi(v, s + 2, j - 2, s[j]);
+			return j + 1;
+		}
+		return j;
+	case ']': case 'P': case 'X': case '^': case '_':
+		/* A string to BEL or ST: a title, a hyperlink's target. */
+		for (j = 2; j < len; j++) {
+			if (s[j] == '\a')
+				return j + 1;
+			if (s[j] == '\033')
+				return j + 1 < len && s[j + 1] == '\\' ? j + 2 : j;
+		}
+		return len;
+	default:
+		/* Charsets, keypad modes, cursor save: intermediates, a final. */
+		for (j = 1; j < len && s[j] >= 0x20 && s[j] <= 0x2f; j++)
+			;
+		return j < len && s[j] >= 0x30 && s[j] <= 0x7e ? j + 1 : j;
+	}
+}
+
+/*
+ * Renders s into out (cap bytes) as a terminal would leave the line: CR
+ * goes back to its start, BS one character back, escape sequences do not
+ * show, other control characters become spaces (each would take two
+ * columns). Returns the cursor's byte offset in out.
+ */
+static size_t
+render_line(const char *s, size_t len, char *out, size_t cap)
+{
+	struct vline v = { out, cap, 0, 0 };
+	size_t i = 0, n;
+
+	out[0] = '\0';
+	while (i < len) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == 0x1b) {
+			i += vline_escape(&v, s + i, len - i);
+			continue;
+		}
+		n = 1;
+		if (c == '\r')
+			v.cur = 0;
+		else if (c == '\b')
+			vline_back(&v);
+		else if (c == '\a')
+			;
+		else if (c < 0x20 || c == 0x7f)
+			vline_put(&v, " ", 1);
+		else {
+			n = utf8_len(s + i, len - i);
+			vline_put(&v, s + i, n);
+		}
+		i += n;
+	}
+	return v.cur;
+}
+
+/* --- the pane --- */
 
 static int
 put_wrapped(struct ui *ui, int y, int x, int w, int max, enum theme_role role, const char *prefix,
@@ -86,10 +258,25 @@ shown_command(const struct ui *ui, const char **prefix)
 	return s->run.s ? s->run.s : step_action_name(s->action);
 }
 
+/* 1 when the selected step's unfinished line gets a row: it runs, and it
+ * printed something after its last newline or the keyboard is its. */
 static int
-total_lines(const struct outbuf *out)
+live_row(const struct ui *ui)
 {
-	return (int)(outbuf_dropped(out) + outbuf_count(out));
+	const struct step_state *st = engine_step(ui->e, ui->sel);
+
+	if (ui->live_step != ui->sel || (st->status != STEP_RUNNING && !st->rollback_running))
+		return 0;
+	return ui->live_len > 0 || (ui->attached && ui->attach_step == ui->sel);
+}
+
+/* Rows the pane could show: every line ever completed, and the live one. */
+static int64_t
+total_lines(const struct ui *ui)
+{
+	const struct outbuf *out = pane_out(ui);
+
+	return (int64_t)(outbuf_dropped(out) + outbuf_count(out)) + live_row(ui);
 }
 
 /* The first absolute line shown in rows rows. */
@@ -97,7 +284,7 @@ static int64_t
 first_line(struct ui *ui, int rows)
 {
 	const struct outbuf *out = pane_out(ui);
-	int64_t dropped = (int64_t)outbuf_dropped(out), total = total_lines(out);
+	int64_t dropped = (int64_t)outbuf_dropped(out), total = total_lines(ui);
 	int64_t first = ui->follow ? total - rows : ui->out_top;
 
 	if (first > total - rows)
@@ -112,7 +299,8 @@ static void
 draw_rule(struct ui *ui, int y, int x, int w, int64_t first, int rows)
 {
 	const struct outbuf *out = pane_out(ui);
-	int64_t total = total_lines(out), last = first + rows < total ? first + rows : total;
+	/* Completed lines: an unfinished one is not counted until it is. */
+	int64_t total = total_lines(ui) - live_row(ui), last = first + rows < total ? first + rows : total;
 	char buf[160];
 
 	attrset(ui_style(ui, ROLE_BORDER));
@@ -135,7 +323,7 @@ draw_line(struct ui *ui, int y, int x, int w, const struct outline *line, int64_
 	char buf[LINE_BUF];
 	const char *hit;
 
-	clean_line(line->text, line->len, buf);
+	render_line(line->text, line->len, buf, sizeof buf);
 	ui_put(ui, y, x, w, line->stream == 2 ? ROLE_STDERR : ROLE_NORMAL, buf);
 	if (abs != ui->match_line || ui->search[0] == '\0' || (hit = strstr(buf, ui->search)) == NULL)
 		return;
@@ -148,11 +336,29 @@ draw_line(struct ui *ui, int y, int x, int w, const struct outline *line, int64_
 	}
 }
 
+/* The unfinished line; attached, with a block where the next key lands. */
+static void
+draw_live(struct ui *ui, int y, int x, int w)
+{
+	char buf[LINE_BUF], under[8] = " ";
+	size_t cur = render_line(ui->live, ui->live_len, buf, sizeof buf);
+	int col;
+
+	ui_put(ui, y, x, w, ROLE_NORMAL, buf);
+	if (!ui->attached || (col = ui_text_width(buf, cur)) >= w)
+		return;
+	if (buf[cur] != '\0')
+		snprintf(under, sizeof under, "%.*s", (int)utf8_len(buf + cur, strlen(buf + cur)), buf + cur);
+	attrset(ui_style(ui, ROLE_NORMAL) | A_REVERSE);
+	mvaddstr(y, x + col, under);
+}
+
 static void
 draw_lines(struct ui *ui, int y, int x, int w, int rows)
 {
 	const struct outbuf *out = pane_out(ui);
 	int64_t dropped = (int64_t)outbuf_dropped(out), first;
+	size_t count = outbuf_count(out);
 	char buf[96];
 
 	if (rows <= 0)
@@ -164,11 +370,14 @@ draw_lines(struct ui *ui, int y, int x, int w, int rows)
 		rows--;
 	}
 	for (int r = 0; r < rows; r++) {
-		const struct outline *line = outbuf_line(out, (size_t)(first - dropped + r));
+		size_t k = (size_t)(first - dropped + r);
 
-		if (line == NULL)
+		if (k < count)
+			draw_line(ui, y + r, x, w, outbuf_line(out, k), first + r);
+		else if (k == count && live_row(ui))
+			draw_live(ui, y + r, x, w);
+		else
 			break;
-		draw_line(ui, y + r, x, w, line, first + r);
 	}
 }
 
@@ -185,6 +394,8 @@ ui_draw_pane(struct ui *ui, int top, int x, int w, int h)
 		y += put_wrapped(ui, y, x + 1, w - 1, h / 4 > 2 ? h / 4 : 2, ROLE_WHY, "why: ", s->why.s);
 	rows = top + h - y - 1;
 	ui->pane_rows = rows > 0 ? rows : 1;
+	ui->pane_cols = w - 1;
+	ui_run_sync_pty(ui, ui->pane_cols, ui->pane_rows);
 	draw_rule(ui, y, x, w, first_line(ui, ui->pane_rows), ui->pane_rows);
 	draw_lines(ui, y + 1, x + 1, w - 1, rows);
 }
@@ -194,7 +405,7 @@ void
 ui_output_scroll(struct ui *ui, int64_t delta)
 {
 	const struct outbuf *out = pane_out(ui);
-	int64_t total = total_lines(out), rows = ui->pane_rows > 0 ? ui->pane_rows : 1;
+	int64_t total = total_lines(ui), rows = ui->pane_rows > 0 ? ui->pane_rows : 1;
 	int64_t top = first_line(ui, (int)rows) + delta;
 
 	if (top < (int64_t)outbuf_dropped(out))
@@ -208,8 +419,9 @@ void
 ui_output_search(struct ui *ui, const char *text)
 {
 	const struct outbuf *out = pane_out(ui);
-	int64_t dropped = (int64_t)outbuf_dropped(out), total = total_lines(out);
+	int64_t dropped = (int64_t)outbuf_dropped(out), total = dropped + (int64_t)outbuf_count(out);
 	int64_t start = ui->match_line >= dropped ? ui->match_line + 1 : ui->out_top;
+	char buf[LINE_BUF];
 
 	if (text[0] == '\0' || total == dropped)
 		return;
@@ -219,7 +431,11 @@ ui_output_search(struct ui *ui, const char *text)
 		int64_t abs = dropped + (start - dropped + k) % (total - dropped);
 		const struct outline *line = outbuf_line(out, (size_t)(abs - dropped));
 
-		if (line != NULL && strstr(line->text, text) != NULL) {
+		if (line == NULL)
+			continue;
+		/* What is shown, escapes gone; past what is shown, the text. */
+		render_line(line->text, line->len, buf, sizeof buf);
+		if (strstr(buf, text) != NULL || strstr(line->text, text) != NULL) {
 			ui->match_line = abs;
 			ui->follow = 0;
 			ui->out_top = abs - ui->pane_rows / 2;

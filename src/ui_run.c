@@ -25,8 +25,15 @@ on_step_changed(void *arg, int i)
 	if (ui->e == NULL)
 		return;
 	st = engine_step(ui->e, i);
-	if (engine_running_step(ui->e) != i && !st->retry_waiting && st->status != STEP_RUNNING)
+	if (engine_running_step(ui->e) != i && !st->retry_waiting && st->status != STEP_RUNNING) {
 		ui->ended_step = i;
+		/* Its last line is in the scrollback now; the next program
+		 * starts with plain arrows. */
+		if (ui->live_step == i) {
+			ui->live_len = 0;
+			ui->app_cursor = 0;
+		}
+	}
 }
 
 static void
@@ -35,6 +42,55 @@ on_output_line(void *arg, int step, const struct outline *line)
 	struct ui *ui = arg;
 
 	ui->output_bytes += line->len + 1;
+	if (step == ui->sel)
+		ui->dirty = 1;
+}
+
+/* Keeps the newest ESC [ ? 1 h / l of the chunk: which arrows the program
+ * reads. One cut in two by a read is missed; programs repeat it. */
+static void
+note_cursor_keys(struct ui *ui, const char *data, size_t len)
+{
+	const char *p = data, *end = data + len, *hit;
+
+	while ((hit = memmem(p, (size_t)(end - p), "\033[?1", 4)) != NULL && end - hit >= 5) {
+		if (hit[4] == 'h' || hit[4] == 'l')
+			ui->app_cursor = hit[4] == 'h';
+		p = hit + 4;
+	}
+}
+
+/* An interactive step's bytes: the pane shows its unfinished last line
+ * (a prompt, what is being typed) from here; whole lines come as lines. */
+static void
+on_raw_output(void *arg, int step, const char *data, size_t len)
+{
+	struct ui *ui = arg;
+	const char *nl = memrchr(data, '\n', len);
+	size_t keep;
+
+	note_cursor_keys(ui, data, len);
+	if (step != ui->live_step || nl != NULL)
+		ui->live_len = 0;
+	ui->live_step = step;
+	if (nl != NULL) {
+		len -= (size_t)(nl + 1 - data);
+		data = nl + 1;
+	}
+	/* Only the end of an overlong line is kept, from a character's start. */
+	if (ui->live_len + len > UI_LIVE_MAX) {
+		keep = len >= UI_LIVE_MAX ? 0 : UI_LIVE_MAX - len;
+		memmove(ui->live, ui->live + ui->live_len - keep, keep);
+		ui->live_len = keep;
+		if (len > UI_LIVE_MAX) {
+			data += len - UI_LIVE_MAX;
+			len = UI_LIVE_MAX;
+		}
+	}
+	memcpy(ui->live + ui->live_len, data, len);
+	ui->live_len += len;
+	while (ui->live_len > 0 && ((unsigned char)ui->live[0] & 0xc0) == 0x80)
+		memmove(ui->live, ui->live + 1, --ui->live_len);
 	if (step == ui->sel)
 		ui->dirty = 1;
 }
@@ -120,6 +176,45 @@ ui_run_startable(const struct ui *ui, int i)
 		return 0;
 	st = engine_step(ui->e, i)->status;
 	return st != STEP_OK && st != STEP_RUNNING;
+}
+
+/* Step i runs a program the operator can type into now: its command, its
+ * verify or its rollback, not the wait between attempts. */
+int
+ui_run_attachable(const struct ui *ui, int i)
+{
+	const struct step_state *st;
+
+	if (ui->e == NULL || i < 0 || i >= ui->rb->nsteps || !ui->rb->steps[i].interactive)
+		return 0;
+	st = engine_step(ui->e, i);
+	return engine_running_step(ui->e) == i && (st->status == STEP_RUNNING || st->rollback_running) &&
+	    !st->retry_waiting;
+}
+
+/* The keyboard back to the console; why says what did it. */
+void
+ui_run_detach(struct ui *ui, const char *why)
+{
+	if (!ui->attached)
+		return;
+	ui->attached = 0;
+	ui_run_decide(ui, ui->attach_step, "detached");
+	snprintf(ui->message, sizeof ui->message, "detached from '%s' (%s): the keys are the console's again",
+	    ui->rb->steps[ui->attach_step].id, why);
+}
+
+/* While attached, the step's terminal is as big as the pane's text: a
+ * program that lays out its screen lays it out for what is shown. */
+void
+ui_run_sync_pty(struct ui *ui, int cols, int rows)
+{
+	if (!ui->attached || cols <= 0 || rows <= 0 || (cols == ui->pty_cols && rows == ui->pty_rows))
+		return;
+	if (engine_resize_pty(ui->e, ui->attach_step, cols, rows) == 0) {
+		ui->pty_cols = cols;
+		ui->pty_rows = rows;
+	}
 }
 
 void
@@ -327,6 +422,8 @@ ui_run_after_turn(struct ui *ui)
 
 	if (ui->e == NULL)
 		return;
+	if (ui->attached && !ui_run_attachable(ui, ui->attach_step))
+		ui_run_detach(ui, "the step ended");
 	if (ui->quitting == 1 && !engine_busy(ui->e)) {
 		ui_quit(ui, ui->signalled ? EXIT_INTERRUPTED : EXIT_OK);
 		return;
@@ -368,7 +465,14 @@ ui_run_open(struct ui *ui)
 	int rc;
 
 	runopts_engine_opts(&ui->o, ui->rb, ui->loop, &eo);
-	eo.hooks = (struct engine_hooks){ on_step_changed, on_output_line, on_notice, on_journaled, ui };
+	eo.hooks = (struct engine_hooks){
+		.step_changed = on_step_changed,
+		.output_line = on_output_line,
+		.notice = on_notice,
+		.journaled = on_journaled,
+		.raw_output = on_raw_output,
+		.arg = ui,
+	};
 	rc = ui->resuming ? engine_resume(&ui->e, &eo, &cause) : engine_new(&ui->e, &eo, &cause);
 	if (rc != 0) {
 		if (ui->resuming && strcmp(cause, ENGINE_RUNBOOK_CHANGED) == 0) {
@@ -388,6 +492,7 @@ ui_run_open(struct ui *ui)
 	ui->focus = FOCUS_LIST;
 	ui->ended_step = -1;
 	ui->rollback_step = -1;
+	ui->live_step = -1;
 	ui->follow = 1;
 	ui->show_why = engine_mode(ui->e) == MODE_TRAINING;
 	select_first(ui);

@@ -695,6 +695,184 @@ test_describe_status(void **state)
 	assert_string_equal(buf, "killed by signal 9");
 }
 
+/* --- typing into a pty: job_write, job_resize --- */
+
+static struct job *
+start_pty(struct loop *l, const char *command, int cooked, struct run *r)
+{
+	struct job_spec	 spec = { .command = command, .pty = 1,
+			    .pty_cooked = cooked };
+	struct job	*job;
+	char		*cause = NULL;
+
+	job = job_start(l, &spec, output_cb, done_cb, r, &cause);
+	if (job == NULL)
+		fail_msg("job_start: %s", cause);
+	return job;
+}
+
+static void
+test_pty_write_reaches_read(void **state)
+{
+	struct loop	*l = test_loop;
+	struct run	 r = { 0 };
+	struct job	*job = start_pty(l, "read -r x; echo \"got $x\"", 0, &r);
+
+	(void)state;
+	/* Typed before the shell even runs: the terminal holds it. */
+	assert_int_equal(job_write(job, "hel", 3), 0);
+	assert_int_equal(job_write(job, "lo\n", 3), 0);
+	assert_int_equal(run_until_done(l, &r, 5000), 1);
+	assert_int_equal(r.status, 0);
+	/* Raw: no echo, no CR. */
+	assert_string_equal(r.out, "got hello\n");
+	job_free(job);
+	run_free(&r);
+}
+
+static void
+test_pty_cooked_like_a_terminal(void **state)
+{
+	struct loop	*l = test_loop;
+	struct run	 r = { 0 };
+	struct job	*job;
+
+	(void)state;
+	job = start_pty(l, "read -r x; echo \"got $x\"", 1, &r);
+	/* Enter sends CR; the line discipline echoes and makes it NL. */
+	assert_int_equal(job_write(job, "hi\r", 3), 0);
+	assert_int_equal(run_until_done(l, &r, 5000), 1);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "hi\r\ngot hi\r\n");
+	job_free(job);
+	run_free(&r);
+}
+
+static void
+test_pty_cooked_settings(void **state)
+{
+	struct loop	*l = test_loop;
+	struct run	 cooked = { 0 }, raw = { 0 };
+	struct job	*job;
+
+	(void)state;
+	job = start_pty(l, "stty -a", 1, &cooked);
+	assert_int_equal(run_until_done(l, &cooked, 5000), 1);
+	job_free(job);
+	assert_non_null(strstr(cooked.out, "susp = <undef>"));
+	assert_non_null(strstr(cooked.out, " icanon"));
+	assert_non_null(strstr(cooked.out, " -ixon"));
+	assert_non_null(strstr(cooked.out, " icrnl"));
+	job = start_pty(l, "stty -a", 0, &raw);
+	assert_int_equal(run_until_done(l, &raw, 5000), 1);
+	job_free(job);
+	assert_non_null(strstr(raw.out, "-icanon"));
+	run_free(&cooked);
+	run_free(&raw);
+}
+
+static void
+test_pty_ctrl_c_interrupts(void **state)
+{
+	struct loop	*l = test_loop;
+	struct run	 r = { 0 };
+	struct job	*job = start_pty(l, "echo ready; exec sleep 30", 1, &r);
+
+	(void)state;
+	assert_true(run_until_line(l, &r, 5000));
+	assert_int_equal(job_write(job, "\003", 1), 0);
+	assert_int_equal(run_until_done(l, &r, 5000), 1);
+	assert_true(WIFSIGNALED(r.status));
+	assert_int_equal(WTERMSIG(r.status), SIGINT);
+	job_free(job);
+	run_free(&r);
+}
+
+static void
+test_pty_write_is_bounded(void **state)
+{
+	struct loop	*l = test_loop;
+	struct run	 r = { 0 };
+	struct job	*job = start_pty(l, "exec sleep 30", 0, &r);
+	char		 chunk[1024];
+	size_t		 taken = 0;
+
+	(void)state;
+	memset(chunk, 'k', sizeof chunk);
+	/* Nobody reads: the kernel's buffers, then ours, fill and it says so
+	 * instead of growing. */
+	while (taken < 4 * 1024 * 1024 && job_write(job, chunk,
+	    sizeof chunk) == 0)
+		taken += sizeof chunk;
+	assert_true(taken < 4 * 1024 * 1024);
+	assert_int_equal(errno, EAGAIN);
+	assert_int_equal(job_write(job, chunk, JOB_WRITE_MAX + 1), -1);
+	assert_int_equal(errno, EAGAIN);
+	job_terminate(job, 1000);
+	assert_int_equal(run_until_done(l, &r, 3000), 1);
+	/* Done: the terminal is gone. */
+	assert_int_equal(job_write(job, "x", 1), -1);
+	assert_int_equal(errno, EPIPE);
+	assert_int_equal(job_resize(job, 80, 24), -1);
+	assert_int_equal(errno, EPIPE);
+	job_free(job);
+	run_free(&r);
+}
+
+static void
+test_write_and_resize_need_a_pty(void **state)
+{
+	struct loop	*l = test_loop;
+	struct run	 r = { 0 };
+	struct job	*job = start(l, "exec sleep 30", &r);
+
+	(void)state;
+	assert_int_equal(job_write(job, "x", 1), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(job_resize(job, 80, 24), -1);
+	assert_int_equal(errno, EINVAL);
+	job_free(job);
+	run_free(&r);
+}
+
+static void
+test_pty_resize(void **state)
+{
+	struct loop	*l = test_loop;
+	struct run	 r = { 0 };
+	struct job	*job = start_pty(l, "read -r _; stty size", 0, &r);
+
+	(void)state;
+	assert_int_equal(job_resize(job, 0, 24), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(job_resize(job, 97, 31), 0);
+	assert_int_equal(job_write(job, "\n", 1), 0);
+	assert_int_equal(run_until_done(l, &r, 5000), 1);
+	assert_string_equal(r.out, "31 97\n");
+	job_free(job);
+	run_free(&r);
+}
+
+static void
+test_pty_resize_signals_the_group(void **state)
+{
+	struct loop	*l = test_loop;
+	struct run	 r = { 0 };
+	struct job	*job;
+
+	(void)state;
+	job = start_pty(l, "trap 'stty size; kill $!; exit 0' WINCH; "
+	    "sleep 30 & echo ready; wait", 0, &r);
+	assert_true(run_until_line(l, &r, 5000));
+	/* The size it already has: the kernel stays quiet, job_resize not. */
+	assert_int_equal(job_resize(job, 80, 24), 0);
+	assert_int_equal(run_until_done(l, &r, 5000), 1);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "ready\n24 80\n");
+	job_free(job);
+	run_free(&r);
+}
+
 #define TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -722,6 +900,14 @@ main(void)
 		TEST(test_concurrent_jobs_and_foreign_child),
 		TEST(test_free_from_done_cb),
 		TEST(test_describe_status),
+		TEST(test_pty_write_reaches_read),
+		TEST(test_pty_cooked_like_a_terminal),
+		TEST(test_pty_cooked_settings),
+		TEST(test_pty_ctrl_c_interrupts),
+		TEST(test_pty_write_is_bounded),
+		TEST(test_write_and_resize_need_a_pty),
+		TEST(test_pty_resize),
+		TEST(test_pty_resize_signals_the_group),
 	};
 
 	/* Orphans of our jobs become our children, so we can see them die. */

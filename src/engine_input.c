@@ -1,0 +1,86 @@
+/* engine_input.c: interactive steps: the operator's keys into a running
+ * step's terminal, the terminal's size, and its output as it arrives for a
+ * front end that shows it as a terminal would. What is typed is never
+ * journaled (it may be a password); what the step prints is, as lines. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+#include "xmalloc.h"
+
+/* The job of interactive step i, or NULL with why (when cause is given). */
+static struct job *
+input_job(struct engine *e, int i, char **cause)
+{
+	const struct step *s;
+
+	if (i < 0 || i >= e->rb->nsteps) {
+		if (cause != NULL)
+			*cause = xprintf("there is no step %d", i + 1);
+		return NULL;
+	}
+	s = &e->rb->steps[i];
+	if (!s->interactive) {
+		if (cause != NULL)
+			*cause = xprintf("step '%s' is not interactive", s->id);
+		return NULL;
+	}
+	if (e->runs[i].job == NULL || !job_running(e->runs[i].job)) {
+		if (cause != NULL)
+			*cause = xprintf("step '%s' is not running", s->id);
+		return NULL;
+	}
+	return e->runs[i].job;
+}
+
+/* Sends bytes to step i's terminal as typed keys. */
+int
+engine_send_input(struct engine *e, int i, const char *data, size_t len, char **cause)
+{
+	struct job *job = input_job(e, i, cause);
+
+	if (job == NULL)
+		return -1;
+	if (job_write(job, data, len) == 0)
+		return 0;
+	if (errno == EAGAIN)
+		*cause = xprintf("step '%s' is not reading what was typed: %zu bytes not sent",
+		    e->rb->steps[i].id, len);
+	else
+		*cause = xprintf("step '%s': its terminal: %s", e->rb->steps[i].id, strerror(errno));
+	return -1;
+}
+
+/* Gives step i's terminal a size. */
+int
+engine_resize_pty(struct engine *e, int i, int cols, int rows)
+{
+	struct job *job = input_job(e, i, NULL);
+
+	return job != NULL ? job_resize(job, cols, rows) : -1;
+}
+
+/*
+ * exec_output's bytes, as read, for the raw_output hook. Secrets are masked
+ * within the piece; one split across two reads of the terminal is not
+ * (the line in the scrollback and the output file is). A secret capture
+ * shows nothing raw: its lines are hidden whole.
+ */
+void
+input_relay(struct engine *e, int i, const char *data, size_t len)
+{
+	const struct step *s = &e->rb->steps[i];
+	size_t cap = 4 * len + 64, n;
+	char *buf;
+
+	if (e->hooks.raw_output == NULL || !s->interactive || len == 0 ||
+	    (s->capture.name != NULL && s->capture.secret))
+		return;
+	buf = xmalloc(cap + 1);
+	memcpy(buf, data, len);
+	buf[len] = '\0';
+	n = params_mask(e, buf, len, cap);
+	e->hooks.raw_output(e->hooks.arg, i, buf, n);
+	free(buf);
+}
