@@ -118,6 +118,18 @@ const char *engine_operator(const struct engine *e);
 int64_t engine_started_wall(const struct engine *e);
 /* The environment the run targets, or NULL. */
 const struct environment *engine_environment(const struct engine *e);
+/* One host of a remote step (on:), as its fan-out last knew it. */
+struct host_status {
+	const char *name;	/* valid until the step starts again */
+	const char *status;	/* "pending", "running", "ok", "failed", "unreachable", ... */
+	int ended;		/* 1 once the host has a result this round */
+	int ok;
+	int exit_code;		/* -1: none */
+	int64_t duration_ms;
+};
+/* Step i's hosts, at most max into out; returns how many it has (0: not a
+ * remote step, or no fan-out has run yet). */
+int engine_step_hosts(const struct engine *e, int i, struct host_status *out, int max);
 /* The step running now, or -1. */
 int engine_running_step(const struct engine *e);
 /* 1 while a step, its retry wait or a rollback is in progress. */

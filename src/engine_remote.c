@@ -451,3 +451,30 @@ remote_release(struct engine *e, struct step_run *r)
 	fanout_free(r->fanout);
 	r->fanout = NULL;
 }
+
+/* --- what front ends show --- */
+
+
+/* Step i's hosts as its fan-out last knew them, at most max into out;
+ * returns how many hosts there are (0: no fan-out has run yet). */
+int
+engine_step_hosts(const struct engine *e, int i, struct host_status *out, int max)
+{
+	const struct fanout *f;
+	int n;
+
+	if (i < 0 || i >= e->rb->nsteps || (f = e->runs[i].fanout) == NULL)
+		return 0;
+	n = fanout_count(f);
+	for (int k = 0; k < n && k < max; k++) {
+		const struct fanout_result *res = fanout_result(f, k);
+
+		out[k].name = fanout_name(f, k);
+		out[k].status = fanout_status_name(res->status);
+		out[k].ended = res->status != FANOUT_PENDING && res->status != FANOUT_RUNNING;
+		out[k].ok = res->status == FANOUT_OK;
+		out[k].exit_code = res->exit_code;
+		out[k].duration_ms = res->duration_ms;
+	}
+	return n;
+}

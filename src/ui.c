@@ -396,6 +396,7 @@ cleanup(struct ui *ui)
 	if (ui->quitting != 2 && ui->own_rb)
 		runbook_free(ui->rb);
 	free(ui->passed);
+	free(ui->pick_lines);
 	free(ui->resume_dir);
 	runopts_free(&ui->o);
 }

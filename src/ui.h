@@ -89,6 +89,7 @@
 	    "give the keyboard back to the console (the step goes on running)") \
 	X(NOTE, "note", 'n', 0, CTX_RUN, "note", "add a note to the incident journal") \
 	X(WHY, "why", 'i', 0, CTX_RUN, "why", "show or hide why the step exists") \
+	X(HOSTS, "hosts", 'h', 0, CTX_OUTPUT, "hosts", "on: steps: all hosts' output, or one host's") \
 	X(FOCUS, "focus", UI_KEY_TAB, 0, CTX_RUN, "pane", "switch focus: checklist / output") \
 	X(SEARCH, "search", '/', 0, CTX_OUTPUT, "search", \
 	    "search the output; / then Enter with nothing typed finds the next match") \
@@ -145,6 +146,7 @@ enum dialog_kind {
 	DLG_CHANGED,		/* resume: the runbook file changed */
 	DLG_HELP,
 	DLG_MESSAGE,
+	DLG_APPROVAL,		/* waiting for a second operator */
 };
 
 struct ui_choice {
@@ -166,6 +168,7 @@ struct dialog {
 	int nchoices;
 	int sel;
 	int scroll;		/* help and messages */
+	int64_t opened_wall;	/* DLG_APPROVAL: since when it waits */
 };
 
 struct timeline_entry {
@@ -253,6 +256,9 @@ struct ui {
 	int follow;
 	char search[UI_TEXT_MAX];
 	int64_t match_line;		/* absolute, -1 none */
+	int host_pick;			/* 0: the pane shows all hosts; k + 1: host k only */
+	size_t *pick_lines;		/* then: scrollback indices of its lines */
+	size_t pick_n, pick_cap;
 	int spin;
 	struct timeline_entry timeline[UI_TIMELINE_MAX];
 	int ntimeline, timeline_head;
@@ -335,10 +341,15 @@ int ui_put(struct ui *ui, int y, int x, int width, enum theme_role role, const c
 void ui_fill(struct ui *ui, int y, int x, int width, enum theme_role role);
 int ui_body_rows(const struct ui *ui);
 
+#define UI_HOSTS_MAX	64	/* hosts of one step the console lists */
+
 /* ui_pane.c: the output pane */
 void ui_draw_pane(struct ui *ui, int top, int x, int w, int h);
 void ui_output_scroll(struct ui *ui, int64_t delta);
 void ui_output_search(struct ui *ui, const char *text);
+void ui_output_next_host(struct ui *ui);
+int ui_step_hosts(const struct ui *ui, int i, struct host_status *hs);
+int ui_wait_left(const struct ui *ui, int i, char *buf, size_t len);
 
 /* Answers of the choice dialogs. */
 enum {
@@ -363,6 +374,7 @@ void ui_run_select(struct ui *ui, int i);
 int ui_run_attachable(const struct ui *ui, int i);
 void ui_run_detach(struct ui *ui, const char *why);
 void ui_run_sync_pty(struct ui *ui, int cols, int rows);
+void ui_run_approval_body(struct ui *ui, struct dialog *d);
 
 /* ui_act.c: run view keys and dialog answers */
 void ui_run_key(struct ui *ui, enum ui_action a);

@@ -146,6 +146,11 @@ act_cancel(struct ui *ui)
 		snprintf(ui->message, sizeof ui->message, "no step is running (q quits)");
 		return;
 	}
+	if (ui->rb->steps[r].action == ACTION_WAIT && engine_step(ui->e, r)->status == STEP_RUNNING) {
+		engine_cancel(ui->e, r);
+		snprintf(ui->message, sizeof ui->message, "the wait of '%s' was cut short", ui->rb->steps[r].id);
+		return;
+	}
 	engine_cancel(ui->e, r);
 	snprintf(ui->message, sizeof ui->message, "cancelling '%s': SIGTERM sent, SIGKILL after the grace period",
 	    ui->rb->steps[r].id);
@@ -288,6 +293,7 @@ ui_run_key(struct ui *ui, enum ui_action a)
 		else
 			ui->show_why = !ui->show_why;
 		break;
+	case ACT_HOSTS: ui_output_next_host(ui); break;
 	case ACT_FOCUS: ui->focus = ui->focus == FOCUS_LIST ? FOCUS_OUTPUT : FOCUS_LIST; break;
 	case ACT_SEARCH:
 		open_input(ui, DLG_SEARCH, ui->sel, "Search the output", "Enter finds the next line with the text "

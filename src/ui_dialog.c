@@ -295,6 +295,8 @@ ui_dialog_draw(struct ui *ui)
 {
 	struct dialog *d = ui_dialog_top(ui);
 
+	if (d != NULL && d->kind == DLG_APPROVAL)
+		ui_run_approval_body(ui, d);
 	if (d != NULL)
 		draw_one(ui, d);
 }

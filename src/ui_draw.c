@@ -203,12 +203,51 @@ build_rows(const struct ui *ui, struct row *rows, int *sel_row)
 	return n;
 }
 
+/* "2/3 ok, 1 unreachable": how a remote step's hosts stand. */
+static int
+host_summary(const struct ui *ui, int i, char *buf, size_t len)
+{
+	struct host_status hs[UI_HOSTS_MAX];
+	int n = ui_step_hosts(ui, i, hs), ok = 0, used;
+	size_t off;
+
+	if (n == 0)
+		return 0;
+	for (int k = 0; k < n; k++)
+		ok += hs[k].ok;
+	used = snprintf(buf, len, " %d/%d ok", ok, n);
+	off = used > 0 && (size_t)used < len ? (size_t)used : len - 1;
+	/* Each other status once, with its count, in host order. */
+	for (int k = 0; k < n && off + 1 < len; k++) {
+		int count = 0, seen = 0;
+
+		if (hs[k].ok)
+			continue;
+		for (int j = 0; j < n; j++) {
+			seen |= j < k && !hs[j].ok && strcmp(hs[j].status, hs[k].status) == 0;
+			count += !hs[j].ok && strcmp(hs[j].status, hs[k].status) == 0;
+		}
+		if (!seen)
+			off += (size_t)snprintf(buf + off, len - off, ", %d %s", count, hs[k].status);
+	}
+	if (off + 1 < len)
+		snprintf(buf + off, len - off, " ");
+	return 1;
+}
+
 static void
 step_right(const struct ui *ui, int i, char *buf, size_t len)
 {
 	const struct step_state *st = engine_step(ui->e, i);
 	char d[32] = "";
 	int64_t ms = st->duration_ms;
+
+	if (ui_wait_left(ui, i, d, sizeof d)) {
+		snprintf(buf, len, " wait %.*s ", (int)strcspn(d, " "), d);
+		return;
+	}
+	if (host_summary(ui, i, buf, len))
+		return;
 
 	if (st->status == STEP_RUNNING && st->started_wall > 0)
 		ms = clock_wall_ms() - st->started_wall;
@@ -228,7 +267,7 @@ draw_step_row(struct ui *ui, int y, int w, int i)
 	enum theme_role base = selected ? (ui->focus == FOCUS_LIST ? ROLE_SELECTION : ROLE_SELECTION_INACTIVE) :
 	    ROLE_NORMAL;
 	const char *mark = st->status == STEP_RUNNING ? ui->g.spinner[ui->spin % 4] : ui->g.mark[st->status];
-	char right[48], num[16];
+	char right[96], num[16];
 	int x, rw;
 
 	ui_fill(ui, y, 0, w, base);

@@ -145,6 +145,7 @@ ui_context(const struct ui *ui)
 		[DLG_DONE_NOTE] = CTX_INPUT, [DLG_SEARCH] = CTX_INPUT, [DLG_FAILURE] = CTX_CHOICE,
 		[DLG_INTERRUPTED] = CTX_CHOICE, [DLG_QUIT] = CTX_CHOICE, [DLG_QUIT_IDLE] = CTX_CHOICE,
 		[DLG_CHANGED] = CTX_CHOICE, [DLG_HELP] = CTX_VIEWER, [DLG_MESSAGE] = CTX_VIEWER,
+		[DLG_APPROVAL] = CTX_VIEWER,
 	};
 
 	if (ui->ndialogs > 0)
@@ -258,6 +259,8 @@ ui_action_applies(const struct ui *ui, enum ui_action a)
 		return running >= 0;
 	case ACT_ATTACH:
 		return ui_run_attachable(ui, running);
+	case ACT_HOSTS:
+		return ui->e != NULL && ui->rb->steps[ui->sel].on.s != NULL;
 	case ACT_PAGE_UP:
 		return ui_context(ui) == CTX_OUTPUT;
 	case ACT_NEXT_CHOICE:

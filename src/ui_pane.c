@@ -4,10 +4,14 @@
  * completed), so scrolling stays put while old lines are dropped. A line
  * is drawn as a terminal would have left it, minus escape sequences, which
  * never reach the screen; an interactive step's unfinished line (its
- * prompt, what is being typed) shows under the last one. */
+ * prompt, what is being typed) shows under the last one. A remote step
+ * lists its hosts under the command, and its lines ("host | ...") can be
+ * shown one host at a time; a wait step counts down. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
+#include "duration.h"
 #include "ui.h"
 #include "xmalloc.h"
 
@@ -18,6 +22,138 @@ static struct outbuf *
 pane_out(const struct ui *ui)
 {
 	return engine_step(ui->e, ui->sel)->out;
+}
+
+/* --- hosts and waits --- */
+
+/* Step i's hosts (at most UI_HOSTS_MAX), 0 when it is not remote or has
+ * not run. */
+int
+ui_step_hosts(const struct ui *ui, int i, struct host_status *hs)
+{
+	int n;
+
+	if (ui->e == NULL || ui->rb->steps[i].on.s == NULL)
+		return 0;
+	n = engine_step_hosts(ui->e, i, hs, UI_HOSTS_MAX);
+	return n < UI_HOSTS_MAX ? n : UI_HOSTS_MAX;
+}
+
+/* A countdown's "4:12", or "1:04:12" past an hour. */
+static void
+format_left(int64_t ms, char *buf, size_t len)
+{
+	int64_t sec = ms / 1000;
+
+	if (sec >= 3600)
+		snprintf(buf, len, "%lld:%02lld:%02lld", (long long)(sec / 3600), (long long)(sec / 60 % 60),
+		    (long long)(sec % 60));
+	else
+		snprintf(buf, len, "%lld:%02lld", (long long)(sec / 60), (long long)(sec % 60));
+}
+
+/* "4:12 of 5:00" while step i waits; 0 when it does not. */
+int
+ui_wait_left(const struct ui *ui, int i, char *buf, size_t len)
+{
+	const struct step_state *st = engine_step(ui->e, i);
+	int64_t left;
+	char l[32], all[32];
+
+	if (ui->rb->steps[i].action != ACTION_WAIT || st->status != STEP_RUNNING || st->wait_until_wall <= 0)
+		return 0;
+	left = st->wait_until_wall - clock_wall_ms();
+	left = left > 0 ? (left + 999) / 1000 * 1000 : 0;	/* 0:00 only at the end */
+	format_left(left, l, sizeof l);
+	format_left(ui->rb->steps[i].wait_ms, all, sizeof all);
+	snprintf(buf, len, "%s of %s", l, all);
+	return 1;
+}
+
+/* The picked host's name, or NULL when the pane shows every host. */
+static const char *
+picked_host(struct ui *ui, int *n)
+{
+	struct host_status hs[UI_HOSTS_MAX];
+
+	*n = ui_step_hosts(ui, ui->sel, hs);
+	if (ui->host_pick > *n)
+		ui->host_pick = 0;
+	return ui->host_pick > 0 ? hs[ui->host_pick - 1].name : NULL;
+}
+
+/* With a host picked, the scrollback lines that are its: "NAME | ...". */
+static void
+build_pick(struct ui *ui)
+{
+	const struct outbuf *out = pane_out(ui);
+	size_t count = outbuf_count(out), nl;
+	const char *name;
+	int n;
+
+	ui->pick_n = 0;
+	if ((name = picked_host(ui, &n)) == NULL)
+		return;
+	nl = strlen(name);
+	for (size_t k = 0; k < count; k++) {
+		const struct outline *line = outbuf_line(out, k);
+
+		if (line == NULL || line->len < nl + 3 || memcmp(line->text, name, nl) != 0 ||
+		    memcmp(line->text + nl, " | ", 3) != 0)
+			continue;
+		if (ui->pick_n == ui->pick_cap) {
+			ui->pick_cap = ui->pick_cap ? ui->pick_cap * 2 : 256;
+			ui->pick_lines = xreallocarray(ui->pick_lines, ui->pick_cap, sizeof *ui->pick_lines);
+		}
+		ui->pick_lines[ui->pick_n++] = k;
+	}
+}
+
+/* All hosts, then each one alone, then all again. */
+void
+ui_output_next_host(struct ui *ui)
+{
+	struct host_status hs[UI_HOSTS_MAX];
+	int n = ui_step_hosts(ui, ui->sel, hs);
+
+	if (n == 0) {
+		snprintf(ui->message, sizeof ui->message, "'%s' has not run on its hosts yet",
+		    ui->rb->steps[ui->sel].id);
+		return;
+	}
+	ui->host_pick = (ui->host_pick + 1) % (n + 1);
+	ui->follow = 1;
+	ui->match_line = -1;
+	if (ui->host_pick == 0)
+		snprintf(ui->message, sizeof ui->message, "output of all %d hosts", n);
+	else
+		snprintf(ui->message, sizeof ui->message, "output of %s only (%d of %d); h: next",
+		    hs[ui->host_pick - 1].name, ui->host_pick, n);
+}
+
+/* What the pane scrolls over: the scrollback, or the picked host's lines. */
+static int
+view_picked(const struct ui *ui)
+{
+	return ui->host_pick > 0;
+}
+
+static int64_t
+view_dropped(const struct ui *ui)
+{
+	return view_picked(ui) ? 0 : (int64_t)outbuf_dropped(pane_out(ui));
+}
+
+static size_t
+view_count(const struct ui *ui)
+{
+	return view_picked(ui) ? ui->pick_n : outbuf_count(pane_out(ui));
+}
+
+static const struct outline *
+view_line(const struct ui *ui, size_t k)
+{
+	return outbuf_line(pane_out(ui), view_picked(ui) ? ui->pick_lines[k] : k);
 }
 
 /* Control characters would take two columns each: show them as spaces. */
@@ -274,17 +410,16 @@ live_row(const struct ui *ui)
 static int64_t
 total_lines(const struct ui *ui)
 {
-	const struct outbuf *out = pane_out(ui);
-
-	return (int64_t)(outbuf_dropped(out) + outbuf_count(out)) + live_row(ui);
+	if (view_picked(ui))
+		return (int64_t)ui->pick_n;
+	return view_dropped(ui) + (int64_t)view_count(ui) + live_row(ui);
 }
 
 /* The first absolute line shown in rows rows. */
 static int64_t
 first_line(struct ui *ui, int rows)
 {
-	const struct outbuf *out = pane_out(ui);
-	int64_t dropped = (int64_t)outbuf_dropped(out), total = total_lines(ui);
+	int64_t dropped = view_dropped(ui), total = total_lines(ui);
 	int64_t first = ui->follow ? total - rows : ui->out_top;
 
 	if (first > total - rows)
@@ -300,8 +435,11 @@ draw_rule(struct ui *ui, int y, int x, int w, int64_t first, int rows)
 {
 	const struct outbuf *out = pane_out(ui);
 	/* Completed lines: an unfinished one is not counted until it is. */
-	int64_t total = total_lines(ui) - live_row(ui), last = first + rows < total ? first + rows : total;
+	int64_t total = total_lines(ui) - (view_picked(ui) ? 0 : live_row(ui));
+	int64_t last = first + rows < total ? first + rows : total;
 	char buf[160];
+	const char *host;
+	int n;
 
 	attrset(ui_style(ui, ROLE_BORDER));
 	for (int i = 0; i < w; i++)
@@ -311,7 +449,12 @@ draw_rule(struct ui *ui, int y, int x, int w, int64_t first, int rows)
 	else
 		snprintf(buf, sizeof buf, " lines %lld-%lld of %lld ", (long long)(total ? first + 1 : 0),
 		    (long long)last, (long long)total);
-	if (outbuf_dropped(out) > 0)
+	if ((host = picked_host(ui, &n)) != NULL)
+		snprintf(buf + strlen(buf) - 1, sizeof buf - strlen(buf) + 1, ", host %s only (%d of %d, h: next) ",
+		    host, ui->host_pick, n);
+	else if (n > 0)
+		snprintf(buf + strlen(buf) - 1, sizeof buf - strlen(buf) + 1, ", all %d hosts (h: one) ", n);
+	if (outbuf_dropped(out) > 0 && host == NULL)
 		snprintf(buf + strlen(buf) - 1, sizeof buf - strlen(buf) + 1, ", %llu dropped ",
 		    (unsigned long long)outbuf_dropped(out));
 	ui_put(ui, y, x + 1, w - 2, ROLE_BORDER, buf);
@@ -356,9 +499,8 @@ draw_live(struct ui *ui, int y, int x, int w)
 static void
 draw_lines(struct ui *ui, int y, int x, int w, int rows)
 {
-	const struct outbuf *out = pane_out(ui);
-	int64_t dropped = (int64_t)outbuf_dropped(out), first;
-	size_t count = outbuf_count(out);
+	int64_t dropped = view_dropped(ui), first;
+	size_t count = view_count(ui);
 	char buf[96];
 
 	if (rows <= 0)
@@ -373,12 +515,60 @@ draw_lines(struct ui *ui, int y, int x, int w, int rows)
 		size_t k = (size_t)(first - dropped + r);
 
 		if (k < count)
-			draw_line(ui, y + r, x, w, outbuf_line(out, k), first + r);
-		else if (k == count && live_row(ui))
+			draw_line(ui, y + r, x, w, view_line(ui, k), view_picked(ui) ? -1 : first + r);
+		else if (k == count && live_row(ui) && !view_picked(ui))
 			draw_live(ui, y + r, x, w);
 		else
 			break;
 	}
+}
+
+/* One row per host: status, exit and duration; the picked one marked. */
+static int
+draw_hosts(struct ui *ui, int y, int x, int w, int max)
+{
+	struct host_status hs[UI_HOSTS_MAX];
+	int n = ui_step_hosts(ui, ui->sel, hs), shown = n <= max ? n : max - 1;
+	char buf[UI_TEXT_MAX], d[32], ex[16];
+
+	for (int k = 0; k < shown; k++) {
+		duration_format(hs[k].duration_ms, d, sizeof d);
+		snprintf(ex, sizeof ex, "exit %d", hs[k].exit_code);
+		snprintf(buf, sizeof buf, "%s %-16s %-12s %-8s %s", ui->host_pick == k + 1 ? ui->g.sel : " ",
+		    hs[k].name, hs[k].status, hs[k].exit_code >= 0 ? ex : "", hs[k].ended ? d : "");
+		ui_put(ui, y + k, x, w, !hs[k].ended ? ROLE_NORMAL : hs[k].ok ? ROLE_STATUS_OK :
+		    ROLE_STATUS_FAILED, buf);
+	}
+	if (shown < n) {
+		snprintf(buf, sizeof buf, "  %s %d more hosts", ui->g.ellipsis, n - shown);
+		ui_put(ui, y + shown++, x, w, ROLE_DIM, buf);
+	}
+	return shown;
+}
+
+/* A wait's countdown, or where an approval stands. */
+static int
+draw_extra(struct ui *ui, int y, int x, int w)
+{
+	const struct step *s = &ui->rb->steps[ui->sel];
+	char buf[UI_TEXT_MAX * 2], left[64], key[16];
+	const char *who = NULL;
+
+	if (ui_wait_left(ui, ui->sel, left, sizeof left)) {
+		ui_key_name(ui_action_info(ACT_CANCEL)->keys[0], key, sizeof key);
+		snprintf(buf, sizeof buf, "waiting %s, %s cuts it short", left, key);
+		ui_put(ui, y, x, w, ROLE_NOTICE, buf);
+		return 1;
+	}
+	if (s->confirm != CONFIRM_APPROVAL || engine_mode(ui->e) == MODE_DRY_RUN)
+		return 0;
+	if (engine_step_approved(ui->e, ui->sel, &who))
+		snprintf(buf, sizeof buf, "approved by %s", who != NULL ? who : "?");
+	else
+		snprintf(buf, sizeof buf, "needs a second operator: drconsole approve %s %s",
+		    engine_incident_dir(ui->e), s->id);
+	ui_put(ui, y, x, w, ROLE_NOTICE, buf);
+	return 1;
 }
 
 void
@@ -388,8 +578,11 @@ ui_draw_pane(struct ui *ui, int top, int x, int w, int h)
 	const char *prefix, *cmd = shown_command(ui, &prefix);
 	int y = top + 1, rows;
 
+	build_pick(ui);
 	draw_header(ui, top, x, w);
 	y += put_wrapped(ui, y, x + 1, w - 1, 3, ROLE_COMMAND, prefix, cmd);
+	y += draw_extra(ui, y, x + 1, w - 1);
+	y += draw_hosts(ui, y, x + 1, w - 1, h / 3 > 2 ? h / 3 : 2);
 	if ((ui->show_why || engine_mode(ui->e) == MODE_TRAINING) && s->why.s != NULL)
 		y += put_wrapped(ui, y, x + 1, w - 1, h / 4 > 2 ? h / 4 : 2, ROLE_WHY, "why: ", s->why.s);
 	rows = top + h - y - 1;
@@ -404,12 +597,13 @@ ui_draw_pane(struct ui *ui, int top, int x, int w, int h)
 void
 ui_output_scroll(struct ui *ui, int64_t delta)
 {
-	const struct outbuf *out = pane_out(ui);
-	int64_t total = total_lines(ui), rows = ui->pane_rows > 0 ? ui->pane_rows : 1;
-	int64_t top = first_line(ui, (int)rows) + delta;
+	int64_t total, rows = ui->pane_rows > 0 ? ui->pane_rows : 1, top;
 
-	if (top < (int64_t)outbuf_dropped(out))
-		top = (int64_t)outbuf_dropped(out);
+	build_pick(ui);
+	total = total_lines(ui);
+	top = first_line(ui, (int)rows) + delta;
+	if (top < view_dropped(ui))
+		top = view_dropped(ui);
 	ui->follow = top >= total - rows;
 	ui->out_top = top;
 }
@@ -437,6 +631,7 @@ ui_output_search(struct ui *ui, const char *text)
 		render_line(line->text, line->len, buf, sizeof buf);
 		if (strstr(buf, text) != NULL || strstr(line->text, text) != NULL) {
 			ui->match_line = abs;
+			ui->host_pick = 0;	/* the match is shown among all hosts */
 			ui->follow = 0;
 			ui->out_top = abs - ui->pane_rows / 2;
 			return;

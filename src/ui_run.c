@@ -223,6 +223,7 @@ ui_run_select(struct ui *ui, int i)
 	if (i < 0 || i >= ui->rb->nsteps || i == ui->sel)
 		return;
 	ui->sel = i;
+	ui->host_pick = 0;
 	ui->follow = 1;
 	ui->out_top = 0;
 	ui->match_line = -1;
@@ -258,6 +259,72 @@ ui_run_start(struct ui *ui, int i, enum confirm_how how)
 	ui_arm_tick(ui);
 }
 
+/* --- two-person approval --- */
+
+/* What the approval dialog says now: the command the second operator
+ * runs, how long the step has waited, or who approved it. */
+void
+ui_run_approval_body(struct ui *ui, struct dialog *d)
+{
+	const char *who = NULL;
+	char since[32], *tail;
+
+	duration_format_clock(clock_wall_ms() - d->opened_wall, since, sizeof since);
+	if (engine_step_approved(ui->e, d->step, &who))
+		tail = xprintf("APPROVED by %s: starting the step.", who);
+	else
+		tail = xprintf("This step needs a second operator's approval. From their own terminal:\n\n"
+		    "  drconsole approve %s %s\n\nWaiting for it (%s). It starts as soon as the approval "
+		    "arrives; Esc backs out and leaves the step waiting.", engine_incident_dir(ui->e),
+		    ui->rb->steps[d->step].id, since);
+	free(d->body);
+	d->body = ui_run_step_body(ui, d->step, tail);
+	free(tail);
+}
+
+static void
+start_approved(struct ui *ui, int i)
+{
+	const char *who = NULL;
+
+	engine_step_approved(ui->e, i, &who);
+	ui_run_start(ui, i, HOW_APPROVED);
+	if (ui->message[0] == '\0')
+		snprintf(ui->message, sizeof ui->message, "'%s' approved by %s: started", ui->rb->steps[i].id,
+		    who != NULL ? who : "?");
+}
+
+static void
+ask_approval(struct ui *ui, int i)
+{
+	const char *who;
+	struct dialog *d;
+
+	if (engine_step_approved(ui->e, i, &who)) {
+		start_approved(ui, i);
+		return;
+	}
+	d = ui_dialog_open(ui, DLG_APPROVAL, i, "Waiting for a second operator's approval");
+	d->opened_wall = clock_wall_ms();
+	ui_run_approval_body(ui, d);
+}
+
+/* The approval the open dialog waits for arrived: say so, and start. */
+static void
+check_approval(struct ui *ui)
+{
+	struct dialog *d = ui_dialog_top(ui);
+	const char *who;
+	int i;
+
+	if (d == NULL || d->kind != DLG_APPROVAL || !engine_step_approved(ui->e, d->step, &who) ||
+	    engine_busy(ui->e) || ui->finished || ui->quitting)
+		return;
+	i = d->step;
+	ui_dialog_close(ui);
+	start_approved(ui, i);
+}
+
 void
 ui_run_ask(struct ui *ui, int i)
 {
@@ -285,7 +352,9 @@ ui_run_ask(struct ui *ui, int i)
 	} else if (s->action == ACTION_MANUAL) {
 		d = ui_dialog_open(ui, DLG_ATTEST, i, "Attest a manual step");
 		d->body = ui_run_step_body(ui, i, "Enter attests that this was done (the note is optional); Esc backs out.");
-	} else if (s->confirm == CONFIRM_NO || dry || (s->confirm == CONFIRM_YES && ui->o.yes))
+	} else if (s->confirm == CONFIRM_APPROVAL && !dry)
+		ask_approval(ui, i);
+	else if (s->confirm == CONFIRM_NO || dry || (s->confirm == CONFIRM_YES && ui->o.yes))
 		ui_run_start(ui, i, HOW_AUTO);
 	else if (s->confirm == CONFIRM_TYPE) {
 		d = ui_dialog_open(ui, DLG_TYPE_CONFIRM, i, "DESTRUCTIVE STEP: type its id to run it");
@@ -422,6 +491,7 @@ ui_run_after_turn(struct ui *ui)
 
 	if (ui->e == NULL)
 		return;
+	check_approval(ui);
 	if (ui->attached && !ui_run_attachable(ui, ui->attach_step))
 		ui_run_detach(ui, "the step ended");
 	if (ui->quitting == 1 && !engine_busy(ui->e)) {
