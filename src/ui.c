@@ -27,8 +27,9 @@ static struct engine *abandoned;
 
 /* --- the terminal --- */
 
-static void
-stderr_to_log(struct ui *ui)
+/* While curses owns the screen, library notices go to the debug log. */
+void
+ui_stderr_to_log(struct ui *ui)
 {
 	const char *path = getenv("DRCONSOLE_LOG");
 	int fd = open(path != NULL && *path != '\0' ? path : "/dev/null",
@@ -97,7 +98,7 @@ term_start(struct ui *ui)
 		fprintf(stderr, "drconsole: cannot start the screen (TERM=%s)\n", term ? term : "");
 		return -1;
 	}
-	stderr_to_log(ui);
+	ui_stderr_to_log(ui);
 	if (ui->script_mode)
 		resizeterm(UI_SCRIPT_ROWS, UI_SCRIPT_COLS);
 	raw();

@@ -340,6 +340,8 @@ void ui_draw_keybar(struct ui *ui, int y);
 int ui_put(struct ui *ui, int y, int x, int width, enum theme_role role, const char *s);
 void ui_fill(struct ui *ui, int y, int x, int width, enum theme_role role);
 int ui_body_rows(const struct ui *ui);
+/* Sends stderr to the debug log (or /dev/null) while curses owns the screen. */
+void ui_stderr_to_log(struct ui *ui);
 
 #define UI_HOSTS_MAX	64	/* hosts of one step the console lists */
 

@@ -154,22 +154,6 @@ watch_on_fatal(void)
 		watch_term_end(fatal_watch);
 }
 
-/* While curses owns the screen, library notices go to the debug log. */
-static void
-watch_stderr_to_log(struct ui *ui)
-{
-	const char *path = getenv("DRCONSOLE_LOG");
-	int fd = open(path != NULL && *path != '\0' ? path : "/dev/null",
-	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-
-	fflush(stderr);
-	ui->saved_stderr = fcntl(2, F_DUPFD_CLOEXEC, 3);
-	if (fd >= 0) {
-		dup2(fd, 2);
-		close(fd);
-	}
-}
-
 /* Script mode draws on /dev/null at the console's script size. */
 static int
 watch_term_start(struct watch *w)
@@ -184,7 +168,7 @@ watch_term_start(struct watch *w)
 		fprintf(stderr, "drconsole: cannot start the screen (TERM=%s)\n", term ? term : "");
 		return -1;
 	}
-	watch_stderr_to_log(ui);
+	ui_stderr_to_log(ui);
 	if (ui->script_mode)
 		resizeterm(UI_SCRIPT_ROWS, UI_SCRIPT_COLS);
 	raw();
