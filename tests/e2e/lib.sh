@@ -99,6 +99,10 @@ _cleanup() {
 # stopped) however the test exits.
 scratch_dir() {
 	SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/drc-$TEST_NAME.XXXXXX") || die "mktemp failed"
+	# Incidents a test does not place itself land here, never in the
+	# user's own state directory.
+	XDG_STATE_HOME=$SCRATCH/state
+	export XDG_STATE_HOME
 	trap _cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
