@@ -20,27 +20,15 @@
 #include "log.h"
 #include "loop.h"
 #include "sqlexpect.h"
+#include "sqlsecret.h"
 #include "sqlstep.h"
+#include "sqltable.h"
 #include "strbuf.h"
 #include "xmalloc.h"
 
 #define nitems(a)		(sizeof (a) / sizeof (a)[0])
 
-#define SQLSTEP_LINE_MAX	200	/* widest table line, in columns */
-#define SQLSTEP_CELL_MIN	8	/* a column is never squeezed below this */
-#define SQLSTEP_SHOW_ROWS	500	/* rows printed per result */
 #define SQLSTEP_QUERY_SHOW	72	/* query text kept by sqlstep_describe */
-#define SQLSTEP_MASK		"****"
-
-/* Type OIDs from PostgreSQL's pg_type.dat, fixed since long ago: numbers are
- * right-aligned in tables and become JSON numbers in evidence. */
-#define OID_INT8		20
-#define OID_INT2		21
-#define OID_INT4		23
-#define OID_OID			26
-#define OID_FLOAT4		700
-#define OID_FLOAT8		701
-#define OID_NUMERIC		1700
 
 enum sqlstep_state {
 	SQLSTEP_CONNECTING,
@@ -154,61 +142,6 @@ static const char sql_lag_standby[] =
     "::numeric, 3) ELSE 0 END AS lag_seconds"
     " FROM (SELECT 1) AS one LEFT JOIN pg_stat_wal_receiver AS w ON true";
 
-/* --- secrets ------------------------------------------------------------ */
-
-/* A copy of text with every secret replaced by the mask. */
-static char *
-sqlstep_scrub(char *const *secrets, const char *text)
-{
-	struct strbuf	 b;
-	const char	*hit, *first;
-	size_t		 i, len = 0;
-
-	strbuf_init(&b);
-	for (;;) {
-		first = NULL;
-		for (i = 0; i < 2; i++) {
-			if (secrets[i] == NULL ||
-			    (hit = strstr(text, secrets[i])) == NULL)
-				continue;
-			if (first == NULL || hit < first) {
-				first = hit;
-				len = strlen(secrets[i]);
-			}
-		}
-		if (first == NULL)
-			break;
-		strbuf_add(&b, text, (size_t)(first - text));
-		strbuf_adds(&b, SQLSTEP_MASK);
-		text = first + len;
-	}
-	strbuf_adds(&b, text);
-	return strbuf_detach(&b);
-}
-
-/* Masks secrets in every string inside j. */
-static void
-sqlstep_scrub_json(char *const *secrets, json_t *j)
-{
-	const char	*key;
-	json_t		*v;
-	size_t		 i;
-	char		*clean;
-
-	if (json_is_string(j)) {
-		clean = sqlstep_scrub(secrets, json_string_value(j));
-		if (strcmp(clean, json_string_value(j)) != 0)
-			json_string_set(j, clean);
-		free(clean);
-	} else if (json_is_object(j)) {
-		json_object_foreach(j, key, v)
-			sqlstep_scrub_json(secrets, v);
-	} else if (json_is_array(j)) {
-		json_array_foreach(j, i, v)
-			sqlstep_scrub_json(secrets, v);
-	}
-}
-
 /* A JSON string; the server sends UTF-8 (we ask for it), but never NULL. */
 static json_t *
 sqlstep_json_str(const char *s)
@@ -220,135 +153,6 @@ sqlstep_json_str(const char *s)
 	if ((j = json_string(s)) == NULL)
 		j = json_string("(not valid UTF-8)");
 	return j;
-}
-
-/* --- connection strings ------------------------------------------------- */
-
-/* The test libpq uses to tell a connection string from a database name. */
-static int
-sqlstep_is_conninfo(const char *s)
-{
-	return strncmp(s, "postgresql://", 13) == 0 ||
-	    strncmp(s, "postgres://", 11) == 0 || strchr(s, '=') != NULL;
-}
-
-/*
- * libpq's parse errors quote the text they stumbled on, which may be part of
- * a password; when one may be in the string, the quotes are emptied.
- */
-static char *
-sqlstep_parse_error(const char *conninfo, const char *err)
-{
-	struct strbuf	 b;
-	const char	*q;
-	int		 risky;
-
-	risky = strcasestr(conninfo, "password") != NULL ||
-	    (strstr(conninfo, "://") != NULL && strchr(conninfo, '@') != NULL);
-	strbuf_init(&b);
-	strbuf_adds(&b, "connection string is not valid: ");
-	while (*err != '\0' && *err != '\n') {
-		if (risky && *err == '"' && (q = strchr(err + 1, '"')) != NULL) {
-			strbuf_adds(&b, "\"…\"");
-			err = q + 1;
-		} else
-			strbuf_addch(&b, *err++);
-	}
-	return strbuf_detach(&b);
-}
-
-/*
- * Parses conninfo as libpq will, to reject mistakes before connecting and to
- * learn a password written inside it. *opts is NULL for a bare database
- * name or an empty string.
- */
-static int
-sqlstep_conninfo_parse(const char *conninfo, PQconninfoOption **opts,
-    char **cause)
-{
-	char	*err = NULL;
-
-	*opts = NULL;
-	if (conninfo == NULL || !sqlstep_is_conninfo(conninfo))
-		return 0;
-	if ((*opts = PQconninfoParse(conninfo, &err)) != NULL)
-		return 0;
-	*cause = sqlstep_parse_error(conninfo, err != NULL ? err :
-	    "out of memory");
-	PQfreemem(err);
-	return -1;
-}
-
-static const char *
-sqlstep_opt(const PQconninfoOption *opts, const char *key)
-{
-	for (; opts->keyword != NULL; opts++) {
-		if (strcmp(opts->keyword, key) == 0)
-			return opts->val;
-	}
-	return NULL;
-}
-
-static void
-sqlstep_add_opt(struct strbuf *b, const char *key, const char *val)
-{
-	const char	*p;
-
-	if (val == NULL || *val == '\0')
-		return;
-	if (b->len > 0)
-		strbuf_addch(b, ' ');
-	strbuf_addf(b, "%s=", key);
-	if (strcspn(val, " '\\") == strlen(val)) {
-		strbuf_adds(b, val);
-		return;
-	}
-	strbuf_addch(b, '\'');
-	for (p = val; *p != '\0'; p++) {
-		if (*p == '\'' || *p == '\\')
-			strbuf_addch(b, '\\');
-		strbuf_addch(b, *p);
-	}
-	strbuf_addch(b, '\'');
-}
-
-/* "host=db1 port=5432 dbname=app user=ops password=****": where first. */
-static char *
-sqlstep_conninfo_show(const char *conninfo)
-{
-	static const char	*lead[] = { "host", "hostaddr", "port", "dbname",
-				    "user" };
-	PQconninfoOption	*opts, *o;
-	struct strbuf		 b;
-	char			*cause = NULL;
-	size_t			 i;
-
-	if (conninfo == NULL || *conninfo == '\0')
-		return xstrdup("(libpq defaults)");
-	if (sqlstep_conninfo_parse(conninfo, &opts, &cause) != 0) {
-		free(cause);
-		return xstrdup("(connection string not valid)");
-	}
-	if (opts == NULL)
-		return xprintf("dbname=%s", conninfo);
-	strbuf_init(&b);
-	for (i = 0; i < nitems(lead); i++)
-		sqlstep_add_opt(&b, lead[i], sqlstep_opt(opts, lead[i]));
-	for (o = opts; o->keyword != NULL; o++) {
-		for (i = 0; i < nitems(lead); i++) {
-			if (strcmp(o->keyword, lead[i]) == 0)
-				break;
-		}
-		if (i < nitems(lead))
-			continue;
-		if (strcmp(o->keyword, "password") == 0)
-			sqlstep_add_opt(&b, o->keyword, o->val != NULL &&
-			    *o->val != '\0' ? SQLSTEP_MASK : NULL);
-		else
-			sqlstep_add_opt(&b, o->keyword, o->val);
-	}
-	PQconninfoFree(opts);
-	return b.len > 0 ? strbuf_detach(&b) : xstrdup("(libpq defaults)");
 }
 
 /* The query on one line, whitespace runs folded, cut to a readable length. */
@@ -380,34 +184,6 @@ sqlstep_query_show(const char *query)
 	return strbuf_detach(&b);
 }
 
-/* Copies the request's secrets: its password and one inside conninfo. */
-static void
-sqlstep_secrets_get(const struct sqlstep_request *req,
-    const PQconninfoOption *opts, char **secrets)
-{
-	const char	*pw;
-
-	secrets[0] = secrets[1] = NULL;
-	if (req->password != NULL && *req->password != '\0')
-		secrets[0] = xstrdup(req->password);
-	if (opts != NULL && (pw = sqlstep_opt(opts, "password")) != NULL &&
-	    *pw != '\0')
-		secrets[1] = xstrdup(pw);
-}
-
-static void
-sqlstep_secrets_free(char **secrets)
-{
-	size_t	i;
-
-	for (i = 0; i < 2; i++) {
-		if (secrets[i] != NULL)
-			explicit_bzero(secrets[i], strlen(secrets[i]));
-		free(secrets[i]);
-		secrets[i] = NULL;
-	}
-}
-
 /* One line for people, with passwords masked. */
 char *
 sqlstep_describe(const struct sqlstep_request *req)
@@ -428,14 +204,14 @@ sqlstep_describe(const struct sqlstep_request *req)
 		what = xprintf("%s (RPO %s)", k->label, rpo);
 	} else
 		what = xstrdup(k->label);
-	where = sqlstep_conninfo_show(req->conninfo);
+	where = sqlsecret_conninfo_show(req->conninfo);
 	line = xprintf("%s on %s", what, where);
-	if (sqlstep_conninfo_parse(req->conninfo, &opts, &cause) != 0)
+	if (sqlsecret_conninfo_parse(req->conninfo, &opts, &cause) != 0)
 		free(cause);
-	sqlstep_secrets_get(req, opts, secrets);
+	sqlsecret_get(req->password, opts, secrets);
 	PQconninfoFree(opts);
-	clean = sqlstep_scrub(secrets, line);
-	sqlstep_secrets_free(secrets);
+	clean = sqlsecret_scrub(secrets, line);
+	sqlsecret_free(secrets);
 	free(what);
 	free(where);
 	free(line);
@@ -451,151 +227,19 @@ sqlstep_emit(struct sqlstep *s, int stream, const char *text)
 
 	if (s->io.output == NULL || *text == '\0')
 		return;
-	clean = sqlstep_scrub(s->secrets, text);
+	clean = sqlsecret_scrub(s->secrets, text);
 	s->io.output(s->io.arg, stream, clean, strlen(clean));
 	free(clean);
 }
 
-/* Columns a UTF-8 string takes, each code point counted as one. */
-static size_t
-utf8_width(const char *p)
-{
-	size_t	n = 0;
-
-	for (; *p != '\0'; p++)
-		n += ((unsigned char)*p & 0xc0) != 0x80;
-	return n;
-}
-
-/* Bytes in the first cols code points of p. */
-static size_t
-utf8_prefix(const char *p, size_t cols)
-{
-	const char	*q;
-
-	for (q = p; *q != '\0'; q++) {
-		if (((unsigned char)*q & 0xc0) != 0x80 && cols-- == 0)
-			break;
-	}
-	return (size_t)(q - p);
-}
-
-static int
-sqlstep_is_number(Oid type)
-{
-	switch (type) {
-	case OID_INT2: case OID_INT4: case OID_INT8: case OID_OID:
-	case OID_FLOAT4: case OID_FLOAT8: case OID_NUMERIC:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-static const char *
-sqlstep_cell(const PGresult *r, int row, int col)
-{
-	if (row < 0)
-		return PQfname(r, col);
-	return PQgetisnull(r, row, col) ? "null" : PQgetvalue(r, row, col);
-}
-
-/* Narrows the widest columns until a line fits in SQLSTEP_LINE_MAX; the
- * rule under the names is the longest, at 3 columns of frame per column
- * less one. */
-static void
-table_fit(size_t *w, int ncol)
-{
-	size_t	cap, total;
-	int	c;
-
-	for (cap = SQLSTEP_LINE_MAX; cap > SQLSTEP_CELL_MIN; cap--) {
-		total = 3 * (size_t)ncol - 1;
-		for (c = 0; c < ncol; c++)
-			total += w[c] < cap ? w[c] : cap;
-		if (total <= SQLSTEP_LINE_MAX)
-			break;
-	}
-	for (c = 0; c < ncol; c++) {
-		if (w[c] > cap)
-			w[c] = cap;
-	}
-}
-
-/* Appends v in a column w wide, cut with "…"; line breaks become spaces. */
-static void
-table_cell(struct strbuf *b, const char *v, size_t w, int right, int pad)
-{
-	size_t	n = utf8_width(v), len = strlen(v), fill, i;
-	int	cut = n > w;
-
-	if (cut) {
-		len = utf8_prefix(v, w - 1);
-		n = w;
-	}
-	fill = w - n;
-	if (right)
-		strbuf_addf(b, "%*s", (int)fill, "");
-	for (i = 0; i < len; i++) {
-		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
-			strbuf_addch(b, ' ');
-		else
-			strbuf_addch(b, v[i]);
-	}
-	if (cut)
-		strbuf_adds(b, "…");
-	if (!right && pad)
-		strbuf_addf(b, "%*s", (int)fill, "");
-}
-
-/* One line: the column names when row is -1. */
-static void
-table_row(struct strbuf *b, const PGresult *r, int row, const size_t *w)
-{
-	int	c, ncol = PQnfields(r);
-
-	for (c = 0; c < ncol; c++) {
-		strbuf_adds(b, c == 0 ? " " : " | ");
-		table_cell(b, sqlstep_cell(r, row, c), w[c],
-		    row >= 0 && sqlstep_is_number(PQftype(r, c)), c < ncol - 1);
-	}
-	strbuf_addch(b, '\n');
-}
-
-/* The result as psql shows it: names, a rule, rows, then the count. */
+/* The result as psql shows it, on the step's output. */
 static void
 sqlstep_table(struct sqlstep *s, const PGresult *r)
 {
-	int		 ncol = PQnfields(r), nrow = PQntuples(r), row, col;
-	int		 shown = nrow < SQLSTEP_SHOW_ROWS ? nrow : SQLSTEP_SHOW_ROWS;
-	size_t		*w, n;
-	struct strbuf	 b;
+	char	*text = sqltable_format(r);
 
-	strbuf_init(&b);
-	if (ncol > 0) {
-		w = xcalloc((size_t)ncol, sizeof *w);
-		for (col = 0; col < ncol; col++) {
-			for (row = -1; row < shown; row++) {
-				n = utf8_width(sqlstep_cell(r, row, col));
-				w[col] = n > w[col] ? n : w[col];
-			}
-		}
-		table_fit(w, ncol);
-		table_row(&b, r, -1, w);
-		for (col = 0; col < ncol; col++) {
-			for (n = 0; n < w[col] + 2; n++)
-				strbuf_addch(&b, '-');
-			strbuf_addch(&b, col < ncol - 1 ? '+' : '\n');
-		}
-		for (row = 0; row < shown; row++)
-			table_row(&b, r, row, w);
-		free(w);
-	}
-	if (shown < nrow)
-		strbuf_addf(&b, "… %d more rows not shown\n", nrow - shown);
-	strbuf_addf(&b, "(%d row%s)\n", nrow, nrow == 1 ? "" : "s");
-	sqlstep_emit(s, ACTION_STDOUT, strbuf_str(&b));
-	strbuf_free(&b);
+	sqlstep_emit(s, ACTION_STDOUT, text);
+	free(text);
 }
 
 /* Notices and errors from the server, with their SQLSTATE, on stderr. */
@@ -771,8 +415,8 @@ sqlstep_finish(struct sqlstep *s, int ok, const char *reason)
 	    json_integer(clock_mono_ms() - s->started));
 	if (s->error != NULL)
 		json_object_set(ev, "error", s->error);
-	sqlstep_scrub_json(s->secrets, ev);
-	clean = sqlstep_scrub(s->secrets, reason);
+	sqlsecret_scrub_json(s->secrets, ev);
+	clean = sqlsecret_scrub(s->secrets, reason);
 	io.done(io.arg, ok, clean, ev);
 	free(clean);
 	json_decref(ev);
@@ -1194,7 +838,7 @@ sqlstep_start(const struct sqlstep_request *req, const struct action_io *io,
 		*cause = xprintf("expect does not apply to a %s step", k->name);
 		return NULL;
 	}
-	if (sqlstep_conninfo_parse(req->conninfo, &opts, cause) != 0)
+	if (sqlsecret_conninfo_parse(req->conninfo, &opts, cause) != 0)
 		return NULL;
 
 	s = xcalloc(1, sizeof *s);
@@ -1205,7 +849,7 @@ sqlstep_start(const struct sqlstep_request *req, const struct action_io *io,
 	s->timeout_ms = req->timeout_ms;
 	s->rpo_ms = req->rpo_ms;
 	s->evidence = json_pack("{s:s}", "kind", k->name);
-	sqlstep_secrets_get(req, opts, s->secrets);
+	sqlsecret_get(req->password, opts, s->secrets);
 	PQconninfoFree(opts);
 	if (req->expect != NULL) {
 		if (sqlexpect_parse(req->expect, &s->expect, cause) != 0) {
@@ -1239,7 +883,7 @@ sqlstep_free(struct sqlstep *s)
 	free(s->query);
 	free(s->expect_text);
 	sqlexpect_free(&s->expect);
-	sqlstep_secrets_free(s->secrets);
+	sqlsecret_free(s->secrets);
 	json_decref(s->evidence);
 	json_decref(s->error);
 	free(s);
@@ -1371,7 +1015,7 @@ sqlstep_learn_role(struct sqlstep *s)
 	const char	*v = NULL;
 
 	if (s->last != NULL && PQntuples(s->last) == 1 && PQnfields(s->last) == 1)
-		v = sqlstep_cell(s->last, 0, 0);
+		v = sqltable_cell(s->last, 0, 0);
 	if (v == NULL || (strcmp(v, "t") != 0 && strcmp(v, "f") != 0))
 		return sqlstep_fail(s, "query failed",
 		    "pg_is_in_recovery() gave no answer", NULL);
@@ -1446,7 +1090,7 @@ sqlstep_row_json(struct sqlstep *s, int row)
 	int	 c;
 
 	for (c = 0; c < PQnfields(s->last); c++) {
-		key = sqlstep_scrub(s->secrets, PQfname(s->last, c));
+		key = sqlsecret_scrub(s->secrets, PQfname(s->last, c));
 		json_object_set_new(o, key, sqlstep_json_value(s->last, row, c));
 		free(key);
 	}
