@@ -10,13 +10,14 @@
 #include "httpstep.h"
 #include "log.h"
 #include "notify.h"
+#include "sqlbind.h"
 #include "sqlstep.h"
 #include "xmalloc.h"
 
 /* Every templated value of a native step, expanded raw: these go to
  * libraries, not to a shell. They are freed together. */
 struct expanded {
-	char *v[16];
+	char *v[64];
 	int n;
 	char **list;		/* headers or recipients */
 	int nlist;
@@ -160,21 +161,50 @@ sql_kind(const struct sql_action *a)
 	return SQLSTEP_QUERY;
 }
 
+/* The query's templates become bound parameters (sqlbind.h): a value
+ * reaches the server as data, never as SQL. */
+static int
+bind_query(struct engine *e, int i, const struct sql_action *a, struct sqlbind *b,
+    struct expanded *x, char **cause)
+{
+	size_t off;
+
+	if (a->query.s == NULL)
+		return 0;
+	if (sqlbind_prepare(a->query.s, b, &off, cause) != 0)
+		return -1;
+	for (int k = 0; k < b->nrefs && *cause == NULL; k++) {
+		struct rstr r = { b->refs[k], a->query.pos, 0, 0 };
+
+		if (expand(e, i, x, &r, cause) == NULL && *cause == NULL)
+			*cause = xstrdup("too many parameters in the query");
+	}
+	return *cause == NULL ? 0 : -1;
+}
+
 static int
 start_sql(struct engine *e, int i, const struct sql_action *a, const struct action_io *io, char **cause)
 {
 	const struct step *s = &e->rb->steps[i];
 	struct sqlstep_request q = { 0 };
 	struct expanded x = { 0 };
+	struct sqlbind b = { 0 };
+	int first;
 
 	q.kind = sql_kind(a);
 	q.conninfo = expand(e, i, &x, &a->conninfo, cause);
-	q.query = expand(e, i, &x, &a->query, cause);
 	q.expect = expand(e, i, &x, &a->expect, cause);
+	first = x.n;
+	if (*cause == NULL && bind_query(e, i, a, &b, &x, cause) == 0 && b.query != NULL) {
+		q.query = b.query;
+		q.params = (const char *const *)&x.v[first];
+		q.nparams = b.nrefs;
+	}
 	q.timeout_ms = s->timeout_ms;
 	q.rpo_ms = e->rb->rpo_ms;
 	if (*cause == NULL)
 		e->runs[i].sql = sqlstep_start(&q, io, cause);
+	sqlbind_free(&b);
 	expanded_free(&x);
 	return e->runs[i].sql != NULL ? 0 : -1;
 }

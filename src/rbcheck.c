@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "cond.h"
 #include "rbcheck.h"
+#include "sqlbind.h"
 #include "sqlexpect.h"
 #include "template.h"
 #include "xmalloc.h"
@@ -260,6 +261,25 @@ need(struct checker *c, const struct step *s, const struct rstr *r, const char *
 		    strchr("aeiou", kind[0]) != NULL ? "an" : "a", kind, key);
 }
 
+/* A query's templates are bound as parameters; one inside quotes or a
+ * comment cannot be, and would otherwise be pasted in as SQL. */
+static void
+check_sql_binding(struct checker *c, const struct rstr *q)
+{
+	struct sqlbind b;
+	size_t off;
+	char *cause = NULL;
+
+	if (q->s == NULL)
+		return;
+	if (sqlbind_prepare(q->s, &b, &off, &cause) != 0) {
+		report(c, DIAG_ERROR, rstr_pos_at(q, off), "%s", cause);
+		free(cause);
+		return;
+	}
+	sqlbind_free(&b);
+}
+
 static void
 check_notify(struct checker *c, const struct step *s)
 {
@@ -297,6 +317,7 @@ check_action(struct checker *c, const struct step *s)
 
 	switch (s->action) {
 	case ACTION_SQL:
+		check_sql_binding(c, &s->sql.query);
 		if ((s->sql.query.s != NULL) + (s->sql.check != SQL_CHECK_NONE) + s->sql.promote != 1)
 			report(c, DIAG_ERROR, s->pos, "step '%s': a sql action needs exactly one of "
 			    "'query', 'check' or 'promote: true'", s->id);

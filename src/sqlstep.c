@@ -49,6 +49,8 @@ struct sqlstep {
 	int64_t			 rpo_ms;
 	int64_t			 started;	/* monotonic ms */
 	char			*query;		/* SQLSTEP_QUERY's text */
+	char			**params;	/* bound values of $1, $2... */
+	int			 nparams;
 	char			*expect_text;
 	struct sqlexpect	 expect;
 	int			 has_expect;
@@ -667,7 +669,12 @@ sqlstep_send(struct sqlstep *s, const char *sql, int show)
 	s->command = NULL;
 	s->command_rows = 0;
 	s->show = show;
-	if (!PQsendQuery(s->conn, sql))
+	/* Values are bound, never pasted into the SQL text. */
+	if (sql == s->query && s->nparams > 0) {
+		if (!PQsendQueryParams(s->conn, sql, s->nparams, NULL, (const char *const *)s->params, NULL,
+		    NULL, 0))
+			return sqlstep_lost(s, "could not send the query");
+	} else if (!PQsendQuery(s->conn, sql))
 		return sqlstep_lost(s, "could not send the query");
 	return sqlstep_flush(s);
 }
@@ -861,6 +868,11 @@ sqlstep_start(const struct sqlstep_request *req, const struct action_io *io,
 	}
 	if (req->query != NULL)
 		s->query = xstrdup(req->query);
+	if (req->nparams > 0) {
+		s->params = xcalloc((size_t)req->nparams, sizeof *s->params);
+		for (int i = 0; i < req->nparams; i++)
+			s->params[s->nparams++] = xstrdup(req->params[i] != NULL ? req->params[i] : "");
+	}
 	if (s->timeout_ms > 0)
 		s->timeout = loop_add_timer(io->loop, s->timeout_ms,
 		    sqlstep_timed_out, s);
@@ -881,6 +893,11 @@ sqlstep_free(struct sqlstep *s)
 	PQclear(s->last);
 	free(s->command);
 	free(s->query);
+	for (int i = 0; i < s->nparams; i++) {
+		explicit_bzero(s->params[i], strlen(s->params[i]));
+		free(s->params[i]);
+	}
+	free(s->params);
 	free(s->expect_text);
 	sqlexpect_free(&s->expect);
 	sqlsecret_free(s->secrets);

@@ -34,6 +34,10 @@ struct sqlstep_request {
 	/* NULL, or a secret: handed to libpq and scrubbed from everything
 	 * the step shows (output, reason, evidence). */
 	const char		*password;
+	/* SQLSTEP_QUERY: values for $1, $2... in query (from sqlbind); the
+	 * query is then sent as one statement with bound parameters. */
+	const char *const	*params;
+	int			 nparams;
 };
 
 struct sqlstep;

@@ -51,6 +51,9 @@ PY
 then pass "sql evidence journaled (rows, checked value, verdict)"; else
 	fail "no sql evidence"; grep '"step":"rows"' "$SCRATCH/i1/journal.jsonl" | show; fi
 grep -q '(1 row)' "$SCRATCH/good.out" && pass "sql result shown as a table" || fail "no result table"
+grep -q '"step":"bound".*"status":"ok"' "$SCRATCH/i1/journal.jsonl" &&
+	[ "$(pg_psql p 'SELECT count(*) FROM orders')" = 3 ] && pass "a hostile value in a query is bound as data" ||
+	fail "the bound query did not run as data"
 grep -q 'orders restored by' "$SCRATCH/http/webhook.log" 2>/dev/null && pass "webhook received the message" ||
 	fail "webhook got nothing"
 if grep -rq 'Orders-Pw-42' "$SCRATCH/i1" "$SCRATCH/good.out"; then fail "password written or shown"; else
