@@ -43,8 +43,9 @@ ui_stderr_to_log(struct ui *ui)
 	}
 }
 
-static void
-term_end(struct ui *ui)
+/* Gives the terminal back: the screen ends and stderr is ours again. */
+void
+ui_term_end(struct ui *ui)
 {
 	if (ui->scr == NULL)
 		return;
@@ -73,15 +74,15 @@ on_fatal(void)
 
 	if (ui == NULL)
 		return;
-	term_end(ui);
+	ui_term_end(ui);
 	if (ui->e != NULL && engine_flush_journal(ui->e, &cause) != 0)
 		free(cause);
 }
 
 /* Script mode draws into a screen of its own on /dev/null: no terminal
  * needed, a fixed size, and the same drawing code. */
-static int
-term_start(struct ui *ui)
+int
+ui_term_start(struct ui *ui)
 {
 	const char *term = getenv("TERM");
 
@@ -379,7 +380,7 @@ prepare(struct ui *ui)
 static void
 cleanup(struct ui *ui)
 {
-	term_end(ui);
+	ui_term_end(ui);
 	fatal_ui = NULL;
 	log_set_fatal_hook(NULL);
 	ui_script_close(ui);
@@ -424,7 +425,7 @@ console_main(struct ui *ui)
 	} else if ((rc = prepare(ui)) == 0) {
 		ui->loop = loop_new();
 		watch_signals(ui);
-		if (term_start(ui) != 0)
+		if (ui_term_start(ui) != 0)
 			rc = EXIT_USAGE;
 		else {
 			fatal_ui = ui;
@@ -436,7 +437,7 @@ console_main(struct ui *ui)
 		}
 	}
 	if (ui->script_error != NULL) {
-		term_end(ui);
+		ui_term_end(ui);
 		fprintf(stderr, "drconsole: %s\n", ui->script_error);
 		free(ui->script_error);
 		rc = EXIT_USAGE;

@@ -342,6 +342,10 @@ void ui_fill(struct ui *ui, int y, int x, int width, enum theme_role role);
 int ui_body_rows(const struct ui *ui);
 /* Sends stderr to the debug log (or /dev/null) while curses owns the screen. */
 void ui_stderr_to_log(struct ui *ui);
+/* Starts curses on the terminal, or on /dev/null at the script size. */
+int ui_term_start(struct ui *ui);
+/* Ends curses and gives stderr back. */
+void ui_term_end(struct ui *ui);
 
 #define UI_HOSTS_MAX	64	/* hosts of one step the console lists */
 

@@ -129,22 +129,7 @@ static struct watch *fatal_watch;
 static void
 watch_term_end(struct watch *w)
 {
-	struct ui *ui = w->ui;
-
-	if (ui->scr == NULL)
-		return;
-	endwin();
-	delscreen(ui->scr);
-	ui->scr = NULL;
-	if (ui->scr_out != stdout)
-		fclose(ui->scr_out);
-	if (ui->scr_in != stdin)
-		fclose(ui->scr_in);
-	if (ui->saved_stderr >= 0) {
-		dup2(ui->saved_stderr, 2);
-		close(ui->saved_stderr);
-		ui->saved_stderr = -1;
-	}
+	ui_term_end(w->ui);
 }
 
 static void
@@ -159,26 +144,9 @@ static int
 watch_term_start(struct watch *w)
 {
 	struct ui *ui = w->ui;
-	const char *term = ui->script_mode ? "xterm-256color" : getenv("TERM");
 
-	ui->scr_out = ui->script_mode ? fopen("/dev/null", "w") : stdout;
-	ui->scr_in = ui->script_mode ? fopen("/dev/null", "r") : stdin;
-	if (ui->scr_out == NULL || ui->scr_in == NULL ||
-	    (ui->scr = newterm(term, ui->scr_out, ui->scr_in)) == NULL) {
-		fprintf(stderr, "drconsole: cannot start the screen (TERM=%s)\n", term ? term : "");
+	if (ui_term_start(ui) != 0)
 		return -1;
-	}
-	ui_stderr_to_log(ui);
-	if (ui->script_mode)
-		resizeterm(UI_SCRIPT_ROWS, UI_SCRIPT_COLS);
-	raw();
-	noecho();
-	nonl();
-	keypad(stdscr, TRUE);
-	nodelay(stdscr, TRUE);
-	set_escdelay(25);
-	curs_set(0);
-	ui_theme_setup(ui);
 	if (ui->message[0] != '\0')
 		snprintf(w->message, sizeof w->message, "%s", ui->message);
 	return 0;
