@@ -684,6 +684,33 @@ build_step_rollback(struct build *b, json_t *ev, json_t *entry)
 	put_sb(entry, "summary", &sb);
 }
 
+/* step.verify: the second action's result, as evidence for the step. */
+static void
+build_step_verify(struct build *b, json_t *ev, json_t *entry)
+{
+	json_t *s = find_step(b, ev), *v = json_object_get(ev, "verify");
+	const char *phase = jsonget_or_q(jsonget_str(ev, "phase"));
+	const char *status = jsonget_str(v, "status"), *reason = jsonget_str(v, "reason");
+	const char *verdict = jsonget_str(v, "verdict");
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	add_step_label(&sb, ev);
+	if (strcmp(phase, "start") == 0)
+		strbuf_addf(&sb, " verify (%s) started", jsonget_or_q(jsonget_str(ev, "kind")));
+	else {
+		strbuf_addf(&sb, " verify %s", jsonget_or_q(status));
+		if (verdict != NULL)
+			strbuf_addf(&sb, ": %s", verdict);
+		if (reason != NULL)
+			strbuf_addf(&sb, " (%s)", reason);
+		if (s != NULL)
+			json_object_set_new(s, "verify", json_pack("{s:o, s:o}", "status",
+			    jsonget_new_str(status), "reason", jsonget_new_str(reason)));
+	}
+	put_sb(entry, "summary", &sb);
+}
+
 static void
 build_decision(struct build *b, json_t *ev, json_t *entry)
 {
@@ -764,6 +791,7 @@ static const struct {
 	{ "step.end", build_step_end },
 	{ "step.retry", build_step_retry },
 	{ "step.rollback", build_step_rollback },
+	{ "step.verify", build_step_verify },
 	{ "decision", build_decision },
 	{ "note", build_note },
 	{ "handoff", build_handoff },

@@ -27,6 +27,9 @@ grep -q '"step":"checked".*"verify":{.*"status":"ok"' "$j" && pass "verify passe
 grep -q '"step":"bad-verify".*"status":"failed".*"reason":"verify failed' "$j" && pass "failed verify fails the step" ||
 	{ fail "failed verify"; grep bad-verify "$j" | show; }
 "$DRCONSOLE" verify "$SCRATCH/i1" > /dev/null && pass "journal verifies" || fail "verify"
+"$DRCONSOLE" report "$SCRATCH/i1" > "$SCRATCH/report.md" 2>&1
+grep -q 'checked verify ok' "$SCRATCH/report.md" && grep -q 'bad-verify verify failed' "$SCRATCH/report.md" &&
+	pass "verify results are evidence in the report" || { fail "no verify in the report"; show "$SCRATCH/report.md"; }
 
 # A wait is cut short by Ctrl-C, and the run goes on.
 printf 'id: w\ntitle: W\nobjectives: { rto: 4h, rpo: 15m }\nsteps:\n  - { id: w, title: W, wait: 5m }\n  - { id: after, title: After, run: "touch %s/after" }\n' \
