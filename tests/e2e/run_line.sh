@@ -38,6 +38,22 @@ has "$SCRATCH/basic.out" 'Summary: E2E basic run \(completed\)' "summary"
 [ -f "$SCRATCH/i1/marker" ] && pass "step ran in order" || fail "marker missing"
 if grep -rq 'Zx9-very-secret' "$SCRATCH/i1"; then fail "secret written in the incident dir"; else pass "secret nowhere on disk"; fi
 verified "$SCRATCH/i1" "basic run"
+if python3 - "$SCRATCH/i1/recording.cast" > "$SCRATCH/cast.txt" 2>&1 <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+head = json.loads(lines[0])
+assert head["version"] == 2 and head["width"] > 0 and head["height"] > 0, head
+events = [json.loads(l) for l in lines[1:]]
+times = [e[0] for e in events]
+assert all(isinstance(e, list) and len(e) == 3 and e[1] in ("o", "m") for e in events)
+assert times == sorted(times), "times go backwards"
+marks = [e[2] for e in events if e[1] == "m"]
+steps = [m for m in marks if m.startswith("step ")]
+assert len(steps) == 3, marks
+assert "hello world" in "".join(e[2] for e in events if e[1] == "o")
+PY
+then pass "the asciicast recording parses and has a marker per step"; else
+	fail "recording"; show "$SCRATCH/cast.txt"; fi
 [ -f "$SCRATCH/i1/postmortem.md" ] && pass "postmortem written" || fail "no postmortem.md"
 has "$SCRATCH/i1/journal.jsonl" '"event":"run.end".*"status":"completed"' "run.end completed"
 has "$SCRATCH/i1/output/01-hello.log" 'Z err to stderr$' "output file marks stderr"
