@@ -267,7 +267,7 @@ draw_step_row(struct ui *ui, int y, int w, int i)
 	enum theme_role base = selected ? (ui->focus == FOCUS_LIST ? ROLE_SELECTION : ROLE_SELECTION_INACTIVE) :
 	    ROLE_NORMAL;
 	const char *mark = st->status == STEP_RUNNING ? ui->g.spinner[ui->spin % 4] : ui->g.mark[st->status];
-	char right[96], num[16];
+	char right[96], num[16], *title;
 	int x, rw;
 
 	ui_fill(ui, y, 0, w, base);
@@ -277,7 +277,10 @@ draw_step_row(struct ui *ui, int y, int w, int i)
 	x = 4 + ui_put(ui, y, 4, 3, base, num);
 	step_right(ui, i, right, sizeof right);
 	rw = ui_text_width(right, strlen(right));
-	ui_put(ui, y, x, w - x - rw, base, ui->rb->steps[i].title.s);
+	/* Titles may use templates ("Restore to {{ target_time }}"). */
+	title = engine_display_text(ui->e, i, ui->rb->steps[i].title.s);
+	ui_put(ui, y, x, w - x - rw, base, title);
+	free(title);
 	ui_put(ui, y, w - rw, rw, selected ? base : ROLE_DIM, right);
 }
 

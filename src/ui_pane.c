@@ -377,21 +377,21 @@ draw_header(struct ui *ui, int y, int x, int w)
 	}
 }
 
-/* The command the engine ran (secrets masked), else the runbook's. */
+/* The command the engine ran, else what it would run, expanded (secrets
+ * masked). The expansion lives until the next call: one pane, one step. */
 static const char *
 shown_command(const struct ui *ui, const char **prefix)
 {
+	static char *expanded;
 	const struct step *s = &ui->rb->steps[ui->sel];
 	const struct step_state *st = engine_step(ui->e, ui->sel);
 
-	*prefix = "$ ";
-	if (st->command != NULL)
+	*prefix = s->action == ACTION_MANUAL ? "manual: " : "$ ";
+	if (st->command != NULL && s->action != ACTION_MANUAL)
 		return st->command;
-	if (s->action == ACTION_MANUAL) {
-		*prefix = "manual: ";
-		return s->manual.s ? s->manual.s : "";
-	}
-	return s->run.s ? s->run.s : step_action_name(s->action);
+	free(expanded);
+	expanded = engine_display_command(ui->e, ui->sel);
+	return expanded;
 }
 
 /* 1 when the selected step's unfinished line gets a row: it runs, and it

@@ -157,12 +157,14 @@ ui_run_step_body(struct ui *ui, int i, const char *tail)
 {
 	const struct step *s = &ui->rb->steps[i];
 	char *cmd = command_text(ui, i), *body, tmo[32] = "none";
+	char *title = engine_display_text(ui->e, i, s->title.s);
 
 	if (s->timeout_ms > 0)
 		duration_format(s->timeout_ms, tmo, sizeof tmo);
 	body = xprintf("Step %d of %d: %s (%s)\n%s %s\ntimeout %s, retries %d%s\n\n%s", i + 1,
-	    ui->rb->nsteps, s->title.s, s->id, s->action == ACTION_MANUAL ? "manual:" : "$", cmd, tmo,
+	    ui->rb->nsteps, title, s->id, s->action == ACTION_MANUAL ? "manual:" : "$", cmd, tmo,
 	    s->retries, s->rollback.s != NULL ? ", rollback available" : "", tail);
+	free(title);
 	free(cmd);
 	return body;
 }
