@@ -828,8 +828,8 @@ build_event(struct build *b, json_t *ev)
 
 /* --- the model: what follows from all the lines --- */
 
-static int
-step_order(const void *a, const void *b)
+int
+report_step_order(const void *a, const void *b)
 {
 	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
 	int64_t i = jsonget_int(x, "index", INT64_MAX),
@@ -855,7 +855,7 @@ finish_steps(struct build *b)
 		json_object_set_new(s, "seen", json_integer((json_int_t)i));
 		v[i] = s;
 	}
-	qsort(v, n, sizeof *v, step_order);
+	qsort(v, n, sizeof *v, report_step_order);
 	sorted = json_array();
 	for (i = 0; i < n; i++) {
 		json_object_del(v[i], "seen");

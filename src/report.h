@@ -52,5 +52,7 @@ char *report_md_render(json_t *model);
 /* The length of the UTF-8 character at p if it acts on a terminal or
  * reorders text unseen (C1 controls, bidi overrides and isolates), or 0. */
 size_t report_hidden_len(const char *p);
+/* qsort order of step objects: by runbook index, then first seen. */
+int report_step_order(const void *a, const void *b);
 
 #endif

@@ -416,21 +416,6 @@ sc_finish_rto(struct sc *sc, json_t *card)
 /* --- steps --- */
 
 static int
-step_order(const void *a, const void *b)
-{
-	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	int64_t i = jsonget_int(x, "index", INT64_MAX),
-	    j = jsonget_int(y, "index", INT64_MAX);
-
-	if (i != j)
-		return i < j ? -1 : 1;
-	/* qsort is not stable: fall back on the order of first sight. */
-	i = jsonget_int(x, "seen", 0);
-	j = jsonget_int(y, "seen", 0);
-	return i < j ? -1 : i > j;
-}
-
-static int
 slow_order(const void *a, const void *b)
 {
 	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
@@ -439,7 +424,7 @@ slow_order(const void *a, const void *b)
 
 	if (i != j)
 		return i > j ? -1 : 1;
-	return step_order(a, b);
+	return report_step_order(a, b);
 }
 
 /* The facts in the array, sorted by cmp; references, not copies. */
@@ -886,7 +871,7 @@ scorecard_build(json_t *events)
 	}
 	card = sc_card(&sc);
 	sc_finish_rto(&sc, card);
-	sorted = sc_sort(sc.steps, step_order);
+	sorted = sc_sort(sc.steps, report_step_order);
 	json_object_set_new(card, "steps", sc_steps_out(sorted));
 	json_object_set_new(card, "slowest", sc_slowest(sorted));
 	json_object_set_new(card, "trouble", sc_trouble(sorted));
