@@ -600,18 +600,21 @@ exec_release(struct step_run *r)
 	r->has_re = 0;
 }
 
-char *
-engine_display_text(struct engine *e, int i, const char *tmpl)
+/* Text for people, secrets as ****; NULL with *cause when it cannot be
+ * expanded. Most titles and commands hold no template: those are copied
+ * without the template machinery, since the console asks on every redraw. */
+static char *
+display_expand(struct engine *e, int i, const char *tmpl, char **cause)
 {
 	struct texpansion x;
-	char *cause = NULL, *out;
+	char *out;
 
 	if (tmpl == NULL)
 		return xstrdup("");
-	if (params_expand(e, i, tmpl, TMPL_DISPLAY, &x, &cause) != 0) {
-		free(cause);
+	if (strstr(tmpl, "{{") == NULL)
 		return xstrdup(tmpl);
-	}
+	if (params_expand(e, i, tmpl, TMPL_DISPLAY, &x, cause) != 0)
+		return NULL;
 	out = x.text;
 	x.text = NULL;
 	texpansion_free(&x);
@@ -619,10 +622,21 @@ engine_display_text(struct engine *e, int i, const char *tmpl)
 }
 
 char *
+engine_display_text(struct engine *e, int i, const char *tmpl)
+{
+	char *cause = NULL, *out = display_expand(e, i, tmpl, &cause);
+
+	if (out == NULL) {
+		free(cause);
+		out = xstrdup(tmpl);
+	}
+	return out;
+}
+
+char *
 engine_display_command(struct engine *e, int i)
 {
 	const struct step *s = &e->rb->steps[i];
-	struct texpansion x;
 	const char *tmpl;
 	char *cause = NULL, *out;
 
@@ -637,14 +651,10 @@ engine_display_command(struct engine *e, int i)
 	case ACTION_NOTIFY: tmpl = s->notify.message.s; break;
 	default: tmpl = ""; break;
 	}
-	if (params_expand(e, i, tmpl, TMPL_DISPLAY, &x, &cause) != 0) {
+	if ((out = display_expand(e, i, tmpl, &cause)) == NULL) {
 		out = xprintf("(cannot expand: %s)", cause);
 		free(cause);
-		return out;
 	}
-	out = x.text;
-	x.text = NULL;
-	texpansion_free(&x);
 	return out;
 }
 
