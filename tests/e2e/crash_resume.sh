@@ -58,7 +58,7 @@ dir=$SCRATCH/inc-undecided
 "$DRCONSOLE" run --incident-dir "$dir" "$RB" < /dev/null > /dev/null 2>&1 &
 pid=$!
 track_pid $pid
-wait_for "grep -q '\"step\":\"s2\"' '$dir/journal.jsonl' 2>/dev/null" 20 || fail "s2 never started"
+wait_for "grep -q '\"event\":\"step.start\".*\"step\":\"s2\"' '$dir/journal.jsonl' 2>/dev/null" 20 || fail "s2 never started"
 kill -KILL $pid; wait $pid 2>/dev/null
 "$DRCONSOLE" run --resume "$dir" < /dev/null > "$SCRATCH/undecided.out" 2>&1
 rc=$?

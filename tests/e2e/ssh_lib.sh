@@ -57,11 +57,23 @@ _ssh_start_one() {
 				[ -s "$dir/$name/sshd.pid" ] && return 0
 				sleep 0.02
 			done
+			_ssh_why "$dir/$name"
 			return 1
 		fi
-		grep -q 'Address already in use\|Cannot bind' "$dir/$name/sshd.log" 2> /dev/null || return 1
+		grep -q 'Address already in use\|Cannot bind' "$dir/$name/sshd.log" 2> /dev/null || {
+			_ssh_why "$dir/$name"
+			return 1
+		}
 	done
 	return 1
+}
+
+# _ssh_why DIR: says on stderr why that sshd did not start (its own log, and
+# its verdict on the config), so a failing CI run explains itself.
+_ssh_why() {
+	echo "# sshd in $1 did not start; its log:" >&2
+	sed 's/^/#   /' "$1/sshd.log" >&2 2> /dev/null
+	"$SSH_SSHD" -t -f "$1/sshd_config" 2>&1 | sed 's/^/#   sshd -t: /' >&2
 }
 
 # ssh_fleet_start DIR NAME...: 0, or 77 when sshd is missing, 1 on failure.
@@ -69,7 +81,8 @@ ssh_fleet_start() {
 	local dir=$1 name port user key
 	shift
 	ssh_have_tools || return 77
-	mkdir -p "$dir" /run/sshd 2> /dev/null
+	# sshd refuses a privilege-separation folder others can write to.
+	mkdir -p "$dir" /run/sshd 2> /dev/null && chmod 755 /run/sshd 2> /dev/null
 	chmod 700 "$dir"
 	ssh-keygen -q -t ed25519 -N '' -C fleet-host -f "$dir/hostkey" < /dev/null || return 1
 	ssh-keygen -q -t ed25519 -N '' -C fleet-user -f "$dir/userkey" < /dev/null || return 1
