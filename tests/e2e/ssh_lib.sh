@@ -52,8 +52,9 @@ _ssh_start_one() {
 		rm -f "$dir/$name/sshd.pid"
 		if "$SSH_SSHD" -f "$dir/$name/sshd_config" -E "$dir/$name/sshd.log"; then
 			echo "$port" > "$dir/$name/port"
-			# The pid file is written just after the daemon forks.
-			for _ in $(seq 100); do
+			# The pid file is written just after the daemon forks;
+			# give a loaded CI machine ten seconds.
+			for _ in $(seq 500); do
 				[ -s "$dir/$name/sshd.pid" ] && return 0
 				sleep 0.02
 			done
