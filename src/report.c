@@ -190,14 +190,16 @@ strip_line_prefix(const char *what, int64_t line)
 }
 
 static int
-report_verify(const char *dir, json_t *events, int torn,
+report_verify(const char *dir, json_t *events, int torn, int outputs_too,
     struct report_check *chk, char **cause)
 {
 	struct verify_result vr;
 	int rc;
 
 	memset(chk, 0, sizeof *chk);
-	if ((rc = verify_incident(dir, &vr)) == -1) {
+	chk->outputs_reread = outputs_too;
+	rc = outputs_too ? verify_incident(dir, &vr) : verify_incident_chain(dir, &vr);
+	if (rc == -1) {
 		*cause = vr.what;
 		return -1;
 	}
@@ -223,7 +225,7 @@ report_check(const char *dir, struct report_check *chk, char **cause)
 	memset(chk, 0, sizeof *chk);
 	if (report_load(dir, &events, &torn, cause) != 0)
 		return -1;
-	rc = report_verify(dir, events, torn, chk, cause);
+	rc = report_verify(dir, events, torn, 1, chk, cause);
 	json_decref(events);
 	return rc;
 }
@@ -1026,6 +1028,8 @@ finish_verification(struct build *b, json_t *events,
 	    "final_hash", jsonget_new_str(chk->intact ? chk->final_hash :
 	    last_hash(events)),
 	    "final_hash_verified", chk->intact));
+	json_object_set_new(json_object_get(b->m, "verification"),
+	    "output_files_reread", json_boolean(chk->outputs_reread));
 }
 
 static json_t *
@@ -1078,15 +1082,16 @@ report_render(const char *incident_dir, int format, char **out, char **cause)
 	struct report_check chk;
 	json_t *events, *m;
 	char *text;
-	int torn;
+	int torn, outputs_too = !(format & REPORT_CHAIN_ONLY);
 
+	format &= ~REPORT_CHAIN_ONLY;
 	if (format != REPORT_MARKDOWN && format != REPORT_JSON) {
 		*cause = xprintf("unknown report format %d", format);
 		return -1;
 	}
 	if (report_load(incident_dir, &events, &torn, cause) != 0)
 		return -1;
-	if (report_verify(incident_dir, events, torn, &chk, cause) != 0) {
+	if (report_verify(incident_dir, events, torn, outputs_too, &chk, cause) != 0) {
 		json_decref(events);
 		return -1;
 	}
@@ -1117,12 +1122,12 @@ report_save(const char *path, const char *text, char **cause)
 }
 
 int
-report_write_postmortem(const char *incident_dir, char **cause)
+report_write_postmortem(const char *incident_dir, int flags, char **cause)
 {
 	char *text, *path;
 	int rc;
 
-	if (report_render(incident_dir, REPORT_MARKDOWN, &text, cause) != 0)
+	if (report_render(incident_dir, REPORT_MARKDOWN | flags, &text, cause) != 0)
 		return -1;
 	path = xprintf("%s/%s", incident_dir, REPORT_FILE);
 	rc = report_save(path, text, cause);

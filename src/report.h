@@ -13,6 +13,9 @@
 /* Formats of report_render. */
 #define REPORT_MARKDOWN 0
 #define REPORT_JSON 1
+/* Or'd into the format: verify the journal chain but do not reread the
+ * output files (the run that just wrote and hashed them says so). */
+#define REPORT_CHAIN_ONLY 0x100
 
 /* The postmortem's file name inside the incident directory. */
 #define REPORT_FILE "postmortem.md"
@@ -26,6 +29,7 @@ struct report_check {
 	char	*what;		/* the fault, without "line N: "; allocated */
 	int	 torn;		/* a torn last line was left out */
 	char	 final_hash[CRYPTO_HEX_LEN];	/* the chain's end if intact */
+	int	 outputs_reread;	/* 0: the chain only (REPORT_CHAIN_ONLY) */
 };
 
 /* Verifies the incident in dir; -1 and *cause if it cannot be read. */
@@ -36,8 +40,9 @@ void report_check_clear(struct report_check *chk);
 /* Renders the postmortem of the incident in dir into *out (allocated). */
 int report_render(const char *incident_dir, int format, char **out,
     char **cause);
-/* Writes the Markdown postmortem to INCIDENT/postmortem.md, mode 0600. */
-int report_write_postmortem(const char *incident_dir, char **cause);
+/* Writes the Markdown postmortem to INCIDENT/postmortem.md, mode 0600;
+ * flags is 0 or REPORT_CHAIN_ONLY. */
+int report_write_postmortem(const char *incident_dir, int flags, char **cause);
 /* Replaces path with text atomically, mode 0600, synced. */
 int report_save(const char *path, const char *text, char **cause);
 

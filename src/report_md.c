@@ -425,10 +425,19 @@ md_times(struct strbuf *sb, json_t *m)
 static void
 md_journal_state(struct strbuf *sb, json_t *v)
 {
-	if (strcmp(jsonget_or_q(jsonget_str(v, "status")), "intact") == 0) {
+	if (strcmp(jsonget_or_q(jsonget_str(v, "status")), "intact") == 0 &&
+	    !json_is_false(json_object_get(v, "output_files_reread"))) {
 		strbuf_addf(sb, "intact (%lld lines, %lld output files)",
 		    (long long)jsonget_int(v, "lines", 0),
 		    (long long)jsonget_int(v, "output_files", 0));
+		return;
+	}
+	if (strcmp(jsonget_or_q(jsonget_str(v, "status")), "intact") == 0) {
+		int64_t n = jsonget_int(v, "output_files", 0);
+
+		strbuf_addf(sb, "intact (%lld lines; %lld output file%s hashed as the run wrote %s, not reread: "
+		    "`drconsole verify` rereads %s)", (long long)jsonget_int(v, "lines", 0), (long long)n,
+		    n == 1 ? "" : "s", n == 1 ? "it" : "them", n == 1 ? "it" : "them");
 		return;
 	}
 	strbuf_addf(sb, "**BROKEN at line %lld**: ",

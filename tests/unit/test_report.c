@@ -569,6 +569,40 @@ edit_line(struct fx *f, int n, const char *from, const char *to)
 	free(buf);
 }
 
+/* The postmortem a run writes as it ends checks the chain but trusts the
+ * hashes it took of its outputs as it wrote them; report and verify reread
+ * them. An output altered since is caught by the one and not the other,
+ * and the chain-only text says which it is. */
+static void
+test_chain_only(void **state)
+{
+	struct fx *f = *state;
+	char *md, *path, *out = NULL, *cause = NULL;
+	FILE *fp;
+
+	write_drill(f, "completed", T0 + HOUR + 12 * MIN);
+	md = render(f, REPORT_MARKDOWN | REPORT_CHAIN_ONLY);
+	assert_has(md, "- Journal: intact (19 lines; 3 output files hashed as the run wrote them, not reread: "
+	    "`drconsole verify` rereads them)\n");
+	free(md);
+	path = xprintf("%s/output/02-restore.log", f->dir);
+	fp = fopen(path, "a");
+	assert_non_null(fp);
+	fputs("an extra line\n", fp);
+	fclose(fp);
+	free(path);
+	md = render(f, REPORT_MARKDOWN | REPORT_CHAIN_ONLY);
+	assert_has(md, "intact (19 lines; 3 output files hashed");
+	free(md);
+	md = render(f, REPORT_MARKDOWN);
+	assert_has(md, "- Journal: **BROKEN at line");
+	assert_has(md, "02-restore.log");
+	free(md);
+	/* An unknown format is refused with or without the flag. */
+	assert_int_equal(report_render(f->dir, 7 | REPORT_CHAIN_ONLY, &out, &cause), -1);
+	free(cause);
+}
+
 static void
 test_tampered(void **state)
 {
@@ -774,7 +808,7 @@ test_write_postmortem(void **state)
 	write_drill(f, "completed", T0 + HOUR + 12 * MIN);
 	journal_fixture_pin(T0 + 2 * HOUR);
 	umask(0);
-	assert_int_equal(report_write_postmortem(f->dir, &cause), 0);
+	assert_int_equal(report_write_postmortem(f->dir, 0, &cause), 0);
 	umask(022);
 	path = xprintf("%s/%s", f->dir, REPORT_FILE);
 	assert_int_equal(stat(path, &sb), 0);
@@ -794,7 +828,7 @@ test_write_postmortem(void **state)
 	free(path);
 	/* A directory that is not an incident is an error, not a report. */
 	path = xprintf("%s/nothing", f->top);
-	assert_int_equal(report_write_postmortem(path, &cause), -1);
+	assert_int_equal(report_write_postmortem(path, 0, &cause), -1);
 	assert_has(cause, "journal.jsonl");
 	free(cause);
 	free(path);
@@ -1062,6 +1096,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_data_loss_ms_field, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_tampered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chain_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncated_tail_changes_hash,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_text, setup,
