@@ -13,7 +13,9 @@
 #define JOB_STDERR		2
 
 /* At most this much is read from one fd per loop turn. */
-#define JOB_READ_MAX		(64 * 1024)
+#define JOB_READ_MAX		(256 * 1024)
+/* The stdout pipe's capacity, when the kernel grants it. */
+#define JOB_PIPE_SIZE		(1024 * 1024)
 /* Leader gone but its output still held open: SIGTERM, then SIGKILL after. */
 #define JOB_ORPHAN_GRACE_MS	1000
 /* After SIGKILL, how long EOF may take before the fds are simply closed
