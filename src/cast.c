@@ -233,9 +233,8 @@ batch_end(struct cast *c)
  * still goes in when the bucket is full, and leaves it in debt.
  */
 static int
-cast_budget(struct cast *c, int64_t t, size_t len)
+cast_budget(struct cast *c, int64_t t, int64_t cost)
 {
-	int64_t cost = (int64_t)len + 2;
 
 	if (t > c->refill_ms) {
 		c->tokens += (t - c->refill_ms) * CAST_RATE_BYTES / 1000;
@@ -280,23 +279,13 @@ cast_note_skipped(struct cast *c)
 	batch_add(c, note, (size_t)n);
 }
 
-void
-cast_line(struct cast *c, int64_t now_ms, int stream, const char *text,
+/* One line that the rate let in. */
+static void
+cast_put_line(struct cast *c, int64_t t, int stream, const char *text,
     size_t len)
 {
 	int red = stream == CAST_STDERR;
-	int64_t t;
 
-	if (c == NULL)
-		return;
-	t = cast_rel(c, now_ms);
-	if (!cast_budget(c, t, len)) {
-		c->skipped_lines++;
-		c->skipped_bytes += len + 1;
-		c->skipped_ms = t;
-		return;
-	}
-	cast_note_skipped(c);
 	batch_begin(c, t, 3 * len + sizeof SGR_RED + sizeof SGR_RESET + 2);
 	if (red)
 		batch_add(c, SGR_RED, sizeof SGR_RED - 1);
@@ -305,6 +294,59 @@ cast_line(struct cast *c, int64_t now_ms, int stream, const char *text,
 		batch_add(c, SGR_RESET, sizeof SGR_RESET - 1);
 	batch_add(c, "\r\n", 2);
 	batch_end(c);
+}
+
+/* Counts what the rate leaves out, for the note. */
+static void
+cast_skip(struct cast *c, int64_t t, uint64_t lines, uint64_t bytes)
+{
+	c->skipped_lines += lines;
+	c->skipped_bytes += bytes;
+	c->skipped_ms = t;
+}
+
+void
+cast_line(struct cast *c, int64_t now_ms, int stream, const char *text,
+    size_t len)
+{
+	int64_t t;
+
+	if (c == NULL)
+		return;
+	t = cast_rel(c, now_ms);
+	if (!cast_budget(c, t, (int64_t)len + 2)) {
+		cast_skip(c, t, 1, len + 1);
+		return;
+	}
+	cast_note_skipped(c);
+	cast_put_line(c, t, stream, text, len);
+}
+
+void
+cast_block(struct cast *c, int64_t now_ms, int stream, const char *text,
+    size_t len, size_t nlines)
+{
+	const char *end = text + len, *nl;
+	size_t n;
+	int64_t t;
+
+	if (c == NULL)
+		return;
+	t = cast_rel(c, now_ms);
+	/* All or nothing: a flood is counted without looking at its lines. */
+	if (!cast_budget(c, t, (int64_t)(len + nlines))) {
+		cast_skip(c, t, nlines, len);
+		return;
+	}
+	cast_note_skipped(c);
+	while (text < end) {
+		nl = memchr(text, '\n', (size_t)(end - text));
+		n = (size_t)((nl != NULL ? nl : end) - text);
+		cast_put_line(c, t, stream, text, n > 0 && text[n - 1] == '\r' ? n - 1 : n);
+		if (nl == NULL)
+			break;
+		text = nl + 1;
+	}
 }
 
 void

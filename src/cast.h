@@ -58,6 +58,10 @@ void cast_text(struct cast *c, int64_t now_ms, const char *text, size_t len);
  * out, and counted for the note, when it comes faster than the rate. */
 void cast_line(struct cast *c, int64_t now_ms, int stream, const char *text,
     size_t len);
+/* The lines of an outbuf block (each ending in '\n'), as cast_line would
+ * take them one by one; left out as a whole when faster than the rate. */
+void cast_block(struct cast *c, int64_t now_ms, int stream, const char *text,
+    size_t len, size_t nlines);
 /* Writes out the pending batch. -1 with *cause for the first write that
  * failed since the last call (the engine logs it and records on). */
 int cast_flush(struct cast *c, char **cause);

@@ -47,6 +47,7 @@ struct replay_file {
 	size_t	 cap;
 	struct follow_line next;
 	int	 has_next;
+	struct follow_reader rd;	/* in a block or not, at the line after next */
 };
 
 struct replay {
@@ -161,20 +162,23 @@ file_free(struct replay_file *rf)
 	free(rf->step);
 }
 
-/* Reads the next line ahead; one that does not parse is shown untimed. */
+/* Reads the next line to show ahead: a block's header shows nothing, so
+ * the line after it is read (its raw lines carry the header's time, and
+ * are paced by it); one that does not parse is shown untimed. */
 static void
 file_advance(struct replay_file *rf)
 {
 	ssize_t n;
 
 	rf->has_next = 0;
-	if (rf->fp == NULL || (n = getline(&rf->buf, &rf->cap, rf->fp)) <= 0)
-		return;
-	if (rf->buf[n - 1] == '\n')
-		rf->buf[--n] = '\0';
-	if (follow_parse_line(rf->buf, (size_t)n, &rf->next) != 0)
-		rf->next = (struct follow_line){ 0, OUTFILE_STDOUT, rf->buf, (size_t)n };
-	rf->has_next = 1;
+	while (rf->fp != NULL && (n = getline(&rf->buf, &rf->cap, rf->fp)) > 0) {
+		if (rf->buf[n - 1] == '\n')
+			rf->buf[--n] = '\0';
+		if (follow_read_line(&rf->rd, rf->buf, (size_t)n, &rf->next) != 0) {
+			rf->has_next = 1;
+			return;
+		}
+	}
 }
 
 /* Opens an attempt's output; a missing file is an attempt with none. */

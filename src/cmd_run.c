@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -40,6 +41,9 @@ struct runner {
 	struct termios saved_tio;	/* our terminal before it was handed over */
 	struct loop_fd *keys;	/* stdin while handed */
 	char last_out;		/* the last byte raw_step printed */
+	int discard;		/* stdout is /dev/null: output lines not formatted */
+	char *fmt;		/* on_output_block's marked lines */
+	size_t fmt_cap;
 };
 
 /* --- output --- */
@@ -87,19 +91,48 @@ hidden_capture(const struct runner *r, int step)
 	return s->capture.name != NULL && s->capture.secret;
 }
 
-/* The hot path of a flooding step: no printf, and the marker strings are
- * built once per run, not per line. */
+/* The hot path of a flooding step: each line of the block gets its mark in
+ * one pass into a buffer kept across blocks, which goes to stdio in one
+ * call. Nothing at all when stdout is /dev/null (a cron job's usual
+ * redirect): nobody can read it, and the output file has every line. */
 static void
-on_output_line(void *arg, int step, const struct outline *line)
+on_output_block(void *arg, int step, const struct outblock *b)
 {
 	struct runner *r = arg;
-	const char *mark = line->stream == 2 ? r->err_mark : r->out_mark;
+	const char *mark = b->stream == 2 ? r->err_mark : r->out_mark, *end_of_line = eol(r);
+	const char *p = b->text, *end = b->text + b->len, *nl;
+	size_t ml = strlen(mark), el = strlen(end_of_line), n, need;
+	char *o;
 
-	if (step == r->raw_step && !hidden_capture(r, step))
-		return;		/* shown raw as it came */
-	fputs_unlocked(mark, stdout);
-	fwrite_unlocked(line->text, 1, line->len, stdout);
-	fputs_unlocked(eol(r), stdout);
+	if (r->discard || (step == r->raw_step && !hidden_capture(r, step)))
+		return;		/* nobody to show it to, or shown raw as it came */
+	need = b->len + b->nlines * (ml + el);
+	if (need > r->fmt_cap) {
+		r->fmt = xreallocarray(r->fmt, need, 1);
+		r->fmt_cap = need;
+	}
+	for (o = r->fmt; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			break;	/* a block's lines all end in '\n' */
+		n = (size_t)(nl - p);
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		memcpy(o, mark, ml);
+		memcpy(o + ml, p, n);
+		memcpy(o + ml + n, end_of_line, el);
+		o += ml + n + el;
+	}
+	fwrite_unlocked(r->fmt, 1, (size_t)(o - r->fmt), stdout);
+}
+
+/* stdout is /dev/null itself (not a file that happens to be empty). */
+static int
+stdout_is_dev_null(void)
+{
+	struct stat out, null;
+
+	return fstat(STDOUT_FILENO, &out) == 0 && stat("/dev/null", &null) == 0 && S_ISCHR(out.st_mode) &&
+	    out.st_rdev == null.st_rdev;
 }
 
 static void
@@ -918,7 +951,7 @@ open_engine(struct runner *r, const struct runbook *rb)
 
 	runopts_engine_opts(&r->o, rb, r->loop, &eo);
 	eo.hooks.step_changed = on_step_changed;
-	eo.hooks.output_line = on_output_line;
+	eo.hooks.output_block = on_output_block;
 	eo.hooks.notice = on_notice;
 	eo.hooks.raw_output = on_raw_output;
 	eo.hooks.arg = r;
@@ -958,6 +991,7 @@ cmd_run(int argc, char **argv)
 	snprintf(r.err_mark, sizeof r.err_mark, "  %s!%s ", paint(&r, C_RED), paint(&r, C_RESET));
 	if (!isatty(1))
 		setvbuf(stdout, NULL, _IOFBF, 64 * 1024);
+	r.discard = stdout_is_dev_null();
 	r.loop = loop_new();
 	loop_watch_signal(r.loop, SIGINT, on_signal, &r);
 	loop_watch_signal(r.loop, SIGTERM, on_signal, &r);
@@ -979,5 +1013,6 @@ out:
 	loop_free(r.loop);
 	runopts_free(&r.o);
 	runbook_free(rb);
+	free(r.fmt);
 	return rc;
 }

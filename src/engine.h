@@ -63,8 +63,9 @@ struct step_state {
 struct engine_hooks {
 	/* A step's state changed (status, attempt, rollback). */
 	void (*step_changed)(void *arg, int step);
-	/* A completed output line of a step (masked). */
-	void (*output_line)(void *arg, int step, const struct outline *line);
+	/* Completed output lines of a step that arrived together (masked),
+	 * already in the step's scrollback. */
+	void (*output_block)(void *arg, int step, const struct outblock *block);
 	/* Something the operator must see now: journal trouble and the like. */
 	void (*notice)(void *arg, const char *message);
 	/* A journal event was written (for the timeline). */
@@ -72,7 +73,7 @@ struct engine_hooks {
 	/* An interactive step's output as it arrives, escape sequences and
 	 * unfinished lines included (secrets masked within each piece), for
 	 * a front end that shows a terminal. The same bytes still arrive as
-	 * lines through output_line. Not called for a capture: secret step. */
+	 * lines through output_block. Not called for a capture: secret step. */
 	void (*raw_output)(void *arg, int step, const char *data, size_t len);
 	void *arg;
 };

@@ -20,25 +20,47 @@ ctx_for(struct engine *e, int i)
 
 /* --- output --- */
 
+/* expect.output: a line of the block matches. regexec wants a string, so
+ * each line is copied; only steps with expect.output pay for it, and only
+ * until the first match. */
+static int
+block_matches(regex_t *re, const struct outblock *b)
+{
+	const char *p = b->text, *end = b->text + b->len, *nl;
+	size_t n;
+	char *line;
+	int hit = 0;
+
+	while (!hit && p < end) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		n = (size_t)(nl - p);
+		line = xstrndup(p, n > 0 && p[n - 1] == '\r' ? n - 1 : n);
+		hit = regexec(re, line, 0, NULL, 0) == 0;
+		free(line);
+		p = nl + 1;
+	}
+	return hit;
+}
+
 static void
-on_line(void *arg, const struct outline *line)
+on_block(void *arg, const struct outblock *b)
 {
 	struct exec_ctx *c = arg;
 	struct step_run *r = &c->e->runs[c->step];
 	char *cause = NULL;
 
-	if (r->of != NULL && outfile_write_line(r->of, line->ts_ms, line->stream, line->text,
-	    line->len, &cause) != 0) {
+	if (r->of != NULL && outfile_write_block(r->of, b->ts_ms, b->stream, b->text, b->len, b->nlines,
+	    &cause) != 0) {
 		log_debug("output file: %s", cause);
 		free(cause);
 	}
-	cast_line(c->e->cast, line->ts_ms, line->stream, line->text, line->len);
-	r->lines++;
-	if (r->has_re && !r->output_matched && !r->in_rollback &&
-	    regexec(&r->re, line->text, 0, NULL, 0) == 0)
+	cast_block(c->e->cast, b->ts_ms, b->stream, b->text, b->len, b->nlines);
+	r->lines += b->nlines;
+	if (r->has_re && !r->output_matched && !r->in_rollback && block_matches(&r->re, b))
 		r->output_matched = 1;
-	if (c->e->hooks.output_line != NULL)
-		c->e->hooks.output_line(c->e->hooks.arg, c->step, line);
+	if (c->e->hooks.output_block != NULL)
+		c->e->hooks.output_block(c->e->hooks.arg, c->step, b);
 }
 
 static void
@@ -354,7 +376,7 @@ exec_open_output(struct engine *e, int i, int rollback, char **cause)
 		return -1;
 	r->lines = 0;
 	r->in_rollback = rollback;
-	outbuf_set_line_cb(r->st.out, on_line, ctx_for(e, i));
+	outbuf_set_block_cb(r->st.out, on_block, ctx_for(e, i));
 	outbuf_set_filter(r->st.out, flow_filter, ctx_for(e, i));
 	return 0;
 }

@@ -71,25 +71,49 @@ capture_line(struct engine *e, int i, const char *text, size_t len)
 	}
 }
 
-/* The step's outbuf filter: it sees each line before anything shows or
- * stores it, so a capture reads the raw text; a secret capture hides the
- * step's output altogether, the rest have their secrets masked. */
-size_t
-flow_filter(void *arg, char *text, size_t len, size_t cap)
+/* Each line of a block, without its '\n' or a '\r' before it. */
+static void
+capture_block(struct engine *e, int i, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len, *nl;
+	size_t n;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = (size_t)((nl != NULL ? nl : end) - p);
+		capture_line(e, i, p, n > 0 && p[n - 1] == '\r' ? n - 1 : n);
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+}
+
+/* The step's outbuf filter: it sees each block of lines before anything
+ * shows or stores it, so a capture reads the raw text; a secret capture
+ * hides the step's output altogether, the rest have their secrets masked. */
+const char *
+flow_filter(void *arg, const char *text, size_t *len)
 {
 	struct exec_ctx *c = arg;
 	struct engine *e = c->e;
 	const struct step *s = &e->rb->steps[c->step];
 	struct step_run *r = &e->runs[c->step];
+	size_t lines;
 
 	if (s->capture.name != NULL && !r->in_verify && !r->in_rollback) {
-		capture_line(e, c->step, text, len);
-		if (s->capture.secret && cap > 40) {
-			len = (size_t)snprintf(text, cap, "**** (hidden: captured as a secret)");
-			return len;
+		capture_block(e, c->step, text, *len);
+		if (s->capture.secret) {
+			lines = outbuf_count_lines(text, *len);
+			if (*len > 0 && text[*len - 1] != '\n')
+				lines++;
+			strbuf_reset(&r->filtered);
+			while (lines-- > 0)
+				strbuf_adds(&r->filtered, "**** (hidden: captured as a secret)\n");
+			*len = r->filtered.len;
+			return strbuf_str(&r->filtered);
 		}
 	}
-	return params_mask(e, text, len, cap);
+	return params_mask_text(e, text, len, &r->filtered);
 }
 
 void
@@ -458,6 +482,7 @@ void
 flow_release(struct step_run *r)
 {
 	strbuf_free(&r->cap_out);
+	strbuf_free(&r->filtered);
 	free(r->cap_value);
 	free(r->captured);
 	free(r->approver);

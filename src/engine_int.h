@@ -52,6 +52,7 @@ struct step_run {
 	int64_t first_start_mono;	/* of attempt 1, for until: within */
 	struct loop_timer *wait_timer;	/* ACTION_WAIT */
 	struct strbuf cap_out;	/* capture: what the step printed */
+	struct strbuf filtered;	/* flow_filter's rewritten block */
 	char *cap_value;	/* capture: last line or regex group so far */
 	char *captured;		/* the value kept after the step ended ok */
 	int approved;		/* confirm: approval given by a second operator */
@@ -118,7 +119,7 @@ void exec_cancel(struct engine *e, int i);
 void exec_release(struct step_run *r);
 
 /* engine_flow.c: capture, verify, until, wait and approval */
-size_t flow_filter(void *arg, char *text, size_t len, size_t cap);
+const char *flow_filter(void *arg, const char *text, size_t *len);
 void flow_attempt_begins(struct engine *e, int i);
 void flow_attempt_end(struct engine *e, int i, json_t *f, const char *first_cell);
 void flow_verify_end(struct engine *e, int i, int ok, const char *reason, json_t *vf);
@@ -151,6 +152,7 @@ json_t *params_journal_view(const struct engine *e);
 int params_expand(struct engine *e, int step, const char *tmpl, enum template_mode mode,
     struct texpansion *out, char **cause);
 size_t params_mask(void *arg, char *text, size_t len, size_t cap);
+const char *params_mask_text(struct engine *e, const char *text, size_t *len, struct strbuf *out);
 void params_add_secret(struct engine *e, const char *value);
 char **params_build_env(struct engine *e, int step, const struct texpansion *x);
 void params_free_env(char **envp);

@@ -6,7 +6,9 @@
  * means nothing did. Offsets stop at the last complete line; a torn last
  * line (a write in progress, or a crash) is read again at the next poll
  * rather than kept, because a console that resumes the incident cuts a
- * torn tail away and writes a new line in its place.
+ * torn tail away and writes a new line in its place. An output file's
+ * lines are read with a follow_reader kept beside its offset, since a
+ * block header and its raw lines may come in different polls.
  *
  * The driving console owns the journal and its lock; nothing here locks or
  * writes (follow_inject.c, which goes through the inbox like `drconsole
@@ -39,6 +41,8 @@ struct follow_file {
 	off_t	 seen;		/* the size when last read to the end */
 	int	 closed;	/* the journal says the attempt ended */
 	int	 finished;	/* closed, and read to its end */
+	struct follow_reader rd;	/* where done stands: a block may span reads */
+	int	 cut;		/* the line at done is the rest of one taken cut */
 };
 
 struct follow {
@@ -284,12 +288,14 @@ follow_step_dropped(const struct follow_step *s)
 	return s->lines - s->ntail;
 }
 
-int
-follow_parse_line(const char *s, size_t len, struct follow_line *line)
+/* The stamp and stream that begin a line of either form: 0 and *at the
+ * offset just past "out" or "err", or -1. */
+static int
+parse_stamp(const char *s, size_t len, struct follow_line *line, size_t *at)
 {
 	const char *sp = memchr(s, ' ', len);
 	char ts[CLOCK_RFC3339_LEN];
-	size_t tlen, rest;
+	size_t tlen;
 
 	if (sp == NULL || (tlen = (size_t)(sp - s)) == 0 || tlen >= sizeof ts)
 		return -1;
@@ -297,29 +303,94 @@ follow_parse_line(const char *s, size_t len, struct follow_line *line)
 	ts[tlen] = '\0';
 	if (clock_parse_timestamp(ts, &line->ts_ms) != 0)
 		return -1;
-	rest = len - tlen - 1;
-	if (rest < 3 || (memcmp(sp + 1, "out", 3) != 0 && memcmp(sp + 1, "err", 3) != 0) ||
-	    (rest > 3 && sp[4] != ' '))
+	if (len - tlen - 1 < 3 || (memcmp(sp + 1, "out", 3) != 0 && memcmp(sp + 1, "err", 3) != 0))
 		return -1;
 	line->stream = sp[1] == 'e' ? OUTFILE_STDERR : OUTFILE_STDOUT;
-	line->text = (char *)(rest > 3 ? sp + 5 : sp + 4);
-	line->len = rest > 3 ? rest - 4 : 0;
+	*at = tlen + 4;
 	return 0;
 }
 
-/* A line that does not parse is still output: shown whole, untimed. */
-static void
-take_output_line(struct follow_step *st, const char *s, size_t len)
+/* A header's count: digits only, as the writer prints them (no sign, no
+ * leading zero), so "0", "01" and "3x" are not counts; 0 for those. Up to
+ * 19 digits, which cannot overflow. */
+static uint64_t
+parse_count(const char *s, size_t len)
 {
-	struct follow_line line;
+	uint64_t n = 0;
 
-	if (follow_parse_line(s, len, &line) != 0) {
-		line.ts_ms = 0;
-		line.stream = OUTFILE_STDOUT;
-		line.text = (char *)s;
-		line.len = len;
+	if (len == 0 || len > 19 || s[0] < '1' || s[0] > '9')
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		n = n * 10 + (uint64_t)(s[i] - '0');
 	}
+	return n;
+}
+
+/* A block's raw line is text whatever it looks like. The writer used to
+ * drop a '\r' before a newline, so one is dropped here in its place. */
+static void
+read_raw(struct follow_reader *rd, const char *s, size_t len, struct follow_line *line)
+{
+	rd->left--;
+	line->ts_ms = rd->ts_ms;
+	line->stream = rd->stream;
+	line->text = (char *)s;
+	line->len = len > 0 && s[len - 1] == '\r' ? len - 1 : len;
+}
+
+int
+follow_read_line(struct follow_reader *rd, const char *s, size_t len, struct follow_line *line)
+{
+	size_t at;
+	uint64_t n;
+
+	if (rd->left > 0) {
+		read_raw(rd, s, len, line);
+		return 1;
+	}
+	if (parse_stamp(s, len, line, &at) == 0) {
+		if (at == len || s[at] == ' ') {
+			at += at < len;		/* the space before the text */
+			line->text = (char *)s + at;
+			line->len = len - at;
+			return 1;
+		}
+		if (s[at] == ':' && (n = parse_count(s + at + 1, len - at - 1)) > 0) {
+			rd->ts_ms = line->ts_ms;
+			rd->stream = line->stream;
+			rd->left = n;
+			return 0;
+		}
+	}
+	*line = (struct follow_line){ 0, OUTFILE_STDOUT, (char *)s, len };
+	return -1;
+}
+
+/* A line that does not parse is still output: shown whole, untimed. A
+ * header shows nothing. */
+static void
+take_output_line(struct follow_step *st, struct follow_file *ff, const char *s, size_t len)
+{
+	struct follow_line line = { 0, OUTFILE_STDOUT, (char *)s, len };
+
+	/* The rest of a line taken cut is still that line of the file, not
+	 * the next line of a block: shown untimed, as it always was. */
+	if (ff->cut)
+		ff->cut = 0;
+	else if (follow_read_line(&ff->rd, s, len, &line) == 0)
+		return;
 	tail_add(st, &line);
+}
+
+/* The reader starts over, outside any block, at a line start reached
+ * other than by reading up to it. */
+static void
+reader_reset(struct follow_file *ff)
+{
+	memset(&ff->rd, 0, sizeof ff->rd);
+	ff->cut = 0;
 }
 
 /* Reads up to want bytes of path from off into an allocated buffer. */
@@ -351,12 +422,12 @@ read_at(const char *path, off_t off, size_t want, size_t *got)
 
 /* Takes in the complete lines of buf; returns the bytes they took. */
 static size_t
-take_output(struct follow_step *st, const char *buf, size_t len)
+take_output(struct follow_step *st, struct follow_file *ff, const char *buf, size_t len)
 {
 	const char *p = buf, *nl;
 
 	while ((nl = memchr(p, '\n', len - (size_t)(p - buf))) != NULL) {
-		take_output_line(st, p, (size_t)(nl - p));
+		take_output_line(st, ff, p, (size_t)(nl - p));
 		p = nl + 1;
 	}
 	return (size_t)(p - buf);
@@ -364,7 +435,11 @@ take_output(struct follow_step *st, const char *buf, size_t len)
 
 /* Far behind a flooding step: go on from the first line that starts in
  * the file's last FOLLOW_TAIL_BYTES, and leave a mark where bytes were
- * passed over. */
+ * passed over. Whether that line is inside a block cannot be known
+ * without reading what was skipped, so the reader starts outside one:
+ * the rest of a block is shown untimed (or, where a raw line looks like
+ * one, as a stamped line or header) until the next header or stamped
+ * line. A viewer's tail can live with that; the file is unchanged. */
 static void
 skip_ahead(struct follow_step *st, struct follow_file *ff, const char *path, off_t size)
 {
@@ -385,6 +460,7 @@ skip_ahead(struct follow_step *st, struct follow_file *ff, const char *path, off
 	    human, ff->rel);
 	tail_add(st, &gap);
 	ff->done = off;
+	reader_reset(ff);
 }
 
 /* Reads what is new in one file; 1 if anything was taken in. */
@@ -401,8 +477,10 @@ read_file(struct follow *f, struct follow_step *st, struct follow_file *ff)
 		ff->finished = ff->closed;	/* it never came to exist */
 		return ff->finished;
 	}
-	if (sb.st_size < ff->done)
+	if (sb.st_size < ff->done) {
 		ff->done = ff->seen = 0;	/* rewritten: start again */
+		reader_reset(ff);
+	}
 	if (sb.st_size == ff->seen && !ff->closed) {
 		free(path);
 		return 0;
@@ -422,15 +500,16 @@ read_file(struct follow *f, struct follow_step *st, struct follow_file *ff)
 	f->budget -= want;
 	all = all && got == want;
 	if (buf != NULL) {
-		used = take_output(st, buf, got);
+		used = take_output(st, ff, buf, got);
 		/* No real line is this long: take it cut rather than stall. */
 		if (used == 0 && got == FOLLOW_READ_MAX) {
-			take_output_line(st, buf, got);
+			take_output_line(st, ff, buf, got);
+			ff->cut = 1;
 			used = got;
 		}
 		/* A closed file ends with a newline, unless its writer crashed. */
 		if (all && ff->closed && used < got) {
-			take_output_line(st, buf + used, got - used);
+			take_output_line(st, ff, buf + used, got - used);
 			used = got;
 		}
 	}

@@ -30,7 +30,7 @@
 /* The stream of the line that marks output skipped, in a step's tail. */
 #define FOLLOW_GAP 0
 
-/* One line of an output file: "<RFC 3339 ts> out|err <text>". */
+/* One output line of a step, as shown: its time, stream and text. */
 struct follow_line {
 	int64_t	 ts_ms;
 	int	 stream;	/* OUTFILE_STDOUT, OUTFILE_STDERR or FOLLOW_GAP */
@@ -130,9 +130,28 @@ const struct follow_event *follow_event(const struct follow *f, size_t k);
 /* Changes whenever the state changes, so a view redraws only then. */
 uint64_t follow_generation(const struct follow *f);
 
-/* Parses one output file line (without its newline); line->text points
- * into s and is not NUL-terminated. 0, or -1 if it is not one. */
-int follow_parse_line(const char *s, size_t len, struct follow_line *line);
+/*
+ * Where a reader of one output file stands, between its lines. The file
+ * holds two forms, mixed: "<RFC 3339 ts> out|err <text>", one line, and
+ * "<ts> out|err:N", a header for the N lines after it, which are raw
+ * output (verbatim, unstamped, never parsed) that arrived at ts on that
+ * stream. Zero-initialised: not in a block, as at the start of a file.
+ */
+struct follow_reader {
+	int64_t	 ts_ms;		/* of the block being read */
+	int	 stream;	/* OUTFILE_STDOUT or OUTFILE_STDERR */
+	uint64_t left;		/* raw lines of it still to come, 0 none */
+};
+
+/*
+ * Reads the next line of an output file (without its newline) with the
+ * file's reader: 1 and *line to show (a stamped line, or a block's raw line
+ * at the block's time and stream, one trailing '\r' dropped); 0 for a
+ * header, nothing to show; -1 if it does not parse, with *line the whole
+ * line, untimed, on stdout. line->text points into s, not NUL-terminated.
+ */
+int follow_read_line(struct follow_reader *rd, const char *s, size_t len,
+    struct follow_line *line);
 /* The output file of a step attempt, relative to the incident directory:
  * "output/03-restore.log", ".2.log" for attempt 2, ".rollback.log". */
 char *follow_output_path(int index, const char *id, int attempt, int rollback);

@@ -1,8 +1,12 @@
-/* outbuf.c: owns line assembly and the bounded line store. Line texts live
- * back to back in one byte arena and line records in a ring, so storing a
- * line is a memcpy, not a malloc. The arena is compacted when its end is
- * reached; it is kept at least twice the size of what it holds, so each
- * byte is moved a bounded number of times on average. */
+/* outbuf.c: line assembly and the bounded line store.
+ *
+ * The store is a ring of blocks, each the complete lines of one read, copied
+ * in one piece. A block is split into lines only when somebody asks for one
+ * of its lines (the pane drawing its last screenful, a capture), so a flood
+ * costs a copy per read. The line cap is exact: lines are hidden from the
+ * front of the oldest block by count, which needs no look inside it. The
+ * byte cap drops whole blocks, which is why it may be passed by the newest
+ * block alone. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,7 +14,17 @@
 #include "outbuf.h"
 #include "xmalloc.h"
 
-#define OUTBUF_ARENA_MIN	4096
+struct sblock {
+	int64_t		 ts_ms;
+	int		 stream;
+	int		 cont;
+	char		*text;		/* '\n'-separated until indexed, then
+					   NUL-separated */
+	size_t		 len;		/* with the separators */
+	size_t		 nlines;
+	uint64_t	 first;		/* number of its first line, ever */
+	struct outline	*index;		/* its lines, made on demand */
+};
 
 struct outbuf_partial {
 	char		*buf;		/* OUTBUF_LINE_MAX, made on demand */
@@ -22,21 +36,19 @@ struct outbuf {
 	size_t			 max_lines;
 	size_t			 max_bytes;
 
-	struct outline		*lines;		/* ring of held lines */
-	size_t			 lcap;
-	size_t			 lhead;		/* oldest */
-	size_t			 lcount;
-
-	char			*arena;
-	size_t			 asize;
-	size_t			 astart;	/* oldest held text */
-	size_t			 aend;		/* where the next line goes */
-	size_t			 held;		/* sum of the held lens */
+	struct sblock		*blocks;	/* ring of held blocks */
+	size_t			 bcap;
+	size_t			 bhead;		/* oldest */
+	size_t			 bcount;
+	size_t			 lines;		/* in the held blocks */
+	size_t			 skip;		/* hidden at the oldest's front */
+	size_t			 bytes;		/* text held, separators not
+						   counted */
 
 	struct outbuf_partial	 partial[OUTBUF_STREAMS];
 
-	outbuf_line_cb		 line_cb;
-	void			*line_arg;
+	outbuf_block_cb		 block_cb;
+	void			*block_arg;
 	outbuf_filter_cb	 filter;
 	void			*filter_arg;
 
@@ -45,7 +57,32 @@ struct outbuf {
 	uint64_t		 generation;
 };
 
-/* Makes an empty buffer with the given caps. */
+/* A word at a time: a byte of x^'\n' is zero exactly where x had a
+ * newline, and the high bit of (v - 0x01..) & ~v marks those bytes (an
+ * overestimate only after a real zero byte, which the mask with ~v and the
+ * 0x7f trick below avoid). */
+size_t
+outbuf_count_lines(const char *text, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101ULL, nl = ones * '\n';
+	const uint64_t low7 = ones * 0x7f;
+	size_t n = 0, i = 0;
+	uint64_t w, v, z;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, text + i, 8);
+		v = w ^ nl;
+		/* High bit set in each byte of z exactly where v is zero. */
+		z = ~(((v & low7) + low7) | v | low7);
+		/* One bit per newline byte; a multiply sums them in the
+		 * top byte (at most 8, no carry), with no popcnt needed. */
+		n += (size_t)(((z >> 7) * ones) >> 56);
+	}
+	for (; i < len; i++)
+		n += text[i] == '\n';
+	return n;
+}
+
 struct outbuf *
 outbuf_new(size_t max_lines, size_t max_bytes)
 {
@@ -56,7 +93,25 @@ outbuf_new(size_t max_lines, size_t max_bytes)
 	return ob;
 }
 
-/* Frees the buffer and its lines. */
+static struct sblock *
+outbuf_block(const struct outbuf *ob, size_t i)
+{
+	size_t	at = ob->bhead + i;
+
+	if (at >= ob->bcap)
+		at -= ob->bcap;
+	return &ob->blocks[at];
+}
+
+static void
+sblock_clear(struct sblock *b)
+{
+	free(b->text);
+	free(b->index);
+	b->text = NULL;
+	b->index = NULL;
+}
+
 void
 outbuf_free(struct outbuf *ob)
 {
@@ -64,20 +119,19 @@ outbuf_free(struct outbuf *ob)
 		return;
 	for (int i = 0; i < OUTBUF_STREAMS; i++)
 		free(ob->partial[i].buf);
-	free(ob->lines);
-	free(ob->arena);
+	for (size_t i = 0; i < ob->bcount; i++)
+		sblock_clear(outbuf_block(ob, i));
+	free(ob->blocks);
 	free(ob);
 }
 
-/* Sets the completed-line callback. */
 void
-outbuf_set_line_cb(struct outbuf *ob, outbuf_line_cb cb, void *arg)
+outbuf_set_block_cb(struct outbuf *ob, outbuf_block_cb cb, void *arg)
 {
-	ob->line_cb = cb;
-	ob->line_arg = arg;
+	ob->block_cb = cb;
+	ob->block_arg = arg;
 }
 
-/* Sets the line filter. */
 void
 outbuf_set_filter(struct outbuf *ob, outbuf_filter_cb cb, void *arg)
 {
@@ -85,138 +139,94 @@ outbuf_set_filter(struct outbuf *ob, outbuf_filter_cb cb, void *arg)
 	ob->filter_arg = arg;
 }
 
-static struct outline *
-outbuf_slot(const struct outbuf *ob, size_t i)
-{
-	size_t	at = ob->lhead + i;
-
-	if (at >= ob->lcap)
-		at -= ob->lcap;
-	return &ob->lines[at];
-}
-
 static void
 outbuf_drop_oldest(struct outbuf *ob)
 {
-	ob->held -= ob->lines[ob->lhead].len;
-	if (++ob->lhead == ob->lcap)
-		ob->lhead = 0;
-	ob->lcount--;
-	ob->dropped++;
-	/* An empty store keeps aend: a line may be half written there. */
-	if (ob->lcount == 0)
-		ob->astart = ob->aend;
-	else
-		ob->astart = (size_t)(ob->lines[ob->lhead].text - ob->arena);
+	struct sblock	*b = outbuf_block(ob, 0);
+
+	ob->lines -= b->nlines;
+	ob->bytes -= b->len - b->nlines;
+	ob->dropped += b->nlines - ob->skip;
+	ob->skip = 0;
+	sblock_clear(b);
+	if (++ob->bhead == ob->bcap)
+		ob->bhead = 0;
+	ob->bcount--;
 }
 
-/* Moves the held text to the start of dst (the arena itself or a bigger
- * one), pointing every held line at its new place. */
+/* Applies both caps after a block came in. */
 static void
-outbuf_relayout(struct outbuf *ob, char *dst)
+outbuf_evict(struct outbuf *ob)
 {
-	char	*from;
-	size_t	 used = ob->aend - ob->astart;
+	size_t	excess, left;
 
-	if (ob->arena == NULL) {
-		ob->arena = dst;
-		return;
+	while (ob->bcount > 1 && ob->bytes > ob->max_bytes)
+		outbuf_drop_oldest(ob);
+	while (ob->lines - ob->skip > ob->max_lines) {
+		excess = ob->lines - ob->skip - ob->max_lines;
+		left = outbuf_block(ob, 0)->nlines - ob->skip;
+		if (excess >= left) {
+			outbuf_drop_oldest(ob);
+			continue;
+		}
+		ob->skip += excess;
+		ob->dropped += excess;
 	}
-	from = ob->arena + ob->astart;
-	memmove(dst, from, used);
-	for (size_t i = 0; i < ob->lcount; i++) {
-		struct outline	*ol = outbuf_slot(ob, i);
-
-		ol->text = dst + (ol->text - from);
-	}
-	if (dst != ob->arena) {
-		free(ob->arena);
-		ob->arena = dst;
-	}
-	ob->astart = 0;
-	ob->aend = used;
 }
 
-/* Makes room for need bytes at aend. */
-static void
-outbuf_reserve(struct outbuf *ob, size_t need)
+static struct sblock *
+outbuf_push(struct outbuf *ob)
 {
-	size_t	size;
-
-	if (ob->aend + need <= ob->asize)
-		return;
-	if (ob->astart > 0)
-		outbuf_relayout(ob, ob->arena);
-	if (ob->asize >= 2 * (ob->aend + need))
-		return;
-	size = 2 * (ob->aend + need);
-	if (size < OUTBUF_ARENA_MIN)
-		size = OUTBUF_ARENA_MIN;
-	outbuf_relayout(ob, xmalloc(size));
-	ob->asize = size;
-}
-
-/* Makes room for one more line record. */
-static void
-outbuf_reserve_line(struct outbuf *ob)
-{
-	struct outline	*lines;
+	struct sblock	*blocks;
 	size_t		 cap;
 
-	if (ob->lcount < ob->lcap)
-		return;
-	cap = ob->lcap < 64 ? 64 : ob->lcap * 2;
-	if (cap > ob->max_lines)
-		cap = ob->max_lines;
-	lines = xreallocarray(NULL, cap, sizeof *lines);
-	for (size_t i = 0; i < ob->lcount; i++)
-		lines[i] = *outbuf_slot(ob, i);
-	free(ob->lines);
-	ob->lines = lines;
-	ob->lcap = cap;
-	ob->lhead = 0;
+	if (ob->bcount == ob->bcap) {
+		cap = ob->bcap < 16 ? 16 : ob->bcap * 2;
+		blocks = xreallocarray(NULL, cap, sizeof *blocks);
+		for (size_t i = 0; i < ob->bcount; i++)
+			blocks[i] = *outbuf_block(ob, i);
+		free(ob->blocks);
+		ob->blocks = blocks;
+		ob->bcap = cap;
+		ob->bhead = 0;
+	}
+	ob->bcount++;
+	return outbuf_block(ob, ob->bcount - 1);
 }
 
-/* Stores one completed line (or piece) and reports it. */
+/* Stores len bytes of whole lines (the last may lack its '\n', and is a
+ * piece of a longer line with cont) and reports them. */
 static void
 outbuf_add(struct outbuf *ob, int stream, const char *data, size_t len,
     int cont, int64_t ts_ms)
 {
-	struct outline	*ol;
-	size_t		 cap = len;
-	char		*text;
+	struct outblock	 out;
+	struct sblock	*b;
+	const char	*text = data;
 
-	if (!cont && len > 0 && data[len - 1] == '\r')
-		len--;
 	if (ob->filter != NULL)
-		cap = 4 * len + 64;
-	outbuf_reserve(ob, cap + 1);
-	text = ob->arena + ob->aend;
-	memcpy(text, data, len);
-	if (ob->filter != NULL) {
-		len = ob->filter(ob->filter_arg, text, len, cap);
-		if (len > cap)
-			len = cap;
-	}
-	text[len] = '\0';
-
-	/* Evicting only moves astart, never the text just written. */
-	while (ob->lcount > 0 && (ob->lcount >= ob->max_lines ||
-	    ob->held + len > ob->max_bytes))
-		outbuf_drop_oldest(ob);
-	outbuf_reserve_line(ob);
-	ol = outbuf_slot(ob, ob->lcount++);
-	ol->ts_ms = ts_ms;
-	ol->stream = stream;
-	ol->cont = cont;
-	ol->text = text;
-	ol->len = len;
-	ob->aend += len + 1;
-	ob->held += len;
-	ob->total++;
+		text = ob->filter(ob->filter_arg, data, &len);
+	b = outbuf_push(ob);
+	memset(b, 0, sizeof *b);
+	b->ts_ms = ts_ms;
+	b->stream = stream;
+	b->cont = cont;
+	b->text = xmalloc(len + 1);
+	memcpy(b->text, text, len);
+	if (len == 0 || b->text[len - 1] != '\n')
+		b->text[len++] = '\n';
+	b->len = len;
+	/* Counted after the filter, which may have changed the count. */
+	b->nlines = outbuf_count_lines(b->text, len);
+	b->first = ob->total;
+	ob->lines += b->nlines;
+	ob->bytes += len - b->nlines;
+	ob->total += b->nlines;
 	ob->generation++;
-	if (ob->line_cb != NULL)
-		ob->line_cb(ob->line_arg, ol);
+	out = (struct outblock){ ts_ms, stream, cont, b->text, len, b->nlines };
+	outbuf_evict(ob);
+	if (ob->block_cb != NULL)
+		ob->block_cb(ob->block_arg, &out);
 }
 
 static struct outbuf_partial *
@@ -232,23 +242,22 @@ outbuf_partial(struct outbuf *ob, int stream)
 	return p;
 }
 
-/*
- * Adds what can go into the partial line from a segment of seg bytes
- * (ending at a newline when nl). Returns the bytes consumed, the newline
- * included.
- */
+/* Completes the stream's unfinished line from the front of data, cutting
+ * it when it grows past OUTBUF_LINE_MAX; returns the bytes consumed. */
 static size_t
-outbuf_feed_partial(struct outbuf *ob, int stream, struct outbuf_partial *p,
-    const char *data, size_t seg, int nl, int64_t ts_ms)
+outbuf_finish_partial(struct outbuf *ob, int stream, struct outbuf_partial *p,
+    const char *data, size_t len, int64_t ts_ms)
 {
-	size_t	take = OUTBUF_LINE_MAX - p->len;
+	const char	*nl = memchr(data, '\n', len);
+	size_t		 seg = nl != NULL ? (size_t)(nl - data) : len;
+	size_t		 take = OUTBUF_LINE_MAX - p->len;
 
 	if (take > seg)
 		take = seg;
 	memcpy(p->buf + p->len, data, take);
 	p->len += take;
 	p->ts_ms = ts_ms;
-	if (take == seg && nl) {
+	if (take == seg && nl != NULL) {
 		outbuf_add(ob, stream, p->buf, p->len, 0, ts_ms);
 		p->len = 0;
 		return take + 1;
@@ -261,35 +270,46 @@ outbuf_feed_partial(struct outbuf *ob, int stream, struct outbuf_partial *p,
 	return take;
 }
 
-/* Adds bytes from one stream. */
+/* At most OUTBUF_LINE_MAX bytes, so no line of its block can be longer. */
+static void
+outbuf_feed_slice(struct outbuf *ob, int stream, const char *data, size_t len,
+    int64_t ts_ms)
+{
+	struct outbuf_partial	*p = outbuf_partial(ob, stream);
+	const char		*last;
+	size_t			 used;
+
+	while (p->len > 0 && len > 0) {
+		used = outbuf_finish_partial(ob, stream, p, data, len, ts_ms);
+		data += used;
+		len -= used;
+	}
+	if (len == 0)
+		return;
+	/* Every complete line of the slice, as one block. */
+	if ((last = memrchr(data, '\n', len)) != NULL) {
+		used = (size_t)(last - data) + 1;
+		outbuf_add(ob, stream, data, used, 0, ts_ms);
+		data += used;
+		len -= used;
+	}
+	memcpy(p->buf, data, len);
+	p->len = len;
+	p->ts_ms = ts_ms;
+}
+
 void
 outbuf_feed(struct outbuf *ob, int stream, const char *data, size_t len,
     int64_t ts_ms)
 {
-	struct outbuf_partial	*p = outbuf_partial(ob, stream);
-	const char		*nl;
-	size_t			 seg, used;
+	size_t	n;
 
-	while (len > 0) {
-		nl = memchr(data, '\n', len);
-		seg = nl != NULL ? (size_t)(nl - data) : len;
-		if (p->len == 0 && seg > OUTBUF_LINE_MAX) {
-			outbuf_add(ob, stream, data, OUTBUF_LINE_MAX, 1, ts_ms);
-			used = OUTBUF_LINE_MAX;
-		} else if (p->len == 0 && nl != NULL) {
-			/* The common case: a whole line, straight in. */
-			outbuf_add(ob, stream, data, seg, 0, ts_ms);
-			used = seg + 1;
-		} else {
-			used = outbuf_feed_partial(ob, stream, p, data, seg,
-			    nl != NULL, ts_ms);
-		}
-		data += used;
-		len -= used;
+	for (; len > 0; data += n, len -= n) {
+		n = len < OUTBUF_LINE_MAX ? len : OUTBUF_LINE_MAX;
+		outbuf_feed_slice(ob, stream, data, n, ts_ms);
 	}
 }
 
-/* Completes every partial line. */
 void
 outbuf_flush(struct outbuf *ob)
 {
@@ -304,37 +324,72 @@ outbuf_flush(struct outbuf *ob)
 	}
 }
 
-/* Lines held. */
 size_t
 outbuf_count(const struct outbuf *ob)
 {
-	return ob->lcount;
+	return ob->lines - ob->skip;
 }
 
-/* Held line i, oldest first. */
+/* Splits a block into lines in place: each '\n' becomes the line's NUL,
+ * and a '\r' right before it goes too (but not at the end of a piece). */
+static void
+sblock_index(struct sblock *b)
+{
+	char	*p = b->text, *nl;
+	size_t	 len;
+
+	b->index = xreallocarray(NULL, b->nlines, sizeof *b->index);
+	for (size_t k = 0; k < b->nlines; k++) {
+		int	cont = b->cont && k + 1 == b->nlines;
+
+		nl = memchr(p, '\n', (size_t)(b->text + b->len - p));
+		if (nl == NULL)
+			fatalx("outbuf: block of %zu lines ends early", b->nlines);
+		len = (size_t)(nl - p);
+		*nl = '\0';
+		if (!cont && len > 0 && p[len - 1] == '\r')
+			p[--len] = '\0';
+		b->index[k] = (struct outline){ b->ts_ms, b->stream, cont, p, len };
+		p = nl + 1;
+	}
+}
+
 const struct outline *
 outbuf_line(const struct outbuf *ob, size_t i)
 {
-	if (i >= ob->lcount)
+	uint64_t	 want;
+	size_t		 lo = 0, hi = ob->bcount, mid;
+	struct sblock	*b;
+
+	if (i >= outbuf_count(ob))
 		return NULL;
-	return outbuf_slot(ob, i);
+	want = outbuf_block(ob, 0)->first + ob->skip + i;
+	/* The last block whose first line is at or before want. */
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if (outbuf_block(ob, mid)->first <= want)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	b = outbuf_block(ob, lo);
+	if (b->index == NULL)
+		sblock_index(b);	/* a cache: the lines do not change */
+	return &b->index[want - b->first];
 }
 
-/* Lines evicted by the caps. */
 uint64_t
 outbuf_dropped(const struct outbuf *ob)
 {
 	return ob->dropped;
 }
 
-/* Lines ever completed. */
 uint64_t
 outbuf_total(const struct outbuf *ob)
 {
 	return ob->total;
 }
 
-/* Bumps whenever held lines change. */
 uint64_t
 outbuf_generation(const struct outbuf *ob)
 {

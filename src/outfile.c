@@ -2,25 +2,31 @@
  * outfile.c: per-step output files. Lines go into a private buffer that is
  * written out when it fills or when OUTFILE_FLUSH_MS of line time has passed,
  * so the file trails the screen closely without a syscall per line. Our own
- * buffer rather than stdio's lets each written chunk also be fed to SHA-256
- * in one piece: the hash covers exactly the bytes that reached the file, and
- * closing a step never rereads a large output.
+ * buffer rather than stdio's lets each written buffer also go to SHA-256
+ * whole (on the hashpipe's helper thread once the file is big): the hash
+ * covers exactly the bytes that reached the file, and closing a step never
+ * rereads a large output. A big file is pushed to the disk as it grows, so
+ * the fsync at its close has little left to wait for.
  */
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "crypto.h"
+#include "hashpipe.h"
 #include "log.h"
 #include "outfile.h"
 #include "xmalloc.h"
 
-#define OUTFILE_BUFSIZE (256 * 1024)
+#define OUTFILE_BUFSIZE HASHPIPE_BUFSIZE
+/* Writeback is started for every this much written. */
+#define OUTFILE_WRITEBACK (8 * 1024 * 1024)
 /* "2026-11-23T15:02:11." + "123Z " + "out " */
 #define OUTFILE_PREFIX_MAX (CLOCK_RFC3339_LEN + 8)
 
@@ -30,7 +36,9 @@ struct outfile {
 	int		 fd;
 	char		*buf;
 	size_t		 used;
-	struct crypto_hasher *hash;	/* over every byte in the file */
+	struct hashpipe	*hash;		/* over every byte in the file */
+	off_t		 end;		/* the file's size */
+	off_t		 unsynced;	/* where writeback was last started */
 	int		 flushed;	/* flushed_ms is set */
 	int64_t		 flushed_ms;	/* line time of the last timed flush */
 	int64_t		 stamp_sec;	/* the second stamp holds */
@@ -63,8 +71,9 @@ outfile_hash_existing(struct outfile *of)
 			continue;
 		if (n <= 0)
 			return n == 0 ? 0 : -1;
-		crypto_hasher_update(of->hash, of->buf, (size_t)n);
+		hashpipe_update(of->hash, of->buf, (size_t)n);
 		off += n;
+		of->end = of->unsynced = off;
 	}
 }
 
@@ -73,7 +82,7 @@ outfile_free(struct outfile *of)
 {
 	if (of->fd != -1)
 		close(of->fd);
-	crypto_hasher_free(of->hash);
+	hashpipe_free(of->hash);
 	free(of->buf);
 	free(of->relpath);
 	free(of->path);
@@ -106,7 +115,7 @@ outfile_open(const char *incident_dir, int step_number, const char *step_id,
 	    step_id);
 	of->path = xprintf("%s/%s", incident_dir, of->relpath);
 	of->buf = xmalloc(OUTFILE_BUFSIZE);
-	of->hash = crypto_hasher_new(NULL);
+	of->hash = hashpipe_new();
 	of->stamp_sec = INT64_MIN;
 	of->fd = open(of->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (of->fd == -1 || outfile_hash_existing(of) != 0) {
@@ -116,6 +125,20 @@ outfile_open(const char *incident_dir, int step_number, const char *step_id,
 		return NULL;
 	}
 	return of;
+}
+
+/* Starts writing the new part of a big file to the disk, without waiting:
+ * the dirty pages of a flood then never pile up for the closing fsync. */
+static void
+outfile_start_writeback(struct outfile *of)
+{
+	if (of->end - of->unsynced < OUTFILE_WRITEBACK)
+		return;
+#ifdef SYNC_FILE_RANGE_WRITE
+	(void)sync_file_range(of->fd, of->unsynced, of->end - of->unsynced,
+	    SYNC_FILE_RANGE_WRITE);
+#endif
+	of->unsynced = of->end;
 }
 
 int
@@ -135,13 +158,21 @@ outfile_flush(struct outfile *of, char **cause)
 			    strerror(errno));
 			break;
 		}
-		crypto_hasher_update(of->hash, of->buf + done, (size_t)n);
 		done += (size_t)n;
 	}
+	of->end += (off_t)done;
+	if (done == of->used) {
+		/* The common case: the whole buffer to the hash, uncopied. */
+		of->buf = hashpipe_give(of->hash, of->buf, done);
+		of->used = 0;
+		outfile_start_writeback(of);
+		return 0;
+	}
 	/* Keep what did not go out, so a later flush can retry it. */
+	hashpipe_update(of->hash, of->buf, done);
 	memmove(of->buf, of->buf + done, of->used - done);
 	of->used -= done;
-	return of->used == 0 ? 0 : -1;
+	return -1;
 }
 
 /* Copies bytes in through the buffer, flushing as it fills. */
@@ -189,6 +220,19 @@ outfile_prefix(struct outfile *of, int64_t ts_ms, int stream, char *out)
 	return len + 6;
 }
 
+/* Line time decides, so a wall clock stepping back flushes too. */
+static int
+outfile_timed_flush(struct outfile *of, int64_t ts_ms, char **cause)
+{
+	if (!of->flushed || ts_ms - of->flushed_ms >= OUTFILE_FLUSH_MS ||
+	    ts_ms < of->flushed_ms) {
+		of->flushed = 1;
+		of->flushed_ms = ts_ms;
+		return outfile_flush(of, cause);
+	}
+	return 0;
+}
+
 int
 outfile_write_line(struct outfile *of, int64_t ts_ms, int stream,
     const char *text, size_t len, char **cause)
@@ -211,14 +255,31 @@ outfile_write_line(struct outfile *of, int64_t ts_ms, int stream,
 	    outfile_put(of, text, len, cause) != 0 ||
 	    outfile_put(of, "\n", 1, cause) != 0)
 		return -1;
-	/* Line time decides, so a wall clock stepping back flushes too. */
-	if (!of->flushed || ts_ms - of->flushed_ms >= OUTFILE_FLUSH_MS ||
-	    ts_ms < of->flushed_ms) {
-		of->flushed = 1;
-		of->flushed_ms = ts_ms;
-		return outfile_flush(of, cause);
+	return outfile_timed_flush(of, ts_ms, cause);
+}
+
+int
+outfile_write_block(struct outfile *of, int64_t ts_ms, int stream,
+    const char *text, size_t len, size_t nlines, char **cause)
+{
+	char head[OUTFILE_PREFIX_MAX + 24];
+	size_t hlen;
+
+	if (nlines == 1) {
+		if (len > 0 && text[len - 1] == '\n')
+			len--;
+		if (len > 0 && text[len - 1] == '\r')
+			len--;
+		return outfile_write_line(of, ts_ms, stream, text, len, cause);
 	}
-	return 0;
+	/* "... out " becomes "... out:N\n". */
+	hlen = outfile_prefix(of, ts_ms, stream, head) - 1;
+	hlen += (size_t)snprintf(head + hlen, sizeof head - hlen, ":%zu\n",
+	    nlines);
+	if (outfile_put(of, head, hlen, cause) != 0 ||
+	    outfile_put(of, text, len, cause) != 0)
+		return -1;
+	return outfile_timed_flush(of, ts_ms, cause);
 }
 
 size_t
@@ -250,7 +311,7 @@ outfile_close(struct outfile *of, char hex_sha256[CRYPTO_HEX_LEN],
 		rc = -1;
 	}
 	of->fd = -1;
-	crypto_hasher_final_hex(of->hash, hex_sha256);
+	hashpipe_final_hex(of->hash, hex_sha256);
 	of->hash = NULL;
 	if (rc != 0)
 		log_debug("outfile: %s closed with bytes unwritten", of->path);

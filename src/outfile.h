@@ -25,6 +25,12 @@ struct outfile *outfile_open(const char *incident_dir, int step_number,
 /* Adds "<rfc3339 ts> out|err <text>\n"; text needs no NUL. */
 int outfile_write_line(struct outfile *of, int64_t ts_ms, int stream,
     const char *text, size_t len, char **cause);
+/* Adds nlines lines that arrived together; text is each of them ending in
+ * '\n'. One line is written as by outfile_write_line; several as a header
+ * "<rfc3339 ts> out|err:N\n" and then the N lines verbatim, so a flood of
+ * short lines costs a header per read rather than a stamp per line. */
+int outfile_write_block(struct outfile *of, int64_t ts_ms, int stream,
+    const char *text, size_t len, size_t nlines, char **cause);
 /* Writes out buffered lines; the loop calls it when a step goes quiet. */
 int outfile_flush(struct outfile *of, char **cause);
 /* Bytes buffered and not yet written to the file. */

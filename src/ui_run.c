@@ -37,11 +37,11 @@ on_step_changed(void *arg, int i)
 }
 
 static void
-on_output_line(void *arg, int step, const struct outline *line)
+on_output_block(void *arg, int step, const struct outblock *block)
 {
 	struct ui *ui = arg;
 
-	ui->output_bytes += line->len + 1;
+	ui->output_bytes += block->len;
 	if (step == ui->sel)
 		ui->dirty = 1;
 }
@@ -539,7 +539,7 @@ ui_run_open(struct ui *ui)
 	runopts_engine_opts(&ui->o, ui->rb, ui->loop, &eo);
 	eo.hooks = (struct engine_hooks){
 		.step_changed = on_step_changed,
-		.output_line = on_output_line,
+		.output_block = on_output_block,
 		.notice = on_notice,
 		.journaled = on_journaled,
 		.raw_output = on_raw_output,

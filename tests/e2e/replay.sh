@@ -45,8 +45,20 @@ for ev in (json.loads(l) for l in open(inc + "/journal.jsonl")):
         print("$", ev["command"].split("\n")[0])
         suffix = "" if ev["attempt"] <= 1 else ".%d" % ev["attempt"]
         path = "%s/output/%02d-%s%s.log" % (inc, ev["index"], ev["step"], suffix)
-        for line in open(path, encoding="utf-8"):
-            ts, stream, text = line.rstrip("\n").split(" ", 2)
+        # "TS out TEXT", or a "TS out:N" header and N raw lines.
+        left, stream = 0, None
+        for line in open(path, encoding="utf-8", newline="\n"):
+            line = line.rstrip("\n")
+            if left > 0:
+                left -= 1
+                print(stream, line[:-1] if line.endswith("\r") else line)
+                continue
+            ts, rest = line.split(" ", 1)
+            head, _, count = rest.partition(":")
+            if count.isdigit() and " " not in head:
+                left, stream = int(count), head
+                continue
+            stream, _, text = rest.partition(" ")
             print(stream, text)
     elif e == "note":
         who = ev.get("by") if ev.get("injected") else ev["operator"]

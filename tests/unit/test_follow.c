@@ -536,22 +536,360 @@ test_journal_rewritten(void **state)
 	free(path);
 }
 
-static void
-test_parse_line(void **state)
+/* Reads the C string s with rd; l's text, copied, goes to *text. */
+static int
+read_str(struct follow_reader *rd, const char *s, struct follow_line *l, char **text)
 {
+	int rc = follow_read_line(rd, s, strlen(s), l);
+
+	free(*text);
+	*text = rc != 0 ? xstrndup(l->text, l->len) : NULL;
+	return rc;
+}
+
+/* The one-line form, as it always was; a line that does not parse comes
+ * back whole and untimed. */
+static void
+test_read_line(void **state)
+{
+	struct follow_reader rd = { 0 };
 	struct follow_line l;
+	char *t = NULL;
 
 	(void)state;
-	assert_int_equal(follow_parse_line("2026-11-23T10:00:01.250Z err disk full", 38, &l), 0);
+	assert_int_equal(read_str(&rd, "2026-11-23T10:00:01.250Z err disk full", &l, &t), 1);
 	assert_int_equal(l.ts_ms, T0 + 1250);
 	assert_int_equal(l.stream, OUTFILE_STDERR);
-	assert_int_equal(l.len, 9);
-	assert_memory_equal(l.text, "disk full", 9);
-	assert_int_equal(follow_parse_line("2026-11-23T10:00:01.250Z out ", 29, &l), 0);
-	assert_int_equal(l.len, 0);
-	assert_int_equal(follow_parse_line("2026-11-23T10:00:01.250Z bad text", 33, &l), -1);
-	assert_int_equal(follow_parse_line("yesterday out text", 18, &l), -1);
-	assert_int_equal(follow_parse_line("", 0, &l), -1);
+	assert_string_equal(t, "disk full");
+	assert_int_equal(read_str(&rd, "2026-11-23T10:00:01.250Z out ", &l, &t), 1);
+	assert_int_equal(l.stream, OUTFILE_STDOUT);
+	assert_string_equal(t, "");
+	assert_int_equal(read_str(&rd, "2026-11-23T10:00:01.250Z out", &l, &t), 1);
+	assert_string_equal(t, "");
+	/* Text that starts with a colon is text, not a header. */
+	assert_int_equal(read_str(&rd, "2026-11-23T10:00:01.250Z out :3", &l, &t), 1);
+	assert_string_equal(t, ":3");
+	/* A '\r' in a stamped line was the program's: the writer kept it. */
+	assert_int_equal(read_str(&rd, "2026-11-23T10:00:01.250Z out a\r", &l, &t), 1);
+	assert_string_equal(t, "a\r");
+	assert_int_equal(read_str(&rd, "2026-11-23T10:00:01.250Z bad text", &l, &t), -1);
+	assert_int_equal(l.ts_ms, 0);
+	assert_int_equal(l.stream, OUTFILE_STDOUT);
+	assert_string_equal(t, "2026-11-23T10:00:01.250Z bad text");
+	assert_int_equal(read_str(&rd, "yesterday out text", &l, &t), -1);
+	assert_int_equal(read_str(&rd, "", &l, &t), -1);
+	assert_string_equal(t, "");
+	assert_int_equal(rd.left, 0);
+	free(t);
+}
+
+/* A block: its raw lines carry the header's time and stream, are text
+ * whatever they look like, and lose one trailing '\r'. */
+static void
+test_read_block(void **state)
+{
+	struct follow_reader rd = { 0 };
+	struct follow_line l;
+	char *t = NULL;
+
+	(void)state;
+	assert_int_equal(read_str(&rd, "2026-11-23T10:00:02.500Z err:5", &l, &t), 0);
+	assert_int_equal(rd.left, 5);
+	assert_int_equal(read_str(&rd, "plain text", &l, &t), 1);
+	assert_int_equal(l.ts_ms, T0 + 2500);
+	assert_int_equal(l.stream, OUTFILE_STDERR);
+	assert_string_equal(t, "plain text");
+	assert_int_equal(read_str(&rd, "2026-11-23T10:00:09.000Z out stamped-looking", &l, &t), 1);
+	assert_int_equal(l.ts_ms, T0 + 2500);
+	assert_int_equal(l.stream, OUTFILE_STDERR);
+	assert_string_equal(t, "2026-11-23T10:00:09.000Z out stamped-looking");
+	assert_int_equal(read_str(&rd, "2026-11-23T10:00:09.000Z out:7", &l, &t), 1);
+	assert_string_equal(t, "2026-11-23T10:00:09.000Z out:7");
+	assert_int_equal(read_str(&rd, "crlf\r", &l, &t), 1);
+	assert_string_equal(t, "crlf");
+	/* One '\r' only; an empty raw line is an empty line. */
+	assert_int_equal(read_str(&rd, "\r\r", &l, &t), 1);
+	assert_string_equal(t, "\r");
+	assert_int_equal(rd.left, 0);
+	/* The block is over: the next line is parsed again. */
+	assert_int_equal(read_str(&rd, "2026-11-23T10:00:03.000Z out after", &l, &t), 1);
+	assert_int_equal(l.ts_ms, T0 + 3000);
+	assert_int_equal(l.stream, OUTFILE_STDOUT);
+	assert_string_equal(t, "after");
+	assert_int_equal(read_str(&rd, "2026-11-23T10:00:04.000Z out:1", &l, &t), 0);
+	assert_int_equal(read_str(&rd, "", &l, &t), 1);
+	assert_int_equal(l.ts_ms, T0 + 4000);
+	assert_string_equal(t, "");
+	assert_int_equal(read_str(&rd, "\r", &l, &t), -1);
+	free(t);
+}
+
+/* A block of one line, then a header straight after it. */
+static void
+test_read_block_of_one(void **state)
+{
+	struct follow_reader rd = { 0 };
+	struct follow_line l;
+	char *t = NULL;
+
+	(void)state;
+	assert_int_equal(read_str(&rd, "2026-11-23T10:00:01.000Z out:1", &l, &t), 0);
+	assert_int_equal(read_str(&rd, "2026-11-23T10:00:05.000Z err:2", &l, &t), 1);
+	assert_int_equal(l.ts_ms, T0 + 1000);
+	assert_int_equal(l.stream, OUTFILE_STDOUT);
+	assert_string_equal(t, "2026-11-23T10:00:05.000Z err:2");
+	assert_int_equal(rd.left, 0);
+	assert_int_equal(read_str(&rd, "2026-11-23T10:00:05.000Z err:2", &l, &t), 0);
+	assert_int_equal(rd.left, 2);
+	assert_int_equal(rd.ts_ms, T0 + 5000);
+	assert_int_equal(rd.stream, OUTFILE_STDERR);
+	free(t);
+}
+
+/* Only "<ts> out|err:N" with N a plain count of at least 1 is a header;
+ * the rest do not parse, and leave the reader outside any block. */
+static void
+test_read_bad_headers(void **state)
+{
+	static const char *bad[] = {
+		"2026-11-23T10:00:01.000Z out:0",
+		"2026-11-23T10:00:01.000Z out:00",
+		"2026-11-23T10:00:01.000Z out:01",
+		"2026-11-23T10:00:01.000Z out:3x",
+		"2026-11-23T10:00:01.000Z out:3 ",
+		"2026-11-23T10:00:01.000Z out:3\r",
+		"2026-11-23T10:00:01.000Z out: 3",
+		"2026-11-23T10:00:01.000Z out:",
+		"2026-11-23T10:00:01.000Z out:-1",
+		"2026-11-23T10:00:01.000Z out:+3",
+		"2026-11-23T10:00:01.000Z out:0x10",
+		"2026-11-23T10:00:01.000Z out:12345678901234567890",
+		"2026-11-23T10:00:01.000Z err::3",
+		"2026-11-23T10:00:01.000Z outs:3",
+		"2026-11-23T10:00:01.000Z ou:3",
+		"2026-11-23T10:00:01.000Z OUT:3",
+		"2026-11-23T10:00:01.000Z  out:3",
+		"yesterday out:3",
+		" out:3",
+		"out:3",
+	};
+	struct follow_reader rd = { 0 };
+	struct follow_line l;
+	char *t = NULL;
+
+	(void)state;
+	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+		if (read_str(&rd, bad[k], &l, &t) != -1)
+			fail_msg("parsed: \"%s\"", bad[k]);
+		assert_int_equal(rd.left, 0);
+		assert_int_equal(l.ts_ms, 0);
+		assert_string_equal(t, bad[k]);
+	}
+	/* "out :3" is a line whose text is ":3"; the largest count is one. */
+	assert_int_equal(read_str(&rd, "2026-11-23T10:00:01.000Z out :3", &l, &t), 1);
+	assert_int_equal(rd.left, 0);
+	assert_int_equal(read_str(&rd, "2026-11-23T10:00:01.000Z out:9999999999999999999", &l, &t), 0);
+	assert_int_equal(rd.left, 9999999999999999999ULL);
+	free(t);
+}
+
+/* Both forms in one file, in any order. */
+static void
+test_read_mixed(void **state)
+{
+	static const struct {
+		const char	*in;
+		int		 rc;
+		int64_t		 ts;
+		int		 stream;
+		const char	*text;
+	} lines[] = {
+		{ "2026-11-23T10:00:01.000Z out one", 1, T0 + 1000, OUTFILE_STDOUT, "one" },
+		{ "2026-11-23T10:00:02.000Z out:2", 0, 0, 0, NULL },
+		{ "two", 1, T0 + 2000, OUTFILE_STDOUT, "two" },
+		{ "three\r", 1, T0 + 2000, OUTFILE_STDOUT, "three" },
+		{ "2026-11-23T10:00:03.000Z err four", 1, T0 + 3000, OUTFILE_STDERR, "four" },
+		{ "2026-11-23T10:00:04.000Z err:1", 0, 0, 0, NULL },
+		{ "2026-11-23T10:00:04.000Z err:1", 1, T0 + 4000, OUTFILE_STDERR,
+		    "2026-11-23T10:00:04.000Z err:1" },
+		{ "2026-11-23T10:00:05.000Z out:1", 0, 0, 0, NULL },
+		{ "six", 1, T0 + 5000, OUTFILE_STDOUT, "six" },
+		{ "2026-11-23T10:00:06.000Z out seven", 1, T0 + 6000, OUTFILE_STDOUT, "seven" },
+		{ "eight", -1, 0, OUTFILE_STDOUT, "eight" },
+	};
+	struct follow_reader rd = { 0 };
+	struct follow_line l;
+	char *t = NULL;
+
+	(void)state;
+	for (size_t k = 0; k < sizeof lines / sizeof lines[0]; k++) {
+		assert_int_equal(read_str(&rd, lines[k].in, &l, &t), lines[k].rc);
+		if (lines[k].rc == 0)
+			continue;
+		assert_int_equal(l.ts_ms, lines[k].ts);
+		assert_int_equal(l.stream, lines[k].stream);
+		assert_string_equal(t, lines[k].text);
+	}
+	free(t);
+}
+
+/* Starts a step whose output is rel, for the output tests below. */
+static void
+start_output_step(struct fx *x, const char *id)
+{
+	open_follow(x, 0);
+	add(x, T0, "run.start", run_start("/nonexistent/db.yaml", "00"));
+	add(x, T0 + 1, "step.start", step_start(id, 1, 1, "true"));
+	feed(x, 0);
+	assert_int_equal(poll_ok(x), 1);
+}
+
+static void
+assert_tail(const struct follow_step *st, size_t k, int64_t ts, int stream, const char *text)
+{
+	const struct follow_line *l = follow_step_line(st, k);
+
+	assert_non_null(l);
+	assert_string_equal(l->text, text);
+	assert_int_equal(l->ts_ms, ts);
+	assert_int_equal(l->stream, stream);
+}
+
+/* A block whose header and lines come in different polls, one of them
+ * caught half written, is read as one block. */
+static void
+test_follow_block_split(void **state)
+{
+	struct fx *x = *state;
+	const char *rel = "output/01-blocky.log";
+	const struct follow_step *st;
+
+	start_output_step(x, "blocky");
+	out_line(x, rel, T0 + 100, OUTFILE_STDOUT, "single");
+	out_raw(x, rel, "2026-11-23T10:00:00.200Z err:4\nfirst\r\n");
+	assert_int_equal(poll_ok(x), 1);
+	st = follow_step(x->f, 0);
+	assert_int_equal(st->lines, 2);
+	assert_tail(st, 0, T0 + 100, OUTFILE_STDOUT, "single");
+	assert_tail(st, 1, T0 + 200, OUTFILE_STDERR, "first");
+
+	out_raw(x, rel, "2026-11-23T10:00:09.000Z out:2\n2026-11-23T10:00:09.000Z out sec");
+	assert_int_equal(poll_ok(x), 1);
+	st = follow_step(x->f, 0);
+	assert_int_equal(st->lines, 3);
+	assert_tail(st, 2, T0 + 200, OUTFILE_STDERR, "2026-11-23T10:00:09.000Z out:2");
+
+	out_raw(x, rel, "ond\n");
+	assert_int_equal(poll_ok(x), 1);
+	out_raw(x, rel, "last\n");
+	out_line(x, rel, T0 + 300, OUTFILE_STDOUT, "after");
+	assert_int_equal(poll_ok(x), 1);
+	st = follow_step(x->f, 0);
+	assert_int_equal(st->lines, 6);
+	assert_tail(st, 3, T0 + 200, OUTFILE_STDERR, "2026-11-23T10:00:09.000Z out second");
+	assert_tail(st, 4, T0 + 200, OUTFILE_STDERR, "last");
+	assert_tail(st, 5, T0 + 300, OUTFILE_STDOUT, "after");
+	/* A header alone in a poll shows nothing; its line comes later. */
+	out_raw(x, rel, "2026-11-23T10:00:00.400Z out:1\n");
+	poll_ok(x);
+	assert_int_equal(follow_step(x->f, 0)->lines, 6);
+	out_raw(x, rel, "2026-11-23T10:00:00.000Z out rawish\n");
+	assert_int_equal(poll_ok(x), 1);
+	st = follow_step(x->f, 0);
+	assert_int_equal(st->lines, 7);
+	assert_tail(st, 6, T0 + 400, OUTFILE_STDOUT, "2026-11-23T10:00:00.000Z out rawish");
+}
+
+/* A file rewritten shorter is read from its start outside any block. */
+static void
+test_follow_block_rewritten(void **state)
+{
+	struct fx *x = *state;
+	const char *rel = "output/01-blocky.log";
+	char *path = xprintf("%s/%s", x->dst, rel);
+	const struct follow_step *st;
+	static const char fresh[] = "2026-11-23T10:00:05.000Z err fresh\n";
+
+	start_output_step(x, "blocky");
+	out_raw(x, rel, "2026-11-23T10:00:00.200Z out:9\none raw line, the block still open\n");
+	assert_int_equal(poll_ok(x), 1);
+	write_file(path, fresh, sizeof fresh - 1, O_TRUNC);
+	assert_int_equal(poll_ok(x), 1);
+	st = follow_step(x->f, 0);
+	assert_int_equal(st->lines, 2);
+	assert_tail(st, 1, T0 + 5000, OUTFILE_STDERR, "fresh");
+	free(path);
+}
+
+/* Skipped ahead into a block: its rest is untimed, and a stamped line
+ * after it is read as one. */
+static void
+test_follow_block_skipped_into(void **state)
+{
+	struct fx *x = *state;
+	const char *rel = "output/01-flood.log";
+	char *path = xprintf("%s/%s", x->dst, rel);
+	const struct follow_step *st;
+	size_t n = 0;
+	int k, count = 100000;
+	FILE *fp;
+
+	start_output_step(x, "flood");
+	assert_non_null(fp = fopen(path, "a"));
+	fprintf(fp, "2026-11-23T10:00:01.000Z out:%d\nraw line -\n", count);
+	fclose(fp);
+	assert_int_equal(poll_ok(x), 1);
+	assert_tail(follow_step(x->f, 0), 0, T0 + 1000, OUTFILE_STDOUT, "raw line -");
+	assert_non_null(fp = fopen(path, "a"));
+	for (k = 1; k < count; k++)
+		n += (size_t)fprintf(fp, "raw line %d, long enough to keep the gap in the tail\n", k);
+	fclose(fp);
+	assert_true(n > FOLLOW_SKIP_BYTES + FOLLOW_TAIL_BYTES);
+	out_line(x, rel, T0 + 2000, OUTFILE_STDERR, "after the block");
+	assert_int_equal(poll_ok(x), 1);
+	st = follow_step(x->f, 0);
+	assert_int_equal(follow_step_line(st, 1)->stream, FOLLOW_GAP);
+	assert_int_equal(strncmp(tail_text(st, 2), "raw line ", 9), 0);
+	assert_int_equal(follow_step_line(st, 2)->ts_ms, 0);
+	assert_tail(st, st->ntail - 2, 0, OUTFILE_STDOUT,
+	    "raw line 99999, long enough to keep the gap in the tail");
+	assert_tail(st, st->ntail - 1, T0 + 2000, OUTFILE_STDERR, "after the block");
+	free(path);
+}
+
+/* A raw line longer than a poll reads is taken cut; its rest does not
+ * count as the block's next line. */
+static void
+test_follow_block_long_line(void **state)
+{
+	struct fx *x = *state;
+	const char *rel = "output/01-long.log";
+	char *path = xprintf("%s/%s", x->dst, rel), *cause = NULL;
+	const struct follow_step *st;
+	size_t big = FOLLOW_READ_MAX + 1000;
+	FILE *fp;
+	int polls = 0;
+
+	start_output_step(x, "long");
+	assert_non_null(fp = fopen(path, "a"));
+	fputs("2026-11-23T10:00:01.000Z out:2\n", fp);
+	for (size_t k = 0; k < big; k++)
+		fputc('x', fp);
+	fputs("\n2026-11-23T10:00:07.000Z out:3\n", fp);
+	fputs("2026-11-23T10:00:02.000Z err after\n", fp);
+	fclose(fp);
+	do {
+		if (follow_poll(x->f, &cause) < 0)
+			fail_msg("follow_poll: %s", cause);
+		assert_true(++polls < 10);
+	} while (follow_behind(x->f));
+	st = follow_step(x->f, 0);
+	assert_int_equal(st->ntail, 4);
+	assert_int_equal(strlen(tail_text(st, 0)) + strlen(tail_text(st, 1)), big);
+	assert_int_equal(follow_step_line(st, 0)->ts_ms, T0 + 1000);
+	assert_tail(st, 2, T0 + 1000, OUTFILE_STDOUT, "2026-11-23T10:00:07.000Z out:3");
+	assert_tail(st, 3, T0 + 2000, OUTFILE_STDERR, "after");
+	free(path);
 }
 
 /* No console drives the incident: the event is journaled at once, marked
@@ -630,7 +968,15 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_steps_in_index_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chain_break, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_journal_rewritten, setup, teardown),
-		cmocka_unit_test(test_parse_line),
+		cmocka_unit_test(test_read_line),
+		cmocka_unit_test(test_read_block),
+		cmocka_unit_test(test_read_block_of_one),
+		cmocka_unit_test(test_read_bad_headers),
+		cmocka_unit_test(test_read_mixed),
+		cmocka_unit_test_setup_teardown(test_follow_block_split, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_follow_block_rewritten, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_follow_block_skipped_into, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_follow_block_long_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inject_direct, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inject_queued, setup, teardown),
 	};

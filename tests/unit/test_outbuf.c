@@ -147,7 +147,8 @@ test_byte_cap(void **state)
 	struct outbuf	*ob = outbuf_new(100, 10);
 
 	(void)state;
-	feeds(ob, OUT, "aaaa\nbbbb\n", 1);
+	feeds(ob, OUT, "aaaa\n", 1);
+	feeds(ob, OUT, "bbbb\n", 1);
 	assert_int_equal(outbuf_count(ob), 2);
 	feeds(ob, OUT, "cccc\n", 2);	/* 12 bytes > 10: oldest goes */
 	assert_int_equal(outbuf_count(ob), 2);
@@ -272,56 +273,68 @@ struct mask {
 	const char	*secret;
 	const char	*with;
 	int		 calls;
+	char		 out[4096];
 };
 
-/* Replaces every occurrence of the secret, within cap. */
-static size_t
-mask_filter(void *arg, char *text, size_t len, size_t cap)
+/* Replaces every occurrence of the secret; the text itself when none. */
+static const char *
+mask_filter(void *arg, const char *text, size_t *len)
 {
 	struct mask	*m = arg;
-	size_t		 slen = strlen(m->secret), wlen = strlen(m->with);
-	char		*at = text, *hit;
+	size_t		 slen = strlen(m->secret), wlen = strlen(m->with), n = 0;
+	const char	*at = text, *end = text + *len, *hit;
 
 	m->calls++;
-	assert_true(cap >= 4 * len + 64);
-	while ((hit = memmem(at, len - (size_t)(at - text), m->secret,
-	    slen)) != NULL) {
-		size_t	tail = len - (size_t)(hit - text) - slen;
-
-		assert_true(len - slen + wlen <= cap);
-		memmove(hit + wlen, hit + slen, tail);
-		memcpy(hit, m->with, wlen);
-		len = len - slen + wlen;
-		at = hit + wlen;
+	if (memmem(text, *len, m->secret, slen) == NULL)
+		return text;
+	while ((hit = memmem(at, (size_t)(end - at), m->secret, slen)) != NULL) {
+		memcpy(m->out + n, at, (size_t)(hit - at));
+		n += (size_t)(hit - at);
+		memcpy(m->out + n, m->with, wlen);
+		n += wlen;
+		at = hit + slen;
 	}
-	return len;
+	memcpy(m->out + n, at, (size_t)(end - at));
+	*len = n + (size_t)(end - at);
+	return m->out;
 }
 
 struct seen {
 	char	 lines[8][128];
 	int	 n;
+	size_t	 blocks;
 };
 
+/* Records each line of each block as "stream:text". */
 static void
-seen_cb(void *arg, const struct outline *ol)
+seen_cb(void *arg, const struct outblock *b)
 {
 	struct seen	*s = arg;
+	const char	*p = b->text, *nl;
 
-	assert_true(s->n < 8);
-	snprintf(s->lines[s->n++], sizeof s->lines[0], "%d:%s", ol->stream,
-	    ol->text);
+	s->blocks++;
+	assert_int_equal(b->text[b->len - 1], '\n');
+	for (size_t k = 0; k < b->nlines; k++) {
+		nl = memchr(p, '\n', (size_t)(b->text + b->len - p));
+		assert_non_null(nl);
+		assert_true(s->n < 8);
+		snprintf(s->lines[s->n++], sizeof s->lines[0], "%d:%.*s",
+		    b->stream, (int)(nl - p), p);
+		p = nl + 1;
+	}
+	assert_ptr_equal(p, b->text + b->len);
 }
 
 static void
 test_filter_sees_whole_line(void **state)
 {
 	struct outbuf	*ob = outbuf_new(100, 10000);
-	struct mask	 m = { "hunter2", "****", 0 };
+	struct mask	 m = { "hunter2", "****", 0, "" };
 	struct seen	 s = { .n = 0 };
 
 	(void)state;
 	outbuf_set_filter(ob, mask_filter, &m);
-	outbuf_set_line_cb(ob, seen_cb, &s);
+	outbuf_set_block_cb(ob, seen_cb, &s);
 	feeds(ob, OUT, "login with pass=hun", 1);
 	feeds(ob, ERR, "warning: hunter2\r\n", 2);
 	feeds(ob, OUT, "ter2 ok\n", 3);
@@ -329,9 +342,9 @@ test_filter_sees_whole_line(void **state)
 	assert_int_equal(outbuf_count(ob), 2);
 	assert_string_equal(text(ob, 0), "warning: ****");
 	assert_string_equal(text(ob, 1), "login with pass=**** ok");
-	/* The line callback sees the masked text too. */
+	/* The callback sees the masked text too (the CR is still there). */
 	assert_int_equal(s.n, 2);
-	assert_string_equal(s.lines[0], "2:warning: ****");
+	assert_string_equal(s.lines[0], "2:warning: ****\r");
 	assert_string_equal(s.lines[1], "1:login with pass=**** ok");
 	assert_null(strstr(text(ob, 1), "hunter2"));
 	outbuf_free(ob);
@@ -341,7 +354,7 @@ static void
 test_filter_may_grow_line(void **state)
 {
 	struct outbuf	*ob = outbuf_new(100, 10000);
-	struct mask	 m = { "ab", "[masked]", 0 };
+	struct mask	 m = { "ab", "[masked]", 0, "" };
 	char		 line[200], want[800];
 
 	(void)state;
@@ -362,6 +375,118 @@ test_filter_may_grow_line(void **state)
 	assert_string_equal(text(ob, 0) + 1, want);
 	assert_string_equal(text(ob, 1), "tail");
 	outbuf_free(ob);
+}
+
+/* A filter that turns a secret holding a newline into ****: the block's
+ * line count is the filtered text's. */
+static void
+test_filter_changes_line_count(void **state)
+{
+	struct outbuf	*ob = outbuf_new(100, 10000);
+	struct mask	 m = { "pass\nword", "****", 0, "" };
+
+	(void)state;
+	outbuf_set_filter(ob, mask_filter, &m);
+	feeds(ob, OUT, "a pass\nword b\nc\n", 1);
+	assert_int_equal(outbuf_count(ob), 2);
+	assert_int_equal(outbuf_total(ob), 2);
+	assert_string_equal(text(ob, 0), "a **** b");
+	assert_string_equal(text(ob, 1), "c");
+	outbuf_free(ob);
+}
+
+/* The lines of one read arrive as one block, partial lines completed
+ * first on their own. */
+static void
+test_blocks(void **state)
+{
+	struct outbuf	*ob = outbuf_new(100, 10000);
+	struct seen	 s = { .n = 0 };
+
+	(void)state;
+	outbuf_set_block_cb(ob, seen_cb, &s);
+	feeds(ob, OUT, "one\ntwo\nthr", 1);
+	assert_int_equal(s.blocks, 1);
+	feeds(ob, OUT, "ee\nfour\nfive\n", 2);
+	assert_int_equal(s.blocks, 3);	/* "three" alone, then the rest */
+	assert_int_equal(s.n, 5);
+	assert_string_equal(s.lines[2], "1:three");
+	assert_string_equal(s.lines[4], "1:five");
+	assert_int_equal(outbuf_count(ob), 5);
+	assert_string_equal(text(ob, 1), "two");
+	assert_string_equal(text(ob, 2), "three");
+	assert_int_equal(outbuf_line(ob, 2)->ts_ms, 2);
+	assert_string_equal(text(ob, 4), "five");
+	outbuf_free(ob);
+}
+
+/* The line cap is exact inside a block: lines are hidden from its front,
+ * and what stays is still reachable line by line. */
+static void
+test_line_cap_inside_block(void **state)
+{
+	struct outbuf	*ob = outbuf_new(3, 10000);
+
+	(void)state;
+	feeds(ob, OUT, "1\n2\n3\n4\n5\n", 1);
+	assert_int_equal(outbuf_count(ob), 3);
+	assert_int_equal(outbuf_dropped(ob), 2);
+	assert_string_equal(text(ob, 0), "3");
+	feeds(ob, OUT, "6\n", 2);
+	assert_int_equal(outbuf_count(ob), 3);
+	assert_int_equal(outbuf_dropped(ob), 3);
+	assert_string_equal(text(ob, 0), "4");
+	assert_string_equal(text(ob, 2), "6");
+	feeds(ob, OUT, "7\n8\n", 3);
+	assert_string_equal(text(ob, 0), "6");
+	assert_int_equal(outbuf_dropped(ob) + outbuf_count(ob), outbuf_total(ob));
+	outbuf_free(ob);
+}
+
+/* The byte cap drops whole blocks, and always keeps the newest. */
+static void
+test_byte_cap_blocks(void **state)
+{
+	struct outbuf	*ob = outbuf_new(100, 10);
+
+	(void)state;
+	feeds(ob, OUT, "aaaa\nbbbb\n", 1);
+	assert_int_equal(outbuf_count(ob), 2);
+	feeds(ob, OUT, "cc\n", 2);	/* 10 bytes: still fits */
+	assert_int_equal(outbuf_count(ob), 3);
+	feeds(ob, OUT, "d\n", 3);	/* 11: the first block goes whole */
+	assert_int_equal(outbuf_count(ob), 2);
+	assert_int_equal(outbuf_dropped(ob), 2);
+	assert_string_equal(text(ob, 0), "cc");
+	outbuf_free(ob);
+}
+
+static void
+test_count_lines(void **state)
+{
+	char	buf[300];
+
+	(void)state;
+	assert_int_equal(outbuf_count_lines("", 0), 0);
+	assert_int_equal(outbuf_count_lines("\n", 1), 1);
+	/* Every length and alignment around the word size, and bytes that
+	 * could fool a word-at-a-time test: NUL, 0x0b, 0x8a, 0xff. */
+	for (size_t len = 0; len < 40; len++) {
+		for (size_t off = 0; off < 8; off++) {
+			size_t	want = 0;
+
+			for (size_t i = 0; i < len; i++) {
+				static const char pick[] = { 'a', '\n', '\0', 0x0b, (char)0x8a, (char)0xff, 0x09 };
+				char	c = pick[(i * 7 + len + off) % sizeof pick];
+
+				buf[off + i] = c;
+				want += c == '\n';
+			}
+			assert_int_equal(outbuf_count_lines(buf + off, len), want);
+		}
+	}
+	memset(buf, '\n', sizeof buf);
+	assert_int_equal(outbuf_count_lines(buf, sizeof buf), sizeof buf);
 }
 
 static void
@@ -408,6 +533,11 @@ main(void)
 		cmocka_unit_test(test_filter_sees_whole_line),
 		cmocka_unit_test(test_filter_may_grow_line),
 		cmocka_unit_test(test_many_lines_counted),
+		cmocka_unit_test(test_filter_changes_line_count),
+		cmocka_unit_test(test_blocks),
+		cmocka_unit_test(test_line_cap_inside_block),
+		cmocka_unit_test(test_byte_cap_blocks),
+		cmocka_unit_test(test_count_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
