@@ -183,6 +183,9 @@ test_all_ok(void **state)
 		assert_non_null(strstr(strbuf_str(&rd.out[k]), want));
 		assert_non_null(strstr(strbuf_str(&rd.out[k]), "2:oops\n"));
 		assert_non_null(strstr(strbuf_str(&rd.out[k]), "1:no newline\n"));
+		/* Nothing else: a failure shows what else there was. */
+		if (strlen(strbuf_str(&rd.out[k])) != strlen(want) + 7 + 13)
+			print_message("%s's output:\n%s", db3[k], strbuf_str(&rd.out[k]));
 		assert_int_equal(strlen(strbuf_str(&rd.out[k])), strlen(want) + 7 + 13);
 		free(want);
 	}
@@ -416,6 +419,8 @@ test_cancel_leaves_no_remote_process(void **state)
 		sscanf(strbuf_str(&rd.out[0]), "1:pid %ld", &pids[0]);
 		sscanf(strbuf_str(&rd.out[1]), "1:pid %ld", &pids[1]);
 	}
+	if (pids[0] <= 0 || pids[1] <= 0)
+		print_message("db1's output:\n%s\ndb2's output:\n%s\n", strbuf_str(&rd.out[0]), strbuf_str(&rd.out[1]));
 	assert_true(pids[0] > 0 && pids[1] > 0);
 	assert_false(process_gone(pids[0]));
 	assert_int_equal(status_of(&rd, 2), FANOUT_PENDING);
