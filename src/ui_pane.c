@@ -445,7 +445,7 @@ draw_rule(struct ui *ui, int y, int x, int w, int64_t first, int rows)
 	for (int i = 0; i < w; i++)
 		mvaddstr(y, x + i, ui->g.hline);
 	if (ui->follow)
-		snprintf(buf, sizeof buf, " %lld lines, following ", (long long)total);
+		snprintf(buf, sizeof buf, " %lld line%s, following ", (long long)total, total == 1 ? "" : "s");
 	else
 		snprintf(buf, sizeof buf, " lines %lld-%lld of %lld ", (long long)(total ? first + 1 : 0),
 		    (long long)last, (long long)total);

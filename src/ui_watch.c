@@ -467,7 +467,7 @@ draw_output(struct watch *w, const struct follow_step *st, int y, int x, int wid
 
 	draw_rule(w, y, x - 1, width + 1, ROLE_BORDER);
 	if (w->out_follow)
-		snprintf(buf, sizeof buf, " %lld lines, following ", (long long)total);
+		snprintf(buf, sizeof buf, " %lld line%s, following ", (long long)total, total == 1 ? "" : "s");
 	else
 		snprintf(buf, sizeof buf, " lines %lld-%lld of %lld ", (long long)(total ? first + 1 : 0),
 		    (long long)(first + rows < total ? first + rows : total), (long long)total);
