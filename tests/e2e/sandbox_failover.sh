@@ -118,7 +118,8 @@ l=$(step_end "$INC" replication-before)
 l=$(step_end "$INC" health-red)
 [[ $l == *'"status":"ok"'* && $l == *'"status":503'* ]] && pass "journal: /health was 503 during the outage" || fail "journal: health-red: $l"
 l=$(step_end "$INC" replica-lag)
-[[ $l == *'"status":"ok"'* && $l == *'"expect":"< 900","verdict":"met"'* && $l == *'"port":"'$P2'"'* ]] &&
+[[ $l == *'"status":"ok"'* && $l == *'"expect":"< 15","verdict":"met"'* && $l == *'"port":"'$P2'"'* &&
+	$l == *'"capture":{"data_loss_minutes":"'[0-9]* ]] &&
 	pass "journal: replica lag within the RPO" || fail "journal: replica-lag: $l"
 l=$(step_end "$INC" promote-replica)
 [[ $l == *'"status":"ok"'* && $l == *'"promoted":true,"in_recovery":false,"timeline":2'* ]] &&
@@ -142,6 +143,10 @@ has "$SCRATCH/report.json" '"outcome": "completed"' "report: outcome completed"
 has "$SCRATCH/report.json" '"text": "RTO 4h: met ' "report: RTO met"
 has "$SCRATCH/report.json" '"reason": "promoted; in recovery: false, timeline 2"' "report: the promotion verdict"
 has "$SCRATCH/report.json" '"reason": "max lag 0 bytes, [0-9.]+s; RPO 15m: met"' "report: the replication verdict"
+has "$SCRATCH/report.json" '"text": "RPO 15m: met \(data loss window [0-9.ms]+, ' "report: the captured data-loss window meets the RPO"
+has "$SCRATCH/report.json" '"source": "captured by step replica-lag on line [0-9]+"' "report: where the window came from"
+grep -q 'RPO 15m: met (data loss window' "$INC/postmortem.md" && pass "postmortem.md: RPO assessed" ||
+	fail "postmortem.md does not assess the RPO"
 
 apw=$(cut -d: -f5 "$SB/app/pgpass")
 [ ${#apw} -eq 20 ] && pass "the app's generated password is in its pgpass file" || fail "pgpass: '${#apw}' characters"

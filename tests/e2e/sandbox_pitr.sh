@@ -137,6 +137,8 @@ has "$SCRATCH/report.json" '"outcome": "completed"' "report: outcome completed"
 has "$SCRATCH/report.json" '"text": "RTO 4h: met ' "report: RTO met"
 has "$SCRATCH/report.json" "\"reason\": \"expect = 120: met \\(value '120'\\)\"" "report: the exact-count verdict"
 has "$SCRATCH/report.json" '"reason": "in recovery: false, timeline 2; expect = false: met' "report: the recovery verdict"
+has "$SCRATCH/report.json" '"source": "captured by step find-drop-time on line [0-9]+"' "report: the data-loss window the runbook measured"
+has "$SCRATCH/report.json" '"text": "RPO 15m: met \(data loss window [0-9.ms]+, ' "report: the data-loss window meets the RPO"
 
 # The generated secrets stay secret.
 apw=$(cut -d: -f5 "$SB/app/pgpass")

@@ -543,6 +543,37 @@ test_data_loss_ms_field(void **state)
 	json_decref(m);
 }
 
+/* A runbook measures the window itself: a step's capture named
+ * data_loss_minutes, as step.end journals it; a later note corrects it. */
+static void
+test_data_loss_captured(void **state)
+{
+	struct fx *f = *state;
+	json_t *m;
+
+	add(f, T0, "run.start", run_start("drill", NULL));
+	add(f, T0 + MIN, "step.end", json_pack("{s:s, s:i, s:s, s:{s:s}}", "step",
+	    "find-drop-time", "index", 3, "status", "ok", "capture", "data_loss_minutes", "0.5"));
+	m = render_json(f);
+	assert_int_equal(jpath_i(m, "data_loss", "window_ms"), 30 * 1000);
+	assert_string_equal(jpath_s(m, "data_loss", "source"), "captured by step find-drop-time on line 2");
+	assert_string_equal(jpath_s(m, "data_loss", "verdict"), "met");
+	json_decref(m);
+	/* A capture of something else, or no number, records nothing. */
+	add(f, T0 + 2 * MIN, "step.end", json_pack("{s:s, s:i, s:s, s:{s:s}}", "step",
+	    "other", "index", 4, "status", "ok", "capture", "data_loss_minutes", "about ten"));
+	add(f, T0 + 3 * MIN, "step.end", json_pack("{s:s, s:i, s:s, s:{s:s}}", "step",
+	    "lag", "index", 5, "status", "ok", "capture", "lag_minutes", "40"));
+	m = render_json(f);
+	assert_int_equal(jpath_i(m, "data_loss", "window_ms"), 30 * 1000);
+	json_decref(m);
+	add(f, T0 + 4 * MIN, "note", json_pack("{s:s}", "text", "data_loss_minutes: 20 (the archive was behind)"));
+	m = render_json(f);
+	assert_int_equal(jpath_i(m, "data_loss", "window_ms"), 20 * MIN);
+	assert_string_equal(jpath_s(m, "data_loss", "verdict"), "missed");
+	json_decref(m);
+}
+
 /* Rewrites line n (1-based) of the journal with replace applied. */
 static void
 edit_line(struct fx *f, int n, const char *from, const char *to)
@@ -1097,6 +1128,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_tampered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chain_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_data_loss_captured, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncated_tail_changes_hash,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_text, setup,
