@@ -445,6 +445,8 @@ engine_free(struct engine *e)
 	if (e->inbox_timer != NULL)
 		loop_cancel_timer(e->loop, e->inbox_timer);
 	for (int i = 0; i < e->rb->nsteps; i++) {
+		if (e->runs[i].relay_timer != NULL)
+			loop_cancel_timer(e->loop, e->runs[i].relay_timer);
 		native_release(e, &e->runs[i]);
 		remote_release(e, &e->runs[i]);
 		exec_release(&e->runs[i]);

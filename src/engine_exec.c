@@ -204,6 +204,7 @@ finish_job(struct engine *e, int i, int wait_status)
 	if (r->timeout_timer != NULL)
 		loop_cancel_timer(e->loop, r->timeout_timer);
 	r->timeout_timer = NULL;
+	input_relay_flush(e, i);
 	outbuf_flush(r->st.out);
 	exec_close_output(e, r, f);
 	json_object_set_new(f, "exit_code", r->st.exit_code >= 0 ? json_integer(r->st.exit_code) : json_null());
@@ -614,6 +615,9 @@ exec_release(struct step_run *r)
 	if (r->job != NULL)
 		job_free(r->job);
 	r->job = NULL;
+	if (r->relay_held.buf != NULL)
+		explicit_bzero(r->relay_held.buf, r->relay_held.cap);
+	strbuf_free(&r->relay_held);
 	if (r->of != NULL && outfile_close(r->of, sha, &cause) != 0)
 		free(cause);
 	r->of = NULL;

@@ -51,6 +51,21 @@ on_change(void *arg, int step)
 	f->changes++;
 }
 
+/* An interactive step's raw output, as the front end gets it: every piece,
+ * and whether any piece showed a secret's start. */
+static char raw_seen[4096];
+static int raw_pieces;
+
+static void
+on_raw(void *arg, int step, const char *data, size_t len)
+{
+	(void)arg;
+	(void)step;
+	raw_pieces++;
+	strncat(raw_seen, data, len < sizeof raw_seen - strlen(raw_seen) - 1 ? len :
+	    sizeof raw_seen - strlen(raw_seen) - 1);
+}
+
 static void
 start(struct fixture *f, const char *yaml, struct param_value *pv, int npv)
 {
@@ -70,6 +85,7 @@ start(struct fixture *f, const char *yaml, struct param_value *pv, int npv)
 	o.nparams = npv;
 	o.kill_grace_ms = 300;
 	o.hooks.step_changed = on_change;
+	o.hooks.raw_output = on_raw;
 	o.hooks.arg = f;
 	if (engine_new(&f->e, &o, &cause) != 0)
 		fail_msg("engine_new: %s", cause);
@@ -363,6 +379,30 @@ test_hostile_params_and_secrets(void **state)
 	stop(&f);
 }
 
+/* An interactive step prints a secret in two reads: the screen's raw feed
+ * never shows its start alone; a tail that only looks like a secret's
+ * start is shown once the step ends. */
+static void
+test_raw_output_holds_a_split_secret(void **state)
+{
+	struct fixture f = { 0 };
+	struct param_value pv[] = { { "pw", "Sup3rS3cretValue" } };
+
+	(void)state;
+	raw_seen[0] = '\0';
+	raw_pieces = 0;
+	start(&f, RB_HEAD "params:\n  - { name: pw, type: secret }\n"
+	    "steps:\n  - id: a\n    title: a\n    interactive: true\n    run: |\n"
+	    "      printf 'pw=Sup3rS3'; sleep 0.1; printf 'cretValue\\n'; sleep 0.1; printf 'tail Sup3'\n", pv, 1);
+	run_step(&f, 0);
+	assert_int_equal(engine_step(f.e, 0)->status, STEP_OK);
+	assert_true(raw_pieces >= 2);
+	assert_null(strstr(raw_seen, "Sup3rS3"));
+	assert_non_null(strstr(raw_seen, "pw=****"));
+	assert_non_null(strstr(raw_seen, "tail Sup3"));
+	stop(&f);
+}
+
 static void
 test_required_param_and_bad_choice(void **state)
 {
@@ -437,6 +477,7 @@ main(void)
 		cmocka_unit_test(test_retries),
 		cmocka_unit_test(test_rollback),
 		cmocka_unit_test(test_hostile_params_and_secrets),
+		cmocka_unit_test(test_raw_output_holds_a_split_secret),
 		cmocka_unit_test(test_required_param_and_bad_choice),
 		cmocka_unit_test(test_resume_marks_interrupted),
 	};
