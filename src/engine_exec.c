@@ -392,8 +392,8 @@ spawn(struct engine *e, int i, const char *command_tmpl, int rollback, char **ca
 	struct job_spec spec = { 0 };
 	char **envp, *cwd;
 
-	if (s->on.s != NULL && !rollback)
-		return remote_spawn(e, i, command_tmpl, cause);
+	if (s->on.s != NULL)
+		return remote_spawn(e, i, command_tmpl, rollback, cause);
 	if (params_expand(e, i, command_tmpl, TMPL_SHELL, &x, cause) != 0)
 		return -1;
 	if (params_expand(e, i, command_tmpl, TMPL_DISPLAY, &shown, cause) != 0) {

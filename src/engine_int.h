@@ -139,7 +139,7 @@ void native_cancel(struct step_run *r);
 void native_release(struct engine *e, struct step_run *r);
 
 /* engine_remote.c: run steps on remote hosts through ssh */
-int remote_spawn(struct engine *e, int i, const char *command_tmpl, char **cause);
+int remote_spawn(struct engine *e, int i, const char *command_tmpl, int rollback, char **cause);
 void remote_cancel(struct step_run *r);
 void remote_release(struct engine *e, struct step_run *r);
 

@@ -167,15 +167,16 @@ free_argvs(char ***argvs, int n)
 	free(argvs);
 }
 
-/* The fanout this attempt runs on: a new one for a first attempt or a
- * verify, the last one (which knows who succeeded) for a retry. */
+/* The fanout this attempt runs on: a new one for a first attempt, a verify
+ * or a rollback, the last one (which knows who succeeded) for a retry. */
 static struct fanout *
 fanout_for(struct engine *e, int i, const struct host_def **hosts, int n)
 {
 	struct step_run *r = &e->runs[i];
 	const char **names;
 
-	if (r->fanout != NULL && r->st.attempt > 1 && !r->in_verify && fanout_count(r->fanout) == n)
+	if (r->fanout != NULL && r->st.attempt > 1 && !r->in_verify && !r->in_rollback &&
+	    fanout_count(r->fanout) == n)
 		return r->fanout;
 	fanout_free(r->fanout);
 	names = xcalloc((size_t)n + 1, sizeof *names);
@@ -304,6 +305,28 @@ verdict(struct engine *e, int i)
 	}
 }
 
+/* A rollback's end on its hosts, as finish_job journals a local one's. */
+static void
+rollback_done(struct engine *e, int i, json_t *f, json_t *ev)
+{
+	struct step_run *r = &e->runs[i];
+	const struct fanout *fo = r->fanout;
+
+	snprintf(r->st.exit_desc, sizeof r->st.exit_desc, "%d of %d hosts ok", fanout_ok_count(fo),
+	    fanout_count(fo));
+	r->st.rollback_running = 0;
+	r->st.rolled_back = fanout_ok_count(fo) == fanout_count(fo) && !r->cancelled ? 1 : -1;
+	json_object_set_new(f, "exit", engine_jstr(r->st.exit_desc));
+	json_object_set_new(f, "duration_ms", json_integer(r->st.duration_ms));
+	json_object_set_new(f, "attempt", json_integer(r->st.attempt));
+	json_object_set_new(f, "phase", engine_jstr("end"));
+	json_object_set_new(f, "status", engine_jstr(r->st.rolled_back > 0 ? "ok" : "failed"));
+	json_object_set_new(ev, "policy", engine_jstr(fanout_policy_name(POLICY_ALL)));
+	json_object_set_new(f, "evidence", ev);
+	engine_journal(e, "step.rollback", f, NULL);
+	exec_conclude(e, i);
+}
+
 /* Ends the attempt as on_native_done ends a native step's. */
 static void
 on_fanout_done(void *arg)
@@ -320,6 +343,10 @@ on_fanout_done(void *arg)
 	outbuf_flush(r->st.out);
 	exec_close_output(e, r, f);
 	ev = evidence(r->fanout, &e->rb->steps[c->step], r->st.attempt);
+	if (r->in_rollback) {
+		rollback_done(e, c->step, f, ev);
+		return;
+	}
 	if (r->in_verify) {
 		int ok = fanout_met(r->fanout) && !r->cancelled && !r->timed_out;
 		char *why = ok ? NULL : failure_reason(r->fanout, &e->rb->steps[c->step]);
@@ -374,10 +401,11 @@ start_round(struct engine *e, int i, const struct texpansion *x, const struct ho
 	argvs = build_argvs(e, i, hosts, n, x->text, &rv, cause);
 	payload = ssh_stdin_payload(rv.v, rv.n, &paylen);
 	o.max_parallel = s->max_parallel;
-	o.policy = s->policy;
+	/* An undo is done only where it is done everywhere. */
+	o.policy = r->in_rollback ? POLICY_ALL : s->policy;
 	o.at_least = s->at_least;
-	o.expect_exit = s->has_expect_exit && !r->in_verify ? s->expect_exit : 0;
-	o.expect_output = r->has_re && !r->in_verify ? &r->re : NULL;
+	o.expect_exit = s->has_expect_exit && !r->in_verify && !r->in_rollback ? s->expect_exit : 0;
+	o.expect_output = r->has_re && !r->in_verify && !r->in_rollback ? &r->re : NULL;
 	o.grace_ms = e->grace_ms;
 	if (argvs != NULL) {
 		r->started_mono = clock_mono_ms();
@@ -393,7 +421,7 @@ start_round(struct engine *e, int i, const struct texpansion *x, const struct ho
 
 /* Starts attempt (or verify) of step i on its hosts; the end comes through on_fanout_done. */
 int
-remote_spawn(struct engine *e, int i, const char *command_tmpl, char **cause)
+remote_spawn(struct engine *e, int i, const char *command_tmpl, int rollback, char **cause)
 {
 	const struct step *s = &e->rb->steps[i];
 	struct step_run *r = &e->runs[i];
@@ -411,7 +439,7 @@ remote_spawn(struct engine *e, int i, const char *command_tmpl, char **cause)
 		free(r->st.command);
 		r->st.command = xstrdup(shown.text);
 		texpansion_free(&shown);
-		rc = exec_open_output(e, i, 0, cause);
+		rc = exec_open_output(e, i, rollback, cause);
 	} else
 		rc = -1;
 	if (rc == 0 && (rc = start_round(e, i, &x, hosts, n, cause)) != 0) {
@@ -425,7 +453,9 @@ remote_spawn(struct engine *e, int i, const char *command_tmpl, char **cause)
 	if (rc != 0)
 		return -1;
 	e->running = i;
-	if (s->timeout_ms > 0)
+	/* A rollback has no timeout, as a local one has none: the operator
+	 * watches it and may cancel it. */
+	if (s->timeout_ms > 0 && !rollback)
 		r->timeout_timer = loop_add_timer(e->loop, s->timeout_ms, on_remote_timeout, &r->ctx);
 	return 0;
 }

@@ -28,7 +28,7 @@ DATA=$top_srcdir/tests/data/remote
 OUT=$SCRATCH/out
 mkdir -p "$OUT"
 
-for rb in fleet policy_all cancel; do
+for rb in fleet policy_all cancel rollback; do
 	if "$DRCONSOLE" lint "$DATA/$rb.yaml" > "$SCRATCH/lint.out" 2>&1; then pass "$rb.yaml lints clean"; else
 		fail "$rb.yaml does not lint"; show "$SCRATCH/lint.out"; fi
 done
@@ -182,4 +182,49 @@ wait_for "! pgrep -f '$marker' > /dev/null" 5 && pass "no remote wrapper or shel
 check_journal "$SCRATCH/i3/journal.jsonl" 'ends["long"]["status"] == "cancelled"
     and [h["status"] for h in hosts("long").values()] == ["cancelled"] * 3 and hosts("long")["db3"]["attempt"] == 0
     and hosts("timeout")["db1"]["status"] == "timeout"' "the journal has each host cancelled or timed out"
+
+# --- a failed remote step rolled back: the undo runs on its hosts ---
+# The operator answers roll[b]ack at the prompt, then [a]bort: drconsole run
+# asks only on a terminal, so it gets one (a pty) here.
+mkdir -p "$OUT/rb"
+python3 - "$DRCONSOLE" "$SCRATCH/i4" "$DATA/rollback.yaml" "$OUT/rb" > "$SCRATCH/rollback.out" 2>&1 <<'PY'
+import os, pty, select, sys, time
+drc, inc, rb, out = sys.argv[1:5]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(drc, [drc, "run", "--yes", "--incident-dir", inc, "--param", "out=" + out, rb])
+# What to wait for, then what to type: roll back, then abort the run.
+script = [(b"roll[b]ack", b"b\n"), (b"rollback ok", b"a\n")]
+seen, deadline = b"", time.time() + 60
+while time.time() < deadline:
+    if not select.select([fd], [], [], 1)[0]:
+        continue
+    try:
+        data = os.read(fd, 4096)
+    except OSError:
+        break
+    if not data:
+        break
+    seen += data
+    sys.stdout.write(data.decode(errors="replace"))
+    if script and script[0][0] in seen:
+        seen = b""
+        os.write(fd, script.pop(0)[1])
+os.waitpid(pid, 0)
+PY
+grep -q "rollback ok" "$SCRATCH/rollback.out" && pass "the remote rollback reported ok" ||
+	{ fail "no 'rollback ok'"; show "$SCRATCH/rollback.out"; }
+[ -e "$OUT/rb/undone.db1" ] && [ -e "$OUT/rb/undone.db2" ] && [ ! -e "$OUT/rb/changed.db1" ] &&
+	pass "the rollback ran on db1 and db2 (each left its mark)" || { fail "the rollback did not run on both hosts"; ls -la "$OUT/rb" | show; }
+grep -q '^[0-9TZ:.-]* out db1 | undoing on db1$' "$SCRATCH/i4/output/01-change.rollback.log" &&
+	grep -q '^[0-9TZ:.-]* out db2 | undoing on db2$' "$SCRATCH/i4/output/01-change.rollback.log" &&
+	pass "the rollback's output file has each host's lines" ||
+	{ fail "rollback output"; show "$SCRATCH/i4/output/01-change.rollback.log"; }
+python3 - "$SCRATCH/i4/journal.jsonl" <<'PY' && pass "step.rollback journals ok with both hosts' evidence" || fail "step.rollback evidence"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+end = [e for e in ev if e["event"] == "step.rollback" and e.get("phase") == "end"][-1]
+hosts = {h["name"]: h["status"] for h in end["evidence"]["hosts"]}
+sys.exit(0 if end["status"] == "ok" and hosts == {"db1": "ok", "db2": "ok"} and end["evidence"]["policy"] == "all" else 1)
+PY
 finish
