@@ -77,6 +77,17 @@ hashpipe_main(void *arg)
 	return NULL;
 }
 
+/* Frees the pool (all of it back in the free list) and the sync objects. */
+static void
+hashpipe_release(struct hashpipe *hp)
+{
+	while (hp->nfree > 0)
+		free(hp->free[--hp->nfree]);
+	pthread_cond_destroy(&hp->room);
+	pthread_cond_destroy(&hp->work);
+	pthread_mutex_destroy(&hp->mu);
+}
+
 /* Starts the helper with a full free list; on failure hashing stays in
  * line, which is slower but just as right. */
 static void
@@ -99,11 +110,7 @@ hashpipe_start(struct hashpipe *hp)
 		return;
 	}
 	log_debug("hashpipe: no helper thread (%s): hashing in line", strerror(rc));
-	while (hp->nfree > 0)
-		free(hp->free[--hp->nfree]);
-	pthread_cond_destroy(&hp->room);
-	pthread_cond_destroy(&hp->work);
-	pthread_mutex_destroy(&hp->mu);
+	hashpipe_release(hp);
 	hp->no_thread = 1;
 }
 
@@ -193,11 +200,7 @@ hashpipe_stop(struct hashpipe *hp)
 	pthread_cond_signal(&hp->work);
 	pthread_mutex_unlock(&hp->mu);
 	pthread_join(hp->thread, NULL);
-	while (hp->nfree > 0)
-		free(hp->free[--hp->nfree]);
-	pthread_cond_destroy(&hp->room);
-	pthread_cond_destroy(&hp->work);
-	pthread_mutex_destroy(&hp->mu);
+	hashpipe_release(hp);
 	hp->threaded = 0;
 }
 

@@ -35,6 +35,18 @@ fill(char *buf, size_t len)
 	}
 }
 
+/* The helper ran, and its digest is the plain one of data. */
+static void
+assert_digest(struct hashpipe *hp, const char *data, size_t len)
+{
+	char want[CRYPTO_HEX_LEN], got[CRYPTO_HEX_LEN];
+
+	assert_true(hashpipe_helping(hp));
+	hashpipe_final_hex(hp, got);
+	crypto_sha256_hex(data, len, want);
+	assert_string_equal(got, want);
+}
+
 static void
 test_small_in_line(void **state)
 {
@@ -59,7 +71,6 @@ static void
 test_given_buffers(void **state)
 {
 	char *data = xmalloc(BIG), *buf = xmalloc(HASHPIPE_BUFSIZE);
-	char want[CRYPTO_HEX_LEN], got[CRYPTO_HEX_LEN];
 	struct hashpipe *hp = hashpipe_new();
 	size_t off = 0, n;
 
@@ -75,10 +86,7 @@ test_given_buffers(void **state)
 		memset(buf, 0xa5, HASHPIPE_BUFSIZE);
 		off += n;
 	}
-	assert_true(hashpipe_helping(hp));
-	hashpipe_final_hex(hp, got);
-	crypto_sha256_hex(data, BIG, want);
-	assert_string_equal(got, want);
+	assert_digest(hp, data, BIG);
 	free(buf);
 	free(data);
 }
@@ -88,7 +96,6 @@ static void
 test_copies_and_handovers(void **state)
 {
 	char *data = xmalloc(BIG), *buf = xmalloc(HASHPIPE_BUFSIZE);
-	char want[CRYPTO_HEX_LEN], got[CRYPTO_HEX_LEN];
 	struct hashpipe *hp = hashpipe_new();
 	size_t off = 0, n;
 
@@ -109,10 +116,7 @@ test_copies_and_handovers(void **state)
 		}
 		off += n;
 	}
-	assert_true(hashpipe_helping(hp));
-	hashpipe_final_hex(hp, got);
-	crypto_sha256_hex(data, BIG, want);
-	assert_string_equal(got, want);
+	assert_digest(hp, data, BIG);
 	free(buf);
 	free(data);
 }
