@@ -53,7 +53,7 @@ log_set_fatal_hook(void (*hook)(void))
 	fatal_hook = hook;
 }
 
-static void __attribute__((noreturn))
+static void __attribute__((noreturn, format(printf, 2, 0)))
 fatal_common(int errnum, const char *fmt, va_list ap)
 {
 	void (*hook)(void) = fatal_hook;
