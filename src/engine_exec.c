@@ -50,8 +50,7 @@ on_block(void *arg, const struct outblock *b)
 	struct step_run *r = &c->e->runs[c->step];
 	char *cause = NULL;
 
-	if (r->of != NULL && outfile_write_block(r->of, b->ts_ms, b->stream, b->text, b->len, b->nlines,
-	    &cause) != 0) {
+	if (r->of != NULL && outfile_write_block(r->of, b, &cause) != 0) {
 		log_debug("output file: %s", cause);
 		free(cause);
 	}
@@ -615,9 +614,7 @@ exec_release(struct step_run *r)
 	if (r->job != NULL)
 		job_free(r->job);
 	r->job = NULL;
-	if (r->relay_held.buf != NULL)
-		explicit_bzero(r->relay_held.buf, r->relay_held.cap);
-	strbuf_free(&r->relay_held);
+	input_relay_forget(r);
 	if (r->of != NULL && outfile_close(r->of, sha, &cause) != 0)
 		free(cause);
 	r->of = NULL;

@@ -121,16 +121,24 @@ input_relay(struct engine *e, int i, const char *data, size_t len)
 	if (e->hooks.raw_output == NULL || !s->interactive || len == 0 ||
 	    (s->capture.name != NULL && s->capture.secret))
 		return;
-	/* What was held back goes first, masked again with the new bytes. */
-	strbuf_add(&r->relay_held, data, len);
-	cap = 4 * r->relay_held.len + 64;
+	/* What was held back goes first, masked again with the new bytes.
+	 * Every copy that may hold part of a secret is wiped when freed. */
+	n = r->relay_held_len + len;
+	cap = 4 * n + 64;
 	buf = xmalloc(cap + 1);
-	memcpy(buf, r->relay_held.buf, r->relay_held.len + 1);
-	n = params_mask(e, buf, r->relay_held.len, cap);
+	if (r->relay_held_len > 0)
+		memcpy(buf, r->relay_held, r->relay_held_len);
+	memcpy(buf + r->relay_held_len, data, len);
+	buf[n] = '\0';
+	input_relay_forget(r);
+	n = params_mask(e, buf, n, cap);
 	hold = secret_start_at_end(e, buf, n);
 	relay_emit(e, i, buf, n - hold);
-	strbuf_reset(&r->relay_held);
-	strbuf_add(&r->relay_held, buf + n - hold, hold);
+	if (hold > 0) {
+		r->relay_held = xmalloc(hold);
+		memcpy(r->relay_held, buf + n - hold, hold);
+		r->relay_held_len = hold;
+	}
 	explicit_bzero(buf, cap + 1);
 	free(buf);
 	if (hold > 0 && r->relay_timer == NULL)
@@ -151,7 +159,18 @@ input_relay_flush(struct engine *e, int i)
 		loop_cancel_timer(e->loop, r->relay_timer);
 		r->relay_timer = NULL;
 	}
-	if (r->relay_held.len > 0 && e->hooks.raw_output != NULL)
-		relay_emit(e, i, r->relay_held.buf, r->relay_held.len);
-	strbuf_reset(&r->relay_held);
+	if (r->relay_held_len > 0 && e->hooks.raw_output != NULL)
+		relay_emit(e, i, r->relay_held, r->relay_held_len);
+	input_relay_forget(r);
+}
+
+/* Wipes and frees what was held back. */
+void
+input_relay_forget(struct step_run *r)
+{
+	if (r->relay_held != NULL)
+		explicit_bzero(r->relay_held, r->relay_held_len);
+	free(r->relay_held);
+	r->relay_held = NULL;
+	r->relay_held_len = 0;
 }

@@ -53,7 +53,8 @@ struct step_run {
 	struct loop_timer *wait_timer;	/* ACTION_WAIT */
 	struct strbuf cap_out;	/* capture: what the step printed */
 	struct strbuf filtered;	/* flow_filter's rewritten block */
-	struct strbuf relay_held;	/* raw output held back: a secret's start? */
+	char *relay_held;	/* raw output held back: a secret's start? */
+	size_t relay_held_len;
 	struct loop_timer *relay_timer;	/* shows relay_held when it fires */
 	char *cap_value;	/* capture: last line or regex group so far */
 	char *captured;		/* the value kept after the step ended ok */
@@ -146,6 +147,7 @@ void remote_release(struct engine *e, struct step_run *r);
 /* engine_input.c: interactive steps */
 void input_relay(struct engine *e, int i, const char *data, size_t len);
 void input_relay_flush(struct engine *e, int i);
+void input_relay_forget(struct step_run *r);
 
 /* engine_params.c */
 int params_resolve(struct engine *e, const struct engine_opts *opts, char **cause);

@@ -419,6 +419,30 @@ start_round(struct engine *e, int i, const struct texpansion *x, const struct ho
 	return rc;
 }
 
+/* A rollback undoes the step where it ran: the hosts its fan-out started
+ * (a host left waiting by a cancel, or skipped by the policy, changed
+ * nothing). Without a fan-out to ask (the console was restarted since),
+ * every host. 0, or -1 when no host ran the step. */
+static int
+hosts_that_ran(struct engine *e, int i, const struct host_def **hosts, int *n, char **cause)
+{
+	const struct fanout *f = e->runs[i].fanout;
+	int kept = 0;
+
+	if (f == NULL || fanout_count(f) != *n)
+		return 0;
+	for (int k = 0; k < *n; k++) {
+		if (fanout_result(f, k)->round > 0)
+			hosts[kept++] = hosts[k];
+	}
+	if (kept == 0) {
+		*cause = xprintf("step '%s' ran on no host: there is nothing to roll back", e->rb->steps[i].id);
+		return -1;
+	}
+	*n = kept;
+	return 0;
+}
+
 /* Starts attempt (or verify) of step i on its hosts; the end comes through on_fanout_done. */
 int
 remote_spawn(struct engine *e, int i, const char *command_tmpl, int rollback, char **cause)
@@ -431,6 +455,10 @@ remote_spawn(struct engine *e, int i, const char *command_tmpl, int rollback, ch
 
 	if (resolve_hosts(e, i, &hosts, &n, cause) != 0)
 		return -1;
+	if (rollback && hosts_that_ran(e, i, hosts, &n, cause) != 0) {
+		free(hosts);
+		return -1;
+	}
 	if (params_expand(e, i, command_tmpl, TMPL_SHELL, &x, cause) != 0) {
 		free(hosts);
 		return -1;

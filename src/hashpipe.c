@@ -149,6 +149,8 @@ hashpipe_give(struct hashpipe *hp, char *buf, size_t len)
 {
 	char *next;
 
+	if (len == 0)
+		return buf;	/* an empty flush: no need to wait for the helper */
 	if (!hashpipe_threaded(hp, len)) {
 		crypto_hasher_update(hp->hash, buf, len);
 		return buf;

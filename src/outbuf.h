@@ -41,7 +41,8 @@ struct outblock {
 struct outbuf;
 
 /* Called for each block of completed lines, after it is stored; text stays
- * valid until the callback returns. Must not feed the same outbuf. */
+ * valid until the callback returns. Must not feed the same outbuf, nor ask
+ * it for a line (outbuf_line splits the stored block, text included). */
 typedef void (*outbuf_block_cb)(void *arg, const struct outblock *block);
 /* Rewrites a block (e.g. masks secrets): text is len bytes of whole lines,
  * '\n'-separated (the last may lack its '\n'). Returns text itself when

@@ -259,27 +259,36 @@ outfile_write_line(struct outfile *of, int64_t ts_ms, int stream,
 }
 
 int
-outfile_write_block(struct outfile *of, int64_t ts_ms, int stream,
-    const char *text, size_t len, size_t nlines, char **cause)
+outfile_write_block(struct outfile *of, const struct outblock *b, char **cause)
 {
 	char head[OUTFILE_PREFIX_MAX + 24];
-	size_t hlen;
+	size_t hlen, len = b->len, need;
 
-	if (nlines == 1) {
-		if (len > 0 && text[len - 1] == '\n')
+	if (b->nlines == 1) {
+		if (len > 0 && b->text[len - 1] == '\n')
 			len--;
-		if (len > 0 && text[len - 1] == '\r')
+		/* A CR before the LF goes, as it always did; not the last
+		 * byte of a piece cut from a longer line. */
+		if (!b->cont && len > 0 && b->text[len - 1] == '\r')
 			len--;
-		return outfile_write_line(of, ts_ms, stream, text, len, cause);
+		return outfile_write_line(of, b->ts_ms, b->stream, b->text, len, cause);
 	}
 	/* "... out " becomes "... out:N\n". */
-	hlen = outfile_prefix(of, ts_ms, stream, head) - 1;
-	hlen += (size_t)snprintf(head + hlen, sizeof head - hlen, ":%zu\n",
-	    nlines);
-	if (outfile_put(of, head, hlen, cause) != 0 ||
-	    outfile_put(of, text, len, cause) != 0)
+	hlen = outfile_prefix(of, b->ts_ms, b->stream, head) - 1;
+	hlen += (size_t)snprintf(head + hlen, sizeof head - hlen, ":%zu\n", b->nlines);
+	/* Room first, as for a line: a failed write must not leave a header
+	 * with only some of its lines, which would garble every reader. */
+	need = hlen + len;
+	if (need > OUTFILE_BUFSIZE - of->used && outfile_flush(of, cause) != 0)
 		return -1;
-	return outfile_timed_flush(of, ts_ms, cause);
+	if (need <= OUTFILE_BUFSIZE - of->used) {
+		memcpy(of->buf + of->used, head, hlen);
+		memcpy(of->buf + of->used + hlen, b->text, len);
+		of->used += need;
+	} else if (outfile_put(of, head, hlen, cause) != 0 ||
+	    outfile_put(of, b->text, len, cause) != 0)
+		return -1;	/* grown past the buffer by masking: in pieces */
+	return outfile_timed_flush(of, b->ts_ms, cause);
 }
 
 size_t

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "crypto.h"
+#include "outbuf.h"
 
 /* The folder, inside the incident directory, that holds output files. */
 #define OUTFILE_DIR "output"
@@ -29,8 +30,8 @@ int outfile_write_line(struct outfile *of, int64_t ts_ms, int stream,
  * '\n'. One line is written as by outfile_write_line; several as a header
  * "<rfc3339 ts> out|err:N\n" and then the N lines verbatim, so a flood of
  * short lines costs a header per read rather than a stamp per line. */
-int outfile_write_block(struct outfile *of, int64_t ts_ms, int stream,
-    const char *text, size_t len, size_t nlines, char **cause);
+int outfile_write_block(struct outfile *of, const struct outblock *b,
+    char **cause);
 /* Writes out buffered lines; the loop calls it when a step goes quiet. */
 int outfile_flush(struct outfile *of, char **cause);
 /* Bytes buffered and not yet written to the file. */

@@ -216,8 +216,10 @@ add_loss(struct build *b, json_t *ev)
 	if ((ms = loss_minutes(json_object_get(ev, LOSS_MINUTES))) >= 0)
 		set_loss(b, ms, xprintf("%s on line %lld (%s)", LOSS_MINUTES,
 		    (long long)b->line, event));
-	/* A runbook measures it: a step's capture named data_loss_minutes. */
-	if ((ms = loss_minutes(json_object_get(json_object_get(ev, "capture"), LOSS_MINUTES))) >= 0)
+	/* A runbook measures it: the capture data_loss_minutes of a step that
+	 * ended ok (a failed verify leaves the capture in a failed step.end). */
+	if (strcmp(jsonget_or_q(jsonget_str(ev, "status")), "ok") == 0 &&
+	    (ms = loss_minutes(json_object_get(json_object_get(ev, "capture"), LOSS_MINUTES))) >= 0)
 		set_loss(b, ms, xprintf("captured by step %s on line %lld", jsonget_or_q(jsonget_str(ev, "step")),
 		    (long long)b->line));
 	if (strcmp(event, "note") == 0 && jsonget_str(ev, "text") != NULL &&

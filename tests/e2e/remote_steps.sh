@@ -28,7 +28,7 @@ DATA=$top_srcdir/tests/data/remote
 OUT=$SCRATCH/out
 mkdir -p "$OUT"
 
-for rb in fleet policy_all cancel rollback; do
+for rb in fleet policy_all cancel rollback rollback_serial; do
 	if "$DRCONSOLE" lint "$DATA/$rb.yaml" > "$SCRATCH/lint.out" 2>&1; then pass "$rb.yaml lints clean"; else
 		fail "$rb.yaml does not lint"; show "$SCRATCH/lint.out"; fi
 done
@@ -186,15 +186,18 @@ check_journal "$SCRATCH/i3/journal.jsonl" 'ends["long"]["status"] == "cancelled"
 # --- a failed remote step rolled back: the undo runs on its hosts ---
 # The operator answers roll[b]ack at the prompt, then [a]bort: drconsole run
 # asks only on a terminal, so it gets one (a pty) here.
-mkdir -p "$OUT/rb"
-python3 - "$DRCONSOLE" "$SCRATCH/i4" "$DATA/rollback.yaml" "$OUT/rb" > "$SCRATCH/rollback.out" 2>&1 <<'PY'
+# roll_back INCIDENT RUNBOOK OUTDIR: drconsole run on a pty, rolling back
+# the first failed step, then aborting; the screen goes to INCIDENT.out.
+roll_back() {
+	mkdir -p "$3"
+	python3 - "$DRCONSOLE" "$1" "$2" "$3" > "$1.out" 2>&1 <<'PY'
 import os, pty, select, sys, time
 drc, inc, rb, out = sys.argv[1:5]
 pid, fd = pty.fork()
 if pid == 0:
     os.execv(drc, [drc, "run", "--yes", "--incident-dir", inc, "--param", "out=" + out, rb])
 # What to wait for, then what to type: roll back, then abort the run.
-script = [(b"roll[b]ack", b"b\n"), (b"rollback ok", b"a\n")]
+script = [(b"roll[b]ack", b"b\n"), (b"rollback ", b"a\n")]
 seen, deadline = b"", time.time() + 60
 while time.time() < deadline:
     if not select.select([fd], [], [], 1)[0]:
@@ -212,6 +215,9 @@ while time.time() < deadline:
         os.write(fd, script.pop(0)[1])
 os.waitpid(pid, 0)
 PY
+}
+roll_back "$SCRATCH/i4" "$DATA/rollback.yaml" "$OUT/rb"
+cp "$SCRATCH/i4.out" "$SCRATCH/rollback.out"
 grep -q "rollback ok" "$SCRATCH/rollback.out" && pass "the remote rollback reported ok" ||
 	{ fail "no 'rollback ok'"; show "$SCRATCH/rollback.out"; }
 [ -e "$OUT/rb/undone.db1" ] && [ -e "$OUT/rb/undone.db2" ] && [ ! -e "$OUT/rb/changed.db1" ] &&
@@ -227,4 +233,11 @@ end = [e for e in ev if e["event"] == "step.rollback" and e.get("phase") == "end
 hosts = {h["name"]: h["status"] for h in end["evidence"]["hosts"]}
 sys.exit(0 if end["status"] == "ok" and hosts == {"db1": "ok", "db2": "ok"} and end["evidence"]["policy"] == "all" else 1)
 PY
+
+# One host at a time under policy all: db1 fails, so db2 is skipped and
+# changed nothing; the undo runs only where the step ran.
+roll_back "$SCRATCH/i5" "$DATA/rollback_serial.yaml" "$OUT/rb5"
+grep -q "rollback ok" "$SCRATCH/i5.out" && [ -e "$OUT/rb5/undone.db1" ] && [ ! -e "$OUT/rb5/undone.db2" ] &&
+	[ ! -e "$OUT/rb5/changed.db2" ] && pass "the rollback ran only on the host the step ran on" ||
+	{ fail "rollback after a skipped host"; ls -la "$OUT/rb5" | show; show "$SCRATCH/i5.out"; }
 finish

@@ -156,8 +156,11 @@ test_big_output_file(void **state)
 	for (unsigned i = 0; len < 65000; i++, nlines++)
 		len += (size_t)snprintf(lines + len, 65536 - len, "%u\n", i);
 	/* About 40 MiB of blocks, a header each. */
-	for (int k = 0; k < 640; k++)
-		assert_int_equal(outfile_write_block(of, 1795000000000 + k, OUTFILE_STDOUT, lines, len, nlines, &cause), 0);
+	for (int k = 0; k < 640; k++) {
+		struct outblock b = { 1795000000000 + k, OUTFILE_STDOUT, 0, lines, len, nlines };
+
+		assert_int_equal(outfile_write_block(of, &b, &cause), 0);
+	}
 	assert_int_equal(outfile_close(of, got, &cause), 0);
 	path = xprintf("%s/output/01-flood.log", dir);
 	assert_int_equal(crypto_sha256_file(path, want, &cause), 0);

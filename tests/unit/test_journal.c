@@ -24,6 +24,7 @@
 
 #include "clock.h"
 #include "crypto.h"
+#include "follow.h"
 #include "journal.h"
 #include "outfile.h"
 #include "verify.h"
@@ -840,6 +841,92 @@ test_outfile_enospc(void **state)
 	free(path);
 }
 
+/* A block is buffered whole or not at all: a disk that fills between two
+ * blocks must not leave a "TS out:N" header with fewer than N lines, which
+ * would make every reader take all that follows for the block's text. */
+static void
+test_outfile_block_never_torn(void **state)
+{
+	struct scratch *s = *state;
+	char *cause = NULL, *path, *line = NULL, *lines = xmalloc(60000);
+	int64_t t = fake_ms();
+	struct outfile *of = outfile_open(s->top, 3, "b", &cause);
+	struct outblock b = { t, OUTFILE_STDOUT, 0, lines, 0, 0 };
+	struct follow_reader rd = { 0 };
+	struct follow_line fl;
+	size_t pending, cap = 0, stamped = 0, total = 0;
+	ssize_t n;
+	FILE *fp;
+
+	assert_non_null(of);
+	while (b.len + 10 < 60000)
+		b.len += (size_t)snprintf(lines + b.len, 60000 - b.len, "line %zu\n", b.nlines++);
+	/* Four blocks fill the buffer (one timed flush at the first). */
+	for (int k = 0; k < 5; k++)
+		assert_int_equal(outfile_write_block(of, &b, &cause), 0);
+	pending = outfile_pending(of);
+	assert_true(pending > 0);
+	arm_write(FAULT_SHORT_ENOSPC);
+	while (outfile_pending(of) + b.len < 256 * 1024)
+		assert_int_equal(outfile_write_block(of, &b, &cause), 0);
+	pending = outfile_pending(of);
+	assert_int_equal(outfile_write_block(of, &b, &cause), -1);
+	arm_write(FAULT_NONE);
+	free(cause);
+	cause = NULL;
+	/* Half of the buffer went out before the disk filled; none of the
+	 * refused block is waiting in it. */
+	assert_true(outfile_pending(of) < pending);
+	b.ts_ms = t + 1000;
+	assert_int_equal(outfile_write_block(of, &b, &cause), 0);
+	assert_int_equal(outfile_write_line(of, t + 2000, OUTFILE_STDERR, "the end", 7, &cause), 0);
+	assert_int_equal(outfile_close(of, (char[CRYPTO_HEX_LEN]){ 0 }, &cause), 0);
+	path = xprintf("%s/output/03-b.log", s->top);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	while ((n = getline(&line, &cap, fp)) > 0) {
+		if (line[n - 1] == '\n')
+			line[--n] = '\0';
+		switch (follow_read_line(&rd, line, (size_t)n, &fl)) {
+		case 1:
+			stamped++;
+			/* FALLTHROUGH */
+		case -1:	/* a line out of step with the headers */
+			total++;
+			break;
+		}
+	}
+	fclose(fp);
+	assert_int_equal(rd.left, 0);
+	assert_int_equal(stamped, total);
+	assert_string_equal(line, "2026-11-23T15:02:13.123Z err the end");
+	free(line);
+	free(path);
+	free(lines);
+}
+
+/* A lone line loses the CR before its LF, as it always did; a piece cut
+ * from a longer line keeps a CR that happens to be its last byte. */
+static void
+test_outfile_cr(void **state)
+{
+	struct scratch *s = *state;
+	char *cause = NULL, *path, *text;
+	struct outfile *of = outfile_open(s->top, 4, "cr", &cause);
+	struct outblock whole = { fake_ms(), OUTFILE_STDOUT, 0, "dos\r\n", 5, 1 };
+	struct outblock piece = { fake_ms(), OUTFILE_STDOUT, 1, "cut\r\n", 5, 1 };
+
+	assert_non_null(of);
+	assert_int_equal(outfile_write_block(of, &whole, &cause), 0);
+	assert_int_equal(outfile_write_block(of, &piece, &cause), 0);
+	assert_int_equal(outfile_close(of, (char[CRYPTO_HEX_LEN]){ 0 }, &cause), 0);
+	path = xprintf("%s/output/04-cr.log", s->top);
+	text = slurp(path, NULL);
+	assert_string_equal(text, FAKE_TS " out dos\n" FAKE_TS " out cut\r\n");
+	free(text);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -864,6 +951,9 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_outfile_volume, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_outfile_block_never_torn, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_outfile_cr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outfile_enospc, setup,
 		    teardown),
 	};

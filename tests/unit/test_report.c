@@ -559,6 +559,9 @@ test_data_loss_captured(void **state)
 	assert_string_equal(jpath_s(m, "data_loss", "source"), "captured by step find-drop-time on line 2");
 	assert_string_equal(jpath_s(m, "data_loss", "verdict"), "met");
 	json_decref(m);
+	/* Nor does the capture of a step that failed (its verify, say). */
+	add(f, T0 + 90 * 1000, "step.end", json_pack("{s:s, s:i, s:s, s:{s:s}}", "step",
+	    "failed-measure", "index", 4, "status", "failed", "capture", "data_loss_minutes", "99"));
 	/* A capture of something else, or no number, records nothing. */
 	add(f, T0 + 2 * MIN, "step.end", json_pack("{s:s, s:i, s:s, s:{s:s}}", "step",
 	    "other", "index", 4, "status", "ok", "capture", "data_loss_minutes", "about ten"));
