@@ -25,8 +25,9 @@ ssh_have_tools() {
 }
 
 # _ssh_start_one DIR NAME: an sshd on a free port; tries other ports when
-# the one picked is taken (sshd binds before it daemonises, so a taken port
-# is its exit status, not a guess).
+# the one picked is taken. Debian's sshd daemonises before it binds: a taken
+# port is not its exit status (0) but "Address already in use" in its log
+# and no pid file, which is what is waited for.
 _ssh_start_one() {
 	local dir=$1 name=$2 port tries=0
 	mkdir -p "$dir/$name"
@@ -49,24 +50,30 @@ _ssh_start_one() {
 			PrintMotd no
 			UseDNS no
 		EOF
-		rm -f "$dir/$name/sshd.pid"
+		rm -f "$dir/$name/sshd.pid" "$dir/$name/sshd.log"
 		if "$SSH_SSHD" -f "$dir/$name/sshd_config" -E "$dir/$name/sshd.log"; then
-			echo "$port" > "$dir/$name/port"
-			# The pid file is written just after the daemon forks;
-			# give a loaded CI machine ten seconds.
+			# The pid file comes once the daemon listens; give a
+			# loaded CI machine ten seconds.
 			for _ in $(seq 500); do
-				[ -s "$dir/$name/sshd.pid" ] && return 0
+				if [ -s "$dir/$name/sshd.pid" ]; then
+					echo "$port" > "$dir/$name/port"
+					return 0
+				fi
+				_ssh_port_taken "$dir/$name" && break
 				sleep 0.02
 			done
-			_ssh_why "$dir/$name"
-			return 1
 		fi
-		grep -q 'Address already in use\|Cannot bind' "$dir/$name/sshd.log" 2> /dev/null || {
+		_ssh_port_taken "$dir/$name" || {
 			_ssh_why "$dir/$name"
 			return 1
 		}
 	done
 	return 1
+}
+
+# _ssh_port_taken DIR: that sshd gave up because its port is in use.
+_ssh_port_taken() {
+	grep -q 'Address already in use\|Cannot bind' "$1/sshd.log" 2> /dev/null
 }
 
 # _ssh_why DIR: says on stderr why that sshd did not start (its own log, and
