@@ -19,6 +19,7 @@
 #include "fanout.h"
 #include "job.h"
 #include "loop.h"
+#include "loop_fixture.h"
 #include "ssh.h"
 #include "strbuf.h"
 #include "xmalloc.h"
@@ -27,7 +28,6 @@
 
 static char fleet[PATH_MAX];	/* the fleet's folder: ssh_config, known_hosts */
 static struct ssh_opts fleet_opts;
-static struct loop *test_loop;
 
 static int
 fleet_run(const char *how, const char *names)
@@ -39,23 +39,6 @@ fleet_run(const char *how, const char *names)
 
 	free(cmd);
 	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
-static int
-setup(void **state)
-{
-	(void)state;
-	test_loop = loop_new();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	loop_free(test_loop);
-	test_loop = NULL;
-	return 0;
 }
 
 /* --- a round and what came back --- */
@@ -621,7 +604,8 @@ test_busy_round_refused(void **state)
 	round_free(&rd);
 }
 
-#define TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define TEST(f) cmocka_unit_test_setup_teardown(f, loop_fixture_setup, \
+    loop_fixture_teardown)
 
 int
 main(void)

@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "action_result.h"
 #include "clock.h"
 #include "httpstep.h"
 #include "loop.h"
@@ -61,19 +62,7 @@ url(const char *path)
 	return u;
 }
 
-/* --- one step's outcome --- */
-
-struct result {
-	struct strbuf	  out;
-	struct strbuf	  err;
-	int		  done_calls;
-	int		  ok;
-	char		 *reason;
-	json_t		 *ev;
-	char		 *ev_text;
-	int64_t		  done_at;
-	struct httpstep	**free_in_done;	/* set: done frees the step */
-};
+/* --- one step's outcome (struct result: action_result.h) --- */
 
 struct fixture {
 	struct loop	*loop;
@@ -82,41 +71,14 @@ struct fixture {
 	struct result	 r;
 };
 
+/* A done hook: frees the step *arg from inside its own done callback. */
 static void
-on_output(void *arg, int stream, const char *data, size_t len)
+free_in_done(void *arg)
 {
-	struct result	*r = arg;
+	struct httpstep	**st = arg;
 
-	assert_int_equal(r->done_calls, 0);
-	strbuf_add(stream == ACTION_STDERR ? &r->err : &r->out, data, len);
-}
-
-static void
-on_done(void *arg, int ok, const char *reason, json_t *evidence)
-{
-	struct result	*r = arg;
-
-	r->done_calls++;
-	r->ok = ok;
-	r->reason = strdup(reason);
-	r->ev = json_deep_copy(evidence);
-	r->ev_text = json_dumps(evidence, JSON_SORT_KEYS);
-	r->done_at = clock_mono_ms();
-	if (r->free_in_done != NULL) {
-		httpstep_free(*r->free_in_done);
-		*r->free_in_done = NULL;
-	}
-}
-
-static void
-result_clear(struct result *r)
-{
-	strbuf_free(&r->out);
-	strbuf_free(&r->err);
-	free(r->reason);
-	free(r->ev_text);
-	json_decref(r->ev);
-	memset(r, 0, sizeof *r);
+	httpstep_free(*st);
+	*st = NULL;
 }
 
 static int
@@ -193,18 +155,6 @@ get(struct fixture *fx, const char *path, int expect_status,
 	start(fx, &req);
 	free(u);
 	run_until_done(fx, 6000);
-}
-
-static const char *
-ev_str(const struct result *r, const char *key)
-{
-	return json_string_value(json_object_get(r->ev, key));
-}
-
-static json_int_t
-ev_int(const struct result *r, const char *key)
-{
-	return json_integer_value(json_object_get(r->ev, key));
 }
 
 /* --- tests --- */
@@ -387,7 +337,8 @@ test_free_step(void **state)
 	free(u);
 
 	pyserver_write_state(&srv, "health", "200");
-	fx->r.free_in_done = &fx->st;
+	fx->r.done_hook = free_in_done;
+	fx->r.done_arg = &fx->st;
 	u = url("/health");
 	req.url = u;
 	req.timeout_ms = 5000;

@@ -22,27 +22,7 @@
 #include "job.h"
 #include "log.h"
 #include "loop.h"
-
-/* One loop per test, freed even when a test fails, so a failure does not
- * leave the process's signal handling owned by a dead loop. */
-static struct loop	*test_loop;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	test_loop = loop_new();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	loop_free(test_loop);
-	test_loop = NULL;
-	return 0;
-}
+#include "loop_fixture.h"
 
 struct run {
 	char	*out;
@@ -873,7 +853,8 @@ test_pty_resize_signals_the_group(void **state)
 	run_free(&r);
 }
 
-#define TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define TEST(f) cmocka_unit_test_setup_teardown(f, loop_fixture_setup, \
+    loop_fixture_teardown)
 
 int
 main(void)

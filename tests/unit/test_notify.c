@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "action_result.h"
 #include "clock.h"
 #include "httpstep.h"
 #include "loop.h"
@@ -100,18 +101,7 @@ smtp_url(void)
 	return u;
 }
 
-/* --- one notification's outcome --- */
-
-struct result {
-	struct strbuf	 out;
-	struct strbuf	 err;
-	int		 done_calls;
-	int		 ok;
-	char		*reason;
-	json_t		*ev;
-	char		*ev_text;
-	int64_t		 done_at;
-};
+/* --- one notification's outcome (struct result: action_result.h) --- */
 
 struct fixture {
 	struct loop		*loop;
@@ -119,39 +109,6 @@ struct fixture {
 	struct notifystep	*ns;
 	struct result		 r;
 };
-
-static void
-on_output(void *arg, int stream, const char *data, size_t len)
-{
-	struct result	*r = arg;
-
-	assert_int_equal(r->done_calls, 0);
-	strbuf_add(stream == ACTION_STDERR ? &r->err : &r->out, data, len);
-}
-
-static void
-on_done(void *arg, int ok, const char *reason, json_t *evidence)
-{
-	struct result	*r = arg;
-
-	r->done_calls++;
-	r->ok = ok;
-	r->reason = strdup(reason);
-	r->ev = json_deep_copy(evidence);
-	r->ev_text = json_dumps(evidence, JSON_SORT_KEYS);
-	r->done_at = clock_mono_ms();
-}
-
-static void
-result_clear(struct result *r)
-{
-	strbuf_free(&r->out);
-	strbuf_free(&r->err);
-	free(r->reason);
-	free(r->ev_text);
-	json_decref(r->ev);
-	memset(r, 0, sizeof *r);
-}
 
 static int
 setup(void **state)
@@ -207,12 +164,6 @@ run_notify(struct fixture *fx, const struct notify_request *req)
 	assert_int_equal(fx->r.done_calls, 1);
 	loop_run_once(fx->loop, 10);
 	assert_int_equal(fx->r.done_calls, 1);
-}
-
-static const char *
-ev_str(const struct result *r, const char *key)
-{
-	return json_string_value(json_object_get(r->ev, key));
 }
 
 /* The one line webhook.log holds, as JSON. */

@@ -19,28 +19,10 @@
 #include "clock.h"
 #include "job.h"
 #include "loop.h"
+#include "loop_fixture.h"
 #include "ssh.h"
 #include "strbuf.h"
 #include "xmalloc.h"
-
-static struct loop *test_loop;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	test_loop = loop_new();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	loop_free(test_loop);
-	test_loop = NULL;
-	return 0;
-}
 
 /* --- running a child the way fanout.c runs ssh --- */
 
@@ -703,7 +685,8 @@ test_opts_from_env(void **state)
 	free(pin);
 }
 
-#define TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define TEST(f) cmocka_unit_test_setup_teardown(f, loop_fixture_setup, \
+    loop_fixture_teardown)
 
 int
 main(void)
