@@ -6,9 +6,10 @@
  * INCIDENT/inbox/ (written aside, fsync'd and renamed in, so a reader never
  * sees half of one) and the lock holder journals it.
  *
- * Delivery is at least once: a crash between the append and the unlink
- * journals a note twice, and the request id on both lines shows it. A lost
- * note would be worse than a visible duplicate.
+ * Delivery is exactly once. A note's request id goes into its journal line,
+ * and a crash between the append and the unlink leaves a request whose id
+ * the journal already has: the next drain removes it without journaling it
+ * again. (Until then it stays on disk: a lost note would be worse.)
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -247,9 +248,35 @@ inbox_reject(const char *path, const char *why)
 	free(aside);
 }
 
+/* The request ids the journal already holds, as keys. A line that is not
+ * JSON is passed over: verify reports it; the ids around it still count. */
+static json_t *
+inbox_journaled(const char *dir)
+{
+	json_t *ids = json_object(), *line;
+	char *buf, *p, *nl, *cause = NULL;
+	const char *id;
+	size_t len;
+
+	if (journal_read_raw(dir, &buf, &len, &cause) != 0) {
+		free(cause);
+		return ids;
+	}
+	for (p = buf; (nl = memchr(p, '\n', len - (size_t)(p - buf))) != NULL; p = nl + 1) {
+		if (memmem(p, (size_t)(nl - p), "\"request\"", 9) == NULL)
+			continue;	/* most lines: no parse needed */
+		line = json_loadb(p, (size_t)(nl - p), 0, NULL);
+		if ((id = json_string_value(json_object_get(line, "request"))) != NULL)
+			json_object_set_new(ids, id, json_true());
+		json_decref(line);
+	}
+	free(buf);
+	return ids;
+}
+
 /* Delivers one request: 1 if journaled, 0 if skipped, -1 if cb failed. */
 static int
-inbox_take(const char *path, inbox_cb cb, void *arg, char **cause)
+inbox_take(const char *path, json_t *journaled, inbox_cb cb, void *arg, char **cause)
 {
 	const char *why = "not valid JSON";
 	json_t *req = NULL, *fields = NULL;
@@ -269,6 +296,14 @@ inbox_take(const char *path, inbox_cb cb, void *arg, char **cause)
 		inbox_reject(path, why);
 		return 0;
 	}
+	if (json_object_get(journaled, json_string_value(json_object_get(fields, "request"))) != NULL) {
+		/* Journaled before a crash took its unlink: not twice. */
+		log_debug("inbox: %s is journaled already", path);
+		json_decref(fields);
+		if (unlink(path) != 0)
+			log_debug("inbox: cannot remove %s: %s", path, strerror(errno));
+		return 0;
+	}
 	if (cb(arg, "note", fields, cause) != 0) {
 		json_decref(fields);
 		return -1;
@@ -284,6 +319,7 @@ inbox_drain(const char *dir, inbox_cb cb, void *arg, char **cause)
 {
 	char *inbox = xprintf("%s/%s", dir, INBOX_DIR), *path;
 	struct dirent **names;
+	json_t *journaled;
 	int n, rc, done = 0;
 
 	if ((n = scandir(inbox, &names, inbox_is_request,
@@ -296,10 +332,11 @@ inbox_drain(const char *dir, inbox_cb cb, void *arg, char **cause)
 		free(inbox);
 		return -1;
 	}
+	journaled = n > 0 ? inbox_journaled(dir) : json_object();
 	for (int i = 0; i < n; i++) {
 		if (done >= 0) {
 			path = xprintf("%s/%s", inbox, names[i]->d_name);
-			if ((rc = inbox_take(path, cb, arg, cause)) < 0)
+			if ((rc = inbox_take(path, journaled, cb, arg, cause)) < 0)
 				done = -1;
 			else
 				done += rc;
@@ -307,6 +344,7 @@ inbox_drain(const char *dir, inbox_cb cb, void *arg, char **cause)
 		}
 		free(names[i]);
 	}
+	json_decref(journaled);
 	free(names);
 	free(inbox);
 	return done;

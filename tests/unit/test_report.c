@@ -906,6 +906,54 @@ count_inbox(struct fx *f, const char *suffix)
 	return n;
 }
 
+/* Journals the request, then "crashes" before the file is removed: the
+ * unlink never happens because the request is put back. */
+static int
+append_then_crash_cb(void *arg, const char *event, json_t *fields, char **cause)
+{
+	struct fx *f = arg;
+	char *path = xprintf("%s/%s/kept.json", f->dir, INBOX_DIR), *tmp = xprintf("%s.tmp", path);
+	json_t *req = json_deep_copy(fields);
+	FILE *fp;
+
+	json_object_set_new(req, "event", json_string("note"));
+	json_object_del(req, "injected");
+	fp = fopen(tmp, "w");
+	assert_non_null(fp);
+	assert_true(json_dumpf(req, fp, JSON_COMPACT) == 0);
+	fclose(fp);
+	assert_int_equal(rename(tmp, path), 0);
+	json_decref(req);
+	free(tmp);
+	free(path);
+	return journal_append(f->j, event, fields, cause);
+}
+
+/* A crash between a note's append and its request's removal must not
+ * journal the note a second time at the next drain. */
+static void
+test_inbox_exactly_once(void **state)
+{
+	struct fx *f = *state;
+	struct inbox_note_result res;
+	char *cause = NULL;
+	json_t *m;
+
+	add(f, T0, "run.start", run_start("live", NULL));
+	journal_fixture_pin(T0 + MIN);
+	assert_int_equal(inbox_add_note(f->dir, "bob", "the replica is back", &res, &cause), 0);
+	assert_true(res.queued);
+	inbox_note_result_clear(&res);
+	assert_int_equal(inbox_drain(f->dir, append_then_crash_cb, f, &cause), 1);
+	/* The journaled request is back on disk, as after a crash. */
+	assert_int_equal(count_inbox(f, ".json"), 1);
+	assert_int_equal(inbox_drain(f->dir, append_cb, f->j, &cause), 0);
+	assert_int_equal(count_inbox(f, ".json"), 0);
+	m = render_json(f);
+	assert_int_equal(json_array_size(json_object_get(m, "notes")), 1);
+	json_decref(m);
+}
+
 static void
 test_inbox_round_trip(void **state)
 {
@@ -1132,6 +1180,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tampered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chain_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_data_loss_captured, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inbox_exactly_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncated_tail_changes_hash,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_text, setup,
