@@ -19,6 +19,7 @@
 #include "duration.h"
 #include "log.h"
 #include "loop.h"
+#include "sqlcancel.h"
 #include "sqlexpect.h"
 #include "sqlsecret.h"
 #include "sqlstep.h"
@@ -29,10 +30,14 @@
 #define nitems(a)		(sizeof (a) / sizeof (a)[0])
 
 #define SQLSTEP_QUERY_SHOW	72	/* query text kept by sqlstep_describe */
+/* How long a cancel request may take to reach the server before the step
+ * ends without knowing whether it did. */
+#define SQLSTEP_CANCEL_WAIT_MS	5000
 
 enum sqlstep_state {
 	SQLSTEP_CONNECTING,
 	SQLSTEP_QUERYING,
+	SQLSTEP_CANCELLING,	/* ending: the server is being asked to stop */
 	SQLSTEP_OVER,
 };
 
@@ -69,6 +74,12 @@ struct sqlstep {
 
 	json_t			*evidence;
 	json_t			*error;		/* the first error */
+
+	/* Ending while the query still ran (a cancel, a timeout). */
+	struct sqlcancel	*cancel;
+	int			 cancel_answered;
+	int			 end_ok;
+	char			*end_reason;
 };
 
 /* What differs between the kinds: the first query and what follows it. */
@@ -356,31 +367,6 @@ sqlstep_note_server(struct sqlstep *s)
 	    "dbname", sqlstep_json_str(PQdb(s->conn))));
 }
 
-/*
- * libpq 15 has no asynchronous cancel (PQcancelConn arrived in 17), so the
- * request goes out with PQcancel, which blocks the loop while it connects
- * to the server and hands over the key: one round trip, brief on loopback
- * or a LAN, but bounded only by TCP if the server's host is unreachable.
- */
-static void
-sqlstep_cancel_query(struct sqlstep *s)
-{
-	PGcancel	*c;
-	char		 err[256], *line;
-
-	if (PQtransactionStatus(s->conn) != PQTRANS_ACTIVE ||
-	    (c = PQgetCancel(s->conn)) == NULL)
-		return;
-	if (!PQcancel(c, err, sizeof err)) {
-		log_debug("sqlstep: PQcancel failed: %s", err);
-		line = xprintf("could not ask the server to cancel the query: "
-		    "%s\n", err);
-		sqlstep_emit(s, ACTION_STDERR, line);
-		free(line);
-	}
-	PQfreeCancel(c);
-}
-
 /* Drops timers, the fd and the connection; cancels a query in flight. */
 static void
 sqlstep_teardown(struct sqlstep *s)
@@ -390,13 +376,18 @@ sqlstep_teardown(struct sqlstep *s)
 	loop_cancel_timer(loop, s->timeout);
 	loop_cancel_timer(loop, s->defer);
 	loop_remove_fd(loop, s->lfd);
+	sqlcancel_free(s->cancel);	/* a sender still waiting is killed */
+	s->cancel = NULL;
 	s->timeout = s->defer = NULL;
 	s->lfd = NULL;
 	s->fd = -1;
 	if (s->conn == NULL)
 		return;
-	if (s->state == SQLSTEP_QUERYING)
-		sqlstep_cancel_query(s);
+	/* A query still running, and nobody to tell how a cancel went (the
+	 * step is being freed): the request goes out from a detached child. */
+	if ((s->state == SQLSTEP_QUERYING && PQtransactionStatus(s->conn) == PQTRANS_ACTIVE) ||
+	    (s->state == SQLSTEP_CANCELLING && !s->cancel_answered))
+		sqlcancel_detached(s->conn);
 	sqlstep_note_server(s);
 	PQfinish(s->conn);
 	s->conn = NULL;
@@ -474,6 +465,61 @@ sqlstep_lost(struct sqlstep *s, const char *what)
 }
 
 static void
+sqlstep_cancel_answered(void *arg, int sent, const char *error)
+{
+	struct sqlstep	*s = arg;
+	char		*line, *reason = s->end_reason;
+
+	s->cancel_answered = 1;
+	s->end_reason = NULL;
+	json_object_set_new(s->evidence, "cancel_sent", json_boolean(sent));
+	if (sent)
+		line = xstrdup("asked the server to cancel the query\n");
+	else
+		line = xprintf("could not ask the server to cancel the query (%s): "
+		    "it may still be running there\n", error);
+	sqlstep_emit(s, sent ? ACTION_STDOUT : ACTION_STDERR, line);
+	free(line);
+	sqlstep_finish(s, s->end_ok, reason);
+	free(reason);
+}
+
+/*
+ * Ends the step; a query still running on the server is first cancelled,
+ * from a child (sqlcancel.c), so an unreachable server cannot freeze the
+ * console, and the step ends when the server took the request or after
+ * SQLSTEP_CANCEL_WAIT_MS, saying which.
+ */
+static void
+sqlstep_end_cancelling(struct sqlstep *s, int ok, const char *reason)
+{
+	char	*cause = NULL;
+
+	if (s->state != SQLSTEP_QUERYING || s->conn == NULL ||
+	    PQtransactionStatus(s->conn) != PQTRANS_ACTIVE) {
+		sqlstep_finish(s, ok, reason);
+		return;
+	}
+	s->cancel = sqlcancel_start(s->io.loop, s->conn, SQLSTEP_CANCEL_WAIT_MS,
+	    sqlstep_cancel_answered, s, &cause);
+	if (s->cancel == NULL) {
+		log_debug("sqlstep: %s: cancelling in the background", cause);
+		free(cause);
+		sqlstep_finish(s, ok, reason);	/* teardown sends it detached */
+		return;
+	}
+	/* Nothing more is read from the query; its connection stays open
+	 * until the server has the request. */
+	loop_remove_fd(s->io.loop, s->lfd);
+	loop_cancel_timer(s->io.loop, s->timeout);
+	s->lfd = NULL;
+	s->timeout = NULL;
+	s->state = SQLSTEP_CANCELLING;
+	s->end_ok = ok;
+	s->end_reason = xstrdup(reason);
+}
+
+static void
 sqlstep_timed_out(void *arg)
 {
 	struct sqlstep	*s = arg;
@@ -484,7 +530,7 @@ sqlstep_timed_out(void *arg)
 	reason = xprintf("timed out after %s%s", d,
 	    s->state == SQLSTEP_CONNECTING ? " while connecting" : "");
 	json_object_set_new(s->evidence, "timed_out", json_true());
-	sqlstep_finish(s, 0, reason);
+	sqlstep_end_cancelling(s, 0, reason);
 	free(reason);
 }
 
@@ -492,10 +538,10 @@ sqlstep_timed_out(void *arg)
 void
 sqlstep_cancel(struct sqlstep *s)
 {
-	if (s == NULL || s->state == SQLSTEP_OVER)
+	if (s == NULL || s->state == SQLSTEP_OVER || s->state == SQLSTEP_CANCELLING)
 		return;
 	json_object_set_new(s->evidence, "cancelled", json_true());
-	sqlstep_finish(s, 0, "cancelled");
+	sqlstep_end_cancelling(s, 0, "cancelled");
 }
 
 /* --- reading results ---------------------------------------------------- */
@@ -891,6 +937,7 @@ sqlstep_free(struct sqlstep *s)
 	if (s->state != SQLSTEP_OVER)
 		sqlstep_teardown(s);
 	PQclear(s->last);
+	free(s->end_reason);
 	free(s->command);
 	free(s->query);
 	for (int i = 0; i < s->nparams; i++) {

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -697,6 +698,104 @@ test_connect_timeout_and_cancel(void **state)
 	close(fd);
 }
 
+/* A proxy to the primary that takes one connection and then no more: the
+ * server of a cancel request that connects (the backlog takes it) and
+ * never answers, as a host gone dark does. A child process, so it runs
+ * while the loop waits. */
+static pid_t
+one_shot_proxy(int to_port, int *port)
+{
+	int	lfd = silent_listener(port), a, b, n;
+	pid_t	pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid > 0) {
+		close(lfd);
+		return pid;
+	}
+	if ((a = accept(lfd, NULL, NULL)) >= 0) {
+		struct sockaddr_in	sin = { .sin_family = AF_INET,
+					    .sin_port = htons((uint16_t)to_port),
+					    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		struct pollfd		pf[2] = { { a, POLLIN, 0 }, { -1, POLLIN, 0 } };
+		char			buf[8192];
+
+		b = socket(AF_INET, SOCK_STREAM, 0);
+		if (b < 0 || connect(b, (struct sockaddr *)&sin, sizeof sin) != 0)
+			_exit(1);
+		pf[1].fd = b;
+		/* Relays until either side closes; lfd stays open, unaccepted. */
+		while (poll(pf, 2, -1) > 0) {
+			int	from = pf[0].revents ? 0 : 1;
+
+			if ((n = (int)read(pf[from].fd, buf, sizeof buf)) <= 0 ||
+			    write(pf[1 - from].fd, buf, (size_t)n) != n)
+				break;
+		}
+	}
+	_exit(0);
+}
+
+static void
+count_tick(void *arg)
+{
+	int	*ticks = arg;
+
+	(*ticks)++;
+	loop_add_timer(loop, 200, count_tick, ticks);
+}
+
+/* A cancel whose server never answers: the loop goes on (timers fire while
+ * it waits), and the step ends after the wait, saying the query may still
+ * be running on the server. */
+static void
+test_cancel_unanswered(void **state)
+{
+	struct sqlstep_request	q;
+	struct run		r;
+	char			conn[128];
+	int			port, ticks = 0;
+	pid_t			proxy;
+
+	(void)state;
+	proxy = one_shot_proxy(port_p, &port);
+	snprintf(conn, sizeof conn, "host=127.0.0.1 port=%d dbname=postgres user=drc", port);
+	q = request(SQLSTEP_QUERY, conn, "SELECT pg_sleep(9) /* drc-unanswered */", NULL);
+	q.timeout_ms = 0;
+	run_start(&r, &q);
+	loop_add_timer(loop, 500, cancel_now, &r);
+	loop_add_timer(loop, 200, count_tick, &ticks);
+	run_wait(&r, 10000);
+	assert_string_equal(r.reason, "cancelled");
+	assert_true(r.ms >= 5000 && r.ms < 8000);
+	/* The loop was never blocked: the 200 ms timer kept firing. */
+	assert_true(ticks >= 20);
+	assert_non_null(strstr(strbuf_str(&r.err), "could not ask the server to cancel the query "
+	    "(the server did not answer in time): it may still be running there"));
+	assert_true(json_is_false(json_object_get(r.ev, "cancel_sent")));
+	run_free(&r);
+	kill(proxy, SIGKILL);
+	waitpid(proxy, NULL, 0);
+}
+
+/* The same through a server that answers: the step says the request went. */
+static void
+test_cancel_answered(void **state)
+{
+	struct sqlstep_request	q = request(SQLSTEP_QUERY, conn_p,
+				    "SELECT pg_sleep(30) /* drc-answered */", NULL);
+	struct run		r;
+
+	(void)state;
+	run_start(&r, &q);
+	loop_add_timer(loop, 300, cancel_now, &r);
+	run_wait(&r, 5000);
+	assert_non_null(strstr(strbuf_str(&r.out), "asked the server to cancel the query"));
+	assert_true(json_is_true(json_object_get(r.ev, "cancel_sent")));
+	assert_query_gone("SELECT pg_sleep(30) /* drc-answered */");
+	run_free(&r);
+}
+
 static void
 terminate_it(void *arg)
 {
@@ -1104,6 +1203,8 @@ main(void)
 		TEST(test_cancel),
 		TEST(test_timeout),
 		TEST(test_connect_timeout_and_cancel),
+		TEST(test_cancel_unanswered),
+		TEST(test_cancel_answered),
 		TEST(test_server_goes_away),
 		TEST(test_connection_refused),
 		TEST(test_next_host),
