@@ -21,6 +21,7 @@
 #include "loop.h"
 #include "sqlcancel.h"
 #include "sqlexpect.h"
+#include "sqlresolve.h"
 #include "sqlsecret.h"
 #include "sqlstep.h"
 #include "sqltable.h"
@@ -35,6 +36,7 @@
 #define SQLSTEP_CANCEL_WAIT_MS	5000
 
 enum sqlstep_state {
+	SQLSTEP_RESOLVING,	/* the server's host name (sqlresolve.c) */
 	SQLSTEP_CONNECTING,
 	SQLSTEP_QUERYING,
 	SQLSTEP_CANCELLING,	/* ending: the server is being asked to stop */
@@ -74,6 +76,12 @@ struct sqlstep {
 
 	json_t			*evidence;
 	json_t			*error;		/* the first error */
+
+	/* Looking the host name up first: what connecting then needs. */
+	struct sqlresolve	*resolve;
+	char			*host;
+	char			*conninfo;
+	char			*password;
 
 	/* Ending while the query still ran (a cancel, a timeout). */
 	struct sqlcancel	*cancel;
@@ -378,6 +386,8 @@ sqlstep_teardown(struct sqlstep *s)
 	loop_remove_fd(loop, s->lfd);
 	sqlcancel_free(s->cancel);	/* a sender still waiting is killed */
 	s->cancel = NULL;
+	sqlresolve_free(s->resolve);	/* and a lookup still going */
+	s->resolve = NULL;
 	s->timeout = s->defer = NULL;
 	s->lfd = NULL;
 	s->fd = -1;
@@ -527,8 +537,8 @@ sqlstep_timed_out(void *arg)
 
 	s->timeout = NULL;
 	duration_format(s->timeout_ms, d, sizeof d);
-	reason = xprintf("timed out after %s%s", d,
-	    s->state == SQLSTEP_CONNECTING ? " while connecting" : "");
+	reason = xprintf("timed out after %s%s", d, s->state == SQLSTEP_RESOLVING ?
+	    " while looking up the server's host name" : s->state == SQLSTEP_CONNECTING ? " while connecting" : "");
 	json_object_set_new(s->evidence, "timed_out", json_true());
 	sqlstep_end_cancelling(s, 0, reason);
 	free(reason);
@@ -832,30 +842,39 @@ sqlstep_deferred(void *arg)
  * Starts connecting. The request's string goes in as dbname with expansion
  * on, so connection strings, URIs and bare names all work and libpq's own
  * defaults (PGHOST, PGPASSFILE, ~/.pgpass) still apply; a password given
- * apart comes later in the array, so it wins. UTF-8 is asked for last,
- * because tables are measured and evidence is written in UTF-8.
- * One wait stays outside the loop: libpq resolves a host name with a
- * blocking getaddrinfo() here and in PQconnectPoll; addresses (or
- * hostaddr=) skip it, and the timeout cannot interrupt it.
+ * apart comes later in the array, so it wins, and so does the address
+ * sqlresolve found (the name stays host=, for TLS and the password file).
+ * UTF-8 is asked for last, because tables are measured and evidence is
+ * written in UTF-8.
  */
 static void
-sqlstep_connect(struct sqlstep *s, const struct sqlstep_request *req)
+sqlstep_connect(struct sqlstep *s, const char *conninfo, const char *password,
+    const char *hosts, const char *hostaddr)
 {
-	const char	*keys[5], *values[5];
+	const char	*keys[7], *values[7];
 	int		 n = 0;
 
 	keys[n] = "fallback_application_name";
 	values[n++] = "drconsole";
 	keys[n] = "dbname";
-	values[n++] = req->conninfo != NULL ? req->conninfo : "";
-	if (req->password != NULL && *req->password != '\0') {
+	values[n++] = conninfo != NULL ? conninfo : "";
+	if (password != NULL && *password != '\0') {
 		keys[n] = "password";
-		values[n++] = req->password;
+		values[n++] = password;
+	}
+	if (hostaddr != NULL) {
+		/* As many names as addresses: libpq pairs them up and tries
+		 * each in turn, as it does with what it resolves itself. */
+		keys[n] = "host";
+		values[n++] = hosts;
+		keys[n] = "hostaddr";
+		values[n++] = hostaddr;
 	}
 	keys[n] = "client_encoding";
 	values[n++] = "UTF8";
 	keys[n] = values[n] = NULL;
 
+	s->state = SQLSTEP_CONNECTING;
 	if ((s->conn = PQconnectStartParams(keys, values, 1)) == NULL)
 		fatalx("out of memory starting a PostgreSQL connection");
 	PQsetNoticeReceiver(s->conn, sqlstep_notice, s);
@@ -867,6 +886,38 @@ sqlstep_connect(struct sqlstep *s, const struct sqlstep_request *req)
 	}
 	/* libpq's rule: before the first PQconnectPoll, wait to write. */
 	sqlstep_watch(s, POLLOUT);
+}
+
+/* The host name's addresses are known (or known not to exist). */
+static void
+sqlstep_resolved(void *arg, const char *addresses, int n)
+{
+	struct sqlstep	*s = arg;
+	struct strbuf	 hosts;
+	char		*line, *msg;
+
+	sqlresolve_free(s->resolve);
+	s->resolve = NULL;
+	if (addresses == NULL) {
+		msg = xprintf("could not look up the server's host name \"%s\"", s->host);
+		line = xprintf("connection failed: %s\n", msg);
+		sqlstep_emit(s, ACTION_STDERR, line);
+		free(line);
+		json_object_set_new(s->evidence, "phase", json_string("connect"));
+		sqlstep_set_error(s, "ERROR", msg, NULL);
+		free(msg);
+		sqlstep_fail(s, "connection failed", NULL, NULL);
+		return;
+	}
+	json_object_set_new(s->evidence, "resolved", json_pack("{s:s, s:s}", "host", s->host,
+	    "addresses", addresses));
+	strbuf_init(&hosts);
+	for (int k = 0; k < n; k++) {
+		strbuf_adds(&hosts, k > 0 ? "," : "");
+		strbuf_adds(&hosts, s->host);
+	}
+	sqlstep_connect(s, s->conninfo, s->password, strbuf_str(&hosts), addresses);
+	strbuf_free(&hosts);
 }
 
 /* Starts a sql step. */
@@ -903,6 +954,7 @@ sqlstep_start(const struct sqlstep_request *req, const struct action_io *io,
 	s->rpo_ms = req->rpo_ms;
 	s->evidence = json_pack("{s:s}", "kind", k->name);
 	sqlsecret_get(req->password, opts, s->secrets);
+	s->host = sqlresolve_name(opts);
 	PQconninfoFree(opts);
 	if (req->expect != NULL) {
 		if (sqlexpect_parse(req->expect, &s->expect, cause) != 0) {
@@ -922,7 +974,19 @@ sqlstep_start(const struct sqlstep_request *req, const struct action_io *io,
 	if (s->timeout_ms > 0)
 		s->timeout = loop_add_timer(io->loop, s->timeout_ms,
 		    sqlstep_timed_out, s);
-	sqlstep_connect(s, req);
+	if (s->host != NULL) {
+		char	*why = NULL;
+
+		s->state = SQLSTEP_RESOLVING;
+		s->conninfo = xstrdup(req->conninfo);
+		s->password = req->password != NULL ? xstrdup(req->password) : NULL;
+		if ((s->resolve = sqlresolve_start(io->loop, s->host, sqlstep_resolved, s, &why)) != NULL)
+			return s;
+		/* No getent: libpq looks the name up itself, blocking. */
+		log_debug("sqlstep: %s", why);
+		free(why);
+	}
+	sqlstep_connect(s, req->conninfo, req->password, NULL, NULL);
 	return s;
 }
 
@@ -938,6 +1002,13 @@ sqlstep_free(struct sqlstep *s)
 		sqlstep_teardown(s);
 	PQclear(s->last);
 	free(s->end_reason);
+	free(s->host);
+	if (s->conninfo != NULL)
+		explicit_bzero(s->conninfo, strlen(s->conninfo));	/* may hold a password */
+	free(s->conninfo);
+	if (s->password != NULL)
+		explicit_bzero(s->password, strlen(s->password));
+	free(s->password);
 	free(s->command);
 	free(s->query);
 	for (int i = 0; i < s->nparams; i++) {

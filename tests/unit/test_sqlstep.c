@@ -28,6 +28,7 @@
 #include "loop.h"
 #include "sqlstep.h"
 #include "strbuf.h"
+#include "xmalloc.h"
 
 static char		 pg_lib[PATH_MAX];
 static char		 pg_base[] = "/tmp/drcsq.XXXXXX";
@@ -796,6 +797,81 @@ test_cancel_answered(void **state)
 	run_free(&r);
 }
 
+/* A getent that takes its time, first in PATH: "slow.test" is the primary
+ * after 1.5 s, any other name is not found. */
+static char *
+fake_getent(void)
+{
+	char	dir[] = "/tmp/drc-getent-XXXXXX", *path, *old = getenv("PATH");
+	FILE	*fp;
+
+	assert_non_null(mkdtemp(dir));
+	path = xprintf("%s/getent", dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "#!/bin/sh\nsleep 1.5\n[ \"$2\" = slow.test ] || exit 2\n"
+	    "printf '127.0.0.1 STREAM slow.test\\n127.0.0.1 DGRAM\\n'\n");
+	fclose(fp);
+	assert_int_equal(chmod(path, 0755), 0);
+	free(path);
+	path = xprintf("%s:%s", dir, old != NULL ? old : "/usr/bin:/bin");
+	setenv("PATH", path, 1);
+	free(path);
+	return xstrdup(dir);
+}
+
+static void
+real_getent(char *dir)
+{
+	char	*path = getenv("PATH"), *rest = strchr(path, ':'), *cmd;
+
+	setenv("PATH", rest + 1, 1);
+	cmd = xprintf("rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(dir);
+}
+
+/* A host name is looked up by getent, through the loop: timers fire while
+ * the resolver takes its time, and libpq gets the address (and the name). */
+static void
+test_host_name_looked_up(void **state)
+{
+	struct sqlstep_request	q;
+	struct run		r;
+	char			conn[128], *dir = fake_getent();
+	int			ticks = 0;
+
+	(void)state;
+	snprintf(conn, sizeof conn, "host=slow.test port=%d dbname=postgres user=drc", port_p);
+	q = request(SQLSTEP_QUERY, conn, "SELECT 42", "= 42");
+	loop_add_timer(loop, 200, count_tick, &ticks);
+	run_request(&r, &q);
+	assert_int_equal(r.ok, 1);
+	assert_true(r.ms >= 1500);
+	assert_true(ticks >= 6);
+	assert_string_equal(ev_path_str(&r, "resolved", "addresses"), "127.0.0.1");
+	assert_string_equal(ev_path_str(&r, "server", "host"), "slow.test");
+	run_free(&r);
+
+	snprintf(conn, sizeof conn, "host=nowhere.test port=%d dbname=postgres user=drc", port_p);
+	q = request(SQLSTEP_QUERY, conn, "SELECT 1", NULL);
+	run_request(&r, &q);
+	assert_int_equal(r.ok, 0);
+	assert_string_equal(r.reason, "connection failed: could not look up the server's host name \"nowhere.test\"");
+	run_free(&r);
+
+	/* Slower than the step's timeout: the lookup is stopped with it. */
+	snprintf(conn, sizeof conn, "host=slow.test port=%d dbname=postgres user=drc", port_p);
+	q = request(SQLSTEP_QUERY, conn, "SELECT 1", NULL);
+	q.timeout_ms = 300;
+	run_request(&r, &q);
+	assert_string_equal(r.reason, "timed out after 300ms while looking up the server's host name");
+	assert_true(r.ms < 1000);
+	run_free(&r);
+	real_getent(dir);
+}
+
 static void
 terminate_it(void *arg)
 {
@@ -1205,6 +1281,7 @@ main(void)
 		TEST(test_connect_timeout_and_cancel),
 		TEST(test_cancel_unanswered),
 		TEST(test_cancel_answered),
+		TEST(test_host_name_looked_up),
 		TEST(test_server_goes_away),
 		TEST(test_connection_refused),
 		TEST(test_next_host),
