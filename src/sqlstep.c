@@ -4,8 +4,9 @@
  * printed as tables. Every path that ends a step goes through
  * sqlstep_finish, which drops the connection before calling done because
  * done may free the step; functions that can end the step return -1 when
- * they did, and then touch nothing. */
-#include <math.h>
+ * they did, and then touch nothing. What each kind asks and makes of the
+ * answers is sqljudge.c's; a host name is looked up by sqlresolve.c and a
+ * cancel sent by sqlcancel.c, both off the loop's thread of control. */
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,147 +25,18 @@
 #include "sqlresolve.h"
 #include "sqlsecret.h"
 #include "sqlstep.h"
+#include "sqlstep_int.h"
 #include "sqltable.h"
 #include "strbuf.h"
 #include "xmalloc.h"
-
-#define nitems(a)		(sizeof (a) / sizeof (a)[0])
 
 #define SQLSTEP_QUERY_SHOW	72	/* query text kept by sqlstep_describe */
 /* How long a cancel request may take to reach the server before the step
  * ends without knowing whether it did. */
 #define SQLSTEP_CANCEL_WAIT_MS	5000
 
-enum sqlstep_state {
-	SQLSTEP_RESOLVING,	/* the server's host name (sqlresolve.c) */
-	SQLSTEP_CONNECTING,
-	SQLSTEP_QUERYING,
-	SQLSTEP_CANCELLING,	/* ending: the server is being asked to stop */
-	SQLSTEP_OVER,
-};
-
-struct sqlstep {
-	enum sqlstep_kind	 kind;
-	struct action_io	 io;
-	enum sqlstep_state	 state;
-	PGconn			*conn;
-	int			 fd;		/* registered socket, or -1 */
-	struct loop_fd		*lfd;
-	struct loop_timer	*timeout;
-	struct loop_timer	*defer;		/* failure found while starting */
-	int64_t			 timeout_ms;
-	int64_t			 rpo_ms;
-	int64_t			 started;	/* monotonic ms */
-	char			*query;		/* SQLSTEP_QUERY's text */
-	char			**params;	/* bound values of $1, $2... */
-	int			 nparams;
-	char			*expect_text;
-	struct sqlexpect	 expect;
-	int			 has_expect;
-	char			*secrets[2];	/* masked in all we show */
-
-	/* The query in flight. */
-	int			 phase;		/* built-ins: 0 probe, 1 main */
-	int			 show;		/* print its results */
-	int			 flushing;	/* PQflush has more to write */
-	int			 copy_out;	/* reading COPY ... TO STDOUT */
-	int			 printed;	/* a result was printed already */
-	PGresult		*last;		/* last result with rows */
-	char			*command;	/* last command tag, "UPDATE 3" */
-	long			 command_rows;
-	int			 standby;	/* the server is in recovery */
-
-	json_t			*evidence;
-	json_t			*error;		/* the first error */
-
-	/* Looking the host name up first: what connecting then needs. */
-	struct sqlresolve	*resolve;
-	char			*host;
-	char			*conninfo;
-	char			*password;
-
-	/* Ending while the query still ran (a cancel, a timeout). */
-	struct sqlcancel	*cancel;
-	int			 cancel_answered;
-	int			 end_ok;
-	char			*end_reason;
-};
-
-/* What differs between the kinds: the first query and what follows it. */
-struct sqlstep_kindinfo {
-	const char	*name;
-	const char	*label;		/* sqlstep_describe for built-ins */
-	const char	*first;		/* NULL: the request's own query */
-	int		 shows_first;
-	int		 takes_expect;
-	int		(*advance)(struct sqlstep *);
-};
-
-static int	sqlstep_query_advance(struct sqlstep *);
-static int	sqlstep_lag_advance(struct sqlstep *);
-static int	sqlstep_recovery_advance(struct sqlstep *);
-static int	sqlstep_promote_advance(struct sqlstep *);
-
-static const char sql_probe[] = "SELECT pg_is_in_recovery()";
-
-static const struct sqlstep_kindinfo sqlstep_kinds[] = {
-	[SQLSTEP_QUERY] = { "query", NULL, NULL, 1, 1,
-	    sqlstep_query_advance },
-	[SQLSTEP_CHECK_LAG] = { "check_lag", "replication lag check",
-	    sql_probe, 0, 0, sqlstep_lag_advance },
-	[SQLSTEP_CHECK_IN_RECOVERY] = { "check_in_recovery", "recovery check",
-	    sql_probe, 0, 1, sqlstep_recovery_advance },
-	[SQLSTEP_PROMOTE] = { "promote", "promote with pg_promote(wait => true)",
-	    "SELECT pg_promote(wait => true) AS promoted", 1, 0,
-	    sqlstep_promote_advance },
-};
-
-/*
- * The timeline is the first 8 hex digits of the current WAL file's name;
- * right after a promotion pg_control_checkpoint() still shows the old one,
- * but on a standby pg_current_wal_lsn() is not allowed.
- */
-static const char sql_recovery_primary[] =
-    "SELECT pg_is_in_recovery()::text AS in_recovery, "
-    "('x' || left(pg_walfile_name(pg_current_wal_lsn()), 8))::bit(32)::int"
-    " AS timeline";
-static const char sql_recovery_standby[] =
-    "SELECT pg_is_in_recovery()::text AS in_recovery, timeline_id AS timeline"
-    " FROM pg_control_checkpoint()";
-
-/*
- * Lag is measured to the replay position: that is what a promoted standby
- * serves at once, and it is never less than the flush position's lag. A
- * base backup's sender (state 'backup') is not a standby.
- */
-static const char sql_lag_primary[] =
-    "SELECT application_name, client_addr, state, sent_lsn, write_lsn,"
-    " flush_lsn, replay_lsn,"
-    " pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint"
-    " AS bytes_behind,"
-    " round(extract(epoch FROM replay_lag)::numeric, 3) AS lag_seconds"
-    " FROM pg_stat_replication WHERE state IS DISTINCT FROM 'backup'"
-    " ORDER BY application_name, client_addr";
-/*
- * On a standby, the time since the last replayed commit is lag only while
- * received WAL waits to be replayed: when the primary is idle it grows
- * without anything being behind.
- */
-static const char sql_lag_standby[] =
-    "SELECT w.status AS state, w.pid AS receiver_pid,"
-    " pg_last_wal_receive_lsn() AS receive_lsn,"
-    " pg_last_wal_replay_lsn() AS replay_lsn,"
-    " CASE WHEN pg_last_wal_receive_lsn() IS NOT NULL THEN greatest(0,"
-    " pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()))"
-    " END::bigint AS bytes_behind,"
-    " CASE WHEN pg_last_wal_receive_lsn() IS NULL THEN NULL"
-    " WHEN pg_last_wal_receive_lsn() > pg_last_wal_replay_lsn() THEN"
-    " round(extract(epoch FROM now() - pg_last_xact_replay_timestamp())"
-    "::numeric, 3) ELSE 0 END AS lag_seconds"
-    " FROM (SELECT 1) AS one LEFT JOIN pg_stat_wal_receiver AS w ON true";
-
 /* A JSON string; the server sends UTF-8 (we ask for it), but never NULL. */
-static json_t *
+json_t *
 sqlstep_json_str(const char *s)
 {
 	json_t	*j;
@@ -241,7 +113,7 @@ sqlstep_describe(const struct sqlstep_request *req)
 
 /* --- output ------------------------------------------------------------- */
 
-static void
+void
 sqlstep_emit(struct sqlstep *s, int stream, const char *text)
 {
 	char	*clean;
@@ -404,7 +276,7 @@ sqlstep_teardown(struct sqlstep *s)
 }
 
 /* Ends the step. done may free s: nothing of s is used after it. */
-static void
+void
 sqlstep_finish(struct sqlstep *s, int ok, const char *reason)
 {
 	struct action_io	 io = s->io;
@@ -438,7 +310,7 @@ sqlstep_set_error(struct sqlstep *s, const char *severity, const char *msg,
 
 /* Ends the step on its first error (or this one): "what: message (SQLSTATE
  * x)". Returns -1. */
-static int
+int
 sqlstep_fail(struct sqlstep *s, const char *what, const char *msg,
     const char *sqlstate)
 {
@@ -716,7 +588,7 @@ sqlstep_drain(struct sqlstep *s)
 
 /* Sends sql; show says whether its results are printed. Returns 0, or -1
  * when the step is over. */
-static int
+int
 sqlstep_send(struct sqlstep *s, const char *sql, int show)
 {
 	PQclear(s->last);
@@ -1024,342 +896,3 @@ sqlstep_free(struct sqlstep *s)
 	free(s);
 }
 
-/* --- judging: what each kind makes of its results ----------------------- */
-
-/* The value of column name in row, or NULL (SQL NULL or no such column). */
-static const char *
-sqlstep_value(const PGresult *r, int row, const char *name)
-{
-	int	col;
-
-	if (r == NULL || row >= PQntuples(r) || (col = PQfnumber(r, name)) < 0 ||
-	    PQgetisnull(r, row, col))
-		return NULL;
-	return PQgetvalue(r, row, col);
-}
-
-static json_t *
-sqlstep_json_value(const PGresult *r, int row, int col)
-{
-	const char	*v;
-	double		 d;
-
-	if (PQgetisnull(r, row, col))
-		return json_null();
-	v = PQgetvalue(r, row, col);
-	switch (PQftype(r, col)) {
-	case OID_INT2: case OID_INT4: case OID_INT8: case OID_OID:
-		return json_integer(strtoll(v, NULL, 10));
-	case OID_FLOAT4: case OID_FLOAT8: case OID_NUMERIC:
-		d = strtod(v, NULL);
-		if (isfinite(d))
-			return json_real(d);
-		break;
-	}
-	return sqlstep_json_str(v);
-}
-
-/* Records rows, columns, first_cell and the command tag. Rows and the first
- * cell come from the last result with rows; without one, rows is the last
- * command's count ("UPDATE 3"), so "rows >= 1" works for writes too. */
-static void
-sqlstep_note_rows(struct sqlstep *s, long *rows, const char **cell)
-{
-	const PGresult	*r = s->last;
-	json_t		*cols = json_array();
-	int		 c;
-
-	*rows = r != NULL ? PQntuples(r) : s->command_rows;
-	*cell = NULL;
-	if (r != NULL && PQntuples(r) > 0 && PQnfields(r) > 0 &&
-	    !PQgetisnull(r, 0, 0))
-		*cell = PQgetvalue(r, 0, 0);
-	for (c = 0; r != NULL && c < PQnfields(r); c++)
-		json_array_append_new(cols, sqlstep_json_str(PQfname(r, c)));
-	json_object_set_new(s->evidence, "rows", json_integer(*rows));
-	json_object_set_new(s->evidence, "columns", cols);
-	json_object_set_new(s->evidence, "first_cell", sqlstep_json_str(*cell));
-	if (s->command != NULL)
-		json_object_set_new(s->evidence, "command",
-		    sqlstep_json_str(s->command));
-}
-
-/* Evaluates expect and records it; *line is "expect > 0: met (value '5')". */
-static int
-sqlstep_check_expect(struct sqlstep *s, long rows, const char *cell,
-    char **line)
-{
-	char	*why;
-	int	 met;
-
-	met = sqlexpect_eval(&s->expect, rows, cell, &why);
-	json_object_set_new(s->evidence, "expect",
-	    sqlstep_json_str(s->expect_text));
-	json_object_set_new(s->evidence, "verdict",
-	    json_string(met ? "met" : "not met"));
-	json_object_set_new(s->evidence, "value",
-	    s->expect.subject == SQLX_ROWS ? json_integer(rows) :
-	    sqlstep_json_str(cell));
-	json_object_set_new(s->evidence, "checked", sqlstep_json_str(why));
-	*line = xprintf("expect %s: %s (%s)", s->expect_text,
-	    met ? "met" : "not met", why);
-	free(why);
-	return met;
-}
-
-/* Ends the step with reason, also printed as the last line of output. */
-static int
-sqlstep_conclude(struct sqlstep *s, int ok, const char *reason)
-{
-	char	*line = xprintf("%s\n", reason);
-
-	sqlstep_emit(s, ACTION_STDOUT, line);
-	free(line);
-	sqlstep_finish(s, ok, reason);
-	return -1;
-}
-
-static int
-sqlstep_query_advance(struct sqlstep *s)
-{
-	const char	*cell;
-	char		*line;
-	long		 rows;
-	int		 ok = 1, rc;
-
-	sqlstep_note_rows(s, &rows, &cell);
-	if (s->has_expect) {
-		ok = sqlstep_check_expect(s, rows, cell, &line);
-		rc = sqlstep_conclude(s, ok, line);
-	} else {
-		if (s->last != NULL || s->command == NULL)
-			line = xprintf("%ld row%s", rows, rows == 1 ? "" : "s");
-		else
-			line = xstrdup(s->command);
-		sqlstep_finish(s, 1, line);
-		rc = -1;
-	}
-	free(line);
-	return rc;
-}
-
-/* Reads the recovery probe's answer. Returns 0, or -1 when over. */
-static int
-sqlstep_learn_role(struct sqlstep *s)
-{
-	const char	*v = NULL;
-
-	if (s->last != NULL && PQntuples(s->last) == 1 && PQnfields(s->last) == 1)
-		v = sqltable_cell(s->last, 0, 0);
-	if (v == NULL || (strcmp(v, "t") != 0 && strcmp(v, "f") != 0))
-		return sqlstep_fail(s, "query failed",
-		    "pg_is_in_recovery() gave no answer", NULL);
-	s->standby = strcmp(v, "t") == 0;
-	json_object_set_new(s->evidence, "role",
-	    json_string(s->standby ? "standby" : "primary"));
-	sqlstep_emit(s, ACTION_STDOUT, s->standby ?
-	    "server is a standby (in recovery)\n" : "server is a primary\n");
-	return 0;
-}
-
-struct sqlstep_lag {
-	struct strbuf	 problems;
-	json_int_t	 max_bytes;
-	double		 max_seconds;
-	int		 bad;
-};
-
-/* Adds text (taken) to what is wrong. */
-static void
-sqlstep_lag_problem(struct sqlstep_lag *lag, char *text)
-{
-	if (lag->problems.len > 0)
-		strbuf_adds(&lag->problems, "; ");
-	strbuf_adds(&lag->problems, text);
-	free(text);
-	lag->bad = 1;
-}
-
-/* Judges one standby: streaming, and its lag known when an RPO is set. */
-static void
-sqlstep_lag_row(struct sqlstep *s, struct sqlstep_lag *lag, int row)
-{
-	const PGresult	*r = s->last;
-	const char	*state = sqlstep_value(r, row, "state");
-	const char	*bytes = sqlstep_value(r, row, "bytes_behind");
-	const char	*secs = sqlstep_value(r, row, "lag_seconds");
-	const char	*name = sqlstep_value(r, row, "application_name");
-	json_int_t	 b = bytes != NULL ? strtoll(bytes, NULL, 10) : 0;
-	double		 t = secs != NULL ? strtod(secs, NULL) : 0;
-	char		*who;
-
-	if (s->standby)
-		who = xstrdup("this standby");
-	else
-		who = xprintf("standby '%s'", name != NULL ? name : "?");
-	if (state == NULL && s->standby &&
-	    sqlstep_value(r, row, "receiver_pid") == NULL)
-		sqlstep_lag_problem(lag, xprintf("%s has no WAL receiver", who));
-	else if (state == NULL)
-		sqlstep_lag_problem(lag, xprintf("the state of %s is hidden: "
-		    "the role needs pg_monitor", who));
-	else if (strcmp(state, "streaming") != 0)
-		sqlstep_lag_problem(lag, xprintf("%s is %s, not streaming",
-		    who, state));
-	if (b > lag->max_bytes)
-		lag->max_bytes = b;
-	if (t > lag->max_seconds)
-		lag->max_seconds = t;
-	/* Caught up and idle: the primary stops reporting replay_lag. */
-	if (s->rpo_ms > 0 && secs == NULL && (bytes == NULL || b > 0))
-		sqlstep_lag_problem(lag, xprintf("the time lag of %s is not "
-		    "known yet", who));
-	free(who);
-}
-
-static json_t *
-sqlstep_row_json(struct sqlstep *s, int row)
-{
-	json_t	*o = json_object();
-	char	*key;
-	int	 c;
-
-	for (c = 0; c < PQnfields(s->last); c++) {
-		key = sqlsecret_scrub(s->secrets, PQfname(s->last, c));
-		json_object_set_new(o, key, sqlstep_json_value(s->last, row, c));
-		free(key);
-	}
-	return o;
-}
-
-static int
-sqlstep_lag_judge(struct sqlstep *s)
-{
-	struct sqlstep_lag	 lag;
-	json_t			*list = json_array();
-	char			 rpo[32], *target, *reason;
-	int			 row, n = PQntuples(s->last), ok;
-
-	memset(&lag, 0, sizeof lag);
-	strbuf_init(&lag.problems);
-	for (row = 0; row < n; row++) {
-		json_array_append_new(list, sqlstep_row_json(s, row));
-		sqlstep_lag_row(s, &lag, row);
-	}
-	if (n == 0)
-		sqlstep_lag_problem(&lag, xstrdup("no standby is connected to "
-		    "this primary"));
-	ok = !lag.bad && (s->rpo_ms == 0 || lag.max_seconds * 1000 <= s->rpo_ms);
-	if (s->rpo_ms > 0) {
-		duration_format(s->rpo_ms, rpo, sizeof rpo);
-		target = xprintf("RPO %s", rpo);
-	} else
-		target = xstrdup("all streaming");
-	reason = xprintf("%s%smax lag %lld bytes, %.1fs; %s: %s",
-	    strbuf_str(&lag.problems), lag.problems.len > 0 ? "; " : "",
-	    (long long)lag.max_bytes, lag.max_seconds, target,
-	    ok ? "met" : "not met");
-	json_object_set_new(s->evidence, "standbys", list);
-	json_object_set_new(s->evidence, "max_lag_bytes",
-	    json_integer(lag.max_bytes));
-	json_object_set_new(s->evidence, "max_lag_ms",
-	    json_integer((json_int_t)(lag.max_seconds * 1000 + 0.5)));
-	json_object_set_new(s->evidence, "value",
-	    json_integer((json_int_t)(lag.max_seconds * 1000 + 0.5)));
-	json_object_set_new(s->evidence, "rpo_ms", json_integer(s->rpo_ms));
-	json_object_set_new(s->evidence, "verdict",
-	    json_string(ok ? "met" : "not met"));
-	strbuf_free(&lag.problems);
-	free(target);
-	sqlstep_conclude(s, ok, reason);
-	free(reason);
-	return -1;
-}
-
-static int
-sqlstep_lag_advance(struct sqlstep *s)
-{
-	if (s->phase == 0) {
-		s->phase = 1;
-		if (sqlstep_learn_role(s) != 0)
-			return -1;
-		return sqlstep_send(s, s->standby ? sql_lag_standby :
-		    sql_lag_primary, 1);
-	}
-	return sqlstep_lag_judge(s);
-}
-
-/* Records in_recovery and the timeline; *line says both. 0, or -1 if over. */
-static int
-sqlstep_note_recovery(struct sqlstep *s, const char **in_recovery,
-    char **line)
-{
-	const char	*tl = sqlstep_value(s->last, 0, "timeline");
-
-	*in_recovery = sqlstep_value(s->last, 0, "in_recovery");
-	if (*in_recovery == NULL)
-		return sqlstep_fail(s, "query failed",
-		    "pg_is_in_recovery() gave no answer", NULL);
-	json_object_set_new(s->evidence, "in_recovery",
-	    json_boolean(strcmp(*in_recovery, "true") == 0));
-	json_object_set_new(s->evidence, "timeline", tl != NULL ?
-	    json_integer(strtoll(tl, NULL, 10)) : json_null());
-	*line = xprintf("in recovery: %s, timeline %s", *in_recovery,
-	    tl != NULL ? tl : "unknown");
-	return 0;
-}
-
-static int
-sqlstep_recovery_advance(struct sqlstep *s)
-{
-	const char	*in_recovery;
-	char		*line, *check, *reason;
-	int		 ok = 1;
-
-	if (s->phase == 0) {
-		s->phase = 1;
-		if (sqlstep_learn_role(s) != 0)
-			return -1;
-		return sqlstep_send(s, s->standby ? sql_recovery_standby :
-		    sql_recovery_primary, 1);
-	}
-	if (sqlstep_note_recovery(s, &in_recovery, &line) != 0)
-		return -1;
-	if (s->has_expect) {
-		ok = sqlstep_check_expect(s, PQntuples(s->last), in_recovery,
-		    &check);
-		reason = xprintf("%s; %s", line, check);
-		free(check);
-		free(line);
-		line = reason;
-	}
-	sqlstep_conclude(s, ok, line);
-	free(line);
-	return -1;
-}
-
-static int
-sqlstep_promote_advance(struct sqlstep *s)
-{
-	const char	*v, *in_recovery;
-	char		*line, *reason;
-
-	if (s->phase == 0) {
-		s->phase = 1;
-		v = sqlstep_value(s->last, 0, "promoted");
-		json_object_set_new(s->evidence, "promoted",
-		    json_boolean(v != NULL && strcmp(v, "t") == 0));
-		if (v == NULL || strcmp(v, "t") != 0)
-			return sqlstep_conclude(s, 0, "pg_promote returned "
-			    "false: the standby did not finish promoting in "
-			    "time");
-		return sqlstep_send(s, sql_recovery_primary, 1);
-	}
-	if (sqlstep_note_recovery(s, &in_recovery, &line) != 0)
-		return -1;
-	reason = xprintf("promoted; %s", line);
-	sqlstep_conclude(s, 1, reason);
-	free(reason);
-	free(line);
-	return -1;
-}
