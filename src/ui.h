@@ -340,6 +340,17 @@ void ui_draw_keybar(struct ui *ui, int y);
 int ui_put(struct ui *ui, int y, int x, int width, enum theme_role role, const char *s);
 void ui_fill(struct ui *ui, int y, int x, int width, enum theme_role role);
 int ui_body_rows(const struct ui *ui);
+/* The RTO clock's colour: elapsed against the objective (0: none). */
+enum theme_role ui_rto_role(int64_t elapsed, int64_t rto);
+/* " 12s ", " x2 1m3s ": a step row's time, counted from since_wall while it
+ * runs; the console and watch share it. */
+void ui_step_time(char *buf, size_t len, enum step_status status, int attempt, int64_t duration_ms,
+    int64_t since_wall);
+/* " 40 lines, following " or " lines 3-22 of 40 ": where an output pane is. */
+void ui_pane_span(char *buf, size_t len, int follow, int64_t first, int64_t last, int64_t total);
+/* The first line of rows rows that wants to start at want (or end at the
+ * last line, following), kept between dropped and total. */
+int64_t ui_pane_first(int follow, int64_t want, int64_t dropped, int64_t total, int rows);
 /* Sends stderr to the debug log (or /dev/null) while curses owns the screen. */
 void ui_stderr_to_log(struct ui *ui);
 /* Starts curses on the terminal, or on /dev/null at the script size. */
@@ -393,6 +404,9 @@ void ui_dialog_close(struct ui *ui);
 struct dialog *ui_dialog_top(struct ui *ui);
 void ui_dialog_add_choice(struct dialog *d, int key, const char *label, int code);
 void ui_dialog_key(struct ui *ui, int key);
+/* Typing into a text dialog: a character, or Backspace over a whole UTF-8
+ * character; clears the dialog's error. */
+void ui_dialog_text_key(struct dialog *d, int key);
 void ui_dialog_action(struct ui *ui, enum ui_action a);
 void ui_dialog_draw(struct ui *ui);
 

@@ -56,8 +56,8 @@ ui_dialog_add_choice(struct dialog *d, int key, const char *label, int code)
 
 /* --- keys --- */
 
-static void
-text_key(struct dialog *d, int key)
+void
+ui_dialog_text_key(struct dialog *d, int key)
 {
 	if (key == KEY_BACKSPACE) {
 		/* Back over a whole UTF-8 character. */
@@ -92,11 +92,11 @@ ui_dialog_key(struct ui *ui, int key)
 	enum ui_action a = ui_action_for_key(ctx, key);
 
 	if (ctx == CTX_INPUT && a == ACT_NONE) {
-		text_key(d, key);
+		ui_dialog_text_key(d, key);
 		return;
 	}
 	if (ctx == CTX_INPUT && key == 'q') {
-		text_key(d, key);
+		ui_dialog_text_key(d, key);
 		return;
 	}
 	if (ctx == CTX_CHOICE && choice_key(ui, d, key))

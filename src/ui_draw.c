@@ -92,8 +92,9 @@ ui_body_rows(const struct ui *ui)
 
 /* --- the top bar and banners --- */
 
-static enum theme_role
-rto_role(int64_t elapsed, int64_t rto)
+/* Green under three quarters of the RTO, amber up to it, red past it. */
+enum theme_role
+ui_rto_role(int64_t elapsed, int64_t rto)
 {
 	if (rto <= 0 || elapsed * 4 < rto * 3)
 		return ROLE_RTO_OK;
@@ -141,7 +142,7 @@ draw_top(struct ui *ui)
 	snprintf(op, sizeof op, " op %s ", engine_operator(ui->e));
 	ui_fill(ui, 0, 0, COLS, ROLE_TITLE);
 	rw = ui_text_width(clock, strlen(clock));
-	ui_put(ui, 0, COLS - rw, rw, rto_role(el, rb->rto_ms), clock);
+	ui_put(ui, 0, COLS - rw, rw, ui_rto_role(el, rb->rto_ms), clock);
 	x = ui_put(ui, 0, 0, COLS / 2, badge_role[m], badge_text[m]);
 	if (ui->attached) {
 		draw_attached(ui, x, COLS - rw - x);
@@ -240,7 +241,6 @@ step_right(const struct ui *ui, int i, char *buf, size_t len)
 {
 	const struct step_state *st = engine_step(ui->e, i);
 	char d[32] = "";
-	int64_t ms = st->duration_ms;
 
 	if (ui_wait_left(ui, i, d, sizeof d)) {
 		snprintf(buf, len, " wait %.*s ", (int)strcspn(d, " "), d);
@@ -249,14 +249,44 @@ step_right(const struct ui *ui, int i, char *buf, size_t len)
 	if (host_summary(ui, i, buf, len))
 		return;
 
-	if (st->status == STEP_RUNNING && st->started_wall > 0)
-		ms = clock_wall_ms() - st->started_wall;
-	if (st->attempt > 0 && (st->status == STEP_RUNNING || step_status_final(st->status)))
-		duration_format(ms, d, sizeof d);
-	if (st->attempt > 1)
-		snprintf(buf, len, " x%d %s ", st->attempt, d);
+	ui_step_time(buf, len, st->status, st->attempt, st->duration_ms, st->started_wall);
+}
+
+void
+ui_step_time(char *buf, size_t len, enum step_status status, int attempt, int64_t duration_ms,
+    int64_t since_wall)
+{
+	char d[32] = "";
+	int64_t ms = duration_ms;
+
+	if (status == STEP_RUNNING && since_wall > 0)
+		ms = clock_wall_ms() - since_wall;
+	if (attempt > 0 && (status == STEP_RUNNING || step_status_final(status)))
+		duration_format(ms < 0 ? 0 : ms, d, sizeof d);
+	if (attempt > 1)
+		snprintf(buf, len, " x%d %s ", attempt, d);
 	else
 		snprintf(buf, len, " %s ", d);
+}
+
+void
+ui_pane_span(char *buf, size_t len, int follow, int64_t first, int64_t last, int64_t total)
+{
+	if (follow)
+		snprintf(buf, len, " %lld line%s, following ", (long long)total, total == 1 ? "" : "s");
+	else
+		snprintf(buf, len, " lines %lld-%lld of %lld ", (long long)(total ? first + 1 : 0),
+		    (long long)last, (long long)total);
+}
+
+int64_t
+ui_pane_first(int follow, int64_t want, int64_t dropped, int64_t total, int rows)
+{
+	int64_t first = follow ? total - rows : want;
+
+	if (first > total - rows)
+		first = total - rows;
+	return first < dropped ? dropped : first;
 }
 
 static void

@@ -419,15 +419,8 @@ total_lines(const struct ui *ui)
 static int64_t
 first_line(struct ui *ui, int rows)
 {
-	int64_t dropped = view_dropped(ui), total = total_lines(ui);
-	int64_t first = ui->follow ? total - rows : ui->out_top;
-
-	if (first > total - rows)
-		first = total - rows;
-	if (first < dropped)
-		first = dropped;
-	ui->out_top = first;
-	return first;
+	ui->out_top = ui_pane_first(ui->follow, ui->out_top, view_dropped(ui), total_lines(ui), rows);
+	return ui->out_top;
 }
 
 static void
@@ -444,11 +437,7 @@ draw_rule(struct ui *ui, int y, int x, int w, int64_t first, int rows)
 	attrset(ui_style(ui, ROLE_BORDER));
 	for (int i = 0; i < w; i++)
 		mvaddstr(y, x + i, ui->g.hline);
-	if (ui->follow)
-		snprintf(buf, sizeof buf, " %lld line%s, following ", (long long)total, total == 1 ? "" : "s");
-	else
-		snprintf(buf, sizeof buf, " lines %lld-%lld of %lld ", (long long)(total ? first + 1 : 0),
-		    (long long)last, (long long)total);
+	ui_pane_span(buf, sizeof buf, ui->follow, first, last, total);
 	if ((host = picked_host(ui, &n)) != NULL)
 		snprintf(buf + strlen(buf) - 1, sizeof buf - strlen(buf) + 1, ", host %s only (%d of %d, h: next) ",
 		    host, ui->host_pick, n);

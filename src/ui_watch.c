@@ -244,14 +244,6 @@ mode_role(const char *mode, const char **text)
 	return ROLE_BADGE_LIVE;
 }
 
-static enum theme_role
-rto_role(int64_t elapsed, int64_t rto)
-{
-	if (rto <= 0 || elapsed * 4 < rto * 3)
-		return ROLE_RTO_OK;
-	return elapsed <= rto ? ROLE_RTO_WARN : ROLE_RTO_OVER;
-}
-
 static void
 draw_top(struct watch *w)
 {
@@ -271,7 +263,7 @@ draw_top(struct watch *w)
 	snprintf(op, sizeof op, " driver %s ", r->driver != NULL ? r->driver : "?");
 	ui_fill(w->ui, 0, 0, COLS, ROLE_TITLE);
 	cw = ui_text_width(clock, strlen(clock));
-	ui_put(w->ui, 0, COLS - cw, cw, rto_role(el, r->rto_ms), clock);
+	ui_put(w->ui, 0, COLS - cw, cw, ui_rto_role(el, r->rto_ms), clock);
 	x = ui_put(w->ui, 0, 0, COLS / 2, ROLE_NOTICE, " WATCHING (read-only) ");
 	x += ui_put(w->ui, 0, x, COLS - cw - x, brole, badge);
 	x += ui_put(w->ui, 0, x, COLS - cw - x, ROLE_TITLE, op);
@@ -304,17 +296,7 @@ draw_banners(struct watch *w)
 static void
 step_right(const struct follow_step *st, char *buf, size_t len)
 {
-	char d[32] = "";
-	int64_t ms = st->duration_ms;
-
-	if (st->status == STEP_RUNNING && st->attempt_ms > 0)
-		ms = clock_wall_ms() - st->attempt_ms;
-	if (st->attempt > 0 && (st->status == STEP_RUNNING || step_status_final(st->status)))
-		duration_format(ms < 0 ? 0 : ms, d, sizeof d);
-	if (st->attempt > 1)
-		snprintf(buf, len, " x%d %s ", st->attempt, d);
-	else
-		snprintf(buf, len, " %s ", d);
+	ui_step_time(buf, len, st->status, st->attempt, st->duration_ms, st->attempt_ms);
 }
 
 static void
@@ -447,15 +429,9 @@ draw_command(struct watch *w, const struct follow_step *st, int y, int x, int wi
 static int64_t
 first_line(struct watch *w, const struct follow_step *st, int rows)
 {
-	int64_t total = (int64_t)st->lines, dropped = (int64_t)follow_step_dropped(st);
-	int64_t first = w->out_follow ? total - rows : w->out_top;
-
-	if (first > total - rows)
-		first = total - rows;
-	if (first < dropped)
-		first = dropped;
-	w->out_top = first;
-	return first;
+	w->out_top = ui_pane_first(w->out_follow, w->out_top, (int64_t)follow_step_dropped(st),
+	    (int64_t)st->lines, rows);
+	return w->out_top;
 }
 
 static void
@@ -466,11 +442,7 @@ draw_output(struct watch *w, const struct follow_step *st, int y, int x, int wid
 	char buf[WATCH_LINE_MAX];
 
 	draw_rule(w, y, x - 1, width + 1, ROLE_BORDER);
-	if (w->out_follow)
-		snprintf(buf, sizeof buf, " %lld line%s, following ", (long long)total, total == 1 ? "" : "s");
-	else
-		snprintf(buf, sizeof buf, " lines %lld-%lld of %lld ", (long long)(total ? first + 1 : 0),
-		    (long long)(first + rows < total ? first + rows : total), (long long)total);
+	ui_pane_span(buf, sizeof buf, w->out_follow, first, first + rows < total ? first + rows : total, total);
 	if (st->skipped > 0)
 		snprintf(buf + strlen(buf) - 1, sizeof buf - strlen(buf) + 1, ", %llu MB not read ",
 		    (unsigned long long)((st->skipped + (1 << 20) - 1) >> 20));
@@ -761,15 +733,8 @@ inject_key(struct watch *w, struct dialog *d, int key)
 		}
 		send_inject(w, d->text);
 		ui_dialog_close(w->ui);
-	} else if (key == KEY_BACKSPACE) {
-		while (d->len > 0 && ((unsigned char)d->text[--d->len] & 0xc0) == 0x80)
-			;
-		d->text[d->len] = '\0';
-	} else if (key >= 32 && key < 256 && key != 127 && d->len + 1 < sizeof d->text) {
-		d->text[d->len++] = (char)key;
-		d->text[d->len] = '\0';
-		d->error[0] = '\0';
-	}
+	} else
+		ui_dialog_text_key(d, key);
 }
 
 static void
