@@ -16,14 +16,7 @@ scratch_dir
 RB=$top_srcdir/runbooks/training/failover-sandbox.yaml
 export XDG_STATE_HOME=$SCRATCH/state PG_BIN
 
-sandboxes_down() {
-	for _sb in "$SCRATCH"/*/sandbox; do
-		if [ -f "$_sb/bin/cleanup.sh" ] && { [ -e "$_sb/pg" ] || [ -d "$_sb/app" ]; }; then
-			SANDBOX=$_sb sh "$_sb/bin/cleanup.sh" >/dev/null 2>&1
-		fi
-	done
-}
-trap 'sandboxes_down; _cleanup' EXIT
+. "$top_srcdir/tests/e2e/sandbox_lib.sh"
 
 P1=$(pg_free_port)
 P2=$(pg_free_port)
@@ -32,32 +25,6 @@ PH=$(pg_free_port)
 while [ "$PH" = "$P1" ] || [ "$PH" = "$P2" ]; do PH=$(pg_free_port); done
 PORTS="--param primary_port=$P1 --param replica_port=$P2 --param health_port=$PH"
 
-run() {		# run NAME ARGS...: one unattended run into $SCRATCH/NAME
-	local name=$1
-	shift
-	local t0=$(now_ms)
-	timeout 150 "$DRCONSOLE" run --yes --allow-destructive --kill-grace 1s \
-		--incident-dir "$SCRATCH/$name" "$@" "$RB" </dev/null >"$SCRATCH/$name.out" 2>&1
-	rc=$?
-	secs=$((($(now_ms) - t0) / 1000))
-}
-is() {
-	if [ "$1" = "$2" ]; then pass "$3"; else fail "$3: got '$1', wanted '$2'"; fi
-}
-has() {
-	if grep -qE -- "$2" "$1"; then pass "$3"; else fail "$3 (no /$2/ in $1)"; fi
-}
-step_end() {
-	grep '"event":"step.end"' "$1/journal.jsonl" | grep "\"step\":\"$2\"" | tail -n 1
-}
-q() {		# q PORT SQL: superuser over the sandbox's unix socket
-	env -u PGPASSFILE -u PGPASSWORD -u PGSERVICE "$PG_BIN/psql" -X -q -At \
-		-v ON_ERROR_STOP=1 -h "$AREA" -p "$1" -U postgres -d shop -c "$2" 2>&1
-}
-down() {
-	"$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$1" -t 1
-	[ $? -eq 2 ]
-}
 # health: "STATUS BODY" from the sandbox's /health, or "none".
 health() {
 	python3 - "$PH" <<'EOF'

@@ -16,53 +16,12 @@ scratch_dir
 RB=$top_srcdir/runbooks/training/pitr-sandbox.yaml
 export XDG_STATE_HOME=$SCRATCH/state PG_BIN
 
-# Whatever happens, stop what the sandboxes started before the scratch
-# folder goes away.
-sandboxes_down() {
-	for _sb in "$SCRATCH"/*/sandbox; do
-		if [ -f "$_sb/bin/cleanup.sh" ] && { [ -e "$_sb/pg" ] || [ -d "$_sb/app" ]; }; then
-			SANDBOX=$_sb sh "$_sb/bin/cleanup.sh" >/dev/null 2>&1
-		fi
-	done
-}
-trap 'sandboxes_down; _cleanup' EXIT
+. "$top_srcdir/tests/e2e/sandbox_lib.sh"
 
 # Distinct free ports.
 P1=$(pg_free_port)
 P2=$(pg_free_port)
 while [ "$P2" = "$P1" ]; do P2=$(pg_free_port); done
-
-# run NAME ARGS...: one unattended run into $SCRATCH/NAME; status in $rc.
-run() {
-	local name=$1
-	shift
-	local t0=$(now_ms)
-	timeout 150 "$DRCONSOLE" run --yes --allow-destructive --kill-grace 1s \
-		--incident-dir "$SCRATCH/$name" "$@" "$RB" </dev/null >"$SCRATCH/$name.out" 2>&1
-	rc=$?
-	secs=$((($(now_ms) - t0) / 1000))
-}
-is() {		# is GOT WANT WHAT
-	if [ "$1" = "$2" ]; then pass "$3"; else fail "$3: got '$1', wanted '$2'"; fi
-}
-has() {		# has FILE REGEX WHAT
-	if grep -qE -- "$2" "$1"; then pass "$3"; else fail "$3 (no /$2/ in $1)"; fi
-}
-hasnt() {
-	if grep -qE -- "$2" "$1"; then fail "$3 (/$2/ in $1)"; else pass "$3"; fi
-}
-step_end() {	# step_end INC STEP: the step's last step.end journal line
-	grep '"event":"step.end"' "$1/journal.jsonl" | grep "\"step\":\"$2\"" | tail -n 1
-}
-# q PORT SQL: asks a sandbox server as superuser over its unix socket.
-q() {
-	env -u PGPASSFILE -u PGPASSWORD -u PGSERVICE "$PG_BIN/psql" -X -q -At \
-		-v ON_ERROR_STOP=1 -h "$AREA" -p "$1" -U postgres -d shop -c "$2" 2>&1
-}
-down() {	# down PORT: nothing answers there any more
-	"$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$1" -t 1
-	[ $? -eq 2 ]
-}
 
 # --- 1: a run that keeps its servers ---
 note "run 1: primary on $P1, restored cluster on $P2, keep_sandbox=true"
