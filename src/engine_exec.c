@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "duration.h"
 #include "engine_int.h"
+#include "shlex.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -387,27 +388,23 @@ spawn(struct engine *e, int i, const char *command_tmpl, int rollback, char **ca
 	const struct step *s = &e->rb->steps[i];
 	struct step_run *r = &e->runs[i];
 	struct exec_ctx *c = ctx_for(e, i);
-	struct texpansion x, shown;
+	struct texpansion x;
 	struct job_spec spec = { 0 };
-	char **envp, *cwd;
+	char **envp, *cwd, *shown;
 
 	if (s->on.s != NULL)
 		return remote_spawn(e, i, command_tmpl, rollback, cause);
-	if (params_expand(e, i, command_tmpl, TMPL_SHELL, &x, cause) != 0)
+	if (params_expand_shell(e, i, command_tmpl, &x, &shown, cause) != 0)
 		return -1;
-	if (params_expand(e, i, command_tmpl, TMPL_DISPLAY, &shown, cause) != 0) {
-		texpansion_free(&x);
-		return -1;
-	}
 	free(r->st.command);
-	r->st.command = xstrdup(shown.text);
-	texpansion_free(&shown);
+	r->st.command = shown;
 	if (exec_open_output(e, i, rollback, cause) != 0) {
 		texpansion_free(&x);
 		return -1;
 	}
 	envp = params_build_env(e, i, &x);
 	spec.command = x.text;
+	spec.shell = sh_dialect_path((enum sh_dialect)runbook_step_shell(e->rb, s));
 	spec.envp = envp;
 	spec.pty = s->pty || s->interactive;
 	spec.pty_cooked = s->interactive;	/* someone types into it */
@@ -435,17 +432,12 @@ static int
 journal_start(struct engine *e, int i, const char *event, int rollback, char **cause)
 {
 	struct step_run *r = &e->runs[i];
-	char *shown = rollback ? NULL : engine_display_command(e, i);
-	struct texpansion x;
+	char *shown = rollback ? params_shown_command(e, i, e->rb->steps[i].rollback.s, cause) :
+	    engine_display_command(e, i);
 	json_t *f;
 
-	if (rollback) {
-		if (params_expand(e, i, e->rb->steps[i].rollback.s, TMPL_DISPLAY, &x, cause) != 0)
-			return -1;
-		shown = x.text;
-		x.text = NULL;
-		texpansion_free(&x);
-	}
+	if (shown == NULL)
+		return -1;
 	f = engine_step_fields(e, i);
 	json_object_set_new(f, "attempt", json_integer(r->st.attempt));
 	json_object_set_new(f, "kind", engine_jstr(step_action_name(e->rb->steps[i].action)));
@@ -463,14 +455,13 @@ dry_run_step(struct engine *e, int i, char **cause)
 {
 	const struct step *s = &e->rb->steps[i];
 	struct step_run *r = &e->runs[i];
-	struct texpansion shown;
+	char *shown;
 
 	if (s->action == ACTION_RUN) {
-		if (params_expand(e, i, exec_command(e, i), TMPL_DISPLAY, &shown, cause) != 0)
+		if ((shown = params_shown_command(e, i, exec_command(e, i), cause)) == NULL)
 			return -1;
 		free(r->st.command);
-		r->st.command = xstrdup(shown.text);
-		texpansion_free(&shown);
+		r->st.command = shown;
 	}
 	return engine_skip(e, i, "dry run: not executed", cause);
 }
@@ -664,7 +655,12 @@ engine_display_command(struct engine *e, int i)
 	char *cause = NULL, *out;
 
 	switch (s->action) {
-	case ACTION_RUN: tmpl = exec_command(e, i); break;
+	case ACTION_RUN:
+		if ((out = params_shown_command(e, i, exec_command(e, i), &cause)) == NULL) {
+			out = xprintf("(cannot expand: %s)", cause);
+			free(cause);
+		}
+		return out;
 	case ACTION_MANUAL: tmpl = s->manual.s; break;
 	case ACTION_SQL:
 		tmpl = s->sql.query.s != NULL ? s->sql.query.s : s->sql.promote ? "SELECT pg_promote(wait => true)" :

@@ -64,8 +64,11 @@ struct step_run {
 
 struct pvalue {
 	const struct param *p;
-	char *value;		/* NULL: not given and no default */
+	char *value;		/* NULL: not given and no default; a list: one item a line */
 	int generated;
+	char **items;		/* PARAM_LIST: value split into its items */
+	int nitems;
+	char *var;		/* DRCONSOLE_PARAM_<name>, the child's copy of it */
 };
 
 struct engine {
@@ -156,6 +159,12 @@ void params_free(struct engine *e);
 json_t *params_journal_view(const struct engine *e);
 int params_expand(struct engine *e, int step, const char *tmpl, enum template_mode mode,
     struct texpansion *out, char **cause);
+/* A shell command of step i: the text and variables for the shell, and
+ * what a person sees (values shell-quoted, secrets ****). */
+int params_expand_shell(struct engine *e, int step, const char *tmpl, struct texpansion *out,
+    char **shown, char **cause);
+/* Only what a person sees of it; NULL with *cause. */
+char *params_shown_command(struct engine *e, int step, const char *tmpl, char **cause);
 size_t params_mask(void *arg, char *text, size_t len, size_t cap);
 const char *params_mask_text(struct engine *e, const char *text, size_t *len, struct strbuf *out);
 void params_add_secret(struct engine *e, const char *value);

@@ -11,6 +11,7 @@
 #include "duration.h"
 #include "engine_int.h"
 #include "rbcheck.h"
+#include "shlex.h"
 #include "strbuf.h"
 #include "xmalloc.h"
 
@@ -23,12 +24,53 @@ given_value(const struct engine_opts *opts, const char *name)
 {
 	char var[128];
 
-	for (int i = 0; i < opts->nparams; i++) {
+	for (int i = opts->nparams - 1; i >= 0; i--) {
 		if (strcmp(opts->params[i].name, name) == 0)
 			return opts->params[i].value;
 	}
 	snprintf(var, sizeof var, "DRCONSOLE_PARAM_%s", name);
 	return getenv(var);
+}
+
+/* Every --param NAME=... of a list, one item a line; NULL when none. */
+static char *
+given_list(const struct engine_opts *opts, const char *name)
+{
+	struct strbuf b;
+	int n = 0;
+
+	strbuf_init(&b);
+	for (int i = 0; i < opts->nparams; i++) {
+		if (strcmp(opts->params[i].name, name) != 0)
+			continue;
+		if (n++ > 0)
+			strbuf_addch(&b, '\n');
+		strbuf_adds(&b, opts->params[i].value);
+	}
+	if (n == 0) {
+		strbuf_free(&b);
+		return NULL;
+	}
+	return strbuf_detach(&b);
+}
+
+static void
+split_items(struct pvalue *v)
+{
+	char *p = v->value;
+
+	if (p == NULL || *p == '\0')
+		return;
+	for (;;) {
+		char *nl = strchr(p, '\n');
+
+		v->items = xreallocarray(v->items, v->nitems + 2, sizeof *v->items);
+		v->items[v->nitems++] = nl != NULL ? xstrndup(p, (size_t)(nl - p)) : xstrdup(p);
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+	v->items[v->nitems] = NULL;
 }
 
 void
@@ -108,15 +150,18 @@ params_resolve(struct engine *e, const struct engine_opts *opts, char **cause)
 	for (int i = 0; i < rb->nparams; i++) {
 		const struct param *p = &rb->params[i];
 		struct pvalue *v = &e->values[i];
-		const char *given = given_value(opts, p->name);
+		char *list = p->type == PARAM_LIST ? given_list(opts, p->name) : NULL;
+		const char *given = list != NULL ? list : given_value(opts, p->name);
 		char *why;
 
 		v->p = p;
+		v->var = xprintf("DRCONSOLE_PARAM_%s", p->name);
 		if (given == NULL)
 			given = environment_value(e, p->name);
-		if (given != NULL)
+		if (given != NULL) {
 			v->value = xstrdup(given);
-		else if (p->generate > 0 && e->resuming) {
+			free(list);
+		} else if (p->generate > 0 && e->resuming) {
 			/* A new value now would differ from the one the steps
 			 * before the crash already used. */
 			*cause = xprintf("'%s' was generated when the incident started and is stored nowhere: "
@@ -139,6 +184,8 @@ params_resolve(struct engine *e, const struct engine_opts *opts, char **cause)
 		}
 		if (p->type == PARAM_SECRET && v->value != NULL)
 			params_add_secret(e, v->value);
+		if (p->type == PARAM_LIST)
+			split_items(v);
 	}
 	return 0;
 }
@@ -150,6 +197,10 @@ params_free(struct engine *e)
 		if (e->values[i].value != NULL)
 			explicit_bzero(e->values[i].value, strlen(e->values[i].value));
 		free(e->values[i].value);
+		for (int k = 0; k < e->values[i].nitems; k++)
+			free(e->values[i].items[k]);
+		free(e->values[i].items);
+		free(e->values[i].var);
 	}
 	free(e->values);
 	for (int i = 0; i < e->nsecrets; i++) {
@@ -287,6 +338,7 @@ resolve_ref(void *arg, const struct tref *ref, struct tvalue *out)
 {
 	struct resolve_ctx *c = arg;
 	const struct param *p;
+	const struct pvalue *v;
 
 	out->secret = 0;
 	switch (ref->kind) {
@@ -295,8 +347,13 @@ resolve_ref(void *arg, const struct tref *ref, struct tvalue *out)
 			out->value = flow_capture_value(c->e, ref->name, &out->secret);
 			return out->value != NULL ? 0 : -1;
 		}
-		out->value = c->e->values[p - c->e->rb->params].value;
+		v = &c->e->values[p - c->e->rb->params];
+		out->value = v->value;
 		out->secret = p->type == PARAM_SECRET;
+		out->inert = param_is_inert(p);
+		out->is_list = p->type == PARAM_LIST;
+		out->items = v->items;
+		out->nitems = v->nitems;
 		return 0;
 	case TREF_ENV:
 		out->value = resolve_env(c, ref->name);
@@ -304,6 +361,7 @@ resolve_ref(void *arg, const struct tref *ref, struct tvalue *out)
 		return 0;
 	case TREF_BUILTIN:
 		out->value = resolve_builtin(c, ref->name);
+		out->inert = template_builtin_is_inert(ref->name);
 		return out->value != NULL ? 0 : -1;
 	default:
 		return -1;
@@ -320,6 +378,31 @@ params_expand(struct engine *e, int step, const char *tmpl, enum template_mode m
 	for (int i = 0; i < c.nscratch; i++)
 		free(c.scratch[i]);
 	return rc;
+}
+
+int
+params_expand_shell(struct engine *e, int step, const char *tmpl, struct texpansion *out,
+    char **shown, char **cause)
+{
+	struct resolve_ctx c = { e, step, 0, { 0 }, 0 };
+	enum sh_dialect d = (enum sh_dialect)runbook_step_shell(e->rb, &e->rb->steps[step]);
+	int rc = template_expand_shell(tmpl, d, resolve_ref, &c, out, shown, cause);
+
+	for (int i = 0; i < c.nscratch; i++)
+		free(c.scratch[i]);
+	return rc;
+}
+
+char *
+params_shown_command(struct engine *e, int step, const char *tmpl, char **cause)
+{
+	struct texpansion x;
+	char *shown;
+
+	if (params_expand_shell(e, step, tmpl, &x, &shown, cause) != 0)
+		return NULL;
+	texpansion_free(&x);
+	return shown;
 }
 
 /* --- masking --- */
@@ -416,6 +499,39 @@ env_set_list(struct engine *e, int step, char ***envp, int *n, const struct kv *
 	}
 }
 
+/* Is var named in text as a whole name ("$DRCONSOLE_PARAM_pw", not _pw2)? */
+static int
+names_var(const char *text, const char *var)
+{
+	size_t n = strlen(var);
+
+	for (const char *p = text; (p = strstr(p, var)) != NULL; p += n) {
+		char after = p[n];
+
+		if (!(after == '_' || (after >= 'a' && after <= 'z') || (after >= 'A' && after <= 'Z') ||
+		    (after >= '0' && after <= '9')))
+			return 1;
+	}
+	return 0;
+}
+
+/* DRCONSOLE_PARAM_<name> for every param with a value, the way to hand a
+ * value to a second interpreter as data. A secret goes only to a command
+ * that names its variable: no other child needs it in its environment. */
+static void
+export_params(struct engine *e, const struct texpansion *x, char ***envp, int *n)
+{
+	for (int i = 0; i < e->rb->nparams; i++) {
+		const struct pvalue *v = &e->values[i];
+
+		if (v->value == NULL)
+			continue;
+		if (v->p->type == PARAM_SECRET && (x == NULL || !names_var(x->text, v->var)))
+			continue;
+		env_set(envp, n, v->var, v->value);
+	}
+}
+
 /* The operator's environment, then the runbook's env, the step's env, the
  * variables the command's templates travel in, and DRCONSOLE_* facts. */
 char **
@@ -441,6 +557,7 @@ params_build_env(struct engine *e, int step, const struct texpansion *x)
 	env_set_list(e, step, &envp, &n, s->env, s->nenv);
 	for (int i = 0; x != NULL && i < x->nenv; i++)
 		env_set(&envp, &n, x->env[i].name, x->env[i].value);
+	export_params(e, x, &envp, &n);
 	env_set(&envp, &n, "DRCONSOLE_INCIDENT_DIR", e->incident_dir);
 	env_set(&envp, &n, "DRCONSOLE_STEP", s->id);
 	env_set(&envp, &n, "DRCONSOLE_OPERATOR", e->operator);

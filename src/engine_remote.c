@@ -19,6 +19,7 @@
 #include "clock.h"
 #include "duration.h"
 #include "engine_int.h"
+#include "shlex.h"
 #include "fanout.h"
 #include "log.h"
 #include "ssh.h"
@@ -141,7 +142,8 @@ build_argvs(struct engine *e, int i, const struct host_def **hosts, int n, const
 	rv->v = xreallocarray(rv->v, rv->n + 1, sizeof *rv->v);
 	for (k = 0; k < n; k++) {
 		rv->v[rv->n] = (struct ssh_var){ "DRCONSOLE_HOST", hosts[k]->name, 0 };
-		remote = ssh_remote_command(command, rv->v, rv->n + 1, e->grace_ms, cause);
+		remote = ssh_remote_command(command, sh_dialect_path((enum sh_dialect)
+		    runbook_step_shell(e->rb, &e->rb->steps[i])), rv->v, rv->n + 1, e->grace_ms, cause);
 		if (remote == NULL)
 			break;
 		target_of(hosts[k], e->rb->steps[i].forward_agent, &t);
@@ -450,7 +452,8 @@ remote_spawn(struct engine *e, int i, const char *command_tmpl, int rollback, ch
 	const struct step *s = &e->rb->steps[i];
 	struct step_run *r = &e->runs[i];
 	const struct host_def **hosts = NULL;
-	struct texpansion x, shown;
+	struct texpansion x;
+	char *shown;
 	int n = 0, rc;
 
 	if (resolve_hosts(e, i, &hosts, &n, cause) != 0)
@@ -459,17 +462,13 @@ remote_spawn(struct engine *e, int i, const char *command_tmpl, int rollback, ch
 		free(hosts);
 		return -1;
 	}
-	if (params_expand(e, i, command_tmpl, TMPL_SHELL, &x, cause) != 0) {
+	if (params_expand_shell(e, i, command_tmpl, &x, &shown, cause) != 0) {
 		free(hosts);
 		return -1;
 	}
-	if (params_expand(e, i, command_tmpl, TMPL_DISPLAY, &shown, cause) == 0) {
-		free(r->st.command);
-		r->st.command = xstrdup(shown.text);
-		texpansion_free(&shown);
-		rc = exec_open_output(e, i, rollback, cause);
-	} else
-		rc = -1;
+	free(r->st.command);
+	r->st.command = shown;
+	rc = exec_open_output(e, i, rollback, cause);
 	if (rc == 0 && (rc = start_round(e, i, &x, hosts, n, cause)) != 0) {
 		json_t *ignored = json_object();
 

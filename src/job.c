@@ -138,8 +138,9 @@ job_child(const struct job_spec *spec, const char *path, const int io[3],
 {
 	struct sigaction	 sa;
 	sigset_t		 none;
-	char			*argv[] = { "sh", "-c", (char *)spec->command,
-				    NULL };
+	const char		*base = strrchr(path, '/');
+	char			*argv[] = { (char *)(base != NULL ? base + 1 : path),
+				    "-c", (char *)spec->command, NULL };
 	char *const		*args = spec->argv != NULL ? spec->argv : argv;
 
 	memset(&sa, 0, sizeof sa);
@@ -426,7 +427,7 @@ job_spawn(struct job *job, const struct job_spec *spec, int io[3],
 	int	 report[2];
 
 	if (spec->argv == NULL)
-		path = xstrdup("/bin/sh");
+		path = xstrdup(spec->shell != NULL ? spec->shell : "/bin/sh");
 	else if ((path = job_find_program(spec, cause)) == NULL)
 		return -1;
 	if (pipe2(report, O_CLOEXEC) != 0) {

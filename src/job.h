@@ -24,6 +24,7 @@
 
 struct job_spec {
 	const char	 *command;	/* run as /bin/sh -c command */
+	const char	 *shell;	/* the shell that runs command; NULL /bin/sh */
 	char *const	 *envp;		/* full environment, NULL = inherit */
 	int		  pty;		/* stdin/out/err on a raw pty */
 	int		  cols, rows;	/* pty size; 0 = 80x24 */

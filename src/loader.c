@@ -14,6 +14,7 @@
 #include "loader.h"
 #include "include.h"
 #include "rbcheck.h"
+#include "strbuf.h"
 #include "xmalloc.h"
 #include "yamldoc.h"
 
@@ -344,8 +345,9 @@ load_kv(struct loader *l, const struct ynode *n, struct kv **list, int *count, c
 /* --- runbook tables --- */
 
 static const char *const param_type_names[] = {
-	"string", "secret", "choice", "timestamp", "int", "bool", "hosts", NULL
+	"string", "secret", "choice", "timestamp", "int", "bool", "hosts", "list", NULL
 };
+static const char *const shell_names[] = { "sh", "bash", NULL };
 static const char *const confirm_names[] = { "yes", "no", "type", "approval", NULL };
 static const char *const capture_from_names[] = { "output", "last_line", "regex", "cell", NULL };
 static const char *const on_failure_names[] = { "ask", "abort", "continue", NULL };
@@ -367,16 +369,46 @@ parse_choices(struct loader *l, const struct ynode *n, void *obj)
 	}
 }
 
+/* A list param's default may be a YAML list: its items, one a line. */
+static void
+parse_param_default(struct loader *l, const struct ynode *n, void *obj)
+{
+	struct param *p = obj;
+	struct strbuf b;
+
+	if (n->type != YNODE_SEQ) {
+		if (want_scalar(l, n, "default"))
+			set_rstr(l, &p->def, n);
+		return;
+	}
+	strbuf_init(&b);
+	for (int i = 0; i < n->nitems; i++) {
+		if (!want_scalar(l, n->items[i], "default"))
+			continue;
+		if (strchr(n->items[i]->value, '\n') != NULL)
+			error_at(l, n->items[i]->pos, "an item of a list cannot hold a newline");
+		if (b.len > 0)
+			strbuf_addch(&b, '\n');
+		strbuf_adds(&b, n->items[i]->value);
+	}
+	free(p->def.s);
+	p->def.s = strbuf_detach(&b);
+	p->def.pos = n->pos;
+	p->def.style = RSTR_PLAIN;
+	p->def_is_list = 1;
+}
+
 #define PF(f) offsetof(struct param, f)
 static const struct keydef param_keys[] = {
 	{ "name", K_NAME, KEY_REQUIRED, PF(name), 0, 0, NULL, NULL },
 	{ "type", K_ENUM, 0, PF(type), 0, 0, param_type_names, NULL },
 	{ "prompt", K_PLAIN, 0, PF(prompt), 0, 0, NULL, NULL },
 	{ "help", K_PLAIN, 0, PF(help), 0, 0, NULL, NULL },
-	{ "default", K_TEXT, 0, PF(def), 0, 0, NULL, NULL },
+	{ "default", K_CUSTOM, 0, 0, 0, 0, NULL, parse_param_default },
 	{ "required", K_BOOL, 0, PF(required), 0, 0, NULL, NULL },
 	{ "choices", K_CUSTOM, 0, 0, 0, 0, NULL, parse_choices },
 	{ "generate", K_INT, 0, PF(generate), 8, 4096, NULL, NULL },
+	{ "pattern", K_TEXT, 0, PF(pattern), 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
 };
 
@@ -634,6 +666,22 @@ parse_step_env(struct loader *l, const struct ynode *n, void *obj)
 	load_kv(l, n, &s->env, &s->nenv, "env");
 }
 
+/* A step's shell: 0 stays "the runbook's", so the choice is 1 + index. */
+static void
+parse_step_shell(struct loader *l, const struct ynode *n, void *obj)
+{
+	static const struct keydef key = { "shell", K_ENUM, 0, 0, 0, 0, shell_names, NULL };
+	struct step *s = obj;
+	int v = -1;
+
+	if (!want_scalar(l, n, "shell"))
+		return;
+	set_enum(l, &key, n, &v);
+	if (v >= 0)
+		s->shell = v + 1;
+	s->shell_pos = n->pos;
+}
+
 static const struct keydef step_keys[] = {
 	{ "id", K_ID, KEY_REQUIRED, ST(id), 0, 0, NULL, NULL },
 	{ "title", K_TEXT, KEY_REQUIRED, ST(title), 0, 0, NULL, NULL },
@@ -661,6 +709,7 @@ static const struct keydef step_keys[] = {
 	{ "policy", K_CUSTOM, 0, 0, 0, 0, NULL, parse_policy },
 	{ "forward_agent", K_BOOL, 0, ST(forward_agent), 0, 0, NULL, NULL },
 	{ "cwd", K_TEXT, 0, ST(cwd), 0, 0, NULL, NULL },
+	{ "shell", K_CUSTOM, 0, 0, 0, 0, NULL, parse_step_shell },
 	{ "interactive", K_BOOL, 0, ST(interactive), 0, 0, NULL, NULL },
 	{ "stop_ok", K_BOOL, 0, ST(stop_ok), 0, 0, NULL, NULL },
 	{ "capture", K_CUSTOM, 0, 0, 0, 0, NULL, parse_capture },
@@ -988,6 +1037,7 @@ static const struct keydef runbook_keys[] = {
 	{ "params", K_CUSTOM, 0, 0, 0, 0, NULL, parse_params },
 	{ "env", K_CUSTOM, 0, 0, 0, 0, NULL, parse_env },
 	{ "cwd", K_TEXT, 0, RB(cwd), 0, 0, NULL, NULL },
+	{ "shell", K_ENUM, 0, RB(shell), 0, 0, shell_names, NULL },
 	{ "steps", K_CUSTOM, KEY_REQUIRED, 0, 0, 0, NULL, parse_steps },
 	{ "environments", K_CUSTOM, 0, 0, 0, 0, NULL, parse_environments },
 	{ "hosts", K_CUSTOM, 0, 0, 0, 0, NULL, parse_hosts },

@@ -105,6 +105,7 @@ param_free(struct param *p)
 	free(p->prompt);
 	free(p->help);
 	rstr_free(&p->def);
+	rstr_free(&p->pattern);
 	for (int i = 0; i < p->nchoices; i++)
 		free(p->choices[i]);
 	free(p->choices);
@@ -205,7 +206,7 @@ step_action_name(enum step_action a)
 const char *
 param_type_name(enum param_type t)
 {
-	static const char *const names[] = { "string", "secret", "choice", "timestamp", "int", "bool", "hosts" };
+	static const char *const names[] = { "string", "secret", "choice", "timestamp", "int", "bool", "hosts", "list" };
 
 	return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "?";
 }
@@ -313,4 +314,127 @@ runbook_find_capture(const struct runbook *rb, const char *name)
 			return i;
 	}
 	return -1;
+}
+
+int
+runbook_step_shell(const struct runbook *rb, const struct step *s)
+{
+	return s != NULL && s->shell != 0 ? s->shell - 1 : rb->shell;
+}
+
+/* Characters that mean nothing to a shell, in or out of quotes. */
+static int
+inert_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    (c != '\0' && strchr("_.,:+@%/=-", c) != NULL);
+}
+
+static int
+inert_word(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++) {
+		if (!inert_char(*s))
+			return 0;
+	}
+	return 1;
+}
+
+/* A bracket expression of inert characters, ranges within one class of
+ * letters or digits, and named classes of them; returns its end, or NULL. */
+static const char *
+inert_bracket(const char *p)
+{
+	static const char *const classes[] = {
+		"[:alnum:]", "[:alpha:]", "[:digit:]", "[:lower:]", "[:upper:]", "[:xdigit:]", NULL
+	};
+	int first = 1;
+
+	if (*p == '^')
+		return NULL;	/* a negated class admits everything else */
+	for (; *p != '\0' && (*p != ']' || first); first = 0) {
+		int k;
+
+		for (k = 0; classes[k] != NULL; k++) {
+			if (strncmp(p, classes[k], strlen(classes[k])) == 0)
+				break;
+		}
+		if (classes[k] != NULL) {
+			p += strlen(classes[k]);
+			continue;
+		}
+		if (!inert_char(*p) || *p == '\\')
+			return NULL;
+		if (p[1] == '-' && p[2] != ']' && p[2] != '\0') {
+			char a = p[0], b = p[2];
+			int same = (a >= 'a' && b <= 'z') || (a >= 'A' && b <= 'Z') || (a >= '0' && b <= '9');
+
+			if (!same || a > b)
+				return NULL;
+			p += 3;
+		} else
+			p++;
+	}
+	return *p == ']' ? p + 1 : NULL;
+}
+
+int
+pattern_is_inert(const char *re)
+{
+	size_t n = strlen(re);
+	int depth = 0;
+
+	if (n < 2 || re[0] != '^' || re[n - 1] != '$' || (n >= 3 && re[n - 2] == '\\'))
+		return 0;
+	for (const char *p = re + 1; p < re + n - 1;) {
+		if (*p == '\\') {
+			if (!inert_char(p[1]))
+				return 0;
+			p += 2;
+		} else if (*p == '[') {
+			if ((p = inert_bracket(p + 1)) == NULL)
+				return 0;
+		} else if (*p == '(' || *p == ')') {
+			depth += *p++ == '(' ? 1 : -1;
+			if (depth < 0)
+				return 0;
+		} else if (*p == '|') {
+			if (depth == 0)
+				return 0;	/* ^a|b$ anchors each side once */
+			p++;
+		} else if (*p == '{') {
+			p += 1 + strspn(p + 1, "0123456789,");
+			if (*p++ != '}')
+				return 0;
+		} else if (strchr("*+?", *p) != NULL || (inert_char(*p) && *p != '.')) {
+			p++;
+		} else
+			return 0;
+	}
+	return depth == 0;
+}
+
+int
+param_is_inert(const struct param *p)
+{
+	if (p->type == PARAM_SECRET)
+		return 0;	/* a script's text is an argv: no secret goes there */
+	if (p->pattern.s != NULL && pattern_is_inert(p->pattern.s))
+		return 1;
+	switch (p->type) {
+	case PARAM_INT:
+	case PARAM_TIMESTAMP:
+	case PARAM_BOOL:
+		return 1;
+	case PARAM_CHOICE:
+		for (int i = 0; i < p->nchoices; i++) {
+			if (!inert_word(p->choices[i]))
+				return 0;
+		}
+		return p->nchoices > 0;
+	default:
+		return 0;
+	}
 }

@@ -40,6 +40,7 @@ enum param_type {
 	PARAM_INT,
 	PARAM_BOOL,
 	PARAM_HOSTS,		/* host and group names, comma-separated */
+	PARAM_LIST,		/* several values: one shell word each */
 };
 
 /* A remote host reached through the system ssh. With only a name, the
@@ -78,6 +79,8 @@ struct param {
 	char **choices;		/* PARAM_CHOICE */
 	int nchoices;
 	int generate;		/* PARAM_SECRET: length of a generated value, 0 none */
+	struct rstr pattern;	/* an anchored ERE every value must match; s NULL none */
+	int def_is_list;	/* the default was a YAML list: def.s holds one item a line */
 };
 
 enum step_action {
@@ -207,6 +210,8 @@ struct step {
 	int at_least;
 	int forward_agent;	/* ssh -A, only when asked */
 	struct rstr cwd;	/* working directory, templated */
+	int shell;		/* 0: the runbook's; 1 sh; 2 bash (see runbook_step_shell) */
+	struct srcpos shell_pos;
 	struct rstr include;	/* an include: item before expansion, else s NULL */
 	struct kv *include_params;
 	int ninclude_params;
@@ -256,6 +261,7 @@ struct runbook {
 	struct kv *env;
 	int nenv;
 	struct rstr cwd;	/* working directory for every step, templated */
+	int shell;		/* 0 sh, 1 bash: the dialect of every step's commands */
 	struct step *steps;
 	int nsteps;
 	struct environment *environments;
@@ -282,6 +288,14 @@ const struct param *runbook_find_param(const struct runbook *rb, const char *nam
 int runbook_find_step(const struct runbook *rb, const char *id);
 const char *step_action_name(enum step_action a);
 const char *param_type_name(enum param_type t);
+/* 0 sh or 1 bash (enum sh_dialect): the shell step s's commands run in. */
+int runbook_step_shell(const struct runbook *rb, const struct step *s);
+/* No value p accepts can hold whitespace, quotes or shell syntax, so it
+ * may stand even where the shell would read it as code (shlex.h). */
+int param_is_inert(const struct param *p);
+/* A pattern whose every match is a plain word: anchored, and built only
+ * of characters outside the shell's syntax. */
+int pattern_is_inert(const char *re);
 /* The first step capturing name, or -1. */
 int runbook_find_capture(const struct runbook *rb, const char *name);
 const struct host_def *runbook_find_host(const struct runbook *rb, const char *name);

@@ -64,12 +64,22 @@ runopts_param(const struct runopts *o, const char *name)
 {
 	char var[128];
 
-	for (int i = 0; i < o->nparams; i++) {
+	/* The last --param of a name wins; a list param keeps them all. */
+	for (int i = o->nparams - 1; i >= 0; i--) {
 		if (strcmp(o->params[i].name, name) == 0)
 			return o->params[i].value;
 	}
 	snprintf(var, sizeof var, "DRCONSOLE_PARAM_%s", name);
 	return getenv(var);
+}
+
+static void
+append_param(struct runopts *o, const char *name, const char *value)
+{
+	o->params = xreallocarray(o->params, o->nparams + 1, sizeof *o->params);
+	o->params[o->nparams].name = xstrdup(name);
+	o->params[o->nparams].value = xstrdup(value);
+	o->nparams++;
 }
 
 void
@@ -82,10 +92,7 @@ runopts_add_param(struct runopts *o, const char *name, const char *value)
 			return;
 		}
 	}
-	o->params = xreallocarray(o->params, o->nparams + 1, sizeof *o->params);
-	o->params[o->nparams].name = xstrdup(name);
-	o->params[o->nparams].value = xstrdup(value);
-	o->nparams++;
+	append_param(o, name, value);
 }
 
 static int
@@ -99,7 +106,7 @@ add_param_arg(struct runopts *o, const char *arg)
 		return -1;
 	}
 	name = xstrndup(arg, (size_t)(eq - arg));
-	runopts_add_param(o, name, eq + 1);
+	append_param(o, name, eq + 1);	/* repeated: the items of a list */
 	free(name);
 	return 0;
 }

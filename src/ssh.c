@@ -126,15 +126,16 @@ add_variables(struct strbuf *b, const struct ssh_var *vars, int nvars)
 
 /* Steps 3 to 5 of the wrapper. */
 static void
-add_supervision(struct strbuf *b, int64_t grace_ms)
+add_supervision(struct strbuf *b, const char *shell, int64_t grace_ms)
 {
 	long tenths = grace_ms <= 0 ? 1 : grace_ms / 100 + (grace_ms % 100 != 0);
 
 	if (tenths > INT_MAX)
 		tenths = INT_MAX;
-	strbuf_adds(b,
+	strbuf_addf(b,
 	    "exec 3<&0 </dev/null\n"
-	    "/bin/sh -c \"$1\" 3<&- &\n"
+	    "%s -c \"$1\" 3<&- &\n", shell);
+	strbuf_adds(b,
 	    "drc_c=$!\n"
 	    "(trap '' TERM; exec >/dev/null 2>&1\n"
 	    " while read -r drc_v <&3; do :; done\n"
@@ -154,8 +155,8 @@ add_supervision(struct strbuf *b, int64_t grace_ms)
 
 /* "exec /bin/sh -c WRAPPER drconsole COMMAND", every part quoted. */
 char *
-ssh_remote_command(const char *command, const struct ssh_var *vars, int nvars, int64_t grace_ms,
-    char **cause)
+ssh_remote_command(const char *command, const char *shell, const struct ssh_var *vars, int nvars,
+    int64_t grace_ms, char **cause)
 {
 	struct strbuf script, out;
 	char *q;
@@ -168,7 +169,7 @@ ssh_remote_command(const char *command, const struct ssh_var *vars, int nvars, i
 	}
 	strbuf_init(&script);
 	add_variables(&script, vars, nvars);
-	add_supervision(&script, grace_ms);
+	add_supervision(&script, shell, grace_ms);
 	strbuf_init(&out);
 	q = ssh_quote(strbuf_str(&script));
 	strbuf_addf(&out, "exec /bin/sh -c %s drconsole ", q);

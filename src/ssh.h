@@ -58,11 +58,12 @@ void ssh_opts_free(struct ssh_opts *opts);
 char *ssh_quote(const char *s);
 
 /* The one argument given to ssh as the remote command: the wrapper, the
- * non-secret variables, and command. grace_ms is how long the wrapper
+ * non-secret variables, and command, which the remote shell (a path such
+ * as /bin/sh) runs. grace_ms is how long the wrapper
  * waits between SIGTERM and SIGKILL when stdin closes. NULL with *cause
  * when a variable's name is not a shell identifier. */
-char *ssh_remote_command(const char *command, const struct ssh_var *vars, int nvars,
-    int64_t grace_ms, char **cause);
+char *ssh_remote_command(const char *command, const char *shell, const struct ssh_var *vars,
+    int nvars, int64_t grace_ms, char **cause);
 /* What ssh's stdin must carry first: the secret variables' values, one
  * line each, in vars order. Never NULL; *len may be 0. Free with
  * ssh_payload_free, which wipes it. */

@@ -1,11 +1,11 @@
-/* template.c: scanning and expanding "{{ ... }}" templates. The shell-context
- * tracker below is a small lexer for the parts of sh syntax that change how a
- * word must be quoted: quotes, backslashes, comments, $( ), backticks and
- * here-documents. It does not need to understand anything else. */
+/* template.c: scanning and expanding "{{ ... }}" templates. In shell
+ * commands, shlex.c says where each template stands; this file turns that
+ * into the text the shell runs and the text a person reviews. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "shlex.h"
 #include "strbuf.h"
 #include "template.h"
 #include "xmalloc.h"
@@ -14,6 +14,22 @@ const char *const template_builtins[] = {
 	"incident_dir", "incident_id", "operator", "runbook_id", "mode", "environment",
 	"run.elapsed", "run.started", "step.id", "step.status", NULL
 };
+
+/* Builtins drconsole makes itself from a fixed alphabet; the others
+ * (incident_dir, operator, environment, ...) come from outside. */
+int
+template_builtin_is_inert(const char *name)
+{
+	static const char *const inert[] = {
+		"incident_id", "mode", "run.elapsed", "run.started", "step.status", NULL
+	};
+
+	for (int i = 0; inert[i] != NULL; i++) {
+		if (strcmp(inert[i], name) == 0)
+			return 1;
+	}
+	return 0;
+}
 
 int
 template_is_builtin(const char *name)
@@ -149,6 +165,16 @@ template_scan_free(struct tscan *scan)
 	scan->nrefs = 0;
 }
 
+/* The variable that carries item i (0-based) of a list param. */
+char *
+template_list_var_name(const struct tref *ref, int i)
+{
+	char *base = template_var_name(ref), *v = xprintf("%s_%d", base, i + 1);
+
+	free(base);
+	return v;
+}
+
 char *
 template_var_name(const struct tref *ref)
 {
@@ -161,223 +187,6 @@ template_var_name(const struct tref *ref)
 			*c = '_';
 	}
 	return v;
-}
-
-/* --- the shell context tracker --- */
-
-enum sh_state {
-	SH_BARE,
-	SH_SQUOTE,
-	SH_DQUOTE,
-	SH_COMMENT,
-	SH_HEREDOC,		/* body of <<WORD: expands variables */
-	SH_HEREDOC_LITERAL,	/* body of <<'WORD': nothing expands */
-};
-
-enum sh_frame_kind {
-	FRAME_TOP,
-	FRAME_DOLLAR_PAREN,
-	FRAME_BACKTICK,
-};
-
-#define SH_MAX_FRAMES 32
-
-struct sh_frame {
-	enum sh_frame_kind kind;
-	enum sh_state state;
-	int parens;		/* open ( inside a $( frame */
-};
-
-struct shctx {
-	struct sh_frame frames[SH_MAX_FRAMES];
-	int depth;
-	int escaped;		/* the previous character was a backslash */
-	int word_start;		/* a # here would start a comment */
-	char heredoc_word[128];	/* pending here-document delimiter */
-	int heredoc_pending, heredoc_quoted, heredoc_strip_tabs;
-	struct strbuf line;	/* current line inside a here-document */
-};
-
-static struct sh_frame *
-top(struct shctx *c)
-{
-	return &c->frames[c->depth - 1];
-}
-
-static void
-push(struct shctx *c, enum sh_frame_kind kind)
-{
-	if (c->depth < SH_MAX_FRAMES) {
-		c->frames[c->depth].kind = kind;
-		c->frames[c->depth].state = SH_BARE;
-		c->frames[c->depth].parens = 0;
-		c->depth++;
-	}
-}
-
-/* Reads the delimiter after << (already consumed); returns chars used. */
-static size_t
-read_heredoc_word(struct shctx *c, const char *s, size_t len)
-{
-	size_t i = 0, n = 0;
-	char q = 0;
-
-	c->heredoc_strip_tabs = 0;
-	if (i < len && s[i] == '-') {
-		c->heredoc_strip_tabs = 1;
-		i++;
-	}
-	while (i < len && (s[i] == ' ' || s[i] == '\t'))
-		i++;
-	c->heredoc_quoted = 0;
-	for (; i < len && !isspace((unsigned char)s[i]) && !strchr(";&|<>()", s[i]); i++) {
-		if ((s[i] == '\'' || s[i] == '"') && (q == 0 || q == s[i])) {
-			q = q ? 0 : s[i];
-			c->heredoc_quoted = 1;
-			continue;
-		}
-		if (s[i] == '\\') {
-			c->heredoc_quoted = 1;
-			continue;
-		}
-		if (n + 1 < sizeof c->heredoc_word)
-			c->heredoc_word[n++] = s[i];
-	}
-	c->heredoc_word[n] = '\0';
-	c->heredoc_pending = n > 0;
-	return i;
-}
-
-static void
-heredoc_line_end(struct shctx *c)
-{
-	const char *l = strbuf_str(&c->line);
-
-	if (c->heredoc_strip_tabs)
-		while (*l == '\t')
-			l++;
-	if (strcmp(l, c->heredoc_word) == 0)
-		top(c)->state = SH_BARE;
-	strbuf_reset(&c->line);
-}
-
-static size_t
-feed_bare(struct shctx *c, const char *s, size_t len, size_t i)
-{
-	struct sh_frame *f = top(c);
-	char ch = s[i];
-	int was_word_start = c->word_start;
-
-	c->word_start = isspace((unsigned char)ch) || strchr(";&|()", ch) != NULL;
-	switch (ch) {
-	case '\'':
-		f->state = SH_SQUOTE;
-		break;
-	case '"':
-		f->state = SH_DQUOTE;
-		break;
-	case '\\':
-		c->escaped = 1;
-		break;
-	case '#':
-		if (was_word_start)
-			f->state = SH_COMMENT;
-		break;
-	case '`':
-		if (f->kind == FRAME_BACKTICK)
-			c->depth--;
-		else
-			push(c, FRAME_BACKTICK);
-		break;
-	case '(':
-		if (i > 0 && s[i - 1] == '$')
-			push(c, FRAME_DOLLAR_PAREN);
-		else
-			f->parens++;
-		break;
-	case ')':
-		if (f->parens > 0)
-			f->parens--;
-		else if (f->kind == FRAME_DOLLAR_PAREN)
-			c->depth--;
-		break;
-	case '<':
-		if (i + 1 < len && s[i + 1] == '<' && (i + 2 >= len || s[i + 2] != '<'))
-			return i + 2 + read_heredoc_word(c, s + i + 2, len - i - 2);
-		break;
-	case '\n':
-		if (c->heredoc_pending && f->kind == FRAME_TOP) {
-			c->heredoc_pending = 0;
-			f->state = c->heredoc_quoted ? SH_HEREDOC_LITERAL : SH_HEREDOC;
-		}
-		break;
-	}
-	return i + 1;
-}
-
-static size_t
-feed_char(struct shctx *c, const char *s, size_t len, size_t i)
-{
-	struct sh_frame *f = top(c);
-	char ch = s[i];
-
-	if (c->escaped) {
-		c->escaped = 0;
-		c->word_start = 0;
-		return i + 1;
-	}
-	switch (f->state) {
-	case SH_BARE:
-		return feed_bare(c, s, len, i);
-	case SH_SQUOTE:
-		if (ch == '\'')
-			f->state = SH_BARE;
-		break;
-	case SH_DQUOTE:
-		if (ch == '"')
-			f->state = SH_BARE;
-		else if (ch == '\\')
-			c->escaped = 1;
-		else if (ch == '(' && i > 0 && s[i - 1] == '$')
-			push(c, FRAME_DOLLAR_PAREN);
-		else if (ch == '`')
-			push(c, FRAME_BACKTICK);
-		break;
-	case SH_COMMENT:
-		if (ch == '\n') {
-			f->state = SH_BARE;
-			c->word_start = 1;
-			return feed_bare(c, s, len, i);
-		}
-		break;
-	case SH_HEREDOC:
-	case SH_HEREDOC_LITERAL:
-		if (ch == '\n')
-			heredoc_line_end(c);
-		else
-			strbuf_addch(&c->line, ch);
-		break;
-	}
-	c->word_start = 0;
-	return i + 1;
-}
-
-static void
-shctx_feed(struct shctx *c, const char *s, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len)
-		i = feed_char(c, s, len, i);
-}
-
-/* A template inside a here-document line counts as text on that line. */
-static void
-shctx_note_value(struct shctx *c)
-{
-	if (top(c)->state == SH_HEREDOC || top(c)->state == SH_HEREDOC_LITERAL)
-		strbuf_addch(&c->line, '\x01');
-	c->word_start = 0;
 }
 
 /* --- expansion --- */
@@ -397,97 +206,233 @@ add_env(struct texpansion *x, char *name, const char *value)
 	x->nenv++;
 }
 
-/* Emits a reference to var that the shell expands to exactly one word with
- * the variable's value, whatever the quoting context around it. */
-static void
-emit_shell_ref(struct strbuf *b, enum sh_state st, const char *var, const char *value)
-{
-	switch (st) {
-	case SH_BARE:
-	case SH_COMMENT:
-		strbuf_addf(b, "\"${%s}\"", var);
-		break;
-	case SH_DQUOTE:
-	case SH_HEREDOC:
-		strbuf_addf(b, "${%s}", var);
-		break;
-	case SH_SQUOTE:
-		strbuf_addf(b, "'\"${%s}\"'", var);
-		break;
-	case SH_HEREDOC_LITERAL:
-		/* Nothing expands here, so the shell cannot run the value
-		 * either: it is data for the command reading the document. */
-		strbuf_adds(b, value);
-		break;
-	}
-}
-
 static int
-expand_ref(const struct tref *ref, enum template_mode mode, struct shctx *sh,
-    template_resolve_cb resolve, void *arg, struct strbuf *b, struct texpansion *x, char **cause)
+resolve_or_fail(const struct tref *ref, template_resolve_cb resolve, void *arg, struct tvalue *v,
+    char **cause)
 {
-	struct tvalue v = { "", 0 };
-
-	if (ref->kind == TREF_LITERAL) {
-		if (mode == TMPL_SHELL)
-			shctx_feed(sh, ref->name, strlen(ref->name));
-		strbuf_adds(b, ref->name);
-		return 0;
-	}
-	if (resolve(arg, ref, &v) != 0) {
+	memset(v, 0, sizeof *v);
+	v->value = "";
+	if (resolve(arg, ref, v) != 0) {
 		*cause = xprintf("unknown name '%s%s' in template",
 		    ref->kind == TREF_ENV ? "env." : "", ref->name);
 		return -1;
 	}
-	if (v.value == NULL)
-		v.value = "";
-	if (mode == TMPL_RAW || (mode == TMPL_DISPLAY && !v.secret))
-		strbuf_adds(b, v.value);
-	else if (mode == TMPL_DISPLAY)
-		strbuf_adds(b, "****");
-	else {
-		char *var = template_var_name(ref);
-
-		emit_shell_ref(b, top(sh)->state, var, v.value);
-		shctx_note_value(sh);
-		add_env(x, var, v.value);
-	}
+	if (v->value == NULL)
+		v->value = "";
 	return 0;
 }
 
+/* Text templates: values as they are, or secrets masked for people. */
 int
 template_expand(const char *s, enum template_mode mode, template_resolve_cb resolve,
     void *arg, struct texpansion *out, char **cause)
 {
 	struct tscan scan;
 	struct strbuf b;
-	struct shctx sh;
 	size_t err_off, pos = 0;
 	int rc = 0;
 
 	memset(out, 0, sizeof *out);
 	if (template_scan(s, &scan, &err_off, cause) != 0)
 		return -1;
-	memset(&sh, 0, sizeof sh);
-	sh.depth = 1;
-	sh.word_start = 1;
-	strbuf_init(&sh.line);
 	strbuf_init(&b);
 	for (int i = 0; i < scan.nrefs && rc == 0; i++) {
 		const struct tref *ref = &scan.refs[i];
+		struct tvalue v;
 
 		strbuf_add(&b, s + pos, ref->start - pos);
-		if (mode == TMPL_SHELL)
-			shctx_feed(&sh, s + pos, ref->start - pos);
-		rc = expand_ref(ref, mode, &sh, resolve, arg, &b, out, cause);
 		pos = ref->end;
+		if (ref->kind == TREF_LITERAL) {
+			strbuf_adds(&b, ref->name);
+			continue;
+		}
+		if ((rc = resolve_or_fail(ref, resolve, arg, &v, cause)) != 0)
+			break;
+		strbuf_adds(&b, mode == TMPL_DISPLAY && v.secret ? "****" : v.value);
 	}
 	strbuf_adds(&b, s + pos);
 	template_scan_free(&scan);
-	strbuf_free(&sh.line);
 	out->text = strbuf_detach(&b);
 	if (rc != 0)
 		texpansion_free(out);
+	return rc;
+}
+
+int
+template_shell_check(const struct shsite *site, const struct tref *ref, int inert, int is_list,
+    char **cause)
+{
+	const char *name = ref->name, *env = ref->kind == TREF_ENV ? "env." : "";
+
+	if (ref->kind == TREF_LITERAL)
+		return 0;
+	if (site->never != NULL) {
+		*cause = xprintf("template '%s%s' cannot stand here: %s", env, name, site->never);
+		return -1;
+	}
+	if (is_list && (!site->whole_word || site->inert_only != NULL)) {
+		*cause = xprintf("'%s' is a list, which becomes several words: it must stand alone as an "
+		    "unquoted word of an ordinary command (for h in {{ %s }}; do ...), not %s", name, name,
+		    site->inert_only != NULL ? "in a second interpreter's script" : "inside quotes or "
+		    "joined to other text");
+		return -1;
+	}
+	if (site->inert_only != NULL && !inert) {
+		*cause = xprintf("template '%s%s' cannot stand here: %s. Hand the value over as data "
+		    "instead: an argument after the script (sh -c '... \"$1\"' _ {{ %s%s }}), the "
+		    "environment (\"$DRCONSOLE_PARAM_%s\"), or psql -v %s={{ %s%s }} with :'%s' in the "
+		    "SQL; or give the param a type no value of which is code (int, timestamp, bool, a "
+		    "choice of plain words, or a pattern: like '^[a-z0-9_-]+$')", env, name,
+		    site->inert_only, env, name, name, name, env, name, name);
+		return -1;
+	}
+	return 0;
+}
+
+/* The reference the shell expands, in the form the site's context needs. */
+static void
+emit_ref(struct strbuf *b, enum shctx ctx, const char *var)
+{
+	switch (ctx) {
+	case SHCTX_WORD:
+		strbuf_addf(b, "\"${%s}\"", var);
+		break;
+	case SHCTX_SQUOTE:
+		strbuf_addf(b, "'\"${%s}\"'", var);
+		break;
+	case SHCTX_ANSIC:
+		strbuf_addf(b, "'\"${%s}\"$'", var);
+		break;
+	default:
+		strbuf_addf(b, "${%s}", var);
+		break;
+	}
+}
+
+static int
+plain_word(const char *v)
+{
+	if (*v == '\0')
+		return 0;
+	for (; *v != '\0'; v++) {
+		if (!isalnum((unsigned char)*v) && strchr("_-.,:/@%+=", *v) == NULL)
+			return 0;
+	}
+	return 1;
+}
+
+/* The value written so that, in the site's context, the shell reads it back
+ * exactly: what a person reviewing the command must see. */
+static void
+show_value(struct strbuf *b, enum shctx ctx, const char *v)
+{
+	switch (ctx) {
+	case SHCTX_WORD:
+		if (plain_word(v)) {
+			strbuf_adds(b, v);
+			break;
+		}
+		strbuf_addch(b, '\'');
+		for (; *v != '\0'; v++)
+			strbuf_adds(b, *v == '\'' ? "'\\''" : (char[]){ *v, '\0' });
+		strbuf_addch(b, '\'');
+		break;
+	case SHCTX_SQUOTE:
+		for (; *v != '\0'; v++)
+			strbuf_adds(b, *v == '\'' ? "'\\''" : (char[]){ *v, '\0' });
+		break;
+	case SHCTX_DQUOTE:
+	case SHCTX_HEREDOC:
+		for (; *v != '\0'; v++) {
+			if (strchr(ctx == SHCTX_DQUOTE ? "\\$`\"" : "\\$`", *v) != NULL)
+				strbuf_addch(b, '\\');
+			strbuf_addch(b, *v);
+		}
+		break;
+	case SHCTX_ANSIC:
+		for (; *v != '\0'; v++) {
+			if (*v == '\\' || *v == '\'')
+				strbuf_addch(b, '\\');
+			strbuf_addch(b, *v);
+		}
+		break;
+	default:
+		strbuf_adds(b, v);
+		break;
+	}
+}
+
+static void
+emit_value(struct strbuf *run, struct strbuf *shown, const struct shsite *site,
+    const struct tref *ref, const struct tvalue *v, struct texpansion *x)
+{
+	int n = v->is_list ? v->nitems : 1;
+
+	for (int i = 0; i < n; i++) {
+		const char *value = v->is_list ? v->items[i] : v->value;
+		char *var = v->is_list ? template_list_var_name(ref, i) : template_var_name(ref);
+
+		if (i > 0) {
+			strbuf_addch(run, ' ');
+			strbuf_addch(shown, ' ');
+		}
+		if (site->ctx == SHCTX_HEREDOC_LITERAL)
+			strbuf_adds(run, value);	/* inert: nothing there expands */
+		else
+			emit_ref(run, site->ctx, var);
+		if (v->secret)
+			strbuf_adds(shown, "****");
+		else
+			show_value(shown, site->ctx, value);
+		add_env(x, var, value);
+	}
+}
+
+int
+template_expand_shell(const char *s, enum sh_dialect d, template_resolve_cb resolve, void *arg,
+    struct texpansion *out, char **shown, char **cause)
+{
+	struct tscan scan;
+	struct shlex_result lex;
+	struct strbuf run, show;
+	size_t err_off, pos = 0;
+	int rc = 0;
+
+	memset(out, 0, sizeof *out);
+	*shown = NULL;
+	if (template_scan(s, &scan, &err_off, cause) != 0)
+		return -1;
+	shlex_analyse(s, &scan, d, &lex);
+	strbuf_init(&run);
+	strbuf_init(&show);
+	for (int i = 0; i < scan.nrefs && rc == 0; i++) {
+		const struct tref *ref = &scan.refs[i];
+		struct tvalue v;
+
+		strbuf_add(&run, s + pos, ref->start - pos);
+		strbuf_add(&show, s + pos, ref->start - pos);
+		pos = ref->end;
+		if (ref->kind == TREF_LITERAL) {
+			strbuf_adds(&run, ref->name);
+			strbuf_adds(&show, ref->name);
+			continue;
+		}
+		if ((rc = resolve_or_fail(ref, resolve, arg, &v, cause)) != 0 ||
+		    (rc = template_shell_check(&lex.sites[i], ref, v.inert, v.is_list, cause)) != 0)
+			break;
+		emit_value(&run, &show, &lex.sites[i], ref, &v, out);
+	}
+	strbuf_adds(&run, s + pos);
+	strbuf_adds(&show, s + pos);
+	shlex_result_free(&lex);
+	template_scan_free(&scan);
+	out->text = strbuf_detach(&run);
+	*shown = strbuf_detach(&show);
+	if (rc != 0) {
+		texpansion_free(out);
+		free(*shown);
+		*shown = NULL;
+	}
 	return rc;
 }
 

@@ -1,11 +1,13 @@
 /* template.h: "{{ name }}" templates in runbook strings.
  *
- * Shell commands never receive a value as code: in TMPL_SHELL mode every
- * reference becomes a quoted environment-variable expansion ("${DRC_P_x}")
- * chosen for the quoting context it stands in (bare, "double", 'single',
- * a here-document), and the values travel to the child in its environment.
- * The shell expands a variable once and never re-parses the result, so a
- * value like  x'; rm -rf / #  or  $(reboot)  stays inert data. */
+ * Shell commands never receive a value as code: template_expand_shell turns
+ * every reference into a quoted environment-variable expansion ("${DRC_P_x}")
+ * chosen for the quoting context it stands in (shlex.h), and the values
+ * travel to the child in its environment. The shell expands a variable once
+ * and never re-parses the result, so a value like  x'; rm -rf / #  or
+ * $(reboot)  stays inert data. Where no quoting can make a value inert (a
+ * second interpreter's script, arithmetic, a quoted here-document), only a
+ * value whose type makes it inert is accepted, and lint says so first. */
 #ifndef DRC_TEMPLATE_H
 #define DRC_TEMPLATE_H
 
@@ -35,17 +37,21 @@ int template_scan(const char *s, struct tscan *out, size_t *err_off, char **caus
 void template_scan_free(struct tscan *scan);
 /* Names the engine provides itself. */
 int template_is_builtin(const char *name);
+int template_builtin_is_inert(const char *name);
 extern const char *const template_builtins[];
 
 enum template_mode {
 	TMPL_RAW,		/* values as they are: for env values, URLs, SQL conninfo */
 	TMPL_DISPLAY,		/* values inline, secrets as ****: what people read */
-	TMPL_SHELL,		/* quoted variable references plus an environment */
 };
 
 struct tvalue {
 	const char *value;
 	int secret;
+	int inert;		/* no value of its type holds shell syntax */
+	int is_list;		/* a list param: items, not value */
+	char *const *items;
+	int nitems;
 };
 
 /* Resolves one reference; returns -1 when the name is unknown. */
@@ -58,14 +64,26 @@ struct tenv {
 
 struct texpansion {
 	char *text;
-	struct tenv *env;	/* TMPL_SHELL: variables the child needs */
+	struct tenv *env;	/* shell: the variables the child needs */
 	int nenv;
 };
 
 int template_expand(const char *s, enum template_mode mode, template_resolve_cb resolve,
     void *arg, struct texpansion *out, char **cause);
+
+struct shsite;
+enum sh_dialect;
+/* A shell command: out->text and out->env for the shell; *shown the same
+ * command with each value written as the shell reads it (shell-quoted,
+ * secrets as ****), for confirm dialogs, line mode and the journal. */
+int template_expand_shell(const char *s, enum sh_dialect d, template_resolve_cb resolve,
+    void *arg, struct texpansion *out, char **shown, char **cause);
+/* May a value of this kind stand at site? The one rule lint and the run share. */
+int template_shell_check(const struct shsite *site, const struct tref *ref, int inert,
+    int is_list, char **cause);
 void texpansion_free(struct texpansion *x);
 /* The shell variable a reference travels in, e.g. DRC_P_target_time. */
 char *template_var_name(const struct tref *ref);
+char *template_list_var_name(const struct tref *ref, int i);
 
 #endif

@@ -103,7 +103,7 @@ round_start(struct round *rd, const char *command, const struct ssh_var *vars, i
 		char *remote;
 
 		all[nvars] = (struct ssh_var){ "DRCONSOLE_HOST", fanout_name(rd->f, k), 0 };
-		remote = ssh_remote_command(command, all, nvars + 1, o->grace_ms, &cause);
+		remote = ssh_remote_command(command, "/bin/sh", all, nvars + 1, o->grace_ms, &cause);
 		argvs[k] = ssh_argv(&t, &fleet_opts, remote, &cause);
 		assert_non_null(argvs[k]);
 		free(remote);

@@ -162,7 +162,7 @@ test_variables_round_trip(void **state)
 		strbuf_addf(&cmd, " \"${%s}\"", names[k]);
 		strbuf_addf(&want, "[%s]", hostile[k % NHOSTILE]);
 	}
-	remote = ssh_remote_command(strbuf_str(&cmd), vars, 2 * NHOSTILE, 1000, &cause);
+	remote = ssh_remote_command(strbuf_str(&cmd), "/bin/sh", vars, 2 * NHOSTILE, 1000, &cause);
 	assert_non_null(remote);
 	payload = ssh_stdin_payload(vars, 2 * NHOSTILE, &len);
 	assert_int_equal(remote_run(remote, payload, len, &r), 0);
@@ -196,7 +196,7 @@ test_commands_round_trip(void **state)
 
 	(void)state;
 	for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++) {
-		char *cause = NULL, *remote = ssh_remote_command(commands[k], &var, 1, 1000, &cause);
+		char *cause = NULL, *remote = ssh_remote_command(commands[k], "/bin/sh", &var, 1, 1000, &cause);
 		char *env[] = { "DRC_P_a=two  words' \"$(x)\"", "PATH=/usr/bin:/bin", NULL };
 		char *argv[] = { "/bin/sh", "-c", (char *)commands[k], NULL };
 		struct job_spec spec = { .argv = argv, .envp = env };
@@ -231,7 +231,7 @@ test_bad_variable_name(void **state)
 	char *cause = NULL;
 
 	(void)state;
-	assert_null(ssh_remote_command("true", &var, 1, 1000, &cause));
+	assert_null(ssh_remote_command("true", "/bin/sh", &var, 1, 1000, &cause));
 	assert_non_null(strstr(cause, "not a shell variable name"));
 	free(cause);
 }
@@ -273,7 +273,7 @@ static void
 test_stdin_close_stops_everything(void **state)
 {
 	const char *command = "sleep 300 & echo $!; trap '' TERM; sleep 300 & echo $!; wait";
-	char *cause = NULL, *remote = ssh_remote_command(command, NULL, 0, 700, &cause);
+	char *cause = NULL, *remote = ssh_remote_command(command, "/bin/sh", NULL, 0, 700, &cause);
 	char *argv[] = REMOTE_ARGV(remote);
 	struct run r;
 	struct job *job = start(argv, "", 0, &r);
@@ -304,7 +304,7 @@ static void
 test_normal_end_keeps_status(void **state)
 {
 	struct ssh_var var = { "DRC_P_pw", "hunter2", 1 };
-	char *cause = NULL, *remote = ssh_remote_command("cat; echo \"pw=$DRC_P_pw\"; exit 42", &var, 1, 5000,
+	char *cause = NULL, *remote = ssh_remote_command("cat; echo \"pw=$DRC_P_pw\"; exit 42", "/bin/sh", &var, 1, 5000,
 	    &cause), *payload;
 	char *argv[] = REMOTE_ARGV(remote);
 	struct run r;
@@ -331,7 +331,7 @@ static void
 test_missing_secrets(void **state)
 {
 	struct ssh_var var = { "DRC_P_pw", "hunter2", 1 };
-	char *cause = NULL, *remote = ssh_remote_command("echo ran", &var, 1, 1000, &cause);
+	char *cause = NULL, *remote = ssh_remote_command("echo ran", "/bin/sh", &var, 1, 1000, &cause);
 	char *argv[] = REMOTE_ARGV(remote);
 	struct run r;
 	struct job *job = start(argv, "", 0, &r);
@@ -538,7 +538,7 @@ test_secrets_absent_from_argv(void **state)
 	};
 	struct ssh_target t = { .name = "db1", .user = "ops" };
 	struct ssh_opts o = { 0 };
-	char *cause = NULL, *remote = ssh_remote_command("run \"$DRC_P_pw\"", vars, 3, 1000, &cause), **argv;
+	char *cause = NULL, *remote = ssh_remote_command("run \"$DRC_P_pw\"", "/bin/sh", vars, 3, 1000, &cause), **argv;
 	char *payload;
 	size_t len;
 
