@@ -545,6 +545,10 @@ params_build_env(struct engine *e, int step, const struct texpansion *x)
 		/* The journal's HMAC key is the one thing a step must not see. */
 		if (strncmp(*p, JOURNAL_KEY_ENV "=", sizeof JOURNAL_KEY_ENV) == 0)
 			continue;
+		/* How the operator handed values over; export_params sets the
+		 * ones a step may see, from the values the run resolved. */
+		if (strncmp(*p, "DRCONSOLE_PARAM_", 16) == 0)
+			continue;
 		envp = xreallocarray(envp, n + 2, sizeof *envp);
 		envp[n++] = xstrdup(*p);
 		envp[n] = NULL;
