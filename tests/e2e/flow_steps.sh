@@ -45,7 +45,7 @@ wait $pid; rc=$?
 grep -q 'cut short by the operator' "$SCRATCH/i2/journal.jsonl" && pass "cut short journaled" || fail "no cut short"
 
 # Two-person approval: the driver cannot approve; another login can.
-printf 'id: a\ntitle: A\nobjectives: { rto: 4h, rpo: 15m }\nsteps:\n  - { id: drop, title: Drop, run: "touch %s/dropped", confirm: approval }\n' \
+printf 'id: a\ntitle: A\nobjectives: { rto: 4h, rpo: 15m }\nsteps:\n  - { id: drop, title: Drop, run: "touch %s/dropped", confirm: approval, approvers: [nobody] }\n' \
 	"$SCRATCH" > "$SCRATCH/approve.yaml"
 "$DRCONSOLE" run --yes --incident-dir "$SCRATCH/i3" "$SCRATCH/approve.yaml" < /dev/null > "$SCRATCH/approve.out" 2>&1 &
 pid=$!
