@@ -40,6 +40,7 @@ struct approval_client {
 	struct loop_fd *lfd;
 	struct loop_timer *timer;
 	struct ucred cred;
+	unsigned long serial;	/* accepted before any with a higher one */
 	char buf[APPROVAL_MAX_REQUEST + 1];
 	size_t len;
 };
@@ -53,6 +54,7 @@ struct approval_server {
 	int fd;
 	struct loop_fd *lfd;
 	struct approval_client *clients[APPROVAL_MAX_CLIENTS];
+	unsigned long accepted;
 };
 
 /* --- where --- */
@@ -256,24 +258,46 @@ on_client_timeout(void *arg)
 	client_close(c);
 }
 
+/* A free slot for a client of uid. One login holds at most
+ * APPROVAL_PER_UID at once (its oldest is dropped), so a user who opens
+ * connections and says nothing cannot keep the others out. */
+static int
+free_slot(struct approval_server *s, uid_t uid)
+{
+	struct approval_client *oldest = NULL;
+	int mine = 0, slot = -1;
+
+	for (int i = 0; i < APPROVAL_MAX_CLIENTS; i++) {
+		if (s->clients[i] == NULL)
+			slot = slot < 0 ? i : slot;
+		else if (s->clients[i]->cred.uid == uid && (mine++ == 0 ||
+		    s->clients[i]->serial < oldest->serial))
+			oldest = s->clients[i];
+	}
+	if (mine >= APPROVAL_PER_UID) {
+		client_close(oldest);
+		return free_slot(s, uid);
+	}
+	return slot;
+}
+
 static void
 accept_one(struct approval_server *s, int fd)
 {
-	struct approval_client *c;
+	struct approval_client *c = xcalloc(1, sizeof *c);
 	socklen_t len = sizeof c->cred;
 	int slot = -1;
 
-	for (int i = 0; i < APPROVAL_MAX_CLIENTS && slot < 0; i++)
-		slot = s->clients[i] == NULL ? i : -1;
-	c = xcalloc(1, sizeof *c);
-	if (slot < 0 || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) != 0) {
-		/* Full: this caller tries again; the ones being served finish. */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) != 0 ||
+	    (slot = free_slot(s, c->cred.uid)) < 0) {
+		/* Full of other logins' requests: this caller tries again. */
 		close(fd);
 		free(c);
 		return;
 	}
 	c->srv = s;
 	c->fd = fd;
+	c->serial = s->accepted++;
 	c->lfd = loop_add_fd(s->loop, fd, POLLIN, on_client, c);
 	c->timer = loop_add_timer(s->loop, APPROVAL_CLIENT_MS, on_client_timeout, c);
 	s->clients[slot] = c;

@@ -20,6 +20,7 @@ struct approval_server;
 #define APPROVAL_MAX_REQUEST 4096
 /* Clients served at once, and how long one may take to say its line. */
 #define APPROVAL_MAX_CLIENTS 8
+#define APPROVAL_PER_UID 2
 #define APPROVAL_CLIENT_MS 5000
 
 /* One approval attempt: the first three from the kernel, the step from the
