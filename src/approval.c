@@ -40,6 +40,8 @@ struct approval_client {
 	struct loop_fd *lfd;
 	struct loop_timer *timer;
 	struct ucred cred;
+	uid_t loginuid;
+	int gone;
 	unsigned long serial;	/* accepted before any with a higher one */
 	char buf[APPROVAL_MAX_REQUEST + 1];
 	size_t len;
@@ -123,6 +125,33 @@ check_base(char **cause)
 
 /* --- the console's side --- */
 
+int
+approval_loginuid(pid_t pid, uid_t *loginuid)
+{
+	char path[64], buf[32], *end;
+	unsigned long v;
+	ssize_t n;
+	int fd;
+
+	*loginuid = APPROVAL_NO_LOGINUID;
+	snprintf(path, sizeof path, "/proc/%ld/loginuid", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT && access("/proc/self/loginuid", F_OK) == 0)
+			return -1;	/* procfs is there, the process is not */
+		return 0;
+	}
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	errno = 0;
+	v = strtoul(buf, &end, 10);
+	if (errno == 0 && end != buf && v < (unsigned long)APPROVAL_NO_LOGINUID)
+		*loginuid = (uid_t)v;
+	return 0;
+}
+
 /* Makes the folder, or takes back one of ours; a descriptor to it. */
 static int
 own_dir(const char *dir, char **cause)
@@ -205,7 +234,7 @@ answer_json(const struct approval_answer *ans)
 static void
 client_serve(struct approval_client *c)
 {
-	struct approval_request rq = { c->cred.uid, c->cred.gid, c->cred.pid, NULL };
+	struct approval_request rq = { c->cred.uid, c->cred.gid, c->cred.pid, c->loginuid, c->gone, NULL };
 	struct approval_answer ans = { 0, NULL, NULL };
 	json_t *req = json_loadb(c->buf, c->len, JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK, NULL);
 	char *line, *out;
@@ -295,6 +324,8 @@ accept_one(struct approval_server *s, int fd)
 		free(c);
 		return;
 	}
+	/* Now, while the caller normally waits for its answer. */
+	c->gone = approval_loginuid(c->cred.pid, &c->loginuid) != 0;
 	c->srv = s;
 	c->fd = fd;
 	c->serial = s->accepted++;

@@ -23,14 +23,24 @@ struct approval_server;
 #define APPROVAL_PER_UID 2
 #define APPROVAL_CLIENT_MS 5000
 
-/* One approval attempt: the first three from the kernel, the step from the
- * request (NULL when it named none). */
+/* APPROVAL_NO_LOGINUID: the session has no audit login uid (or no /proc). */
+#define APPROVAL_NO_LOGINUID ((uid_t)-1)
+
+/* One approval attempt: all but the step from the kernel, the step from
+ * the request (NULL when it named none). */
 struct approval_request {
 	uid_t uid;
 	gid_t gid;
 	pid_t pid;
+	uid_t loginuid;		/* who logged in to the session the request came from */
+	int gone;		/* the process ended before it could be looked at */
 	const char *step;
 };
+
+/* The audit login uid of pid's session (/proc/PID/loginuid): set at login,
+ * kept through su, sudo and runuser. APPROVAL_NO_LOGINUID when unset or
+ * unknown; -1 with errno ENOENT when pid is gone. */
+int approval_loginuid(pid_t pid, uid_t *loginuid);
 
 /* The console's answer: reason is allocated (NULL: nothing to add);
  * approved_by is the login the journal recorded (allocated, or NULL). */

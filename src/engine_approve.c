@@ -25,6 +25,17 @@ tell(struct engine *e, const char *msg)
 		e->hooks.notice(e->hooks.arg, msg);
 }
 
+/* What the kernel said about the request, for the journal. */
+static json_t *
+kernel_fields(const struct approval_request *rq)
+{
+	json_t *k = json_pack("{sIsI}", "uid", (json_int_t)rq->uid, "pid", (json_int_t)rq->pid);
+
+	if (rq->loginuid != APPROVAL_NO_LOGINUID)
+		json_object_set_new(k, "loginuid", json_integer((json_int_t)rq->loginuid));
+	return k;
+}
+
 static void
 journal_refusal(struct engine *e, const struct approval_request *rq, int i, const char *login,
     const char *why)
@@ -33,9 +44,8 @@ journal_refusal(struct engine *e, const struct approval_request *rq, int i, cons
 
 	if (e->refusals_journaled < ENGINE_MAX_REFUSALS) {
 		e->refusals_journaled++;
-		engine_journal(e, "approval.refused", json_pack("{sosos{sIsI}so}", "step", engine_jstr(rq->step),
-		    "by", engine_jstr(login), "kernel", "uid", (json_int_t)rq->uid, "pid", (json_int_t)rq->pid,
-		    "reason", engine_jstr(why)), NULL);
+		engine_journal(e, "approval.refused", json_pack("{sosososo}", "step", engine_jstr(rq->step),
+		    "by", engine_jstr(login), "kernel", kernel_fields(rq), "reason", engine_jstr(why)), NULL);
 		if (e->refusals_journaled == ENGINE_MAX_REFUSALS)
 			engine_journal(e, "approval.refused", json_pack("{ss}", "reason",
 			    "too many refusals: later ones are answered but not journaled"), NULL);
@@ -45,6 +55,49 @@ journal_refusal(struct engine *e, const struct approval_request *rq, int i, cons
 	    "an unknown step", i >= 0 ? "'" : "", login, why);
 	tell(e, msg);
 	free(msg);
+}
+
+/* The uid in SUDO_UID when sudo started the console for someone else. */
+static uid_t
+sudo_uid(void)
+{
+	const char *v = getenv("SUDO_UID");
+	char *end;
+	unsigned long n;
+
+	if (v == NULL || *v == '\0')
+		return APPROVAL_NO_LOGINUID;
+	n = strtoul(v, &end, 10);
+	return *end == '\0' && n < (unsigned long)APPROVAL_NO_LOGINUID ? (uid_t)n : APPROVAL_NO_LOGINUID;
+}
+
+/* Why rq is the driver under another name, or NULL. The driver is their
+ * uid, the login their session started as (the audit login uid, kept
+ * through sudo, su and runuser) and the one sudo names; the request's
+ * session is looked at the same way, so `sudo -u bob drconsole approve`
+ * by the driver is still the driver. */
+static char *
+same_person(const struct approval_request *rq)
+{
+	uid_t me[3] = { getuid(), APPROVAL_NO_LOGINUID, sudo_uid() };
+	char *who, *why = NULL;
+
+	approval_loginuid(getpid(), &me[1]);
+	if (rq->gone)
+		return xstrdup("the asking process ended before it could be checked");
+	for (int k = 0; k < 3 && why == NULL; k++) {
+		if (me[k] == APPROVAL_NO_LOGINUID)
+			continue;
+		if (rq->uid == me[k] || rq->loginuid == me[k]) {
+			who = approvers_login(me[k]);
+			why = k == 0 && rq->uid == me[k] ?
+			    xstrdup("the driver's own login cannot approve: a second person must") :
+			    xprintf("the request comes from %s, who %s the driving console: a second person must "
+			    "approve", who, k == 0 ? "runs" : k == 1 ? "logged in to start" : "started (sudo)");
+			free(who);
+		}
+	}
+	return why;
 }
 
 /* Why rq cannot approve, or NULL when it may; allocated. */
@@ -57,8 +110,8 @@ refusal(struct engine *e, const struct approval_request *rq, int i)
 		return xstrdup("not a step of this runbook");
 	if (e->rb->steps[i].confirm != CONFIRM_APPROVAL)
 		return xstrdup("that step needs no approval");
-	if (rq->uid == getuid())
-		return xstrdup("the driver's own login cannot approve: a second person must");
+	if ((why = same_person(rq)) != NULL)
+		return why;
 	if (!approvers_allow(approvers_for_step(e->rb, e->env, i), rq->uid, &why))
 		return why;
 	return NULL;
@@ -72,8 +125,7 @@ journal_approval(struct engine *e, const struct approval_request *rq, int i, con
 	int rc;
 
 	json_object_set_new(f, "approved_by", engine_jstr(login));
-	json_object_set_new(f, "kernel", json_pack("{sIsI}", "uid", (json_int_t)rq->uid, "pid",
-	    (json_int_t)rq->pid));
+	json_object_set_new(f, "kernel", kernel_fields(rq));
 	json_object_set_new(f, "driver", engine_jstr(me));
 	json_object_set_new(f, "driver_operator", engine_jstr(e->operator));
 	free(me);

@@ -16,6 +16,7 @@
 for tool in useradd userdel groupadd groupdel gpasswd runuser; do
 	command -v "$tool" > /dev/null || skip_all "no $tool: two throwaway accounts cannot be made"
 done
+fresh_session || skip_all "this session's audit login uid is set and cannot be unset: every login it runs is its own"
 scratch_dir
 GROUP=drconsole-approvers
 A=drca$$
@@ -171,6 +172,51 @@ as "$A" "$BIN" approve s two > /dev/null 2>&1 && fail "the step's list lost to t
 	pass "the step's list still wins over the environment's"
 as "$B" "$BIN" approve s two > /dev/null 2>&1 || fail "$B could not approve step two"
 ended 0 s
+
+# --- the driver under another name: sudo, or the login the session began as ---
+
+UA=$(id -u "$A")
+SUDO_UID=$UA timeout 60 "$DRCONSOLE" run --yes --incident-dir "$SCRATCH/sudo" "$SCRATCH/named.yaml" \
+	< /dev/null > "$SCRATCH/sudo.out" 2>&1 &
+RUN=$!
+track_pid $RUN
+wait_for "[ -S '$RDV/drconsole-approve-sudo/approve.sock' ]" 10 || fail "no socket for sudo"
+as "$A" "$BIN" approve sudo one > "$SCRATCH/sudo.a" 2>&1
+rc=$?
+[ "$rc" -eq 1 ] && grep -q "comes from $A, who started (sudo) the driving console" "$SCRATCH/sudo.a" &&
+	pass "the login that started the console through sudo cannot approve it" ||
+	{ fail "sudo: exit $rc"; show "$SCRATCH/sudo.a"; }
+kill -INT $RUN
+ended 1 sudo
+
+if sh -c "echo $UA > /proc/self/loginuid" 2> /dev/null; then
+	sh -c "echo $UA > /proc/self/loginuid && exec timeout 60 '$DRCONSOLE' run --yes --incident-dir '$SCRATCH/login' \
+		--environment staging '$SCRATCH/named.yaml'" < /dev/null > "$SCRATCH/login.out" 2>&1 &
+	RUN=$!
+	track_pid $RUN
+	wait_for "[ -S '$RDV/drconsole-approve-login/approve.sock' ]" 10 || fail "no socket for login"
+	as "$A" "$BIN" approve login one > "$SCRATCH/login.a" 2>&1
+	rc=$?
+	[ "$rc" -eq 1 ] && grep -q "comes from $A, who logged in to start the driving console" "$SCRATCH/login.a" &&
+		pass "the login the driver's session began as cannot approve" ||
+		{ fail "loginuid: exit $rc"; show "$SCRATCH/login.a"; }
+	# $A's session switching to $B (sudo -u, su, runuser) is still $A.
+	(cd / && sh -c "echo $UA > /proc/self/loginuid && exec timeout 20 runuser -u '$B' -- env TMPDIR='$RDV' \
+		'$BIN' approve login one") > "$SCRATCH/login.b" 2>&1
+	rc=$?
+	[ "$rc" -eq 1 ] && grep -q "comes from $A" "$SCRATCH/login.b" &&
+		pass "the driver's session cannot approve under another login" ||
+		{ fail "loginuid via runuser: exit $rc"; show "$SCRATCH/login.b"; }
+	as "$B" "$BIN" approve login one > /dev/null 2>&1 && pass "a second person's own session still approves" ||
+		fail "$B refused"
+	wait_for "grep -q 'drconsole approve .*/login two' '$SCRATCH/login.out'" 10 || fail "step two never waited"
+	kill -INT $RUN
+	ended 1 login
+	grep -q "\"approval.refused\".*\"loginuid\":$UA" "$SCRATCH/login/journal.jsonl" &&
+		pass "the refusal journals the session's login uid" || fail "no loginuid journaled"
+else
+	note "cannot set an audit login uid here: the login-session checks are skipped"
+fi
 
 # --- planted things where the rendezvous lives ---
 

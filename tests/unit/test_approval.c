@@ -27,6 +27,7 @@ struct seen {
 	int calls;
 	uid_t uid;
 	pid_t pid;
+	uid_t loginuid;
 	char step[64];
 	int refuse;		/* answer no */
 };
@@ -41,6 +42,7 @@ decide(void *arg, const struct approval_request *rq, struct approval_answer *ans
 	s->calls++;
 	s->uid = rq->uid;
 	s->pid = rq->pid;
+	s->loginuid = rq->loginuid;
 	snprintf(s->step, sizeof s->step, "%s", rq->step != NULL ? rq->step : "(none)");
 	ans->ok = !s->refuse;
 	ans->reason = s->refuse ? xstrdup("not you") : NULL;
@@ -158,6 +160,7 @@ test_kernel_says_who(void **state)
 	struct stat st;
 	int fd, rc;
 	pid_t pid;
+	uid_t mine;
 
 	(void)state;
 	assert_non_null(s);
@@ -175,6 +178,8 @@ test_kernel_says_who(void **state)
 	assert_int_equal(seen.calls, 1);
 	assert_int_equal(seen.uid, getuid());
 	assert_int_equal(seen.pid, pid);
+	assert_int_equal(approval_loginuid(getpid(), &mine), 0);
+	assert_int_equal(seen.loginuid, mine);
 	assert_string_equal(seen.step, "promote");
 	assert_non_null(strstr(msg, "journaled it as approved by someone"));
 
@@ -190,6 +195,29 @@ test_kernel_says_who(void **state)
 	free(sock);
 	free(dir);
 	loop_free(l);
+}
+
+/* The session's login uid as /proc says, and a process that is gone. */
+static void
+test_loginuid(void **state)
+{
+	FILE *fp = fopen("/proc/self/loginuid", "r");
+	unsigned long want;
+	uid_t got;
+	pid_t pid;
+
+	(void)state;
+	if (fp == NULL)
+		skip();
+	assert_int_equal(fscanf(fp, "%lu", &want), 1);
+	fclose(fp);
+	assert_int_equal(approval_loginuid(getpid(), &got), 0);
+	assert_int_equal(got, want == 4294967295UL ? APPROVAL_NO_LOGINUID : (uid_t)want);
+	if ((pid = fork()) == 0)
+		_exit(0);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	assert_int_equal(approval_loginuid(pid, &got), -1);
+	assert_int_equal(got, APPROVAL_NO_LOGINUID);
 }
 
 /* Clients that say nothing hold no one else up, and the loop stays free. */
@@ -301,6 +329,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rendezvous_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_says_who, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_clients_do_not_block, setup, teardown),
+		cmocka_unit_test(test_loginuid),
 		cmocka_unit_test_setup_teardown(test_planted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_base_must_be_safe, setup, teardown),
 	};
