@@ -523,8 +523,9 @@ parse_answer(const char *text, uid_t owner, pid_t pid, char **msg)
 		*msg = xstrdup("the console's answer is not JSON");
 		rc = -1;
 	} else if (rc == 0)
-		*msg = xprintf("%s's console (pid %ld) journaled it as approved by %s%s%s", driver, (long)pid,
-		    by != NULL ? by : "?", reason != NULL ? "; " : "", reason != NULL ? reason : "");
+		*msg = reason != NULL ? xprintf("%s's console (pid %ld): %s", driver, (long)pid, reason) :
+		    xprintf("%s's console (pid %ld) journaled it as approved by %s", driver, (long)pid,
+		    by != NULL ? by : "?");
 	else
 		*msg = xprintf("%s (%s's console, pid %ld)", reason != NULL ? reason : "no reason given", driver,
 		    (long)pid);

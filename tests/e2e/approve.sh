@@ -168,10 +168,14 @@ start s "$SCRATCH/named.yaml" --environment staging
 wait_for "[ -S '$RDV/drconsole-approve-s/approve.sock' ]" 10 || fail "no socket for s"
 as "$A" "$BIN" approve s one > "$SCRATCH/s1.out" 2>&1 &&
 	pass "the environment's @group lets a member approve" || { fail "@group member"; show "$SCRATCH/s1.out"; }
+as "$A" "$BIN" approve s one > "$SCRATCH/s1b.out" 2>&1 && grep -q "already approved by $A" "$SCRATCH/s1b.out" &&
+	pass "a second approval of the same step says it is already approved" || { fail "again"; show "$SCRATCH/s1b.out"; }
 as "$A" "$BIN" approve s two > /dev/null 2>&1 && fail "the step's list lost to the environment's" ||
 	pass "the step's list still wins over the environment's"
 as "$B" "$BIN" approve s two > /dev/null 2>&1 || fail "$B could not approve step two"
 ended 0 s
+[ "$(grep -c '"step.approved"' "$SCRATCH/s/journal.jsonl")" -eq 2 ] && pass "a repeated approval is journaled once" ||
+	fail "repeated approval journaled again"
 
 # --- the driver under another name: sudo, or the login the session began as ---
 
