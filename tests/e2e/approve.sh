@@ -97,6 +97,10 @@ bad=$(find "$RDV" -mindepth 1 -perm -o+w ! -type s)
 	fail "world-writable: $bad"
 [ "$(stat -c %a "$RDV/drconsole-approve-g")" = 755 ] && pass "the rendezvous folder is 0755" ||
 	fail "rendezvous mode $(stat -c %a "$RDV/drconsole-approve-g")"
+# The old drop box's attack: a FIFO (or anything) planted inside it.
+as "$B" mkfifo "$RDV/drconsole-approve-g/drop.1.json" 2> /dev/null ||
+	as "$B" ln -s /etc/shadow "$RDV/drconsole-approve-g/x" 2> /dev/null &&
+	fail "another login could plant a file in the rendezvous" || pass "nobody else can plant anything in the rendezvous"
 
 "$BIN" approve "$SCRATCH/g" drop > "$SCRATCH/self.out" 2>&1
 rc=$?
