@@ -9,7 +9,7 @@
 # link or a folder planted where the rendezvous lives never blocks the run
 # nor redirects anything: notes keep being journaled. Every wait polls with
 # a deadline.
-. "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/tui_lib.sh"
 
 [ -x "$DRCONSOLE" ] || die "no drconsole binary at $DRCONSOLE"
 [ "$(id -u)" -eq 0 ] || skip_all "not root: two throwaway accounts cannot be made"
@@ -26,7 +26,7 @@ made_group=
 # approvers run a copy of the binary from it (they cannot enter $SCRATCH).
 RDV=$(mktemp -d /tmp/drc-rdv.XXXXXX) || die "mktemp failed"
 accounts_cleanup() {
-	_cleanup
+	tui_cleanup
 	userdel "$A" 2> /dev/null
 	userdel "$B" 2> /dev/null
 	[ -n "$made_group" ] && groupdel "$GROUP" 2> /dev/null
@@ -255,6 +255,23 @@ for kind in fifo link folder; do
 	grep -q '"step.approved"' "$J" && fail "a planted $kind: something approved" ||
 		pass "a planted $kind: nothing approved"
 done
+# --- the console, with a FIFO planted at its rendezvous ---
+
+if command -v tmux > /dev/null; then
+	as "$B" mkfifo "$RDV/drconsole-approve-tui"
+	tmux_start "$DRCONSOLE" --incident-dir "$SCRATCH/tui" "$SCRATCH/group.yaml"
+	trap accounts_cleanup EXIT
+	expect_screen "Start the run" "the console opens"
+	keys Enter
+	expect_screen "approvals cannot be taken" "the console says approvals cannot be taken"
+	timeout 10 "$DRCONSOLE" note "$SCRATCH/tui" "console still here" > /dev/null 2>&1
+	wait_for "grep -q 'console still here' '$SCRATCH/tui/journal.jsonl'" 10 &&
+		pass "a planted fifo: the console still journals notes" || fail "the console's note was not journaled"
+	keys Enter
+	expect_screen "Waiting for a second operator's approval" "the console still answers keys"
+else
+	note "no tmux: the console part is skipped"
+fi
 [ -z "$(ls -A "$RDV/rootdir")" ] && [ "$(stat -c %a "$RDV/rootdir")" = 700 ] &&
 	pass "the link was not followed: its target is untouched" || fail "the link's target was changed"
 [ "$(stat -c %U "$RDV/drconsole-approve-pfolder")" = "$B" ] && [ -z "$(ls -A "$RDV/drconsole-approve-pfolder")" ] &&
