@@ -31,6 +31,7 @@
 #include "loop.h"
 #include "xmalloc.h"
 
+#define HUNG_UP "the console hung up without an answer (busy with other requests?): try again"
 /* How long the approver waits for the console to connect and answer. */
 #define APPROVAL_ASK_MS 10000
 
@@ -519,7 +520,10 @@ parse_answer(const char *text, uid_t owner, pid_t pid, char **msg)
 	const char *by = json_string_value(json_object_get(a, "approved_by"));
 	int rc = json_is_true(json_object_get(a, "ok")) ? 0 : 1;
 
-	if (!json_is_object(a)) {
+	if (*text == '\0') {
+		*msg = xstrdup(HUNG_UP);
+		rc = -1;
+	} else if (!json_is_object(a)) {
 		*msg = xstrdup("the console's answer is not JSON");
 		rc = -1;
 	} else if (rc == 0)
@@ -559,7 +563,8 @@ approval_ask(const char *incident, const char *step, char **msg)
 		*msg = xstrdup("the step name is not valid UTF-8");
 	else if (send_all(fd, line, strlen(line), deadline) != 0 || send_all(fd, "\n", 1, deadline) != 0 ||
 	    shutdown(fd, SHUT_WR) != 0 || (answer = read_answer(fd, deadline)) == NULL)
-		*msg = xprintf("no answer from the console at %s: %s", sa.sun_path, strerror(errno));
+		*msg = errno == ECONNRESET || errno == EPIPE ? xstrdup(HUNG_UP) :
+		    xprintf("no answer from the console at %s: %s", sa.sun_path, strerror(errno));
 	else {
 		rc = parse_answer(answer, owner, pid, msg);
 		free(answer);

@@ -248,6 +248,35 @@ test_idle_clients_do_not_block(void **state)
 	loop_free(l);
 }
 
+/* A console that hangs up without answering: the approver says so. */
+static void
+test_hangup(void **state)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char *cause = NULL, *dir = approval_rendezvous("inc-5", &cause), msg[512];
+	int lfd, cfd, fd, status;
+	ssize_t n;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s/%s", dir, APPROVAL_SOCKET);
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	pid = approver("inc-5", "drop", &fd);
+	assert_true((cfd = accept(lfd, NULL, NULL)) >= 0);
+	close(cfd);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(WEXITSTATUS(status), 255);
+	n = read(fd, msg, sizeof msg - 1);
+	msg[n > 0 ? n : 0] = '\0';
+	assert_non_null(strstr(msg, "hung up without an answer"));
+	close(fd);
+	close(lfd);
+	free(dir);
+}
+
 /* Something else under the rendezvous name: refused, never followed. */
 static void
 test_planted(void **state)
@@ -330,6 +359,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_kernel_says_who, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_clients_do_not_block, setup, teardown),
 		cmocka_unit_test(test_loginuid),
+		cmocka_unit_test_setup_teardown(test_hangup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_planted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_base_must_be_safe, setup, teardown),
 	};
