@@ -1,83 +1,72 @@
-/* cmd_approve.c: `drconsole approve INCIDENT_DIR STEP`, the second operator
- * of a two-person rule. The incident directory is the driver's alone (0700),
- * so the request goes to a drop box the driving console made for the
- * incident (see approval_dir()); the console takes the approver's identity
- * from the owner of the request file, which nobody can forge, refuses the
- * driver's own, and journals both names. */
-#include <errno.h>
-#include <fcntl.h>
+/* cmd_approve.c: `drconsole approve INCIDENT STEP`, the second person of a
+ * two-person rule. It asks the console driving the incident over the
+ * incident's rendezvous socket (approval.h), which needs no access to the
+ * driver's 0700 incident folder; the console learns who asks from the
+ * kernel, decides, journals and answers, and this command prints the
+ * answer: exit 0 approved, 1 refused or no console to ask (with the
+ * reason), 2 usage. */
 #include <getopt.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
-#include "clock.h"
+#include "approval.h"
+#include "approvers.h"
 #include "commands.h"
-#include "engine.h"
 #include "xmalloc.h"
 
+#define APPROVE_USAGE "usage: drconsole approve INCIDENT STEP   (INCIDENT: the incident's folder or id)\n"
+
+/* --operator is accepted for old scripts, and ignored: the console
+ * records the login the kernel gives, not a name anyone can type. */
 static int
-write_request(const char *incident, const char *step, const char *operator)
-{
-	char *adir = approval_dir(incident), *path, ts[CLOCK_RFC3339_LEN];
-	json_t *req;
-	int fd, rc = -1;
-
-	clock_format_rfc3339(clock_wall_ms(), ts);
-	path = xprintf("%s/%s.%ld.json", adir, step, (long)getpid());
-	req = json_pack("{ssssss}", "step", step, "operator", operator, "ts", ts);
-	/* Readable by the driver, who owns the sticky drop box. */
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644)) != -1) {
-		fchmod(fd, 0644);
-		if (json_dumpfd(req, fd, JSON_COMPACT) == 0 && fsync(fd) == 0)
-			rc = 0;
-		close(fd);
-	}
-	if (rc != 0)
-		fprintf(stderr, "drconsole: cannot hand the approval to the console at %s: %s\n"
-		    "  (is a console driving this incident, and does its step need approval?)\n", adir,
-		    strerror(errno));
-	json_decref(req);
-	free(path);
-	free(adir);
-	return rc;
-}
-
-int
-cmd_approve(int argc, char **argv)
+parse_args(int argc, char **argv, const char **incident, const char **step)
 {
 	static const struct option opts[] = { { "operator", required_argument, NULL, 'o' }, { NULL, 0, NULL, 0 } };
-	struct passwd *pw = getpwuid(getuid());
-	const char *operator = NULL, *login = pw != NULL ? pw->pw_name : NULL;
-	char **args = xcalloc((size_t)argc + 2, sizeof *args), path[4096];
-	int c, rc;
+	char **args = xcalloc((size_t)argc + 2, sizeof *args), *me;
+	int c, ok = 1;
 
 	args[0] = (char *)"approve";
 	memcpy(args + 1, argv, (size_t)argc * sizeof *args);
 	optind = 1;
 	while ((c = getopt_long(argc + 1, args, "", opts, NULL)) != -1) {
 		if (c != 'o') {
-			free(args);
-			fprintf(stderr, "usage: drconsole approve [--operator NAME] INCIDENT_DIR STEP\n");
-			return EXIT_USAGE;
+			ok = 0;
+			continue;
 		}
-		operator = optarg;
+		me = approvers_login(getuid());
+		fprintf(stderr, "drconsole: --operator is ignored: the console records who you are from the "
+		    "kernel (%s)\n", me);
+		free(me);
 	}
-	if (argc + 1 - optind != 2 || login == NULL) {
-		free(args);
-		fprintf(stderr, "usage: drconsole approve [--operator NAME] INCIDENT_DIR STEP\n");
+	ok = ok && argc + 1 - optind == 2;
+	if (ok) {
+		/* getopt permuted args, not argv: take the operands from args. */
+		*incident = args[optind];
+		*step = args[optind + 1];
+	}
+	free(args);
+	return ok ? 0 : -1;
+}
+
+int
+cmd_approve(int argc, char **argv)
+{
+	const char *incident = NULL, *step = NULL;
+	char *msg = NULL;
+	int rc;
+
+	if (parse_args(argc, argv, &incident, &step) != 0) {
+		fputs(APPROVE_USAGE, stderr);
 		return EXIT_USAGE;
 	}
-	(void)path;
-	rc = write_request(args[optind], args[optind + 1], operator != NULL ? operator : login);
+	rc = approval_ask(incident, step, &msg);
 	if (rc == 0)
-		printf("approval of '%s' by %s handed to the driving console; it checks and journals it "
-		    "within a second\n", args[optind + 1], login);
-	free(args);
+		printf("approval of '%s' accepted: %s\n", step, msg);
+	else
+		fprintf(stderr, "drconsole: approval of '%s' %s: %s\n", step,
+		    rc > 0 ? "refused" : "not delivered", msg);
+	free(msg);
 	return rc == 0 ? EXIT_OK : EXIT_FAILED;
 }

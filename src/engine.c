@@ -241,7 +241,7 @@ on_inbox_timer(void *arg)
 
 	e->inbox_timer = NULL;
 	drain_inbox(e);
-	flow_check_approvals(e);
+	approve_poll(e);
 	e->inbox_timer = loop_add_timer(e->loop, ENGINE_INBOX_MS, on_inbox_timer, e);
 }
 
@@ -249,7 +249,7 @@ void
 engine_start_inbox(struct engine *e)
 {
 	drain_inbox(e);
-	flow_check_approvals(e);
+	approve_poll(e);
 	e->inbox_timer = loop_add_timer(e->loop, ENGINE_INBOX_MS, on_inbox_timer, e);
 }
 
@@ -444,6 +444,7 @@ engine_free(struct engine *e)
 		return;
 	if (e->inbox_timer != NULL)
 		loop_cancel_timer(e->loop, e->inbox_timer);
+	approve_stop(e);
 	for (int i = 0; i < e->rb->nsteps; i++) {
 		if (e->runs[i].relay_timer != NULL)
 			loop_cancel_timer(e->loop, e->runs[i].relay_timer);
@@ -715,12 +716,7 @@ engine_finish(struct engine *e, const char *status, char **cause)
 		free(label);
 		engine_flush_cast(e);
 	}
-	if (e->approval_box_ready) {
-		char *box = approval_dir(e->incident_dir);
-
-		rmdir(box);
-		free(box);
-	}
+	approve_stop(e);
 	/* This process hashed every output as it wrote it; rereading them
 	 * all would hold the end of a big run up for seconds per GiB. */
 	return report_write_postmortem(e->incident_dir, REPORT_CHAIN_ONLY, cause);

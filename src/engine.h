@@ -150,10 +150,6 @@ const char *engine_generated_secret(const struct engine *e, const char *name);
  * cannot be evaluated (*why). Front ends skip a step whose condition is
  * false with engine_skip(e, i, why). */
 int engine_condition(struct engine *e, int i, char **why);
-/* Where second operators drop approvals for the incident in dir: a sticky,
- * world-writable folder the driving console owns, under $TMPDIR or /tmp,
- * named after the incident directory's last component. Allocated. */
-char *approval_dir(const char *incident_dir);
 /* 1 when a confirm: approval step was approved; *approver says by whom. */
 int engine_step_approved(const struct engine *e, int i, const char **approver);
 /* Confirms and starts step i (a manual step is attested instead: use

@@ -1,11 +1,8 @@
 /* engine_flow.c: what happens around a step's action: capturing a value it
  * printed, a second action that must verify it, repeating it until it
- * succeeds, pausing (wait steps), and a second operator's approval. */
-#include <dirent.h>
-#include <fcntl.h>
-#include <sys/stat.h>
+ * succeeds and pausing (wait steps). The approval of a second person is
+ * engine_approve.c's. */
 #include <errno.h>
-#include <pwd.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -337,145 +334,6 @@ flow_cancel_wait(struct engine *e, int i)
 	end_wait(e, i, why);
 	free(why);
 	return 1;
-}
-
-/* --- two-person approval --- */
-
-char *
-approval_dir(const char *incident_dir)
-{
-	const char *tmp = getenv("TMPDIR"), *base = strrchr(incident_dir, '/');
-	size_t n = strlen(incident_dir);
-
-	while (n > 1 && incident_dir[n - 1] == '/')
-		n--;
-	base = memrchr(incident_dir, '/', n);
-	base = base != NULL ? base + 1 : incident_dir;
-	return xprintf("%s/drconsole-approve-%.*s", tmp != NULL && *tmp == '/' ? tmp : "/tmp",
-	    (int)(n - (size_t)(base - incident_dir)), base);
-}
-
-static char *
-login_of(uid_t uid)
-{
-	struct passwd *pw = getpwuid(uid);
-
-	return pw != NULL ? xstrdup(pw->pw_name) : xprintf("uid %ld", (long)uid);
-}
-
-/* Makes the drop box, or accepts one only if it is ours and sticky. */
-static int
-make_drop_box(struct engine *e)
-{
-	char *dir = approval_dir(e->incident_dir);
-	struct stat st;
-	int ok;
-
-	if (mkdir(dir, 0700) == 0)
-		chmod(dir, 01733);
-	ok = lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == getuid() &&
-	    (st.st_mode & 07777) == 01733;
-	if (!ok && e->hooks.notice != NULL) {
-		char *msg = xprintf("approvals cannot be taken: %s is not a drop box of ours", dir);
-
-		e->hooks.notice(e->hooks.arg, msg);
-		free(msg);
-	}
-	free(dir);
-	return ok ? 0 : -1;
-}
-
-static void
-refuse(struct engine *e, const char *path, const char *step, const char *login, const char *why)
-{
-	char *msg;
-
-	engine_journal(e, "approval.refused", json_pack("{sososo}", "step", engine_jstr(step),
-	    "by", engine_jstr(login), "reason", engine_jstr(why)), NULL);
-	unlink(path);
-	if (e->hooks.notice != NULL) {
-		msg = xprintf("approval of '%s' by %s refused: %s", step ? step : "?", login, why);
-		e->hooks.notice(e->hooks.arg, msg);
-		free(msg);
-	}
-}
-
-static void
-take_approval(struct engine *e, const char *dir, const char *name)
-{
-	char *path = xprintf("%s/%s", dir, name), *login, *me = login_of(getuid());
-	json_t *req = NULL;
-	const char *step;
-	struct stat st;
-	int fd, i;
-
-	/* The file's owner is the approver: what the request says is not. */
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1 || fstat(fd, &st) != 0) {
-		if (fd != -1)
-			close(fd);
-		free(path);
-		free(me);
-		return;
-	}
-	req = json_loadfd(fd, 0, NULL);
-	close(fd);
-	login = login_of(st.st_uid);
-	step = json_string_value(json_object_get(req, "step"));
-	i = step != NULL ? runbook_find_step(e->rb, step) : -1;
-	if (i < 0 || !S_ISREG(st.st_mode))
-		refuse(e, path, step, login, "not an approval of a step of this runbook");
-	else if (e->rb->steps[i].confirm != CONFIRM_APPROVAL)
-		refuse(e, path, step, login, "that step needs no approval");
-	else if (st.st_uid == getuid())
-		refuse(e, path, step, login, "the driver cannot approve their own step");
-	else if (!e->runs[i].approved) {
-		json_t *f = engine_step_fields(e, i);
-
-		json_object_set_new(f, "approved_by", engine_jstr(login));
-		json_object_set_new(f, "approver_operator", engine_jstr(json_string_value(
-		    json_object_get(req, "operator"))));
-		json_object_set_new(f, "driver", engine_jstr(me));
-		json_object_set_new(f, "driver_operator", engine_jstr(e->operator));
-		if (engine_journal(e, "step.approved", f, NULL) == 0) {
-			e->runs[i].approved = 1;
-			free(e->runs[i].approver);
-			e->runs[i].approver = xstrdup(login);
-			unlink(path);
-			engine_notify_step(e, i);
-		}
-	} else
-		unlink(path);
-	free(login);
-	free(me);
-	json_decref(req);
-	free(path);
-}
-
-void
-flow_check_approvals(struct engine *e)
-{
-	char *dir;
-	DIR *d;
-	struct dirent *de;
-	size_t n;
-	int wanted = 0;
-
-	for (int i = 0; i < e->rb->nsteps; i++)
-		wanted |= e->rb->steps[i].confirm == CONFIRM_APPROVAL && !e->runs[i].approved;
-	if (!wanted || e->journal_error != NULL)
-		return;
-	if (!e->approval_box_ready)
-		e->approval_box_ready = make_drop_box(e) == 0;
-	dir = approval_dir(e->incident_dir);
-	if (e->approval_box_ready && (d = opendir(dir)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			n = strlen(de->d_name);
-			if (n > 5 && strcmp(de->d_name + n - 5, ".json") == 0)
-				take_approval(e, dir, de->d_name);
-		}
-		closedir(d);
-	}
-	free(dir);
 }
 
 void

@@ -95,7 +95,9 @@ struct engine {
 	struct loop_timer *inbox_timer;
 	struct httpctx *httpctx;	/* libcurl multi, made at the first http step */
 	const struct environment *env;	/* the target: production, staging... */
-	int approval_box_ready;	/* the approvals drop box exists and is ours */
+	struct approval_server *approvals;	/* listening while a step awaits approval */
+	int approvals_warned;	/* the operator was told they cannot be taken */
+	int refusals_journaled;	/* approval.refused lines, up to ENGINE_MAX_REFUSALS */
 	struct cast *cast;	/* INCIDENT/recording.cast, or NULL */
 };
 
@@ -124,7 +126,7 @@ int exec_start_rollback(struct engine *e, int i, char **cause);
 void exec_cancel(struct engine *e, int i);
 void exec_release(struct step_run *r);
 
-/* engine_flow.c: capture, verify, until, wait and approval */
+/* engine_flow.c: capture, verify, until and wait */
 const char *flow_filter(void *arg, const char *text, size_t *len);
 void flow_attempt_begins(struct engine *e, int i);
 void flow_attempt_end(struct engine *e, int i, json_t *f, const char *first_cell);
@@ -132,9 +134,12 @@ void flow_verify_end(struct engine *e, int i, int ok, const char *reason, json_t
 int flow_until_retry(struct engine *e, int i, int64_t *delay_ms);
 int flow_start_wait(struct engine *e, int i, char **cause);
 int flow_cancel_wait(struct engine *e, int i);
-void flow_check_approvals(struct engine *e);
 void flow_release(struct step_run *r);
 const char *flow_capture_value(const struct engine *e, const char *name, int *secret);
+
+/* engine_approve.c: the second person of a two-person rule */
+void approve_poll(struct engine *e);
+void approve_stop(struct engine *e);
 
 /* engine_native.c: sql, http and notify steps */
 int native_spawn(struct engine *e, int i, char **cause);

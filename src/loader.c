@@ -35,6 +35,7 @@ enum key_type {
 	K_BOOL,			/* int */
 	K_ENUM,			/* int, index into names */
 	K_CUSTOM,		/* parse() does it */
+	K_APPROVERS,		/* struct approvers: a list of logins and @groups */
 };
 
 #define KEY_REQUIRED 0x1
@@ -241,11 +242,40 @@ set_scalar(struct loader *l, const struct keydef *k, const struct ynode *n, char
 		set_enum(l, k, n, field);
 		break;
 	case K_CUSTOM:
+	case K_APPROVERS:
 		break;
 	}
 }
 
 /* --- maps, lists --- */
+
+/* approvers: [alice, "@dba"]: login names, or a Unix group after '@'. */
+static void
+load_approvers(struct loader *l, const struct ynode *n, struct approvers *a)
+{
+	const char *v;
+
+	if (n->type != YNODE_SEQ) {
+		error_at(l, n->pos, "'approvers' must be a list of logins and @groups, like [alice, \"@dba\"], "
+		    "not %s", ynode_type_name(n));
+		return;
+	}
+	approvers_free(a);
+	a->given = 1;
+	a->pos = n->pos;
+	a->names = xcalloc((size_t)n->nitems + 1, sizeof *a->names);
+	for (int i = 0; i < n->nitems; i++) {
+		if (!want_scalar(l, n->items[i], "approvers"))
+			continue;
+		v = n->items[i]->value;
+		/* The characters useradd and groupadd allow, so a name is one word. */
+		if (!matches_charset(v + (*v == '@'), LOWER "_", LOWER DIGITS "_.-"))
+			error_at(l, n->items[i]->pos, "'%s' is not a login or an @group (lower-case letters, "
+			    "digits, '_', '.' and '-')", v);
+		else
+			a->names[a->n++] = xstrdup(v);
+	}
+}
 
 static const struct keydef *
 find_key(const struct keydef *table, const char *name)
@@ -303,6 +333,8 @@ load_map(struct loader *l, const struct ynode *map, const struct keydef *table, 
 			unknown_key(l, key, table, what);
 		else if (k->type == K_CUSTOM)
 			k->parse(l, val, obj);
+		else if (k->type == K_APPROVERS)
+			load_approvers(l, val, (struct approvers *)((char *)obj + k->offset));
 		else if (want_scalar(l, val, k->name))
 			set_scalar(l, k, val, obj);
 	}
@@ -716,6 +748,7 @@ static const struct keydef step_keys[] = {
 	{ "until", K_CUSTOM, 0, 0, 0, 0, NULL, parse_until },
 	{ "wait", K_DURATION, 0, ST(wait_ms), 0, 0, NULL, NULL },
 	{ "verify", K_CUSTOM, 0, 0, 0, 0, NULL, parse_verify },
+	{ "approvers", K_APPROVERS, 0, ST(approvers), 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
 };
 
@@ -959,6 +992,7 @@ static const struct keydef environment_keys[] = {
 	{ "params", K_CUSTOM, 0, 0, 0, 0, NULL, parse_env_params },
 	{ "env", K_CUSTOM, 0, 0, 0, 0, NULL, parse_env_env },
 	{ "production", K_BOOL, 0, EV(production), 0, 0, NULL, NULL },
+	{ "approvers", K_APPROVERS, 0, EV(approvers), 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
 };
 
@@ -1043,6 +1077,7 @@ static const struct keydef runbook_keys[] = {
 	{ "hosts", K_CUSTOM, 0, 0, 0, 0, NULL, parse_hosts },
 	{ "groups", K_CUSTOM, 0, 0, 0, 0, NULL, parse_groups },
 	{ "drill", K_CUSTOM, 0, 0, 0, 0, NULL, parse_drill },
+	{ "approvers", K_APPROVERS, 0, RB(approvers), 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
 };
 

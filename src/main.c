@@ -24,7 +24,7 @@ static const struct command commands[] = {
 	{ "watch", cmd_watch, "watch INCIDENT_DIR [--ascii] [--theme NAME]   follow an incident live, read-only" },
 	{ "inject", cmd_inject, "inject [--operator NAME] INCIDENT_DIR TEXT...   add a drill event, marked injected" },
 	{ "replay", cmd_replay, "replay INCIDENT_DIR [--speed N|--step|--instant]   play an incident back as it went" },
-	{ "approve", cmd_approve, "approve [--operator NAME] INCIDENT_DIR STEP   the second person of a two-person rule" },
+	{ "approve", cmd_approve, "approve INCIDENT STEP   the second person of a two-person rule" },
 	{ "note", cmd_note, "note [--operator NAME] INCIDENT_DIR TEXT...   add a note, even while a console drives it" },
 	{ NULL, NULL, NULL }
 };

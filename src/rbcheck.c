@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "approvers.h"
 #include "clock.h"
 #include "cond.h"
 #include "rbcheck.h"
@@ -406,6 +407,32 @@ check_action(struct checker *c, const struct step *s)
 	check_regex(c, &s->expect_output, "expect.output");
 }
 
+/* An approval step whose approvers nobody named (in some environment):
+ * the fallback group decides, which the author should know. */
+static void
+check_approvers(struct checker *c, int i)
+{
+	const struct runbook *rb = c->rb;
+	const struct approvers *a = approvers_for_step(rb, NULL, i);
+	int unnamed = rb->nenvironments == 0 && a == NULL;
+
+	if (rb->steps[i].confirm != CONFIRM_APPROVAL) {
+		if (rb->steps[i].approvers.given)
+			report(c, DIAG_WARNING, rb->steps[i].approvers.pos, "step '%s': 'approvers' only apply to "
+			    "a step with confirm: approval", rb->steps[i].id);
+		return;
+	}
+	for (int k = 0; k < rb->nenvironments; k++)
+		unnamed |= approvers_for_step(rb, &rb->environments[k], i) == NULL;
+	if (unnamed)
+		report(c, DIAG_WARNING, rb->steps[i].pos, "step '%s' needs approval but the runbook names no "
+		    "approvers (approvers: on the step, environment or runbook): members of the Unix group "
+		    "%s may approve", rb->steps[i].id, APPROVERS_GROUP);
+	if (a != NULL && a->n == 0)
+		report(c, DIAG_WARNING, a->pos, "step '%s': the approvers list is empty: nobody can approve it",
+		    rb->steps[i].id);
+}
+
 /* --- conditions --- */
 
 static const char *const step_fields[] = { "status", "exit_code", "attempt", "duration_ms", NULL };
@@ -551,6 +578,7 @@ check_steps(struct checker *c)
 		check_when(c, s, i);
 		check_on(c, s);
 		check_extras(c, s, i);
+		check_approvers(c, i);
 	}
 }
 

@@ -77,6 +77,15 @@ step_texts(struct step *s, struct rstr **out)
 }
 
 void
+approvers_free(struct approvers *a)
+{
+	for (int i = 0; i < a->n; i++)
+		free(a->names[i]);
+	free(a->names);
+	memset(a, 0, sizeof *a);
+}
+
+void
 runbook_step_free(struct step *s)
 {
 	struct rstr *texts[STEP_TEXTS_MAX];
@@ -96,6 +105,7 @@ runbook_step_free(struct step *s)
 	for (int i = 0; i < s->nenv; i++)
 		free(s->env[i].key);
 	free(s->env);
+	approvers_free(&s->approvers);
 }
 
 static void
@@ -139,6 +149,7 @@ environments_free(struct runbook *rb)
 		free(rb->environments[i].name);
 		kv_free(rb->environments[i].params, rb->environments[i].nparams);
 		kv_free(rb->environments[i].env, rb->environments[i].nenv);
+		approvers_free(&rb->environments[i].approvers);
 	}
 	free(rb->environments);
 	for (int i = 0; i < rb->ncriteria; i++) {
@@ -156,6 +167,7 @@ runbook_free(struct runbook *rb)
 	if (rb == NULL)
 		return;
 	environments_free(rb);
+	approvers_free(&rb->approvers);
 	for (int i = 0; i < rb->nsteps; i++)
 		runbook_step_free(&rb->steps[i]);
 	for (int i = 0; i < rb->nparams; i++)

@@ -32,6 +32,17 @@ struct kv {
 	struct rstr value;
 };
 
+/* approvers: who may approve a confirm: approval step: logins and @groups.
+ * given is 0 when the key is absent (then a wider list, or the group
+ * drconsole-approvers, decides); an empty list given lets nobody approve. */
+struct approvers {
+	char **names;		/* "alice", "@dba" */
+	int n;
+	int given;
+	struct srcpos pos;
+};
+void approvers_free(struct approvers *a);
+
 enum param_type {
 	PARAM_STRING,
 	PARAM_SECRET,
@@ -226,6 +237,7 @@ struct step {
 	struct rstr verify_run;
 	struct sql_action verify_sql;
 	struct http_action verify_http;
+	struct approvers approvers;	/* confirm: approval: who may approve */
 };
 
 /* A named target (production, staging...) that sets params and env. */
@@ -237,6 +249,7 @@ struct environment {
 	struct kv *env;
 	int nenv;
 	int production;		/* named production, or production: true */
+	struct approvers approvers;	/* for approval steps in this target */
 };
 
 struct criterion {
@@ -276,6 +289,7 @@ struct runbook {
 	struct criterion *criteria;	/* success criteria of a drill */
 	int ncriteria;
 	unsigned char sha256[32];	/* of the file's bytes */
+	struct approvers approvers;	/* for every approval step */
 };
 
 void runbook_free(struct runbook *rb);

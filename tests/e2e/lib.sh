@@ -95,6 +95,16 @@ _cleanup() {
 	fi
 }
 
+# fresh_session: unsets the audit login uid of this shell (and so of all
+# it starts), so logins it runs with runuser count as other people to
+# `drconsole approve` (which refuses a request from the driver's login
+# session). Fails when it is set and cannot be unset.
+fresh_session() {
+	[ -r /proc/self/loginuid ] || return 0
+	[ "$(cat /proc/self/loginuid)" = 4294967295 ] && return 0
+	{ echo 4294967295 > /proc/self/loginuid; } 2> /dev/null
+}
+
 # Makes $SCRATCH, a private directory removed (with tracked processes
 # stopped) however the test exits.
 scratch_dir() {

@@ -73,7 +73,7 @@ keys Enter
 expect_screen "Waiting for a second operator's approval" "Enter opens the dialog again"
 
 other=nobody
-if [ "$(id -u)" -eq 0 ] && id "$other" >/dev/null 2>&1 && command -v runuser >/dev/null; then
+if [ "$(id -u)" -eq 0 ] && id "$other" >/dev/null 2>&1 && command -v runuser >/dev/null && fresh_session; then
 	if (cd / && runuser -u "$other" -- "$DRCONSOLE" approve "$INC" drop-old) >"$SCRATCH/approve.out" 2>&1; then
 		pass "another login approves from its own terminal"
 	else
@@ -90,7 +90,7 @@ if [ "$(id -u)" -eq 0 ] && id "$other" >/dev/null 2>&1 && command -v runuser >/d
 		step=drop-old how=approved
 	expect_screen "RUN COMPLETED" "the run completes"
 else
-	note "not root (or no $other): the cross-user approval needs a second login; skipped"
+	note "not root (or no $other, or the audit login uid cannot be unset): the cross-user approval needs a second person; skipped"
 fi
 
 # --- a remote step: per-host status and the host picker ---
