@@ -33,6 +33,8 @@ struct step_run {
 	struct sqlstep *sql;
 	struct httpstep *http;
 	struct notifystep *notify;
+	struct loop_timer *refused_timer;	/* http, notify: a value refused; ends the attempt */
+	char *refused;		/* why, for the attempt's end */
 	struct fanout *fanout;	/* a run step with on: (engine_remote.c) */
 	struct job *job;
 	struct outfile *of;
