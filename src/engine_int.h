@@ -137,6 +137,8 @@ const char *flow_capture_value(const struct engine *e, const char *name, int *se
 
 /* engine_native.c: sql, http and notify steps */
 int native_spawn(struct engine *e, int i, char **cause);
+/* An http step's URL as it is sent, secrets as ****; NULL if refused. */
+char *native_display_url(struct engine *e, int i);
 int native_spawn_verify(struct engine *e, int i, char **cause);
 void native_cancel(struct step_run *r);
 void native_release(struct engine *e, struct step_run *r);

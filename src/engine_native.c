@@ -262,6 +262,26 @@ http_context(struct engine *e)
 	return e->httpctx;
 }
 
+/* The URL an http step requests, as sent (each value encoded) with its
+ * secrets as ****: what the operator sees is what runs. NULL when a value
+ * is refused; the step itself says why when it runs. */
+char *
+native_display_url(struct engine *e, int i)
+{
+	struct web_ctx w = { e, i };
+	char *url, *shown, *cause = NULL;
+
+	if (e->rb->steps[i].http.url.s == NULL)
+		return NULL;
+	url = webtmpl_expand_url(e->rb->steps[i].http.url.s, "http,https", web_value, &w, &cause);
+	free(cause);
+	if (url == NULL)
+		return NULL;
+	shown = httpstep_mask_url(url, (const char *const *)e->secrets, e->nsecrets);
+	free(url);
+	return shown;
+}
+
 /* The Content-Type the step sends names JSON: its body's values are then
  * JSON strings. */
 static int

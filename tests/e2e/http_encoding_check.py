@@ -33,12 +33,12 @@ def requests():
         return []
 
 
-def ends():
+def events(kind):
     out = {}
     with open(journal, encoding="utf-8") as f:
         for line in f:
             ev = json.loads(line)
-            if ev.get("event") == "step.end":
+            if ev.get("event") == kind:
                 out[ev["step"]] = ev
     return out
 
@@ -55,7 +55,8 @@ def one_segment_path(path, prefix, suffix=""):
 CONTROL = any(ord(c) < 0x20 or c == "\x7f" for c in value)
 DOTS = value in (".", "..")
 reqs = requests()
-steps = ends()
+steps = events("step.end")
+starts = events("step.start")
 
 
 def refused(step, why_word):
@@ -91,6 +92,10 @@ else:
             problem("path-query: path %r is not /echo/<value>/tail" % path)
         if parse_qsl(query, keep_blank_values=True, strict_parsing=True) != [("q", value), ("k", "v")]:
             problem("path-query: query %r is not q=<value>&k=v" % query)
+        host = [v for n, v in echo[0]["headers"] if n.lower() == "host"]
+        shown = starts.get("path-query", {}).get("command")
+        if shown != "http://%s%s" % (host[0], target):
+            problem("path-query: the journal shows %r, %r was sent" % (shown, target))
 
 # JSON body
 js = [r for r in reqs if r["path"] == "/hook/json"]
