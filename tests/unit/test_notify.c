@@ -502,6 +502,16 @@ test_email_failures(void **state)
 	struct notify_request	 req = { 0 };
 	const char		*to[] = { "reject@example.test" };
 	const char		*bad_to[] = { "not an address" };
+	char			*eml;
+	const char		*hostile_to[] = {
+		"ops@example.test\r\nBcc: evil@example.test",
+		"Ops <ops@example.test>, evil@example.test",
+		"ops@example.test evil@example.test",
+		"Ops <ops@example.test> evil@example.test",
+		"Evil <evil@example.test> <ops@example.test>",
+		"ops@example.test,evil@example.test",
+		"ops@@example.test",
+	};
 	char			*u = smtp_url(), *cause;
 
 	req.kind = NOTIFY_EMAIL;
@@ -530,9 +540,32 @@ test_email_failures(void **state)
 	req.to = bad_to;
 	cause = try_start(fx, &req);
 	assert_null(fx->ns);
-	assert_non_null(strstr(cause, "is not an address"));
+	assert_non_null(strstr(cause, "is not one address"));
 	free(cause);
+	/* A value cannot add a recipient or a header field. */
+	for (size_t i = 0; i < sizeof hostile_to / sizeof hostile_to[0]; i++) {
+		req.to = &hostile_to[i];
+		cause = try_start(fx, &req);
+		assert_null(fx->ns);
+		assert_non_null(cause);
+		free(cause);
+	}
 	req.to = to;
+	req.from = "dr@example.test\r\nBcc: evil@example.test";
+	cause = try_start(fx, &req);
+	assert_null(fx->ns);
+	assert_non_null(strstr(cause, "one line"));
+	free(cause);
+	req.from = "\"Ops, DR\" <dr@example.test>";
+	run_notify(fx, &req);
+	assert_int_equal(fx->r.ok, 1);
+	mails_sent++;
+	eml = read_mail(mails_sent, "eml");
+	assert_non_null(eml);
+	assert_non_null(strstr(eml, "From: \"Ops, DR\" <dr@example.test>\r\n"));
+	assert_null(strstr(eml, "Bcc"));
+	free(eml);
+	req.from = "dr@example.test";
 	req.subject = "two\r\nBcc: evil@example.test";
 	cause = try_start(fx, &req);
 	assert_null(fx->ns);
