@@ -354,6 +354,12 @@ notify_check_statuspage(const struct notify_request *req, char **cause)
 		    notify_empty(req->component) ? "a component" : "an api_key");
 		return -1;
 	}
+	/* The id is one path segment; ".." would move the request up. */
+	if (strcmp(req->component, ".") == 0 || strcmp(req->component, "..") == 0) {
+		*cause = xprintf("statuspage component '%s' is not an id",
+		    req->component);
+		return -1;
+	}
 	for (int i = 0; req->status != NULL && notify_statuses[i] != NULL; i++) {
 		if (strcmp(req->status, notify_statuses[i]) == 0)
 			return 0;

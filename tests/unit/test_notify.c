@@ -410,7 +410,6 @@ test_statuspage_checks(void **state)
 	req.subject = "Database failover";
 	req.status = "operational";
 	run_notify(fx, &req);
-	free(u);
 	assert_int_equal(fx->r.ok, 1);
 	calls = read_jsonl(&web, "statuspage.log");
 	assert_string_equal(json_string_value(json_object_get(json_object_get(
@@ -420,6 +419,22 @@ test_statuspage_checks(void **state)
 	    json_object_get(json_array_get(calls, 1), "body"), "incident"),
 	    "status")), "resolved");
 	json_decref(calls);
+
+	/* A component id is one path segment, whatever it holds. */
+	req.component = "../admin?x=1#f";
+	run_notify(fx, &req);
+	assert_int_equal(fx->r.ok, 1);
+	calls = read_jsonl(&web, "statuspage.log");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    calls, 2), "path")),
+	    "/statuspage/v1/pages/pg1/components/..%2Fadmin%3Fx%3D1%23f");
+	json_decref(calls);
+	req.component = "..";
+	cause = try_start(fx, &req);
+	assert_null(fx->ns);
+	assert_non_null(strstr(cause, "is not an id"));
+	free(cause);
+	free(u);
 }
 
 /* --- email --- */
