@@ -220,8 +220,9 @@ all_of(const char *s, size_t n, const char *chars)
 	return n > 0 && strspn(s, chars) >= n;
 }
 
-#define HOST_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
-			"0123456789.-"
+#define LABEL_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+			"0123456789-"
+#define HOST_CHARS	LABEL_CHARS "."
 
 static int
 valid_port(const char *s, size_t n)
@@ -327,9 +328,13 @@ add_url_value(struct strbuf *b, const char *v, enum webtmpl_part part,
 			return "is not a host or host:port";
 		break;
 	case WEBTMPL_HOST_WHOLE:
-	case WEBTMPL_HOST_PART:
-		if (!valid_host(v, n, part == WEBTMPL_HOST_WHOLE))
+		if (!valid_host(v, n, 1))
 			return "is not a host name";
+		break;
+	case WEBTMPL_HOST_PART:
+		/* One label: a dot would let it pick another domain. */
+		if (!all_of(v, n, LABEL_CHARS))
+			return "is not one host-name label (letters, digits, '-')";
 		break;
 	case WEBTMPL_PORT:
 		if (!valid_port(v, n))

@@ -8,7 +8,8 @@
  *     '?', '#', '&', '=', '+' and '%' arrive as data; a path segment that
  *     would be "." or ".." is refused;
  *   - the host, the port or the whole authority: checked to be a host name,
- *     a port or host[:port], never encoded into something else;
+ *     a port or host[:port]; part of a host, one label (no dots); never
+ *     encoded into something else;
  *   - the very start of the URL: the value is a whole base URL
  *     (scheme://host[:port][/path]), followed by '/', '?', '#' or nothing;
  *   - inside a JSON string: JSON-escaped by jansson; a bare JSON value: a

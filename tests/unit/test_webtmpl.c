@@ -138,6 +138,8 @@ test_authority(void **state)
 		{ "https://{{ x }}/health", "" },
 		{ "http://{{ x }}.example.com/", "evil.com:1" },
 		{ "http://{{ x }}.example.com/", "evil.com/" },
+		{ "http://{{ x }}.example.com/", "a.b" },
+		{ "http://api-{{ x }}/", "1.evil.com" },
 		{ "http://127.0.0.1:{{ x }}/", "80/../admin" },
 		{ "http://127.0.0.1:{{ x }}/", "0" },
 	};
