@@ -348,25 +348,38 @@ add_url_value(struct strbuf *b, const char *v, enum webtmpl_part part,
 	return NULL;
 }
 
-/* A path segment that holds a value must not be "." or ".." once the
- * server decodes %2E: it would move the request up the tree. */
+/* How many dots p[0, n) is, "%2e" counting as one; -1 if anything else. */
 static int
-dot_segment(const char *url, size_t from, size_t to)
+count_dots(const char *p, size_t n)
 {
-	size_t	seg = from, end, dots, i;
+	int	dots = 0;
 
-	while (seg > 0 && url[seg - 1] != '/')
-		seg--;
-	end = to + strcspn(url + to, "/?#");
-	for (i = seg, dots = 0; i < end; dots++) {
-		if (url[i] == '.')
+	for (size_t i = 0; i < n; dots++) {
+		if (p[i] == '.')
 			i++;
-		else if (strncasecmp(url + i, "%2e", 3) == 0)
+		else if (n - i >= 3 && strncasecmp(p + i, "%2e", 3) == 0)
 			i += 3;
 		else
-			return 0;
+			return -1;
 	}
-	return dots == 1 || dots == 2;
+	return dots;
+}
+
+/* A path segment that holds a value must not be "." or ".." once the
+ * server decodes %2E: it would move the request up the tree. built is the
+ * URL so far, ending with the value; rest the runbook's text after it. */
+static int
+dot_segment(const char *built, size_t len, const char *rest)
+{
+	size_t	seg = len;
+	int	before, after;
+
+	while (seg > 0 && built[seg - 1] != '/')
+		seg--;
+	before = count_dots(built + seg, len - seg);
+	after = count_dots(rest, strcspn(rest, "/?#"));
+	return before >= 0 && after >= 0 && (before + after == 1 ||
+	    before + after == 2);
 }
 
 /* Names the template, never its value: the value may be a secret. */
@@ -386,7 +399,7 @@ webtmpl_expand_url(const char *url, const char *base_schemes,
 	struct tscan		 scan;
 	enum webtmpl_part	*parts = NULL;
 	struct strbuf		 b;
-	size_t			 off, at = 0, before;
+	size_t			 off, at = 0;
 	const char		*why;
 	char			*v;
 	int			 number, ok = 1;
@@ -406,16 +419,11 @@ webtmpl_expand_url(const char *url, const char *base_schemes,
 			ok = 0;
 			break;
 		}
-		before = b.len;
 		why = add_url_value(&b, v, parts[i], base_schemes, url + r->end);
 		free(v);
-		if (why == NULL && parts[i] == WEBTMPL_PATH) {
-			strbuf_adds(&b, url + r->end);	/* to see the segment */
-			if (dot_segment(b.buf, before, b.len - strlen(url + r->end)))
-				why = "would make a path segment '.' or '..'";
-			b.len -= strlen(url + r->end);
-			b.buf[b.len] = '\0';
-		}
+		if (why == NULL && parts[i] == WEBTMPL_PATH &&
+		    dot_segment(b.buf, b.len, url + r->end))
+			why = "would make a path segment '.' or '..'";
 		if (why != NULL) {
 			value_fail(cause, url, r, why);
 			ok = 0;

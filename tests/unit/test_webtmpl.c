@@ -100,6 +100,7 @@ test_dot_segments_refused(void **state)
 	const char	*const dots[][2] = {
 		{ "http://h/a/{{ x }}/b", ".." }, { "http://h/a/{{ x }}", "." },
 		{ "http://h/a/.{{ x }}/b", "." }, { "http://h/{{ x }}%2e/b", "." },
+		{ "http://h/{{ x }}{{ x }}/b", "." }, { "http://h/a/{{ x }}?q", "." },
 	};
 	char		*cause, *url;
 
