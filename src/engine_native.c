@@ -4,6 +4,7 @@
  * modules (sqlstep, httpstep, notify) do their work on the event loop. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "clock.h"
 #include "engine_int.h"
