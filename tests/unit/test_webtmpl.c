@@ -290,6 +290,56 @@ test_json_places_refused(void **state)
 	    &cause), 0);
 }
 
+/* Many random values, seeded so a failure repeats: each comes back exact
+ * from a path segment, a query value and a JSON string. */
+static void
+test_random_round_trips(void **state)
+{
+	static const char *const units[] = {
+		"/", "?", "#", "&", "=", "+", "%", ".", "..", "\"", "\\", "}",
+		"{", "\r", "\n", "\t", " ", "a", "Z", "0", "~", "@", ":", "[",
+		"\x01", "\x7f", "é", "💥", "\xe2\x80\xa8", "{{", "%2e", "%00",
+	};
+	const size_t	 nunits = sizeof units / sizeof units[0];
+	char		 value[256], *cause, *url, *got, *body, *q, *part;
+	json_t		*j;
+	unsigned	 seed = 1107;
+
+	(void)state;
+	for (int round = 0; round < 3000; round++) {
+		value[0] = '\0';
+		for (int k = 1 + rand_r(&seed) % 8; k > 0; k--)
+			strcat(value, units[rand_r(&seed) % nunits]);
+		if (strcmp(value, ".") == 0 || strcmp(value, "..") == 0)
+			continue;
+		url = url_with("http://h/a/{{ x }}/b?q={{ x }}", value, &cause);
+		if (url == NULL)	/* only a dot segment may be refused */
+			fail_msg("refused %s: %s", value, cause);
+		q = strstr(url, "?q=");
+		assert_non_null(q);
+		part = strndup(url, (size_t)(q - url));
+		got = segment(part, "http://h/a/", "/b");
+		assert_string_equal(got, value);
+		free(got);
+		free(part);
+		part = strndup(url, (size_t)(q + 3 - url));
+		got = segment(url, part, "");
+		assert_string_equal(got, value);
+		free(got);
+		free(part);
+		free(url);
+		body = json_with("{\"a\": \"<{{ x }}>\", \"b\": {{ x }}}", value, &cause);
+		assert_non_null(body);
+		j = json_loads(body, 0, NULL);
+		assert_non_null(j);
+		assert_int_equal(json_object_size(j), 2);
+		assert_int_equal(json_string_length(json_object_get(j, "b")), strlen(value));
+		assert_string_equal(json_string_value(json_object_get(j, "b")), value);
+		json_decref(j);
+		free(body);
+	}
+}
+
 static void
 test_headers_and_types(void **state)
 {
@@ -324,6 +374,7 @@ main(void)
 		cmocka_unit_test(test_url_places_refused),
 		cmocka_unit_test(test_json_strings),
 		cmocka_unit_test(test_json_places_refused),
+		cmocka_unit_test(test_random_round_trips),
 		cmocka_unit_test(test_headers_and_types),
 	};
 
