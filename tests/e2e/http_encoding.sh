@@ -58,7 +58,32 @@ for v in "${values[@]}"; do
 	fi
 done
 
-# Lint refuses the places no value can be made safe, at FILE:LINE:COL.
-"$DRCONSOLE" lint "$top_srcdir/tests/data/run/http-encoding.yaml" > /dev/null 2>&1 &&
-	pass "the test runbook lints clean" || fail "the test runbook does not lint"
+# A secret in the path and query arrives exact and is never shown, raw or
+# percent-encoded.
+rm -f "$SCRATCH/http/requests.log"
+tok='Tok/en?&=#%+ü'
+DRCONSOLE_PARAM_token="$tok" timeout 60 "$DRCONSOLE" run --yes --param "base=$base" \
+	--incident-dir "$SCRATCH/secret" "$top_srcdir/tests/data/run/http-secret-url.yaml" \
+	< /dev/null > "$SCRATCH/secret.out" 2>&1 || fail "the secret run failed"
+if python3 - "$SCRATCH/http/requests.log" "$tok" <<'PY'
+import json, sys
+from urllib.parse import unquote, parse_qsl
+r = [json.loads(l) for l in open(sys.argv[1])]
+path, _, query = r[0]["path"].partition("?")
+sys.exit(0 if len(r) == 1 and unquote(path[len("/echo/"):]) == sys.argv[2] and "/" not in path[len("/echo/"):]
+         and parse_qsl(query, strict_parsing=True) == [("t", sys.argv[2])] else 1)
+PY
+then pass "a secret in the path and query arrives as one component each"; else
+	fail "the secret did not arrive exact"; show "$SCRATCH/http/requests.log"; fi
+enc=$(python3 -c 'import sys; from urllib.parse import quote; print(quote(sys.argv[1], safe="-._~"))' "$tok")
+if grep -rqF -e "$tok" -e "$enc" "$SCRATCH/secret" "$SCRATCH/secret.out"; then
+	fail "the secret is shown or written"; grep -rF -e "$tok" -e "$enc" "$SCRATCH/secret" "$SCRATCH/secret.out" | show
+else pass "the secret is never shown or written, raw or encoded"; fi
+grep -q '"command":"http://127.0.0.1:[0-9]*/echo/\*\*\*\*?t=\*\*\*\*"' "$SCRATCH/secret/journal.jsonl" &&
+	pass "the journal shows the URL sent, the secret as ****" || fail "the journaled URL is not the one sent"
+
+# The runbooks here lint clean; what lint refuses is in the lint corpus
+# (tests/data/bad/bad-http-templates.yaml).
+"$DRCONSOLE" lint "$top_srcdir/tests/data/run/http-encoding.yaml" "$top_srcdir/tests/data/run/http-secret-url.yaml" \
+	> /dev/null 2>&1 && pass "the test runbooks lint clean" || fail "a test runbook does not lint"
 finish
