@@ -283,32 +283,45 @@ native_display_url(struct engine *e, int i)
 	return shown;
 }
 
-/* The Content-Type the step sends names JSON: its body's values are then
- * JSON strings. */
-static int
-json_body(struct engine *e, int i, const struct http_action *h, char **cause)
+/* The Content-Type the step sends, expanded; NULL when it sends none. */
+static char *
+content_type(struct engine *e, int i, const struct http_action *h, char **cause)
 {
 	struct expanded x = { 0 };
-	int json = 0;
+	char *ct = NULL;
 
-	for (int k = 0; k < h->nheaders; k++)
-		if (strcasecmp(h->headers[k].key, "Content-Type") == 0)
-			json = webtmpl_is_json_type(expand(e, i, &x, &h->headers[k].value, cause));
+	for (int k = 0; k < h->nheaders && ct == NULL; k++)
+		if (strcasecmp(h->headers[k].key, "Content-Type") == 0) {
+			const char *v = expand(e, i, &x, &h->headers[k].value, cause);
+
+			ct = xstrdup(v != NULL ? v : "");
+		}
 	expanded_free(&x);
-	return json;
+	return ct;
 }
 
+/* A JSON body's values are JSON strings, a form's are percent-encoded; any
+ * other body takes them as they are. */
 static const char *
 expand_body(struct engine *e, int i, struct expanded *x, const struct http_action *h, char **cause)
 {
 	struct web_ctx w = { e, i };
-	char *v, *why = NULL;
+	char *ct, *v = NULL, *why = NULL;
+	int json, form;
 
-	if (h->body.s == NULL || *cause != NULL || !json_body(e, i, h, cause))
+	if (h->body.s == NULL || *cause != NULL)
+		return NULL;
+	ct = content_type(e, i, h, cause);
+	json = webtmpl_is_json_type(ct);
+	form = webtmpl_is_form_type(ct);
+	free(ct);
+	if ((!json && !form) || *cause != NULL)
 		return expand(e, i, x, &h->body, cause);
 	if (x->n == (int)(sizeof x->v / sizeof x->v[0]))
 		return NULL;
-	if ((v = webtmpl_expand_json(h->body.s, web_value, &w, &why)) == NULL) {
+	v = json ? webtmpl_expand_json(h->body.s, web_value, &w, &why) :
+	    webtmpl_expand_form(h->body.s, web_value, &w, &why);
+	if (v == NULL) {
 		*cause = xprintf("body: %s", why);
 		free(why);
 		return NULL;

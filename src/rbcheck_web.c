@@ -77,6 +77,9 @@ check_body(struct webcheck *w, const struct http_action *h)
 	else if (webtmpl_is_json_type(ct)) {
 		if (webtmpl_check_json(h->body.s, &off, &cause) != 0)
 			web_error(w, &h->body, off, cause);
+	} else if (webtmpl_is_form_type(ct)) {
+		if (webtmpl_check_form(h->body.s, &off, &cause) != 0)
+			web_error(w, &h->body, off, cause);
 	} else if (*first == '{' || *first == '[')
 		web_error(w, &h->body, (size_t)(first - h->body.s), xstrdup("this body looks like JSON: "
 		    "add the header 'Content-Type: application/json' so each template is sent as a "

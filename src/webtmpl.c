@@ -650,6 +650,81 @@ webtmpl_expand_json(const char *body, webtmpl_resolve_cb resolve, void *arg,
 	return strbuf_detach(&b);
 }
 
+/* --- form bodies --- */
+
+/* Each template of a form body after '%' or '%X' would finish an escape. */
+int
+webtmpl_check_form(const char *body, size_t *off, char **cause)
+{
+	struct tscan	 scan;
+	char		*ignored = NULL;
+	int		 rc = 0;
+
+	if (body == NULL || template_scan(body, &scan, off, &ignored) != 0) {
+		free(ignored);
+		return 0;
+	}
+	for (int i = 0; i < scan.nrefs && rc == 0; i++) {
+		if (after_percent(body, scan.refs[i].start)) {
+			*off = scan.refs[i].start;
+			*cause = xstrdup("a template right after '%' would finish "
+			    "a percent-escape with its value");
+			rc = -1;
+		}
+	}
+	template_scan_free(&scan);
+	return rc;
+}
+
+/* The form body with each value percent-encoded as one name or value. */
+char *
+webtmpl_expand_form(const char *body, webtmpl_resolve_cb resolve, void *arg,
+    char **cause)
+{
+	struct tscan	 scan;
+	struct strbuf	 b;
+	size_t		 off, at = 0;
+	char		*v;
+	int		 number, ok;
+
+	if (template_scan(body, &scan, &off, cause) != 0)
+		return NULL;
+	strbuf_init(&b);
+	ok = webtmpl_check_form(body, &off, cause) == 0;
+	for (int i = 0; ok && i < scan.nrefs; i++) {
+		const struct tref *r = &scan.refs[i];
+
+		strbuf_add(&b, body + at, r->start - at);
+		at = r->end;
+		if ((v = resolve(arg, body, r, &number, cause)) == NULL)
+			ok = 0;
+		else
+			add_escaped(&b, v);
+		free(v);
+	}
+	if (ok)
+		strbuf_adds(&b, body + at);
+	template_scan_free(&scan);
+	if (!ok) {
+		strbuf_free(&b);
+		return NULL;
+	}
+	return strbuf_detach(&b);
+}
+
+/* 1 if a Content-Type value is a URL-encoded form. */
+int
+webtmpl_is_form_type(const char *ct)
+{
+	size_t	n;
+
+	if (ct == NULL)
+		return 0;
+	n = strcspn(ct, "; \t");
+	return n == 33 && strncasecmp(ct, "application/x-www-form-urlencoded",
+	    n) == 0;
+}
+
 /* --- headers --- */
 
 /* 1 if a Content-Type value names JSON. */

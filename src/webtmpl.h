@@ -14,6 +14,7 @@
  *     (scheme://host[:port][/path]), followed by '/', '?', '#' or nothing;
  *   - inside a JSON string: JSON-escaped by jansson; a bare JSON value: a
  *     JSON string (a number for an int param);
+ *   - in a URL-encoded form body: percent-encoded like a query value;
  *   - a header value: refused when it holds CR, LF or another control byte.
  * Anywhere else (the scheme, user:password, part of the port, inside a
  * JSON escape) lint refuses the runbook, and the step refuses to start. */
@@ -68,8 +69,17 @@ char *webtmpl_expand_url(const char *url, const char *base_schemes,
 char *webtmpl_expand_json(const char *body, webtmpl_resolve_cb, void *arg,
     char **cause);
 
+/* A form body (application/x-www-form-urlencoded): each value
+ * percent-encoded like a query value, so '&', '=' and '+' cannot add a
+ * field; lint refuses a template right after '%'. */
+int webtmpl_check_form(const char *body, size_t *off, char **cause);
+char *webtmpl_expand_form(const char *body, webtmpl_resolve_cb, void *arg,
+    char **cause);
+
 /* 1 if a Content-Type value names JSON (application/json, ...+json). */
 int webtmpl_is_json_type(const char *content_type);
+/* 1 if it is application/x-www-form-urlencoded. */
+int webtmpl_is_form_type(const char *content_type);
 /* A header name must be an RFC 9110 token; -1 with *cause if not. */
 int webtmpl_check_header_name(const char *name, char **cause);
 /* A header value may hold no CR, LF or other control byte but tab: it

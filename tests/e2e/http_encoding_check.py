@@ -5,7 +5,8 @@ Checks one run of tests/data/run/http-encoding.yaml with x = the bytes of
 VALUE-FILE, from what the servers recorded (http_server.py's requests.log,
 smtp_sink.py's mail-N files from number FIRST-MAIL on) and the run's
 journal: every value arrives as exactly one path segment, one query value,
-one JSON string, one header value, one subject or one message, or the step
+one JSON string, one form value, one header value, one subject or one
+message, or the step
 that would have carried it failed and sent nothing. Prints one line per
 problem; exits 1 if there was any.
 """
@@ -104,6 +105,12 @@ if len(js) != 1:
     problem("json: %d requests" % len(js))
 elif json.loads(js[0]["body"]) != {"text": value, "note": "v=%s;" % value, "bare": value, "n": 7}:
     problem("json: body %r" % js[0]["body"])
+
+# form body
+fm = [r for r in reqs if r["path"] == "/hook/form"]
+ok("form")
+if len(fm) != 1 or parse_qsl(fm[0]["body"], keep_blank_values=True, strict_parsing=True) != [("a", value), ("b", "2")]:
+    problem("form: %r" % [r["body"] for r in fm])
 
 # header
 hd = [r for r in reqs if r["path"] == "/echo/header"]

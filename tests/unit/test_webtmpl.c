@@ -341,6 +341,28 @@ test_random_round_trips(void **state)
 }
 
 static void
+test_form_values(void **state)
+{
+	const char	*kv[] = { "x", "a&admin=1+b c=%", NULL };
+	struct vals	 v = { kv };
+	size_t		 off;
+	char		*cause = NULL, *body;
+
+	(void)state;
+	body = webtmpl_expand_form("a={{ x }}&{{ x }}=2", resolve, &v, &cause);
+	assert_string_equal(body, "a=a%26admin%3D1%2Bb%20c%3D%25&"
+	    "a%26admin%3D1%2Bb%20c%3D%25=2");
+	free(body);
+	assert_int_equal(webtmpl_check_form("a=%{{ x }}", &off, &cause), -1);
+	assert_int_equal(off, 3);
+	free(cause);
+	assert_true(webtmpl_is_form_type("application/x-www-form-urlencoded"));
+	assert_true(webtmpl_is_form_type("Application/X-WWW-Form-Urlencoded; charset=utf-8"));
+	assert_false(webtmpl_is_form_type("application/x-www-form-urlencodedx"));
+	assert_false(webtmpl_is_form_type("multipart/form-data"));
+}
+
+static void
 test_headers_and_types(void **state)
 {
 	char	*cause = NULL;
@@ -375,6 +397,7 @@ main(void)
 		cmocka_unit_test(test_json_strings),
 		cmocka_unit_test(test_json_places_refused),
 		cmocka_unit_test(test_random_round_trips),
+		cmocka_unit_test(test_form_values),
 		cmocka_unit_test(test_headers_and_types),
 	};
 
