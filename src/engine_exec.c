@@ -666,7 +666,11 @@ engine_display_command(struct engine *e, int i)
 		tmpl = s->sql.query.s != NULL ? s->sql.query.s : s->sql.promote ? "SELECT pg_promote(wait => true)" :
 		    s->sql.check == SQL_CHECK_REPLICATION_LAG ? "check: replication_lag" : "check: in_recovery";
 		break;
-	case ACTION_HTTP: tmpl = s->http.url.s; break;
+	case ACTION_HTTP:
+		if ((out = native_display_url(e, i)) != NULL)
+			return out;
+		tmpl = s->http.url.s;
+		break;
 	case ACTION_NOTIFY: tmpl = s->notify.message.s; break;
 	default: tmpl = ""; break;
 	}

@@ -33,6 +33,8 @@ struct step_run {
 	struct sqlstep *sql;
 	struct httpstep *http;
 	struct notifystep *notify;
+	struct loop_timer *refused_timer;	/* http, notify: a value refused; ends the attempt */
+	char *refused;		/* why, for the attempt's end */
 	struct fanout *fanout;	/* a run step with on: (engine_remote.c) */
 	struct job *job;
 	struct outfile *of;
@@ -143,6 +145,8 @@ void approve_stop(struct engine *e);
 
 /* engine_native.c: sql, http and notify steps */
 int native_spawn(struct engine *e, int i, char **cause);
+/* An http step's URL as it is sent, secrets as ****; NULL if refused. */
+char *native_display_url(struct engine *e, int i);
 int native_spawn_verify(struct engine *e, int i, char **cause);
 void native_cancel(struct step_run *r);
 void native_release(struct engine *e, struct step_run *r);

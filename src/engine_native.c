@@ -4,6 +4,7 @@
  * modules (sqlstep, httpstep, notify) do their work on the event loop. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "clock.h"
 #include "engine_int.h"
@@ -12,6 +13,7 @@
 #include "notify.h"
 #include "sqlbind.h"
 #include "sqlstep.h"
+#include "webtmpl.h"
 #include "xmalloc.h"
 
 /* Every templated value of a native step, expanded raw: these go to
@@ -38,6 +40,50 @@ expand(struct engine *e, int i, struct expanded *x, const struct rstr *r, char *
 	t.text = NULL;
 	texpansion_free(&t);
 	return x->v[x->n++];
+}
+
+/* One template's raw value, for webtmpl to encode where it stands. */
+struct web_ctx {
+	struct engine *e;
+	int step;
+};
+
+static char *
+web_value(void *arg, const char *text, const struct tref *ref, int *number, char **cause)
+{
+	struct web_ctx *w = arg;
+	const struct param *p = ref->kind == TREF_PARAM ? runbook_find_param(w->e->rb, ref->name) : NULL;
+	char *one = xstrndup(text + ref->start, ref->end - ref->start), *v;
+	struct texpansion t;
+
+	*number = p != NULL && p->type == PARAM_INT;
+	if (params_expand(w->e, w->step, one, TMPL_RAW, &t, cause) != 0) {
+		free(one);
+		return NULL;
+	}
+	free(one);
+	v = t.text;
+	t.text = NULL;
+	texpansion_free(&t);
+	return v;
+}
+
+/* A URL whose values are encoded for where they stand (webtmpl.h). */
+static const char *
+expand_url(struct engine *e, int i, struct expanded *x, const struct rstr *r, const char *schemes,
+    char **cause)
+{
+	struct web_ctx w = { e, i };
+	char *v, *why = NULL;
+
+	if (r->s == NULL || *cause != NULL || x->n == (int)(sizeof x->v / sizeof x->v[0]))
+		return NULL;
+	if ((v = webtmpl_expand_url(r->s, schemes, web_value, &w, &why)) == NULL) {
+		*cause = xprintf("url: %s", why);
+		free(why);
+		return NULL;
+	}
+	return x->v[x->n++] = v;
 }
 
 static void
@@ -217,6 +263,88 @@ http_context(struct engine *e)
 	return e->httpctx;
 }
 
+/* The URL an http step requests, as sent (each value encoded) with its
+ * secrets as ****: what the operator sees is what runs. NULL when a value
+ * is refused; the step itself says why when it runs. */
+char *
+native_display_url(struct engine *e, int i)
+{
+	struct web_ctx w = { e, i };
+	char *url, *shown, *cause = NULL;
+
+	if (e->rb->steps[i].http.url.s == NULL)
+		return NULL;
+	url = webtmpl_expand_url(e->rb->steps[i].http.url.s, "http,https", web_value, &w, &cause);
+	free(cause);
+	if (url == NULL)
+		return NULL;
+	shown = httpstep_mask_url(url, (const char *const *)e->secrets, e->nsecrets);
+	free(url);
+	return shown;
+}
+
+/* The Content-Type the step sends, expanded; NULL when it sends none. */
+static char *
+content_type(struct engine *e, int i, const struct http_action *h, char **cause)
+{
+	struct expanded x = { 0 };
+	char *ct = NULL;
+
+	for (int k = 0; k < h->nheaders && ct == NULL; k++)
+		if (strcasecmp(h->headers[k].key, "Content-Type") == 0) {
+			const char *v = expand(e, i, &x, &h->headers[k].value, cause);
+
+			ct = xstrdup(v != NULL ? v : "");
+		}
+	expanded_free(&x);
+	return ct;
+}
+
+/* A JSON body's values are JSON strings, a form's are percent-encoded; any
+ * other body takes them as they are. */
+static const char *
+expand_body(struct engine *e, int i, struct expanded *x, const struct http_action *h, char **cause)
+{
+	struct web_ctx w = { e, i };
+	char *ct, *v = NULL, *why = NULL;
+	int json, form;
+
+	if (h->body.s == NULL || *cause != NULL)
+		return NULL;
+	ct = content_type(e, i, h, cause);
+	json = webtmpl_is_json_type(ct);
+	form = webtmpl_is_form_type(ct);
+	free(ct);
+	if ((!json && !form) || *cause != NULL)
+		return expand(e, i, x, &h->body, cause);
+	if (x->n == (int)(sizeof x->v / sizeof x->v[0]))
+		return NULL;
+	v = json ? webtmpl_expand_json(h->body.s, web_value, &w, &why) :
+	    webtmpl_expand_form(h->body.s, web_value, &w, &why);
+	if (v == NULL) {
+		*cause = xprintf("body: %s", why);
+		free(why);
+		return NULL;
+	}
+	return x->v[x->n++] = v;
+}
+
+/* A header whose value, filled in, holds a CR or LF would end the header
+ * and start another: the step refuses it and sends nothing. */
+static void
+add_header(struct engine *e, int i, struct expanded *x, const struct kv *h, char **cause)
+{
+	const char *v = expand(e, i, x, &h->value, cause);
+
+	if (v == NULL)
+		return;
+	if (webtmpl_check_header_name(h->key, cause) == 0 && webtmpl_header_bad_byte(v) >= 0)
+		*cause = xprintf("header %s: its value holds a CR, LF or control byte once its "
+		    "templates are filled in; refused, nothing was sent", h->key);
+	if (*cause == NULL)
+		add_list(x, xprintf("%s: %s", h->key, v));
+}
+
 static int
 start_http(struct engine *e, int i, const struct http_action *h, const struct action_io *io, char **cause)
 {
@@ -224,15 +352,11 @@ start_http(struct engine *e, int i, const struct http_action *h, const struct ac
 	struct httpstep_request q = { 0 };
 	struct expanded x = { 0 };
 
-	for (int k = 0; k < h->nheaders && *cause == NULL; k++) {
-		const char *v = expand(e, i, &x, &h->headers[k].value, cause);
-
-		if (v != NULL)
-			add_list(&x, xprintf("%s: %s", h->headers[k].key, v));
-	}
+	for (int k = 0; k < h->nheaders && *cause == NULL; k++)
+		add_header(e, i, &x, &h->headers[k], cause);
 	q.method = expand(e, i, &x, &h->method, cause);
-	q.url = expand(e, i, &x, &h->url, cause);
-	q.body = expand(e, i, &x, &h->body, cause);
+	q.url = expand_url(e, i, &x, &h->url, "http,https", cause);
+	q.body = expand_body(e, i, &x, h, cause);
 	q.expect_body = expand(e, i, &x, &h->expect_body, cause);
 	q.headers = (const char *const *)x.list;
 	q.nheaders = x.nlist;
@@ -262,7 +386,7 @@ start_notify(struct engine *e, int i, const struct action_io *io, char **cause)
 			add_list(&x, xstrdup(v));
 	}
 	q.kind = n->kind;
-	q.url = expand(e, i, &x, &n->url, cause);
+	q.url = expand_url(e, i, &x, &n->url, "http,https", cause);
 	/* A drill's notifications go to the drill channel when it has one. */
 	q.channel = expand(e, i, &x, e->mode == MODE_DRILL && e->rb->drill_channel.s != NULL ?
 	    &e->rb->drill_channel : &n->channel, cause);
@@ -270,7 +394,7 @@ start_notify(struct engine *e, int i, const struct action_io *io, char **cause)
 	q.component = expand(e, i, &x, &n->component, cause);
 	q.status = expand(e, i, &x, &n->status, cause);
 	q.api_key = expand(e, i, &x, &n->api_key, cause);
-	q.smtp_url = expand(e, i, &x, &n->smtp_url, cause);
+	q.smtp_url = expand_url(e, i, &x, &n->smtp_url, "smtp,smtps", cause);
 	q.from = expand(e, i, &x, &n->from, cause);
 	q.subject = expand(e, i, &x, &n->subject, cause);
 	q.to = (const char *const *)x.list;
@@ -284,6 +408,44 @@ start_notify(struct engine *e, int i, const struct action_io *io, char **cause)
 		e->runs[i].notify = notify_start(http_context(e), &q, io, cause);
 	expanded_free(&x);
 	return e->runs[i].notify != NULL ? 0 : -1;
+}
+
+static void
+refused_due(void *arg)
+{
+	struct exec_ctx *c = arg;
+	struct step_run *r = &c->e->runs[c->step];
+	json_t *ev = json_pack("{s:s, s:s}", "verdict", "refused", "error", r->refused);
+	char *why = r->refused;
+
+	r->refused_timer = NULL;
+	r->refused = NULL;
+	on_native_done(c, 0, why, ev);
+	json_decref(ev);
+	free(why);
+}
+
+/* An http step or notification that cannot be sent as written (a value
+ * that does not fit its place in the URL, a header that would split)
+ * fails its attempt like any other failure: journaled, retried, on_failure
+ * applies. Nothing was sent. The end comes from the loop, as every step's
+ * end does. */
+static int
+refuse_attempt(struct engine *e, int i, char **cause)
+{
+	struct step_run *r = &e->runs[i];
+	char *line;
+
+	if (*cause == NULL)
+		*cause = xstrdup("the step could not start");
+	line = xprintf("error: %s (nothing was sent)\n", *cause);
+	exec_output(&r->ctx, ACTION_STDERR, line, strlen(line));
+	free(line);
+	r->refused = xprintf("refused: %s", *cause);
+	free(*cause);
+	*cause = NULL;
+	r->refused_timer = loop_add_timer(e->loop, 0, refused_due, &r->ctx);
+	return 0;
 }
 
 static int
@@ -314,6 +476,8 @@ spawn_kind(struct engine *e, int i, enum step_action kind, const struct sql_acti
 		rc = -1;
 		break;
 	}
+	if (rc != 0 && (kind == ACTION_HTTP || kind == ACTION_NOTIFY))
+		return refuse_attempt(e, i, cause);
 	if (rc != 0) {
 		json_t *ignored = json_object();
 
@@ -358,7 +522,6 @@ native_cancel(struct step_run *r)
 void
 native_release(struct engine *e, struct step_run *r)
 {
-	(void)e;
 	if (r->sql != NULL)
 		sqlstep_free(r->sql);
 	if (r->http != NULL)
@@ -368,4 +531,9 @@ native_release(struct engine *e, struct step_run *r)
 	r->sql = NULL;
 	r->http = NULL;
 	r->notify = NULL;
+	if (r->refused_timer != NULL)
+		loop_cancel_timer(e->loop, r->refused_timer);
+	r->refused_timer = NULL;
+	free(r->refused);
+	r->refused = NULL;
 }

@@ -1,7 +1,6 @@
-/* httpstep.h: the http step kind: one request on libcurl's multi interface,
- * driven by the event loop, checked against an expected status and body.
- * Also the shared multi (struct httpctx) other step kinds put their own
- * transfers on, and the secret masking they all use. */
+/* httpstep.h: the http step kind: one request on the loop's curl multi
+ * (httpctx.h), checked against an expected status and body. Also the
+ * secret masking the web step kinds use. */
 #ifndef DRC_HTTPSTEP_H
 #define DRC_HTTPSTEP_H
 
@@ -11,6 +10,7 @@
 #include <curl/curl.h>
 
 #include "action.h"
+#include "httpctx.h"
 #include "loop.h"
 
 /* How much of a body is shown as output. */
@@ -32,15 +32,7 @@ struct httpstep_request {
 	int			  nsecrets;
 };
 
-struct httpctx;
 struct httpstep;
-struct httpxfer;
-
-/* One curl multi for everything on this loop. */
-struct httpctx *httpctx_new(struct loop *);
-/* Every step and transfer must be freed first, and the loop still alive;
- * not from a done callback. */
-void httpctx_free(struct httpctx *);
 
 /* Starts the request; its end comes through io->done, never from inside
  * this call. The request line is output at once; all other output comes
@@ -60,15 +52,6 @@ void httpstep_free(struct httpstep *);
  * bytes of the body, unmasked, NUL-terminated. */
 int httpstep_status(const struct httpstep *);
 const char *httpstep_body(const struct httpstep *, size_t *len);
-
-/* Called when a transfer added with httpctx_add is over; the handle has
- * already left the multi and the xfer is freed. */
-typedef void (*httpctx_done_cb)(void *arg, CURLcode result);
-/* Puts a configured easy handle on the multi; the caller keeps the handle
- * and must not use CURLOPT_PRIVATE. */
-struct httpxfer *httpctx_add(struct httpctx *, CURL *, httpctx_done_cb, void *arg);
-/* Takes a transfer off before it is over; done_cb is not called. */
-void httpctx_remove(struct httpxfer *);
 
 /* Returns text with every secret, and every secret as it looks inside a
  * URL, replaced by ****; *count (if not NULL) is how many were replaced. */

@@ -1,26 +1,23 @@
 /* notify.c: the notify step kind. Slack, webhook and Statuspage go through
  * httpstep, email through libcurl's SMTP on the same multi. Owns what is
- * particular to each: the JSON each service wants, what counts as
- * accepted, the RFC 5322 message, and masking secrets out of the message
- * before it leaves. */
+ * particular to each: the JSON each service wants (always built by
+ * jansson, so a value is one JSON string), what counts as accepted, and
+ * masking secrets out of the message before it leaves. The email message
+ * itself is mailmsg.c's. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
 
 #include "clock.h"
-#include "crypto.h"
 #include "log.h"
+#include "mailmsg.h"
 #include "notify.h"
 #include "strbuf.h"
 #include "xmalloc.h"
 
-/* SMTP lines may not pass 998 bytes without their CRLF (RFC 5322 2.1.1). */
-#define NOTIFY_LINE_MAX		998
 /* How much of a refusal goes into the step's reason. */
 #define NOTIFY_EXCERPT_MAX	200
 /* How much of the message names a Statuspage incident without a subject. */
@@ -357,6 +354,12 @@ notify_check_statuspage(const struct notify_request *req, char **cause)
 		    notify_empty(req->component) ? "a component" : "an api_key");
 		return -1;
 	}
+	/* The id is one path segment; ".." would move the request up. */
+	if (strcmp(req->component, ".") == 0 || strcmp(req->component, "..") == 0) {
+		*cause = xprintf("statuspage component '%s' is not an id",
+		    req->component);
+		return -1;
+	}
 	for (int i = 0; req->status != NULL && notify_statuses[i] != NULL; i++) {
 		if (strcmp(req->status, notify_statuses[i]) == 0)
 			return 0;
@@ -436,56 +439,6 @@ notify_send_statuspage(struct notifystep *ns, const struct notify_request *req,
 /* --- email --- */
 
 static int
-notify_one_line(const char *what, const char *s, char **cause)
-{
-	if (strpbrk(s, "\r\n") != NULL) {
-		*cause = xprintf("the email %s must be one line", what);
-		return -1;
-	}
-	return 0;
-}
-
-/* The address inside "Name <addr>", or the whole thing; NULL if it is
- * not one. */
-static char *
-notify_addr(const char *s)
-{
-	const char	*lt = strrchr(s, '<'), *gt;
-	char		*a;
-
-	if (lt != NULL && (gt = strchr(lt, '>')) != NULL)
-		a = xstrndup(lt + 1, (size_t)(gt - lt - 1));
-	else {
-		s += strspn(s, " \t");
-		a = xstrndup(s, strcspn(s, " \t"));
-	}
-	if (strchr(a, '@') == NULL || strpbrk(a, " \t<>,\r\n") != NULL ||
-	    a[0] == '@') {
-		free(a);
-		return NULL;
-	}
-	return a;
-}
-
-static int
-notify_check_addr(const char *what, const char *s, char **cause)
-{
-	char	*a;
-
-	if (notify_empty(s) || notify_one_line(what, s, cause) != 0) {
-		if (*cause == NULL)
-			*cause = xprintf("the email has no %s", what);
-		return -1;
-	}
-	if ((a = notify_addr(s)) == NULL) {
-		*cause = xprintf("email %s '%s' is not an address", what, s);
-		return -1;
-	}
-	free(a);
-	return 0;
-}
-
-static int
 notify_check_email(const struct notify_request *req, char **cause)
 {
 	if (notify_empty(req->smtp_url) ||
@@ -495,162 +448,44 @@ notify_check_email(const struct notify_request *req, char **cause)
 		    "smtps:// smtp_url");
 		return -1;
 	}
-	if (notify_check_addr("from", req->from, cause) != 0)
+	if (mailmsg_check_mailbox("from", req->from, cause) != 0)
 		return -1;
 	if (req->nto <= 0) {
 		*cause = xstrdup("an email notification needs 'to'");
 		return -1;
 	}
 	for (int i = 0; i < req->nto; i++) {
-		if (notify_check_addr("recipient", req->to[i], cause) != 0)
+		if (mailmsg_check_mailbox("recipient", req->to[i], cause) != 0)
 			return -1;
 	}
 	if (notify_empty(req->subject)) {
 		*cause = xstrdup("an email notification needs a subject");
 		return -1;
 	}
-	if (notify_one_line("subject", req->subject, cause) != 0 ||
+	if (mailmsg_one_line("subject", req->subject, cause) != 0 ||
 	    (req->incident_id != NULL &&
-	    notify_one_line("incident id", req->incident_id, cause) != 0))
+	    mailmsg_one_line("incident id", req->incident_id, cause) != 0))
 		return -1;
 	return 0;
-}
-
-/* RFC 5322 date in English whatever the locale: "Tue, 24 Nov 2026 ...". */
-static void
-notify_date(int64_t wall_ms, char *buf, size_t len)
-{
-	static const char *const days[] = {
-		"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
-	};
-	static const char *const months[] = {
-		"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
-		"Oct", "Nov", "Dec"
-	};
-	time_t		t = (time_t)(wall_ms / 1000);
-	struct tm	tm;
-
-	gmtime_r(&t, &tm);
-	snprintf(buf, len, "%s, %02d %s %04d %02d:%02d:%02d +0000",
-	    days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900,
-	    tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
-/* A subject with non-ASCII bytes becomes RFC 2047 encoded words of at most
- * 45 bytes each (75 characters encoded), cut between characters. */
-static void
-notify_add_subject(struct strbuf *b, const char *s)
-{
-	unsigned char	 out[64];
-	size_t		 len = strlen(s), n;
-	int		 ascii = 1;
-
-	for (size_t i = 0; i < len; i++)
-		ascii &= (unsigned char)s[i] < 0x80;
-	if (ascii) {
-		strbuf_adds(b, s);
-		return;
-	}
-	while (len > 0) {
-		n = len < 45 ? len : 45;
-		while (n < len && n > 1 && ((unsigned char)s[n] & 0xc0) == 0x80)
-			n--;
-		EVP_EncodeBlock(out, (const unsigned char *)s, (int)n);
-		strbuf_addf(b, "=?UTF-8?B?%s?=%s", out, n < len ? "\r\n " : "");
-		s += n;
-		len -= n;
-	}
-}
-
-/* Folds the recipients so that no header line grows past 78 characters. */
-static void
-notify_add_to(struct strbuf *b, const struct notify_request *req)
-{
-	size_t	col = 4, n;
-
-	strbuf_adds(b, "To: ");
-	for (int i = 0; i < req->nto; i++) {
-		n = strlen(req->to[i]);
-		if (i > 0 && col + n + 2 > 78) {
-			strbuf_adds(b, ",\r\n ");
-			col = 1;
-		} else if (i > 0) {
-			strbuf_adds(b, ", ");
-			col += 2;
-		}
-		strbuf_adds(b, req->to[i]);
-		col += n;
-	}
-	strbuf_adds(b, "\r\n");
-}
-
-/* The body with CRLF line ends and no line over NOTIFY_LINE_MAX bytes. */
-static void
-notify_add_body(struct strbuf *b, const char *text)
-{
-	size_t	len, n;
-
-	while (*text != '\0') {
-		len = strcspn(text, "\n");
-		n = len;
-		if (n > NOTIFY_LINE_MAX) {
-			for (n = NOTIFY_LINE_MAX; n > 0 &&
-			    ((unsigned char)text[n] & 0xc0) == 0x80; n--)
-				/* back to a character boundary */;
-			if (n == 0)	/* not UTF-8 after all: cut anywhere */
-				n = NOTIFY_LINE_MAX;
-		}
-		strbuf_add(b, text, n > 0 && n == len && text[n - 1] == '\r' ?
-		    n - 1 : n);
-		strbuf_adds(b, "\r\n");
-		text += n;
-		if (n == len && *text == '\n')
-			text++;
-	}
-}
-
-static char *
-notify_message_id(const struct notify_request *req)
-{
-	char	 stamp[CLOCK_RFC3339_LEN], *from, *rnd, *id;
-	char	*at;
-
-	clock_format_stamp(clock_wall_ms(), stamp);
-	rnd = crypto_random_string(16);
-	from = notify_addr(req->from);
-	at = from != NULL ? strchr(from, '@') : NULL;
-	id = xprintf("<%s.%s@%s>", stamp, rnd, at != NULL ? at + 1 :
-	    "drconsole.invalid");
-	free(rnd);
-	free(from);
-	return id;
 }
 
 static void
 notify_build_mail(struct notifystep *ns, const struct notify_request *req,
     const char *subject, const char *text, const char *msgid)
 {
-	struct strbuf	b;
-	char		date[64];
+	struct mailmsg	m = { 0 };
 
-	strbuf_init(&b);
-	notify_date(clock_wall_ms(), date, sizeof date);
-	strbuf_addf(&b, "Date: %s\r\n", date);
-	strbuf_addf(&b, "From: %s\r\n", req->from);
-	notify_add_to(&b, req);
-	strbuf_adds(&b, "Subject: ");
-	notify_add_subject(&b, subject);
-	strbuf_addf(&b, "\r\nMessage-ID: %s\r\n", msgid);
-	strbuf_adds(&b, "MIME-Version: 1.0\r\n"
-	    "Content-Type: text/plain; charset=utf-8\r\n"
-	    "Content-Transfer-Encoding: 8bit\r\n");
-	if (req->incident_id != NULL)
-		strbuf_addf(&b, "X-Drconsole-Incident: %s\r\n", req->incident_id);
-	strbuf_adds(&b, "\r\n");
-	notify_add_body(&b, text);
-	ns->mail_len = b.len;
-	ns->mail = strbuf_detach(&b);
+	m.date_ms = clock_wall_ms();
+	m.from = req->from;
+	m.to = req->to;
+	m.nto = req->nto;
+	m.subject = subject;
+	m.message_id = msgid;
+	m.incident_id = req->incident_id;
+	m.text = text;
+	ns->mail = mailmsg_build(&m, &ns->mail_len);
 }
+
 
 static size_t
 notify_mail_read(char *buf, size_t size, size_t n, void *arg)
@@ -712,11 +547,11 @@ notify_setup_mail(struct notifystep *ns, const struct notify_request *req,
 	    (long)CURLUSESSL_TRY);
 	if (left > 0)
 		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)left);
-	a = notify_addr(req->from);
+	a = mailmsg_addr(req->from);
 	curl_easy_setopt(e, CURLOPT_MAIL_FROM, a);	/* copied by curl */
 	free(a);
 	for (int i = 0; i < req->nto; i++) {
-		a = notify_addr(req->to[i]);
+		a = mailmsg_addr(req->to[i]);
 		ns->rcpt = curl_slist_append(ns->rcpt, a);
 		free(a);
 	}
@@ -761,7 +596,7 @@ notify_send_email(struct notifystep *ns, const struct notify_request *req,
 	masked = notify_mask(ns, req->subject, NULL);
 	subject = xprintf("%s%s", req->drill_prefix != NULL ?
 	    req->drill_prefix : "", masked);
-	msgid = notify_message_id(req);
+	msgid = mailmsg_message_id(req->from);
 	url = httpstep_mask_url(req->smtp_url, notify_secrets(ns), ns->nsecrets);
 	notify_build_mail(ns, req, subject, text, msgid);
 	json_object_set_new(ns->evidence, "smtp_url", json_string(url));

@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "cond.h"
 #include "rbcheck.h"
+#include "rbcheck_web.h"
 #include "rbshell.h"
 #include "sqlbind.h"
 #include "sqlexpect.h"
@@ -574,6 +575,7 @@ check_steps(struct checker *c)
 			report(c, DIAG_ERROR, s->pos, "duplicate step id '%s' (first used at line %d)",
 			    s->id, rb->steps[c->first_step[i]].pos.line);
 		check_action(c, s);
+		rbcheck_web_step(rb, s, c->d);
 		check_step_templates(c, s);
 		check_when(c, s, i);
 		check_on(c, s);

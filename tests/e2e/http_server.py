@@ -19,7 +19,8 @@ writes the port to --port-file once it listens. State lives in --dir:
                             DIR/statuspage.log as a JSON line
 
 Every request is also logged to DIR/requests.log as a JSON line with its
-method, path, content type and body.
+method, path (the request target as sent), content type, body and
+headers (as [name, value] pairs, in order).
 """
 import argparse
 import json
@@ -83,6 +84,7 @@ class Handler(BaseHTTPRequestHandler):
             "path": self.path,
             "content_type": self.headers.get("Content-Type"),
             "body": body,
+            "headers": [[k, v] for k, v in self.headers.items()],
         }))
 
     def handle_any(self):

@@ -410,7 +410,6 @@ test_statuspage_checks(void **state)
 	req.subject = "Database failover";
 	req.status = "operational";
 	run_notify(fx, &req);
-	free(u);
 	assert_int_equal(fx->r.ok, 1);
 	calls = read_jsonl(&web, "statuspage.log");
 	assert_string_equal(json_string_value(json_object_get(json_object_get(
@@ -420,6 +419,22 @@ test_statuspage_checks(void **state)
 	    json_object_get(json_array_get(calls, 1), "body"), "incident"),
 	    "status")), "resolved");
 	json_decref(calls);
+
+	/* A component id is one path segment, whatever it holds. */
+	req.component = "../admin?x=1#f";
+	run_notify(fx, &req);
+	assert_int_equal(fx->r.ok, 1);
+	calls = read_jsonl(&web, "statuspage.log");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    calls, 2), "path")),
+	    "/statuspage/v1/pages/pg1/components/..%2Fadmin%3Fx%3D1%23f");
+	json_decref(calls);
+	req.component = "..";
+	cause = try_start(fx, &req);
+	assert_null(fx->ns);
+	assert_non_null(strstr(cause, "is not an id"));
+	free(cause);
+	free(u);
 }
 
 /* --- email --- */
@@ -502,6 +517,16 @@ test_email_failures(void **state)
 	struct notify_request	 req = { 0 };
 	const char		*to[] = { "reject@example.test" };
 	const char		*bad_to[] = { "not an address" };
+	char			*eml;
+	const char		*hostile_to[] = {
+		"ops@example.test\r\nBcc: evil@example.test",
+		"Ops <ops@example.test>, evil@example.test",
+		"ops@example.test evil@example.test",
+		"Ops <ops@example.test> evil@example.test",
+		"Evil <evil@example.test> <ops@example.test>",
+		"ops@example.test,evil@example.test",
+		"ops@@example.test",
+	};
 	char			*u = smtp_url(), *cause;
 
 	req.kind = NOTIFY_EMAIL;
@@ -530,9 +555,32 @@ test_email_failures(void **state)
 	req.to = bad_to;
 	cause = try_start(fx, &req);
 	assert_null(fx->ns);
-	assert_non_null(strstr(cause, "is not an address"));
+	assert_non_null(strstr(cause, "is not one address"));
 	free(cause);
+	/* A value cannot add a recipient or a header field. */
+	for (size_t i = 0; i < sizeof hostile_to / sizeof hostile_to[0]; i++) {
+		req.to = &hostile_to[i];
+		cause = try_start(fx, &req);
+		assert_null(fx->ns);
+		assert_non_null(cause);
+		free(cause);
+	}
 	req.to = to;
+	req.from = "dr@example.test\r\nBcc: evil@example.test";
+	cause = try_start(fx, &req);
+	assert_null(fx->ns);
+	assert_non_null(strstr(cause, "one line"));
+	free(cause);
+	req.from = "\"Ops, DR\" <dr@example.test>";
+	run_notify(fx, &req);
+	assert_int_equal(fx->r.ok, 1);
+	mails_sent++;
+	eml = read_mail(mails_sent, "eml");
+	assert_non_null(eml);
+	assert_non_null(strstr(eml, "From: \"Ops, DR\" <dr@example.test>\r\n"));
+	assert_null(strstr(eml, "Bcc"));
+	free(eml);
+	req.from = "dr@example.test";
 	req.subject = "two\r\nBcc: evil@example.test";
 	cause = try_start(fx, &req);
 	assert_null(fx->ns);
