@@ -270,6 +270,7 @@ struct runbook {
 	struct criterion *criteria;	/* success criteria of a drill */
 	int ncriteria;
 	unsigned char sha256[32];	/* of the file's bytes */
+	int loose;		/* it, or a file it includes, is writable by group or others */
 };
 
 void runbook_free(struct runbook *rb);
