@@ -17,10 +17,15 @@
 /* Writes all len bytes, through EINTR and short writes; -1 with errno set
  * (EIO when write makes no progress). */
 int file_write_all(int fd, const char *buf, size_t len);
-/* Writes data to tmp (mode, no symlink followed), fsyncs it and renames it
- * over path; flags are FILE_*. On failure tmp is removed (but not a tmp
- * that FILE_EXCL found already there) and cause says "cannot write PATH". */
+/* Writes data to tmp (mode, made new: never through a link, never an old
+ * file truncated), fsyncs it and renames it over path; flags are FILE_*.
+ * On failure tmp is removed (but not a tmp that FILE_EXCL found already
+ * there) and cause says "cannot write PATH". */
 int file_write_atomic(const char *path, const char *tmp, const char *data,
     size_t len, mode_t mode, int flags, char **cause);
+/* The same with name and tmp relative to the directory dfd; shown names
+ * the file in cause. */
+int file_write_atomic_at(int dfd, const char *name, const char *tmp, const char *shown,
+    const char *data, size_t len, mode_t mode, int flags, char **cause);
 
 #endif
