@@ -621,7 +621,7 @@ cast_openat(int dfd, const char *incident_dir, int64_t started_wall_ms,
 	c->path = xprintf("%s/%s", incident_dir, CAST_FILE);
 	c->start_ms = started_wall_ms;
 	c->tokens = CAST_BURST_BYTES;
-	c->fd = incdir_openat(dfd, CAST_FILE, O_RDWR | O_CREAT | O_APPEND, 0600);
+	c->fd = file_openat_regular(dfd, CAST_FILE, O_RDWR | O_CREAT | O_APPEND, 0600);
 	if (c->fd == -1 || fchmod(c->fd, 0600) != 0 || fstat(c->fd, &sb) != 0) {
 		*cause = xprintf("cannot open %s: %s", c->path, errno == ELOOP ? "it is a link (never followed)" :
 		    errno == EINVAL ? "not a regular file" : strerror(errno));

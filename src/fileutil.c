@@ -36,6 +36,26 @@ file_write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+int
+file_openat_regular(int dfd, const char *name, int flags, mode_t mode)
+{
+	int fd = openat(dfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, mode);
+	struct stat st;
+
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		int error = fstat(fd, &st) != 0 ? errno : EINVAL;
+
+		close(fd);
+		errno = error;
+		return -1;
+	}
+	if (!(flags & O_NONBLOCK))
+		(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
 static int
 file_fail(const char *path, int error, char **cause)
 {

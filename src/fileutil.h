@@ -14,6 +14,12 @@
 /* file_write_atomic: also fsync the directory, so the rename is durable. */
 #define FILE_SYNC_DIR	0x2
 
+/* openat(dfd, name) with O_NOFOLLOW, O_NONBLOCK (cleared again after the
+ * open unless asked for), O_NOCTTY and O_CLOEXEC added to flags, refusing
+ * what is not a regular file: a planted link is not followed and a FIFO
+ * does not block. -1 with errno (ELOOP for a link, EINVAL for a special
+ * file). dfd may be AT_FDCWD. */
+int file_openat_regular(int dfd, const char *name, int flags, mode_t mode);
 /* Writes all len bytes, through EINTR and short writes; -1 with errno set
  * (EIO when write makes no progress). */
 int file_write_all(int fd, const char *buf, size_t len);

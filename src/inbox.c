@@ -181,15 +181,14 @@ inbox_read(const char *path)
 	int fd;
 
 	/* Not a symlink, not a fifo that would block the console. */
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd == -1)
+	if ((fd = file_openat_regular(AT_FDCWD, path, O_RDONLY, 0)) == -1)
 		return NULL;
 	if (fstat(fd, &sb) != 0) {
 		close(fd);
 		return NULL;
 	}
-	if (!S_ISREG(sb.st_mode) || sb.st_size > INBOX_MAX_FILE) {
-		errno = S_ISREG(sb.st_mode) ? EFBIG : EINVAL;
+	if (sb.st_size > INBOX_MAX_FILE) {
+		errno = EFBIG;
 		close(fd);
 		return NULL;
 	}
@@ -379,7 +378,7 @@ inbox_lock_busy(const char *dir)
 	char *path = xprintf("%s/%s", dir, JOURNAL_FILE);
 	int fd, busy = 0;
 
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) != -1) {
+	if ((fd = file_openat_regular(AT_FDCWD, path, O_RDONLY, 0)) != -1) {
 		while (flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EINTR)
 			;
 		busy = errno == EWOULDBLOCK;
@@ -398,7 +397,7 @@ inbox_lock_holder(const char *dir)
 	long pid;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) != -1) {
+	if ((fd = file_openat_regular(AT_FDCWD, path, O_RDONLY, 0)) != -1) {
 		n = read(fd, buf, sizeof buf - 1);
 		close(fd);
 	}

@@ -142,26 +142,6 @@ incdir_open(const char *dir, int flags, char **cause)
 }
 
 int
-incdir_openat(int dfd, const char *name, int flags, mode_t mode)
-{
-	int fd = openat(dfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, mode);
-	struct stat st;
-
-	if (fd == -1)
-		return -1;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		int error = fstat(fd, &st) != 0 ? errno : EINVAL;
-
-		close(fd);
-		errno = error;
-		return -1;
-	}
-	if (!(flags & O_NONBLOCK))
-		(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	return fd;
-}
-
-int
 incdir_subdir(int dfd, const char *shown, const char *name, char **cause)
 {
 	char *what = xprintf("%s/%s", shown, name);

@@ -1,8 +1,8 @@
 /* incdir.h: the incident directory is the operator's alone. It is made
  * 0700; an existing one is taken only if it is a real directory (not a
  * link) of ours with no group or other bits; every file in it is opened
- * relative to its descriptor, never through a link, never blocking on a
- * FIFO, and only if it is a regular file. Where incidents go by default is
+ * relative to its descriptor with file_openat_regular (fileutil.h): never
+ * through a link, never blocking on a FIFO, only a regular file. Where incidents go by default is
  * decided here too, and never outside the user's own state directory. */
 #ifndef DRC_INCDIR_H
 #define DRC_INCDIR_H
@@ -26,11 +26,6 @@ int incdir_open(const char *dir, int flags, char **cause);
 /* 0 when the directory open at dfd is ours with no group or other bits;
  * else -1 with *cause naming shown. */
 int incdir_check_private(int dfd, const char *shown, char **cause);
-
-/* openat(dfd, name) with O_NOFOLLOW, O_NONBLOCK (cleared again after the
- * open) and O_CLOEXEC added to flags; refuses what is not a regular file.
- * -1 with errno set (ELOOP for a link, EINVAL for a special file). */
-int incdir_openat(int dfd, const char *name, int flags, mode_t mode);
 
 /* The subdirectory name of dfd (output/, inbox/), made 0700 if absent and
  * opened like incdir_open; -1 with *cause. shown names dfd in messages. */

@@ -14,6 +14,7 @@
 
 #include "clock.h"
 #include "crypto.h"
+#include "fileutil.h"
 #include "incdir.h"
 #include "journal.h"
 #include "log.h"
@@ -78,7 +79,7 @@ journal_read_raw(const char *dir, char **buf, size_t *len, char **cause)
 	int fd = -1, dfd;
 
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-		fd = incdir_openat(dfd, JOURNAL_FILE, O_RDONLY, 0);
+		fd = file_openat_regular(dfd, JOURNAL_FILE, O_RDONLY, 0);
 		close(dfd);
 	}
 	if (fd == -1 || journal_read_fd(fd, buf, len) != 0) {
@@ -146,7 +147,7 @@ journal_lock_holder(const struct journal *j)
 	long pid;
 	int fd;
 
-	if ((fd = incdir_openat(j->dirfd, JOURNAL_LOCK_FILE, O_RDONLY, 0)) == -1)
+	if ((fd = file_openat_regular(j->dirfd, JOURNAL_LOCK_FILE, O_RDONLY, 0)) == -1)
 		return -1;
 	n = read(fd, buf, sizeof buf - 1);
 	close(fd);
@@ -174,7 +175,7 @@ journal_lock_name(struct journal *j)
 	int fd;
 
 	(void)unlinkat(j->dirfd, tmp, 0);
-	fd = incdir_openat(j->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	fd = file_openat_regular(j->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	if (fd == -1 || write(fd, text, len) != (ssize_t)len ||
 	    renameat(j->dirfd, tmp, j->dirfd, JOURNAL_LOCK_FILE) != 0) {
 		/* Only the message naming the holder suffers; go on. */
@@ -305,7 +306,7 @@ journal_open(struct journal **out, const char *dir, int flags, char **cause)
 	j->dirfd = incdir_open(dir, flags & JOURNAL_READONLY ? INCDIR_READ : INCDIR_CREATE, cause);
 	if (j->dirfd == -1)
 		goto fail;
-	if ((j->fd = incdir_openat(j->dirfd, JOURNAL_FILE, oflags, 0600)) == -1) {
+	if ((j->fd = file_openat_regular(j->dirfd, JOURNAL_FILE, oflags, 0600)) == -1) {
 		*cause = xprintf("cannot open the journal %s: %s", j->path,
 		    errno == ELOOP ? "it is a link (never followed)" : errno == EINVAL ?
 		    "not a regular file" : strerror(errno));

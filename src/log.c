@@ -1,7 +1,5 @@
 /* log.c: debug logging and fatal errors. The log is a plain file so that
  * library notices and our own tracing never reach a screen owned by curses. */
-#include <sys/stat.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -11,33 +9,34 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileutil.h"
 #include "log.h"
 
 static FILE *log_file;
 static void (*fatal_hook)(void);
 
 int
+log_open_fd(const char *path)
+{
+	/* The log may hold step details: 0600, made by us, never a link
+	 * someone planted for us to append to, never a FIFO to block on. */
+	return file_openat_regular(AT_FDCWD, path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+}
+
+int
 log_open(const char *path)
 {
-	struct stat st;
 	int fd;
 
 	if (path == NULL || *path == '\0')
 		return 0;
 	log_close();
-	/* The log may hold step details: 0600, made by us, never a link
-	 * someone planted for us to append to, never a FIFO to block on. */
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
-	    0600)) == -1)
+	if ((fd = log_open_fd(path)) == -1)
 		return -1;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (log_file = fdopen(fd, "a")) == NULL) {
-		int error = fstat(fd, &st) != 0 || S_ISREG(st.st_mode) ? errno : EINVAL;
-
+	if ((log_file = fdopen(fd, "a")) == NULL) {
 		close(fd);
-		errno = error;
 		return -1;
 	}
-	(void)fcntl(fd, F_SETFL, O_APPEND);
 	setvbuf(log_file, NULL, _IOLBF, 0);
 	return 0;
 }

@@ -6,6 +6,8 @@
  * is made 0600, never reached through a link, and only a regular file:
  * -1 with errno (ELOOP, EINVAL) when it cannot be used. */
 int log_open(const char *path);
+/* The descriptor log_open would write to (for stderr under curses). */
+int log_open_fd(const char *path);
 void log_close(void);
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "crypto.h"
 #include "hashpipe.h"
+#include "fileutil.h"
 #include "incdir.h"
 #include "log.h"
 #include "outfile.h"
@@ -113,7 +114,7 @@ outfile_openat(int dfd, const char *incident_dir, int step_number, const char *s
 	of->buf = xmalloc(OUTFILE_BUFSIZE);
 	of->hash = hashpipe_new();
 	of->stamp_sec = INT64_MIN;
-	of->fd = incdir_openat(odfd, name, O_RDWR | O_CREAT | O_APPEND, 0600);
+	of->fd = file_openat_regular(odfd, name, O_RDWR | O_CREAT | O_APPEND, 0600);
 	close(odfd);
 	free(name);
 	if (of->fd == -1 || outfile_hash_existing(of) != 0) {
