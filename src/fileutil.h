@@ -9,7 +9,8 @@
 #include <stddef.h>
 
 /* file_write_atomic: tmp must not exist yet (it could be another writer's);
- * without it a leftover tmp, say from a crashed run, is taken over. */
+ * without it a leftover tmp, say from a crashed run, is removed first (and
+ * the new one made afresh, never an old file or a link written through). */
 #define FILE_EXCL	0x1
 /* file_write_atomic: also fsync the directory, so the rename is durable. */
 #define FILE_SYNC_DIR	0x2
