@@ -5,7 +5,8 @@
 # read; none is followed, none blocks, and a folder that is not root's own
 # and private is refused with exit 2 before anything runs. Also: no HOME and
 # no XDG_STATE_HOME is exit 2 (never /tmp/.local), a finished incident is
-# not reused, DRCONSOLE_LOG is 0600 and never followed, and a runbook others
+# not reused, verify of a planted FIFO ends, DRCONSOLE_LOG is 0600 and never
+# followed, and a runbook others
 # can write needs a confirmation (line mode and console).
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
@@ -136,6 +137,13 @@ SUMJ=$(cksum <"$INC/journal.jsonl")
 run --incident-dir "$INC"
 refused "a new run into a finished incident is refused" "already holds an incident: resume it"
 untouched "its journal is unchanged" "$INC/journal.jsonl" "$SUMJ"
+
+# --- reading an incident whose owner planted a FIFO never hangs ---
+cp -a "$INC" "$SCRATCH/fifo-inc"
+rm "$SCRATCH/fifo-inc/output/01-one.log" && mkfifo "$SCRATCH/fifo-inc/output/01-one.log"
+timeout 20 "$DRCONSOLE" verify "$SCRATCH/fifo-inc" >"$OUT" 2>&1; rc=$?
+[ "$rc" -eq 1 ] && grep -q "01-one.log: not a regular file" "$OUT" &&
+	pass "verify of an incident with a FIFO output ends: not intact" || { fail "verify: $(describe_rc "$rc")"; show "$OUT"; }
 
 # --- no state directory: exit 2, never /tmp/.local ---
 before=$(ls /tmp/.local/state/drconsole/incidents 2>/dev/null | wc -l)
