@@ -6,8 +6,8 @@
 # and private is refused with exit 2 before anything runs. Also: no HOME and
 # no XDG_STATE_HOME is exit 2 (never /tmp/.local), a finished incident is
 # not reused, verify of a planted FIFO ends, DRCONSOLE_LOG is 0600 and never
-# followed, and a runbook others
-# can write needs a confirmation (line mode and console).
+# followed, and a runbook others can write needs a confirmation (line mode
+# and console).
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 [ -x "$DRCONSOLE" ] || die "no drconsole binary at $DRCONSOLE"
