@@ -265,6 +265,15 @@ chain_text(const struct include_ctx *ctx, const char *last)
 	return strbuf_detach(&b);
 }
 
+/* Makes an included file fail for an error the top runbook's diagnostics
+ * already show; the top one itself needs no second count. */
+static void
+fail_quietly(struct include_ctx *ctx, struct diags *d)
+{
+	if (d != ctx->top)
+		d->errors++;
+}
+
 /* Reports what (allocated, freed here) at item, naming the chain that
  * leads to path. It goes to the top runbook's diagnostics, since those of
  * an included file are only counted; d counts it too, so that file fails. */
@@ -274,8 +283,7 @@ chain_error(struct include_ctx *ctx, struct diags *d, const struct step *item, c
 	char *chain = chain_text(ctx, path);
 
 	diags_add(ctx->top, DIAG_ERROR, ctx->chain[ctx->depth - 1], item->include.pos, "%s: %s", what, chain);
-	if (d != ctx->top)
-		d->errors++;
+	fail_quietly(ctx, d);
 	free(chain);
 	free(what);
 }
@@ -375,7 +383,7 @@ report_included(struct include_ctx *ctx, struct runbook *rb, struct step *item, 
 	if (own->errors == 0)
 		return;
 	if (first == NULL || ctx->over) {
-		d->errors++;
+		fail_quietly(ctx, d);
 		return;
 	}
 	diags_add(d, DIAG_ERROR, rb->path, item->include.pos, "included runbook %s has %d error%s, the first "
@@ -414,7 +422,7 @@ load_included(struct include_ctx *ctx, struct runbook *rb, struct step *item, st
 	char *path = NULL, *real;
 
 	if (ctx->over) {
-		d->errors++;	/* reported once, where the budget ran out */
+		fail_quietly(ctx, d);	/* reported once, where the budget ran out */
 		return NULL;
 	}
 	if ((real = admit(ctx, rb, item, d, &path)) == NULL) {
@@ -424,7 +432,7 @@ load_included(struct include_ctx *ctx, struct runbook *rb, struct step *item, st
 	if ((f = file_seen(ctx, real))->failed)
 		diags_add(d, DIAG_ERROR, rb->path, item->include.pos, "included runbook %s has errors", path);
 	else if ((in = load_admitted(ctx, rb, item, d, path, real)) == NULL)
-		file_seen(ctx, real)->failed = 1;	/* files may have moved */
+		file_seen(ctx, real)->failed = 1;	/* f is stale: nested includes grew the list */
 	else if ((ctx->steps += in->nsteps) > INCLUDE_MAX_STEPS) {
 		chain_error(ctx, d, item, path, xprintf("includes make more than %d steps", INCLUDE_MAX_STEPS));
 		ctx->over = 1;
