@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "cast.h"
+#include "incdir.h"
 #include "fileutil.h"
 #include "job.h"
 #include "log.h"
@@ -600,16 +601,30 @@ struct cast *
 cast_open(const char *incident_dir, int64_t started_wall_ms,
     const char *title, char **cause)
 {
+	struct cast *c;
+	int dfd;
+
+	if ((dfd = incdir_open(incident_dir, 0, cause)) == -1)
+		return NULL;
+	c = cast_openat(dfd, incident_dir, started_wall_ms, title, cause);
+	close(dfd);
+	return c;
+}
+
+struct cast *
+cast_openat(int dfd, const char *incident_dir, int64_t started_wall_ms,
+    const char *title, char **cause)
+{
 	struct cast *c = xcalloc(1, sizeof *c);
 	struct stat sb;
 
 	c->path = xprintf("%s/%s", incident_dir, CAST_FILE);
 	c->start_ms = started_wall_ms;
 	c->tokens = CAST_BURST_BYTES;
-	c->fd = open(c->path, O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
+	c->fd = file_openat_regular(dfd, CAST_FILE, O_RDWR | O_CREAT | O_APPEND, 0600);
 	if (c->fd == -1 || fchmod(c->fd, 0600) != 0 || fstat(c->fd, &sb) != 0) {
-		*cause = xprintf("cannot open %s: %s", c->path, strerror(errno));
+		*cause = xprintf("cannot open %s: %s", c->path, errno == ELOOP ? "it is a link (never followed)" :
+		    errno == EINVAL ? "not a regular file" : strerror(errno));
 		cast_free(c);
 		return NULL;
 	}

@@ -48,6 +48,10 @@ struct cast;
  * by a crash. Times are ms since started_wall_ms, the first run.start. */
 struct cast *cast_open(const char *incident_dir, int64_t started_wall_ms,
     const char *title, char **cause);
+/* The same in the incident directory open at dfd (incident_dir names it in
+ * messages); the recording is never reached through a link (incdir.h). */
+struct cast *cast_openat(int dfd, const char *incident_dir, int64_t started_wall_ms,
+    const char *title, char **cause);
 /* A marker, e.g. "step 3: Restore (restore)"; pending output goes first. */
 void cast_marker(struct cast *c, int64_t now_ms, const char *label);
 /* A line of our own (a step's header, its outcome); a '\n' inside it

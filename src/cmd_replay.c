@@ -8,6 +8,7 @@
  * events in between, so a clock that stepped back cannot reorder a run.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "commands.h"
 #include "diag.h"
 #include "duration.h"
+#include "fileutil.h"
 #include "follow.h"
 #include "journal.h"
 #include "loader.h"
@@ -190,13 +192,16 @@ file_open(struct replay *r, const char *step, json_t *ev, int rollback)
 	char *rel = follow_output_path(index, step, attempt, rollback);
 	char *path = xprintf("%s/%s", r->dir, rel);
 	struct replay_file *rf;
+	int fd;
 
 	r->files = xreallocarray(r->files, (size_t)r->nfiles + 1, sizeof *r->files);
 	rf = &r->files[r->nfiles++];
 	memset(rf, 0, sizeof *rf);
 	rf->step = xstrdup(step);
 	rf->rollback = rollback;
-	rf->fp = fopen(path, "r");
+	/* Never a link, never a FIFO to block on: the incident may be anyone's. */
+	if ((fd = file_openat_regular(AT_FDCWD, path, O_RDONLY, 0)) != -1 && (rf->fp = fdopen(fd, "r")) == NULL)
+		close(fd);
 	file_advance(rf);
 	free(path);
 	free(rel);

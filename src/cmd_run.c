@@ -942,6 +942,27 @@ finish(struct runner *r, int walked)
 	return strcmp(status, "completed") == 0 && engine_journal_error(r->e) == NULL ? EXIT_OK : EXIT_FAILED;
 }
 
+/* A runbook group or others can write (lint warned already) runs with
+ * --yes, or once the operator at a terminal says so; unattended without
+ * --yes it is refused, as nobody vouched for it. A dry run runs nothing. */
+static int
+trust_loose(struct runner *r, const struct runbook *rb)
+{
+	const char *a;
+
+	if (!rb->loose || r->o.yes || r->o.mode == MODE_DRY_RUN)
+		return 0;
+	if (!r->interactive) {
+		fprintf(stderr, "drconsole: %s (or a file it includes) is writable by group or others and there is "
+		    "no terminal to confirm it: nothing was run. chmod go-w it, or give --yes.\n", rb->path);
+		return -1;
+	}
+	printf("Warning: %s (or a file it includes) is writable by group or others: whoever can write it "
+	    "chooses the commands this run executes.\n", rb->path);
+	a = ask(r, "Run it anyway? [y/N] ", 0);
+	return a != NULL && (*a == 'y' || *a == 'Y') ? 0 : -1;
+}
+
 static int
 open_engine(struct runner *r, const struct runbook *rb)
 {
@@ -996,7 +1017,7 @@ cmd_run(int argc, char **argv)
 	loop_watch_signal(r.loop, SIGINT, on_signal, &r);
 	loop_watch_signal(r.loop, SIGTERM, on_signal, &r);
 	loop_watch_signal(r.loop, SIGHUP, on_signal, &r);
-	if (prompt_params(&r, rb) != 0 || open_engine(&r, rb) != 0) {
+	if (trust_loose(&r, rb) != 0 || prompt_params(&r, rb) != 0 || open_engine(&r, rb) != 0) {
 		rc = EXIT_USAGE;
 		goto out;
 	}

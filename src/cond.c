@@ -142,6 +142,30 @@ static const struct {
 	{ "=~", OP_MATCH }, { "<", OP_LT }, { ">", OP_GT },
 };
 
+/* A literal regex is compiled now, so a bad one is an error where it is
+ * written (lint) rather than when the run reaches the step. */
+static struct cond *
+check_literal_regex(struct parser *p, struct cond *n)
+{
+	regex_t re;
+	char msg[128];
+	int rc;
+
+	if (n->op != OP_MATCH || n->r->kind != N_LITERAL)
+		return n;
+	if ((rc = regcomp(&re, n->r->text, REG_EXTENDED | REG_NOSUB)) == 0) {
+		regfree(&re);
+		return n;
+	}
+	regerror(rc, &re, msg, sizeof msg);
+	if (p->cause == NULL) {
+		p->cause = xprintf("not a valid regular expression after '=~': %s", msg);
+		p->err_off = n->r->off;
+	}
+	cond_free(n);
+	return NULL;
+}
+
 static struct cond *
 parse_cmp(struct parser *p)
 {
@@ -162,7 +186,7 @@ parse_cmp(struct parser *p)
 			cond_free(n);
 			return NULL;
 		}
-		return n;
+		return check_literal_regex(p, n);
 	}
 	if (p->s[at] == '=' && p->s[at + 1] != '=')
 		return cond_free(l), fail(p, at, "use '==' to compare");

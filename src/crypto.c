@@ -14,6 +14,7 @@
 #include <openssl/rand.h>
 
 #include "crypto.h"
+#include "fileutil.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -132,8 +133,9 @@ crypto_sha256_file(const char *path, char hex[CRYPTO_HEX_LEN], char **cause)
 	ssize_t n;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		*cause = xprintf("cannot open %s: %s", path, strerror(errno));
+	if ((fd = file_openat_regular(AT_FDCWD, path, O_RDONLY, 0)) == -1) {
+		*cause = xprintf("cannot open %s: %s", path, errno == ELOOP ? "a link (never followed)" :
+		    errno == EINVAL ? "not a regular file" : strerror(errno));
 		return -1;
 	}
 	h = crypto_hasher_new(NULL);

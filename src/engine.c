@@ -16,6 +16,7 @@
 #include "engine_int.h"
 #include "httpstep.h"
 #include "inbox.h"
+#include "incdir.h"
 #include "log.h"
 #include "report.h"
 #include "strbuf.h"
@@ -262,7 +263,7 @@ engine_open_cast(struct engine *e)
 {
 	char *cause = NULL, *msg;
 
-	e->cast = cast_open(e->incident_dir, e->started_wall, e->rb->title.s, &cause);
+	e->cast = cast_openat(journal_dirfd(e->journal), e->incident_dir, e->started_wall, e->rb->title.s, &cause);
 	if (e->cast != NULL)
 		return;
 	msg = xprintf("No terminal recording: %s", cause);
@@ -311,17 +312,21 @@ default_operator(void)
 	return xstrdup(u);
 }
 
+/* NULL when the user has no state directory: engine_open_journal says so. */
 static char *
 default_incident_dir(const struct runbook *rb, int64_t now, char **id)
 {
-	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-	char stamp[CLOCK_RFC3339_LEN];
+	char stamp[CLOCK_RFC3339_LEN], *root, *cause = NULL, *dir;
 
 	clock_format_stamp(now, stamp);
 	*id = xprintf("%s-%s", stamp, rb->id);
-	if (state != NULL && *state == '/')
-		return xprintf("%s/drconsole/incidents/%s", state, *id);
-	return xprintf("%s/.local/state/drconsole/incidents/%s", home ? home : "/tmp", *id);
+	if ((root = incdir_default_root(&cause)) == NULL) {
+		free(cause);
+		return NULL;
+	}
+	dir = xprintf("%s/%s", root, *id);
+	free(root);
+	return dir;
 }
 
 static void
@@ -366,8 +371,26 @@ engine_alloc(const struct engine_opts *opts)
 int
 engine_open_journal(struct engine *e, char **cause)
 {
+	char *root;
+
+	if (e->incident_dir == NULL) {
+		/* Only when there is no state directory: say that. */
+		if ((root = incdir_default_root(cause)) != NULL) {
+			free(root);
+			*cause = xstrdup("no incident directory");
+		}
+		return -1;
+	}
 	if (journal_open(&e->journal, e->incident_dir, 0, cause) != 0)
 		return -1;
+	/* A new run never adds itself to an incident that has its own. */
+	if (!e->resuming && journal_last_seq(e->journal) > 0) {
+		*cause = xprintf("%s already holds an incident: resume it with drconsole resume %s, or give a "
+		    "new --incident-dir", e->incident_dir, e->incident_dir);
+		journal_close(e->journal);
+		e->journal = NULL;
+		return -1;
+	}
 	journal_set_operator(e->journal, e->operator);
 	return 0;
 }

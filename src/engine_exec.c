@@ -371,7 +371,7 @@ exec_open_output(struct engine *e, int i, int rollback, char **cause)
 	char *name = r->in_verify ? xprintf("%s.verify", e->rb->steps[i].id) :
 	    attempt_name(&e->rb->steps[i], r->st.attempt, rollback);
 
-	r->of = outfile_open(e->incident_dir, i + 1, name, cause);
+	r->of = outfile_openat(journal_dirfd(e->journal), e->incident_dir, i + 1, name, cause);
 	free(name);
 	if (r->of == NULL)
 		return -1;

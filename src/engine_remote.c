@@ -115,19 +115,6 @@ resolve_hosts(struct engine *e, int i, const struct host_def ***list, int *n, ch
 	return rc;
 }
 
-static void
-target_of(const struct host_def *h, int forward_agent, struct ssh_target *t)
-{
-	memset(t, 0, sizeof *t);
-	t->name = h->name;
-	t->address = h->address;
-	t->user = h->user;
-	t->port = h->port;
-	t->identity = h->identity;
-	t->jump = h->jump;
-	t->forward_agent = forward_agent;
-}
-
 /* Every host's ssh argv; NULL with *cause when one cannot be built. */
 static char ***
 build_argvs(struct engine *e, int i, const struct host_def **hosts, int n, const char *command,
@@ -146,7 +133,7 @@ build_argvs(struct engine *e, int i, const struct host_def **hosts, int n, const
 		    runbook_step_shell(e->rb, &e->rb->steps[i])), rv->v, rv->n + 1, e->grace_ms, cause);
 		if (remote == NULL)
 			break;
-		target_of(hosts[k], e->rb->steps[i].forward_agent, &t);
+		ssh_target_of_host(hosts[k], e->rb->steps[i].forward_agent, &t);
 		argvs[k] = ssh_argv(&t, &opts, remote, cause);
 		free(remote);
 		if (argvs[k] == NULL)

@@ -36,30 +36,24 @@ file_write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/* Makes a rename in dir durable; failure only weakens that promise. */
-static void
-file_sync_dir(const char *dir)
+int
+file_openat_regular(int dfd, const char *name, int flags, mode_t mode)
 {
-	int fd;
+	int fd = openat(dfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, mode);
+	struct stat st;
 
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return;
-	if (fsync(fd) != 0)
-		log_debug("cannot sync %s: %s", dir, strerror(errno));
-	close(fd);
-}
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		int error = fstat(fd, &st) != 0 ? errno : EINVAL;
 
-/* The directory that path's last component is in. */
-static char *
-file_dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (slash == NULL)
-		return xstrdup(".");
-	if (slash == path)
-		return xstrdup("/");
-	return xstrndup(path, (size_t)(slash - path));
+		close(fd);
+		errno = error;
+		return -1;
+	}
+	if (!(flags & O_NONBLOCK))
+		(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
 }
 
 static int
@@ -69,38 +63,65 @@ file_fail(const char *path, int error, char **cause)
 	return -1;
 }
 
+/* The directory that path's last component is in, opened; -1 on failure. */
+static int
+file_open_dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int fd;
+
+	if (slash == NULL)
+		return open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dir = slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	return fd;
+}
+
+int
+file_write_atomic_at(int dfd, const char *name, const char *tmp, const char *shown, const char *data,
+    size_t len, mode_t mode, int flags, char **cause)
+{
+	int	 excl = (flags & FILE_EXCL) != 0, fd, error;
+
+	/* A leftover tmp (a crashed run's) is removed, never written through:
+	 * the new one is always made afresh, not truncated. */
+	if (!excl)
+		(void)unlinkat(dfd, tmp, 0);
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd == -1)
+		return file_fail(shown, errno, cause);
+	if (fchmod(fd, mode) != 0 || file_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+		error = errno;
+		close(fd);
+		(void)unlinkat(dfd, tmp, 0);
+		return file_fail(shown, error, cause);
+	}
+	if (close(fd) != 0 || renameat(dfd, tmp, dfd, name) != 0) {
+		error = errno;
+		(void)unlinkat(dfd, tmp, 0);
+		return file_fail(shown, error, cause);
+	}
+	if ((flags & FILE_SYNC_DIR) && fsync(dfd) != 0)
+		log_debug("cannot sync the folder of %s: %s", shown, strerror(errno));
+	return 0;
+}
+
 int
 file_write_atomic(const char *path, const char *tmp, const char *data,
     size_t len, mode_t mode, int flags, char **cause)
 {
-	int	 excl = (flags & FILE_EXCL) != 0, fd, error;
-	char	*dir;
+	int rc, dfd = (flags & FILE_SYNC_DIR) ? file_open_dir_of(path) : -1;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | (excl ? O_EXCL : O_TRUNC) |
-	    O_NOFOLLOW | O_CLOEXEC, mode);
-	if (fd == -1) {
-		error = errno;
-		if (!excl)
-			unlink(tmp);
-		return file_fail(path, error, cause);
-	}
-	/* A file taken over keeps its old mode through O_TRUNC. */
-	if ((!excl && fchmod(fd, mode) != 0) ||
-	    file_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
-		error = errno;
-		close(fd);
-		unlink(tmp);
-		return file_fail(path, error, cause);
-	}
-	if (close(fd) != 0 || rename(tmp, path) != 0) {
-		error = errno;
-		unlink(tmp);
-		return file_fail(path, error, cause);
-	}
-	if (flags & FILE_SYNC_DIR) {
-		dir = file_dir_of(path);
-		file_sync_dir(dir);
-		free(dir);
-	}
-	return 0;
+	if (dfd == -1)
+		flags &= ~FILE_SYNC_DIR;
+	/* Both names are paths: openat and renameat take them from the cwd,
+	 * and dfd serves only the fsync. */
+	rc = file_write_atomic_at(AT_FDCWD, path, tmp, path, data, len, mode, flags & ~FILE_SYNC_DIR, cause);
+	if (rc == 0 && dfd != -1 && fsync(dfd) != 0)
+		log_debug("cannot sync the folder of %s: %s", path, strerror(errno));
+	if (dfd != -1)
+		close(dfd);
+	return rc;
 }

@@ -27,6 +27,7 @@
 #include "clock.h"
 #include "crypto.h"
 #include "diag.h"
+#include "fileutil.h"
 #include "follow.h"
 #include "journal.h"
 #include "loader.h"
@@ -402,7 +403,7 @@ read_at(const char *path, off_t off, size_t want, size_t *got)
 	ssize_t n;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	if ((fd = file_openat_regular(AT_FDCWD, path, O_RDONLY, 0)) == -1) {
 		free(buf);
 		return NULL;
 	}

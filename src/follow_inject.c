@@ -3,6 +3,7 @@
  * the driving console journals it, or, with no console holding the lock,
  * it is journaled here exactly as a console would. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <jansson.h>
 
 #include "clock.h"
+#include "fileutil.h"
 #include "follow.h"
 #include "inbox.h"
 #include "journal.h"
@@ -71,12 +73,16 @@ static long
 inject_holder(const char *dir)
 {
 	char *path = xprintf("%s/%s", dir, JOURNAL_LOCK_FILE), buf[32] = "", *end;
-	FILE *fp = fopen(path, "r");
+	int fd = file_openat_regular(AT_FDCWD, path, O_RDONLY, 0);
+	FILE *fp = fd != -1 ? fdopen(fd, "r") : NULL;
 	long pid = -1;
 
 	free(path);
-	if (fp == NULL)
+	if (fp == NULL) {
+		if (fd != -1)
+			close(fd);
 		return -1;
+	}
 	if (fgets(buf, sizeof buf, fp) != NULL) {
 		pid = strtol(buf, &end, 10);
 		if (end == buf || pid <= 0)

@@ -27,6 +27,7 @@
 #include "crypto.h"
 #include "fileutil.h"
 #include "inbox.h"
+#include "incdir.h"
 #include "journal.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -116,16 +117,19 @@ inbox_post_event(const char *dir, const char *event, const char *by, const char 
 	char *text_line;
 	int64_t now = clock_wall_ms();
 	json_t *req;
-	int rc;
+	int rc, dfd, idfd;
 
 	if (inbox_check_note(by, text, cause) != 0)
 		return -1;
-	inbox = xprintf("%s/%s", dir, INBOX_DIR);
-	if (mkdir(inbox, 0700) != 0 && errno != EEXIST) {
-		*cause = xprintf("cannot create %s: %s", inbox, strerror(errno));
-		free(inbox);
+	/* Through descriptors of a folder checked ours and private: a link
+	 * planted as inbox/ or as a request's name is never followed. */
+	if ((dfd = incdir_open(dir, 0, cause)) == -1)
 		return -1;
-	}
+	idfd = incdir_subdir(dfd, dir, INBOX_DIR, cause);
+	close(dfd);
+	if (idfd == -1)
+		return -1;
+	inbox = xprintf("%s/%s", dir, INBOX_DIR);
 	name = inbox_request_name(now);
 	clock_format_rfc3339(now, ts);
 	req = json_pack("{s:s, s:s, s:s, s:s, s:s}", "event", event,
@@ -135,10 +139,11 @@ inbox_post_event(const char *dir, const char *event, const char *by, const char 
 	json_decref(req);
 	line = xprintf("%s\n", text_line);
 	free(text_line);
-	tmp = xprintf("%s/.%s.tmp", inbox, name);
+	tmp = xprintf(".%s.tmp", name);
 	final = xprintf("%s/%s%s", inbox, name, INBOX_SUFFIX);
-	rc = file_write_atomic(final, tmp, line, strlen(line), 0600,
+	rc = file_write_atomic_at(idfd, strrchr(final, '/') + 1, tmp, final, line, strlen(line), 0600,
 	    FILE_EXCL | FILE_SYNC_DIR, cause);
+	close(idfd);
 	if (rc == 0 && path != NULL)
 		*path = final;
 	else
@@ -176,15 +181,14 @@ inbox_read(const char *path)
 	int fd;
 
 	/* Not a symlink, not a fifo that would block the console. */
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd == -1)
+	if ((fd = file_openat_regular(AT_FDCWD, path, O_RDONLY, 0)) == -1)
 		return NULL;
 	if (fstat(fd, &sb) != 0) {
 		close(fd);
 		return NULL;
 	}
-	if (!S_ISREG(sb.st_mode) || sb.st_size > INBOX_MAX_FILE) {
-		errno = S_ISREG(sb.st_mode) ? EFBIG : EINVAL;
+	if (sb.st_size > INBOX_MAX_FILE) {
+		errno = EFBIG;
 		close(fd);
 		return NULL;
 	}
@@ -374,7 +378,7 @@ inbox_lock_busy(const char *dir)
 	char *path = xprintf("%s/%s", dir, JOURNAL_FILE);
 	int fd, busy = 0;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
+	if ((fd = file_openat_regular(AT_FDCWD, path, O_RDONLY, 0)) != -1) {
 		while (flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EINTR)
 			;
 		busy = errno == EWOULDBLOCK;
@@ -393,7 +397,7 @@ inbox_lock_holder(const char *dir)
 	long pid;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
+	if ((fd = file_openat_regular(AT_FDCWD, path, O_RDONLY, 0)) != -1) {
 		n = read(fd, buf, sizeof buf - 1);
 		close(fd);
 	}

@@ -4,8 +4,20 @@
  * params become ours: a value given as "{{ name }}" renames the param to
  * name; any other value, or the included default, becomes a param of ours
  * named PREFIX_PARAM, so every value still reaches commands through the
- * normal quoting. */
+ * normal quoting.
+ *
+ * A runbook may come from someone else, so an include is held on a short
+ * leash: it names a file inside the top runbook's folder tree (no absolute
+ * path, no way out by '..' or a link), a FIFO or device is refused unread,
+ * a cycle or a nesting over INCLUDE_MAX_DEPTH is an error naming the chain,
+ * and the whole expansion reads at most INCLUDE_MAX_BYTES and makes at most
+ * INCLUDE_MAX_STEPS steps, so lint of a hostile file ends quickly. An
+ * included file's own diagnostics are never repeated here (they could quote
+ * any file's content): only their count and the first position. */
+#include <sys/stat.h>
+
 #include <ctype.h>
+#include <limits.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +28,31 @@
 #include "strbuf.h"
 #include "template.h"
 #include "xmalloc.h"
+#include "yamldoc.h"
 
 #define INCLUDE_MAX_DEPTH 4
+/* Bytes read and steps made by all the includes of one runbook. */
+#define INCLUDE_MAX_BYTES (4 * YDOC_MAX_BYTES)
+#define INCLUDE_MAX_STEPS 2000
+
+/* A file met before, by its real path. */
+struct include_file {
+	char *real;
+	int failed;
+};
+
+struct include_ctx {
+	struct diags *top;	/* where warnings about files go */
+	char *root;		/* real path of the top runbook's folder */
+	const char *chain[INCLUDE_MAX_DEPTH + 2];	/* as named, top first */
+	char *chain_real[INCLUDE_MAX_DEPTH + 2];
+	int depth;		/* entries in chain */
+	struct include_file *files;
+	int nfiles;
+	long bytes;
+	long steps;
+	int over;		/* a budget ran out: include nothing more */
+};
 
 struct rename {
 	char *from;
@@ -34,6 +69,7 @@ struct inc {
 	int nnames;
 };
 
+/* The file next to rb that what names, trying .yaml and .yml; NULL if none. */
 static char *
 find_file(const struct runbook *rb, const char *what)
 {
@@ -41,7 +77,7 @@ find_file(const struct runbook *rb, const char *what)
 	const char *exts[] = { "", ".yaml", ".yml" };
 
 	for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++) {
-		path = what[0] == '/' ? xprintf("%s%s", what, exts[i]) : xprintf("%s/%s%s", dir, what, exts[i]);
+		path = xprintf("%s/%s%s", dir, what, exts[i]);
 		if (access(path, R_OK) == 0) {
 			free(copy);
 			return path;
@@ -216,24 +252,196 @@ adopt_step(struct inc *x, struct step *s)
 		rename_refs(x, texts[i]);
 }
 
-static struct runbook *
-load_included(struct runbook *rb, struct step *item, struct diags *d, int depth)
+/* "a.yaml -> b.yaml -> last", allocated. */
+static char *
+chain_text(const struct include_ctx *ctx, const char *last)
 {
-	char *path;
-	struct runbook *in;
+	struct strbuf b;
 
-	if (depth >= INCLUDE_MAX_DEPTH) {
-		diags_add(d, DIAG_ERROR, rb->path, item->include.pos, "includes nested too deeply (a cycle?)");
+	strbuf_init(&b);
+	for (int i = 0; i < ctx->depth; i++)
+		strbuf_addf(&b, "%s -> ", ctx->chain[i]);
+	strbuf_adds(&b, last);
+	return strbuf_detach(&b);
+}
+
+/* Makes an included file fail for an error the top runbook's diagnostics
+ * already show; the top one itself needs no second count. */
+static void
+fail_quietly(struct include_ctx *ctx, struct diags *d)
+{
+	if (d != ctx->top)
+		d->errors++;
+}
+
+/* Reports what (allocated, freed here) at item, naming the chain that
+ * leads to path. It goes to the top runbook's diagnostics, since those of
+ * an included file are only counted; d counts it too, so that file fails. */
+static void
+chain_error(struct include_ctx *ctx, struct diags *d, const struct step *item, const char *path, char *what)
+{
+	char *chain = chain_text(ctx, path);
+
+	diags_add(ctx->top, DIAG_ERROR, ctx->chain[ctx->depth - 1], item->include.pos, "%s: %s", what, chain);
+	fail_quietly(ctx, d);
+	free(chain);
+	free(what);
+}
+
+static struct include_file *
+file_seen(struct include_ctx *ctx, const char *real)
+{
+	for (int i = 0; i < ctx->nfiles; i++)
+		if (strcmp(ctx->files[i].real, real) == 0)
+			return &ctx->files[i];
+	ctx->files = xreallocarray(ctx->files, ctx->nfiles + 1, sizeof *ctx->files);
+	ctx->files[ctx->nfiles].real = xstrdup(real);
+	ctx->files[ctx->nfiles].failed = 0;
+	return &ctx->files[ctx->nfiles++];
+}
+
+/* The included file's real path if the include may read it, else NULL
+ * with the error reported. */
+static char *
+admit(struct include_ctx *ctx, struct runbook *rb, struct step *item, struct diags *d, char **path)
+{
+	const char *what = item->include.s;
+	char *real;
+	size_t n = ctx->root != NULL ? strlen(ctx->root) : 0;
+
+	if (what[0] == '/') {
+		diags_add(d, DIAG_ERROR, rb->path, item->include.pos, "an include names a runbook in this "
+		    "runbook's folder, not an absolute path");
 		return NULL;
 	}
-	if ((path = find_file(rb, item->include.s)) == NULL) {
-		diags_add(d, DIAG_ERROR, rb->path, item->include.pos, "no runbook '%s' next to this one",
-		    item->include.s);
+	if ((*path = find_file(rb, what)) == NULL) {
+		diags_add(d, DIAG_ERROR, rb->path, item->include.pos, "no runbook '%s' next to this one", what);
 		return NULL;
 	}
-	in = loader_load_file_depth(path, d, depth + 1);
-	if (in == NULL)
+	real = ctx->root != NULL ? realpath(*path, NULL) : NULL;
+	if (real == NULL || !(strncmp(real, ctx->root, n) == 0 && (real[n] == '/' || strcmp(ctx->root, "/") == 0))) {
+		diags_add(d, DIAG_ERROR, rb->path, item->include.pos, "include '%s' leads out of the folder "
+		    "of the runbook being loaded (by '..' or a link)", what);
+		free(real);
+		return NULL;
+	}
+	for (int i = 0; i < ctx->depth; i++) {
+		if (strcmp(ctx->chain_real[i], real) == 0) {
+			chain_error(ctx, d, item, *path, xstrdup("include cycle"));
+			free(real);
+			return NULL;
+		}
+	}
+	if (ctx->depth > INCLUDE_MAX_DEPTH) {
+		chain_error(ctx, d, item, *path, xprintf("includes nested more than %d deep", INCLUDE_MAX_DEPTH));
+		free(real);
+		return NULL;
+	}
+	return real;
+}
+
+/* Reads an admitted file within the byte budget; a warning when others
+ * can write it. */
+static unsigned char *
+read_included(struct include_ctx *ctx, struct runbook *rb, struct step *item, struct diags *d,
+    const char *path, size_t *len)
+{
+	unsigned char *buf;
+	struct stat st;
+	char *cause = NULL;
+
+	if ((buf = ydoc_read_file(path, len, &st, &cause)) == NULL) {
+		diags_add(d, DIAG_ERROR, rb->path, item->include.pos, "cannot include %s: %s", path, cause);
+		free(cause);
+		return NULL;
+	}
+	if ((ctx->bytes += (long)*len) > INCLUDE_MAX_BYTES) {
+		chain_error(ctx, d, item, path, xprintf("includes read more than %ld bytes", (long)INCLUDE_MAX_BYTES));
+		ctx->over = 1;
+		free(buf);
+		return NULL;
+	}
+	if (include_file_is_loose(&st)) {
+		rb->loose = 1;
+		include_warn_loose(ctx->top, rb->path, item->include.pos, path);
+	}
+	return buf;
+}
+
+/* An included file's errors, counted at the include item: where the first
+ * is, never what it says. Errors reported already (a chain's, or past a
+ * budget) are only counted. */
+static void
+report_included(struct include_ctx *ctx, struct runbook *rb, struct step *item, struct diags *d,
+    const char *path, const struct diags *own)
+{
+	const struct diag *first = NULL;
+
+	for (int i = 0; i < own->count && first == NULL; i++)
+		if (own->list[i].severity == DIAG_ERROR)
+			first = &own->list[i];
+	if (own->errors == 0)
+		return;
+	if (first == NULL || ctx->over) {
+		fail_quietly(ctx, d);
+		return;
+	}
+	diags_add(d, DIAG_ERROR, rb->path, item->include.pos, "included runbook %s has %d error%s, the first "
+	    "at %s:%d:%d (lint it for the messages)", path, own->errors, own->errors == 1 ? "" : "s",
+	    first->file, first->pos.line, first->pos.col);
+}
+
+/* Loads an admitted file with diagnostics of its own, reported here as
+ * a count and a position only. */
+static struct runbook *
+load_admitted(struct include_ctx *ctx, struct runbook *rb, struct step *item, struct diags *d,
+    const char *path, char *real)
+{
+	struct diags own = { 0 };
+	struct runbook *in;
+	unsigned char *buf;
+	size_t len;
+
+	if ((buf = read_included(ctx, rb, item, d, path, &len)) == NULL)
+		return NULL;
+	ctx->chain[ctx->depth] = path;
+	ctx->chain_real[ctx->depth++] = real;
+	in = loader_load_included(path, buf, len, &own, ctx);
+	ctx->depth--;
+	free(buf);
+	report_included(ctx, rb, item, d, path, &own);
+	diags_clear(&own);
+	return in;
+}
+
+static struct runbook *
+load_included(struct include_ctx *ctx, struct runbook *rb, struct step *item, struct diags *d)
+{
+	struct include_file *f;
+	struct runbook *in = NULL;
+	char *path = NULL, *real;
+
+	if (ctx->over) {
+		fail_quietly(ctx, d);	/* reported once, where the budget ran out */
+		return NULL;
+	}
+	if ((real = admit(ctx, rb, item, d, &path)) == NULL) {
+		free(path);
+		return NULL;
+	}
+	if ((f = file_seen(ctx, real))->failed)
 		diags_add(d, DIAG_ERROR, rb->path, item->include.pos, "included runbook %s has errors", path);
+	else if ((in = load_admitted(ctx, rb, item, d, path, real)) == NULL)
+		file_seen(ctx, real)->failed = 1;	/* f is stale: nested includes grew the list */
+	else if ((ctx->steps += in->nsteps) > INCLUDE_MAX_STEPS) {
+		chain_error(ctx, d, item, path, xprintf("includes make more than %d steps", INCLUDE_MAX_STEPS));
+		ctx->over = 1;
+		runbook_free(in);
+		in = NULL;
+	}
+	if (in != NULL && in->loose)
+		rb->loose = 1;
+	free(real);
 	free(path);
 	return in;
 }
@@ -261,16 +469,40 @@ splice(struct inc *x, struct step **out, int n)
 	return n;
 }
 
-void
-include_expand(struct runbook *rb, struct diags *d, int depth)
+/* The top runbook's context: its folder bounds every include. */
+static struct include_ctx *
+ctx_new(struct runbook *rb, struct diags *d)
+{
+	struct include_ctx *ctx = xcalloc(1, sizeof *ctx);
+	char *copy = xstrdup(rb->path);
+
+	ctx->top = d;
+	ctx->root = realpath(dirname(copy), NULL);
+	free(copy);
+	ctx->chain[0] = rb->path;
+	if ((ctx->chain_real[0] = realpath(rb->path, NULL)) == NULL)
+		ctx->chain_real[0] = xstrdup(rb->path);
+	ctx->depth = 1;
+	return ctx;
+}
+
+static void
+ctx_free(struct include_ctx *ctx)
+{
+	for (int i = 0; i < ctx->nfiles; i++)
+		free(ctx->files[i].real);
+	free(ctx->files);
+	free(ctx->chain_real[0]);
+	free(ctx->root);
+	free(ctx);
+}
+
+static void
+expand(struct runbook *rb, struct diags *d, struct include_ctx *ctx)
 {
 	struct step *out = NULL;
-	int n = 0, found = 0;
+	int n = 0;
 
-	for (int i = 0; i < rb->nsteps; i++)
-		found |= rb->steps[i].include.s != NULL;
-	if (!found)
-		return;
 	for (int i = 0; i < rb->nsteps; i++) {
 		struct step *s = &rb->steps[i];
 		struct inc x = { rb, d, s, NULL, NULL, NULL, 0 };
@@ -281,7 +513,7 @@ include_expand(struct runbook *rb, struct diags *d, int depth)
 			memset(s, 0, sizeof *s);
 			continue;
 		}
-		if ((x.in = load_included(rb, s, d, depth)) != NULL) {
+		if ((x.in = load_included(ctx, rb, s, d)) != NULL) {
 			x.prefix = s->include_as != NULL ? s->include_as : x.in->id;
 			n = splice(&x, &out, n);
 			runbook_free(x.in);
@@ -291,4 +523,35 @@ include_expand(struct runbook *rb, struct diags *d, int depth)
 	free(rb->steps);
 	rb->steps = out;
 	rb->nsteps = n;
+}
+
+void
+include_expand(struct runbook *rb, struct diags *d, struct include_ctx *ctx)
+{
+	int found = 0;
+
+	for (int i = 0; i < rb->nsteps; i++)
+		found |= rb->steps[i].include.s != NULL;
+	if (!found)
+		return;
+	if (ctx != NULL) {
+		expand(rb, d, ctx);
+		return;
+	}
+	ctx = ctx_new(rb, d);
+	expand(rb, d, ctx);
+	ctx_free(ctx);
+}
+
+int
+include_file_is_loose(const struct stat *st)
+{
+	return (st->st_mode & (S_IWGRP | S_IWOTH)) != 0;
+}
+
+void
+include_warn_loose(struct diags *d, const char *file, struct srcpos pos, const char *path)
+{
+	diags_add(d, DIAG_WARNING, file, pos, "%s is writable by group or others: whoever can write it "
+	    "chooses the commands drconsole runs (chmod go-w)", path);
 }

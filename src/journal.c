@@ -14,6 +14,8 @@
 
 #include "clock.h"
 #include "crypto.h"
+#include "fileutil.h"
+#include "incdir.h"
 #include "journal.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -22,6 +24,7 @@ struct journal {
 	char	*dir;
 	char	*path;		/* DIR/journal.jsonl */
 	char	*lockpath;	/* DIR/lock, naming the holder's pid */
+	int	 dirfd;		/* DIR: every file in it is opened through this */
 	int	 fd;
 	int	 flags;
 	int	 locked;	/* we hold the flock and wrote lockpath */
@@ -38,38 +41,6 @@ struct journal {
 static const char *journal_reserved[] = {
 	"seq", "ts", "event", "operator", "prev", "hash"
 };
-
-/* Like mkdir -p, but every directory made is private to the user. */
-static int
-journal_mkdirs(const char *dir, char **cause)
-{
-	char *copy = xstrdup(dir);
-	struct stat sb;
-
-	for (char *p = copy + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(copy, 0700) != 0 && errno != EEXIST)
-			goto fail;
-		*p = '/';
-	}
-	if (mkdir(copy, 0700) != 0 && errno != EEXIST)
-		goto fail;
-	if (stat(copy, &sb) != 0)
-		goto fail;
-	if (!S_ISDIR(sb.st_mode)) {
-		errno = ENOTDIR;
-		goto fail;
-	}
-	free(copy);
-	return 0;
-fail:
-	*cause = xprintf("cannot create the incident directory %s: %s",
-	    copy, strerror(errno));
-	free(copy);
-	return -1;
-}
 
 /* Reads all of fd from offset 0; -1 with errno set on failure. */
 static int
@@ -105,10 +76,13 @@ int
 journal_read_raw(const char *dir, char **buf, size_t *len, char **cause)
 {
 	char *path = xprintf("%s/%s", dir, JOURNAL_FILE);
-	int fd;
+	int fd = -1, dfd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    journal_read_fd(fd, buf, len) != 0) {
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		fd = file_openat_regular(dfd, JOURNAL_FILE, O_RDONLY, 0);
+		close(dfd);
+	}
+	if (fd == -1 || journal_read_fd(fd, buf, len) != 0) {
 		*cause = xprintf("cannot read %s: %s", path, strerror(errno));
 		if (fd != -1)
 			close(fd);
@@ -173,7 +147,7 @@ journal_lock_holder(const struct journal *j)
 	long pid;
 	int fd;
 
-	if ((fd = open(j->lockpath, O_RDONLY | O_CLOEXEC)) == -1)
+	if ((fd = file_openat_regular(j->dirfd, JOURNAL_LOCK_FILE, O_RDONLY, 0)) == -1)
 		return -1;
 	n = read(fd, buf, sizeof buf - 1);
 	close(fd);
@@ -188,23 +162,26 @@ journal_lock_holder(const struct journal *j)
 
 /*
  * Names this process in the lock file. It is written aside and renamed into
- * place so a rival reading it never sees it empty or half written.
+ * place so a rival reading it never sees it empty or half written. The
+ * aside name is made new (O_EXCL, no link followed): a leftover of a dead
+ * holder with our pid is removed first, never written through.
  */
 static void
 journal_lock_name(struct journal *j)
 {
-	char *tmp = xprintf("%s.%ld", j->lockpath, (long)getpid());
+	char *tmp = xprintf("%s.%ld", JOURNAL_LOCK_FILE, (long)getpid());
 	char *text = xprintf("%ld\n", (long)getpid());
 	size_t len = strlen(text);
 	int fd;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	(void)unlinkat(j->dirfd, tmp, 0);
+	fd = file_openat_regular(j->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	if (fd == -1 || write(fd, text, len) != (ssize_t)len ||
-	    rename(tmp, j->lockpath) != 0) {
+	    renameat(j->dirfd, tmp, j->dirfd, JOURNAL_LOCK_FILE) != 0) {
 		/* Only the message naming the holder suffers; go on. */
 		log_debug("journal: cannot write %s: %s", j->lockpath,
 		    strerror(errno));
-		unlink(tmp);
+		(void)unlinkat(j->dirfd, tmp, 0);
 	}
 	if (fd != -1)
 		close(fd);
@@ -315,8 +292,9 @@ journal_open(struct journal **out, const char *dir, int flags, char **cause)
 {
 	struct journal *j = xcalloc(1, sizeof *j);
 	const char *key;
-	int oflags = O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC;
+	int oflags = O_RDWR | O_CREAT | O_APPEND;
 
+	j->dirfd = -1;
 	j->fd = -1;
 	j->dir = xstrdup(dir);
 	j->path = xprintf("%s/%s", dir, JOURNAL_FILE);
@@ -324,12 +302,14 @@ journal_open(struct journal **out, const char *dir, int flags, char **cause)
 	j->flags = flags;
 	memset(j->prev, '0', CRYPTO_HEX_LEN - 1);
 	if (flags & JOURNAL_READONLY)
-		oflags = O_RDONLY | O_CLOEXEC;
-	else if (journal_mkdirs(dir, cause) != 0)
+		oflags = O_RDONLY;
+	j->dirfd = incdir_open(dir, flags & JOURNAL_READONLY ? INCDIR_READ : INCDIR_CREATE, cause);
+	if (j->dirfd == -1)
 		goto fail;
-	if ((j->fd = open(j->path, oflags, 0600)) == -1) {
+	if ((j->fd = file_openat_regular(j->dirfd, JOURNAL_FILE, oflags, 0600)) == -1) {
 		*cause = xprintf("cannot open the journal %s: %s", j->path,
-		    strerror(errno));
+		    errno == ELOOP ? "it is a link (never followed)" : errno == EINVAL ?
+		    "not a regular file" : strerror(errno));
 		goto fail;
 	}
 	if (!(flags & JOURNAL_READONLY) && journal_lock(j, cause) != 0)
@@ -530,6 +510,12 @@ journal_last_seq(const struct journal *j)
 	return j->seq;
 }
 
+int
+journal_dirfd(const struct journal *j)
+{
+	return j->dirfd;
+}
+
 const char *
 journal_dir(const struct journal *j)
 {
@@ -549,9 +535,11 @@ journal_close(struct journal *j)
 		return;
 	/* Unlink before the lock goes so a successor's file survives. */
 	if (j->locked)
-		unlink(j->lockpath);
+		(void)unlinkat(j->dirfd, JOURNAL_LOCK_FILE, 0);
 	if (j->fd != -1)
 		close(j->fd);
+	if (j->dirfd != -1)
+		close(j->dirfd);
 	if (j->key != NULL) {
 		explicit_bzero(j->key, strlen(j->key));
 		free(j->key);

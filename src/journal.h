@@ -37,6 +37,9 @@ const char *journal_last_hash(const struct journal *j);
 int64_t journal_last_seq(const struct journal *j);
 /* The incident directory. */
 const char *journal_dir(const struct journal *j);
+/* Its descriptor, checked ours and private unless JOURNAL_READONLY: every
+ * file of the incident is opened through it (incdir.h). */
+int journal_dirfd(const struct journal *j);
 /* 1 if the journal ended in a line without a newline when opened. */
 int journal_torn_tail(const struct journal *j);
 /* Releases the lock and frees the journal. */

@@ -2,6 +2,8 @@
  * is read through a key table (name, type, bounds, required), as tmux's
  * options-table does, so the loader is a loop over a table and unknown keys
  * get a "did you mean". Meaning-level checks live in rbcheck.c. */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -1093,7 +1095,8 @@ hash_bytes(const unsigned char *buf, size_t len, unsigned char out[32])
 }
 
 static struct runbook *
-load_buffer_depth(const char *name, const unsigned char *buf, size_t len, struct diags *d, int depth)
+load_buffer_depth(const char *name, const unsigned char *buf, size_t len, struct diags *d,
+    struct include_ctx *ctx)
 {
 	struct loader l = { name, d, NULL, NULL };
 	struct srcpos pos = { 0, 0 };
@@ -1110,7 +1113,7 @@ load_buffer_depth(const char *name, const unsigned char *buf, size_t len, struct
 	hash_bytes(buf, len, l.rb->sha256);
 	load_map(&l, ydoc_root(l.doc), runbook_keys, l.rb, "a runbook");
 	if (d->errors == errors)
-		include_expand(l.rb, d, depth);
+		include_expand(l.rb, d, ctx);
 	if (d->errors == errors)
 		rbcheck_runbook(l.rb, d);
 	ydoc_free(l.doc);
@@ -1124,30 +1127,36 @@ load_buffer_depth(const char *name, const unsigned char *buf, size_t len, struct
 struct runbook *
 loader_load_buffer(const char *name, const unsigned char *buf, size_t len, struct diags *d)
 {
-	return load_buffer_depth(name, buf, len, d, 0);
+	return load_buffer_depth(name, buf, len, d, NULL);
 }
 
 struct runbook *
-loader_load_file_depth(const char *path, struct diags *d, int depth)
+loader_load_included(const char *name, const unsigned char *buf, size_t len, struct diags *d,
+    struct include_ctx *ctx)
 {
-	struct srcpos pos = { 0, 0 };
-	unsigned char *buf;
-	size_t len;
-	char *cause;
-	struct runbook *rb;
-
-	if ((buf = ydoc_read_file(path, &len, &cause)) == NULL) {
-		diags_add(d, DIAG_ERROR, path, pos, "%s", cause);
-		free(cause);
-		return NULL;
-	}
-	rb = load_buffer_depth(path, buf, len, d, depth);
-	free(buf);
-	return rb;
+	return load_buffer_depth(name, buf, len, d, ctx);
 }
 
 struct runbook *
 loader_load_file(const char *path, struct diags *d)
 {
-	return loader_load_file_depth(path, d, 0);
+	struct srcpos pos = { 0, 0 }, top = { 1, 1 };
+	unsigned char *buf;
+	struct stat st;
+	size_t len;
+	char *cause;
+	struct runbook *rb;
+
+	if ((buf = ydoc_read_file(path, &len, &st, &cause)) == NULL) {
+		diags_add(d, DIAG_ERROR, path, pos, "%s", cause);
+		free(cause);
+		return NULL;
+	}
+	if (include_file_is_loose(&st))
+		include_warn_loose(d, path, top, path);
+	rb = load_buffer_depth(path, buf, len, d, NULL);
+	if (rb != NULL && include_file_is_loose(&st))
+		rb->loose = 1;
+	free(buf);
+	return rb;
 }

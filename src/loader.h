@@ -11,8 +11,10 @@
 /* Loads and checks one runbook. Returns NULL when it has any error; the
  * errors (and warnings) are appended to d either way. */
 struct runbook *loader_load_file(const char *path, struct diags *d);
-/* loader_load_file for an included runbook, depth levels down. */
-struct runbook *loader_load_file_depth(const char *path, struct diags *d, int depth);
+struct include_ctx;
+/* loader_load_buffer for an included runbook's bytes, inside ctx. */
+struct runbook *loader_load_included(const char *name, const unsigned char *buf, size_t len,
+    struct diags *d, struct include_ctx *ctx);
 /* The same over bytes in memory; name is used in diagnostics. */
 struct runbook *loader_load_buffer(const char *name, const unsigned char *buf, size_t len,
     struct diags *d);

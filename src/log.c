@@ -1,26 +1,44 @@
 /* log.c: debug logging and fatal errors. The log is a plain file so that
  * library notices and our own tracing never reach a screen owned by curses. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "fileutil.h"
 #include "log.h"
 
 static FILE *log_file;
 static void (*fatal_hook)(void);
 
-void
+int
+log_open_fd(const char *path)
+{
+	/* The log may hold step details: 0600, made by us, never a link
+	 * someone planted for us to append to, never a FIFO to block on. */
+	return file_openat_regular(AT_FDCWD, path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+}
+
+int
 log_open(const char *path)
 {
+	int fd;
+
 	if (path == NULL || *path == '\0')
-		return;
+		return 0;
 	log_close();
-	log_file = fopen(path, "a");
-	if (log_file != NULL)
-		setvbuf(log_file, NULL, _IOLBF, 0);
+	if ((fd = log_open_fd(path)) == -1)
+		return -1;
+	if ((log_file = fdopen(fd, "a")) == NULL) {
+		close(fd);
+		return -1;
+	}
+	setvbuf(log_file, NULL, _IOLBF, 0);
+	return 0;
 }
 
 void

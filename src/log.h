@@ -2,8 +2,12 @@
 #ifndef DRC_LOG_H
 #define DRC_LOG_H
 
-/* Opens the debug log at path (append); NULL or "" leaves logging off. */
-void log_open(const char *path);
+/* Opens the debug log at path (append); NULL or "" leaves logging off. It
+ * is made 0600, never reached through a link, and only a regular file:
+ * -1 with errno (ELOOP, EINVAL) when it cannot be used. */
+int log_open(const char *path);
+/* The descriptor log_open would write to (for stderr under curses). */
+int log_open_fd(const char *path);
 void log_close(void);
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

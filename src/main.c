@@ -1,5 +1,6 @@
 /* main.c: parses the command line and hands over to a subcommand. Nothing
  * else lives here, so every behaviour is reachable from the unit tests. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +46,10 @@ usage(FILE *fp)
 int
 main(int argc, char **argv)
 {
-	log_open(getenv("DRCONSOLE_LOG"));
+	if (log_open(getenv("DRCONSOLE_LOG")) != 0)
+		fprintf(stderr, "drconsole: DRCONSOLE_LOG %s is not used: %s\n", getenv("DRCONSOLE_LOG"),
+		    errno == ELOOP ? "it is a link (never followed)" : errno == EINVAL ? "not a regular file" :
+		    strerror(errno));
 	if (argc < 2)
 		return cmd_console(0, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||

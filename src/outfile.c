@@ -20,6 +20,8 @@
 #include "clock.h"
 #include "crypto.h"
 #include "hashpipe.h"
+#include "fileutil.h"
+#include "incdir.h"
 #include "log.h"
 #include "outfile.h"
 #include "xmalloc.h"
@@ -90,11 +92,12 @@ outfile_free(struct outfile *of)
 }
 
 struct outfile *
-outfile_open(const char *incident_dir, int step_number, const char *step_id,
+outfile_openat(int dfd, const char *incident_dir, int step_number, const char *step_id,
     char **cause)
 {
 	struct outfile *of;
-	char *dir;
+	char *name;
+	int odfd;
 
 	if (outfile_check_id(step_id, cause) != 0)
 		return NULL;
@@ -102,28 +105,38 @@ outfile_open(const char *incident_dir, int step_number, const char *step_id,
 		*cause = xprintf("step number %d is negative", step_number);
 		return NULL;
 	}
-	dir = xprintf("%s/%s", incident_dir, OUTFILE_DIR);
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		*cause = xprintf("cannot create %s: %s", dir, strerror(errno));
-		free(dir);
+	if ((odfd = incdir_subdir(dfd, incident_dir, OUTFILE_DIR, cause)) == -1)
 		return NULL;
-	}
-	free(dir);
-
 	of = xcalloc(1, sizeof *of);
-	of->relpath = xprintf("%s/%02d-%s.log", OUTFILE_DIR, step_number,
-	    step_id);
+	name = xprintf("%02d-%s.log", step_number, step_id);
+	of->relpath = xprintf("%s/%s", OUTFILE_DIR, name);
 	of->path = xprintf("%s/%s", incident_dir, of->relpath);
 	of->buf = xmalloc(OUTFILE_BUFSIZE);
 	of->hash = hashpipe_new();
 	of->stamp_sec = INT64_MIN;
-	of->fd = open(of->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	of->fd = file_openat_regular(odfd, name, O_RDWR | O_CREAT | O_APPEND, 0600);
+	close(odfd);
+	free(name);
 	if (of->fd == -1 || outfile_hash_existing(of) != 0) {
-		*cause = xprintf("cannot open %s: %s", of->path,
-		    strerror(errno));
+		*cause = xprintf("cannot open %s: %s", of->path, errno == ELOOP ?
+		    "it is a link (never followed)" : errno == EINVAL ? "not a regular file" : strerror(errno));
 		outfile_free(of);
 		return NULL;
 	}
+	return of;
+}
+
+struct outfile *
+outfile_open(const char *incident_dir, int step_number, const char *step_id,
+    char **cause)
+{
+	struct outfile *of;
+	int dfd;
+
+	if ((dfd = incdir_open(incident_dir, 0, cause)) == -1)
+		return NULL;
+	of = outfile_openat(dfd, incident_dir, step_number, step_id, cause);
+	close(dfd);
 	return of;
 }
 

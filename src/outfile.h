@@ -20,7 +20,12 @@
 
 struct outfile;
 
-/* Opens (or, for a retry, reopens to append) output/NN-<step_id>.log. */
+/* Opens (or, for a retry, reopens to append) output/NN-<step_id>.log in
+ * the incident directory open at dfd (incident_dir names it in messages);
+ * output/ and the file are never reached through a link (incdir.h). */
+struct outfile *outfile_openat(int dfd, const char *incident_dir, int step_number,
+    const char *step_id, char **cause);
+/* The same, the directory opened by path (and checked ours and private). */
 struct outfile *outfile_open(const char *incident_dir, int step_number,
     const char *step_id, char **cause);
 /* Adds "<rfc3339 ts> out|err <text>\n"; text needs no NUL. */

@@ -14,6 +14,7 @@
 #include "rbshell.h"
 #include "sqlbind.h"
 #include "sqlexpect.h"
+#include "ssh.h"
 #include "template.h"
 #include "xmalloc.h"
 
@@ -650,6 +651,23 @@ check_groups(struct checker *c)
 	}
 }
 
+/* A host value ssh would read as an option or split is an error now, not
+ * when the run reaches the host: ssh.c's rule, checked here. */
+static void
+check_hosts(struct checker *c)
+{
+	for (int i = 0; i < c->rb->nhosts; i++) {
+		struct ssh_target t;
+		char *cause = NULL;
+
+		ssh_target_of_host(&c->rb->hosts[i], 0, &t);
+		if (ssh_check_target(&t, &cause) != 0) {
+			report(c, DIAG_ERROR, c->rb->hosts[i].pos, "%s", cause);
+			free(cause);
+		}
+	}
+}
+
 /* --- environments and drills --- */
 
 static void
@@ -739,6 +757,7 @@ rbcheck_runbook(const struct runbook *rb, struct diags *d)
 	check_template(&c, &rb->title);
 	check_template(&c, &rb->cwd);
 	check_groups(&c);
+	check_hosts(&c);
 	check_steps(&c);
 	check_drill(&c);
 	if (!rb->has_objectives)

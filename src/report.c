@@ -18,6 +18,7 @@
 #include "duration.h"
 #include "jsonget.h"
 #include "fileutil.h"
+#include "incdir.h"
 #include "inbox.h"
 #include "log.h"
 #include "report.h"
@@ -1013,16 +1014,25 @@ report_save(const char *path, const char *text, char **cause)
 	return rc;
 }
 
+/* Written through the incident directory's descriptor, which is checked
+ * ours and private first: never through a link planted in it. */
 int
 report_write_postmortem(const char *incident_dir, int flags, char **cause)
 {
-	char *text, *path;
-	int rc;
+	char *text, *path, *tmp;
+	int rc, dfd;
 
 	if (report_render(incident_dir, REPORT_MARKDOWN | flags, &text, cause) != 0)
 		return -1;
+	if ((dfd = incdir_open(incident_dir, 0, cause)) == -1) {
+		free(text);
+		return -1;
+	}
 	path = xprintf("%s/%s", incident_dir, REPORT_FILE);
-	rc = report_save(path, text, cause);
+	tmp = xprintf("%s.tmp.%ld", REPORT_FILE, (long)getpid());
+	rc = file_write_atomic_at(dfd, REPORT_FILE, tmp, path, text, strlen(text), 0600, 0, cause);
+	close(dfd);
+	free(tmp);
 	free(path);
 	free(text);
 	return rc;

@@ -290,6 +290,7 @@ struct runbook {
 	int ncriteria;
 	unsigned char sha256[32];	/* of the file's bytes */
 	struct approvers approvers;	/* for every approval step */
+	int loose;		/* it, or a file it includes, is writable by group or others */
 };
 
 void runbook_free(struct runbook *rb);

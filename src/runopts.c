@@ -9,6 +9,7 @@
 
 #include "duration.h"
 #include "journal.h"
+#include "incdir.h"
 #include "loader.h"
 #include "runopts.h"
 #include "xmalloc.h"
@@ -162,6 +163,24 @@ apply_option(struct runopts *o, int c, const char *arg)
 	}
 }
 
+/* Without --incident-dir the incident goes in the user's state directory:
+ * with none (no HOME, no XDG_STATE_HOME) nothing may start. */
+static int
+runopts_check_state_dir(const struct runopts *o)
+{
+	char *root, *cause = NULL;
+
+	if (o->resume_dir != NULL || o->incident_dir != NULL)
+		return 0;
+	if ((root = incdir_default_root(&cause)) == NULL) {
+		fprintf(stderr, "drconsole: %s\n", cause);
+		free(cause);
+		return -1;
+	}
+	free(root);
+	return 0;
+}
+
 int
 runopts_parse(struct runopts *o, int argc, char **argv, const char *cmd)
 {
@@ -194,7 +213,7 @@ runopts_parse(struct runopts *o, int argc, char **argv, const char *cmd)
 		runopts_usage(cmd);
 		return -1;
 	}
-	return 0;
+	return runopts_check_state_dir(o);
 }
 
 /* The runbook a resumed incident ran: the absolute path in run.start. */

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "runbook.h"
 #include "ssh.h"
 #include "strbuf.h"
 #include "xmalloc.h"
@@ -259,8 +260,21 @@ check_word(const char *host, const char *what, const char *s, const char *extra,
 	return 0;
 }
 
-static int
-check_target(const struct ssh_target *t, char **cause)
+void
+ssh_target_of_host(const struct host_def *h, int forward_agent, struct ssh_target *t)
+{
+	memset(t, 0, sizeof *t);
+	t->name = h->name;
+	t->address = h->address;
+	t->user = h->user;
+	t->port = h->port;
+	t->identity = h->identity;
+	t->jump = h->jump;
+	t->forward_agent = forward_agent;
+}
+
+int
+ssh_check_target(const struct ssh_target *t, char **cause)
 {
 	if (check_word(t->name, "the name", t->name, "", cause) != 0 ||
 	    check_word(t->name, "address", t->address, ":", cause) != 0 ||
@@ -271,8 +285,12 @@ check_target(const struct ssh_target *t, char **cause)
 		*cause = xprintf("host '%s': port %d is not a TCP port", t->name, t->port);
 		return -1;
 	}
-	if (t->identity != NULL && (*t->identity == '\0' || strpbrk(t->identity, "\n\r") != NULL)) {
-		*cause = xprintf("host '%s': the identity file must be a path on one line", t->name);
+	if (t->identity != NULL && (*t->identity == '\0' || *t->identity == '-' ||
+	    strpbrk(t->identity, "\"'\\\t\n\r\f\v") != NULL)) {
+		/* A space is safe: the path is one argv word. A quote is not:
+		 * ssh re-splits IdentityFile in a config it writes or reads. */
+		*cause = xprintf("host '%s': the identity file must be a path on one line, without quotes or "
+		    "backslashes, that does not start with '-'", t->name);
 		return -1;
 	}
 	return 0;
@@ -383,7 +401,7 @@ ssh_argv(const struct ssh_target *t, const struct ssh_opts *opts, const char *re
 {
 	struct args a = { NULL, 0 };
 
-	if (check_target(t, cause) != 0)
+	if (ssh_check_target(t, cause) != 0)
 		return NULL;
 	add(&a, "ssh");
 	if (opts->config != NULL) {

@@ -15,6 +15,8 @@
 
 #include <stdint.h>
 
+struct host_def;
+
 /* Every ssh call waits at most this long for the TCP connection. */
 #define SSH_CONNECT_TIMEOUT_S	10
 /* ssh's own exit status when it could not connect or lost the connection. */
@@ -70,6 +72,12 @@ char *ssh_remote_command(const char *command, const char *shell, const struct ss
 char *ssh_stdin_payload(const struct ssh_var *vars, int nvars, size_t *len);
 void ssh_payload_free(char *payload, size_t len);
 
+/* t for a host of the runbook's hosts: (t points into h). */
+void ssh_target_of_host(const struct host_def *h, int forward_agent, struct ssh_target *t);
+/* 0 when every field of t is something ssh takes safely (no leading '-',
+ * no quotes or spaces, no characters a ProxyCommand would meet), else -1
+ * with *cause. ssh_argv checks this; lint calls it too. */
+int ssh_check_target(const struct ssh_target *t, char **cause);
 /* The argv of the ssh call (NULL-terminated, argv[0] "ssh"), or NULL with
  * *cause when a field of t is something ssh would not take safely. */
 char **ssh_argv(const struct ssh_target *t, const struct ssh_opts *opts, const char *remote,

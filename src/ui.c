@@ -32,8 +32,10 @@ void
 ui_stderr_to_log(struct ui *ui)
 {
 	const char *path = getenv("DRCONSOLE_LOG");
-	int fd = open(path != NULL && *path != '\0' ? path : "/dev/null",
-	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	int fd = path != NULL && *path != '\0' ? log_open_fd(path) : -1;
+
+	if (fd == -1)
+		fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 
 	fflush(stderr);
 	ui->saved_stderr = fcntl(2, F_DUPFD_CLOEXEC, 3);

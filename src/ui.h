@@ -144,6 +144,7 @@ enum dialog_kind {
 	DLG_QUIT,		/* quit while a step runs */
 	DLG_QUIT_IDLE,		/* quit, incident left open */
 	DLG_CHANGED,		/* resume: the runbook file changed */
+	DLG_LOOSE,		/* the runbook is writable by group or others */
 	DLG_HELP,
 	DLG_MESSAGE,
 	DLG_APPROVAL,		/* waiting for a second operator */
@@ -212,6 +213,7 @@ struct ui {
 	int have_catalog;
 	int direct;			/* one runbook file given: no picker */
 	int resuming;
+	int loose_ok;			/* the operator ran a runbook others can write */
 	char *resume_dir;
 
 	/* terminal */
@@ -371,7 +373,7 @@ int ui_wait_left(const struct ui *ui, int i, char *buf, size_t len);
 /* Answers of the choice dialogs. */
 enum {
 	CH_RETRY = 1, CH_SKIP, CH_ROLLBACK, CH_ABORT, CH_RERUN, CH_DONE,
-	CH_CANCEL_QUIT, CH_LEAVE_QUIT, CH_STAY, CH_QUIT, CH_ACCEPT,
+	CH_CANCEL_QUIT, CH_LEAVE_QUIT, CH_STAY, CH_QUIT, CH_ACCEPT, CH_TRUST,
 };
 
 /* ui_run.c: driving the engine */

@@ -381,6 +381,7 @@ answer_choice(struct ui *ui, struct dialog *d, int code)
 		break;
 	case CH_QUIT: ui_run_decide(ui, -1, "quit: incident left open"); ui_quit(ui, EXIT_OK); break;
 	case CH_ACCEPT: ui->o.accept_changed = 1; ui_run_open(ui); break;
+	case CH_TRUST: ui->loose_ok = 1; ui_run_open(ui); break;
 	}
 }
 

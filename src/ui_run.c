@@ -528,6 +528,19 @@ select_first(struct ui *ui)
 		ui_run_open_interrupted(ui, interrupted);
 }
 
+/* A runbook that group or others can write may have been changed by
+ * someone else: the operator says they trust it before anything runs. */
+static void
+confirm_loose(struct ui *ui)
+{
+	struct dialog *d = ui_dialog_open(ui, DLG_LOOSE, -1, "The runbook can be changed by others");
+
+	d->body = xprintf("%s (or a file it includes) is writable by group or others: whoever can write it "
+	    "chooses the commands this run executes. Check it, and chmod go-w it.", ui->rb->path);
+	ui_dialog_add_choice(d, 'r', "run it anyway", CH_TRUST);
+	ui_dialog_add_choice(d, 'b', "back", CH_STAY);
+}
+
 /* Starts or resumes the run with the form's params; -1 keeps the form. */
 int
 ui_run_open(struct ui *ui)
@@ -536,6 +549,10 @@ ui_run_open(struct ui *ui)
 	char *cause = NULL;
 	int rc;
 
+	if (ui->rb->loose && !ui->loose_ok) {
+		confirm_loose(ui);
+		return -1;
+	}
 	runopts_engine_opts(&ui->o, ui->rb, ui->loop, &eo);
 	eo.hooks = (struct engine_hooks){
 		.step_changed = on_step_changed,

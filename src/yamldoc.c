@@ -465,32 +465,60 @@ ydoc_parse(const unsigned char *buf, size_t len, int *line, int *col, char **cau
 	return c.doc;
 }
 
+/* Refuses what is not a regular file of bounded size, from st. */
+static int
+check_regular(const struct stat *st, char **cause)
+{
+	if (!S_ISREG(st->st_mode)) {
+		*cause = xstrdup(S_ISDIR(st->st_mode) ? "is a directory" :
+		    "not a regular file (a FIFO, socket or device is never read)");
+		return -1;
+	}
+	if (st->st_size > YDOC_MAX_BYTES) {
+		*cause = xprintf("file is too large (%lld bytes; the limit is %ld)", (long long)st->st_size,
+		    YDOC_MAX_BYTES);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A FIFO or a device must neither block us nor see an open (a tape rewinds):
+ * stat first, then open without blocking and check again what was opened,
+ * in case the name was swapped in between.
+ */
 unsigned char *
-ydoc_read_file(const char *path, size_t *lenp, char **cause)
+ydoc_read_file(const char *path, size_t *lenp, struct stat *stp, char **cause)
 {
 	struct stat st;
 	unsigned char *buf;
 	ssize_t n;
 	size_t len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd;
 
-	if (fd == -1 || fstat(fd, &st) == -1) {
+	if (stat(path, &st) != 0) {
+		*cause = xprintf("cannot read: %s", strerror(errno));
+		return NULL;
+	}
+	if (check_regular(&st, cause) != 0)
+		return NULL;
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) == -1 || fstat(fd, &st) != 0) {
 		*cause = xprintf("cannot read: %s", strerror(errno));
 		if (fd != -1)
 			close(fd);
 		return NULL;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_size > YDOC_MAX_BYTES) {
-		*cause = S_ISREG(st.st_mode) ?
-		    xprintf("file is too large (%lld bytes; the limit is %ld)", (long long)st.st_size, YDOC_MAX_BYTES) :
-		    xstrdup("not a regular file");
+	if (check_regular(&st, cause) != 0) {
 		close(fd);
 		return NULL;
 	}
 	buf = xmalloc((size_t)st.st_size + 1);
-	while (len < (size_t)st.st_size && (n = read(fd, buf + len, (size_t)st.st_size - len)) > 0)
-		len += (size_t)n;
+	while (len < (size_t)st.st_size && ((n = read(fd, buf + len, (size_t)st.st_size - len)) > 0 ||
+	    (n == -1 && errno == EINTR)))
+		len += n > 0 ? (size_t)n : 0;
 	close(fd);
+	if (stp != NULL)
+		*stp = st;
 	*lenp = len;
 	return buf;
 }
@@ -503,7 +531,7 @@ ydoc_load(const char *path, int *line, int *col, char **cause)
 	struct ydoc *doc;
 
 	*line = *col = 0;
-	if ((buf = ydoc_read_file(path, &len, cause)) == NULL)
+	if ((buf = ydoc_read_file(path, &len, NULL, cause)) == NULL)
 		return NULL;
 	doc = ydoc_parse(buf, len, line, col, cause);
 	free(buf);

@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+struct stat;
+
 #include "runbook.h"
 
 enum ynode_type {
@@ -36,8 +38,10 @@ struct ydoc;
 /* Parses the file at path. On error returns NULL, with *line and *col set
  * (1-based, 0 when there is no position) and *cause an allocated message. */
 struct ydoc *ydoc_load(const char *path, int *line, int *col, char **cause);
-/* Reads a whole regular file of at most YDOC_MAX_BYTES; NULL with *cause. */
-unsigned char *ydoc_read_file(const char *path, size_t *len, char **cause);
+/* Reads a whole regular file of at most YDOC_MAX_BYTES; NULL with *cause.
+ * Anything else (a FIFO, a device) is refused unread and without blocking.
+ * st (may be NULL) gets the file's fstat. */
+unsigned char *ydoc_read_file(const char *path, size_t *len, struct stat *st, char **cause);
 /* Same for bytes in memory (the fuzzer's entry point). */
 struct ydoc *ydoc_parse(const unsigned char *buf, size_t len, int *line, int *col, char **cause);
 const struct ynode *ydoc_root(const struct ydoc *doc);

@@ -17,7 +17,8 @@ J=$INC/journal.jsonl
 
 # The recording: a drill whose markers are already there, an injected event,
 # and a note two minutes (by the journal's clock) after the run.
-mkdir -p "$INC" && touch "$INC/go-a" "$INC/go-b"
+# (An incident directory that exists must be private: 0700.)
+mkdir -p -m 700 "$INC" && touch "$INC/go-a" "$INC/go-b"
 "$DRCONSOLE" run --drill --operator alice --incident-dir "$INC" \
 	"$top_srcdir/tests/data/incidents/paced.yaml" </dev/null >"$SCRATCH/run.out" 2>&1 ||
 	{ show "$SCRATCH/run.out"; die "the recorded run failed"; }

@@ -88,12 +88,36 @@ test_errors(void **state)
 	cond_free(c);
 }
 
+/* A literal regex is compiled when parsed: a bad one is found at lint. */
+static void
+test_bad_literal_regex(void **state)
+{
+	size_t off = 0;
+	char *cause = NULL;
+	struct cond *c;
+
+	(void)state;
+	assert_null(cond_parse("region =~ 'us-(east'", &off, &cause));
+	assert_int_equal(off, 10);
+	assert_non_null(strstr(cause, "not a valid regular expression"));
+	free(cause);
+	cause = NULL;
+	c = cond_parse("region =~ '^us-(east|west)-[0-9]+$'", &off, &cause);
+	assert_non_null(c);
+	cond_free(c);
+	/* A name on the right is only known at run time. */
+	c = cond_parse("region =~ loss", &off, &cause);
+	assert_non_null(c);
+	cond_free(c);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_bad_literal_regex),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
