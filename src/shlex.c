@@ -69,6 +69,7 @@ struct frame {
 struct heredoc {
 	char *delim;
 	int quoted, strip, cmd;
+	int nested;		/* started inside $( ) or backticks */
 };
 
 struct site_where {
@@ -84,6 +85,7 @@ struct lexer {
 	int depth;
 	int overflow;		/* too deep or too many here-documents */
 	int glued;		/* a backslash or '$' stands right before the next template */
+	int confused;		/* sh and bash part ways here: nothing after is judged */
 	size_t pos;		/* the offset being read */
 	struct cmd *cmds;
 	int ncmds;
@@ -249,6 +251,7 @@ heredoc_word(struct lexer *L, struct frame *cf, struct word *w)
 	h->quoted = w->quoted;
 	h->strip = cf->heredoc_next == 2;
 	h->cmd = cf->cmd;
+	h->nested = cf->kind != F_TOP;
 	if (w->dynamic)
 		mark_word_never(L, cf->cmd, L->cmds[cf->cmd].nwords - 1,
 		    "it is part of a here-document's delimiter");
@@ -775,6 +778,10 @@ heredoc_line_end(struct lexer *L)
 
 	if (h->strip)
 		line += strspn(line, "\t");
+	/* "EOF)" inside $( ): bash ends the document there, dash does not. */
+	if (h->nested && strncmp(line, h->delim, strlen(h->delim)) == 0 &&
+	    (line[strlen(h->delim)] == ')' || line[strlen(h->delim)] == '`'))
+		L->confused = 1;
 	if (strcmp(line, h->delim) == 0 && ++L->hd_cur == L->nhd) {
 		L->in_heredoc = 0;
 		for (int k = 0; k < L->nhd; k++)
@@ -900,6 +907,9 @@ on_template(struct lexer *L, int k)
 	L->where[k].cmd = L->where[k].word = L->where[k].heredoc_cmd = -1;
 	if (L->overflow)
 		site_never(&L->sites[k], "the command nests deeper than drconsole can follow");
+	if (L->confused)
+		site_never(&L->sites[k], "it follows a here-document ended by its delimiter and ')' "
+		    "on one line, which sh and bash read differently; put the ')' on a line of its own");
 	if (L->glued)
 		site_never(&L->sites[k], "a backslash or '$' stands right before it and would change "
 		    "how the shell reads the value; put a space or quotes between them");

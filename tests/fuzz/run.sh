@@ -1,7 +1,8 @@
 #!/bin/sh
-# run.sh [SECONDS]: builds the loader's libFuzzer target with clang (ASan and
-# UBSan on) and runs it for SECONDS, 60 by default, from the seed corpus in
-# tests/fuzz/corpus. Inputs it finds go to a work directory (FUZZ_DIR, a new
+# run.sh [SECONDS [TARGET]]: builds a libFuzzer target with clang (ASan and
+# UBSan on) and runs it for SECONDS, 60 by default. TARGET is loader (the
+# default: the runbook loader, from the seed corpus in tests/fuzz/corpus) or
+# shlex (the template rule against the real dash and bash: fuzz_shlex.c). Inputs it finds go to a work directory (FUZZ_DIR, a new
 # /tmp folder by default), never into the source tree; a crash leaves its
 # input there as crash-* and makes this script exit non-zero.
 set -eu
@@ -9,18 +10,20 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 seconds=${1:-60}
+target=${2:-loader}
+[ -f "$here/fuzz_$target.c" ] || { echo "run.sh: no target $target (loader, shlex)" >&2; exit 2; }
 CC=${CLANG:-clang}
 work=${FUZZ_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/drc-fuzz.XXXXXX")}
 mkdir -p "$work/corpus"
 
 command -v "$CC" >/dev/null || { echo "run.sh: $CC not found (apt-get install clang libclang-rt-14-dev)" >&2; exit 77; }
 
-# The loader and every module it uses, compiled straight from src/ with no
-# configure run. Modules are found by following #include "x.h" to src/x.c,
-# so a new dependency of the loader needs no change here.
+# The modules the target includes and every module they use, compiled
+# straight from src/ with no configure run. Modules are found by following
+# #include "x.h" to src/x.c, so a new dependency needs no change here.
 srcs=
 seen=" "
-todo=loader
+todo=$(sed -n 's/^#include "\([a-z0-9_]*\)\.h".*/\1/p' "$here/fuzz_$target.c" | tr '\n' ' ')
 while [ -n "$todo" ]; do
 	# shellcheck disable=SC2086
 	set -- $todo
@@ -38,12 +41,17 @@ done
 # shellcheck disable=SC2086,SC2046
 "$CC" -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    -I"$top/src" "$here/fuzz_loader.c" $srcs \
-    $(pkg-config --cflags --libs yaml-0.1 libcrypto libcurl jansson) -o "$work/fuzz_loader"
+    -I"$top/src" "$here/fuzz_$target.c" $srcs \
+    $(pkg-config --cflags --libs yaml-0.1 libcrypto libcurl jansson) -o "$work/fuzz_$target"
 
 echo "run.sh: built from$(echo "$srcs" | sed "s| $top/src/| |g")"
 echo "run.sh: fuzzing for ${seconds}s; work directory $work"
 cd "$work"
+if [ "$target" = shlex ]; then
+	# Each input runs six shells of at most 2 s: a short text says enough.
+	exec ./fuzz_shlex -max_total_time="$seconds" -max_len=512 -timeout=30 -error_exitcode=1 \
+	    -dict="$here/shell.dict" -artifact_prefix="$work/" -print_final_stats=1 "$work/corpus"
+fi
 # -max_len covers real runbooks; -timeout makes any input slower than 10 s a
 # failure (a hang); one process, since the machine is shared.
 exec ./fuzz_loader -max_total_time="$seconds" -max_len=65536 -timeout=10 -error_exitcode=1 \
