@@ -280,7 +280,7 @@ request(enum sqlstep_kind kind, const char *conn, const char *query,
     const char *expect)
 {
 	struct sqlstep_request	q = { kind, conn, query, expect, 8000, 0,
-				    password, NULL, 0 };
+				    password, NULL, 0, NULL };
 
 	return q;
 }
