@@ -456,8 +456,9 @@ static void
 render_add(struct render *r, int secret, char *quoted, int libpq_owned)
 {
 	strbuf_adds(&r->out, quoted);
+	/* The server quotes a token without PQescapeLiteral's leading space. */
 	if (secret)
-		sqlsecret_add(r->sec, quoted);
+		sqlsecret_add(r->sec, quoted + strspn(quoted, " "));
 	explicit_bzero(quoted, strlen(quoted));
 	if (libpq_owned)
 		PQfreemem(quoted);
