@@ -16,11 +16,13 @@ trap "pg_cleanup; _cleanup" EXIT
 pg_start_primary p || die "cannot start PostgreSQL"
 port=$(pg_port p)
 role='ops "night" o'"'"'shift'
-old_pw='Old-Pw-4711'
+old_pw='Old'"'"'Pw"\x$(touch '"$SCRATCH"'/pwned-old)'
 new_pw='N3w'"'"'Pa"ss$(touch '"$SCRATCH"'/pwned)\w0rd'
 plain_pw='Plain-Pw-0815'
-pg_psql p "CREATE ROLE \"ops \"\"night\"\" o'shift\" LOGIN SUPERUSER PASSWORD '$old_pw'" > /dev/null ||
-	die "cannot create the role"
+psql -X -q -h "$PG_BASE" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -v "role=$role" \
+	-v "pw=$old_pw" <<'SQL' || die "cannot create the role"
+CREATE ROLE :"role" LOGIN SUPERUSER PASSWORD :'pw';
+SQL
 pg_psql p "CREATE ROLE plain LOGIN PASSWORD '$plain_pw'" > /dev/null || die "cannot create plain"
 pg_psql p 'CREATE DATABASE "postgres user=postgres"' > /dev/null || die "cannot create the database"
 
@@ -34,7 +36,7 @@ grep -q '"step":"rotate".*"status":"ok"' "$SCRATCH/i1/journal.jsonl" && pass "AL
 	fail "rotate not ok"
 grep -q '"step":"who".*"status":"ok"' "$SCRATCH/i1/journal.jsonl" &&
 	pass "a conninfo value named a database and left the user alone" || fail "who not ok"
-[ ! -e "$SCRATCH/pwned" ] && pass "the password's \$( ) ran nowhere" || fail "the password ran as code"
+[ ! -e "$SCRATCH/pwned" ] && [ ! -e "$SCRATCH/pwned-old" ] && pass "the password's \$( ) ran nowhere" || fail "the password ran as code"
 
 login() {
 	PGPASSWORD=$2 PGCONNECT_TIMEOUT=10 psql -X -At -h 127.0.0.1 -p "$port" -U "$1" -d postgres \
@@ -48,7 +50,7 @@ if login "$role" "$old_pw" > /dev/null; then fail "the old password still logs i
 # Neither password, nor the quoted forms libpq made of the new one, is in
 # any file of the incident or in the output.
 leaks=0
-for s in "$new_pw" "$old_pw" "N3w''Pa" "$plain_pw"; do
+for s in "$new_pw" "$old_pw" "N3w''Pa" "Old''Pw" "$plain_pw"; do
 	if grep -rlF -- "$s" "$SCRATCH/i1" "$SCRATCH/run.out"; then leaks=1; fi
 done
 [ "$leaks" -eq 0 ] && pass "no password anywhere in the incident directory or the output" ||
@@ -57,6 +59,27 @@ grep -q "ALTER ROLE \\\\\"{{ role }}\\\\\"\|ALTER ROLE \\\\\"ops" "$SCRATCH/i1/j
 	grep -q "PASSWORD '\*\*\*\*'" "$SCRATCH/i1/journal.jsonl" && pass "the journaled query shows the password as ****" ||
 	{ fail "journaled query"; grep '"step":"rotate"' "$SCRATCH/i1/journal.jsonl" | head -3 | show; }
 "$DRCONSOLE" verify "$SCRATCH/i1" > /dev/null && pass "journal verifies" || fail "verify failed"
+
+# secret-rotation's rollback, as drconsole hands it to sh (each template a
+# quoted variable), with docker-compose ... exec -T postgres psql standing
+# for psql on this server's socket: the old password comes back.
+mkdir -p "$SCRATCH/bin" "$SCRATCH/app"
+cat > "$SCRATCH/bin/docker-compose" <<SHIM
+#!/bin/sh
+while [ "\$1" != psql ]; do shift; done
+shift
+exec psql -h "$PG_BASE" -p "$port" "\$@"
+SHIM
+chmod +x "$SCRATCH/bin/docker-compose"
+awk '/^  - id: rotate-db-password/ { in_step = 1 } in_step && /^    rollback: \|/ { grab = 1; next }
+	grab && /^    [a-z_]+:/ { exit } grab { sub(/^      /, ""); print }' \
+	"$top_srcdir/runbooks/secret-rotation.yaml" |
+	sed -e 's/{{ env\.\([A-Z_]*\) }}/"$\1"/g' -e 's/{{ \([a-z_]*\) }}/"$P_\1"/g' > "$SCRATCH/rollback.sh"
+grep -q 'ALTER ROLE' "$SCRATCH/rollback.sh" || die "no rollback found in secret-rotation.yaml"
+PATH="$SCRATCH/bin:$PATH" P_app_dir=$SCRATCH/app P_db_user=$role P_old_db_password=$old_pw COMPOSE_FILE=x.yml \
+	sh "$SCRATCH/rollback.sh" > "$SCRATCH/rollback.out" 2>&1 &&
+	[ "$(login "$role" "$old_pw")" = "$role" ] && pass "secret-rotation's rollback restores the old password" ||
+	{ fail "rollback"; show "$SCRATCH/rollback.sh" "$SCRATCH/rollback.out"; }
 
 # The bundled rotation runbook: clean lint, and a dry run.
 "$DRCONSOLE" lint "$top_srcdir/runbooks/secret-rotation.yaml" > "$SCRATCH/lint.out" 2>&1 &&
