@@ -39,7 +39,7 @@ done
 "$CC" -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -I"$top/src" "$here/fuzz_loader.c" $srcs \
-    $(pkg-config --cflags --libs yaml-0.1 libcrypto) -o "$work/fuzz_loader"
+    $(pkg-config --cflags --libs yaml-0.1 libcrypto libpq jansson) -o "$work/fuzz_loader"
 
 echo "run.sh: built from$(echo "$srcs" | sed "s| $top/src/| |g")"
 echo "run.sh: fuzzing for ${seconds}s; work directory $work"
