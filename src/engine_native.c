@@ -188,6 +188,25 @@ query_values(struct engine *e, int i, const struct sql_action *a, struct sqlbind
 	return *cause == NULL ? 0 : -1;
 }
 
+/* A sql step's query for people: values quoted as the server receives
+ * them, secrets as '****' (sqlbind_display); NULL when it cannot be
+ * expanded. */
+char *
+native_display_query(struct engine *e, int i, const struct sql_action *a)
+{
+	struct expanded x = { 0 };
+	struct sqlbind b = { 0 };
+	int secret[sizeof x.v / sizeof x.v[0]] = { 0 };
+	char *cause = NULL, *out = NULL;
+
+	if (query_values(e, i, a, &b, &x, secret, &cause) == 0)
+		out = sqlbind_display(&b, (const char *const *)x.v, secret);
+	free(cause);
+	sqlbind_free(&b);
+	expanded_free(&x);
+	return out;
+}
+
 struct conninfo_ctx {
 	struct engine *e;
 	int i;

@@ -439,6 +439,38 @@ struct render {
 	char **cause;
 };
 
+/* Quoting for people, without a connection (conn NULL): the forms libpq
+ * makes with standard_conforming_strings on. */
+static char *
+quote_plain(const char *v, char q, int whole)
+{
+	struct strbuf b;
+	int e = whole && q == '\'' && strchr(v, '\\') != NULL;
+
+	strbuf_init(&b);
+	if (e)
+		strbuf_adds(&b, " E");
+	if (whole)
+		strbuf_addch(&b, q);
+	for (; *v != '\0'; v++) {
+		if (*v == q || (e && *v == '\\'))
+			strbuf_addch(&b, *v);
+		strbuf_addch(&b, *v);
+	}
+	if (whole)
+		strbuf_addch(&b, q);
+	return strbuf_detach(&b);
+}
+
+/* A value as it is quoted, or as people see it: secrets as ****. */
+static const char *
+value_of(const struct render *r, int ref)
+{
+	if (r->conn == NULL && r->secret != NULL && r->secret[ref])
+		return "****";
+	return r->values[ref];
+}
+
 /* libpq's own reason, on one line. */
 static int
 render_fail(struct render *r, const char *what)
@@ -457,7 +489,7 @@ render_add(struct render *r, int secret, char *quoted, int libpq_owned)
 {
 	strbuf_adds(&r->out, quoted);
 	/* The server quotes a token without PQescapeLiteral's leading space. */
-	if (secret)
+	if (secret && r->sec != NULL)
 		sqlsecret_add(r->sec, quoted + strspn(quoted, " "));
 	explicit_bzero(quoted, strlen(quoted));
 	if (libpq_owned)
@@ -484,28 +516,35 @@ render_ident(struct render *r, const struct sqlslot *sl, int *slot)
 		else if (s[i] == MARK) {
 			int ref = r->b->slots[(*slot)++].ref;
 
-			strbuf_adds(&name, r->values[ref]);
+			strbuf_adds(&name, value_of(r, ref));
 			secret |= r->secret != NULL && r->secret[ref];
 		} else
 			strbuf_addch(&name, s[i]);
 	}
-	q = PQescapeIdentifier(r->conn, name.buf != NULL ? name.buf : "", name.len);
+	if (r->conn == NULL)
+		q = quote_plain(name.buf != NULL ? name.buf : "", '"', 1);
+	else
+		q = PQescapeIdentifier(r->conn, name.buf != NULL ? name.buf : "", name.len);
 	if (name.buf != NULL)
 		explicit_bzero(name.buf, name.len);
 	strbuf_free(&name);
 	if (q == NULL)
 		return render_fail(r, "an identifier");
-	render_add(r, secret, q, 1);
+	render_add(r, secret, q, r->conn != NULL);
 	return 0;
 }
 
 static int
 render_literal(struct render *r, int ref, int whole)
 {
-	const char *v = r->values[ref];
+	const char *v = value_of(r, ref);
 	int secret = r->secret != NULL && r->secret[ref], err = 0;
 	char *q;
 
+	if (r->conn == NULL) {
+		render_add(r, 0, quote_plain(v, '\'', whole), 0);
+		return 0;
+	}
 	if (whole) {
 		if ((q = PQescapeLiteral(r->conn, v, strlen(v))) == NULL)
 			return render_fail(r, "a literal");
@@ -525,6 +564,10 @@ render_literal(struct render *r, int ref, int whole)
 static void
 render_param(struct render *r, int ref)
 {
+	if (r->conn == NULL) {	/* for people: the value it stands for */
+		render_add(r, 0, quote_plain(value_of(r, ref), '\'', 1), 0);
+		return;
+	}
 	if (r->param_of[ref] == 0) {
 		r->params = xreallocarray(r->params, r->nparams + 1, sizeof *r->params);
 		r->params[r->nparams++] = r->values[ref];
@@ -594,6 +637,21 @@ sqlbind_render(const struct sqlbind *b, PGconn *conn, const char *const *values,
 	*params = r.params;
 	*nparams = r.nparams;
 	return 0;
+}
+
+char *
+sqlbind_display(const struct sqlbind *b, const char *const *values, const int *secret)
+{
+	const char **params = NULL;
+	char *text = NULL, *cause = NULL;
+	int nparams = 0;
+
+	if (sqlbind_render(b, NULL, values, secret, NULL, &text, &params, &nparams, &cause) != 0) {
+		free(cause);	/* nothing fails without a connection */
+		return NULL;
+	}
+	free(params);
+	return text;
 }
 
 void

@@ -54,7 +54,7 @@ struct sqlbind {
 int sqlbind_prepare(const char *query, int std_strings, struct sqlbind *b, size_t *err_off,
     char **cause);
 /*
- * The text to send on conn, values[k] standing for refs[k]; *params (its
+ * The text to send on conn (NULL: sqlbind_display), values[k] standing for refs[k]; *params (its
  * values for $1, $2...; *nparams of them, pointers into values) is
  * allocated, NULL when there is none. The quoted text made for a value
  * flagged in secret goes into sec, to be masked. -1 and *cause when libpq
@@ -63,6 +63,10 @@ int sqlbind_prepare(const char *query, int std_strings, struct sqlbind *b, size_
 int sqlbind_render(const struct sqlbind *b, PGconn *conn, const char *const *values,
     const int *secret, struct sqlsecrets *sec, char **text, const char ***params, int *nparams,
     char **cause);
+/* The query for people (journal, screen): each value quoted as the server
+ * receives it, a bound one as the literal it stands for, a secret one as
+ * '****'. Allocated. */
+char *sqlbind_display(const struct sqlbind *b, const char *const *values, const int *secret);
 void sqlbind_free(struct sqlbind *b);
 
 #endif

@@ -134,6 +134,27 @@ test_refs_and_offsets(void **state)
 	free(cause);
 }
 
+/* What people see: each value quoted as the server gets it (a bound one as
+ * the literal it stands for), a secret as ****. */
+static void
+test_display(void **state)
+{
+	const char *values[] = { "it's \"q\"", "Pw'1\\", "back\\slash" };
+	const int secret[] = { 0, 1, 0 };
+	struct sqlbind b;
+	size_t off;
+	char *cause = NULL, *shown;
+
+	(void)state;
+	assert_int_equal(sqlbind_prepare("SELECT {{ a }}, '{{ pw }}', 'x{{ a }}', \"{{ a }}\", "
+	    "E'{{ b }}', \"t_{{ pw }}\"", 1, &b, &off, &cause), 0);
+	shown = sqlbind_display(&b, values, secret);
+	assert_string_equal(shown, "SELECT 'it''s \"q\"', '****', 'xit''s \"q\"', \"it's \"\"q\"\"\", "
+	    " E'back\\\\slash', \"t_****\"");
+	free(shown);
+	sqlbind_free(&b);
+}
+
 /* --- conninfo ------------------------------------------------------------ */
 
 struct values {
@@ -257,6 +278,7 @@ main(void)
 		cmocka_unit_test(test_code_is_code),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_refs_and_offsets),
+		cmocka_unit_test(test_display),
 		cmocka_unit_test(test_conninfo_values_add_no_keyword),
 		cmocka_unit_test(test_conninfo_whole_and_refused),
 	};
