@@ -663,6 +663,8 @@ engine_display_command(struct engine *e, int i)
 		return out;
 	case ACTION_MANUAL: tmpl = s->manual.s; break;
 	case ACTION_SQL:
+		if (s->sql.query.s != NULL && (out = native_display_query(e, i, &s->sql)) != NULL)
+			return out;
 		tmpl = s->sql.query.s != NULL ? s->sql.query.s : s->sql.promote ? "SELECT pg_promote(wait => true)" :
 		    s->sql.check == SQL_CHECK_REPLICATION_LAG ? "check: replication_lag" : "check: in_recovery";
 		break;

@@ -150,6 +150,7 @@ char *native_display_url(struct engine *e, int i);
 int native_spawn_verify(struct engine *e, int i, char **cause);
 void native_cancel(struct step_run *r);
 void native_release(struct engine *e, struct step_run *r);
+char *native_display_query(struct engine *e, int i, const struct sql_action *a);
 
 /* engine_remote.c: run steps on remote hosts through ssh */
 int remote_spawn(struct engine *e, int i, const char *command_tmpl, int rollback, char **cause);

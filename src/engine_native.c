@@ -12,6 +12,7 @@
 #include "log.h"
 #include "notify.h"
 #include "sqlbind.h"
+#include "sqlconninfo.h"
 #include "sqlstep.h"
 #include "webtmpl.h"
 #include "xmalloc.h"
@@ -89,8 +90,10 @@ expand_url(struct engine *e, int i, struct expanded *x, const struct rstr *r, co
 static void
 expanded_free(struct expanded *x)
 {
-	for (int k = 0; k < x->n; k++)
+	for (int k = 0; k < x->n; k++) {
+		explicit_bzero(x->v[k], strlen(x->v[k]));	/* may be a secret */
 		free(x->v[k]);
+	}
 	for (int k = 0; k < x->nlist; k++)
 		free(x->list[k]);
 	free(x->list);
@@ -207,25 +210,86 @@ sql_kind(const struct sql_action *a)
 	return SQLSTEP_QUERY;
 }
 
-/* The query's templates become bound parameters (sqlbind.h): a value
- * reaches the server as data, never as SQL. */
+/* The value of each distinct template of the query (sqlbind.h's refs),
+ * raw, and whether it holds a secret: sqlstep binds or quotes each on the
+ * live connection, so a value reaches the server as data, never as SQL. */
 static int
-bind_query(struct engine *e, int i, const struct sql_action *a, struct sqlbind *b,
-    struct expanded *x, char **cause)
+query_values(struct engine *e, int i, const struct sql_action *a, struct sqlbind *b,
+    struct expanded *x, int *secret, char **cause)
 {
 	size_t off;
 
 	if (a->query.s == NULL)
 		return 0;
-	if (sqlbind_prepare(a->query.s, b, &off, cause) != 0)
+	if (sqlbind_prepare(a->query.s, 1, b, &off, cause) != 0)
 		return -1;
 	for (int k = 0; k < b->nrefs && *cause == NULL; k++) {
 		struct rstr r = { b->refs[k], a->query.pos, 0, 0 };
+		const char *v = expand(e, i, x, &r, cause);
 
-		if (expand(e, i, x, &r, cause) == NULL && *cause == NULL)
-			*cause = xstrdup("too many parameters in the query");
+		if (v == NULL && *cause == NULL)
+			*cause = xstrdup("too many templates in the query");
+		secret[k] = v != NULL && params_is_secret_text(e, v);
 	}
 	return *cause == NULL ? 0 : -1;
+}
+
+/* A sql step's query for people: values quoted as the server receives
+ * them, secrets as '****' (sqlbind_display); NULL when it cannot be
+ * expanded. */
+char *
+native_display_query(struct engine *e, int i, const struct sql_action *a)
+{
+	struct expanded x = { 0 };
+	struct sqlbind b = { 0 };
+	int secret[sizeof x.v / sizeof x.v[0]] = { 0 };
+	char *cause = NULL, *out = NULL;
+
+	if (strstr(a->query.s, "{{") == NULL)	/* asked on every redraw */
+		return xstrdup(a->query.s);
+	if (query_values(e, i, a, &b, &x, secret, &cause) == 0)
+		out = sqlbind_display(&b, (const char *const *)x.v, secret);
+	free(cause);
+	sqlbind_free(&b);
+	expanded_free(&x);
+	return out;
+}
+
+struct conninfo_ctx {
+	struct engine *e;
+	int i;
+};
+
+static char *
+conninfo_value(void *arg, const char *ref, char **cause)
+{
+	struct conninfo_ctx *c = arg;
+	struct texpansion t;
+	char *v;
+
+	if (params_expand(c->e, c->i, ref, TMPL_RAW, &t, cause) != 0)
+		return NULL;
+	v = t.text;
+	t.text = NULL;
+	texpansion_free(&t);
+	return v;
+}
+
+/* The conninfo with each value quoted where it stands (sqlconninfo.h), so
+ * a value can never add a keyword. */
+static const char *
+conninfo(struct engine *e, int i, struct expanded *x, const struct rstr *r, char **cause)
+{
+	struct conninfo_ctx c = { e, i };
+	size_t off;
+	char *out;
+
+	if (r->s == NULL || *cause != NULL || x->n == (int)(sizeof x->v / sizeof x->v[0]))
+		return NULL;
+	if (sqlconninfo_fill(r->s, conninfo_value, &c, &out, &off, cause) != 0)
+		return NULL;
+	x->v[x->n] = out;
+	return x->v[x->n++];
 }
 
 static int
@@ -235,16 +299,17 @@ start_sql(struct engine *e, int i, const struct sql_action *a, const struct acti
 	struct sqlstep_request q = { 0 };
 	struct expanded x = { 0 };
 	struct sqlbind b = { 0 };
-	int first;
+	int first, secret[sizeof x.v / sizeof x.v[0]] = { 0 };
 
 	q.kind = sql_kind(a);
-	q.conninfo = expand(e, i, &x, &a->conninfo, cause);
+	q.conninfo = conninfo(e, i, &x, &a->conninfo, cause);
 	q.expect = expand(e, i, &x, &a->expect, cause);
 	first = x.n;
-	if (*cause == NULL && bind_query(e, i, a, &b, &x, cause) == 0 && b.query != NULL) {
-		q.query = b.query;
-		q.params = (const char *const *)&x.v[first];
-		q.nparams = b.nrefs;
+	if (*cause == NULL && query_values(e, i, a, &b, &x, secret, cause) == 0) {
+		q.query = a->query.s;
+		q.values = (const char *const *)&x.v[first];
+		q.nvalues = b.nrefs;
+		q.secret = secret;
 	}
 	q.timeout_ms = s->timeout_ms;
 	q.rpo_ms = e->rb->rpo_ms;

@@ -13,6 +13,7 @@
 #include "rbcheck_web.h"
 #include "rbshell.h"
 #include "sqlbind.h"
+#include "sqlconninfo.h"
 #include "sqlexpect.h"
 #include "ssh.h"
 #include "template.h"
@@ -318,8 +319,11 @@ need(struct checker *c, const struct step *s, const struct rstr *r, const char *
 		    strchr("aeiou", kind[0]) != NULL ? "an" : "a", kind, key);
 }
 
-/* A query's templates are bound as parameters; one inside quotes or a
- * comment cannot be, and would otherwise be pasted in as SQL. */
+/* Where a query's templates stand (sqlbind.h): bare ones are bound, ones in
+ * '...' or "..." quoted by libpq; anywhere else (a comment, a dollar-quoted
+ * string, next to a word) is refused. Lexed as a server with
+ * standard_conforming_strings on (the default) reads it; the step lexes it
+ * again with the server's own setting before sending it. */
 static void
 check_sql_binding(struct checker *c, const struct rstr *q)
 {
@@ -329,12 +333,39 @@ check_sql_binding(struct checker *c, const struct rstr *q)
 
 	if (q->s == NULL)
 		return;
-	if (sqlbind_prepare(q->s, &b, &off, &cause) != 0) {
+	if (sqlbind_prepare(q->s, 1, &b, &off, &cause) != 0) {
 		report(c, DIAG_ERROR, rstr_pos_at(q, off), "%s", cause);
 		free(cause);
 		return;
 	}
 	sqlbind_free(&b);
+}
+
+static char *
+any_value(void *arg, const char *ref, char **cause)
+{
+	(void)arg;
+	(void)ref;
+	(void)cause;
+	return xstrdup("");
+}
+
+/* A conninfo's templates each fill one value, never a keyword
+ * (sqlconninfo.h). */
+static void
+check_conninfo(struct checker *c, const struct rstr *r)
+{
+	size_t off;
+	char *cause = NULL, *out;
+
+	if (r->s == NULL)
+		return;
+	if (sqlconninfo_fill(r->s, any_value, NULL, &out, &off, &cause) != 0) {
+		report(c, DIAG_ERROR, rstr_pos_at(r, off), "%s", cause);
+		free(cause);
+		return;
+	}
+	free(out);
 }
 
 static void
@@ -375,6 +406,7 @@ check_action(struct checker *c, const struct step *s)
 	switch (s->action) {
 	case ACTION_SQL:
 		check_sql_binding(c, &s->sql.query);
+		check_conninfo(c, &s->sql.conninfo);
 		if ((s->sql.query.s != NULL) + (s->sql.check != SQL_CHECK_NONE) + s->sql.promote != 1)
 			report(c, DIAG_ERROR, s->pos, "step '%s': a sql action needs exactly one of "
 			    "'query', 'check' or 'promote: true'", s->id);
@@ -543,6 +575,10 @@ check_extras(struct checker *c, const struct step *s, int index)
 		    "not to steps run 'on' remote hosts", s->id);
 	if (s->action == ACTION_WAIT && s->wait_ms <= 0)
 		report(c, DIAG_ERROR, s->pos, "step '%s': 'wait' needs a duration above zero", s->id);
+	if (s->verify_action == ACTION_SQL) {
+		check_sql_binding(c, &s->verify_sql.query);
+		check_conninfo(c, &s->verify_sql.conninfo);
+	}
 	if (s->verify_action == ACTION_SQL && s->verify_sql.expect.s != NULL) {
 		struct sqlexpect se = { 0 };
 		char *cause;

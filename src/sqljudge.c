@@ -12,11 +12,14 @@
 
 #include "duration.h"
 #include "log.h"
+#include "sqlbind.h"
 #include "sqlsecret.h"
 #include "sqlstep_int.h"
 #include "sqltable.h"
 #include "strbuf.h"
 #include "xmalloc.h"
+
+#define SQLSTEP_QUERY_SHOW	72	/* query text kept by sqlstep_describe */
 
 static int	sqlstep_query_advance(struct sqlstep *);
 static int	sqlstep_lag_advance(struct sqlstep *);
@@ -36,6 +39,120 @@ const struct sqlstep_kindinfo sqlstep_kinds[SQLSTEP_PROMOTE + 1] = {
 	    "SELECT pg_promote(wait => true) AS promoted", 1, 0,
 	    sqlstep_promote_advance },
 };
+
+/* The query on one line, whitespace runs folded, cut to a readable length. */
+static char *
+sqlstep_query_show(const char *query)
+{
+	struct strbuf	 b;
+	size_t		 cols = 0;
+	int		 space = 0;
+
+	strbuf_init(&b);
+	for (; *query != '\0'; query++) {
+		if (*query == ' ' || (*query >= '\t' && *query <= '\r')) {
+			space = b.len > 0;
+			continue;
+		}
+		if (cols + space >= SQLSTEP_QUERY_SHOW) {
+			strbuf_adds(&b, "…");
+			break;
+		}
+		if (space) {
+			strbuf_addch(&b, ' ');
+			cols++;
+			space = 0;
+		}
+		strbuf_addch(&b, *query);
+		cols += ((unsigned char)*query & 0xc0) != 0x80;
+	}
+	return strbuf_detach(&b);
+}
+
+/* One line for people, with passwords masked. */
+char *
+sqlstep_describe(const struct sqlstep_request *req)
+{
+	const struct sqlstep_kindinfo	*k;
+	PQconninfoOption		*opts;
+	char				*what, *where, *line, *clean, *cause = NULL;
+	struct sqlsecrets		 secrets = { NULL, 0 };
+	char				 rpo[32];
+
+	if ((size_t)req->kind >= nitems(sqlstep_kinds))
+		return xstrdup("unknown sql step");
+	k = &sqlstep_kinds[req->kind];
+	if (req->kind == SQLSTEP_QUERY)
+		what = sqlstep_query_show(req->query != NULL ? req->query : "");
+	else if (req->kind == SQLSTEP_CHECK_LAG && req->rpo_ms > 0) {
+		duration_format(req->rpo_ms, rpo, sizeof rpo);
+		what = xprintf("%s (RPO %s)", k->label, rpo);
+	} else
+		what = xstrdup(k->label);
+	where = sqlsecret_conninfo_show(req->conninfo);
+	line = xprintf("%s on %s", what, where);
+	if (sqlsecret_conninfo_parse(req->conninfo, &opts, &cause) != 0)
+		free(cause);
+	sqlsecret_get(req->password, opts, &secrets);
+	PQconninfoFree(opts);
+	clean = sqlsecret_scrub(&secrets, line);
+	sqlsecret_free(&secrets);
+	free(what);
+	free(where);
+	free(line);
+	return clean;
+}
+
+/* Ends the step before the query went out: why, on stderr too. */
+static int
+sqlstep_not_sent(struct sqlstep *s, char *why)
+{
+	char	*line = xprintf("query not sent: %s\n", why);
+	int	 rc;
+
+	sqlstep_emit(s, ACTION_STDERR, line);
+	rc = sqlstep_fail(s, "query not sent", why, NULL);
+	free(line);
+	free(why);
+	return rc;
+}
+
+/*
+ * The text to send for the request's query. Its templates are placed now,
+ * on the live connection: the lexer needs the server's
+ * standard_conforming_strings, and libpq's quoting its encoding too. Only
+ * UTF-8 is accepted, where no byte of a character can pass for a quote.
+ */
+int
+sqlstep_query_text(struct sqlstep *s)
+{
+	const char	*scs = PQparameterStatus(s->conn, "standard_conforming_strings");
+	const char	*enc = PQparameterStatus(s->conn, "client_encoding");
+	struct sqlbind	 b;
+	size_t		 off;
+	char		*cause = NULL;
+	int		 rc;
+
+	if (strstr(s->query, "{{") == NULL) {
+		s->text = xstrdup(s->query);
+		return 0;
+	}
+	if (enc == NULL || strcmp(enc, "UTF8") != 0)
+		return sqlstep_not_sent(s, xprintf("the connection's client_encoding is %s: a query "
+		    "with templates is sent only in UTF8", enc != NULL ? enc : "unknown"));
+	if (sqlbind_prepare(s->query, scs == NULL || strcmp(scs, "off") != 0, &b, &off, &cause) != 0)
+		return sqlstep_not_sent(s, cause);
+	if (b.nrefs != s->nvalues) {
+		cause = xprintf("the query has %d templates but %d values were given", b.nrefs,
+		    s->nvalues);
+		sqlbind_free(&b);
+		return sqlstep_not_sent(s, cause);
+	}
+	rc = sqlbind_render(&b, s->conn, (const char *const *)s->values, s->secret, &s->secrets,
+	    &s->text, &s->params, &s->nparams, &cause);
+	sqlbind_free(&b);
+	return rc == 0 ? 0 : sqlstep_not_sent(s, cause);
+}
 
 /*
  * The timeline is the first 8 hex digits of the current WAL file's name;
@@ -282,7 +399,7 @@ sqlstep_row_json(struct sqlstep *s, int row)
 	int	 c;
 
 	for (c = 0; c < PQnfields(s->last); c++) {
-		key = sqlsecret_scrub(s->secrets, PQfname(s->last, c));
+		key = sqlsecret_scrub(&s->secrets, PQfname(s->last, c));
 		json_object_set_new(o, key, sqlstep_json_value(s->last, row, c));
 		free(key);
 	}

@@ -17,24 +17,33 @@
 
 #define SQLSECRET_MASK		"****"
 
+void
+sqlsecret_add(struct sqlsecrets *sec, const char *s)
+{
+	if (s == NULL || *s == '\0')
+		return;
+	sec->v = xreallocarray(sec->v, (size_t)sec->n + 1, sizeof *sec->v);
+	sec->v[sec->n++] = xstrdup(s);
+}
+
 /* A copy of text with every secret replaced by the mask. */
 char *
-sqlsecret_scrub(char *const *secrets, const char *text)
+sqlsecret_scrub(const struct sqlsecrets *sec, const char *text)
 {
 	struct strbuf	 b;
 	const char	*hit, *first;
-	size_t		 i, len = 0;
+	size_t		 len = 0;
 
 	strbuf_init(&b);
 	for (;;) {
 		first = NULL;
-		for (i = 0; i < 2; i++) {
-			if (secrets[i] == NULL ||
-			    (hit = strstr(text, secrets[i])) == NULL)
+		for (int i = 0; i < sec->n; i++) {
+			if ((hit = strstr(text, sec->v[i])) == NULL)
 				continue;
-			if (first == NULL || hit < first) {
+			if (first == NULL || hit < first ||
+			    (hit == first && strlen(sec->v[i]) > len)) {
 				first = hit;
-				len = strlen(secrets[i]);
+				len = strlen(sec->v[i]);
 			}
 		}
 		if (first == NULL)
@@ -49,7 +58,7 @@ sqlsecret_scrub(char *const *secrets, const char *text)
 
 /* Masks secrets in every string inside j. */
 void
-sqlsecret_scrub_json(char *const *secrets, json_t *j)
+sqlsecret_scrub_json(const struct sqlsecrets *secrets, json_t *j)
 {
 	const char	*key;
 	json_t		*v;
@@ -199,31 +208,25 @@ sqlsecret_conninfo_show(const char *conninfo)
 	return b.len > 0 ? strbuf_detach(&b) : xstrdup("(libpq defaults)");
 }
 
-/* Copies the secrets into secrets[2]: password and one inside conninfo. */
+/* Adds the password and the one inside conninfo. */
 void
 sqlsecret_get(const char *password, const PQconninfoOption *opts,
-    char **secrets)
+    struct sqlsecrets *sec)
 {
-	const char	*pw;
-
-	secrets[0] = secrets[1] = NULL;
-	if (password != NULL && *password != '\0')
-		secrets[0] = xstrdup(password);
-	if (opts != NULL && (pw = sqlsecret_opt(opts, "password")) != NULL &&
-	    *pw != '\0')
-		secrets[1] = xstrdup(pw);
+	sqlsecret_add(sec, password);
+	if (opts != NULL)
+		sqlsecret_add(sec, sqlsecret_opt(opts, "password"));
 }
 
-/* Wipes and frees both secrets. */
+/* Wipes and frees every secret. */
 void
-sqlsecret_free(char **secrets)
+sqlsecret_free(struct sqlsecrets *sec)
 {
-	size_t	i;
-
-	for (i = 0; i < 2; i++) {
-		if (secrets[i] != NULL)
-			explicit_bzero(secrets[i], strlen(secrets[i]));
-		free(secrets[i]);
-		secrets[i] = NULL;
+	for (int i = 0; i < sec->n; i++) {
+		explicit_bzero(sec->v[i], strlen(sec->v[i]));
+		free(sec->v[i]);
 	}
+	free(sec->v);
+	sec->v = NULL;
+	sec->n = 0;
 }

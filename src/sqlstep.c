@@ -30,7 +30,6 @@
 #include "strbuf.h"
 #include "xmalloc.h"
 
-#define SQLSTEP_QUERY_SHOW	72	/* query text kept by sqlstep_describe */
 /* How long a cancel request may take to reach the server before the step
  * ends without knowing whether it did. */
 #define SQLSTEP_CANCEL_WAIT_MS	5000
@@ -48,69 +47,6 @@ sqlstep_json_str(const char *s)
 	return j;
 }
 
-/* The query on one line, whitespace runs folded, cut to a readable length. */
-static char *
-sqlstep_query_show(const char *query)
-{
-	struct strbuf	 b;
-	size_t		 cols = 0;
-	int		 space = 0;
-
-	strbuf_init(&b);
-	for (; *query != '\0'; query++) {
-		if (*query == ' ' || (*query >= '\t' && *query <= '\r')) {
-			space = b.len > 0;
-			continue;
-		}
-		if (cols + space >= SQLSTEP_QUERY_SHOW) {
-			strbuf_adds(&b, "…");
-			break;
-		}
-		if (space) {
-			strbuf_addch(&b, ' ');
-			cols++;
-			space = 0;
-		}
-		strbuf_addch(&b, *query);
-		cols += ((unsigned char)*query & 0xc0) != 0x80;
-	}
-	return strbuf_detach(&b);
-}
-
-/* One line for people, with passwords masked. */
-char *
-sqlstep_describe(const struct sqlstep_request *req)
-{
-	const struct sqlstep_kindinfo	*k;
-	PQconninfoOption		*opts;
-	char				*what, *where, *line, *clean, *cause = NULL;
-	char				*secrets[2];
-	char				 rpo[32];
-
-	if ((size_t)req->kind >= nitems(sqlstep_kinds))
-		return xstrdup("unknown sql step");
-	k = &sqlstep_kinds[req->kind];
-	if (req->kind == SQLSTEP_QUERY)
-		what = sqlstep_query_show(req->query != NULL ? req->query : "");
-	else if (req->kind == SQLSTEP_CHECK_LAG && req->rpo_ms > 0) {
-		duration_format(req->rpo_ms, rpo, sizeof rpo);
-		what = xprintf("%s (RPO %s)", k->label, rpo);
-	} else
-		what = xstrdup(k->label);
-	where = sqlsecret_conninfo_show(req->conninfo);
-	line = xprintf("%s on %s", what, where);
-	if (sqlsecret_conninfo_parse(req->conninfo, &opts, &cause) != 0)
-		free(cause);
-	sqlsecret_get(req->password, opts, secrets);
-	PQconninfoFree(opts);
-	clean = sqlsecret_scrub(secrets, line);
-	sqlsecret_free(secrets);
-	free(what);
-	free(where);
-	free(line);
-	return clean;
-}
-
 /* --- output ------------------------------------------------------------- */
 
 void
@@ -120,7 +56,7 @@ sqlstep_emit(struct sqlstep *s, int stream, const char *text)
 
 	if (s->io.output == NULL || *text == '\0')
 		return;
-	clean = sqlsecret_scrub(s->secrets, text);
+	clean = sqlsecret_scrub(&s->secrets, text);
 	s->io.output(s->io.arg, stream, clean, strlen(clean));
 	free(clean);
 }
@@ -290,8 +226,8 @@ sqlstep_finish(struct sqlstep *s, int ok, const char *reason)
 	    json_integer(clock_mono_ms() - s->started));
 	if (s->error != NULL)
 		json_object_set(ev, "error", s->error);
-	sqlsecret_scrub_json(s->secrets, ev);
-	clean = sqlsecret_scrub(s->secrets, reason);
+	sqlsecret_scrub_json(&s->secrets, ev);
+	clean = sqlsecret_scrub(&s->secrets, reason);
 	io.done(io.arg, ok, clean, ev);
 	free(clean);
 	json_decref(ev);
@@ -598,9 +534,8 @@ sqlstep_send(struct sqlstep *s, const char *sql, int show)
 	s->command_rows = 0;
 	s->show = show;
 	/* Values are bound, never pasted into the SQL text. */
-	if (sql == s->query && s->nparams > 0) {
-		if (!PQsendQueryParams(s->conn, sql, s->nparams, NULL, (const char *const *)s->params, NULL,
-		    NULL, 0))
+	if (sql == s->text && s->nparams > 0) {
+		if (!PQsendQueryParams(s->conn, sql, s->nparams, NULL, s->params, NULL, NULL, 0))
 			return sqlstep_lost(s, "could not send the query");
 	} else if (!PQsendQuery(s->conn, sql))
 		return sqlstep_lost(s, "could not send the query");
@@ -657,7 +592,9 @@ sqlstep_connected(struct sqlstep *s)
 	}
 	sqlstep_note_server(s);
 	s->state = SQLSTEP_QUERYING;
-	sqlstep_send(s, k->first != NULL ? k->first : s->query, k->shows_first);
+	if (k->first == NULL && sqlstep_query_text(s) != 0)
+		return;
+	sqlstep_send(s, k->first != NULL ? k->first : s->text, k->shows_first);
 }
 
 static void
@@ -792,6 +729,23 @@ sqlstep_resolved(void *arg, const char *addresses, int n)
 	strbuf_free(&hosts);
 }
 
+/* The query's template values; a secret one is masked as it is, too. */
+static void
+sqlstep_take_values(struct sqlstep *s, const struct sqlstep_request *req)
+{
+	if (req->nvalues <= 0)
+		return;
+	s->values = xcalloc((size_t)req->nvalues, sizeof *s->values);
+	s->secret = xcalloc((size_t)req->nvalues, sizeof *s->secret);
+	for (int i = 0; i < req->nvalues; i++) {
+		s->values[i] = xstrdup(req->values[i] != NULL ? req->values[i] : "");
+		s->secret[i] = req->secret != NULL && req->secret[i];
+		if (s->secret[i])
+			sqlsecret_add(&s->secrets, s->values[i]);
+	}
+	s->nvalues = req->nvalues;
+}
+
 /* Starts a sql step. */
 struct sqlstep *
 sqlstep_start(const struct sqlstep_request *req, const struct action_io *io,
@@ -825,7 +779,7 @@ sqlstep_start(const struct sqlstep_request *req, const struct action_io *io,
 	s->timeout_ms = req->timeout_ms;
 	s->rpo_ms = req->rpo_ms;
 	s->evidence = json_pack("{s:s}", "kind", k->name);
-	sqlsecret_get(req->password, opts, s->secrets);
+	sqlsecret_get(req->password, opts, &s->secrets);
 	s->host = sqlresolve_name(opts);
 	PQconninfoFree(opts);
 	if (req->expect != NULL) {
@@ -838,11 +792,7 @@ sqlstep_start(const struct sqlstep_request *req, const struct action_io *io,
 	}
 	if (req->query != NULL)
 		s->query = xstrdup(req->query);
-	if (req->nparams > 0) {
-		s->params = xcalloc((size_t)req->nparams, sizeof *s->params);
-		for (int i = 0; i < req->nparams; i++)
-			s->params[s->nparams++] = xstrdup(req->params[i] != NULL ? req->params[i] : "");
-	}
+	sqlstep_take_values(s, req);
 	if (s->timeout_ms > 0)
 		s->timeout = loop_add_timer(io->loop, s->timeout_ms,
 		    sqlstep_timed_out, s);
@@ -883,14 +833,19 @@ sqlstep_free(struct sqlstep *s)
 	free(s->password);
 	free(s->command);
 	free(s->query);
-	for (int i = 0; i < s->nparams; i++) {
-		explicit_bzero(s->params[i], strlen(s->params[i]));
-		free(s->params[i]);
-	}
+	if (s->text != NULL)
+		explicit_bzero(s->text, strlen(s->text));
+	free(s->text);
 	free(s->params);
+	for (int i = 0; i < s->nvalues; i++) {
+		explicit_bzero(s->values[i], strlen(s->values[i]));
+		free(s->values[i]);
+	}
+	free(s->values);
+	free(s->secret);
 	free(s->expect_text);
 	sqlexpect_free(&s->expect);
-	sqlsecret_free(s->secrets);
+	sqlsecret_free(&s->secrets);
 	json_decref(s->evidence);
 	json_decref(s->error);
 	free(s);

@@ -34,10 +34,14 @@ struct sqlstep_request {
 	/* NULL, or a secret: handed to libpq and scrubbed from everything
 	 * the step shows (output, reason, evidence). */
 	const char		*password;
-	/* SQLSTEP_QUERY: values for $1, $2... in query (from sqlbind); the
-	 * query is then sent as one statement with bound parameters. */
-	const char *const	*params;
-	int			 nparams;
+	/* SQLSTEP_QUERY: the query is as written in the runbook, and
+	 * values[k] is the value of its k-th distinct template (sqlbind.h's
+	 * refs); once connected, each is bound or quoted by libpq for where
+	 * it stands. secret (NULL, or nvalues flags) marks values whose quoted
+	 * text is masked too. */
+	const char *const	*values;
+	int			 nvalues;
+	const int		*secret;
 };
 
 struct sqlstep;

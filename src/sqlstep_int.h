@@ -11,6 +11,7 @@
 #include "action.h"
 #include "loop.h"
 #include "sqlexpect.h"
+#include "sqlsecret.h"
 #include "sqlstep.h"
 
 #define nitems(a)		(sizeof (a) / sizeof (a)[0])
@@ -35,13 +36,17 @@ struct sqlstep {
 	int64_t			 timeout_ms;
 	int64_t			 rpo_ms;
 	int64_t			 started;	/* monotonic ms */
-	char			*query;		/* SQLSTEP_QUERY's text */
-	char			**params;	/* bound values of $1, $2... */
+	char			*query;		/* SQLSTEP_QUERY's, as written */
+	char			**values;	/* of its templates (sqlbind.h) */
+	int			*secret;
+	int			 nvalues;
+	char			*text;		/* what is sent for it */
+	const char		**params;	/* $1, $2...: pointers into values */
 	int			 nparams;
 	char			*expect_text;
 	struct sqlexpect	 expect;
 	int			 has_expect;
-	char			*secrets[2];	/* masked in all we show */
+	struct sqlsecrets	 secrets;	/* masked in all we show */
 
 	/* The query in flight. */
 	int			 phase;		/* built-ins: 0 probe, 1 main */
@@ -82,6 +87,10 @@ struct sqlstep_kindinfo {
 
 /* sqljudge.c: one entry per enum sqlstep_kind. */
 extern const struct sqlstep_kindinfo sqlstep_kinds[SQLSTEP_PROMOTE + 1];
+
+/* sqljudge.c: the text to send for SQLSTEP_QUERY (s->text, s->params),
+ * quoted on the live connection; -1 when the step is over. */
+int sqlstep_query_text(struct sqlstep *s);
 
 /* sqlstep.c */
 json_t *sqlstep_json_str(const char *s);

@@ -42,7 +42,7 @@ done
 "$CC" -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -I"$top/src" "$here/fuzz_$target.c" $srcs \
-    $(pkg-config --cflags --libs yaml-0.1 libcrypto libcurl jansson) -o "$work/fuzz_$target"
+    $(pkg-config --cflags --libs yaml-0.1 libcrypto libcurl libpq jansson) -o "$work/fuzz_$target"
 
 echo "run.sh: built from$(echo "$srcs" | sed "s| $top/src/| |g")"
 echo "run.sh: fuzzing for ${seconds}s; work directory $work"
