@@ -1,4 +1,5 @@
 /* runbook.c: helpers over the runbook model; the loader builds it. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -402,7 +403,8 @@ pattern_is_inert(const char *re)
 		return 0;
 	for (const char *p = re + 1; p < re + n - 1;) {
 		if (*p == '\\') {
-			if (!inert_char(p[1]))
+			/* Only punctuation: glibc reads \s, \w, \b... as classes. */
+			if (!inert_char(p[1]) || isalnum((unsigned char)p[1]))
 				return 0;
 			p += 2;
 		} else if (*p == '[') {

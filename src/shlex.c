@@ -363,6 +363,7 @@ backslash(struct lexer *L, size_t i)
 
 	if (n == '\0') {
 		L->glued = i + 1 == L->limit;
+		add_lit(L, '\\');
 		return i + 1;
 	}
 	if (n == '\n')
