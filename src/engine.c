@@ -352,6 +352,7 @@ engine_alloc(const struct engine_opts *opts)
 	e->pending = json_array();
 	e->running = -1;
 	e->started_wall = clock_wall_ms();
+	e->mask = mask_new();
 	e->runs = xcalloc((size_t)opts->rb->nsteps + 1, sizeof *e->runs);
 	for (int i = 0; i < opts->rb->nsteps; i++) {
 		e->runs[i].ctx.e = e;
@@ -469,8 +470,6 @@ engine_free(struct engine *e)
 		loop_cancel_timer(e->loop, e->inbox_timer);
 	approve_stop(e);
 	for (int i = 0; i < e->rb->nsteps; i++) {
-		if (e->runs[i].relay_timer != NULL)
-			loop_cancel_timer(e->loop, e->runs[i].relay_timer);
 		native_release(e, &e->runs[i]);
 		remote_release(e, &e->runs[i]);
 		exec_release(&e->runs[i]);

@@ -39,12 +39,12 @@ status_from_name(const char *name)
 /* Captured values come back from the journal; a secret one was never
  * written, so the step that captured it must run again to have it. */
 static void
-restore_capture(struct engine *e, int i, json_t *cap)
+restore_capture(struct engine *e, int i, json_t *cap, int secret)
 {
 	const char *name = e->rb->steps[i].capture.name;
 	const char *v = name != NULL ? json_string_value(json_object_get(cap, name)) : NULL;
 
-	if (v == NULL || e->rb->steps[i].capture.secret)
+	if (v == NULL || e->rb->steps[i].capture.secret || secret)
 		return;
 	free(e->runs[i].captured);
 	e->runs[i].captured = xstrdup(v);
@@ -68,7 +68,7 @@ apply_step_event(struct engine *e, const char *event, json_t *ev, int i)
 		free(r->approver);
 		r->approver = xstrdup(json_string_value(json_object_get(ev, "approved_by")) ?: "?");
 	} else if (strcmp(event, "step.end") == 0) {
-		restore_capture(e, i, json_object_get(ev, "capture"));
+		restore_capture(e, i, json_object_get(ev, "capture"), json_is_true(json_object_get(ev, "capture_secret")));
 		r->st.status = status_from_name(json_string_value(json_object_get(ev, "status")));
 		if ((v = json_object_get(ev, "attempt")) != NULL)
 			r->st.attempt = (int)json_integer_value(v);

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# secrets.sh: a secret never reaches the pane, the output files, the
+# journal, the postmortem, the recording or a report, whatever carries it:
+# a capture that holds it, output cut or split around it, a remote step's
+# prefix.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
+scratch_dir
+D=$top_srcdir/tests/data/secrets
+
+run() {	# run NAME ARGS...: output in $SCRATCH/NAME.out, status in $rc
+	local name=$1; shift
+	timeout 60 "$DRCONSOLE" run --yes --kill-grace 1s "$@" < /dev/null > "$SCRATCH/$name.out" 2>&1
+	rc=$?
+}
+has() {		# has FILE REGEX WHAT
+	if grep -qE -- "$2" "$1"; then pass "$3"; else fail "$3 (no /$2/ in $1)"; show "$1"; fi
+}
+# nowhere SECRET WHAT FILES...: the secret is in none of the files, nor
+# under the directories given.
+nowhere() {
+	local secret=$1 what=$2; shift 2
+	if grep -rqaF -- "$secret" "$@"; then
+		fail "$what: the secret is in $(grep -rlaF -- "$secret" "$@" | tr '\n' ' ')"
+	else
+		pass "$what: the secret is nowhere"
+	fi
+}
+# reports DIR NAME: the postmortem and both reports, as files to search.
+reports() {
+	"$DRCONSOLE" report "$1" > "$SCRATCH/$2.report.md" 2>&1
+	"$DRCONSOLE" report "$1" --format json > "$SCRATCH/$2.report.json" 2>&1
+}
+
+# --- a capture that holds a secret is a secret ---
+PW='Zq7-capture-secret'
+DRCONSOLE_PARAM_pw=$PW run capture --incident-dir "$SCRATCH/i1" "$D/capture.yaml"
+[ "$rc" -eq 1 ] && pass "capture run: the last step fails as written" || { fail "capture run: exit $rc"; show "$SCRATCH/capture.out"; }
+has "$SCRATCH/capture.out" 'using \*\*\*\*' "the captured value is masked where it is used"
+reports "$SCRATCH/i1" capture
+nowhere "$PW" "capture" "$SCRATCH/capture.out" "$SCRATCH/i1" "$SCRATCH/capture.report.md" "$SCRATCH/capture.report.json"
+has "$SCRATCH/i1/journal.jsonl" '"capture": ?\{"session": ?"\*\*\*\*"\}' "the journal keeps the capture as ****"
+
+# --- a secret cut by reads, the line cut, lines and streams ---
+# None of the secret's pieces may show: its first and last nine characters
+# are looked for too, so a secret masked in two halves is caught.
+PW2='Zq7-split-secret-value'
+KEY=$(printf 'BEGIN-line-one-of-key\nline-two-of-the-key')
+DRCONSOLE_PARAM_pw=$PW2 DRCONSOLE_PARAM_key=$KEY run split --incident-dir "$SCRATCH/i2" "$D/split.yaml"
+[ "$rc" -eq 0 ] && pass "split run: exit 0" || { fail "split run: exit $rc"; show "$SCRATCH/split.out"; }
+reports "$SCRATCH/i2" split
+for piece in "$PW2" "${PW2%?????????????}" "${PW2#?????????????}" 'BEGIN-line-one-of-key' 'line-two-of-the-key'; do
+	nowhere "$piece" "split ($piece)" "$SCRATCH/split.out" "$SCRATCH/i2" "$SCRATCH/split.report.md" \
+	    "$SCRATCH/split.report.json"
+done
+has "$SCRATCH/i2/output/01-two-reads.log" 'pw=\*\*\*\*$' "two reads: masked whole"
+has "$SCRATCH/i2/output/02-line-cut.log" 'x\*\*\*\*$' "line cut: masked whole after the cut"
+has "$SCRATCH/i2/output/03-line-cut-stderr.log" 'err y*\*\*\*\*$' "line cut on stderr: masked whole, stdout between"
+has "$SCRATCH/i2/output/04-two-lines.log" ' \*\*\*\*$' "two lines: masked whole"
+has "$SCRATCH/i2/output/04-two-lines.log" 'after$' "two lines: the next line shows"
+has "$SCRATCH/i2/output/05-both-streams-pty.log" 'pw=\*\*\*\*' "stdout and stderr on one terminal: masked whole"
+has "$SCRATCH/i2/output/06-interleaved.log" 'pw=\*\*\*\*$' "stdout around a stderr line: masked whole"
+
+
+finish
