@@ -92,6 +92,22 @@ mask_contains(const struct mask *m, const char *text, size_t len)
 	return 0;
 }
 
+/* Counted in characters, as people count them: UTF-8 continuation bytes
+ * do not count. */
+char *
+mask_check_secret(const char *name, const char *value)
+{
+	size_t chars = 0;
+
+	for (const unsigned char *p = (const unsigned char *)value; *p != '\0'; p++)
+		chars += (*p & 0xc0) != 0x80;
+	if (chars >= MASK_MIN_SECRET)
+		return NULL;
+	return xprintf("secret '%s' is %zu character%s long: give one of at least %d (a shorter one "
+	    "shows itself: every place its text stands would read " MASK_TEXT ")", name, chars,
+	    chars == 1 ? "" : "s", MASK_MIN_SECRET);
+}
+
 /* --- matching --- */
 
 /* Where each secret next occurs at or after a position, so each is looked

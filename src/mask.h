@@ -25,6 +25,9 @@
 /* What a secret becomes. */
 #define MASK_TEXT		"****"
 #define MASK_TEXT_LEN		4
+/* A secret shorter than this would show itself: masking every occurrence
+ * of one short string marks each place it stands. */
+#define MASK_MIN_SECRET		6
 /* How long a terminal's held bytes wait for the rest of a secret. */
 #define MASK_HOLD_MS		250
 
@@ -49,6 +52,9 @@ int mask_into(const struct mask *, const char *text, size_t len, struct strbuf *
 char *mask_str(const struct mask *, const char *s, int *count);
 /* Masks every string inside j (keys stay), in place. */
 void mask_json(const struct mask *, json_t *j);
+/* A secret is long enough: NULL, or why not (allocated). name is the
+ * param's, for the message. */
+char *mask_check_secret(const char *name, const char *value);
 
 /* Called with masked bytes, in order. */
 typedef void (*mask_emit_cb)(void *arg, const char *data, size_t len);

@@ -2,7 +2,7 @@
 # secrets.sh: a secret never reaches the pane, the output files, the
 # journal, the postmortem, the recording or a report, whatever carries it:
 # a capture that holds it, output cut or split around it, a remote step's
-# prefix.
+# prefix. Too short a secret is refused where it is given.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 scratch_dir
 D=$top_srcdir/tests/data/secrets
@@ -60,5 +60,57 @@ has "$SCRATCH/i2/output/04-two-lines.log" 'after$' "two lines: the next line sho
 has "$SCRATCH/i2/output/05-both-streams-pty.log" 'pw=\*\*\*\*' "stdout and stderr on one terminal: masked whole"
 has "$SCRATCH/i2/output/06-interleaved.log" 'pw=\*\*\*\*$' "stdout around a stderr line: masked whole"
 
+
+# --- a secret too short to mask is refused where it is given ---
+run short-param --param pw=abc --incident-dir "$SCRATCH/i3" "$D/short.yaml"
+[ "$rc" -eq 2 ] && pass "--param with a 3-character secret: status 2" || fail "--param short secret: exit $rc"
+has "$SCRATCH/short-param.out" "secret 'pw' is 3 characters long: give one of at least 6" "--param: the message says why"
+[ ! -e "$SCRATCH/i3/journal.jsonl" ] && pass "--param: nothing ran" || fail "--param: an incident was started"
+DRCONSOLE_PARAM_pw=a run short-env --incident-dir "$SCRATCH/i4" "$D/short.yaml"
+[ "$rc" -eq 2 ] && pass "DRCONSOLE_PARAM_pw with one character: status 2" || fail "env short secret: exit $rc"
+has "$SCRATCH/short-env.out" "secret 'pw' is 1 character long" "DRCONSOLE_PARAM_: the message says why"
+DRCONSOLE_PARAM_pw='sixsix' run six --incident-dir "$SCRATCH/i5" "$D/short.yaml"
+[ "$rc" -eq 0 ] && pass "six characters are enough" || { fail "six characters: exit $rc"; show "$SCRATCH/six.out"; }
+# At the prompt, on a terminal (a pty from python3), a short answer is
+# refused with the reason and asked again; each answer is typed only once
+# the prompt shows.
+answer_prompts() {	# answer_prompts OUT ANSWER... -- ARGV...
+	python3 - "$@" <<'PY'
+import os, pty, select, signal, sys, time
+out = sys.argv[1]; i = sys.argv.index("--")
+answers, argv = sys.argv[2:i], sys.argv[i + 1:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(argv[0], argv)
+seen, deadline = b"", time.time() + 30
+while time.time() < deadline:
+    if not select.select([fd], [], [], 1)[0]:
+        continue
+    try:
+        data = os.read(fd, 4096)
+    except OSError:
+        break
+    if not data:
+        break
+    seen += data
+    if answers and seen.count(b"pw: ") > len(sys.argv[2:i]) - len(answers):
+        os.write(fd, answers.pop(0).encode() + b"\n")
+open(out, "wb").write(seen)
+if time.time() >= deadline:
+    os.kill(pid, signal.SIGKILL)
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+PY
+}
+if command -v python3 > /dev/null; then
+	answer_prompts "$SCRATCH/prompt.out" abc long-enough-pw -- "$DRCONSOLE" run --yes \
+		--incident-dir "$SCRATCH/i6" "$D/short.yaml"
+	rc=$?
+	[ "$rc" -eq 0 ] && pass "prompt: the run went on with the second answer" || { fail "prompt: exit $rc"; show "$SCRATCH/prompt.out"; }
+	has "$SCRATCH/prompt.out" "secret 'pw' is 3 characters long" "prompt: the short answer is refused with the reason"
+	has "$SCRATCH/prompt.out" "got \*\*\*\*" "prompt: the second answer is used, masked"
+	nowhere "long-enough-pw" "prompt" "$SCRATCH/prompt.out" "$SCRATCH/i6"
+else
+	note "no python3: the prompt is not tried"
+fi
 
 finish

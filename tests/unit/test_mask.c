@@ -1,5 +1,5 @@
-/* test_mask.c: the one masking of secrets: matching, overlaps, JSON, and a
- * stream whose secrets arrive in pieces. */
+/* test_mask.c: the one masking of secrets: matching, overlaps, JSON, the
+ * length rule, and a stream whose secrets arrive in pieces. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -83,6 +83,25 @@ test_json_strings_are_masked(void **state)
 	free(dump);
 	json_decref(j);
 	mask_free(m);
+}
+
+static void
+test_short_secrets_are_refused(void **state)
+{
+	char *why;
+
+	(void)state;
+	why = mask_check_secret("pw", "x");
+	assert_non_null(why);
+	assert_non_null(strstr(why, "'pw'"));
+	assert_non_null(strstr(why, "at least 6"));
+	free(why);
+	assert_non_null(why = mask_check_secret("pw", "abcde"));
+	free(why);
+	/* Characters, not bytes: five two-byte letters are still five. */
+	assert_non_null(why = mask_check_secret("pw", "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"));
+	free(why);
+	assert_null(mask_check_secret("pw", "abcdef"));
 }
 
 /* --- streams --- */
@@ -213,6 +232,7 @@ main(void)
 		cmocka_unit_test(test_masks_every_occurrence),
 		cmocka_unit_test(test_overlapping_secrets_are_masked_whole),
 		cmocka_unit_test(test_json_strings_are_masked),
+		cmocka_unit_test(test_short_secrets_are_refused),
 		cmocka_unit_test(test_stream_catches_split_secrets),
 		cmocka_unit_test(test_stream_holds_only_a_possible_start),
 		cmocka_unit_test(test_stream_long_secret),
