@@ -683,8 +683,8 @@ display_expand(struct engine *e, int i, const char *tmpl, char **cause)
 		return xstrdup(tmpl);
 	if (params_expand(e, i, tmpl, TMPL_DISPLAY, &x, cause) != 0)
 		return NULL;
-	out = x.text;
-	x.text = NULL;
+	/* A value shown as it is can still hold a secret. */
+	out = mask_str(e->mask, x.text, NULL);
 	texpansion_free(&x);
 	return out;
 }

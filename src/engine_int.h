@@ -168,6 +168,9 @@ void input_relay_flush(struct engine *e, int i);
 void input_relay_forget(struct step_run *r);
 
 /* engine_params.c */
+/* run.start's value of a plain param whose value holds a secret. */
+#define PARAMS_MASKED "**** (holds a secret)"
+
 int params_resolve(struct engine *e, const struct engine_opts *opts, char **cause);
 int params_choose_environment(struct engine *e, const char *name, char **cause);
 void params_free(struct engine *e);

@@ -212,7 +212,12 @@ params_journal_view(const struct engine *e)
 		const char *shown = v->value == NULL ? NULL :
 		    v->p->type == PARAM_SECRET ? (v->generated ? "**** (generated)" : "****") : v->value;
 
-		json_object_set_new(obj, v->p->name, shown ? engine_jstr(shown) : json_null());
+		/* A plain value that holds a secret is journaled masked, and
+		 * must be given again to resume (resume.c). */
+		if (shown != NULL && v->p->type != PARAM_SECRET && params_is_secret_text(e, shown))
+			json_object_set_new(obj, v->p->name, json_string(PARAMS_MASKED));
+		else
+			json_object_set_new(obj, v->p->name, shown ? engine_jstr(shown) : json_null());
 	}
 	return obj;
 }
@@ -375,9 +380,16 @@ params_expand_shell(struct engine *e, int step, const char *tmpl, struct texpans
 	struct resolve_ctx c = { e, step, 0, { 0 }, 0 };
 	enum sh_dialect d = (enum sh_dialect)runbook_step_shell(e->rb, &e->rb->steps[step]);
 	int rc = template_expand_shell(tmpl, d, resolve_ref, &c, out, shown, cause);
+	char *masked;
 
 	for (int i = 0; i < c.nscratch; i++)
 		free(c.scratch[i]);
+	/* A value shown as it is can still hold a secret. */
+	if (rc == 0 && shown != NULL && *shown != NULL && params_is_secret_text(e, *shown)) {
+		masked = mask_str(e->mask, *shown, NULL);
+		free(*shown);
+		*shown = masked;
+	}
 	return rc;
 }
 

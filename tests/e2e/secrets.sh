@@ -34,12 +34,19 @@ reports() {
 
 # --- a capture that holds a secret is a secret ---
 PW='Zq7-capture-secret'
-DRCONSOLE_PARAM_pw=$PW run capture --incident-dir "$SCRATCH/i1" "$D/capture.yaml"
+# label is no secret, but its value holds one: shown, it is masked too.
+DRCONSOLE_PARAM_pw=$PW run capture --param "label=for $PW" --incident-dir "$SCRATCH/i1" "$D/capture.yaml"
 [ "$rc" -eq 1 ] && pass "capture run: the last step fails as written" || { fail "capture run: exit $rc"; show "$SCRATCH/capture.out"; }
 has "$SCRATCH/capture.out" 'using \*\*\*\*' "the captured value is masked where it is used"
 reports "$SCRATCH/i1" capture
 nowhere "$PW" "capture" "$SCRATCH/capture.out" "$SCRATCH/i1" "$SCRATCH/capture.report.md" "$SCRATCH/capture.report.json"
 has "$SCRATCH/i1/journal.jsonl" '"capture": ?\{"session": ?"\*\*\*\*"\}' "the journal keeps the capture as ****"
+# The label was journaled masked: a resume must be given it again.
+DRCONSOLE_PARAM_pw=$PW timeout 60 "$DRCONSOLE" run --yes --resume "$SCRATCH/i1" < /dev/null > "$SCRATCH/resume.out" 2>&1
+rc=$?
+[ "$rc" -eq 2 ] && pass "resume without the masked label: status 2" || { fail "resume: exit $rc"; show "$SCRATCH/resume.out"; }
+has "$SCRATCH/resume.out" "param 'label' held a secret" "resume says which param to give again"
+nowhere "$PW" "after the refused resume" "$SCRATCH/resume.out" "$SCRATCH/i1"
 
 # --- a secret cut by reads, the line cut, lines and streams ---
 # None of the secret's pieces may show: its first and last nine characters
