@@ -178,6 +178,9 @@ engine_journal(struct engine *e, const char *event, json_t *fields, char **cause
 	/* A drill's every line says so, so no drill event can pass for a real one. */
 	if (e->mode == MODE_DRILL)
 		json_object_set_new(fields, "drill", json_true());
+	/* Whatever brought it here (a reason, evidence, an operator's note),
+	 * no secret reaches the journal. */
+	mask_json(e->mask, fields);
 	item = json_pack("[so]", event, fields);
 
 	json_array_append_new(e->pending, item);

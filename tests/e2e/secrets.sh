@@ -7,6 +7,7 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 scratch_dir
 D=$top_srcdir/tests/data/secrets
+export DRCONSOLE_BIN=$DRCONSOLE	# for a step that adds a note
 
 run() {	# run NAME ARGS...: output in $SCRATCH/NAME.out, status in $rc
 	local name=$1; shift
@@ -68,6 +69,7 @@ has "$SCRATCH/i2/output/04-two-lines.log" ' \*\*\*\*$' "two lines: masked whole"
 has "$SCRATCH/i2/output/04-two-lines.log" 'after$' "two lines: the next line shows"
 has "$SCRATCH/i2/output/05-both-streams-pty.log" 'pw=\*\*\*\*' "stdout and stderr on one terminal: masked whole"
 has "$SCRATCH/i2/output/06-interleaved.log" 'pw=\*\*\*\*$' "stdout around a stderr line: masked whole"
+has "$SCRATCH/i2/journal.jsonl" '"text":"pw is \*\*\*\*"' "a note from another terminal that quotes the secret is journaled masked"
 if [ "$(ulimit -S -c)" != 0 ]; then
 	has "$SCRATCH/split.out" 'core limit 0$' "drconsole runs (and starts steps) with no core dumps"
 fi
