@@ -50,6 +50,10 @@ mask_free(struct mask *m)
 	free(m);
 }
 
+/* A secret of several lines is also looked for as a terminal shows it:
+ * a pty in cooked mode writes each "\n" as "\r\n". */
+static void add_terminal_form(struct mask *m, const char *value);
+
 void
 mask_add(struct mask *m, const char *value)
 {
@@ -68,6 +72,26 @@ mask_add(struct mask *m, const char *value)
 	m->v[++m->n] = NULL;
 	if (n > m->longest)
 		m->longest = n;
+	add_terminal_form(m, value);
+}
+
+static void
+add_terminal_form(struct mask *m, const char *value)
+{
+	struct strbuf b;
+
+	if (strchr(value, '\n') == NULL)
+		return;
+	strbuf_init(&b);
+	for (const char *p = value; *p != '\0'; p++) {
+		if (*p == '\n' && (p == value || p[-1] != '\r'))
+			strbuf_addch(&b, '\r');
+		strbuf_addch(&b, *p);
+	}
+	if (strcmp(b.buf, value) != 0)
+		mask_add(m, b.buf);
+	explicit_bzero(b.buf, b.len);
+	strbuf_free(&b);
 }
 
 int

@@ -156,6 +156,8 @@ test_stream_catches_split_secrets(void **state)
 	/* A secret of two lines, printed a line at a time. */
 	mask_add(m, "BEGIN-KEY-line-one\nsecond-line-of-it");
 	check_stream(m, two_lines, "****\nafter\n");
+	/* The same through a terminal in cooked mode: each \n became \r\n. */
+	check(m, "BEGIN-KEY-line-one\r\nsecond-line-of-it\r\nafter", "****\r\nafter");
 	mask_free(m);
 }
 
