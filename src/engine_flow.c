@@ -151,7 +151,7 @@ keep_capture(struct engine *e, int i, json_t *f, const char *first_cell)
 {
 	const struct capture *cp = &e->rb->steps[i].capture;
 	struct step_run *r = &e->runs[i];
-	char *v = NULL;
+	char *v = NULL, *why = NULL;
 
 	if (cp->from == CAPTURE_OUTPUT)
 		v = trimmed(strbuf_str(&r->cap_out));
@@ -159,12 +159,16 @@ keep_capture(struct engine *e, int i, json_t *f, const char *first_cell)
 		v = first_cell != NULL ? xstrdup(first_cell) : NULL;
 	else if (r->cap_value != NULL)
 		v = xstrdup(r->cap_value);
-	if (v == NULL) {
+	if (v == NULL || (cp->secret && (why = mask_check_secret(cp->name, v)) != NULL)) {
 		r->st.status = STEP_FAILED;
-		engine_set_reason(r, "capture '%s': %s", cp->name, cp->from == CAPTURE_REGEX ?
+		engine_set_reason(r, "capture '%s': %s", cp->name, why != NULL ? why : cp->from == CAPTURE_REGEX ?
 		    "no output line matched the regex" : "nothing to capture");
 		json_object_set_new(f, "status", engine_jstr("failed"));
 		json_object_set_new(f, "reason", engine_jstr(r->st.reason));
+		if (v != NULL)
+			explicit_bzero(v, strlen(v));
+		free(v);
+		free(why);
 		return;
 	}
 	free(r->captured);

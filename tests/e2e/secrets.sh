@@ -85,6 +85,12 @@ DRCONSOLE_PARAM_pw=a run short-env --incident-dir "$SCRATCH/i4" "$D/short.yaml"
 has "$SCRATCH/short-env.out" "secret 'pw' is 1 character long" "DRCONSOLE_PARAM_: the message says why"
 DRCONSOLE_PARAM_pw='sixsix' run six --incident-dir "$SCRATCH/i5" "$D/short.yaml"
 [ "$rc" -eq 0 ] && pass "six characters are enough" || { fail "six characters: exit $rc"; show "$SCRATCH/six.out"; }
+# A secret capture is a secret too: one too short to mask fails its step.
+run short-capture --incident-dir "$SCRATCH/i7" "$D/short_capture.yaml"
+[ "$rc" -eq 1 ] && pass "a 2-character secret capture fails the run" || { fail "short capture: exit $rc"; show "$SCRATCH/short-capture.out"; }
+has "$SCRATCH/short-capture.out" "capture 'token': secret 'token' is 2 characters long" "the step's reason says why"
+if grep -q '^  | after' "$SCRATCH/short-capture.out"; then fail "the step after the short capture ran"; else
+	pass "nothing after it ran"; fi
 # At the prompt, on a terminal (a pty from python3), a short answer is
 # refused with the reason and asked again; each answer is typed only once
 # the prompt shows.
