@@ -298,8 +298,22 @@ cast_say(struct engine *e, int i, const char *what, const char *why)
 		return;
 	text = xprintf("-- step %d %s: %s%s%s", i + 1, e->rb->steps[i].id, what,
 	    why != NULL && *why != '\0' ? ": " : "", why != NULL ? why : "");
-	cast_text(e->cast, clock_wall_ms(), text, strlen(text));
+	engine_cast_text(e, clock_wall_ms(), text);
 	free(text);
+}
+
+/* Text for the recording besides the output (which is masked on its way
+ * in): an operator's reason, a command, an outcome. Masked here. */
+void
+engine_cast_text(struct engine *e, int64_t ts_ms, const char *text)
+{
+	char *masked;
+
+	if (e->cast == NULL)
+		return;
+	masked = mask_str(e->mask, text, NULL);
+	cast_text(e->cast, ts_ms, masked, strlen(masked));
+	free(masked);
 }
 
 /* --- creating a run --- */

@@ -299,7 +299,7 @@ cast_begin(struct engine *e, int i, int rollback)
 	command = s->action == ACTION_RUN || rollback ? xstrdup(r->st.command != NULL ? r->st.command : "") :
 	    engine_display_command(e, i);
 	text = xprintf("\x1b[1m== %s ==\x1b[0m\n$ %s", label, command);
-	cast_text(e->cast, now, text, strlen(text));
+	engine_cast_text(e, now, text);
 	free(text);
 	free(command);
 	free(label);
@@ -320,7 +320,7 @@ cast_end(struct engine *e, int i)
 	else
 		text = xprintf("-- %s%s%s (%s)", step_status_name(r->st.status), r->st.reason != NULL ? ": " : "",
 		    r->st.reason != NULL ? r->st.reason : "", d);
-	cast_text(e->cast, clock_wall_ms(), text, strlen(text));
+	engine_cast_text(e, clock_wall_ms(), text);
 	free(text);
 	engine_flush_cast(e);
 }

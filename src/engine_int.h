@@ -112,6 +112,7 @@ struct engine *engine_alloc(const struct engine_opts *opts);
 void engine_start_inbox(struct engine *e);
 void engine_open_cast(struct engine *e);
 void engine_flush_cast(struct engine *e);
+void engine_cast_text(struct engine *e, int64_t ts_ms, const char *text);
 int engine_open_journal(struct engine *e, char **cause);
 int engine_journal(struct engine *e, const char *event, json_t *fields, char **cause);
 void engine_notify_step(struct engine *e, int i);
