@@ -46,8 +46,27 @@ struct httpstep {
 
 /* --- masking --- */
 
-/* Each secret as given and, when it differs, as it appears in a URL, as
- * one mask (mask.h), the masking every sink shares. */
+/* A secret as it stands inside a JSON string (what webtmpl writes into a
+ * JSON body, and what a server may echo back), without the quotes. */
+static void
+add_json_form(struct mask *m, const char *secret)
+{
+	json_t	*j = json_string(secret);
+	char	*enc = j != NULL ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+	size_t	 n = enc != NULL ? strlen(enc) : 0;
+
+	if (n > 2) {
+		enc[n - 1] = '\0';
+		mask_add(m, enc + 1);
+	}
+	if (enc != NULL)
+		explicit_bzero(enc, n);
+	free(enc);
+	json_decref(j);
+}
+
+/* Each secret as given and as it appears in a URL or a JSON string, as one
+ * mask (mask.h), the masking every sink shares. */
 static struct mask *
 mask_forms(const char *const *secrets, int nsecrets)
 {
@@ -62,6 +81,7 @@ mask_forms(const char *const *secrets, int nsecrets)
 		if (esc != NULL)
 			mask_add(m, esc);
 		curl_free(esc);
+		add_json_form(m, secrets[i]);
 	}
 	return m;
 }
