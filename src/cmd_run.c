@@ -19,6 +19,7 @@
 #include "engine.h"
 #include "loader.h"
 #include "log.h"
+#include "rbcheck.h"
 #include "runopts.h"
 #include "scorecard.h"
 #include "xmalloc.h"
@@ -400,14 +401,16 @@ ask(struct runner *r, const char *prompt, int secret)
 
 	if (r->input_eof)
 		return NULL;
-	printf("%s", prompt);
-	fflush(stdout);
 	memset(&lr, 0, sizeof lr);
+	/* Quiet first, then the prompt: the flush drops what was typed
+	 * before, never an answer typed after the prompt showed. */
 	if (secret && tcgetattr(0, &old) == 0) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		tcsetattr(0, TCSAFLUSH, &quiet);
 	}
+	printf("%s", prompt);
+	fflush(stdout);
 	lf = loop_add_fd(r->loop, 0, POLLIN, on_stdin, &lr);
 	while (!lr.done && r->interrupts == interrupts && !r->abort)
 		loop_run_once(r->loop, -1);
@@ -424,6 +427,23 @@ ask(struct runner *r, const char *prompt, int secret)
 }
 
 /* --- params --- */
+
+/* Asks until the answer is a value the param takes (or nothing, for its
+ * default); NULL at the end of input. A secret too short to mask is told
+ * so here, where it is typed. */
+static const char *
+ask_valid(struct runner *r, const struct param *p, const char *prompt)
+{
+	const char *v;
+	char *why;
+
+	while ((v = ask(r, prompt, p->type == PARAM_SECRET)) != NULL && *v != '\0' &&
+	    (why = rbcheck_param_value(p, v)) != NULL) {
+		fprintf(stderr, "drconsole: %s\n", why);
+		free(why);
+	}
+	return v;
+}
 
 static int
 prompt_params(struct runner *r, const struct runbook *rb)
@@ -453,7 +473,7 @@ prompt_params(struct runner *r, const struct runbook *rb)
 				printf("  - %s%s\n", p->choices[c], p->def.s && !strcmp(p->def.s, p->choices[c]) ? " (default)" : "");
 		if (p->def.s)
 			printf("  default: %s\n", p->def.s);
-		v = ask(r, prompt, p->type == PARAM_SECRET);
+		v = ask_valid(r, p, prompt);
 		free(prompt);
 		if (v == NULL)
 			return -1;

@@ -178,6 +178,9 @@ engine_journal(struct engine *e, const char *event, json_t *fields, char **cause
 	/* A drill's every line says so, so no drill event can pass for a real one. */
 	if (e->mode == MODE_DRILL)
 		json_object_set_new(fields, "drill", json_true());
+	/* Whatever brought it here (a reason, evidence, an operator's note),
+	 * no secret reaches the journal. */
+	mask_json(e->mask, fields);
 	item = json_pack("[so]", event, fields);
 
 	json_array_append_new(e->pending, item);
@@ -295,8 +298,22 @@ cast_say(struct engine *e, int i, const char *what, const char *why)
 		return;
 	text = xprintf("-- step %d %s: %s%s%s", i + 1, e->rb->steps[i].id, what,
 	    why != NULL && *why != '\0' ? ": " : "", why != NULL ? why : "");
-	cast_text(e->cast, clock_wall_ms(), text, strlen(text));
+	engine_cast_text(e, clock_wall_ms(), text);
 	free(text);
+}
+
+/* Text for the recording besides the output (which is masked on its way
+ * in): an operator's reason, a command, an outcome. Masked here. */
+void
+engine_cast_text(struct engine *e, int64_t ts_ms, const char *text)
+{
+	char *masked;
+
+	if (e->cast == NULL)
+		return;
+	masked = mask_str(e->mask, text, NULL);
+	cast_text(e->cast, ts_ms, masked, strlen(masked));
+	free(masked);
 }
 
 /* --- creating a run --- */
@@ -352,6 +369,7 @@ engine_alloc(const struct engine_opts *opts)
 	e->pending = json_array();
 	e->running = -1;
 	e->started_wall = clock_wall_ms();
+	e->mask = mask_new();
 	e->runs = xcalloc((size_t)opts->rb->nsteps + 1, sizeof *e->runs);
 	for (int i = 0; i < opts->rb->nsteps; i++) {
 		e->runs[i].ctx.e = e;
@@ -469,8 +487,6 @@ engine_free(struct engine *e)
 		loop_cancel_timer(e->loop, e->inbox_timer);
 	approve_stop(e);
 	for (int i = 0; i < e->rb->nsteps; i++) {
-		if (e->runs[i].relay_timer != NULL)
-			loop_cancel_timer(e->loop, e->runs[i].relay_timer);
 		native_release(e, &e->runs[i]);
 		remote_release(e, &e->runs[i]);
 		exec_release(&e->runs[i]);

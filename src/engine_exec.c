@@ -78,13 +78,36 @@ on_flush_timer(void *arg)
 	engine_flush_cast(c->e);
 }
 
+/* A stream's bytes, secrets masked, into the scrollback (and from there
+ * the output file, the recording and the front ends). */
+static void
+on_masked(void *arg, const char *data, size_t len)
+{
+	struct out_sink *s = arg;
+
+	outbuf_feed(s->c->e->runs[s->c->step].st.out, s->stream, data, len, clock_wall_ms());
+}
+
+/* Masked before the scrollback cuts them into lines: a secret split across
+ * reads, across OUTBUF_LINE_MAX or across lines is masked whole. A hold
+ * here waits for the stream's next bytes or its end, however long: a held
+ * tail that ends a line is the start of a secret that spans lines, and a
+ * tail inside a line shows nowhere until its line ends anyway. */
 void
 exec_output(void *arg, int stream, const char *data, size_t len)
 {
 	struct exec_ctx *c = arg;
 	struct step_run *r = &c->e->runs[c->step];
 
-	outbuf_feed(r->st.out, stream, data, len, clock_wall_ms());
+	if (stream < 0 || stream >= OUTBUF_STREAMS)
+		stream = JOB_STDOUT;
+	if (r->cap_lines != NULL)
+		outbuf_feed(r->cap_lines, stream, data, len, clock_wall_ms());
+	if (r->out_ms[stream] == NULL) {
+		r->out_sink[stream] = (struct out_sink){ c, stream };
+		r->out_ms[stream] = maskstream_new(c->e->mask, NULL, on_masked, &r->out_sink[stream]);
+	}
+	maskstream_feed(r->out_ms[stream], data, len);
 	input_relay(c->e, c->step, data, len);
 	/* The file trails the screen by at most one flush period. */
 	if (r->flush_timer == NULL && r->of != NULL && outfile_pending(r->of) > 0)
@@ -128,6 +151,24 @@ judge(struct engine *e, int i, int wait_status)
 	}
 	engine_set_reason(r, NULL);
 	return STEP_OK;
+}
+
+/* The attempt's output ended: what the masking held goes out, then every
+ * unfinished line, to the scrollback and to a capture. */
+void
+exec_end_output(struct engine *e, struct step_run *r)
+{
+	for (int k = 0; k < OUTBUF_STREAMS; k++) {
+		maskstream_flush(r->out_ms[k]);
+		maskstream_free(r->out_ms[k]);
+		r->out_ms[k] = NULL;
+	}
+	input_relay_flush(e, (int)(r - e->runs));
+	outbuf_flush(r->st.out);
+	if (r->cap_lines != NULL)
+		outbuf_flush(r->cap_lines);
+	outbuf_free(r->cap_lines);
+	r->cap_lines = NULL;
 }
 
 void
@@ -204,8 +245,7 @@ finish_job(struct engine *e, int i, int wait_status)
 	if (r->timeout_timer != NULL)
 		loop_cancel_timer(e->loop, r->timeout_timer);
 	r->timeout_timer = NULL;
-	input_relay_flush(e, i);
-	outbuf_flush(r->st.out);
+	exec_end_output(e, r);
 	exec_close_output(e, r, f);
 	json_object_set_new(f, "exit_code", r->st.exit_code >= 0 ? json_integer(r->st.exit_code) : json_null());
 	json_object_set_new(f, "exit", engine_jstr(r->st.exit_desc));
@@ -259,7 +299,7 @@ cast_begin(struct engine *e, int i, int rollback)
 	command = s->action == ACTION_RUN || rollback ? xstrdup(r->st.command != NULL ? r->st.command : "") :
 	    engine_display_command(e, i);
 	text = xprintf("\x1b[1m== %s ==\x1b[0m\n$ %s", label, command);
-	cast_text(e->cast, now, text, strlen(text));
+	engine_cast_text(e, now, text);
 	free(text);
 	free(command);
 	free(label);
@@ -280,7 +320,7 @@ cast_end(struct engine *e, int i)
 	else
 		text = xprintf("-- %s%s%s (%s)", step_status_name(r->st.status), r->st.reason != NULL ? ": " : "",
 		    r->st.reason != NULL ? r->st.reason : "", d);
-	cast_text(e->cast, clock_wall_ms(), text, strlen(text));
+	engine_cast_text(e, clock_wall_ms(), text);
 	free(text);
 	engine_flush_cast(e);
 }
@@ -379,6 +419,14 @@ exec_open_output(struct engine *e, int i, int rollback, char **cause)
 	r->in_rollback = rollback;
 	outbuf_set_block_cb(r->st.out, on_block, ctx_for(e, i));
 	outbuf_set_filter(r->st.out, flow_filter, ctx_for(e, i));
+	outbuf_free(r->cap_lines);
+	r->cap_lines = NULL;
+	if (e->rb->steps[i].capture.name != NULL && !r->in_verify && !rollback) {
+		/* The capture reads the raw lines: it wants the value, and keeps
+		 * it as a secret when it holds one. Only the newest block. */
+		r->cap_lines = outbuf_new(1, 0);
+		outbuf_set_block_cb(r->cap_lines, flow_capture_block, ctx_for(e, i));
+	}
 	return 0;
 }
 
@@ -606,6 +654,12 @@ exec_release(struct step_run *r)
 		job_free(r->job);
 	r->job = NULL;
 	input_relay_forget(r);
+	for (int k = 0; k < OUTBUF_STREAMS; k++) {
+		maskstream_free(r->out_ms[k]);
+		r->out_ms[k] = NULL;
+	}
+	outbuf_free(r->cap_lines);
+	r->cap_lines = NULL;
 	if (r->of != NULL && outfile_close(r->of, sha, &cause) != 0)
 		free(cause);
 	r->of = NULL;
@@ -629,8 +683,8 @@ display_expand(struct engine *e, int i, const char *tmpl, char **cause)
 		return xstrdup(tmpl);
 	if (params_expand(e, i, tmpl, TMPL_DISPLAY, &x, cause) != 0)
 		return NULL;
-	out = x.text;
-	x.text = NULL;
+	/* A value shown as it is can still hold a secret. */
+	out = mask_str(e->mask, x.text, NULL);
 	texpansion_free(&x);
 	return out;
 }

@@ -26,7 +26,7 @@ flow_capture_value(const struct engine *e, const char *name, int *secret)
 
 	if (k < 0 || e->runs[k].captured == NULL)
 		return NULL;
-	*secret = e->rb->steps[k].capture.secret;
+	*secret = e->runs[k].captured_secret;
 	return e->runs[k].captured;
 }
 
@@ -85,32 +85,39 @@ capture_block(struct engine *e, int i, const char *text, size_t len)
 	}
 }
 
-/* The step's outbuf filter: it sees each block of lines before anything
- * shows or stores it, so a capture reads the raw text; a secret capture
- * hides the step's output altogether, the rest have their secrets masked. */
+/* The raw lines of a step with a capture (engine_exec.c reads them into
+ * a scrollback of their own, before masking): the capture wants the value
+ * as printed, and keep_capture makes it a secret if it holds one. */
+void
+flow_capture_block(void *arg, const struct outblock *b)
+{
+	struct exec_ctx *c = arg;
+	struct step_run *r = &c->e->runs[c->step];
+
+	if (!r->in_verify && !r->in_rollback)
+		capture_block(c->e, c->step, b->text, b->len);
+}
+
+/* The step's outbuf filter, on lines already masked: a secret capture
+ * hides the step's output altogether. */
 const char *
 flow_filter(void *arg, const char *text, size_t *len)
 {
 	struct exec_ctx *c = arg;
-	struct engine *e = c->e;
-	const struct step *s = &e->rb->steps[c->step];
-	struct step_run *r = &e->runs[c->step];
+	const struct step *s = &c->e->rb->steps[c->step];
+	struct step_run *r = &c->e->runs[c->step];
 	size_t lines;
 
-	if (s->capture.name != NULL && !r->in_verify && !r->in_rollback) {
-		capture_block(e, c->step, text, *len);
-		if (s->capture.secret) {
-			lines = outbuf_count_lines(text, *len);
-			if (*len > 0 && text[*len - 1] != '\n')
-				lines++;
-			strbuf_reset(&r->filtered);
-			while (lines-- > 0)
-				strbuf_adds(&r->filtered, "**** (hidden: captured as a secret)\n");
-			*len = r->filtered.len;
-			return strbuf_str(&r->filtered);
-		}
-	}
-	return params_mask_text(e, text, len, &r->filtered);
+	if (s->capture.name == NULL || !s->capture.secret || r->in_verify || r->in_rollback)
+		return text;
+	lines = outbuf_count_lines(text, *len);
+	if (*len > 0 && text[*len - 1] != '\n')
+		lines++;
+	strbuf_reset(&r->filtered);
+	while (lines-- > 0)
+		strbuf_adds(&r->filtered, "**** (hidden: captured as a secret)\n");
+	*len = r->filtered.len;
+	return strbuf_str(&r->filtered);
 }
 
 void
@@ -144,7 +151,7 @@ keep_capture(struct engine *e, int i, json_t *f, const char *first_cell)
 {
 	const struct capture *cp = &e->rb->steps[i].capture;
 	struct step_run *r = &e->runs[i];
-	char *v = NULL;
+	char *v = NULL, *why = NULL;
 
 	if (cp->from == CAPTURE_OUTPUT)
 		v = trimmed(strbuf_str(&r->cap_out));
@@ -152,20 +159,29 @@ keep_capture(struct engine *e, int i, json_t *f, const char *first_cell)
 		v = first_cell != NULL ? xstrdup(first_cell) : NULL;
 	else if (r->cap_value != NULL)
 		v = xstrdup(r->cap_value);
-	if (v == NULL) {
+	if (v == NULL || (cp->secret && (why = mask_check_secret(cp->name, v)) != NULL)) {
 		r->st.status = STEP_FAILED;
-		engine_set_reason(r, "capture '%s': %s", cp->name, cp->from == CAPTURE_REGEX ?
+		engine_set_reason(r, "capture '%s': %s", cp->name, why != NULL ? why : cp->from == CAPTURE_REGEX ?
 		    "no output line matched the regex" : "nothing to capture");
 		json_object_set_new(f, "status", engine_jstr("failed"));
 		json_object_set_new(f, "reason", engine_jstr(r->st.reason));
+		if (v != NULL)
+			explicit_bzero(v, strlen(v));
+		free(v);
+		free(why);
 		return;
 	}
 	free(r->captured);
 	r->captured = v;
-	if (cp->secret)
+	/* A value that holds a secret is one: shown and stored it would
+	 * show the secret, and a later step that prints it must mask it. */
+	r->captured_secret = cp->secret || params_is_secret_text(e, v);
+	if (r->captured_secret) {
 		params_add_secret(e, v);
+		json_object_set_new(f, "capture_secret", json_true());
+	}
 	json_object_set_new(f, "capture", json_pack("{so}", cp->name,
-	    cp->secret ? json_string("****") : engine_jstr(v)));
+	    r->captured_secret ? json_string(MASK_TEXT) : engine_jstr(v)));
 }
 
 /* --- verify, and the end of an attempt --- */

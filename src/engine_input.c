@@ -62,52 +62,21 @@ engine_resize_pty(struct engine *e, int i, int cols, int rows)
 }
 
 /*
- * exec_output's bytes, as read, for the raw_output hook, secrets masked. A
- * read that ends with what could be the start of a secret keeps that tail
- * back until the next read shows whether the rest follows (and masks it
- * whole), or RELAY_HOLD_MS pass, or the step ends: a secret split across
- * two reads never reaches the screen, at the cost of a short delay for a
- * tail that only looks like one. A secret capture shows nothing raw: its
- * lines are hidden whole.
+ * exec_output's bytes, as read, for the raw_output hook, secrets masked
+ * through the step's mask stream for it (mask.h): a read that ends with
+ * what could be the start of a secret keeps that tail back until the next
+ * read shows whether the rest follows, or MASK_HOLD_MS pass (a prompt must
+ * not wait for the next key), or the step ends. A secret capture shows
+ * nothing raw: its lines are hidden whole.
  */
 
-/* How long a possible start of a secret waits for the rest of it. */
-#define RELAY_HOLD_MS 250
-
-/* The longest tail of text that is a proper prefix of some secret. */
-static size_t
-secret_start_at_end(const struct engine *e, const char *text, size_t len)
-{
-	size_t best = 0, k;
-
-	for (int i = 0; i < e->nsecrets; i++) {
-		size_t slen = strlen(e->secrets[i]);
-
-		for (k = slen - 1 < len ? slen - 1 : len; k > best; k--) {
-			if (memcmp(text + len - k, e->secrets[i], k) == 0) {
-				best = k;
-				break;
-			}
-		}
-	}
-	return best;
-}
-
 static void
-relay_emit(struct engine *e, int i, const char *data, size_t len)
-{
-	if (len > 0)
-		e->hooks.raw_output(e->hooks.arg, i, data, len);
-}
-
-static void
-on_relay_hold(void *arg)
+relay_emit(void *arg, const char *data, size_t len)
 {
 	struct exec_ctx *c = arg;
-	struct step_run *r = &c->e->runs[c->step];
 
-	r->relay_timer = NULL;
-	input_relay_flush(c->e, c->step);
+	if (len > 0 && c->e->hooks.raw_output != NULL)
+		c->e->hooks.raw_output(c->e->hooks.arg, c->step, data, len);
 }
 
 void
@@ -115,62 +84,26 @@ input_relay(struct engine *e, int i, const char *data, size_t len)
 {
 	const struct step *s = &e->rb->steps[i];
 	struct step_run *r = &e->runs[i];
-	size_t cap, n, hold;
-	char *buf;
 
 	if (e->hooks.raw_output == NULL || !s->interactive || len == 0 ||
 	    (s->capture.name != NULL && s->capture.secret))
 		return;
-	/* What was held back goes first, masked again with the new bytes.
-	 * Every copy that may hold part of a secret is wiped when freed. */
-	n = r->relay_held_len + len;
-	cap = 4 * n + 64;
-	buf = xmalloc(cap + 1);
-	if (r->relay_held_len > 0)
-		memcpy(buf, r->relay_held, r->relay_held_len);
-	memcpy(buf + r->relay_held_len, data, len);
-	buf[n] = '\0';
-	input_relay_forget(r);
-	n = params_mask(e, buf, n, cap);
-	hold = secret_start_at_end(e, buf, n);
-	relay_emit(e, i, buf, n - hold);
-	if (hold > 0) {
-		r->relay_held = xmalloc(hold);
-		memcpy(r->relay_held, buf + n - hold, hold);
-		r->relay_held_len = hold;
-	}
-	explicit_bzero(buf, cap + 1);
-	free(buf);
-	if (hold > 0 && r->relay_timer == NULL)
-		r->relay_timer = loop_add_timer(e->loop, RELAY_HOLD_MS, on_relay_hold, &r->ctx);
-	else if (hold == 0 && r->relay_timer != NULL) {
-		loop_cancel_timer(e->loop, r->relay_timer);
-		r->relay_timer = NULL;
-	}
+	if (r->relay_ms == NULL)
+		r->relay_ms = maskstream_new(e->mask, e->loop, relay_emit, &r->ctx);
+	maskstream_feed(r->relay_ms, data, len);
 }
 
-/* Shows what was held back: its time is up or the step's output ended. */
+/* Shows what was held back: the step's output ended. */
 void
 input_relay_flush(struct engine *e, int i)
 {
-	struct step_run *r = &e->runs[i];
-
-	if (r->relay_timer != NULL) {
-		loop_cancel_timer(e->loop, r->relay_timer);
-		r->relay_timer = NULL;
-	}
-	if (r->relay_held_len > 0 && e->hooks.raw_output != NULL)
-		relay_emit(e, i, r->relay_held, r->relay_held_len);
-	input_relay_forget(r);
+	maskstream_flush(e->runs[i].relay_ms);
 }
 
 /* Wipes and frees what was held back. */
 void
 input_relay_forget(struct step_run *r)
 {
-	if (r->relay_held != NULL)
-		explicit_bzero(r->relay_held, r->relay_held_len);
-	free(r->relay_held);
-	r->relay_held = NULL;
-	r->relay_held_len = 0;
+	maskstream_free(r->relay_ms);
+	r->relay_ms = NULL;
 }

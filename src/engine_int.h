@@ -11,6 +11,7 @@
 #include "engine.h"
 #include "job.h"
 #include "journal.h"
+#include "mask.h"
 #include "outfile.h"
 #include "strbuf.h"
 #include "template.h"
@@ -55,9 +56,13 @@ struct step_run {
 	struct loop_timer *wait_timer;	/* ACTION_WAIT */
 	struct strbuf cap_out;	/* capture: what the step printed */
 	struct strbuf filtered;	/* flow_filter's rewritten block */
-	char *relay_held;	/* raw output held back: a secret's start? */
-	size_t relay_held_len;
-	struct loop_timer *relay_timer;	/* shows relay_held when it fires */
+	/* Each stream's bytes are masked (mask.h) on their way into the
+	 * scrollback, and, for an interactive step, to the raw_output hook. */
+	struct maskstream *out_ms[OUTBUF_STREAMS];
+	struct out_sink { struct exec_ctx *c; int stream; } out_sink[OUTBUF_STREAMS];
+	struct maskstream *relay_ms;
+	struct outbuf *cap_lines;	/* capture: the raw lines it reads */
+	int captured_secret;	/* captured is a secret, or holds one */
 	char *cap_value;	/* capture: last line or regex group so far */
 	char *captured;		/* the value kept after the step ended ok */
 	int approved;		/* confirm: approval given by a second operator */
@@ -87,9 +92,7 @@ struct engine {
 	int64_t grace_ms;
 	int64_t started_wall;
 	struct pvalue *values;	/* one per runbook param, in order */
-	char **secrets;		/* values to mask wherever they appear */
-	int nsecrets;
-	size_t longest_secret;
+	struct mask *mask;	/* secrets: masked wherever they appear */
 	struct step_run *runs;
 	int running;		/* step with a job or retry timer, or -1 */
 	int finished;
@@ -109,6 +112,7 @@ struct engine *engine_alloc(const struct engine_opts *opts);
 void engine_start_inbox(struct engine *e);
 void engine_open_cast(struct engine *e);
 void engine_flush_cast(struct engine *e);
+void engine_cast_text(struct engine *e, int64_t ts_ms, const char *text);
 int engine_open_journal(struct engine *e, char **cause);
 int engine_journal(struct engine *e, const char *event, json_t *fields, char **cause);
 void engine_notify_step(struct engine *e, int i);
@@ -119,6 +123,7 @@ void engine_set_reason(struct step_run *r, const char *fmt, ...)
 /* engine_exec.c */
 void exec_output(void *arg, int stream, const char *data, size_t len);
 int exec_open_output(struct engine *e, int i, int rollback, char **cause);
+void exec_end_output(struct engine *e, struct step_run *r);
 void exec_close_output(struct engine *e, struct step_run *r, json_t *f);
 void exec_conclude(struct engine *e, int i);
 int exec_start(struct engine *e, int i, char **cause);
@@ -130,6 +135,7 @@ void exec_release(struct step_run *r);
 
 /* engine_flow.c: capture, verify, until and wait */
 const char *flow_filter(void *arg, const char *text, size_t *len);
+void flow_capture_block(void *arg, const struct outblock *b);
 void flow_attempt_begins(struct engine *e, int i);
 void flow_attempt_end(struct engine *e, int i, json_t *f, const char *first_cell);
 void flow_verify_end(struct engine *e, int i, int ok, const char *reason, json_t *vf);
@@ -163,6 +169,9 @@ void input_relay_flush(struct engine *e, int i);
 void input_relay_forget(struct step_run *r);
 
 /* engine_params.c */
+/* run.start's value of a plain param whose value holds a secret. */
+#define PARAMS_MASKED "**** (holds a secret)"
+
 int params_resolve(struct engine *e, const struct engine_opts *opts, char **cause);
 int params_choose_environment(struct engine *e, const char *name, char **cause);
 void params_free(struct engine *e);
@@ -175,8 +184,6 @@ int params_expand_shell(struct engine *e, int step, const char *tmpl, struct tex
     char **shown, char **cause);
 /* Only what a person sees of it; NULL with *cause. */
 char *params_shown_command(struct engine *e, int step, const char *tmpl, char **cause);
-size_t params_mask(void *arg, char *text, size_t len, size_t cap);
-const char *params_mask_text(struct engine *e, const char *text, size_t *len, struct strbuf *out);
 void params_add_secret(struct engine *e, const char *value);
 char **params_build_env(struct engine *e, int step, const struct texpansion *x);
 void params_free_env(char **envp);

@@ -108,39 +108,6 @@ add_list(struct expanded *x, char *item)
 
 /* --- the end of an attempt --- */
 
-/* Evidence goes to the journal, which never holds a secret: a query's
- * first cell or an error message may quote one. */
-static void
-mask_json(struct engine *e, json_t *j)
-{
-	const char *key;
-	size_t idx;
-	json_t *v;
-	char *buf;
-	size_t len;
-
-	if (json_is_object(j)) {
-		json_object_foreach(j, key, v) {
-			if (json_is_string(v) && params_is_secret_text(e, json_string_value(v))) {
-				len = json_string_length(v);
-				buf = xmalloc(4 * len + 64);
-				memcpy(buf, json_string_value(v), len + 1);
-				len = params_mask(e, buf, len, 4 * len + 64);
-				json_object_set_new(j, key, engine_jstr(buf));
-				free(buf);
-			} else
-				mask_json(e, v);
-		}
-	} else if (json_is_array(j)) {
-		json_array_foreach(j, idx, v) {
-			if (json_is_string(v) && params_is_secret_text(e, json_string_value(v)))
-				json_array_set_new(j, idx, json_string("****"));
-			else
-				mask_json(e, v);
-		}
-	}
-}
-
 static void
 on_native_done(void *arg, int ok, const char *reason, json_t *evidence)
 {
@@ -150,12 +117,12 @@ on_native_done(void *arg, int ok, const char *reason, json_t *evidence)
 	json_t *f = engine_step_fields(e, c->step);
 
 	r->st.duration_ms = clock_mono_ms() - r->started_mono;
-	outbuf_flush(r->st.out);
+	exec_end_output(e, r);
 	exec_close_output(e, r, f);
 	if (r->in_verify) {
 		json_t *copy = evidence != NULL ? json_deep_copy(evidence) : json_object();
 
-		mask_json(e, copy);
+		mask_json(e->mask, copy);	/* the journal holds no secret */
 		json_object_update(copy, f);
 		json_decref(f);
 		native_release(e, r);
@@ -171,10 +138,8 @@ on_native_done(void *arg, int ok, const char *reason, json_t *evidence)
 		r->st.status = reason != NULL && strncmp(reason, "timed out", 9) == 0 ? STEP_TIMEOUT : STEP_FAILED;
 	engine_set_reason(r, "%s", r->cancelled ? "cancelled by the operator" : reason != NULL ? reason : "");
 	if (r->st.reason != NULL && params_is_secret_text(e, r->st.reason)) {
-		char *masked = xmalloc(4 * strlen(r->st.reason) + 64);
+		char *masked = mask_str(e->mask, r->st.reason, NULL);
 
-		strcpy(masked, r->st.reason);
-		params_mask(e, masked, strlen(masked), 4 * strlen(r->st.reason) + 64);
 		engine_set_reason(r, "%s", masked);
 		free(masked);
 	}
@@ -187,7 +152,7 @@ on_native_done(void *arg, int ok, const char *reason, json_t *evidence)
 	if (evidence != NULL) {
 		json_t *copy = json_deep_copy(evidence);
 
-		mask_json(e, copy);
+		mask_json(e->mask, copy);	/* the journal holds no secret */
 		json_object_set_new(f, "evidence", copy);
 	}
 	/* The module may be freed from inside its own done callback. */
@@ -343,7 +308,7 @@ native_display_url(struct engine *e, int i)
 	free(cause);
 	if (url == NULL)
 		return NULL;
-	shown = httpstep_mask_url(url, (const char *const *)e->secrets, e->nsecrets);
+	shown = httpstep_mask_url(url, mask_values(e->mask), mask_count(e->mask));
 	free(url);
 	return shown;
 }
@@ -428,8 +393,8 @@ start_http(struct engine *e, int i, const struct http_action *h, const struct ac
 	q.expect_status = h->expect_status;
 	q.insecure = h->insecure;
 	q.timeout_ms = s->timeout_ms;
-	q.secrets = (const char *const *)e->secrets;
-	q.nsecrets = e->nsecrets;
+	q.secrets = mask_values(e->mask);
+	q.nsecrets = mask_count(e->mask);
 	if (*cause == NULL)
 		e->runs[i].http = httpstep_start(http_context(e), &q, io, cause);
 	expanded_free(&x);
@@ -466,8 +431,8 @@ start_notify(struct engine *e, int i, const struct action_io *io, char **cause)
 	q.nto = x.nlist;
 	q.drill_prefix = e->mode == MODE_DRILL ? "[DRILL] " : NULL;
 	q.timeout_ms = s->timeout_ms;
-	q.secrets = (const char *const *)e->secrets;
-	q.nsecrets = e->nsecrets;
+	q.secrets = mask_values(e->mask);
+	q.nsecrets = mask_count(e->mask);
 	q.incident_id = e->incident_id;
 	if (*cause == NULL)
 		e->runs[i].notify = notify_start(http_context(e), &q, io, cause);

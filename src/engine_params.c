@@ -76,14 +76,9 @@ split_items(struct pvalue *v)
 void
 params_add_secret(struct engine *e, const char *value)
 {
-	size_t n = strlen(value);
-
-	if (n == 0)
-		return;
-	e->secrets = xreallocarray(e->secrets, e->nsecrets + 1, sizeof *e->secrets);
-	e->secrets[e->nsecrets++] = xstrdup(value);
-	if (n > e->longest_secret)
-		e->longest_secret = n;
+	if (e->mask == NULL)
+		e->mask = mask_new();
+	mask_add(e->mask, value);
 }
 
 static int
@@ -203,11 +198,8 @@ params_free(struct engine *e)
 		free(e->values[i].var);
 	}
 	free(e->values);
-	for (int i = 0; i < e->nsecrets; i++) {
-		explicit_bzero(e->secrets[i], strlen(e->secrets[i]));
-		free(e->secrets[i]);
-	}
-	free(e->secrets);
+	mask_free(e->mask);
+	e->mask = NULL;
 }
 
 json_t *
@@ -220,7 +212,12 @@ params_journal_view(const struct engine *e)
 		const char *shown = v->value == NULL ? NULL :
 		    v->p->type == PARAM_SECRET ? (v->generated ? "**** (generated)" : "****") : v->value;
 
-		json_object_set_new(obj, v->p->name, shown ? engine_jstr(shown) : json_null());
+		/* A plain value that holds a secret is journaled masked, and
+		 * must be given again to resume (resume.c). */
+		if (shown != NULL && v->p->type != PARAM_SECRET && params_is_secret_text(e, shown))
+			json_object_set_new(obj, v->p->name, json_string(PARAMS_MASKED));
+		else
+			json_object_set_new(obj, v->p->name, shown ? engine_jstr(shown) : json_null());
 	}
 	return obj;
 }
@@ -228,11 +225,7 @@ params_journal_view(const struct engine *e)
 int
 params_is_secret_text(const struct engine *e, const char *s)
 {
-	for (int i = 0; i < e->nsecrets; i++) {
-		if (strstr(s, e->secrets[i]) != NULL)
-			return 1;
-	}
-	return 0;
+	return mask_contains(e->mask, s, strlen(s));
 }
 
 /* --- resolving template references --- */
@@ -387,9 +380,16 @@ params_expand_shell(struct engine *e, int step, const char *tmpl, struct texpans
 	struct resolve_ctx c = { e, step, 0, { 0 }, 0 };
 	enum sh_dialect d = (enum sh_dialect)runbook_step_shell(e->rb, &e->rb->steps[step]);
 	int rc = template_expand_shell(tmpl, d, resolve_ref, &c, out, shown, cause);
+	char *masked;
 
 	for (int i = 0; i < c.nscratch; i++)
 		free(c.scratch[i]);
+	/* A value shown as it is can still hold a secret. */
+	if (rc == 0 && shown != NULL && *shown != NULL && params_is_secret_text(e, *shown)) {
+		masked = mask_str(e->mask, *shown, NULL);
+		free(*shown);
+		*shown = masked;
+	}
 	return rc;
 }
 
@@ -403,65 +403,6 @@ params_shown_command(struct engine *e, int step, const char *tmpl, char **cause)
 		return NULL;
 	texpansion_free(&x);
 	return shown;
-}
-
-/* --- masking --- */
-
-/* The outbuf filter: every secret in a completed line becomes ****. Lines
- * are whole here, so a secret split across two reads is still caught. */
-size_t
-params_mask(void *arg, char *text, size_t len, size_t cap)
-{
-	struct engine *e = arg;
-
-	for (int i = 0; i < e->nsecrets; i++) {
-		const char *s = e->secrets[i];
-		size_t n = strlen(s);
-		char *hit;
-
-		while ((hit = memmem(text, len, s, n)) != NULL) {
-			size_t at = (size_t)(hit - text), tail = len - at - n;
-
-			if (len - n + 4 >= cap)
-				break;
-			memmove(text + at + 4, text + at + n, tail);
-			memcpy(text + at, "****", 4);
-			len = len - n + 4;
-			text[len] = '\0';
-		}
-	}
-	return len;
-}
-
-/* The outbuf filter's masking, for a block of lines: text comes back as it
- * is unless a secret occurs in it, which is the common case of a flood and
- * costs one memmem per secret. */
-const char *
-params_mask_text(struct engine *e, const char *text, size_t *len, struct strbuf *out)
-{
-	struct strbuf next;
-	const char *src = text, *at, *hit;
-	size_t n = *len;
-
-	for (int i = 0; i < e->nsecrets; i++) {
-		const char *s = e->secrets[i];
-		size_t sl = strlen(s);
-
-		if (sl == 0 || memmem(src, n, s, sl) == NULL)
-			continue;
-		strbuf_init(&next);
-		for (at = src; (hit = memmem(at, n - (size_t)(at - src), s, sl)) != NULL; at = hit + sl) {
-			strbuf_add(&next, at, (size_t)(hit - at));
-			strbuf_add(&next, "****", 4);
-		}
-		strbuf_add(&next, at, n - (size_t)(at - src));
-		strbuf_free(out);
-		*out = next;
-		src = out->buf;
-		n = out->len;
-	}
-	*len = n;
-	return src;
 }
 
 /* --- the child's environment --- */

@@ -329,7 +329,7 @@ on_fanout_done(void *arg)
 	if (r->timeout_timer != NULL)
 		loop_cancel_timer(e->loop, r->timeout_timer);
 	r->timeout_timer = NULL;
-	outbuf_flush(r->st.out);
+	exec_end_output(e, r);
 	exec_close_output(e, r, f);
 	ev = evidence(r->fanout, &e->rb->steps[c->step], r->st.attempt);
 	if (r->in_rollback) {
@@ -396,6 +396,7 @@ start_round(struct engine *e, int i, const struct texpansion *x, const struct ho
 	o.expect_exit = s->has_expect_exit && !r->in_verify && !r->in_rollback ? s->expect_exit : 0;
 	o.expect_output = r->has_re && !r->in_verify && !r->in_rollback ? &r->re : NULL;
 	o.grace_ms = e->grace_ms;
+	o.mask = e->mask;
 	if (argvs != NULL) {
 		r->started_mono = clock_mono_ms();
 		rc = fanout_start(fanout_for(e, i, hosts, n), &o, (char *const *const *)argvs, payload, paylen,

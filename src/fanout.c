@@ -12,6 +12,7 @@
 #include "fanout.h"
 #include "job.h"
 #include "log.h"
+#include "mask.h"
 #include "ssh.h"
 #include "strbuf.h"
 #include "xmalloc.h"
@@ -26,6 +27,8 @@ struct fo_host {
 	char **argv;		/* this round's */
 	struct job *job;	/* while it runs */
 	struct strbuf part[2];	/* the unfinished line of stdout, stderr */
+	struct maskstream *ms[2];	/* each stream's masking, made on demand */
+	struct fo_sink { struct fo_host *h; int stream; } sink[2];
 	int matched;		/* some line matched expect_output */
 	int stopped;		/* a cancel closed its stdin */
 	int64_t started;
@@ -136,15 +139,46 @@ split_lines(struct fo_host *h, int stream, int final)
 	b->buf[b->len] = '\0';
 }
 
+/* Masked bytes of one stream, into its lines. */
+static void
+on_masked(void *arg, const char *data, size_t len)
+{
+	struct fo_sink *s = arg;
+
+	strbuf_add(&s->h->part[s->stream == JOB_STDERR], data, len);
+	split_lines(s->h, s->stream, 0);
+}
+
+/* Masked before the cut into lines, so a secret across a newline or the
+ * FANOUT_LINE_MAX cut is masked whole, and never behind the "host | "
+ * prefix a line gets later. */
 static void
 on_output(void *arg, int stream, const char *data, size_t len)
 {
 	struct fo_host *h = arg;
+	int k;
 
 	if (stream != JOB_STDOUT && stream != JOB_STDERR)
 		stream = JOB_STDOUT;
-	strbuf_add(&h->part[stream == JOB_STDERR], data, len);
-	split_lines(h, stream, 0);
+	k = stream == JOB_STDERR;
+	if (h->ms[k] == NULL) {
+		h->sink[k] = (struct fo_sink){ h, stream };
+		h->ms[k] = maskstream_new(h->f->opts.mask, NULL, on_masked, &h->sink[k]);
+	}
+	maskstream_feed(h->ms[k], data, len);
+}
+
+/* The held bytes of both streams go out, then the unfinished lines. */
+static void
+end_output(struct fo_host *h)
+{
+	for (int k = 0; k < 2; k++) {
+		maskstream_flush(h->ms[k]);
+		maskstream_free(h->ms[k]);
+		h->ms[k] = NULL;
+	}
+	split_lines(h, JOB_STDOUT, 1);
+	split_lines(h, JOB_STDERR, 1);
 }
 
 /* --- one host --- */
@@ -178,8 +212,7 @@ on_host_done(void *arg, int wait_status)
 	struct fanout *f = h->f;
 
 	h->res.duration_ms = clock_mono_ms() - h->started;
-	split_lines(h, JOB_STDOUT, 1);
-	split_lines(h, JOB_STDERR, 1);
+	end_output(h);
 	judge_host(h, wait_status);
 	log_debug("fanout: %s %s: %s", h->name, fanout_status_name(h->res.status), h->res.desc);
 	job_free(h->job);
@@ -325,6 +358,10 @@ reset_host(struct fo_host *h, char *const *argv)
 	h->matched = h->stopped = 0;
 	strbuf_reset(&h->part[0]);
 	strbuf_reset(&h->part[1]);
+	for (int k = 0; k < 2; k++) {
+		maskstream_free(h->ms[k]);
+		h->ms[k] = NULL;
+	}
 }
 
 /* Starts a round on the hosts not yet ok. */
@@ -446,6 +483,8 @@ fanout_free(struct fanout *f)
 		ssh_argv_free(h->argv);
 		strbuf_free(&h->part[0]);
 		strbuf_free(&h->part[1]);
+		maskstream_free(h->ms[0]);
+		maskstream_free(h->ms[1]);
 		free(h->res.desc);
 		free(h->name);
 	}

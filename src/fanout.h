@@ -49,6 +49,8 @@ struct fanout_opts {
 	int expect_exit;	/* the exit status that means success */
 	const regex_t *expect_output;	/* NULL, or some line must match */
 	int64_t grace_ms;	/* the remote wrapper's SIGTERM-to-SIGKILL time */
+	const struct mask *mask;	/* NULL, or secrets masked in each host's
+				   output before it is cut into lines */
 };
 
 /* A whole line of one host's output, without its '\n'; stream is

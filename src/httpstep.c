@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "httpstep.h"
+#include "mask.h"
 #include "log.h"
 #include "strbuf.h"
 #include "xmalloc.h"
@@ -45,70 +46,54 @@ struct httpstep {
 
 /* --- masking --- */
 
-/* Each secret as given and, when it differs, as it appears in a URL. */
-static char **
-mask_forms(const char *const *secrets, int nsecrets, int *nforms)
+/* A secret as it stands inside a JSON string (what webtmpl writes into a
+ * JSON body, and what a server may echo back), without the quotes. */
+static void
+add_json_form(struct mask *m, const char *secret)
 {
-	char	**forms = xcalloc((size_t)nsecrets * 2 + 1, sizeof *forms);
-	char	 *esc;
-	int	  n = 0;
+	json_t	*j = json_string(secret);
+	char	*enc = j != NULL ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+	size_t	 n = enc != NULL ? strlen(enc) : 0;
+
+	if (n > 2) {
+		enc[n - 1] = '\0';
+		mask_add(m, enc + 1);
+	}
+	if (enc != NULL)
+		explicit_bzero(enc, n);
+	free(enc);
+	json_decref(j);
+}
+
+/* Each secret as given and as it appears in a URL or a JSON string, as one
+ * mask (mask.h), the masking every sink shares. */
+static struct mask *
+mask_forms(const char *const *secrets, int nsecrets)
+{
+	struct mask	*m = mask_new();
+	char		*esc;
 
 	for (int i = 0; i < nsecrets; i++) {
 		if (secrets[i] == NULL || secrets[i][0] == '\0')
 			continue;
-		forms[n++] = xstrdup(secrets[i]);
+		mask_add(m, secrets[i]);
 		esc = curl_easy_escape(NULL, secrets[i], 0);
-		if (esc != NULL && strcmp(esc, secrets[i]) != 0)
-			forms[n++] = xstrdup(esc);
+		if (esc != NULL)
+			mask_add(m, esc);
 		curl_free(esc);
+		add_json_form(m, secrets[i]);
 	}
-	*nforms = n;
-	return forms;
-}
-
-static void
-mask_forms_free(char **forms, int nforms)
-{
-	for (int i = 0; i < nforms; i++)
-		free(forms[i]);
-	free(forms);
-}
-
-/* The length of the longest form starting at p, so that a secret which
- * contains another is masked whole. */
-static size_t
-mask_match(const char *p, size_t left, char **forms, int nforms)
-{
-	size_t	best = 0, n;
-
-	for (int i = 0; i < nforms; i++) {
-		n = strlen(forms[i]);
-		if (n > best && n <= left && memcmp(p, forms[i], n) == 0)
-			best = n;
-	}
-	return best;
+	return m;
 }
 
 static int
-mask_into(struct strbuf *out, const char *text, size_t len,
+mask_forms_into(struct strbuf *out, const char *text, size_t len,
     const char *const *secrets, int nsecrets)
 {
-	char	**forms;
-	size_t	  i = 0, n;
-	int	  nforms, count = 0;
+	struct mask	*m = mask_forms(secrets, nsecrets);
+	int		 count = mask_into(m, text, len, out);
 
-	forms = mask_forms(secrets, nsecrets, &nforms);
-	if (nforms == 0 && len > 0)
-		strbuf_add(out, text, len);
-	while (nforms > 0 && i < len) {
-		if ((n = mask_match(text + i, len - i, forms, nforms)) > 0) {
-			strbuf_adds(out, "****");
-			count++;
-			i += n;
-		} else
-			strbuf_addch(out, text[i++]);
-	}
-	mask_forms_free(forms, nforms);
+	mask_free(m);
 	return count;
 }
 
@@ -121,7 +106,7 @@ httpstep_mask(const char *text, size_t len, const char *const *secrets,
 	int		n;
 
 	strbuf_init(&out);
-	n = mask_into(&out, text, len, secrets, nsecrets);
+	n = mask_forms_into(&out, text, len, secrets, nsecrets);
 	if (count != NULL)
 		*count = n;
 	return strbuf_detach(&out);
@@ -361,7 +346,7 @@ httpstep_show_body(struct httpstep *st)
 	/* Mask all that was kept, then cut, so a secret across the cut
 	 * cannot show half of itself. */
 	strbuf_init(&masked);
-	mask_into(&masked, st->body.buf, st->body.len, httpstep_secrets(st),
+	mask_forms_into(&masked, st->body.buf, st->body.len, httpstep_secrets(st),
 	    st->nsecrets);
 	shown = masked.len < HTTPSTEP_SHOW_MAX ? masked.len : HTTPSTEP_SHOW_MAX;
 	while (shown < masked.len && shown > 0 &&

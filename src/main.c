@@ -1,5 +1,7 @@
 /* main.c: parses the command line and hands over to a subcommand. Nothing
  * else lives here, so every behaviour is reachable from the unit tests. */
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,9 +45,27 @@ usage(FILE *fp)
 	    "See drconsole(1) and drconsole-runbook(5).\n");
 }
 
+/* drconsole's memory holds secrets (params, captures, the journal key): a
+ * crash must not write them to a core file. Only the soft limit: a step
+ * inherits it but may raise it again for itself. */
+static void
+no_core_dumps(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_CORE, &rl) != 0)
+		rl.rlim_max = RLIM_INFINITY;
+	rl.rlim_cur = 0;
+	if (setrlimit(RLIMIT_CORE, &rl) != 0) {
+		fprintf(stderr, "drconsole: cannot turn core dumps off: %s\n", strerror(errno));
+		exit(EXIT_USAGE);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
+	no_core_dumps();
 	if (log_open(getenv("DRCONSOLE_LOG")) != 0)
 		fprintf(stderr, "drconsole: DRCONSOLE_LOG %s is not used: %s\n", getenv("DRCONSOLE_LOG"),
 		    errno == ELOOP ? "it is a link (never followed)" : errno == EINVAL ? "not a regular file" :

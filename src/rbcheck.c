@@ -9,6 +9,7 @@
 #include "approvers.h"
 #include "clock.h"
 #include "cond.h"
+#include "mask.h"
 #include "rbcheck.h"
 #include "rbcheck_web.h"
 #include "rbshell.h"
@@ -126,6 +127,8 @@ rbcheck_param_value(const struct param *p, const char *v)
 		if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0)
 			return xprintf("'%s' must be true or false for '%s'", v, p->name);
 		return NULL;
+	case PARAM_SECRET:
+		return mask_check_secret(p->name, v);
 	default:
 		return NULL;
 	}

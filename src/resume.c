@@ -39,12 +39,12 @@ status_from_name(const char *name)
 /* Captured values come back from the journal; a secret one was never
  * written, so the step that captured it must run again to have it. */
 static void
-restore_capture(struct engine *e, int i, json_t *cap)
+restore_capture(struct engine *e, int i, json_t *cap, int secret)
 {
 	const char *name = e->rb->steps[i].capture.name;
 	const char *v = name != NULL ? json_string_value(json_object_get(cap, name)) : NULL;
 
-	if (v == NULL || e->rb->steps[i].capture.secret)
+	if (v == NULL || e->rb->steps[i].capture.secret || secret)
 		return;
 	free(e->runs[i].captured);
 	e->runs[i].captured = xstrdup(v);
@@ -68,7 +68,8 @@ apply_step_event(struct engine *e, const char *event, json_t *ev, int i)
 		free(r->approver);
 		r->approver = xstrdup(json_string_value(json_object_get(ev, "approved_by")) ?: "?");
 	} else if (strcmp(event, "step.end") == 0) {
-		restore_capture(e, i, json_object_get(ev, "capture"));
+		restore_capture(e, i, json_object_get(ev, "capture"),
+		    json_is_true(json_object_get(ev, "capture_secret")));
 		r->st.status = status_from_name(json_string_value(json_object_get(ev, "status")));
 		if ((v = json_object_get(ev, "attempt")) != NULL)
 			r->st.attempt = (int)json_integer_value(v);
@@ -163,10 +164,10 @@ journal_resume(struct engine *e, const struct replay *rp, char **cause)
 	return engine_journal(e, "run.resume", f, cause);
 }
 
-/* Param values come back from run.start; secrets were never written, so
- * they must be given again. */
-static void
-recover_params(json_t *events, const struct engine_opts *opts, struct engine_opts *merged)
+/* Param values come back from run.start; secrets, and plain values that
+ * held one, were never written, so they must be given again. */
+static int
+recover_params(json_t *events, const struct engine_opts *opts, struct engine_opts *merged, char **cause)
 {
 	json_t *params = json_object_get(json_array_get(events, 0), "params");
 	const char *name;
@@ -185,9 +186,15 @@ recover_params(json_t *events, const struct engine_opts *opts, struct engine_opt
 			given |= strcmp(opts->params[i].name, name) == 0;
 		if (given || p == NULL || p->type == PARAM_SECRET || !json_is_string(v))
 			continue;
+		if (strcmp(json_string_value(v), PARAMS_MASKED) == 0) {
+			*cause = xprintf("param '%s' held a secret, so it was never written down: give it "
+			    "again with --param %s=VALUE", name, name);
+			return -1;
+		}
 		merged->params[merged->nparams].name = (char *)name;
 		merged->params[merged->nparams++].value = (char *)json_string_value(v);
 	}
+	return 0;
 }
 
 /* A resumed run keeps the environment it started with. */
@@ -217,8 +224,7 @@ engine_resume(struct engine **out, const struct engine_opts *opts, char **cause)
 	e = engine_alloc(opts);
 	e->started_wall = 0;
 	e->resuming = 1;
-	recover_params(events, opts, &merged);
-	if (check_same_runbook(e, events, cause) != 0)
+	if (recover_params(events, opts, &merged, cause) != 0 || check_same_runbook(e, events, cause) != 0)
 		goto out;
 	replay_events(e, events, &rp);
 	if (rp.changed && !opts->accept_changed_runbook) {

@@ -9,13 +9,26 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
+#include "mask.h"
 #include "sqlsecret.h"
 #include "strbuf.h"
 #include "xmalloc.h"
 
 #define nitems(a)		(sizeof (a) / sizeof (a)[0])
 
-#define SQLSECRET_MASK		"****"
+#define SQLSECRET_MASK		MASK_TEXT
+
+/* The step's secrets as a mask (mask.h), the masking every sink
+ * shares. */
+static struct mask *
+secrets_mask(const struct sqlsecrets *sec)
+{
+	struct mask	*m = mask_new();
+
+	for (int i = 0; i < sec->n; i++)
+		mask_add(m, sec->v[i]);
+	return m;
+}
 
 void
 sqlsecret_add(struct sqlsecrets *sec, const char *s)
@@ -30,53 +43,21 @@ sqlsecret_add(struct sqlsecrets *sec, const char *s)
 char *
 sqlsecret_scrub(const struct sqlsecrets *sec, const char *text)
 {
-	struct strbuf	 b;
-	const char	*hit, *first;
-	size_t		 len = 0;
+	struct mask	*m = secrets_mask(sec);
+	char		*clean = mask_str(m, text, NULL);
 
-	strbuf_init(&b);
-	for (;;) {
-		first = NULL;
-		for (int i = 0; i < sec->n; i++) {
-			if ((hit = strstr(text, sec->v[i])) == NULL)
-				continue;
-			if (first == NULL || hit < first ||
-			    (hit == first && strlen(sec->v[i]) > len)) {
-				first = hit;
-				len = strlen(sec->v[i]);
-			}
-		}
-		if (first == NULL)
-			break;
-		strbuf_add(&b, text, (size_t)(first - text));
-		strbuf_adds(&b, SQLSECRET_MASK);
-		text = first + len;
-	}
-	strbuf_adds(&b, text);
-	return strbuf_detach(&b);
+	mask_free(m);
+	return clean;
 }
 
 /* Masks secrets in every string inside j. */
 void
 sqlsecret_scrub_json(const struct sqlsecrets *secrets, json_t *j)
 {
-	const char	*key;
-	json_t		*v;
-	size_t		 i;
-	char		*clean;
+	struct mask	*m = secrets_mask(secrets);
 
-	if (json_is_string(j)) {
-		clean = sqlsecret_scrub(secrets, json_string_value(j));
-		if (strcmp(clean, json_string_value(j)) != 0)
-			json_string_set(j, clean);
-		free(clean);
-	} else if (json_is_object(j)) {
-		json_object_foreach(j, key, v)
-			sqlsecret_scrub_json(secrets, v);
-	} else if (json_is_array(j)) {
-		json_array_foreach(j, i, v)
-			sqlsecret_scrub_json(secrets, v);
-	}
+	mask_json(m, j);
+	mask_free(m);
 }
 
 /* --- connection strings ------------------------------------------------- */

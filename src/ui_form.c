@@ -7,6 +7,7 @@
 
 #include "clock.h"
 #include "commands.h"
+#include "mask.h"
 #include "ui.h"
 #include "xmalloc.h"
 
@@ -97,7 +98,7 @@ static int
 field_check(const struct ui *ui, struct form_field *f)
 {
 	int64_t ms;
-	char *end;
+	char *end, *why;
 
 	f->error[0] = '\0';
 	if (!is_text(ui, f))
@@ -112,6 +113,9 @@ field_check(const struct ui *ui, struct form_field *f)
 		(void)strtoll(f->value, &end, 10);
 		if (errno != 0 || *end != '\0')
 			snprintf(f->error, sizeof f->error, "not a whole number");
+	} else if (f->p->type == PARAM_SECRET && (why = mask_check_secret(f->p->name, f->value)) != NULL) {
+		snprintf(f->error, sizeof f->error, "%s", why);
+		free(why);
 	}
 	return f->error[0] != '\0' ? -1 : 0;
 }

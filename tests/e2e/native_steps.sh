@@ -61,7 +61,7 @@ if grep -rq 'Orders-Pw-42' "$SCRATCH/i1" "$SCRATCH/good.out"; then fail "passwor
 "$DRCONSOLE" verify "$SCRATCH/i1" > /dev/null && pass "journal verifies" || fail "verify failed"
 
 # A wrong password fails the sql step, with the reason, and aborts.
-PW='wrong' run badpw --param "base=$base" --param "dsn=$dsn" --param "health_dir=$SCRATCH/http" \
+PW='wrong-password' run badpw --param "base=$base" --param "dsn=$dsn" --param "health_dir=$SCRATCH/http" \
 	--from rows --incident-dir "$SCRATCH/i2" "$top_srcdir/tests/data/run/native.yaml"
 [ "$rc" -eq 1 ] && pass "bad credentials fail the run" || fail "exit $rc"
 grep -q '"step":"rows".*"status":"failed"' "$SCRATCH/i2/journal.jsonl" && pass "sql step failed" ||

@@ -28,7 +28,7 @@ DATA=$top_srcdir/tests/data/remote
 OUT=$SCRATCH/out
 mkdir -p "$OUT"
 
-for rb in fleet policy_all cancel rollback rollback_serial; do
+for rb in fleet policy_all cancel rollback rollback_serial secret_split; do
 	if "$DRCONSOLE" lint "$DATA/$rb.yaml" > "$SCRATCH/lint.out" 2>&1; then pass "$rb.yaml lints clean"; else
 		fail "$rb.yaml does not lint"; show "$SCRATCH/lint.out"; fi
 done
@@ -240,4 +240,25 @@ roll_back "$SCRATCH/i5" "$DATA/rollback_serial.yaml" "$OUT/rb5"
 grep -q "rollback ok" "$SCRATCH/i5.out" && [ -e "$OUT/rb5/undone.db1" ] && [ ! -e "$OUT/rb5/undone.db2" ] &&
 	[ ! -e "$OUT/rb5/changed.db2" ] && pass "the rollback ran only on the host the step ran on" ||
 	{ fail "rollback after a skipped host"; ls -la "$OUT/rb5" | show; show "$SCRATCH/i5.out"; }
+
+# --- secrets cut by the line cut and by lines, behind the host prefix ---
+SPW='Zq7-remote-secret-value'
+SKEY=$(printf 'BEGIN-remote-key-line\nsecond-remote-key-line')
+DRCONSOLE_PARAM_pw=$SPW DRCONSOLE_PARAM_key=$SKEY timeout 60 "$DRCONSOLE" run --yes \
+	--incident-dir "$SCRATCH/i6" "$DATA/secret_split.yaml" < /dev/null > "$SCRATCH/split.out" 2>&1
+rc=$?
+[ "$rc" -eq 0 ] && pass "remote split secrets: the run ended ok" || { fail "remote split secrets: exit $rc"; show "$SCRATCH/split.out"; }
+for piece in "$SPW" "${SPW%??????????????}" "${SPW#?????????????}" BEGIN-remote-key-line second-remote-key-line; do
+	if grep -rqaF -- "$piece" "$SCRATCH/i6" "$SCRATCH/split.out"; then fail "remote: '$piece' shows"; else
+		pass "remote: no '$piece' in the incident directory or on the screen"; fi
+done
+# Each host's line is cut by the fan-out, then once more with its prefix.
+[ "$(grep -cE 'out (db[12] \| )?x*\*\*\*\*$' "$SCRATCH/i6/output/01-line-cut.log")" -eq 2 ] &&
+	pass "the secret across the line cut is masked whole on both hosts" ||
+	{ fail "line cut"; cut -c 1-120 "$SCRATCH/i6/output/01-line-cut.log" | show; }
+for h in db1 db2; do
+	grep -qE "out $h \| \*\*\*\*$" "$SCRATCH/i6/output/02-two-lines.log" &&
+		grep -qE "out $h \| after on $h$" "$SCRATCH/i6/output/02-two-lines.log" &&
+		pass "$h: the two-line secret is masked whole, the next line shows" || { fail "$h: two lines"; show "$SCRATCH/i6/output/02-two-lines.log"; }
+done
 finish

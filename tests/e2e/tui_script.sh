@@ -159,12 +159,12 @@ if grep -q hunter2 "$J"; then fail "the secret reached the journal"; else pass "
 # Resume: secrets are asked for again (they were never written down), the
 # state comes back, and --ascii and a missing theme are honoured.
 export XDG_STATE_HOME=$SCRATCH/state2
-printf '%s\n' 'type 2026-11-23T15:00:00Z' 'key Down' 'type pw1' 'key Down' 'key Down' \
+printf '%s\n' 'type 2026-11-23T15:00:00Z' 'key Down' 'type pw1-again' 'key Down' 'key Down' \
 	'key Enter' 'key Enter' quit >"$SCRATCH/first"
 timeout 30 "$DRCONSOLE" --script "$SCRATCH/first" --operator alice "$TUI_DATA/basic.yaml" \
 	>"$SCRATCH/out" 2>"$SCRATCH/err" || fail "the first half of the resume walk failed"
 INC=$(incident_of "$XDG_STATE_HOME")
-printf '%s\n' dump 'type pw1' 'key Down' 'type token-again' 'key Down' 'key Enter' dump 'key i' dump quit \
+printf '%s\n' dump 'type pw1-again' 'key Down' 'type token-again' 'key Down' 'key Enter' dump 'key i' dump quit \
 	>"$SCRATCH/second"
 : >"$SCRATCH/dump2"
 timeout 30 "$DRCONSOLE" resume "$INC" --script "$SCRATCH/second" --dump "$SCRATCH/dump2" --operator bob \

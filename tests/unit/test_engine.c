@@ -149,7 +149,8 @@ slurp_dir(const char *dir)
 	char cmd[512], *buf = calloc(1, 1 << 20);
 	FILE *p;
 
-	snprintf(cmd, sizeof cmd, "cat '%s'/journal.jsonl '%s'/output/* 2>/dev/null", dir, dir);
+	snprintf(cmd, sizeof cmd, "cat '%s'/journal.jsonl '%s'/recording.cast '%s'/output/* 2>/dev/null",
+	    dir, dir, dir);
 	p = popen(cmd, "r");
 	fread(buf, 1, (1 << 20) - 1, p);
 	pclose(p);
@@ -379,6 +380,29 @@ test_hostile_params_and_secrets(void **state)
 	stop(&f);
 }
 
+/* What an operator types (a skip reason) may quote a secret: the journal
+ * and the recording get it masked. */
+static void
+test_operator_text_is_masked(void **state)
+{
+	struct fixture f = { 0 };
+	struct param_value pv[] = { { "pw", "Sup3rS3cretValue" } };
+	char *cause = NULL, *all;
+
+	(void)state;
+	start(&f, RB_HEAD "params:\n  - { name: pw, type: secret }\n"
+	    "steps:\n  - id: a\n    title: a\n    run: echo a\n", pv, 1);
+	if (engine_skip(f.e, 0, "not needed: Sup3rS3cretValue was rotated", &cause) != 0)
+		fail_msg("skip: %s", cause);
+	if (engine_finish(f.e, "completed", &cause) != 0)
+		fail_msg("finish: %s", cause);
+	all = slurp_dir(f.dir);
+	assert_non_null(strstr(all, "not needed: **** was rotated"));
+	assert_null(strstr(all, "Sup3rS3cretValue"));
+	free(all);
+	stop(&f);
+}
+
 /* An interactive step prints a secret in two reads: the screen's raw feed
  * never shows its start alone; a tail that only looks like a secret's
  * start is shown once the step ends. */
@@ -478,6 +502,7 @@ main(void)
 		cmocka_unit_test(test_rollback),
 		cmocka_unit_test(test_hostile_params_and_secrets),
 		cmocka_unit_test(test_raw_output_holds_a_split_secret),
+		cmocka_unit_test(test_operator_text_is_masked),
 		cmocka_unit_test(test_required_param_and_bad_choice),
 		cmocka_unit_test(test_resume_marks_interrupted),
 	};

@@ -648,6 +648,11 @@ test_mask(void **state)
 	m = httpstep_mask_url("https://user:pa55@example.test/x?k=abc", secrets, 1);
 	assert_string_equal(m, "https://user:****@example.test/x?k=****");
 	free(m);
+	/* As a JSON body carries it, and a server may echo it back. */
+	secrets[0] = "pa\"ss\\w0rd";
+	m = httpstep_mask("{\"pw\": \"pa\\\"ss\\\\w0rd\"}", 22, secrets, 1, &n);
+	assert_string_equal(m, "{\"pw\": \"****\"}");
+	free(m);
 	m = httpstep_mask("nothing here", 12, NULL, 0, &n);
 	assert_string_equal(m, "nothing here");
 	assert_int_equal(n, 0);
