@@ -26,6 +26,7 @@
 #include "fileutil.h"
 #include "job.h"
 #include "log.h"
+#include "termsafe.h"
 #include "xmalloc.h"
 
 _Static_assert(CAST_STDERR == JOB_STDERR, "cast_line's stderr is the job's");
@@ -146,34 +147,6 @@ batch_reserve(struct cast *c, size_t more)
 	c->batch = xreallocarray(c->batch, c->cap, 1);
 }
 
-/* Bytes p[0..avail) start a valid UTF-8 character of this length, or 0. */
-static size_t
-utf8_valid(const unsigned char *p, size_t avail)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n;
-
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		n = 3;
-		lo = p[0] == 0xe0 ? 0xa0 : 0x80;	/* no overlong forms */
-		hi = p[0] == 0xed ? 0x9f : 0xbf;	/* no surrogates */
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		n = 4;
-		lo = p[0] == 0xf0 ? 0x90 : 0x80;
-		hi = p[0] == 0xf4 ? 0x8f : 0xbf;	/* nothing past U+10FFFF */
-	} else
-		return 0;
-	if (avail < n || p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	}
-	return n;
-}
-
 /* Appends text, ASCII runs in one copy; the caller reserved 3 * len. */
 static void
 batch_add_utf8(struct cast *c, const char *text, size_t len)
@@ -189,7 +162,7 @@ batch_add_utf8(struct cast *c, const char *text, size_t len)
 		c->used += (size_t)(p - run);
 		if (p == end)
 			break;
-		if ((n = utf8_valid(p, (size_t)(end - p))) == 0) {
+		if ((n = termsafe_utf8_valid(p, (size_t)(end - p))) == 0) {
 			memcpy(c->batch + c->used, REPLACEMENT, 3);
 			c->used += 3;
 			p++;

@@ -25,10 +25,17 @@
 #include "loader.h"
 #include "outfile.h"
 #include "report.h"
+#include "termsafe.h"
 #include "xmalloc.h"
 
 #define REPLAY_GAP_CAP_MS 5000	/* longer pauses are shortened to this */
 #define REPLAY_USAGE "usage: drconsole replay INCIDENT_DIR [--speed N | --step | --instant]\n"
+
+/* Everything a replay shows was read from the incident folder, which
+ * others may have written: it is always made safe for a terminal
+ * (termsafe.h), whatever stdout is. The output files keep the raw bytes. */
+#define say(r, ...) termsafe_printf(stdout, 1, (r)->color, __VA_ARGS__)
+#define tell(...) termsafe_printf(stderr, 1, 0, __VA_ARGS__)
 
 #define C_RESET "\033[0m"
 #define C_BOLD "\033[1m"
@@ -91,7 +98,7 @@ stamp(const struct replay *r, int64_t ms, const char *indent)
 
 	if (ms > 0 && gmtime_r(&secs, &tm) != NULL)
 		strftime(buf, sizeof buf, "%H:%M:%SZ", &tm);
-	printf("%s%s%s %s", paint(r, C_DIM), buf, paint(r, C_RESET), indent);
+	say(r, "%s%s%s %s", paint(r, C_DIM), buf, paint(r, C_RESET), indent);
 }
 
 /* --- pace --- */
@@ -126,7 +133,7 @@ pace_to(struct replay *r, int64_t ms)
 	if (wait > REPLAY_GAP_CAP_MS) {
 		duration_format(gap, d, sizeof d);
 		duration_format(REPLAY_GAP_CAP_MS, cap, sizeof cap);
-		printf("%s          ... %s pass here (shortened to %s)%s\n", paint(r, C_DIM), d, cap,
+		say(r, "%s          ... %s pass here (shortened to %s)%s\n", paint(r, C_DIM), d, cap,
 		    paint(r, C_RESET));
 		wait = REPLAY_GAP_CAP_MS;
 	}
@@ -141,12 +148,12 @@ wait_for_enter(struct replay *r)
 	char line[64];
 
 	if (r->prompt)
-		printf("%s-- Enter: next step, q: stop --%s ", paint(r, C_DIM), paint(r, C_RESET));
+		say(r, "%s-- Enter: next step, q: stop --%s ", paint(r, C_DIM), paint(r, C_RESET));
 	fflush(stdout);
 	if (fgets(line, sizeof line, stdin) == NULL) {
 		r->by_step = 0;
 		r->instant = 1;
-		printf("%s(end of input: the rest at once)%s\n", paint(r, C_DIM), paint(r, C_RESET));
+		say(r, "%s(end of input: the rest at once)%s\n", paint(r, C_DIM), paint(r, C_RESET));
 		return;
 	}
 	if (line[0] == 'q')
@@ -212,12 +219,15 @@ static void
 show_line(struct replay *r, struct replay_file *rf)
 {
 	const struct follow_line *line = &rf->next;
+	char *shown;
 
 	pace_to(r, line->ts_ms);
 	stamp(r, line->ts_ms, "    ");
-	printf("%s%s%s ", paint(r, line->stream == OUTFILE_STDERR ? C_RED : C_DIM),
+	say(r, "%s%s%s ", paint(r, line->stream == OUTFILE_STDERR ? C_RED : C_DIM),
 	    line->stream == OUTFILE_STDERR ? "!" : "|", paint(r, C_RESET));
-	fwrite(line->text, 1, line->len, stdout);
+	shown = xmalloc(line->len + 1);
+	fwrite(shown, 1, termsafe_line(line->text, line->len, shown, r->color), stdout);
+	free(shown);
 	putchar('\n');
 	r->nlines++;
 	file_advance(rf);
@@ -292,9 +302,9 @@ show_step_header(struct replay *r, json_t *ev)
 		snprintf(where, sizeof where, "[%d/%d]", index, r->rb->nsteps);
 	else
 		snprintf(where, sizeof where, "[%d]", index);
-	printf("\n");
+	say(r, "\n");
 	stamp(r, follow_event_ms(ev), "");
-	printf("%s%s %s%s %s(%s)%s\n", paint(r, C_BOLD), where, title, paint(r, C_RESET),
+	say(r, "%s%s %s%s %s(%s)%s\n", paint(r, C_BOLD), where, title, paint(r, C_RESET),
 	    paint(r, C_DIM), step, paint(r, C_RESET));
 }
 
@@ -322,10 +332,10 @@ show_command(struct replay *r, const char *cmd)
 {
 	const char *p, *nl;
 
-	printf("%s$ ", paint(r, C_CYAN));
+	say(r, "%s$ ", paint(r, C_CYAN));
 	for (p = cmd; (nl = strchr(p, '\n')) != NULL && nl[1] != '\0'; p = nl + 1)
-		printf("%.*s\n%*s", (int)(nl - p), p, 14, "");
-	printf("%.*s%s\n", (int)strcspn(p, "\n"), p, paint(r, C_RESET));
+		say(r, "%.*s\n%*s", (int)(nl - p), p, 14, "");
+	say(r, "%.*s%s\n", (int)strcspn(p, "\n"), p, paint(r, C_RESET));
 }
 
 static void
@@ -336,7 +346,7 @@ on_step_start(struct replay *r, json_t *ev)
 
 	stamp(r, follow_event_ms(ev), "  ");
 	if (attempt > 1)
-		printf("%sattempt %lld%s ", paint(r, C_YELLOW), (long long)attempt, paint(r, C_RESET));
+		say(r, "%sattempt %lld%s ", paint(r, C_YELLOW), (long long)attempt, paint(r, C_RESET));
 	show_command(r, cmd != NULL ? cmd : "");
 	file_open(r, step, ev, 0);
 }
@@ -352,15 +362,15 @@ on_step_end(struct replay *r, json_t *ev)
 	if (json_object_get(ev, "duration_ms") != NULL)
 		duration_format(json_integer_value(json_object_get(ev, "duration_ms")), d, sizeof d);
 	stamp(r, follow_event_ms(ev), "  ");
-	printf("%s%s%s", paint(r, ok ? C_GREEN : status && !strcmp(status, "skipped") ? C_YELLOW : C_RED),
+	say(r, "%s%s%s", paint(r, ok ? C_GREEN : status && !strcmp(status, "skipped") ? C_YELLOW : C_RED),
 	    status != NULL ? status : "ended", paint(r, C_RESET));
 	if (*d != '\0')
-		printf(" in %s", d);
+		say(r, " in %s", d);
 	if (why != NULL && *why != '\0')
-		printf(": %s", why);
+		say(r, ": %s", why);
 	else if (!ok && jstr(ev, "exit") != NULL)
-		printf(": %s", jstr(ev, "exit"));
-	printf("%s%s\n", note != NULL ? "; note: " : "", note != NULL ? note : "");
+		say(r, ": %s", jstr(ev, "exit"));
+	say(r, "%s%s\n", note != NULL ? "; note: " : "", note != NULL ? note : "");
 }
 
 static void
@@ -371,10 +381,10 @@ on_note(struct replay *r, json_t *ev)
 
 	stamp(r, follow_event_ms(ev), "");
 	if (injected)
-		printf("%s%snote INJECTED by %s:%s %s\n", paint(r, C_BOLD), paint(r, C_YELLOW),
+		say(r, "%s%snote INJECTED by %s:%s %s\n", paint(r, C_BOLD), paint(r, C_YELLOW),
 		    by != NULL ? by : "?", paint(r, C_RESET), jstr(ev, "text") ? jstr(ev, "text") : "");
 	else
-		printf("%snote by %s:%s %s\n", paint(r, C_YELLOW), by != NULL ? by : "?",
+		say(r, "%snote by %s:%s %s\n", paint(r, C_YELLOW), by != NULL ? by : "?",
 		    paint(r, C_RESET), jstr(ev, "text") ? jstr(ev, "text") : "");
 }
 
@@ -387,7 +397,7 @@ on_other(struct replay *r, json_t *ev, const char *event)
 	int about_step = jstr(ev, "step") != NULL;
 
 	stamp(r, follow_event_ms(ev), about_step ? "  " : "");
-	printf("%s%s%s %s\n", paint(r, strcmp(event, "decision") == 0 ? C_YELLOW : C_DIM), event,
+	say(r, "%s%s%s %s\n", paint(r, strcmp(event, "decision") == 0 ? C_YELLOW : C_DIM), event,
 	    paint(r, C_RESET), sum);
 	free(sum);
 }
@@ -457,11 +467,11 @@ show_start(struct replay *r, json_t *start, const struct report_check *chk)
 	else
 		snprintf(pace, sizeof pace, "%gx real time, pauses over %ds shortened", r->speed,
 		    REPLAY_GAP_CAP_MS / 1000);
-	printf("%sReplay of %s%s  [%s]  driven by %s\n", paint(r, C_BOLD),
+	say(r, "%sReplay of %s%s  [%s]  driven by %s\n", paint(r, C_BOLD),
 	    jstr(rbj, "title") ? jstr(rbj, "title") : "?", paint(r, C_RESET),
 	    jstr(start, "mode") ? jstr(start, "mode") : "?",
 	    jstr(start, "operator") ? jstr(start, "operator") : "?");
-	printf("  incident %s, started %s\n  chain %s: %lld lines; pace: %s\n", r->dir, when,
+	say(r, "  incident %s, started %s\n  chain %s: %lld lines; pace: %s\n", r->dir, when,
 	    chk->intact ? "intact" : "BROKEN", (long long)chk->lines, pace);
 	r->clock = r->started;
 }
@@ -473,7 +483,7 @@ replay_events(struct replay *r, json_t *events, const struct report_check *chk)
 	size_t k;
 
 	if (first == NULL || strcmp(jstr(first, "event") ? jstr(first, "event") : "", "run.start") != 0) {
-		fprintf(stderr, "drconsole: %s: the journal does not begin with run.start\n", r->dir);
+		tell("drconsole: %s: the journal does not begin with run.start\n", r->dir);
 		return EXIT_USAGE;
 	}
 	load_runbook(r, first);
@@ -492,7 +502,7 @@ replay_events(struct replay *r, json_t *events, const struct report_check *chk)
 	}
 	if (!r->quit)
 		close_files(r, NULL, 0);
-	printf("\n%sreplayed %lld events and %lld output lines%s%s\n", paint(r, C_DIM),
+	say(r, "\n%sreplayed %lld events and %lld output lines%s%s\n", paint(r, C_DIM),
 	    (long long)r->nevents, (long long)r->nlines, r->quit ? " (stopped)" : "", paint(r, C_RESET));
 	return EXIT_OK;
 }
@@ -530,16 +540,16 @@ check_chain(const char *dir, struct report_check *chk)
 	char *cause = NULL;
 
 	if (report_check(dir, chk, &cause) != 0) {
-		fprintf(stderr, "drconsole: %s\n", cause);
+		tell("drconsole: %s\n", cause);
 		free(cause);
 		return -1;
 	}
 	if (!chk->intact)
-		fprintf(stderr, "drconsole: WARNING: the journal of %s is BROKEN at line %lld: %s. "
+		tell("drconsole: WARNING: the journal of %s is BROKEN at line %lld: %s. "
 		    "It is replayed as written; do not trust it.\n", dir, (long long)chk->bad_line,
 		    chk->what != NULL ? chk->what : "?");
 	if (chk->torn)
-		fprintf(stderr, "drconsole: note: a torn last line (a crash mid-write) is left out\n");
+		tell("drconsole: note: a torn last line (a crash mid-write) is left out\n");
 	return 0;
 }
 
@@ -560,7 +570,7 @@ cmd_replay(int argc, char **argv)
 	if (check_chain(r.dir, &chk) != 0)
 		return EXIT_USAGE;
 	if (journal_load(r.dir, &events, &cause) != 0) {
-		fprintf(stderr, "drconsole: %s\n", cause);
+		tell("drconsole: %s\n", cause);
 		free(cause);
 		report_check_clear(&chk);
 		return EXIT_USAGE;

@@ -22,6 +22,7 @@
 #include "rbcheck.h"
 #include "runopts.h"
 #include "scorecard.h"
+#include "termsafe.h"
 #include "xmalloc.h"
 
 struct runner {
@@ -30,6 +31,8 @@ struct runner {
 	struct engine *e;
 	int interactive;	/* stdin and stdout are terminals */
 	int color;
+	int out_safe;		/* stdout is a terminal: what others wrote is neutralised */
+	int err_safe;		/* the same for stderr */
 	int interrupts;		/* SIGINTs seen */
 	int64_t last_interrupt;
 	int abort;		/* stop after the current step */
@@ -54,6 +57,11 @@ paint(const struct runner *r, const char *code)
 {
 	return r->color ? code : "";
 }
+
+/* Our messages, with what runbooks, params, steps and other terminals
+ * wrote in them made safe for a terminal (termsafe.h). */
+#define say(r, ...) termsafe_printf(stdout, (r)->out_safe, (r)->color, __VA_ARGS__)
+#define tell(r, ...) termsafe_printf(stderr, (r)->err_safe, (r)->color, __VA_ARGS__)
 
 #define C_RESET "\033[0m"
 #define C_BOLD "\033[1m"
@@ -94,7 +102,8 @@ hidden_capture(const struct runner *r, int step)
 
 /* The hot path of a flooding step: each line of the block gets its mark in
  * one pass into a buffer kept across blocks, which goes to stdio in one
- * call. Nothing at all when stdout is /dev/null (a cron job's usual
+ * call. On a terminal each line is neutralised (termsafe.h); a log file
+ * or a pipe gets the step's bytes as they came, like the output file. Nothing at all when stdout is /dev/null (a cron job's usual
  * redirect): nobody can read it, and the output file has every line. */
 static void
 on_output_block(void *arg, int step, const struct outblock *b)
@@ -107,7 +116,7 @@ on_output_block(void *arg, int step, const struct outblock *b)
 
 	if (r->discard || (step == r->raw_step && !hidden_capture(r, step)))
 		return;		/* nobody to show it to, or shown raw as it came */
-	need = b->len + b->nlines * (ml + el);
+	need = b->len + b->nlines * (ml + el) + 1;	/* termsafe_line's NUL */
 	if (need > r->fmt_cap) {
 		r->fmt = xreallocarray(r->fmt, need, 1);
 		r->fmt_cap = need;
@@ -119,7 +128,10 @@ on_output_block(void *arg, int step, const struct outblock *b)
 		if (n > 0 && p[n - 1] == '\r')
 			n--;
 		memcpy(o, mark, ml);
-		memcpy(o + ml, p, n);
+		if (r->out_safe)
+			n = termsafe_line(p, n, o + ml, r->color);
+		else
+			memcpy(o + ml, p, n);
 		memcpy(o + ml + n, end_of_line, el);
 		o += ml + n + el;
 	}
@@ -142,7 +154,7 @@ on_notice(void *arg, const char *msg)
 	struct runner *r = arg;
 
 	end_raw_line(r);
-	fprintf(stderr, "%sdrconsole: %s%s%s", paint(r, C_YELLOW), msg, paint(r, C_RESET), eol(r));
+	tell(r, "%sdrconsole: %s%s%s", paint(r, C_YELLOW), msg, paint(r, C_RESET), eol(r));
 }
 
 static void
@@ -156,7 +168,7 @@ on_step_changed(void *arg, int i)
 
 		duration_format(engine_runbook(r->e)->steps[i].retry_delay_ms, d, sizeof d);
 		end_raw_line(r);
-		printf("  %sattempt %d %s (%s); retrying in %s%s%s", paint(r, C_YELLOW), st->attempt,
+		say(r, "  %sattempt %d %s (%s); retrying in %s%s%s", paint(r, C_YELLOW), st->attempt,
 		    st->exit_desc[0] ? st->exit_desc : "failed", st->reason ? st->reason : "", d,
 		    paint(r, C_RESET), eol(r));
 	}
@@ -213,7 +225,7 @@ journal_decision(struct runner *r, int i, const char *decision)
 	char *cause = NULL;
 
 	if (engine_decision(r->e, i, decision, &cause) != 0) {
-		fprintf(stderr, "drconsole: %s\n", cause);
+		tell(r, "drconsole: %s\n", cause);
 		free(cause);
 	}
 }
@@ -262,7 +274,7 @@ on_tty_keys(int fd, short revents, void *arg)
 		return;
 	take_back(r);
 	end_raw_line(r);
-	fprintf(stderr, "drconsole: Ctrl-]: stopping '%s'\n", engine_runbook(r->e)->steps[r->raw_step].id);
+	tell(r, "drconsole: Ctrl-]: stopping '%s'\n", engine_runbook(r->e)->steps[r->raw_step].id);
 	engine_cancel(r->e, r->raw_step);
 }
 
@@ -297,13 +309,13 @@ hand_terminal(struct runner *r, int i)
 static void
 hand_over(struct runner *r, int i)
 {
-	printf("  %s(interactive: the terminal is the step's until it ends; Ctrl-] stops it)%s\n",
+	say(r, "  %s(interactive: the terminal is the step's until it ends; Ctrl-] stops it)%s\n",
 	    paint(r, C_DIM), paint(r, C_RESET));
 	fflush(stdout);
 	r->raw_step = i;
 	r->last_out = '\n';
 	if (hand_terminal(r, i) != 0)
-		fprintf(stderr, "drconsole: cannot hand the terminal to '%s' (%s): it runs without input\n",
+		tell(r, "drconsole: cannot hand the terminal to '%s' (%s): it runs without input\n",
 		    engine_runbook(r->e)->steps[i].id, strerror(errno));
 	while (engine_busy(r->e))
 		loop_run_once(r->loop, -1);
@@ -326,7 +338,7 @@ refuse_interactive(struct runner *r, int i)
 		journal_decision(r, i, "run without input (no terminal; --yes and stop_ok)");
 		return 0;
 	}
-	fprintf(stderr, "drconsole: step '%s' is interactive and there is no terminal to type into it: "
+	tell(r, "drconsole: step '%s' is interactive and there is no terminal to type into it: "
 	    "stopping here%s\n", s->id, s->stop_ok ? " (with stop_ok: true, --yes runs it without input)" : "");
 	journal_decision(r, i, "abort (interactive step, no terminal)");
 	return 1;
@@ -346,14 +358,14 @@ on_signal(int signo, void *arg)
 	if (signo == SIGINT) {
 		if (r->interrupts > 0 && now - r->last_interrupt < 2000) {
 			r->abort = 1;
-			fprintf(stderr, "\ndrconsole: second interrupt: aborting the run\n");
+			tell(r, "\ndrconsole: second interrupt: aborting the run\n");
 		} else if (running >= 0)
-			fprintf(stderr, "\ndrconsole: cancelling the running step (Ctrl-C again within 2 s aborts the run)\n");
+			tell(r, "\ndrconsole: cancelling the running step (Ctrl-C again within 2 s aborts the run)\n");
 		r->interrupts++;
 		r->last_interrupt = now;
 	} else {
 		r->abort = r->signalled = 1;
-		fprintf(stderr, "\ndrconsole: %s: cancelling and aborting\n", strsignal(signo));
+		tell(r, "\ndrconsole: %s: cancelling and aborting\n", strsignal(signo));
 	}
 	if (running >= 0)
 		engine_cancel(r->e, running);
@@ -409,7 +421,7 @@ ask(struct runner *r, const char *prompt, int secret)
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		tcsetattr(0, TCSAFLUSH, &quiet);
 	}
-	printf("%s", prompt);
+	say(r, "%s", prompt);
 	fflush(stdout);
 	lf = loop_add_fd(r->loop, 0, POLLIN, on_stdin, &lr);
 	while (!lr.done && r->interrupts == interrupts && !r->abort)
@@ -417,7 +429,7 @@ ask(struct runner *r, const char *prompt, int secret)
 	loop_remove_fd(r->loop, lf);
 	if (secret) {
 		tcsetattr(0, TCSAFLUSH, &old);
-		printf("\n");
+		say(r, "\n");
 	}
 	if (lr.eof)
 		r->input_eof = 1;
@@ -439,7 +451,7 @@ ask_valid(struct runner *r, const struct param *p, const char *prompt)
 
 	while ((v = ask(r, prompt, p->type == PARAM_SECRET)) != NULL && *v != '\0' &&
 	    (why = rbcheck_param_value(p, v)) != NULL) {
-		fprintf(stderr, "drconsole: %s\n", why);
+		tell(r, "drconsole: %s\n", why);
 		free(why);
 	}
 	return v;
@@ -457,7 +469,7 @@ prompt_params(struct runner *r, const struct runbook *rb)
 			continue;
 		if (!r->interactive) {
 			if (p->required && p->def.s == NULL) {
-				fprintf(stderr, "drconsole: param '%s' is required: give it with --param %s=VALUE\n",
+				tell(r, "drconsole: param '%s' is required: give it with --param %s=VALUE\n",
 				    p->name, p->name);
 				return -1;
 			}
@@ -470,9 +482,9 @@ prompt_params(struct runner *r, const struct runbook *rb)
 		    p->type == PARAM_CHOICE ? ")" : "", p->def.s ? " [default shown on Enter]" : "");
 		if (p->type == PARAM_CHOICE)
 			for (int c = 0; c < p->nchoices; c++)
-				printf("  - %s%s\n", p->choices[c], p->def.s && !strcmp(p->def.s, p->choices[c]) ? " (default)" : "");
+				say(r, "  - %s%s\n", p->choices[c], p->def.s && !strcmp(p->def.s, p->choices[c]) ? " (default)" : "");
 		if (p->def.s)
-			printf("  default: %s\n", p->def.s);
+			say(r, "  default: %s\n", p->def.s);
 		v = ask_valid(r, p, prompt);
 		free(prompt);
 		if (v == NULL)
@@ -494,16 +506,16 @@ print_header(struct runner *r, int i)
 	char *title = engine_display_text(r->e, i, s->title.s);
 
 	if (phase != NULL && (before == NULL || strcmp(before, phase) != 0))
-		printf("\n%s== %s ==%s\n", paint(r, C_BOLD), phase, paint(r, C_RESET));
-	printf("\n%s[%d/%d] %s%s %s(%s)%s\n", paint(r, C_BOLD), i + 1, rb->nsteps, title,
+		say(r, "\n%s== %s ==%s\n", paint(r, C_BOLD), phase, paint(r, C_RESET));
+	say(r, "\n%s[%d/%d] %s%s %s(%s)%s\n", paint(r, C_BOLD), i + 1, rb->nsteps, title,
 	    paint(r, C_RESET), paint(r, C_DIM), s->id, paint(r, C_RESET));
 	free(title);
 	if (s->why.s != NULL && (r->o.mode == MODE_TRAINING || r->o.verbose))
-		printf("  why: %s\n", s->why.s);
+		say(r, "  why: %s\n", s->why.s);
 	if (s->action == ACTION_MANUAL) {
 		char *text = engine_display_text(r->e, i, s->manual.s);
 
-		printf("  manual: %s\n", text);
+		say(r, "  manual: %s\n", text);
 		free(text);
 	}
 	fflush(stdout);
@@ -518,10 +530,10 @@ print_command(struct runner *r, int i)
 
 	if (st->command == NULL)
 		return;
-	printf("  %s$ ", paint(r, C_CYAN));
+	say(r, "  %s$ ", paint(r, C_CYAN));
 	for (p = st->command; (nl = strchr(p, '\n')) != NULL && nl[1] != '\0'; p = nl + 1)
-		printf("%.*s\n    ", (int)(nl - p), p);
-	printf("%.*s%s\n", (int)strcspn(p, "\n"), p, paint(r, C_RESET));
+		say(r, "%.*s\n    ", (int)(nl - p), p);
+	say(r, "%.*s%s\n", (int)strcspn(p, "\n"), p, paint(r, C_RESET));
 }
 
 enum verdict {
@@ -544,7 +556,7 @@ confirm_step(struct runner *r, int i, enum confirm_how *how)
 		if (r->o.allow_destructive)
 			return V_RUN;
 		if (!r->interactive) {
-			fprintf(stderr, "drconsole: step '%s' is destructive (confirm: type) and there is no terminal "
+			tell(r, "drconsole: step '%s' is destructive (confirm: type) and there is no terminal "
 			    "to confirm it: stopping here. Re-run with --allow-destructive to run it unattended.\n", s->id);
 			return V_ABORT;
 		}
@@ -557,7 +569,7 @@ confirm_step(struct runner *r, int i, enum confirm_how *how)
 				return free(prompt), V_SKIP;
 			if (strcmp(a, s->id) == 0)
 				return free(prompt), *how = HOW_TYPED, V_RUN;
-			printf("  That is not '%s'.\n", s->id);
+			say(r, "  That is not '%s'.\n", s->id);
 		}
 	}
 	if (r->o.yes || !r->interactive)
@@ -586,11 +598,11 @@ skip_with_reason(struct runner *r, int i, const char *fallback)
 			return -1;
 	}
 	if (engine_skip(r->e, i, reason ? reason : "skipped by the operator", &cause) != 0) {
-		fprintf(stderr, "drconsole: %s\n", cause);
+		tell(r, "drconsole: %s\n", cause);
 		free(cause);
 		return -1;
 	}
-	printf("  %sskipped%s: %s\n", paint(r, C_YELLOW), paint(r, C_RESET), reason);
+	say(r, "  %sskipped%s: %s\n", paint(r, C_YELLOW), paint(r, C_RESET), reason);
 	return 0;
 }
 
@@ -624,10 +636,10 @@ print_outcome(struct runner *r, int i)
 
 	duration_format(st->duration_ms, d, sizeof d);
 	if (st->status == STEP_OK)
-		printf("  %sok%s in %s%s%s\n", paint(r, C_GREEN), paint(r, C_RESET), d,
+		say(r, "  %sok%s in %s%s%s\n", paint(r, C_GREEN), paint(r, C_RESET), d,
 		    st->attempt > 1 ? " after retrying" : "", "");
 	else
-		printf("  %s%s%s after %s: %s\n", paint(r, C_RED), step_status_name(st->status),
+		say(r, "  %s%s%s after %s: %s\n", paint(r, C_RED), step_status_name(st->status),
 		    paint(r, C_RESET), d, st->reason ? st->reason : st->exit_desc);
 	fflush(stdout);
 }
@@ -642,7 +654,7 @@ run_manual(struct runner *r, int i)
 		return engine_skip(r->e, i, "dry run: not executed", &cause) == 0 ? 0 : (free(cause), -1);
 	if (!r->interactive) {
 		if (!r->o.yes) {
-			fprintf(stderr, "drconsole: step '%s' is manual and there is no terminal to attest it: "
+			tell(r, "drconsole: step '%s' is manual and there is no terminal to attest it: "
 			    "stopping here (--yes attests manual steps unattended)\n", engine_runbook(r->e)->steps[i].id);
 			return -1;
 		}
@@ -658,11 +670,11 @@ run_manual(struct runner *r, int i)
 		note = ask(r, "  Note (optional, Enter for none): ", 0);
 	}
 	if (engine_attest(r->e, i, r->interactive ? HOW_ATTESTED : HOW_AUTO, note, &cause) != 0) {
-		fprintf(stderr, "drconsole: %s\n", cause);
+		tell(r, "drconsole: %s\n", cause);
 		free(cause);
 		return -1;
 	}
-	printf("  %sattested%s by %s\n", paint(r, C_GREEN), paint(r, C_RESET), engine_operator(r->e));
+	say(r, "  %sattested%s by %s\n", paint(r, C_GREEN), paint(r, C_RESET), engine_operator(r->e));
 	return 0;
 }
 
@@ -711,13 +723,13 @@ after_failure(struct runner *r, int i)
 			free(cause);
 			cause = NULL;
 			if (engine_rollback(r->e, i, &cause) != 0) {
-				fprintf(stderr, "drconsole: %s\n", cause);
+				tell(r, "drconsole: %s\n", cause);
 				free(cause);
 				continue;
 			}
 			print_command(r, i);
 			wait_or_hand_over(r, i);
-			printf("  rollback %s\n", engine_step(r->e, i)->rolled_back > 0 ? "ok" : "FAILED");
+			say(r, "  rollback %s\n", engine_step(r->e, i)->rolled_back > 0 ? "ok" : "FAILED");
 		}
 	}
 }
@@ -733,10 +745,10 @@ skip_by_condition(struct runner *r, int i, int *rc)
 	if (run == 1)
 		return 0;
 	if (run == 0 && engine_skip(r->e, i, why, &cause) == 0) {
-		printf("  %sskipped%s: %s\n", paint(r, C_YELLOW), paint(r, C_RESET), why);
+		say(r, "  %sskipped%s: %s\n", paint(r, C_YELLOW), paint(r, C_RESET), why);
 		*rc = 0;
 	} else {
-		fprintf(stderr, "drconsole: %s\n", cause ? cause : why);
+		tell(r, "drconsole: %s\n", cause ? cause : why);
 		*rc = -1;
 	}
 	free(why);
@@ -753,7 +765,7 @@ wait_for_approval(struct runner *r, int i)
 	int interrupts = r->interrupts;
 
 	if (!engine_step_approved(r->e, i, &who)) {
-		printf("  %swaiting for a second operator's approval%s: from their terminal run\n"
+		say(r, "  %swaiting for a second operator's approval%s: from their terminal run\n"
 		    "    drconsole approve %s %s\n", paint(r, C_YELLOW), paint(r, C_RESET),
 		    engine_incident_dir(r->e), engine_runbook(r->e)->steps[i].id);
 		fflush(stdout);
@@ -761,10 +773,10 @@ wait_for_approval(struct runner *r, int i)
 	while (!engine_step_approved(r->e, i, &who) && !r->abort && r->interrupts == interrupts)
 		loop_run_once(r->loop, -1);
 	if (!engine_step_approved(r->e, i, &who)) {
-		fprintf(stderr, "drconsole: no approval for '%s': stopping here\n", engine_runbook(r->e)->steps[i].id);
+		tell(r, "drconsole: no approval for '%s': stopping here\n", engine_runbook(r->e)->steps[i].id);
 		return -1;
 	}
-	printf("  approved by %s\n", who);
+	say(r, "  approved by %s\n", who);
 	return 0;
 }
 
@@ -798,20 +810,20 @@ drive_step(struct runner *r, int i)
 	}
 	for (;;) {
 		if (engine_start_step(r->e, i, how, &cause) != 0) {
-			fprintf(stderr, "drconsole: cannot start '%s': %s\n", s->id, cause);
+			tell(r, "drconsole: cannot start '%s': %s\n", s->id, cause);
 			free(cause);
 			return -1;
 		}
 		print_command(r, i);
 		if (s->action == ACTION_WAIT)
-			printf("  (Ctrl-C cuts the wait short)\n");
+			say(r, "  (Ctrl-C cuts the wait short)\n");
 		wait_or_hand_over(r, i);
 		if (r->o.mode == MODE_DRY_RUN) {
-			printf("  (dry run: not executed)\n");
+			say(r, "  (dry run: not executed)\n");
 			return 0;
 		}
 		if (engine_step(r->e, i)->status == STEP_SKIPPED) {
-			printf("  %sskipped%s: %s\n", paint(r, C_YELLOW), paint(r, C_RESET), engine_step(r->e, i)->reason);
+			say(r, "  %sskipped%s: %s\n", paint(r, C_YELLOW), paint(r, C_RESET), engine_step(r->e, i)->reason);
 			return 0;
 		}
 		print_outcome(r, i);
@@ -830,14 +842,14 @@ resolve_interrupted(struct runner *r, int i)
 	char *cause = NULL;
 	int rc = 0;
 
-	printf("\nStep %d (%s) was running when the console stopped: its outcome is unknown.\n", i + 1,
+	say(r, "\nStep %d (%s) was running when the console stopped: its outcome is unknown.\n", i + 1,
 	    engine_runbook(r->e)->steps[i].id);
 	if (r->o.rerun_interrupted)
 		return 1;
 	if (r->o.skip_interrupted)
 		rc = engine_skip(r->e, i, "interrupted; skipped on resume (--skip-interrupted)", &cause);
 	else if (!r->interactive) {
-		fprintf(stderr, "drconsole: step '%s' was interrupted; with no terminal to ask, give "
+		tell(r, "drconsole: step '%s' was interrupted; with no terminal to ask, give "
 		    "--rerun-interrupted or --skip-interrupted\n", engine_runbook(r->e)->steps[i].id);
 		return -1;
 	} else {
@@ -854,7 +866,7 @@ resolve_interrupted(struct runner *r, int i)
 		rc = a != NULL ? engine_mark_done(r->e, i, a, &cause) : -1;
 	}
 	if (rc != 0 && cause != NULL)
-		fprintf(stderr, "drconsole: %s\n", cause);
+		tell(r, "drconsole: %s\n", cause);
 	free(cause);
 	return rc;
 }
@@ -867,24 +879,24 @@ print_summary(struct runner *r, const char *status)
 	const struct runbook *rb = engine_runbook(r->e);
 	char d[32];
 
-	printf("\n%sSummary%s: %s (%s)\n", paint(r, C_BOLD), paint(r, C_RESET), rb->title.s, status);
+	say(r, "\n%sSummary%s: %s (%s)\n", paint(r, C_BOLD), paint(r, C_RESET), rb->title.s, status);
 	for (int i = 0; i < rb->nsteps; i++) {
 		const struct step_state *st = engine_step(r->e, i);
 
 		duration_format(st->duration_ms, d, sizeof d);
-		printf("  %2d  %-10s %-28s %8s%s%s\n", i + 1, step_status_name(st->status), rb->steps[i].id,
+		say(r, "  %2d  %-10s %-28s %8s%s%s\n", i + 1, step_status_name(st->status), rb->steps[i].id,
 		    st->attempt > 0 ? d : "", st->reason && *st->reason ? "  " : "",
 		    st->reason ? st->reason : "");
 	}
 	duration_format(clock_wall_ms() - engine_started_wall(r->e), d, sizeof d);
-	printf("  elapsed %s", d);
+	say(r, "  elapsed %s", d);
 	if (rb->rto_ms > 0) {
 		char rto[32];
 
 		duration_format(rb->rto_ms, rto, sizeof rto);
-		printf(" of the %s RTO", rto);
+		say(r, " of the %s RTO", rto);
 	}
-	printf("\n  incident: %s\n", engine_incident_dir(r->e));
+	say(r, "\n  incident: %s\n", engine_incident_dir(r->e));
 }
 
 static int
@@ -895,7 +907,7 @@ first_step(struct runner *r)
 	if (r->o.from == NULL)
 		return 0;
 	if ((i = runbook_find_step(engine_runbook(r->e), r->o.from)) < 0)
-		fprintf(stderr, "drconsole: --from: no step '%s' in the runbook\n", r->o.from);
+		tell(r, "drconsole: --from: no step '%s' in the runbook\n", r->o.from);
 	return i;
 }
 
@@ -933,12 +945,12 @@ print_scorecard(struct runner *r)
 	json_t *card;
 
 	if ((card = scorecard_load(engine_incident_dir(r->e), &cause)) == NULL) {
-		fprintf(stderr, "drconsole: no scorecard: %s\n", cause);
+		tell(r, "drconsole: no scorecard: %s\n", cause);
 		free(cause);
 		return;
 	}
 	text = scorecard_render_text(card, cols != NULL && atoi(cols) > 0 ? atoi(cols) : 80);
-	printf("\n%s", text);
+	say(r, "\n%s", text);
 	free(text);
 	json_decref(card);
 }
@@ -951,7 +963,7 @@ finish(struct runner *r, int walked)
 	char *cause = NULL;
 
 	if (engine_finish(r->e, status, &cause) != 0) {
-		fprintf(stderr, "drconsole: %s\n", cause);
+		tell(r, "drconsole: %s\n", cause);
 		free(cause);
 	}
 	print_summary(r, status);
@@ -973,11 +985,11 @@ trust_loose(struct runner *r, const struct runbook *rb)
 	if (!rb->loose || r->o.yes || r->o.mode == MODE_DRY_RUN)
 		return 0;
 	if (!r->interactive) {
-		fprintf(stderr, "drconsole: %s (or a file it includes) is writable by group or others and there is "
+		tell(r, "drconsole: %s (or a file it includes) is writable by group or others and there is "
 		    "no terminal to confirm it: nothing was run. chmod go-w it, or give --yes.\n", rb->path);
 		return -1;
 	}
-	printf("Warning: %s (or a file it includes) is writable by group or others: whoever can write it "
+	say(r, "Warning: %s (or a file it includes) is writable by group or others: whoever can write it "
 	    "chooses the commands this run executes.\n", rb->path);
 	a = ask(r, "Run it anyway? [y/N] ", 0);
 	return a != NULL && (*a == 'y' || *a == 'Y') ? 0 : -1;
@@ -1000,7 +1012,7 @@ open_engine(struct runner *r, const struct runbook *rb)
 	if (rc != 0 && r->o.resume_dir && strcmp(cause, ENGINE_RUNBOOK_CHANGED) == 0 && r->interactive) {
 		const char *a;
 
-		printf("Warning: %s. Go on with the runbook as it is now? [y/N] ", cause);
+		say(r, "Warning: %s. Go on with the runbook as it is now? [y/N] ", cause);
 		free(cause);
 		cause = NULL;
 		a = ask(r, "", 0);
@@ -1008,7 +1020,7 @@ open_engine(struct runner *r, const struct runbook *rb)
 		rc = eo.accept_changed_runbook ? engine_resume(&r->e, &eo, &cause) : -1;
 	}
 	if (rc != 0 && cause != NULL)
-		fprintf(stderr, "drconsole: %s\n", cause);
+		tell(r, "drconsole: %s\n", cause);
 	free(cause);
 	return rc;
 }
@@ -1028,6 +1040,8 @@ cmd_run(int argc, char **argv)
 	r.raw_step = -1;
 	r.last_out = '\n';
 	r.color = isatty(1) && getenv("NO_COLOR") == NULL;
+	r.out_safe = isatty(1);		/* a log file or a pipe gets the raw bytes */
+	r.err_safe = isatty(2);
 	snprintf(r.out_mark, sizeof r.out_mark, "  %s|%s ", paint(&r, C_DIM), paint(&r, C_RESET));
 	snprintf(r.err_mark, sizeof r.err_mark, "  %s!%s ", paint(&r, C_RED), paint(&r, C_RESET));
 	if (!isatty(1))
@@ -1041,7 +1055,7 @@ cmd_run(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	printf("%s%s%s  [%s]  operator %s\n  incident %s\n", paint(&r, C_BOLD), rb->title.s, paint(&r, C_RESET),
+	say(&r, "%s%s%s  [%s]  operator %s\n  incident %s\n", paint(&r, C_BOLD), rb->title.s, paint(&r, C_RESET),
 	    run_mode_name(engine_mode(r.e)), engine_operator(r.e), engine_incident_dir(r.e));
 	if ((from = first_step(&r)) < 0) {
 		rc = EXIT_USAGE;

@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "duration.h"
+#include "termsafe.h"
 #include "ui.h"
 #include "xmalloc.h"
 
@@ -156,184 +157,6 @@ view_line(const struct ui *ui, size_t k)
 	return outbuf_line(pane_out(ui), view_picked(ui) ? ui->pick_lines[k] : k);
 }
 
-/* Control characters would take two columns each: show them as spaces. */
-static void
-clean_line(const char *s, size_t len, char *buf)
-{
-	size_t n = len < LINE_BUF - 1 ? len : LINE_BUF - 1;
-
-	for (size_t i = 0; i < n; i++)
-		buf[i] = (unsigned char)s[i] < 32 || s[i] == 127 ? ' ' : s[i];
-	buf[n] = '\0';
-}
-
-/* --- one line as a terminal leaves it --- */
-
-/* A line being rendered: the text so far and a cursor in it. */
-struct vline {
-	char	*buf;		/* NUL-terminated */
-	size_t	 cap;		/* buf's size, NUL included */
-	size_t	 len;
-	size_t	 cur;		/* byte offset of the cursor's character */
-};
-
-/* Bytes of the UTF-8 character at p (a stray byte counts as one). */
-static size_t
-utf8_len(const char *p, size_t avail)
-{
-	unsigned char c = (unsigned char)p[0];
-	size_t want = c < 0xc0 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : c < 0xf8 ? 4 : 1, n = 1;
-
-	while (n < want && n < avail && ((unsigned char)p[n] & 0xc0) == 0x80)
-		n++;
-	return n;
-}
-
-/* Writes one character at the cursor, over what is there. */
-static void
-vline_put(struct vline *v, const char *p, size_t n)
-{
-	size_t old = v->cur < v->len ? utf8_len(v->buf + v->cur, v->len - v->cur) : 0;
-
-	if (v->len - old + n >= v->cap)
-		return;		/* the rest of an overlong line is cut */
-	if (n != old)
-		memmove(v->buf + v->cur + n, v->buf + v->cur + old, v->len - v->cur - old);
-	memcpy(v->buf + v->cur, p, n);
-	v->len = v->len - old + n;
-	v->cur += n;
-	v->buf[v->len] = '\0';
-}
-
-static void
-vline_back(struct vline *v)
-{
-	while (v->cur > 0 && ((unsigned char)v->buf[--v->cur] & 0xc0) == 0x80)
-		;
-}
-
-static void
-vline_forward(struct vline *v)
-{
-	if (v->cur < v->len)
-		v->cur += utf8_len(v->buf + v->cur, v->len - v->cur);
-	else
-		vline_put(v, " ", 1);
-}
-
-/* Blanks what is left of the cursor, keeping every column where it was. */
-static void
-vline_blank_head(struct vline *v)
-{
-	size_t cells = 0;
-
-	for (size_t k = 0; k < v->cur; k++)
-		cells += ((unsigned char)v->buf[k] & 0xc0) != 0x80;
-	memmove(v->buf + cells, v->buf + v->cur, v->len - v->cur);
-	memset(v->buf, ' ', cells);
-	v->len = v->len - v->cur + cells;
-	v->cur = cells;
-	v->buf[v->len] = '\0';
-}
-
-/* The CSI sequences that edit a line: erase (K) and cursor left and right
- * (D, C), as line editors redraw. Colours and the rest are dropped. */
-static void
-vline_csi(struct vline *v, const char *params, size_t len, char final)
-{
-	int n = 0;
-
-	if (len > 0 && params[0] != ';' && (params[0] < '0' || params[0] > '9'))
-		return;		/* private (ESC [ ? 25 l...) */
-	for (size_t k = 0; k < len && params[k] >= '0' && params[k] <= '9' && n < LINE_BUF; k++)
-		n = n * 10 + params[k] - '0';
-	if (final == 'K' && n >= 1)
-		vline_blank_head(v);
-	if (final == 'K' && n != 1) {
-		v->len = v->cur;
-		v->buf[v->len] = '\0';
-	}
-	for (int k = 0; k < (n > 0 ? n : 1) && (final == 'C' || final == 'D'); k++) {
-		if (final == 'C')
-			vline_forward(v);
-		else
-			vline_back(v);
-	}
-}
-
-/* Skips the escape sequence at s (s[0] is ESC); returns its length. Cut
- * off or malformed, only what was read of it goes: nothing is guessed. */
-static size_t
-vline_escape(struct vline *v, const char *s, size_t len)
-{
-	size_t j;
-
-	if (len < 2)
-		return len;
-	switch (s[1]) {
-	case '[':
-		for (j = 2; j < len && s[j] >= 0x20 && s[j] <= 0x3f; j++)
-			;
-		if (j < len && s[j] >= 0x40 && s[j] <= 0x7e) {
-			vline_csi(v, s + 2, j - 2, s[j]);
-			return j + 1;
-		}
-		return j;
-	case ']': case 'P': case 'X': case '^': case '_':
-		/* A string to BEL or ST: a title, a hyperlink's target. */
-		for (j = 2; j < len; j++) {
-			if (s[j] == '\a')
-				return j + 1;
-			if (s[j] == '\033')
-				return j + 1 < len && s[j + 1] == '\\' ? j + 2 : j;
-		}
-		return len;
-	default:
-		/* Charsets, keypad modes, cursor save: intermediates, a final. */
-		for (j = 1; j < len && s[j] >= 0x20 && s[j] <= 0x2f; j++)
-			;
-		return j < len && s[j] >= 0x30 && s[j] <= 0x7e ? j + 1 : j;
-	}
-}
-
-/*
- * Renders s into out (cap bytes) as a terminal would leave the line: CR
- * goes back to its start, BS one character back, escape sequences do not
- * show, other control characters become spaces (each would take two
- * columns). Returns the cursor's byte offset in out.
- */
-static size_t
-render_line(const char *s, size_t len, char *out, size_t cap)
-{
-	struct vline v = { out, cap, 0, 0 };
-	size_t i = 0, n;
-
-	out[0] = '\0';
-	while (i < len) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == 0x1b) {
-			i += vline_escape(&v, s + i, len - i);
-			continue;
-		}
-		n = 1;
-		if (c == '\r')
-			v.cur = 0;
-		else if (c == '\b')
-			vline_back(&v);
-		else if (c == '\a')
-			;
-		else if (c < 0x20 || c == 0x7f)
-			vline_put(&v, " ", 1);
-		else {
-			n = utf8_len(s + i, len - i);
-			vline_put(&v, s + i, n);
-		}
-		i += n;
-	}
-	return v.cur;
-}
-
 /* --- the pane --- */
 
 static int
@@ -346,7 +169,7 @@ put_wrapped(struct ui *ui, int y, int x, int w, int max, enum theme_role role, c
 	int n = ui_text_wrap(all, w, lines, lens, max < WRAP_MAX ? max : WRAP_MAX);
 
 	for (int k = 0; k < n; k++) {
-		clean_line(lines[k], lens[k], buf);
+		termsafe_clean(lines[k], lens[k], buf, sizeof buf);
 		ui_put(ui, y + k, x, w, role, buf);
 	}
 	free(all);
@@ -455,7 +278,7 @@ draw_line(struct ui *ui, int y, int x, int w, const struct outline *line, int64_
 	char buf[LINE_BUF];
 	const char *hit;
 
-	render_line(line->text, line->len, buf, sizeof buf);
+	termsafe_render(line->text, line->len, buf, sizeof buf);
 	ui_put(ui, y, x, w, line->stream == 2 ? ROLE_STDERR : ROLE_NORMAL, buf);
 	if (abs != ui->match_line || ui->search[0] == '\0' || (hit = strstr(buf, ui->search)) == NULL)
 		return;
@@ -473,14 +296,14 @@ static void
 draw_live(struct ui *ui, int y, int x, int w)
 {
 	char buf[LINE_BUF], under[8] = " ";
-	size_t cur = render_line(ui->live, ui->live_len, buf, sizeof buf);
+	size_t cur = termsafe_render(ui->live, ui->live_len, buf, sizeof buf);
 	int col;
 
 	ui_put(ui, y, x, w, ROLE_NORMAL, buf);
 	if (!ui->attached || (col = ui_text_width(buf, cur)) >= w)
 		return;
 	if (buf[cur] != '\0')
-		snprintf(under, sizeof under, "%.*s", (int)utf8_len(buf + cur, strlen(buf + cur)), buf + cur);
+		snprintf(under, sizeof under, "%.*s", (int)termsafe_utf8_len(buf + cur, strlen(buf + cur)), buf + cur);
 	attrset(ui_style(ui, ROLE_NORMAL) | A_REVERSE);
 	mvaddstr(y, x + col, under);
 }
@@ -617,7 +440,7 @@ ui_output_search(struct ui *ui, const char *text)
 		if (line == NULL)
 			continue;
 		/* What is shown, escapes gone; past what is shown, the text. */
-		render_line(line->text, line->len, buf, sizeof buf);
+		termsafe_render(line->text, line->len, buf, sizeof buf);
 		if (strstr(buf, text) != NULL || strstr(line->text, text) != NULL) {
 			ui->match_line = abs;
 			ui->host_pick = 0;	/* the match is shown among all hosts */

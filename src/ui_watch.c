@@ -31,6 +31,7 @@
 #include "follow.h"
 #include "log.h"
 #include "outfile.h"
+#include "termsafe.h"
 #include "ui.h"
 #include "xmalloc.h"
 
@@ -371,17 +372,6 @@ draw_list(struct watch *w, const struct watch_layout *l)
 	free(rows);
 }
 
-/* Control characters would take two columns each: shown as spaces. */
-static void
-clean(const char *s, size_t len, char *buf)
-{
-	size_t n = len < WATCH_LINE_MAX - 1 ? len : WATCH_LINE_MAX - 1;
-
-	for (size_t i = 0; i < n; i++)
-		buf[i] = (unsigned char)s[i] < 32 || s[i] == 127 ? ' ' : s[i];
-	buf[n] = '\0';
-}
-
 static void
 draw_pane_header(struct watch *w, const struct follow_step *st, int y, int x, int width)
 {
@@ -418,7 +408,7 @@ draw_command(struct watch *w, const struct follow_step *st, int y, int x, int wi
 	all = xprintf("$ %s", st->command);
 	n = ui_text_wrap(all, width, lines, lens, WATCH_WRAP_MAX);
 	for (int k = 0; k < n; k++) {
-		clean(lines[k], lens[k], buf);
+		termsafe_clean(lines[k], lens[k], buf, sizeof buf);
 		ui_put(w->ui, y + k, x, width, ROLE_COMMAND, buf);
 	}
 	free(all);
@@ -452,7 +442,7 @@ draw_output(struct watch *w, const struct follow_step *st, int y, int x, int wid
 
 		if (line == NULL)
 			break;
-		clean(line->text, line->len, buf);
+		termsafe_render(line->text, line->len, buf, sizeof buf);
 		ui_put(w->ui, y + 1 + r, x, width, line->stream == FOLLOW_GAP ? ROLE_DIM :
 		    line->stream == OUTFILE_STDERR ? ROLE_STDERR : ROLE_NORMAL, buf);
 	}

@@ -65,8 +65,17 @@ xprintf(const char *fmt, ...)
 	char *s;
 
 	va_start(ap, fmt);
+	s = xvprintf(fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+char *
+xvprintf(const char *fmt, va_list ap)
+{
+	char *s;
+
 	if (vasprintf(&s, fmt, ap) == -1)
 		fatalx("out of memory formatting a string");
-	va_end(ap);
 	return s;
 }

@@ -2,6 +2,7 @@
 #ifndef DRC_XMALLOC_H
 #define DRC_XMALLOC_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 void *xmalloc(size_t size);
@@ -11,5 +12,6 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 /* Returns a newly allocated formatted string. */
 char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 #endif
