@@ -103,6 +103,12 @@ cmd_inject(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	free(journal);
+	if (journal_check_key(argv[i], &cause) != 0) {
+		fprintf(stderr, "drconsole: %s\n", cause);
+		free(cause);
+		strbuf_free(&text);
+		return EXIT_USAGE;
+	}
 	by = inject_operator(op);
 	if (follow_inject(argv[i], by, strbuf_str(&text), INJECT_WAIT_MS, &res, &cause) != 0) {
 		fprintf(stderr, "drconsole: %s\n", cause);

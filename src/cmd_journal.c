@@ -18,7 +18,7 @@
 #include "strbuf.h"
 #include "xmalloc.h"
 
-#define VERIFY_USAGE "usage: drconsole verify INCIDENT_DIR\n"
+#define VERIFY_USAGE "usage: drconsole verify [--head HASH] INCIDENT_DIR\n"
 #define REPORT_USAGE \
 	"usage: drconsole report [--format markdown|json] [-o FILE] " \
 	"INCIDENT_DIR\n"
@@ -63,18 +63,32 @@ usage(const char *text)
 	return EXIT_USAGE;
 }
 
+/* A head as verify --head takes it: 64 lowercase hex digits. */
+static int
+verify_head_ok(const char *h)
+{
+	return strlen(h) == CRYPTO_HEX_LEN - 1 && strspn(h, "0123456789abcdef") == CRYPTO_HEX_LEN - 1;
+}
+
 int
 cmd_verify(int argc, char **argv)
 {
 	struct report_check chk;
+	const char *head = NULL;
 	char *cause = NULL;
-	int i = 0;
+	int i, m;
 
-	if (argc > 0 && strcmp(argv[0], "--") == 0)
-		i++;
-	if (argc - i != 1 || (i == 0 && opt_is_option(argv, 0)))
+	for (i = 0; i < argc && opt_is_option(argv, i); i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		}
+		if ((m = opt_value(argc, argv, &i, "--head", NULL, &head)) != 1 || !verify_head_ok(head))
+			return usage(VERIFY_USAGE);
+	}
+	if (argc - i != 1)
 		return usage(VERIFY_USAGE);
-	if (report_check(argv[i], &chk, &cause) != 0) {
+	if (report_check_head(argv[i], head, &chk, &cause) != 0) {
 		fprintf(stderr, "drconsole: %s\n", cause);
 		free(cause);
 		return EXIT_USAGE;
@@ -85,6 +99,8 @@ cmd_verify(int argc, char **argv)
 	else
 		printf("BROKEN at line %lld: %s\n", (long long)chk.bad_line,
 		    chk.what);
+	if (chk.note != NULL)
+		printf("note: %s\n", chk.note);
 	if (chk.torn)
 		printf("note: a torn last line (a crash mid-write) was left "
 		    "out\n");
@@ -230,6 +246,12 @@ cmd_note(int argc, char **argv)
 	if (!note_is_incident(argv[i])) {
 		fprintf(stderr, "drconsole: %s is not an incident directory: "
 		    "no %s\n", argv[i], JOURNAL_FILE);
+		strbuf_free(&text);
+		return EXIT_USAGE;
+	}
+	if (journal_check_key(argv[i], &cause) != 0) {
+		fprintf(stderr, "drconsole: %s\n", cause);
+		free(cause);
 		strbuf_free(&text);
 		return EXIT_USAGE;
 	}

@@ -158,6 +158,12 @@ crypto_sha256_file(const char *path, char hex[CRYPTO_HEX_LEN], char **cause)
 	return 0;
 }
 
+int
+crypto_equal_hex(const char a[CRYPTO_HEX_LEN], const char b[CRYPTO_HEX_LEN])
+{
+	return CRYPTO_memcmp(a, b, CRYPTO_HEX_LEN - 1) == 0;
+}
+
 char *
 crypto_random_string(size_t n)
 {

@@ -28,6 +28,9 @@ void crypto_hasher_final_hex(struct crypto_hasher *h, char hex[CRYPTO_HEX_LEN]);
 /* Frees a hasher whose digest is not wanted (NULL is fine). */
 void crypto_hasher_free(struct crypto_hasher *h);
 
+/* 1 if two hex digests are equal, compared in constant time. */
+int crypto_equal_hex(const char a[CRYPTO_HEX_LEN], const char b[CRYPTO_HEX_LEN]);
+
 /* Returns n uniformly random characters from [A-Za-z0-9], allocated. */
 char *crypto_random_string(size_t n);
 

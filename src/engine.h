@@ -93,6 +93,7 @@ struct engine_opts {
 	int nparams;
 	int64_t kill_grace_ms;		/* SIGTERM to SIGKILL; 0: 5 s */
 	int accept_changed_runbook;	/* resume: go on though the file changed */
+	int force_resume;		/* resume: go on though the journal does not verify */
 	const char *environment;	/* NULL: the mode's default */
 	struct engine_hooks hooks;
 };
@@ -105,10 +106,17 @@ int engine_new(struct engine **out, const struct engine_opts *opts, char **cause
 /* Reopens an incident from its journal: done steps stay done, a step that
  * was running when the console died is STEP_INTERRUPTED. Fails with
  * ENGINE_RUNBOOK_CHANGED as *cause when the runbook file's SHA-256 differs
- * from run.start's, unless opts->accept_changed_runbook. Secret params must
- * be given again: they were never written anywhere. */
+ * from run.start's, unless opts->accept_changed_runbook. A journal that
+ * does not verify (verify.h) is refused, naming the first broken line,
+ * unless opts->force_resume, and then run.resume records it as "forced".
+ * Secret params must be given again: they were never written anywhere. */
 #define ENGINE_RUNBOOK_CHANGED "the runbook file changed since the incident started"
 int engine_resume(struct engine **out, const struct engine_opts *opts, char **cause);
+/* Whether the incident in dir may be resumed: its journal verifies (0), or
+ * not (-1 and *cause naming the first broken line) unless force, when
+ * *forced (if not NULL) says what was wrong. A journal does not verify
+ * without its key, so a keyed incident is refused without it. */
+int engine_resume_check(const char *dir, int force, char **forced, char **cause);
 void engine_free(struct engine *e);
 
 const struct runbook *engine_runbook(const struct engine *e);

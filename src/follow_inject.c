@@ -118,6 +118,8 @@ follow_inject(const char *dir, const char *by, const char *text, int64_t wait_ms
 		*cause = xprintf("%s is not an incident directory: no %s", dir, JOURNAL_FILE);
 		return -1;
 	}
+	if (journal_check_key(dir, cause) != 0)	/* watch's 'i' too: a keyed incident needs its key */
+		return -1;
 	if (inbox_post_event(dir, "inject", by, text, &res->path, cause) != 0)
 		return -1;
 	id = inject_request_id(res->path);

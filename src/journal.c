@@ -16,6 +16,7 @@
 #include "crypto.h"
 #include "fileutil.h"
 #include "incdir.h"
+#include "jhead.h"
 #include "journal.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -34,6 +35,8 @@ struct journal {
 	int64_t	 seq;		/* seq of the last line */
 	char	 prev[CRYPTO_HEX_LEN];	/* hash of the last line */
 	char	*key;		/* HMAC key, or NULL for plain SHA-256 */
+	int	 wrong_key;	/* the last line does not hash with key */
+	char	*head_error;	/* why the head was last not replaced */
 	char	*operator;
 };
 
@@ -222,6 +225,7 @@ journal_resume_last(struct journal *j, const char *buf, size_t end,
     char **cause)
 {
 	const char *start, *hash;
+	char mine[CRYPTO_HEX_LEN], *ignored = NULL;
 	json_error_t error;
 	json_int_t seq;
 	json_t *line;
@@ -246,8 +250,21 @@ journal_resume_last(struct journal *j, const char *buf, size_t end,
 	}
 	j->seq = seq;
 	memcpy(j->prev, hash, CRYPTO_HEX_LEN);
+	j->wrong_key = journal_line_hash(line, j->key, mine, &ignored) != 0 || strcmp(mine, hash) != 0;
+	free(ignored);
 	json_decref(line);
 	return 0;
+}
+
+/* Why a journal refuses to be written with the key at hand. */
+static char *
+journal_key_story(const char *dir, const char *key)
+{
+	if (key == NULL)
+		return xprintf("the journal of %s does not verify without a key: it is keyed (set %s to its key) "
+		    "or its last line was edited; nothing was written", dir, JOURNAL_KEY_ENV);
+	return xprintf("%s is not the key the journal of %s was written with (or its last line was edited); "
+	    "nothing was written", JOURNAL_KEY_ENV, dir);
 }
 
 /*
@@ -275,6 +292,10 @@ journal_resume(struct journal *j, char **cause)
 	if (end > 0)
 		rc = journal_resume_last(j, buf, end, cause);
 	free(buf);
+	if (rc == 0 && j->wrong_key && !(j->flags & JOURNAL_READONLY)) {
+		*cause = journal_key_story(j->dir, j->key);	/* before the torn tail is cut */
+		return -1;
+	}
 	if (rc != 0 || !j->torn || (j->flags & JOURNAL_READONLY))
 		return rc;
 	log_debug("journal: cutting a torn last line of %zu bytes from %s",
@@ -285,6 +306,21 @@ journal_resume(struct journal *j, char **cause)
 		return -1;
 	}
 	return 0;
+}
+
+int
+journal_check_key(const char *dir, char **cause)
+{
+	struct journal *j;
+	int rc;
+
+	if (journal_open(&j, dir, JOURNAL_READONLY, cause) != 0)
+		return -1;
+	rc = j->wrong_key ? -1 : 0;
+	if (rc != 0)
+		*cause = journal_key_story(dir, j->key);
+	journal_close(j);
+	return rc;
 }
 
 int
@@ -314,10 +350,10 @@ journal_open(struct journal **out, const char *dir, int flags, char **cause)
 	}
 	if (!(flags & JOURNAL_READONLY) && journal_lock(j, cause) != 0)
 		goto fail;
-	if (journal_resume(j, cause) != 0)
-		goto fail;
 	if ((key = journal_env_key()) != NULL)
 		j->key = xstrdup(key);
+	if (journal_resume(j, cause) != 0)
+		goto fail;
 	log_debug("journal: opened %s at seq %lld%s%s", j->path,
 	    (long long)j->seq, j->key != NULL ? ", keyed" : "",
 	    j->torn ? ", torn tail" : "");
@@ -465,6 +501,30 @@ journal_write_line(struct journal *j, const char *buf, size_t len,
 	return -1;
 }
 
+/*
+ * The line is written: the head follows it. A head that cannot be replaced
+ * does not undo the line (a retry would write it twice); it is remembered
+ * and tried again at the next append, and verify says the head is behind.
+ */
+static void
+journal_write_head(struct journal *j)
+{
+	char *cause = NULL;
+
+	free(j->head_error);
+	j->head_error = NULL;
+	if (jhead_write(j->dirfd, j->seq, j->prev, j->key, &cause) != 0) {
+		log_debug("journal: %s", cause);
+		j->head_error = cause;
+	}
+}
+
+const char *
+journal_head_error(const struct journal *j)
+{
+	return j->head_error;
+}
+
 int
 journal_append(struct journal *j, const char *event, json_t *fields,
     char **cause)
@@ -492,6 +552,7 @@ journal_append(struct journal *j, const char *event, json_t *fields,
 		j->size += (off_t)len;
 		memcpy(j->prev, json_string_value(json_object_get(line,
 		    "hash")), CRYPTO_HEX_LEN);
+		journal_write_head(j);
 	}
 	free(buf);
 	json_decref(line);
@@ -540,6 +601,7 @@ journal_close(struct journal *j)
 		close(j->fd);
 	if (j->dirfd != -1)
 		close(j->dirfd);
+	free(j->head_error);
 	if (j->key != NULL) {
 		explicit_bzero(j->key, strlen(j->key));
 		free(j->key);

@@ -24,7 +24,10 @@ struct journal;
 /*
  * Opens the journal in incident directory dir. Unless JOURNAL_READONLY,
  * creates dir and the journal, takes an exclusive lock (failing if another
- * process drives the incident), and cuts away a torn last line.
+ * process drives the incident), cuts away a torn last line, and refuses a
+ * journal whose last line does not hash with DRCONSOLE_JOURNAL_KEY as it
+ * is (a keyed incident without its key). Every append then replaces the
+ * head (jhead.h).
  */
 int journal_open(struct journal **out, const char *dir, int flags, char **cause);
 /* Sets the operator name recorded on every later line. */
@@ -42,6 +45,12 @@ const char *journal_dir(const struct journal *j);
 int journal_dirfd(const struct journal *j);
 /* 1 if the journal ended in a line without a newline when opened. */
 int journal_torn_tail(const struct journal *j);
+/* Why the head (journal.head) was not replaced at the last append, or NULL. */
+const char *journal_head_error(const struct journal *j);
+/* 0 if dir's journal can be continued with DRCONSOLE_JOURNAL_KEY as it is
+ * (its last line hashes with it; an empty journal always can), else -1
+ * and *cause. Writes nothing. */
+int journal_check_key(const char *dir, char **cause);
 /* Releases the lock and frees the journal. */
 void journal_close(struct journal *j);
 

@@ -20,6 +20,7 @@
 #include "fileutil.h"
 #include "incdir.h"
 #include "inbox.h"
+#include "jhead.h"
 #include "log.h"
 #include "report.h"
 #include "scorecard.h"
@@ -958,6 +959,7 @@ report_model(const char *dir, json_t *events, const struct report_check *chk)
 	finish_times(&b, now);
 	finish_scorecard(&b, events);
 	finish_verification(&b, events, chk);
+	json_object_set_new(json_object_get(b.m, "verification"), "head", jhead_json(dir));
 	json_object_set_new(b.m, "notes_waiting",
 	    json_integer(inbox_pending(dir)));
 	json_object_set_new(b.m, "generated", jts(now));

@@ -30,10 +30,13 @@ struct report_check {
 	int	 torn;		/* a torn last line was left out */
 	char	 final_hash[CRYPTO_HEX_LEN];	/* the chain's end if intact */
 	int	 outputs_reread;	/* 0: the chain only (REPORT_CHAIN_ONLY) */
+	char	*note;		/* intact, but worth saying (the head is behind); allocated */
 };
 
 /* Verifies the incident in dir; -1 and *cause if it cannot be read. */
 int report_check(const char *dir, struct report_check *chk, char **cause);
+/* The same against a head kept elsewhere (verify --head HASH). */
+int report_check_head(const char *dir, const char *head, struct report_check *chk, char **cause);
 /* Frees what report_check left in chk. */
 void report_check_clear(struct report_check *chk);
 

@@ -77,8 +77,8 @@ strip_line_prefix(const char *what, int64_t line)
 	return out;
 }
 
-int
-report_verify(const char *dir, json_t *events, int torn, int outputs_too,
+static int
+report_verify_head(const char *dir, const char *head, json_t *events, int torn, int outputs_too,
     struct report_check *chk, char **cause)
 {
 	struct verify_result vr;
@@ -86,7 +86,7 @@ report_verify(const char *dir, json_t *events, int torn, int outputs_too,
 
 	memset(chk, 0, sizeof *chk);
 	chk->outputs_reread = outputs_too;
-	rc = outputs_too ? verify_incident(dir, &vr) : verify_incident_chain(dir, &vr);
+	rc = !outputs_too ? verify_incident_chain(dir, &vr) : verify_incident_head(dir, head, &vr);
 	if (rc == -1) {
 		*cause = vr.what;
 		return -1;
@@ -96,6 +96,8 @@ report_verify(const char *dir, json_t *events, int torn, int outputs_too,
 	chk->outputs = count_outputs(events);
 	chk->bad_line = vr.bad_line;
 	chk->torn = torn;
+	chk->note = vr.note;
+	vr.note = NULL;
 	if (chk->intact)
 		memcpy(chk->final_hash, vr.final_hash, CRYPTO_HEX_LEN);
 	else
@@ -105,7 +107,14 @@ report_verify(const char *dir, json_t *events, int torn, int outputs_too,
 }
 
 int
-report_check(const char *dir, struct report_check *chk, char **cause)
+report_verify(const char *dir, json_t *events, int torn, int outputs_too,
+    struct report_check *chk, char **cause)
+{
+	return report_verify_head(dir, NULL, events, torn, outputs_too, chk, cause);
+}
+
+int
+report_check_head(const char *dir, const char *head, struct report_check *chk, char **cause)
 {
 	json_t *events;
 	int torn, rc;
@@ -113,14 +122,21 @@ report_check(const char *dir, struct report_check *chk, char **cause)
 	memset(chk, 0, sizeof *chk);
 	if (report_load(dir, &events, &torn, cause) != 0)
 		return -1;
-	rc = report_verify(dir, events, torn, 1, chk, cause);
+	rc = report_verify_head(dir, head, events, torn, 1, chk, cause);
 	json_decref(events);
 	return rc;
+}
+
+int
+report_check(const char *dir, struct report_check *chk, char **cause)
+{
+	return report_check_head(dir, NULL, chk, cause);
 }
 
 void
 report_check_clear(struct report_check *chk)
 {
 	free(chk->what);
+	free(chk->note);
 	memset(chk, 0, sizeof *chk);
 }

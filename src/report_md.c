@@ -714,6 +714,24 @@ md_timeline(struct strbuf *sb, json_t *m)
 	strbuf_addch(sb, '\n');
 }
 
+/* The head as journal.head held it when this was written: kept with the
+ * postmortem, it is what `drconsole verify --head` checks a journal by. */
+static void
+md_chain_head(struct strbuf *sb, json_t *head)
+{
+	if (!json_is_object(head)) {
+		strbuf_adds(sb, "- Head: none (no journal.head beside the journal)\n");
+		return;
+	}
+	strbuf_addf(sb, "- Head: line %lld, hash ", (long long)jsonget_int(head, "seq", 0));
+	md_inline(sb, jsonget_str(head, "hash"));
+	if (jsonget_str(head, "mac") != NULL) {
+		strbuf_adds(sb, ", HMAC ");
+		md_inline(sb, jsonget_str(head, "mac"));
+	}
+	strbuf_adds(sb, " (`drconsole verify --head HASH` checks the journal against it)\n");
+}
+
 static void
 md_verification(struct strbuf *sb, json_t *m)
 {
@@ -727,6 +745,7 @@ md_verification(struct strbuf *sb, json_t *m)
 	md_inline(sb, jsonget_str(v, "final_hash") ?
 	    jsonget_str(v, "final_hash") : "none");
 	strbuf_addch(sb, '\n');
+	md_chain_head(sb, json_object_get(v, "head"));
 	if (json_is_true(json_object_get(v, "torn_tail")))
 		strbuf_adds(sb, "- A torn last line (a crash mid-write) was "
 		    "left out.\n");

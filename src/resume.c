@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "crypto.h"
 #include "engine_int.h"
+#include "verify.h"
 #include "xmalloc.h"
 
 struct replay {
@@ -16,6 +17,7 @@ struct replay {
 	json_int_t previous_pid;
 	int interrupted;	/* step index or -1 */
 	int changed;
+	char *forced;		/* --force: why the journal did not verify */
 };
 
 static int
@@ -161,6 +163,8 @@ journal_resume(struct engine *e, const struct replay *rp, char **cause)
 	    "pid", (json_int_t)getpid());
 	if (rp->interrupted >= 0)
 		json_object_set_new(f, "interrupted_step", engine_jstr(e->rb->steps[rp->interrupted].id));
+	if (rp->forced != NULL)
+		json_object_set_new(f, "forced", engine_jstr(rp->forced));
 	return engine_journal(e, "run.resume", f, cause);
 }
 
@@ -207,10 +211,33 @@ journal_environment(json_t *events, const struct engine_opts *opts)
 }
 
 int
+engine_resume_check(const char *dir, int force, char **forced, char **cause)
+{
+	struct verify_result vr;
+	int rc = verify_incident(dir, &vr);
+
+	if (rc == 1 && force) {
+		if (forced != NULL) {
+			*forced = vr.what;
+			vr.what = NULL;
+		}
+		rc = 0;
+	} else if (rc == 1)
+		*cause = xprintf("the journal of %s does not verify, %s: not resumed (drconsole verify says "
+		    "more; --force resumes it anyway and journals that it did)", dir, vr.what);
+	else if (rc == -1) {
+		*cause = vr.what;
+		vr.what = NULL;
+	}
+	verify_result_clear(&vr);
+	return rc;
+}
+
+int
 engine_resume(struct engine **out, const struct engine_opts *opts, char **cause)
 {
 	struct engine_opts merged;
-	struct replay rp = { NULL, 0, -1, 0 };
+	struct replay rp = { NULL, 0, -1, 0, NULL };
 	struct engine *e;
 	json_t *events = NULL;
 	int rc = -1;
@@ -219,8 +246,12 @@ engine_resume(struct engine **out, const struct engine_opts *opts, char **cause)
 		*cause = xstrdup("resume needs the incident directory");
 		return -1;
 	}
-	if (journal_load(opts->incident_dir, &events, cause) != 0)
+	if (engine_resume_check(opts->incident_dir, opts->force_resume, &rp.forced, cause) != 0)
 		return -1;
+	if (journal_load(opts->incident_dir, &events, cause) != 0) {
+		free(rp.forced);
+		return -1;
+	}
 	e = engine_alloc(opts);
 	e->started_wall = 0;
 	e->resuming = 1;
@@ -241,6 +272,7 @@ engine_resume(struct engine **out, const struct engine_opts *opts, char **cause)
 	rc = 0;
 out:
 	free(merged.params);
+	free(rp.forced);
 	json_decref(events);
 	if (rc != 0)
 		engine_free(e);

@@ -17,7 +17,7 @@
 enum {
 	OPT_PARAM = 256, OPT_OPERATOR, OPT_INCIDENT_DIR, OPT_DRILL, OPT_TRAINING, OPT_DRY_RUN, OPT_FROM,
 	OPT_YES, OPT_ALLOW_DESTRUCTIVE, OPT_RESUME, OPT_RERUN, OPT_SKIPINT, OPT_GRACE, OPT_ACCEPT,
-	OPT_THEME, OPT_ASCII, OPT_SCRIPT, OPT_DUMP, OPT_VERBOSE, OPT_ENVIRONMENT,
+	OPT_THEME, OPT_ASCII, OPT_SCRIPT, OPT_DUMP, OPT_VERBOSE, OPT_ENVIRONMENT, OPT_FORCE,
 };
 
 static const struct option long_options[] = {
@@ -34,6 +34,7 @@ static const struct option long_options[] = {
 	{ "rerun-interrupted", no_argument, NULL, OPT_RERUN },
 	{ "skip-interrupted", no_argument, NULL, OPT_SKIPINT },
 	{ "accept-changed-runbook", no_argument, NULL, OPT_ACCEPT },
+	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "kill-grace", required_argument, NULL, OPT_GRACE },
 	{ "theme", required_argument, NULL, OPT_THEME },
 	{ "ascii", no_argument, NULL, OPT_ASCII },
@@ -56,7 +57,7 @@ runopts_usage(const char *cmd)
 	fprintf(stderr, "options: --param NAME=VALUE --operator NAME --incident-dir DIR --environment NAME\n"
 	    "         --drill --training\n"
 	    "         --dry-run --from STEP --yes --allow-destructive --kill-grace DURATION\n"
-	    "         --rerun-interrupted --skip-interrupted --accept-changed-runbook%s\n",
+	    "         --rerun-interrupted --skip-interrupted --accept-changed-runbook --force%s\n",
 	    strcmp(cmd, "run") == 0 ? " --verbose" : "\n         --theme NAME --ascii");
 }
 
@@ -146,6 +147,7 @@ apply_option(struct runopts *o, int c, const char *arg)
 	case OPT_RESUME: set_str(&o->resume_dir, arg); return 0;
 	case OPT_RERUN: o->rerun_interrupted = 1; return 0;
 	case OPT_SKIPINT: o->skip_interrupted = 1; return 0;
+	case OPT_FORCE: o->force = 1; return 0;
 	case OPT_ACCEPT: o->accept_changed = 1; return 0;
 	case OPT_THEME: set_str(&o->theme, arg); return 0;
 	case OPT_ASCII: o->ascii = 1; return 0;
@@ -284,6 +286,7 @@ runopts_engine_opts(const struct runopts *o, const struct runbook *rb, struct lo
 	eo->nparams = o->nparams;
 	eo->kill_grace_ms = o->kill_grace_ms;
 	eo->accept_changed_runbook = o->accept_changed;
+	eo->force_resume = o->force;
 	eo->environment = o->environment;
 }
 

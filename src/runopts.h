@@ -25,6 +25,7 @@ struct runopts {
 	int rerun_interrupted;
 	int skip_interrupted;
 	int accept_changed;
+	int force;		/* resume a journal that does not verify */
 	int verbose;
 	int64_t kill_grace_ms;
 	char *theme;

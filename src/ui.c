@@ -16,6 +16,7 @@
 
 #include "clock.h"
 #include "commands.h"
+#include "journal.h"
 #include "log.h"
 #include "ui.h"
 #include "xmalloc.h"
@@ -467,6 +468,7 @@ int
 cmd_resume(int argc, char **argv)
 {
 	struct ui *ui = xcalloc(1, sizeof *ui);
+	char *cause = NULL;
 
 	if (runopts_parse(&ui->o, argc, argv, "console") != 0)
 		goto usage;
@@ -476,6 +478,13 @@ cmd_resume(int argc, char **argv)
 	}
 	if (ui->o.resume_dir == NULL || ui->o.npaths != 0) {
 		runopts_usage("console");
+		goto usage;
+	}
+	/* Refused before the screen is taken: the reason stays readable. */
+	if (journal_check_key(ui->o.resume_dir, &cause) != 0 ||
+	    engine_resume_check(ui->o.resume_dir, ui->o.force, NULL, &cause) != 0) {
+		fprintf(stderr, "drconsole: %s\n", cause);
+		free(cause);
 		goto usage;
 	}
 	return console_main(ui);

@@ -3,7 +3,8 @@
  * next seq, name the previous line's hash as prev and hash to its own hash;
  * then each output file must still have the SHA-256 its step recorded. The
  * first fault is described in words an operator can act on: which line, and
- * whether lines look removed, inserted, swapped or edited.
+ * whether lines look removed, inserted, swapped or edited. The journal's
+ * end must match its head (jhead.h) and, when given, a head kept elsewhere.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <jansson.h>
 
 #include "crypto.h"
+#include "jhead.h"
 #include "journal.h"
 #include "verify.h"
 #include "xmalloc.h"
@@ -33,6 +35,7 @@ struct verify_state {
 	struct verify_line	*lines;
 	size_t			 n;
 	char			 prev[CRYPTO_HEX_LEN];
+	const char		*given_head;	/* verify --head HASH, or NULL */
 	struct verify_result	*res;
 };
 
@@ -314,6 +317,123 @@ verify_outputs(struct verify_state *st, size_t *count)
 	return 0;
 }
 
+/* --- the head: the chain's end, kept beside it and maybe elsewhere --- */
+
+/* The 1-based line whose hash is hash, or 0. */
+static size_t
+verify_find_hash(struct verify_state *st, const char *hash)
+{
+	for (size_t i = st->n; i > 0; i--) {
+		const char *h = json_string_value(json_object_get(st->lines[i - 1].obj, "hash"));
+
+		if (h != NULL && strcmp(h, hash) == 0)
+			return i;
+	}
+	return 0;
+}
+
+/* The head kept elsewhere (verify --head): some line must end with it. */
+static int
+verify_given_head(struct verify_state *st)
+{
+	size_t at = verify_find_hash(st, st->given_head);
+
+	if (at == 0)
+		return verify_fail(st, st->n + 1, "no line has the head given (%.12s...): the journal was cut or "
+		    "rewritten since that head was taken", st->given_head);
+	if (at < st->n)
+		st->res->note = xprintf("the head given is line %zu; %zu line%s came after it", at, st->n - at,
+		    st->n - at == 1 ? "" : "s");
+	return 0;
+}
+
+/* A keyed journal's head must carry the key's HMAC: without the key
+ * nobody can make a head for a journal cut short. */
+static int
+verify_head_mac(struct verify_state *st, const struct jhead *h)
+{
+	if (st->key == NULL)
+		return 0;
+	if (!h->keyed)
+		return verify_fail(st, st->n, JHEAD_FILE " carries no HMAC though " JOURNAL_KEY_ENV " is set: "
+		    "the head was replaced");
+	if (!jhead_mac_ok(h, st->key))
+		return verify_fail(st, st->n, "the HMAC of " JOURNAL_KEY_ENV " does not match " JHEAD_FILE
+		    ": the head was forged or written with another key");
+	return 0;
+}
+
+/* The journal against its head file: a cut tail, a rewritten end, a
+ * missing head and lines past the head all break it. One line past the
+ * head is a crash between a line and its head. */
+static int
+verify_head_file(struct verify_state *st)
+{
+	struct jhead h;
+	char *cause = NULL;
+	int rc = jhead_read(st->dir, &h, &cause);
+	const char *at;
+
+	if (rc == 1 && st->given_head != NULL)
+		return 0;
+	if (rc == 1)
+		return verify_fail(st, st->n, "there is no " JHEAD_FILE " beside the journal: the head was "
+		    "removed (or the incident predates heads), so a cut tail cannot be ruled out");
+	if (rc == -1) {
+		verify_fail(st, st->n, "%s", cause);
+		free(cause);
+		return 1;
+	}
+	if (verify_head_mac(st, &h) != 0)
+		return 1;
+	if (h.seq > (int64_t)st->n)
+		return verify_fail(st, st->n + 1, "the journal ends at line %zu but its head is line %lld: "
+		    "the tail was cut (%lld line%s missing)", st->n, (long long)h.seq,
+		    (long long)h.seq - (long long)st->n, h.seq - (int64_t)st->n == 1 ? "" : "s");
+	at = h.seq > 0 ? json_string_value(json_object_get(st->lines[h.seq - 1].obj, "hash")) : NULL;
+	if (h.seq > 0 && (at == NULL || strcmp(at, h.hash) != 0))
+		return verify_fail(st, (size_t)h.seq, "the line's hash is not the head's: the journal was "
+		    "rewritten from here on");
+	if (h.seq + 1 < (int64_t)st->n)
+		return verify_fail(st, (size_t)h.seq + 1, "%lld lines follow the head (line %lld): appended by "
+		    "something other than drconsole, or an old head was put back",
+		    (long long)st->n - (long long)h.seq, (long long)h.seq);
+	if (h.seq + 1 == (int64_t)st->n && st->res->note == NULL)
+		st->res->note = xprintf("the head is one line behind (line %lld): a crash between the last "
+		    "line and its head", (long long)h.seq);
+	return 0;
+}
+
+/* A resume forced past a break (resume --force) says so in its run.resume:
+ * the chain after it is whole, the break before it is not forgotten. */
+static void
+verify_note_forced(struct verify_state *st)
+{
+	for (size_t i = 0; i < st->n; i++) {
+		const char *ev = json_string_value(json_object_get(st->lines[i].obj, "event"));
+		const char *why = json_string_value(json_object_get(st->lines[i].obj, "forced"));
+		char *note;
+
+		if (ev == NULL || why == NULL || strcmp(ev, "run.resume") != 0)
+			continue;
+		note = xprintf("%s%sline %zu: resumed with --force past a break (%s)", st->res->note ?
+		    st->res->note : "", st->res->note ? "; " : "", i + 1, why);
+		free(st->res->note);
+		st->res->note = note;
+	}
+}
+
+static int
+verify_head(struct verify_state *st)
+{
+	if (st->n == 0)
+		return verify_fail(st, 1, "the journal is empty: it was emptied, or the run died before its "
+		    "first line");
+	if (st->given_head != NULL && verify_given_head(st) != 0)
+		return 1;
+	return verify_head_file(st);
+}
+
 static void
 verify_free_lines(struct verify_state *st)
 {
@@ -325,7 +445,7 @@ verify_free_lines(struct verify_state *st)
 }
 
 static int
-verify_incident_with(const char *dir, int outputs_too, struct verify_result *res)
+verify_incident_with(const char *dir, const char *head, int outputs_too, struct verify_result *res)
 {
 	struct verify_state st;
 	size_t len, torn, outputs = 0;
@@ -341,11 +461,16 @@ verify_incident_with(const char *dir, int outputs_too, struct verify_result *res
 	st.dir = dir;
 	st.key = journal_env_key();
 	st.res = res;
+	st.given_head = head;
 	memset(st.prev, '0', CRYPTO_HEX_LEN - 1);
 	torn = verify_split(&st, buf, len);
 	res->lines = (int64_t)st.n;
 	for (size_t i = 0; i < st.n && rc == 0; i++)
 		rc = verify_line(&st, i);
+	if (rc == 0)
+		rc = verify_head(&st);
+	if (rc == 0)
+		verify_note_forced(&st);
 	if (rc == 0 && outputs_too)
 		rc = verify_outputs(&st, &outputs);
 	if (rc == 0) {
@@ -364,18 +489,25 @@ verify_incident_with(const char *dir, int outputs_too, struct verify_result *res
 int
 verify_incident(const char *dir, struct verify_result *res)
 {
-	return verify_incident_with(dir, 1, res);
+	return verify_incident_with(dir, NULL, 1, res);
+}
+
+int
+verify_incident_head(const char *dir, const char *head, struct verify_result *res)
+{
+	return verify_incident_with(dir, head, 1, res);
 }
 
 int
 verify_incident_chain(const char *dir, struct verify_result *res)
 {
-	return verify_incident_with(dir, 0, res);
+	return verify_incident_with(dir, NULL, 0, res);
 }
 
 void
 verify_result_clear(struct verify_result *res)
 {
 	free(res->what);
+	free(res->note);
 	memset(res, 0, sizeof *res);
 }

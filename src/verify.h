@@ -11,15 +11,20 @@ struct verify_result {
 	int64_t	 lines;		/* complete lines in the journal */
 	int64_t	 bad_line;	/* 1-based line of the first fault, 0 if ok */
 	char	*what;		/* allocated: the fault, or a summary if ok */
+	char	*note;		/* allocated: something intact but worth saying, or NULL */
 	char	 final_hash[CRYPTO_HEX_LEN];	/* last line's hash if ok */
 };
 
 /*
  * Verifies the incident in dir, with DRCONSOLE_JOURNAL_KEY as the HMAC key
- * when set. Returns 0 if intact, 1 if broken, -1 if it cannot be read; res
+ * when set: the chain, its end against journal.head (an empty journal, a
+ * missing head, a cut or rewritten tail are faults), the output files. Returns 0 if intact, 1 if broken, -1 if it cannot be read; res
  * says where and what either way. Prints nothing.
  */
 int verify_incident(const char *dir, struct verify_result *res);
+/* The same, with head (64 hex digits), a head kept elsewhere, which must
+ * be the hash of one of the journal's lines. */
+int verify_incident_head(const char *dir, const char *head, struct verify_result *res);
 /* The same for the journal chain only: output files are not reread. For
  * the postmortem a run writes as it ends, whose outputs this process hashed
  * as it wrote them (a large one would cost seconds per GiB to reread). */

@@ -25,6 +25,7 @@
 #include "clock.h"
 #include "crypto.h"
 #include "follow.h"
+#include "jhead.h"
 #include "journal.h"
 #include "outfile.h"
 #include "verify.h"
@@ -493,6 +494,94 @@ test_hmac(void **state)
 	free(plain);
 }
 
+/* After every append, journal.head names the line just written. */
+static void
+test_head_follows_appends(void **state)
+{
+	struct scratch *s = *state;
+	struct journal *j = open_ok(s->dir, 0);
+	char *cause = NULL;
+	struct jhead h;
+
+	assert_int_equal(jhead_read(s->dir, &h, &cause), 1);	/* none before the first line */
+	for (int k = 1; k <= 3; k++) {
+		append_ok(j, "event", json_pack("{s:i}", "k", k));
+		assert_int_equal(jhead_read(s->dir, &h, &cause), 0);
+		assert_int_equal(h.seq, k);
+		assert_string_equal(h.hash, journal_last_hash(j));
+		assert_false(h.keyed);
+	}
+	assert_null(journal_head_error(j));
+	journal_close(j);
+}
+
+/* A keyed journal is continued with its key only: without it, or with
+ * another, opening it to write fails and nothing is written (not even
+ * the torn tail's cut); journal_check_key says the same without a lock. */
+static void
+test_keyed_needs_key(void **state)
+{
+	struct scratch *s = *state;
+	char *path = journal_path(s), *head = xprintf("%s/%s", s->dir, JHEAD_FILE), *cause = NULL;
+	char *plain = xprintf("%s/plain", s->top), *empty = xprintf("%s/empty", s->top);
+	char *before, *head_before, *after;
+	struct journal *j = NULL;
+	FILE *f;
+
+	setenv(JOURNAL_KEY_ENV, "k1", 1);
+	write_three(s->dir);
+	assert_non_null(f = fopen(path, "a"));
+	fputs("{\"seq\":4,\"ts", f);	/* a crash mid-line */
+	fclose(f);
+	before = slurp(path, NULL);
+	head_before = slurp(head, NULL);
+	for (int k = 0; k < 2; k++) {
+		if (k == 0)
+			unsetenv(JOURNAL_KEY_ENV);
+		else
+			setenv(JOURNAL_KEY_ENV, "k2", 1);
+		assert_int_equal(journal_open(&j, s->dir, 0, &cause), -1);
+		assert_non_null(strstr(cause, k == 0 ? "it is keyed (set DRCONSOLE_JOURNAL_KEY" :
+		    "DRCONSOLE_JOURNAL_KEY is not the key"));
+		assert_non_null(strstr(cause, "nothing was written"));
+		free(cause);
+		cause = NULL;
+		assert_int_equal(journal_check_key(s->dir, &cause), -1);
+		free(cause);
+		cause = NULL;
+		after = slurp(path, NULL);
+		assert_string_equal(after, before);
+		free(after);
+		after = slurp(head, NULL);
+		assert_string_equal(after, head_before);
+		free(after);
+	}
+	setenv(JOURNAL_KEY_ENV, "k1", 1);
+	assert_int_equal(journal_check_key(s->dir, &cause), 0);
+	j = open_ok(s->dir, 0);
+	append_ok(j, "with the key", NULL);
+	journal_close(j);
+	verify_ok(s->dir, 4);
+
+	/* An unkeyed journal is not continued under a key either; an empty
+	 * one has nothing to check. */
+	unsetenv(JOURNAL_KEY_ENV);
+	write_three(plain);
+	j = open_ok(empty, 0);
+	journal_close(j);
+	setenv(JOURNAL_KEY_ENV, "k1", 1);
+	assert_int_equal(journal_check_key(plain, &cause), -1);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(journal_check_key(empty, &cause), 0);
+	free(before);
+	free(head_before);
+	free(plain);
+	free(empty);
+	free(head);
+	free(path);
+}
+
 static void
 test_torn_tail(void **state)
 {
@@ -938,6 +1027,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hmac, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_tail, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_head_follows_appends, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keyed_needs_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_last_line, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_bad_fields, setup, teardown),

@@ -1,7 +1,8 @@
 /*
  * test_verify.c: builds a real incident (journal and output files), tampers
  * with it the ways an operator or an attacker might, and checks verify
- * names the right line and the right story each time.
+ * names the right line and the right story each time: a cut tail, an
+ * emptied journal, a missing or forged head among them.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 
 #include <sys/stat.h>
 
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@
 
 #include "clock.h"
 #include "crypto.h"
+#include "jhead.h"
 #include "journal.h"
 #include "outfile.h"
 #include "verify.h"
@@ -236,21 +239,18 @@ test_deleted_line(void **state)
 	    "were removed");
 }
 
-/* The chain cannot see its own end cut off; the final hash, which a report
- * records, is what changes. */
+/* The chain alone cannot see its own end cut off; the head beside it can. */
 static void
 test_deleted_last_line(void **state)
 {
 	struct incident *inc = *state;
-	struct verify_result res;
 
 	read_lines(inc);
 	delete_line(inc, 8);
+	delete_line(inc, 7);
 	write_lines(inc);
-	assert_int_equal(verify_incident(inc->dir, &res), 0);
-	assert_int_equal(res.lines, 7);
-	assert_string_not_equal(res.final_hash, inc->last_hash);
-	verify_result_clear(&res);
+	expect_broken(inc, 7, "line 7: the journal ends at line 6 but its head is line 8: the tail was cut "
+	    "(2 lines missing)");
 }
 
 static void
@@ -372,19 +372,18 @@ test_retry_output(void **state)
 
 	assert_int_equal(journal_open(&j, inc->dir, 0, &cause), 0);
 	add(j, "step_done", step_output(inc->dir, 2, "restore", 20));
+	journal_close(j);
+	assert_int_equal(verify_incident(inc->dir, &res), 0);
+	assert_int_equal(res.lines, 9);
+	assert_string_equal(res.what, "9 lines intact, 2 output files match");
+	verify_result_clear(&res);
+
+	assert_int_equal(journal_open(&j, inc->dir, 0, &cause), 0);
 	add(j, "bogus", json_pack("{s:s, s:s}", "output", "../inc/journal.jsonl",
 	    "output_sha256", ZERO_HASH));
 	journal_close(j);
 	expect_broken(inc, 10, "line 10: output path ../inc/journal.jsonl "
 	    "leaves the incident directory");
-
-	read_lines(inc);
-	delete_line(inc, 10);
-	write_lines(inc);
-	assert_int_equal(verify_incident(inc->dir, &res), 0);
-	assert_int_equal(res.lines, 9);
-	assert_string_equal(res.what, "9 lines intact, 2 output files match");
-	verify_result_clear(&res);
 }
 
 static void
@@ -402,6 +401,7 @@ test_unreadable(void **state)
 	free(missing);
 }
 
+/* An emptied journal, or one whose run died before its first line. */
 static void
 test_empty(void **state)
 {
@@ -412,11 +412,204 @@ test_empty(void **state)
 
 	assert_int_equal(journal_open(&j, empty, 0, &cause), 0);
 	journal_close(j);
-	assert_int_equal(verify_incident(empty, &res), 0);
+	assert_int_equal(verify_incident(empty, &res), 1);
 	assert_int_equal(res.lines, 0);
-	assert_string_equal(res.final_hash, ZERO_HASH);
+	assert_int_equal(res.bad_line, 1);
+	assert_string_equal(res.what, "line 1: the journal is empty: it was emptied, or the run died before "
+	    "its first line");
 	verify_result_clear(&res);
+	inc->n = 0;
+	write_lines(inc);	/* the incident's own journal emptied, its head left */
+	expect_broken(inc, 1, "line 1: the journal is empty: it was emptied, or the run died before its "
+	    "first line");
 	free(empty);
+}
+
+/* --- the head --- */
+
+static char *
+head_path(const struct incident *inc)
+{
+	return xprintf("%s/%s", inc->dir, JHEAD_FILE);
+}
+
+/* Puts a head in place as the journal would, or as an attacker might. */
+static void
+put_head(struct incident *inc, int64_t seq, const char *hash, const char *key)
+{
+	char *cause = NULL;
+	int dirfd = open(inc->dir, O_RDONLY | O_DIRECTORY);
+
+	assert_true(dirfd != -1);
+	if (jhead_write(dirfd, seq, hash, key, &cause) != 0)
+		fail_msg("jhead_write: %s", cause);
+	close(dirfd);
+}
+
+/* The hash on 1-based line n of the journal. */
+static const char *
+hash_on(struct incident *inc, size_t n)
+{
+	static char hash[CRYPTO_HEX_LEN];
+	const char *p;
+
+	if (inc->n == 0)
+		read_lines(inc);
+	assert_non_null(p = strstr(inc->lines[n - 1], "\"hash\":\""));
+	memcpy(hash, p + 8, CRYPTO_HEX_LEN - 1);
+	hash[CRYPTO_HEX_LEN - 1] = '\0';
+	return hash;
+}
+
+static void
+test_head_written_per_append(void **state)
+{
+	struct incident *inc = *state;
+	struct jhead h;
+	char *cause = NULL;
+
+	assert_int_equal(jhead_read(inc->dir, &h, &cause), 0);
+	assert_int_equal(h.seq, 8);
+	assert_string_equal(h.hash, inc->last_hash);
+	assert_false(h.keyed);
+}
+
+static void
+test_head_missing(void **state)
+{
+	struct incident *inc = *state;
+	char *path = head_path(inc);
+
+	assert_int_equal(unlink(path), 0);
+	expect_broken(inc, 8, "line 8: there is no journal.head beside the journal: the head was removed (or "
+	    "the incident predates heads), so a cut tail cannot be ruled out");
+	free(path);
+}
+
+/* A crash between a line and its head leaves the head one line behind. */
+static void
+test_head_one_behind(void **state)
+{
+	struct incident *inc = *state;
+	struct verify_result res;
+
+	put_head(inc, 7, hash_on(inc, 7), NULL);
+	assert_int_equal(verify_incident(inc->dir, &res), 0);
+	assert_string_equal(res.note, "the head is one line behind (line 7): a crash between the last line "
+	    "and its head");
+	verify_result_clear(&res);
+	put_head(inc, 5, hash_on(inc, 5), NULL);
+	expect_broken(inc, 6, "line 6: 3 lines follow the head (line 5): appended by something other than "
+	    "drconsole, or an old head was put back");
+	put_head(inc, 8, hash_on(inc, 3), NULL);
+	expect_broken(inc, 8, "line 8: the line's hash is not the head's: the journal was rewritten from "
+	    "here on");
+}
+
+/* A head that is not one: a link, garbage. */
+static void
+test_head_malformed(void **state)
+{
+	struct incident *inc = *state;
+	char *path = head_path(inc), *what;
+	FILE *f;
+
+	assert_non_null(f = fopen(path, "w"));
+	fputs("{\"seq\":\"8\"}\n", f);
+	fclose(f);
+	what = xprintf("line 8: %s is malformed", path);
+	expect_broken(inc, 8, what);
+	free(what);
+	unlink(path);
+	assert_int_equal(symlink("/etc/passwd", path), 0);
+	what = xprintf("line 8: cannot read %s: Too many levels of symbolic links", path);
+	expect_broken(inc, 8, what);
+	free(what);
+	free(path);
+}
+
+/* verify --head: a head kept elsewhere must be one of the journal's lines. */
+static void
+test_given_head(void **state)
+{
+	struct incident *inc = *state;
+	struct verify_result res;
+	char *path = head_path(inc);
+
+	assert_int_equal(verify_incident_head(inc->dir, inc->last_hash, &res), 0);
+	assert_null(res.note);
+	verify_result_clear(&res);
+	assert_int_equal(verify_incident_head(inc->dir, hash_on(inc, 5), &res), 0);
+	assert_string_equal(res.note, "the head given is line 5; 3 lines came after it");
+	verify_result_clear(&res);
+	/* Cut, with a head file rewritten to match: the kept head catches it. */
+	delete_line(inc, 8);
+	write_lines(inc);
+	put_head(inc, 7, hash_on(inc, 7), NULL);
+	assert_int_equal(verify_incident_head(inc->dir, inc->last_hash, &res), 1);
+	assert_int_equal(res.bad_line, 8);
+	assert_non_null(strstr(res.what, "no line has the head given"));
+	verify_result_clear(&res);
+	/* Kept elsewhere, the head file may be gone. */
+	unlink(path);
+	assert_int_equal(verify_incident_head(inc->dir, hash_on(inc, 7), &res), 0);
+	verify_result_clear(&res);
+	free(path);
+}
+
+#define KEY "correct horse battery staple"
+
+/* Keyed: the head carries an HMAC, so a cut journal's head cannot be made
+ * without the key; a head without one, or with another key's, is refused. */
+static void
+test_keyed_head(void **state)
+{
+	struct incident *inc = *state;
+	char *dir = xprintf("%s/keyed", inc->top), *cause = NULL;
+	struct verify_result res;
+	struct journal *j;
+	struct jhead h;
+
+	setenv(JOURNAL_KEY_ENV, KEY, 1);
+	assert_int_equal(journal_open(&j, dir, 0, &cause), 0);
+	for (int k = 0; k < 4; k++)
+		add(j, "note", json_pack("{s:i}", "n", k));
+	journal_close(j);
+	free(inc->dir);
+	inc->dir = dir;
+	assert_int_equal(jhead_read(dir, &h, &cause), 0);
+	assert_true(h.keyed);
+	assert_true(jhead_mac_ok(&h, KEY));
+	assert_false(jhead_mac_ok(&h, "another key"));
+	assert_int_equal(verify_incident(dir, &res), 0);
+	verify_result_clear(&res);
+	/* Cut to three lines, with a head made without the key, or another. */
+	read_lines(inc);
+	delete_line(inc, 4);
+	write_lines(inc);
+	put_head(inc, 3, hash_on(inc, 3), NULL);
+	expect_broken(inc, 3, "line 3: journal.head carries no HMAC though DRCONSOLE_JOURNAL_KEY is set: the "
+	    "head was replaced");
+	put_head(inc, 3, hash_on(inc, 3), "a guess");
+	expect_broken(inc, 3, "line 3: the HMAC of DRCONSOLE_JOURNAL_KEY does not match journal.head: the "
+	    "head was forged or written with another key");
+}
+
+/* A resume forced past a break says so in verify's note, for good. */
+static void
+test_forced_resume_noted(void **state)
+{
+	struct incident *inc = *state;
+	struct verify_result res;
+	struct journal *j;
+	char *cause = NULL;
+
+	assert_int_equal(journal_open(&j, inc->dir, 0, &cause), 0);
+	add(j, "run.resume", json_pack("{s:s}", "forced", "line 3: the line was edited"));
+	journal_close(j);
+	assert_int_equal(verify_incident(inc->dir, &res), 0);
+	assert_string_equal(res.note, "line 9: resumed with --force past a break (line 3: the line was edited)");
+	verify_result_clear(&res);
 }
 
 int
@@ -445,6 +638,13 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_unreadable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_head_written_per_append, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_head_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_head_one_behind, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_head_malformed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_given_head, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keyed_head, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forced_resume_noted, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
