@@ -371,23 +371,6 @@ inbox_pending(const char *dir)
 	return n;
 }
 
-/* 1 if another open of the journal holds its lock: a console drives it. */
-static int
-inbox_lock_busy(const char *dir)
-{
-	char *path = xprintf("%s/%s", dir, JOURNAL_FILE);
-	int fd, busy = 0;
-
-	if ((fd = file_openat_regular(AT_FDCWD, path, O_RDONLY, 0)) != -1) {
-		while (flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EINTR)
-			;
-		busy = errno == EWOULDBLOCK;
-		close(fd);
-	}
-	free(path);
-	return busy;
-}
-
 /* The pid the lock holder wrote, or -1. */
 static long
 inbox_lock_holder(const char *dir)
@@ -535,7 +518,7 @@ inbox_add_note(const char *dir, const char *operator, const char *text,
 		if (inbox_append_direct(dir, operator, text, NULL, res,
 		    &why) == 0)
 			return 0;
-		if (inbox_lock_busy(dir))
+		if (journal_driven(dir))
 			break;
 		if (i + 1 == INBOX_RETRIES) {
 			*cause = why;

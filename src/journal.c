@@ -309,6 +309,22 @@ journal_resume(struct journal *j, char **cause)
 }
 
 int
+journal_driven(const char *dir)
+{
+	char *path = xprintf("%s/%s", dir, JOURNAL_FILE);
+	int fd, rc, busy = 0;
+
+	if ((fd = file_openat_regular(AT_FDCWD, path, O_RDONLY, 0)) != -1) {
+		while ((rc = flock(fd, LOCK_SH | LOCK_NB)) != 0 && errno == EINTR)
+			;
+		busy = rc != 0 && errno == EWOULDBLOCK;
+		close(fd);
+	}
+	free(path);
+	return busy;
+}
+
+int
 journal_check_key(const char *dir, char **cause)
 {
 	struct journal *j;

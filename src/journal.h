@@ -47,6 +47,8 @@ int journal_dirfd(const struct journal *j);
 int journal_torn_tail(const struct journal *j);
 /* Why the head (journal.head) was not replaced at the last append, or NULL. */
 const char *journal_head_error(const struct journal *j);
+/* 1 if another open of dir's journal holds its lock: a console drives it. */
+int journal_driven(const char *dir);
 /* 0 if dir's journal can be continued with DRCONSOLE_JOURNAL_KEY as it is
  * (its last line hashes with it; an empty journal always can), else -1
  * and *cause. Writes nothing. */

@@ -36,6 +36,10 @@ struct verify_state {
 	size_t			 n;
 	char			 prev[CRYPTO_HEX_LEN];
 	const char		*given_head;	/* verify --head HASH, or NULL */
+	struct jhead		 head;		/* journal.head, read before the journal */
+	int			 head_rc;	/* jhead_read's answer */
+	char			*head_cause;
+	int			 driven;	/* a console appends to it now */
 	struct verify_result	*res;
 };
 
@@ -369,21 +373,16 @@ verify_head_mac(struct verify_state *st, const struct jhead *h)
 static int
 verify_head_file(struct verify_state *st)
 {
-	struct jhead h;
-	char *cause = NULL;
-	int rc = jhead_read(st->dir, &h, &cause);
+	const struct jhead h = st->head;
 	const char *at;
 
-	if (rc == 1 && st->given_head != NULL)
+	if (st->head_rc == 1 && st->given_head != NULL)
 		return 0;
-	if (rc == 1)
+	if (st->head_rc == 1)
 		return verify_fail(st, st->n, "there is no " JHEAD_FILE " beside the journal: the head was "
 		    "removed (or the incident predates heads), so a cut tail cannot be ruled out");
-	if (rc == -1) {
-		verify_fail(st, st->n, "%s", cause);
-		free(cause);
-		return 1;
-	}
+	if (st->head_rc == -1)
+		return verify_fail(st, st->n, "%s", st->head_cause);
 	if (verify_head_mac(st, &h) != 0)
 		return 1;
 	if (h.seq > (int64_t)st->n)
@@ -394,7 +393,10 @@ verify_head_file(struct verify_state *st)
 	if (h.seq > 0 && (at == NULL || strcmp(at, h.hash) != 0))
 		return verify_fail(st, (size_t)h.seq, "the line's hash is not the head's: the journal was "
 		    "rewritten from here on");
-	if (h.seq + 1 < (int64_t)st->n)
+	if (h.seq + 1 < (int64_t)st->n && st->driven)
+		st->res->note = xprintf("%lld lines past the head: a console is appending to the journal now",
+		    (long long)st->n - (long long)h.seq);
+	else if (h.seq + 1 < (int64_t)st->n)
 		return verify_fail(st, (size_t)h.seq + 1, "%lld lines follow the head (line %lld): appended by "
 		    "something other than drconsole, or an old head was put back",
 		    (long long)st->n - (long long)h.seq, (long long)h.seq);
@@ -453,11 +455,16 @@ verify_incident_with(const char *dir, const char *head, int outputs_too, struct 
 	int rc = 0;
 
 	memset(res, 0, sizeof *res);
+	memset(&st, 0, sizeof st);
+	/* The head first: the journal only grows, so a console appending
+	 * meanwhile leaves the head behind what is read, never ahead. */
+	st.driven = journal_driven(dir);
+	st.head_rc = jhead_read(dir, &st.head, &st.head_cause);
 	if (journal_read_raw(dir, &buf, &len, &cause) != 0) {
+		free(st.head_cause);
 		res->what = cause;
 		return -1;
 	}
-	memset(&st, 0, sizeof st);
 	st.dir = dir;
 	st.key = journal_env_key();
 	st.res = res;
@@ -482,6 +489,7 @@ verify_incident_with(const char *dir, const char *head, int outputs_too, struct 
 		    torn != 0 ? "; a torn last line (a crash mid-write) is not counted" : "");
 	}
 	verify_free_lines(&st);
+	free(st.head_cause);
 	free(buf);
 	return rc;
 }

@@ -506,6 +506,27 @@ test_head_one_behind(void **state)
 	    "here on");
 }
 
+/* While a console appends, verify may read a journal longer than the head
+ * it read just before: that is not a break. */
+static void
+test_head_behind_while_driven(void **state)
+{
+	struct incident *inc = *state;
+	struct verify_result res;
+	struct journal *j;
+	char *cause = NULL;
+
+	assert_int_equal(journal_open(&j, inc->dir, 0, &cause), 0);	/* the lock a console holds */
+	put_head(inc, 5, hash_on(inc, 5), NULL);
+	assert_int_equal(verify_incident(inc->dir, &res), 0);
+	assert_string_equal(res.note, "3 lines past the head: a console is appending to the journal now");
+	verify_result_clear(&res);
+	journal_close(j);
+	put_head(inc, 5, hash_on(inc, 5), NULL);
+	expect_broken(inc, 6, "line 6: 3 lines follow the head (line 5): appended by something other than "
+	    "drconsole, or an old head was put back");
+}
+
 /* A head that is not one: a link, garbage. */
 static void
 test_head_malformed(void **state)
@@ -641,6 +662,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_head_written_per_append, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_head_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_head_one_behind, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_head_behind_while_driven, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_head_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_given_head, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keyed_head, setup, teardown),
