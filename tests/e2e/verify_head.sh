@@ -126,7 +126,7 @@ for key in "" wrong; do
 	snapshot "$K" | cmp -s - "$SCRATCH/keyed.before" && pass "$label: nothing was written" ||
 		{ fail "$label: the incident changed"; snapshot "$K" | diff "$SCRATCH/keyed.before" - | show; }
 done
-DRCONSOLE_JOURNAL_KEY= "$DRCONSOLE" note "$K" x 2>&1 | grep -q "it is keyed (set DRCONSOLE_JOURNAL_KEY" &&
+DRCONSOLE_JOURNAL_KEY='' "$DRCONSOLE" note "$K" x 2>&1 | grep -q "it is keyed (set DRCONSOLE_JOURNAL_KEY" &&
 	pass "the refusal says the incident is keyed" || fail "the refusal does not say why"
 DRCONSOLE_JOURNAL_KEY=s3cret "$DRCONSOLE" note --operator bob "$K" "with the key" >/dev/null 2>&1 &&
 	pass "note with the key is journaled" || fail "note with the key failed"
