@@ -109,6 +109,8 @@ clock_parse_timestamp(const char *s, int64_t *wall_ms)
 	int y, mo, d, h, mi, sec = 0, ms = 0, off;
 	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 
+	if (s == NULL)
+		return -1;	/* a journal's "ts" that is not a string */
 	if ((y = read_digits(&s, 4)) < 0 || *s++ != '-' ||
 	    (mo = read_digits(&s, 2)) < 0 || *s++ != '-' ||
 	    (d = read_digits(&s, 2)) < 0 || (*s != 'T' && *s != 't' && *s != ' '))

@@ -19,6 +19,7 @@
 #include "journal.h"
 #include "loader.h"
 #include "verify.h"
+#include "xmalloc.h"
 
 struct fixture {
 	char dir[64];
@@ -490,11 +491,75 @@ test_resume_marks_interrupted(void **state)
 	stop(&f);
 }
 
+/* Replaces the first run.start's "ts" string with -1 in dir's journal. */
+static void
+break_run_start_ts(const char *dir)
+{
+	char *buf, *cause = NULL, *p, *q, *path = xprintf("%s/%s", dir, JOURNAL_FILE);
+	size_t len;
+	FILE *fp;
+
+	assert_int_equal(journal_read_raw(dir, &buf, &len, &cause), 0);
+	assert_non_null(p = strstr(buf, "\"ts\":\""));
+	assert_non_null(q = strchr(p + 6, '"'));
+	assert_non_null(fp = fopen(path, "w"));
+	fprintf(fp, "%.*s\"ts\":-1%s", (int)(p - buf), buf, q + 1);
+	fclose(fp);
+	free(buf);
+	free(path);
+}
+
+/* A journal that does not verify is not resumed, and nothing is written;
+ * --force resumes it, however odd its lines (here run.start's time is not
+ * a string), and run.resume says why. */
+static void
+test_resume_refuses_unverified(void **state)
+{
+	struct fixture f = { 0 };
+	struct engine_opts o = { 0 };
+	struct engine *e2 = NULL;
+	char *cause = NULL, *before, *after, *ev;
+	size_t len;
+
+	(void)state;
+	start(&f, RB_HEAD "steps:\n  - { id: a, title: a, run: 'true' }\n  - { id: b, title: b, run: 'true' }\n",
+	    NULL, 0);
+	run_step(&f, 0);
+	engine_free(f.e);
+	break_run_start_ts(f.dir);
+	assert_int_equal(journal_read_raw(f.dir, &before, &len, &cause), 0);
+	o.rb = f.rb;
+	o.loop = f.loop;
+	o.incident_dir = f.dir;
+	o.operator = "bob";
+	assert_int_equal(engine_resume(&e2, &o, &cause), -1);
+	assert_non_null(strstr(cause, "does not verify, line 1: hash does not match"));
+	assert_non_null(strstr(cause, "--force"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(journal_read_raw(f.dir, &after, &len, &cause), 0);
+	assert_string_equal(after, before);
+	free(after);
+	o.force_resume = 1;
+	if (engine_resume(&e2, &o, &cause) != 0)
+		fail_msg("resume --force: %s", cause);
+	f.e = e2;
+	ev = journal_events(&f);
+	assert_non_null(strstr(ev, "run.resume"));
+	free(ev);
+	assert_int_equal(journal_read_raw(f.dir, &after, &len, &cause), 0);
+	assert_non_null(strstr(after, "\"forced\":\"line 1: hash does not match"));
+	free(after);
+	free(before);
+	stop(&f);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exit_codes),
+		cmocka_unit_test(test_resume_refuses_unverified),
 		cmocka_unit_test(test_stderr_marked_and_output_file),
 		cmocka_unit_test(test_timeout_and_no_orphans),
 		cmocka_unit_test(test_cancel),
