@@ -27,6 +27,7 @@
 #include "approval.h"
 #include "approvers.h"
 #include "clock.h"
+#include "journal.h"
 #include "log.h"
 #include "loop.h"
 #include "xmalloc.h"
@@ -224,6 +225,9 @@ answer_json(const struct approval_answer *ans)
 {
 	json_t *o = json_pack("{sb}", "ok", ans->ok);
 
+	if (ans->wrong_key)
+		json_object_set_new(o, "wrong_key", json_true());
+
 	if (ans->reason != NULL)
 		json_object_set_new(o, "reason", json_string(ans->reason));
 	if (ans->approved_by != NULL)
@@ -235,12 +239,13 @@ answer_json(const struct approval_answer *ans)
 static void
 client_serve(struct approval_client *c)
 {
-	struct approval_request rq = { c->cred.uid, c->cred.gid, c->cred.pid, c->loginuid, c->gone, NULL };
-	struct approval_answer ans = { 0, NULL, NULL };
+	struct approval_request rq = { c->cred.uid, c->cred.gid, c->cred.pid, c->loginuid, c->gone, NULL, NULL };
+	struct approval_answer ans = { 0, 0, NULL, NULL };
 	json_t *req = json_loadb(c->buf, c->len, JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK, NULL);
 	char *line, *out;
 
 	rq.step = json_string_value(json_object_get(req, "step"));
+	rq.key_proof = json_string_value(json_object_get(req, "key_proof"));
 	c->srv->cb(c->srv->arg, &rq, &ans);
 	req = (json_decref(req), answer_json(&ans));
 	if ((line = json_dumps(req, JSON_COMPACT)) != NULL) {
@@ -518,7 +523,7 @@ parse_answer(const char *text, uid_t owner, pid_t pid, char **msg)
 	json_t *a = json_loads(text, JSON_DISABLE_EOF_CHECK, NULL);
 	const char *reason = json_string_value(json_object_get(a, "reason"));
 	const char *by = json_string_value(json_object_get(a, "approved_by"));
-	int rc = json_is_true(json_object_get(a, "ok")) ? 0 : 1;
+	int rc = json_is_true(json_object_get(a, "ok")) ? 0 : json_is_true(json_object_get(a, "wrong_key")) ? 2 : 1;
 
 	if (*text == '\0') {
 		*msg = xstrdup(HUNG_UP);
@@ -543,7 +548,7 @@ approval_ask(const char *incident, const char *step, char **msg)
 {
 	int64_t deadline = clock_mono_ms() + APPROVAL_ASK_MS;
 	struct sockaddr_un sa;
-	char *dir, *line, *answer;
+	char *dir, *line, *answer, proof[CRYPTO_HEX_LEN];
 	json_t *req;
 	uid_t owner;
 	pid_t pid;
@@ -557,6 +562,8 @@ approval_ask(const char *incident, const char *step, char **msg)
 		return -1;
 	}
 	req = json_pack("{ss}", "step", step);
+	if (journal_key_proof(step, proof))
+		json_object_set_new(req, "key_proof", json_string(proof));
 	line = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
 	if (line == NULL)

@@ -35,6 +35,7 @@ struct approval_request {
 	uid_t loginuid;		/* who logged in to the session the request came from */
 	int gone;		/* the process ended before it could be looked at */
 	const char *step;
+	const char *key_proof;	/* journal_key_proof of the step, NULL without a key */
 };
 
 /* The audit login uid of pid's session (/proc/PID/loginuid): set at login,
@@ -46,6 +47,7 @@ int approval_loginuid(pid_t pid, uid_t *loginuid);
  * approved_by is the login the journal recorded (allocated, or NULL). */
 struct approval_answer {
 	int ok;
+	int wrong_key;		/* refused: the incident is keyed and the proof is not its key's */
 	char *reason;
 	char *approved_by;
 };
@@ -63,9 +65,11 @@ struct approval_server *approval_listen(struct loop *loop, const char *incident,
 /* Stops listening, drops waiting clients, removes the socket and folder. */
 void approval_close(struct approval_server *s);
 
-/* The approver's side: asks the console driving incident to approve step.
- * 0 approved, 1 refused, -1 could not ask; *msg (allocated) says the
- * reason, or on approval the login recorded and the driver's. */
+/* The approver's side: asks the console driving incident to approve step,
+ * with proof of DRCONSOLE_JOURNAL_KEY when it is set. 0 approved, 1
+ * refused, 2 refused for want of the incident's key, -1 could not ask;
+ * *msg (allocated) says the reason, or on approval the login recorded and
+ * the driver's. */
 int approval_ask(const char *incident, const char *step, char **msg);
 
 #endif

@@ -68,5 +68,6 @@ cmd_approve(int argc, char **argv)
 		fprintf(stderr, "drconsole: approval of '%s' %s: %s\n", step,
 		    rc > 0 ? "refused" : "not delivered", msg);
 	free(msg);
-	return rc == 0 ? EXIT_OK : EXIT_FAILED;
+	/* Without the keyed incident's key: a usage error, like note's. */
+	return rc == 0 ? EXIT_OK : rc == 2 ? EXIT_USAGE : EXIT_FAILED;
 }

@@ -100,6 +100,10 @@ same_person(const struct approval_request *rq)
 	return why;
 }
 
+/* A keyed incident takes approvals only from someone who holds its key:
+ * without it, nobody could append to the journal by other means either. */
+#define KEY_REFUSAL "this incident's journal is keyed: the approver's DRCONSOLE_JOURNAL_KEY is missing or not its key"
+
 /* Why rq cannot approve, or NULL when it may; allocated. */
 static char *
 refusal(struct engine *e, const struct approval_request *rq, int i)
@@ -144,8 +148,10 @@ decide(void *arg, const struct approval_request *rq, struct approval_answer *ans
 {
 	struct engine *e = arg;
 	int i = rq->step != NULL ? runbook_find_step(e->rb, rq->step) : -1;
-	char *login = approvers_login(rq->uid), *why = refusal(e, rq, i);
+	char *login = approvers_login(rq->uid), *why;
 
+	ans->wrong_key = i >= 0 && !journal_proof_ok(e->journal, rq->step, rq->key_proof);
+	why = ans->wrong_key ? xstrdup(KEY_REFUSAL) : refusal(e, rq, i);
 	if (why != NULL) {
 		journal_refusal(e, rq, i, login, why);
 		ans->reason = why;

@@ -308,6 +308,41 @@ journal_resume(struct journal *j, char **cause)
 	return 0;
 }
 
+static void
+journal_proof_with(const char *key, const char *text, char hex[CRYPTO_HEX_LEN])
+{
+	struct crypto_hasher *h = crypto_hasher_new(key);
+
+	crypto_hasher_update(h, "drconsole\n", 10);
+	crypto_hasher_update(h, text, strlen(text));
+	crypto_hasher_final_hex(h, hex);
+}
+
+int
+journal_key_proof(const char *text, char hex[CRYPTO_HEX_LEN])
+{
+	const char *key = journal_env_key();
+
+	hex[0] = '\0';
+	if (key == NULL)
+		return 0;
+	journal_proof_with(key, text, hex);
+	return 1;
+}
+
+int
+journal_proof_ok(const struct journal *j, const char *text, const char *proof)
+{
+	char hex[CRYPTO_HEX_LEN];
+
+	if (j->key == NULL)
+		return 1;
+	if (proof == NULL || strlen(proof) != CRYPTO_HEX_LEN - 1)
+		return 0;
+	journal_proof_with(j->key, text, hex);
+	return crypto_equal_hex(hex, proof);
+}
+
 int
 journal_driven(const char *dir)
 {

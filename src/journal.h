@@ -47,6 +47,13 @@ int journal_dirfd(const struct journal *j);
 int journal_torn_tail(const struct journal *j);
 /* Why the head (journal.head) was not replaced at the last append, or NULL. */
 const char *journal_head_error(const struct journal *j);
+/* Proof that a command holds DRCONSOLE_JOURNAL_KEY, for a process that
+ * cannot read the journal (an approver): HMAC-SHA-256 of "drconsole\n"
+ * and text under the key, as hex into hex; 0 without a key in the
+ * environment (hex is then ""). */
+int journal_key_proof(const char *text, char hex[CRYPTO_HEX_LEN]);
+/* 1 if proof is the key's for text, or the journal is not keyed. */
+int journal_proof_ok(const struct journal *j, const char *text, const char *proof);
 /* 1 if another open of dir's journal holds its lock: a console drives it. */
 int journal_driven(const char *dir);
 /* 0 if dir's journal can be continued with DRCONSOLE_JOURNAL_KEY as it is

@@ -135,6 +135,31 @@ grep '"step.approved"' "$J" | grep -q '"approved_by":"root"' &&
 	fail "the rendezvous outlived the run"
 "$DRCONSOLE" verify "$SCRATCH/g" > /dev/null && pass "the journal verifies" || fail "verify"
 
+# --- a keyed incident: an approver without its key is refused, exit 2 ---
+
+sed "s|$SCRATCH/dropped|$SCRATCH/kdropped|" "$SCRATCH/group.yaml" > "$SCRATCH/keyed.yaml"
+export DRCONSOLE_JOURNAL_KEY=s3cret
+start k "$SCRATCH/keyed.yaml"
+unset DRCONSOLE_JOURNAL_KEY
+J=$SCRATCH/k/journal.jsonl
+wait_for "[ -S '$RDV/drconsole-approve-k/approve.sock' ]" 10 || fail "no socket for the keyed incident"
+for key in "" wrong; do
+	as "$A" env DRCONSOLE_JOURNAL_KEY="$key" "$BIN" approve k drop > "$SCRATCH/k.out" 2>&1
+	rc=$?
+	[ "$rc" -eq 2 ] && grep -q "refused: this incident's journal is keyed" "$SCRATCH/k.out" &&
+		pass "keyed, approver with ${key:-no} key: refused, exit 2 with the reason" ||
+		{ fail "keyed, approver with ${key:-no} key: exit $rc"; show "$SCRATCH/k.out"; }
+done
+[ "$(grep -c '"approval.refused".*journal is keyed' "$J")" -eq 2 ] &&
+	pass "both refusals are journaled" || { fail "keyed refusals not journaled"; show "$J"; }
+[ ! -e "$SCRATCH/kdropped" ] && pass "nothing ran without the key" || fail "the keyed step ran"
+as "$A" env DRCONSOLE_JOURNAL_KEY=s3cret "$BIN" approve k drop > "$SCRATCH/k.out" 2>&1
+rc=$?
+[ "$rc" -eq 0 ] && pass "with the key the approval is taken" || { fail "with the key: exit $rc"; show "$SCRATCH/k.out"; }
+ended 0 k
+DRCONSOLE_JOURNAL_KEY=s3cret "$DRCONSOLE" verify "$SCRATCH/k" > "$SCRATCH/k.verify" 2>&1 &&
+	pass "the keyed journal verifies" || { fail "the keyed journal does not verify"; show "$SCRATCH/k.verify"; }
+
 # --- named approvers: the step's list, else the environment's, else the runbook's ---
 
 cat > "$SCRATCH/named.yaml" << EOF
