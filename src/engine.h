@@ -112,8 +112,9 @@ int engine_new(struct engine **out, const struct engine_opts *opts, char **cause
  * Secret params must be given again: they were never written anywhere. */
 #define ENGINE_RUNBOOK_CHANGED "the runbook file changed since the incident started"
 int engine_resume(struct engine **out, const struct engine_opts *opts, char **cause);
-/* Whether the incident in dir may be resumed: its journal verifies (0), or
- * not (-1 and *cause naming the first broken line) unless force, when
+/* Whether the incident in dir may be resumed: its journal's chain and head
+ * verify (0; output files are not reread), or not (-1 and *cause naming
+ * the first broken line) unless force, when
  * *forced (if not NULL) says what was wrong. A journal does not verify
  * without its key, so a keyed incident is refused without it. */
 int engine_resume_check(const char *dir, int force, char **forced, char **cause);

@@ -214,7 +214,9 @@ int
 engine_resume_check(const char *dir, int force, char **forced, char **cause)
 {
 	struct verify_result vr;
-	int rc = verify_incident(dir, &vr);
+	/* The chain and its head, not the output files: a step that was
+	 * running when the console died has a file longer than its record. */
+	int rc = verify_incident_chain(dir, &vr);
 
 	if (rc == 1 && force) {
 		if (forced != NULL) {
