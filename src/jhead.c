@@ -1,7 +1,5 @@
-/* jhead.c: the journal's head file (see jhead.h): written aside under a
- * random name and renamed over, read back for verify and resume. */
-#include <sys/stat.h>
-
+/* jhead.c: the journal's head file (see jhead.h): replaced whole with
+ * file_write_atomic_at, read back for verify and resume. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "fileutil.h"
 #include "jhead.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -27,24 +26,6 @@ jhead_mac(int64_t seq, const char *hash, const char *key, char mac[CRYPTO_HEX_LE
 	crypto_hasher_update(h, text, strlen(text));
 	crypto_hasher_final_hex(h, mac);
 	free(text);
-}
-
-/* A new file beside the head, under a name nobody can have planted. */
-static int
-jhead_open_aside(int dirfd, char *name, size_t size)
-{
-	int fd = -1;
-
-	for (int k = 0; k < 8 && fd == -1; k++) {
-		char *r = crypto_random_string(12);
-
-		snprintf(name, size, "%s.%s", JHEAD_FILE, r);
-		free(r);
-		fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd == -1 && errno != EEXIST)
-			break;
-	}
-	return fd;
 }
 
 /* The head's one line; the caller frees it. */
@@ -66,49 +47,16 @@ jhead_text(int64_t seq, const char *hash, const char *key)
 	return line;
 }
 
-static int
-jhead_write_fd(int fd, const char *text)
-{
-	size_t len = strlen(text), done = 0;
-	ssize_t n;
-
-	while (done < len) {
-		n = write(fd, text + done, len - done);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = EIO;
-			return -1;
-		}
-		done += (size_t)n;
-	}
-	return fsync(fd);
-}
-
 int
 jhead_write(int dirfd, int64_t seq, const char *hash, const char *key, char **cause)
 {
-	char name[64], *text = jhead_text(seq, hash, key);
-	const char *what = "create";
-	int fd, rc = -1;
+	char *text = jhead_text(seq, hash, key);
+	int rc;
 
-	if ((fd = jhead_open_aside(dirfd, name, sizeof name)) != -1) {
-		what = "write";
-		if (jhead_write_fd(fd, text) == 0) {
-			what = "rename";
-			if (renameat(dirfd, name, dirfd, JHEAD_FILE) == 0) {
-				what = "sync the folder of";
-				rc = fsync(dirfd);
-			}
-		}
-		if (rc != 0)
-			*cause = xprintf("cannot %s the journal head: %s", what, strerror(errno));
-		close(fd);
-		if (rc != 0 && strcmp(what, "sync the folder of") != 0)
-			unlinkat(dirfd, name, 0);
-	} else
-		*cause = xprintf("cannot create the journal head: %s", strerror(errno));
+	/* Only the journal's lock holder writes it: a fixed temporary name,
+	 * made afresh each time (a leftover from a crash is removed first). */
+	rc = file_write_atomic_at(dirfd, JHEAD_FILE, JHEAD_FILE ".tmp", JHEAD_FILE, text, strlen(text), 0600,
+	    FILE_SYNC_DIR, cause);
 	free(text);
 	return rc;
 }
@@ -117,17 +65,11 @@ jhead_write(int dirfd, int64_t seq, const char *hash, const char *key, char **ca
 static int
 jhead_slurp(const char *path, char *buf, size_t *len)
 {
-	struct stat st;
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	int fd = file_openat_regular(AT_FDCWD, path, O_RDONLY, 0);
 
 	if (fd == -1)
 		return -1;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		errno = EINVAL;
-		return -1;
-	}
 	do
 		n = read(fd, buf, JHEAD_MAX);
 	while (n == -1 && errno == EINTR);
@@ -160,7 +102,7 @@ jhead_read(const char *dir, struct jhead *h, char **cause)
 		if (errno == ENOENT)
 			rc = 1;
 		else
-			*cause = xprintf("cannot read %s: %s", path,
+			*cause = xprintf("cannot read %s: %s", path, errno == ELOOP ? "it is a link (never followed)" :
 			    errno == EINVAL ? "not a regular file" : strerror(errno));
 		free(path);
 		return rc;

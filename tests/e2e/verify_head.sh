@@ -17,7 +17,7 @@ RB=$top_srcdir/tests/data/incidents/paced.yaml
 
 # new_incident DIR: a finished run of the paced drill (its markers made).
 new_incident() {
-	mkdir -p "$1" && touch "$1/go-a" "$1/go-b"
+	mkdir -m 700 "$1" && touch "$1/go-a" "$1/go-b"
 	"$DRCONSOLE" run --yes --operator alice --incident-dir "$1" "$RB" </dev/null >"$1.out" 2>&1 ||
 		{ show "$1.out"; die "the run in $1 failed"; }
 }
