@@ -32,12 +32,24 @@ step_status_name(enum step_status s)
 	return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
 }
 
+static const char *const run_mode_names[] = { "live", "drill", "dry-run", "training" };
+
 const char *
 run_mode_name(enum run_mode m)
 {
-	static const char *const names[] = { "live", "drill", "dry-run", "training" };
+	return (unsigned)m < sizeof run_mode_names / sizeof run_mode_names[0] ? run_mode_names[m] : "?";
+}
 
-	return (unsigned)m < sizeof names / sizeof names[0] ? names[m] : "?";
+int
+run_mode_from_name(const char *name, enum run_mode *m)
+{
+	for (unsigned i = 0; name != NULL && i < sizeof run_mode_names / sizeof run_mode_names[0]; i++) {
+		if (strcmp(run_mode_names[i], name) == 0) {
+			*m = (enum run_mode)i;
+			return 0;
+		}
+	}
+	return -1;
 }
 
 int

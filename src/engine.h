@@ -118,6 +118,20 @@ int engine_resume(struct engine **out, const struct engine_opts *opts, char **ca
  * *forced (if not NULL) says what was wrong. A journal does not verify
  * without its key, so a keyed incident is refused without it. */
 int engine_resume_check(const char *dir, int force, char **forced, char **cause);
+
+/* How an incident runs: the mode and environment its run.start recorded.
+ * A resume keeps both, so a drill stays a drill and training stays training. */
+struct run_setup {
+	enum run_mode mode;
+	char *environment;	/* NULL: the incident had none */
+};
+/* Reads the setup a resume of incident_dir keeps. asked_mode and asked_env
+ * are what the command line said (MODE_LIVE and NULL: nothing); a flag that
+ * contradicts the incident is refused with a message naming it. engine_resume
+ * applies the same rule to opts->mode and opts->environment. */
+int engine_resume_setup(const char *incident_dir, enum run_mode asked_mode, const char *asked_env,
+    struct run_setup *out, char **cause);
+void run_setup_clear(struct run_setup *s);
 void engine_free(struct engine *e);
 
 const struct runbook *engine_runbook(const struct engine *e);
@@ -197,6 +211,8 @@ int engine_resize_pty(struct engine *e, int i, int cols, int rows);
 
 const char *step_status_name(enum step_status s);
 const char *run_mode_name(enum run_mode m);
+/* The mode run_mode_name calls name; -1 for a name it never gives. */
+int run_mode_from_name(const char *name, enum run_mode *m);
 /* 1 for statuses a step ends in. */
 int step_status_final(enum step_status s);
 

@@ -133,16 +133,25 @@ replay_events(struct engine *e, json_t *events, struct replay *rp)
 	}
 }
 
+/* An incident's journal opens with run.start; -1 with *cause otherwise. */
+static int
+check_run_start(json_t *first, const char *dir, char **cause)
+{
+	if (first == NULL || strcmp(json_string_value(json_object_get(first, "event")) ?: "", "run.start") != 0) {
+		*cause = xprintf("%s has no run.start: it is not an incident journal", dir);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 check_same_runbook(const struct engine *e, json_t *events, char **cause)
 {
 	json_t *first = json_array_get(events, 0);
 	const char *id = json_string_value(json_object_get(json_object_get(first, "runbook"), "id"));
 
-	if (first == NULL || strcmp(json_string_value(json_object_get(first, "event")) ?: "", "run.start") != 0) {
-		*cause = xprintf("%s has no run.start: it is not an incident journal", e->incident_dir);
+	if (check_run_start(first, e->incident_dir, cause) != 0)
 		return -1;
-	}
 	if (id == NULL || strcmp(id, e->rb->id) != 0) {
 		*cause = xprintf("incident %s ran runbook '%s', not '%s'", e->incident_dir, id ? id : "?", e->rb->id);
 		return -1;
@@ -201,13 +210,71 @@ recover_params(json_t *events, const struct engine_opts *opts, struct engine_opt
 	return 0;
 }
 
-/* A resumed run keeps the environment it started with. */
-static const char *
-journal_environment(json_t *events, const struct engine_opts *opts)
+/* The mode run.start recorded; a journal from before the field still marks
+ * a drill, with "drill": true on every line or its plan as "drill". */
+static int
+recorded_mode(json_t *run_start, enum run_mode *mode)
 {
-	const char *env = json_string_value(json_object_get(json_array_get(events, 0), "environment"));
+	json_t *name = json_object_get(run_start, "mode"), *drill = json_object_get(run_start, "drill");
 
-	return opts->environment != NULL ? opts->environment : env;
+	if (name == NULL) {
+		*mode = json_is_true(drill) || json_is_object(drill) ? MODE_DRILL : MODE_LIVE;
+		return 0;
+	}
+	return run_mode_from_name(json_string_value(name), mode);
+}
+
+/* A resumed run keeps the mode and environment it started with: a flag
+ * asking for others is refused, never obeyed (a drill resumed live would
+ * run the real commands) nor silently ignored. */
+static int
+setup_from_run_start(json_t *run_start, const char *dir, enum run_mode asked_mode, const char *asked_env,
+    struct run_setup *out, char **cause)
+{
+	const char *env = json_string_value(json_object_get(run_start, "environment"));
+
+	out->environment = NULL;
+	if (check_run_start(run_start, dir, cause) != 0)
+		return -1;
+	if (recorded_mode(run_start, &out->mode) != 0) {
+		*cause = xprintf("%s records a mode this drconsole does not know: it cannot be resumed safely", dir);
+		return -1;
+	}
+	/* The asked value is not echoed: the incident's own words say it all. */
+	if (asked_mode != MODE_LIVE && asked_mode != out->mode) {
+		*cause = xprintf("--%s contradicts the incident, which was started in %s mode: a resume keeps "
+		    "its mode (%s)", run_mode_name(asked_mode), run_mode_name(out->mode), dir);
+		return -1;
+	}
+	if (asked_env != NULL && (env == NULL || strcmp(env, asked_env) != 0)) {
+		*cause = env != NULL ? xprintf("--environment contradicts the incident, which targets '%s': a "
+		    "resume keeps its environment (%s)", env, dir) : xprintf("--environment contradicts the "
+		    "incident, which has no environment: a resume keeps it that way (%s)", dir);
+		return -1;
+	}
+	out->environment = env != NULL ? xstrdup(env) : NULL;
+	return 0;
+}
+
+int
+engine_resume_setup(const char *incident_dir, enum run_mode asked_mode, const char *asked_env,
+    struct run_setup *out, char **cause)
+{
+	json_t *events = NULL;
+	int rc;
+
+	if (journal_load(incident_dir, &events, cause) != 0)
+		return -1;
+	rc = setup_from_run_start(json_array_get(events, 0), incident_dir, asked_mode, asked_env, out, cause);
+	json_decref(events);
+	return rc;
+}
+
+void
+run_setup_clear(struct run_setup *s)
+{
+	free(s->environment);
+	s->environment = NULL;
 }
 
 int
@@ -239,6 +306,7 @@ int
 engine_resume(struct engine **out, const struct engine_opts *opts, char **cause)
 {
 	struct engine_opts merged;
+	struct run_setup setup = { MODE_LIVE, NULL };
 	struct replay rp = { NULL, 0, -1, 0, NULL };
 	struct engine *e;
 	json_t *events = NULL;
@@ -257,14 +325,17 @@ engine_resume(struct engine **out, const struct engine_opts *opts, char **cause)
 	e = engine_alloc(opts);
 	e->started_wall = 0;
 	e->resuming = 1;
-	if (recover_params(events, opts, &merged, cause) != 0 || check_same_runbook(e, events, cause) != 0)
+	if (recover_params(events, opts, &merged, cause) != 0 || check_same_runbook(e, events, cause) != 0 ||
+	    setup_from_run_start(json_array_get(events, 0), opts->incident_dir, opts->mode, opts->environment,
+	    &setup, cause) != 0)
 		goto out;
+	e->mode = setup.mode;
 	replay_events(e, events, &rp);
 	if (rp.changed && !opts->accept_changed_runbook) {
 		*cause = xstrdup(ENGINE_RUNBOOK_CHANGED);
 		goto out;
 	}
-	if (params_choose_environment(e, journal_environment(events, opts), cause) != 0 ||
+	if (params_choose_environment(e, setup.environment, cause) != 0 ||
 	    params_resolve(e, &merged, cause) != 0 || engine_open_journal(e, cause) != 0 ||
 	    journal_resume(e, &rp, cause) != 0)
 		goto out;
@@ -273,6 +344,7 @@ engine_resume(struct engine **out, const struct engine_opts *opts, char **cause)
 	engine_start_inbox(e);
 	rc = 0;
 out:
+	run_setup_clear(&setup);
 	free(merged.params);
 	free(rp.forced);
 	json_decref(events);

@@ -206,6 +206,8 @@ runopts_parse(struct runopts *o, int argc, char **argv, const char *cmd)
 		o->paths[o->npaths++] = xstrdup(args[i]);
 	}
 	free(args);
+	o->asked_mode = o->mode;
+	o->asked_environment = o->environment != NULL ? xstrdup(o->environment) : NULL;
 	if (o->rerun_interrupted && o->skip_interrupted) {
 		fprintf(stderr, "drconsole: --rerun-interrupted and --skip-interrupted exclude each other\n");
 		return -1;
@@ -241,13 +243,48 @@ journal_runbook_path(const char *dir)
 	return path;
 }
 
+static void
+set_environment(struct runopts *o, const char *env)
+{
+	free(o->environment);
+	o->environment = env != NULL ? xstrdup(env) : NULL;
+}
+
+int
+runopts_adopt_incident(struct runopts *o, const char *dir, char **cause)
+{
+	struct run_setup setup;
+
+	if (engine_resume_setup(dir, o->asked_mode, o->asked_environment, &setup, cause) != 0)
+		return -1;
+	o->mode = setup.mode;
+	set_environment(o, setup.environment);
+	run_setup_clear(&setup);
+	return 0;
+}
+
+void
+runopts_forget_incident(struct runopts *o)
+{
+	o->mode = o->asked_mode;
+	set_environment(o, o->asked_environment);
+	/* A new run must not be started in the incident's directory. */
+	free(o->resume_dir);
+	o->resume_dir = NULL;
+}
+
 struct runbook *
 runopts_load_runbook(struct runopts *o)
 {
 	struct diags d = { 0 };
 	struct runbook *rb;
-	char *path, resolved[PATH_MAX];
+	char *path, resolved[PATH_MAX], *cause = NULL;
 
+	if (o->resume_dir != NULL && runopts_adopt_incident(o, o->resume_dir, &cause) != 0) {
+		fprintf(stderr, "drconsole: %s\n", cause);
+		free(cause);
+		return NULL;
+	}
 	if (o->npaths > 0)
 		path = xstrdup(o->paths[0]);
 	else if (o->resume_dir != NULL) {
@@ -305,6 +342,7 @@ runopts_free(struct runopts *o)
 	free(o->operator);
 	free(o->incident_dir);
 	free(o->environment);
+	free(o->asked_environment);
 	free(o->from);
 	free(o->theme);
 	free(o->script);

@@ -16,7 +16,9 @@ struct runopts {
 	char *operator;
 	char *incident_dir;
 	char *environment;
-	enum run_mode mode;
+	enum run_mode mode;	/* on resume: the incident's (runopts_adopt_incident) */
+	enum run_mode asked_mode;	/* what the flags said: MODE_LIVE when none */
+	char *asked_environment;	/* --environment as given, or NULL */
 	struct param_value *params;
 	int nparams;
 	char *from;
@@ -42,6 +44,12 @@ void runopts_add_param(struct runopts *o, const char *name, const char *value);
 /* Loads paths[0], or for --resume the runbook named in the journal. Prints
  * diagnostics and returns NULL when it is invalid. */
 struct runbook *runopts_load_runbook(struct runopts *o);
+/* Takes the mode and environment from the incident in dir, as a resume
+ * must; -1 with *cause when a flag contradicts them (nothing changes). */
+int runopts_adopt_incident(struct runopts *o, const char *dir, char **cause);
+/* Back to the flags' mode and environment, with no incident to resume (the
+ * console's picker, after leaving a resume's form). */
+void runopts_forget_incident(struct runopts *o);
 void runopts_engine_opts(const struct runopts *o, const struct runbook *rb, struct loop *loop,
     struct engine_opts *eo);
 void runopts_usage(const char *cmd);

@@ -216,6 +216,8 @@ back(struct ui *ui)
 	if (ui->own_rb)
 		runbook_free(ui->rb);
 	ui->rb = NULL;
+	if (ui->resuming)
+		runopts_forget_incident(&ui->o);
 	ui->own_rb = ui->resuming = 0;
 	ui->screen = SCREEN_PICKER;
 }

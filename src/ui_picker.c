@@ -291,14 +291,21 @@ ui_picker_draw(struct ui *ui)
 static void
 open_incident(struct ui *ui, const struct picker_item *it)
 {
-	char resolved[PATH_MAX];
+	char resolved[PATH_MAX], *cause = NULL;
 	struct diags d = { 0 };
 
+	/* The incident's mode and environment, not the console's flags. */
+	if (runopts_adopt_incident(&ui->o, it->dir, &cause) != 0) {
+		snprintf(ui->message, sizeof ui->message, "%s", cause);
+		free(cause);
+		return;
+	}
 	ui->rb = loader_load_file(realpath(it->path, resolved) ? resolved : it->path, &d);
 	if (ui->rb == NULL) {
 		snprintf(ui->message, sizeof ui->message, "cannot load %s: %s", it->path,
 		    d.count > 0 ? d.list[0].message : "not a valid runbook");
 		diags_clear(&d);
+		runopts_forget_incident(&ui->o);
 		return;
 	}
 	diags_clear(&d);

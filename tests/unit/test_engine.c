@@ -27,6 +27,7 @@ struct fixture {
 	struct loop *loop;
 	struct engine *e;
 	int changes;
+	enum run_mode mode;	/* the run's; live unless a test sets it */
 };
 
 static struct runbook *
@@ -81,6 +82,7 @@ start(struct fixture *f, const char *yaml, struct param_value *pv, int npv)
 	o.rb = f->rb;
 	o.loop = f->loop;
 	o.operator = "tester";
+	o.mode = f->mode;
 	o.incident_dir = f->dir;
 	o.params = pv;
 	o.nparams = npv;
@@ -554,6 +556,109 @@ test_resume_refuses_unverified(void **state)
 	stop(&f);
 }
 
+/* The console dies during a drill; the resume, asked for nothing, goes on
+ * as a drill in staging, and one asked for another mode or environment is
+ * refused before anything is journaled. */
+static void
+test_resume_keeps_mode(void **state)
+{
+	struct fixture f = { .mode = MODE_DRILL };
+	struct engine_opts o = { 0 };
+	struct engine *e2 = NULL;
+	char *cause = NULL;
+
+	(void)state;
+	start(&f, RB_HEAD "environments:\n  staging: { env: { T: s } }\n  production: { env: { T: p } }\n"
+	    "steps:\n  - { id: a, title: a, run: 'true' }\n  - { id: b, title: b, run: 'true', drill: skip }\n",
+	    NULL, 0);
+	run_step(&f, 0);
+	engine_free(f.e);
+	o.rb = f.rb;
+	o.loop = f.loop;
+	o.incident_dir = f.dir;
+	o.operator = "tester";
+	o.mode = MODE_TRAINING;
+	assert_int_equal(engine_resume(&e2, &o, &cause), -1);
+	assert_non_null(strstr(cause, "--training contradicts the incident, which was started in drill mode: "
+	    "a resume keeps its mode"));
+	free(cause);
+	o.mode = MODE_LIVE;
+	o.environment = "production";
+	assert_int_equal(engine_resume(&e2, &o, &cause), -1);
+	assert_non_null(strstr(cause, "--environment contradicts the incident, which targets 'staging'"));
+	free(cause);
+	o.environment = NULL;
+	if (engine_resume(&e2, &o, &cause) != 0)
+		fail_msg("resume: %s", cause);
+	f.e = e2;
+	assert_int_equal(engine_mode(e2), MODE_DRILL);
+	assert_string_equal(engine_environment(e2)->name, "staging");
+	run_step(&f, 1);
+	assert_int_equal(engine_step(e2, 1)->status, STEP_SKIPPED);
+	{
+		char *ev = journal_events(&f);
+
+		if (strstr(ev, "step.end:ok run.resume step.confirm step.end:skipped ") == NULL)
+			fail_msg("events: %s", ev);
+		free(ev);
+	}
+	stop(&f);
+}
+
+static void
+write_journal(const char *dir, const char *text)
+{
+	char path[128];
+	FILE *fp;
+
+	snprintf(path, sizeof path, "%s/journal.jsonl", dir);
+	assert_non_null(fp = fopen(path, "w"));
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/* What a resume keeps, read from run.start: a journal from before the mode
+ * field marks a drill by "drill": true; a mode no version wrote, or no
+ * run.start, cannot be resumed at all (never as live by default). */
+static void
+test_resume_setup_reads_run_start(void **state)
+{
+	char dir[] = "/tmp/drc-engine-XXXXXX", cmd[64];
+	struct run_setup s;
+	char *cause = NULL;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	write_journal(dir, "{\"event\":\"run.start\",\"drill\":true,\"environment\":\"staging\"}\n");
+	assert_int_equal(engine_resume_setup(dir, MODE_LIVE, NULL, &s, &cause), 0);
+	assert_int_equal(s.mode, MODE_DRILL);
+	assert_string_equal(s.environment, "staging");
+	run_setup_clear(&s);
+	assert_int_equal(engine_resume_setup(dir, MODE_DRILL, "staging", &s, &cause), 0);
+	run_setup_clear(&s);
+	write_journal(dir, "{\"event\":\"run.start\",\"drill\":{\"target_rto_ms\":0}}\n");
+	assert_int_equal(engine_resume_setup(dir, MODE_LIVE, NULL, &s, &cause), 0);
+	assert_int_equal(s.mode, MODE_DRILL);
+	assert_null(s.environment);
+	write_journal(dir, "{\"event\":\"run.start\",\"mode\":\"dry-run\"}\n");
+	assert_int_equal(engine_resume_setup(dir, MODE_LIVE, NULL, &s, &cause), 0);
+	assert_int_equal(s.mode, MODE_DRY_RUN);
+	assert_null(s.environment);
+	assert_int_equal(engine_resume_setup(dir, MODE_LIVE, "staging", &s, &cause), -1);
+	assert_non_null(strstr(cause, "has no environment"));
+	free(cause);
+	write_journal(dir, "{\"event\":\"run.start\",\"mode\":\"warp\"}\n");
+	assert_int_equal(engine_resume_setup(dir, MODE_LIVE, NULL, &s, &cause), -1);
+	assert_non_null(strstr(cause, "does not know"));
+	free(cause);
+	write_journal(dir, "{\"event\":\"step.start\"}\n");
+	assert_int_equal(engine_resume_setup(dir, MODE_LIVE, NULL, &s, &cause), -1);
+	assert_non_null(strstr(cause, "no run.start"));
+	free(cause);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int
 main(void)
 {
@@ -570,6 +675,8 @@ main(void)
 		cmocka_unit_test(test_operator_text_is_masked),
 		cmocka_unit_test(test_required_param_and_bad_choice),
 		cmocka_unit_test(test_resume_marks_interrupted),
+		cmocka_unit_test(test_resume_keeps_mode),
+		cmocka_unit_test(test_resume_setup_reads_run_start),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
