@@ -133,24 +133,13 @@ ui_touch(struct ui *ui)
 	ui->dirty = 1;
 }
 
-static void
-draw_too_small(void)
-{
-	char msg[96];
-	int n;
-
-	n = snprintf(msg, sizeof msg, "terminal too small: need at least %dx%d, now %dx%d",
-	    UI_MIN_COLS, UI_MIN_ROWS, COLS, LINES);
-	mvaddnstr(LINES / 2, COLS > n ? (COLS - n) / 2 : 0, msg, COLS);
-}
-
 void
 ui_draw_now(struct ui *ui)
 {
 	erase();
 	attrset(A_NORMAL);
-	if (COLS < UI_MIN_COLS || LINES < UI_MIN_ROWS)
-		draw_too_small();
+	if (ui_too_small())
+		ui_small_draw(ui);
 	else {
 		if (ui->screen == SCREEN_PICKER)
 			ui_picker_draw(ui);

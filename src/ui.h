@@ -36,6 +36,7 @@
 #define UI_KEY_CTRL_C	3
 #define UI_KEY_BACKSPACE KEY_BACKSPACE
 #define UI_KEY_DETACH	29	/* Ctrl-], as in telnet: no program needs it */
+#define UI_KEY_REDRAW	12	/* Ctrl-L: draw the whole screen again */
 
 /* Where a key is taken: the screen, the focused pane or the open dialog. */
 #define CTX_PICKER	0x001
@@ -330,6 +331,12 @@ void ui_handle_key(struct ui *ui, int key);
 void ui_do(struct ui *ui, enum ui_action a);
 int ui_action_applies(const struct ui *ui, enum ui_action a);
 char *ui_help_text(void);
+
+/* ui_small.c: below UI_MIN_COLS x UI_MIN_ROWS nothing of the run shows,
+ * so only a resize, Ctrl-L and q (its question drawn there) act. */
+int ui_too_small(void);
+void ui_small_draw(struct ui *ui);
+void ui_small_key(struct ui *ui, int key);
 
 /* ui_theme.c */
 void ui_theme_setup(struct ui *ui);

@@ -24,6 +24,7 @@ static const struct {
 	{ "Left", KEY_LEFT }, { "Right", KEY_RIGHT }, { "PgUp", KEY_PPAGE },
 	{ "PgDn", KEY_NPAGE }, { "Home", KEY_HOME }, { "End", KEY_END },
 	{ "BSpace", KEY_BACKSPACE }, { "Space", ' ' }, { "C-]", UI_KEY_DETACH },
+	{ "C-l", UI_KEY_REDRAW },
 };
 
 #define NKEYNAMES (sizeof key_names / sizeof key_names[0])
@@ -177,6 +178,13 @@ ui_handle_key(struct ui *ui, int key)
 	unsigned ctx;
 	enum ui_action a;
 
+	/* What the screen cannot show must not act: not even for a step. */
+	if (ui_too_small()) {
+		ui->urgent = 1;
+		ui_touch(ui);
+		ui_small_key(ui, key == '\r' || key == KEY_ENTER ? UI_KEY_ENTER : key);
+		return;
+	}
 	/* Before any translation: the step gets the key as it was typed. */
 	if (ui_context(ui) == CTX_ATTACHED) {
 		ui->urgent = 1;
@@ -191,6 +199,10 @@ ui_handle_key(struct ui *ui, int key)
 	ui->urgent = 1;
 	ui_touch(ui);
 	ui->message[0] = '\0';
+	if (key == UI_KEY_REDRAW) {
+		clearok(curscr, TRUE);
+		return;
+	}
 	if (handle_interrupt_key(ui, key))
 		return;
 	ctx = ui_context(ui);
@@ -301,6 +313,7 @@ ui_help_text(void)
 		help_section(&b, help_sections[i].ctx, help_sections[i].title);
 	strbuf_adds(&b, "Text fields: type, BSpace deletes, Enter accepts, Esc backs out.\n"
 	    "Ctrl-C cancels the running step wherever you are; it never closes the console.\n"
+	    "Ctrl-L draws the screen again. Below the smallest size only q and Ctrl-L act.\n"
 	    "Attached to an interactive step, Ctrl-C is the step's: its program gets it as a terminal would.\n");
 	return strbuf_detach(&b);
 }

@@ -82,14 +82,15 @@ pane_command() {
 	printf '%s; echo $? >"%s/rc"' "$_cmd" "$SCRATCH"
 }
 
-# tmux_start CMD...: a private tmux server with one 100x30 pane running CMD
-# in a UTF-8 locale, with the scratch state directory.
+# tmux_start CMD...: a private tmux server with one pane running CMD, in a
+# UTF-8 locale, with the scratch state directory; the pane is 100x30 unless
+# TUI_COLS and TUI_ROWS say otherwise.
 tmux_start() {
 	command -v tmux >/dev/null || skip_all "tmux is not installed"
 	TM="tmux -S $SCRATCH/tmux.sock -f /dev/null"
 	trap tui_cleanup EXIT
 	$TM start-server \; set -g remain-on-exit on \; \
-		new-session -d -s ui -x 100 -y 30 -e LANG=C.UTF-8 -e LC_ALL=C.UTF-8 \
+		new-session -d -s ui -x "${TUI_COLS:-100}" -y "${TUI_ROWS:-30}" -e LANG=C.UTF-8 -e LC_ALL=C.UTF-8 \
 		-e XDG_STATE_HOME="$SCRATCH/state" -e DRCONSOLE_LOG="$SCRATCH/debug.log" \
 		"$(pane_command "$@")" || die "tmux would not start"
 }
@@ -141,6 +142,13 @@ keys() {
 
 type_text() {
 	$TM send-keys -t ui -l "$1"
+}
+
+# paste_text TEXT: pastes TEXT as a terminal does (bracketed, when the
+# program turned bracketed paste on; line ends as CR, as tmux sends them).
+paste_text() {
+	printf '%s' "$1" | $TM load-buffer -b tuipaste - || die "tmux load-buffer failed"
+	$TM paste-buffer -p -d -b tuipaste -t ui
 }
 
 # The pane's program has exited; pane_status is its exit status.
