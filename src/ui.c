@@ -53,6 +53,8 @@ ui_term_end(struct ui *ui)
 	if (ui->scr == NULL)
 		return;
 	endwin();
+	if (!ui->script_mode)
+		ui_paste_disable(ui);
 	delscreen(ui->scr);
 	ui->scr = NULL;
 	if (ui->scr_out != NULL && ui->scr_out != stdout)
@@ -112,6 +114,8 @@ ui_term_start(struct ui *ui)
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
+	if (!ui->script_mode)
+		ui_paste_enable(ui);
 	ui_theme_setup(ui);
 	return 0;
 }

@@ -37,6 +37,11 @@
 #define UI_KEY_BACKSPACE KEY_BACKSPACE
 #define UI_KEY_DETACH	29	/* Ctrl-], as in telnet: no program needs it */
 #define UI_KEY_REDRAW	12	/* Ctrl-L: draw the whole screen again */
+/* The bracketed paste markers, as curses returns them (define_key): far
+ * above the codes it gives the terminal's own extended keys. */
+#define UI_KEY_PASTE_BEGIN 0x5000
+#define UI_KEY_PASTE_END 0x5001
+#define UI_PASTE_MAX	4096	/* bytes of one paste kept; the rest is cut */
 
 /* Where a key is taken: the screen, the focused pane or the open dialog. */
 #define CTX_PICKER	0x001
@@ -227,6 +232,9 @@ struct ui {
 	struct glyphs g;
 	int saved_stderr;
 	int input_errs;		/* consecutive empty reads: end of input */
+	int pasting;		/* between the paste markers */
+	char paste[UI_PASTE_MAX];	/* the paste so far */
+	size_t paste_len, paste_cut;	/* bytes kept, bytes cut */
 	size_t output_bytes;	/* step output that arrived this turn */
 
 	/* screens */
@@ -338,6 +346,11 @@ int ui_too_small(void);
 void ui_small_draw(struct ui *ui);
 void ui_small_key(struct ui *ui, int key);
 
+/* ui_paste.c: bracketed paste, as text for the focused field */
+void ui_paste_enable(struct ui *ui);
+void ui_paste_disable(struct ui *ui);
+int ui_paste_key(struct ui *ui, int key);
+
 /* ui_theme.c */
 void ui_theme_setup(struct ui *ui);
 attr_t ui_style(const struct ui *ui, enum theme_role role);
@@ -431,6 +444,8 @@ void ui_form_open(struct ui *ui, int secrets_only);
 void ui_form_free(struct ui *ui);
 void ui_form_draw(struct ui *ui);
 int ui_form_key(struct ui *ui, int key);
+/* Whether the focused field takes text, and then the bytes it has room for. */
+int ui_form_text_room(const struct ui *ui, size_t *room);
 void ui_form_action(struct ui *ui, enum ui_action a);
 
 /* ui_script.c */

@@ -172,6 +172,17 @@ ui_form_key(struct ui *ui, int key)
 	return 1;
 }
 
+int
+ui_form_text_room(const struct ui *ui, size_t *room)
+{
+	const struct form_field *f = ui->form_sel < ui->nfields ? &ui->fields[ui->form_sel] : NULL;
+
+	if (f == NULL || !is_text(ui, f))
+		return 0;
+	*room = sizeof f->value - 1 - f->len;
+	return 1;
+}
+
 static void
 form_move(struct ui *ui, int delta)
 {

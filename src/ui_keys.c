@@ -178,6 +178,9 @@ ui_handle_key(struct ui *ui, int key)
 	unsigned ctx;
 	enum ui_action a;
 
+	/* A paste is text, never keys: it is gathered before anything else. */
+	if (ui_paste_key(ui, key))
+		return;
 	/* What the screen cannot show must not act: not even for a step. */
 	if (ui_too_small()) {
 		ui->urgent = 1;
@@ -314,6 +317,7 @@ ui_help_text(void)
 	strbuf_adds(&b, "Text fields: type, BSpace deletes, Enter accepts, Esc backs out.\n"
 	    "Ctrl-C cancels the running step wherever you are; it never closes the console.\n"
 	    "Ctrl-L draws the screen again. Below the smallest size only q and Ctrl-L act.\n"
+	    "A paste goes into the text field as text, on one line; with no text field open it is dropped.\n"
 	    "Attached to an interactive step, Ctrl-C is the step's: its program gets it as a terminal would.\n");
 	return strbuf_detach(&b);
 }

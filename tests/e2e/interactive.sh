@@ -66,6 +66,10 @@ type_text "one"
 keys Enter
 # At 100 columns the pane's text is 58 wide (the checklist takes 2/5).
 expect_re "size [0-9]+ 58 after one" "the step's terminal has the pane's width"
+# A paste goes to the attached step as typed, its line end included.
+paste_text "pasted s y
+"
+expect_re "size [0-9]+ 58 after pasted s y" "attached, a paste goes to the step"
 $TM resize-window -t ui -x 120 -y 30
 expect_screen "ATTACHED to step 1" "still attached after a resize"
 type_text "two"

@@ -1,7 +1,9 @@
 #!/bin/sh
 # tui_unseen.sh: nothing acts unseen, at 80x24 in a private tmux server.
 # Below the minimum size only a resize, Ctrl-L and q (whose question is
-# drawn on the small screen) act: Enter, a typed id and s run nothing.
+# drawn on the small screen) act: Enter, a typed id and s run nothing. A
+# paste (tmux paste-buffer -p: bracketed, as a terminal sends it) is text
+# for the open field, and dropped with no field open: its s and y act not.
 # Checked on capture-pane text and on journal.jsonl; every wait polls
 # with a deadline.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/tui_lib.sh"
@@ -22,7 +24,9 @@ no_journal() {
 	fi
 }
 
-TUI_COLS=80 TUI_ROWS=24 tmux_start "$DRCONSOLE" --operator unseen "$TUI_DATA/unseen.yaml"
+# After the console, cat shows what a paste sends once the console is gone.
+TUI_COLS=80 TUI_ROWS=24 tmux_start sh -c \
+	"\"$DRCONSOLE\" --operator unseen \"$TUI_DATA/unseen.yaml\"; echo console-gone; exec cat >\"$SCRATCH/after\""
 expect_screen "Start the run" "the first frame: the (empty) params form"
 keys Enter
 expect_screen "Checklist  0/5" "Start opens the run view at 80x24"
@@ -64,5 +68,80 @@ else
 fi
 no_journal step.start "still nothing ran"
 no_journal decision "no decision was journaled"
+
+# --- a paste is text, never keys ---
+
+keys n
+expect_screen "Add a note to the journal" "n opens the note dialog"
+# Three lines of a log: the second starts with s (skip), the third with y.
+LOG="ERROR: replica lag 30s
+s then skipped
+y for yes
+"
+paste_text "$LOG"
+expect_screen "> ERROR: replica lag 30s s then skipped y for yes" \
+	"the pasted lines land in the note's field as one line"
+expect_screen "Add a note to the journal" "the paste's line ends did not submit the note"
+keys Enter
+if poll "[ \"\$(journal_count '$J' event=note)\" -gt 0 ]" 10; then
+	pass "Enter submits the note"
+else
+	fail "no note was journaled"
+fi
+journal_has "$J" "the journal holds the paste as one note" event=note \
+	"text=ERROR: replica lag 30s s then skipped y for yes"
+[ "$(journal_count "$J" event=note)" -eq 1 ] && pass "exactly one note" ||
+	fail "the paste made $(journal_count "$J" event=note) notes"
+no_journal step.start "the paste's y ran nothing"
+no_journal step.end "the paste's s skipped nothing"
+
+paste_text "s
+y
+
+"
+expect_screen "a paste (5 bytes) was dropped: it goes only into a text field" \
+	"a paste with no text field open is dropped, and the status line says so"
+if screen_text | grep -qF -e "Skip '" -e "Run this step"; then
+	fail "the paste opened a dialog"
+	screen_text | show
+else
+	pass "the paste opened no dialog"
+fi
+no_journal step.start "the dropped paste ran nothing"
+no_journal step.end "the dropped paste skipped nothing"
+
+# --- the terminal gets its plain paste back at exit ---
+
+keys q
+expect_screen "Quit?" "q asks"
+keys y
+if screen_wait "console-gone"; then
+	paste_text "after the console"
+	keys Enter
+	if poll "grep -q 'after the console' '$SCRATCH/after'" 10 && ! grep -q '200~' "$SCRATCH/after"; then
+		pass "after the console quit a paste is plain text again (bracketed paste turned off)"
+	else
+		fail "the terminal was left in bracketed paste mode"
+		show "$SCRATCH/after"
+	fi
+else
+	fail "the console did not quit"
+	screen_text | show
+fi
+
+# --- a paste into the params form ---
+
+tmux_respawn "$DRCONSOLE" --operator unseen "$TUI_DATA/basic.yaml"
+expect_screen "▶* Restore to (UTC)" "the form opens on its first required field"
+paste_text "2026-11-23T15:00:00Z
+"
+expect_screen "▶* Restore to (UTC)                 2026-11-23T15:00:00Z" \
+	"a paste fills the field, and its line end does not move to the next"
+keys Up
+expect_screen "▶  Region to fail over" "Up: a choice field"
+paste_text "us-east"
+expect_screen "a paste (7 bytes) was dropped: it goes only into a text field" \
+	"a choice field takes no paste"
+expect_screen "< eu-west >" "the choice is unchanged"
 
 finish
