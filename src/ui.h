@@ -88,7 +88,8 @@
 	X(SKIP, "skip", 's', 0, CTX_LIST, "skip", "skip the selected step (a reason is required)") \
 	X(RETRY, "retry", 'r', 0, CTX_LIST, "retry", "run a failed step again") \
 	X(ROLLBACK, "rollback", 'b', 0, CTX_LIST, "rollback", "run the step's rollback command") \
-	X(CANCEL, "cancel", 'c', UI_KEY_CTRL_C, CTX_RUN, "cancel", "cancel the running step") \
+	X(CANCEL, "cancel", 'c', UI_KEY_CTRL_C, CTX_RUN, "cancel", \
+	    "cancel the running step (asks first)") \
 	X(ATTACH, "attach", 'a', 0, CTX_RUN, "attach", \
 	    "type into the running interactive step: every key goes to it until C-]") \
 	X(DETACH, "detach", UI_KEY_DETACH, 0, CTX_ATTACHED, "detach", \
@@ -154,6 +155,8 @@ enum dialog_kind {
 	DLG_HELP,
 	DLG_MESSAGE,
 	DLG_APPROVAL,		/* waiting for a second operator */
+	DLG_CANCEL,		/* cancel the running step? (c again or y) */
+	DLG_ORDER,		/* run a step ahead of steps still pending? */
 };
 
 struct ui_choice {
@@ -414,6 +417,13 @@ int ui_run_attachable(const struct ui *ui, int i);
 void ui_run_detach(struct ui *ui, const char *why);
 void ui_run_sync_pty(struct ui *ui, int cols, int rows);
 void ui_run_approval_body(struct ui *ui, struct dialog *d);
+
+/* ui_ask.c: asking before c, Ctrl-C or Enter does too much */
+void ui_ask_cancel(struct ui *ui);
+void ui_ask_drop_stale(struct ui *ui);
+int ui_ask_order(struct ui *ui, int i);
+void ui_ask_answer(struct ui *ui, struct dialog *d);
+int ui_ask_key(struct ui *ui, struct dialog *d, int key);
 
 /* ui_act.c: run view keys and dialog answers */
 void ui_run_key(struct ui *ui, enum ui_action a);

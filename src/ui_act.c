@@ -21,7 +21,7 @@ refuse_busy(struct ui *ui)
 	}
 	if (r < 0)
 		return 0;
-	snprintf(ui->message, sizeof ui->message, "'%s' is running: wait for it, or c cancels it",
+	snprintf(ui->message, sizeof ui->message, "'%s' is running: wait for it, or c asks to cancel it",
 	    ui->rb->steps[r].id);
 	return 1;
 }
@@ -51,7 +51,8 @@ act_run(struct ui *ui)
 		    "y / Enter: run it      n / Esc: back out");
 		break;
 	default:
-		ui_run_ask(ui, i);
+		if (!ui_ask_order(ui, i))
+			ui_run_ask(ui, i);
 	}
 }
 
@@ -135,25 +136,6 @@ start_rollback(struct ui *ui, int i)
 	}
 	ui->rollback_step = i;
 	ui_arm_tick(ui);
-}
-
-static void
-act_cancel(struct ui *ui)
-{
-	int r = engine_running_step(ui->e);
-
-	if (r < 0) {
-		snprintf(ui->message, sizeof ui->message, "no step is running (q quits)");
-		return;
-	}
-	if (ui->rb->steps[r].action == ACTION_WAIT && engine_step(ui->e, r)->status == STEP_RUNNING) {
-		engine_cancel(ui->e, r);
-		snprintf(ui->message, sizeof ui->message, "the wait of '%s' was cut short", ui->rb->steps[r].id);
-		return;
-	}
-	engine_cancel(ui->e, r);
-	snprintf(ui->message, sizeof ui->message, "cancelling '%s': SIGTERM sent, SIGKILL after the grace period",
-	    ui->rb->steps[r].id);
 }
 
 /* The keyboard goes to the running interactive step, and its terminal
@@ -281,7 +263,7 @@ ui_run_key(struct ui *ui, enum ui_action a)
 	case ACT_SKIP: act_skip(ui); break;
 	case ACT_RETRY: act_retry(ui); break;
 	case ACT_ROLLBACK: act_rollback(ui); break;
-	case ACT_CANCEL: act_cancel(ui); break;
+	case ACT_CANCEL: ui_ask_cancel(ui); break;
 	case ACT_ATTACH: act_attach(ui); break;
 	case ACT_DETACH: ui_run_detach(ui, "C-]"); break;
 	case ACT_NOTE:
@@ -394,6 +376,7 @@ ui_run_dialog_done(struct ui *ui, struct dialog *d, int code)
 	switch (d->kind) {
 	case DLG_CONFIRM: ui_dialog_close(ui); ui_run_start(ui, i, HOW_CONFIRMED); break;
 	case DLG_ROLLBACK: ui_dialog_close(ui); start_rollback(ui, i); break;
+	case DLG_CANCEL: case DLG_ORDER: ui_ask_answer(ui, d); break;
 	case DLG_TYPE_CONFIRM: answer_type(ui, d); break;
 	case DLG_SEARCH:
 		if (d->len > 0)

@@ -101,6 +101,8 @@ ui_dialog_key(struct ui *ui, int key)
 	}
 	if (ctx == CTX_CHOICE && choice_key(ui, d, key))
 		return;
+	if (ctx == CTX_CONFIRM && ui_ask_key(ui, d, key))
+		return;
 	if (a != ACT_NONE)
 		ui_dialog_action(ui, a);
 }

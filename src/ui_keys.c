@@ -146,7 +146,7 @@ ui_context(const struct ui *ui)
 		[DLG_DONE_NOTE] = CTX_INPUT, [DLG_SEARCH] = CTX_INPUT, [DLG_FAILURE] = CTX_CHOICE,
 		[DLG_INTERRUPTED] = CTX_CHOICE, [DLG_QUIT] = CTX_CHOICE, [DLG_QUIT_IDLE] = CTX_CHOICE,
 		[DLG_CHANGED] = CTX_CHOICE, [DLG_LOOSE] = CTX_CHOICE, [DLG_HELP] = CTX_VIEWER, [DLG_MESSAGE] = CTX_VIEWER,
-		[DLG_APPROVAL] = CTX_VIEWER,
+		[DLG_APPROVAL] = CTX_VIEWER, [DLG_CANCEL] = CTX_CONFIRM, [DLG_ORDER] = CTX_CONFIRM,
 	};
 
 	if (ui->ndialogs > 0)
@@ -161,8 +161,9 @@ ui_context(const struct ui *ui)
 	return ui->focus == FOCUS_LIST ? CTX_LIST : CTX_OUTPUT;
 }
 
-/* Ctrl-C anywhere cancels the running step: it must never wait behind a
- * dialog, and it must never kill the console. */
+/* Ctrl-C anywhere asks to cancel the running step, and a second cancels
+ * it: it must never wait behind a dialog, and it must never kill the
+ * console. */
 static int
 handle_interrupt_key(struct ui *ui, int key)
 {
@@ -315,7 +316,8 @@ ui_help_text(void)
 	for (size_t i = 0; i < sizeof help_sections / sizeof help_sections[0]; i++)
 		help_section(&b, help_sections[i].ctx, help_sections[i].title);
 	strbuf_adds(&b, "Text fields: type, BSpace deletes, Enter accepts, Esc backs out.\n"
-	    "Ctrl-C cancels the running step wherever you are; it never closes the console.\n"
+	    "Ctrl-C, like c, asks to cancel the running step wherever you are; it never closes the console.\n"
+	    "Enter on a step ahead of steps still pending names them and asks (y goes on).\n"
 	    "Ctrl-L draws the screen again. Below the smallest size only q and Ctrl-L act.\n"
 	    "A paste goes into the text field as text, on one line; with no text field open it is dropped.\n"
 	    "Attached to an interactive step, Ctrl-C is the step's: its program gets it as a terminal would.\n");

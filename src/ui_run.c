@@ -493,6 +493,7 @@ ui_run_after_turn(struct ui *ui)
 
 	if (ui->e == NULL)
 		return;
+	ui_ask_drop_stale(ui);
 	check_approval(ui);
 	if (ui->attached && !ui_run_attachable(ui, ui->attach_step))
 		ui_run_detach(ui, "the step ended");

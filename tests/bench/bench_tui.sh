@@ -84,7 +84,7 @@ screen_wait "▶ ·  2" || stop "cannot select step 2"
 keys Enter
 screen_wait "flood line" || stop "the flood did not start"
 flood=$(sample '▶ .  2 ' '▶ .  3 ' | median)
-keys c
+keys c c
 screen_wait "Step 'flood' cancelled" || stop "the flood did not stop"
 keys Escape
 

@@ -81,7 +81,7 @@ lacks_screen "Skip 'ask'" "attached, s opens no skip dialog"
 keys BSpace BSpace C-]
 expect_screen "detached from 'ask' (C-])" "C-] detaches"
 lacks_screen "ATTACHED" "detached: the bars no longer say ATTACHED"
-keys c
+keys c c
 expect_screen "ask ok: stopped by the operator" "c stops the step: stop_ok makes it ok"
 expect_screen "Checklist  1/3" "the stopped step counts as ended"
 journal_has "$J" "the attach is journaled" event=decision step=ask decision=attached

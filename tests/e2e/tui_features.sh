@@ -38,7 +38,9 @@ else
 	screen_text | show
 fi
 keys c
-expect_screen "was cut short" "c says the wait was cut short"
+expect_screen "Cut short the wait of 'settle'?" "c asks before it cuts the wait short"
+keys y
+expect_screen "was cut short" "y: the wait was cut short"
 if poll "grep -q '\"step.end\".*\"step\":\"settle\".*cut short by the operator' '$J'" 5; then
 	pass "the journal says the wait was cut short by the operator"
 else

@@ -37,7 +37,9 @@ expect_screen "Timeline (local / UTC)" "back to 100x30"
 keys Enter
 expect_screen "sleeping now" "step 2 runs and its output shows"
 keys c
-expect_screen "long-sleep cancelled: cancelled by the operator" "c cancels the running sleep"
+expect_screen "Cancel 'long-sleep'?" "c asks before it cancels"
+keys c
+expect_screen "long-sleep cancelled: cancelled by the operator" "c again cancels the running sleep"
 expect_screen "Step 'long-sleep' cancelled" "the cancel asks what to do next"
 keys s
 type_text "cancelled on purpose"
@@ -59,7 +61,9 @@ expect_screen "lines, following" "back on the flood step the pane follows the ou
 [ "$(journal_count "$J" event=step.end step=flood)" -eq 0 ] &&
 	pass "the flood step was still running meanwhile" || fail "the flood step ended by itself"
 keys C-c
-expect_screen "Step 'flood' cancelled" "Ctrl-C cancels the running step"
+expect_screen "Cancel 'flood'?" "Ctrl-C asks before it cancels"
+keys C-c
+expect_screen "Step 'flood' cancelled" "Ctrl-C again cancels the running step"
 if [ "$($TM display -p -t ui '#{pane_dead}')" = 1 ]; then fail "Ctrl-C killed the console"; else pass "Ctrl-C leaves the console running"; fi
 keys s
 type_text "enough output"
@@ -136,7 +140,14 @@ expect_screen "Start the run" "a second run starts"
 keys Enter
 expect_screen "Checklist  0/5" "its run view shows"
 keys Down Enter
-expect_screen "sleeping now" "its long step runs"
+expect_screen "Step 2 is ahead of the checklist" "step 2 ahead of step 1 asks first"
+keys y
+if poll "grep -q '\"event\":\"step.start\".*\"step\":\"long-sleep\"' '$INC2/journal.jsonl'" 10; then
+	pass "y: its long step runs"
+else
+	fail "the long step did not start"
+	screen_text | show
+fi
 CONSOLE=$(pgrep -P "$($TM display -p -t ui '#{pane_pid}')" | head -n 1)
 kill -TERM "$CONSOLE"
 if poll pane_dead 15 && [ "$(pane_status)" = 130 ]; then

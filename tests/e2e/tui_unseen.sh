@@ -4,6 +4,8 @@
 # drawn on the small screen) act: Enter, a typed id and s run nothing. A
 # paste (tmux paste-buffer -p: bracketed, as a terminal sends it) is text
 # for the open field, and dropped with no field open: its s and y act not.
+# c and Ctrl-C ask before cancelling (c c, Ctrl-C Ctrl-C cancel); Enter on
+# a step ahead of pending ones names them and asks.
 # Checked on capture-pane text and on journal.jsonl; every wait polls
 # with a deadline.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/tui_lib.sh"
@@ -29,7 +31,7 @@ TUI_COLS=80 TUI_ROWS=24 tmux_start sh -c \
 	"\"$DRCONSOLE\" --operator unseen \"$TUI_DATA/unseen.yaml\"; echo console-gone; exec cat >\"$SCRATCH/after\""
 expect_screen "Start the run" "the first frame: the (empty) params form"
 keys Enter
-expect_screen "Checklist  0/5" "Start opens the run view at 80x24"
+expect_screen "Checklist  0/6" "Start opens the run view at 80x24"
 INC=$(incident_of "$STATE")
 J=$INC/journal.jsonl
 
@@ -59,7 +61,7 @@ screen_text >"$SCRATCH/small-quit.txt"
 keys Escape
 expect_screen "only q (quit) and Ctrl-L (redraw) work" "Esc stays"
 $TM resize-window -t ui -x 80 -y 24
-expect_screen "Checklist  0/5" "back at 80x24 the checklist shows"
+expect_screen "Checklist  0/6" "back at 80x24 the checklist shows"
 if screen_text | grep -qF -e "Run this step" -e "DESTRUCTIVE" -e "Skip '" -e "Add a note" -e "Quit?"; then
 	fail "a dialog was opened while the terminal was too small"
 	screen_text | show
@@ -109,6 +111,107 @@ else
 fi
 no_journal step.start "the dropped paste ran nothing"
 no_journal step.end "the dropped paste skipped nothing"
+
+# --- one key does not do too much: c and Ctrl-C ask, Enter ahead asks ---
+
+# gone TEXT WHAT: a check that the pane comes to not show TEXT.
+gone() {
+	if poll "! screen_text | grep -qF -- \"$1\"" 10; then
+		pass "$2"
+	else
+		fail "$2: the screen still shows '$1'"
+		screen_text | show
+	fi
+}
+
+# ended STEP STATUS: how many step.end lines STEP has with STATUS.
+ended() {
+	journal_count "$J" event=step.end "step=$1" "status=$2"
+}
+
+keys Enter
+expect_screen "▶ ·  2 A long sleep to cancel" "step 1 ran, the selection moved on"
+keys Enter
+expect_screen "long step sleeping" "step 2 runs"
+keys c
+expect_screen "Cancel 'long'?" "c asks before it cancels"
+expect_screen "c again or y: cancel it" "the question says how to answer"
+keys Enter
+expect_screen "Enter does not answer this" "Enter does not answer it"
+keys Escape
+gone "Cancel 'long'?" "Esc lets the step run"
+keys C-c
+expect_screen "Cancel 'long'?" "a single Ctrl-C asks too"
+keys Escape
+gone "Cancel 'long'?" "Esc again"
+[ "$(journal_count "$J" event=step.end step=long)" -eq 0 ] && pass "one c, one Ctrl-C: nothing cancelled" ||
+	fail "the step was cancelled without being asked"
+keys c c
+expect_screen "Step 'long' cancelled" "c c cancels the step"
+[ "$(ended long cancelled)" -eq 1 ] && pass "the cancel is journaled" || fail "no step.end cancelled for long"
+keys r
+expect_screen "long step sleeping" "r runs it again"
+keys C-c C-c
+if poll "[ \"\$(ended long cancelled)\" -eq 2 ]" 10; then
+	pass "Ctrl-C Ctrl-C cancels it"
+else
+	fail "Ctrl-C Ctrl-C did not cancel"
+	screen_text | show
+fi
+expect_screen "Step 'long' cancelled" "the failure dialog asks what now"
+keys s
+type_text "cancelled on purpose"
+keys Enter
+expect_screen "▶ ·  3 A destructive step" "the skip moves the selection to step 3"
+
+keys Down Down
+expect_screen "▶ ·  5 The last step" "the selection is on step 5"
+keys Enter
+expect_screen "Step 5 is ahead of the checklist" "Enter on step 5 asks first"
+expect_screen "steps 3–4 are still pending." "and names the steps still pending"
+keys Enter
+expect_screen "Enter does not answer this" "a second Enter does not answer it"
+keys Escape
+gone "ahead of the checklist" "Esc backs out"
+[ "$(journal_count "$J" event=step.start step=last)" -eq 0 ] && pass "step 5 did not run" ||
+	fail "step 5 ran without being asked"
+keys Enter
+expect_screen "Step 5 is ahead of the checklist" "Enter asks again"
+keys y
+if poll "[ \"\$(ended last ok)\" -eq 1 ]" 10; then
+	pass "y goes on: step 5 runs"
+else
+	fail "step 5 did not run after y"
+	screen_text | show
+fi
+journal_has "$J" "running ahead is journaled, with what was pending" event=decision step=last \
+	"decision=run ahead: steps 3-4 are still pending"
+
+# A cancel question whose step ends by itself goes away: a late c or y
+# then cancels nothing.
+expect_screen "▶ ·  6 Ends when the test says" "after step 5 the selection is on step 6"
+keys Enter
+expect_screen "Step 6 is ahead of the checklist" "step 6 is ahead too"
+keys y
+expect_screen "gate open" "step 6 runs"
+keys c
+expect_screen "Cancel 'gate'?" "c asks"
+touch "$INC/go"
+expect_screen "'gate' ended before the cancel was answered" "the step ended: the question goes, and the status line says why"
+gone "Cancel 'gate'?" "the cancel question is gone"
+journal_has "$J" "the step ended by itself, ok" event=step.end step=gate status=ok
+
+expect_screen "▶ ·  3 A destructive step" "then the selection is back on step 3"
+keys Enter
+expect_screen "DESTRUCTIVE STEP: type its id to run it" "step 3 asks for its id, and only that"
+paste_text "drop-it
+"
+expect_screen "> drop-it" "a pasted id lands in the field"
+expect_screen "DESTRUCTIVE STEP" "and does not submit it"
+[ "$(journal_count "$J" event=step.start step=drop-it)" -eq 0 ] && pass "the pasted id ran nothing by itself" ||
+	fail "the pasted id ran the destructive step"
+keys Escape
+gone "DESTRUCTIVE STEP" "Esc backs out of it"
 
 # --- the terminal gets its plain paste back at exit ---
 
