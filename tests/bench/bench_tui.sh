@@ -82,7 +82,10 @@ idle=$(sample '▶ .  3 ' '▶ .  4 ' | median)
 keys Up
 screen_wait "▶ ·  2" || stop "cannot select step 2"
 keys Enter
-screen_wait "flood line" || stop "the flood did not start"
+screen_wait "ahead of the checklist" || stop "running step 2 ahead of step 1 did not ask"
+keys y
+poll "[ \$(journal_count '$J' event=step.start step=flood) -gt 0 ]" 10 || stop "the flood did not start"
+screen_wait "flood line" || stop "the flood did not show"
 flood=$(sample '▶ .  2 ' '▶ .  3 ' | median)
 keys c c
 screen_wait "Step 'flood' cancelled" || stop "the flood did not stop"
