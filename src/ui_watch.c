@@ -740,6 +740,11 @@ watch_key(struct watch *w, int key)
 	ui_touch(w->ui);
 	if (key == KEY_RESIZE)
 		return;
+	/* A paste is text for the inject field, never keys (ui_paste.c). */
+	if (ui_paste_key(w->ui, key)) {
+		snprintf(w->message, sizeof w->message, "%s", w->ui->message);
+		return;
+	}
 	if (d != NULL) {
 		inject_key(w, d, key);
 		return;

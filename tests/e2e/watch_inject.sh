@@ -60,10 +60,15 @@ else
 	show "$SCRATCH/run.out"
 fi
 
-# Injecting from the watch itself: i, the text, Enter.
+# Injecting from the watch itself: i, the text, Enter. The text is pasted
+# over two lines: a paste is text for the field, and does not send it.
 keys i
 expect_screen "Inject an event" "i opens the inject field"
-type_text "DNS is flapping"
+paste_text "DNS is
+flapping
+"
+expect_screen "> DNS is flapping" "a paste lands in the inject field on one line"
+expect_screen "Inject an event" "and does not send it"
 keys Enter
 expect_screen "INJECTED by obs: DNS is flapping" "the watch's own injection reaches the timeline"
 if grep '"event":"note"' "$J" | grep '"by":"obs"' | grep -q '"text":"DNS is flapping"'; then
