@@ -223,7 +223,7 @@ static void
 on_keys(int fd, short revents, void *arg)
 {
 	struct ui *ui = arg;
-	int key, n = 0;
+	int key = ERR, n = 0;
 
 	(void)fd;
 	/* A bounded number per turn, so a paste cannot starve the engine. */
@@ -234,6 +234,8 @@ on_keys(int fd, short revents, void *arg)
 		else
 			ui_handle_key(ui, key);
 	}
+	if (key == ERR)
+		ui_paste_idle(ui);
 	ui->input_errs = n > 0 ? 0 : ui->input_errs + 1;
 	/* Readable but nothing to read, again and again: the terminal is
 	 * gone. Treat it as end of input, never spin. */

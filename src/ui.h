@@ -238,6 +238,8 @@ struct ui {
 	int pasting;		/* between the paste markers */
 	char paste[UI_PASTE_MAX];	/* the paste so far */
 	size_t paste_len, paste_cut;	/* bytes kept, bytes cut */
+	int paste_tail;		/* a paste ended; input not yet drained */
+	size_t tail_dropped;	/* keys that came in the same burst after it */
 	size_t output_bytes;	/* step output that arrived this turn */
 
 	/* screens */
@@ -353,6 +355,7 @@ void ui_small_key(struct ui *ui, int key);
 void ui_paste_enable(struct ui *ui);
 void ui_paste_disable(struct ui *ui);
 int ui_paste_key(struct ui *ui, int key);
+void ui_paste_idle(struct ui *ui);
 
 /* ui_theme.c */
 void ui_theme_setup(struct ui *ui);

@@ -157,13 +157,29 @@ paste_deliver(struct ui *ui)
 	ui->paste_len = ui->paste_cut = 0;
 }
 
-/* Takes the key when it belongs to a paste (a marker, or text between
- * them); 0 leaves it to the ordinary keys. */
+/* Keys already waiting behind a paste's end came with it, not from the
+ * operator: a pasted text can carry its own end marker (terminals pass
+ * ESC [ 201 ~ through) to smuggle keys out. They are dropped until the
+ * input has been drained once; a key typed later is the operator's. */
+static int
+paste_tail_key(struct ui *ui)
+{
+	ui->tail_dropped++;
+	snprintf(ui->message, sizeof ui->message, "%zu key%s right behind the paste dropped: a paste is "
+	    "text, never keys", ui->tail_dropped, ui->tail_dropped > 1 ? "s" : "");
+	ui->urgent = 1;
+	ui_touch(ui);
+	return 1;
+}
+
+/* Takes the key when it belongs to a paste (a marker, text between them,
+ * or a key that came with it); 0 leaves it to the ordinary keys. */
 int
 ui_paste_key(struct ui *ui, int key)
 {
 	if (key == UI_KEY_PASTE_BEGIN) {
 		ui->pasting = 1;
+		ui->paste_tail = 0;
 		ui->paste_len = ui->paste_cut = 0;
 		return 1;
 	}
@@ -171,14 +187,23 @@ ui_paste_key(struct ui *ui, int key)
 		if (ui->pasting)
 			paste_deliver(ui);
 		ui->pasting = 0;
+		ui->paste_tail = 1;
+		ui->tail_dropped = 0;
 		return 1;
 	}
 	if (!ui->pasting)
-		return 0;
+		return ui->paste_tail ? paste_tail_key(ui) : 0;
 	/* A key curses decoded from the pasted bytes is not text. */
 	if (key < 0 || key > 255 || ui->paste_len == sizeof ui->paste)
 		ui->paste_cut++;
 	else
 		ui->paste[ui->paste_len++] = (char)key;
 	return 1;
+}
+
+/* The terminal had nothing more to read: what comes next is typed. */
+void
+ui_paste_idle(struct ui *ui)
+{
+	ui->paste_tail = 0;
 }

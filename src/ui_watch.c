@@ -786,13 +786,15 @@ static void
 on_keys(int fd, short revents, void *arg)
 {
 	struct watch *w = arg;
-	int key, n = 0;
+	int key = ERR, n = 0;
 
 	(void)fd;
 	while (n < 64 && (key = wgetch(stdscr)) != ERR) {
 		n++;
 		watch_key(w, key);
 	}
+	if (key == ERR)
+		ui_paste_idle(w->ui);
 	w->input_errs = n > 0 ? 0 : w->input_errs + 1;
 	/* Readable with nothing to read, again and again: the terminal is gone. */
 	if ((revents & (POLLHUP | POLLERR | POLLNVAL)) || w->input_errs > 100)

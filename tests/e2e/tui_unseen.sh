@@ -112,6 +112,19 @@ fi
 no_journal step.start "the dropped paste ran nothing"
 no_journal step.end "the dropped paste skipped nothing"
 
+# A pasted text that carries its own end marker (terminals pass it through)
+# cannot smuggle keys out: what came with the paste is dropped.
+paste_text "$(printf 'tail\033[201~sy')"
+expect_screen "right behind the paste dropped: a paste is text, never keys" \
+	"keys behind a smuggled end marker are dropped, and the status line says so"
+if screen_text | grep -qF "Skip '"; then
+	fail "the smuggled s opened the skip dialog"
+	screen_text | show
+else
+	pass "the smuggled s opened nothing"
+fi
+no_journal step.end "the smuggled keys skipped nothing"
+
 # --- one key does not do too much: c and Ctrl-C ask, Enter ahead asks ---
 
 # gone TEXT WHAT: a check that the pane comes to not show TEXT.
