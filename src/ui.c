@@ -53,8 +53,7 @@ ui_term_end(struct ui *ui)
 	if (ui->scr == NULL)
 		return;
 	endwin();
-	if (!ui->script_mode)
-		ui_paste_disable(ui);
+	ui_paste_disable(ui);
 	delscreen(ui->scr);
 	ui->scr = NULL;
 	if (ui->scr_out != NULL && ui->scr_out != stdout)

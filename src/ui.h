@@ -235,6 +235,7 @@ struct ui {
 	struct glyphs g;
 	int saved_stderr;
 	int input_errs;		/* consecutive empty reads: end of input */
+	int paste_on;		/* the terminal brackets pastes */
 	int pasting;		/* between the paste markers */
 	char paste[UI_PASTE_MAX];	/* the paste so far */
 	size_t paste_len, paste_cut;	/* bytes kept, bytes cut */

@@ -14,22 +14,28 @@
 #define PASTE_ON	"\033[?2004h"
 #define PASTE_OFF	"\033[?2004l"
 
-/* Asks the terminal for bracketed paste and teaches curses its markers. */
+/* Teaches curses the markers and, only if it learnt them (else they
+ * would be typed into fields as "[200~"), asks the terminal for them. */
 void
 ui_paste_enable(struct ui *ui)
 {
-	define_key("\033[200~", UI_KEY_PASTE_BEGIN);
-	define_key("\033[201~", UI_KEY_PASTE_END);
+	if (define_key("\033[200~", UI_KEY_PASTE_BEGIN) == ERR ||
+	    define_key("\033[201~", UI_KEY_PASTE_END) == ERR)
+		return;
 	fputs(PASTE_ON, ui->scr_out);
 	fflush(ui->scr_out);
+	ui->paste_on = 1;
 }
 
 /* Gives the terminal its plain paste back (after endwin). */
 void
 ui_paste_disable(struct ui *ui)
 {
+	if (!ui->paste_on)
+		return;
 	fputs(PASTE_OFF, ui->scr_out);
 	fflush(ui->scr_out);
+	ui->paste_on = 0;
 }
 
 /* The paste on one line: each run of line ends becomes one space (none at
