@@ -26,6 +26,21 @@ no_journal() {
 	fi
 }
 
+# gone TEXT WHAT: a check that the pane comes to not show TEXT.
+gone() {
+	if poll "! screen_text | grep -qF -- \"$1\"" 10; then
+		pass "$2"
+	else
+		fail "$2: the screen still shows '$1'"
+		screen_text | show
+	fi
+}
+
+# ended STEP STATUS: how many step.end lines STEP has with STATUS.
+ended() {
+	journal_count "$J" event=step.end "step=$1" "status=$2"
+}
+
 # After the console, cat shows what a paste sends once the console is gone.
 TUI_COLS=80 TUI_ROWS=24 tmux_start sh -c \
 	"\"$DRCONSOLE\" --operator unseen \"$TUI_DATA/unseen.yaml\"; echo console-gone; exec cat >\"$SCRATCH/after\""
@@ -125,22 +140,17 @@ else
 fi
 no_journal step.end "the smuggled keys skipped nothing"
 
+# A paste longer than the field is cut on a character's boundary, and the
+# status line says how much was taken (the field holds 255 bytes: 127 é).
+keys n
+expect_screen "Add a note to the journal" "n opens the note dialog again"
+paste_text "$(awk 'BEGIN { for (i = 0; i < 300; i++) printf "é" }')"
+expect_screen "the paste was cut to fit: 254 of 600 bytes taken" "an overlong paste is cut to fit the field"
+expect_screen "> ééééé" "what fits is in the field"
+keys Escape
+gone "Add a note to the journal" "Esc backs out of the note"
+
 # --- one key does not do too much: c and Ctrl-C ask, Enter ahead asks ---
-
-# gone TEXT WHAT: a check that the pane comes to not show TEXT.
-gone() {
-	if poll "! screen_text | grep -qF -- \"$1\"" 10; then
-		pass "$2"
-	else
-		fail "$2: the screen still shows '$1'"
-		screen_text | show
-	fi
-}
-
-# ended STEP STATUS: how many step.end lines STEP has with STATUS.
-ended() {
-	journal_count "$J" event=step.end "step=$1" "status=$2"
-}
 
 keys Enter
 expect_screen "▶ ·  2 A long sleep to cancel" "step 1 ran, the selection moved on"
