@@ -149,12 +149,13 @@ paste_deliver(struct ui *ui)
 	ui->urgent = 1;
 	ui_touch(ui);
 	ui->message[0] = '\0';
+	room = field_room(ui, &has);
 	if (ui_too_small())
 		snprintf(ui->message, sizeof ui->message, "a paste (%zu bytes) was dropped: the screen is too small",
 		    total);
 	else if (ui_context(ui) == CTX_ATTACHED)
 		paste_to_step(ui);
-	else if ((room = field_room(ui, &has)), has)
+	else if (has)
 		paste_to_field(ui, room);
 	else
 		snprintf(ui->message, sizeof ui->message, "a paste (%zu bytes) was dropped: it goes only into a "
