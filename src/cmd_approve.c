@@ -5,7 +5,6 @@
  * kernel, decides, journals and answers, and this command prints the
  * answer: exit 0 approved, 1 refused or no console to ask (with the
  * reason), 2 usage. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,41 +12,39 @@
 
 #include "approval.h"
 #include "approvers.h"
+#include "cli.h"
 #include "commands.h"
 #include "xmalloc.h"
 
-#define APPROVE_USAGE "usage: drconsole approve INCIDENT STEP   (INCIDENT: the incident's folder or id)\n"
+enum { OPT_OPERATOR = 256 };
 
-/* --operator is accepted for old scripts, and ignored: the console
- * records the login the kernel gives, not a name anyone can type. */
+static const struct cli_opt approve_opts[] = {
+	/* Accepted for old scripts and ignored: the console records the
+	 * login the kernel gives, not a name anyone can type. */
+	{ "operator", 0, "NAME", OPT_OPERATOR, NULL },
+	{ NULL, 0, NULL, 0, NULL }
+};
+
+const struct cli_cmd approve_cmd = {
+	"approve", "INCIDENT STEP",
+	"Approve a step as the second person of a two-person rule.",
+	"INCIDENT is the incident's folder or id; the console driving it asks you to\n"
+	"confirm and records who you are from the kernel.",
+	{ approve_opts, NULL },
+	"drconsole approve 2026-12-07T2130-failover promote-replica",
+	"0  approved\n1  refused, or no console to ask (the reason is printed)\n2  usage error", 0
+};
+
 static int
-parse_args(int argc, char **argv, const char **incident, const char **step)
+approve_apply(void *ctx, int id, const char *arg)
 {
-	static const struct option opts[] = { { "operator", required_argument, NULL, 'o' }, { NULL, 0, NULL, 0 } };
-	char **args = xcalloc((size_t)argc + 2, sizeof *args), *me;
-	int c, ok = 1;
+	char *me = approvers_login(getuid());
 
-	args[0] = (char *)"approve";
-	memcpy(args + 1, argv, (size_t)argc * sizeof *args);
-	optind = 1;
-	while ((c = getopt_long(argc + 1, args, "", opts, NULL)) != -1) {
-		if (c != 'o') {
-			ok = 0;
-			continue;
-		}
-		me = approvers_login(getuid());
-		fprintf(stderr, "drconsole: --operator is ignored: the console records who you are from the "
-		    "kernel (%s)\n", me);
-		free(me);
-	}
-	ok = ok && argc + 1 - optind == 2;
-	if (ok) {
-		/* getopt permuted args, not argv: take the operands from args. */
-		*incident = args[optind];
-		*step = args[optind + 1];
-	}
-	free(args);
-	return ok ? 0 : -1;
+	(void)ctx, (void)id, (void)arg;
+	fprintf(stderr, "drconsole: --operator is ignored: the console records who you are from the "
+	    "kernel (%s)\n", me);
+	free(me);
+	return 0;
 }
 
 int
@@ -55,12 +52,14 @@ cmd_approve(int argc, char **argv)
 {
 	const char *incident = NULL, *step = NULL;
 	char *msg = NULL;
-	int rc;
+	int rc, first;
 
-	if (parse_args(argc, argv, &incident, &step) != 0) {
-		fputs(APPROVE_USAGE, stderr);
-		return EXIT_USAGE;
-	}
+	if ((rc = cli_parse(&approve_cmd, argc, argv, approve_apply, NULL, &first)) != CLI_PARSED)
+		return rc == CLI_ANSWERED ? EXIT_OK : EXIT_USAGE;
+	if (argc - first != 2)
+		return cli_mistake(&approve_cmd, "INCIDENT and STEP, please");
+	incident = argv[first];
+	step = argv[first + 1];
 	rc = approval_ask(incident, step, &msg);
 	if (rc == 0)
 		printf("approval of '%s' accepted: %s\n", step, msg);

@@ -11,14 +11,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "follow.h"
 #include "journal.h"
 #include "strbuf.h"
 #include "xmalloc.h"
 
-#define INJECT_USAGE \
-	"usage: drconsole inject [--operator NAME] INCIDENT_DIR TEXT...\n"
 /* How long to wait for the driving console, which drains its inbox every
  * second, to journal the event. */
 #define INJECT_WAIT_MS 3000
@@ -38,25 +37,32 @@ inject_operator(const char *given)
 	return xstrdup(u != NULL && *u != '\0' ? u : "unknown");
 }
 
-/* Parses the options; returns the index of INCIDENT_DIR or -1. */
-static int
-inject_args(int argc, char **argv, const char **op)
-{
-	int i;
+enum { OPT_OPERATOR = 256 };
 
-	for (i = 0; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
-		if (strcmp(argv[i], "--") == 0)
-			return argc - i - 1 >= 2 ? i + 1 : -1;
-		if (strncmp(argv[i], "--operator=", 11) == 0)
-			*op = argv[i] + 11;
-		else if (strcmp(argv[i], "--operator") == 0 && i + 1 < argc)
-			*op = argv[++i];
-		else
-			return -1;
-		if (**op == '\0')
-			return -1;
+static const struct cli_opt inject_opts[] = {
+	{ "operator", 0, "NAME", OPT_OPERATOR, "who injects it (default $USER)" },
+	{ NULL, 0, NULL, 0, NULL }
+};
+
+const struct cli_cmd inject_cmd = {
+	"inject", "[--operator NAME] INCIDENT_DIR TEXT...",
+	"Add a drill event, marked injected, to an incident someone else drives.",
+	"Options end at INCIDENT_DIR, so TEXT may start with a dash.",
+	{ inject_opts, NULL },
+	"drconsole inject --operator facilitator INCIDENT_DIR 'the replica in us-west-2 is lagging too'",
+	"0  journaled, or queued for the driving console\n1  it could not be written\n"
+	"2  usage error, or not an incident", CLI_STOP_AT_OPERAND
+};
+
+static int
+inject_apply(void *ctx, int id, const char *arg)
+{
+	if (id != OPT_OPERATOR || *arg == '\0') {
+		fprintf(stderr, "drconsole inject: --operator needs a name\n");
+		return -1;
 	}
-	return argc - i >= 2 ? i : -1;
+	*(const char **)ctx = arg;
+	return 0;
 }
 
 static void
@@ -85,10 +91,11 @@ cmd_inject(int argc, char **argv)
 	struct strbuf text;
 	int i, rc = EXIT_OK;
 
-	if ((i = inject_args(argc, argv, &op)) < 0) {
-		fputs(INJECT_USAGE, stderr);
-		return EXIT_USAGE;
-	}
+	if ((rc = cli_parse(&inject_cmd, argc, argv, inject_apply, &op, &i)) != CLI_PARSED)
+		return rc == CLI_ANSWERED ? EXIT_OK : EXIT_USAGE;
+	if (argc - i < 2)
+		return cli_mistake(&inject_cmd, "INCIDENT_DIR and TEXT, please");
+	rc = EXIT_OK;
 	strbuf_init(&text);
 	for (int k = i + 1; k < argc; k++) {
 		strbuf_adds(&text, k > i + 1 ? " " : "");

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "inbox.h"
 #include "journal.h"
@@ -18,49 +19,99 @@
 #include "strbuf.h"
 #include "xmalloc.h"
 
-#define VERIFY_USAGE "usage: drconsole verify [--head HASH] INCIDENT_DIR\n"
-#define REPORT_USAGE \
-	"usage: drconsole report [--format markdown|json] [-o FILE] " \
-	"INCIDENT_DIR\n"
-#define NOTE_USAGE \
-	"usage: drconsole note [--operator NAME] INCIDENT_DIR TEXT...\n"
+#define JOURNAL_EXIT_USAGE "2  usage error, or not a readable incident"
 
-/*
- * Matches argv[*i] against an option taking a value, as "--name VALUE",
- * "--name=VALUE" or, with a short form, "-x VALUE". Returns 1 and sets
- * *value when it matches, 0 when it does not, -1 when the value is missing.
- */
+enum { OPT_HEAD = 256, OPT_OPERATOR };
+
+static const struct cli_opt verify_opts[] = {
+	{ "head", 0, "HASH", OPT_HEAD, "the final hash written down earlier (64 hex digits)" },
+	{ NULL, 0, NULL, 0, NULL }
+};
+
+const struct cli_cmd verify_cmd = {
+	"verify", "[--head HASH] INCIDENT_DIR",
+	"Check an incident's hash chain and its output files.", NULL,
+	{ verify_opts, NULL },
+	"drconsole verify --head 3f1c...e9 ~/.local/state/drconsole/incidents/2026-12-07T2130-failover",
+	"0  intact\n1  BROKEN: the line and what is wrong are printed\n" JOURNAL_EXIT_USAGE, 0
+};
+
+static const struct cli_opt report_opts[] = {
+	{ "format", 'f', "FORMAT", 'f', "markdown (or md, the default) or json" },
+	{ "output", 'o', "FILE", 'o', "write to FILE instead of standard output (- too)" },
+	{ NULL, 0, NULL, 0, NULL }
+};
+
+const struct cli_cmd report_cmd = {
+	"report", "[--format markdown|json] [-o FILE] INCIDENT_DIR",
+	"Render an incident's postmortem.", NULL,
+	{ report_opts, NULL },
+	"drconsole report -o postmortem.md ~/.local/state/drconsole/incidents/2026-12-07T2130-failover\n"
+	"drconsole report --format=json -o - INCIDENT_DIR | jq .",
+	"0  written\n1  FILE could not be written\n" JOURNAL_EXIT_USAGE, 0
+};
+
+static const struct cli_opt note_opts[] = {
+	{ "operator", 0, "NAME", OPT_OPERATOR, "who writes it (default: the login name)" },
+	{ NULL, 0, NULL, 0, NULL }
+};
+
+const struct cli_cmd note_cmd = {
+	"note", "[--operator NAME] INCIDENT_DIR TEXT...\n[--operator NAME] INCIDENT_DIR -",
+	"Add a note to an incident, even while a console drives it.",
+	"TEXT - reads the note from standard input. Options end at INCIDENT_DIR, so TEXT\n"
+	"may start with a dash.",
+	{ note_opts, NULL },
+	"drconsole note INCIDENT_DIR 'replica lag is back under 1s'\n"
+	"tail -n 20 /var/log/postgresql/postgresql-15-main.log | drconsole note INCIDENT_DIR -",
+	"0  journaled or queued for the driving console\n1  it could not be written\n"
+	JOURNAL_EXIT_USAGE, CLI_STOP_AT_OPERAND
+};
+
+/* What the options of verify, report and note set. */
+struct journal_args {
+	const char *head;
+	int format;
+	const char *file;
+	const char *op;
+};
+
 static int
-opt_value(int argc, char **argv, int *i, const char *name, const char *shrt,
-    const char **value)
+journal_apply(void *ctx, int id, const char *arg)
 {
-	const char *arg = argv[*i];
-	size_t len = strlen(name);
+	struct journal_args *a = ctx;
 
-	if (strncmp(arg, name, len) == 0 && arg[len] == '=') {
-		*value = arg + len + 1;
-		return 1;
-	}
-	if (strcmp(arg, name) != 0 && (shrt == NULL || strcmp(arg, shrt) != 0))
+	switch (id) {
+	case OPT_HEAD: a->head = arg; return 0;
+	case 'o': a->file = arg; return 0;
+	case OPT_OPERATOR:
+		a->op = arg;
+		return *arg == '\0' ? (fprintf(stderr, "drconsole note: --operator needs a name\n"), -1) : 0;
+	case 'f':
+		if (strcmp(arg, "markdown") == 0 || strcmp(arg, "md") == 0)
+			a->format = REPORT_MARKDOWN;
+		else if (strcmp(arg, "json") == 0)
+			a->format = REPORT_JSON;
+		else {
+			fprintf(stderr, "drconsole report: --format is markdown or json, not '%s'\n", arg);
+			return -1;
+		}
 		return 0;
-	if (*i + 1 >= argc)
+	default:
 		return -1;
-	*value = argv[++*i];
-	return 1;
+	}
 }
 
-/* 1 if argv[i] is an option, not an operand: "-" and after "--" are not. */
+/* Parses by cmd's table: the operands' index, or -1 with *rc the exit. */
 static int
-opt_is_option(char **argv, int i)
+journal_parse(const struct cli_cmd *cmd, int argc, char **argv, struct journal_args *a, int *rc)
 {
-	return argv[i][0] == '-' && argv[i][1] != '\0';
-}
+	int first, r = cli_parse(cmd, argc, argv, journal_apply, a, &first);
 
-static int
-usage(const char *text)
-{
-	fputs(text, stderr);
-	return EXIT_USAGE;
+	if (r == CLI_PARSED)
+		return first;
+	*rc = r == CLI_ANSWERED ? EXIT_OK : EXIT_USAGE;
+	return -1;
 }
 
 /* A head as verify --head takes it: 64 lowercase hex digits. */
@@ -73,22 +124,18 @@ verify_head_ok(const char *h)
 int
 cmd_verify(int argc, char **argv)
 {
+	struct journal_args a = { 0 };
 	struct report_check chk;
-	const char *head = NULL;
 	char *cause = NULL;
-	int i, m;
+	int i, rc = EXIT_OK;
 
-	for (i = 0; i < argc && opt_is_option(argv, i); i++) {
-		if (strcmp(argv[i], "--") == 0) {
-			i++;
-			break;
-		}
-		if ((m = opt_value(argc, argv, &i, "--head", NULL, &head)) != 1 || !verify_head_ok(head))
-			return usage(VERIFY_USAGE);
-	}
+	if ((i = journal_parse(&verify_cmd, argc, argv, &a, &rc)) < 0)
+		return rc;
+	if (a.head != NULL && !verify_head_ok(a.head))
+		return cli_mistake(&verify_cmd, "--head wants 64 lowercase hex digits");
 	if (argc - i != 1)
-		return usage(VERIFY_USAGE);
-	if (report_check_head(argv[i], head, &chk, &cause) != 0) {
+		return cli_mistake(&verify_cmd, "one INCIDENT_DIR, please");
+	if (report_check_head(argv[i], a.head, &chk, &cause) != 0) {
 		fprintf(stderr, "drconsole: %s\n", cause);
 		free(cause);
 		return EXIT_USAGE;
@@ -109,56 +156,30 @@ cmd_verify(int argc, char **argv)
 	return i;
 }
 
-/* Parses report's options; returns the operand's index or -1. */
-static int
-report_args(int argc, char **argv, int *format, const char **file)
-{
-	const char *v;
-	int i, m;
-
-	for (i = 0; i < argc && opt_is_option(argv, i); i++) {
-		if (strcmp(argv[i], "--") == 0) {
-			i++;
-			break;
-		}
-		if ((m = opt_value(argc, argv, &i, "--format", "-f", &v)) == 1) {
-			if (strcmp(v, "markdown") == 0 || strcmp(v, "md") == 0)
-				*format = REPORT_MARKDOWN;
-			else if (strcmp(v, "json") == 0)
-				*format = REPORT_JSON;
-			else
-				return -1;
-		} else if (m == 0 && (m = opt_value(argc, argv, &i, "--output",
-		    "-o", &v)) == 1)
-			*file = v;
-		if (m != 1)
-			return -1;
-	}
-	return argc - i == 1 ? i : -1;
-}
-
 int
 cmd_report(int argc, char **argv)
 {
-	int format = REPORT_MARKDOWN, i, rc = EXIT_OK;
-	const char *file = NULL;
+	struct journal_args a = { .format = REPORT_MARKDOWN };
+	int i, rc = EXIT_OK;
 	char *text, *cause = NULL;
 
-	if ((i = report_args(argc, argv, &format, &file)) < 0)
-		return usage(REPORT_USAGE);
-	if (report_render(argv[i], format, &text, &cause) != 0) {
+	if ((i = journal_parse(&report_cmd, argc, argv, &a, &rc)) < 0)
+		return rc;
+	if (argc - i != 1)
+		return cli_mistake(&report_cmd, "one INCIDENT_DIR, please");
+	if (report_render(argv[i], a.format, &text, &cause) != 0) {
 		fprintf(stderr, "drconsole: %s\n", cause);
 		free(cause);
 		return EXIT_USAGE;
 	}
-	if (file == NULL)
-		fputs(text, stdout);
-	else if (report_save(file, text, &cause) != 0) {
+	if (a.file == NULL || strcmp(a.file, "-") == 0)
+		rc = fputs(text, stdout) == EOF || fflush(stdout) != 0 ? EXIT_FAILED : EXIT_OK;
+	else if (report_save(a.file, text, &cause) != 0) {
 		fprintf(stderr, "drconsole: %s\n", cause);
 		free(cause);
 		rc = EXIT_FAILED;
 	} else
-		printf("report written to %s\n", file);
+		printf("report written to %s\n", a.file);
 	free(text);
 	return rc;
 }
@@ -214,34 +235,63 @@ note_print(const char *dir, const struct inbox_note_result *res)
 	printf("\n");
 }
 
+/* TEXT - : the note from standard input, its last newlines dropped. */
+static int
+note_from_stdin(struct strbuf *text)
+{
+	char *buf, *cause = NULL;
+	size_t len;
+
+	if ((buf = cli_read_stdin(INBOX_MAX_TEXT + 1, &len, &cause)) == NULL) {
+		fprintf(stderr, "drconsole note: %s\n", cause);
+		free(cause);
+		return -1;
+	}
+	if (memchr(buf, '\0', len) != NULL) {
+		fprintf(stderr, "drconsole note: standard input holds a NUL byte: a note is text\n");
+		free(buf);
+		return -1;
+	}
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	strbuf_add(text, buf, len);
+	free(buf);
+	return 0;
+}
+
+/* The note: TEXT... joined by spaces, or standard input for a lone "-". */
+static int
+note_text(int argc, char **argv, int i, struct strbuf *text)
+{
+	strbuf_init(text);
+	if (argc - i == 2 && strcmp(argv[i + 1], "-") == 0) {
+		if (note_from_stdin(text) != 0)
+			return EXIT_USAGE;
+	} else {
+		for (int k = i + 1; k < argc; k++) {
+			strbuf_adds(text, k > i + 1 ? " " : "");
+			strbuf_adds(text, argv[k]);
+		}
+	}
+	return text->len == 0 ? cli_mistake(&note_cmd, "the note is empty") : EXIT_OK;
+}
+
 int
 cmd_note(int argc, char **argv)
 {
+	struct journal_args a = { 0 };
 	struct inbox_note_result res;
-	const char *op = NULL;
 	char *operator, *cause = NULL;
 	struct strbuf text;
-	int i, m, rc = EXIT_OK;
+	int i, rc = EXIT_OK;
 
-	for (i = 0; i < argc && opt_is_option(argv, i); i++) {
-		if (strcmp(argv[i], "--") == 0) {
-			i++;
-			break;
-		}
-		if ((m = opt_value(argc, argv, &i, "--operator", NULL, &op)) != 1
-		    || *op == '\0')
-			return usage(NOTE_USAGE);
-	}
+	if ((i = journal_parse(&note_cmd, argc, argv, &a, &rc)) < 0)
+		return rc;
 	if (argc - i < 2)
-		return usage(NOTE_USAGE);
-	strbuf_init(&text);
-	for (int k = i + 1; k < argc; k++) {
-		strbuf_adds(&text, k > i + 1 ? " " : "");
-		strbuf_adds(&text, argv[k]);
-	}
-	if (text.len == 0) {
+		return cli_mistake(&note_cmd, "INCIDENT_DIR and TEXT, please");
+	if ((rc = note_text(argc, argv, i, &text)) != EXIT_OK) {
 		strbuf_free(&text);
-		return usage(NOTE_USAGE);
+		return rc;
 	}
 	if (!note_is_incident(argv[i])) {
 		fprintf(stderr, "drconsole: %s is not an incident directory: "
@@ -255,7 +305,7 @@ cmd_note(int argc, char **argv)
 		strbuf_free(&text);
 		return EXIT_USAGE;
 	}
-	operator = op != NULL ? xstrdup(op) : note_operator();
+	operator = a.op != NULL ? xstrdup(a.op) : note_operator();
 	if (inbox_add_note(argv[i], operator, strbuf_str(&text), &res,
 	    &cause) != 0) {
 		fprintf(stderr, "drconsole: %s\n", cause);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "cli.h"
 #include "commands.h"
 #include "diag.h"
 #include "duration.h"
@@ -29,7 +30,6 @@
 #include "xmalloc.h"
 
 #define REPLAY_GAP_CAP_MS 5000	/* longer pauses are shortened to this */
-#define REPLAY_USAGE "usage: drconsole replay INCIDENT_DIR [--speed N | --step | --instant]\n"
 
 /* Everything a replay shows was read from the incident folder, which
  * others may have written: it is always made safe for a terminal
@@ -64,6 +64,7 @@ struct replay {
 	double	 speed;		/* 1: real pace */
 	int	 instant;
 	int	 by_step;	/* --step: wait for Enter between steps */
+	int	 modes;		/* how many of --speed, --step, --instant */
 	int	 prompt;	/* stdin is a terminal: say what Enter does */
 	int	 color;
 	int	 quit;
@@ -507,29 +508,62 @@ replay_events(struct replay *r, json_t *events, const struct report_check *chk)
 	return EXIT_OK;
 }
 
+enum { OPT_SPEED = 256, OPT_STEP, OPT_INSTANT };
+
+static const struct cli_opt replay_opts[] = {
+	{ "speed", 0, "N", OPT_SPEED, "N times the real pace (default 1)" },
+	{ "step", 0, NULL, OPT_STEP, "wait for Enter before each step" },
+	{ "instant", 0, NULL, OPT_INSTANT, "no pauses at all" },
+	{ NULL, 0, NULL, 0, NULL }
+};
+
+const struct cli_cmd replay_cmd = {
+	"replay", "[--speed N | --step | --instant] INCIDENT_DIR",
+	"Play an incident back as it went, with its output, at its pace.",
+	"Pauses longer than 5 s are shortened. The journal's chain is checked first.",
+	{ replay_opts, NULL },
+	"drconsole replay --speed=10 ~/.local/state/drconsole/incidents/2026-12-07T2130-failover",
+	"0  replayed\n1  replayed, but the journal's chain is BROKEN\n"
+	"2  usage error, or not a readable incident", 0
+};
+
+static int
+replay_apply(void *ctx, int id, const char *arg)
+{
+	struct replay *r = ctx;
+	char *end;
+
+	r->modes++;
+	if (id == OPT_INSTANT)
+		r->instant = 1;
+	else if (id == OPT_STEP)
+		r->by_step = 1;
+	else {
+		r->speed = strtod(arg, &end);
+		if (end == arg || *end != '\0' || !(r->speed > 0) || r->speed > 1e9) {
+			fprintf(stderr, "drconsole replay: --speed wants a number above 0, not '%s'\n", arg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* 0; 1 when --help or --version was answered; -1 on a mistake (said). */
 static int
 parse_args(struct replay *r, int argc, char **argv)
 {
-	char *end;
-	int modes = 0;
+	int first, rc;
 
 	r->speed = 1;
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--instant") == 0)
-			r->instant = 1, modes++;
-		else if (strcmp(argv[i], "--step") == 0)
-			r->by_step = 1, modes++;
-		else if (strcmp(argv[i], "--speed") == 0 && i + 1 < argc) {
-			r->speed = strtod(argv[++i], &end);
-			if (*end != '\0' || !(r->speed > 0) || r->speed > 1e9)
-				return -1;
-			modes++;
-		} else if (argv[i][0] != '-' && r->dir == NULL)
-			r->dir = argv[i];
-		else
-			return -1;
+	if ((rc = cli_parse(&replay_cmd, argc, argv, replay_apply, r, &first)) != CLI_PARSED)
+		return rc == CLI_ANSWERED ? 1 : -1;
+	if (r->modes > 1 || argc - first != 1) {
+		cli_mistake(&replay_cmd, r->modes > 1 ? "--speed, --step and --instant exclude each other" :
+		    "one INCIDENT_DIR, please");
+		return -1;
 	}
-	return r->dir == NULL || modes > 1 ? -1 : 0;
+	r->dir = argv[first];
+	return 0;
 }
 
 /* The chain is checked before anything is shown: a replay of a journal
@@ -563,10 +597,8 @@ cmd_replay(int argc, char **argv)
 	int rc;
 
 	memset(&r, 0, sizeof r);
-	if (parse_args(&r, argc, argv) != 0) {
-		fputs(REPLAY_USAGE, stderr);
-		return EXIT_USAGE;
-	}
+	if ((rc = parse_args(&r, argc, argv)) != 0)
+		return rc > 0 ? EXIT_OK : EXIT_USAGE;
 	if (check_chain(r.dir, &chk) != 0)
 		return EXIT_USAGE;
 	if (journal_load(r.dir, &events, &cause) != 0) {

@@ -1032,9 +1032,9 @@ cmd_run(int argc, char **argv)
 	struct runbook *rb;
 	int rc, walked, from;
 
-	if (runopts_parse(&r.o, argc, argv, "run") != 0 || (rb = runopts_load_runbook(&r.o)) == NULL) {
+	if ((rc = runopts_parse(&r.o, argc, argv, "run")) != 0 || (rb = runopts_load_runbook(&r.o)) == NULL) {
 		runopts_free(&r.o);
-		return EXIT_USAGE;
+		return rc > 0 ? EXIT_OK : EXIT_USAGE;	/* > 0: --help or --version answered */
 	}
 	r.interactive = isatty(0) && isatty(1);
 	r.raw_step = -1;

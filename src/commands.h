@@ -8,6 +8,12 @@
 #define EXIT_USAGE 2		/* usage error or invalid runbook: nothing ran */
 #define EXIT_INTERRUPTED 130
 
+/* Each command's options, help and example (cli.h); run's and resume's
+ * are runopts_run_cmd and runopts_resume_cmd (runopts.h). */
+struct cli_cmd;
+extern const struct cli_cmd approve_cmd, inject_cmd, lint_cmd, note_cmd, replay_cmd, report_cmd,
+    verify_cmd, watch_cmd;
+
 int cmd_approve(int argc, char **argv);
 int cmd_console(int argc, char **argv);
 int cmd_inject(int argc, char **argv);

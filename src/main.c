@@ -9,40 +9,51 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "cli.h"
 #include "commands.h"
 #include "log.h"
+#include "runopts.h"
 
 struct command {
 	const char *name;
 	int (*fn)(int, char **);
-	const char *usage;
+	const struct cli_cmd *cli;	/* its synopsis, options and help */
 };
 
 static const struct command commands[] = {
-	{ "resume", cmd_resume, "resume INCIDENT_DIR [OPTIONS]  reopen an unfinished incident in the console" },
-	{ "lint", cmd_lint, "lint PATH...                   check runbooks; FILE:LINE:COL: error: MESSAGE" },
-	{ "run", cmd_run, "run [OPTIONS] RUNBOOK          walk a runbook in line mode (cron, CI, plain terminals)" },
-	{ "verify", cmd_verify, "verify INCIDENT_DIR            check an incident's hash chain and output files" },
-	{ "report", cmd_report, "report [--format markdown|json] [-o FILE] INCIDENT_DIR   the postmortem" },
-	{ "watch", cmd_watch, "watch INCIDENT_DIR [--ascii] [--theme NAME]   follow an incident live, read-only" },
-	{ "inject", cmd_inject, "inject [--operator NAME] INCIDENT_DIR TEXT...   add a drill event, marked injected" },
-	{ "replay", cmd_replay, "replay INCIDENT_DIR [--speed N|--step|--instant]   play an incident back as it went" },
-	{ "approve", cmd_approve, "approve INCIDENT STEP   the second person of a two-person rule" },
-	{ "note", cmd_note, "note [--operator NAME] INCIDENT_DIR TEXT...   add a note, even while a console drives it" },
+	{ "resume", cmd_resume, &runopts_resume_cmd },
+	{ "run", cmd_run, &runopts_run_cmd },
+	{ "lint", cmd_lint, &lint_cmd },
+	{ "verify", cmd_verify, &verify_cmd },
+	{ "report", cmd_report, &report_cmd },
+	{ "watch", cmd_watch, &watch_cmd },
+	{ "inject", cmd_inject, &inject_cmd },
+	{ "replay", cmd_replay, &replay_cmd },
+	{ "approve", cmd_approve, &approve_cmd },
+	{ "note", cmd_note, &note_cmd },
 	{ NULL, NULL, NULL }
 };
 
+/* The console's own help, with the commands and their one-line summaries. */
 static void
 usage(FILE *fp)
 {
+	const struct cli_cmd *con = &runopts_console_cmd;
+	const char *nl;
+
 	fprintf(fp, "usage: drconsole [OPTIONS] [RUNBOOK|DIR...]   open the console\n"
-	    "       drconsole COMMAND [ARGS]\n\ncommands:\n");
-	for (const struct command *c = commands; c->name != NULL; c++)
-		fprintf(fp, "  drconsole %s\n", c->usage);
-	fprintf(fp, "\n  drconsole --help | --version\n\n"
-	    "Exit status: 0 success, 1 a run failed or was aborted, 2 usage error or\n"
-	    "invalid runbook (nothing was executed), 130 interrupted.\n"
-	    "See drconsole(1) and drconsole-runbook(5).\n");
+	    "       drconsole COMMAND [OPTIONS] [ARGS]\n\n%s\n\ncommands (drconsole COMMAND --help for more):\n",
+	    con->summary);
+	for (const struct command *c = commands; c->name != NULL; c++) {
+		nl = strchr(c->cli->summary, '\n');
+		fprintf(fp, "  %-9s %.*s\n", c->name, (int)(nl != NULL ? (size_t)(nl - c->cli->summary) :
+		    strlen(c->cli->summary)), c->cli->summary);
+	}
+	fprintf(fp, "\nrun, resume and console options:\n");
+	cli_print_options(con, fp);
+	fprintf(fp, "\nexample:\n  %s\n\nexit status:\n  %s\n\nSee drconsole(1) and drconsole-runbook(5).\n",
+	    con->example, "0 success, 1 a run failed or was aborted, 2 usage error or invalid runbook\n"
+	    "  (nothing was executed), 130 interrupted");
 }
 
 /* drconsole's memory holds secrets (params, captures, the journal key): a
@@ -78,7 +89,7 @@ main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
-		printf("drconsole %s\n", PACKAGE_VERSION);
+		cli_version();
 		return EXIT_OK;
 	}
 	for (const struct command *c = commands; c->name != NULL; c++) {

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "cli.h"
 #include "duration.h"
 #include "journal.h"
 #include "incdir.h"
@@ -15,50 +16,88 @@
 #include "xmalloc.h"
 
 enum {
-	OPT_PARAM = 256, OPT_OPERATOR, OPT_INCIDENT_DIR, OPT_DRILL, OPT_TRAINING, OPT_DRY_RUN, OPT_FROM,
+	OPT_VERBOSE = 'v', OPT_PARAM = 256, OPT_OPERATOR, OPT_INCIDENT_DIR, OPT_DRILL, OPT_TRAINING, OPT_DRY_RUN, OPT_FROM,
 	OPT_YES, OPT_ALLOW_DESTRUCTIVE, OPT_RESUME, OPT_RERUN, OPT_SKIPINT, OPT_GRACE, OPT_ACCEPT,
-	OPT_THEME, OPT_ASCII, OPT_SCRIPT, OPT_DUMP, OPT_VERBOSE, OPT_ENVIRONMENT, OPT_FORCE,
+	OPT_THEME, OPT_ASCII, OPT_SCRIPT, OPT_DUMP, OPT_ENVIRONMENT, OPT_FORCE,
 };
 
-static const struct option long_options[] = {
-	{ "param", required_argument, NULL, OPT_PARAM },
-	{ "operator", required_argument, NULL, OPT_OPERATOR },
-	{ "incident-dir", required_argument, NULL, OPT_INCIDENT_DIR },
-	{ "drill", no_argument, NULL, OPT_DRILL },
-	{ "training", no_argument, NULL, OPT_TRAINING },
-	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-	{ "from", required_argument, NULL, OPT_FROM },
-	{ "yes", no_argument, NULL, OPT_YES },
-	{ "allow-destructive", no_argument, NULL, OPT_ALLOW_DESTRUCTIVE },
-	{ "resume", required_argument, NULL, OPT_RESUME },
-	{ "rerun-interrupted", no_argument, NULL, OPT_RERUN },
-	{ "skip-interrupted", no_argument, NULL, OPT_SKIPINT },
-	{ "accept-changed-runbook", no_argument, NULL, OPT_ACCEPT },
-	{ "force", no_argument, NULL, OPT_FORCE },
-	{ "kill-grace", required_argument, NULL, OPT_GRACE },
-	{ "theme", required_argument, NULL, OPT_THEME },
-	{ "ascii", no_argument, NULL, OPT_ASCII },
-	{ "script", required_argument, NULL, OPT_SCRIPT },
-	{ "dump", required_argument, NULL, OPT_DUMP },
-	{ "verbose", no_argument, NULL, OPT_VERBOSE },
-	{ "environment", required_argument, NULL, OPT_ENVIRONMENT },
-	{ NULL, 0, NULL, 0 }
+/* The largest runbook read from standard input. */
+#define RUNOPTS_STDIN_MAX (16 * 1024 * 1024)
+
+/* Shared by run, the console and resume: one table, one meaning. */
+static const struct cli_opt shared_opts[] = {
+	{ "param", 0, "NAME=VALUE", OPT_PARAM, "a param's value (repeatable; or DRCONSOLE_PARAM_NAME)" },
+	{ "operator", 0, "NAME", OPT_OPERATOR, "who is at the keyboard (default: the login name)" },
+	{ "incident-dir", 0, "DIR", OPT_INCIDENT_DIR, "where the incident lives (made 0700 if absent)" },
+	{ "environment", 0, "NAME", OPT_ENVIRONMENT, "the runbook environment to target" },
+	{ "drill", 0, NULL, OPT_DRILL, "a drill: journaled and reported as one" },
+	{ "training", 0, NULL, OPT_TRAINING, "training: each step's why shown; production refused" },
+	{ "dry-run", 0, NULL, OPT_DRY_RUN, "show every expanded command, run nothing" },
+	{ "from", 0, "STEP", OPT_FROM, "start at STEP" },
+	{ "yes", 0, NULL, OPT_YES, "confirm ordinary and attest manual steps unattended" },
+	{ "allow-destructive", 0, NULL, OPT_ALLOW_DESTRUCTIVE, "let \"confirm: type\" steps run unattended" },
+	{ "kill-grace", 0, "DURATION", OPT_GRACE, "SIGTERM to SIGKILL on cancel or timeout (5s)" },
+	{ "resume", 0, "INCIDENT_DIR", OPT_RESUME, "(run) continue an unfinished incident" },
+	{ "rerun-interrupted", 0, NULL, OPT_RERUN, "(run) run again a step the crash interrupted" },
+	{ "skip-interrupted", 0, NULL, OPT_SKIPINT, "(run) skip a step the crash interrupted" },
+	{ "accept-changed-runbook", 0, NULL, OPT_ACCEPT, "resume although the runbook file changed" },
+	{ "force", 0, NULL, OPT_FORCE, "resume a journal that does not verify" },
+	{ NULL, 0, NULL, 0, NULL }
 };
+
+static const struct cli_opt run_opts[] = {
+	{ "verbose", 'v', NULL, OPT_VERBOSE, "show each step's why, as training does" },
+	{ NULL, 0, NULL, 0, NULL }
+};
+
+static const struct cli_opt console_opts[] = {
+	{ "theme", 0, "NAME", OPT_THEME, "the console's colour theme" },
+	{ "ascii", 0, NULL, OPT_ASCII, "draw with ASCII only" },
+	{ "script", 0, "FILE", OPT_SCRIPT, NULL },	/* tests: keys from a file */
+	{ "dump", 0, "FILE", OPT_DUMP, NULL },		/* tests: screen dumps */
+	{ NULL, 0, NULL, 0, NULL }
+};
+
+#define RUN_EXIT "0  the run completed\n1  a step failed or the run was aborted\n" \
+	"2  usage error or invalid runbook: nothing was executed\n130  interrupted"
+
+const struct cli_cmd runopts_run_cmd = {
+	"run", "[OPTIONS] RUNBOOK\n--resume INCIDENT_DIR [OPTIONS] [RUNBOOK]",
+	"Walk a runbook in line mode (cron, CI, plain terminals).",
+	"RUNBOOK - reads the runbook from standard input: its includes are looked up in\n"
+	"the current directory, the journal records its path as " CLI_STDIN_NAME ", a resume\n"
+	"must name it again, and no answer can come from standard input (use --yes).",
+	{ shared_opts, run_opts, NULL },
+	"drconsole run --drill --yes --param target=db2 runbooks/failover.yaml\n"
+	"generate-runbook | drconsole run --dry-run -", RUN_EXIT, 0
+};
+
+const struct cli_cmd runopts_console_cmd = {
+	NULL, "[OPTIONS] [RUNBOOK|DIR...]\nCOMMAND [ARGS]   (drconsole COMMAND --help)",
+	"Open the console: pick a runbook from RUNBOOKs and DIRs and run it.", NULL,
+	{ shared_opts, console_opts, NULL },
+	"drconsole --drill --environment staging runbooks/", RUN_EXIT, 0
+};
+
+const struct cli_cmd runopts_resume_cmd = {
+	"resume", "INCIDENT_DIR [OPTIONS]",
+	"Reopen an unfinished incident in the console.", NULL,
+	{ shared_opts, console_opts, NULL },
+	"drconsole resume --rerun-interrupted ~/.local/state/drconsole/incidents/2026-12-07T2130-failover",
+	RUN_EXIT, 0
+};
+
+static const struct cli_cmd *
+runopts_cmd(const char *cmd)
+{
+	return strcmp(cmd, "run") == 0 ? &runopts_run_cmd : strcmp(cmd, "resume") == 0 ?
+	    &runopts_resume_cmd : &runopts_console_cmd;
+}
 
 void
 runopts_usage(const char *cmd)
 {
-	if (strcmp(cmd, "run") == 0)
-		fprintf(stderr, "usage: drconsole run [OPTIONS] RUNBOOK\n"
-		    "       drconsole run --resume INCIDENT_DIR [OPTIONS] [RUNBOOK]\n");
-	else
-		fprintf(stderr, "usage: drconsole [OPTIONS] [RUNBOOK|DIR...]\n"
-		    "       drconsole resume INCIDENT_DIR [OPTIONS]\n");
-	fprintf(stderr, "options: --param NAME=VALUE --operator NAME --incident-dir DIR --environment NAME\n"
-	    "         --drill --training\n"
-	    "         --dry-run --from STEP --yes --allow-destructive --kill-grace DURATION\n"
-	    "         --rerun-interrupted --skip-interrupted --accept-changed-runbook --force%s\n",
-	    strcmp(cmd, "run") == 0 ? " --verbose" : "\n         --theme NAME --ascii");
+	cli_mistake(runopts_cmd(cmd), NULL);
 }
 
 const char *
@@ -132,8 +171,10 @@ set_str(char **field, const char *v)
 }
 
 static int
-apply_option(struct runopts *o, int c, const char *arg)
+apply_option(void *ctx, int c, const char *arg)
 {
+	struct runopts *o = ctx;
+
 	switch (c) {
 	case OPT_PARAM: return add_param_arg(o, arg);
 	case OPT_OPERATOR: set_str(&o->operator, arg); return 0;
@@ -186,26 +227,14 @@ runopts_check_state_dir(const struct runopts *o)
 int
 runopts_parse(struct runopts *o, int argc, char **argv, const char *cmd)
 {
-	char **args = xcalloc((size_t)argc + 2, sizeof *args);
-	int c;
+	int first, rc = cli_parse(runopts_cmd(cmd), argc, argv, apply_option, o, &first);
 
-	/* getopt_long wants argv[0] to be the program. */
-	args[0] = (char *)cmd;
-	memcpy(args + 1, argv, (size_t)argc * sizeof *args);
-	optind = 1;
-	opterr = 1;
-	while ((c = getopt_long(argc + 1, args, "", long_options, NULL)) != -1) {
-		if (c == '?' || apply_option(o, c, optarg) != 0) {
-			runopts_usage(cmd);
-			free(args);
-			return -1;
-		}
-	}
-	for (int i = optind; i < argc + 1; i++) {
+	if (rc != CLI_PARSED)
+		return rc == CLI_ANSWERED ? 1 : -1;
+	for (int i = first; i < argc; i++) {
 		o->paths = xreallocarray(o->paths, o->npaths + 1, sizeof *o->paths);
-		o->paths[o->npaths++] = xstrdup(args[i]);
+		o->paths[o->npaths++] = xstrdup(argv[i]);
 	}
-	free(args);
 	o->asked_mode = o->mode;
 	o->asked_environment = o->environment != NULL ? xstrdup(o->environment) : NULL;
 	if (o->rerun_interrupted && o->skip_interrupted) {
@@ -273,6 +302,26 @@ runopts_forget_incident(struct runopts *o)
 	o->resume_dir = NULL;
 }
 
+/* A runbook piped in: it has no folder, so its includes are looked up in
+ * the current directory (include.c takes the folder of its path). */
+static struct runbook *
+load_stdin(struct diags *d)
+{
+	struct srcpos pos = { 0, 0 };
+	struct runbook *rb;
+	char *buf, *cause = NULL;
+	size_t len;
+
+	if ((buf = cli_read_stdin(RUNOPTS_STDIN_MAX, &len, &cause)) == NULL) {
+		diags_add(d, DIAG_ERROR, CLI_STDIN_NAME, pos, "%s", cause);
+		free(cause);
+		return NULL;
+	}
+	rb = loader_load_buffer(CLI_STDIN_NAME, (const unsigned char *)buf, len, d);
+	free(buf);
+	return rb;
+}
+
 struct runbook *
 runopts_load_runbook(struct runopts *o)
 {
@@ -290,17 +339,23 @@ runopts_load_runbook(struct runopts *o)
 	else if (o->resume_dir != NULL) {
 		if ((path = journal_runbook_path(o->resume_dir)) == NULL)
 			return NULL;
+		if (strcmp(path, CLI_STDIN_NAME) == 0) {
+			fprintf(stderr, "drconsole: %s ran a runbook read from standard input: name it "
+			    "again (RUNBOOK, or - for standard input)\n", o->resume_dir);
+			free(path);
+			return NULL;
+		}
 	} else {
 		runopts_usage("run");
 		return NULL;
 	}
 	/* The journal records an absolute path so resume finds the file from
 	 * any directory. */
-	if (realpath(path, resolved) != NULL) {
+	if (strcmp(path, "-") != 0 && realpath(path, resolved) != NULL) {
 		free(path);
 		path = xstrdup(resolved);
 	}
-	rb = loader_load_file(path, &d);
+	rb = strcmp(path, "-") == 0 ? load_stdin(&d) : loader_load_file(path, &d);
 	diags_print(&d, stderr);
 	if (rb == NULL)
 		fprintf(stderr, "drconsole: %s is not a valid runbook: nothing was run\n", path);

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "cli.h"
 #include "engine.h"
 #include "loop.h"
 #include "runbook.h"
@@ -36,13 +37,18 @@ struct runopts {
 	char *dump;		/* console: screen dumps to a file (tests) */
 };
 
+/* The option tables and help of run, the console and resume (cli.h). */
+extern const struct cli_cmd runopts_run_cmd, runopts_console_cmd, runopts_resume_cmd;
+
 /* Parses argv (the words after the subcommand); prints usage and returns -1
- * on a mistake. cmd is "run" or "console". */
+ * on a mistake, 1 when --help or --version was answered (exit 0). cmd is
+ * "run", "resume" or "console". */
 int runopts_parse(struct runopts *o, int argc, char **argv, const char *cmd);
 const char *runopts_param(const struct runopts *o, const char *name);
 void runopts_add_param(struct runopts *o, const char *name, const char *value);
-/* Loads paths[0], or for --resume the runbook named in the journal. Prints
- * diagnostics and returns NULL when it is invalid. */
+/* Loads paths[0] ("-": standard input, named CLI_STDIN_NAME), or for
+ * --resume the runbook named in the journal. Prints diagnostics and returns
+ * NULL when it is invalid. */
 struct runbook *runopts_load_runbook(struct runopts *o);
 /* Takes the mode and environment from the incident in dir, as a resume
  * must; -1 with *cause when a flag contradicts them (nothing changes). */

@@ -448,11 +448,12 @@ int
 cmd_console(int argc, char **argv)
 {
 	struct ui *ui = xcalloc(1, sizeof *ui);
+	int rc;
 
-	if (runopts_parse(&ui->o, argc, argv, "console") != 0) {
+	if ((rc = runopts_parse(&ui->o, argc, argv, "console")) != 0) {
 		runopts_free(&ui->o);
 		free(ui);
-		return EXIT_USAGE;
+		return rc > 0 ? EXIT_OK : EXIT_USAGE;	/* > 0: --help or --version answered */
 	}
 	return console_main(ui);
 }
@@ -463,15 +464,16 @@ cmd_resume(int argc, char **argv)
 {
 	struct ui *ui = xcalloc(1, sizeof *ui);
 	char *cause = NULL;
+	int rc;
 
-	if (runopts_parse(&ui->o, argc, argv, "console") != 0)
+	if ((rc = runopts_parse(&ui->o, argc, argv, "resume")) != 0)
 		goto usage;
 	if (ui->o.resume_dir == NULL && ui->o.npaths == 1) {
 		ui->o.resume_dir = ui->o.paths[0];
 		ui->o.npaths = 0;
 	}
 	if (ui->o.resume_dir == NULL || ui->o.npaths != 0) {
-		runopts_usage("console");
+		runopts_usage("resume");
 		goto usage;
 	}
 	/* Refused before the screen is taken: the reason stays readable. */
@@ -485,5 +487,5 @@ cmd_resume(int argc, char **argv)
 usage:
 	runopts_free(&ui->o);
 	free(ui);
-	return EXIT_USAGE;
+	return rc > 0 ? EXIT_OK : EXIT_USAGE;	/* > 0: --help or --version answered */
 }

@@ -33,6 +33,7 @@
 #include "outfile.h"
 #include "termsafe.h"
 #include "ui.h"
+#include "watchopts.h"
 #include "xmalloc.h"
 
 #define WATCH_POLL_MS 200	/* how often the incident is looked at */
@@ -41,8 +42,6 @@
 #define WATCH_LINE_MAX 1024
 #define WATCH_FAR ((int64_t)1 << 40)	/* a move to an end */
 #define WATCH_TIMELINE_PAGE 4
-#define WATCH_USAGE "usage: drconsole watch INCIDENT_DIR [--ascii] [--theme NAME] " \
-	"[--operator NAME] [--script FILE --dump FILE]\n"
 
 
 enum watch_focus {
@@ -1015,25 +1014,18 @@ main_loop(struct watch *w)
 static int
 parse_args(struct watch *w, struct ui *ui, int argc, char **argv)
 {
-	const char *dump = NULL;
+	struct watch_opts o = { 0 };
+	const char *dump;
+	int rc;
 
-	for (int i = 0; i < argc; i++) {
-		const char **slot = strcmp(argv[i], "--theme") == 0 ? &w->theme :
-		    strcmp(argv[i], "--operator") == 0 ? &w->operator_arg :
-		    strcmp(argv[i], "--script") == 0 ? &w->script_path :
-		    strcmp(argv[i], "--dump") == 0 ? &dump : NULL;
-
-		if (strcmp(argv[i], "--ascii") == 0)
-			ui->o.ascii = 1;
-		else if (slot != NULL && i + 1 < argc)
-			*slot = argv[++i];
-		else if (argv[i][0] != '-' && w->dir == NULL)
-			w->dir = argv[i];
-		else
-			return -1;
-	}
-	if (w->dir == NULL)
-		return -1;
+	if ((rc = watchopts_parse(&o, argc, argv)) != 0)
+		return rc > 0 ? 1 : -2;	/* 1: --help or --version answered */
+	w->dir = o.dir;
+	w->theme = o.theme;
+	w->operator_arg = o.operator;
+	w->script_path = o.script;
+	dump = o.dump;
+	ui->o.ascii = o.ascii;
 	if (w->script_path != NULL && (w->script = fopen(w->script_path, "r")) == NULL) {
 		fprintf(stderr, "drconsole: --script %s: cannot open it\n", w->script_path);
 		return -2;
@@ -1117,10 +1109,8 @@ cmd_watch(int argc, char **argv)
 	w->follow_run = w->out_follow = 1;
 	setlocale(LC_ALL, "");
 	if ((rc = parse_args(w, w->ui, argc, argv)) != 0) {
-		if (rc == -1)
-			fputs(WATCH_USAGE, stderr);
 		watch_free(w);
-		return EXIT_USAGE;
+		return rc > 0 ? EXIT_OK : EXIT_USAGE;
 	}
 	w->operator = default_operator(w->operator_arg);
 	w->ui->utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0 && !w->ui->o.ascii;
