@@ -156,6 +156,20 @@ cmd_verify(int argc, char **argv)
 	return i;
 }
 
+/* The report replaces FILE by a rename: never a device, a FIFO, a link or
+ * a folder (`-o /dev/stdout` would replace the link in /dev). */
+static int
+report_target_ok(const char *file)
+{
+	struct stat sb;
+
+	if (lstat(file, &sb) != 0 || S_ISREG(sb.st_mode))
+		return 1;
+	fprintf(stderr, "drconsole report: %s is not a regular file and would be replaced; "
+	    "-o - writes to standard output\n", file);
+	return 0;
+}
+
 int
 cmd_report(int argc, char **argv)
 {
@@ -170,6 +184,10 @@ cmd_report(int argc, char **argv)
 	if (report_render(argv[i], a.format, &text, &cause) != 0) {
 		fprintf(stderr, "drconsole: %s\n", cause);
 		free(cause);
+		return EXIT_USAGE;
+	}
+	if (a.file != NULL && strcmp(a.file, "-") != 0 && !report_target_ok(a.file)) {
+		free(text);
 		return EXIT_USAGE;
 	}
 	if (a.file == NULL || strcmp(a.file, "-") == 0)

@@ -114,6 +114,13 @@ export DRCONSOLE_FAKE_NOW
 	pass "report --format=json --output=FILE" || { fail "report --format=json --output="; show "$S/o"; }
 "$DRCONSOLE" report "$INC" -fjson >"$S/o" 2>&1 && cmp -s "$S/o" "$S/r.json" &&
 	pass "report options after the operand (-fjson)" || fail "report INC -fjson"
+# -o replaces FILE by a rename: a link (think -o /dev/stdout) or a FIFO is refused.
+ln -s "$S/r.default" "$S/link" && mkfifo "$S/fifo"
+for t in link fifo; do
+	"$DRCONSOLE" report -o "$S/$t" "$INC" >"$S/o" 2>&1; rc=$?
+	[ $rc -eq 2 ] && grep -q 'not a regular file' "$S/o" && [ -L "$S/link" ] && [ -p "$S/fifo" ] &&
+		pass "report -o onto a $t: refused, status 2, left alone" || { fail "report -o $t (exit $rc)"; show "$S/o"; }
+done
 "$DRCONSOLE" report --format=pdf "$INC" >"$S/o" 2>"$S/e"; rc=$?
 [ $rc -eq 2 ] && grep -q "not 'pdf'" "$S/e" && pass "report --format=pdf: status 2, said" || fail "report --format=pdf (exit $rc)"
 
