@@ -22,7 +22,7 @@ const struct cli_cmd watch_cmd = {
 	"It needs a terminal; `drconsole replay --instant` prints an incident without one.",
 	{ watch_opts, NULL },
 	"drconsole watch ~/.local/state/drconsole/incidents/2026-12-07T2130-failover",
-	"0  the watcher quit\n2  usage error, not an incident, or no terminal", 0
+	"0  the watcher quit (q, SIGTERM, SIGHUP)\n2  usage error, not an incident, or no terminal\n130  interrupted (SIGINT)", 0
 };
 
 static int
