@@ -28,6 +28,8 @@
 #define UI_DIALOG_DEPTH	4
 #define UI_CHOICES_MAX	6
 #define UI_LIVE_MAX	1024	/* the unfinished line of an interactive step */
+#define UI_LINE_BUF	1024	/* one output line, made safe for the screen */
+#define UI_FAIL_TAIL	20	/* a failed step's last lines its dialog keeps */
 
 /* Keys that are not curses KEY_* codes. */
 #define UI_KEY_ENTER	'\n'
@@ -62,17 +64,17 @@
  * X(id, name, key, other key, contexts, key bar label, help)
  */
 #define UI_ACTIONS(X) \
-	X(UP, "up", KEY_UP, 'k', CTX_PICKER | CTX_FORM | CTX_RUN | CTX_CHOICE | CTX_VIEWER, \
+	X(UP, "up", KEY_UP, 'k', CTX_PICKER | CTX_FORM | CTX_RUN | CTX_DIALOG, \
 	    NULL, "move the selection up (output pane: scroll up)") \
-	X(DOWN, "down", KEY_DOWN, 'j', CTX_PICKER | CTX_FORM | CTX_RUN | CTX_CHOICE | CTX_VIEWER, \
+	X(DOWN, "down", KEY_DOWN, 'j', CTX_PICKER | CTX_FORM | CTX_RUN | CTX_DIALOG, \
 	    NULL, "move the selection down (output pane: scroll down)") \
-	X(PAGE_UP, "page-up", KEY_PPAGE, 0, CTX_PICKER | CTX_RUN | CTX_VIEWER, "scroll", \
+	X(PAGE_UP, "page-up", KEY_PPAGE, 0, CTX_PICKER | CTX_RUN | CTX_DIALOG, "scroll", \
 	    "scroll the output (or the list) a page up") \
-	X(PAGE_DOWN, "page-down", KEY_NPAGE, 0, CTX_PICKER | CTX_RUN | CTX_VIEWER, NULL, \
+	X(PAGE_DOWN, "page-down", KEY_NPAGE, 0, CTX_PICKER | CTX_RUN | CTX_DIALOG, NULL, \
 	    "scroll the output (or the list) a page down") \
-	X(HOME, "home", KEY_HOME, 'g', CTX_PICKER | CTX_RUN | CTX_VIEWER, NULL, \
+	X(HOME, "home", KEY_HOME, 'g', CTX_PICKER | CTX_RUN | CTX_DIALOG, NULL, \
 	    "go to the first step (output pane: the oldest line)") \
-	X(END, "end", KEY_END, 'G', CTX_PICKER | CTX_RUN | CTX_VIEWER, NULL, \
+	X(END, "end", KEY_END, 'G', CTX_PICKER | CTX_RUN | CTX_DIALOG, NULL, \
 	    "go to the last step (output pane: follow the newest line)") \
 	X(OPEN, "open", UI_KEY_ENTER, 0, CTX_PICKER, "open", \
 	    "open the selected runbook or resume the selected incident") \
@@ -169,7 +171,13 @@ struct dialog {
 	enum dialog_kind kind;
 	int step;
 	char title[UI_TEXT_MAX];
-	char *body;		/* allocated; wrapped when drawn */
+	char *body;		/* allocated; wrapped when drawn, scrolled when cut */
+	char *foot;		/* allocated or NULL: under the body, never scrolled
+				 * away (the timeout, what the keys do) */
+	char *tail;		/* allocated or NULL: a failed step's last output
+				 * lines, made safe; as many of the newest as fit */
+	uint64_t tail_total;	/* output lines the step had then */
+	int read_all;		/* the body's last line has been on screen */
 	char text[UI_TEXT_MAX];	/* the text field */
 	size_t len;
 	char error[UI_TEXT_MAX];
@@ -177,7 +185,7 @@ struct dialog {
 	struct ui_choice choices[UI_CHOICES_MAX];
 	int nchoices;
 	int sel;
-	int scroll;		/* help and messages */
+	int scroll;		/* the body's first line shown */
 	int64_t opened_wall;	/* DLG_APPROVAL: since when it waits */
 };
 
@@ -407,7 +415,9 @@ enum {
 int ui_run_open(struct ui *ui);
 void ui_run_error(struct ui *ui, const char *what, const char *cause);
 void ui_run_decide(struct ui *ui, int i, const char *decision);
-char *ui_run_step_body(struct ui *ui, int i, const char *tail);
+/* A confirmation's text for step i: what runs as the body, the timeout
+ * and keys (keys, the dialog's own line) as its foot. */
+void ui_run_step_text(struct ui *ui, struct dialog *d, int i, const char *keys);
 void ui_run_start(struct ui *ui, int i, enum confirm_how how);
 void ui_run_ask(struct ui *ui, int i);
 void ui_run_open_failure(struct ui *ui, int i);
@@ -473,5 +483,7 @@ void ui_script_close(struct ui *ui);
 int ui_text_width(const char *s, size_t len);
 size_t ui_text_fit(const char *s, int width);
 int ui_text_wrap(const char *s, int width, const char **lines, size_t *lens, int max);
+int ui_text_wrap_from(const char *s, int width, int first, const char **lines, size_t *lens, int max);
+int ui_text_rows(const char *s, int width);
 
 #endif

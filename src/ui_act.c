@@ -46,9 +46,8 @@ act_run(struct ui *ui)
 		ui_run_open_interrupted(ui, i);
 		break;
 	case STEP_SKIPPED:
-		ui_dialog_open(ui, DLG_CONFIRM, i, "Run a step that was skipped?")->body =
-		    ui_run_step_body(ui, i, "It was skipped; running it now is a new decision.\n"
-		    "y / Enter: run it      n / Esc: back out");
+		ui_run_step_text(ui, ui_dialog_open(ui, DLG_CONFIRM, i, "Run a step that was skipped?"), i,
+		    "It was skipped; running it now is a new decision.\ny / Enter: run it      n / Esc: back out");
 		break;
 	default:
 		if (!ui_ask_order(ui, i))
@@ -119,8 +118,8 @@ act_rollback(struct ui *ui)
 		return;
 	}
 	d = ui_dialog_open(ui, DLG_ROLLBACK, ui->sel, "Run the rollback?");
-	d->body = xprintf("Step '%s' rollback:\n$ %s\n\ny / Enter: run it      n / Esc: back out", s->id,
-	    s->rollback.s);
+	d->body = xprintf("Step '%s' rollback:\n$ %s", s->id, s->rollback.s);
+	d->foot = xstrdup("y / Enter: run it      n / Esc: back out");
 }
 
 static void

@@ -318,6 +318,8 @@ ui_help_text(void)
 	strbuf_adds(&b, "Text fields: type, BSpace deletes, Enter accepts, Esc backs out.\n"
 	    "Ctrl-C, like c, asks to cancel the running step wherever you are; it never closes the console.\n"
 	    "Enter on a step ahead of steps still pending names them and asks (y goes on).\n"
+	    "A dialog cut short says how many lines are below: scroll it (arrows, PgUp/PgDn, j/k where\n"
+	    "  nothing is typed); y, Enter or the typed id act only once its last line has been shown.\n"
 	    "Ctrl-L draws the screen again. Below the smallest size only q and Ctrl-L act.\n"
 	    "A paste goes into the text field as text, on one line; with no text field open it is dropped.\n"
 	    "Attached to an interactive step, Ctrl-C is the step's: its program gets it as a terminal would.\n");

@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "duration.h"
 #include "strbuf.h"
+#include "termsafe.h"
 #include "ui.h"
 #include "xmalloc.h"
 
@@ -152,21 +153,26 @@ command_text(struct ui *ui, int i)
 	return engine_display_command(ui->e, i);
 }
 
-char *
-ui_run_step_body(struct ui *ui, int i, const char *tail)
+/* The body is what runs, so it scrolls and must be read to its end; the
+ * foot (the timeout and which keys do what) stays on screen beside the
+ * field, however long the command is. */
+void
+ui_run_step_text(struct ui *ui, struct dialog *d, int i, const char *keys)
 {
 	const struct step *s = &ui->rb->steps[i];
-	char *cmd = command_text(ui, i), *body, tmo[32] = "none";
+	char *cmd = command_text(ui, i), tmo[32] = "none";
 	char *title = engine_display_text(ui->e, i, s->title.s);
 
 	if (s->timeout_ms > 0)
 		duration_format(s->timeout_ms, tmo, sizeof tmo);
-	body = xprintf("Step %d of %d: %s (%s)\n%s %s\ntimeout %s, retries %d%s\n\n%s", i + 1,
-	    ui->rb->nsteps, title, s->id, s->action == ACTION_MANUAL ? "manual:" : "$", cmd, tmo,
-	    s->retries, s->rollback.s != NULL ? ", rollback available" : "", tail);
+	free(d->body);
+	free(d->foot);
+	d->body = xprintf("Step %d of %d: %s (%s)\n%s %s", i + 1, ui->rb->nsteps, title, s->id,
+	    s->action == ACTION_MANUAL ? "manual:" : "$", cmd);
+	d->foot = xprintf("timeout %s, retries %d%s\n%s", tmo, s->retries,
+	    s->rollback.s != NULL ? ", rollback available" : "", keys);
 	free(title);
 	free(cmd);
-	return body;
 }
 
 int
@@ -279,8 +285,7 @@ ui_run_approval_body(struct ui *ui, struct dialog *d)
 		    "  drconsole approve %s %s\n\nWaiting for it (%s). It starts as soon as the approval "
 		    "arrives; Esc backs out and leaves the step waiting.", engine_incident_dir(ui->e),
 		    ui->rb->steps[d->step].id, since);
-	free(d->body);
-	d->body = ui_run_step_body(ui, d->step, tail);
+	ui_run_step_text(ui, d, d->step, tail);
 	free(tail);
 }
 
@@ -353,18 +358,45 @@ ui_run_ask(struct ui *ui, int i)
 		}
 	} else if (s->action == ACTION_MANUAL) {
 		d = ui_dialog_open(ui, DLG_ATTEST, i, "Attest a manual step");
-		d->body = ui_run_step_body(ui, i, "Enter attests that this was done (the note is optional); Esc backs out.");
+		ui_run_step_text(ui, d, i, "Enter attests that this was done (the note is optional); Esc backs out.");
 	} else if (s->confirm == CONFIRM_APPROVAL && !dry)
 		ask_approval(ui, i);
 	else if (s->confirm == CONFIRM_NO || dry || (s->confirm == CONFIRM_YES && ui->o.yes))
 		ui_run_start(ui, i, HOW_AUTO);
 	else if (s->confirm == CONFIRM_TYPE) {
 		d = ui_dialog_open(ui, DLG_TYPE_CONFIRM, i, "DESTRUCTIVE STEP: type its id to run it");
-		d->body = ui_run_step_body(ui, i, "Type the step id exactly, then Enter. Nothing else runs it; Esc backs out.");
+		ui_run_step_text(ui, d, i, "Type the step id exactly, then Enter. Nothing else runs it; Esc backs out.");
 	} else {
 		d = ui_dialog_open(ui, DLG_CONFIRM, i, "Run this step?");
-		d->body = ui_run_step_body(ui, i, "y / Enter: run it      n / Esc: back out");
+		ui_run_step_text(ui, d, i, "y / Enter: run it      n / Esc: back out");
 	}
+}
+
+/* The step's own last lines usually say why it failed ("refusing to
+ * restore"): the failure dialog shows them, made safe for the terminal as
+ * the pane draws them. */
+static void
+failure_tail(struct ui *ui, int i, struct dialog *d)
+{
+	const struct outbuf *out = engine_step(ui->e, i)->out;
+	size_t count = out != NULL ? outbuf_count(out) : 0;
+	size_t first = count > UI_FAIL_TAIL ? count - UI_FAIL_TAIL : 0;
+	char buf[UI_LINE_BUF];
+	struct strbuf b;
+
+	if (count == 0)
+		return;
+	strbuf_init(&b);
+	for (size_t k = first; k < count; k++) {
+		const struct outline *line = outbuf_line(out, k);
+
+		if (line == NULL)
+			continue;
+		termsafe_render(line->text, line->len, buf, sizeof buf);
+		strbuf_addf(&b, "%s%s", k > first ? "\n" : "", buf[0] != '\0' ? buf : " ");
+	}
+	d->tail = strbuf_detach(&b);
+	d->tail_total = outbuf_total(out);
 }
 
 void
@@ -378,10 +410,12 @@ ui_run_open_failure(struct ui *ui, int i)
 	snprintf(title, sizeof title, "Step '%s' %s", s->id,
 	    st->status == STEP_FAILED ? "failed" : step_status_name(st->status));
 	d = ui_dialog_open(ui, DLG_FAILURE, i, title);
-	d->body = xprintf("%s\nattempt %d%s%s%s\n\nWhat now?", st->reason ? st->reason : "",
+	d->body = xprintf("%s\nattempt %d%s%s%s", st->reason ? st->reason : "",
 	    st->attempt, st->exit_desc[0] ? ", " : "", st->exit_desc,
 	    st->rolled_back > 0 ? "\nthe rollback ran and succeeded" :
 	    st->rolled_back < 0 ? "\nthe rollback FAILED" : "");
+	failure_tail(ui, i, d);
+	d->foot = xstrdup("What now?");
 	ui_dialog_add_choice(d, 'r', "retry the step", CH_RETRY);
 	ui_dialog_add_choice(d, 's', "skip it (a reason is required)", CH_SKIP);
 	if (s->rollback.s != NULL)

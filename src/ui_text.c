@@ -103,3 +103,43 @@ ui_text_wrap(const char *s, int width, const char **lines, size_t *lens, int max
 	}
 	return n;
 }
+
+/* Like ui_text_wrap, from the wrapped line first on: a dialog draws the
+ * rows it shows of a text of any length. */
+int
+ui_text_wrap_from(const char *s, int width, int first, const char **lines, size_t *lens, int max)
+{
+	const char *line;
+	size_t len, skip;
+	int n = 0;
+
+	if (width < 1)
+		return 0;
+	for (int k = 0; *s != '\0' && n < max; k++) {
+		line = s;
+		len = wrap_one(s, width, &skip);
+		s += skip;
+		if (k < first)
+			continue;
+		lines[n] = line;
+		lens[n++] = len;
+	}
+	return n;
+}
+
+/* How many lines s wraps into at width columns, with no cap: what a
+ * dialog counts must be all of what it confirms. */
+int
+ui_text_rows(const char *s, int width)
+{
+	size_t skip;
+	int n = 0;
+
+	if (width < 1)
+		return 0;
+	for (; *s != '\0'; n++) {
+		wrap_one(s, width, &skip);
+		s += skip;
+	}
+	return n;
+}
