@@ -426,6 +426,9 @@ void ui_run_finish(struct ui *ui, const char *status);
 void ui_run_after_turn(struct ui *ui);
 void ui_run_signal(struct ui *ui, int signo);
 int ui_run_startable(const struct ui *ui, int i);
+/* Step k still needs the operator: not done, skipped or passed by (a
+ * failure on_failure: continue let through). */
+int ui_run_needs_operator(const struct ui *ui, int k);
 void ui_run_select(struct ui *ui, int i);
 int ui_run_attachable(const struct ui *ui, int i);
 void ui_run_detach(struct ui *ui, const char *why);

@@ -82,17 +82,6 @@ ui_ask_drop_stale(struct ui *ui)
 
 /* --- running ahead --- */
 
-/* Step k still needs the operator: not done, skipped or passed by. */
-static int
-still_pending(const struct ui *ui, int k)
-{
-	enum step_status st = engine_step(ui->e, k)->status;
-
-	if (st == STEP_OK || st == STEP_SKIPPED || st == STEP_RUNNING)
-		return 0;
-	return !(step_status_final(st) && ui->passed[k]);
-}
-
 /* "step 3 is", "steps 1–10 are", "steps 1, 4–6 are": the steps before i
  * still pending, numbered as the checklist shows them; 0 when none. */
 static int
@@ -105,9 +94,9 @@ pending_before(const struct ui *ui, int i, const char *dash, struct strbuf *b)
 	for (int k = 0; k < i; k++) {
 		int first = k;
 
-		if (!still_pending(ui, k))
+		if (!ui_run_needs_operator(ui, k))
 			continue;
-		while (k + 1 < i && still_pending(ui, k + 1))
+		while (k + 1 < i && ui_run_needs_operator(ui, k + 1))
 			k++;
 		count += k - first + 1;
 		if (ranges++ == RANGES_SHOWN)

@@ -237,14 +237,26 @@ ui_run_select(struct ui *ui, int i)
 	ui->match_line = -1;
 }
 
+int
+ui_run_needs_operator(const struct ui *ui, int k)
+{
+	enum step_status st = engine_step(ui->e, k)->status;
+
+	if (st == STEP_OK || st == STEP_SKIPPED || st == STEP_RUNNING)
+		return 0;
+	return !(step_status_final(st) && ui->passed[k]);
+}
+
+/* The next step after from (round to the top) that still needs the
+ * operator: a failed step left unanswered counts, so the selection never
+ * passes over it once the step after it is done. */
 static int
 next_pending(const struct ui *ui, int from)
 {
 	for (int k = 1; k <= ui->rb->nsteps; k++) {
 		int i = (from + k) % ui->rb->nsteps;
-		enum step_status st = engine_step(ui->e, i)->status;
 
-		if (st == STEP_PENDING || st == STEP_INTERRUPTED)
+		if (ui_run_needs_operator(ui, i))
 			return i;
 	}
 	return from;

@@ -5,7 +5,8 @@
 # typed), keeps the timeout and the keys' line on screen, and neither y,
 # Enter nor the typed id runs the step until the command's last line has
 # been on screen. A failure dialog shows the step's own last lines (made
-# safe for the terminal), where the reason usually is.
+# safe for the terminal), where the reason usually is; left unanswered, the
+# failed step is not passed by when the steps after it are done.
 # Checked on capture-pane text and on journal.jsonl; every wait polls
 # with a deadline.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/tui_lib.sh"
@@ -75,15 +76,23 @@ else
 	screen_text | show
 fi
 shows_not "pwned" "what the escape sequence carried never reaches the screen"
-keys s
-expect_screen "Skip 'refuse': why?" "s asks for a reason"
-type_text "dialog test"
-keys Enter
-expect_screen "▶ ·  2 A long destructive" "the skip moves the selection to step 2"
+# Left failed, unanswered: the steps after it run ahead of it.
+keys Escape
+gone_dialog() { ! screen_text | grep -qF "Step 'refuse' failed"; }
+if poll gone_dialog 10; then
+	pass "Esc leaves the failure unanswered"
+else
+	fail "Esc did not close the failure dialog"
+	screen_text | show
+fi
+keys Down
+expect_screen "▶ ·  2 A long destructive" "Down selects step 2"
 
 # --- a typed confirmation longer than the screen ---
 
 keys Enter
+expect_screen "Step 2 is ahead of the checklist" "the failed step 1 still counts as pending"
+keys y
 expect_screen "DESTRUCTIVE STEP: type its id to run it" "step 2 asks for its id"
 expect_screen "more lines" "a cut command says how much is below"
 expect_screen "scroll to the end to confirm" "and that it must be read to its end"
@@ -123,6 +132,8 @@ fi
 
 expect_screen "▶ ·  3 A long ordinary" "the selection moves to step 3"
 keys Enter
+expect_screen "Step 3 is ahead of the checklist" "step 1 is still pending"
+keys y
 expect_screen "Run this step?" "step 3 asks y/n"
 expect_screen "more lines" "its cut command says so"
 expect_screen "timeout 3m, retries 0" "its timeout is on screen"
@@ -154,5 +165,8 @@ else
 	fail "sync did not end ok"
 	show "$J"
 fi
+# No step is pending after it: the selection goes back to the one still
+# failed instead of passing it by.
+expect_screen "▶ ✗  1 Fails and says why" "the selection comes back to the step still failed"
 
 finish
