@@ -458,6 +458,8 @@ void ui_dialog_key(struct ui *ui, int key);
 void ui_dialog_text_key(struct dialog *d, int key);
 void ui_dialog_action(struct ui *ui, enum ui_action a);
 void ui_dialog_draw(struct ui *ui);
+/* The top dialog's text does not all fit: the key bar offers to scroll. */
+int ui_dialog_cut(const struct ui *ui);
 
 /* ui_picker.c */
 void ui_picker_load(struct ui *ui);

@@ -171,6 +171,17 @@ unread(struct dialog *d)
 	return 1;
 }
 
+int
+ui_dialog_cut(const struct ui *ui)
+{
+	struct dialog_layout l;
+
+	if (ui->ndialogs == 0)
+		return 0;
+	dialog_layout(&ui->dialogs[ui->ndialogs - 1], &l);
+	return l.cut;
+}
+
 /* --- keys --- */
 
 /* A character a text field takes: j, k, g and q there are text, not keys. */

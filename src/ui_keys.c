@@ -278,7 +278,7 @@ ui_action_applies(const struct ui *ui, enum ui_action a)
 	case ACT_HOSTS:
 		return ui->e != NULL && ui->rb->steps[ui->sel].on.s != NULL;
 	case ACT_PAGE_UP:
-		return ui_context(ui) == CTX_OUTPUT;
+		return ui_context(ui) == CTX_OUTPUT || ((ui_context(ui) & CTX_DIALOG) && ui_dialog_cut(ui));
 	case ACT_NEXT_CHOICE:
 		return ui->form_sel < ui->nfields &&
 		    (ui->fields[ui->form_sel].p->type == PARAM_CHOICE ||

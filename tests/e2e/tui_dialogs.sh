@@ -96,6 +96,7 @@ keys y
 expect_screen "DESTRUCTIVE STEP: type its id to run it" "step 2 asks for its id"
 expect_screen "more lines" "a cut command says how much is below"
 expect_screen "scroll to the end to confirm" "and that it must be read to its end"
+expect_screen "PgUp scroll" "the key bar offers to scroll"
 shows_not "LAST-LINE-21" "the command's last line is not on screen yet"
 expect_screen "timeout 7m, retries 0" "the timeout stays on screen"
 expect_screen "Type the step id exactly, then Enter" "the line saying what to type stays on screen"
