@@ -204,6 +204,10 @@ set_scalar(struct loader *l, const struct keydef *k, const struct ynode *n, char
 	long v;
 	int64_t ms;
 
+	if ((k->type == K_TEXT || k->type == K_PLAIN) && n->comment.line > 0)
+		diags_add(l->diags, DIAG_WARNING, l->file, n->comment, "'%s' ends at ' #': YAML reads the "
+		    "rest of the line as a comment, so the text is '%s'; quote the value to keep it",
+		    k->name, n->value);
 	switch (k->type) {
 	case K_TEXT:
 		set_rstr(l, field, n);

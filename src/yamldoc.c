@@ -250,6 +250,23 @@ attach(struct composer *c, struct ynode *n, const yaml_mark_t *mark)
 	return 0;
 }
 
+/* Where a comment starts right after a plain scalar that ends at end, on
+ * the same line: libyaml drops comments, so only the raw line tells that
+ * "Tell #incidents" was read as "Tell". */
+static struct srcpos
+comment_after(struct composer *c, const yaml_mark_t *end)
+{
+	struct srcpos none = { 0, 0 }, pos = mark_pos(c, end);
+	size_t i = c->cur.off;
+
+	while (i < c->len && (c->buf[i] == ' ' || c->buf[i] == '\t'))
+		i++;
+	if (i == c->cur.off || i >= c->len || c->buf[i] != '#')
+		return none;
+	pos.col += (int)(i - c->cur.off);
+	return pos;
+}
+
 static int
 on_scalar(struct composer *c, const yaml_event_t *ev)
 {
@@ -262,6 +279,7 @@ on_scalar(struct composer *c, const yaml_event_t *ev)
 	switch (ev->data.scalar.style) {
 	case YAML_PLAIN_SCALAR_STYLE:
 		n->style = RSTR_PLAIN;
+		n->comment = comment_after(c, &ev->end_mark);
 		break;
 	case YAML_LITERAL_SCALAR_STYLE:
 	case YAML_FOLDED_SCALAR_STYLE:

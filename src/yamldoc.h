@@ -26,6 +26,9 @@ struct ynode {
 	struct ynode **items;	/* seq items; map: key, value, key, value... */
 	int nitems;
 	long weight;		/* nodes this one expands to, aliases included */
+	struct srcpos comment;	/* a plain scalar: where a " #" comment starts
+				   right after it on its line (YAML ends the
+				   text there); line 0 when none */
 };
 
 struct ydoc;
