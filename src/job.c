@@ -58,6 +58,7 @@ struct job {
 	size_t			 stdin_len;
 	size_t			 stdin_off;	/* written so far */
 	struct loop_fd		*stdin_lfd;	/* POLLOUT while some wait */
+	int			 stdin_eof;	/* close stdin once all is written */
 	int			 pty;		/* streams[0] is a pty master */
 	char			 wbuf[JOB_WRITE_MAX];	/* job_write: for the pty */
 	size_t			 wlen;
@@ -729,6 +730,8 @@ job_stdin_flush(struct job *job)
 		return;
 	}
 	job_stdin_drop(job);
+	if (job->stdin_eof)
+		job_close_stdin(job);
 }
 
 static void
@@ -769,6 +772,15 @@ job_close_stdin(struct job *job)
 		return;
 	close(job->stdin_fd);
 	job->stdin_fd = -1;
+}
+
+/* Closes the child's stdin once what is queued has been written. */
+void
+job_end_stdin(struct job *job)
+{
+	job->stdin_eof = 1;
+	if (job->stdin_off >= job->stdin_len)
+		job_close_stdin(job);
 }
 
 /* --- typing into a pty --- */

@@ -77,6 +77,9 @@ void job_send_stdin(struct job *, const void *data, size_t len);
 /* Closes the child's stdin now, dropping what is unsent: it reads EOF.
  * Safe to call twice, and on a job without stdin_pipe. */
 void job_close_stdin(struct job *);
+/* Closes the child's stdin once everything queued has been written: it
+ * reads all of it, then EOF. */
+void job_end_stdin(struct job *);
 
 /* job_write keeps at most this much waiting for the terminal: typing
  * ahead of a busy program fits, a runaway paste is refused. */
