@@ -68,7 +68,7 @@ int
 cmd_lint(int argc, char **argv)
 {
 	struct catalog cat = { 0 };
-	struct diags d = { 0 };
+	struct diags d = { .tools = 1 };
 	int rc, first, dash = 0, n;
 
 	if ((rc = cli_parse(&lint_cmd, argc, argv, no_option, NULL, &first)) != CLI_PARSED)

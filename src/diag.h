@@ -24,6 +24,9 @@ struct diags {
 	int count;
 	int errors;
 	int warnings;
+	int tools;		/* set by lint: also check shell scripts with
+				   programs (shellcheck, or sh -n), which is
+				   too slow for every load */
 };
 
 void diags_add(struct diags *d, enum diag_severity sev, const char *file, struct srcpos pos,

@@ -7,8 +7,10 @@
 
 #include "diag.h"
 #include "rbshell.h"
+#include "rbshellcheck.h"
 #include "shlex.h"
 #include "template.h"
+#include "xmalloc.h"
 
 /* What a runbook can say of a name before any value is given. */
 struct finder {
@@ -39,25 +41,32 @@ check_command(const struct runbook *rb, const struct step *s, const struct rstr 
 	struct tscan scan;
 	size_t off;
 	char *cause = NULL;
+	int *lists, refused = 0;
 
 	if (r->s == NULL || template_scan(r->s, &scan, &off, &cause) != 0) {
 		free(cause);	/* the template checks report a malformed one */
 		return;
 	}
 	shlex_analyse(r->s, &scan, dialect, &lex);
+	lists = xcalloc((size_t)scan.nrefs + 1, sizeof *lists);
 	for (int i = 0; i < scan.nrefs; i++) {
 		int inert, is_list;
 
 		kind_of(f, &scan.refs[i], &inert, &is_list);
+		lists[i] = is_list;
 		if (template_shell_check(&lex.sites[i], &scan.refs[i], inert, is_list, &cause) != 0) {
 			diags_add(d, DIAG_ERROR, rb->path, rstr_pos_at(r, scan.refs[i].start),
 			    "step '%s': %s: %s", s->id, key, cause);
 			free(cause);
+			refused = 1;
 		}
 	}
 	for (int i = 0; i < lex.nwarns; i++)
 		diags_add(d, DIAG_WARNING, rb->path, rstr_pos_at(r, lex.warns[i].off), "step '%s': %s: %s",
 		    s->id, key, lex.warns[i].msg);
+	if (d->tools && !refused)	/* a refused command never reaches a shell */
+		rbshellcheck_command(rb, s, r, key, &scan, &lex, lists, dialect, d);
+	free(lists);
 	shlex_result_free(&lex);
 	template_scan_free(&scan);
 }

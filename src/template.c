@@ -290,8 +290,8 @@ template_shell_check(const struct shsite *site, const struct tref *ref, int iner
 }
 
 /* The reference the shell expands, in the form the site's context needs. */
-static void
-emit_ref(struct strbuf *b, enum shctx ctx, const char *var)
+void
+template_shell_ref(struct strbuf *b, enum shctx ctx, const char *var)
 {
 	switch (ctx) {
 	case SHCTX_WORD:
@@ -379,7 +379,7 @@ emit_value(struct strbuf *run, struct strbuf *shown, const struct shsite *site,
 		if (site->ctx == SHCTX_HEREDOC_LITERAL)
 			strbuf_adds(run, value);	/* inert: nothing there expands */
 		else
-			emit_ref(run, site->ctx, var);
+			template_shell_ref(run, site->ctx, var);
 		if (v->secret)
 			strbuf_adds(shown, "****");
 		else

@@ -82,6 +82,11 @@ int template_expand_shell(const char *s, enum sh_dialect d, template_resolve_cb 
 int template_shell_check(const struct shsite *site, const struct tref *ref, int inert,
     int is_list, char **cause);
 void texpansion_free(struct texpansion *x);
+struct strbuf;
+enum shctx;
+/* Appends a reference to var as the run writes it at a site of context ctx
+ * ("${var}" unquoted, ${var} in double quotes, ...). */
+void template_shell_ref(struct strbuf *b, enum shctx ctx, const char *var);
 /* The shell variable a reference travels in, e.g. DRC_P_target_time. */
 char *template_var_name(const struct tref *ref);
 char *template_list_var_name(const struct tref *ref, int i);

@@ -5,6 +5,9 @@
 #   warn/NAME.yaml: exit 0, stdout exactly warn/NAME.expected (the warnings
 #     and the summary line).
 #   good/*.yaml: exit 0, nothing but "1 file checked: 0 errors, 0 warnings".
+# bad and warn cases run with a PATH that has no shellcheck, so their output
+# is the same on every machine; those named shellcheck-* run with it (and
+# are skipped without it), and good/ runs with it when it is installed.
 # Then files made here at run time: one over the size limit, random bytes,
 # and large files that must still be checked quickly.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
@@ -18,9 +21,30 @@ OUT=$SCRATCH/out
 ERR=$SCRATCH/err
 
 # lint ARGS...: runs lint with a 10 s limit; sets rc, output in $OUT, $ERR.
+# LINT_PATH is the PATH lint gets (where it looks for shellcheck).
+LINT_PATH=$PATH
 lint() {
-	timeout 10 "$DRCONSOLE" lint "$@" </dev/null >"$OUT" 2>"$ERR"
+	timeout 10 env PATH="$LINT_PATH" "$DRCONSOLE" lint "$@" </dev/null >"$OUT" 2>"$ERR"
 	rc=$?
+}
+# The PATH for a case: without shellcheck unless the case is about it.
+HAVE_SHELLCHECK=
+command -v shellcheck >/dev/null && HAVE_SHELLCHECK=1
+case_path() {
+	case ${1##*/} in
+	shellcheck-*) LINT_PATH=$PATH ;;
+	*) LINT_PATH=$SCRATCH/no-shellcheck ;;
+	esac
+}
+# want_case FILE: 1 when the case can run here.
+want_case() {
+	case ${1##*/} in
+	shellcheck-*)
+		[ -n "$HAVE_SHELLCHECK" ] && return 0
+		note "$1: skipped, shellcheck is not installed"
+		return 1 ;;
+	esac
+	return 0
 }
 
 # ran_ok WHAT WANT-RC: the last lint neither crashed nor hung and exited WANT-RC.
@@ -74,8 +98,16 @@ check_bad() {
 
 for f in bad/*.yaml bad/*/; do
 	[ -e "$f" ] || continue
+	want_case "${f%/}" || continue
+	case_path "${f%/}"
 	check_bad "${f%/}"
 done
+
+# What the shell cannot parse is its own finding, shellcheck installed or not.
+if [ -n "$HAVE_SHELLCHECK" ]; then
+	LINT_PATH=$PATH
+	check_bad bad/shell-syntax.yaml
+fi
 
 # Every .expected belongs to a case, so none is silently left out.
 for x in bad/*.expected warn/*.expected; do
@@ -84,12 +116,15 @@ for x in bad/*.expected warn/*.expected; do
 done
 
 for f in warn/*.yaml; do
+	want_case "$f" || continue
+	case_path "$f"
 	lint "$f"
 	ran_ok "$f" 0 || continue
 	same_output "$f" "${f%.yaml}.expected" || continue
 	pass "$f"
 done
 
+LINT_PATH=$PATH
 for f in good/*.yaml; do
 	lint "$f"
 	ran_ok "$f" 0 || continue
