@@ -2,6 +2,7 @@
  * weekly restore test), CI, and terminals where a full screen won't do. It
  * drives the engine exactly as the console does, and prints what happens. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -606,6 +607,24 @@ skip_with_reason(struct runner *r, int i, const char *fallback)
 	return 0;
 }
 
+/* Whoever read our stdout has gone (`| head -1`): printing stops, the
+ * run and its journal go on, and the exit status stays the run's. */
+static void
+check_stdout(struct runner *r)
+{
+	int null;
+
+	if (!ferror(stdout) || r->discard)
+		return;
+	log_debug("stdout: %s: printing stops", strerror(errno));
+	if ((null = open("/dev/null", O_WRONLY|O_CLOEXEC)) != -1) {
+		dup2(null, STDOUT_FILENO);
+		close(null);
+	}
+	clearerr(stdout);
+	r->discard = 1;
+}
+
 /* Output is flushed once per loop turn, not per line: a log file or a
  * pipe follows the step closely without a write(2) for every line. */
 static void
@@ -614,6 +633,7 @@ wait_step(struct runner *r)
 	while (engine_busy(r->e)) {
 		loop_run_once(r->loop, -1);
 		fflush(stdout);
+		check_stdout(r);
 	}
 }
 
@@ -1047,6 +1067,9 @@ cmd_run(int argc, char **argv)
 	if (!isatty(1))
 		setvbuf(stdout, NULL, _IOFBF, 64 * 1024);
 	r.discard = stdout_is_dev_null();
+	/* A closed stdout is EPIPE for check_stdout, not death; children get
+	 * their signals back to default (job.c). */
+	signal(SIGPIPE, SIG_IGN);
 	r.loop = loop_new();
 	loop_watch_signal(r.loop, SIGINT, on_signal, &r);
 	loop_watch_signal(r.loop, SIGTERM, on_signal, &r);

@@ -18,6 +18,7 @@
 #include "inbox.h"
 #include "incdir.h"
 #include "log.h"
+#include "reaper.h"
 #include "report.h"
 #include "strbuf.h"
 #include "xmalloc.h"
@@ -382,6 +383,12 @@ engine_alloc(const struct engine_opts *opts)
 	e->running = -1;
 	e->started_wall = clock_wall_ms();
 	e->mask = mask_new();
+	/* What a step starts outside its group comes back to us, to be
+	 * stopped with it (reaper.h). */
+	if (e->loop != NULL && reaper_enable(e->loop) == 0)
+		e->reaping = 1;
+	else
+		log_debug("cannot become a child subreaper: %s", strerror(errno));
 	e->runs = xcalloc((size_t)opts->rb->nsteps + 1, sizeof *e->runs);
 	for (int i = 0; i < opts->rb->nsteps; i++) {
 		e->runs[i].ctx.e = e;
@@ -509,6 +516,8 @@ engine_free(struct engine *e)
 		free(e->runs[i].st.command);
 	}
 	free(e->runs);
+	if (e->reaping)
+		reaper_disable(e->loop);
 	if (e->httpctx != NULL)
 		httpctx_free(e->httpctx);
 	params_free(e);

@@ -233,8 +233,24 @@ schedule_retry(struct engine *e, int i)
 	return 1;
 }
 
+/* detach: true: the pids the step left running go on record. */
 static void
-finish_job(struct engine *e, int i, int wait_status)
+add_left_running(json_t *f, const struct job *done)
+{
+	size_t n;
+	const pid_t *pids = job_left_running(done, &n);
+	json_t *a;
+
+	if (pids == NULL)
+		return;
+	a = json_array();
+	for (size_t k = 0; k < n; k++)
+		json_array_append_new(a, json_integer(pids[k]));
+	json_object_set_new(f, "left_running", a);
+}
+
+static void
+finish_job(struct engine *e, int i, const struct job *done, int wait_status)
 {
 	struct step_run *r = &e->runs[i];
 	json_t *f = engine_step_fields(e, i);
@@ -251,6 +267,7 @@ finish_job(struct engine *e, int i, int wait_status)
 	json_object_set_new(f, "exit", engine_jstr(r->st.exit_desc));
 	json_object_set_new(f, "duration_ms", json_integer(r->st.duration_ms));
 	json_object_set_new(f, "attempt", json_integer(r->st.attempt));
+	add_left_running(f, done);
 	if (r->in_rollback) {
 		r->st.rollback_running = 0;
 		r->st.rolled_back = WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0 &&
@@ -354,7 +371,7 @@ on_done(void *arg, int wait_status)
 	/* Forget the finished job first: ending the attempt may start the
 	 * next job of the same step (its verify), which must not be freed. */
 	r->job = NULL;
-	finish_job(c->e, c->step, wait_status);
+	finish_job(c->e, c->step, done, wait_status);
 	if (done != NULL)
 		job_free(done);
 }
@@ -457,6 +474,7 @@ spawn(struct engine *e, int i, const char *command_tmpl, int rollback, char **ca
 	spec.pty = s->pty || s->interactive;
 	spec.pty_cooked = s->interactive;	/* someone types into it */
 	spec.cwd = cwd = step_cwd(e, i);
+	spec.detach = s->detach && !rollback && !r->in_verify;
 	r->started_mono = clock_mono_ms();
 	r->job = job_start(e->loop, &spec, exec_output, on_done, c, cause);
 	free(cwd);

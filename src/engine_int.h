@@ -88,6 +88,7 @@ struct engine {
 	struct journal *journal;
 	json_t *pending;	/* [[event, fields], ...] not yet journaled */
 	char *journal_error;
+	int reaping;		/* reaper_enable succeeded: undo it */
 	struct engine_hooks hooks;
 	int64_t grace_ms;
 	int64_t started_wall;
