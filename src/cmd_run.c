@@ -159,6 +159,15 @@ on_notice(void *arg, const char *msg)
 }
 
 static void
+on_write_failed(void *arg, const char *msg)
+{
+	struct runner *r = arg;
+
+	end_raw_line(r);
+	fprintf(stderr, "%sdrconsole: STOPPED: %s%s%s", paint(r, C_RED), msg, paint(r, C_RESET), eol(r));
+}
+
+static void
 on_step_changed(void *arg, int i)
 {
 	struct runner *r = arg;
@@ -708,6 +717,11 @@ after_failure(struct runner *r, int i)
 
 	if (r->abort)
 		return -1;
+	if (engine_write_error(r->e) != NULL) {
+		engine_decision(r->e, i, "abort (an incident file could not be written)", &cause);
+		free(cause);
+		return -1;
+	}
 	/* Ctrl-C with nobody to ask: the operator meant to stop. */
 	if (!r->interactive && r->interrupts > 0 && engine_step(r->e, i)->status == STEP_CANCELLED) {
 		r->abort = 1;
@@ -937,7 +951,7 @@ walk(struct runner *r, int from)
 	const struct runbook *rb = engine_runbook(r->e);
 	int failed = 0;
 
-	for (int i = from; i < rb->nsteps && !r->abort; i++) {
+	for (int i = from; i < rb->nsteps && !r->abort && engine_write_error(r->e) == NULL; i++) {
 		enum step_status st = engine_step(r->e, i)->status;
 		int rc;
 
@@ -953,7 +967,7 @@ walk(struct runner *r, int from)
 		st = engine_step(r->e, i)->status;
 		failed |= st != STEP_OK && st != STEP_SKIPPED;
 	}
-	return r->abort ? -1 : failed;
+	return r->abort || engine_write_error(r->e) != NULL ? -1 : failed;
 }
 
 /* At a drill's end, how it went against its targets. */
@@ -1026,6 +1040,7 @@ open_engine(struct runner *r, const struct runbook *rb)
 	eo.hooks.step_changed = on_step_changed;
 	eo.hooks.output_block = on_output_block;
 	eo.hooks.notice = on_notice;
+	eo.hooks.write_failed = on_write_failed;
 	eo.hooks.raw_output = on_raw_output;
 	eo.hooks.arg = r;
 	rc = r->o.resume_dir ? engine_resume(&r->e, &eo, &cause) : engine_new(&r->e, &eo, &cause);

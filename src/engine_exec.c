@@ -51,11 +51,14 @@ on_block(void *arg, const struct outblock *b)
 	struct step_run *r = &c->e->runs[c->step];
 	char *cause = NULL;
 
-	if (r->of != NULL && outfile_write_block(r->of, b, &cause) != 0) {
-		log_debug("output file: %s", cause);
+	if (r->of != NULL && !r->of_failed && outfile_write_block(r->of, b, &cause) != 0) {
+		r->of_failed = 1;
+		engine_write_failed(c->e, cause, "this output line and every one after it");
 		free(cause);
 	}
 	cast_block(c->e->cast, b->ts_ms, b->stream, b->text, b->len, b->nlines);
+	if (cast_stopped(c->e->cast))	/* said now, before what follows */
+		engine_flush_cast(c->e);
 	r->lines += b->nlines;
 	if (r->has_re && !r->output_matched && !r->in_rollback && block_matches(&r->re, b))
 		r->output_matched = 1;
@@ -71,8 +74,9 @@ on_flush_timer(void *arg)
 	char *cause = NULL;
 
 	r->flush_timer = NULL;
-	if (r->of != NULL && outfile_flush(r->of, &cause) != 0) {
-		log_debug("output file: %s", cause);
+	if (r->of != NULL && !r->of_failed && outfile_flush(r->of, &cause) != 0) {
+		r->of_failed = 1;
+		engine_write_failed(c->e, cause, "the output lines still waiting to be written, and every one after them");
 		free(cause);
 	}
 	engine_flush_cast(c->e);
@@ -124,6 +128,10 @@ judge(struct engine *e, int i, int wait_status)
 	int want = s->has_expect_exit ? s->expect_exit : 0;
 	char d[32];
 
+	if (r->write_failed) {
+		engine_set_reason(r, "stopped: %s", e->write_cause);
+		return STEP_FAILED;
+	}
 	if (r->cancelled && s->stop_ok) {
 		engine_set_reason(r, "stopped by the operator (stop_ok: that is success)");
 		return STEP_OK;
@@ -433,6 +441,7 @@ exec_open_output(struct engine *e, int i, int rollback, char **cause)
 	if (r->of == NULL)
 		return -1;
 	r->lines = 0;
+	r->of_failed = 0;
 	r->in_rollback = rollback;
 	outbuf_set_block_cb(r->st.out, on_block, ctx_for(e, i));
 	outbuf_set_filter(r->st.out, flow_filter, ctx_for(e, i));
@@ -539,7 +548,7 @@ start_attempt_or_fail(struct engine *e, int i, char **cause)
 	struct step_run *r = &e->runs[i];
 
 	r->st.attempt++;
-	r->cancelled = r->timed_out = r->output_matched = 0;
+	r->cancelled = r->timed_out = r->output_matched = r->write_failed = 0;
 	r->st.exit_code = -1;
 	r->st.exit_desc[0] = '\0';
 	if (r->st.attempt == 1)

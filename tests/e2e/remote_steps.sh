@@ -33,28 +33,6 @@ for rb in fleet policy_all cancel rollback rollback_serial secret_split; do
 		fail "$rb.yaml does not lint"; show "$SCRATCH/lint.out"; fi
 done
 
-# jq-less journal questions: python3 JOURNAL 'EXPRESSION over ends, retries'.
-journal_says() {
-	python3 - "$1" "$2" <<'PY'
-import json, sys
-events = [json.loads(l) for l in open(sys.argv[1])]
-ends = {}
-for e in events:
-    if e["event"] == "step.end":
-        ends[e["step"]] = e
-retries = [e for e in events if e["event"] == "step.retry"]
-def hosts(step):
-    return {h["name"]: h for h in ends[step]["evidence"]["hosts"]}
-ok = eval("(" + sys.argv[2] + ")")
-sys.exit(0 if ok else 1)
-PY
-}
-
-check_journal() {
-	if journal_says "$1" "$2"; then pass "$3"; else
-		fail "$3"; grep '"step.end"' "$1" | cut -c 1-600 | show; fi
-}
-
 # --- the fleet runbook, with a watcher on every command line ---
 
 PW="Pw-$$-'quote\"dq\$(id)\`x\`"
