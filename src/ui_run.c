@@ -432,6 +432,10 @@ ui_run_open_failure(struct ui *ui, int i)
 	char title[UI_TEXT_MAX];
 	struct dialog *d;
 
+	/* A file that cannot be written stopped the run: its dialog stays,
+	 * as nothing here (a retry, the next step) could start now. */
+	if (engine_write_error(ui->e) != NULL)
+		return;
 	snprintf(title, sizeof title, "Step '%s' %s", s->id,
 	    st->status == STEP_FAILED ? "failed" : step_status_name(st->status));
 	d = ui_dialog_open(ui, DLG_FAILURE, i, title);

@@ -4,8 +4,8 @@
 # step floods its output until the disk is full: the recording stops first
 # with a journaled note, the step is stopped, no next step starts, drconsole
 # run exits 1 naming the file, the journal verifies; once room is freed,
-# resume completes.
-. "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
+# resume completes. The console says it in a dialog.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/tui_lib.sh"
 scratch_dir
 DISK=$SCRATCH/disk
 mkdir -p "$DISK"
@@ -54,4 +54,22 @@ rc=$?
 check_journal "$J" "ends['flood']['status'] == 'ok' and ends['second']['status'] == 'ok'" "both steps ended ok"
 "$DRCONSOLE" verify "$INC" > "$SCRATCH/verify.out" 2>&1 && pass "the resumed journal verifies" ||
 	{ fail "verify after resume failed"; show "$SCRATCH/verify.out"; }
+
+# The console: the same flood, told in a dialog that stays; no retry is
+# offered and the next step does not start.
+rm -rf "$INC"
+head -c 6815744 /dev/zero > "$DISK/ballast" || die "cannot write the ballast"
+rm -f "$SCRATCH/second-ran"
+printf 'key Enter\nkey Enter\ndump\nkey Enter\nkey Down\nkey Enter\ndump\nquit\n' > "$SCRATCH/ui.script"
+timeout 60 "$DRCONSOLE" --script "$SCRATCH/ui.script" --dump "$SCRATCH/ui.dump" --incident-dir "$DISK/console" \
+	"$SCRATCH/full.yaml" > "$SCRATCH/ui.out" 2>&1
+dump_has "$SCRATCH/ui.dump" 1 "The run is stopped: a file cannot be written" "the console opens a dialog"
+dump_has "$SCRATCH/ui.dump" 1 "cannot write $DISK/console/output/01-flood.log: No space left" "the dialog names the file"
+dump_has "$SCRATCH/ui.dump" 1 "Lost: this output line and every one after it" "the dialog says what was lost"
+dump_lacks "$SCRATCH/ui.dump" 1 "retry the step" "no retry is offered"
+[ ! -e "$SCRATCH/second-ran" ] && pass "the console started no further step" || fail "the console ran the next step"
+check_journal "$DISK/console/journal.jsonl" "'second' not in [e.get('step') for e in events]" \
+	"the console's journal has nothing of the next step"
+"$DRCONSOLE" verify "$DISK/console" > "$SCRATCH/verify.out" 2>&1 && pass "the console's journal verifies" ||
+	{ fail "verify of the console's incident failed"; show "$SCRATCH/verify.out"; }
 finish
