@@ -514,7 +514,8 @@ job_signal(struct job *job, int signo)
 	/* A pty child may not have called setsid yet: no group to signal. */
 	if (kill(-job->pid, signo) == -1 && errno == ESRCH && !job->exited)
 		kill(job->pid, signo);
-	reaper_signal_strays(job->pid, signo);	/* what left the group */
+	if (signo == SIGTERM || signo == SIGKILL)	/* what left the group goes too */
+		reaper_signal_strays(job->pid, signo);
 }
 
 static void
