@@ -337,9 +337,7 @@ engine_open_cast(struct engine *e)
 void
 engine_flush_cast(struct engine *e)
 {
-	char *cause = NULL;
-
-	char *text;
+	char *cause = NULL, *text;
 
 	if (cast_flush(e->cast, &cause) == 0)
 		return;

@@ -222,7 +222,8 @@ schedule_retry(struct engine *e, int i)
 	int64_t delay = s->retry_delay_ms;
 	json_t *f;
 
-	if (r->cancelled || (r->st.status != STEP_FAILED && r->st.status != STEP_TIMEOUT))
+	/* Nothing starts again, a retry included, while a file cannot be written. */
+	if (r->cancelled || e->write_error != NULL || (r->st.status != STEP_FAILED && r->st.status != STEP_TIMEOUT))
 		return 0;
 	if (s->until_every_ms > 0 ? !flow_until_retry(e, i, &delay) : r->st.attempt > s->retries)
 		return 0;
@@ -245,8 +246,8 @@ schedule_retry(struct engine *e, int i)
 static void
 add_left_running(json_t *f, const struct job *done)
 {
-	size_t n;
-	const pid_t *pids = job_left_running(done, &n);
+	size_t n = 0;
+	const pid_t *pids = done != NULL ? job_left_running(done, &n) : NULL;
 	json_t *a;
 
 	if (pids == NULL)

@@ -601,7 +601,7 @@ job_check_exit(struct job *job)
 	job->exited = 1;
 	/* Leader gone but output held, or something it started left running;
 	 * with detach, a daemon holding the output is let go a while later. */
-	if (job_output_open(job) && job->detach) {
+	if (job_output_open(job) && job->detach && job->stage == JOB_CALM) {
 		job->stage = JOB_KILLED;
 		job->timer = loop_add_timer(job->loop, JOB_EOF_BOUND_MS, job_escalate, job);
 	} else if (job_output_open(job) || (!job->detach && reaper_has_strays(job->pid)))

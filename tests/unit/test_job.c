@@ -956,6 +956,37 @@ test_pty_resize_signals_the_group(void **state)
 #define TEST(f) cmocka_unit_test_setup_teardown(f, loop_fixture_setup, \
     loop_fixture_teardown)
 
+/* detach, and the daemon kept the step's output open: the job still ends,
+ * half a second after its leader, and leaves the daemon running. */
+static void
+test_detach_daemon_holding_output(void **state)
+{
+	struct loop	*l = test_loop;
+	struct run	 r = { 0 };
+	struct job_spec	 spec = { .detach = 1 };
+	struct job	*job;
+	char		*cause = NULL;
+	const pid_t	*left;
+	size_t		 n;
+	pid_t		 daemon;
+
+	(void)state;
+	spec.command = "sleep 30 & echo $!";
+	job = job_start(l, &spec, output_cb, done_cb, &r, &cause);
+	assert_non_null(job);
+	assert_int_equal(run_until_done(l, &r, 5000), 1);
+	assert_int_equal(WEXITSTATUS(r.status), 0);
+	daemon = first_pid(&r);
+	assert_int_equal(kill(daemon, 0), 0);
+	left = job_left_running(job, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(left[0], daemon);
+	job_free(job);
+	kill(daemon, SIGKILL);
+	wait_gone(daemon, 2000);
+	run_free(&r);
+}
+
 int
 main(void)
 {
@@ -976,6 +1007,7 @@ main(void)
 		TEST(test_setsid_daemon_stopped_with_job),
 		TEST(test_double_fork_stopped_on_timeout),
 		TEST(test_detach_leaves_daemon),
+		TEST(test_detach_daemon_holding_output),
 		TEST(test_free_running_job),
 		TEST(test_pty),
 		TEST(test_pty_terminate),
