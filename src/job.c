@@ -689,7 +689,6 @@ job_free(struct job *job)
 	free(job);
 }
 
-/* With detach: what the job left running when it ended. */
 const pid_t *job_left_running(const struct job *job, size_t *n) { *n = job->nleft; return job->left; }
 
 /* Describes a raw wait status in words. */
