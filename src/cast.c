@@ -53,6 +53,7 @@ struct cast {
 	char	*enc;		/* an encoded event, reused */
 	size_t	 enc_cap;
 	char	*error;		/* the first failure since cast_flush */
+	int	 stopped;	/* no more writes: the disk is (nearly) full */
 	int64_t	 tokens;	/* bytes of lines the rate allows now */
 	int64_t	 refill_ms;	/* when tokens were last added */
 	uint64_t skipped_lines;	/* left out since the last note */
@@ -91,7 +92,16 @@ cast_put(struct cast *c, json_t *v)
 		return;
 	}
 	c->enc[n++] = '\n';
+	if (c->stopped)
+		return;
+	if (file_room(c->fd, n + CAST_RESERVE) != 0) {
+		c->stopped = 1;
+		cast_fail(c, xprintf("%s: stopped, %s: the room left is kept for the journal and the output files",
+		    c->path, strerror(errno)));
+		return;
+	}
 	if (file_write_all(c->fd, c->enc, n) != 0) {
+		c->stopped = 1;
 		cast_fail(c, xprintf("cannot write %s: %s", c->path,
 		    strerror(errno)));
 		if (ftruncate(c->fd, c->size) != 0)
@@ -381,6 +391,12 @@ cast_marker(struct cast *c, int64_t now_ms, const char *label)
 	json_array_append_new(ev, json_string("m"));
 	json_array_append_new(ev, cast_jstr(c, label));
 	cast_put(c, ev);
+}
+
+int
+cast_stopped(const struct cast *c)
+{
+	return c != NULL && c->stopped;
 }
 
 int

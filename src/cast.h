@@ -13,8 +13,9 @@
  * fast as anyone could watch them: CAST_BURST_BYTES at once, then
  * CAST_RATE_BYTES a second. A flood beyond that is left out, and a dim
  * note in the recording says how many lines were; encoding a gigabyte
- * would cost more than writing it to the output file. A write that fails
- * is reported by cast_flush and otherwise dropped.
+ * would cost more than writing it to the output file. A write that fails,
+ * or one that would leave less than CAST_RESERVE on the disk, stops the
+ * recording for good: cast_flush reports it once, cast_stopped says so.
  *
  * Every function accepts a NULL recording and does nothing, so a run
  * without one needs no checks where it calls them. */
@@ -38,6 +39,10 @@
  * second of line time. A screen of 120x36 is about 4 KiB. */
 #define CAST_BURST_BYTES (1024 * 1024)
 #define CAST_RATE_BYTES (256 * 1024)
+/* The recording is the least important file of an incident: it stops for
+ * good, before a write that would leave less than this free on its disk,
+ * so the journal and the output files keep the room (see OUTFILE_RESERVE). */
+#define CAST_RESERVE (2 * 1024 * 1024)
 /* The stream cast_line colours red: JOB_STDERR. */
 #define CAST_STDERR 2
 
@@ -69,6 +74,8 @@ void cast_block(struct cast *c, int64_t now_ms, int stream, const char *text,
 /* Writes out the pending batch. -1 with *cause for the first write that
  * failed since the last call (the engine logs it and records on). */
 int cast_flush(struct cast *c, char **cause);
+/* 1 once the recording stopped for good (a full disk, CAST_RESERVE). */
+int cast_stopped(const struct cast *c);
 /* Flushes, closes and frees. */
 void cast_close(struct cast *c);
 

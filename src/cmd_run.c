@@ -2,6 +2,7 @@
  * weekly restore test), CI, and terminals where a full screen won't do. It
  * drives the engine exactly as the console does, and prints what happens. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -155,6 +156,15 @@ on_notice(void *arg, const char *msg)
 
 	end_raw_line(r);
 	tell(r, "%sdrconsole: %s%s%s", paint(r, C_YELLOW), msg, paint(r, C_RESET), eol(r));
+}
+
+static void
+on_write_failed(void *arg, const char *msg)
+{
+	struct runner *r = arg;
+
+	end_raw_line(r);
+	fprintf(stderr, "%sdrconsole: STOPPED: %s%s%s", paint(r, C_RED), msg, paint(r, C_RESET), eol(r));
 }
 
 static void
@@ -606,6 +616,24 @@ skip_with_reason(struct runner *r, int i, const char *fallback)
 	return 0;
 }
 
+/* Whoever read our stdout has gone (`| head -1`): printing stops, the
+ * run and its journal go on, and the exit status stays the run's. */
+static void
+check_stdout(struct runner *r)
+{
+	int null;
+
+	if (!ferror(stdout) || r->discard)
+		return;
+	log_debug("stdout: %s: printing stops", strerror(errno));
+	if ((null = open("/dev/null", O_WRONLY|O_CLOEXEC)) != -1) {
+		dup2(null, STDOUT_FILENO);
+		close(null);
+	}
+	clearerr(stdout);
+	r->discard = 1;
+}
+
 /* Output is flushed once per loop turn, not per line: a log file or a
  * pipe follows the step closely without a write(2) for every line. */
 static void
@@ -614,6 +642,7 @@ wait_step(struct runner *r)
 	while (engine_busy(r->e)) {
 		loop_run_once(r->loop, -1);
 		fflush(stdout);
+		check_stdout(r);
 	}
 }
 
@@ -688,6 +717,11 @@ after_failure(struct runner *r, int i)
 
 	if (r->abort)
 		return -1;
+	if (engine_write_error(r->e) != NULL) {
+		engine_decision(r->e, i, "abort (an incident file could not be written)", &cause);
+		free(cause);
+		return -1;
+	}
 	/* Ctrl-C with nobody to ask: the operator meant to stop. */
 	if (!r->interactive && r->interrupts > 0 && engine_step(r->e, i)->status == STEP_CANCELLED) {
 		r->abort = 1;
@@ -917,7 +951,7 @@ walk(struct runner *r, int from)
 	const struct runbook *rb = engine_runbook(r->e);
 	int failed = 0;
 
-	for (int i = from; i < rb->nsteps && !r->abort; i++) {
+	for (int i = from; i < rb->nsteps && !r->abort && engine_write_error(r->e) == NULL; i++) {
 		enum step_status st = engine_step(r->e, i)->status;
 		int rc;
 
@@ -933,7 +967,7 @@ walk(struct runner *r, int from)
 		st = engine_step(r->e, i)->status;
 		failed |= st != STEP_OK && st != STEP_SKIPPED;
 	}
-	return r->abort ? -1 : failed;
+	return r->abort || engine_write_error(r->e) != NULL ? -1 : failed;
 }
 
 /* At a drill's end, how it went against its targets. */
@@ -1006,6 +1040,7 @@ open_engine(struct runner *r, const struct runbook *rb)
 	eo.hooks.step_changed = on_step_changed;
 	eo.hooks.output_block = on_output_block;
 	eo.hooks.notice = on_notice;
+	eo.hooks.write_failed = on_write_failed;
 	eo.hooks.raw_output = on_raw_output;
 	eo.hooks.arg = r;
 	rc = r->o.resume_dir ? engine_resume(&r->e, &eo, &cause) : engine_new(&r->e, &eo, &cause);
@@ -1047,6 +1082,9 @@ cmd_run(int argc, char **argv)
 	if (!isatty(1))
 		setvbuf(stdout, NULL, _IOFBF, 64 * 1024);
 	r.discard = stdout_is_dev_null();
+	/* A closed stdout is EPIPE for check_stdout, not death; children get
+	 * their signals back to default (job.c). */
+	signal(SIGPIPE, SIG_IGN);
 	r.loop = loop_new();
 	loop_watch_signal(r.loop, SIGINT, on_signal, &r);
 	loop_watch_signal(r.loop, SIGTERM, on_signal, &r);

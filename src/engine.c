@@ -18,6 +18,7 @@
 #include "inbox.h"
 #include "incdir.h"
 #include "log.h"
+#include "reaper.h"
 #include "report.h"
 #include "strbuf.h"
 #include "xmalloc.h"
@@ -128,6 +129,48 @@ set_journal_error(struct engine *e, const char *cause)
 	if (e->hooks.notice != NULL)
 		e->hooks.notice(e->hooks.arg, msg);
 	free(msg);
+	if (e->write_error == NULL) {
+		engine_write_failed(e, cause, "nothing yet: the events since wait in memory and are written "
+		    "once there is room, unless drconsole stops first");
+		e->write_error_journal = 1;
+	}
+}
+
+static void
+clear_write_error(struct engine *e)
+{
+	free(e->write_cause);
+	free(e->write_error);
+	e->write_cause = e->write_error = NULL;
+	e->write_error_journal = 0;
+}
+
+/*
+ * A file of the incident cannot be written (a full disk, an I/O error, a
+ * quota): the running step is stopped, nothing further starts, and the
+ * operator is told which file and what was lost. What is journaled stays
+ * whole (journal.c cuts a torn line; output files keep OUTFILE_RESERVE for
+ * the journal), so `drconsole resume` goes on once there is room. The
+ * first trouble is the one told: what follows is its consequence.
+ */
+void
+engine_write_failed(struct engine *e, const char *cause, const char *lost)
+{
+	if (e->write_error != NULL)
+		return;
+	e->write_cause = xstrdup(cause);
+	e->write_error = xprintf("%s. Lost: %s. The run is stopped: no further step starts. Free some room, "
+	    "then go on with: drconsole resume %s", cause, lost, e->incident_dir);
+	log_debug("%s", e->write_error);
+	engine_note(e, e->write_error, NULL);	/* queued if the journal is the trouble */
+	if (e->running >= 0) {
+		e->runs[e->running].write_failed = 1;
+		exec_cancel(e, e->running);
+	}
+	if (e->hooks.write_failed != NULL)
+		e->hooks.write_failed(e->hooks.arg, e->write_error);
+	else if (e->hooks.notice != NULL && e->journal_error == NULL)	/* told already */
+		e->hooks.notice(e->hooks.arg, e->write_error);
 }
 
 static void
@@ -175,6 +218,8 @@ engine_flush_journal(struct engine *e, char **cause)
 		e->hooks.notice(e->hooks.arg, "The journal is being written again; nothing was lost.");
 	free(e->journal_error);
 	e->journal_error = NULL;
+	if (e->write_error_journal)
+		clear_write_error(e);
 	return 0;
 }
 
@@ -292,12 +337,23 @@ engine_open_cast(struct engine *e)
 void
 engine_flush_cast(struct engine *e)
 {
-	char *cause = NULL;
+	char *cause = NULL, *text;
 
-	if (cast_flush(e->cast, &cause) != 0) {
-		log_debug("recording: %s", cause);
-		free(cause);
+	if (cast_flush(e->cast, &cause) == 0)
+		return;
+	log_debug("recording: %s", cause);
+	if (cast_stopped(e->cast)) {
+		/* Said once, journaled: then the recording is gone for this run. */
+		text = xprintf("Terminal recording stopped: %s. Every output line is still in the output files.",
+		    cause);
+		engine_note(e, text, NULL);
+		if (e->hooks.notice != NULL)
+			e->hooks.notice(e->hooks.arg, text);
+		free(text);
+		cast_close(e->cast);
+		e->cast = NULL;
 	}
+	free(cause);
 }
 
 /* A line of ours in the recording: "-- step 3 restore: skipped: ...". */
@@ -382,6 +438,12 @@ engine_alloc(const struct engine_opts *opts)
 	e->running = -1;
 	e->started_wall = clock_wall_ms();
 	e->mask = mask_new();
+	/* What a step starts outside its group comes back to us, to be
+	 * stopped with it (reaper.h). */
+	if (e->loop != NULL && reaper_enable(e->loop) == 0)
+		e->reaping = 1;
+	else
+		log_debug("cannot become a child subreaper: %s", strerror(errno));
 	e->runs = xcalloc((size_t)opts->rb->nsteps + 1, sizeof *e->runs);
 	for (int i = 0; i < opts->rb->nsteps; i++) {
 		e->runs[i].ctx.e = e;
@@ -509,6 +571,8 @@ engine_free(struct engine *e)
 		free(e->runs[i].st.command);
 	}
 	free(e->runs);
+	if (e->reaping)
+		reaper_disable(e->loop);
 	if (e->httpctx != NULL)
 		httpctx_free(e->httpctx);
 	params_free(e);
@@ -517,6 +581,7 @@ engine_free(struct engine *e)
 		journal_close(e->journal);
 	json_decref(e->pending);
 	free(e->journal_error);
+	clear_write_error(e);
 	free(e->operator);
 	free(e->incident_dir);
 	free(e->incident_id);
@@ -534,6 +599,7 @@ int64_t engine_started_wall(const struct engine *e) { return e->started_wall; }
 int engine_running_step(const struct engine *e) { return e->running; }
 int engine_busy(const struct engine *e) { return e->running >= 0; }
 const char *engine_journal_error(const struct engine *e) { return e->journal_error; }
+const char *engine_write_error(const struct engine *e) { return e->write_error; }
 const struct environment *engine_environment(const struct engine *e) { return e->env; }
 
 int
@@ -586,7 +652,13 @@ check_startable(struct engine *e, int i, char **cause)
 		return -1;
 	}
 	/* Nothing starts while the journal is behind: flush first. */
-	return engine_flush_journal(e, cause);
+	if (engine_flush_journal(e, cause) != 0)
+		return -1;
+	if (e->write_error != NULL) {
+		*cause = xprintf("no step starts: %s", e->write_error);
+		return -1;
+	}
+	return 0;
 }
 
 int

@@ -5,8 +5,8 @@
  *
  * Every fact is journaled before the hooks hear of it, so nothing a front
  * end shows can be missing from the journal. If the journal cannot be
- * written, events wait in memory, in order, and no new step starts until
- * they are written. */
+ * written, events wait in memory, in order, the running step is stopped
+ * and no new step starts (engine_write_error). */
 #ifndef DRC_ENGINE_H
 #define DRC_ENGINE_H
 
@@ -75,6 +75,10 @@ struct engine_hooks {
 	 * a front end that shows a terminal. The same bytes still arrive as
 	 * lines through output_block. Not called for a capture: secret step. */
 	void (*raw_output)(void *arg, int step, const char *data, size_t len);
+	/* A file of the incident (the journal, an output file) cannot be
+	 * written: the running step was stopped and no further step starts.
+	 * message says which file, why, what was lost and how to go on. */
+	void (*write_failed)(void *arg, const char *message);
 	void *arg;
 };
 
@@ -160,6 +164,10 @@ int engine_running_step(const struct engine *e);
 int engine_busy(const struct engine *e);
 /* The journal's trouble, or NULL when all events are written. */
 const char *engine_journal_error(const struct engine *e);
+/* Why the run was stopped by a file that could not be written (as told to
+ * write_failed), or NULL. Nothing starts again in this process: once there
+ * is room, the incident is resumed. */
+const char *engine_write_error(const struct engine *e);
 /* What step i will run, expanded for people (secrets as ****); allocated.
  * For non-shell steps, a one-line description of the action. */
 char *engine_display_command(struct engine *e, int i);

@@ -51,11 +51,14 @@ on_block(void *arg, const struct outblock *b)
 	struct step_run *r = &c->e->runs[c->step];
 	char *cause = NULL;
 
-	if (r->of != NULL && outfile_write_block(r->of, b, &cause) != 0) {
-		log_debug("output file: %s", cause);
+	if (r->of != NULL && !r->of_failed && outfile_write_block(r->of, b, &cause) != 0) {
+		r->of_failed = 1;
+		engine_write_failed(c->e, cause, "this output line and every one after it");
 		free(cause);
 	}
 	cast_block(c->e->cast, b->ts_ms, b->stream, b->text, b->len, b->nlines);
+	if (cast_stopped(c->e->cast))	/* said now, before what follows */
+		engine_flush_cast(c->e);
 	r->lines += b->nlines;
 	if (r->has_re && !r->output_matched && !r->in_rollback && block_matches(&r->re, b))
 		r->output_matched = 1;
@@ -71,8 +74,9 @@ on_flush_timer(void *arg)
 	char *cause = NULL;
 
 	r->flush_timer = NULL;
-	if (r->of != NULL && outfile_flush(r->of, &cause) != 0) {
-		log_debug("output file: %s", cause);
+	if (r->of != NULL && !r->of_failed && outfile_flush(r->of, &cause) != 0) {
+		r->of_failed = 1;
+		engine_write_failed(c->e, cause, "the output lines still waiting to be written, and every one after them");
 		free(cause);
 	}
 	engine_flush_cast(c->e);
@@ -124,6 +128,10 @@ judge(struct engine *e, int i, int wait_status)
 	int want = s->has_expect_exit ? s->expect_exit : 0;
 	char d[32];
 
+	if (r->write_failed) {
+		engine_set_reason(r, "stopped: %s", e->write_cause);
+		return STEP_FAILED;
+	}
 	if (r->cancelled && s->stop_ok) {
 		engine_set_reason(r, "stopped by the operator (stop_ok: that is success)");
 		return STEP_OK;
@@ -214,7 +222,8 @@ schedule_retry(struct engine *e, int i)
 	int64_t delay = s->retry_delay_ms;
 	json_t *f;
 
-	if (r->cancelled || (r->st.status != STEP_FAILED && r->st.status != STEP_TIMEOUT))
+	/* Nothing starts again, a retry included, while a file cannot be written. */
+	if (r->cancelled || e->write_error != NULL || (r->st.status != STEP_FAILED && r->st.status != STEP_TIMEOUT))
 		return 0;
 	if (s->until_every_ms > 0 ? !flow_until_retry(e, i, &delay) : r->st.attempt > s->retries)
 		return 0;
@@ -233,8 +242,24 @@ schedule_retry(struct engine *e, int i)
 	return 1;
 }
 
+/* detach: true: the pids the step left running go on record. */
 static void
-finish_job(struct engine *e, int i, int wait_status)
+add_left_running(json_t *f, const struct job *done)
+{
+	size_t n = 0;
+	const pid_t *pids = done != NULL ? job_left_running(done, &n) : NULL;
+	json_t *a;
+
+	if (pids == NULL)
+		return;
+	a = json_array();
+	for (size_t k = 0; k < n; k++)
+		json_array_append_new(a, json_integer(pids[k]));
+	json_object_set_new(f, "left_running", a);
+}
+
+static void
+finish_job(struct engine *e, int i, const struct job *done, int wait_status)
 {
 	struct step_run *r = &e->runs[i];
 	json_t *f = engine_step_fields(e, i);
@@ -251,6 +276,7 @@ finish_job(struct engine *e, int i, int wait_status)
 	json_object_set_new(f, "exit", engine_jstr(r->st.exit_desc));
 	json_object_set_new(f, "duration_ms", json_integer(r->st.duration_ms));
 	json_object_set_new(f, "attempt", json_integer(r->st.attempt));
+	add_left_running(f, done);
 	if (r->in_rollback) {
 		r->st.rollback_running = 0;
 		r->st.rolled_back = WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0 &&
@@ -354,7 +380,7 @@ on_done(void *arg, int wait_status)
 	/* Forget the finished job first: ending the attempt may start the
 	 * next job of the same step (its verify), which must not be freed. */
 	r->job = NULL;
-	finish_job(c->e, c->step, wait_status);
+	finish_job(c->e, c->step, done, wait_status);
 	if (done != NULL)
 		job_free(done);
 }
@@ -416,6 +442,7 @@ exec_open_output(struct engine *e, int i, int rollback, char **cause)
 	if (r->of == NULL)
 		return -1;
 	r->lines = 0;
+	r->of_failed = 0;
 	r->in_rollback = rollback;
 	outbuf_set_block_cb(r->st.out, on_block, ctx_for(e, i));
 	outbuf_set_filter(r->st.out, flow_filter, ctx_for(e, i));
@@ -457,6 +484,7 @@ spawn(struct engine *e, int i, const char *command_tmpl, int rollback, char **ca
 	spec.pty = s->pty || s->interactive;
 	spec.pty_cooked = s->interactive;	/* someone types into it */
 	spec.cwd = cwd = step_cwd(e, i);
+	spec.detach = s->detach && !rollback && !r->in_verify;
 	r->started_mono = clock_mono_ms();
 	r->job = job_start(e->loop, &spec, exec_output, on_done, c, cause);
 	free(cwd);
@@ -521,7 +549,7 @@ start_attempt_or_fail(struct engine *e, int i, char **cause)
 	struct step_run *r = &e->runs[i];
 
 	r->st.attempt++;
-	r->cancelled = r->timed_out = r->output_matched = 0;
+	r->cancelled = r->timed_out = r->output_matched = r->write_failed = 0;
 	r->st.exit_code = -1;
 	r->st.exit_desc[0] = '\0';
 	if (r->st.attempt == 1)

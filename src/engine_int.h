@@ -45,6 +45,8 @@ struct step_run {
 	int64_t started_mono;
 	int timed_out;
 	int cancelled;
+	int write_failed;	/* stopped: an incident file could not be written */
+	int of_failed;		/* the output file could not be: it stays a prefix */
 	int output_matched;
 	int has_re;
 	regex_t re;
@@ -88,6 +90,10 @@ struct engine {
 	struct journal *journal;
 	json_t *pending;	/* [[event, fields], ...] not yet journaled */
 	char *journal_error;
+	char *write_cause;	/* the first file that could not be written, and why */
+	char *write_error;	/* that, what was lost and what to do: for people */
+	int write_error_journal;	/* it was the journal: over once it is written */
+	int reaping;		/* reaper_enable succeeded: undo it */
 	struct engine_hooks hooks;
 	int64_t grace_ms;
 	int64_t started_wall;
@@ -116,6 +122,8 @@ void engine_cast_text(struct engine *e, int64_t ts_ms, const char *text);
 int engine_open_journal(struct engine *e, char **cause);
 int engine_journal(struct engine *e, const char *event, json_t *fields, char **cause);
 void engine_notify_step(struct engine *e, int i);
+/* A file of the incident cannot be written: stops the run (engine.c). */
+void engine_write_failed(struct engine *e, const char *cause, const char *lost);
 json_t *engine_step_fields(struct engine *e, int i);
 void engine_set_reason(struct step_run *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -4,6 +4,7 @@
  * then renamed over it, since rename is atomic within a file system.
  */
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -124,4 +125,18 @@ file_write_atomic(const char *path, const char *tmp, const char *data,
 	if (dfd != -1)
 		close(dfd);
 	return rc;
+}
+
+/* Free room, checked before a write that must leave some behind. */
+int
+file_room(int fd, unsigned long long want)
+{
+	struct statvfs sv;
+
+	if (fstatvfs(fd, &sv) != 0)
+		return -1;
+	if ((unsigned long long)sv.f_bavail * sv.f_frsize >= want)
+		return 0;
+	errno = ENOSPC;
+	return -1;
 }

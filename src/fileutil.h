@@ -24,6 +24,9 @@ int file_openat_regular(int dfd, const char *name, int flags, mode_t mode);
 /* Writes all len bytes, through EINTR and short writes; -1 with errno set
  * (EIO when write makes no progress). */
 int file_write_all(int fd, const char *buf, size_t len);
+/* 0 when the filesystem of fd has at least want bytes free for us; -1
+ * with errno ENOSPC when it has not (or what fstatvfs failed with). */
+int file_room(int fd, unsigned long long want);
 /* Writes data to tmp (mode, made new: never through a link, never an old
  * file truncated), fsyncs it and renames it over path; flags are FILE_*.
  * On failure tmp is removed (but not a tmp that FILE_EXCL found already

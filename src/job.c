@@ -19,6 +19,7 @@
 
 #include "job.h"
 #include "log.h"
+#include "reaper.h"
 #include "xmalloc.h"
 
 extern char **environ;
@@ -51,6 +52,9 @@ struct job {
 	int			 reaped;
 	int			 status;
 	int			 done;
+	int			 detach;	/* strays stay: spec->detach */
+	pid_t			*left;		/* what detach left running, */
+	size_t			 nleft;		/* how many */
 	enum job_stage		 stage;
 	struct loop_timer	*timer;
 	int			 stdin_fd;	/* stdin_pipe: our end, or -1 */
@@ -78,7 +82,6 @@ struct job_report {
 	int	step;
 	int	err;
 };
-
 static void job_update(struct job *);
 
 static void __attribute__((noreturn))
@@ -381,6 +384,7 @@ job_discard(struct job *job)
 	if (job->watching)
 		loop_unwatch_signal(job->loop, SIGCHLD, job_sigchld, job);
 	job->watching = 0;
+	reaper_forget_job(job->pid);	/* its leader is reaped or never was */
 }
 
 /*
@@ -447,6 +451,8 @@ job_spawn(struct job *job, const struct job_spec *spec, int io[3],
 	if (job->pid > 0 && job_wait_exec(job, spec, report[0], cause) != 0)
 		job->pid = -1;
 	close(report[0]);
+	if (job->pid > 0)
+		reaper_add_job(job->pid);
 	return job->pid > 0 ? 0 : -1;
 }
 
@@ -476,6 +482,7 @@ job_start(struct loop *loop, const struct job_spec *spec,
 	}
 	job->watching = 1;
 	job->pty = spec->pty;
+	job->detach = spec->detach;
 	if (spec->pty)
 		rc = job_open_pty(job, spec, io, cause);
 	else
@@ -508,6 +515,8 @@ job_signal(struct job *job, int signo)
 	/* A pty child may not have called setsid yet: no group to signal. */
 	if (kill(-job->pid, signo) == -1 && errno == ESRCH && !job->exited)
 		kill(job->pid, signo);
+	if (signo == SIGTERM || signo == SIGKILL)	/* what left the group goes too */
+		reaper_signal_strays(job->pid, signo);
 }
 
 static void
@@ -591,8 +600,12 @@ job_check_exit(struct job *job)
 	} else if (si.si_pid == 0)
 		return;
 	job->exited = 1;
-	/* Leader gone but output held: a background child has it. */
-	if (job_output_open(job))
+	/* Leader gone but output held, or something it started left running;
+	 * with detach, a daemon holding the output is let go a while later. */
+	if (job_output_open(job) && job->detach && job->stage == JOB_CALM) {
+		job->stage = JOB_KILLED;
+		job->timer = loop_add_timer(job->loop, JOB_EOF_BOUND_MS, job_escalate, job);
+	} else if (job_output_open(job) || (!job->detach && reaper_has_strays(job->pid)))
 		job_terminate(job, JOB_ORPHAN_GRACE_MS);
 }
 
@@ -617,10 +630,12 @@ job_update(struct job *job)
 	if (job->done)
 		return;
 	job_check_exit(job);
-	if (!job->exited || job_output_open(job))
+	if (!job->exited || job_output_open(job) || (!job->detach &&
+	    job->stage < JOB_ABANDONED && reaper_has_strays(job->pid)))
 		return;
-	/* Stragglers that closed their output are still in the group. */
-	if (!job->reaped)
+	if (job->detach)
+		job->nleft = reaper_release_strays(job->pid, &job->left);
+	else if (!job->reaped)	/* stragglers that closed their output */
 		kill(-job->pid, SIGKILL);
 	job_reap(job);
 	job_discard(job);
@@ -671,8 +686,11 @@ job_free(struct job *job)
 		job_discard(job);
 	}
 	free(job->buf);
+	free(job->left);
 	free(job);
 }
+
+const pid_t *job_left_running(const struct job *job, size_t *n) { *n = job->nleft; return job->left; }
 
 /* Describes a raw wait status in words. */
 void

@@ -40,6 +40,9 @@ struct job_spec {
 					   (echo, Enter as newline, ^C as
 					   SIGINT) instead of raw, for someone
 					   typing; ^Z stays a plain byte */
+	int		  detach;	/* processes it starts that outlive the
+					   leader are left running (reaper.h):
+					   job_left_running names them */
 };
 
 struct job;
@@ -67,6 +70,8 @@ int job_running(const struct job *);
 /* Frees a done job; a running one is killed with SIGKILL and reaped first,
  * without calling done_cb. */
 void job_free(struct job *);
+/* With detach, once done: the pids it left running (n of them). */
+const pid_t *job_left_running(const struct job *, size_t *n);
 /* "exited 0", "exited 3", "killed by signal 9". */
 void job_describe_status(int wait_status, char *buf, size_t len);
 

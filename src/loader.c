@@ -750,6 +750,7 @@ static const struct keydef step_keys[] = {
 	{ "shell", K_CUSTOM, 0, 0, 0, 0, NULL, parse_step_shell },
 	{ "interactive", K_BOOL, 0, ST(interactive), 0, 0, NULL, NULL },
 	{ "stop_ok", K_BOOL, 0, ST(stop_ok), 0, 0, NULL, NULL },
+	{ "detach", K_BOOL, 0, ST(detach), 0, 0, NULL, NULL },
 	{ "capture", K_CUSTOM, 0, 0, 0, 0, NULL, parse_capture },
 	{ "until", K_CUSTOM, 0, 0, 0, 0, NULL, parse_until },
 	{ "wait", K_DURATION, 0, ST(wait_ms), 0, 0, NULL, NULL },

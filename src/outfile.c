@@ -19,6 +19,7 @@
 
 #include "clock.h"
 #include "crypto.h"
+#include "fileutil.h"
 #include "hashpipe.h"
 #include "fileutil.h"
 #include "incdir.h"
@@ -160,6 +161,10 @@ outfile_flush(struct outfile *of, char **cause)
 	size_t done = 0;
 	ssize_t n;
 
+	if (of->used > 0 && file_room(of->fd, of->used + OUTFILE_RESERVE) != 0) {
+		*cause = xprintf("cannot write %s: %s", of->path, strerror(errno));
+		return -1;
+	}
 	while (done < of->used) {
 		n = write(of->fd, of->buf + done, of->used - done);
 		if (n == -1 && errno == EINTR)

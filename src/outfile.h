@@ -14,6 +14,11 @@
 /* Buffered lines reach the file at least this often while lines arrive. */
 #define OUTFILE_FLUSH_MS 100
 
+/* An output file is not written into the last of its disk: this much is
+ * left for the journal (a step's end, the run's end) and the postmortem.
+ * A write that would take it fails as if the disk were full (ENOSPC). */
+#define OUTFILE_RESERVE (256 * 1024)
+
 /* Streams of outfile_write_line. */
 #define OUTFILE_STDOUT 1
 #define OUTFILE_STDERR 2

@@ -573,6 +573,8 @@ check_extras(struct checker *c, const struct step *s, int index)
 		report(c, DIAG_ERROR, s->pos, "step '%s': give 'retries' or 'until', not both", s->id);
 	if ((s->interactive || s->stop_ok) && s->action != ACTION_RUN)
 		report(c, DIAG_ERROR, s->pos, "step '%s': 'interactive' and 'stop_ok' apply to run steps", s->id);
+	if (s->detach && (s->action != ACTION_RUN || s->on.s != NULL))
+		report(c, DIAG_ERROR, s->pos, "step '%s': 'detach' applies to local run steps", s->id);
 	if (s->on.s != NULL && (s->interactive || s->pty || s->cwd.s != NULL))
 		report(c, DIAG_ERROR, s->pos, "step '%s': 'interactive', 'pty' and 'cwd' apply to local steps, "
 		    "not to steps run 'on' remote hosts", s->id);

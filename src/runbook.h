@@ -229,6 +229,7 @@ struct step {
 	char *include_as;	/* id prefix for the included steps */
 	int interactive;	/* runs in a pty the operator can type into */
 	int stop_ok;		/* stopping it by hand counts as success (tail -f) */
+	int detach;		/* what it starts may outlive it (a daemon) */
 	struct capture capture;
 	int64_t until_every_ms;	/* until: repeat every... */
 	int64_t until_within_ms;	/* ...until success or this long has passed */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "reaper.h"
 #include "sqlcancel.h"
 #include "xmalloc.h"
 
@@ -98,6 +99,7 @@ sqlcancel_reap(struct sqlcancel *sc)
 	kill(sc->pid, SIGKILL);
 	while (waitpid(sc->pid, NULL, 0) == -1 && errno == EINTR)
 		;
+	reaper_disown(sc->pid);
 	sc->pid = 0;
 }
 
@@ -181,6 +183,7 @@ sqlcancel_start(struct loop *loop, PGconn *conn, int64_t wait_ms,
 		free(sc);
 		return NULL;
 	}
+	reaper_own(sc->pid);	/* sqlcancel_reap waits for it */
 	sc->fd = p[0];
 	sc->lfd = loop_add_fd(loop, sc->fd, POLLIN, sqlcancel_readable, sc);
 	sc->timer = loop_add_timer(loop, wait_ms, sqlcancel_waited, sc);

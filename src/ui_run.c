@@ -106,6 +106,19 @@ on_notice(void *arg, const char *msg)
 	ui_touch(ui);
 }
 
+/* A file of the incident cannot be written: the run stopped; say so in a
+ * dialog the operator must close, not a line that the next one replaces. */
+static void
+on_write_failed(void *arg, const char *msg)
+{
+	struct ui *ui = arg;
+
+	ui_run_error(ui, "The run is stopped: a file cannot be written", msg);
+	snprintf(ui->message, sizeof ui->message, "STOPPED: %s", msg);
+	ui->urgent = 1;
+	ui_touch(ui);
+}
+
 static void
 on_journaled(void *arg, const char *event, const char *summary)
 {
@@ -419,6 +432,10 @@ ui_run_open_failure(struct ui *ui, int i)
 	char title[UI_TEXT_MAX];
 	struct dialog *d;
 
+	/* A file that cannot be written stopped the run: its dialog stays,
+	 * as nothing here (a retry, the next step) could start now. */
+	if (engine_write_error(ui->e) != NULL)
+		return;
 	snprintf(title, sizeof title, "Step '%s' %s", s->id,
 	    st->status == STEP_FAILED ? "failed" : step_status_name(st->status));
 	d = ui_dialog_open(ui, DLG_FAILURE, i, title);
@@ -605,6 +622,7 @@ ui_run_open(struct ui *ui)
 		.step_changed = on_step_changed,
 		.output_block = on_output_block,
 		.notice = on_notice,
+		.write_failed = on_write_failed,
 		.journaled = on_journaled,
 		.raw_output = on_raw_output,
 		.arg = ui,

@@ -147,3 +147,27 @@ describe_rc() {
 	*) if [ "$1" -ge 128 ]; then echo "crashed (signal $(($1 - 128)))"; else echo "exited $1"; fi ;;
 	esac
 }
+
+# journal_says JOURNAL EXPRESSION: python3 evaluates EXPRESSION over the
+# journal's events, ends (step.end by step id), retries and hosts(STEP).
+journal_says() {
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+events = [json.loads(l) for l in open(sys.argv[1])]
+ends = {}
+for e in events:
+    if e["event"] == "step.end":
+        ends[e["step"]] = e
+retries = [e for e in events if e["event"] == "step.retry"]
+def hosts(step):
+    return {h["name"]: h for h in ends[step]["evidence"]["hosts"]}
+ok = eval("(" + sys.argv[2] + ")")
+sys.exit(0 if ok else 1)
+PY
+}
+
+# check_journal JOURNAL EXPRESSION WHAT: a check that journal_says.
+check_journal() {
+	if journal_says "$1" "$2"; then pass "$3"; else
+		fail "$3"; grep '"step.end"' "$1" | cut -c 1-600 | show; fi
+}

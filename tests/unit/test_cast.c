@@ -553,8 +553,9 @@ test_write_error(void **state)
 	assert_non_null(strstr(cause, "cannot write"));
 	assert_non_null(strstr(cause, f->path));
 	free(cause);
-	/* Reported once; what follows is written again. */
-	lines(c, &want, T0 + 20, "after the failure");
+	/* Reported once; the recording has stopped for good. */
+	assert_true(cast_stopped(c));
+	cast_line(c, T0 + 20, OUT, "after the failure", 17);
 	flush_ok(c);
 	cast_close(c);
 	parse(f, &p);

@@ -164,11 +164,64 @@ test_disk_full(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* The journal fails while a step runs: the step is stopped (TERM, not
+ * left to run unrecorded), and nothing starts until the journal is written. */
+static void
+test_journal_fails_mid_step(void **state)
+{
+	static const char yaml[] = "id: t\ntitle: T\nobjectives: { rto: 4h, rpo: 15m }\nsteps:\n"
+	    "  - { id: a, title: a, run: 'sleep 30' }\n"
+	    "  - { id: b, title: b, run: 'echo b' }\n";
+	struct fixture f = { 0 };
+	struct engine_opts o = { 0 };
+	struct diags d = { 0 };
+	char *cause = NULL, cmd[128];
+	int64_t t0;
+
+	(void)state;
+	strcpy(f.dir, "/tmp/drc-faults-XXXXXX");
+	assert_non_null(mkdtemp(f.dir));
+	f.rb = loader_load_buffer("t.yaml", (const unsigned char *)yaml, sizeof yaml - 1, &d);
+	assert_non_null(f.rb);
+	f.loop = loop_new();
+	o.rb = f.rb;
+	o.loop = f.loop;
+	o.incident_dir = f.dir;
+	o.kill_grace_ms = 500;
+	o.hooks.notice = on_notice;
+	o.hooks.arg = &f;
+	assert_int_equal(engine_new(&f.e, &o, &cause), 0);
+	assert_int_equal(engine_start_step(f.e, 0, HOW_AUTO, &cause), 0);
+	disk_full = 1;
+	t0 = clock_mono_ms();
+	assert_int_equal(engine_note(f.e, "the disk fills", &cause), -1);
+	free(cause);
+	cause = NULL;
+	assert_non_null(engine_write_error(f.e));
+	wait_idle(&f);
+	assert_true(clock_mono_ms() - t0 < 5000);	/* not the 30 s sleep */
+	assert_int_equal(engine_step(f.e, 0)->status, STEP_FAILED);
+	assert_non_null(strstr(engine_step(f.e, 0)->reason, "stopped: cannot sync the journal"));
+	assert_int_equal(engine_start_step(f.e, 1, HOW_AUTO, &cause), -1);
+	free(cause);
+	cause = NULL;
+	/* Room again: what waited is written, and the run may go on. */
+	disk_full = 0;
+	assert_int_equal(engine_flush_journal(f.e, &cause), 0);
+	assert_null(engine_write_error(f.e));
+	engine_free(f.e);
+	loop_free(f.loop);
+	runbook_free(f.rb);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f.dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_disk_full),
+		cmocka_unit_test(test_journal_fails_mid_step),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -391,6 +391,27 @@ test_straggler_without_output_is_killed(void **state)
 	run_free(&r);
 }
 
+/* Reads the first line of out as a pid. */
+static pid_t
+first_pid(const struct run *r)
+{
+	pid_t	pid = r->out != NULL ? (pid_t)atol(r->out) : 0;
+
+	assert_true(pid > 0);
+	return pid;
+}
+
+/* Waits until setsid has run in pid (it leads its own session). */
+static void
+wait_own_session(pid_t pid)
+{
+	int64_t	t0 = clock_mono_ms();
+
+	while (getsid(pid) != pid && clock_mono_ms() - t0 < 3000)
+		loop_run_once(test_loop, 5);
+	assert_int_equal(getsid(pid), pid);
+}
+
 static void
 test_holder_in_other_session(void **state)
 {
@@ -398,31 +419,110 @@ test_holder_in_other_session(void **state)
 	struct run	 r = { 0 };
 	struct job	*job;
 	pid_t		 holder;
-	int64_t		 t0;
 
 	(void)state;
-	/* setsid takes the sleep out of the group; it keeps the pipe open. */
+	/* setsid takes the sleep out of the group; it keeps the pipe open.
+	 * It is a stray all the same: stopped with the job. */
 	job = start(l, "setsid sleep 30 & echo $!; exec sleep 100", &r);
 	assert_true(run_until_line(l, &r, 3000));
-	holder = (pid_t)atol(r.out);
-	assert_true(holder > 0);
-	/* Until setsid ran, the holder is still in the group: wait for it. */
-	t0 = clock_mono_ms();
-	while (getsid(holder) != holder && clock_mono_ms() - t0 < 3000)
-		loop_run_once(l, 5);
-	assert_int_equal(getsid(holder), holder);
-	t0 = clock_mono_ms();
+	holder = first_pid(&r);
+	wait_own_session(holder);
 	job_terminate(job, 100);
 	assert_int_equal(run_until_done(l, &r, 5000), 1);
-	assert_true(r.done_at - t0 >= 100 + JOB_EOF_BOUND_MS - 10);
-	assert_true(r.done_at - t0 < 100 + JOB_EOF_BOUND_MS + 1500);
 	assert_true(WIFSIGNALED(r.status));
 	assert_int_equal(WTERMSIG(r.status), SIGTERM);
-	/* Outside the group, so still alive: the scenario was real. */
-	assert_int_equal(kill(holder, 0), 0);
-	kill(holder, SIGKILL);
-	wait_gone(holder, 2000);
+	assert_int_equal(WTERMSIG(wait_gone(holder, 2000)), SIGTERM);
 	job_free(job);
+	run_free(&r);
+}
+
+/* A daemon in its own session with its output elsewhere: the leader's
+ * exit does not end the job while the daemon lives; it is stopped. */
+static void
+test_setsid_daemon_stopped_with_job(void **state)
+{
+	struct loop	*l = test_loop;
+	struct run	 r = { 0 };
+	struct job	*job;
+	pid_t		 daemon;
+
+	(void)state;
+	job = start(l, "setsid sleep 30 >/dev/null 2>&1 & echo $!; "
+	    "while [ \"$(ps -o sid= -p $!)\" -ne $! ]; do :; done", &r);
+	assert_int_equal(run_until_done(l, &r, 5000), 1);
+	assert_int_equal(WEXITSTATUS(r.status), 0);
+	daemon = first_pid(&r);
+	/* Already stopped by the time the job reported done. */
+	assert_int_equal(WTERMSIG(wait_gone(daemon, 100)), SIGTERM);
+	job_free(job);
+	run_free(&r);
+}
+
+/* A double fork: the grandchild's parent is gone before the job ends, so
+ * it comes back to us, not to the job's leader. */
+static void
+test_double_fork_stopped_on_timeout(void **state)
+{
+	struct loop	*l = test_loop;
+	struct run	 r = { 0 };
+	struct job	*job;
+	pid_t		 orphan;
+
+	(void)state;
+	job = start(l, "setsid sh -c 'sleep 30 >/dev/null 2>&1 & echo $!'; exec sleep 100", &r);
+	assert_true(run_until_line(l, &r, 3000));
+	orphan = first_pid(&r);
+	/* Its parent exits: it is ours now. */
+	while (getppid() != 0 && kill(orphan, 0) == 0) {
+		char	path[64], buf[256], *rp;
+		FILE	*fp;
+		long	ppid = 0;
+
+		snprintf(path, sizeof path, "/proc/%ld/stat", (long)orphan);
+		if ((fp = fopen(path, "r")) == NULL)
+			break;
+		if (fgets(buf, sizeof buf, fp) != NULL && (rp = strrchr(buf, ')')) != NULL)
+			sscanf(rp + 1, " %*c %ld", &ppid);
+		fclose(fp);
+		if (ppid == getpid())
+			break;
+		loop_run_once(l, 5);
+	}
+	job_terminate(job, 200);
+	assert_int_equal(run_until_done(l, &r, 5000), 1);
+	assert_int_equal(WTERMSIG(wait_gone(orphan, 100)), SIGTERM);
+	job_free(job);
+	run_free(&r);
+}
+
+/* detach: what outlives the leader is left running and named. */
+static void
+test_detach_leaves_daemon(void **state)
+{
+	struct loop	*l = test_loop;
+	struct run	 r = { 0 };
+	struct job_spec	 spec = { .detach = 1 };
+	struct job	*job;
+	char		*cause = NULL;
+	const pid_t	*left;
+	size_t		 n;
+	pid_t		 daemon;
+
+	(void)state;
+	spec.command = "setsid sleep 30 >/dev/null 2>&1 & echo $!";
+	job = job_start(l, &spec, output_cb, done_cb, &r, &cause);
+	assert_non_null(job);
+	assert_int_equal(run_until_done(l, &r, 5000), 1);
+	assert_int_equal(WEXITSTATUS(r.status), 0);
+	daemon = first_pid(&r);
+	assert_int_equal(kill(daemon, 0), 0);
+	left = job_left_running(job, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(left[0], daemon);
+	job_free(job);
+	assert_int_equal(kill(daemon, 0), 0);	/* job_free leaves it too */
+	kill(daemon, SIGKILL);
+	wait_gone(daemon, 2000);
 	run_free(&r);
 }
 
@@ -856,6 +956,37 @@ test_pty_resize_signals_the_group(void **state)
 #define TEST(f) cmocka_unit_test_setup_teardown(f, loop_fixture_setup, \
     loop_fixture_teardown)
 
+/* detach, and the daemon kept the step's output open: the job still ends,
+ * half a second after its leader, and leaves the daemon running. */
+static void
+test_detach_daemon_holding_output(void **state)
+{
+	struct loop	*l = test_loop;
+	struct run	 r = { 0 };
+	struct job_spec	 spec = { .detach = 1 };
+	struct job	*job;
+	char		*cause = NULL;
+	const pid_t	*left;
+	size_t		 n;
+	pid_t		 daemon;
+
+	(void)state;
+	spec.command = "sleep 30 & echo $!";
+	job = job_start(l, &spec, output_cb, done_cb, &r, &cause);
+	assert_non_null(job);
+	assert_int_equal(run_until_done(l, &r, 5000), 1);
+	assert_int_equal(WEXITSTATUS(r.status), 0);
+	daemon = first_pid(&r);
+	assert_int_equal(kill(daemon, 0), 0);
+	left = job_left_running(job, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(left[0], daemon);
+	job_free(job);
+	kill(daemon, SIGKILL);
+	wait_gone(daemon, 2000);
+	run_free(&r);
+}
+
 int
 main(void)
 {
@@ -873,6 +1004,10 @@ main(void)
 		TEST(test_background_ignoring_term_is_killed),
 		TEST(test_straggler_without_output_is_killed),
 		TEST(test_holder_in_other_session),
+		TEST(test_setsid_daemon_stopped_with_job),
+		TEST(test_double_fork_stopped_on_timeout),
+		TEST(test_detach_leaves_daemon),
+		TEST(test_detach_daemon_holding_output),
 		TEST(test_free_running_job),
 		TEST(test_pty),
 		TEST(test_pty_terminate),
