@@ -193,24 +193,35 @@ webtmpl_url_parts(const char *url, const struct tscan *scan,
 	return rc;
 }
 
-/* Lint's check of a URL's templates. */
-int
-webtmpl_check_url(const char *url, size_t *off, char **cause)
+typedef int (*webtmpl_parts_fn)(const char *, const struct tscan *, enum webtmpl_part *,
+    size_t *, char **);
+
+/* Lint's check of one text's templates by a parts reader; 0 when there
+ * are none or the text's templates are malformed (reported elsewhere). */
+static int
+check_parts(const char *text, webtmpl_parts_fn read_parts, size_t *off, char **cause)
 {
 	struct tscan		 scan;
 	enum webtmpl_part	*parts;
 	char			*ignored = NULL;
 	int			 rc;
 
-	if (url == NULL || template_scan(url, &scan, off, &ignored) != 0) {
+	if (text == NULL || template_scan(text, &scan, off, &ignored) != 0) {
 		free(ignored);
 		return 0;
 	}
 	parts = xcalloc((size_t)scan.nrefs + 1, sizeof *parts);
-	rc = webtmpl_url_parts(url, &scan, parts, off, cause);
+	rc = read_parts(text, &scan, parts, off, cause);
 	free(parts);
 	template_scan_free(&scan);
 	return rc;
+}
+
+/* Lint's check of a URL's templates. */
+int
+webtmpl_check_url(const char *url, size_t *off, char **cause)
+{
+	return check_parts(url, webtmpl_url_parts, off, cause);
 }
 
 /* --- checking and encoding URL values --- */
@@ -556,20 +567,7 @@ webtmpl_json_parts(const char *body, const struct tscan *scan,
 int
 webtmpl_check_json(const char *body, size_t *off, char **cause)
 {
-	struct tscan		 scan;
-	enum webtmpl_part	*parts;
-	char			*ignored = NULL;
-	int			 rc;
-
-	if (body == NULL || template_scan(body, &scan, off, &ignored) != 0) {
-		free(ignored);
-		return 0;
-	}
-	parts = xcalloc((size_t)scan.nrefs + 1, sizeof *parts);
-	rc = webtmpl_json_parts(body, &scan, parts, off, cause);
-	free(parts);
-	template_scan_free(&scan);
-	return rc;
+	return check_parts(body, webtmpl_json_parts, off, cause);
 }
 
 static int
