@@ -495,12 +495,11 @@ test_double_fork_stopped_on_timeout(void **state)
 	run_free(&r);
 }
 
-/* detach: what outlives the leader is left running and named. */
-static void
-test_detach_leaves_daemon(void **state)
+/* Runs command with detach: it must end, name its one daemon as left
+ * running, and leave it running after job_free; returns the daemon. */
+static pid_t
+run_detached(const char *command, struct run *r)
 {
-	struct loop	*l = test_loop;
-	struct run	 r = { 0 };
 	struct job_spec	 spec = { .detach = 1 };
 	struct job	*job;
 	char		*cause = NULL;
@@ -508,19 +507,30 @@ test_detach_leaves_daemon(void **state)
 	size_t		 n;
 	pid_t		 daemon;
 
-	(void)state;
-	spec.command = "setsid sleep 30 >/dev/null 2>&1 & echo $!";
-	job = job_start(l, &spec, output_cb, done_cb, &r, &cause);
+	spec.command = command;
+	job = job_start(test_loop, &spec, output_cb, done_cb, r, &cause);
 	assert_non_null(job);
-	assert_int_equal(run_until_done(l, &r, 5000), 1);
-	assert_int_equal(WEXITSTATUS(r.status), 0);
-	daemon = first_pid(&r);
+	assert_int_equal(run_until_done(test_loop, r, 5000), 1);
+	assert_int_equal(WEXITSTATUS(r->status), 0);
+	daemon = first_pid(r);
 	assert_int_equal(kill(daemon, 0), 0);
 	left = job_left_running(job, &n);
 	assert_int_equal(n, 1);
 	assert_int_equal(left[0], daemon);
 	job_free(job);
 	assert_int_equal(kill(daemon, 0), 0);	/* job_free leaves it too */
+	return daemon;
+}
+
+/* detach: what outlives the leader is left running and named. */
+static void
+test_detach_leaves_daemon(void **state)
+{
+	struct run	 r = { 0 };
+	pid_t		 daemon;
+
+	(void)state;
+	daemon = run_detached("setsid sleep 30 >/dev/null 2>&1 & echo $!", &r);
 	kill(daemon, SIGKILL);
 	wait_gone(daemon, 2000);
 	run_free(&r);
@@ -961,27 +971,11 @@ test_pty_resize_signals_the_group(void **state)
 static void
 test_detach_daemon_holding_output(void **state)
 {
-	struct loop	*l = test_loop;
 	struct run	 r = { 0 };
-	struct job_spec	 spec = { .detach = 1 };
-	struct job	*job;
-	char		*cause = NULL;
-	const pid_t	*left;
-	size_t		 n;
 	pid_t		 daemon;
 
 	(void)state;
-	spec.command = "sleep 30 & echo $!";
-	job = job_start(l, &spec, output_cb, done_cb, &r, &cause);
-	assert_non_null(job);
-	assert_int_equal(run_until_done(l, &r, 5000), 1);
-	assert_int_equal(WEXITSTATUS(r.status), 0);
-	daemon = first_pid(&r);
-	assert_int_equal(kill(daemon, 0), 0);
-	left = job_left_running(job, &n);
-	assert_int_equal(n, 1);
-	assert_int_equal(left[0], daemon);
-	job_free(job);
+	daemon = run_detached("sleep 30 & echo $!", &r);
 	kill(daemon, SIGKILL);
 	wait_gone(daemon, 2000);
 	run_free(&r);
