@@ -97,6 +97,18 @@ watchdog_start(void)
 	watchdog_fd = p[1];
 }
 
+int
+pgtest_begin(char *password)
+{
+	if (mkdtemp(pg_base) == NULL)
+		return -1;
+	setenv("PG_BASE", pg_base, 1);
+	setenv("PG_LIB", pg_lib, 1);
+	watchdog_start();
+	make_password(password);
+	return 0;
+}
+
 void
 make_password(char *password)
 {

@@ -30,6 +30,9 @@ void watchdog_start(void);
 void watchdog_stop(void);
 /* A random password, letters and digits, into password[40]. */
 void make_password(char *password);
+/* A group's start: the scratch folder, PG_BASE and PG_LIB in the
+ * environment, the watchdog, and a fresh password; -1 on failure. */
+int pgtest_begin(char *password);
 /* Per-test setup and teardown: a fresh loop. */
 int setup(void **state);
 int teardown(void **state);

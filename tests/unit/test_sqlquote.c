@@ -31,12 +31,8 @@ static int
 group_setup(void **state)
 {
 	(void)state;
-	if (mkdtemp(pg_base) == NULL)
+	if (pgtest_begin(password) != 0)
 		return -1;
-	setenv("PG_BASE", pg_base, 1);
-	setenv("PG_LIB", pg_lib, 1);
-	watchdog_start();
-	make_password(password);
 	if (pg_sh("pg_base_init \"$PG_BASE\" && pg_start_primary p && "
 	    "pg_psql p \"CREATE ROLE drc LOGIN SUPERUSER PASSWORD '%s'\"", password) != 0)
 		return -1;
