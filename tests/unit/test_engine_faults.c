@@ -59,6 +59,28 @@ on_notice(void *arg, const char *msg)
 	snprintf(f->last_notice, sizeof f->last_notice, "%s", msg);
 }
 
+/* A run of yaml in a fresh incident folder, its notices counted in f;
+ * o may carry options of the test's own. */
+static void
+start_faults(struct fixture *f, struct engine_opts *o, const char *yaml)
+{
+	struct diags d = { 0 };
+	char *cause = NULL;
+
+	strcpy(f->dir, "/tmp/drc-faults-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	f->rb = loader_load_buffer("t.yaml", (const unsigned char *)yaml, strlen(yaml), &d);
+	assert_non_null(f->rb);
+	f->loop = loop_new();
+	o->rb = f->rb;
+	o->loop = f->loop;
+	o->incident_dir = f->dir;
+	o->hooks.notice = on_notice;
+	o->hooks.arg = f;
+	if (engine_new(&f->e, o, &cause) != 0)
+		fail_msg("engine_new: %s", cause);
+}
+
 static void
 wait_idle(struct fixture *f)
 {
@@ -75,6 +97,7 @@ count_lines(const char *dir)
 	char path[128];
 	FILE *fp;
 	int c, n = 0;
+
 
 	snprintf(path, sizeof path, "%s/journal.jsonl", dir);
 	assert_non_null(fp = fopen(path, "r"));
@@ -93,23 +116,12 @@ test_disk_full(void **state)
 	    "  - { id: c, title: c, run: 'echo c' }\n";
 	struct fixture f = { 0 };
 	struct engine_opts o = { 0 };
-	struct diags d = { 0 };
 	struct verify_result vr = { 0 };
 	char *cause = NULL, cmd[128];
 	int before;
 
 	(void)state;
-	strcpy(f.dir, "/tmp/drc-faults-XXXXXX");
-	assert_non_null(mkdtemp(f.dir));
-	f.rb = loader_load_buffer("t.yaml", (const unsigned char *)yaml, sizeof yaml - 1, &d);
-	assert_non_null(f.rb);
-	f.loop = loop_new();
-	o.rb = f.rb;
-	o.loop = f.loop;
-	o.incident_dir = f.dir;
-	o.hooks.notice = on_notice;
-	o.hooks.arg = &f;
-	assert_int_equal(engine_new(&f.e, &o, &cause), 0);
+	start_faults(&f, &o, yaml);
 
 	/* Step a runs; the disk fills while it runs, so its end cannot be
 	 * journaled: the operator is told at once. */
@@ -174,23 +186,12 @@ test_journal_fails_mid_step(void **state)
 	    "  - { id: b, title: b, run: 'echo b' }\n";
 	struct fixture f = { 0 };
 	struct engine_opts o = { 0 };
-	struct diags d = { 0 };
 	char *cause = NULL, cmd[128];
 	int64_t t0;
 
 	(void)state;
-	strcpy(f.dir, "/tmp/drc-faults-XXXXXX");
-	assert_non_null(mkdtemp(f.dir));
-	f.rb = loader_load_buffer("t.yaml", (const unsigned char *)yaml, sizeof yaml - 1, &d);
-	assert_non_null(f.rb);
-	f.loop = loop_new();
-	o.rb = f.rb;
-	o.loop = f.loop;
-	o.incident_dir = f.dir;
 	o.kill_grace_ms = 500;
-	o.hooks.notice = on_notice;
-	o.hooks.arg = &f;
-	assert_int_equal(engine_new(&f.e, &o, &cause), 0);
+	start_faults(&f, &o, yaml);
 	assert_int_equal(engine_start_step(f.e, 0, HOW_AUTO, &cause), 0);
 	disk_full = 1;
 	t0 = clock_mono_ms();
