@@ -9,12 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "clock.h"
+#include "cmd_run_int.h"
 #include "commands.h"
 #include "duration.h"
 #include "engine.h"
@@ -23,54 +22,19 @@
 #include "rbcheck.h"
 #include "runopts.h"
 #include "scorecard.h"
+
 #include "termsafe.h"
 #include "xmalloc.h"
 
-struct runner {
-	struct runopts o;
-	struct loop *loop;
-	struct engine *e;
-	int interactive;	/* stdin and stdout are terminals */
-	int color;
-	int out_safe;		/* stdout is a terminal: what others wrote is neutralised */
-	int err_safe;		/* the same for stderr */
-	int interrupts;		/* SIGINTs seen */
-	int64_t last_interrupt;
-	int abort;		/* stop after the current step */
-	int signalled;		/* SIGTERM or SIGHUP: cancel and abort */
-	int input_eof;
-	char out_mark[32];	/* "  | " with colours if any */
-	char err_mark[32];
-	int raw_step;		/* an interactive step shown raw, or -1 */
-	int handed;		/* our terminal is raw, its keys go to raw_step */
-	struct termios saved_tio;	/* our terminal before it was handed over */
-	struct loop_fd *keys;	/* stdin while handed */
-	char last_out;		/* the last byte raw_step printed */
-	int discard;		/* stdout is /dev/null: output lines not formatted */
-	char *fmt;		/* on_output_block's marked lines */
-	size_t fmt_cap;
-};
 
 /* --- output --- */
 
-static const char *
-paint(const struct runner *r, const char *code)
+const char *
+runner_paint(const struct runner *r, const char *code)
 {
 	return r->color ? code : "";
 }
 
-/* Our messages, with what runbooks, params, steps and other terminals
- * wrote in them made safe for a terminal (termsafe.h). */
-#define say(r, ...) termsafe_printf(stdout, (r)->out_safe, (r)->color, __VA_ARGS__)
-#define tell(r, ...) termsafe_printf(stderr, (r)->err_safe, (r)->color, __VA_ARGS__)
-
-#define C_RESET "\033[0m"
-#define C_BOLD "\033[1m"
-#define C_DIM "\033[2m"
-#define C_RED "\033[31m"
-#define C_GREEN "\033[32m"
-#define C_YELLOW "\033[33m"
-#define C_CYAN "\033[36m"
 
 /* A line's end: while the terminal is handed to a step it is raw, and
  * adds no CR of its own. */
@@ -82,8 +46,8 @@ eol(const struct runner *r)
 
 /* What we print next starts on a line of its own, after a step's raw
  * output that did not end one. */
-static void
-end_raw_line(struct runner *r)
+void
+runner_end_raw_line(struct runner *r)
 {
 	if (r->last_out != '\n')
 		fputs(eol(r), stdout);
@@ -154,8 +118,8 @@ on_notice(void *arg, const char *msg)
 {
 	struct runner *r = arg;
 
-	end_raw_line(r);
-	tell(r, "%sdrconsole: %s%s%s", paint(r, C_YELLOW), msg, paint(r, C_RESET), eol(r));
+	runner_end_raw_line(r);
+	tell(r, "%sdrconsole: %s%s%s", runner_paint(r, C_YELLOW), msg, runner_paint(r, C_RESET), eol(r));
 }
 
 static void
@@ -163,8 +127,8 @@ on_write_failed(void *arg, const char *msg)
 {
 	struct runner *r = arg;
 
-	end_raw_line(r);
-	fprintf(stderr, "%sdrconsole: STOPPED: %s%s%s", paint(r, C_RED), msg, paint(r, C_RESET), eol(r));
+	runner_end_raw_line(r);
+	fprintf(stderr, "%sdrconsole: STOPPED: %s%s%s", runner_paint(r, C_RED), msg, runner_paint(r, C_RESET), eol(r));
 }
 
 static void
@@ -177,60 +141,18 @@ on_step_changed(void *arg, int i)
 		char d[32];
 
 		duration_format(engine_runbook(r->e)->steps[i].retry_delay_ms, d, sizeof d);
-		end_raw_line(r);
-		say(r, "  %sattempt %d %s (%s); retrying in %s%s%s", paint(r, C_YELLOW), st->attempt,
+		runner_end_raw_line(r);
+		say(r, "  %sattempt %d %s (%s); retrying in %s%s%s", runner_paint(r, C_YELLOW), st->attempt,
 		    st->exit_desc[0] ? st->exit_desc : "failed", st->reason ? st->reason : "", d,
-		    paint(r, C_RESET), eol(r));
+		    runner_paint(r, C_RESET), eol(r));
 	}
 	fflush(stdout);
 }
 
-/* --- interactive steps: the terminal handed to the step --- */
+/* --- decisions --- */
 
-#define DETACH_KEY 0x1d		/* Ctrl-], as in telnet and the console */
-
-/* Our terminal as it was, for a fatal exit while it is handed over. */
-static const struct termios *handed_tio;
-
-static void
-restore_tty_at_fatal(void)
-{
-	if (handed_tio != NULL)
-		tcsetattr(0, TCSAFLUSH, handed_tio);
-}
-
-/* The step's bytes as they come: prompts, echo, escapes, all for the
- * terminal to show. */
-static void
-on_raw_output(void *arg, int step, const char *data, size_t len)
-{
-	struct runner *r = arg;
-
-	if (step != r->raw_step || len == 0)
-		return;
-	fwrite_unlocked(data, 1, len, stdout);
-	fflush(stdout);
-	r->last_out = data[len - 1];
-}
-
-static void
-tell_size(struct runner *r)
-{
-	struct winsize ws;
-
-	if (ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 && ws.ws_row > 0)
-		engine_resize_pty(r->e, r->raw_step, ws.ws_col, ws.ws_row);
-}
-
-static void
-on_winch(int signo, void *arg)
-{
-	(void)signo;
-	tell_size(arg);
-}
-
-static void
-journal_decision(struct runner *r, int i, const char *decision)
+void
+runner_journal_decision(struct runner *r, int i, const char *decision)
 {
 	char *cause = NULL;
 
@@ -238,120 +160,6 @@ journal_decision(struct runner *r, int i, const char *decision)
 		tell(r, "drconsole: %s\n", cause);
 		free(cause);
 	}
-}
-
-/* Our terminal back as it was, the keys ours again; journaled. */
-static void
-take_back(struct runner *r)
-{
-	if (!r->handed)
-		return;
-	r->handed = 0;
-	tcsetattr(0, TCSAFLUSH, &r->saved_tio);
-	handed_tio = NULL;
-	log_set_fatal_hook(NULL);
-	loop_remove_fd(r->loop, r->keys);
-	r->keys = NULL;
-	loop_unwatch_signal(r->loop, SIGWINCH, on_winch, r);
-	journal_decision(r, r->raw_step, "detached");
-}
-
-/* Keys typed while handed over: to the step, up to Ctrl-], which gives
- * the terminal back and stops the step (stop_ok: true makes that ok). */
-static void
-on_tty_keys(int fd, short revents, void *arg)
-{
-	struct runner *r = arg;
-	char buf[512], *cause = NULL, *detach;
-	ssize_t n = read(fd, buf, sizeof buf);
-	size_t send;
-
-	(void)revents;
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		take_back(r);	/* the terminal is gone: nothing more comes */
-		return;
-	}
-	detach = memchr(buf, DETACH_KEY, (size_t)n);
-	send = detach != NULL ? (size_t)(detach - buf) : (size_t)n;
-	if (send > 0 && engine_send_input(r->e, r->raw_step, buf, send, &cause) != 0) {
-		log_debug("%s", cause);
-		free(cause);
-	}
-	explicit_bzero(buf, sizeof buf);	/* it may be a password */
-	if (detach == NULL)
-		return;
-	take_back(r);
-	end_raw_line(r);
-	tell(r, "drconsole: Ctrl-]: stopping '%s'\n", engine_runbook(r->e)->steps[r->raw_step].id);
-	engine_cancel(r->e, r->raw_step);
-}
-
-/* Our terminal raw, so every key reaches the step as typed; 0 or -1. */
-static int
-hand_terminal(struct runner *r, int i)
-{
-	struct termios raw;
-
-	if (tcgetattr(0, &r->saved_tio) != 0)
-		return -1;
-	raw = r->saved_tio;
-	cfmakeraw(&raw);
-	journal_decision(r, i, "attached");
-	if (tcsetattr(0, TCSADRAIN, &raw) != 0) {
-		int err = errno;
-
-		journal_decision(r, i, "detached");
-		errno = err;
-		return -1;
-	}
-	r->handed = 1;
-	handed_tio = &r->saved_tio;
-	log_set_fatal_hook(restore_tty_at_fatal);
-	r->keys = loop_add_fd(r->loop, 0, POLLIN, on_tty_keys, r);
-	loop_watch_signal(r->loop, SIGWINCH, on_winch, r);
-	tell_size(r);
-	return 0;
-}
-
-/* Waits for interactive step i with the terminal handed to it. */
-static void
-hand_over(struct runner *r, int i)
-{
-	say(r, "  %s(interactive: the terminal is the step's until it ends; Ctrl-] stops it)%s\n",
-	    paint(r, C_DIM), paint(r, C_RESET));
-	fflush(stdout);
-	r->raw_step = i;
-	r->last_out = '\n';
-	if (hand_terminal(r, i) != 0)
-		tell(r, "drconsole: cannot hand the terminal to '%s' (%s): it runs without input\n",
-		    engine_runbook(r->e)->steps[i].id, strerror(errno));
-	while (engine_busy(r->e))
-		loop_run_once(r->loop, -1);
-	take_back(r);
-	end_raw_line(r);
-	r->raw_step = -1;
-}
-
-/* An interactive step needs someone at a terminal, unless it may be left
- * to end by itself: --yes and stop_ok. 1 when it is refused. */
-static int
-refuse_interactive(struct runner *r, int i)
-{
-	const struct step *s = &engine_runbook(r->e)->steps[i];
-	enum run_mode m = engine_mode(r->e);
-
-	if (!s->interactive || r->interactive || m == MODE_DRY_RUN || (m == MODE_DRILL && s->drill == DRILL_SKIP))
-		return 0;
-	if (r->o.yes && s->stop_ok) {
-		journal_decision(r, i, "run without input (no terminal; --yes and stop_ok)");
-		return 0;
-	}
-	tell(r, "drconsole: step '%s' is interactive and there is no terminal to type into it: "
-	    "stopping here%s\n", s->id, s->stop_ok ? " (with stop_ok: true, --yes runs it without input)" : "");
-	journal_decision(r, i, "abort (interactive step, no terminal)");
-	return 1;
 }
 
 /* --- signals --- */
@@ -363,7 +171,7 @@ on_signal(int signo, void *arg)
 	int64_t now = clock_mono_ms();
 	int running = engine_running_step(r->e);
 
-	take_back(r);	/* our terminal first: what follows is for a person */
+	runner_take_back(r);	/* our terminal first: what follows is for a person */
 
 	if (signo == SIGINT) {
 		if (r->interrupts > 0 && now - r->last_interrupt < 2000) {
@@ -381,130 +189,6 @@ on_signal(int signo, void *arg)
 		engine_cancel(r->e, running);
 }
 
-/* --- reading answers, through the loop so signals still work --- */
-
-struct line_reader {
-	char buf[1024];
-	size_t len;
-	int done;
-	int eof;
-};
-
-static void
-on_stdin(int fd, short revents, void *arg)
-{
-	struct line_reader *lr = arg;
-	char c;
-	ssize_t n;
-
-	(void)revents;
-	while (!lr->done && (n = read(fd, &c, 1)) == 1) {
-		if (c == '\n') {
-			lr->done = 1;
-			break;
-		}
-		if (lr->len + 1 < sizeof lr->buf)
-			lr->buf[lr->len++] = c;
-	}
-	if (!lr->done && n == 0)
-		lr->done = lr->eof = 1;
-	lr->buf[lr->len] = '\0';
-}
-
-/* Returns the answer (a static buffer) or NULL at end of input or on an
- * interrupt. With secret set the terminal does not echo. */
-static const char *
-ask(struct runner *r, const char *prompt, int secret)
-{
-	static struct line_reader lr;
-	struct termios old, quiet;
-	struct loop_fd *lf;
-	int interrupts = r->interrupts;
-
-	if (r->input_eof)
-		return NULL;
-	memset(&lr, 0, sizeof lr);
-	/* Quiet first, then the prompt: the flush drops what was typed
-	 * before, never an answer typed after the prompt showed. */
-	if (secret && tcgetattr(0, &old) == 0) {
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		tcsetattr(0, TCSAFLUSH, &quiet);
-	}
-	say(r, "%s", prompt);
-	fflush(stdout);
-	lf = loop_add_fd(r->loop, 0, POLLIN, on_stdin, &lr);
-	while (!lr.done && r->interrupts == interrupts && !r->abort)
-		loop_run_once(r->loop, -1);
-	loop_remove_fd(r->loop, lf);
-	if (secret) {
-		tcsetattr(0, TCSAFLUSH, &old);
-		say(r, "\n");
-	}
-	if (lr.eof)
-		r->input_eof = 1;
-	if (!lr.done || lr.eof)
-		return NULL;
-	return lr.buf;
-}
-
-/* --- params --- */
-
-/* Asks until the answer is a value the param takes (or nothing, for its
- * default); NULL at the end of input. A secret too short to mask is told
- * so here, where it is typed. */
-static const char *
-ask_valid(struct runner *r, const struct param *p, const char *prompt)
-{
-	const char *v;
-	char *why;
-
-	while ((v = ask(r, prompt, p->type == PARAM_SECRET)) != NULL && *v != '\0' &&
-	    (why = rbcheck_param_value(p, v)) != NULL) {
-		tell(r, "drconsole: %s\n", why);
-		free(why);
-	}
-	return v;
-}
-
-static int
-prompt_params(struct runner *r, const struct runbook *rb)
-{
-	for (int i = 0; i < rb->nparams; i++) {
-		const struct param *p = &rb->params[i];
-		const char *v;
-		char *prompt;
-
-		if (runopts_param(&r->o, p->name) != NULL || p->generate > 0)
-			continue;
-		if (!r->interactive) {
-			if (p->required && p->def.s == NULL) {
-				tell(r, "drconsole: param '%s' is required: give it with --param %s=VALUE\n",
-				    p->name, p->name);
-				return -1;
-			}
-			continue;
-		}
-		if (!p->required && p->def.s == NULL && p->type != PARAM_SECRET)
-			continue;
-		prompt = xprintf("%s%s%s%s%s: ", p->prompt ? p->prompt : p->name,
-		    p->type == PARAM_CHOICE ? " (" : "", p->type == PARAM_CHOICE ? "choices below" : "",
-		    p->type == PARAM_CHOICE ? ")" : "", p->def.s ? " [default shown on Enter]" : "");
-		if (p->type == PARAM_CHOICE)
-			for (int c = 0; c < p->nchoices; c++)
-				say(r, "  - %s%s\n", p->choices[c], p->def.s && !strcmp(p->def.s, p->choices[c]) ? " (default)" : "");
-		if (p->def.s)
-			say(r, "  default: %s\n", p->def.s);
-		v = ask_valid(r, p, prompt);
-		free(prompt);
-		if (v == NULL)
-			return -1;
-		if (*v != '\0')
-			runopts_add_param(&r->o, p->name, v);
-	}
-	return 0;
-}
-
 /* --- one step --- */
 
 static void
@@ -516,9 +200,9 @@ print_header(struct runner *r, int i)
 	char *title = engine_display_text(r->e, i, s->title.s);
 
 	if (phase != NULL && (before == NULL || strcmp(before, phase) != 0))
-		say(r, "\n%s== %s ==%s\n", paint(r, C_BOLD), phase, paint(r, C_RESET));
-	say(r, "\n%s[%d/%d] %s%s %s(%s)%s\n", paint(r, C_BOLD), i + 1, rb->nsteps, title,
-	    paint(r, C_RESET), paint(r, C_DIM), s->id, paint(r, C_RESET));
+		say(r, "\n%s== %s ==%s\n", runner_paint(r, C_BOLD), phase, runner_paint(r, C_RESET));
+	say(r, "\n%s[%d/%d] %s%s %s(%s)%s\n", runner_paint(r, C_BOLD), i + 1, rb->nsteps, title,
+	    runner_paint(r, C_RESET), runner_paint(r, C_DIM), s->id, runner_paint(r, C_RESET));
 	free(title);
 	if (s->why.s != NULL && (r->o.mode == MODE_TRAINING || r->o.verbose))
 		say(r, "  why: %s\n", s->why.s);
@@ -540,10 +224,10 @@ print_command(struct runner *r, int i)
 
 	if (st->command == NULL)
 		return;
-	say(r, "  %s$ ", paint(r, C_CYAN));
+	say(r, "  %s$ ", runner_paint(r, C_CYAN));
 	for (p = st->command; (nl = strchr(p, '\n')) != NULL && nl[1] != '\0'; p = nl + 1)
 		say(r, "%.*s\n    ", (int)(nl - p), p);
-	say(r, "%.*s%s\n", (int)strcspn(p, "\n"), p, paint(r, C_RESET));
+	say(r, "%.*s%s\n", (int)strcspn(p, "\n"), p, runner_paint(r, C_RESET));
 }
 
 enum verdict {
@@ -572,7 +256,7 @@ confirm_step(struct runner *r, int i, enum confirm_how *how)
 		}
 		prompt = xprintf("  Destructive step. Type the step id (%s) to run it, 's' to skip, 'q' to abort: ", s->id);
 		for (;;) {
-			a = ask(r, prompt, 0);
+			a = runner_ask(r, prompt, 0);
 			if (a == NULL || strcmp(a, "q") == 0)
 				return free(prompt), V_ABORT;
 			if (strcmp(a, "s") == 0)
@@ -585,7 +269,7 @@ confirm_step(struct runner *r, int i, enum confirm_how *how)
 	if (r->o.yes || !r->interactive)
 		return V_RUN;
 	for (;;) {
-		a = ask(r, "  Run it? [y]es / [n]o, skip / [q]uit: ", 0);
+		a = runner_ask(r, "  Run it? [y]es / [n]o, skip / [q]uit: ", 0);
 		if (a == NULL || strcmp(a, "q") == 0)
 			return V_ABORT;
 		if (*a == 'y' || *a == 'Y' || *a == '\0')
@@ -602,7 +286,7 @@ skip_with_reason(struct runner *r, int i, const char *fallback)
 	char *cause;
 
 	if (r->interactive && fallback == NULL) {
-		while ((reason = ask(r, "  Reason for skipping (required): ", 0)) != NULL && *reason == '\0')
+		while ((reason = runner_ask(r, "  Reason for skipping (required): ", 0)) != NULL && *reason == '\0')
 			;
 		if (reason == NULL)
 			return -1;
@@ -612,7 +296,7 @@ skip_with_reason(struct runner *r, int i, const char *fallback)
 		free(cause);
 		return -1;
 	}
-	say(r, "  %sskipped%s: %s\n", paint(r, C_YELLOW), paint(r, C_RESET), reason);
+	say(r, "  %sskipped%s: %s\n", runner_paint(r, C_YELLOW), runner_paint(r, C_RESET), reason);
 	return 0;
 }
 
@@ -652,7 +336,7 @@ static void
 wait_or_hand_over(struct runner *r, int i)
 {
 	if (engine_runbook(r->e)->steps[i].interactive && r->interactive && engine_running_step(r->e) == i)
-		hand_over(r, i);
+		runner_hand_over(r, i);
 	else
 		wait_step(r);
 }
@@ -665,11 +349,11 @@ print_outcome(struct runner *r, int i)
 
 	duration_format(st->duration_ms, d, sizeof d);
 	if (st->status == STEP_OK)
-		say(r, "  %sok%s in %s%s%s\n", paint(r, C_GREEN), paint(r, C_RESET), d,
+		say(r, "  %sok%s in %s%s%s\n", runner_paint(r, C_GREEN), runner_paint(r, C_RESET), d,
 		    st->attempt > 1 ? " after retrying" : "", "");
 	else
-		say(r, "  %s%s%s after %s: %s\n", paint(r, C_RED), step_status_name(st->status),
-		    paint(r, C_RESET), d, st->reason ? st->reason : st->exit_desc);
+		say(r, "  %s%s%s after %s: %s\n", runner_paint(r, C_RED), step_status_name(st->status),
+		    runner_paint(r, C_RESET), d, st->reason ? st->reason : st->exit_desc);
 	fflush(stdout);
 }
 
@@ -689,21 +373,21 @@ run_manual(struct runner *r, int i)
 		}
 		note = "attested unattended (--yes)";
 	} else {
-		a = ask(r, "  Attest that this was done? [y]es / [s]kip / [q]uit: ", 0);
+		a = runner_ask(r, "  Attest that this was done? [y]es / [s]kip / [q]uit: ", 0);
 		if (a == NULL || *a == 'q')
 			return -1;
 		if (*a == 's')
 			return skip_with_reason(r, i, NULL);
 		if (*a != 'y' && *a != 'Y')
 			return -1;
-		note = ask(r, "  Note (optional, Enter for none): ", 0);
+		note = runner_ask(r, "  Note (optional, Enter for none): ", 0);
 	}
 	if (engine_attest(r->e, i, r->interactive ? HOW_ATTESTED : HOW_AUTO, note, &cause) != 0) {
 		tell(r, "drconsole: %s\n", cause);
 		free(cause);
 		return -1;
 	}
-	say(r, "  %sattested%s by %s\n", paint(r, C_GREEN), paint(r, C_RESET), engine_operator(r->e));
+	say(r, "  %sattested%s by %s\n", runner_paint(r, C_GREEN), runner_paint(r, C_RESET), engine_operator(r->e));
 	return 0;
 }
 
@@ -741,7 +425,7 @@ after_failure(struct runner *r, int i)
 		return -1;
 	}
 	for (;;) {
-		a = ask(r, s->rollback.s ? "  [r]etry / [s]kip / roll[b]ack / [a]bort: " :
+		a = runner_ask(r, s->rollback.s ? "  [r]etry / [s]kip / roll[b]ack / [a]bort: " :
 		    "  [r]etry / [s]kip / [a]bort: ", 0);
 		if (a == NULL || *a == 'a') {
 			engine_decision(r->e, i, "abort", &cause);
@@ -779,7 +463,7 @@ skip_by_condition(struct runner *r, int i, int *rc)
 	if (run == 1)
 		return 0;
 	if (run == 0 && engine_skip(r->e, i, why, &cause) == 0) {
-		say(r, "  %sskipped%s: %s\n", paint(r, C_YELLOW), paint(r, C_RESET), why);
+		say(r, "  %sskipped%s: %s\n", runner_paint(r, C_YELLOW), runner_paint(r, C_RESET), why);
 		*rc = 0;
 	} else {
 		tell(r, "drconsole: %s\n", cause ? cause : why);
@@ -800,7 +484,7 @@ wait_for_approval(struct runner *r, int i)
 
 	if (!engine_step_approved(r->e, i, &who)) {
 		say(r, "  %swaiting for a second operator's approval%s: from their terminal run\n"
-		    "    drconsole approve %s %s\n", paint(r, C_YELLOW), paint(r, C_RESET),
+		    "    drconsole approve %s %s\n", runner_paint(r, C_YELLOW), runner_paint(r, C_RESET),
 		    engine_incident_dir(r->e), engine_runbook(r->e)->steps[i].id);
 		fflush(stdout);
 	}
@@ -826,7 +510,7 @@ drive_step(struct runner *r, int i)
 	print_header(r, i);
 	if (skip_by_condition(r, i, &next))
 		return next;
-	if (refuse_interactive(r, i))
+	if (runner_refuse_interactive(r, i))
 		return -1;
 	if (s->action == ACTION_MANUAL)
 		return run_manual(r, i);
@@ -857,7 +541,7 @@ drive_step(struct runner *r, int i)
 			return 0;
 		}
 		if (engine_step(r->e, i)->status == STEP_SKIPPED) {
-			say(r, "  %sskipped%s: %s\n", paint(r, C_YELLOW), paint(r, C_RESET), engine_step(r->e, i)->reason);
+			say(r, "  %sskipped%s: %s\n", runner_paint(r, C_YELLOW), runner_paint(r, C_RESET), engine_step(r->e, i)->reason);
 			return 0;
 		}
 		print_outcome(r, i);
@@ -887,7 +571,7 @@ resolve_interrupted(struct runner *r, int i)
 		    "--rerun-interrupted or --skip-interrupted\n", engine_runbook(r->e)->steps[i].id);
 		return -1;
 	} else {
-		a = ask(r, "  [r]e-run it / mark it [d]one / [s]kip it / [q]uit: ", 0);
+		a = runner_ask(r, "  [r]e-run it / mark it [d]one / [s]kip it / [q]uit: ", 0);
 		if (a == NULL || *a == 'q')
 			return -1;
 		if (*a == 'r')
@@ -896,7 +580,7 @@ resolve_interrupted(struct runner *r, int i)
 			return skip_with_reason(r, i, NULL) == 0 ? 0 : -1;
 		if (*a != 'd')
 			return -1;
-		a = ask(r, "  How do you know it was done? (note, required): ", 0);
+		a = runner_ask(r, "  How do you know it was done? (note, required): ", 0);
 		rc = a != NULL ? engine_mark_done(r->e, i, a, &cause) : -1;
 	}
 	if (rc != 0 && cause != NULL)
@@ -913,7 +597,7 @@ print_summary(struct runner *r, const char *status)
 	const struct runbook *rb = engine_runbook(r->e);
 	char d[32];
 
-	say(r, "\n%sSummary%s: %s (%s)\n", paint(r, C_BOLD), paint(r, C_RESET), rb->title.s, status);
+	say(r, "\n%sSummary%s: %s (%s)\n", runner_paint(r, C_BOLD), runner_paint(r, C_RESET), rb->title.s, status);
 	for (int i = 0; i < rb->nsteps; i++) {
 		const struct step_state *st = engine_step(r->e, i);
 
@@ -1025,7 +709,7 @@ trust_loose(struct runner *r, const struct runbook *rb)
 	}
 	say(r, "Warning: %s (or a file it includes) is writable by group or others: whoever can write it "
 	    "chooses the commands this run executes.\n", rb->path);
-	a = ask(r, "Run it anyway? [y/N] ", 0);
+	a = runner_ask(r, "Run it anyway? [y/N] ", 0);
 	return a != NULL && (*a == 'y' || *a == 'Y') ? 0 : -1;
 }
 
@@ -1041,7 +725,7 @@ open_engine(struct runner *r, const struct runbook *rb)
 	eo.hooks.output_block = on_output_block;
 	eo.hooks.notice = on_notice;
 	eo.hooks.write_failed = on_write_failed;
-	eo.hooks.raw_output = on_raw_output;
+	eo.hooks.raw_output = runner_on_raw_output;
 	eo.hooks.arg = r;
 	rc = r->o.resume_dir ? engine_resume(&r->e, &eo, &cause) : engine_new(&r->e, &eo, &cause);
 	if (rc != 0 && r->o.resume_dir && strcmp(cause, ENGINE_RUNBOOK_CHANGED) == 0 && r->interactive) {
@@ -1050,7 +734,7 @@ open_engine(struct runner *r, const struct runbook *rb)
 		say(r, "Warning: %s. Go on with the runbook as it is now? [y/N] ", cause);
 		free(cause);
 		cause = NULL;
-		a = ask(r, "", 0);
+		a = runner_ask(r, "", 0);
 		eo.accept_changed_runbook = a != NULL && (*a == 'y' || *a == 'Y');
 		rc = eo.accept_changed_runbook ? engine_resume(&r->e, &eo, &cause) : -1;
 	}
@@ -1077,8 +761,8 @@ cmd_run(int argc, char **argv)
 	r.color = isatty(1) && getenv("NO_COLOR") == NULL;
 	r.out_safe = isatty(1);		/* a log file or a pipe gets the raw bytes */
 	r.err_safe = isatty(2);
-	snprintf(r.out_mark, sizeof r.out_mark, "  %s|%s ", paint(&r, C_DIM), paint(&r, C_RESET));
-	snprintf(r.err_mark, sizeof r.err_mark, "  %s!%s ", paint(&r, C_RED), paint(&r, C_RESET));
+	snprintf(r.out_mark, sizeof r.out_mark, "  %s|%s ", runner_paint(&r, C_DIM), runner_paint(&r, C_RESET));
+	snprintf(r.err_mark, sizeof r.err_mark, "  %s!%s ", runner_paint(&r, C_RED), runner_paint(&r, C_RESET));
 	if (!isatty(1))
 		setvbuf(stdout, NULL, _IOFBF, 64 * 1024);
 	r.discard = stdout_is_dev_null();
@@ -1089,11 +773,11 @@ cmd_run(int argc, char **argv)
 	loop_watch_signal(r.loop, SIGINT, on_signal, &r);
 	loop_watch_signal(r.loop, SIGTERM, on_signal, &r);
 	loop_watch_signal(r.loop, SIGHUP, on_signal, &r);
-	if (trust_loose(&r, rb) != 0 || prompt_params(&r, rb) != 0 || open_engine(&r, rb) != 0) {
+	if (trust_loose(&r, rb) != 0 || runner_prompt_params(&r, rb) != 0 || open_engine(&r, rb) != 0) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	say(&r, "%s%s%s  [%s]  operator %s\n  incident %s\n", paint(&r, C_BOLD), rb->title.s, paint(&r, C_RESET),
+	say(&r, "%s%s%s  [%s]  operator %s\n  incident %s\n", runner_paint(&r, C_BOLD), rb->title.s, runner_paint(&r, C_RESET),
 	    run_mode_name(engine_mode(r.e)), engine_operator(r.e), engine_incident_dir(r.e));
 	if ((from = first_step(&r)) < 0) {
 		rc = EXIT_USAGE;
