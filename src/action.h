@@ -21,7 +21,10 @@ struct action_io {
 	/* Called exactly once when the action is over. ok is 1 when it
 	 * succeeded and met its expectations; reason says why not (or what
 	 * was checked); evidence is a JSON object of facts for the journal
-	 * (rows, the checked value, HTTP status, timings...), borrowed. */
+	 * (rows, the checked value, HTTP status, timings...), borrowed.
+	 * An action that ran out of its time says so with "timed_out": true
+	 * in evidence: the engine makes that a timeout, never by reading
+	 * the words of reason. */
 	void (*done)(void *arg, int ok, const char *reason, json_t *evidence);
 	void *arg;
 };

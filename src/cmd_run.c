@@ -140,7 +140,7 @@ on_step_changed(void *arg, int i)
 	if (st->retry_waiting) {
 		char d[32];
 
-		duration_format(engine_runbook(r->e)->steps[i].retry_delay_ms, d, sizeof d);
+		duration_format(st->retry_delay_ms, d, sizeof d);
 		runner_end_raw_line(r);
 		say(r, "  %sattempt %d %s (%s); retrying in %s%s%s", runner_paint(r, C_YELLOW), st->attempt,
 		    st->exit_desc[0] ? st->exit_desc : "failed", st->reason ? st->reason : "", d,

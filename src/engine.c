@@ -27,7 +27,8 @@ const char *
 step_status_name(enum step_status s)
 {
 	static const char *const names[] = {
-		"pending", "running", "ok", "failed", "timeout", "cancelled", "skipped", "interrupted"
+		"pending", "running", "ok", "failed", "timeout", "cancelled", "skipped", "interrupted",
+		"rolled_back",
 	};
 
 	return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
@@ -687,6 +688,7 @@ int
 engine_attest(struct engine *e, int i, enum confirm_how how, const char *note, char **cause)
 {
 	struct step_run *r;
+	char *attests;
 	json_t *f;
 
 	if (check_startable(e, i, cause) != 0)
@@ -696,7 +698,10 @@ engine_attest(struct engine *e, int i, enum confirm_how how, const char *note, c
 	json_object_set_new(f, "how", engine_jstr(how_name(how)));
 	if (note != NULL && *note != '\0')
 		json_object_set_new(f, "note", engine_jstr(note));
-	json_object_set_new(f, "attests", engine_jstr(e->rb->steps[i].manual.s));
+	/* What was attested, as the operator read it: expanded, secrets ****. */
+	attests = engine_display_text(e, i, e->rb->steps[i].manual.s);
+	json_object_set_new(f, "attests", engine_jstr(attests));
+	free(attests);
 	if (engine_journal(e, "step.confirm", f, cause) != 0)
 		return -1;
 	f = engine_step_fields(e, i);
@@ -812,7 +817,7 @@ engine_decision(struct engine *e, int i, const char *decision, char **cause)
 int
 engine_finish(struct engine *e, const char *status, char **cause)
 {
-	int counts[STEP_INTERRUPTED + 1] = { 0 };
+	int counts[STEP_NSTATUS] = { 0 };
 	json_t *f, *c;
 
 	if (e->running >= 0) {
@@ -823,7 +828,7 @@ engine_finish(struct engine *e, const char *status, char **cause)
 	for (int i = 0; i < e->rb->nsteps; i++)
 		counts[e->runs[i].st.status]++;
 	c = json_object();
-	for (int s = 0; s <= STEP_INTERRUPTED; s++) {
+	for (int s = 0; s < STEP_NSTATUS; s++) {
 		if (counts[s] > 0)
 			json_object_set_new(c, step_status_name((enum step_status)s), json_integer(counts[s]));
 	}

@@ -25,7 +25,9 @@ enum step_status {
 	STEP_CANCELLED,
 	STEP_SKIPPED,
 	STEP_INTERRUPTED,	/* resumed after a crash: outcome unknown */
+	STEP_ROLLED_BACK,	/* its rollback ran and succeeded: undone, may run again */
 };
+#define STEP_NSTATUS (STEP_ROLLED_BACK + 1)
 
 enum run_mode {
 	MODE_LIVE,
@@ -56,7 +58,8 @@ struct step_state {
 	struct outbuf *out;	/* the scrollback, across attempts */
 	int rolled_back;	/* 0 none, 1 rollback ok, -1 rollback failed */
 	int rollback_running;
-	int retry_waiting;	/* between attempts, waiting retry_delay */
+	int retry_waiting;	/* between attempts, waiting retry_delay_ms */
+	int64_t retry_delay_ms;	/* the wait before the next attempt: retry_delay or until's every */
 	int64_t wait_until_wall;	/* a wait step's end, for its countdown */
 };
 
@@ -171,6 +174,9 @@ const char *engine_write_error(const struct engine *e);
 /* What step i will run, expanded for people (secrets as ****); allocated.
  * For non-shell steps, a one-line description of the action. */
 char *engine_display_command(struct engine *e, int i);
+/* Step i's rollback command as it will run, expanded and quoted for the
+ * shell as the step's command is (secrets as ****); allocated. */
+char *engine_display_rollback(struct engine *e, int i);
 /* Any runbook text of step i (a title, a manual step's words) expanded for
  * people, secrets as ****; the text itself when it cannot be. Allocated. */
 char *engine_display_text(struct engine *e, int i, const char *tmpl);

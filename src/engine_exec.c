@@ -120,45 +120,26 @@ exec_output(void *arg, int stream, const char *data, size_t len)
 
 /* --- the verdict --- */
 
-static enum step_status
-judge(struct engine *e, int i, int wait_status)
+/* A job's own verdict: its exit status and expect.output. A verify or a
+ * rollback succeeds when it exits 0. Cancels and timeouts are the
+ * engine's to judge (engine_end.c). */
+static void
+job_verdict(struct engine *e, int i, int wait_status, struct attempt_end *end)
 {
 	const struct step *s = &e->rb->steps[i];
 	struct step_run *r = &e->runs[i];
-	int want = s->has_expect_exit ? s->expect_exit : 0;
-	char d[32];
+	int plain = r->in_verify || r->in_rollback;
+	int want = s->has_expect_exit && !plain ? s->expect_exit : 0;
+	char *why = NULL;
 
-	if (r->write_failed) {
-		engine_set_reason(r, "stopped: %s", e->write_cause);
-		return STEP_FAILED;
-	}
-	if (r->cancelled && s->stop_ok) {
-		engine_set_reason(r, "stopped by the operator (stop_ok: that is success)");
-		return STEP_OK;
-	}
-	if (r->cancelled) {
-		engine_set_reason(r, "cancelled by the operator");
-		return STEP_CANCELLED;
-	}
-	if (r->timed_out) {
-		duration_format(s->timeout_ms, d, sizeof d);
-		engine_set_reason(r, "timed out after %s", d);
-		return STEP_TIMEOUT;
-	}
-	if (WIFSIGNALED(wait_status)) {
-		engine_set_reason(r, "%s", r->st.exit_desc);
-		return STEP_FAILED;
-	}
-	if (r->st.exit_code != want) {
-		engine_set_reason(r, "%s, expected %d", r->st.exit_desc, want);
-		return STEP_FAILED;
-	}
-	if (r->has_re && !r->output_matched) {
-		engine_set_reason(r, "no output line matched /%s/", s->expect_output.s);
-		return STEP_FAILED;
-	}
-	engine_set_reason(r, NULL);
-	return STEP_OK;
+	if (WIFSIGNALED(wait_status) || (plain && r->st.exit_code != 0))
+		why = xstrdup(r->st.exit_desc);
+	else if (r->st.exit_code != want)
+		why = xprintf("%s, expected %d", r->st.exit_desc, want);
+	else if (!plain && r->has_re && !r->output_matched)
+		why = xprintf("no output line matched /%s/", s->expect_output.s);
+	end->ok = why == NULL;
+	end->reason = why;
 }
 
 /* The attempt's output ended: what the masking held goes out, then every
@@ -237,6 +218,7 @@ schedule_retry(struct engine *e, int i)
 	json_object_set_new(f, "reason", engine_jstr(r->st.reason ? r->st.reason : ""));
 	engine_journal(e, "step.retry", f, NULL);
 	r->st.retry_waiting = 1;
+	r->st.retry_delay_ms = delay;
 	r->st.status = STEP_RUNNING;
 	r->retry_timer = loop_add_timer(e->loop, delay, on_retry_timer, ctx_for(e, i));
 	return 1;
@@ -244,7 +226,7 @@ schedule_retry(struct engine *e, int i)
 
 /* detach: true: the pids the step left running go on record. */
 static void
-add_left_running(json_t *f, const struct job *done)
+add_left_running(json_t **extra, const struct job *done)
 {
 	size_t n = 0;
 	const pid_t *pids = done != NULL ? job_left_running(done, &n) : NULL;
@@ -255,50 +237,26 @@ add_left_running(json_t *f, const struct job *done)
 	a = json_array();
 	for (size_t k = 0; k < n; k++)
 		json_array_append_new(a, json_integer(pids[k]));
-	json_object_set_new(f, "left_running", a);
+	*extra = json_pack("{so}", "left_running", a);
 }
 
 static void
 finish_job(struct engine *e, int i, const struct job *done, int wait_status)
 {
 	struct step_run *r = &e->runs[i];
-	json_t *f = engine_step_fields(e, i);
+	struct attempt_end end = { 0 };
+	char desc[sizeof r->st.exit_desc];
 
-	r->st.duration_ms = clock_mono_ms() - r->started_mono;
-	job_describe_status(wait_status, r->st.exit_desc, sizeof r->st.exit_desc);
+	job_describe_status(wait_status, desc, sizeof desc);
+	snprintf(r->st.exit_desc, sizeof r->st.exit_desc, "%s", desc);
 	r->st.exit_code = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
-	if (r->timeout_timer != NULL)
-		loop_cancel_timer(e->loop, r->timeout_timer);
-	r->timeout_timer = NULL;
-	exec_end_output(e, r);
-	exec_close_output(e, r, f);
-	json_object_set_new(f, "exit_code", r->st.exit_code >= 0 ? json_integer(r->st.exit_code) : json_null());
-	json_object_set_new(f, "exit", engine_jstr(r->st.exit_desc));
-	json_object_set_new(f, "duration_ms", json_integer(r->st.duration_ms));
-	json_object_set_new(f, "attempt", json_integer(r->st.attempt));
-	add_left_running(f, done);
-	if (r->in_rollback) {
-		r->st.rollback_running = 0;
-		r->st.rolled_back = WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0 &&
-		    !r->cancelled ? 1 : -1;
-		json_object_set_new(f, "phase", engine_jstr("end"));
-		json_object_set_new(f, "status", engine_jstr(r->st.rolled_back > 0 ? "ok" : "failed"));
-		engine_journal(e, "step.rollback", f, NULL);
-		exec_conclude(e, i);
-		return;
-	}
-	if (r->in_verify) {
-		int ok = WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0 && !r->cancelled;
-
-		flow_verify_end(e, i, ok, ok ? NULL : r->cancelled ? "cancelled" : r->st.exit_desc, f);
-		json_decref(f);
-		return;
-	}
-	r->st.status = judge(e, i, wait_status);
-	json_object_set_new(f, "status", engine_jstr(step_status_name(r->st.status)));
-	if (r->st.reason != NULL)
-		json_object_set_new(f, "reason", engine_jstr(r->st.reason));
-	flow_attempt_end(e, i, f, NULL);
+	end.has_exit = 1;
+	end.exit_code = r->st.exit_code;
+	end.exit_desc = desc;
+	job_verdict(e, i, wait_status, &end);
+	add_left_running(&end.extra, done);
+	exec_attempt_ended(e, i, &end);
+	free((char *)end.reason);
 }
 
 /* --- the recording --- */
@@ -516,7 +474,7 @@ journal_start(struct engine *e, int i, const char *event, int rollback, char **c
 		return -1;
 	f = engine_step_fields(e, i);
 	json_object_set_new(f, "attempt", json_integer(r->st.attempt));
-	json_object_set_new(f, "kind", engine_jstr(step_action_name(e->rb->steps[i].action)));
+	json_object_set_new(f, "kind", engine_jstr(step_ops_for(&e->rb->steps[i])->kind));
 	json_object_set_new(f, "command", engine_jstr(shown));
 	if (e->rb->steps[i].expected_duration_ms > 0)
 		json_object_set_new(f, "expected_duration_ms", json_integer(e->rb->steps[i].expected_duration_ms));
@@ -526,22 +484,30 @@ journal_start(struct engine *e, int i, const char *event, int rollback, char **c
 	return engine_journal(e, event, f, cause);
 }
 
-static int
-dry_run_step(struct engine *e, int i, char **cause)
+/* The shown command of a run step, for a dry run: what would run. */
+int
+exec_dry_run(struct engine *e, int i, char **cause)
 {
-	const struct step *s = &e->rb->steps[i];
 	struct step_run *r = &e->runs[i];
 	char *shown;
 
-	if (s->action == ACTION_RUN) {
-		if ((shown = params_shown_command(e, i, exec_command(e, i), cause)) == NULL)
-			return -1;
-		free(r->st.command);
-		r->st.command = shown;
-	}
+	if ((shown = params_shown_command(e, i, exec_command(e, i), cause)) == NULL)
+		return -1;
+	free(r->st.command);
+	r->st.command = shown;
 	return engine_skip(e, i, "dry run: not executed", cause);
 }
 
+/* A run step's attempt: its command (or its drill stand-in) as a job. */
+int
+exec_spawn_main(struct engine *e, int i, char **cause)
+{
+	return spawn(e, i, exec_command(e, i), 0, cause);
+}
+
+/* Every start journals step.start first; a kind that then cannot start
+ * ends the attempt failed (exec_start_failed), so every step.start has its
+ * step.end. -1 only when nothing was journaled. */
 static int
 start_attempt_or_fail(struct engine *e, int i, char **cause)
 {
@@ -555,16 +521,18 @@ start_attempt_or_fail(struct engine *e, int i, char **cause)
 	if (r->st.attempt == 1)
 		r->st.started_wall = clock_wall_ms();
 	flow_attempt_begins(e, i);
-	if (s->action == ACTION_WAIT)
-		return flow_start_wait(e, i, cause);
+	if (journal_start(e, i, "step.start", 0, cause) != 0)
+		return -1;
 	if (s->expect_output.s != NULL)
 		r->has_re = regcomp(&r->re, s->expect_output.s, REG_EXTENDED | REG_NOSUB) == 0;
-	if (journal_start(e, i, "step.start", 0, cause) != 0 ||
-	    (s->action == ACTION_RUN ? spawn(e, i, exec_command(e, i), 0, cause) : native_spawn(e, i, cause)) != 0) {
+	if (step_ops_for(s)->start(e, i, cause) != 0) {
 		if (r->has_re)
 			regfree(&r->re);
 		r->has_re = 0;
-		return -1;
+		exec_start_failed(e, i, *cause);
+		free(*cause);
+		*cause = NULL;
+		return 0;
 	}
 	cast_begin(e, i, 0);
 	r->st.status = STEP_RUNNING;
@@ -573,26 +541,15 @@ start_attempt_or_fail(struct engine *e, int i, char **cause)
 	return 0;
 }
 
-/* A retry that cannot even start ends the step as failed, journaled. */
+/* A retry: one that cannot even start ends the step failed, journaled. */
 static void
 start_attempt(struct engine *e, int i)
 {
-	struct step_run *r = &e->runs[i];
 	char *cause = NULL;
-	json_t *f;
 
-	if (start_attempt_or_fail(e, i, &cause) == 0)
-		return;
-	r->st.status = STEP_FAILED;
-	engine_set_reason(r, "could not start: %s", cause);
-	f = engine_step_fields(e, i);
-	json_object_set_new(f, "status", engine_jstr("failed"));
-	json_object_set_new(f, "reason", engine_jstr(r->st.reason));
-	json_object_set_new(f, "attempt", json_integer(r->st.attempt));
-	engine_journal(e, "step.end", f, NULL);
+	if (start_attempt_or_fail(e, i, &cause) != 0)
+		exec_start_failed(e, i, cause);
 	free(cause);
-	e->running = -1;
-	engine_notify_step(e, i);
 }
 
 /* The command a step runs now: a drill may swap in a safe stand-in. */
@@ -610,7 +567,7 @@ int
 exec_start(struct engine *e, int i, char **cause)
 {
 	if (e->mode == MODE_DRY_RUN)
-		return dry_run_step(e, i, cause);
+		return step_ops_for(&e->rb->steps[i])->dry_run(e, i, cause);
 	if (e->mode == MODE_DRILL && e->rb->steps[i].drill == DRILL_SKIP)
 		return engine_skip(e, i, "drill: this step is skipped in a drill", cause);
 	/* A drill must never tell customers: the status page and customer
@@ -643,8 +600,6 @@ exec_cancel(struct engine *e, int i)
 	struct step_run *r = &e->runs[i];
 	json_t *f;
 
-	if (flow_cancel_wait(e, i))
-		return;
 	if (r->retry_timer != NULL) {
 		/* Waiting between attempts: nothing runs, so the step ends now. */
 		loop_cancel_timer(e->loop, r->retry_timer);
@@ -661,16 +616,17 @@ exec_cancel(struct engine *e, int i)
 		engine_notify_step(e, i);
 		return;
 	}
-	if (r->cancelled || (r->job == NULL && r->sql == NULL && r->http == NULL && r->notify == NULL &&
-	    r->fanout == NULL))
+	step_ops_running(e, i)->cancel(e, r);
+}
+
+/* Stops a run step's job: SIGTERM to its group, SIGKILL after the grace. */
+void
+exec_job_cancel(struct engine *e, struct step_run *r)
+{
+	if (r->job == NULL || r->cancelled)
 		return;
 	r->cancelled = 1;
-	if (r->job != NULL)
-		job_terminate(r->job, e->grace_ms);
-	else if (r->fanout != NULL)
-		remote_cancel(r);
-	else
-		native_cancel(r);
+	job_terminate(r->job, e->grace_ms);
 }
 
 void
@@ -694,75 +650,6 @@ exec_release(struct step_run *r)
 	if (r->has_re)
 		regfree(&r->re);
 	r->has_re = 0;
-}
-
-/* Text for people, secrets as ****; NULL with *cause when it cannot be
- * expanded. Most titles and commands hold no template: those are copied
- * without the template machinery, since the console asks on every redraw. */
-static char *
-display_expand(struct engine *e, int i, const char *tmpl, char **cause)
-{
-	struct texpansion x;
-	char *out;
-
-	if (tmpl == NULL)
-		return xstrdup("");
-	if (strstr(tmpl, "{{") == NULL)
-		return xstrdup(tmpl);
-	if (params_expand(e, i, tmpl, TMPL_DISPLAY, &x, cause) != 0)
-		return NULL;
-	/* A value shown as it is can still hold a secret. */
-	out = mask_str(e->mask, x.text, NULL);
-	texpansion_free(&x);
-	return out;
-}
-
-char *
-engine_display_text(struct engine *e, int i, const char *tmpl)
-{
-	char *cause = NULL, *out = display_expand(e, i, tmpl, &cause);
-
-	if (out == NULL) {
-		free(cause);
-		out = xstrdup(tmpl);
-	}
-	return out;
-}
-
-char *
-engine_display_command(struct engine *e, int i)
-{
-	const struct step *s = &e->rb->steps[i];
-	const char *tmpl;
-	char *cause = NULL, *out;
-
-	switch (s->action) {
-	case ACTION_RUN:
-		if ((out = params_shown_command(e, i, exec_command(e, i), &cause)) == NULL) {
-			out = xprintf("(cannot expand: %s)", cause);
-			free(cause);
-		}
-		return out;
-	case ACTION_MANUAL: tmpl = s->manual.s; break;
-	case ACTION_SQL:
-		if (s->sql.query.s != NULL && (out = native_display_query(e, i, &s->sql)) != NULL)
-			return out;
-		tmpl = s->sql.query.s != NULL ? s->sql.query.s : s->sql.promote ? "SELECT pg_promote(wait => true)" :
-		    s->sql.check == SQL_CHECK_REPLICATION_LAG ? "check: replication_lag" : "check: in_recovery";
-		break;
-	case ACTION_HTTP:
-		if ((out = native_display_url(e, i)) != NULL)
-			return out;
-		tmpl = s->http.url.s;
-		break;
-	case ACTION_NOTIFY: tmpl = s->notify.message.s; break;
-	default: tmpl = ""; break;
-	}
-	if ((out = display_expand(e, i, tmpl, &cause)) == NULL) {
-		out = xprintf("(cannot expand: %s)", cause);
-		free(cause);
-	}
-	return out;
 }
 
 /* The verify of a run step: its own command, its own output file. */

@@ -198,10 +198,7 @@ start_verify(struct engine *e, int i, json_t *f)
 	r->in_verify = 1;
 	engine_journal(e, "step.verify", json_pack("{sssisoss}", "step", s->id, "index", i + 1,
 	    "kind", engine_jstr(step_action_name(s->verify_action)), "phase", "start"), NULL);
-	if (s->verify_action == ACTION_RUN)
-		rc = exec_spawn_verify(e, i, &cause);
-	else
-		rc = native_spawn_verify(e, i, &cause);
+	rc = step_ops_for_action(s->verify_action)->verify(e, i, &cause);
 	if (rc != 0) {
 		char *why = xprintf("could not start: %s", cause);
 
@@ -266,9 +263,12 @@ flow_until_retry(struct engine *e, int i, int64_t *delay_ms)
 	char d[32];
 
 	if (elapsed + s->until_every_ms > s->until_within_ms) {
+		/* engine_set_reason frees the old reason first: keep a copy. */
+		char *last = xstrdup(r->st.reason != NULL ? r->st.reason : "failed");
+
 		duration_format(s->until_within_ms, d, sizeof d);
-		engine_set_reason(r, "%s; still not met after %d attempts within %s", r->st.reason ? r->st.reason :
-		    "failed", r->st.attempt, d);
+		engine_set_reason(r, "%s; still not met after %d attempts within %s", last, r->st.attempt, d);
+		free(last);
 		return 0;
 	}
 	*delay_ms = s->until_every_ms;
@@ -308,29 +308,22 @@ on_wait_timer(void *arg)
 	free(why);
 }
 
+/* A wait step's attempt (its step.start is journaled already). */
 int
 flow_start_wait(struct engine *e, int i, char **cause)
 {
 	struct step_run *r = &e->runs[i];
 	int64_t ms = e->rb->steps[i].wait_ms;
 	char d[32];
-	json_t *f;
 
+	(void)cause;
 	duration_format(ms, d, sizeof d);
-	f = engine_step_fields(e, i);
-	json_object_set_new(f, "attempt", json_integer(r->st.attempt));
-	json_object_set_new(f, "kind", engine_jstr("wait"));
-	json_object_set_new(f, "command", json_pack("s++", "wait ", d, ""));
-	if (engine_journal(e, "step.start", f, cause) != 0)
-		return -1;
 	free(r->st.command);
 	r->st.command = xprintf("wait %s (cancel cuts it short)", d);
 	r->started_mono = clock_mono_ms();
 	r->st.wait_until_wall = clock_wall_ms() + ms;
 	r->wait_timer = loop_add_timer(e->loop, ms, on_wait_timer, &r->ctx);
-	r->st.status = STEP_RUNNING;
 	e->running = i;
-	engine_notify_step(e, i);
 	return 0;
 }
 

@@ -128,6 +128,53 @@ json_t *engine_step_fields(struct engine *e, int i);
 void engine_set_reason(struct step_run *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* How an attempt (or its verify, or a rollback) ended, as its kind tells
+ * it: the one input of exec_attempt_ended. The kind judges only what is
+ * its own (an exit code, a policy of hosts, an HTTP status); cancels,
+ * timeouts and stopped runs are judged once, by the engine. */
+struct attempt_end {
+	int ok;			/* the kind's own verdict */
+	int timed_out;		/* the kind ran out of its time (never read from a reason) */
+	const char *reason;	/* why not ok, in the kind's words; NULL: none */
+	int has_exit;		/* exit_code and exit go into the journal */
+	int exit_code;		/* -1: none */
+	const char *exit_desc;	/* "exited 3", "2 of 3 hosts ok"; NULL: "ok" or "failed" */
+	json_t *evidence;	/* the kind's facts, or NULL; stolen, masked before the journal */
+	json_t *extra;		/* fields of this kind's step.end (left_running), or NULL; stolen */
+	const char *first_cell;	/* sql: a capture: cell's value */
+};
+
+/* A step kind's operations (engine_ops.c): everything that differs between
+ * run, sql, http, notify, manual, wait and remote steps. The rest of the
+ * engine (journal, retries, verify, capture, rollback, the end of an
+ * attempt) is the same for all and never switches on the kind. */
+struct step_ops {
+	const char *kind;	/* as step.start's "kind" says */
+	/* Starts an attempt; its end comes through exec_attempt_ended. */
+	int (*start)(struct engine *e, int i, char **cause);
+	/* Asks the running attempt to stop; the end still comes as usual. */
+	void (*cancel)(struct engine *e, struct step_run *r);
+	/* What the step does, for people (secrets as ****); allocated. */
+	char *(*describe)(struct engine *e, int i);
+	/* A dry run: shows what would run and ends the step skipped. */
+	int (*dry_run)(struct engine *e, int i, char **cause);
+	/* Starts this kind as another step's verify; NULL: cannot verify. */
+	int (*verify)(struct engine *e, int i, char **cause);
+};
+/* The operations of step s (remote for a run step with on:). */
+const struct step_ops *step_ops_for(const struct step *s);
+/* The operations of a verify of kind a. */
+const struct step_ops *step_ops_for_action(enum step_action a);
+/* The operations of what runs for step i now: its verify, its rollback or
+ * its own attempt. */
+const struct step_ops *step_ops_running(const struct engine *e, int i);
+
+/* engine_end.c: the one end of every attempt, verify and rollback */
+void exec_attempt_ended(struct engine *e, int i, struct attempt_end *end);
+/* The attempt could not start after its step.start was journaled: it
+ * ends failed, journaled, so every step.start has its step.end. */
+void exec_start_failed(struct engine *e, int i, const char *cause);
+
 /* engine_exec.c */
 void exec_output(void *arg, int stream, const char *data, size_t len);
 int exec_open_output(struct engine *e, int i, int rollback, char **cause);
@@ -135,6 +182,10 @@ void exec_end_output(struct engine *e, struct step_run *r);
 void exec_close_output(struct engine *e, struct step_run *r, json_t *f);
 void exec_conclude(struct engine *e, int i);
 int exec_start(struct engine *e, int i, char **cause);
+int exec_spawn_main(struct engine *e, int i, char **cause);
+char *exec_describe(struct engine *e, int i);
+int exec_dry_run(struct engine *e, int i, char **cause);
+void exec_job_cancel(struct engine *e, struct step_run *r);
 const char *exec_command(const struct engine *e, int i);
 int exec_spawn_verify(struct engine *e, int i, char **cause);
 int exec_start_rollback(struct engine *e, int i, char **cause);
@@ -162,13 +213,14 @@ int native_spawn(struct engine *e, int i, char **cause);
 /* An http step's URL as it is sent, secrets as ****; NULL if refused. */
 char *native_display_url(struct engine *e, int i);
 int native_spawn_verify(struct engine *e, int i, char **cause);
-void native_cancel(struct step_run *r);
+void native_cancel(struct engine *e, struct step_run *r);
+char *native_describe(struct engine *e, int i);
 void native_release(struct engine *e, struct step_run *r);
 char *native_display_query(struct engine *e, int i, const struct sql_action *a);
 
 /* engine_remote.c: run steps on remote hosts through ssh */
 int remote_spawn(struct engine *e, int i, const char *command_tmpl, int rollback, char **cause);
-void remote_cancel(struct step_run *r);
+void remote_cancel(struct engine *e, struct step_run *r);
 void remote_release(struct engine *e, struct step_run *r);
 
 /* engine_input.c: interactive steps */

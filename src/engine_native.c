@@ -108,57 +108,33 @@ add_list(struct expanded *x, char *item)
 
 /* --- the end of an attempt --- */
 
+/* A native kind says it ran out of its time by a fact of its evidence
+ * ("timed_out": true, action.h), never by the words of its reason. */
+static int
+evidence_timed_out(json_t *evidence)
+{
+	return evidence != NULL && json_is_true(json_object_get(evidence, "timed_out"));
+}
+
 static void
 on_native_done(void *arg, int ok, const char *reason, json_t *evidence)
 {
 	struct exec_ctx *c = arg;
-	struct engine *e = c->e;
-	struct step_run *r = &e->runs[c->step];
-	json_t *f = engine_step_fields(e, c->step);
+	struct step_run *r = &c->e->runs[c->step];
+	struct attempt_end end = { 0 };
+	char *why = reason != NULL ? xstrdup(reason) : NULL;
 
-	r->st.duration_ms = clock_mono_ms() - r->started_mono;
-	exec_end_output(e, r);
-	exec_close_output(e, r, f);
-	if (r->in_verify) {
-		json_t *copy = evidence != NULL ? json_deep_copy(evidence) : json_object();
-
-		mask_json(e->mask, copy);	/* the journal holds no secret */
-		json_object_update(copy, f);
-		json_decref(f);
-		native_release(e, r);
-		flow_verify_end(e, c->step, ok && !r->cancelled, r->cancelled ? "cancelled" : reason, copy);
-		json_decref(copy);
-		return;
-	}
-	if (r->cancelled)
-		r->st.status = STEP_CANCELLED;
-	else if (ok)
-		r->st.status = STEP_OK;
-	else
-		r->st.status = reason != NULL && strncmp(reason, "timed out", 9) == 0 ? STEP_TIMEOUT : STEP_FAILED;
-	engine_set_reason(r, "%s", r->cancelled ? "cancelled by the operator" : reason != NULL ? reason : "");
-	if (r->st.reason != NULL && params_is_secret_text(e, r->st.reason)) {
-		char *masked = mask_str(e->mask, r->st.reason, NULL);
-
-		engine_set_reason(r, "%s", masked);
-		free(masked);
-	}
-	snprintf(r->st.exit_desc, sizeof r->st.exit_desc, "%s", ok ? "ok" : "failed");
-	json_object_set_new(f, "duration_ms", json_integer(r->st.duration_ms));
-	json_object_set_new(f, "attempt", json_integer(r->st.attempt));
-	json_object_set_new(f, "status", engine_jstr(step_status_name(r->st.status)));
-	if (r->st.reason != NULL && *r->st.reason != '\0')
-		json_object_set_new(f, "reason", engine_jstr(r->st.reason));
-	if (evidence != NULL) {
-		json_t *copy = json_deep_copy(evidence);
-
-		mask_json(e->mask, copy);	/* the journal holds no secret */
-		json_object_set_new(f, "evidence", copy);
-	}
-	/* The module may be freed from inside its own done callback. */
-	native_release(e, r);
-	flow_attempt_end(e, c->step, f, evidence != NULL ?
-	    json_string_value(json_object_get(evidence, "first_cell")) : NULL);
+	end.ok = ok;
+	end.timed_out = evidence_timed_out(evidence);
+	end.reason = why;
+	end.exit_code = -1;
+	end.evidence = evidence != NULL ? json_deep_copy(evidence) : NULL;
+	end.first_cell = json_string_value(json_object_get(end.evidence, "first_cell"));
+	/* The module may be freed from inside its own done callback; what
+	 * the end needs of it was copied above. */
+	native_release(c->e, r);
+	exec_attempt_ended(c->e, c->step, &end);
+	free(why);
 }
 
 /* --- starting each kind --- */
@@ -539,8 +515,12 @@ native_spawn_verify(struct engine *e, int i, char **cause)
 }
 
 void
-native_cancel(struct step_run *r)
+native_cancel(struct engine *e, struct step_run *r)
 {
+	(void)e;
+	if (r->cancelled || (r->sql == NULL && r->http == NULL && r->notify == NULL))
+		return;
+	r->cancelled = 1;
 	if (r->sql != NULL)
 		sqlstep_cancel(r->sql);
 	else if (r->http != NULL)

@@ -260,103 +260,43 @@ failure_reason(const struct fanout *f, const struct step *s)
 	return strbuf_detach(&b);
 }
 
-/* Status, reason and exit of the attempt, as judge() gives a job's. */
+/* The fan-out's own verdict: its policy of hosts met or not, and an exit
+ * code (a failed host's) and description for the step. A rollback is done
+ * only where it is done everywhere. Cancels and timeouts are the engine's
+ * to judge (engine_end.c). */
 static void
-verdict(struct engine *e, int i)
+fanout_verdict(struct engine *e, int i, struct attempt_end *end, char *desc, size_t desclen)
 {
-	const struct step *s = &e->rb->steps[i];
 	struct step_run *r = &e->runs[i];
 	const struct fanout *f = r->fanout;
-	char d[32], *why;
 
-	r->st.exit_code = fanout_met(f) ? 0 : -1;
-	for (int k = 0; k < fanout_count(f) && r->st.exit_code < 0; k++) {
+	end->has_exit = 1;
+	end->exit_code = fanout_met(f) ? 0 : -1;
+	for (int k = 0; k < fanout_count(f) && end->exit_code < 0; k++) {
 		if (fanout_result(f, k)->status != FANOUT_OK && fanout_result(f, k)->exit_code >= 0)
-			r->st.exit_code = fanout_result(f, k)->exit_code;
+			end->exit_code = fanout_result(f, k)->exit_code;
 	}
-	snprintf(r->st.exit_desc, sizeof r->st.exit_desc, "%d of %d hosts ok", fanout_ok_count(f),
-	    fanout_count(f));
-	if (r->cancelled) {
-		r->st.status = STEP_CANCELLED;
-		engine_set_reason(r, "cancelled by the operator");
-	} else if (r->timed_out) {
-		duration_format(s->timeout_ms, d, sizeof d);
-		r->st.status = STEP_TIMEOUT;
-		engine_set_reason(r, "timed out after %s", d);
-	} else if (fanout_met(f)) {
-		r->st.status = STEP_OK;
-		engine_set_reason(r, NULL);
-	} else {
-		r->st.status = STEP_FAILED;
-		why = failure_reason(f, s);
-		engine_set_reason(r, "%s", why);
-		free(why);
-	}
+	snprintf(desc, desclen, "%d of %d hosts ok", fanout_ok_count(f), fanout_count(f));
+	end->exit_desc = desc;
+	end->ok = r->in_rollback ? fanout_ok_count(f) == fanout_count(f) : fanout_met(f);
+	if (!end->ok)
+		end->reason = failure_reason(f, &e->rb->steps[i]);
+	if (r->in_rollback)
+		json_object_set_new(end->evidence, "policy", engine_jstr(fanout_policy_name(POLICY_ALL)));
 }
 
-/* A rollback's end on its hosts, as finish_job journals a local one's. */
-static void
-rollback_done(struct engine *e, int i, json_t *f, json_t *ev)
-{
-	struct step_run *r = &e->runs[i];
-	const struct fanout *fo = r->fanout;
-
-	snprintf(r->st.exit_desc, sizeof r->st.exit_desc, "%d of %d hosts ok", fanout_ok_count(fo),
-	    fanout_count(fo));
-	r->st.rollback_running = 0;
-	r->st.rolled_back = fanout_ok_count(fo) == fanout_count(fo) && !r->cancelled ? 1 : -1;
-	json_object_set_new(f, "exit", engine_jstr(r->st.exit_desc));
-	json_object_set_new(f, "duration_ms", json_integer(r->st.duration_ms));
-	json_object_set_new(f, "attempt", json_integer(r->st.attempt));
-	json_object_set_new(f, "phase", engine_jstr("end"));
-	json_object_set_new(f, "status", engine_jstr(r->st.rolled_back > 0 ? "ok" : "failed"));
-	json_object_set_new(ev, "policy", engine_jstr(fanout_policy_name(POLICY_ALL)));
-	json_object_set_new(f, "evidence", ev);
-	engine_journal(e, "step.rollback", f, NULL);
-	exec_conclude(e, i);
-}
-
-/* Ends the attempt as on_native_done ends a native step's. */
 static void
 on_fanout_done(void *arg)
 {
 	struct exec_ctx *c = arg;
-	struct engine *e = c->e;
-	struct step_run *r = &e->runs[c->step];
-	json_t *f = engine_step_fields(e, c->step), *ev;
+	struct step_run *r = &c->e->runs[c->step];
+	struct attempt_end end = { 0 };
+	char desc[sizeof r->st.exit_desc];
 
-	r->st.duration_ms = clock_mono_ms() - r->started_mono;
-	if (r->timeout_timer != NULL)
-		loop_cancel_timer(e->loop, r->timeout_timer);
-	r->timeout_timer = NULL;
-	exec_end_output(e, r);
-	exec_close_output(e, r, f);
-	ev = evidence(r->fanout, &e->rb->steps[c->step], r->st.attempt);
-	if (r->in_rollback) {
-		rollback_done(e, c->step, f, ev);
-		return;
-	}
-	if (r->in_verify) {
-		int ok = fanout_met(r->fanout) && !r->cancelled && !r->timed_out;
-		char *why = ok ? NULL : failure_reason(r->fanout, &e->rb->steps[c->step]);
-
-		json_object_update(ev, f);
-		json_decref(f);
-		flow_verify_end(e, c->step, ok, r->cancelled ? "cancelled" : r->timed_out ? "timed out" : why, ev);
-		json_decref(ev);
-		free(why);
-		return;
-	}
-	verdict(e, c->step);
-	json_object_set_new(f, "exit_code", r->st.exit_code >= 0 ? json_integer(r->st.exit_code) : json_null());
-	json_object_set_new(f, "exit", engine_jstr(r->st.exit_desc));
-	json_object_set_new(f, "duration_ms", json_integer(r->st.duration_ms));
-	json_object_set_new(f, "attempt", json_integer(r->st.attempt));
-	json_object_set_new(f, "status", engine_jstr(step_status_name(r->st.status)));
-	if (r->st.reason != NULL)
-		json_object_set_new(f, "reason", engine_jstr(r->st.reason));
-	json_object_set_new(f, "evidence", ev);
-	flow_attempt_end(e, c->step, f, NULL);
+	end.evidence = evidence(r->fanout, &c->e->rb->steps[c->step], r->st.attempt);
+	fanout_verdict(c->e, c->step, &end, desc, sizeof desc);
+	exec_attempt_ended(c->e, c->step, &end);
+	free((char *)end.reason);
 }
 
 static void
@@ -477,9 +417,13 @@ remote_spawn(struct engine *e, int i, const char *command_tmpl, int rollback, ch
 
 /* The operator's cancel: every host's stdin closes, so every remote command stops. */
 void
-remote_cancel(struct step_run *r)
+remote_cancel(struct engine *e, struct step_run *r)
 {
-	if (r->fanout != NULL && fanout_running(r->fanout))
+	(void)e;
+	if (r->fanout == NULL || r->cancelled)
+		return;
+	r->cancelled = 1;
+	if (fanout_running(r->fanout))
 		fanout_cancel(r->fanout, 0);
 }
 

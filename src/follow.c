@@ -548,7 +548,7 @@ read_outputs(struct follow *f)
 static enum step_status
 status_named(const char *name)
 {
-	for (int s = STEP_PENDING; s <= STEP_INTERRUPTED; s++) {
+	for (int s = STEP_PENDING; s < STEP_NSTATUS; s++) {
 		if (name != NULL && strcmp(step_status_name((enum step_status)s), name) == 0)
 			return (enum step_status)s;
 	}
@@ -691,6 +691,8 @@ on_step_rollback(struct follow *f, json_t *ev, int i)
 	}
 	st->rollback_running = 0;
 	st->rolled_back = status != NULL && strcmp(status, "ok") == 0 ? 1 : -1;
+	if (st->rolled_back > 0)
+		st->status = STEP_ROLLED_BACK;
 	file_close(st, 1, jstr(ev, "output"));
 	if (f->run.running == i)
 		f->run.running = -1;

@@ -19,6 +19,7 @@
 
 struct httpstep {
 	struct httpctx		*ctx;
+	int			 timed_out;	/* the transfer ran out of time */
 	struct action_io	 io;
 	CURL			*easy;
 	struct httpxfer		*xfer;		/* NULL once off the multi */
@@ -448,6 +449,8 @@ httpstep_evidence(struct httpstep *st, const char *verdict, const char *error)
 	json_object_set_new(ev, "insecure", json_boolean(st->insecure));
 	json_object_set_new(ev, "error", error != NULL ? json_string(error) :
 	    json_null());
+	if (st->timed_out)	/* action.h: how a kind says it ran out of time */
+		json_object_set_new(ev, "timed_out", json_true());
 	return ev;
 }
 
@@ -543,6 +546,7 @@ httpstep_finished(void *arg, CURLcode rc)
 	}
 	error = xprintf("%s: %s", httpstep_error_kind(rc), st->errbuf[0] !=
 	    '\0' ? st->errbuf : curl_easy_strerror(rc));
+	st->timed_out = rc == CURLE_OPERATION_TIMEDOUT;
 	httpstep_end(st, 0, "error", xstrdup(error), error);
 	free(error);
 }

@@ -31,7 +31,7 @@ find_step(const struct runbook *rb, json_t *ev)
 static enum step_status
 status_from_name(const char *name)
 {
-	for (int s = STEP_PENDING; s <= STEP_INTERRUPTED; s++) {
+	for (int s = STEP_PENDING; s < STEP_NSTATUS; s++) {
 		if (name != NULL && strcmp(step_status_name((enum step_status)s), name) == 0)
 			return (enum step_status)s;
 	}
@@ -84,6 +84,8 @@ apply_step_event(struct engine *e, const char *event, json_t *ev, int i)
 	} else if (strcmp(event, "step.rollback") == 0 &&
 	    json_string_value(json_object_get(ev, "status")) != NULL) {
 		r->st.rolled_back = strcmp(json_string_value(json_object_get(ev, "status")), "ok") == 0 ? 1 : -1;
+		if (r->st.rolled_back > 0)
+			r->st.status = STEP_ROLLED_BACK;
 	} else if (strcmp(event, "step.retry") == 0) {
 		r->st.status = STEP_RUNNING;
 	}

@@ -215,7 +215,7 @@ struct picker_item {
 
 struct glyphs {
 	const char *hline, *vline, *corner[4];	/* corners: tl tr bl br */
-	const char *mark[STEP_INTERRUPTED + 1];
+	const char *mark[STEP_NSTATUS];
 	const char *spinner[4];
 	const char *sel, *up, *down, *ellipsis;
 };

@@ -109,6 +109,7 @@ act_rollback(struct ui *ui)
 {
 	const struct step *s = &ui->rb->steps[ui->sel];
 	struct dialog *d;
+	char *shown;
 
 	if (refuse_busy(ui))
 		return;
@@ -118,7 +119,9 @@ act_rollback(struct ui *ui)
 		return;
 	}
 	d = ui_dialog_open(ui, DLG_ROLLBACK, ui->sel, "Run the rollback?");
-	d->body = xprintf("Step '%s' rollback:\n$ %s", s->id, s->rollback.s);
+	shown = engine_display_rollback(ui->e, ui->sel);
+	d->body = xprintf("Step '%s' rollback:\n$ %s", s->id, shown);
+	free(shown);
 	d->foot = xstrdup("y / Enter: run it      n / Esc: back out");
 }
 

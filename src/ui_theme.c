@@ -10,7 +10,7 @@
 static const struct glyphs glyphs_utf8 = {
 	"\xe2\x94\x80", "\xe2\x94\x82",
 	{ "\xe2\x94\x8c", "\xe2\x94\x90", "\xe2\x94\x94", "\xe2\x94\x98" },
-	{ "\xc2\xb7", "*", "\xe2\x9c\x93", "\xe2\x9c\x97", "\xe2\x97\xb7", "\xe2\x8a\x98", "\xc2\xbb", "!" },
+	{ "\xc2\xb7", "*", "\xe2\x9c\x93", "\xe2\x9c\x97", "\xe2\x97\xb7", "\xe2\x8a\x98", "\xc2\xbb", "!", "\xe2\x86\xb6" },
 	{ "\xe2\xa0\x8b", "\xe2\xa0\x99", "\xe2\xa0\xb8", "\xe2\xa0\xb4" },
 	"\xe2\x96\xb6", "\xe2\x86\x91", "\xe2\x86\x93", "\xe2\x80\xa6",
 };
@@ -18,7 +18,7 @@ static const struct glyphs glyphs_utf8 = {
 static const struct glyphs glyphs_ascii = {
 	"-", "|",
 	{ "+", "+", "+", "+" },
-	{ ".", "*", "+", "x", "T", "c", ">", "!" },
+	{ ".", "*", "+", "x", "T", "c", ">", "!", "<" },
 	{ "|", "/", "-", "\\" },
 	">", "^", "v", "~",
 };
@@ -36,6 +36,7 @@ static const enum theme_role status_roles[] = {
 	[STEP_OK] = ROLE_STATUS_OK, [STEP_FAILED] = ROLE_STATUS_FAILED,
 	[STEP_TIMEOUT] = ROLE_STATUS_TIMEOUT, [STEP_CANCELLED] = ROLE_STATUS_CANCELLED,
 	[STEP_SKIPPED] = ROLE_STATUS_SKIPPED, [STEP_INTERRUPTED] = ROLE_STATUS_INTERRUPTED,
+	[STEP_ROLLED_BACK] = ROLE_STATUS_CANCELLED,	/* undone: neither done nor failed */
 };
 
 enum theme_role

@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -343,6 +346,179 @@ test_rollback(void **state)
 	stop(&f);
 }
 
+/* A rolled-back step is its own status (not done, not failed), after a
+ * resume too, and it can run again. */
+static void
+test_rolled_back_is_rerunnable(void **state)
+{
+	struct fixture f = { 0 };
+	struct engine_opts o = { 0 };
+	struct engine *e2 = NULL;
+	char *cause = NULL;
+
+	(void)state;
+	start(&f, RB_HEAD "steps:\n  - { id: b, title: b, run: 'true', rollback: 'echo undone' }\n", NULL, 0);
+	run_step(&f, 0);
+	assert_int_equal(engine_step(f.e, 0)->status, STEP_OK);
+	assert_int_equal(engine_rollback(f.e, 0, &cause), 0);
+	while (engine_busy(f.e))
+		loop_run_once(f.loop, 100);
+	assert_int_equal(engine_step(f.e, 0)->status, STEP_ROLLED_BACK);
+	assert_string_equal(step_status_name(STEP_ROLLED_BACK), "rolled_back");
+	engine_free(f.e);
+	o.rb = f.rb;
+	o.loop = f.loop;
+	o.incident_dir = f.dir;
+	o.operator = "bob";
+	if (engine_resume(&e2, &o, &cause) != 0)
+		fail_msg("resume: %s", cause);
+	f.e = e2;
+	assert_int_equal(engine_step(f.e, 0)->status, STEP_ROLLED_BACK);
+	run_step(&f, 0);
+	assert_int_equal(engine_step(f.e, 0)->status, STEP_OK);
+	stop(&f);
+}
+
+/* A step that cannot start once its step.start is journaled ends failed,
+ * journaled: every step.start has its step.end. */
+static void
+test_start_failure_is_ended(void **state)
+{
+	struct fixture f = { 0 };
+	char *ev;
+
+	(void)state;
+	start(&f, RB_HEAD "steps:\n  - { id: a, title: a, run: 'true', cwd: /nonexistent/drc-test }\n"
+	    "  - { id: n, title: n, notify: { type: webhook, url: 'http://127.0.0.1:1/x', message: m }, timeout: 1ms }\n",
+	    NULL, 0);
+	run_step(&f, 0);
+	assert_int_equal(engine_step(f.e, 0)->status, STEP_FAILED);
+	assert_non_null(strstr(engine_step(f.e, 0)->reason, "could not start: chdir"));
+	run_step(&f, 1);
+	assert_true(step_status_final(engine_step(f.e, 1)->status));
+	ev = journal_events(&f);
+	assert_non_null(strstr(ev, "step.confirm step.start step.end:failed step.confirm step.start step.end:"));
+	free(ev);
+	stop(&f);
+}
+
+/* The attestation journals the manual text as the operator read it. */
+static void
+test_attestation_is_expanded(void **state)
+{
+	struct fixture f = { 0 };
+	char *cause = NULL, *text;
+	json_t *events, *ev;
+	size_t n;
+
+	(void)state;
+	start(&f, RB_HEAD "steps:\n  - { id: m, title: m, manual: 'look in {{ incident_dir }}/notes' }\n", NULL, 0);
+	assert_int_equal(engine_attest(f.e, 0, HOW_ATTESTED, NULL, &cause), 0);
+	assert_int_equal(journal_load(f.dir, &events, &cause), 0);
+	text = NULL;
+	json_array_foreach(events, n, ev) {
+		if (json_object_get(ev, "attests") != NULL)
+			text = xstrdup(json_string_value(json_object_get(ev, "attests")));
+	}
+	json_decref(events);
+	assert_non_null(text);
+	assert_null(strstr(text, "{{"));
+	assert_non_null(strstr(text, f.dir));
+	free(text);
+	stop(&f);
+}
+
+/* The rollback is shown as it runs: expanded and quoted for the shell like
+ * the step's command, secrets as ****. */
+static void
+test_rollback_display_is_expanded(void **state)
+{
+	struct fixture f = { 0 };
+	struct param_value pv[] = { { "who", "a b" }, { "pw", "Sup3rS3cret!" } };
+	char *shown;
+
+	(void)state;
+	start(&f, RB_HEAD "params:\n  - { name: who }\n  - { name: pw, type: secret }\n"
+	    "steps:\n  - { id: r, title: r, run: 'true', rollback: 'undo {{ who }} {{ pw }}' }\n", pv, 2);
+	shown = engine_display_rollback(f.e, 0);
+	assert_null(strstr(shown, "{{"));
+	assert_null(strstr(shown, "Sup3r"));
+	assert_non_null(strstr(shown, "undo 'a b' "));
+	assert_non_null(strstr(shown, "****"));
+	free(shown);
+	stop(&f);
+}
+
+/* A native step's timeout is a timeout (its evidence says so, typed), not
+ * a failure, whatever its reason's words. */
+static void
+test_native_timeout_is_typed(void **state)
+{
+	struct fixture f = { 0 };
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t alen = sizeof a;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	char *yaml;
+
+	(void)state;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(listen(fd, 4), 0);	/* accepts in the backlog, never answers */
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
+	yaml = xprintf(RB_HEAD "steps:\n  - { id: h, title: h, http: { url: 'http://127.0.0.1:%d/' }, timeout: 300ms }\n",
+	    ntohs(a.sin_port));
+	start(&f, yaml, NULL, 0);
+	run_step(&f, 0);
+	assert_int_equal(engine_step(f.e, 0)->status, STEP_TIMEOUT);
+	free(yaml);
+	close(fd);
+	stop(&f);
+}
+
+/* An until that runs out of time keeps its last reason readable, and the
+ * wait before each retry is until's every, not retry_delay. */
+static int64_t seen_retry_delay = -1;
+
+static void
+on_change_delay(void *arg, int step)
+{
+	struct fixture *f = arg;
+
+	if (engine_step(f->e, step)->retry_waiting)
+		seen_retry_delay = engine_step(f->e, step)->retry_delay_ms;
+}
+
+static void
+test_until_out_of_time(void **state)
+{
+	struct fixture f = { 0 };
+	struct engine_opts o = { 0 };
+	char *cause = NULL;
+	const char *why;
+
+	(void)state;
+	strcpy(f.dir, "/tmp/drc-engine-XXXXXX");
+	assert_non_null(mkdtemp(f.dir));
+	strcat(f.dir, "/incident");
+	f.rb = load(RB_HEAD "steps:\n  - { id: u, title: u, run: 'exit 1', until: { every: 300ms, within: 1s } }\n");
+	f.loop = loop_new();
+	o.rb = f.rb;
+	o.loop = f.loop;
+	o.operator = "tester";
+	o.incident_dir = f.dir;
+	o.hooks.step_changed = on_change_delay;
+	o.hooks.arg = &f;
+	if (engine_new(&f.e, &o, &cause) != 0)
+		fail_msg("engine_new: %s", cause);
+	run_step(&f, 0);
+	assert_int_equal(engine_step(f.e, 0)->status, STEP_FAILED);
+	why = engine_step(f.e, 0)->reason;
+	assert_non_null(why);
+	assert_true(strncmp(why, "exited 1, expected 0; still not met after ", 42) == 0);
+	assert_int_equal(seen_retry_delay, 300);
+	stop(&f);
+}
+
 static void
 test_hostile_params_and_secrets(void **state)
 {
@@ -670,6 +846,12 @@ main(void)
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_retries),
 		cmocka_unit_test(test_rollback),
+		cmocka_unit_test(test_rolled_back_is_rerunnable),
+		cmocka_unit_test(test_start_failure_is_ended),
+		cmocka_unit_test(test_attestation_is_expanded),
+		cmocka_unit_test(test_rollback_display_is_expanded),
+		cmocka_unit_test(test_until_out_of_time),
+		cmocka_unit_test(test_native_timeout_is_typed),
 		cmocka_unit_test(test_hostile_params_and_secrets),
 		cmocka_unit_test(test_raw_output_holds_a_split_secret),
 		cmocka_unit_test(test_operator_text_is_masked),

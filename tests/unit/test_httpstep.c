@@ -280,6 +280,7 @@ test_timeout(void **state)
 	assert_string_equal(ev_str(&fx->r, "verdict"), "error");
 	assert_non_null(strstr(ev_str(&fx->r, "error"), "timed out"));
 	assert_true(json_is_null(json_object_get(fx->r.ev, "status")));
+	assert_true(json_is_true(json_object_get(fx->r.ev, "timed_out")));
 	assert_non_null(strstr(fx->r.err.buf, "error: timed out"));
 }
 
