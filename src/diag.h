@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "runbook.h"
+#include "srcpos.h"
 
 enum diag_severity {
 	DIAG_ERROR,

@@ -18,5 +18,7 @@ struct runbook *loader_load_included(const char *name, const unsigned char *buf,
 /* The same over bytes in memory; name is used in diagnostics. */
 struct runbook *loader_load_buffer(const char *name, const unsigned char *buf, size_t len,
     struct diags *d);
+/* The closest of names to word, or NULL: for "did you mean". */
+const char *loader_suggest(const char *word, const char *const *names);
 
 #endif

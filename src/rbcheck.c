@@ -9,6 +9,7 @@
 #include "approvers.h"
 #include "clock.h"
 #include "cond.h"
+#include "loader.h"
 #include "mask.h"
 #include "rbcheck.h"
 #include "rbcheck_web.h"

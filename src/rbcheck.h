@@ -13,7 +13,5 @@ char *rbcheck_param_value(const struct param *p, const char *value);
 /* Splits "STEP.field" for conditions: 0 with the step index and field
  * when STEP is a step of rb and field one a condition may read. */
 int rbcheck_step_ref(const struct runbook *rb, const char *name, int *step, const char **field);
-/* The closest of names to word, or NULL: for "did you mean". */
-const char *loader_suggest(const char *word, const char *const *names);
 
 #endif

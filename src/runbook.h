@@ -7,10 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct srcpos {
-	int line;		/* 1-based */
-	int col;		/* 1-based */
-};
+#include "srcpos.h"
 
 /* A string value from the file and where it stands. */
 struct rstr {
@@ -20,9 +17,6 @@ struct rstr {
 	int indent;		/* RSTR_BLOCK: column where the content starts, 0-based */
 };
 
-#define RSTR_PLAIN 0
-#define RSTR_QUOTED 1
-#define RSTR_BLOCK 2
 
 /* Where byte off of r's value stands in the file, as well as we can tell. */
 struct srcpos rstr_pos_at(const struct rstr *r, size_t off);

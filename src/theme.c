@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "rbcheck.h"
+#include "loader.h"
 #include "strbuf.h"
 #include "theme.h"
 #include "xmalloc.h"

@@ -9,7 +9,7 @@
 
 struct stat;
 
-#include "runbook.h"
+#include "srcpos.h"
 
 enum ynode_type {
 	YNODE_SCALAR,
