@@ -20,7 +20,9 @@
 #include "loader.h"
 #include "log.h"
 #include "rbcheck.h"
+#include "report.h"
 #include "runopts.h"
+#include "runpolicy.h"
 #include "scorecard.h"
 
 #include "termsafe.h"
@@ -152,14 +154,21 @@ on_step_changed(void *arg, int i)
 /* --- decisions --- */
 
 void
-runner_journal_decision(struct runner *r, int i, const char *decision)
+runner_journal_decision(struct runner *r, int i, enum run_decision d)
 {
 	char *cause = NULL;
 
-	if (engine_decision(r->e, i, decision, &cause) != 0) {
+	if (runpolicy_decide(r->e, i, d, NULL, &cause) != 0) {
 		tell(r, "drconsole: %s\n", cause);
 		free(cause);
 	}
+}
+
+/* What this runner can do, for the run policy. */
+static struct runpolicy_opts
+policy_opts(const struct runner *r)
+{
+	return (struct runpolicy_opts){ r->interactive, r->o.yes, r->o.allow_destructive, r->interrupts > 0 };
 }
 
 /* --- signals --- */
@@ -236,24 +245,15 @@ enum verdict {
 	V_ABORT,
 };
 
+/* Asks what runpolicy_confirm says to ask: the step id typed, or y/n/q. */
 static enum verdict
-confirm_step(struct runner *r, int i, enum confirm_how *how)
+ask_confirm(struct runner *r, int i, enum confirm_ask ask, enum confirm_how *how)
 {
 	const struct step *s = &engine_runbook(r->e)->steps[i];
 	const char *a;
 	char *prompt;
 
-	*how = HOW_AUTO;
-	if (s->confirm == CONFIRM_NO || r->o.mode == MODE_DRY_RUN)
-		return V_RUN;
-	if (s->confirm == CONFIRM_TYPE) {
-		if (r->o.allow_destructive)
-			return V_RUN;
-		if (!r->interactive) {
-			tell(r, "drconsole: step '%s' is destructive (confirm: type) and there is no terminal "
-			    "to confirm it: stopping here. Re-run with --allow-destructive to run it unattended.\n", s->id);
-			return V_ABORT;
-		}
+	if (ask == ASK_TYPED) {
 		prompt = xprintf("  Destructive step. Type the step id (%s) to run it, 's' to skip, 'q' to abort: ", s->id);
 		for (;;) {
 			a = runner_ask(r, prompt, 0);
@@ -266,8 +266,6 @@ confirm_step(struct runner *r, int i, enum confirm_how *how)
 			say(r, "  That is not '%s'.\n", s->id);
 		}
 	}
-	if (r->o.yes || !r->interactive)
-		return V_RUN;
 	for (;;) {
 		a = runner_ask(r, "  Run it? [y]es / [n]o, skip / [q]uit: ", 0);
 		if (a == NULL || strcmp(a, "q") == 0)
@@ -357,22 +355,14 @@ print_outcome(struct runner *r, int i)
 	fflush(stdout);
 }
 
+/* A manual step: attested by the operator, or by --yes unattended. */
 static int
-run_manual(struct runner *r, int i)
+run_manual(struct runner *r, int i, enum confirm_ask ask)
 {
-	const char *a, *note = NULL;
+	const char *a, *note = RUNPOLICY_UNATTENDED_NOTE;
 	char *cause;
 
-	if (r->o.mode == MODE_DRY_RUN)
-		return engine_skip(r->e, i, "dry run: not executed", &cause) == 0 ? 0 : (free(cause), -1);
-	if (!r->interactive) {
-		if (!r->o.yes) {
-			tell(r, "drconsole: step '%s' is manual and there is no terminal to attest it: "
-			    "stopping here (--yes attests manual steps unattended)\n", engine_runbook(r->e)->steps[i].id);
-			return -1;
-		}
-		note = "attested unattended (--yes)";
-	} else {
+	if (ask == ASK_ATTEST) {
 		a = runner_ask(r, "  Attest that this was done? [y]es / [s]kip / [q]uit: ", 0);
 		if (a == NULL || *a == 'q')
 			return -1;
@@ -382,7 +372,7 @@ run_manual(struct runner *r, int i)
 			return -1;
 		note = runner_ask(r, "  Note (optional, Enter for none): ", 0);
 	}
-	if (engine_attest(r->e, i, r->interactive ? HOW_ATTESTED : HOW_AUTO, note, &cause) != 0) {
+	if (engine_attest(r->e, i, ask == ASK_ATTEST ? HOW_ATTESTED : HOW_AUTO, note, &cause) != 0) {
 		tell(r, "drconsole: %s\n", cause);
 		free(cause);
 		return -1;
@@ -391,64 +381,61 @@ run_manual(struct runner *r, int i)
 	return 0;
 }
 
-/* What to do after a failure: 0 go on, 1 retry, -1 stop the run. */
+static void
+run_rollback(struct runner *r, int i)
+{
+	char *cause = NULL;
+
+	runner_journal_decision(r, i, DECISION_ROLLBACK);
+	if (engine_rollback(r->e, i, &cause) != 0) {
+		tell(r, "drconsole: %s\n", cause);
+		free(cause);
+		return;
+	}
+	print_command(r, i);
+	wait_or_hand_over(r, i);
+	say(r, "  rollback %s\n", engine_step(r->e, i)->rolled_back > 0 ? "ok" : "FAILED");
+}
+
+/* What to do after a failure, as the run policy says: 0 go on, 1 retry,
+ * -1 stop the run. */
 static int
 after_failure(struct runner *r, int i)
 {
-	const struct step *s = &engine_runbook(r->e)->steps[i];
+	struct runpolicy_opts po = policy_opts(r);
+	unsigned choices;
 	const char *a;
-	char *cause = NULL;
 
 	if (r->abort)
 		return -1;
-	if (engine_write_error(r->e) != NULL) {
-		engine_decision(r->e, i, "abort (an incident file could not be written)", &cause);
-		free(cause);
-		return -1;
-	}
-	/* Ctrl-C with nobody to ask: the operator meant to stop. */
-	if (!r->interactive && r->interrupts > 0 && engine_step(r->e, i)->status == STEP_CANCELLED) {
-		r->abort = 1;
-		engine_decision(r->e, i, "abort (interrupted)", &cause);
-		free(cause);
-		return -1;
-	}
-	if (s->on_failure == ONFAIL_CONTINUE) {
-		engine_decision(r->e, i, "continue (on_failure: continue)", &cause);
-		free(cause);
+	switch (runpolicy_after_failure(r->e, i, &po)) {
+	case FAILURE_CONTINUE:
 		return 0;
-	}
-	if (s->on_failure == ONFAIL_ABORT || !r->interactive) {
-		engine_decision(r->e, i, s->on_failure == ONFAIL_ABORT ? "abort (on_failure: abort)" :
-		    "abort (no terminal to ask)", &cause);
-		free(cause);
+	case FAILURE_INTERRUPTED:
+		r->abort = 1;
 		return -1;
+	case FAILURE_ABORT:
+	case FAILURE_STOPPED:
+		return -1;
+	case FAILURE_ASK:
+		break;
 	}
 	for (;;) {
-		a = runner_ask(r, s->rollback.s ? "  [r]etry / [s]kip / roll[b]ack / [a]bort: " :
+		choices = runpolicy_choices(r->e, i);
+		a = runner_ask(r, choices & CHOICE_ROLLBACK ? "  [r]etry / [s]kip / roll[b]ack / [a]bort: " :
 		    "  [r]etry / [s]kip / [a]bort: ", 0);
 		if (a == NULL || *a == 'a') {
-			engine_decision(r->e, i, "abort", &cause);
-			free(cause);
+			runner_journal_decision(r, i, DECISION_ABORT);
 			return -1;
 		}
-		if (*a == 'r')
-			return engine_decision(r->e, i, "retry", &cause), free(cause), 1;
+		if (*a == 'r') {
+			runner_journal_decision(r, i, DECISION_RETRY);
+			return 1;
+		}
 		if (*a == 's')
 			return skip_with_reason(r, i, NULL) == 0 ? 0 : -1;
-		if (*a == 'b' && s->rollback.s != NULL) {
-			engine_decision(r->e, i, "rollback", &cause);
-			free(cause);
-			cause = NULL;
-			if (engine_rollback(r->e, i, &cause) != 0) {
-				tell(r, "drconsole: %s\n", cause);
-				free(cause);
-				continue;
-			}
-			print_command(r, i);
-			wait_or_hand_over(r, i);
-			say(r, "  rollback %s\n", engine_step(r->e, i)->rolled_back > 0 ? "ok" : "FAILED");
-		}
+		if (*a == 'b' && (choices & CHOICE_ROLLBACK))
+			run_rollback(r, i);
 	}
 }
 
@@ -457,21 +444,16 @@ after_failure(struct runner *r, int i)
 static int
 skip_by_condition(struct runner *r, int i, int *rc)
 {
-	char *why = NULL, *cause = NULL;
-	int run = engine_condition(r->e, i, &why);
+	char *why = NULL;
+	int skipped = runpolicy_condition(r->e, i, &why);
 
-	if (run == 1)
-		return 0;
-	if (run == 0 && engine_skip(r->e, i, why, &cause) == 0) {
+	if (skipped == 1)
 		say(r, "  %sskipped%s: %s\n", runner_paint(r, C_YELLOW), runner_paint(r, C_RESET), why);
-		*rc = 0;
-	} else {
-		tell(r, "drconsole: %s\n", cause ? cause : why);
-		*rc = -1;
-	}
+	else if (skipped < 0)
+		tell(r, "drconsole: %s\n", why);
+	*rc = skipped < 0 ? -1 : 0;
 	free(why);
-	free(cause);
-	return 1;
+	return skipped != 0;
 }
 
 /* confirm: approval: a second operator approves from their own terminal;
@@ -498,6 +480,48 @@ wait_for_approval(struct runner *r, int i)
 	return 0;
 }
 
+/* How step i is confirmed, as the run policy says: 0 run it (*how),
+ * 1 it was skipped or attested, -1 stop the run. */
+static int
+confirm_step(struct runner *r, int i, enum confirm_how *how)
+{
+	struct runpolicy_opts po = policy_opts(r);
+	enum confirm_ask ask = runpolicy_confirm(r->e, i, &po);
+	char *why, *cause = NULL;
+
+	*how = HOW_AUTO;
+	switch (ask) {
+	case ASK_REFUSED:
+		why = runpolicy_refusal(r->e, i);
+		tell(r, "drconsole: %s\n", why);
+		free(why);
+		return -1;
+	case ASK_DRY_SKIP:
+		if (engine_skip(r->e, i, RUNPOLICY_DRY_REASON, &cause) == 0)
+			return 1;
+		tell(r, "drconsole: %s\n", cause);
+		free(cause);
+		return -1;
+	case ASK_ATTEST:
+	case ASK_ATTEST_UNATTENDED:
+		return run_manual(r, i, ask) == 0 ? 1 : -1;
+	case ASK_APPROVAL:
+		*how = HOW_APPROVED;
+		return wait_for_approval(r, i);
+	case ASK_TYPED:
+	case ASK_YES:
+		switch (ask_confirm(r, i, ask, how)) {
+		case V_ABORT: return -1;
+		case V_SKIP: return skip_with_reason(r, i, NULL) == 0 ? 1 : -1;
+		case V_RUN: return 0;
+		}
+		return -1;
+	case ASK_NOTHING:
+		break;
+	}
+	return 0;
+}
+
 /* Runs step i to an end the operator accepts: 0 go on, -1 stop the run. */
 static int
 drive_step(struct runner *r, int i)
@@ -512,20 +536,8 @@ drive_step(struct runner *r, int i)
 		return next;
 	if (runner_refuse_interactive(r, i))
 		return -1;
-	if (s->action == ACTION_MANUAL)
-		return run_manual(r, i);
-	if (s->confirm == CONFIRM_APPROVAL && r->o.mode != MODE_DRY_RUN) {
-		if (wait_for_approval(r, i) != 0)
-			return -1;
-		how = HOW_APPROVED;
-	} else switch (confirm_step(r, i, &how)) {
-	case V_ABORT:
-		return -1;
-	case V_SKIP:
-		return skip_with_reason(r, i, r->interactive ? NULL : "skipped by the operator");
-	case V_RUN:
-		break;
-	}
+	if ((next = confirm_step(r, i, &how)) != 0)
+		return next > 0 ? 0 : -1;
 	for (;;) {
 		if (engine_start_step(r->e, i, how, &cause) != 0) {
 			tell(r, "drconsole: cannot start '%s': %s\n", s->id, cause);
@@ -562,8 +574,10 @@ resolve_interrupted(struct runner *r, int i)
 
 	say(r, "\nStep %d (%s) was running when the console stopped: its outcome is unknown.\n", i + 1,
 	    engine_runbook(r->e)->steps[i].id);
-	if (r->o.rerun_interrupted)
+	if (r->o.rerun_interrupted) {
+		runner_journal_decision(r, i, DECISION_RERUN_INTERRUPTED);
 		return 1;
+	}
 	if (r->o.skip_interrupted)
 		rc = engine_skip(r->e, i, "interrupted; skipped on resume (--skip-interrupted)", &cause);
 	else if (!r->interactive) {
@@ -574,8 +588,10 @@ resolve_interrupted(struct runner *r, int i)
 		a = runner_ask(r, "  [r]e-run it / mark it [d]one / [s]kip it / [q]uit: ", 0);
 		if (a == NULL || *a == 'q')
 			return -1;
-		if (*a == 'r')
+		if (*a == 'r') {
+			runner_journal_decision(r, i, DECISION_RERUN_INTERRUPTED);
 			return 1;
+		}
 		if (*a == 's')
 			return skip_with_reason(r, i, NULL) == 0 ? 0 : -1;
 		if (*a != 'd')
@@ -629,29 +645,24 @@ first_step(struct runner *r)
 	return i;
 }
 
+/* Each step that still needs the operator, in order, as the run policy
+ * says: 0 when the walk reached the end, -1 when the run stops. */
 static int
 walk(struct runner *r, int from)
 {
-	const struct runbook *rb = engine_runbook(r->e);
-	int failed = 0;
-
-	for (int i = from; i < rb->nsteps && !r->abort && engine_write_error(r->e) == NULL; i++) {
-		enum step_status st = engine_step(r->e, i)->status;
+	for (int i = runpolicy_next(r->e, from, NULL); i >= 0 && !r->abort && engine_write_error(r->e) == NULL;
+	    i = runpolicy_next(r->e, i + 1, NULL)) {
 		int rc;
 
-		if (st == STEP_OK || st == STEP_SKIPPED)
-			continue;
-		if (st == STEP_INTERRUPTED && (rc = resolve_interrupted(r, i)) != 1) {
+		if (engine_step(r->e, i)->status == STEP_INTERRUPTED && (rc = resolve_interrupted(r, i)) != 1) {
 			if (rc != 0)
 				return -1;
 			continue;
 		}
 		if (drive_step(r, i) != 0)
 			return -1;
-		st = engine_step(r->e, i)->status;
-		failed |= st != STEP_OK && st != STEP_SKIPPED;
 	}
-	return r->abort || engine_write_error(r->e) != NULL ? -1 : failed;
+	return r->abort || engine_write_error(r->e) != NULL ? -1 : 0;
 }
 
 /* At a drill's end, how it went against its targets. */
@@ -674,22 +685,23 @@ print_scorecard(struct runner *r)
 }
 
 static int
-finish(struct runner *r, int walked)
+finish(struct runner *r, int walked, int from)
 {
-	const char *status = r->abort && (r->signalled || r->interrupts) ? "interrupted" :
-	    walked < 0 ? "aborted" : walked > 0 ? "failed" : "completed";
+	enum run_outcome o = r->abort && (r->signalled || r->interrupts) ? OUTCOME_INTERRUPTED :
+	    walked < 0 ? OUTCOME_ABORTED : runpolicy_outcome(r->e, from);
 	char *cause = NULL;
 
-	if (engine_finish(r->e, status, &cause) != 0) {
+	/* This process hashed every output as it wrote it; rereading them
+	 * all would hold the end of a big run up for seconds per GiB. */
+	if (runpolicy_finish(r->e, o, &cause) != 0 ||
+	    report_write_postmortem(engine_incident_dir(r->e), REPORT_CHAIN_ONLY, &cause) != 0) {
 		tell(r, "drconsole: %s\n", cause);
 		free(cause);
 	}
-	print_summary(r, status);
+	print_summary(r, run_outcome_name(o));
 	if (engine_mode(r->e) == MODE_DRILL)
 		print_scorecard(r);
-	if (strcmp(status, "interrupted") == 0)
-		return EXIT_INTERRUPTED;
-	return strcmp(status, "completed") == 0 && engine_journal_error(r->e) == NULL ? EXIT_OK : EXIT_FAILED;
+	return runpolicy_exit_code(r->e, o);
 }
 
 /* A runbook group or others can write (lint warned already) runs with
@@ -784,7 +796,7 @@ cmd_run(int argc, char **argv)
 		goto out;
 	}
 	walked = walk(&r, from);
-	rc = finish(&r, walked);
+	rc = finish(&r, walked, from);
 out:
 	engine_free(r.e);
 	loop_free(r.loop);

@@ -10,6 +10,7 @@
 #include "engine.h"
 #include "loop.h"
 #include "runopts.h"
+#include "runpolicy.h"
 #include "termsafe.h"
 
 struct runner {
@@ -56,7 +57,7 @@ const char *runner_paint(const struct runner *r, const char *code);
 /* What we print next starts on a line of its own. */
 void runner_end_raw_line(struct runner *r);
 /* Journals a decision about step i; a failure is told, not fatal. */
-void runner_journal_decision(struct runner *r, int i, const char *decision);
+void runner_journal_decision(struct runner *r, int i, enum run_decision d);
 
 /* cmd_run_ask.c */
 /* The answer to prompt (a static buffer), or NULL at end of input or on an

@@ -70,7 +70,7 @@ runner_take_back(struct runner *r)
 	loop_remove_fd(r->loop, r->keys);
 	r->keys = NULL;
 	loop_unwatch_signal(r->loop, SIGWINCH, on_winch, r);
-	runner_journal_decision(r, r->raw_step, "detached");
+	runner_journal_decision(r, r->raw_step, DECISION_DETACHED);
 }
 
 /* Keys typed while handed over: to the step, up to Ctrl-], which gives
@@ -115,11 +115,11 @@ hand_terminal(struct runner *r, int i)
 		return -1;
 	raw = r->saved_tio;
 	cfmakeraw(&raw);
-	runner_journal_decision(r, i, "attached");
+	runner_journal_decision(r, i, DECISION_ATTACHED);
 	if (tcsetattr(0, TCSADRAIN, &raw) != 0) {
 		int err = errno;
 
-		runner_journal_decision(r, i, "detached");
+		runner_journal_decision(r, i, DECISION_DETACHED);
 		errno = err;
 		return -1;
 	}
@@ -162,12 +162,12 @@ runner_refuse_interactive(struct runner *r, int i)
 	if (!s->interactive || r->interactive || m == MODE_DRY_RUN || (m == MODE_DRILL && s->drill == DRILL_SKIP))
 		return 0;
 	if (r->o.yes && s->stop_ok) {
-		runner_journal_decision(r, i, "run without input (no terminal; --yes and stop_ok)");
+		runner_journal_decision(r, i, DECISION_RUN_WITHOUT_INPUT);
 		return 0;
 	}
 	tell(r, "drconsole: step '%s' is interactive and there is no terminal to type into it: "
 	    "stopping here%s\n", s->id, s->stop_ok ? " (with stop_ok: true, --yes runs it without input)" : "");
-	runner_journal_decision(r, i, "abort (interactive step, no terminal)");
+	runner_journal_decision(r, i, DECISION_ABORT_INTERACTIVE);
 	return 1;
 }
 

@@ -207,7 +207,8 @@ int engine_note(struct engine *e, const char *text, char **cause);
 /* Journals a decision the front end made ("abort", "continue", ...). */
 int engine_decision(struct engine *e, int i, const char *decision, char **cause);
 /* Journals run.end with status ("completed", "failed", "aborted",
- * "interrupted") and writes the postmortem. No step may be running. */
+ * "interrupted"). No step may be running. The engine writes no report:
+ * the front ends write the postmortem after it (report.h). */
 int engine_finish(struct engine *e, const char *status, char **cause);
 /* Writes events still waiting for the journal; -1 if it still fails. */
 int engine_flush_journal(struct engine *e, char **cause);

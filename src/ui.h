@@ -12,6 +12,7 @@
 #include "catalog.h"
 #include "engine.h"
 #include "runopts.h"
+#include "runpolicy.h"
 #include "theme.h"
 
 #define UI_MIN_COLS	70
@@ -414,7 +415,8 @@ enum {
 /* ui_run.c: driving the engine */
 int ui_run_open(struct ui *ui);
 void ui_run_error(struct ui *ui, const char *what, const char *cause);
-void ui_run_decide(struct ui *ui, int i, const char *decision);
+/* Journals decision d about step i (-1: the run); detail fills its %s. */
+void ui_run_decide(struct ui *ui, int i, enum run_decision d, const char *detail);
 /* A confirmation's text for step i: what runs as the body, the timeout
  * and keys (keys, the dialog's own line) as its foot. */
 void ui_run_step_text(struct ui *ui, struct dialog *d, int i, const char *keys);
@@ -422,7 +424,7 @@ void ui_run_start(struct ui *ui, int i, enum confirm_how how);
 void ui_run_ask(struct ui *ui, int i);
 void ui_run_open_failure(struct ui *ui, int i);
 void ui_run_open_interrupted(struct ui *ui, int i);
-void ui_run_finish(struct ui *ui, const char *status);
+void ui_run_finish(struct ui *ui, enum run_outcome o);
 void ui_run_after_turn(struct ui *ui);
 void ui_run_signal(struct ui *ui, int signo);
 int ui_run_startable(const struct ui *ui, int i);

@@ -26,32 +26,60 @@ refuse_busy(struct ui *ui)
 	return 1;
 }
 
+/* Says why step i cannot run now (the policy's one message); 1 if so. */
+static int
+refuse_rerun(struct ui *ui, int i)
+{
+	char *why = runpolicy_why_not(ui->e, i);
+
+	if (why == NULL)
+		return 0;
+	snprintf(ui->message, sizeof ui->message, "%s", why);
+	free(why);
+	return 1;
+}
+
+/* Running a skipped or rolled-back step again is a new decision: it is
+ * confirmed, and a destructive one still wants its id typed. */
+static void
+ask_again(struct ui *ui, int i)
+{
+	const char *title = engine_step(ui->e, i)->status == STEP_ROLLED_BACK ?
+	    "Run a step that was rolled back?" : "Run a step that was skipped?";
+	const char *body = engine_step(ui->e, i)->status == STEP_ROLLED_BACK ?
+	    "It was rolled back; running it now is a new decision.\ny / Enter: run it      n / Esc: back out" :
+	    "It was skipped; running it now is a new decision.\ny / Enter: run it      n / Esc: back out";
+
+	if (ui->rb->steps[i].confirm == CONFIRM_TYPE || ui->rb->steps[i].action == ACTION_MANUAL) {
+		ui_run_ask(ui, i);
+		return;
+	}
+	ui_run_step_text(ui, ui_dialog_open(ui, DLG_CONFIRM, i, title), i, body);
+}
+
 static void
 act_run(struct ui *ui)
 {
 	int i = ui->sel;
 
-	if (refuse_busy(ui))
+	if (refuse_busy(ui) || refuse_rerun(ui, i))
 		return;
-	switch (engine_step(ui->e, i)->status) {
-	case STEP_OK:
-		snprintf(ui->message, sizeof ui->message, "'%s' is already done", ui->rb->steps[i].id);
-		break;
-	case STEP_FAILED:
-	case STEP_TIMEOUT:
-	case STEP_CANCELLED:
+	switch (runpolicy_rerun(ui->e, i)) {
+	case RERUN_AFTER_FAILURE:
 		ui_run_open_failure(ui, i);
 		break;
-	case STEP_INTERRUPTED:
+	case RERUN_INTERRUPTED:
 		ui_run_open_interrupted(ui, i);
 		break;
-	case STEP_SKIPPED:
-		ui_run_step_text(ui, ui_dialog_open(ui, DLG_CONFIRM, i, "Run a step that was skipped?"), i,
-		    "It was skipped; running it now is a new decision.\ny / Enter: run it      n / Esc: back out");
+	case RERUN_AGAIN:
+		ask_again(ui, i);
 		break;
-	default:
+	case RERUN_FIRST:
 		if (!ui_ask_order(ui, i))
 			ui_run_ask(ui, i);
+		break;
+	default:
+		break;
 	}
 }
 
@@ -70,38 +98,32 @@ open_skip(struct ui *ui, int i)
 static void
 act_skip(struct ui *ui)
 {
-	if (refuse_busy(ui))
+	if (refuse_busy(ui) || refuse_rerun(ui, ui->sel))
 		return;
-	if (!ui_run_startable(ui, ui->sel)) {
-		snprintf(ui->message, sizeof ui->message, "'%s' is already done", ui->rb->steps[ui->sel].id);
-		return;
-	}
 	open_skip(ui, ui->sel);
 }
 
 static void
 retry(struct ui *ui, int i)
 {
-	ui_run_decide(ui, i, "retry");
+	ui_run_decide(ui, i, DECISION_RETRY, NULL);
 	if (ui->rb->steps[i].confirm == CONFIRM_TYPE)
 		ui_run_ask(ui, i);
 	else
 		ui_run_start(ui, i, HOW_CONFIRMED);
 }
 
+/* r: a failed step is retried; any other step is what Enter makes of it,
+ * with the same message when it cannot run. */
 static void
 act_retry(struct ui *ui)
 {
-	enum step_status st;
-
-	if (refuse_busy(ui))
+	if (refuse_busy(ui) || refuse_rerun(ui, ui->sel))
 		return;
-	st = engine_step(ui->e, ui->sel)->status;
-	if (st != STEP_FAILED && st != STEP_TIMEOUT && st != STEP_CANCELLED) {
-		snprintf(ui->message, sizeof ui->message, "only a failed step can be retried: Enter runs it");
-		return;
-	}
-	retry(ui, ui->sel);
+	if (runpolicy_rerun(ui->e, ui->sel) == RERUN_AFTER_FAILURE)
+		retry(ui, ui->sel);
+	else
+		act_run(ui);
 }
 
 static void
@@ -130,7 +152,7 @@ start_rollback(struct ui *ui, int i)
 {
 	char *cause = NULL;
 
-	ui_run_decide(ui, i, "rollback");
+	ui_run_decide(ui, i, DECISION_ROLLBACK, NULL);
 	if (engine_rollback(ui->e, i, &cause) != 0) {
 		ui_run_error(ui, "The rollback did not start", cause);
 		free(cause);
@@ -166,7 +188,7 @@ act_attach(struct ui *ui)
 	ui->attached = 1;
 	ui->attach_step = r;
 	ui->pty_cols = ui->pty_rows = 0;
-	ui_run_decide(ui, r, "attached");
+	ui_run_decide(ui, r, DECISION_ATTACHED, NULL);
 	ui_run_sync_pty(ui, ui->pane_cols, ui->pane_rows);
 	snprintf(ui->message, sizeof ui->message, "attached to '%s': what you type goes to it; C-] detaches",
 	    ui->rb->steps[r].id);
@@ -350,20 +372,20 @@ answer_choice(struct ui *ui, struct dialog *d, int code)
 	ui_dialog_close(ui);
 	switch (code) {
 	case CH_RETRY: retry(ui, i); break;
-	case CH_RERUN: ui_run_decide(ui, i, "re-run the interrupted step"); ui_run_ask(ui, i); break;
+	case CH_RERUN: ui_run_decide(ui, i, DECISION_RERUN_INTERRUPTED, NULL); ui_run_ask(ui, i); break;
 	case CH_ROLLBACK: start_rollback(ui, i); break;
-	case CH_ABORT: ui_run_decide(ui, i, "abort"); ui_run_finish(ui, "aborted"); break;
+	case CH_ABORT: ui_run_decide(ui, i, DECISION_ABORT, NULL); ui_run_finish(ui, OUTCOME_ABORTED); break;
 	case CH_CANCEL_QUIT:
-		ui_run_decide(ui, i, "quit: cancel the running step");
+		ui_run_decide(ui, i, DECISION_QUIT_CANCEL, NULL);
 		ui->quitting = 1;
 		engine_cancel(ui->e, engine_running_step(ui->e));
 		break;
 	case CH_LEAVE_QUIT:
-		ui_run_decide(ui, i, "quit: leave the step running");
+		ui_run_decide(ui, i, DECISION_QUIT_LEAVE, NULL);
 		ui->quitting = 2;
 		ui_quit(ui, EXIT_OK);
 		break;
-	case CH_QUIT: ui_run_decide(ui, -1, "quit: incident left open"); ui_quit(ui, EXIT_OK); break;
+	case CH_QUIT: ui_run_decide(ui, -1, DECISION_QUIT_OPEN, NULL); ui_quit(ui, EXIT_OK); break;
 	case CH_ACCEPT: ui->o.accept_changed = 1; ui_run_open(ui); break;
 	case CH_TRUST: ui->loose_ok = 1; ui_run_open(ui); break;
 	}

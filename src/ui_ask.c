@@ -143,13 +143,10 @@ static void
 journal_ahead(struct ui *ui, int i)
 {
 	struct strbuf b;
-	char *what;
 
 	strbuf_init(&b);
 	pending_before(ui, i, "-", &b);
-	what = xprintf("run ahead: %s still pending", strbuf_str(&b));
-	ui_run_decide(ui, i, what);
-	free(what);
+	ui_run_decide(ui, i, DECISION_RUN_AHEAD, strbuf_str(&b));
 	strbuf_free(&b);
 }
 

@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "commands.h"
 #include "duration.h"
+#include "report.h"
 #include "strbuf.h"
 #include "termsafe.h"
 #include "ui.h"
@@ -148,11 +149,11 @@ ui_run_error(struct ui *ui, const char *what, const char *cause)
 }
 
 void
-ui_run_decide(struct ui *ui, int i, const char *decision)
+ui_run_decide(struct ui *ui, int i, enum run_decision d, const char *detail)
 {
 	char *cause = NULL;
 
-	if (engine_decision(ui->e, i, decision, &cause) != 0) {
+	if (runpolicy_decide(ui->e, i, d, detail, &cause) != 0) {
 		snprintf(ui->message, sizeof ui->message, "journal: %s", cause);
 		free(cause);
 	}
@@ -220,7 +221,7 @@ ui_run_detach(struct ui *ui, const char *why)
 	if (!ui->attached)
 		return;
 	ui->attached = 0;
-	ui_run_decide(ui, ui->attach_step, "detached");
+	ui_run_decide(ui, ui->attach_step, DECISION_DETACHED, NULL);
 	snprintf(ui->message, sizeof ui->message, "detached from '%s' (%s): the keys are the console's again",
 	    ui->rb->steps[ui->attach_step].id, why);
 }
@@ -253,11 +254,7 @@ ui_run_select(struct ui *ui, int i)
 int
 ui_run_needs_operator(const struct ui *ui, int k)
 {
-	enum step_status st = engine_step(ui->e, k)->status;
-
-	if (st == STEP_OK || st == STEP_SKIPPED || st == STEP_RUNNING)
-		return 0;
-	return !(step_status_final(st) && ui->passed[k]);
+	return runpolicy_needs_operator(ui->e, k, ui->passed);
 }
 
 /* The next step after from (round to the top) that still needs the
@@ -266,13 +263,14 @@ ui_run_needs_operator(const struct ui *ui, int k)
 static int
 next_pending(const struct ui *ui, int from)
 {
-	for (int k = 1; k <= ui->rb->nsteps; k++) {
-		int i = (from + k) % ui->rb->nsteps;
+	return runpolicy_next_round(ui->e, from, ui->passed);
+}
 
-		if (ui_run_needs_operator(ui, i))
-			return i;
-	}
-	return from;
+/* What the console can do, for the run policy: someone is always there. */
+static struct runpolicy_opts
+policy_opts(const struct ui *ui)
+{
+	return (struct runpolicy_opts){ 1, ui->o.yes, ui->o.allow_destructive, 0 };
 }
 
 /* --- starting steps --- */
@@ -357,43 +355,54 @@ check_approval(struct ui *ui)
 	start_approved(ui, i);
 }
 
+/* Asks what the run policy says to ask before step i runs. */
 void
 ui_run_ask(struct ui *ui, int i)
 {
-	const struct step *s = &ui->rb->steps[i];
-	int dry = engine_mode(ui->e) == MODE_DRY_RUN;
+	struct runpolicy_opts po = policy_opts(ui);
 	struct dialog *d;
 	char *cause = NULL, *why = NULL;
-	int run = engine_condition(ui->e, i, &why);
+	int skipped = runpolicy_condition(ui->e, i, &why);
 
 	/* A false `when:` is a journaled skip: nothing to confirm. */
-	if (run != 1) {
-		if (run == 0 && engine_skip(ui->e, i, why, &cause) == 0)
-			snprintf(ui->message, sizeof ui->message, "%s: skipped, %s", s->id, why);
+	if (skipped != 0) {
+		if (skipped > 0)
+			snprintf(ui->message, sizeof ui->message, "%s: skipped, %s", ui->rb->steps[i].id, why);
 		else
-			ui_run_error(ui, "The step's condition", cause != NULL ? cause : why);
-		free(cause);
+			ui_run_error(ui, "The step's condition", why);
 		free(why);
 		return;
 	}
-	if (s->action == ACTION_MANUAL && dry) {
-		if (engine_skip(ui->e, i, "dry run: not executed", &cause) != 0) {
+	switch (runpolicy_confirm(ui->e, i, &po)) {
+	case ASK_DRY_SKIP:
+		if (engine_skip(ui->e, i, RUNPOLICY_DRY_REASON, &cause) != 0) {
 			ui_run_error(ui, "The step was not skipped", cause);
 			free(cause);
 		}
-	} else if (s->action == ACTION_MANUAL) {
-		d = ui_dialog_open(ui, DLG_ATTEST, i, "Attest a manual step");
-		ui_run_step_text(ui, d, i, "Enter attests that this was done (the note is optional); Esc backs out.");
-	} else if (s->confirm == CONFIRM_APPROVAL && !dry)
-		ask_approval(ui, i);
-	else if (s->confirm == CONFIRM_NO || dry || (s->confirm == CONFIRM_YES && ui->o.yes))
-		ui_run_start(ui, i, HOW_AUTO);
-	else if (s->confirm == CONFIRM_TYPE) {
+		break;
+	case ASK_ATTEST:
+	case ASK_ATTEST_UNATTENDED:
+	case ASK_REFUSED:	/* someone is here: they attest or type */
+		if (ui->rb->steps[i].action == ACTION_MANUAL) {
+			d = ui_dialog_open(ui, DLG_ATTEST, i, "Attest a manual step");
+			ui_run_step_text(ui, d, i, "Enter attests that this was done (the note is optional); Esc backs out.");
+			break;
+		}
+		/* FALLTHROUGH */
+	case ASK_TYPED:
 		d = ui_dialog_open(ui, DLG_TYPE_CONFIRM, i, "DESTRUCTIVE STEP: type its id to run it");
 		ui_run_step_text(ui, d, i, "Type the step id exactly, then Enter. Nothing else runs it; Esc backs out.");
-	} else {
+		break;
+	case ASK_APPROVAL:
+		ask_approval(ui, i);
+		break;
+	case ASK_NOTHING:
+		ui_run_start(ui, i, HOW_AUTO);
+		break;
+	case ASK_YES:
 		d = ui_dialog_open(ui, DLG_CONFIRM, i, "Run this step?");
 		ui_run_step_text(ui, d, i, "y / Enter: run it      n / Esc: back out");
+		break;
 	}
 }
 
@@ -431,13 +440,14 @@ ui_run_open_failure(struct ui *ui, int i)
 	const struct step_state *st = engine_step(ui->e, i);
 	char title[UI_TEXT_MAX];
 	struct dialog *d;
+	unsigned choices;
 
 	/* A file that cannot be written stopped the run: its dialog stays,
 	 * as nothing here (a retry, the next step) could start now. */
 	if (engine_write_error(ui->e) != NULL)
 		return;
-	snprintf(title, sizeof title, "Step '%s' %s", s->id,
-	    st->status == STEP_FAILED ? "failed" : step_status_name(st->status));
+	snprintf(title, sizeof title, "Step '%s' %s", s->id, st->status == STEP_FAILED ? "failed" :
+	    st->status == STEP_ROLLED_BACK ? "was rolled back" : step_status_name(st->status));
 	d = ui_dialog_open(ui, DLG_FAILURE, i, title);
 	d->body = xprintf("%s\nattempt %d%s%s%s", st->reason ? st->reason : "",
 	    st->attempt, st->exit_desc[0] ? ", " : "", st->exit_desc,
@@ -445,11 +455,15 @@ ui_run_open_failure(struct ui *ui, int i)
 	    st->rolled_back < 0 ? "\nthe rollback FAILED" : "");
 	failure_tail(ui, i, d);
 	d->foot = xstrdup("What now?");
-	ui_dialog_add_choice(d, 'r', "retry the step", CH_RETRY);
-	ui_dialog_add_choice(d, 's', "skip it (a reason is required)", CH_SKIP);
-	if (s->rollback.s != NULL)
+	choices = runpolicy_choices(ui->e, i);
+	if (choices & CHOICE_RETRY)
+		ui_dialog_add_choice(d, 'r', "retry the step", CH_RETRY);
+	if (choices & CHOICE_SKIP)
+		ui_dialog_add_choice(d, 's', "skip it (a reason is required)", CH_SKIP);
+	if (choices & CHOICE_ROLLBACK)
 		ui_dialog_add_choice(d, 'b', "run its rollback", CH_ROLLBACK);
-	ui_dialog_add_choice(d, 'a', "abort the run", CH_ABORT);
+	if (choices & CHOICE_ABORT)
+		ui_dialog_add_choice(d, 'a', "abort the run", CH_ABORT);
 }
 
 void
@@ -467,18 +481,21 @@ ui_run_open_interrupted(struct ui *ui, int i)
 /* --- the end of a step, and of the run --- */
 
 void
-ui_run_finish(struct ui *ui, const char *status)
+ui_run_finish(struct ui *ui, enum run_outcome o)
 {
 	char *cause = NULL;
 
-	if (engine_finish(ui->e, status, &cause) != 0) {
+	/* This process hashed every output as it wrote it; rereading them
+	 * all would hold the end of a big run up for seconds per GiB. */
+	if (runpolicy_finish(ui->e, o, &cause) != 0 ||
+	    report_write_postmortem(engine_incident_dir(ui->e), REPORT_CHAIN_ONLY, &cause) != 0) {
 		ui_run_error(ui, "The run did not end cleanly", cause);
 		free(cause);
 	}
 	ui->finished = 1;
-	snprintf(ui->outcome, sizeof ui->outcome, "%s", status);
+	snprintf(ui->outcome, sizeof ui->outcome, "%s", run_outcome_name(o));
 	ui->finished_wall = clock_wall_ms();
-	ui->exit_code = strcmp(status, "completed") == 0 ? EXIT_OK : EXIT_FAILED;
+	ui->exit_code = runpolicy_exit_code(ui->e, o);
 	if (ui->tick_timer != NULL)
 		loop_cancel_timer(ui->loop, ui->tick_timer);
 	ui->tick_timer = NULL;
@@ -488,37 +505,32 @@ ui_run_finish(struct ui *ui, const char *status)
 static void
 check_complete(struct ui *ui)
 {
-	int all_ok = 1;
-
-	for (int i = 0; i < ui->rb->nsteps; i++) {
-		enum step_status st = engine_step(ui->e, i)->status;
-
-		if (st == STEP_OK || st == STEP_SKIPPED)
-			continue;
-		if (!step_status_final(st) || !ui->passed[i])
-			return;
-		all_ok = 0;
-	}
-	ui_run_finish(ui, all_ok ? "completed" : "failed");
+	if (runpolicy_over(ui->e, 0, ui->passed))
+		ui_run_finish(ui, runpolicy_outcome(ui->e, 0));
 }
 
 static void
 after_failure(struct ui *ui, int i)
 {
-	enum on_failure of = ui->rb->steps[i].on_failure;
+	struct runpolicy_opts po = policy_opts(ui);
 
-	if (of == ONFAIL_ABORT) {
-		ui_run_decide(ui, i, "abort (on_failure: abort)");
-		ui_run_finish(ui, "aborted");
-	} else if (of == ONFAIL_CONTINUE) {
-		ui_run_decide(ui, i, "continue (on_failure: continue)");
+	switch (runpolicy_after_failure(ui->e, i, &po)) {
+	case FAILURE_ABORT:
+	case FAILURE_INTERRUPTED:
+		ui_run_finish(ui, OUTCOME_ABORTED);
+		break;
+	case FAILURE_CONTINUE:
 		ui->passed[i] = 1;
 		if (ui->sel == i)
 			ui_run_select(ui, next_pending(ui, i));
 		check_complete(ui);
-	} else {
+		break;
+	case FAILURE_STOPPED:	/* the dialog that says so stays up */
+		break;
+	case FAILURE_ASK:
 		ui_run_select(ui, i);
 		ui_run_open_failure(ui, i);
+		break;
 	}
 }
 
@@ -543,6 +555,10 @@ handle_end(struct ui *ui, int i)
 	case STEP_TIMEOUT:
 	case STEP_CANCELLED:
 		after_failure(ui, i);
+		break;
+	case STEP_ROLLED_BACK:	/* undone: run it again, skip it, or abort */
+		ui_run_select(ui, i);
+		ui_run_open_failure(ui, i);
 		break;
 	default:
 		break;
@@ -661,7 +677,6 @@ ui_run_signal(struct ui *ui, int signo)
 {
 	const char *name = signo == SIGTERM ? "SIGTERM" : "SIGHUP";
 	int r;
-	char *what;
 
 	if (ui->e == NULL || ui->finished) {
 		ui_quit(ui, ui->finished ? ui->exit_code : EXIT_INTERRUPTED);
@@ -671,9 +686,7 @@ ui_run_signal(struct ui *ui, int signo)
 		return;
 	ui->signalled = 1;
 	r = engine_running_step(ui->e);
-	what = xprintf("%s: %sexit, incident left open", name, r >= 0 ? "cancel the running step and " : "");
-	ui_run_decide(ui, r, what);
-	free(what);
+	ui_run_decide(ui, r, r >= 0 ? DECISION_SIGNAL_CANCEL_EXIT : DECISION_SIGNAL_EXIT, name);
 	if (r < 0) {
 		ui_quit(ui, EXIT_INTERRUPTED);
 		return;

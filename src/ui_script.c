@@ -194,7 +194,7 @@ cmd_quit(struct ui *ui)
 		ui_quit(ui, ui->finished ? ui->exit_code : EXIT_OK);
 		return;
 	}
-	if (engine_decision(ui->e, r, "quit: cancel the running step", &cause) != 0)
+	if (runpolicy_decide(ui->e, r, DECISION_QUIT_CANCEL, NULL, &cause) != 0)
 		free(cause);
 	ui->quitting = 1;
 	engine_cancel(ui->e, r);

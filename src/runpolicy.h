@@ -1,0 +1,155 @@
+/* runpolicy.h: the rules of a run, written once for both front ends (the
+ * console, ui_run.c and ui_act.c, and line mode, cmd_run*.c): which step
+ * comes next, a skip on a false `when:`, how a step is confirmed, what a
+ * failure leads to and which choices follow it, when a step can run again,
+ * and how the run ends (its status and the exit code). The front ends only
+ * ask the operator and draw what the policy decided.
+ *
+ * Every decision journaled is an enum run_decision; its text in the
+ * journal's "decision" field is the table's, never typed by a front end. */
+#ifndef DRC_RUNPOLICY_H
+#define DRC_RUNPOLICY_H
+
+#include "engine.h"
+
+/* The decisions a run journals, and their stable journal text. A text
+ * with %s takes a detail (runpolicy_decide). */
+#define RUN_DECISIONS(X) \
+	X(DECISION_ABORT, "abort") \
+	X(DECISION_RETRY, "retry") \
+	X(DECISION_ROLLBACK, "rollback") \
+	X(DECISION_CONTINUE_ON_FAILURE, "continue (on_failure: continue)") \
+	X(DECISION_ABORT_ON_FAILURE, "abort (on_failure: abort)") \
+	X(DECISION_ABORT_NO_TERMINAL, "abort (no terminal to ask)") \
+	X(DECISION_ABORT_INTERRUPTED, "abort (interrupted)") \
+	X(DECISION_ABORT_WRITE_FAILED, "abort (an incident file could not be written)") \
+	X(DECISION_RERUN_INTERRUPTED, "re-run the interrupted step") \
+	X(DECISION_ATTACHED, "attached") \
+	X(DECISION_DETACHED, "detached") \
+	X(DECISION_RUN_WITHOUT_INPUT, "run without input (no terminal; --yes and stop_ok)") \
+	X(DECISION_ABORT_INTERACTIVE, "abort (interactive step, no terminal)") \
+	X(DECISION_QUIT_CANCEL, "quit: cancel the running step") \
+	X(DECISION_QUIT_LEAVE, "quit: leave the step running") \
+	X(DECISION_QUIT_OPEN, "quit: incident left open") \
+	X(DECISION_SIGNAL_EXIT, "%s: exit, incident left open") \
+	X(DECISION_SIGNAL_CANCEL_EXIT, "%s: cancel the running step and exit, incident left open") \
+	X(DECISION_RUN_AHEAD, "run ahead: %s still pending")
+
+enum run_decision {
+#define RUN_DECISION_ENUM(id, text) id,
+	RUN_DECISIONS(RUN_DECISION_ENUM)
+#undef RUN_DECISION_ENUM
+	DECISION_COUNT
+};
+
+/* The journal text of d (with %s where a detail goes). */
+const char *run_decision_text(enum run_decision d);
+
+/* How a run ended: run.end's status. */
+#define RUN_OUTCOMES(X) \
+	X(OUTCOME_COMPLETED, "completed") \
+	X(OUTCOME_FAILED, "failed") \
+	X(OUTCOME_ABORTED, "aborted") \
+	X(OUTCOME_INTERRUPTED, "interrupted")
+
+enum run_outcome {
+#define RUN_OUTCOME_ENUM(id, text) id,
+	RUN_OUTCOMES(RUN_OUTCOME_ENUM)
+#undef RUN_OUTCOME_ENUM
+};
+
+const char *run_outcome_name(enum run_outcome o);
+
+/* What the front end can do: the same flags give the same decisions. */
+struct runpolicy_opts {
+	int interactive;	/* someone is there to answer */
+	int yes;		/* --yes: confirm: yes steps and manual steps unattended */
+	int allow_destructive;	/* --allow-destructive: confirm: type steps without typing */
+	int interrupted;	/* the operator interrupted (Ctrl-C) with nobody to ask */
+};
+
+/* --- before a step --- */
+
+/* Step i's `when:`: 0 it runs; 1 it was false and the step is skipped,
+ * journaled, with *why (allocated) saying so; -1 it cannot be evaluated or
+ * the skip not journaled, *why says why. */
+int runpolicy_condition(struct engine *e, int i, char **why);
+
+/* What the operator is asked before step i runs. */
+enum confirm_ask {
+	ASK_NOTHING,		/* runs now: confirm: no, --yes, a dry run (HOW_AUTO) */
+	ASK_YES,		/* y / Enter (HOW_CONFIRMED) */
+	ASK_TYPED,		/* the step id, typed: a destructive step (HOW_TYPED) */
+	ASK_APPROVAL,		/* a second operator's approval (HOW_APPROVED) */
+	ASK_ATTEST,		/* a manual step, attested by the operator (HOW_ATTESTED) */
+	ASK_ATTEST_UNATTENDED,	/* a manual step attested by --yes (HOW_AUTO) */
+	ASK_DRY_SKIP,		/* a manual step in a dry run: skipped, not attested */
+	ASK_REFUSED,		/* it needs a person and nobody is there: the run stops */
+};
+enum confirm_ask runpolicy_confirm(const struct engine *e, int i, const struct runpolicy_opts *o);
+/* Why ASK_REFUSED, for people; allocated. */
+char *runpolicy_refusal(const struct engine *e, int i);
+/* The note journaled with an attestation by --yes. */
+#define RUNPOLICY_UNATTENDED_NOTE "attested unattended (--yes)"
+/* The reason of a manual step skipped in a dry run. */
+#define RUNPOLICY_DRY_REASON "dry run: not executed"
+
+/* --- after a failure --- */
+
+enum failure_next {
+	FAILURE_ASK,		/* ask the operator (runpolicy_choices) */
+	FAILURE_CONTINUE,	/* on_failure: continue: go on (journaled) */
+	FAILURE_ABORT,		/* the run stops (journaled) */
+	FAILURE_INTERRUPTED,	/* the operator interrupted with nobody to ask: the run ends interrupted */
+	FAILURE_STOPPED,	/* a file cannot be written: nothing starts again (journaled) */
+};
+/* What follows step i's failure; journals the decision it took. */
+enum failure_next runpolicy_after_failure(struct engine *e, int i, const struct runpolicy_opts *o);
+
+/* The operator's choices after a failure. */
+#define CHOICE_RETRY 0x1
+#define CHOICE_SKIP 0x2
+#define CHOICE_ROLLBACK 0x4
+#define CHOICE_ABORT 0x8
+unsigned runpolicy_choices(const struct engine *e, int i);
+
+/* --- running a step again --- */
+
+/* What running step i (Enter, or r) means now. */
+enum step_rerun {
+	RERUN_FIRST,		/* not run yet: confirm and run it */
+	RERUN_AFTER_FAILURE,	/* failed, timed out or cancelled: the failure's choices */
+	RERUN_INTERRUPTED,	/* outcome unknown: re-run, mark done or skip */
+	RERUN_AGAIN,		/* skipped or rolled back: running it is a new decision */
+	RERUN_DONE,		/* ok: nothing to run */
+	RERUN_BUSY,		/* it runs now */
+};
+enum step_rerun runpolicy_rerun(const struct engine *e, int i);
+/* The one message for a step that cannot run now (RERUN_DONE, RERUN_BUSY),
+ * or NULL; allocated. */
+char *runpolicy_why_not(const struct engine *e, int i);
+
+/* --- what comes next, and the end --- */
+
+/* Whether step i still needs the operator. passed (may be NULL) marks the
+ * failed steps the run went on past. */
+int runpolicy_needs_operator(const struct engine *e, int i, const int *passed);
+/* The first step from `from` on (no wrapping) that needs the operator, or -1. */
+int runpolicy_next(const struct engine *e, int from, const int *passed);
+/* The next step after `from`, round to the top, that needs the operator;
+ * from itself when none does. */
+int runpolicy_next_round(const struct engine *e, int from, const int *passed);
+/* 1 when every step from `first` on is over: ok, skipped, or ended and passed. */
+int runpolicy_over(const struct engine *e, int first, const int *passed);
+/* The outcome of a run whose steps from `first` on are over. */
+enum run_outcome runpolicy_outcome(const struct engine *e, int first);
+/* Journals run.end with the outcome; -1 with *cause. */
+int runpolicy_finish(struct engine *e, enum run_outcome o, char **cause);
+/* The process's exit code for a run that ended so. */
+int runpolicy_exit_code(const struct engine *e, enum run_outcome o);
+
+/* Journals decision d about step i (-1: the run), with detail for a text
+ * that takes one; -1 with *cause when the journal cannot be written. */
+int runpolicy_decide(struct engine *e, int i, enum run_decision d, const char *detail, char **cause);
+
+#endif
