@@ -740,7 +740,7 @@ open_engine(struct runner *r, const struct runbook *rb)
 	eo.hooks.raw_output = runner_on_raw_output;
 	eo.hooks.arg = r;
 	rc = r->o.resume_dir ? engine_resume(&r->e, &eo, &cause) : engine_new(&r->e, &eo, &cause);
-	if (rc != 0 && r->o.resume_dir && strcmp(cause, ENGINE_RUNBOOK_CHANGED) == 0 && r->interactive) {
+	if (rc == ENGINE_RESUME_CHANGED && r->interactive) {
 		const char *a;
 
 		say(r, "Warning: %s. Go on with the runbook as it is now? [y/N] ", cause);

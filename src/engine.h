@@ -111,13 +111,15 @@ struct engine;
  * the incident directory and journal, and journals run.start. */
 int engine_new(struct engine **out, const struct engine_opts *opts, char **cause);
 /* Reopens an incident from its journal: done steps stay done, a step that
- * was running when the console died is STEP_INTERRUPTED. Fails with
- * ENGINE_RUNBOOK_CHANGED as *cause when the runbook file's SHA-256 differs
- * from run.start's, unless opts->accept_changed_runbook. A journal that
+ * was running when the console died is STEP_INTERRUPTED. Returns
+ * ENGINE_RESUME_CHANGED (ENGINE_RUNBOOK_CHANGED as *cause, for people) when
+ * the runbook file's SHA-256 differs from run.start's, unless
+ * opts->accept_changed_runbook: a front end asks on that typed result. A journal that
  * does not verify (verify.h) is refused, naming the first broken line,
  * unless opts->force_resume, and then run.resume records it as "forced".
  * Secret params must be given again: they were never written anywhere. */
 #define ENGINE_RUNBOOK_CHANGED "the runbook file changed since the incident started"
+#define ENGINE_RESUME_CHANGED (-2)
 int engine_resume(struct engine **out, const struct engine_opts *opts, char **cause);
 /* Whether the incident in dir may be resumed: its journal's chain and head
  * verify (0; output files are not reread), or not (-1 and *cause naming

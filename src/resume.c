@@ -335,6 +335,7 @@ engine_resume(struct engine **out, const struct engine_opts *opts, char **cause)
 	replay_events(e, events, &rp);
 	if (rp.changed && !opts->accept_changed_runbook) {
 		*cause = xstrdup(ENGINE_RUNBOOK_CHANGED);
+		rc = ENGINE_RESUME_CHANGED;
 		goto out;
 	}
 	if (params_choose_environment(e, setup.environment, cause) != 0 ||

@@ -645,7 +645,7 @@ ui_run_open(struct ui *ui)
 	};
 	rc = ui->resuming ? engine_resume(&ui->e, &eo, &cause) : engine_new(&ui->e, &eo, &cause);
 	if (rc != 0) {
-		if (ui->resuming && strcmp(cause, ENGINE_RUNBOOK_CHANGED) == 0) {
+		if (rc == ENGINE_RESUME_CHANGED) {
 			struct dialog *d = ui_dialog_open(ui, DLG_CHANGED, -1, "The runbook changed");
 
 			d->body = xprintf("%s. Its steps may differ from the ones already journaled.", cause);

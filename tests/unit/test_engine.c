@@ -379,6 +379,39 @@ test_rolled_back_is_rerunnable(void **state)
 	stop(&f);
 }
 
+/* A changed runbook is a typed result of engine_resume, not a message to
+ * compare; accepted, the resume goes on. */
+static void
+test_resume_changed_runbook_is_typed(void **state)
+{
+	struct fixture f = { 0 };
+	struct engine_opts o = { 0 };
+	struct engine *e2 = NULL;
+	struct runbook *changed;
+	char *cause = NULL;
+
+	(void)state;
+	start(&f, RB_HEAD "steps:\n  - { id: a, title: a, run: 'true' }\n", NULL, 0);
+	run_step(&f, 0);
+	engine_free(f.e);
+	f.e = NULL;
+	changed = load(RB_HEAD "steps:\n  - { id: a, title: a, run: 'echo changed' }\n");
+	o.rb = changed;
+	o.loop = f.loop;
+	o.incident_dir = f.dir;
+	o.operator = "bob";
+	assert_int_equal(engine_resume(&e2, &o, &cause), ENGINE_RESUME_CHANGED);
+	assert_string_equal(cause, ENGINE_RUNBOOK_CHANGED);
+	free(cause);
+	cause = NULL;
+	o.accept_changed_runbook = 1;
+	if (engine_resume(&e2, &o, &cause) != 0)
+		fail_msg("resume: %s", cause);
+	f.e = e2;
+	stop(&f);
+	runbook_free(changed);
+}
+
 /* A step that cannot start once its step.start is journaled ends failed,
  * journaled: every step.start has its step.end. */
 static void
@@ -848,6 +881,7 @@ main(void)
 		cmocka_unit_test(test_rollback),
 		cmocka_unit_test(test_rolled_back_is_rerunnable),
 		cmocka_unit_test(test_start_failure_is_ended),
+		cmocka_unit_test(test_resume_changed_runbook_is_typed),
 		cmocka_unit_test(test_attestation_is_expanded),
 		cmocka_unit_test(test_rollback_display_is_expanded),
 		cmocka_unit_test(test_until_out_of_time),
