@@ -124,6 +124,13 @@ expect_rc 0 "retry succeeds" retry
 has "$SCRATCH/retry.out" 'attempt 1 exited 1' "first attempt reported"
 has "$SCRATCH/i13/journal.jsonl" '"event":"step.retry"' "retry journaled"
 [ -f "$SCRATCH/i13/output/01-flaky.2.log" ] && pass "second attempt has its own output file" || fail "no attempt file"
+# An until that runs out of time: the wait is until's every, and the last
+# reason is printed whole (it was formatted from freed memory once).
+run until --incident-dir "$SCRATCH/i13u" "$D/until.yaml"
+expect_rc 1 "until out of time fails" until
+has "$SCRATCH/until.out" 'attempt 1 exited 1 \(exited 1, expected 0\); retrying in 300ms' "until waits its every"
+has "$SCRATCH/until.out" 'failed after [0-9.]*m?s: exited 1, expected 0; still not met after [0-9]+ attempts within 1s$' \
+	"until's last reason is whole"
 run from --from marker --incident-dir "$SCRATCH/i14" "$D/basic.yaml"
 expect_rc 0 "--from" from
 hasnt "$SCRATCH/from.out" 'hello world' "--from skips earlier steps"
