@@ -135,9 +135,11 @@ act_rollback(struct ui *ui)
 
 	if (refuse_busy(ui))
 		return;
-	if (s->rollback.s == NULL || engine_step(ui->e, ui->sel)->attempt == 0) {
-		snprintf(ui->message, sizeof ui->message, "'%s' has %s", s->id,
-		    s->rollback.s == NULL ? "no rollback" : "not run: nothing to roll back");
+	if (s->rollback.s == NULL || engine_step(ui->e, ui->sel)->attempt == 0 ||
+	    !(runpolicy_choices(ui->e, ui->sel) & CHOICE_ROLLBACK)) {
+		snprintf(ui->message, sizeof ui->message, "'%s' %s", s->id, s->rollback.s == NULL ? "has no rollback" :
+		    engine_step(ui->e, ui->sel)->attempt == 0 ? "has not run: nothing to roll back" :
+		    "is rolled back already: nothing to roll back");
 		return;
 	}
 	d = ui_dialog_open(ui, DLG_ROLLBACK, ui->sel, "Run the rollback?");

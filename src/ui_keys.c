@@ -262,14 +262,11 @@ ui_action_applies(const struct ui *ui, enum ui_action a)
 	case ACT_RUN:
 	case ACT_SKIP:
 		return !busy && !ui->finished && ui_run_startable(ui, ui->sel);
-	case ACT_RETRY: {
-		enum step_status st = engine_step(ui->e, ui->sel)->status;
-
-		return !busy && !ui->finished && (st == STEP_FAILED || st == STEP_TIMEOUT ||
-		    st == STEP_CANCELLED);
-	}
+	case ACT_RETRY:
+		return !busy && !ui->finished && (runpolicy_rerun(ui->e, ui->sel) == RERUN_AFTER_FAILURE ||
+		    engine_step(ui->e, ui->sel)->status == STEP_ROLLED_BACK);
 	case ACT_ROLLBACK:
-		return !busy && !ui->finished && ui->rb->steps[ui->sel].rollback.s != NULL &&
+		return !busy && !ui->finished && (runpolicy_choices(ui->e, ui->sel) & CHOICE_ROLLBACK) &&
 		    engine_step(ui->e, ui->sel)->attempt > 0;
 	case ACT_CANCEL:
 		return running >= 0;
