@@ -198,6 +198,9 @@ int engine_start_step(struct engine *e, int i, enum confirm_how how, char **caus
 int engine_attest(struct engine *e, int i, enum confirm_how how, const char *note, char **cause);
 /* Stops the running step: SIGTERM to its group, SIGKILL after the grace. */
 void engine_cancel(struct engine *e, int i);
+/* The reason a dry run journals for each step it skips (stable: readers
+ * of the journal know a dry run's skips by it). */
+#define ENGINE_DRY_RUN_REASON "dry run: not executed"
 /* Marks a pending, failed or interrupted step skipped, with the reason. */
 int engine_skip(struct engine *e, int i, const char *reason, char **cause);
 /* Marks an interrupted step done on the operator's word, with a note. */

@@ -495,7 +495,7 @@ exec_dry_run(struct engine *e, int i, char **cause)
 		return -1;
 	free(r->st.command);
 	r->st.command = shown;
-	return engine_skip(e, i, "dry run: not executed", cause);
+	return engine_skip(e, i, ENGINE_DRY_RUN_REASON, cause);
 }
 
 /* A run step's attempt: its command (or its drill stand-in) as a job. */

@@ -277,22 +277,17 @@ flow_until_retry(struct engine *e, int i, int64_t *delay_ms)
 
 /* --- wait steps --- */
 
+/* A wait ends ok, through the one end of every attempt (engine_end.c). */
 static void
 end_wait(struct engine *e, int i, const char *reason)
 {
-	struct step_run *r = &e->runs[i];
-	json_t *f = engine_step_fields(e, i);
+	struct attempt_end end = { 0 };
 
-	r->st.duration_ms = clock_mono_ms() - r->started_mono;
-	r->st.status = STEP_OK;
-	r->st.wait_until_wall = 0;
-	engine_set_reason(r, "%s", reason);
-	json_object_set_new(f, "status", engine_jstr("ok"));
-	json_object_set_new(f, "duration_ms", json_integer(r->st.duration_ms));
-	json_object_set_new(f, "attempt", json_integer(r->st.attempt));
-	json_object_set_new(f, "reason", engine_jstr(reason));
-	engine_journal(e, "step.end", f, NULL);
-	exec_conclude(e, i);
+	e->runs[i].st.wait_until_wall = 0;
+	end.ok = 1;
+	end.reason = reason;
+	end.exit_code = -1;
+	exec_attempt_ended(e, i, &end);
 }
 
 static void

@@ -155,7 +155,7 @@ manual_start(struct engine *e, int i, char **cause)
 static int
 plain_dry_run(struct engine *e, int i, char **cause)
 {
-	return engine_skip(e, i, "dry run: not executed", cause);
+	return engine_skip(e, i, ENGINE_DRY_RUN_REASON, cause);
 }
 
 static void

@@ -92,7 +92,7 @@ char *runpolicy_refusal(const struct engine *e, int i);
 /* The note journaled with an attestation by --yes. */
 #define RUNPOLICY_UNATTENDED_NOTE "attested unattended (--yes)"
 /* The reason of a manual step skipped in a dry run. */
-#define RUNPOLICY_DRY_REASON "dry run: not executed"
+#define RUNPOLICY_DRY_REASON ENGINE_DRY_RUN_REASON
 
 /* --- after a failure --- */
 
