@@ -467,7 +467,7 @@ static void
 test_rollback_display_is_expanded(void **state)
 {
 	struct fixture f = { 0 };
-	struct param_value pv[] = { { "who", "a b" }, { "pw", "Sup3rS3cret!" } };
+	struct param_value pv[] = { { "who", "a b'; touch /tmp/pwn #" }, { "pw", "Sup3rS3cret!" } };
 	char *shown;
 
 	(void)state;
@@ -476,7 +476,7 @@ test_rollback_display_is_expanded(void **state)
 	shown = engine_display_rollback(f.e, 0);
 	assert_null(strstr(shown, "{{"));
 	assert_null(strstr(shown, "Sup3r"));
-	assert_non_null(strstr(shown, "undo 'a b' "));
+	assert_non_null(strstr(shown, "undo 'a b'\\''; touch /tmp/pwn #' "));
 	assert_non_null(strstr(shown, "****"));
 	free(shown);
 	stop(&f);

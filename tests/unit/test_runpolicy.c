@@ -144,8 +144,11 @@ test_decide_fills_the_detail(void **state)
 	assert_int_equal(runpolicy_decide(r.e, -1, DECISION_SIGNAL_EXIT, "SIGTERM", &cause), 0);
 	assert_int_equal(runpolicy_decide(r.e, 0, DECISION_RUN_AHEAD, "1 a", &cause), 0);
 	assert_int_equal(runpolicy_decide(r.e, 0, DECISION_RETRY, "ignored", &cause), 0);
+	/* A detail is data, never a format: step ids are the runbook author's. */
+	assert_int_equal(runpolicy_decide(r.e, 0, DECISION_RUN_AHEAD, "%s%n%x", &cause), 0);
 	got = journaled_decisions(&r);
-	assert_string_equal(got, "SIGTERM: exit, incident left open\nrun ahead: 1 a still pending\nretry\n");
+	assert_string_equal(got, "SIGTERM: exit, incident left open\nrun ahead: 1 a still pending\nretry\n"
+	    "run ahead: %s%n%x still pending\n");
 	free(got);
 	close_run(&r);
 }
