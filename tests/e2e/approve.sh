@@ -48,7 +48,7 @@ gpasswd -a "$A" "$GROUP" > /dev/null || die "cannot put $A in $GROUP"
 as() {
 	_u=$1
 	shift
-	(cd / && timeout 20 runuser -u "$_u" -- env TMPDIR="$RDV" "$@")
+	(cd / && timeout 120 runuser -u "$_u" -- env TMPDIR="$RDV" "$@")
 }
 
 # start NAME RUNBOOK [ARGS]: a line-mode run in the background, incident $SCRATCH/NAME.
@@ -234,7 +234,7 @@ if sh -c "echo $UA > /proc/self/loginuid" 2> /dev/null; then
 		pass "the login the driver's session began as cannot approve" ||
 		{ fail "loginuid: exit $rc"; show "$SCRATCH/login.a"; }
 	# $A's session switching to $B (sudo -u, su, runuser) is still $A.
-	(cd / && sh -c "echo $UA > /proc/self/loginuid && exec timeout 20 runuser -u '$B' -- env TMPDIR='$RDV' \
+	(cd / && sh -c "echo $UA > /proc/self/loginuid && exec timeout 120 runuser -u '$B' -- env TMPDIR='$RDV' \
 		'$BIN' approve login one") > "$SCRATCH/login.b" 2>&1
 	rc=$?
 	[ "$rc" -eq 1 ] && grep -q "comes from $A" "$SCRATCH/login.b" &&
@@ -266,7 +266,7 @@ for kind in fifo link folder; do
 	wait_for "grep -q 'approvals cannot be taken: .*not a folder of ours' '$SCRATCH/p$kind.out'" 10 &&
 		pass "a planted $kind: the driver is told approvals cannot be taken" ||
 		{ fail "a planted $kind: no word to the driver"; show "$SCRATCH/p$kind.out"; }
-	timeout 10 "$DRCONSOLE" note "$SCRATCH/p$kind" "still here after the $kind" > /dev/null 2>&1
+	timeout 120 "$DRCONSOLE" note "$SCRATCH/p$kind" "still here after the $kind" > /dev/null 2>&1
 	wait_for "grep -q 'still here after the $kind' '$J'" 10 &&
 		pass "a planted $kind: notes are still journaled (nothing blocks)" ||
 		{ fail "a planted $kind: the note was not journaled"; show "$SCRATCH/p$kind.out"; }
@@ -289,7 +289,7 @@ if command -v tmux > /dev/null; then
 	expect_screen "Start the run" "the console opens"
 	keys Enter
 	expect_screen "approvals cannot be taken" "the console says approvals cannot be taken"
-	timeout 10 "$DRCONSOLE" note "$SCRATCH/tui" "console still here" > /dev/null 2>&1
+	timeout 120 "$DRCONSOLE" note "$SCRATCH/tui" "console still here" > /dev/null 2>&1
 	wait_for "grep -q 'console still here' '$SCRATCH/tui/journal.jsonl'" 10 &&
 		pass "a planted fifo: the console still journals notes" || fail "the console's note was not journaled"
 	keys Enter

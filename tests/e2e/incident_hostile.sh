@@ -41,7 +41,7 @@ OUT=$SCRATCH/out
 
 # run ARGS...: line mode, 20 s at most; sets rc.
 run() {
-	timeout 20 "$DRCONSOLE" run --yes "$@" "$RB" </dev/null >"$OUT" 2>&1
+	timeout 120 "$DRCONSOLE" run --yes "$@" "$RB" </dev/null >"$OUT" 2>&1
 	rc=$?
 }
 
@@ -126,7 +126,7 @@ untouched "recording and postmortem links' target is untouched" "$VICTIM" "$SUM"
 
 # --- a fresh incident is private, whatever the umask ---
 INC=$SCRATCH/made/deeper/inc
-(umask 000 && timeout 20 "$DRCONSOLE" run --yes --incident-dir "$INC" "$RB" </dev/null >"$OUT" 2>&1); rc=$?
+(umask 000 && timeout 120 "$DRCONSOLE" run --yes --incident-dir "$INC" "$RB" </dev/null >"$OUT" 2>&1); rc=$?
 [ "$rc" -eq 0 ] || { fail "a run under umask 000: exit $rc"; show "$OUT"; }
 modes=$(stat -c %a "$INC" "$INC/output" "$INC/journal.jsonl" "$INC/output/01-one.log" | tr '\n' ' ')
 [ "$modes" = "700 700 600 600 " ] && pass "folder, output/ and files are 0700/0600 under umask 000" ||
@@ -141,52 +141,52 @@ untouched "its journal is unchanged" "$INC/journal.jsonl" "$SUMJ"
 # --- reading an incident whose owner planted a FIFO never hangs ---
 cp -a "$INC" "$SCRATCH/fifo-inc"
 rm "$SCRATCH/fifo-inc/output/01-one.log" && mkfifo "$SCRATCH/fifo-inc/output/01-one.log"
-timeout 20 "$DRCONSOLE" verify "$SCRATCH/fifo-inc" >"$OUT" 2>&1; rc=$?
+timeout 120 "$DRCONSOLE" verify "$SCRATCH/fifo-inc" >"$OUT" 2>&1; rc=$?
 [ "$rc" -eq 1 ] && grep -q "01-one.log: not a regular file" "$OUT" &&
 	pass "verify of an incident with a FIFO output ends: not intact" || { fail "verify: $(describe_rc "$rc")"; show "$OUT"; }
 
 # --- no state directory: exit 2, never /tmp/.local ---
 before=$(ls /tmp/.local/state/drconsole/incidents 2>/dev/null | wc -l)
-(unset HOME XDG_STATE_HOME; cd "$SCRATCH" && timeout 20 "$DRCONSOLE" run --yes "$RB" </dev/null >"$OUT" 2>&1); rc=$?
+(unset HOME XDG_STATE_HOME; cd "$SCRATCH" && timeout 120 "$DRCONSOLE" run --yes "$RB" </dev/null >"$OUT" 2>&1); rc=$?
 refused "no HOME and no XDG_STATE_HOME is exit 2" "neither XDG_STATE_HOME nor HOME is set"
 after=$(ls /tmp/.local/state/drconsole/incidents 2>/dev/null | wc -l)
 [ "$before" -eq "$after" ] && pass "nothing went to /tmp/.local" || fail "an incident went to /tmp/.local"
 
 # --- DRCONSOLE_LOG ---
 as_mal ln -s "$VICTIM" "$SHARED/drc.log"
-DRCONSOLE_LOG=$SHARED/drc.log timeout 20 "$DRCONSOLE" lint "$RB" >"$OUT" 2>&1
+DRCONSOLE_LOG=$SHARED/drc.log timeout 120 "$DRCONSOLE" lint "$RB" >"$OUT" 2>&1
 untouched "a planted DRCONSOLE_LOG link is not followed" "$VICTIM" "$SUM"
 grep -q "DRCONSOLE_LOG .* is not used: " "$OUT" && pass "and the operator is told" ||
 	{ fail "no word about the log link"; show "$OUT"; }
-(umask 000 && DRCONSOLE_LOG=$SCRATCH/new.log timeout 20 "$DRCONSOLE" run --yes --dry-run "$RB" </dev/null >/dev/null 2>&1)
+(umask 000 && DRCONSOLE_LOG=$SCRATCH/new.log timeout 120 "$DRCONSOLE" run --yes --dry-run "$RB" </dev/null >/dev/null 2>&1)
 [ "$(stat -c %a "$SCRATCH/new.log" 2>/dev/null)" = 600 ] && pass "DRCONSOLE_LOG is made 0600" ||
 	fail "DRCONSOLE_LOG mode: $(stat -c %a "$SCRATCH/new.log" 2>&1)"
 
 # --- a FIFO planted in a folder being linted ---
 as_mal mkfifo "$SHARED/planted.yaml"
-timeout 20 "$DRCONSOLE" lint "$SHARED" >"$OUT" 2>&1; rc=$?
+timeout 120 "$DRCONSOLE" lint "$SHARED" >"$OUT" 2>&1; rc=$?
 [ "$rc" -eq 2 ] && grep -q "planted.yaml: error: not a regular file" "$OUT" &&
 	pass "a FIFO another user planted is an error, not a hang" || { fail "lint of the shared folder: $(describe_rc "$rc")"; show "$OUT"; }
 
 # --- a runbook others can write ---
 LOOSE=$SCRATCH/loose.yaml
 cp "$RB" "$LOOSE" && chmod 666 "$LOOSE"
-timeout 20 "$DRCONSOLE" run --incident-dir "$SCRATCH/inc-loose1" "$LOOSE" </dev/null >"$OUT" 2>&1; rc=$?
+timeout 120 "$DRCONSOLE" run --incident-dir "$SCRATCH/inc-loose1" "$LOOSE" </dev/null >"$OUT" 2>&1; rc=$?
 refused "line mode without --yes refuses a world-writable runbook" "writable by group or others and there is no terminal"
 [ ! -e "$SCRATCH/inc-loose1" ] && pass "nothing ran" || fail "an incident was made"
-timeout 20 "$DRCONSOLE" run --yes --incident-dir "$SCRATCH/inc-loose2" "$LOOSE" </dev/null >"$OUT" 2>&1; rc=$?
+timeout 120 "$DRCONSOLE" run --yes --incident-dir "$SCRATCH/inc-loose2" "$LOOSE" </dev/null >"$OUT" 2>&1; rc=$?
 [ "$rc" -eq 0 ] && grep -q "warning: .*loose.yaml is writable by group or others" "$OUT" &&
 	pass "with --yes it runs, with the warning" || { fail "--yes on a loose runbook: exit $rc"; show "$OUT"; }
 
 printf 'key Enter\ndump\nkey b\nquit\n' >"$SCRATCH/script-back"
-XDG_STATE_HOME=$SCRATCH/state-back timeout 20 "$DRCONSOLE" --script "$SCRATCH/script-back" \
+XDG_STATE_HOME=$SCRATCH/state-back timeout 120 "$DRCONSOLE" --script "$SCRATCH/script-back" \
 	--dump "$SCRATCH/dump-back" "$LOOSE" >"$OUT" 2>&1
 grep -q "The runbook can be changed by others" "$SCRATCH/dump-back" &&
 	pass "the console asks before running a world-writable runbook" || { fail "no dialog"; show "$SCRATCH/dump-back"; }
 [ -z "$(ls -A "$SCRATCH/state-back/drconsole/incidents" 2>/dev/null)" ] && pass "backing out runs nothing" ||
 	fail "an incident was started after backing out"
 printf 'key Enter\nkey r\ndump\nquit\n' >"$SCRATCH/script-run"
-XDG_STATE_HOME=$SCRATCH/state-run timeout 20 "$DRCONSOLE" --script "$SCRATCH/script-run" \
+XDG_STATE_HOME=$SCRATCH/state-run timeout 120 "$DRCONSOLE" --script "$SCRATCH/script-run" \
 	--dump "$SCRATCH/dump-run" "$LOOSE" >"$OUT" 2>&1
 ls "$SCRATCH"/state-run/drconsole/incidents/*/journal.jsonl >/dev/null 2>&1 &&
 	pass "'run it anyway' starts the run" || { fail "no incident after 'run it anyway'"; show "$SCRATCH/dump-run" "$OUT"; }

@@ -24,7 +24,7 @@ ERR=$SCRATCH/err
 # LINT_PATH is the PATH lint gets (where it looks for shellcheck).
 LINT_PATH=$PATH
 lint() {
-	timeout 10 env PATH="$LINT_PATH" "$DRCONSOLE" lint "$@" </dev/null >"$OUT" 2>"$ERR"
+	timeout 120 env PATH="$LINT_PATH" "$DRCONSOLE" lint "$@" </dev/null >"$OUT" 2>"$ERR"
 	rc=$?
 }
 # The PATH for a case: without shellcheck unless the case is about it.

@@ -18,7 +18,7 @@ OUT=$SCRATCH/out
 
 # lint ARGS...: 20 s at most (the fix makes each instant); sets rc.
 lint() {
-	timeout 20 "$DRCONSOLE" lint "$@" </dev/null >"$OUT" 2>&1
+	timeout 120 "$DRCONSOLE" lint "$@" </dev/null >"$OUT" 2>&1
 	rc=$?
 }
 
@@ -136,20 +136,20 @@ done
 rm "$R/inside.yaml" "$R/inside.yaml.top.yaml" "$R/linked.yaml"
 { head_of sub-ok; printf '  - { id: a, title: A, run: echo a }\n'; } >"$R/sub/ok.yaml"
 { head_of uses-sub; printf '  - include: sub/ok\n'; } >"$R/uses-sub.yaml"
-timeout 20 "$DRCONSOLE" lint "$R/uses-sub.yaml" >"$OUT" 2>&1 && pass "an include down the tree is fine" ||
+timeout 120 "$DRCONSOLE" lint "$R/uses-sub.yaml" >"$OUT" 2>&1 && pass "an include down the tree is fine" ||
 	{ fail "an include down the tree failed"; show "$OUT"; }
 
 # --- writable by others: a warning, in lint and for an include ---
 chmod 664 "$R/sub/ok.yaml"
-timeout 20 "$DRCONSOLE" lint "$R/uses-sub.yaml" >"$OUT" 2>&1; rc=$?
+timeout 120 "$DRCONSOLE" lint "$R/uses-sub.yaml" >"$OUT" 2>&1; rc=$?
 [ "$rc" -eq 0 ] && pass "a group-writable include is a warning, not an error" || fail "exit $rc"
 says "the include is named as writable by others" 'uses-sub.yaml:5:14: warning: .*sub/ok.yaml is writable by group or others'
 chmod 644 "$R/sub/ok.yaml"
 chmod 646 "$R/uses-sub.yaml"
-timeout 20 "$DRCONSOLE" lint "$R/uses-sub.yaml" >"$OUT" 2>&1
+timeout 120 "$DRCONSOLE" lint "$R/uses-sub.yaml" >"$OUT" 2>&1
 says "a world-writable runbook is warned about" 'uses-sub.yaml:1:1: warning: .*uses-sub.yaml is writable by group or others'
 chmod 644 "$R/uses-sub.yaml"
-timeout 20 "$DRCONSOLE" lint "$R/uses-sub.yaml" >"$OUT" 2>&1
+timeout 120 "$DRCONSOLE" lint "$R/uses-sub.yaml" >"$OUT" 2>&1
 grep -q 'writable by group' "$OUT" && fail "a 0644 runbook was warned about" || pass "a 0644 runbook draws no warning"
 
 finish

@@ -68,7 +68,7 @@ has dry "for h in 'a b' 'c;d'" "dry run shows each list item"
 [ ! -e PWNED ] && pass "dry run ran nothing" || fail "dry run ran something"
 
 # lint refuses the second interpreter; the run refuses it before step 1.
-timeout 20 "$DRCONSOLE" lint "$D/refused.yaml" > lint.out 2>&1
+timeout 120 "$DRCONSOLE" lint "$D/refused.yaml" > lint.out 2>&1
 [ $? -eq 2 ] && pass "lint refuses a template in sh -c" || { fail "lint accepted sh -c '{{ x }}'"; show lint.out; }
 has lint.out "refused.yaml:14:22: error: step 'inner': run: template 'x' cannot stand here" "lint says where and why"
 timeout 60 "$DRCONSOLE" run --yes --incident-dir "$SCRATCH/i3" --param x='$(touch PWNED)' \
@@ -78,7 +78,7 @@ rc=$?
 [ ! -e "$SCRATCH/i3/FIRST" ] && pass "nothing ran" || fail "a step ran before the refusal"
 
 # Values given to params are checked where they are given.
-timeout 20 "$DRCONSOLE" run --yes --incident-dir "$SCRATCH/i4" --param x=1 --param tag='v1; id' \
+timeout 120 "$DRCONSOLE" run --yes --incident-dir "$SCRATCH/i4" --param x=1 --param tag='v1; id' \
 	"$D/hostile.yaml" < /dev/null > pattern.out 2>&1
 rc=$?
 [ "$rc" -eq 2 ] && pass "a value outside its pattern is refused" || { fail "pattern: exit $rc"; show pattern.out; }

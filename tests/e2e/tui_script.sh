@@ -91,7 +91,7 @@ dump
 quit
 SCRIPT_END
 
-timeout 30 "$DRCONSOLE" --script "$SCRIPT" --dump "$DUMP" --operator tester \
+timeout 120 "$DRCONSOLE" --script "$SCRIPT" --dump "$DUMP" --operator tester \
 	"$TUI_DATA/basic.yaml" >"$SCRATCH/out" 2>"$SCRATCH/err"
 rc=$?
 if [ "$rc" -eq 0 ]; then
@@ -161,13 +161,13 @@ if grep -q hunter2 "$J"; then fail "the secret reached the journal"; else pass "
 export XDG_STATE_HOME=$SCRATCH/state2
 printf '%s\n' 'type 2026-11-23T15:00:00Z' 'key Down' 'type pw1-again' 'key Down' 'key Down' \
 	'key Enter' 'key Enter' quit >"$SCRATCH/first"
-timeout 30 "$DRCONSOLE" --script "$SCRATCH/first" --operator alice "$TUI_DATA/basic.yaml" \
+timeout 120 "$DRCONSOLE" --script "$SCRATCH/first" --operator alice "$TUI_DATA/basic.yaml" \
 	>"$SCRATCH/out" 2>"$SCRATCH/err" || fail "the first half of the resume walk failed"
 INC=$(incident_of "$XDG_STATE_HOME")
 printf '%s\n' dump 'type pw1-again' 'key Down' 'type token-again' 'key Down' 'key Enter' dump 'key i' dump quit \
 	>"$SCRATCH/second"
 : >"$SCRATCH/dump2"
-timeout 30 "$DRCONSOLE" resume "$INC" --script "$SCRATCH/second" --dump "$SCRATCH/dump2" --operator bob \
+timeout 120 "$DRCONSOLE" resume "$INC" --script "$SCRATCH/second" --dump "$SCRATCH/dump2" --operator bob \
 	--ascii --theme no-such-theme >"$SCRATCH/out" 2>"$SCRATCH/err"
 rc=$?
 [ "$rc" -eq 0 ] && pass "resume in script mode exits 0" || { fail "resume: $(describe_rc "$rc")"; show "$SCRATCH/err"; }
@@ -187,7 +187,7 @@ journal_has "$INC/journal.jsonl" "run.resume is journaled" event=run.resume
 # objectives, / filters as you type, Enter opens the form, Esc goes back.
 printf '%s\n' dump 'key /' 'type live' 'key Enter' dump 'key Esc' dump quit >"$SCRATCH/pick"
 : >"$SCRATCH/dump3"
-DRCONSOLE_RUNBOOKS=$TUI_DATA timeout 30 "$DRCONSOLE" --script "$SCRATCH/pick" --dump "$SCRATCH/dump3" \
+DRCONSOLE_RUNBOOKS=$TUI_DATA timeout 120 "$DRCONSOLE" --script "$SCRATCH/pick" --dump "$SCRATCH/dump3" \
 	>"$SCRATCH/out" 2>"$SCRATCH/err"
 rc=$?
 [ "$rc" -eq 0 ] && pass "the picker walk exits 0" || { fail "picker: $(describe_rc "$rc")"; show "$SCRATCH/err"; }
@@ -205,7 +205,7 @@ dump_has "$SCRATCH/dump3" 3 "[L] Console live test" "Esc goes back to the picker
 
 # A bad script is refused with its line number.
 printf 'key NoSuchKey\n' >"$SCRATCH/bad"
-timeout 10 "$DRCONSOLE" --script "$SCRATCH/bad" "$TUI_DATA/basic.yaml" >"$SCRATCH/out" 2>"$SCRATCH/err"
+timeout 120 "$DRCONSOLE" --script "$SCRATCH/bad" "$TUI_DATA/basic.yaml" >"$SCRATCH/out" 2>"$SCRATCH/err"
 rc=$?
 if [ "$rc" -eq 2 ] && grep -q 'bad:1: key: unknown key name' "$SCRATCH/err"; then
 	pass "a bad script line is reported with its line number"
@@ -215,7 +215,7 @@ else
 fi
 
 # With no terminal and no script the console refuses, instead of spinning.
-timeout 10 "$DRCONSOLE" "$TUI_DATA/basic.yaml" </dev/null >"$SCRATCH/out" 2>"$SCRATCH/err"
+timeout 120 "$DRCONSOLE" "$TUI_DATA/basic.yaml" </dev/null >"$SCRATCH/out" 2>"$SCRATCH/err"
 rc=$?
 if [ "$rc" -eq 2 ] && grep -q 'needs a terminal' "$SCRATCH/err"; then
 	pass "no terminal: a clear refusal"
