@@ -480,6 +480,26 @@ wait_for_approval(struct runner *r, int i)
 	return 0;
 }
 
+/* A dry run shows everything the step would do (engine_dry_run_text),
+ * and a drill's skip when it is a dry run of a drill; nothing ran. */
+static int
+print_dry_run(struct runner *r, int i)
+{
+	const struct step_state *st = engine_step(r->e, i);
+	char *text = engine_dry_run_text(r->e, i);
+	const char *p, *nl;
+
+	for (p = text; *p != '\0'; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			nl = p + strlen(p) - 1;
+		say(r, "  %s%.*s%s\n", runner_paint(r, C_CYAN), (int)(nl - p), p, runner_paint(r, C_RESET));
+	}
+	free(text);
+	if (st->status == STEP_SKIPPED && st->reason != NULL && strcmp(st->reason, ENGINE_DRY_RUN_REASON) != 0)
+		say(r, "  %sskipped%s: %s\n", runner_paint(r, C_YELLOW), runner_paint(r, C_RESET), st->reason);
+	return 0;
+}
+
 /* How step i is confirmed, as the run policy says: 0 run it (*how),
  * 1 it was skipped or attested, -1 stop the run. */
 static int
@@ -498,7 +518,7 @@ confirm_step(struct runner *r, int i, enum confirm_how *how)
 		return -1;
 	case ASK_DRY_SKIP:
 		if (engine_skip(r->e, i, RUNPOLICY_DRY_REASON, &cause) == 0)
-			return 1;
+			return print_dry_run(r, i) + 1;
 		tell(r, "drconsole: %s\n", cause);
 		free(cause);
 		return -1;
@@ -544,14 +564,12 @@ drive_step(struct runner *r, int i)
 			free(cause);
 			return -1;
 		}
+		if (r->o.mode == MODE_DRY_RUN)
+			return print_dry_run(r, i);
 		print_command(r, i);
 		if (s->action == ACTION_WAIT)
 			say(r, "  (Ctrl-C cuts the wait short)\n");
 		wait_or_hand_over(r, i);
-		if (r->o.mode == MODE_DRY_RUN) {
-			say(r, "  (dry run: not executed)\n");
-			return 0;
-		}
 		if (engine_step(r->e, i)->status == STEP_SKIPPED) {
 			say(r, "  %sskipped%s: %s\n", runner_paint(r, C_YELLOW), runner_paint(r, C_RESET), engine_step(r->e, i)->reason);
 			return 0;
@@ -789,8 +807,9 @@ cmd_run(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	say(&r, "%s%s%s  [%s]  operator %s\n  incident %s\n", runner_paint(&r, C_BOLD), rb->title.s, runner_paint(&r, C_RESET),
-	    run_mode_name(engine_mode(r.e)), engine_operator(r.e), engine_incident_dir(r.e));
+	say(&r, "%s%s%s  [%s%s]  operator %s\n  incident %s\n", runner_paint(&r, C_BOLD), rb->title.s, runner_paint(&r, C_RESET),
+	    run_mode_name(engine_mode(r.e)), r.o.dry_drill ? " of a drill" : "", engine_operator(r.e),
+	    engine_incident_dir(r.e));
 	if ((from = first_step(&r)) < 0) {
 		rc = EXIT_USAGE;
 		goto out;

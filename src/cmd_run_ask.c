@@ -95,6 +95,18 @@ ask_valid(struct runner *r, const struct param *p, const char *prompt)
 	return v;
 }
 
+/* A dry run goes on without a required param, saying which and how the
+ * steps show it (engine_param_placeholder). */
+static void
+tell_placeholder(struct runner *r, const char *name)
+{
+	char *shown = engine_param_placeholder(name);
+
+	tell(r, "drconsole: dry run: param '%s' is required and not given: shown as %s "
+	    "(give it with --param %s=VALUE)\n", name, shown, name);
+	free(shown);
+}
+
 int
 runner_prompt_params(struct runner *r, const struct runbook *rb)
 {
@@ -106,6 +118,10 @@ runner_prompt_params(struct runner *r, const struct runbook *rb)
 		if (runopts_param(&r->o, p->name) != NULL || p->generate > 0)
 			continue;
 		if (!r->interactive) {
+			if (p->required && p->def.s == NULL && r->o.mode == MODE_DRY_RUN) {
+				tell_placeholder(r, p->name);
+				continue;
+			}
 			if (p->required && p->def.s == NULL) {
 				tell(r, "drconsole: param '%s' is required: give it with --param %s=VALUE\n",
 				    p->name, p->name);

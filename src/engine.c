@@ -431,6 +431,7 @@ engine_alloc(const struct engine_opts *opts)
 	e->rb = opts->rb;
 	e->loop = opts->loop;
 	e->mode = opts->mode;
+	e->dry_drill = opts->dry_drill && opts->mode == MODE_DRY_RUN;
 	e->hooks = opts->hooks;
 	e->grace_ms = opts->kill_grace_ms > 0 ? opts->kill_grace_ms : ENGINE_DEFAULT_GRACE_MS;
 	e->operator = opts->operator != NULL ? xstrdup(opts->operator) : default_operator();

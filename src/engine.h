@@ -94,6 +94,7 @@ struct engine_opts {
 	const struct runbook *rb;
 	struct loop *loop;
 	enum run_mode mode;
+	int dry_drill;			/* MODE_DRY_RUN of a drill: stand-ins and drill skips */
 	const char *operator;
 	const char *incident_dir;	/* NULL: the default under XDG_STATE_HOME */
 	struct param_value *params;	/* given values; the rest use defaults */
@@ -189,6 +190,18 @@ const char *engine_generated_secret(const struct engine *e, const char *name);
  * cannot be evaluated (*why). Front ends skip a step whose condition is
  * false with engine_skip(e, i, why). */
 int engine_condition(struct engine *e, int i, char **why);
+/* A dry run: the placeholder ("<n, captured by step count>") step i's
+ * when: depends on, so its outcome is known only at run time (allocated);
+ * NULL when the condition does not depend on one. */
+char *engine_condition_depends(struct engine *e, int i);
+/* Everything step i would do, for a dry run (dryrun.c): its command or
+ * request expanded (secrets as ****), its hosts, confirmation, rollback,
+ * what a drill does with it, and a when: decided only at run time. Lines,
+ * allocated. */
+char *engine_dry_run_text(struct engine *e, int i);
+/* What a dry run shows for a required param nobody gave: "<name: not
+ * given>". Allocated. */
+char *engine_param_placeholder(const char *name);
 /* 1 when a confirm: approval step was approved; *approver says by whom. */
 int engine_step_approved(const struct engine *e, int i, const char **approver);
 /* Confirms and starts step i (a manual step is attested instead: use

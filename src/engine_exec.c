@@ -558,7 +558,7 @@ exec_command(const struct engine *e, int i)
 {
 	const struct step *s = &e->rb->steps[i];
 
-	if (e->mode == MODE_DRILL && s->drill == DRILL_STANDIN)
+	if ((e->mode == MODE_DRILL || e->dry_drill) && s->drill == DRILL_STANDIN)
 		return s->drill_run.s;
 	return s->run.s;
 }
@@ -566,15 +566,17 @@ exec_command(const struct engine *e, int i)
 int
 exec_start(struct engine *e, int i, char **cause)
 {
-	if (e->mode == MODE_DRY_RUN)
-		return step_ops_for(&e->rb->steps[i])->dry_run(e, i, cause);
-	if (e->mode == MODE_DRILL && e->rb->steps[i].drill == DRILL_SKIP)
+	int drill = e->mode == MODE_DRILL || e->dry_drill;
+
+	if (drill && e->rb->steps[i].drill == DRILL_SKIP)
 		return engine_skip(e, i, "drill: this step is skipped in a drill", cause);
 	/* A drill must never tell customers: the status page and customer
 	 * email stay untouched (Slack and webhooks go out marked [DRILL]). */
-	if (e->mode == MODE_DRILL && e->rb->steps[i].action == ACTION_NOTIFY &&
+	if (drill && e->rb->steps[i].action == ACTION_NOTIFY &&
 	    (e->rb->steps[i].notify.kind == NOTIFY_STATUSPAGE || e->rb->steps[i].notify.kind == NOTIFY_EMAIL))
 		return engine_skip(e, i, "drill: customer-facing notifications are not sent in a drill", cause);
+	if (e->mode == MODE_DRY_RUN)
+		return step_ops_for(&e->rb->steps[i])->dry_run(e, i, cause);
 	return start_attempt_or_fail(e, i, cause);
 }
 

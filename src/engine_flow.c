@@ -24,10 +24,28 @@ flow_capture_value(const struct engine *e, const char *name, int *secret)
 {
 	int k = runbook_find_capture(e->rb, name);
 
+	if (k >= 0 && e->runs[k].captured == NULL && e->mode == MODE_DRY_RUN) {
+		*secret = 0;
+		return flow_dry_placeholder(e, name);
+	}
 	if (k < 0 || e->runs[k].captured == NULL)
 		return NULL;
 	*secret = e->runs[k].captured_secret;
 	return e->runs[k].captured;
+}
+
+const char *
+flow_dry_placeholder(const struct engine *e, const char *name)
+{
+	int k = runbook_find_capture(e->rb, name);
+	struct step_run *r;
+
+	if (k < 0 || e->mode != MODE_DRY_RUN || e->runs[k].captured != NULL)
+		return NULL;
+	r = &e->runs[k];
+	if (r->dry_placeholder == NULL)
+		r->dry_placeholder = xprintf("<%s, captured by step %s>", name, e->rb->steps[k].id);
+	return r->dry_placeholder;
 }
 
 static void
@@ -347,8 +365,9 @@ flow_release(struct step_run *r)
 	strbuf_free(&r->filtered);
 	free(r->cap_value);
 	free(r->captured);
+	free(r->dry_placeholder);
 	free(r->approver);
 	json_decref(r->pending_end);
 	r->pending_end = NULL;
-	r->cap_value = r->captured = r->approver = NULL;
+	r->cap_value = r->captured = r->approver = r->dry_placeholder = NULL;
 }

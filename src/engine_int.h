@@ -67,6 +67,7 @@ struct step_run {
 	int captured_secret;	/* captured is a secret, or holds one */
 	char *cap_value;	/* capture: last line or regex group so far */
 	char *captured;		/* the value kept after the step ended ok */
+	char *dry_placeholder;	/* a dry run: "<n, captured by step count>" */
 	int approved;		/* confirm: approval given by a second operator */
 	char *approver;
 };
@@ -75,6 +76,7 @@ struct pvalue {
 	const struct param *p;
 	char *value;		/* NULL: not given and no default; a list: one item a line */
 	int generated;
+	int placeholder;	/* a dry run: required, not given, shown as a placeholder */
 	char **items;		/* PARAM_LIST: value split into its items */
 	int nitems;
 	char *var;		/* DRCONSOLE_PARAM_<name>, the child's copy of it */
@@ -84,6 +86,7 @@ struct engine {
 	const struct runbook *rb;
 	struct loop *loop;
 	enum run_mode mode;
+	int dry_drill;		/* a dry run of a drill (engine_opts) */
 	char *operator;
 	char *incident_dir;
 	char *incident_id;
@@ -203,6 +206,10 @@ int flow_start_wait(struct engine *e, int i, char **cause);
 int flow_cancel_wait(struct engine *e, int i);
 void flow_release(struct step_run *r);
 const char *flow_capture_value(const struct engine *e, const char *name, int *secret);
+/* A dry run's stand-in for a value no step captured (it ran nothing):
+ * "<n, captured by step count>"; NULL outside a dry run or for a name no
+ * step captures, or once the value was captured. */
+const char *flow_dry_placeholder(const struct engine *e, const char *name);
 
 /* engine_approve.c: the second person of a two-person rule */
 void approve_poll(struct engine *e);
@@ -212,6 +219,9 @@ void approve_stop(struct engine *e);
 int native_spawn(struct engine *e, int i, char **cause);
 /* An http step's URL as it is sent, secrets as ****; NULL if refused. */
 char *native_display_url(struct engine *e, int i);
+/* A sql step for a dry run: its connection (password ****), query and
+ * bound values (secrets ****), lines, allocated (engine_native.c). */
+char *native_dry_sql(struct engine *e, int i);
 int native_spawn_verify(struct engine *e, int i, char **cause);
 void native_cancel(struct engine *e, struct step_run *r);
 char *native_describe(struct engine *e, int i);

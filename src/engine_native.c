@@ -13,6 +13,8 @@
 #include "notify.h"
 #include "sqlbind.h"
 #include "sqlconninfo.h"
+#include "sqlsecret.h"
+#include "strbuf.h"
 #include "sqlstep.h"
 #include "webtmpl.h"
 #include "xmalloc.h"
@@ -231,6 +233,53 @@ conninfo(struct engine *e, int i, struct expanded *x, const struct rstr *r, char
 		return NULL;
 	x->v[x->n] = out;
 	return x->v[x->n++];
+}
+
+/* A sql step for a dry run: where it connects (password as ****), the
+ * query as the server would receive it, and each bound value listed
+ * (secrets as ****). Lines, allocated; a value that cannot be expanded
+ * says why in place. */
+char *
+native_dry_sql(struct engine *e, int i)
+{
+	const struct sql_action *a = &e->rb->steps[i].sql;
+	struct expanded x = { 0 };
+	struct sqlbind b = { 0 };
+	struct strbuf out;
+	int secret[sizeof x.v / sizeof x.v[0]] = { 0 };
+	const char *ci;
+	char *cause = NULL, *shown;
+
+	strbuf_init(&out);
+	if ((ci = conninfo(e, i, &x, &a->conninfo, &cause)) != NULL) {
+		shown = sqlsecret_conninfo_show(ci);
+		strbuf_addf(&out, "connect: %s\n", shown);
+		free(shown);
+	} else
+		strbuf_addf(&out, "connect: (cannot expand: %s)\n", cause != NULL ? cause : "no conninfo");
+	free(cause);
+	cause = NULL;
+	if (a->query.s == NULL)
+		strbuf_addf(&out, "%s\n", a->promote ? "promote: SELECT pg_promote(wait => true)" :
+		    a->check == SQL_CHECK_REPLICATION_LAG ? "check: replication_lag" : "check: in_recovery");
+	else if (query_values(e, i, a, &b, &x, secret, &cause) == 0) {
+		int first = x.n - b.nrefs;
+
+		shown = sqlbind_display(&b, (const char *const *)&x.v[first], secret);
+		strbuf_addf(&out, "query: %s\n", shown);
+		free(shown);
+		for (int k = 0; k < b.nrefs; k++)
+			strbuf_addf(&out, "  value %s = %s\n", b.refs[k], secret[k] ? "****" : x.v[first + k]);
+	} else
+		strbuf_addf(&out, "query: %s\n  (cannot expand: %s)\n", a->query.s, cause);
+	if (a->expect.s != NULL)
+		strbuf_addf(&out, "expect: %s\n", a->expect.s);
+	free(cause);
+	sqlbind_free(&b);
+	expanded_free(&x);
+	shown = mask_str(e->mask, out.buf != NULL ? out.buf : "", NULL);
+	strbuf_free(&out);
+	return shown;
 }
 
 static int

@@ -101,7 +101,7 @@ params_choose_environment(struct engine *e, const char *name, char **cause)
 	const struct runbook *rb = e->rb;
 	const char *want = name;
 
-	if (want == NULL && e->mode == MODE_DRILL)
+	if (want == NULL && (e->mode == MODE_DRILL || e->dry_drill))
 		want = rb->drill_environment != NULL ? rb->drill_environment : "staging";
 	else if (want == NULL && e->mode == MODE_TRAINING)
 		want = "training";
@@ -116,7 +116,7 @@ params_choose_environment(struct engine *e, const char *name, char **cause)
 		*cause = xprintf("training refuses to run against '%s', a production environment", e->env->name);
 		return -1;
 	}
-	if (e->env != NULL && e->env->production && e->mode == MODE_DRILL && name == NULL) {
+	if (e->env != NULL && e->env->production && (e->mode == MODE_DRILL || e->dry_drill) && name == NULL) {
 		*cause = xprintf("a drill runs against production only when asked for by name "
 		    "(--environment %s)", e->env->name);
 		return -1;
@@ -132,6 +132,12 @@ environment_value(const struct engine *e, const char *name)
 			return e->env->params[i].value.s;
 	}
 	return NULL;
+}
+
+char *
+engine_param_placeholder(const char *name)
+{
+	return xprintf("<%s: not given>", name);
 }
 
 int
@@ -167,17 +173,22 @@ params_resolve(struct engine *e, const struct engine_opts *opts, char **cause)
 			v->generated = 1;
 		} else if (p->def.s != NULL)
 			v->value = xstrdup(p->def.s);
+		if (v->value == NULL && p->required && e->mode == MODE_DRY_RUN) {
+			/* A dry run goes on: the reviewer sees where it is used. */
+			v->value = engine_param_placeholder(p->name);
+			v->placeholder = 1;
+		}
 		if (v->value == NULL && p->required) {
 			*cause = xprintf("param '%s' is required%s (give it with --param %s=VALUE)", p->name,
 			    e->resuming && p->type == PARAM_SECRET ? " again: secrets are never stored" : "",
 			    p->name);
 			return -1;
 		}
-		if (v->value != NULL && (why = rbcheck_param_value(p, v->value)) != NULL) {
+		if (v->value != NULL && !v->placeholder && (why = rbcheck_param_value(p, v->value)) != NULL) {
 			*cause = why;
 			return -1;
 		}
-		if (p->type == PARAM_SECRET && v->value != NULL)
+		if (p->type == PARAM_SECRET && v->value != NULL && !v->placeholder)
 			params_add_secret(e, v->value);
 		if (p->type == PARAM_LIST)
 			split_items(v);
@@ -236,6 +247,7 @@ struct resolve_ctx {
 	int depth;
 	char *scratch[4];	/* values we built and must free */
 	int nscratch;
+	const char *depends;	/* a dry run: the placeholder a condition read */
 };
 
 static const char *
@@ -268,7 +280,7 @@ resolve_env(struct resolve_ctx *c, const char *name)
 {
 	const struct runbook *rb = c->e->rb;
 	const struct kv *kv = NULL;
-	struct resolve_ctx inner = { c->e, c->step, c->depth + 1, { 0 }, 0 };
+	struct resolve_ctx inner = { c->e, c->step, c->depth + 1, { 0 }, 0, NULL };
 	struct texpansion x;
 	char *cause;
 
@@ -342,8 +354,8 @@ resolve_ref(void *arg, const struct tref *ref, struct tvalue *out)
 		}
 		v = &c->e->values[p - c->e->rb->params];
 		out->value = v->value;
-		out->secret = p->type == PARAM_SECRET;
-		out->inert = param_is_inert(p);
+		out->secret = p->type == PARAM_SECRET && !v->placeholder;
+		out->inert = param_is_inert(p) && !v->placeholder;
 		out->is_list = p->type == PARAM_LIST;
 		out->items = v->items;
 		out->nitems = v->nitems;
@@ -365,7 +377,7 @@ int
 params_expand(struct engine *e, int step, const char *tmpl, enum template_mode mode,
     struct texpansion *out, char **cause)
 {
-	struct resolve_ctx c = { e, step, 0, { 0 }, 0 };
+	struct resolve_ctx c = { e, step, 0, { 0 }, 0, NULL };
 	int rc = template_expand(tmpl, mode, resolve_ref, &c, out, cause);
 
 	for (int i = 0; i < c.nscratch; i++)
@@ -377,7 +389,7 @@ int
 params_expand_shell(struct engine *e, int step, const char *tmpl, struct texpansion *out,
     char **shown, char **cause)
 {
-	struct resolve_ctx c = { e, step, 0, { 0 }, 0 };
+	struct resolve_ctx c = { e, step, 0, { 0 }, 0, NULL };
 	enum sh_dialect d = (enum sh_dialect)runbook_step_shell(e->rb, &e->rb->steps[step]);
 	int rc = template_expand_shell(tmpl, d, resolve_ref, &c, out, shown, cause);
 	char *masked;
@@ -536,8 +548,11 @@ cond_lookup(void *arg, const char *name, const char **value)
 		*value = c->e->values[p - c->e->rb->params].value;
 		return 0;
 	}
-	if ((*value = flow_capture_value(c->e, name, &step)) != NULL)
+	if ((*value = flow_capture_value(c->e, name, &step)) != NULL) {
+		if (*value == flow_dry_placeholder(c->e, name))
+			c->depends = *value;
 		return 0;
+	}
 	if (strncmp(name, "env.", 4) == 0) {
 		*value = resolve_env(c, name + 4);
 		return 0;
@@ -557,23 +572,32 @@ cond_lookup(void *arg, const char *name, const char **value)
 	return 0;
 }
 
-int
-engine_condition(struct engine *e, int i, char **why)
+/* Evaluates step i's when: 1 run, 0 skip (*why), -1 cannot (*why); in a
+ * dry run a condition on a value no step captured yet runs (so the step is
+ * shown) with *depends the placeholder it read. */
+static int
+evaluate_when(struct engine *e, int i, char **why, char **depends)
 {
 	const struct rstr *when = &e->rb->steps[i].when;
-	struct resolve_ctx c = { e, i, 0, { 0 }, 0 };
+	struct resolve_ctx c = { e, i, 0, { 0 }, 0, NULL };
 	struct cond *cd;
 	size_t off;
 	char *cause = NULL;
 	int result = 1;
 
-	*why = NULL;
+	*why = *depends = NULL;
 	if (when->s == NULL)
 		return 1;
-	if ((cd = cond_parse(when->s, &off, &cause)) == NULL ||
-	    cond_eval(cd, cond_lookup, &c, &result, &cause) != 0) {
+	if ((cd = cond_parse(when->s, &off, &cause)) == NULL) {
 		*why = xprintf("condition '%s' cannot be evaluated: %s", when->s, cause);
 		result = -1;
+	} else if (cond_eval(cd, cond_lookup, &c, &result, &cause) != 0 && c.depends == NULL) {
+		*why = xprintf("condition '%s' cannot be evaluated: %s", when->s, cause);
+		result = -1;
+	} else if (c.depends != NULL) {
+		/* Its outcome is not known before the run: both are shown. */
+		*depends = xstrdup(c.depends);
+		result = 1;
 	} else if (!result)
 		*why = xprintf("condition is false: when: %s", when->s);
 	free(cause);
@@ -581,4 +605,24 @@ engine_condition(struct engine *e, int i, char **why)
 	for (int k = 0; k < c.nscratch; k++)
 		free(c.scratch[k]);
 	return result;
+}
+
+int
+engine_condition(struct engine *e, int i, char **why)
+{
+	char *depends;
+	int result = evaluate_when(e, i, why, &depends);
+
+	free(depends);
+	return result;
+}
+
+char *
+engine_condition_depends(struct engine *e, int i)
+{
+	char *why, *depends;
+
+	evaluate_when(e, i, &why, &depends);
+	free(why);
+	return depends;
 }

@@ -155,8 +155,14 @@ add_param_arg(struct runopts *o, const char *arg)
 static int
 set_mode(struct runopts *o, enum run_mode m)
 {
+	/* --dry-run --drill: a dry run showing what the drill would do. */
+	if ((o->mode == MODE_DRY_RUN && m == MODE_DRILL) || (o->mode == MODE_DRILL && m == MODE_DRY_RUN)) {
+		o->mode = MODE_DRY_RUN;
+		o->dry_drill = 1;
+		return 0;
+	}
 	if (o->mode != MODE_LIVE && o->mode != m) {
-		fprintf(stderr, "drconsole: --drill, --training and --dry-run exclude each other\n");
+		fprintf(stderr, "drconsole: --training excludes --drill and --dry-run (--dry-run --drill is a dry run of a drill)\n");
 		return -1;
 	}
 	o->mode = m;
@@ -372,6 +378,7 @@ runopts_engine_opts(const struct runopts *o, const struct runbook *rb, struct lo
 	eo->rb = rb;
 	eo->loop = loop;
 	eo->mode = o->mode;
+	eo->dry_drill = o->dry_drill && o->mode == MODE_DRY_RUN;
 	eo->operator = o->operator;
 	eo->incident_dir = o->resume_dir ? o->resume_dir : o->incident_dir;
 	eo->params = o->params;

@@ -19,6 +19,7 @@ struct runopts {
 	char *environment;
 	enum run_mode mode;	/* on resume: the incident's (runopts_adopt_incident) */
 	enum run_mode asked_mode;	/* what the flags said: MODE_LIVE when none */
+	int dry_drill;		/* --dry-run --drill: a dry run of the drill */
 	char *asked_environment;	/* --environment as given, or NULL */
 	struct param_value *params;
 	int nparams;

@@ -38,7 +38,8 @@ jstr(json_t *o, const char *key)
 }
 
 /* An incident is unfinished when its last run.start or run.resume has no
- * run.end after it. */
+ * run.end after it. A dry run is never offered: it ran nothing, so there
+ * is nothing to resume, even when it was cut short. */
 static int
 unfinished(json_t *events)
 {
@@ -49,6 +50,8 @@ unfinished(json_t *events)
 	json_array_foreach(events, i, ev) {
 		const char *e = jstr(ev, "event");
 
+		if (strcmp(e, "run.start") == 0 && strcmp(jstr(ev, "mode"), run_mode_name(MODE_DRY_RUN)) == 0)
+			return 0;
 		if (strcmp(e, "run.start") == 0 || strcmp(e, "run.resume") == 0)
 			open = 1;
 		else if (strcmp(e, "run.end") == 0)

@@ -1,0 +1,243 @@
+/* dryrun.c: what a dry run shows for each step, so a reviewer reads
+ * months before the night everything the step would do: the command or
+ * the request of its kind with every value expanded (secrets as ****), the
+ * hosts it targets, how it is confirmed, its rollback, what a drill does
+ * with it, and a `when:` that can only be decided at run time. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "duration.h"
+#include "engine_int.h"
+#include "fanout.h"
+#include "strbuf.h"
+#include "xmalloc.h"
+
+/* A header whose value is a credential by its name, whatever it holds. */
+static int
+header_is_secret(const char *name)
+{
+	static const char *const words[] = { "authorization", "cookie", "token", "secret", "key",
+	    "password", "signature" };
+
+	for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
+		if (strcasestr(name, words[k]) != NULL)
+			return 1;
+	return 0;
+}
+
+static void
+add_text(struct strbuf *b, struct engine *e, int i, const char *label, const char *tmpl)
+{
+	char *v;
+
+	if (tmpl == NULL)
+		return;
+	v = engine_display_text(e, i, tmpl);
+	/* An empty value (an unset env) says where it would come from. */
+	if (*v == '\0' && *tmpl != '\0')
+		strbuf_addf(b, "%s(empty: %s)\n", label, tmpl);
+	else
+		strbuf_addf(b, "%s%s\n", label, v);
+	free(v);
+}
+
+static size_t
+trailing_newlines(const char *s)
+{
+	size_t n = strlen(s), k = 0;
+
+	while (k < n && s[n - 1 - k] == '\n')
+		k++;
+	return k;
+}
+
+static void
+add_command(struct strbuf *b, struct engine *e, int i, const char *label, const char *tmpl)
+{
+	char *cause = NULL, *shown = params_shown_command(e, i, tmpl, &cause);
+
+	if (shown != NULL)
+		strbuf_addf(b, "%s$ %.*s\n", label, (int)(strlen(shown) - trailing_newlines(shown)), shown);
+	else
+		strbuf_addf(b, "%s(cannot expand: %s)\n", label, cause);
+	free(shown);
+	free(cause);
+}
+
+static void
+add_hosts(struct strbuf *b, struct engine *e, int i)
+{
+	const struct step *s = &e->rb->steps[i];
+	const struct host_def **hosts = NULL;
+	struct texpansion x;
+	char *cause = NULL;
+	int n = 0;
+
+	if (params_expand(e, i, s->on.s, TMPL_RAW, &x, &cause) != 0) {
+		strbuf_addf(b, "on: %s (cannot expand: %s)\n", s->on.s, cause);
+		free(cause);
+		return;
+	}
+	if (runbook_resolve_hosts(e->rb, x.text, &hosts, &n, &cause) != 0) {
+		strbuf_addf(b, "on: %s (%s)\n", x.text, cause);
+		free(cause);
+	} else {
+		strbuf_addf(b, "on: %d host%s:", n, n == 1 ? "" : "s");
+		for (int k = 0; k < n; k++)
+			strbuf_addf(b, " %s%s%s%s", hosts[k]->name, hosts[k]->address != NULL ? " (" : "",
+			    hosts[k]->address != NULL ? hosts[k]->address : "", hosts[k]->address != NULL ? ")" : "");
+		strbuf_addf(b, ", policy %s\n", fanout_policy_name(s->policy));
+	}
+	free(hosts);
+	texpansion_free(&x);
+}
+
+static void
+add_http(struct strbuf *b, struct engine *e, int i)
+{
+	const struct http_action *h = &e->rb->steps[i].http;
+	char *url = native_display_url(e, i), *method = h->method.s != NULL ?
+	    engine_display_text(e, i, h->method.s) : xstrdup("GET");
+
+	if (url == NULL)
+		url = engine_display_text(e, i, h->url.s);
+	strbuf_addf(b, "http: %s %s\n", method, url);
+	free(method);
+	free(url);
+	for (int k = 0; k < h->nheaders; k++) {
+		if (header_is_secret(h->headers[k].key))
+			strbuf_addf(b, "  header %s: ****\n", h->headers[k].key);
+		else {
+			char *v = engine_display_text(e, i, h->headers[k].value.s);
+
+			strbuf_addf(b, "  header %s: %s\n", h->headers[k].key, v);
+			free(v);
+		}
+	}
+	add_text(b, e, i, "  body: ", h->body.s);
+}
+
+static const char *const notify_kinds[] = {
+	[NOTIFY_SLACK] = "slack", [NOTIFY_WEBHOOK] = "webhook", [NOTIFY_STATUSPAGE] = "statuspage",
+	[NOTIFY_EMAIL] = "email",
+};
+
+static void
+add_notify(struct strbuf *b, struct engine *e, int i)
+{
+	const struct notify_action *n = &e->rb->steps[i].notify;
+
+	strbuf_addf(b, "notify: %s\n", notify_kinds[n->kind]);
+	add_text(b, e, i, "  url: ", n->url.s);
+	add_text(b, e, i, "  channel: ", n->channel.s);
+	add_text(b, e, i, "  component: ", n->component.s);
+	add_text(b, e, i, "  status: ", n->status.s);
+	if (n->api_key.s != NULL)
+		strbuf_adds(b, "  api key: ****\n");
+	add_text(b, e, i, "  smtp: ", n->smtp_url.s);
+	add_text(b, e, i, "  from: ", n->from.s);
+	for (int k = 0; k < n->nto; k++)
+		add_text(b, e, i, "  to: ", n->to[k].s);
+	add_text(b, e, i, "  subject: ", n->subject.s);
+	add_text(b, e, i, "  message: ", n->message.s);
+}
+
+static void
+add_action(struct strbuf *b, struct engine *e, int i)
+{
+	const struct step *s = &e->rb->steps[i];
+	char d[32], *t;
+
+	switch (s->action) {
+	case ACTION_RUN:
+		if (s->on.s != NULL)
+			add_hosts(b, e, i);
+		add_command(b, e, i, "", exec_command(e, i));
+		break;
+	case ACTION_SQL:
+		strbuf_adds(b, t = native_dry_sql(e, i));
+		free(t);
+		break;
+	case ACTION_HTTP:
+		add_http(b, e, i);
+		break;
+	case ACTION_NOTIFY:
+		add_notify(b, e, i);
+		break;
+	case ACTION_MANUAL:
+		/* Attested, not run: its instructions are the step's header. */
+		strbuf_adds(b, "manual: the operator attests it (a dry run skips it)\n");
+		break;
+	case ACTION_WAIT:
+		duration_format(s->wait_ms, d, sizeof d);
+		strbuf_addf(b, "wait %s\n", d);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+add_confirm(struct strbuf *b, const struct step *s)
+{
+	switch (s->confirm) {
+	case CONFIRM_TYPE:
+		strbuf_addf(b, "confirm: the operator types the step id '%s'\n", s->id);
+		break;
+	case CONFIRM_APPROVAL:
+		strbuf_adds(b, "confirm: a second operator approves (drconsole approve)");
+		for (int k = 0; k < s->approvers.n; k++)
+			strbuf_addf(b, "%s%s", k == 0 ? ", one of: " : ", ", s->approvers.names[k]);
+		strbuf_adds(b, "\n");
+		break;
+	case CONFIRM_YES:
+		if (s->action != ACTION_MANUAL)
+			strbuf_adds(b, "confirm: y/n\n");
+		break;
+	default:
+		break;
+	}
+}
+
+/* What a drill does with the step; the dry run of a drill shows it. */
+static void
+add_drill(struct strbuf *b, struct engine *e, int i)
+{
+	const struct step *s = &e->rb->steps[i];
+
+	if (s->drill == DRILL_SKIP)
+		strbuf_adds(b, "drill: skipped in a drill\n");
+	else if (s->drill == DRILL_STANDIN && e->dry_drill)
+		add_command(b, e, i, "drill: the stand-in above runs instead of: ", s->run.s);
+	else if (s->drill == DRILL_STANDIN)
+		add_command(b, e, i, "drill: a drill runs this stand-in instead: ", s->drill_run.s);
+	else if (s->action == ACTION_NOTIFY &&
+	    (s->notify.kind == NOTIFY_STATUSPAGE || s->notify.kind == NOTIFY_EMAIL))
+		strbuf_adds(b, "drill: customer-facing, not sent in a drill\n");
+}
+
+char *
+engine_dry_run_text(struct engine *e, int i)
+{
+	const struct step *s = &e->rb->steps[i];
+	char *depends = engine_condition_depends(e, i), *out;
+	struct strbuf b;
+
+	strbuf_init(&b);
+	if (depends != NULL)
+		strbuf_addf(&b, "when: %s depends on a captured value (%s): if true the step runs as "
+		    "shown, if false it is skipped\n", s->when.s, depends);
+	free(depends);
+	add_action(&b, e, i);
+	if (s->capture.name != NULL)
+		strbuf_addf(&b, "captures: %s (later steps use {{ %s }})\n", s->capture.name, s->capture.name);
+	add_confirm(&b, s);
+	if (s->rollback.s != NULL)
+		add_command(&b, e, i, "rollback: ", s->rollback.s);
+	add_drill(&b, e, i);
+	/* A value shown as it is can still hold a secret. */
+	out = mask_str(e->mask, b.buf != NULL ? b.buf : "", NULL);
+	strbuf_free(&b);
+	return out;
+}
