@@ -200,6 +200,23 @@ add_confirm(struct strbuf *b, const struct step *s)
 	}
 }
 
+static void
+add_until(struct strbuf *b, const struct step *s)
+{
+	const char *msg = runbook_until_message(s);
+	char every[32], within[32];
+
+	if (s->until_every_ms <= 0)
+		return;
+	duration_format(s->until_every_ms, every, sizeof every);
+	duration_format(s->until_within_ms, within, sizeof within);
+	strbuf_addf(b, "until: again every %s until it succeeds, for at most %s; then %s%s\n", every, within,
+	    runbook_until_continues(s) ? "the run goes on" : "the step fails",
+	    msg != NULL ? ", telling the operator: " : "");
+	if (msg != NULL)
+		strbuf_addf(b, "  %s\n", msg);
+}
+
 /* What a drill does with the step; the dry run of a drill shows it. */
 static void
 add_drill(struct strbuf *b, struct engine *e, int i)
@@ -230,6 +247,7 @@ engine_dry_run_text(struct engine *e, int i)
 		    "shown, if false it is skipped\n", s->when.s, depends);
 	free(depends);
 	add_action(&b, e, i);
+	add_until(&b, s);
 	if (s->capture.name != NULL)
 		strbuf_addf(&b, "captures: %s (later steps use {{ %s }})\n", s->capture.name, s->capture.name);
 	add_confirm(&b, s);

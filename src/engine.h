@@ -61,6 +61,7 @@ struct step_state {
 	int retry_waiting;	/* between attempts, waiting retry_delay_ms */
 	int64_t retry_delay_ms;	/* the wait before the next attempt: retry_delay or until's every */
 	int64_t wait_until_wall;	/* a wait step's end, for its countdown */
+	int until_expired;	/* until: its within passed, the condition still not met */
 };
 
 struct engine_hooks {

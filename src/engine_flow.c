@@ -148,6 +148,7 @@ flow_attempt_begins(struct engine *e, int i)
 	r->cap_value = NULL;
 	if (r->st.attempt == 1)
 		r->first_start_mono = clock_mono_ms();
+	r->st.until_expired = 0;
 }
 
 static char *
@@ -278,6 +279,7 @@ flow_until_retry(struct engine *e, int i, int64_t *delay_ms)
 	const struct step *s = &e->rb->steps[i];
 	struct step_run *r = &e->runs[i];
 	int64_t elapsed = clock_mono_ms() - r->first_start_mono;
+	const char *msg;
 	char d[32];
 
 	if (elapsed + s->until_every_ms > s->until_within_ms) {
@@ -285,8 +287,11 @@ flow_until_retry(struct engine *e, int i, int64_t *delay_ms)
 		char *last = xstrdup(r->st.reason != NULL ? r->st.reason : "failed");
 
 		duration_format(s->until_within_ms, d, sizeof d);
-		engine_set_reason(r, "%s; still not met after %d attempts within %s", last, r->st.attempt, d);
+		msg = runbook_until_message(s);
+		engine_set_reason(r, "%s; still not met after %d attempts within %s%s%s", last, r->st.attempt, d,
+		    msg != NULL ? ": " : "", msg != NULL ? msg : "");
 		free(last);
+		r->st.until_expired = 1;
 		return 0;
 	}
 	*delay_ms = s->until_every_ms;

@@ -167,6 +167,7 @@ parse_capture(struct loader *l, const struct ynode *n, void *obj)
 static const struct keydef until_keys[] = {
 	{ "every", K_DURATION, KEY_REQUIRED, ST(until_every_ms), 0, 0, NULL, NULL },
 	{ "within", K_DURATION, KEY_REQUIRED, ST(until_within_ms), 0, 0, NULL, NULL },
+	{ "on_timeout", K_TEXT, 0, ST(until_on_timeout), 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
 };
 

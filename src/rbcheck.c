@@ -547,6 +547,24 @@ check_when(struct checker *c, const struct step *s, int index)
 
 /* --- capture, until, wait, verify --- */
 
+/* until.on_timeout is fail, continue or a message: a lone other word
+ * ("abort", "skip") was most likely meant as a choice, and would only be
+ * shown. */
+static void
+check_on_timeout(struct checker *c, const struct step *s)
+{
+	const struct rstr *t = &s->until_on_timeout;
+
+	if (t->s == NULL)
+		return;
+	if (*t->s == '\0')
+		report(c, DIAG_ERROR, t->pos, "step '%s': until.on_timeout is fail, continue or a message, "
+		    "not empty", s->id);
+	else if (runbook_until_message(s) != NULL && strpbrk(t->s, " \t") == NULL)
+		report(c, DIAG_WARNING, t->pos, "step '%s': until.on_timeout '%s' is shown as a message: "
+		    "the choices are fail and continue", s->id, t->s);
+}
+
 static void
 check_extras(struct checker *c, const struct step *s, int index)
 {
@@ -572,6 +590,7 @@ check_extras(struct checker *c, const struct step *s, int index)
 		report(c, DIAG_ERROR, s->pos, "step '%s': until.within must be at least until.every", s->id);
 	if (s->until_every_ms > 0 && s->retries > 0)
 		report(c, DIAG_ERROR, s->pos, "step '%s': give 'retries' or 'until', not both", s->id);
+	check_on_timeout(c, s);
 	if ((s->interactive || s->stop_ok) && s->action != ACTION_RUN)
 		report(c, DIAG_ERROR, s->pos, "step '%s': 'interactive' and 'stop_ok' apply to run steps", s->id);
 	if (s->detach && (s->action != ACTION_RUN || s->on.s != NULL))

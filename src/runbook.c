@@ -56,7 +56,7 @@ int
 step_texts(struct step *s, struct rstr **out)
 {
 	struct rstr *texts[] = {
-		&s->title, &s->phase, &s->why, &s->run, &s->manual, &s->rollback, &s->expect_output,
+		&s->title, &s->phase, &s->why, &s->run, &s->manual, &s->rollback, &s->until_on_timeout, &s->expect_output,
 		&s->sql.conninfo, &s->sql.query, &s->sql.expect, &s->http.url, &s->http.method,
 		&s->http.body, &s->http.expect_body, &s->notify.url, &s->notify.channel,
 		&s->notify.message, &s->notify.component, &s->notify.status, &s->notify.api_key,
@@ -451,4 +451,18 @@ param_is_inert(const struct param *p)
 	default:
 		return 0;
 	}
+}
+
+int
+runbook_until_continues(const struct step *s)
+{
+	return s->until_on_timeout.s != NULL && strcmp(s->until_on_timeout.s, "continue") == 0;
+}
+
+const char *
+runbook_until_message(const struct step *s)
+{
+	const char *t = s->until_on_timeout.s;
+
+	return t == NULL || strcmp(t, "fail") == 0 || strcmp(t, "continue") == 0 ? NULL : t;
 }

@@ -227,6 +227,10 @@ struct step {
 	struct capture capture;
 	int64_t until_every_ms;	/* until: repeat every... */
 	int64_t until_within_ms;	/* ...until success or this long has passed */
+	/* until.on_timeout: s NULL or "fail": the step fails (on_failure
+	 * decides); "continue": the run goes on; else a message for the
+	 * operator, and the step fails (runbook_until_continues). */
+	struct rstr until_on_timeout;
 	int64_t wait_ms;	/* ACTION_WAIT */
 	enum step_action verify_action;	/* ACTION_NONE: no verify */
 	struct rstr verify_run;
@@ -308,6 +312,10 @@ int param_is_inert(const struct param *p);
 int pattern_is_inert(const char *re);
 /* The first step capturing name, or -1. */
 int runbook_find_capture(const struct runbook *rb, const char *name);
+/* until.on_timeout: continue. */
+int runbook_until_continues(const struct step *s);
+/* until.on_timeout's message for the operator, or NULL (fail, continue). */
+const char *runbook_until_message(const struct step *s);
 const struct host_def *runbook_find_host(const struct runbook *rb, const char *name);
 const struct host_group *runbook_find_group(const struct runbook *rb, const char *name);
 /* Expands "db1, databases" (hosts and groups, groups recursively) into

@@ -133,6 +133,12 @@ runpolicy_after_failure(struct engine *e, int i, const struct runpolicy_opts *o)
 		decide(e, i, DECISION_ABORT_INTERRUPTED);
 		return FAILURE_INTERRUPTED;
 	}
+	/* until: ran out of time and the runbook says that is no failure of
+	 * the run (on_timeout: continue), whatever on_failure says. */
+	if (engine_step(e, i)->until_expired && runbook_until_continues(s)) {
+		decide(e, i, DECISION_CONTINUE_ON_TIMEOUT);
+		return FAILURE_CONTINUE;
+	}
 	if (s->on_failure == ONFAIL_CONTINUE) {
 		decide(e, i, DECISION_CONTINUE_ON_FAILURE);
 		return FAILURE_CONTINUE;

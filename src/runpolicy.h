@@ -19,6 +19,7 @@
 	X(DECISION_RETRY, "retry") \
 	X(DECISION_ROLLBACK, "rollback") \
 	X(DECISION_CONTINUE_ON_FAILURE, "continue (on_failure: continue)") \
+	X(DECISION_CONTINUE_ON_TIMEOUT, "continue (until: on_timeout: continue)") \
 	X(DECISION_ABORT_ON_FAILURE, "abort (on_failure: abort)") \
 	X(DECISION_ABORT_NO_TERMINAL, "abort (no terminal to ask)") \
 	X(DECISION_ABORT_INTERRUPTED, "abort (interrupted)") \
