@@ -575,6 +575,9 @@ drive_step(struct runner *r, int i)
 			return 0;
 		}
 		print_outcome(r, i);
+		if (engine_step(r->e, i)->status == STEP_OK && runpolicy_end_run(r->e, i))
+			say(r, "  %sthe run ends here%s (end_run): %s\n", runner_paint(r, C_GREEN), runner_paint(r, C_RESET),
+			    s->end_run_outcome.s);
 		if (engine_step(r->e, i)->status == STEP_OK)
 			return 0;
 		if ((next = after_failure(r, i)) <= 0)

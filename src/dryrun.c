@@ -250,6 +250,9 @@ engine_dry_run_text(struct engine *e, int i)
 	add_until(&b, s);
 	if (s->capture.name != NULL)
 		strbuf_addf(&b, "captures: %s (later steps use {{ %s }})\n", s->capture.name, s->capture.name);
+	if (s->end_run_when.s != NULL)
+		strbuf_addf(&b, "end_run: when %s after it, the run ends: %s\n", s->end_run_when.s,
+		    s->end_run_outcome.s);
 	add_confirm(&b, s);
 	if (s->rollback.s != NULL)
 		add_command(&b, e, i, "rollback: ", s->rollback.s);

@@ -195,6 +195,10 @@ int engine_condition(struct engine *e, int i, char **why);
  * when: depends on, so its outcome is known only at run time (allocated);
  * NULL when the condition does not depend on one. */
 char *engine_condition_depends(struct engine *e, int i);
+/* Step i's end_run.when, read after it ended: 1 it holds, 0 it does not
+ * (or there is none), -1 it cannot be evaluated, *why (allocated) saying
+ * why. */
+int engine_end_run_holds(struct engine *e, int i, char **why);
 /* Everything step i would do, for a dry run (dryrun.c): its command or
  * request expanded (secrets as ****), its hosts, confirmation, rollback,
  * what a drill does with it, and a when: decided only at run time. Lines,

@@ -576,9 +576,8 @@ cond_lookup(void *arg, const char *name, const char **value)
  * dry run a condition on a value no step captured yet runs (so the step is
  * shown) with *depends the placeholder it read. */
 static int
-evaluate_when(struct engine *e, int i, char **why, char **depends)
+evaluate_cond(struct engine *e, int i, const struct rstr *when, char **why, char **depends)
 {
-	const struct rstr *when = &e->rb->steps[i].when;
 	struct resolve_ctx c = { e, i, 0, { 0 }, 0, NULL };
 	struct cond *cd;
 	size_t off;
@@ -611,7 +610,7 @@ int
 engine_condition(struct engine *e, int i, char **why)
 {
 	char *depends;
-	int result = evaluate_when(e, i, why, &depends);
+	int result = evaluate_cond(e, i, &e->rb->steps[i].when, why, &depends);
 
 	free(depends);
 	return result;
@@ -622,7 +621,25 @@ engine_condition_depends(struct engine *e, int i)
 {
 	char *why, *depends;
 
-	evaluate_when(e, i, &why, &depends);
+	evaluate_cond(e, i, &e->rb->steps[i].when, &why, &depends);
 	free(why);
 	return depends;
+}
+
+int
+engine_end_run_holds(struct engine *e, int i, char **why)
+{
+	char *depends;
+	int result;
+
+	*why = NULL;
+	if (e->rb->steps[i].end_run_when.s == NULL)
+		return 0;
+	result = evaluate_cond(e, i, &e->rb->steps[i].end_run_when, why, &depends);
+	free(depends);
+	if (result == 0) {
+		free(*why);	/* "condition is false": no news */
+		*why = NULL;
+	}
+	return result;
 }

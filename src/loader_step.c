@@ -177,6 +177,18 @@ parse_until(struct loader *l, const struct ynode *n, void *obj)
 	loader_load_map(l, n, until_keys, obj, "until");
 }
 
+static const struct keydef end_run_keys[] = {
+	{ "when", K_TEXT, KEY_REQUIRED, ST(end_run_when), 0, 0, NULL, NULL },
+	{ "outcome", K_TEXT, KEY_REQUIRED, ST(end_run_outcome), 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
+};
+
+static void
+parse_end_run(struct loader *l, const struct ynode *n, void *obj)
+{
+	loader_load_map(l, n, end_run_keys, obj, "end_run");
+}
+
 #define VS(f) offsetof(struct step, verify_sql.f)
 static const struct keydef verify_sql_keys[] = {
 	{ "conninfo", K_TEXT, KEY_REQUIRED, VS(conninfo), 0, 0, NULL, NULL },
@@ -317,6 +329,7 @@ static const struct keydef step_keys[] = {
 	{ "detach", K_BOOL, 0, ST(detach), 0, 0, NULL, NULL },
 	{ "capture", K_CUSTOM, 0, 0, 0, 0, NULL, parse_capture },
 	{ "until", K_CUSTOM, 0, 0, 0, 0, NULL, parse_until },
+	{ "end_run", K_CUSTOM, 0, 0, 0, 0, NULL, parse_end_run },
 	{ "wait", K_DURATION, 0, ST(wait_ms), 0, 0, NULL, NULL },
 	{ "verify", K_CUSTOM, 0, 0, 0, 0, NULL, parse_verify },
 	{ "approvers", K_APPROVERS, 0, ST(approvers), 0, 0, NULL, NULL },

@@ -526,23 +526,36 @@ check_cond_name(void *arg, const char *name, size_t off)
 	    "a built-in, env.NAME, or STEP.status / STEP.exit_code / STEP.attempt / STEP.duration_ms", name);
 }
 
+/* A condition's syntax and names: those of steps from index on have not
+ * run when it is read. */
 static void
-check_when(struct checker *c, const struct step *s, int index)
+check_condition(struct checker *c, const struct rstr *when, const char *key, int index)
 {
-	struct name_check nc = { c, &s->when, index };
+	struct name_check nc = { c, when, index };
 	struct cond *cd;
 	size_t off;
 	char *cause;
 
-	if (s->when.s == NULL)
+	if (when->s == NULL)
 		return;
-	if ((cd = cond_parse(s->when.s, &off, &cause)) == NULL) {
-		report(c, DIAG_ERROR, rstr_pos_at(&s->when, off), "in 'when': %s", cause);
+	if ((cd = cond_parse(when->s, &off, &cause)) == NULL) {
+		report(c, DIAG_ERROR, rstr_pos_at(when, off), "in '%s': %s", key, cause);
 		free(cause);
 		return;
 	}
 	cond_names(cd, check_cond_name, &nc);
 	cond_free(cd);
+}
+
+static void
+check_when(struct checker *c, const struct step *s, int index)
+{
+	check_condition(c, &s->when, "when", index);
+	/* end_run is read after the step ended: its own captures count. */
+	check_condition(c, &s->end_run_when, "end_run.when", index + 1);
+	if (s->end_run_outcome.s != NULL && s->end_run_outcome.s[strspn(s->end_run_outcome.s, " \t")] == '\0')
+		report(c, DIAG_ERROR, s->end_run_outcome.pos, "step '%s': end_run.outcome says how the "
+		    "incident ended: it cannot be empty", s->id);
 }
 
 /* --- capture, until, wait, verify --- */

@@ -231,6 +231,10 @@ struct step {
 	 * decides); "continue": the run goes on; else a message for the
 	 * operator, and the step fails (runbook_until_continues). */
 	struct rstr until_on_timeout;
+	/* end_run: { when, outcome }: after the step ends ok, a condition that
+	 * shows the incident is over ends the run early, its outcome stated. */
+	struct rstr end_run_when;
+	struct rstr end_run_outcome;
 	int64_t wait_ms;	/* ACTION_WAIT */
 	enum step_action verify_action;	/* ACTION_NONE: no verify */
 	struct rstr verify_run;

@@ -78,6 +78,39 @@ runpolicy_condition(struct engine *e, int i, char **why)
 	return -1;
 }
 
+int
+runpolicy_end_run(struct engine *e, int i)
+{
+	const struct step *s = &engine_runbook(e)->steps[i];
+	char *why = NULL, *cause = NULL, *reason;
+	int holds;
+
+	/* A dry run ran nothing: it shows end_run, never takes it. */
+	if (engine_mode(e) == MODE_DRY_RUN || engine_step(e, i)->status != STEP_OK)
+		return 0;
+	if ((holds = engine_end_run_holds(e, i, &why)) < 0) {
+		if (runpolicy_decide(e, i, DECISION_END_RUN_UNDECIDED, why, &cause) != 0)
+			free(cause);
+		free(why);
+		return 0;
+	}
+	if (holds == 0)
+		return 0;
+	if (runpolicy_decide(e, i, DECISION_END_RUN, s->end_run_outcome.s, &cause) != 0) {
+		free(cause);
+		cause = NULL;
+	}
+	reason = xprintf("end_run after '%s': %s", s->id, s->end_run_outcome.s);
+	for (int k = 0; k < engine_runbook(e)->nsteps; k++) {
+		if (engine_step(e, k)->status == STEP_PENDING && engine_skip(e, k, reason, &cause) != 0) {
+			free(cause);
+			cause = NULL;
+		}
+	}
+	free(reason);
+	return 1;
+}
+
 enum confirm_ask
 runpolicy_confirm(const struct engine *e, int i, const struct runpolicy_opts *o)
 {

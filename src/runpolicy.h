@@ -20,6 +20,8 @@
 	X(DECISION_ROLLBACK, "rollback") \
 	X(DECISION_CONTINUE_ON_FAILURE, "continue (on_failure: continue)") \
 	X(DECISION_CONTINUE_ON_TIMEOUT, "continue (until: on_timeout: continue)") \
+	X(DECISION_END_RUN, "end the run (end_run): %s") \
+	X(DECISION_END_RUN_UNDECIDED, "go on (end_run.when cannot be evaluated: %s)") \
 	X(DECISION_ABORT_ON_FAILURE, "abort (on_failure: abort)") \
 	X(DECISION_ABORT_NO_TERMINAL, "abort (no terminal to ask)") \
 	X(DECISION_ABORT_INTERRUPTED, "abort (interrupted)") \
@@ -75,6 +77,13 @@ struct runpolicy_opts {
  * journaled, with *why (allocated) saying so; -1 it cannot be evaluated or
  * the skip not journaled, *why says why. */
 int runpolicy_condition(struct engine *e, int i, char **why);
+
+/* After step i ended ok: when its end_run.when holds, the incident is over:
+ * the decision is journaled with the outcome, every step not started yet
+ * is skipped with it as the reason, and 1 is returned (the run then ends
+ * completed as every step is done). 0 the run goes on (a condition that
+ * cannot be evaluated is journaled and does not end it). */
+int runpolicy_end_run(struct engine *e, int i);
 
 /* What the operator is asked before step i runs. */
 enum confirm_ask {

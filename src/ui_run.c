@@ -544,6 +544,10 @@ handle_end(struct ui *ui, int i)
 		    st->rolled_back > 0 ? "ok" : "FAILED");
 		ui->rollback_step = -1;
 	}
+	/* end_run: the remaining steps are skipped with the outcome. */
+	if (st->status == STEP_OK && runpolicy_end_run(ui->e, i))
+		snprintf(ui->message, sizeof ui->message, "the run ends after '%s': %s", ui->rb->steps[i].id,
+		    ui->rb->steps[i].end_run_outcome.s);
 	switch (st->status) {
 	case STEP_OK:
 	case STEP_SKIPPED:
