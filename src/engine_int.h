@@ -170,6 +170,8 @@ char *native_display_query(struct engine *e, int i, const struct sql_action *a);
 int remote_spawn(struct engine *e, int i, const char *command_tmpl, int rollback, char **cause);
 void remote_cancel(struct step_run *r);
 void remote_release(struct engine *e, struct step_run *r);
+/* Closes the run's ssh master connections (engine_free). */
+void remote_close_connections(struct engine *e);
 
 /* engine_input.c: interactive steps */
 void input_relay(struct engine *e, int i, const char *data, size_t len);

@@ -115,10 +115,48 @@ resolve_hosts(struct engine *e, int i, const struct host_def ***list, int *n, ch
 	return rc;
 }
 
+/* --- connection reuse --- */
+
+/* INCIDENT/ssh: the private folder of the run's master connections. */
+static char *
+control_dir_path(const struct engine *e)
+{
+	return xprintf("%s/ssh", e->incident_dir);
+}
+
+/* The folder, made if need be, or NULL when it cannot be trusted: then
+ * every ssh opens its own connection, as without reuse. */
+static char *
+control_dir(const struct engine *e)
+{
+	char *dir = control_dir_path(e), *cause = NULL;
+
+	if (ssh_control_dir_make(dir, &cause) == 0)
+		return dir;
+	if (cause != NULL)
+		log_debug("ssh: no connection reuse: %s", cause);
+	free(cause);
+	free(dir);
+	return NULL;
+}
+
+/* The run is over: its master connections close. */
+void
+remote_close_connections(struct engine *e)
+{
+	char *dir;
+
+	if (e->incident_dir == NULL)
+		return;
+	dir = control_dir_path(e);
+	ssh_control_close_all(dir);
+	free(dir);
+}
+
 /* Every host's ssh argv; NULL with *cause when one cannot be built. */
 static char ***
 build_argvs(struct engine *e, int i, const struct host_def **hosts, int n, const char *command,
-    struct remote_vars *rv, char **cause)
+    struct remote_vars *rv, const char *ctl, char **cause)
 {
 	struct ssh_opts opts;
 	struct ssh_target t;
@@ -126,6 +164,7 @@ build_argvs(struct engine *e, int i, const struct host_def **hosts, int n, const
 	int k;
 
 	ssh_opts_from_env(&opts, e->rb->path);
+	opts.control_dir = ctl;
 	rv->v = xreallocarray(rv->v, rv->n + 1, sizeof *rv->v);
 	for (k = 0; k < n; k++) {
 		rv->v[rv->n] = (struct ssh_var){ "DRCONSOLE_HOST", hosts[k]->name, 0 };
@@ -382,12 +421,12 @@ start_round(struct engine *e, int i, const struct texpansion *x, const struct ho
 	struct step_run *r = &e->runs[i];
 	struct remote_vars rv = { NULL, 0 };
 	struct fanout_opts o = { 0 };
-	char **envp = params_build_env(e, i, x), ***argvs, *payload;
+	char **envp = params_build_env(e, i, x), ***argvs, *payload, *ctl = control_dir(e);
 	size_t paylen = 0;
 	int rc = -1;
 
 	collect_vars(e, i, x, envp, &rv);
-	argvs = build_argvs(e, i, hosts, n, x->text, &rv, cause);
+	argvs = build_argvs(e, i, hosts, n, x->text, &rv, ctl, cause);
 	payload = ssh_stdin_payload(rv.v, rv.n, &paylen);
 	o.max_parallel = s->max_parallel;
 	/* An undo is done only where it is done everywhere. */
@@ -397,6 +436,8 @@ start_round(struct engine *e, int i, const struct texpansion *x, const struct ho
 	o.expect_output = r->has_re && !r->in_verify && !r->in_rollback ? &r->re : NULL;
 	o.grace_ms = e->grace_ms;
 	o.mask = e->mask;
+	o.cwd = ctl;
+	o.keep_masters = ctl != NULL;
 	if (argvs != NULL) {
 		r->started_mono = clock_mono_ms();
 		rc = fanout_start(fanout_for(e, i, hosts, n), &o, (char *const *const *)argvs, payload, paylen,
@@ -405,6 +446,7 @@ start_round(struct engine *e, int i, const struct texpansion *x, const struct ho
 	ssh_payload_free(payload, paylen);
 	free_argvs(argvs, n);
 	free(rv.v);
+	free(ctl);
 	params_free_env(envp);
 	return rc;
 }

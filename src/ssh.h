@@ -42,6 +42,11 @@ struct ssh_opts {
 				   NULL: the operator's */
 	char *pinned_hosts;	/* a known_hosts file next to the runbook, added
 				   to the system-wide ones; NULL none */
+	const char *control_dir;	/* connection reuse: ssh runs in this private
+				   folder and keeps one master connection per
+				   host there (ControlPath %C, relative, so a
+				   long incident path never meets the unix
+				   socket's length limit); NULL: no reuse */
 };
 
 /* A variable the remote command needs. */
@@ -83,5 +88,15 @@ int ssh_check_target(const struct ssh_target *t, char **cause);
 char **ssh_argv(const struct ssh_target *t, const struct ssh_opts *opts, const char *remote,
     char **cause);
 void ssh_argv_free(char **argv);
+
+/* How long an idle master connection outlives its last use, should
+ * drconsole die before it closes them. */
+#define SSH_CONTROL_PERSIST	"10m"
+/* Makes dir (mode 0700) for master connections, or checks the one there is
+ * a directory of ours that nobody else may enter. -1 with *cause. */
+int ssh_control_dir_make(const char *dir, char **cause);
+/* Closes every master connection whose socket is in dir (ssh -O exit),
+ * then removes dir if it is empty. Waits at most a few seconds. */
+void ssh_control_close_all(const char *dir);
 
 #endif

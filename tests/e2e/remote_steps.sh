@@ -28,7 +28,7 @@ DATA=$top_srcdir/tests/data/remote
 OUT=$SCRATCH/out
 mkdir -p "$OUT"
 
-for rb in fleet policy_all cancel rollback rollback_serial secret_split; do
+for rb in fleet policy_all cancel rollback rollback_serial secret_split reuse; do
 	if "$DRCONSOLE" lint "$DATA/$rb.yaml" > "$SCRATCH/lint.out" 2>&1; then pass "$rb.yaml lints clean"; else
 		fail "$rb.yaml does not lint"; show "$SCRATCH/lint.out"; fi
 done
@@ -249,4 +249,23 @@ for h in db1 db2; do
 		grep -qE "out $h \| after on $h$" "$SCRATCH/i6/output/02-two-lines.log" &&
 		pass "$h: the two-line secret is masked whole, the next line shows" || { fail "$h: two lines"; show "$SCRATCH/i6/output/02-two-lines.log"; }
 done
+# --- connection reuse: one connection per host for the whole run ---
+# accepted HOST: how many connections that host's sshd has accepted so far.
+accepted() { grep -c 'Accepted publickey' "$FLEET/$1/sshd.log"; }
+disconnects() { grep -c 'Disconnected from user' "$FLEET/$1/sshd.log"; }
+a1=$(accepted db1) a2=$(accepted db2) d1=$(disconnects db1)
+timeout 60 "$DRCONSOLE" run --yes --incident-dir "$SCRATCH/i7" "$DATA/reuse.yaml" < /dev/null > "$SCRATCH/reuse.out" 2>&1
+rc=$?
+[ "$rc" -eq 0 ] && pass "reuse: the run ended ok" || { fail "reuse: exit $rc"; show "$SCRATCH/reuse.out"; }
+[ "$(($(accepted db1) - a1))" -eq 1 ] && [ "$(($(accepted db2) - a2))" -eq 1 ] &&
+	pass "two steps on two hosts: one connection to each" ||
+	fail "reuse: db1 took $(($(accepted db1) - a1)) connections, db2 $(($(accepted db2) - a2))"
+grep -q '^[0-9TZ:.-]* out db1 | sockets 2$' "$SCRATCH/i7/output/02-second.log" &&
+	grep -q '^[0-9TZ:.-]* out db1 | mode 700$' "$SCRATCH/i7/output/02-second.log" &&
+	pass "the masters' sockets were in INCIDENT/ssh, mode 0700" || { fail "reuse: sockets"; show "$SCRATCH/i7/output/02-second.log"; }
+[ ! -e "$SCRATCH/i7/ssh" ] && pass "the run's end closed the masters and removed INCIDENT/ssh" ||
+	{ fail "INCIDENT/ssh is left"; ls -la "$SCRATCH/i7/ssh" | show; }
+# A master closed by ssh -O exit logs its disconnect in the server's log.
+wait_for '[ "$(disconnects db1)" -eq "$((d1 + 1))" ]' 5 &&
+	pass "db1's master connection was closed" || fail "db1's master connection stays open"
 finish
