@@ -153,6 +153,28 @@ remote_close_connections(struct engine *e)
 	free(dir);
 }
 
+/* The variables of host h: each host var's variable (template.h) takes
+ * h's value, so a host var is a value on every host, never code. -1 with
+ * *cause when h lacks one. */
+static int
+set_host_vars(struct engine *e, const struct host_def *h, struct remote_vars *rv, char **cause)
+{
+	const size_t plen = strlen(TEMPLATE_HOSTVAR_VAR);
+	const struct rstr *v;
+
+	for (int k = 0; k < rv->n; k++) {
+		if (strncmp(rv->v[k].name, TEMPLATE_HOSTVAR_VAR, plen) != 0)
+			continue;
+		if ((v = runbook_host_var(e->rb, h, rv->v[k].name + plen)) == NULL) {
+			*cause = xprintf("host '%s' has no var '%s'", h->name, rv->v[k].name + plen);
+			return -1;
+		}
+		rv->v[k].value = v->s;
+		rv->v[k].secret = 0;	/* the runbook file holds it: no secret */
+	}
+	return 0;
+}
+
 /* Every host's ssh argv; NULL with *cause when one cannot be built. */
 static char ***
 build_argvs(struct engine *e, int i, const struct host_def **hosts, int n, const char *command,
@@ -168,6 +190,8 @@ build_argvs(struct engine *e, int i, const struct host_def **hosts, int n, const
 	rv->v = xreallocarray(rv->v, rv->n + 1, sizeof *rv->v);
 	for (k = 0; k < n; k++) {
 		rv->v[rv->n] = (struct ssh_var){ "DRCONSOLE_HOST", hosts[k]->name, 0 };
+		if (set_host_vars(e, hosts[k], rv, cause) != 0)
+			break;
 		remote = ssh_remote_command(command, sh_dialect_path((enum sh_dialect)
 		    runbook_step_shell(e->rb, &e->rb->steps[i])), rv->v, rv->n + 1, e->grace_ms, cause);
 		if (remote == NULL)

@@ -11,6 +11,7 @@
 #include "cond.h"
 #include "mask.h"
 #include "rbcheck.h"
+#include "rbcheck_hosts.h"
 #include "rbcheck_web.h"
 #include "rbshell.h"
 #include "sqlbind.h"
@@ -618,6 +619,7 @@ check_steps(struct checker *c)
 			    s->id, rb->steps[c->first_step[i]].pos.line);
 		check_action(c, s);
 		rbcheck_web_step(rb, s, c->d);
+		rbcheck_host_vars(rb, s, c->d);
 		check_step_templates(c, s);
 		check_when(c, s, i);
 		check_on(c, s);
@@ -795,6 +797,7 @@ rbcheck_runbook(const struct runbook *rb, struct diags *d)
 	for (int i = 0; i < rb->nparams; i++)
 		check_param(&c, &rb->params[i], i);
 	check_kv_templates(&c, rb->env, rb->nenv);
+	rbcheck_host_vars_global(rb, d);
 	check_template(&c, &rb->title);
 	check_template(&c, &rb->cwd);
 	check_groups(&c);

@@ -131,6 +131,7 @@ hosts_free(struct runbook *rb)
 		free(rb->hosts[i].user);
 		free(rb->hosts[i].identity);
 		free(rb->hosts[i].jump);
+		kv_free(rb->hosts[i].vars, rb->hosts[i].nvars);
 	}
 	free(rb->hosts);
 	for (int i = 0; i < rb->ngroups; i++) {
@@ -138,6 +139,7 @@ hosts_free(struct runbook *rb)
 		for (int m = 0; m < rb->groups[i].nmembers; m++)
 			free(rb->groups[i].members[m]);
 		free(rb->groups[i].members);
+		kv_free(rb->groups[i].vars, rb->groups[i].nvars);
 	}
 	free(rb->groups);
 }
@@ -317,6 +319,46 @@ runbook_resolve_hosts(const struct runbook *rb, const char *names, const struct 
 		*n = 0;
 	}
 	return rc;
+}
+
+static const struct rstr *
+find_var(const struct kv *vars, int n, const char *name)
+{
+	for (int i = 0; i < n; i++) {
+		if (strcmp(vars[i].key, name) == 0)
+			return &vars[i].value;
+	}
+	return NULL;
+}
+
+static int
+group_has_host(const struct runbook *rb, const struct host_group *g, const struct host_def *h)
+{
+	const struct host_def **list;
+	char *cause = NULL;
+	int n, found = 0;
+
+	if (runbook_resolve_hosts(rb, g->name, &list, &n, &cause) != 0) {
+		free(cause);
+		return 0;
+	}
+	for (int k = 0; k < n && !found; k++)
+		found = list[k] == h;
+	free(list);
+	return found;
+}
+
+const struct rstr *
+runbook_host_var(const struct runbook *rb, const struct host_def *h, const char *name)
+{
+	const struct rstr *v = find_var(h->vars, h->nvars, name);
+
+	for (int i = 0; v == NULL && i < rb->ngroups; i++) {
+		if (find_var(rb->groups[i].vars, rb->groups[i].nvars, name) != NULL &&
+		    group_has_host(rb, &rb->groups[i], h))
+			v = find_var(rb->groups[i].vars, rb->groups[i].nvars, name);
+	}
+	return v;
 }
 
 int

@@ -64,6 +64,8 @@ struct host_def {
 	int port;		/* 0: ssh's default */
 	char *identity;
 	char *jump;		/* ProxyJump */
+	struct kv *vars;	/* vars: {{ host.vars.NAME }} in its remote steps */
+	int nvars;
 };
 
 struct host_group {
@@ -71,6 +73,8 @@ struct host_group {
 	struct srcpos pos;
 	char **members;		/* host or group names */
 	int nmembers;
+	struct kv *vars;	/* every member's, unless the host has its own */
+	int nvars;
 };
 
 enum fanout_policy {
@@ -316,6 +320,11 @@ int pattern_is_inert(const char *re);
 int runbook_find_capture(const struct runbook *rb, const char *name);
 const struct host_def *runbook_find_host(const struct runbook *rb, const char *name);
 const struct host_group *runbook_find_group(const struct runbook *rb, const char *name);
+/* The value of host h's var name: its own, else that of the first group
+ * (in file order) it belongs to, directly or through other groups; NULL
+ * when none has it. */
+const struct rstr *runbook_host_var(const struct runbook *rb, const struct host_def *h,
+    const char *name);
 /* Expands "db1, databases" (hosts and groups, groups recursively) into
  * distinct hosts in order; -1 with *cause naming an unknown name. */
 int runbook_resolve_hosts(const struct runbook *rb, const char *names, const struct host_def ***list,

@@ -584,6 +584,9 @@ ssh_control_close_all(const char *dir)
 	}
 	closedir(d);
 	log_debug("ssh: closed %d master connection(s) in %s", n, dir);
-	if (rmdir(dir) != 0 && errno != ENOENT)
+	/* A master removes its socket just after it answers -O exit. */
+	for (int waited = 0; rmdir(dir) != 0 && errno == ENOTEMPTY && waited < 2000; waited += 10)
+		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	if (access(dir, F_OK) == 0)
 		log_debug("ssh: %s stays: %s", dir, strerror(errno));
 }

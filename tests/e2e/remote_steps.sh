@@ -28,7 +28,7 @@ DATA=$top_srcdir/tests/data/remote
 OUT=$SCRATCH/out
 mkdir -p "$OUT"
 
-for rb in fleet policy_all cancel rollback rollback_serial secret_split reuse; do
+for rb in fleet policy_all cancel rollback rollback_serial secret_split reuse hostvars; do
 	if "$DRCONSOLE" lint "$DATA/$rb.yaml" > "$SCRATCH/lint.out" 2>&1; then pass "$rb.yaml lints clean"; else
 		fail "$rb.yaml does not lint"; show "$SCRATCH/lint.out"; fi
 done
@@ -268,4 +268,26 @@ grep -q '^[0-9TZ:.-]* out db1 | sockets 2$' "$SCRATCH/i7/output/02-second.log" &
 # A master closed by ssh -O exit logs its disconnect in the server's log.
 wait_for '[ "$(disconnects db1)" -eq "$((d1 + 1))" ]' 5 &&
 	pass "db1's master connection was closed" || fail "db1's master connection stays open"
+# --- per-host values: each host's own, hostile ones as data ---
+rm -f /tmp/drc-hostvars-pwned-*
+timeout 60 "$DRCONSOLE" run --yes --incident-dir "$SCRATCH/i8" "$DATA/hostvars.yaml" < /dev/null > "$SCRATCH/hv.out" 2>&1
+rc=$?
+[ "$rc" -eq 0 ] && pass "host vars: the run ended ok" || { fail "host vars: exit $rc"; show "$SCRATCH/hv.out"; }
+HV=$SCRATCH/i8/output/01-show.log
+# expect_line HOST TEXT: HOST printed exactly TEXT as one line.
+expect_line() {
+	grep -qxF -- "$1 | $2" <(sed 's/^[^ ]* out //' "$HV") && pass "host vars: $1 printed '$2'" ||
+		{ fail "host vars: $1 did not print '$2'"; show "$HV"; }
+}
+expect_line db1 'member=etcd-1'
+expect_line db1 'peer=[https://10.0.0.1:2380]'
+expect_line db2 'member=x; touch /tmp/drc-hostvars-pwned-1; rm -rf /nonexistent-drc'
+expect_line db2 "peer=[\$(touch /tmp/drc-hostvars-pwned-2) \`touch /tmp/drc-hostvars-pwned-3\` ' \" -oProxyCommand=x]"
+expect_line db3 'member=from-group'
+expect_line db3 'peer=[https://group:2380]'
+expect_line db3 'cluster=c1 c2'
+if ls /tmp/drc-hostvars-pwned-* > /dev/null 2>&1; then fail "a host var ran as code"; rm -f /tmp/drc-hostvars-pwned-*
+else pass "no host var ran as code"; fi
+grep -qF "printf 'member=%s\n' '<host.vars.member>'" "$SCRATCH/hv.out" &&
+	pass "the shown command names the per-host value" || { fail "shown command"; show "$SCRATCH/hv.out"; }
 finish
