@@ -21,6 +21,7 @@
 #include "engine_int.h"
 #include "shlex.h"
 #include "fanout.h"
+#include "hostlist.h"
 #include "log.h"
 #include "ssh.h"
 #include "strbuf.h"
@@ -95,23 +96,50 @@ collect_vars(struct engine *e, int i, const struct texpansion *x, char **envp, s
 
 /* --- the hosts --- */
 
-/* on: expanded (a hosts param names them at run time) and resolved. */
+/* 1 when on: uses a value captured earlier in the run (not a param). */
 static int
-resolve_hosts(struct engine *e, int i, const struct host_def ***list, int *n, char **cause)
+on_uses_capture(const struct engine *e, const struct step *s)
+{
+	struct tscan scan;
+	size_t off;
+	char *cause = NULL;
+	int found = 0;
+
+	if (template_scan(s->on.s, &scan, &off, &cause) != 0) {
+		free(cause);
+		return 0;
+	}
+	for (int k = 0; k < scan.nrefs && !found; k++)
+		found = scan.refs[k].kind == TREF_PARAM && runbook_find_param(e->rb, scan.refs[k].name) == NULL &&
+		    runbook_find_capture(e->rb, scan.refs[k].name) >= 0;
+	template_scan_free(&scan);
+	return found;
+}
+
+/* on: expanded (a hosts param or a capture names them at run time) and
+ * resolved; a captured value may name hosts the runbook does not know. */
+static int
+resolve_hosts(struct engine *e, int i, struct hostlist *hl, char **cause)
 {
 	const struct step *s = &e->rb->steps[i];
 	struct texpansion x;
+	char *why = NULL;
 	int rc;
 
+	memset(hl, 0, sizeof *hl);
 	if (params_expand(e, i, s->on.s, TMPL_RAW, &x, cause) != 0)
 		return -1;
-	rc = runbook_resolve_hosts(e->rb, x.text, list, n, cause);
+	rc = hostlist_resolve(e->rb, x.text, on_uses_capture(e, s), hl, &why);
 	texpansion_free(&x);
-	if (rc == 0 && s->policy == POLICY_AT_LEAST && s->at_least > *n) {
-		*cause = xprintf("policy wants %d hosts to succeed but 'on' gives %d", s->at_least, *n);
-		free(*list);
-		return -1;
+	if (rc != 0) {
+		*cause = xprintf("'on': %s", why);
+		free(why);
+	} else if (s->policy == POLICY_AT_LEAST && s->at_least > hl->n) {
+		*cause = xprintf("policy wants %d hosts to succeed but 'on' gives %d", s->at_least, hl->n);
+		rc = -1;
 	}
+	if (rc != 0)
+		hostlist_free(hl);
 	return rc;
 }
 
@@ -505,19 +533,22 @@ remote_spawn(struct engine *e, int i, const char *command_tmpl, int rollback, ch
 {
 	const struct step *s = &e->rb->steps[i];
 	struct step_run *r = &e->runs[i];
-	const struct host_def **hosts = NULL;
+	struct hostlist hl;
+	const struct host_def **hosts;
 	struct texpansion x;
 	char *shown;
-	int n = 0, rc;
+	int n, rc;
 
-	if (resolve_hosts(e, i, &hosts, &n, cause) != 0)
+	if (resolve_hosts(e, i, &hl, cause) != 0)
 		return -1;
+	hosts = hl.hosts;
+	n = hl.n;
 	if (rollback && hosts_that_ran(e, i, hosts, &n, cause) != 0) {
-		free(hosts);
+		hostlist_free(&hl);
 		return -1;
 	}
 	if (params_expand_shell(e, i, command_tmpl, &x, &shown, cause) != 0) {
-		free(hosts);
+		hostlist_free(&hl);
 		return -1;
 	}
 	free(r->st.command);
@@ -530,7 +561,7 @@ remote_spawn(struct engine *e, int i, const char *command_tmpl, int rollback, ch
 		json_decref(ignored);
 	}
 	texpansion_free(&x);
-	free(hosts);
+	hostlist_free(&hl);
 	if (rc != 0)
 		return -1;
 	e->running = i;

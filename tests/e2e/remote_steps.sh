@@ -28,7 +28,7 @@ DATA=$top_srcdir/tests/data/remote
 OUT=$SCRATCH/out
 mkdir -p "$OUT"
 
-for rb in fleet policy_all cancel rollback rollback_serial secret_split reuse hostvars; do
+for rb in fleet policy_all cancel rollback rollback_serial secret_split reuse hostvars captured_hosts captured_hostile; do
 	if "$DRCONSOLE" lint "$DATA/$rb.yaml" > "$SCRATCH/lint.out" 2>&1; then pass "$rb.yaml lints clean"; else
 		fail "$rb.yaml does not lint"; show "$SCRATCH/lint.out"; fi
 done
@@ -290,4 +290,18 @@ if ls /tmp/drc-hostvars-pwned-* > /dev/null 2>&1; then fail "a host var ran as c
 else pass "no host var ran as code"; fi
 grep -qF "printf 'member=%s\n' '<host.vars.member>'" "$SCRATCH/hv.out" &&
 	pass "the shown command names the per-host value" || { fail "shown command"; show "$SCRATCH/hv.out"; }
+# --- hosts found at run time: a captured list, validated word by word ---
+timeout 60 "$DRCONSOLE" run --yes --incident-dir "$SCRATCH/i9" "$DATA/captured_hosts.yaml" < /dev/null > "$SCRATCH/ch.out" 2>&1
+rc=$?
+[ "$rc" -eq 0 ] && grep -q 'out db1 | replica db1$' "$SCRATCH/i9/output/02-each.log" &&
+	grep -q 'out db3 | replica db3$' "$SCRATCH/i9/output/02-each.log" &&
+	pass "on: a captured list reaches each host, one the runbook does not name included" ||
+	{ fail "captured hosts: exit $rc"; show "$SCRATCH/ch.out"; }
+rm -f /tmp/drc-captured-pwned
+timeout 60 "$DRCONSOLE" run --yes --incident-dir "$SCRATCH/i10" "$DATA/captured_hostile.yaml" < /dev/null > "$SCRATCH/chx.out" 2>&1
+rc=$?
+[ "$rc" -ne 0 ] && grep -qF "'-oProxyCommand=touch' is not a host name or address" "$SCRATCH/chx.out" &&
+	[ ! -e /tmp/drc-captured-pwned ] && [ ! -e "$SCRATCH/i10/output/02-each.log" ] &&
+	pass "a captured '-oProxyCommand=' is refused before any ssh runs" ||
+	{ fail "captured hostile hosts: exit $rc"; show "$SCRATCH/chx.out"; rm -f /tmp/drc-captured-pwned; }
 finish
