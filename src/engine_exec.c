@@ -448,7 +448,7 @@ exec_open_output(struct engine *e, int i, int rollback, char **cause)
 	outbuf_set_filter(r->st.out, flow_filter, ctx_for(e, i));
 	outbuf_free(r->cap_lines);
 	r->cap_lines = NULL;
-	if (e->rb->steps[i].capture.name != NULL && !r->in_verify && !rollback) {
+	if (e->rb->steps[i].ncaptures > 0 && !r->in_verify && !rollback) {
 		/* The capture reads the raw lines: it wants the value, and keeps
 		 * it as a secret when it holds one. Only the newest block. */
 		r->cap_lines = outbuf_new(1, 0);

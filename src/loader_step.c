@@ -135,7 +135,7 @@ parse_step_drill(struct loader *l, const struct ynode *n, void *obj)
 	s->drill = DRILL_STANDIN;
 }
 
-#define CP(f) offsetof(struct step, capture.f)
+#define CP(f) offsetof(struct capture, f)
 static const struct keydef capture_keys[] = {
 	{ "name", K_NAME, KEY_REQUIRED, CP(name), 0, 0, NULL, NULL },
 	{ "from", K_ENUM, 0, CP(from), 0, 0, capture_from_names, NULL },
@@ -145,23 +145,69 @@ static const struct keydef capture_keys[] = {
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
 };
 
-/* capture: NAME, or capture: { name, from, regex, group, secret } */
+/* One capture's settings: what capture_keys read, the name aside. */
+static const struct keydef *const capture_settings = &capture_keys[1];
+
+/* The defaults that follow from what a capture's mapping gives. */
+static void
+capture_defaults(const struct ynode *n, struct capture *cp)
+{
+	if (n->type == YNODE_MAP && loader_map_get(n, "regex") != NULL && loader_map_get(n, "from") == NULL)
+		cp->from = CAPTURE_REGEX;
+	if (n->type == YNODE_MAP && loader_map_get(n, "group") == NULL)
+		cp->group = 1;
+}
+
+/* A mapping is the single form when it holds a capture's own keys. */
+static int
+single_form(const struct ynode *n)
+{
+	for (const struct keydef *k = capture_keys; k->name != NULL; k++) {
+		if (loader_map_get(n, k->name) != NULL)
+			return 1;
+	}
+	return 0;
+}
+
+/* capture: { lsn: { regex: ... }, lag: { from: last_line } }: several, by name. */
+static void
+parse_captures(struct loader *l, const struct ynode *n, struct step *s)
+{
+	s->captures = xcalloc((size_t)YMAP_PAIRS(n) + 1, sizeof *s->captures);
+	for (int i = 0; i < YMAP_PAIRS(n); i++) {
+		const struct ynode *k = YMAP_KEY(n, i), *v = YMAP_VALUE(n, i);
+		struct capture *cp = &s->captures[s->ncaptures];
+
+		if (k->type != YNODE_SCALAR)
+			continue;
+		cp->pos = k->pos;
+		loader_set_scalar(l, &capture_keys[0], k, (char *)cp);
+		s->ncaptures++;
+		loader_load_map(l, v, capture_settings, cp, "a capture");
+		capture_defaults(v, cp);
+	}
+}
+
+/* capture: NAME, capture: { name, from, regex, group, secret }, or a
+ * mapping of names to { from, regex, group, secret }. */
 static void
 parse_capture(struct loader *l, const struct ynode *n, void *obj)
 {
 	struct step *s = obj;
-	const struct keydef *k = &capture_keys[0];
 
-	s->capture.pos = n->pos;
-	if (n->type == YNODE_SCALAR) {
-		loader_set_scalar(l, k, n, obj);
+	if (n->type == YNODE_MAP && YMAP_PAIRS(n) > 0 && !single_form(n)) {
+		parse_captures(l, n, s);
 		return;
 	}
-	loader_load_map(l, n, capture_keys, obj, "capture");
-	if (n->type == YNODE_MAP && loader_map_get(n, "regex") != NULL && loader_map_get(n, "from") == NULL)
-		s->capture.from = CAPTURE_REGEX;
-	if (n->type == YNODE_MAP && loader_map_get(n, "group") == NULL)
-		s->capture.group = 1;
+	s->captures = xcalloc(1, sizeof *s->captures);
+	s->ncaptures = 1;
+	s->captures[0].pos = n->pos;
+	if (n->type == YNODE_SCALAR) {
+		loader_set_scalar(l, &capture_keys[0], n, (char *)s->captures);
+		return;
+	}
+	loader_load_map(l, n, capture_keys, s->captures, "capture");
+	capture_defaults(n, s->captures);
 }
 
 static const struct keydef until_keys[] = {

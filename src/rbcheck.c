@@ -548,15 +548,18 @@ check_when(struct checker *c, const struct step *s, int index)
 /* --- capture, until, wait, verify --- */
 
 static void
-check_extras(struct checker *c, const struct step *s, int index)
+check_capture(struct checker *c, const struct step *s, int index, int j)
 {
-	const struct capture *cp = &s->capture;
+	const struct capture *cp = &s->captures[j];
+	int which = -1;
 
 	if (cp->name != NULL) {
 		if (runbook_find_param(c->rb, cp->name) != NULL)
 			report(c, DIAG_ERROR, cp->pos, "capture '%s' has the name of a param", cp->name);
-		if (runbook_find_capture(c->rb, cp->name) != index)
+		if (runbook_find_capture_at(c->rb, cp->name, &which) != index)
 			report(c, DIAG_ERROR, cp->pos, "capture '%s' is already captured by an earlier step", cp->name);
+		else if (which != j)
+			report(c, DIAG_ERROR, cp->pos, "step '%s' captures '%s' twice", s->id, cp->name);
 		if (cp->from == CAPTURE_REGEX && cp->regex.s == NULL)
 			report(c, DIAG_ERROR, cp->pos, "capture '%s' from regex needs 'regex'", cp->name);
 		if (cp->from == CAPTURE_CELL && s->action != ACTION_SQL)
@@ -566,6 +569,13 @@ check_extras(struct checker *c, const struct step *s, int index)
 			    step_action_name(s->action));
 		check_regex(c, &cp->regex, "capture.regex");
 	}
+}
+
+static void
+check_extras(struct checker *c, const struct step *s, int index)
+{
+	for (int j = 0; j < s->ncaptures; j++)
+		check_capture(c, s, index, j);
 	if (s->until_every_ms > 0 && (s->action == ACTION_MANUAL || s->action == ACTION_WAIT))
 		report(c, DIAG_ERROR, s->pos, "step '%s': 'until' repeats a run, sql or http action", s->id);
 	if (s->until_every_ms > 0 && s->until_within_ms < s->until_every_ms)

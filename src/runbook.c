@@ -61,7 +61,7 @@ step_texts(struct step *s, struct rstr **out)
 		&s->http.body, &s->http.expect_body, &s->notify.url, &s->notify.channel,
 		&s->notify.message, &s->notify.component, &s->notify.status, &s->notify.api_key,
 		&s->notify.smtp_url, &s->notify.from, &s->notify.subject, &s->when, &s->drill_run, &s->on,
-		&s->cwd, &s->include, &s->capture.regex, &s->verify_run, &s->verify_sql.conninfo,
+		&s->cwd, &s->include, &s->verify_run, &s->verify_sql.conninfo,
 		&s->verify_sql.query, &s->verify_sql.expect, &s->verify_http.url, &s->verify_http.method,
 		&s->verify_http.body, &s->verify_http.expect_body,
 	};
@@ -74,6 +74,8 @@ step_texts(struct step *s, struct rstr **out)
 		out[n++] = &s->env[i].value;
 	for (int i = 0; i < s->http.nheaders && n < STEP_TEXTS_MAX; i++)
 		out[n++] = &s->http.headers[i].value;
+	for (int i = 0; i < s->ncaptures && n < STEP_TEXTS_MAX; i++)
+		out[n++] = &s->captures[i].regex;
 	return n;
 }
 
@@ -96,7 +98,9 @@ runbook_step_free(struct step *s)
 	for (int i = 0; i < n; i++)
 		rstr_free(texts[i]);
 	free(s->notify.to);
-	free(s->capture.name);
+	for (int i = 0; i < s->ncaptures; i++)
+		free(s->captures[i].name);
+	free(s->captures);
 	free(s->include_as);
 	kv_free(s->include_params, s->ninclude_params);
 	kv_free(s->verify_http.headers, s->verify_http.nheaders);
@@ -362,13 +366,34 @@ runbook_host_var(const struct runbook *rb, const struct host_def *h, const char 
 }
 
 int
-runbook_find_capture(const struct runbook *rb, const char *name)
+runbook_find_capture_at(const struct runbook *rb, const char *name, int *which)
 {
 	for (int i = 0; i < rb->nsteps; i++) {
-		if (rb->steps[i].capture.name != NULL && strcmp(rb->steps[i].capture.name, name) == 0)
-			return i;
+		for (int j = 0; j < rb->steps[i].ncaptures; j++) {
+			if (rb->steps[i].captures[j].name != NULL && strcmp(rb->steps[i].captures[j].name, name) == 0) {
+				if (which != NULL)
+					*which = j;
+				return i;
+			}
+		}
 	}
 	return -1;
+}
+
+int
+runbook_find_capture(const struct runbook *rb, const char *name)
+{
+	return runbook_find_capture_at(rb, name, NULL);
+}
+
+int
+step_captures_secret(const struct step *s)
+{
+	for (int j = 0; j < s->ncaptures; j++) {
+		if (s->captures[j].secret)
+			return 1;
+	}
+	return 0;
 }
 
 int

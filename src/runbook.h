@@ -234,7 +234,8 @@ struct step {
 	int interactive;	/* runs in a pty the operator can type into */
 	int stop_ok;		/* stopping it by hand counts as success (tail -f) */
 	int detach;		/* what it starts may outlive it (a daemon) */
-	struct capture capture;
+	struct capture *captures;	/* capture: one value, or several by name */
+	int ncaptures;
 	int64_t until_every_ms;	/* until: repeat every... */
 	int64_t until_within_ms;	/* ...until success or this long has passed */
 	int64_t wait_ms;	/* ACTION_WAIT */
@@ -316,8 +317,12 @@ int param_is_inert(const struct param *p);
 /* A pattern whose every match is a plain word: anchored, and built only
  * of characters outside the shell's syntax. */
 int pattern_is_inert(const char *re);
-/* The first step capturing name, or -1. */
+/* The first step capturing name, or -1; with which non-NULL, *which is
+ * the capture's index among that step's captures. */
 int runbook_find_capture(const struct runbook *rb, const char *name);
+int runbook_find_capture_at(const struct runbook *rb, const char *name, int *which);
+/* 1 when one of step s's captures is a secret: its output is hidden. */
+int step_captures_secret(const struct step *s);
 const struct host_def *runbook_find_host(const struct runbook *rb, const char *name);
 const struct host_group *runbook_find_group(const struct runbook *rb, const char *name);
 /* The value of host h's var name: its own, else that of the first group
