@@ -693,6 +693,10 @@ check_groups(struct checker *c)
 		char *cause = NULL;
 		int n;
 
+		/* An inventory's (an empty group is fine there) were checked
+		 * where they stand, in the inventory. */
+		if (c->rb->groups[i].inventory)
+			continue;
 		if (runbook_resolve_hosts(c->rb, c->rb->groups[i].name, &list, &n, &cause) != 0) {
 			report(c, DIAG_ERROR, c->rb->groups[i].pos, "group '%s': %s", c->rb->groups[i].name, cause);
 			free(cause);
@@ -714,7 +718,7 @@ check_hosts(struct checker *c)
 		char *cause = NULL;
 
 		ssh_target_of_host(&c->rb->hosts[i], 0, &t);
-		if (ssh_check_target(&t, &cause) != 0) {
+		if (!c->rb->hosts[i].inventory && ssh_check_target(&t, &cause) != 0) {
 			report(c, DIAG_ERROR, c->rb->hosts[i].pos, "%s", cause);
 			free(cause);
 		}

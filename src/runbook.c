@@ -184,6 +184,7 @@ runbook_free(struct runbook *rb)
 	kv_free(rb->env, rb->nenv);
 	rstr_free(&rb->cwd);
 	rstr_free(&rb->title);
+	rstr_free(&rb->inventory);
 	free(rb->path);
 	free(rb->id);
 	free(rb->scenario);

@@ -66,6 +66,7 @@ struct host_def {
 	char *jump;		/* ProxyJump */
 	struct kv *vars;	/* vars: {{ host.vars.NAME }} in its remote steps */
 	int nvars;
+	int inventory;		/* read from the inventory, which checked it there */
 };
 
 struct host_group {
@@ -75,6 +76,7 @@ struct host_group {
 	int nmembers;
 	struct kv *vars;	/* every member's, unless the host has its own */
 	int nvars;
+	int inventory;		/* read from the inventory, which checked it there */
 };
 
 enum fanout_policy {
@@ -289,6 +291,7 @@ struct runbook {
 	int nhosts;
 	struct host_group *groups;
 	int ngroups;
+	struct rstr inventory;	/* an Ansible inventory's path (inventory.h); s NULL none */
 	int64_t drill_target_rto_ms;	/* the drill's own target; 0 none */
 	char *drill_environment;	/* default environment of a drill */
 	struct rstr drill_channel;	/* notifications in a drill go here */

@@ -304,4 +304,28 @@ rc=$?
 	[ ! -e /tmp/drc-captured-pwned ] && [ ! -e "$SCRATCH/i10/output/02-each.log" ] &&
 	pass "a captured '-oProxyCommand=' is refused before any ssh runs" ||
 	{ fail "captured hostile hosts: exit $rc"; show "$SCRATCH/chx.out"; rm -f /tmp/drc-captured-pwned; }
+# --- hosts from an Ansible inventory, reached at the address it gives ---
+mkdir -p "$SCRATCH/inv"
+cat > "$SCRATCH/inv/hosts.ini" <<INI
+[etcd]
+db1 ansible_host=127.0.0.1 ansible_port=$(cat "$FLEET/db1/port") member=m1
+db2 ansible_host=127.0.0.1 ansible_port=$(cat "$FLEET/db2/port") member="x; touch /tmp/drc-inv-pwned"
+[etcd:vars]
+token=t-1
+INI
+cat > "$SCRATCH/inv/rb.yaml" <<'RB'
+id: e2e-inventory
+title: E2E hosts from an inventory
+objectives: { rto: 1h, rpo: 15m }
+inventory: hosts.ini
+steps:
+  - { id: each, title: Each member, on: etcd, run: 'echo "member={{ host.vars.member }} token={{ host.vars.token }}"' }
+RB
+rm -f /tmp/drc-inv-pwned
+timeout 60 "$DRCONSOLE" run --yes --incident-dir "$SCRATCH/i11" "$SCRATCH/inv/rb.yaml" < /dev/null > "$SCRATCH/inv.out" 2>&1
+rc=$?
+[ "$rc" -eq 0 ] && grep -q 'out db1 | member=m1 token=t-1$' "$SCRATCH/i11/output/01-each.log" &&
+	grep -qF 'out db2 | member=x; touch /tmp/drc-inv-pwned token=t-1' "$SCRATCH/i11/output/01-each.log" &&
+	[ ! -e /tmp/drc-inv-pwned ] && pass "an INI inventory's hosts, addresses and vars reach each host as data" ||
+	{ fail "inventory run: exit $rc"; show "$SCRATCH/inv.out"; rm -f /tmp/drc-inv-pwned; }
 finish
