@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "loader.h"
@@ -159,6 +160,44 @@ test_missing_file(void **state)
 	free(rbp);
 }
 
+/* An inventory others may write says where commands run: warned about,
+ * and the runbook counts as loose. */
+static void
+test_loose(void **state)
+{
+	char dir[] = "/tmp/drc-inv.XXXXXX", *rbp, *invp;
+	struct diags d = { 0 };
+	struct runbook *rb;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	rbp = xprintf("%s/rb.yaml", dir);
+	invp = xprintf("%s/h.ini", dir);
+	f = fopen(rbp, "w");
+	fputs("id: inv\ntitle: inv\nobjectives: { rto: 1h, rpo: 1m }\ninventory: h.ini\n"
+	    "steps:\n  - { id: a, title: A, on: w1, run: 'true' }\n", f);
+	fclose(f);
+	chmod(rbp, 0600);
+	f = fopen(invp, "w");
+	fputs("w1\n", f);
+	fclose(f);
+	chmod(invp, 0666);
+	rb = loader_load_file(rbp, &d);
+	assert_non_null(rb);
+	assert_int_equal(d.count, 1);
+	assert_int_equal(d.list[0].severity, DIAG_WARNING);
+	assert_string_equal(d.list[0].file, invp);
+	assert_true(rb->loose);
+	runbook_free(rb);
+	diags_clear(&d);
+	unlink(invp);
+	unlink(rbp);
+	rmdir(dir);
+	free(invp);
+	free(rbp);
+}
+
 int
 main(void)
 {
@@ -167,6 +206,7 @@ main(void)
 		cmocka_unit_test(test_ini_errors),
 		cmocka_unit_test(test_yaml_errors),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_loose),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
