@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "duration.h"
 #include "engine_int.h"
+#include "jsonpath.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -65,6 +66,7 @@ capture_one(struct step_run *r, const struct capture *cp, int j, const char *tex
 	switch (cp->from) {
 	case CAPTURE_OUTPUT:
 	case CAPTURE_CELL:
+	case CAPTURE_JSON:
 		break;	/* the whole output (capture_line keeps it) or the first cell */
 	case CAPTURE_LAST_LINE:
 		if (len > 0) {
@@ -183,7 +185,7 @@ trimmed(const char *s)
 
 /* The value capture j of step i found this attempt, or NULL. */
 static char *
-capture_result(struct engine *e, int i, int j, const char *first_cell)
+capture_result(struct engine *e, int i, int j, const char *first_cell, char **why)
 {
 	const struct capture *cp = &e->rb->steps[i].captures[j];
 	struct step_run *r = &e->runs[i];
@@ -192,6 +194,8 @@ capture_result(struct engine *e, int i, int j, const char *first_cell)
 		return trimmed(strbuf_str(&r->cap_out));
 	if (cp->from == CAPTURE_CELL)
 		return first_cell != NULL ? xstrdup(first_cell) : NULL;
+	if (cp->from == CAPTURE_JSON)
+		return jsonpath_value(strbuf_str(&r->cap_out), cp->json.s, why);
 	return r->cap_value[j] != NULL ? xstrdup(r->cap_value[j]) : NULL;
 }
 
@@ -222,7 +226,7 @@ keep_capture(struct engine *e, int i, json_t *f, const char *first_cell)
 
 	capture_arrays(e, i);
 	for (j = 0; j < s->ncaptures && ok; j++) {
-		v[j] = capture_result(e, i, j, first_cell);
+		v[j] = capture_result(e, i, j, first_cell, &why);
 		if (v[j] == NULL || (s->captures[j].secret && (why = mask_check_secret(s->captures[j].name, v[j])) != NULL)) {
 			capture_failed(e, i, j, f, why);
 			ok = 0;

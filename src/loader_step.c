@@ -9,7 +9,7 @@
 
 const char *const loader_shell_names[] = { "sh", "bash", NULL };
 static const char *const confirm_names[] = { "yes", "no", "type", "approval", NULL };
-static const char *const capture_from_names[] = { "output", "last_line", "regex", "cell", NULL };
+static const char *const capture_from_names[] = { "output", "last_line", "regex", "cell", "json", NULL };
 static const char *const on_failure_names[] = { "ask", "abort", "continue", NULL };
 static const char *const notify_names[] = { "slack", "webhook", "statuspage", "email", NULL };
 
@@ -142,6 +142,7 @@ static const struct keydef capture_keys[] = {
 	{ "regex", K_TEXT, 0, CP(regex), 0, 0, NULL, NULL },
 	{ "group", K_INT, 0, CP(group), 0, 9, NULL, NULL },
 	{ "secret", K_BOOL, 0, CP(secret), 0, 0, NULL, NULL },
+	{ "json", K_TEXT, 0, CP(json), 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
 };
 
@@ -154,6 +155,8 @@ capture_defaults(const struct ynode *n, struct capture *cp)
 {
 	if (n->type == YNODE_MAP && loader_map_get(n, "regex") != NULL && loader_map_get(n, "from") == NULL)
 		cp->from = CAPTURE_REGEX;
+	if (n->type == YNODE_MAP && loader_map_get(n, "json") != NULL && loader_map_get(n, "from") == NULL)
+		cp->from = CAPTURE_JSON;
 	if (n->type == YNODE_MAP && loader_map_get(n, "group") == NULL)
 		cp->group = 1;
 }

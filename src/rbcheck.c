@@ -11,6 +11,7 @@
 #include "cond.h"
 #include "mask.h"
 #include "rbcheck.h"
+#include "jsonpath.h"
 #include "rbcheck_hosts.h"
 #include "rbcheck_web.h"
 #include "rbshell.h"
@@ -551,6 +552,7 @@ static void
 check_capture(struct checker *c, const struct step *s, int index, int j)
 {
 	const struct capture *cp = &s->captures[j];
+	char *why = NULL;
 	int which = -1;
 
 	if (cp->name != NULL) {
@@ -562,6 +564,12 @@ check_capture(struct checker *c, const struct step *s, int index, int j)
 			report(c, DIAG_ERROR, cp->pos, "step '%s' captures '%s' twice", s->id, cp->name);
 		if (cp->from == CAPTURE_REGEX && cp->regex.s == NULL)
 			report(c, DIAG_ERROR, cp->pos, "capture '%s' from regex needs 'regex'", cp->name);
+		if (cp->from == CAPTURE_JSON && cp->json.s == NULL)
+			report(c, DIAG_ERROR, cp->pos, "capture '%s' from json needs 'json' (a path like .a.b[0])", cp->name);
+		if (cp->json.s != NULL && jsonpath_check(cp->json.s, &why) != 0) {
+			report(c, DIAG_ERROR, cp->json.pos, "capture '%s': %s", cp->name, why);
+			free(why);
+		}
 		if (cp->from == CAPTURE_CELL && s->action != ACTION_SQL)
 			report(c, DIAG_ERROR, cp->pos, "capture '%s' from cell needs a sql step", cp->name);
 		if (s->action == ACTION_MANUAL || s->action == ACTION_WAIT || s->action == ACTION_NOTIFY)

@@ -76,6 +76,8 @@ step_texts(struct step *s, struct rstr **out)
 		out[n++] = &s->http.headers[i].value;
 	for (int i = 0; i < s->ncaptures && n < STEP_TEXTS_MAX; i++)
 		out[n++] = &s->captures[i].regex;
+	for (int i = 0; i < s->ncaptures && n < STEP_TEXTS_MAX; i++)
+		out[n++] = &s->captures[i].json;
 	return n;
 }
 

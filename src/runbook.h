@@ -115,6 +115,7 @@ enum capture_from {
 	CAPTURE_LAST_LINE,
 	CAPTURE_REGEX,		/* a group of the first line that matches */
 	CAPTURE_CELL,		/* a sql step's first cell */
+	CAPTURE_JSON,		/* a member of the output read as JSON */
 };
 
 /* capture: a value a step printed, kept under a name later steps use. */
@@ -125,6 +126,7 @@ struct capture {
 	struct rstr regex;
 	int group;		/* regex group, 0 the whole match */
 	int secret;		/* masked everywhere, like a secret param */
+	struct rstr json;	/* CAPTURE_JSON: the member's path, like .a.b[0] */
 };
 
 enum confirm_mode {
