@@ -538,6 +538,9 @@ dry_run_step(struct engine *e, int i, char **cause)
 			return -1;
 		free(r->st.command);
 		r->st.command = shown;
+	} else if (s->action == ACTION_COPY) {
+		free(r->st.command);
+		r->st.command = engine_display_command(e, i);
 	}
 	return engine_skip(e, i, "dry run: not executed", cause);
 }
@@ -560,7 +563,8 @@ start_attempt_or_fail(struct engine *e, int i, char **cause)
 	if (s->expect_output.s != NULL)
 		r->has_re = regcomp(&r->re, s->expect_output.s, REG_EXTENDED | REG_NOSUB) == 0;
 	if (journal_start(e, i, "step.start", 0, cause) != 0 ||
-	    (s->action == ACTION_RUN ? spawn(e, i, exec_command(e, i), 0, cause) : native_spawn(e, i, cause)) != 0) {
+	    (s->action == ACTION_RUN || s->action == ACTION_COPY ? spawn(e, i, exec_command(e, i), 0, cause) :
+	    native_spawn(e, i, cause)) != 0) {
 		if (r->has_re)
 			regfree(&r->re);
 		r->has_re = 0;
@@ -744,6 +748,11 @@ engine_display_command(struct engine *e, int i)
 		}
 		return out;
 	case ACTION_MANUAL: tmpl = s->manual.s; break;
+	case ACTION_COPY:
+		if (exec_command(e, i) == NULL)
+			return remote_copy_display(e, i);
+		tmpl = exec_command(e, i);	/* a drill's stand-in */
+		break;
 	case ACTION_SQL:
 		if (s->sql.query.s != NULL && (out = native_display_query(e, i, &s->sql)) != NULL)
 			return out;

@@ -176,6 +176,8 @@ void remote_cancel(struct step_run *r);
 void remote_release(struct engine *e, struct step_run *r);
 /* Closes the run's ssh master connections (engine_free). */
 void remote_close_connections(struct engine *e);
+/* "copy SRC (N bytes, sha256 H) to DEST on HOSTS, mode M", for people. */
+char *remote_copy_display(struct engine *e, int i);
 
 /* engine_input.c: interactive steps */
 void input_relay(struct engine *e, int i, const char *data, size_t len);

@@ -18,6 +18,7 @@
 
 #include "clock.h"
 #include "duration.h"
+#include "engine_copy.h"
 #include "engine_int.h"
 #include "shlex.h"
 #include "fanout.h"
@@ -206,7 +207,7 @@ set_host_vars(struct engine *e, const struct host_def *h, struct remote_vars *rv
 /* Every host's ssh argv; NULL with *cause when one cannot be built. */
 static char ***
 build_argvs(struct engine *e, int i, const struct host_def **hosts, int n, const char *command,
-    struct remote_vars *rv, const char *ctl, char **cause)
+    struct remote_vars *rv, const char *ctl, const struct copy_file *cf, char **cause)
 {
 	struct ssh_opts opts;
 	struct ssh_target t;
@@ -218,10 +219,13 @@ build_argvs(struct engine *e, int i, const struct host_def **hosts, int n, const
 	rv->v = xreallocarray(rv->v, rv->n + 1, sizeof *rv->v);
 	for (k = 0; k < n; k++) {
 		rv->v[rv->n] = (struct ssh_var){ "DRCONSOLE_HOST", hosts[k]->name, 0 };
-		if (set_host_vars(e, hosts[k], rv, cause) != 0)
+		if (cf != NULL)
+			remote = ssh_copy_command(cf->dest, cf->mode, cf->len, cf->sha256);
+		else if (set_host_vars(e, hosts[k], rv, cause) != 0)
 			break;
-		remote = ssh_remote_command(command, sh_dialect_path((enum sh_dialect)
-		    runbook_step_shell(e->rb, &e->rb->steps[i])), rv->v, rv->n + 1, e->grace_ms, cause);
+		else
+			remote = ssh_remote_command(command, sh_dialect_path((enum sh_dialect)
+			    runbook_step_shell(e->rb, &e->rb->steps[i])), rv->v, rv->n + 1, e->grace_ms, cause);
 		if (remote == NULL)
 			break;
 		ssh_target_of_host(hosts[k], e->rb->steps[i].forward_agent, &t);
@@ -466,19 +470,21 @@ on_remote_timeout(void *arg)
 
 /* Everything a round needs that spawn() builds for a local job. */
 static int
-start_round(struct engine *e, int i, const struct texpansion *x, const struct host_def **hosts, int n,
-    char **cause)
+start_round(struct engine *e, int i, const struct texpansion *x, const struct copy_file *cf,
+    const struct host_def **hosts, int n, char **cause)
 {
 	const struct step *s = &e->rb->steps[i];
 	struct step_run *r = &e->runs[i];
 	struct remote_vars rv = { NULL, 0 };
 	struct fanout_opts o = { 0 };
-	char **envp = params_build_env(e, i, x), ***argvs, *payload, *ctl = control_dir(e);
+	char **envp = cf == NULL ? params_build_env(e, i, x) : NULL, ***argvs, *payload, *ctl = control_dir(e);
 	size_t paylen = 0;
 	int rc = -1;
 
-	collect_vars(e, i, x, envp, &rv);
-	argvs = build_argvs(e, i, hosts, n, x->text, &rv, ctl, cause);
+	/* A copy's stdin carries the file, and its command no variables. */
+	if (cf == NULL)
+		collect_vars(e, i, x, envp, &rv);
+	argvs = build_argvs(e, i, hosts, n, cf == NULL ? x->text : NULL, &rv, ctl, cf, cause);
 	payload = ssh_stdin_payload(rv.v, rv.n, &paylen);
 	o.max_parallel = s->max_parallel;
 	/* An undo is done only where it is done everywhere. */
@@ -492,14 +498,16 @@ start_round(struct engine *e, int i, const struct texpansion *x, const struct ho
 	o.keep_masters = ctl != NULL;
 	if (argvs != NULL) {
 		r->started_mono = clock_mono_ms();
-		rc = fanout_start(fanout_for(e, i, hosts, n), &o, (char *const *const *)argvs, payload, paylen,
+		rc = fanout_start(fanout_for(e, i, hosts, n), &o, (char *const *const *)argvs,
+		    cf != NULL ? (const char *)cf->data : payload, cf != NULL ? cf->len : paylen,
 		    on_host_line, on_fanout_done, &r->ctx, cause);
 	}
 	ssh_payload_free(payload, paylen);
 	free_argvs(argvs, n);
 	free(rv.v);
 	free(ctl);
-	params_free_env(envp);
+	if (envp != NULL)
+		params_free_env(envp);
 	return rc;
 }
 
@@ -535,7 +543,11 @@ remote_spawn(struct engine *e, int i, const char *command_tmpl, int rollback, ch
 	struct step_run *r = &e->runs[i];
 	struct hostlist hl;
 	const struct host_def **hosts;
-	struct texpansion x;
+	struct texpansion x = { 0 };
+	struct copy_file cf;
+	/* A copy step's own action; its rollback, verify or drill stand-in
+	 * is a command. */
+	int copying = s->action == ACTION_COPY && command_tmpl == NULL;
 	char *shown;
 	int n, rc;
 
@@ -547,20 +559,25 @@ remote_spawn(struct engine *e, int i, const char *command_tmpl, int rollback, ch
 		hostlist_free(&hl);
 		return -1;
 	}
-	if (params_expand_shell(e, i, command_tmpl, &x, &shown, cause) != 0) {
+	if (copying ? copy_file_read(e, i, &cf, cause) : params_expand_shell(e, i, command_tmpl, &x, &shown, cause)) {
 		hostlist_free(&hl);
 		return -1;
 	}
+	if (copying)
+		shown = copy_file_shown(&cf);
 	free(r->st.command);
 	r->st.command = shown;
 	rc = exec_open_output(e, i, rollback, cause);
-	if (rc == 0 && (rc = start_round(e, i, &x, hosts, n, cause)) != 0) {
+	if (rc == 0 && (rc = start_round(e, i, copying ? NULL : &x, copying ? &cf : NULL, hosts, n, cause)) != 0) {
 		json_t *ignored = json_object();
 
 		exec_close_output(e, r, ignored);
 		json_decref(ignored);
 	}
-	texpansion_free(&x);
+	if (copying)
+		copy_file_free(&cf);
+	else
+		texpansion_free(&x);
 	hostlist_free(&hl);
 	if (rc != 0)
 		return -1;

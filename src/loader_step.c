@@ -332,6 +332,38 @@ parse_step_shell(struct loader *l, const struct ynode *n, void *obj)
 	s->shell_pos = n->pos;
 }
 
+/* mode: 0640 or 640: permission bits, in octal as chmod takes them. */
+static void
+parse_copy_mode(struct loader *l, const struct ynode *n, void *obj)
+{
+	struct step *s = obj;
+	char *end;
+	long v;
+
+	if (!loader_want_scalar(l, n, "mode"))
+		return;
+	v = strtol(n->value, &end, 8);
+	if (end == n->value || *end != '\0' || strlen(n->value) > 4 || v < 0 || v > 07777)
+		loader_error_at(l, n->pos, "'mode' is permission bits in octal, like 0640, not '%s'", n->value);
+	else
+		s->copy.mode = (int)v;
+}
+
+#define CY(f) offsetof(struct step, copy.f)
+static const struct keydef copy_keys[] = {
+	{ "src", K_TEXT, KEY_REQUIRED, CY(src), 0, 0, NULL, NULL },
+	{ "dest", K_TEXT, KEY_REQUIRED, CY(dest), 0, 0, NULL, NULL },
+	{ "mode", K_CUSTOM, 0, 0, 0, 0, NULL, parse_copy_mode },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
+};
+
+static void
+parse_copy(struct loader *l, const struct ynode *n, void *obj)
+{
+	((struct step *)obj)->copy.mode = 0644;
+	loader_load_map(l, n, copy_keys, obj, "copy");
+}
+
 static const struct keydef step_keys[] = {
 	{ "id", K_ID, KEY_REQUIRED, ST(id), 0, 0, NULL, NULL },
 	{ "title", K_TEXT, KEY_REQUIRED, ST(title), 0, 0, NULL, NULL },
@@ -342,6 +374,7 @@ static const struct keydef step_keys[] = {
 	{ "http", K_CUSTOM, 0, 0, 0, 0, NULL, parse_http },
 	{ "notify", K_CUSTOM, 0, 0, 0, 0, NULL, parse_notify },
 	{ "manual", K_TEXT, 0, ST(manual), 0, 0, NULL, NULL },
+	{ "copy", K_CUSTOM, 0, 0, 0, 0, NULL, parse_copy },
 	{ "confirm", K_ENUM, 0, ST(confirm), 0, 0, confirm_names, NULL },
 	{ "timeout", K_DURATION, 0, ST(timeout_ms), 0, 0, NULL, NULL },
 	{ "retries", K_INT, 0, ST(retries), 0, 100, NULL, NULL },
@@ -372,7 +405,7 @@ static const struct keydef step_keys[] = {
 };
 
 /* The action keys, in enum step_action order after ACTION_NONE. */
-static const char *const action_keys[] = { "run", "sql", "http", "notify", "manual", "wait", NULL };
+static const char *const action_keys[] = { "run", "sql", "http", "notify", "manual", "wait", "copy", NULL };
 
 static void
 find_action(struct loader *l, const struct ynode *map, struct step *s)
@@ -397,7 +430,7 @@ find_action(struct loader *l, const struct ynode *map, struct step *s)
 	}
 	if (first == NULL)
 		diags_add(l->diags, DIAG_ERROR, l->file, map->pos,
-		    "step '%s' has no action: give one of run, sql, http, notify or manual",
+		    "step '%s' has no action: give one of run, sql, http, notify, manual, wait or copy",
 		    s->id ? s->id : "?");
 }
 

@@ -657,15 +657,19 @@ check_on(struct checker *c, const struct step *s)
 	char *cause = NULL;
 	int n;
 
+	if (s->on.s == NULL && s->action == ACTION_COPY) {
+		report(c, DIAG_ERROR, s->pos, "step '%s': 'copy' sends a file to remote hosts: it needs 'on'", s->id);
+		return;
+	}
 	if (s->on.s == NULL) {
 		if (s->max_parallel != 0 || s->policy != POLICY_ALL || s->forward_agent)
 			report(c, DIAG_WARNING, s->pos, "step '%s': max_parallel, policy and forward_agent only "
 			    "apply with 'on'", s->id);
 		return;
 	}
-	if (s->action != ACTION_RUN) {
+	if (s->action != ACTION_RUN && s->action != ACTION_COPY) {
 		report(c, DIAG_ERROR, s->on.pos, "step '%s': 'on' runs a shell command remotely, so it needs "
-		    "'run'", s->id);
+		    "'run' (or 'copy')", s->id);
 		return;
 	}
 	/* on: "{{ targets }}" names a hosts param picked at run time. */

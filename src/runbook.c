@@ -63,7 +63,7 @@ step_texts(struct step *s, struct rstr **out)
 		&s->notify.smtp_url, &s->notify.from, &s->notify.subject, &s->when, &s->drill_run, &s->on,
 		&s->cwd, &s->include, &s->verify_run, &s->verify_sql.conninfo,
 		&s->verify_sql.query, &s->verify_sql.expect, &s->verify_http.url, &s->verify_http.method,
-		&s->verify_http.body, &s->verify_http.expect_body,
+		&s->verify_http.body, &s->verify_http.expect_body, &s->copy.src, &s->copy.dest,
 	};
 	int n = (int)(sizeof texts / sizeof texts[0]);
 
@@ -220,7 +220,8 @@ runbook_find_step(const struct runbook *rb, const char *id)
 const char *
 step_action_name(enum step_action a)
 {
-	static const char *const names[] = { "none", "run", "sql", "http", "notify", "manual", "wait" };
+	static const char *const names[] = { "none", "run", "sql", "http", "notify", "manual", "wait",
+		"copy" };
 
 	return (unsigned)a < sizeof names / sizeof names[0] ? names[a] : "?";
 }

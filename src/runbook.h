@@ -108,6 +108,14 @@ enum step_action {
 	ACTION_NOTIFY,
 	ACTION_MANUAL,
 	ACTION_WAIT,		/* pause, with a countdown the operator may cut short */
+	ACTION_COPY,		/* send a local file to the step's hosts (on:) */
+};
+
+/* copy: { src, dest, mode }: a file sent over ssh to every host of 'on'. */
+struct copy_action {
+	struct rstr src;	/* a local file, templated */
+	struct rstr dest;	/* the path on each host, templated */
+	int mode;		/* its permission bits, 0644 when not given */
 };
 
 enum capture_from {
@@ -207,6 +215,7 @@ struct step {
 	struct sql_action sql;
 	struct http_action http;
 	struct notify_action notify;
+	struct copy_action copy;
 	enum confirm_mode confirm;
 	int64_t timeout_ms;	/* 0: none */
 	int retries;

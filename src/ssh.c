@@ -163,6 +163,26 @@ add_supervision(struct strbuf *b, const char *shell, int64_t grace_ms)
 	    "exit \"$drc_s\"\n");
 }
 
+char *
+ssh_copy_command(const char *dest, int mode, size_t size, const char *sha256_hex)
+{
+	static const char script[] =
+	    "d=$1 m=$2 n=$3 h=$4; t=\"$d.drconsole-copy.$$\"; umask 077\n"
+	    "if ! head -c \"$n\" > \"$t\"; then rm -f \"$t\"; exit 1; fi\n"
+	    "s=$(sha256sum < \"$t\") || { rm -f \"$t\"; exit 1; }\n"
+	    "s=${s%% *}\n"
+	    "if [ \"$s\" != \"$h\" ]; then rm -f \"$t\"; "
+	    "echo \"drconsole: $d arrived short or damaged (sha256 $s)\" >&2; exit 1; fi\n"
+	    "chmod \"$m\" \"$t\" && mv -f \"$t\" \"$d\" || { rm -f \"$t\"; exit 1; }\n"
+	    "echo \"copied $d sha256 $h\"\n";
+	char *qs = ssh_quote(script), *qd = ssh_quote(dest), *out;
+
+	out = xprintf("exec /bin/sh -c %s drconsole %s %04o %zu %s", qs, qd, (unsigned)mode, size, sha256_hex);
+	free(qs);
+	free(qd);
+	return out;
+}
+
 /* "exec /bin/sh -c WRAPPER drconsole COMMAND", every part quoted. */
 char *
 ssh_remote_command(const char *command, const char *shell, const struct ssh_var *vars, int nvars,

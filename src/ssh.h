@@ -71,6 +71,14 @@ char *ssh_quote(const char *s);
  * when a variable's name is not a shell identifier. */
 char *ssh_remote_command(const char *command, const char *shell, const struct ssh_var *vars,
     int nvars, int64_t grace_ms, char **cause);
+/* The largest file copy: sends (it travels whole in memory). */
+#define SSH_COPY_MAX		(64L * 1024 * 1024)
+/* The remote command of a copy: it reads exactly size bytes from ssh's
+ * stdin into a private temporary file beside dest, checks their SHA-256
+ * against sha256_hex, then gives it mode and renames it over dest, and
+ * prints "copied DEST sha256 HEX"; a short or damaged file is removed
+ * and the command fails. dest travels as a quoted argument: any bytes. */
+char *ssh_copy_command(const char *dest, int mode, size_t size, const char *sha256_hex);
 /* What ssh's stdin must carry first: the secret variables' values, one
  * line each, in vars order. Never NULL; *len may be 0. Free with
  * ssh_payload_free, which wipes it. */

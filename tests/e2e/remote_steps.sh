@@ -28,7 +28,7 @@ DATA=$top_srcdir/tests/data/remote
 OUT=$SCRATCH/out
 mkdir -p "$OUT"
 
-for rb in fleet policy_all cancel rollback rollback_serial secret_split reuse hostvars captured_hosts captured_hostile; do
+for rb in fleet policy_all cancel rollback rollback_serial secret_split reuse hostvars captured_hosts captured_hostile copy; do
 	if "$DRCONSOLE" lint "$DATA/$rb.yaml" > "$SCRATCH/lint.out" 2>&1; then pass "$rb.yaml lints clean"; else
 		fail "$rb.yaml does not lint"; show "$SCRATCH/lint.out"; fi
 done
@@ -328,4 +328,20 @@ rc=$?
 	grep -qF 'out db2 | member=x; touch /tmp/drc-inv-pwned token=t-1' "$SCRATCH/i11/output/01-each.log" &&
 	[ ! -e /tmp/drc-inv-pwned ] && pass "an INI inventory's hosts, addresses and vars reach each host as data" ||
 	{ fail "inventory run: exit $rc"; show "$SCRATCH/inv.out"; rm -f /tmp/drc-inv-pwned; }
+# --- copy: a file to the hosts, whole, with its SHA-256 journaled ---
+mkdir -p "$SCRATCH/cpout"
+head -c 300000 /dev/urandom > "$SCRATCH/cp.bin"
+sum=$(sha256sum < "$SCRATCH/cp.bin" | cut -d' ' -f1)
+timeout 60 "$DRCONSOLE" run --yes --param "src=$SCRATCH/cp.bin" --param "out_dir=$SCRATCH/cpout" \
+	--incident-dir "$SCRATCH/i12" "$DATA/copy.yaml" < /dev/null > "$SCRATCH/cp.out" 2>&1
+rc=$?
+CP=$SCRATCH/i12/output/02-check.log
+[ "$rc" -eq 0 ] && grep -qF "out db1 | $sum  x; touch PWNED \$(id)" "$CP" && grep -q 'out db1 | 640 300000$' "$CP" &&
+	grep -qF "out db1 | x; touch PWNED \$(id)" "$CP" && [ "$(grep -c 'out db1 | ' "$CP")" -eq 3 ] &&
+	pass "copy: the file arrived whole, mode 0640, under its hostile name, nothing else left" ||
+	{ fail "copy: exit $rc"; show "$SCRATCH/cp.out"; show "$CP"; }
+[ ! -e "$SCRATCH/cpout/PWNED" ] && pass "copy: the destination stayed data" || fail "copy: the destination ran as code"
+grep -q "\"event\":\"step.start\".*\"command\":\"copy [^\"]*cp.bin (300000 bytes, sha256 $sum)" "$SCRATCH/i12/journal.jsonl" &&
+	grep -qF "out db2 | copied $SCRATCH/cpout/x; touch PWNED \$(id) sha256 $sum" "$SCRATCH/i12/output/01-send.log" &&
+	pass "copy: step.start journals the file's SHA-256, each host confirms it" || fail "copy: sha256 not journaled"
 finish

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "crypto.h"
 #include "job.h"
 #include "loop.h"
 #include "loop_fixture.h"
@@ -751,6 +752,67 @@ test_control_dir_private(void **state)
 	free(ctl);
 }
 
+/* Runs a copy's remote command under /bin/sh with input on its stdin, in
+ * dir; returns its exit status. */
+static int
+run_copy(const char *dir, const char *remote, const char *input, size_t len)
+{
+	int fds[2], status;
+	pid_t pid;
+
+	assert_int_equal(pipe(fds), 0);
+	if ((pid = fork()) == 0) {
+		dup2(fds[0], 0);
+		close(fds[1]);
+		if (chdir(dir) != 0)
+			_exit(99);
+		execl("/bin/sh", "sh", "-c", remote, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[0]);
+	assert_int_equal(write(fds[1], input, len), (ssize_t)len);
+	close(fds[1]);
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The copy's remote side: the file lands whole with its mode, or nothing
+ * lands: a short transfer and a damaged one leave no file, temporary or
+ * final. The destination is data, whatever its bytes. */
+static void
+test_copy_command(void **state)
+{
+	static const char data[] = "line one\nline two\n";
+	char dir[] = "/tmp/drc-copy.XXXXXX", hex[65], *remote, *dest, *path;
+	struct stat st;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	dest = xprintf("%s/f; touch PWNED $(id) '\"", dir);
+	crypto_sha256_hex(data, strlen(data), hex);
+	remote = ssh_copy_command(dest, 0640, strlen(data), hex);
+	assert_int_equal(run_copy(dir, remote, data, strlen(data)), 0);
+	assert_int_equal(stat(dest, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	assert_int_equal(st.st_size, (off_t)strlen(data));
+	path = xprintf("%s/PWNED", dir);
+	assert_int_equal(access(path, F_OK), -1);
+	unlink(dest);
+	/* Short: the stream ends before the size. */
+	assert_int_not_equal(run_copy(dir, remote, data, 5), 0);
+	assert_int_equal(access(dest, F_OK), -1);
+	free(remote);
+	/* Damaged: the bytes do not hash to what was sent. */
+	remote = ssh_copy_command(dest, 0640, strlen(data), "0000000000000000000000000000000000000000000000000000000000000000");
+	assert_int_not_equal(run_copy(dir, remote, data, strlen(data)), 0);
+	assert_int_equal(access(dest, F_OK), -1);
+	free(remote);
+	/* Nothing else was left in the folder: it is empty. */
+	assert_int_equal(rmdir(dir), 0);
+	free(dest);
+	free(path);
+}
+
 #define TEST(f) cmocka_unit_test_setup_teardown(f, loop_fixture_setup, \
     loop_fixture_teardown)
 
@@ -777,6 +839,7 @@ main(void)
 		TEST(test_opts_from_env),
 		TEST(test_argv_control_master),
 		TEST(test_control_dir_private),
+		TEST(test_copy_command),
 	};
 
 	unlink("/tmp/drc-ssh-pwned");
