@@ -64,9 +64,11 @@ struct step_run {
 	struct out_sink { struct exec_ctx *c; int stream; } out_sink[OUTBUF_STREAMS];
 	struct maskstream *relay_ms;
 	struct outbuf *cap_lines;	/* capture: the raw lines it reads */
-	int captured_secret;	/* captured is a secret, or holds one */
-	char *cap_value;	/* capture: last line or regex group so far */
-	char *captured;		/* the value kept after the step ended ok */
+	/* One of each per capture of the step (ncap of them, made on demand): */
+	int *captured_secret;	/* captured[j] is a secret, or holds one */
+	char **cap_value;	/* capture: last line or regex group so far */
+	char **captured;	/* the value kept after the step ended ok */
+	int ncap;
 	int approved;		/* confirm: approval given by a second operator */
 	char *approver;
 };
@@ -203,6 +205,8 @@ int flow_start_wait(struct engine *e, int i, char **cause);
 int flow_cancel_wait(struct engine *e, int i);
 void flow_release(struct step_run *r);
 const char *flow_capture_value(const struct engine *e, const char *name, int *secret);
+/* Capture j of step i has value v again (a resume read it back). */
+void flow_restore_capture(struct engine *e, int i, int j, const char *v);
 
 /* engine_approve.c: the second person of a two-person rule */
 void approve_poll(struct engine *e);
@@ -222,6 +226,10 @@ char *native_display_query(struct engine *e, int i, const struct sql_action *a);
 int remote_spawn(struct engine *e, int i, const char *command_tmpl, int rollback, char **cause);
 void remote_cancel(struct engine *e, struct step_run *r);
 void remote_release(struct engine *e, struct step_run *r);
+/* Closes the run's ssh master connections (engine_free). */
+void remote_close_connections(struct engine *e);
+/* "copy SRC (N bytes, sha256 H) to DEST on HOSTS, mode M", for people. */
+char *remote_copy_display(struct engine *e, int i);
 
 /* engine_input.c: interactive steps */
 void input_relay(struct engine *e, int i, const char *data, size_t len);
