@@ -64,7 +64,7 @@ hidden_capture(const struct runner *r, int step)
 {
 	const struct step *s = &engine_runbook(r->e)->steps[step];
 
-	return s->capture.name != NULL && s->capture.secret;
+	return step_captures_secret(s);
 }
 
 /* The hot path of a flooding step: each line of the block gets its mark in

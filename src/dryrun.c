@@ -10,6 +10,7 @@
 #include "duration.h"
 #include "engine_int.h"
 #include "fanout.h"
+#include "hostlist.h"
 #include "strbuf.h"
 #include "xmalloc.h"
 
@@ -69,27 +70,34 @@ static void
 add_hosts(struct strbuf *b, struct engine *e, int i)
 {
 	const struct step *s = &e->rb->steps[i];
-	const struct host_def **hosts = NULL;
+	struct hostlist hl;
 	struct texpansion x;
 	char *cause = NULL;
-	int n = 0;
 
 	if (params_expand(e, i, s->on.s, TMPL_RAW, &x, &cause) != 0) {
 		strbuf_addf(b, "on: %s (cannot expand: %s)\n", s->on.s, cause);
 		free(cause);
 		return;
 	}
-	if (runbook_resolve_hosts(e->rb, x.text, &hosts, &n, &cause) != 0) {
+	/* A captured list of hosts is known only once the run captured it. */
+	if (remote_on_uses_capture(e, s) && e->mode == MODE_DRY_RUN) {
+		strbuf_addf(b, "on: the hosts in %s, known at run time, policy %s\n", x.text,
+		    fanout_policy_name(s->policy));
+		texpansion_free(&x);
+		return;
+	}
+	if (hostlist_resolve(e->rb, x.text, remote_on_uses_capture(e, s), &hl, &cause) != 0) {
 		strbuf_addf(b, "on: %s (%s)\n", x.text, cause);
 		free(cause);
 	} else {
-		strbuf_addf(b, "on: %d host%s:", n, n == 1 ? "" : "s");
-		for (int k = 0; k < n; k++)
-			strbuf_addf(b, " %s%s%s%s", hosts[k]->name, hosts[k]->address != NULL ? " (" : "",
-			    hosts[k]->address != NULL ? hosts[k]->address : "", hosts[k]->address != NULL ? ")" : "");
+		strbuf_addf(b, "on: %d host%s:", hl.n, hl.n == 1 ? "" : "s");
+		for (int k = 0; k < hl.n; k++)
+			strbuf_addf(b, " %s%s%s%s", hl.hosts[k]->name, hl.hosts[k]->address != NULL ? " (" : "",
+			    hl.hosts[k]->address != NULL ? hl.hosts[k]->address : "",
+			    hl.hosts[k]->address != NULL ? ")" : "");
 		strbuf_addf(b, ", policy %s\n", fanout_policy_name(s->policy));
 	}
-	free(hosts);
+	hostlist_free(&hl);
 	texpansion_free(&x);
 }
 
@@ -248,8 +256,8 @@ engine_dry_run_text(struct engine *e, int i)
 	free(depends);
 	add_action(&b, e, i);
 	add_until(&b, s);
-	if (s->capture.name != NULL)
-		strbuf_addf(&b, "captures: %s (later steps use {{ %s }})\n", s->capture.name, s->capture.name);
+	for (int k = 0; k < s->ncaptures; k++)
+		strbuf_addf(&b, "captures: %s (later steps use {{ %s }})\n", s->captures[k].name, s->captures[k].name);
 	if (s->end_run_when.s != NULL)
 		strbuf_addf(&b, "end_run: when %s after it, the run ends: %s\n", s->end_run_when.s,
 		    s->end_run_outcome.s);

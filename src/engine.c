@@ -572,6 +572,7 @@ engine_free(struct engine *e)
 		free(e->runs[i].st.command);
 	}
 	free(e->runs);
+	remote_close_connections(e);
 	if (e->reaping)
 		reaper_disable(e->loop);
 	if (e->httpctx != NULL)

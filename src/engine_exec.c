@@ -406,7 +406,7 @@ exec_open_output(struct engine *e, int i, int rollback, char **cause)
 	outbuf_set_filter(r->st.out, flow_filter, ctx_for(e, i));
 	outbuf_free(r->cap_lines);
 	r->cap_lines = NULL;
-	if (e->rb->steps[i].capture.name != NULL && !r->in_verify && !rollback) {
+	if (e->rb->steps[i].ncaptures > 0 && !r->in_verify && !rollback) {
 		/* The capture reads the raw lines: it wants the value, and keeps
 		 * it as a secret when it holds one. Only the newest block. */
 		r->cap_lines = outbuf_new(1, 0);
@@ -491,7 +491,9 @@ exec_dry_run(struct engine *e, int i, char **cause)
 	struct step_run *r = &e->runs[i];
 	char *shown;
 
-	if ((shown = params_shown_command(e, i, exec_command(e, i), cause)) == NULL)
+	if (e->rb->steps[i].action == ACTION_COPY)
+		shown = engine_display_command(e, i);
+	else if ((shown = params_shown_command(e, i, exec_command(e, i), cause)) == NULL)
 		return -1;
 	free(r->st.command);
 	r->st.command = shown;

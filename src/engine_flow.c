@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "duration.h"
 #include "engine_int.h"
+#include "jsonpath.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -19,71 +20,109 @@
 
 /* --- capture --- */
 
+/* The per-capture arrays of step i's run, made the first time. */
+static void
+capture_arrays(struct engine *e, int i)
+{
+	struct step_run *r = &e->runs[i];
+	int n = e->rb->steps[i].ncaptures;
+
+	if (r->ncap == n)
+		return;
+	r->cap_value = xcalloc((size_t)n, sizeof *r->cap_value);
+	r->captured = xcalloc((size_t)n, sizeof *r->captured);
+	r->captured_secret = xcalloc((size_t)n, sizeof *r->captured_secret);
+	r->ncap = n;
+}
+
 const char *
 flow_capture_value(const struct engine *e, const char *name, int *secret)
 {
-	int k = runbook_find_capture(e->rb, name);
+	int j = 0, k = runbook_find_capture_at(e->rb, name, &j);
 
-	if (k >= 0 && e->runs[k].captured == NULL && e->mode == MODE_DRY_RUN) {
+	if (k >= 0 && e->mode == MODE_DRY_RUN && (e->runs[k].ncap == 0 || e->runs[k].captured[j] == NULL)) {
 		*secret = 0;
 		return flow_dry_placeholder(e, name);
 	}
-	if (k < 0 || e->runs[k].captured == NULL)
+	if (k < 0 || e->runs[k].ncap == 0 || e->runs[k].captured[j] == NULL)
 		return NULL;
-	*secret = e->runs[k].captured_secret;
-	return e->runs[k].captured;
+	*secret = e->runs[k].captured_secret[j];
+	return e->runs[k].captured[j];
+}
+
+void
+flow_restore_capture(struct engine *e, int i, int j, const char *v)
+{
+	struct step_run *r = &e->runs[i];
+
+	capture_arrays(e, i);
+	free(r->captured[j]);
+	r->captured[j] = xstrdup(v);
 }
 
 const char *
 flow_dry_placeholder(const struct engine *e, const char *name)
 {
-	int k = runbook_find_capture(e->rb, name);
+	int j = 0, k = runbook_find_capture_at(e->rb, name, &j);
 	struct step_run *r;
 
-	if (k < 0 || e->mode != MODE_DRY_RUN || e->runs[k].captured != NULL)
+	if (k < 0 || e->mode != MODE_DRY_RUN || (e->runs[k].ncap > 0 && e->runs[k].captured[j] != NULL))
 		return NULL;
 	r = &e->runs[k];
-	if (r->dry_placeholder == NULL)
-		r->dry_placeholder = xprintf("<%s, captured by step %s>", name, e->rb->steps[k].id);
-	return r->dry_placeholder;
+	if (r->dry_placeholder == NULL) {
+		r->ndry = e->rb->steps[k].ncaptures;
+		r->dry_placeholder = xcalloc((size_t)r->ndry, sizeof *r->dry_placeholder);
+	}
+	if (r->dry_placeholder[j] == NULL)
+		r->dry_placeholder[j] = xprintf("<%s, captured by step %s>", name, e->rb->steps[k].id);
+	return r->dry_placeholder[j];
 }
 
 static void
-capture_line(struct engine *e, int i, const char *text, size_t len)
+capture_one(struct step_run *r, const struct capture *cp, int j, const char *text, size_t len)
 {
-	const struct capture *cp = &e->rb->steps[i].capture;
-	struct step_run *r = &e->runs[i];
 	regmatch_t m[10];
 	regex_t re;
 	char *line;
 
 	switch (cp->from) {
 	case CAPTURE_OUTPUT:
-		if (r->cap_out.len + len + 1 <= CAPTURE_MAX) {
-			strbuf_add(&r->cap_out, text, len);
-			strbuf_addch(&r->cap_out, '\n');
-		}
-		break;
+	case CAPTURE_CELL:
+	case CAPTURE_JSON:
+		break;	/* the whole output (capture_line keeps it) or the first cell */
 	case CAPTURE_LAST_LINE:
 		if (len > 0) {
-			free(r->cap_value);
-			r->cap_value = xstrndup(text, len);
+			free(r->cap_value[j]);
+			r->cap_value[j] = xstrndup(text, len);
 		}
 		break;
 	case CAPTURE_REGEX:
-		if (r->cap_value != NULL || regcomp(&re, cp->regex.s, REG_EXTENDED) != 0)
+		if (r->cap_value[j] != NULL || regcomp(&re, cp->regex.s, REG_EXTENDED) != 0)
 			break;
 		/* The filter's text is not NUL-terminated; regexec wants it. */
 		line = xstrndup(text, len);
 		if (regexec(&re, line, 10, m, 0) == 0 && m[cp->group].rm_so >= 0)
-			r->cap_value = xstrndup(line + m[cp->group].rm_so,
+			r->cap_value[j] = xstrndup(line + m[cp->group].rm_so,
 			    (size_t)(m[cp->group].rm_eo - m[cp->group].rm_so));
 		free(line);
 		regfree(&re);
 		break;
-	case CAPTURE_CELL:
-		break;
 	}
+}
+
+static void
+capture_line(struct engine *e, int i, const char *text, size_t len)
+{
+	const struct step *s = &e->rb->steps[i];
+	struct step_run *r = &e->runs[i];
+
+	capture_arrays(e, i);
+	if (r->cap_out.len + len + 1 <= CAPTURE_MAX) {
+		strbuf_add(&r->cap_out, text, len);
+		strbuf_addch(&r->cap_out, '\n');
+	}
+	for (int j = 0; j < s->ncaptures; j++)
+		capture_one(r, &s->captures[j], j, text, len);
 }
 
 /* Each line of a block, without its '\n' or a '\r' before it. */
@@ -126,7 +165,7 @@ flow_filter(void *arg, const char *text, size_t *len)
 	struct step_run *r = &c->e->runs[c->step];
 	size_t lines;
 
-	if (s->capture.name == NULL || !s->capture.secret || r->in_verify || r->in_rollback)
+	if (!step_captures_secret(s) || r->in_verify || r->in_rollback)
 		return text;
 	lines = outbuf_count_lines(text, *len);
 	if (*len > 0 && text[*len - 1] != '\n')
@@ -144,8 +183,11 @@ flow_attempt_begins(struct engine *e, int i)
 	struct step_run *r = &e->runs[i];
 
 	strbuf_reset(&r->cap_out);
-	free(r->cap_value);
-	r->cap_value = NULL;
+	capture_arrays(e, i);
+	for (int j = 0; j < r->ncap; j++) {
+		free(r->cap_value[j]);
+		r->cap_value[j] = NULL;
+	}
 	if (r->st.attempt == 1)
 		r->first_start_mono = clock_mono_ms();
 	r->st.until_expired = 0;
@@ -164,43 +206,81 @@ trimmed(const char *s)
 	return xstrndup(s, n);
 }
 
-/* Keeps the capture of an attempt that ended ok; no value fails the step. */
+/* The value capture j of step i found this attempt, or NULL. */
+static char *
+capture_result(struct engine *e, int i, int j, const char *first_cell, char **why)
+{
+	const struct capture *cp = &e->rb->steps[i].captures[j];
+	struct step_run *r = &e->runs[i];
+
+	if (cp->from == CAPTURE_OUTPUT)
+		return trimmed(strbuf_str(&r->cap_out));
+	if (cp->from == CAPTURE_CELL)
+		return first_cell != NULL ? xstrdup(first_cell) : NULL;
+	if (cp->from == CAPTURE_JSON)
+		return jsonpath_value(strbuf_str(&r->cap_out), cp->json.s, why);
+	return r->cap_value[j] != NULL ? xstrdup(r->cap_value[j]) : NULL;
+}
+
+/* Capture j failed: so does the attempt, saying why. */
+static void
+capture_failed(struct engine *e, int i, int j, json_t *f, const char *why)
+{
+	const struct capture *cp = &e->rb->steps[i].captures[j];
+	struct step_run *r = &e->runs[i];
+
+	r->st.status = STEP_FAILED;
+	engine_set_reason(r, "capture '%s': %s", cp->name, why != NULL ? why : cp->from == CAPTURE_REGEX ?
+	    "no output line matched the regex" : "nothing to capture");
+	json_object_set_new(f, "status", engine_jstr("failed"));
+	json_object_set_new(f, "reason", engine_jstr(r->st.reason));
+}
+
+/* Keeps the captures of an attempt that ended ok, all or none: a capture
+ * with no value fails the step. */
 static void
 keep_capture(struct engine *e, int i, json_t *f, const char *first_cell)
 {
-	const struct capture *cp = &e->rb->steps[i].capture;
+	const struct step *s = &e->rb->steps[i];
 	struct step_run *r = &e->runs[i];
-	char *v = NULL, *why = NULL;
+	char **v = xcalloc((size_t)s->ncaptures, sizeof *v), *why = NULL;
+	json_t *cap = json_object();
+	int j, ok = 1;
 
-	if (cp->from == CAPTURE_OUTPUT)
-		v = trimmed(strbuf_str(&r->cap_out));
-	else if (cp->from == CAPTURE_CELL)
-		v = first_cell != NULL ? xstrdup(first_cell) : NULL;
-	else if (r->cap_value != NULL)
-		v = xstrdup(r->cap_value);
-	if (v == NULL || (cp->secret && (why = mask_check_secret(cp->name, v)) != NULL)) {
-		r->st.status = STEP_FAILED;
-		engine_set_reason(r, "capture '%s': %s", cp->name, why != NULL ? why : cp->from == CAPTURE_REGEX ?
-		    "no output line matched the regex" : "nothing to capture");
-		json_object_set_new(f, "status", engine_jstr("failed"));
-		json_object_set_new(f, "reason", engine_jstr(r->st.reason));
-		if (v != NULL)
-			explicit_bzero(v, strlen(v));
-		free(v);
+	capture_arrays(e, i);
+	for (j = 0; j < s->ncaptures && ok; j++) {
+		v[j] = capture_result(e, i, j, first_cell, &why);
+		if (v[j] == NULL || (s->captures[j].secret && (why = mask_check_secret(s->captures[j].name, v[j])) != NULL)) {
+			capture_failed(e, i, j, f, why);
+			ok = 0;
+		}
 		free(why);
-		return;
+		why = NULL;
 	}
-	free(r->captured);
-	r->captured = v;
-	/* A value that holds a secret is one: shown and stored it would
-	 * show the secret, and a later step that prints it must mask it. */
-	r->captured_secret = cp->secret || params_is_secret_text(e, v);
-	if (r->captured_secret) {
-		params_add_secret(e, v);
-		json_object_set_new(f, "capture_secret", json_true());
+	for (j = 0; j < s->ncaptures; j++) {
+		if (!ok) {
+			if (v[j] != NULL)
+				explicit_bzero(v[j], strlen(v[j]));
+			free(v[j]);
+			continue;
+		}
+		free(r->captured[j]);
+		r->captured[j] = v[j];
+		/* A value that holds a secret is one: shown and stored it would
+		 * show the secret, and a later step that prints it must mask it. */
+		r->captured_secret[j] = s->captures[j].secret || params_is_secret_text(e, v[j]);
+		if (r->captured_secret[j]) {
+			params_add_secret(e, v[j]);
+			json_object_set_new(f, "capture_secret", json_true());
+		}
+		json_object_set_new(cap, s->captures[j].name,
+		    r->captured_secret[j] ? json_string(MASK_TEXT) : engine_jstr(v[j]));
 	}
-	json_object_set_new(f, "capture", json_pack("{so}", cp->name,
-	    r->captured_secret ? json_string(MASK_TEXT) : engine_jstr(v)));
+	free(v);
+	if (ok)
+		json_object_set_new(f, "capture", cap);
+	else
+		json_decref(cap);
 }
 
 /* --- verify, and the end of an attempt --- */
@@ -235,7 +315,7 @@ flow_attempt_end(struct engine *e, int i, json_t *f, const char *first_cell)
 	const struct step *s = &e->rb->steps[i];
 	struct step_run *r = &e->runs[i];
 
-	if (r->st.status == STEP_OK && s->capture.name != NULL)
+	if (r->st.status == STEP_OK && s->ncaptures > 0)
 		keep_capture(e, i, f, first_cell);
 	if (r->st.status == STEP_OK && s->verify_action != ACTION_NONE && e->mode != MODE_DRY_RUN) {
 		start_verify(e, i, f);
@@ -368,11 +448,21 @@ flow_release(struct step_run *r)
 {
 	strbuf_free(&r->cap_out);
 	strbuf_free(&r->filtered);
+	for (int j = 0; j < r->ncap; j++) {
+		free(r->cap_value[j]);
+		free(r->captured[j]);
+	}
 	free(r->cap_value);
 	free(r->captured);
+	free(r->captured_secret);
+	for (int j = 0; j < r->ndry; j++)
+		free(r->dry_placeholder[j]);
 	free(r->dry_placeholder);
 	free(r->approver);
 	json_decref(r->pending_end);
 	r->pending_end = NULL;
-	r->cap_value = r->captured = r->approver = r->dry_placeholder = NULL;
+	r->cap_value = r->captured = r->dry_placeholder = NULL;
+	r->captured_secret = NULL;
+	r->ncap = r->ndry = 0;
+	r->approver = NULL;
 }

@@ -86,7 +86,7 @@ input_relay(struct engine *e, int i, const char *data, size_t len)
 	struct step_run *r = &e->runs[i];
 
 	if (e->hooks.raw_output == NULL || !s->interactive || len == 0 ||
-	    (s->capture.name != NULL && s->capture.secret))
+	    step_captures_secret(s))
 		return;
 	if (r->relay_ms == NULL)
 		r->relay_ms = maskstream_new(e->mask, e->loop, relay_emit, &r->ctx);

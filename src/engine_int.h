@@ -64,10 +64,13 @@ struct step_run {
 	struct out_sink { struct exec_ctx *c; int stream; } out_sink[OUTBUF_STREAMS];
 	struct maskstream *relay_ms;
 	struct outbuf *cap_lines;	/* capture: the raw lines it reads */
-	int captured_secret;	/* captured is a secret, or holds one */
-	char *cap_value;	/* capture: last line or regex group so far */
-	char *captured;		/* the value kept after the step ended ok */
-	char *dry_placeholder;	/* a dry run: "<n, captured by step count>" */
+	/* One of each per capture of the step (ncap of them, made on demand): */
+	int *captured_secret;	/* captured[j] is a secret, or holds one */
+	char **cap_value;	/* capture: last line or regex group so far */
+	char **captured;	/* the value kept after the step ended ok */
+	int ncap;
+	char **dry_placeholder;	/* a dry run: "<n, captured by step count>", per capture */
+	int ndry;
 	int approved;		/* confirm: approval given by a second operator */
 	char *approver;
 };
@@ -210,6 +213,8 @@ const char *flow_capture_value(const struct engine *e, const char *name, int *se
  * "<n, captured by step count>"; NULL outside a dry run or for a name no
  * step captures, or once the value was captured. */
 const char *flow_dry_placeholder(const struct engine *e, const char *name);
+/* Capture j of step i has value v again (a resume read it back). */
+void flow_restore_capture(struct engine *e, int i, int j, const char *v);
 
 /* engine_approve.c: the second person of a two-person rule */
 void approve_poll(struct engine *e);
@@ -230,8 +235,14 @@ char *native_display_query(struct engine *e, int i, const struct sql_action *a);
 
 /* engine_remote.c: run steps on remote hosts through ssh */
 int remote_spawn(struct engine *e, int i, const char *command_tmpl, int rollback, char **cause);
+/* 1 when step s's on: uses a value captured earlier in the run. */
+int remote_on_uses_capture(const struct engine *e, const struct step *s);
 void remote_cancel(struct engine *e, struct step_run *r);
 void remote_release(struct engine *e, struct step_run *r);
+/* Closes the run's ssh master connections (engine_free). */
+void remote_close_connections(struct engine *e);
+/* "copy SRC (N bytes, sha256 H) to DEST on HOSTS, mode M", for people. */
+char *remote_copy_display(struct engine *e, int i);
 
 /* engine_input.c: interactive steps */
 void input_relay(struct engine *e, int i, const char *data, size_t len);

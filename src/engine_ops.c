@@ -94,6 +94,15 @@ run_describe(struct engine *e, int i)
 	return out;
 }
 
+/* A copy: the file, its hash and where it goes; in a drill, its stand-in. */
+static char *
+copy_describe(struct engine *e, int i)
+{
+	if (exec_command(e, i) == NULL)
+		return remote_copy_display(e, i);
+	return run_describe(e, i);
+}
+
 static char *
 sql_describe(struct engine *e, int i)
 {
@@ -183,6 +192,10 @@ static const struct step_ops ops_run = {
 static const struct step_ops ops_remote = {
 	"run", exec_spawn_main, remote_cancel, run_describe, exec_dry_run, exec_spawn_verify,
 };
+/* A file sent to the step's hosts over the same ssh (engine_copy.c). */
+static const struct step_ops ops_copy = {
+	"copy", exec_spawn_main, remote_cancel, copy_describe, exec_dry_run, NULL,
+};
 static const struct step_ops ops_sql = {
 	"sql", native_spawn, native_cancel, sql_describe, plain_dry_run, native_spawn_verify,
 };
@@ -204,6 +217,7 @@ step_ops_for_action(enum step_action a)
 {
 	switch (a) {
 	case ACTION_RUN: return &ops_run;
+	case ACTION_COPY: return &ops_copy;
 	case ACTION_SQL: return &ops_sql;
 	case ACTION_HTTP: return &ops_http;
 	case ACTION_NOTIFY: return &ops_notify;

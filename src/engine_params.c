@@ -368,6 +368,13 @@ resolve_ref(void *arg, const struct tref *ref, struct tvalue *out)
 		out->value = resolve_builtin(c, ref->name);
 		out->inert = template_builtin_is_inert(ref->name);
 		return out->value != NULL ? 0 : -1;
+	case TREF_HOSTVAR:
+		/* Each host's own value replaces this one in its variable
+		 * (engine_remote.c); what people read names the var. */
+		if (c->step < 0 || c->e->rb->steps[c->step].on.s == NULL)
+			return -1;
+		out->value = keep(c, xprintf("<" TEMPLATE_HOSTVAR_PREFIX "%s>", ref->name));
+		return 0;
 	default:
 		return -1;
 	}

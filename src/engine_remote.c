@@ -18,9 +18,11 @@
 
 #include "clock.h"
 #include "duration.h"
+#include "engine_copy.h"
 #include "engine_int.h"
 #include "shlex.h"
 #include "fanout.h"
+#include "hostlist.h"
 #include "log.h"
 #include "ssh.h"
 #include "strbuf.h"
@@ -95,30 +97,117 @@ collect_vars(struct engine *e, int i, const struct texpansion *x, char **envp, s
 
 /* --- the hosts --- */
 
-/* on: expanded (a hosts param names them at run time) and resolved. */
+/* 1 when on: uses a value captured earlier in the run (not a param). */
+int
+remote_on_uses_capture(const struct engine *e, const struct step *s)
+{
+	struct tscan scan;
+	size_t off;
+	char *cause = NULL;
+	int found = 0;
+
+	if (template_scan(s->on.s, &scan, &off, &cause) != 0) {
+		free(cause);
+		return 0;
+	}
+	for (int k = 0; k < scan.nrefs && !found; k++)
+		found = scan.refs[k].kind == TREF_PARAM && runbook_find_param(e->rb, scan.refs[k].name) == NULL &&
+		    runbook_find_capture(e->rb, scan.refs[k].name) >= 0;
+	template_scan_free(&scan);
+	return found;
+}
+
+/* on: expanded (a hosts param or a capture names them at run time) and
+ * resolved; a captured value may name hosts the runbook does not know. */
 static int
-resolve_hosts(struct engine *e, int i, const struct host_def ***list, int *n, char **cause)
+resolve_hosts(struct engine *e, int i, struct hostlist *hl, char **cause)
 {
 	const struct step *s = &e->rb->steps[i];
 	struct texpansion x;
+	char *why = NULL;
 	int rc;
 
+	memset(hl, 0, sizeof *hl);
 	if (params_expand(e, i, s->on.s, TMPL_RAW, &x, cause) != 0)
 		return -1;
-	rc = runbook_resolve_hosts(e->rb, x.text, list, n, cause);
+	rc = hostlist_resolve(e->rb, x.text, remote_on_uses_capture(e, s), hl, &why);
 	texpansion_free(&x);
-	if (rc == 0 && s->policy == POLICY_AT_LEAST && s->at_least > *n) {
-		*cause = xprintf("policy wants %d hosts to succeed but 'on' gives %d", s->at_least, *n);
-		free(*list);
-		return -1;
+	if (rc != 0) {
+		*cause = xprintf("'on': %s", why);
+		free(why);
+	} else if (s->policy == POLICY_AT_LEAST && s->at_least > hl->n) {
+		*cause = xprintf("policy wants %d hosts to succeed but 'on' gives %d", s->at_least, hl->n);
+		rc = -1;
 	}
+	if (rc != 0)
+		hostlist_free(hl);
 	return rc;
+}
+
+/* --- connection reuse --- */
+
+/* INCIDENT/ssh: the private folder of the run's master connections. */
+static char *
+control_dir_path(const struct engine *e)
+{
+	return xprintf("%s/ssh", e->incident_dir);
+}
+
+/* The folder, made if need be, or NULL when it cannot be trusted: then
+ * every ssh opens its own connection, as without reuse. */
+static char *
+control_dir(const struct engine *e)
+{
+	char *dir = control_dir_path(e), *cause = NULL;
+
+	if (ssh_control_dir_make(dir, &cause) == 0)
+		return dir;
+	if (cause != NULL)
+		log_debug("ssh: no connection reuse: %s", cause);
+	free(cause);
+	free(dir);
+	return NULL;
+}
+
+/* The run is over: its master connections close. */
+void
+remote_close_connections(struct engine *e)
+{
+	char *dir;
+
+	if (e->incident_dir == NULL)
+		return;
+	dir = control_dir_path(e);
+	ssh_control_close_all(dir);
+	free(dir);
+}
+
+/* The variables of host h: each host var's variable (template.h) takes
+ * h's value, so a host var is a value on every host, never code. -1 with
+ * *cause when h lacks one. */
+static int
+set_host_vars(struct engine *e, const struct host_def *h, struct remote_vars *rv, char **cause)
+{
+	const size_t plen = strlen(TEMPLATE_HOSTVAR_VAR);
+	const struct rstr *v;
+
+	for (int k = 0; k < rv->n; k++) {
+		if (strncmp(rv->v[k].name, TEMPLATE_HOSTVAR_VAR, plen) != 0)
+			continue;
+		if ((v = runbook_host_var(e->rb, h, rv->v[k].name + plen)) == NULL) {
+			*cause = xprintf("host '%s' has no var '%s'", h->name, rv->v[k].name + plen);
+			return -1;
+		}
+		rv->v[k].value = v->s;
+		rv->v[k].secret = 0;	/* the runbook file holds it: no secret */
+	}
+	return 0;
 }
 
 /* Every host's ssh argv; NULL with *cause when one cannot be built. */
 static char ***
 build_argvs(struct engine *e, int i, const struct host_def **hosts, int n, const char *command,
-    struct remote_vars *rv, char **cause)
+    struct remote_vars *rv, const char *ctl, const struct copy_file *cf, char **cause)
 {
 	struct ssh_opts opts;
 	struct ssh_target t;
@@ -126,11 +215,17 @@ build_argvs(struct engine *e, int i, const struct host_def **hosts, int n, const
 	int k;
 
 	ssh_opts_from_env(&opts, e->rb->path);
+	opts.control_dir = ctl;
 	rv->v = xreallocarray(rv->v, rv->n + 1, sizeof *rv->v);
 	for (k = 0; k < n; k++) {
 		rv->v[rv->n] = (struct ssh_var){ "DRCONSOLE_HOST", hosts[k]->name, 0 };
-		remote = ssh_remote_command(command, sh_dialect_path((enum sh_dialect)
-		    runbook_step_shell(e->rb, &e->rb->steps[i])), rv->v, rv->n + 1, e->grace_ms, cause);
+		if (cf != NULL)
+			remote = ssh_copy_command(cf->dest, cf->mode, cf->len, cf->sha256);
+		else if (set_host_vars(e, hosts[k], rv, cause) != 0)
+			break;
+		else
+			remote = ssh_remote_command(command, sh_dialect_path((enum sh_dialect)
+			    runbook_step_shell(e->rb, &e->rb->steps[i])), rv->v, rv->n + 1, e->grace_ms, cause);
 		if (remote == NULL)
 			break;
 		ssh_target_of_host(hosts[k], e->rb->steps[i].forward_agent, &t);
@@ -315,19 +410,21 @@ on_remote_timeout(void *arg)
 
 /* Everything a round needs that spawn() builds for a local job. */
 static int
-start_round(struct engine *e, int i, const struct texpansion *x, const struct host_def **hosts, int n,
-    char **cause)
+start_round(struct engine *e, int i, const struct texpansion *x, const struct copy_file *cf,
+    const struct host_def **hosts, int n, char **cause)
 {
 	const struct step *s = &e->rb->steps[i];
 	struct step_run *r = &e->runs[i];
 	struct remote_vars rv = { NULL, 0 };
 	struct fanout_opts o = { 0 };
-	char **envp = params_build_env(e, i, x), ***argvs, *payload;
+	char **envp = cf == NULL ? params_build_env(e, i, x) : NULL, ***argvs, *payload, *ctl = control_dir(e);
 	size_t paylen = 0;
 	int rc = -1;
 
-	collect_vars(e, i, x, envp, &rv);
-	argvs = build_argvs(e, i, hosts, n, x->text, &rv, cause);
+	/* A copy's stdin carries the file, and its command no variables. */
+	if (cf == NULL)
+		collect_vars(e, i, x, envp, &rv);
+	argvs = build_argvs(e, i, hosts, n, cf == NULL ? x->text : NULL, &rv, ctl, cf, cause);
 	payload = ssh_stdin_payload(rv.v, rv.n, &paylen);
 	o.max_parallel = s->max_parallel;
 	/* An undo is done only where it is done everywhere. */
@@ -337,15 +434,20 @@ start_round(struct engine *e, int i, const struct texpansion *x, const struct ho
 	o.expect_output = r->has_re && !r->in_verify && !r->in_rollback ? &r->re : NULL;
 	o.grace_ms = e->grace_ms;
 	o.mask = e->mask;
+	o.cwd = ctl;
+	o.keep_masters = ctl != NULL;
 	if (argvs != NULL) {
 		r->started_mono = clock_mono_ms();
-		rc = fanout_start(fanout_for(e, i, hosts, n), &o, (char *const *const *)argvs, payload, paylen,
+		rc = fanout_start(fanout_for(e, i, hosts, n), &o, (char *const *const *)argvs,
+		    cf != NULL ? (const char *)cf->data : payload, cf != NULL ? cf->len : paylen,
 		    on_host_line, on_fanout_done, &r->ctx, cause);
 	}
 	ssh_payload_free(payload, paylen);
 	free_argvs(argvs, n);
 	free(rv.v);
-	params_free_env(envp);
+	free(ctl);
+	if (envp != NULL)
+		params_free_env(envp);
 	return rc;
 }
 
@@ -379,32 +481,44 @@ remote_spawn(struct engine *e, int i, const char *command_tmpl, int rollback, ch
 {
 	const struct step *s = &e->rb->steps[i];
 	struct step_run *r = &e->runs[i];
-	const struct host_def **hosts = NULL;
-	struct texpansion x;
+	struct hostlist hl;
+	const struct host_def **hosts;
+	struct texpansion x = { 0 };
+	struct copy_file cf;
+	/* A copy step's own action; its rollback, verify or drill stand-in
+	 * is a command. */
+	int copying = s->action == ACTION_COPY && command_tmpl == NULL;
 	char *shown;
-	int n = 0, rc;
+	int n, rc;
 
-	if (resolve_hosts(e, i, &hosts, &n, cause) != 0)
+	if (resolve_hosts(e, i, &hl, cause) != 0)
 		return -1;
+	hosts = hl.hosts;
+	n = hl.n;
 	if (rollback && hosts_that_ran(e, i, hosts, &n, cause) != 0) {
-		free(hosts);
+		hostlist_free(&hl);
 		return -1;
 	}
-	if (params_expand_shell(e, i, command_tmpl, &x, &shown, cause) != 0) {
-		free(hosts);
+	if (copying ? copy_file_read(e, i, &cf, cause) : params_expand_shell(e, i, command_tmpl, &x, &shown, cause)) {
+		hostlist_free(&hl);
 		return -1;
 	}
+	if (copying)
+		shown = copy_file_shown(&cf);
 	free(r->st.command);
 	r->st.command = shown;
 	rc = exec_open_output(e, i, rollback, cause);
-	if (rc == 0 && (rc = start_round(e, i, &x, hosts, n, cause)) != 0) {
+	if (rc == 0 && (rc = start_round(e, i, copying ? NULL : &x, copying ? &cf : NULL, hosts, n, cause)) != 0) {
 		json_t *ignored = json_object();
 
 		exec_close_output(e, r, ignored);
 		json_decref(ignored);
 	}
-	texpansion_free(&x);
-	free(hosts);
+	if (copying)
+		copy_file_free(&cf);
+	else
+		texpansion_free(&x);
+	hostlist_free(&hl);
 	if (rc != 0)
 		return -1;
 	e->running = i;

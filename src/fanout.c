@@ -52,6 +52,7 @@ struct fanout {
 	int64_t round_start;
 	struct loop_timer *kill_timer;
 	struct loop_timer *done_timer;
+	char *cwd;		/* opts.cwd's copy */
 };
 
 static void pump(struct fanout *f);
@@ -230,6 +231,8 @@ start_host(struct fo_host *h)
 
 	spec.argv = h->argv;
 	spec.stdin_pipe = 1;
+	spec.cwd = f->cwd;
+	spec.detach = f->opts.keep_masters;
 	h->started = clock_mono_ms();
 	h->res.offset_ms = h->started - f->round_start;
 	h->res.round = f->round;
@@ -375,6 +378,9 @@ fanout_start(struct fanout *f, const struct fanout_opts *opts, char *const *cons
 		return -1;
 	}
 	f->opts = *opts;
+	free(f->cwd);
+	f->cwd = opts->cwd != NULL ? xstrdup(opts->cwd) : NULL;
+	f->opts.cwd = f->cwd;
 	f->line_cb = line_cb;
 	f->done_cb = done_cb;
 	f->arg = arg;
@@ -476,6 +482,7 @@ fanout_free(struct fanout *f)
 		loop_cancel_timer(f->loop, f->kill_timer);
 	if (f->done_timer != NULL)
 		loop_cancel_timer(f->loop, f->done_timer);
+	free(f->cwd);
 	for (int k = 0; k < f->n; k++) {
 		struct fo_host *h = &f->hosts[k];
 

@@ -51,6 +51,10 @@ struct fanout_opts {
 	int64_t grace_ms;	/* the remote wrapper's SIGTERM-to-SIGKILL time */
 	const struct mask *mask;	/* NULL, or secrets masked in each host's
 				   output before it is cut into lines */
+	const char *cwd;	/* where each ssh runs (its master connections'
+				   folder); NULL: ours. Copied. */
+	int keep_masters;	/* an ssh may leave its master connection
+				   running (job.h's detach): the reuse */
 };
 
 /* A whole line of one host's output, without its '\n'; stream is

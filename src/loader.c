@@ -16,6 +16,7 @@
 #include "loader.h"
 #include "loader_int.h"
 #include "include.h"
+#include "inventory.h"
 #include "rbcheck.h"
 #include "xmalloc.h"
 #include "yamldoc.h"
@@ -369,6 +370,25 @@ hash_bytes(const unsigned char *buf, size_t len, unsigned char out[32])
 		memset(out, 0, 32);
 }
 
+/* inventory: PATH, relative to the runbook's folder: its hosts and groups
+ * join the runbook's before any check looks at them. */
+static void
+load_inventory(struct loader *l)
+{
+	const char *p = l->rb->inventory.s, *slash = strrchr(l->file, '/');
+	char *path;
+
+	if (p == NULL)
+		return;
+	if (strstr(p, "{{") != NULL) {
+		loader_error_at(l, l->rb->inventory.pos, "'inventory' is a path, not a template");
+		return;
+	}
+	path = *p == '/' || slash == NULL ? xstrdup(p) : xprintf("%.*s/%s", (int)(slash - l->file), l->file, p);
+	inventory_load(path, l->rb, l->diags);
+	free(path);
+}
+
 static struct runbook *
 load_buffer_depth(const char *name, const unsigned char *buf, size_t len, struct diags *d,
     struct include_ctx *ctx)
@@ -387,6 +407,8 @@ load_buffer_depth(const char *name, const unsigned char *buf, size_t len, struct
 	l.rb->path = xstrdup(name);
 	hash_bytes(buf, len, l.rb->sha256);
 	loader_load_runbook(&l, ydoc_root(l.doc), l.rb);
+	if (d->errors == errors)
+		load_inventory(&l);
 	if (d->errors == errors)
 		include_expand(l.rb, d, ctx);
 	if (d->errors == errors)

@@ -219,6 +219,7 @@ static const struct keydef runbook_keys[] = {
 	{ "environments", K_CUSTOM, 0, 0, 0, 0, NULL, parse_environments },
 	{ "hosts", K_CUSTOM, 0, 0, 0, 0, NULL, loader_parse_hosts },
 	{ "groups", K_CUSTOM, 0, 0, 0, 0, NULL, loader_parse_groups },
+	{ "inventory", K_TEXT, 0, RB(inventory), 0, 0, NULL, NULL },
 	{ "drill", K_CUSTOM, 0, 0, 0, 0, NULL, parse_drill },
 	{ "approvers", K_APPROVERS, 0, RB(approvers), 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }

@@ -9,7 +9,7 @@
 
 const char *const loader_shell_names[] = { "sh", "bash", NULL };
 static const char *const confirm_names[] = { "yes", "no", "type", "approval", NULL };
-static const char *const capture_from_names[] = { "output", "last_line", "regex", "cell", NULL };
+static const char *const capture_from_names[] = { "output", "last_line", "regex", "cell", "json", NULL };
 static const char *const on_failure_names[] = { "ask", "abort", "continue", NULL };
 static const char *const notify_names[] = { "slack", "webhook", "statuspage", "email", NULL };
 
@@ -135,33 +135,82 @@ parse_step_drill(struct loader *l, const struct ynode *n, void *obj)
 	s->drill = DRILL_STANDIN;
 }
 
-#define CP(f) offsetof(struct step, capture.f)
+#define CP(f) offsetof(struct capture, f)
 static const struct keydef capture_keys[] = {
 	{ "name", K_NAME, KEY_REQUIRED, CP(name), 0, 0, NULL, NULL },
 	{ "from", K_ENUM, 0, CP(from), 0, 0, capture_from_names, NULL },
 	{ "regex", K_TEXT, 0, CP(regex), 0, 0, NULL, NULL },
 	{ "group", K_INT, 0, CP(group), 0, 9, NULL, NULL },
 	{ "secret", K_BOOL, 0, CP(secret), 0, 0, NULL, NULL },
+	{ "json", K_TEXT, 0, CP(json), 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
 };
 
-/* capture: NAME, or capture: { name, from, regex, group, secret } */
+/* One capture's settings: what capture_keys read, the name aside. */
+static const struct keydef *const capture_settings = &capture_keys[1];
+
+/* The defaults that follow from what a capture's mapping gives. */
+static void
+capture_defaults(const struct ynode *n, struct capture *cp)
+{
+	if (n->type == YNODE_MAP && loader_map_get(n, "regex") != NULL && loader_map_get(n, "from") == NULL)
+		cp->from = CAPTURE_REGEX;
+	if (n->type == YNODE_MAP && loader_map_get(n, "json") != NULL && loader_map_get(n, "from") == NULL)
+		cp->from = CAPTURE_JSON;
+	if (n->type == YNODE_MAP && loader_map_get(n, "group") == NULL)
+		cp->group = 1;
+}
+
+/* A mapping is the single form when it holds a capture's own keys. */
+static int
+single_form(const struct ynode *n)
+{
+	for (const struct keydef *k = capture_keys; k->name != NULL; k++) {
+		if (loader_map_get(n, k->name) != NULL)
+			return 1;
+	}
+	return 0;
+}
+
+/* capture: { lsn: { regex: ... }, lag: { from: last_line } }: several, by name. */
+static void
+parse_captures(struct loader *l, const struct ynode *n, struct step *s)
+{
+	s->captures = xcalloc((size_t)YMAP_PAIRS(n) + 1, sizeof *s->captures);
+	for (int i = 0; i < YMAP_PAIRS(n); i++) {
+		const struct ynode *k = YMAP_KEY(n, i), *v = YMAP_VALUE(n, i);
+		struct capture *cp = &s->captures[s->ncaptures];
+
+		if (k->type != YNODE_SCALAR)
+			continue;
+		cp->pos = k->pos;
+		loader_set_scalar(l, &capture_keys[0], k, (char *)cp);
+		s->ncaptures++;
+		loader_load_map(l, v, capture_settings, cp, "a capture");
+		capture_defaults(v, cp);
+	}
+}
+
+/* capture: NAME, capture: { name, from, regex, group, secret }, or a
+ * mapping of names to { from, regex, group, secret }. */
 static void
 parse_capture(struct loader *l, const struct ynode *n, void *obj)
 {
 	struct step *s = obj;
-	const struct keydef *k = &capture_keys[0];
 
-	s->capture.pos = n->pos;
-	if (n->type == YNODE_SCALAR) {
-		loader_set_scalar(l, k, n, obj);
+	if (n->type == YNODE_MAP && YMAP_PAIRS(n) > 0 && !single_form(n)) {
+		parse_captures(l, n, s);
 		return;
 	}
-	loader_load_map(l, n, capture_keys, obj, "capture");
-	if (n->type == YNODE_MAP && loader_map_get(n, "regex") != NULL && loader_map_get(n, "from") == NULL)
-		s->capture.from = CAPTURE_REGEX;
-	if (n->type == YNODE_MAP && loader_map_get(n, "group") == NULL)
-		s->capture.group = 1;
+	s->captures = xcalloc(1, sizeof *s->captures);
+	s->ncaptures = 1;
+	s->captures[0].pos = n->pos;
+	if (n->type == YNODE_SCALAR) {
+		loader_set_scalar(l, &capture_keys[0], n, (char *)s->captures);
+		return;
+	}
+	loader_load_map(l, n, capture_keys, s->captures, "capture");
+	capture_defaults(n, s->captures);
 }
 
 static const struct keydef until_keys[] = {
@@ -296,6 +345,38 @@ parse_step_shell(struct loader *l, const struct ynode *n, void *obj)
 	s->shell_pos = n->pos;
 }
 
+/* mode: 0640 or 640: permission bits, in octal as chmod takes them. */
+static void
+parse_copy_mode(struct loader *l, const struct ynode *n, void *obj)
+{
+	struct step *s = obj;
+	char *end;
+	long v;
+
+	if (!loader_want_scalar(l, n, "mode"))
+		return;
+	v = strtol(n->value, &end, 8);
+	if (end == n->value || *end != '\0' || strlen(n->value) > 4 || v < 0 || v > 07777)
+		loader_error_at(l, n->pos, "'mode' is permission bits in octal, like 0640, not '%s'", n->value);
+	else
+		s->copy.mode = (int)v;
+}
+
+#define CY(f) offsetof(struct step, copy.f)
+static const struct keydef copy_keys[] = {
+	{ "src", K_TEXT, KEY_REQUIRED, CY(src), 0, 0, NULL, NULL },
+	{ "dest", K_TEXT, KEY_REQUIRED, CY(dest), 0, 0, NULL, NULL },
+	{ "mode", K_CUSTOM, 0, 0, 0, 0, NULL, parse_copy_mode },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
+};
+
+static void
+parse_copy(struct loader *l, const struct ynode *n, void *obj)
+{
+	((struct step *)obj)->copy.mode = 0644;
+	loader_load_map(l, n, copy_keys, obj, "copy");
+}
+
 static const struct keydef step_keys[] = {
 	{ "id", K_ID, KEY_REQUIRED, ST(id), 0, 0, NULL, NULL },
 	{ "title", K_TEXT, KEY_REQUIRED, ST(title), 0, 0, NULL, NULL },
@@ -306,6 +387,7 @@ static const struct keydef step_keys[] = {
 	{ "http", K_CUSTOM, 0, 0, 0, 0, NULL, parse_http },
 	{ "notify", K_CUSTOM, 0, 0, 0, 0, NULL, parse_notify },
 	{ "manual", K_TEXT, 0, ST(manual), 0, 0, NULL, NULL },
+	{ "copy", K_CUSTOM, 0, 0, 0, 0, NULL, parse_copy },
 	{ "confirm", K_ENUM, 0, ST(confirm), 0, 0, confirm_names, NULL },
 	{ "timeout", K_DURATION, 0, ST(timeout_ms), 0, 0, NULL, NULL },
 	{ "retries", K_INT, 0, ST(retries), 0, 100, NULL, NULL },
@@ -337,7 +419,7 @@ static const struct keydef step_keys[] = {
 };
 
 /* The action keys, in enum step_action order after ACTION_NONE. */
-static const char *const action_keys[] = { "run", "sql", "http", "notify", "manual", "wait", NULL };
+static const char *const action_keys[] = { "run", "sql", "http", "notify", "manual", "wait", "copy", NULL };
 
 static void
 find_action(struct loader *l, const struct ynode *map, struct step *s)
@@ -362,7 +444,7 @@ find_action(struct loader *l, const struct ynode *map, struct step *s)
 	}
 	if (first == NULL)
 		diags_add(l->diags, DIAG_ERROR, l->file, map->pos,
-		    "step '%s' has no action: give one of run, sql, http, notify or manual",
+		    "step '%s' has no action: give one of run, sql, http, notify, manual, wait or copy",
 		    s->id ? s->id : "?");
 }
 

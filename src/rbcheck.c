@@ -12,6 +12,8 @@
 #include "loader.h"
 #include "mask.h"
 #include "rbcheck.h"
+#include "jsonpath.h"
+#include "rbcheck_hosts.h"
 #include "rbcheck_web.h"
 #include "rbshell.h"
 #include "sqlbind.h"
@@ -579,17 +581,27 @@ check_on_timeout(struct checker *c, const struct step *s)
 }
 
 static void
-check_extras(struct checker *c, const struct step *s, int index)
+check_capture(struct checker *c, const struct step *s, int index, int j)
 {
-	const struct capture *cp = &s->capture;
+	const struct capture *cp = &s->captures[j];
+	char *why = NULL;
+	int which = -1;
 
 	if (cp->name != NULL) {
 		if (runbook_find_param(c->rb, cp->name) != NULL)
 			report(c, DIAG_ERROR, cp->pos, "capture '%s' has the name of a param", cp->name);
-		if (runbook_find_capture(c->rb, cp->name) != index)
+		if (runbook_find_capture_at(c->rb, cp->name, &which) != index)
 			report(c, DIAG_ERROR, cp->pos, "capture '%s' is already captured by an earlier step", cp->name);
+		else if (which != j)
+			report(c, DIAG_ERROR, cp->pos, "step '%s' captures '%s' twice", s->id, cp->name);
 		if (cp->from == CAPTURE_REGEX && cp->regex.s == NULL)
 			report(c, DIAG_ERROR, cp->pos, "capture '%s' from regex needs 'regex'", cp->name);
+		if (cp->from == CAPTURE_JSON && cp->json.s == NULL)
+			report(c, DIAG_ERROR, cp->pos, "capture '%s' from json needs 'json' (a path like .a.b[0])", cp->name);
+		if (cp->json.s != NULL && jsonpath_check(cp->json.s, &why) != 0) {
+			report(c, DIAG_ERROR, cp->json.pos, "capture '%s': %s", cp->name, why);
+			free(why);
+		}
 		if (cp->from == CAPTURE_CELL && s->action != ACTION_SQL)
 			report(c, DIAG_ERROR, cp->pos, "capture '%s' from cell needs a sql step", cp->name);
 		if (s->action == ACTION_MANUAL || s->action == ACTION_WAIT || s->action == ACTION_NOTIFY)
@@ -597,6 +609,13 @@ check_extras(struct checker *c, const struct step *s, int index)
 			    step_action_name(s->action));
 		check_regex(c, &cp->regex, "capture.regex");
 	}
+}
+
+static void
+check_extras(struct checker *c, const struct step *s, int index)
+{
+	for (int j = 0; j < s->ncaptures; j++)
+		check_capture(c, s, index, j);
 	if (s->until_every_ms > 0 && (s->action == ACTION_MANUAL || s->action == ACTION_WAIT))
 		report(c, DIAG_ERROR, s->pos, "step '%s': 'until' repeats a run, sql or http action", s->id);
 	if (s->until_every_ms > 0 && s->until_within_ms < s->until_every_ms)
@@ -651,6 +670,7 @@ check_steps(struct checker *c)
 			    s->id, rb->steps[c->first_step[i]].pos.line);
 		check_action(c, s);
 		rbcheck_web_step(rb, s, c->d);
+		rbcheck_host_vars(rb, s, c->d);
 		check_step_templates(c, s);
 		check_when(c, s, i);
 		check_on(c, s);
@@ -670,15 +690,19 @@ check_on(struct checker *c, const struct step *s)
 	char *cause = NULL;
 	int n;
 
+	if (s->on.s == NULL && s->action == ACTION_COPY) {
+		report(c, DIAG_ERROR, s->pos, "step '%s': 'copy' sends a file to remote hosts: it needs 'on'", s->id);
+		return;
+	}
 	if (s->on.s == NULL) {
 		if (s->max_parallel != 0 || s->policy != POLICY_ALL || s->forward_agent)
 			report(c, DIAG_WARNING, s->pos, "step '%s': max_parallel, policy and forward_agent only "
 			    "apply with 'on'", s->id);
 		return;
 	}
-	if (s->action != ACTION_RUN) {
+	if (s->action != ACTION_RUN && s->action != ACTION_COPY) {
 		report(c, DIAG_ERROR, s->on.pos, "step '%s': 'on' runs a shell command remotely, so it needs "
-		    "'run'", s->id);
+		    "'run' (or 'copy')", s->id);
 		return;
 	}
 	/* on: "{{ targets }}" names a hosts param picked at run time. */
@@ -714,6 +738,10 @@ check_groups(struct checker *c)
 		char *cause = NULL;
 		int n;
 
+		/* An inventory's (an empty group is fine there) were checked
+		 * where they stand, in the inventory. */
+		if (c->rb->groups[i].inventory)
+			continue;
 		if (runbook_resolve_hosts(c->rb, c->rb->groups[i].name, &list, &n, &cause) != 0) {
 			report(c, DIAG_ERROR, c->rb->groups[i].pos, "group '%s': %s", c->rb->groups[i].name, cause);
 			free(cause);
@@ -735,7 +763,7 @@ check_hosts(struct checker *c)
 		char *cause = NULL;
 
 		ssh_target_of_host(&c->rb->hosts[i], 0, &t);
-		if (ssh_check_target(&t, &cause) != 0) {
+		if (!c->rb->hosts[i].inventory && ssh_check_target(&t, &cause) != 0) {
 			report(c, DIAG_ERROR, c->rb->hosts[i].pos, "%s", cause);
 			free(cause);
 		}
@@ -828,6 +856,7 @@ rbcheck_runbook(const struct runbook *rb, struct diags *d)
 	for (int i = 0; i < rb->nparams; i++)
 		check_param(&c, &rb->params[i], i);
 	check_kv_templates(&c, rb->env, rb->nenv);
+	rbcheck_host_vars_global(rb, d);
 	check_template(&c, &rb->title);
 	check_template(&c, &rb->cwd);
 	check_groups(&c);

@@ -43,13 +43,16 @@ status_from_name(const char *name)
 static void
 restore_capture(struct engine *e, int i, json_t *cap, int secret)
 {
-	const char *name = e->rb->steps[i].capture.name;
-	const char *v = name != NULL ? json_string_value(json_object_get(cap, name)) : NULL;
+	const struct step *s = &e->rb->steps[i];
 
-	if (v == NULL || e->rb->steps[i].capture.secret || secret)
-		return;
-	free(e->runs[i].captured);
-	e->runs[i].captured = xstrdup(v);
+	for (int j = 0; j < s->ncaptures; j++) {
+		const char *v = json_string_value(json_object_get(cap, s->captures[j].name));
+
+		/* A secret one was journaled masked: it must be captured again. */
+		if (v == NULL || s->captures[j].secret || (secret && strcmp(v, MASK_TEXT) == 0))
+			continue;
+		flow_restore_capture(e, i, j, v);
+	}
 }
 
 static void

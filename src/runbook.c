@@ -61,9 +61,9 @@ step_texts(struct step *s, struct rstr **out)
 		&s->http.body, &s->http.expect_body, &s->notify.url, &s->notify.channel,
 		&s->notify.message, &s->notify.component, &s->notify.status, &s->notify.api_key,
 		&s->notify.smtp_url, &s->notify.from, &s->notify.subject, &s->when, &s->drill_run, &s->on,
-		&s->cwd, &s->include, &s->capture.regex, &s->verify_run, &s->verify_sql.conninfo,
+		&s->cwd, &s->include, &s->verify_run, &s->verify_sql.conninfo,
 		&s->verify_sql.query, &s->verify_sql.expect, &s->verify_http.url, &s->verify_http.method,
-		&s->verify_http.body, &s->verify_http.expect_body,
+		&s->verify_http.body, &s->verify_http.expect_body, &s->copy.src, &s->copy.dest,
 	};
 	int n = (int)(sizeof texts / sizeof texts[0]);
 
@@ -74,6 +74,10 @@ step_texts(struct step *s, struct rstr **out)
 		out[n++] = &s->env[i].value;
 	for (int i = 0; i < s->http.nheaders && n < STEP_TEXTS_MAX; i++)
 		out[n++] = &s->http.headers[i].value;
+	for (int i = 0; i < s->ncaptures && n < STEP_TEXTS_MAX; i++)
+		out[n++] = &s->captures[i].regex;
+	for (int i = 0; i < s->ncaptures && n < STEP_TEXTS_MAX; i++)
+		out[n++] = &s->captures[i].json;
 	return n;
 }
 
@@ -96,7 +100,9 @@ runbook_step_free(struct step *s)
 	for (int i = 0; i < n; i++)
 		rstr_free(texts[i]);
 	free(s->notify.to);
-	free(s->capture.name);
+	for (int i = 0; i < s->ncaptures; i++)
+		free(s->captures[i].name);
+	free(s->captures);
 	free(s->include_as);
 	kv_free(s->include_params, s->ninclude_params);
 	kv_free(s->verify_http.headers, s->verify_http.nheaders);
@@ -131,6 +137,7 @@ hosts_free(struct runbook *rb)
 		free(rb->hosts[i].user);
 		free(rb->hosts[i].identity);
 		free(rb->hosts[i].jump);
+		kv_free(rb->hosts[i].vars, rb->hosts[i].nvars);
 	}
 	free(rb->hosts);
 	for (int i = 0; i < rb->ngroups; i++) {
@@ -138,6 +145,7 @@ hosts_free(struct runbook *rb)
 		for (int m = 0; m < rb->groups[i].nmembers; m++)
 			free(rb->groups[i].members[m]);
 		free(rb->groups[i].members);
+		kv_free(rb->groups[i].vars, rb->groups[i].nvars);
 	}
 	free(rb->groups);
 }
@@ -178,6 +186,7 @@ runbook_free(struct runbook *rb)
 	kv_free(rb->env, rb->nenv);
 	rstr_free(&rb->cwd);
 	rstr_free(&rb->title);
+	rstr_free(&rb->inventory);
 	free(rb->path);
 	free(rb->id);
 	free(rb->scenario);
@@ -211,7 +220,8 @@ runbook_find_step(const struct runbook *rb, const char *id)
 const char *
 step_action_name(enum step_action a)
 {
-	static const char *const names[] = { "none", "run", "sql", "http", "notify", "manual", "wait" };
+	static const char *const names[] = { "none", "run", "sql", "http", "notify", "manual", "wait",
+		"copy" };
 
 	return (unsigned)a < sizeof names / sizeof names[0] ? names[a] : "?";
 }
@@ -319,14 +329,75 @@ runbook_resolve_hosts(const struct runbook *rb, const char *names, const struct 
 	return rc;
 }
 
+static const struct rstr *
+find_var(const struct kv *vars, int n, const char *name)
+{
+	for (int i = 0; i < n; i++) {
+		if (strcmp(vars[i].key, name) == 0)
+			return &vars[i].value;
+	}
+	return NULL;
+}
+
+static int
+group_has_host(const struct runbook *rb, const struct host_group *g, const struct host_def *h)
+{
+	const struct host_def **list;
+	char *cause = NULL;
+	int n, found = 0;
+
+	if (runbook_resolve_hosts(rb, g->name, &list, &n, &cause) != 0) {
+		free(cause);
+		return 0;
+	}
+	for (int k = 0; k < n && !found; k++)
+		found = list[k] == h;
+	free(list);
+	return found;
+}
+
+const struct rstr *
+runbook_host_var(const struct runbook *rb, const struct host_def *h, const char *name)
+{
+	const struct rstr *v = find_var(h->vars, h->nvars, name);
+
+	for (int i = 0; v == NULL && i < rb->ngroups; i++) {
+		if (find_var(rb->groups[i].vars, rb->groups[i].nvars, name) != NULL &&
+		    group_has_host(rb, &rb->groups[i], h))
+			v = find_var(rb->groups[i].vars, rb->groups[i].nvars, name);
+	}
+	return v;
+}
+
+int
+runbook_find_capture_at(const struct runbook *rb, const char *name, int *which)
+{
+	for (int i = 0; i < rb->nsteps; i++) {
+		for (int j = 0; j < rb->steps[i].ncaptures; j++) {
+			if (rb->steps[i].captures[j].name != NULL && strcmp(rb->steps[i].captures[j].name, name) == 0) {
+				if (which != NULL)
+					*which = j;
+				return i;
+			}
+		}
+	}
+	return -1;
+}
+
 int
 runbook_find_capture(const struct runbook *rb, const char *name)
 {
-	for (int i = 0; i < rb->nsteps; i++) {
-		if (rb->steps[i].capture.name != NULL && strcmp(rb->steps[i].capture.name, name) == 0)
-			return i;
+	return runbook_find_capture_at(rb, name, NULL);
+}
+
+int
+step_captures_secret(const struct step *s)
+{
+	for (int j = 0; j < s->ncaptures; j++) {
+		if (s->captures[j].secret)
+			return 1;
 	}
-	return -1;
+	return 0;
 }
 
 int

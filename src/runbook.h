@@ -58,6 +58,9 @@ struct host_def {
 	int port;		/* 0: ssh's default */
 	char *identity;
 	char *jump;		/* ProxyJump */
+	struct kv *vars;	/* vars: {{ host.vars.NAME }} in its remote steps */
+	int nvars;
+	int inventory;		/* read from the inventory, which checked it there */
 };
 
 struct host_group {
@@ -65,6 +68,9 @@ struct host_group {
 	struct srcpos pos;
 	char **members;		/* host or group names */
 	int nmembers;
+	struct kv *vars;	/* every member's, unless the host has its own */
+	int nvars;
+	int inventory;		/* read from the inventory, which checked it there */
 };
 
 enum fanout_policy {
@@ -96,6 +102,14 @@ enum step_action {
 	ACTION_NOTIFY,
 	ACTION_MANUAL,
 	ACTION_WAIT,		/* pause, with a countdown the operator may cut short */
+	ACTION_COPY,		/* send a local file to the step's hosts (on:) */
+};
+
+/* copy: { src, dest, mode }: a file sent over ssh to every host of 'on'. */
+struct copy_action {
+	struct rstr src;	/* a local file, templated */
+	struct rstr dest;	/* the path on each host, templated */
+	int mode;		/* its permission bits, 0644 when not given */
 };
 
 enum capture_from {
@@ -103,6 +117,7 @@ enum capture_from {
 	CAPTURE_LAST_LINE,
 	CAPTURE_REGEX,		/* a group of the first line that matches */
 	CAPTURE_CELL,		/* a sql step's first cell */
+	CAPTURE_JSON,		/* a member of the output read as JSON */
 };
 
 /* capture: a value a step printed, kept under a name later steps use. */
@@ -113,6 +128,7 @@ struct capture {
 	struct rstr regex;
 	int group;		/* regex group, 0 the whole match */
 	int secret;		/* masked everywhere, like a secret param */
+	struct rstr json;	/* CAPTURE_JSON: the member's path, like .a.b[0] */
 };
 
 enum confirm_mode {
@@ -193,6 +209,7 @@ struct step {
 	struct sql_action sql;
 	struct http_action http;
 	struct notify_action notify;
+	struct copy_action copy;
 	enum confirm_mode confirm;
 	int64_t timeout_ms;	/* 0: none */
 	int retries;
@@ -224,7 +241,8 @@ struct step {
 	int interactive;	/* runs in a pty the operator can type into */
 	int stop_ok;		/* stopping it by hand counts as success (tail -f) */
 	int detach;		/* what it starts may outlive it (a daemon) */
-	struct capture capture;
+	struct capture *captures;	/* capture: one value, or several by name */
+	int ncaptures;
 	int64_t until_every_ms;	/* until: repeat every... */
 	int64_t until_within_ms;	/* ...until success or this long has passed */
 	/* until.on_timeout: s NULL or "fail": the step fails (on_failure
@@ -286,6 +304,7 @@ struct runbook {
 	int nhosts;
 	struct host_group *groups;
 	int ngroups;
+	struct rstr inventory;	/* an Ansible inventory's path (inventory.h); s NULL none */
 	int64_t drill_target_rto_ms;	/* the drill's own target; 0 none */
 	char *drill_environment;	/* default environment of a drill */
 	struct rstr drill_channel;	/* notifications in a drill go here */
@@ -314,14 +333,23 @@ int param_is_inert(const struct param *p);
 /* A pattern whose every match is a plain word: anchored, and built only
  * of characters outside the shell's syntax. */
 int pattern_is_inert(const char *re);
-/* The first step capturing name, or -1. */
+/* The first step capturing name, or -1; with which non-NULL, *which is
+ * the capture's index among that step's captures. */
 int runbook_find_capture(const struct runbook *rb, const char *name);
 /* until.on_timeout: continue. */
 int runbook_until_continues(const struct step *s);
 /* until.on_timeout's message for the operator, or NULL (fail, continue). */
 const char *runbook_until_message(const struct step *s);
+int runbook_find_capture_at(const struct runbook *rb, const char *name, int *which);
+/* 1 when one of step s's captures is a secret: its output is hidden. */
+int step_captures_secret(const struct step *s);
 const struct host_def *runbook_find_host(const struct runbook *rb, const char *name);
 const struct host_group *runbook_find_group(const struct runbook *rb, const char *name);
+/* The value of host h's var name: its own, else that of the first group
+ * (in file order) it belongs to, directly or through other groups; NULL
+ * when none has it. */
+const struct rstr *runbook_host_var(const struct runbook *rb, const struct host_def *h,
+    const char *name);
 /* Expands "db1, databases" (hosts and groups, groups recursively) into
  * distinct hosts in order; -1 with *cause naming an unknown name. */
 int runbook_resolve_hosts(const struct runbook *rb, const char *names, const struct host_def ***list,

@@ -23,13 +23,22 @@
  *      it itself) so the session can close, and exits with its status.
  * It needs /bin/sh, kill, and sleep (fractions of a second where sleep
  * takes them; whole seconds otherwise). */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
 #include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <time.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "runbook.h"
 #include "ssh.h"
 #include "strbuf.h"
@@ -154,6 +163,26 @@ add_supervision(struct strbuf *b, const char *shell, int64_t grace_ms)
 	    "exit \"$drc_s\"\n");
 }
 
+char *
+ssh_copy_command(const char *dest, int mode, size_t size, const char *sha256_hex)
+{
+	static const char script[] =
+	    "d=$1 m=$2 n=$3 h=$4; t=\"$d.drconsole-copy.$$\"; umask 077\n"
+	    "if ! head -c \"$n\" > \"$t\"; then rm -f \"$t\"; exit 1; fi\n"
+	    "s=$(sha256sum < \"$t\") || { rm -f \"$t\"; exit 1; }\n"
+	    "s=${s%% *}\n"
+	    "if [ \"$s\" != \"$h\" ]; then rm -f \"$t\"; "
+	    "echo \"drconsole: $d arrived short or damaged (sha256 $s)\" >&2; exit 1; fi\n"
+	    "chmod \"$m\" \"$t\" && mv -f \"$t\" \"$d\" || { rm -f \"$t\"; exit 1; }\n"
+	    "echo \"copied $d sha256 $h\"\n";
+	char *qs = ssh_quote(script), *qd = ssh_quote(dest), *out;
+
+	out = xprintf("exec /bin/sh -c %s drconsole %s %04o %zu %s", qs, qd, (unsigned)mode, size, sha256_hex);
+	free(qs);
+	free(qd);
+	return out;
+}
+
 /* "exec /bin/sh -c WRAPPER drconsole COMMAND", every part quoted. */
 char *
 ssh_remote_command(const char *command, const char *shell, const struct ssh_var *vars, int nvars,
@@ -217,6 +246,17 @@ ssh_payload_free(char *payload, size_t len)
 }
 
 /* --- the argv --- */
+
+/* An absolute path, so that no later chdir changes what it names. */
+static char *
+absolute(const char *path)
+{
+	char cwd[PATH_MAX];
+
+	if (*path == '/' || getcwd(cwd, sizeof cwd) == NULL)
+		return xstrdup(path);
+	return xprintf("%s/%s", cwd, path);
+}
 
 struct args {
 	char **v;
@@ -344,6 +384,23 @@ add_known_hosts(struct args *a, const struct ssh_opts *opts, char **cause)
 	return 0;
 }
 
+/* One master connection per host, kept in opts->control_dir, which is
+ * where ssh runs. A step that forwards the agent opens its own connection:
+ * a shared master would decide agent forwarding for every step. */
+static void
+add_control_options(struct args *a, const struct ssh_opts *opts, int forward_agent)
+{
+	if (opts->control_dir == NULL || forward_agent) {
+		/* Reuse an operator's master connection, but never leave one
+		 * behind holding our output open. */
+		add_option(a, "ControlMaster=no");
+		return;
+	}
+	add_option(a, "ControlMaster=auto");
+	add_option(a, "ControlPath=%C");
+	add_option(a, "ControlPersist=" SSH_CONTROL_PERSIST);
+}
+
 /* What no config file may change: on the command line, these win. */
 static void
 add_fixed_options(struct args *a, int forward_agent)
@@ -357,9 +414,6 @@ add_fixed_options(struct args *a, int forward_agent)
 	add_option(a, "ForwardX11=no");
 	add_option(a, "ClearAllForwardings=yes");
 	add_option(a, "PermitLocalCommand=no");
-	/* Reuse an operator's master connection, but never leave one behind
-	 * holding our output open. */
-	add_option(a, "ControlMaster=no");
 	snprintf(buf, sizeof buf, "ConnectTimeout=%d", SSH_CONNECT_TIMEOUT_S);
 	add_option(a, buf);
 }
@@ -385,8 +439,11 @@ add_target(struct args *a, const struct ssh_target *t)
 		add(a, t->user);
 	}
 	if (t->identity != NULL) {
+		/* Absolute: with connection reuse, ssh runs in another folder. */
+		o = *t->identity == '~' ? xstrdup(t->identity) : absolute(t->identity);
 		add(a, "-i");
-		add(a, t->identity);
+		add(a, o);
+		free(o);
 		add_option(a, "IdentitiesOnly=yes");
 	}
 	if (t->jump != NULL) {
@@ -409,6 +466,7 @@ ssh_argv(const struct ssh_target *t, const struct ssh_opts *opts, const char *re
 		add(&a, opts->config);
 	}
 	add_fixed_options(&a, t->forward_agent);
+	add_control_options(&a, opts, t->forward_agent);
 	if (add_known_hosts(&a, opts, cause) != 0) {
 		ssh_argv_free(a.v);
 		return NULL;
@@ -430,17 +488,6 @@ ssh_argv_free(char **argv)
 }
 
 /* --- options from the environment --- */
-
-/* An absolute path, so that no later chdir changes what it names. */
-static char *
-absolute(const char *path)
-{
-	char cwd[PATH_MAX];
-
-	if (*path == '/' || getcwd(cwd, sizeof cwd) == NULL)
-		return xstrdup(path);
-	return xprintf("%s/%s", cwd, path);
-}
 
 /* The options every ssh call of a run shares. */
 void
@@ -472,4 +519,94 @@ ssh_opts_free(struct ssh_opts *opts)
 	free(opts->known_hosts);
 	free(opts->pinned_hosts);
 	memset(opts, 0, sizeof *opts);
+}
+
+/* --- master connections --- */
+
+int
+ssh_control_dir_make(const char *dir, char **cause)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		*cause = xprintf("%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	/* Someone else's folder, or a link planted there, would let them
+	 * reach our connections: only our own private folder will do. */
+	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077) != 0) {
+		*cause = xprintf("%s is not a private folder of ours (0700)", dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* A socket ssh names by %C: 40 hexadecimal digits. */
+static int
+is_master_socket(int dfd, const char *name)
+{
+	struct stat st;
+
+	if (strlen(name) != 40 || strspn(name, "0123456789abcdef") != 40)
+		return 0;
+	return fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISSOCK(st.st_mode);
+}
+
+/* ssh -O exit for the master listening on dir/name, run in dir (the
+ * relative path keeps clear of the socket path limit); killed after 3 s. */
+static void
+close_master(const char *dir, const char *name)
+{
+	char *path = xprintf("ControlPath=%s", name);
+	char *argv[] = { "ssh", "-F", "/dev/null", "-o", path, "-O", "exit", "drconsole", NULL };
+	struct timespec tick = { 0, 10 * 1000 * 1000 };
+	int status, fd;
+	pid_t pid;
+
+	if ((pid = fork()) == 0) {
+		if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		if (chdir(dir) == 0)
+			execvp(argv[0], argv);
+		_exit(127);
+	}
+	free(path);
+	if (pid < 0)
+		return;
+	for (int waited = 0; waitpid(pid, &status, WNOHANG) == 0; waited += 10) {
+		if (waited >= 3000) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			break;
+		}
+		nanosleep(&tick, NULL);
+	}
+}
+
+void
+ssh_control_close_all(const char *dir)
+{
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (is_master_socket(dirfd(d), de->d_name)) {
+			close_master(dir, de->d_name);
+			n++;
+		}
+	}
+	closedir(d);
+	log_debug("ssh: closed %d master connection(s) in %s", n, dir);
+	/* A master removes its socket just after it answers -O exit. */
+	for (int waited = 0; rmdir(dir) != 0 && errno == ENOTEMPTY && waited < 2000; waited += 10)
+		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	if (access(dir, F_OK) == 0)
+		log_debug("ssh: %s stays: %s", dir, strerror(errno));
 }

@@ -42,6 +42,11 @@ struct ssh_opts {
 				   NULL: the operator's */
 	char *pinned_hosts;	/* a known_hosts file next to the runbook, added
 				   to the system-wide ones; NULL none */
+	const char *control_dir;	/* connection reuse: ssh runs in this private
+				   folder and keeps one master connection per
+				   host there (ControlPath %C, relative, so a
+				   long incident path never meets the unix
+				   socket's length limit); NULL: no reuse */
 };
 
 /* A variable the remote command needs. */
@@ -66,6 +71,14 @@ char *ssh_quote(const char *s);
  * when a variable's name is not a shell identifier. */
 char *ssh_remote_command(const char *command, const char *shell, const struct ssh_var *vars,
     int nvars, int64_t grace_ms, char **cause);
+/* The largest file copy: sends (it travels whole in memory). */
+#define SSH_COPY_MAX		(64L * 1024 * 1024)
+/* The remote command of a copy: it reads exactly size bytes from ssh's
+ * stdin into a private temporary file beside dest, checks their SHA-256
+ * against sha256_hex, then gives it mode and renames it over dest, and
+ * prints "copied DEST sha256 HEX"; a short or damaged file is removed
+ * and the command fails. dest travels as a quoted argument: any bytes. */
+char *ssh_copy_command(const char *dest, int mode, size_t size, const char *sha256_hex);
 /* What ssh's stdin must carry first: the secret variables' values, one
  * line each, in vars order. Never NULL; *len may be 0. Free with
  * ssh_payload_free, which wipes it. */
@@ -83,5 +96,15 @@ int ssh_check_target(const struct ssh_target *t, char **cause);
 char **ssh_argv(const struct ssh_target *t, const struct ssh_opts *opts, const char *remote,
     char **cause);
 void ssh_argv_free(char **argv);
+
+/* How long an idle master connection outlives its last use, should
+ * drconsole die before it closes them. */
+#define SSH_CONTROL_PERSIST	"10m"
+/* Makes dir (mode 0700) for master connections, or checks the one there is
+ * a directory of ours that nobody else may enter. -1 with *cause. */
+int ssh_control_dir_make(const char *dir, char **cause);
+/* Closes every master connection whose socket is in dir (ssh -O exit),
+ * then removes dir if it is empty. Waits at most a few seconds. */
+void ssh_control_close_all(const char *dir);
 
 #endif

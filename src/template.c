@@ -104,6 +104,16 @@ scan_one(const char *s, size_t open, struct tref *ref, size_t *err_off, char **c
 			free(ref->name);
 			ref->name = n;
 			ref->kind = TREF_ENV;
+		} else if (strncmp(ref->name, TEMPLATE_HOSTVAR_PREFIX, strlen(TEMPLATE_HOSTVAR_PREFIX)) == 0) {
+			char *n = xstrdup(ref->name + strlen(TEMPLATE_HOSTVAR_PREFIX));
+
+			free(ref->name);
+			ref->name = n;
+			ref->kind = TREF_HOSTVAR;
+			if (*n == '\0' || strchr(n, '.') != NULL) {
+				free(ref->name);
+				return scan_fail(i, err_off, cause, "a host var is {{ host.vars.NAME }}, NAME one word");
+			}
 		} else
 			ref->kind = template_is_builtin(ref->name) ? TREF_BUILTIN : TREF_PARAM;
 	}
@@ -178,8 +188,8 @@ template_list_var_name(const struct tref *ref, int i)
 char *
 template_var_name(const struct tref *ref)
 {
-	const char *prefix = ref->kind == TREF_ENV ? "DRC_E_" :
-	    ref->kind == TREF_BUILTIN ? "DRC_B_" : "DRC_P_";
+	const char *prefix = ref->kind == TREF_ENV ? "DRC_E_" : ref->kind == TREF_HOSTVAR ?
+	    TEMPLATE_HOSTVAR_VAR : ref->kind == TREF_BUILTIN ? "DRC_B_" : "DRC_P_";
 	char *v = xprintf("%s%s", prefix, ref->name);
 
 	for (char *c = v; *c != '\0'; c++) {
@@ -213,8 +223,9 @@ resolve_or_fail(const struct tref *ref, template_resolve_cb resolve, void *arg, 
 	memset(v, 0, sizeof *v);
 	v->value = "";
 	if (resolve(arg, ref, v) != 0) {
-		*cause = xprintf("unknown name '%s%s' in template",
-		    ref->kind == TREF_ENV ? "env." : "", ref->name);
+		*cause = ref->kind == TREF_HOSTVAR ? xprintf("'" TEMPLATE_HOSTVAR_PREFIX "%s' stands only in "
+		    "the command of a step run 'on' hosts", ref->name) : xprintf("unknown name '%s%s' in "
+		    "template", ref->kind == TREF_ENV ? "env." : "", ref->name);
 		return -1;
 	}
 	if (v->value == NULL)
@@ -262,7 +273,8 @@ int
 template_shell_check(const struct shsite *site, const struct tref *ref, int inert, int is_list,
     char **cause)
 {
-	const char *name = ref->name, *env = ref->kind == TREF_ENV ? "env." : "";
+	const char *name = ref->name, *env = ref->kind == TREF_ENV ? "env." :
+	    ref->kind == TREF_HOSTVAR ? TEMPLATE_HOSTVAR_PREFIX : "";
 
 	if (ref->kind == TREF_LITERAL)
 		return 0;
@@ -275,6 +287,12 @@ template_shell_check(const struct shsite *site, const struct tref *ref, int iner
 		    "unquoted word of an ordinary command (for h in {{ %s }}; do ...), not %s", name, name,
 		    site->inert_only != NULL ? "in a second interpreter's script" : "inside quotes or "
 		    "joined to other text");
+		return -1;
+	}
+	if (site->inert_only != NULL && !inert && ref->kind == TREF_HOSTVAR) {
+		*cause = xprintf("template '%s%s' cannot stand here: %s. Hand the value over as data "
+		    "instead: an argument after the script (sh -c '... \"$1\"' _ {{ %s%s }})", env, name,
+		    site->inert_only, env, name);
 		return -1;
 	}
 	if (site->inert_only != NULL && !inert) {

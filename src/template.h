@@ -18,7 +18,14 @@ enum tref_kind {
 	TREF_ENV,		/* {{ env.NAME }} */
 	TREF_BUILTIN,		/* {{ incident_dir }}, {{ run.elapsed }}, ... */
 	TREF_LITERAL,		/* {{ "{{" }}: the quoted text itself */
+	TREF_HOSTVAR,		/* {{ host.vars.NAME }}: the value of the host a
+				   remote step runs on, a different one on
+				   each host; name is NAME */
 };
+
+/* The prefix of a host var's reference, and of the variable it travels in. */
+#define TEMPLATE_HOSTVAR_PREFIX "host.vars."
+#define TEMPLATE_HOSTVAR_VAR "DRC_H_"
 
 struct tref {
 	size_t start, end;	/* byte offsets of the whole "{{ ... }}" */

@@ -14,6 +14,12 @@ j=$SCRATCH/i1/journal.jsonl
 grep -q '^  | lsn=0/3000028 word=three$' "$SCRATCH/flow.out" && pass "regex and last-line captures used" ||
 	{ fail "captures not used"; show "$SCRATCH/flow.out"; }
 grep -q '"capture":{"lsn":"0/3000028"}' "$j" && pass "capture journaled" || fail "capture not journaled"
+grep -q '^  | lsn2=0/5000060 lag=42 whole=tail replica=db2/1024$' "$SCRATCH/flow.out" && pass "several captures of one step used" ||
+	{ fail "several captures not used"; show "$SCRATCH/flow.out"; }
+grep -q '"capture":{"lsn2":"0/5000060","lag":"42","whole":"tail"}' "$j" && pass "several captures journaled" ||
+	fail "several captures not journaled"
+grep -q '"capture":{"replica":"db2","replica_lag":"1024"}' "$j" && pass "json captures journaled" ||
+	fail "json captures not journaled"
 tok=$(cat "$SCRATCH/i1/token.txt")
 case $tok in tok-*-abc) pass "secret capture reaches later steps" ;; *) fail "token: '$tok'" ;; esac
 if grep -rqF -- "$tok" "$SCRATCH/i1/journal.jsonl" "$SCRATCH/i1/output" "$SCRATCH/flow.out"; then

@@ -28,7 +28,7 @@ DATA=$top_srcdir/tests/data/remote
 OUT=$SCRATCH/out
 mkdir -p "$OUT"
 
-for rb in fleet policy_all cancel rollback rollback_serial secret_split; do
+for rb in fleet policy_all cancel rollback rollback_serial secret_split reuse hostvars captured_hosts captured_hostile copy; do
 	if "$DRCONSOLE" lint "$DATA/$rb.yaml" > "$SCRATCH/lint.out" 2>&1; then pass "$rb.yaml lints clean"; else
 		fail "$rb.yaml does not lint"; show "$SCRATCH/lint.out"; fi
 done
@@ -249,4 +249,99 @@ for h in db1 db2; do
 		grep -qE "out $h \| after on $h$" "$SCRATCH/i6/output/02-two-lines.log" &&
 		pass "$h: the two-line secret is masked whole, the next line shows" || { fail "$h: two lines"; show "$SCRATCH/i6/output/02-two-lines.log"; }
 done
+# --- connection reuse: one connection per host for the whole run ---
+# accepted HOST: how many connections that host's sshd has accepted so far.
+accepted() { grep -c 'Accepted publickey' "$FLEET/$1/sshd.log"; }
+disconnects() { grep -c 'Disconnected from user' "$FLEET/$1/sshd.log"; }
+a1=$(accepted db1) a2=$(accepted db2) d1=$(disconnects db1)
+timeout 60 "$DRCONSOLE" run --yes --incident-dir "$SCRATCH/i7" "$DATA/reuse.yaml" < /dev/null > "$SCRATCH/reuse.out" 2>&1
+rc=$?
+[ "$rc" -eq 0 ] && pass "reuse: the run ended ok" || { fail "reuse: exit $rc"; show "$SCRATCH/reuse.out"; }
+[ "$(($(accepted db1) - a1))" -eq 1 ] && [ "$(($(accepted db2) - a2))" -eq 1 ] &&
+	pass "two steps on two hosts: one connection to each" ||
+	fail "reuse: db1 took $(($(accepted db1) - a1)) connections, db2 $(($(accepted db2) - a2))"
+grep -q '^[0-9TZ:.-]* out db1 | sockets 2$' "$SCRATCH/i7/output/02-second.log" &&
+	grep -q '^[0-9TZ:.-]* out db1 | mode 700$' "$SCRATCH/i7/output/02-second.log" &&
+	pass "the masters' sockets were in INCIDENT/ssh, mode 0700" || { fail "reuse: sockets"; show "$SCRATCH/i7/output/02-second.log"; }
+[ ! -e "$SCRATCH/i7/ssh" ] && pass "the run's end closed the masters and removed INCIDENT/ssh" ||
+	{ fail "INCIDENT/ssh is left"; ls -la "$SCRATCH/i7/ssh" | show; }
+# A master closed by ssh -O exit logs its disconnect in the server's log.
+wait_for '[ "$(disconnects db1)" -eq "$((d1 + 1))" ]' 5 &&
+	pass "db1's master connection was closed" || fail "db1's master connection stays open"
+# --- per-host values: each host's own, hostile ones as data ---
+rm -f /tmp/drc-hostvars-pwned-*
+timeout 60 "$DRCONSOLE" run --yes --incident-dir "$SCRATCH/i8" "$DATA/hostvars.yaml" < /dev/null > "$SCRATCH/hv.out" 2>&1
+rc=$?
+[ "$rc" -eq 0 ] && pass "host vars: the run ended ok" || { fail "host vars: exit $rc"; show "$SCRATCH/hv.out"; }
+HV=$SCRATCH/i8/output/01-show.log
+# expect_line HOST TEXT: HOST printed exactly TEXT as one line.
+expect_line() {
+	grep -qxF -- "$1 | $2" <(sed 's/^[^ ]* out //' "$HV") && pass "host vars: $1 printed '$2'" ||
+		{ fail "host vars: $1 did not print '$2'"; show "$HV"; }
+}
+expect_line db1 'member=etcd-1'
+expect_line db1 'peer=[https://10.0.0.1:2380]'
+expect_line db2 'member=x; touch /tmp/drc-hostvars-pwned-1; rm -rf /nonexistent-drc'
+expect_line db2 "peer=[\$(touch /tmp/drc-hostvars-pwned-2) \`touch /tmp/drc-hostvars-pwned-3\` ' \" -oProxyCommand=x]"
+expect_line db3 'member=from-group'
+expect_line db3 'peer=[https://group:2380]'
+expect_line db3 'cluster=c1 c2'
+if ls /tmp/drc-hostvars-pwned-* > /dev/null 2>&1; then fail "a host var ran as code"; rm -f /tmp/drc-hostvars-pwned-*
+else pass "no host var ran as code"; fi
+grep -qF "printf 'member=%s\n' '<host.vars.member>'" "$SCRATCH/hv.out" &&
+	pass "the shown command names the per-host value" || { fail "shown command"; show "$SCRATCH/hv.out"; }
+# --- hosts found at run time: a captured list, validated word by word ---
+timeout 60 "$DRCONSOLE" run --yes --incident-dir "$SCRATCH/i9" "$DATA/captured_hosts.yaml" < /dev/null > "$SCRATCH/ch.out" 2>&1
+rc=$?
+[ "$rc" -eq 0 ] && grep -q 'out db1 | replica db1$' "$SCRATCH/i9/output/02-each.log" &&
+	grep -q 'out db3 | replica db3$' "$SCRATCH/i9/output/02-each.log" &&
+	pass "on: a captured list reaches each host, one the runbook does not name included" ||
+	{ fail "captured hosts: exit $rc"; show "$SCRATCH/ch.out"; }
+rm -f /tmp/drc-captured-pwned
+timeout 60 "$DRCONSOLE" run --yes --incident-dir "$SCRATCH/i10" "$DATA/captured_hostile.yaml" < /dev/null > "$SCRATCH/chx.out" 2>&1
+rc=$?
+[ "$rc" -ne 0 ] && grep -qF "'-oProxyCommand=touch' is not a host name or address" "$SCRATCH/chx.out" &&
+	[ ! -e /tmp/drc-captured-pwned ] && [ ! -e "$SCRATCH/i10/output/02-each.log" ] &&
+	pass "a captured '-oProxyCommand=' is refused before any ssh runs" ||
+	{ fail "captured hostile hosts: exit $rc"; show "$SCRATCH/chx.out"; rm -f /tmp/drc-captured-pwned; }
+# --- hosts from an Ansible inventory, reached at the address it gives ---
+mkdir -p "$SCRATCH/inv"
+cat > "$SCRATCH/inv/hosts.ini" <<INI
+[etcd]
+db1 ansible_host=127.0.0.1 ansible_port=$(cat "$FLEET/db1/port") member=m1
+db2 ansible_host=127.0.0.1 ansible_port=$(cat "$FLEET/db2/port") member="x; touch /tmp/drc-inv-pwned"
+[etcd:vars]
+token=t-1
+INI
+cat > "$SCRATCH/inv/rb.yaml" <<'RB'
+id: e2e-inventory
+title: E2E hosts from an inventory
+objectives: { rto: 1h, rpo: 15m }
+inventory: hosts.ini
+steps:
+  - { id: each, title: Each member, on: etcd, run: 'echo "member={{ host.vars.member }} token={{ host.vars.token }}"' }
+RB
+rm -f /tmp/drc-inv-pwned
+timeout 60 "$DRCONSOLE" run --yes --incident-dir "$SCRATCH/i11" "$SCRATCH/inv/rb.yaml" < /dev/null > "$SCRATCH/inv.out" 2>&1
+rc=$?
+[ "$rc" -eq 0 ] && grep -q 'out db1 | member=m1 token=t-1$' "$SCRATCH/i11/output/01-each.log" &&
+	grep -qF 'out db2 | member=x; touch /tmp/drc-inv-pwned token=t-1' "$SCRATCH/i11/output/01-each.log" &&
+	[ ! -e /tmp/drc-inv-pwned ] && pass "an INI inventory's hosts, addresses and vars reach each host as data" ||
+	{ fail "inventory run: exit $rc"; show "$SCRATCH/inv.out"; rm -f /tmp/drc-inv-pwned; }
+# --- copy: a file to the hosts, whole, with its SHA-256 journaled ---
+mkdir -p "$SCRATCH/cpout"
+head -c 300000 /dev/urandom > "$SCRATCH/cp.bin"
+sum=$(sha256sum < "$SCRATCH/cp.bin" | cut -d' ' -f1)
+timeout 60 "$DRCONSOLE" run --yes --param "src=$SCRATCH/cp.bin" --param "out_dir=$SCRATCH/cpout" \
+	--incident-dir "$SCRATCH/i12" "$DATA/copy.yaml" < /dev/null > "$SCRATCH/cp.out" 2>&1
+rc=$?
+CP=$SCRATCH/i12/output/02-check.log
+[ "$rc" -eq 0 ] && grep -qF "out db1 | $sum  x; touch PWNED \$(id)" "$CP" && grep -q 'out db1 | 640 300000$' "$CP" &&
+	grep -qF "out db1 | x; touch PWNED \$(id)" "$CP" && [ "$(grep -c 'out db1 | ' "$CP")" -eq 3 ] &&
+	pass "copy: the file arrived whole, mode 0640, under its hostile name, nothing else left" ||
+	{ fail "copy: exit $rc"; show "$SCRATCH/cp.out"; show "$CP"; }
+[ ! -e "$SCRATCH/cpout/PWNED" ] && pass "copy: the destination stayed data" || fail "copy: the destination ran as code"
+grep -q "\"event\":\"step.start\".*\"command\":\"copy [^\"]*cp.bin (300000 bytes, sha256 $sum)" "$SCRATCH/i12/journal.jsonl" &&
+	grep -qF "out db2 | copied $SCRATCH/cpout/x; touch PWNED \$(id) sha256 $sum" "$SCRATCH/i12/output/01-send.log" &&
+	pass "copy: step.start journals the file's SHA-256, each host confirms it" || fail "copy: sha256 not journaled"
 finish

@@ -573,6 +573,41 @@ test_sha256_and_file(void **state)
 	diags_clear(&d);
 }
 
+/* Host vars: a host's own win over its groups', a group's reach hosts
+ * through nested groups, the first group in file order wins, and a group
+ * may still be a plain list. */
+static void
+test_host_vars(void **state)
+{
+	struct runbook *rb = load_clean(
+	    "id: hv\ntitle: hv\nobjectives: { rto: 1h, rpo: 1m }\n"
+	    "hosts:\n"
+	    "  db1: { address: 10.0.0.1, vars: { member: etcd-1, port: \"2380\" } }\n"
+	    "  db2: ~\n"
+	    "  db3: { vars: { member: \"x; rm -rf /\" } }\n"
+	    "groups:\n"
+	    "  etcd: { hosts: [db1, db2], vars: { member: from-etcd, cluster: c1 } }\n"
+	    "  all: { hosts: [etcd, db3], vars: { cluster: c2, site: s1 } }\n"
+	    "  plain: [db1]\n"
+	    "steps:\n"
+	    "  - { id: a, title: A, on: all, run: 'echo {{ host.vars.member }}' }\n");
+	const struct host_def *db1 = runbook_find_host(rb, "db1"), *db2 = runbook_find_host(rb, "db2"),
+	    *db3 = runbook_find_host(rb, "db3");
+
+	(void)state;
+	assert_int_equal(db1->nvars, 2);
+	assert_string_equal(runbook_host_var(rb, db1, "member")->s, "etcd-1");
+	assert_string_equal(runbook_host_var(rb, db2, "member")->s, "from-etcd");
+	assert_string_equal(runbook_host_var(rb, db3, "member")->s, "x; rm -rf /");
+	assert_string_equal(runbook_host_var(rb, db2, "cluster")->s, "c1");
+	assert_string_equal(runbook_host_var(rb, db3, "cluster")->s, "c2");
+	assert_string_equal(runbook_host_var(rb, db1, "site")->s, "s1");
+	assert_null(runbook_host_var(rb, db3, "port"));
+	assert_int_equal(runbook_find_group(rb, "plain")->nmembers, 1);
+	assert_int_equal(runbook_find_group(rb, "all")->nmembers, 2);
+	runbook_free(rb);
+}
+
 int
 main(void)
 {
@@ -594,6 +629,7 @@ main(void)
 		cmocka_unit_test(test_hostile_input),
 		cmocka_unit_test(test_diags_accumulate),
 		cmocka_unit_test(test_sha256_and_file),
+		cmocka_unit_test(test_host_vars),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "crypto.h"
 #include "job.h"
 #include "loop.h"
 #include "loop_fixture.h"
@@ -432,7 +433,7 @@ static void
 test_argv_full_host(void **state)
 {
 	struct ssh_target t = { "db1", "10.0.0.5", "ops", 2222, "/keys/ops key", "admin@bastion:2200", 0 };
-	struct ssh_opts o = { "/etc/drc/ssh config", NULL, NULL };
+	struct ssh_opts o = { "/etc/drc/ssh config", NULL, NULL, NULL };
 	char *cause = NULL, **argv = ssh_argv(&t, &o, "REMOTE", &cause);
 	int n;
 
@@ -685,6 +686,133 @@ test_opts_from_env(void **state)
 	free(pin);
 }
 
+/* Connection reuse: one master per host, in the folder ssh runs in; never
+ * for a step that forwards the agent, never without a folder. */
+static void
+test_argv_control_master(void **state)
+{
+	struct ssh_target t = { .name = "db1", .identity = "keys/ops" };
+	struct ssh_opts o = { .control_dir = "/inc/ssh" };
+	char *cause = NULL, **argv = ssh_argv(&t, &o, "R", &cause), *dump;
+
+	(void)state;
+	assert_true(has_option(argv, "-o", "ControlMaster=auto"));
+	assert_true(has_option(argv, "-o", "ControlPath=%C"));
+	assert_true(has_option(argv, "-o", "ControlPersist=" SSH_CONTROL_PERSIST));
+	/* ssh runs in the folder: a relative identity must not move with it. */
+	assert_int_equal(argv[find(argv, "-i") + 1][0], '/');
+	assert_non_null(strstr(argv[find(argv, "-i") + 1], "/keys/ops"));
+	if (access("/usr/bin/ssh", X_OK) == 0) {
+		dump = ssh_config_dump(argv);
+		assert_line(dump, "controlmaster auto");
+		assert_line(dump, "controlpersist 600");
+		free(dump);
+	}
+	ssh_argv_free(argv);
+	t.forward_agent = 1;
+	argv = ssh_argv(&t, &o, "R", &cause);
+	assert_true(has_option(argv, "-o", "ControlMaster=no"));
+	assert_int_equal(find(argv, "ControlPath=%C"), -1);
+	ssh_argv_free(argv);
+	t.forward_agent = 0;
+	o.control_dir = NULL;
+	argv = ssh_argv(&t, &o, "R", &cause);
+	assert_true(has_option(argv, "-o", "ControlMaster=no"));
+	assert_int_equal(find(argv, "ControlPath=%C"), -1);
+	ssh_argv_free(argv);
+}
+
+/* The masters' folder is ours and private, or there is no reuse: a folder
+ * others may enter, or a link planted where it should be, is refused. */
+static void
+test_control_dir_private(void **state)
+{
+	char dir[] = "/tmp/drc-ctl.XXXXXX", *ctl, *cause = NULL;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	ctl = xprintf("%s/ssh", dir);
+	assert_int_equal(ssh_control_dir_make(ctl, &cause), 0);
+	assert_int_equal(ssh_control_dir_make(ctl, &cause), 0);
+	chmod(ctl, 0755);
+	assert_int_equal(ssh_control_dir_make(ctl, &cause), -1);
+	assert_non_null(strstr(cause, "0700"));
+	free(cause);
+	cause = NULL;
+	rmdir(ctl);
+	assert_int_equal(symlink("/tmp", ctl), 0);
+	assert_int_equal(ssh_control_dir_make(ctl, &cause), -1);
+	free(cause);
+	unlink(ctl);
+	/* Closing with no master left removes the empty folder. */
+	assert_int_equal(ssh_control_dir_make(ctl, &cause), 0);
+	ssh_control_close_all(ctl);
+	assert_int_equal(access(ctl, F_OK), -1);
+	rmdir(dir);
+	free(ctl);
+}
+
+/* Runs a copy's remote command under /bin/sh with input on its stdin, in
+ * dir; returns its exit status. */
+static int
+run_copy(const char *dir, const char *remote, const char *input, size_t len)
+{
+	int fds[2], status;
+	pid_t pid;
+
+	assert_int_equal(pipe(fds), 0);
+	if ((pid = fork()) == 0) {
+		dup2(fds[0], 0);
+		close(fds[1]);
+		if (chdir(dir) != 0)
+			_exit(99);
+		execl("/bin/sh", "sh", "-c", remote, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[0]);
+	assert_int_equal(write(fds[1], input, len), (ssize_t)len);
+	close(fds[1]);
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The copy's remote side: the file lands whole with its mode, or nothing
+ * lands: a short transfer and a damaged one leave no file, temporary or
+ * final. The destination is data, whatever its bytes. */
+static void
+test_copy_command(void **state)
+{
+	static const char data[] = "line one\nline two\n";
+	char dir[] = "/tmp/drc-copy.XXXXXX", hex[65], *remote, *dest, *path;
+	struct stat st;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	dest = xprintf("%s/f; touch PWNED $(id) '\"", dir);
+	crypto_sha256_hex(data, strlen(data), hex);
+	remote = ssh_copy_command(dest, 0640, strlen(data), hex);
+	assert_int_equal(run_copy(dir, remote, data, strlen(data)), 0);
+	assert_int_equal(stat(dest, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	assert_int_equal(st.st_size, (off_t)strlen(data));
+	path = xprintf("%s/PWNED", dir);
+	assert_int_equal(access(path, F_OK), -1);
+	unlink(dest);
+	/* Short: the stream ends before the size. */
+	assert_int_not_equal(run_copy(dir, remote, data, 5), 0);
+	assert_int_equal(access(dest, F_OK), -1);
+	free(remote);
+	/* Damaged: the bytes do not hash to what was sent. */
+	remote = ssh_copy_command(dest, 0640, strlen(data), "0000000000000000000000000000000000000000000000000000000000000000");
+	assert_int_not_equal(run_copy(dir, remote, data, strlen(data)), 0);
+	assert_int_equal(access(dest, F_OK), -1);
+	free(remote);
+	/* Nothing else was left in the folder: it is empty. */
+	assert_int_equal(rmdir(dir), 0);
+	free(dest);
+	free(path);
+}
+
 #define TEST(f) cmocka_unit_test_setup_teardown(f, loop_fixture_setup, \
     loop_fixture_teardown)
 
@@ -709,6 +837,9 @@ main(void)
 		TEST(test_secrets_absent_from_argv),
 		TEST(test_ssh_parses_our_argv),
 		TEST(test_opts_from_env),
+		TEST(test_argv_control_master),
+		TEST(test_control_dir_private),
+		TEST(test_copy_command),
 	};
 
 	unlink("/tmp/drc-ssh-pwned");

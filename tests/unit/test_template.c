@@ -47,6 +47,11 @@ resolve(void *arg, const struct tref *ref, struct tvalue *out)
 		out->secret = 1;
 		return 0;
 	}
+	if (ref->kind == TREF_HOSTVAR && strcmp(ref->name, "member") == 0) {
+		out->value = v->x;
+		out->secret = 0;
+		return 0;
+	}
 	if (ref->kind == TREF_BUILTIN && strcmp(ref->name, "operator") == 0) {
 		out->value = "alice";
 		out->secret = 0;
@@ -234,6 +239,36 @@ test_literal_braces(void **state)
 	texpansion_free(&x);
 }
 
+/* {{ host.vars.NAME }}: scanned as a host var, carried in DRC_H_NAME, and
+ * under the same rule as every value: each hostile one prints exactly. */
+static void
+test_host_var(void **state)
+{
+	struct vars v = { "v", "s" };
+	struct texpansion x;
+	struct tscan scan;
+	size_t off;
+	char *cause = NULL;
+
+	(void)state;
+	assert_int_equal(template_scan("{{ host.vars.member }}", &scan, &off, &cause), 0);
+	assert_int_equal(scan.refs[0].kind, TREF_HOSTVAR);
+	assert_string_equal(scan.refs[0].name, "member");
+	template_scan_free(&scan);
+	assert_int_equal(template_scan("{{ host.vars.a.b }}", &scan, &off, &cause), -1);
+	free(cause);
+	assert_int_equal(template_scan("{{ host.vars. }}", &scan, &off, &cause), -1);
+	free(cause);
+	assert_int_equal(shell_expand("echo {{ host.vars.member }}", &v, &x, &cause), 0);
+	assert_string_equal(x.text, "echo \"${DRC_H_member}\"");
+	texpansion_free(&x);
+	expect_exact("printf %s {{ host.vars.member }}", "", "");
+	expect_exact("printf %s \"[{{ host.vars.member }}]\"", "[", "]");
+	assert_int_equal(shell_expand("echo $(( {{ host.vars.member }} ))", &v, &x, &cause), -1);
+	assert_non_null(strstr(cause, "host.vars.member"));
+	free(cause);
+}
+
 static void
 test_unknown_name(void **state)
 {
@@ -258,6 +293,7 @@ main(void)
 		cmocka_unit_test(test_secret_never_inline),
 		cmocka_unit_test(test_scan),
 		cmocka_unit_test(test_literal_braces),
+		cmocka_unit_test(test_host_var),
 		cmocka_unit_test(test_unknown_name),
 	};
 
