@@ -19,9 +19,6 @@
 	X(DECISION_RETRY, "retry") \
 	X(DECISION_ROLLBACK, "rollback") \
 	X(DECISION_CONTINUE_ON_FAILURE, "continue (on_failure: continue)") \
-	X(DECISION_CONTINUE_ON_TIMEOUT, "continue (until: on_timeout: continue)") \
-	X(DECISION_END_RUN, "end the run (end_run): %s") \
-	X(DECISION_END_RUN_UNDECIDED, "go on (end_run.when cannot be evaluated: %s)") \
 	X(DECISION_ABORT_ON_FAILURE, "abort (on_failure: abort)") \
 	X(DECISION_ABORT_NO_TERMINAL, "abort (no terminal to ask)") \
 	X(DECISION_ABORT_INTERRUPTED, "abort (interrupted)") \
@@ -36,7 +33,10 @@
 	X(DECISION_QUIT_OPEN, "quit: incident left open") \
 	X(DECISION_SIGNAL_EXIT, "%s: exit, incident left open") \
 	X(DECISION_SIGNAL_CANCEL_EXIT, "%s: cancel the running step and exit, incident left open") \
-	X(DECISION_RUN_AHEAD, "run ahead: %s still pending")
+	X(DECISION_RUN_AHEAD, "run ahead: %s still pending") \
+	X(DECISION_CONTINUE_ON_TIMEOUT, "continue (until: on_timeout: continue)") \
+	X(DECISION_END_RUN, "end the run (end_run): %s") \
+	X(DECISION_END_RUN_UNDECIDED, "go on (end_run.when cannot be evaluated: %s)")
 
 enum run_decision {
 #define RUN_DECISION_ENUM(id, text) id,

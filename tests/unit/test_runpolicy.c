@@ -121,7 +121,8 @@ test_decision_texts_are_stable(void **state)
 		"run without input (no terminal; --yes and stop_ok)", "abort (interactive step, no terminal)",
 		"quit: cancel the running step", "quit: leave the step running", "quit: incident left open",
 		"%s: exit, incident left open", "%s: cancel the running step and exit, incident left open",
-		"run ahead: %s still pending",
+		"run ahead: %s still pending", "continue (until: on_timeout: continue)",
+		"end the run (end_run): %s", "go on (end_run.when cannot be evaluated: %s)",
 	};
 
 	(void)state;
