@@ -101,6 +101,7 @@ struct engine {
 	int64_t started_wall;
 	struct pvalue *values;	/* one per runbook param, in order */
 	struct mask *mask;	/* secrets: masked wherever they appear */
+	int pty_cols, pty_rows;	/* a pty step's terminal starts this big (0: 80x24) */
 	struct step_run *runs;
 	int running;		/* step with a job or retry timer, or -1 */
 	int finished;

@@ -388,6 +388,7 @@ cleanup(struct ui *ui)
 	ui->e = NULL;
 	ui_form_free(ui);
 	ui_picker_free(ui);
+	ui_vterm_free(ui);
 	for (int i = 0; i < ui->ndialogs; i++)
 		free(ui->dialogs[i].body);
 	if (ui->loop != NULL && ui->quitting != 2)

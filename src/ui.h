@@ -304,6 +304,8 @@ struct ui {
 	int attached;			/* keys go to attach_step's terminal */
 	int attach_step;
 	int pty_cols, pty_rows;		/* the size its terminal was given */
+	int pty_step;			/* and which step's terminal that was */
+	struct ui_vterm *vt;		/* the running step's emulated screen */
 	int app_cursor;			/* the program asked for ESC O arrows */
 	int live_step;			/* whose unfinished line live is, or -1 */
 	char live[UI_LIVE_MAX];		/* raw, escapes and all */
@@ -462,6 +464,13 @@ void ui_dialog_action(struct ui *ui, enum ui_action a);
 void ui_dialog_draw(struct ui *ui);
 /* The top dialog's text does not all fit: the key bar offers to scroll. */
 int ui_dialog_cut(const struct ui *ui);
+
+/* ui_vterm.c: an interactive step's terminal, emulated (libvterm) */
+void ui_vterm_feed(struct ui *ui, int step, const char *data, size_t len);
+void ui_vterm_end(struct ui *ui, int step);
+void ui_vterm_resize(struct ui *ui, int step, int cols, int rows);
+int ui_vterm_draw(struct ui *ui, int y, int x, int w, int rows);
+void ui_vterm_free(struct ui *ui);
 
 /* ui_picker.c */
 void ui_picker_load(struct ui *ui);

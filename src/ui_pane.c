@@ -402,7 +402,8 @@ ui_draw_pane(struct ui *ui, int top, int x, int w, int h)
 	ui->pane_cols = w - 1;
 	ui_run_sync_pty(ui, ui->pane_cols, ui->pane_rows);
 	draw_rule(ui, y, x, w, first_line(ui, ui->pane_rows), ui->pane_rows);
-	draw_lines(ui, y + 1, x + 1, w - 1, rows);
+	if (!ui_vterm_draw(ui, y + 1, x + 1, w - 1, rows))
+		draw_lines(ui, y + 1, x + 1, w - 1, rows);
 }
 
 /* Scrolls by delta lines; reaching the newest line follows again. */
