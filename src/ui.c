@@ -111,7 +111,11 @@ ui_term_start(struct ui *ui)
 	nonl();
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
-	set_escdelay(25);
+	/* A lone Escape is a key of its own after 25 ms, unless the operator's
+	 * ESCDELAY (read by curses itself) says otherwise: a slow link needs
+	 * longer, or arrows arrive as Escape and letters. */
+	if (getenv("ESCDELAY") == NULL)
+		set_escdelay(25);
 	curs_set(0);
 	if (!ui->script_mode)
 		ui_paste_enable(ui);
@@ -401,6 +405,17 @@ cleanup(struct ui *ui)
 	runopts_free(&ui->o);
 }
 
+/* A terminal on both ends that can draw a screen: not a pipe, and not
+ * TERM=dumb (or none), where curses cannot move the cursor and the keys
+ * never arrive. */
+static int
+usable_terminal(void)
+{
+	const char *term = getenv("TERM");
+
+	return isatty(0) && isatty(1) && term != NULL && *term != '\0' && strcmp(term, "dumb") != 0;
+}
+
 static int
 console_main(struct ui *ui)
 {
@@ -413,8 +428,13 @@ console_main(struct ui *ui)
 	ui->utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0 && !ui->o.ascii;
 	ui->script_mode = ui->o.script != NULL;
 	ui->base_nparams = ui->o.nparams;
-	if (!ui->script_mode && (!isatty(0) || !isatty(1))) {
-		fprintf(stderr, "drconsole: the console needs a terminal; use `drconsole run` without one\n");
+	if (!ui->script_mode && !usable_terminal()) {
+		fprintf(stderr, "drconsole: the console needs a terminal that can address the cursor "
+		    "(TERM is unset or dumb, or no terminal); use `drconsole run` instead\n");
+		rc = EXIT_USAGE;
+	} else if (ui_theme_check(ui, &cause) != 0) {
+		fprintf(stderr, "drconsole: %s\n", cause);
+		free(cause);
 		rc = EXIT_USAGE;
 	} else if (ui->script_mode && ui_script_open(ui, &cause) != 0) {
 		fprintf(stderr, "drconsole: %s\n", cause);

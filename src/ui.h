@@ -371,6 +371,7 @@ void ui_paste_idle(struct ui *ui);
 
 /* ui_theme.c */
 void ui_theme_setup(struct ui *ui);
+int ui_theme_check(const struct ui *ui, char **cause);
 attr_t ui_style(const struct ui *ui, enum theme_role role);
 enum theme_role ui_status_role(enum step_status s);
 

@@ -169,6 +169,9 @@ draw_banners(struct ui *ui)
 		return;
 	duration_format_clock(el, e, sizeof e);
 	duration_format(rto, r, sizeof r);
+	/* The RTO is about recovering: only a completed run is within it. */
+	if (strcmp(ui->outcome, "completed") != 0)
+		rto = 0;
 	snprintf(buf, sizeof buf, " RUN %s in %s%s%s%s. Incident: %s  (q quits) ", ui->outcome, e,
 	    rto <= 0 ? "" : el <= rto ? ", within the RTO of " : ", PAST the RTO of ", rto > 0 ? r : "",
 	    "", engine_incident_dir(ui->e));
@@ -243,7 +246,7 @@ step_right(const struct ui *ui, int i, char *buf, size_t len)
 	char d[32] = "";
 
 	if (ui_wait_left(ui, i, d, sizeof d)) {
-		snprintf(buf, len, " wait %.*s ", (int)strcspn(d, " "), d);
+		snprintf(buf, len, " %.*s left ", (int)strcspn(d, " "), d);
 		return;
 	}
 	if (host_summary(ui, i, buf, len))
