@@ -202,6 +202,8 @@ struct form_field {
 	char value[UI_TEXT_MAX];
 	size_t len;
 	int choice;		/* PARAM_CHOICE / PARAM_BOOL: index */
+	int untouched;		/* holds its default (or given) value, not yet
+				 * typed into: the first key replaces it */
 	char error[96];
 };
 
