@@ -386,8 +386,8 @@ engine_cast_text(struct engine *e, int64_t ts_ms, const char *text)
 
 /* --- creating a run --- */
 
-static char *
-default_operator(void)
+char *
+engine_default_operator(void)
 {
 	const char *u = getenv("USER");
 	struct passwd *pw;
@@ -433,7 +433,7 @@ engine_alloc(const struct engine_opts *opts)
 	e->mode = opts->mode;
 	e->hooks = opts->hooks;
 	e->grace_ms = opts->kill_grace_ms > 0 ? opts->kill_grace_ms : ENGINE_DEFAULT_GRACE_MS;
-	e->operator = opts->operator != NULL ? xstrdup(opts->operator) : default_operator();
+	e->operator = opts->operator != NULL ? xstrdup(opts->operator) : engine_default_operator();
 	e->pending = json_array();
 	e->running = -1;
 	e->started_wall = clock_wall_ms();

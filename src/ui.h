@@ -80,6 +80,9 @@
 	X(OPEN, "open", UI_KEY_ENTER, 0, CTX_PICKER, "open", \
 	    "open the selected runbook or resume the selected incident") \
 	X(FILTER, "filter", '/', 0, CTX_PICKER, "filter", "filter the list as you type") \
+	X(DISMISS, "dismiss", 'x', 0, CTX_PICKER, "dismiss", \
+	    "dismiss the selected unfinished incident: no longer offered (the reason is journaled)") \
+	X(TRAINING, "training", 't', 0, CTX_PICKER, "training", "show or hide the training sandboxes") \
 	X(PREV_CHOICE, "prev-choice", KEY_LEFT, 0, CTX_FORM, NULL, "previous choice of the field") \
 	X(NEXT_CHOICE, "next-choice", KEY_RIGHT, 0, CTX_FORM, "choice", "next choice of the field") \
 	X(NEXT_FIELD, "next-field", UI_KEY_TAB, 0, CTX_FORM, NULL, "next field") \
@@ -160,6 +163,7 @@ enum dialog_kind {
 	DLG_APPROVAL,		/* waiting for a second operator */
 	DLG_CANCEL,		/* cancel the running step? (c again or y) */
 	DLG_ORDER,		/* run a step ahead of steps still pending? */
+	DLG_DISMISS,		/* picker: why dismiss this incident? */
 };
 
 struct ui_choice {
@@ -214,6 +218,9 @@ struct picker_item {
 	char *label;		/* incident: runbook title */
 	char *detail;		/* incident: when and what */
 	char *path;		/* incident: runbook file */
+	int training;		/* runbook: a practice sandbox (scenario TRAIN) */
+	int64_t started_ms;	/* incident: its first event's time, 0 unknown */
+	char mode[16];		/* incident: its run's mode */
 };
 
 struct glyphs {
@@ -266,6 +273,7 @@ struct ui {
 	char filter[64];
 	size_t filter_len;
 	int filtering;
+	int show_training;	/* the training sandboxes are listed */
 
 	struct form_field *fields;
 	int nfields;
@@ -481,6 +489,7 @@ void ui_picker_free(struct ui *ui);
 void ui_picker_draw(struct ui *ui);
 int ui_picker_key(struct ui *ui, int key);
 void ui_picker_action(struct ui *ui, enum ui_action a);
+void ui_picker_dismiss_done(struct ui *ui, struct dialog *d);
 
 /* ui_form.c */
 void ui_form_open(struct ui *ui, int secrets_only);

@@ -83,7 +83,7 @@ static int
 has_field(const struct dialog *d)
 {
 	static const enum dialog_kind fields[] = {
-		DLG_TYPE_CONFIRM, DLG_ATTEST, DLG_SKIP_REASON, DLG_NOTE, DLG_DONE_NOTE, DLG_SEARCH,
+		DLG_TYPE_CONFIRM, DLG_ATTEST, DLG_SKIP_REASON, DLG_NOTE, DLG_DONE_NOTE, DLG_SEARCH, DLG_DISMISS,
 	};
 
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
@@ -210,7 +210,11 @@ ui_dialog_text_key(struct dialog *d, int key)
 static void
 accept(struct ui *ui, struct dialog *d, int code)
 {
-	if (!unread(d))
+	if (unread(d))
+		return;
+	if (d->kind == DLG_DISMISS)
+		ui_picker_dismiss_done(ui, d);
+	else
 		ui_run_dialog_done(ui, d, code);
 }
 
