@@ -538,7 +538,8 @@ engine_new(struct engine **out, const struct engine_opts *opts, char **cause)
 	struct engine *e = engine_alloc(opts);
 
 	if (params_choose_environment(e, opts->environment, cause) != 0 ||
-	    params_resolve(e, opts, cause) != 0 || engine_open_journal(e, cause) != 0) {
+	    params_resolve(e, opts, cause) != 0 || engine_open_journal(e, cause) != 0 ||
+	    params_keep_sandbox(e, cause) != 0) {
 		engine_free(e);
 		return -1;
 	}

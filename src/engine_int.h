@@ -242,6 +242,7 @@ void input_relay_forget(struct step_run *r);
 #define PARAMS_MASKED "**** (holds a secret)"
 
 int params_resolve(struct engine *e, const struct engine_opts *opts, char **cause);
+int params_keep_sandbox(struct engine *e, char **cause);
 int params_choose_environment(struct engine *e, const char *name, char **cause);
 void params_free(struct engine *e);
 json_t *params_journal_view(const struct engine *e);

@@ -18,6 +18,7 @@
 #include "commands.h"
 #include "journal.h"
 #include "log.h"
+#include "sandbox.h"
 #include "ui.h"
 #include "xmalloc.h"
 
@@ -382,6 +383,10 @@ static void
 cleanup(struct ui *ui)
 {
 	ui_term_end(ui);
+	/* The screen is gone: say where the run's files are, and how to stop
+	 * a sandbox left running. */
+	if (ui->e != NULL)
+		sandbox_print_leaving(stdout, engine_incident_dir(ui->e), ui->rb);
 	fatal_ui = NULL;
 	log_set_fatal_hook(NULL);
 	ui_script_close(ui);

@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "commands.h"
 #include "mask.h"
+#include "sandbox.h"
 #include "ui.h"
 #include "xmalloc.h"
 
@@ -56,6 +57,21 @@ field_init(struct ui *ui, struct form_field *f, const struct param *p)
 	}
 }
 
+/* Resuming a training sandbox, its generated passwords were kept: the
+ * engine takes them from there (sandbox.h). */
+static int
+sandbox_kept(const struct ui *ui, const struct param *p)
+{
+	char *kept;
+
+	if (p->generate <= 0 || !sandbox_runbook(ui->rb) || ui->o.resume_dir == NULL ||
+	    (kept = sandbox_creds_load(ui->o.resume_dir, p->name)) == NULL)
+		return 0;
+	explicit_bzero(kept, strlen(kept));
+	free(kept);
+	return 1;
+}
+
 /* Resuming, only secrets not given again are asked for: they were never
  * written anywhere. */
 void
@@ -67,7 +83,8 @@ ui_form_open(struct ui *ui, int secrets_only)
 	for (int i = 0; i < ui->rb->nparams; i++) {
 		const struct param *p = &ui->rb->params[i];
 
-		if (secrets_only && (p->type != PARAM_SECRET || runopts_param(&ui->o, p->name) != NULL))
+		if (secrets_only && (p->type != PARAM_SECRET || runopts_param(&ui->o, p->name) != NULL ||
+		    sandbox_kept(ui, p)))
 			continue;
 		field_init(ui, &ui->fields[ui->nfields++], p);
 	}

@@ -18,6 +18,7 @@
 #include "duration.h"
 #include "journal.h"
 #include "loader.h"
+#include "sandbox.h"
 #include "ui.h"
 #include "xmalloc.h"
 
@@ -159,18 +160,12 @@ incident_facts(struct picker_item *it)
 	json_decref(events);
 }
 
-static int
-is_training(const struct runbook *rb)
-{
-	return rb->scenario != NULL && strcasecmp(rb->scenario, "TRAIN") == 0;
-}
-
 /* Production before training; then by scenario, then title. */
 static int
 by_scenario(const void *a, const void *b)
 {
 	const struct runbook *x = *(struct runbook *const *)a, *y = *(struct runbook *const *)b;
-	int c = is_training(x) - is_training(y);
+	int c = sandbox_runbook(x) - sandbox_runbook(y);
 
 	if (c == 0)
 		c = strcmp(x->scenario ? x->scenario : "", y->scenario ? y->scenario : "");
@@ -235,7 +230,7 @@ ui_picker_load(struct ui *ui)
 	memcpy(sorted, ui->cat.list, (size_t)ui->cat.count * sizeof *sorted);
 	qsort(sorted, (size_t)ui->cat.count, sizeof *sorted, by_scenario);
 	for (int i = 0; i < ui->cat.count; i++)
-		add_item(ui, &(struct picker_item){ .rb = sorted[i], .training = is_training(sorted[i]) });
+		add_item(ui, &(struct picker_item){ .rb = sorted[i], .training = sandbox_runbook(sorted[i]) });
 	free(sorted);
 	ui->show_training = ui->o.mode == MODE_TRAINING;
 	ui->visible = xcalloc((size_t)ui->nitems + 1, sizeof *ui->visible);
