@@ -120,6 +120,7 @@ ui_term_start(struct ui *ui)
 	curs_set(0);
 	if (!ui->script_mode)
 		ui_paste_enable(ui);
+	ui_mouse_enable(ui);
 	ui_theme_setup(ui);
 	return 0;
 }
@@ -146,6 +147,7 @@ ui_draw_now(struct ui *ui)
 {
 	erase();
 	attrset(A_NORMAL);
+	ui_mouse_layout(ui, COLS);
 	if (ui_too_small())
 		ui_small_draw(ui);
 	else {
@@ -235,6 +237,8 @@ on_keys(int fd, short revents, void *arg)
 		n++;
 		if (key == KEY_RESIZE)
 			ui_resize(ui, 0, 0);
+		else if (key == KEY_MOUSE)
+			ui_mouse_event(ui);
 		else
 			ui_handle_key(ui, key);
 	}

@@ -31,6 +31,7 @@
 #define UI_LIVE_MAX	1024	/* the unfinished line of an interactive step */
 #define UI_LINE_BUF	1024	/* one output line, made safe for the screen */
 #define UI_FAIL_TAIL	20	/* a failed step's last lines its dialog keeps */
+#define UI_MOUSE_ROWS	512	/* screen rows the mouse can point at */
 
 /* Keys that are not curses KEY_* codes. */
 #define UI_KEY_ENTER	'\n'
@@ -310,6 +311,10 @@ struct ui {
 	int exit_code;
 	int done;			/* leave the main loop */
 
+	/* the mouse: which entry each row shows, where the pane starts */
+	int mouse_row[UI_MOUSE_ROWS];
+	int mouse_split;
+
 	/* interactive steps */
 	int attached;			/* keys go to attach_step's terminal */
 	int attach_step;
@@ -475,6 +480,12 @@ void ui_dialog_action(struct ui *ui, enum ui_action a);
 void ui_dialog_draw(struct ui *ui);
 /* The top dialog's text does not all fit: the key bar offers to scroll. */
 int ui_dialog_cut(const struct ui *ui);
+
+/* ui_mouse.c: wheel and clicks, unless --no-mouse */
+void ui_mouse_enable(struct ui *ui);
+void ui_mouse_layout(struct ui *ui, int split);
+void ui_mouse_row(struct ui *ui, int y, int k);
+void ui_mouse_event(struct ui *ui);
 
 /* ui_vterm.c: an interactive step's terminal, emulated (libvterm) */
 void ui_vterm_feed(struct ui *ui, int step, const char *data, size_t len);

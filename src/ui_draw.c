@@ -342,6 +342,7 @@ draw_list(struct ui *ui, const struct layout *l)
 			ui_put(ui, y, 1, l->list_w - 1, ROLE_PHASE, rows[r].phase);
 		else
 			draw_step_row(ui, y, l->list_w, rows[r].step);
+		ui_mouse_row(ui, y, rows[r].step);
 	}
 	if (ui->list_top > 0)
 		ui_put(ui, l->top + 1, l->list_w - 1, 1, ROLE_DIM, ui->g.up);
@@ -448,6 +449,7 @@ ui_draw_run(struct ui *ui)
 	struct layout l;
 
 	layout(ui, &l);
+	ui_mouse_layout(ui, l.list_w);
 	draw_top(ui);
 	draw_banners(ui);
 	draw_list(ui, &l);

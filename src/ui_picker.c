@@ -425,6 +425,8 @@ draw_item(struct ui *ui, int y, int v)
 
 	if (v == ui->pick_sel)
 		ui_put(ui, y, 0, 1, ROLE_SELECTION, ui->g.sel);
+	for (int r = 0; r < item_rows(it); r++)
+		ui_mouse_row(ui, y + r, v);
 	if (it->incident)
 		draw_incident(ui, y, it, role);
 	else
