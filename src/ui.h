@@ -370,7 +370,6 @@ unsigned ui_context(const struct ui *ui);
 void ui_handle_key(struct ui *ui, int key);
 void ui_do(struct ui *ui, enum ui_action a);
 int ui_action_applies(const struct ui *ui, enum ui_action a);
-char *ui_help_text(void);
 
 /* ui_small.c: below UI_MIN_COLS x UI_MIN_ROWS nothing of the run shows,
  * so only a resize, Ctrl-L and q (its question drawn there) act. */
@@ -480,6 +479,11 @@ void ui_dialog_action(struct ui *ui, enum ui_action a);
 void ui_dialog_draw(struct ui *ui);
 /* The top dialog's text does not all fit: the key bar offers to scroll. */
 int ui_dialog_cut(const struct ui *ui);
+/* The columns a dialog's text is wrapped to on this screen. */
+int ui_dialog_inner_width(void);
+
+/* ui_help.c: the ? screen for where the operator is */
+char *ui_help_for(const struct ui *ui);
 
 /* ui_mouse.c: wheel and clicks, unless --no-mouse */
 void ui_mouse_enable(struct ui *ui);

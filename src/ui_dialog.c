@@ -100,6 +100,18 @@ wrapped_rows(const char *s, int w)
 	return s != NULL ? ui_text_rows(s, w) : 0;
 }
 
+static int
+dialog_width(void)
+{
+	return COLS - 4 < 78 ? COLS - 4 : 78;
+}
+
+int
+ui_dialog_inner_width(void)
+{
+	return dialog_width() - 4;
+}
+
 /* Where everything of a dialog goes at the screen's size now. The body
  * gets what the rest leaves; a failure's output at least TAIL_MIN rows. */
 static void
@@ -108,7 +120,7 @@ dialog_layout(const struct dialog *d, struct dialog_layout *l)
 	int maxh = LINES - 2, fixed, room;
 
 	memset(l, 0, sizeof *l);
-	l->w = COLS - 4 < 78 ? COLS - 4 : 78;
+	l->w = dialog_width();
 	l->inner = l->w - 4;
 	l->nbody = wrapped_rows(d->body, l->inner);
 	l->nfoot = wrapped_rows(d->foot, l->inner);

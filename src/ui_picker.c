@@ -649,7 +649,7 @@ ui_picker_action(struct ui *ui, enum ui_action a)
 		ui->filter[0] = '\0';
 		refilter(ui);
 		break;
-	case ACT_HELP: ui_dialog_open(ui, DLG_HELP, -1, "Keys")->body = ui_help_text(); break;
+	case ACT_HELP: ui_dialog_open(ui, DLG_HELP, -1, "Keys")->body = ui_help_for(ui); break;
 	case ACT_QUIT: ui_quit(ui, 0); break;
 	default: break;
 	}

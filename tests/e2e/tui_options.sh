@@ -5,7 +5,8 @@
 # name is an error naming the themes; NO_COLOR set, even empty, turns
 # colour off; TERM=vt100 (no colours) shows the selection in reverse video;
 # --ascii marks a skipped step apart from the selection; ESCDELAY from the
-# environment is honoured; an aborted run is not said to be within its RTO.
+# environment is honoured; an aborted run is not said to be within its RTO;
+# ? shows the keys of where the operator is, in straight columns.
 # (A wait step's countdown saying it is time left: tui_features.sh.)
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/tui_lib.sh"
 
@@ -105,6 +106,46 @@ fi
 keys x
 expect_screen "/ filters the list" "the next key completes the Escape: the filter is cleared"
 keys q
+poll pane_dead 10
+
+# --- help, per context and aligned ---
+
+# help_aligned: the description of "up" and its wrapped second row start
+# in the same column.
+help_aligned() {
+	screen_text | awk '
+		/Up \/ k +up +move/ { col = index($0, "move"); getline; if (col > 0 && substr($0, col - 1, 2) ~ /^ [^ ]/ && substr($0, 1, col - 1) ~ /^[^a-z]*$/) ok = 1 }
+		END { exit ok ? 0 : 1 }'
+}
+
+tmux_respawn env DRCONSOLE_RUNBOOKS="$TUI_DATA" "$DRCONSOLE" --operator o --incident-dir "$SCRATCH/help"
+screen_wait "pick a scenario" || die "the picker never showed"
+keys ?
+expect_screen "Scenario list" "? in the picker shows the picker's keys"
+if screen_text | grep -qF "Checklist"; then fail "the picker's help lists the run view's keys"; screen_text | show
+else pass "the picker's help leaves out the run view's keys"; fi
+help_aligned && pass "the help's columns are aligned: a wrapped description stays in its column" ||
+	{ fail "the help's wrapped descriptions leave their column"; screen_text | show; }
+keys Escape
+keys q
+poll pane_dead 10
+
+tmux_respawn "$DRCONSOLE" --operator o --incident-dir "$SCRATCH/help2" "$RB"
+screen_wait "Start the run" || die "the form never showed"
+keys Enter
+expect_screen "Checklist  0/3" "the run view"
+keys ?
+if poll "screen_text | grep -qE '│ Checklist +│'" 10; then
+	pass "? in the run view shows the run view's keys"
+else
+	fail "? in the run view does not show the checklist's keys"
+	screen_text | show
+fi
+if screen_text | grep -qF "Scenario list"; then fail "the run view's help lists the picker's keys"; screen_text | show
+else pass "the run view's help leaves out the picker's keys"; fi
+keys Escape
+keys q
+poll pane_dead 10 || keys y
 poll pane_dead 10
 
 # --- --ascii marks ---
