@@ -152,7 +152,7 @@ poll pane_dead 10
 
 printf '%s\n' 'key Enter' 'key s' 'type not now' 'key Enter' dump quit >"$SCRATCH/skip"
 : >"$SCRATCH/dump"
-XDG_STATE_HOME=$STATE timeout 30 "$DRCONSOLE" --script "$SCRATCH/skip" --dump "$SCRATCH/dump" --ascii \
+XDG_STATE_HOME=$STATE timeout 120 "$DRCONSOLE" --script "$SCRATCH/skip" --dump "$SCRATCH/dump" --ascii \
 	--operator o "$RB" >"$SCRATCH/out" 2>&1 || { fail "the --ascii walk failed"; show "$SCRATCH/out"; }
 dump_has "$SCRATCH/dump" 1 "  s  1 Fails and says why" "--ascii: the skipped step is marked s"
 dump_has "$SCRATCH/dump" 1 "> .  2 A long destructive" "--ascii: the selection is marked >, apart from skipped"

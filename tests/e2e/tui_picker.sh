@@ -18,7 +18,7 @@ mkdir -p "$STATE"
 # Two incidents left open: the run view reached, then quit.
 printf '%s\n' 'key Enter' quit >"$SCRATCH/open"
 for n in 1 2; do
-	XDG_STATE_HOME=$STATE timeout 30 "$DRCONSOLE" --script "$SCRATCH/open" --operator o \
+	XDG_STATE_HOME=$STATE timeout 120 "$DRCONSOLE" --script "$SCRATCH/open" --operator o \
 		--incident-dir "$STATE/drconsole/incidents/2026120${n}T000000Z-tui-dialogs" \
 		"$TUI_DATA/dialogs.yaml" >"$SCRATCH/out" 2>&1 || { show "$SCRATCH/out"; die "cannot leave incident $n open"; }
 done
