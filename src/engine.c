@@ -386,8 +386,8 @@ engine_cast_text(struct engine *e, int64_t ts_ms, const char *text)
 
 /* --- creating a run --- */
 
-static char *
-default_operator(void)
+char *
+engine_default_operator(void)
 {
 	const char *u = getenv("USER");
 	struct passwd *pw;
@@ -434,7 +434,7 @@ engine_alloc(const struct engine_opts *opts)
 	e->dry_drill = opts->dry_drill && opts->mode == MODE_DRY_RUN;
 	e->hooks = opts->hooks;
 	e->grace_ms = opts->kill_grace_ms > 0 ? opts->kill_grace_ms : ENGINE_DEFAULT_GRACE_MS;
-	e->operator = opts->operator != NULL ? xstrdup(opts->operator) : default_operator();
+	e->operator = opts->operator != NULL ? xstrdup(opts->operator) : engine_default_operator();
 	e->pending = json_array();
 	e->running = -1;
 	e->started_wall = clock_wall_ms();
@@ -539,7 +539,8 @@ engine_new(struct engine **out, const struct engine_opts *opts, char **cause)
 	struct engine *e = engine_alloc(opts);
 
 	if (params_choose_environment(e, opts->environment, cause) != 0 ||
-	    params_resolve(e, opts, cause) != 0 || engine_open_journal(e, cause) != 0) {
+	    params_resolve(e, opts, cause) != 0 || engine_open_journal(e, cause) != 0 ||
+	    params_keep_sandbox(e, cause) != 0) {
 		engine_free(e);
 		return -1;
 	}

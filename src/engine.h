@@ -246,6 +246,12 @@ int engine_send_input(struct engine *e, int i, const char *data, size_t len, cha
 /* Gives step i's terminal a size; its program hears SIGWINCH. -1 when the
  * step is not interactive or runs nothing now. */
 int engine_resize_pty(struct engine *e, int i, int cols, int rows);
+/* The size the terminal of a pty step started from now on gets (the
+ * console's pane); 0 keeps 80x24. */
+void engine_set_pty_size(struct engine *e, int cols, int rows);
+/* Who runs drconsole when --operator is not given: $USER, else the login
+ * name; allocated. */
+char *engine_default_operator(void);
 
 const char *step_status_name(enum step_status s);
 const char *run_mode_name(enum run_mode m);

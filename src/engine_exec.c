@@ -441,6 +441,8 @@ spawn(struct engine *e, int i, const char *command_tmpl, int rollback, char **ca
 	spec.envp = envp;
 	spec.pty = s->pty || s->interactive;
 	spec.pty_cooked = s->interactive;	/* someone types into it */
+	spec.cols = e->pty_cols;
+	spec.rows = e->pty_rows;
 	spec.cwd = cwd = step_cwd(e, i);
 	spec.detach = s->detach && !rollback && !r->in_verify;
 	r->started_mono = clock_mono_ms();

@@ -61,6 +61,13 @@ engine_resize_pty(struct engine *e, int i, int cols, int rows)
 	return job != NULL ? job_resize(job, cols, rows) : -1;
 }
 
+void
+engine_set_pty_size(struct engine *e, int cols, int rows)
+{
+	e->pty_cols = cols;
+	e->pty_rows = rows;
+}
+
 /*
  * exec_output's bytes, as read, for the raw_output hook, secrets masked
  * through the step's mask stream for it (mask.h): a read that ends with

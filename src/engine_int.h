@@ -105,6 +105,7 @@ struct engine {
 	int64_t started_wall;
 	struct pvalue *values;	/* one per runbook param, in order */
 	struct mask *mask;	/* secrets: masked wherever they appear */
+	int pty_cols, pty_rows;	/* a pty step's terminal starts this big (0: 80x24) */
 	struct step_run *runs;
 	int running;		/* step with a job or retry timer, or -1 */
 	int finished;
@@ -254,6 +255,7 @@ void input_relay_forget(struct step_run *r);
 #define PARAMS_MASKED "**** (holds a secret)"
 
 int params_resolve(struct engine *e, const struct engine_opts *opts, char **cause);
+int params_keep_sandbox(struct engine *e, char **cause);
 int params_choose_environment(struct engine *e, const char *name, char **cause);
 void params_free(struct engine *e);
 json_t *params_journal_view(const struct engine *e);

@@ -11,6 +11,7 @@
 #include "duration.h"
 #include "engine_int.h"
 #include "rbcheck.h"
+#include "sandbox.h"
 #include "shlex.h"
 #include "strbuf.h"
 #include "xmalloc.h"
@@ -162,6 +163,9 @@ params_resolve(struct engine *e, const struct engine_opts *opts, char **cause)
 		if (given != NULL) {
 			v->value = xstrdup(given);
 			free(list);
+		} else if (p->generate > 0 && e->resuming && sandbox_runbook(rb) &&
+		    (v->value = sandbox_creds_load(e->incident_dir, p->name)) != NULL) {
+			v->generated = 1;	/* a practice password, kept (sandbox.h) */
 		} else if (p->generate > 0 && e->resuming) {
 			/* A new value now would differ from the one the steps
 			 * before the crash already used. */
@@ -192,6 +196,22 @@ params_resolve(struct engine *e, const struct engine_opts *opts, char **cause)
 			params_add_secret(e, v->value);
 		if (p->type == PARAM_LIST)
 			split_items(v);
+	}
+	return 0;
+}
+
+/* A training sandbox's generated passwords are kept for its resume: they
+ * guard practice servers, not anything real (sandbox.h). */
+int
+params_keep_sandbox(struct engine *e, char **cause)
+{
+	if (!sandbox_runbook(e->rb))
+		return 0;
+	for (int i = 0; i < e->rb->nparams; i++) {
+		const struct pvalue *v = &e->values[i];
+
+		if (v->generated && sandbox_creds_save(e->incident_dir, v->p->name, v->value, cause) != 0)
+			return -1;
 	}
 	return 0;
 }

@@ -18,7 +18,7 @@
 enum {
 	OPT_VERBOSE = 'v', OPT_PARAM = 256, OPT_OPERATOR, OPT_INCIDENT_DIR, OPT_DRILL, OPT_TRAINING, OPT_DRY_RUN, OPT_FROM,
 	OPT_YES, OPT_ALLOW_DESTRUCTIVE, OPT_RESUME, OPT_RERUN, OPT_SKIPINT, OPT_GRACE, OPT_ACCEPT,
-	OPT_THEME, OPT_ASCII, OPT_SCRIPT, OPT_DUMP, OPT_ENVIRONMENT, OPT_FORCE,
+	OPT_THEME, OPT_ASCII, OPT_NO_MOUSE, OPT_SCRIPT, OPT_DUMP, OPT_ENVIRONMENT, OPT_FORCE,
 };
 
 /* The largest runbook read from standard input. */
@@ -53,6 +53,7 @@ static const struct cli_opt run_opts[] = {
 static const struct cli_opt console_opts[] = {
 	{ "theme", 0, "NAME", OPT_THEME, "the console's colour theme" },
 	{ "ascii", 0, NULL, OPT_ASCII, "draw with ASCII only" },
+	{ "no-mouse", 0, NULL, OPT_NO_MOUSE, "leave the mouse to the terminal (its text selection)" },
 	{ "script", 0, "FILE", OPT_SCRIPT, NULL },	/* tests: keys from a file */
 	{ "dump", 0, "FILE", OPT_DUMP, NULL },		/* tests: screen dumps */
 	{ NULL, 0, NULL, 0, NULL }
@@ -198,6 +199,7 @@ apply_option(void *ctx, int c, const char *arg)
 	case OPT_ACCEPT: o->accept_changed = 1; return 0;
 	case OPT_THEME: set_str(&o->theme, arg); return 0;
 	case OPT_ASCII: o->ascii = 1; return 0;
+	case OPT_NO_MOUSE: o->no_mouse = 1; return 0;
 	case OPT_SCRIPT: set_str(&o->script, arg); return 0;
 	case OPT_DUMP: set_str(&o->dump, arg); return 0;
 	case OPT_VERBOSE: o->verbose = 1; return 0;

@@ -34,6 +34,7 @@ struct runopts {
 	int64_t kill_grace_ms;
 	char *theme;
 	int ascii;
+	int no_mouse;		/* console: no mouse reporting */
 	char *script;		/* console: keys from a file (tests) */
 	char *dump;		/* console: screen dumps to a file (tests) */
 };

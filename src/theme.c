@@ -639,8 +639,8 @@ not_found(const char *name, const char *const *dirs)
 	where = dirs != NULL && dirs[0] != NULL ? join_names(dirs) : xstrdup("no directory");
 	hint = loader_suggest(name, (const char *const *)names);
 	there = n > 0 ? join_names((const char *const *)names) : NULL;
-	if (hint != NULL)
-		cause = xprintf("no theme '%s' in %s (did you mean '%s'?)", name, where, hint);
+	if (hint != NULL && there != NULL)
+		cause = xprintf("no theme '%s' in %s (did you mean '%s'? the themes: %s)", name, where, hint, there);
 	else if (there != NULL)
 		cause = xprintf("no theme '%s' in %s (try %s)", name, where, there);
 	else

@@ -18,6 +18,7 @@
 #include "commands.h"
 #include "journal.h"
 #include "log.h"
+#include "sandbox.h"
 #include "ui.h"
 #include "xmalloc.h"
 
@@ -111,10 +112,15 @@ ui_term_start(struct ui *ui)
 	nonl();
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
-	set_escdelay(25);
+	/* A lone Escape is a key of its own after 25 ms, unless the operator's
+	 * ESCDELAY (read by curses itself) says otherwise: a slow link needs
+	 * longer, or arrows arrive as Escape and letters. */
+	if (getenv("ESCDELAY") == NULL)
+		set_escdelay(25);
 	curs_set(0);
 	if (!ui->script_mode)
 		ui_paste_enable(ui);
+	ui_mouse_enable(ui);
 	ui_theme_setup(ui);
 	return 0;
 }
@@ -141,6 +147,7 @@ ui_draw_now(struct ui *ui)
 {
 	erase();
 	attrset(A_NORMAL);
+	ui_mouse_layout(ui, COLS);
 	if (ui_too_small())
 		ui_small_draw(ui);
 	else {
@@ -230,6 +237,8 @@ on_keys(int fd, short revents, void *arg)
 		n++;
 		if (key == KEY_RESIZE)
 			ui_resize(ui, 0, 0);
+		else if (key == KEY_MOUSE)
+			ui_mouse_event(ui);
 		else
 			ui_handle_key(ui, key);
 	}
@@ -378,6 +387,10 @@ static void
 cleanup(struct ui *ui)
 {
 	ui_term_end(ui);
+	/* The screen is gone: say where the run's files are, and how to stop
+	 * a sandbox left running. */
+	if (ui->e != NULL)
+		sandbox_print_leaving(stdout, engine_incident_dir(ui->e), ui->rb);
 	fatal_ui = NULL;
 	log_set_fatal_hook(NULL);
 	ui_script_close(ui);
@@ -388,6 +401,7 @@ cleanup(struct ui *ui)
 	ui->e = NULL;
 	ui_form_free(ui);
 	ui_picker_free(ui);
+	ui_vterm_free(ui);
 	for (int i = 0; i < ui->ndialogs; i++)
 		free(ui->dialogs[i].body);
 	if (ui->loop != NULL && ui->quitting != 2)
@@ -398,6 +412,17 @@ cleanup(struct ui *ui)
 	free(ui->pick_lines);
 	free(ui->resume_dir);
 	runopts_free(&ui->o);
+}
+
+/* A terminal on both ends that can draw a screen: not a pipe, and not
+ * TERM=dumb (or none), where curses cannot move the cursor and the keys
+ * never arrive. */
+static int
+usable_terminal(void)
+{
+	const char *term = getenv("TERM");
+
+	return isatty(0) && isatty(1) && term != NULL && *term != '\0' && strcmp(term, "dumb") != 0;
 }
 
 static int
@@ -412,8 +437,13 @@ console_main(struct ui *ui)
 	ui->utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0 && !ui->o.ascii;
 	ui->script_mode = ui->o.script != NULL;
 	ui->base_nparams = ui->o.nparams;
-	if (!ui->script_mode && (!isatty(0) || !isatty(1))) {
-		fprintf(stderr, "drconsole: the console needs a terminal; use `drconsole run` without one\n");
+	if (!ui->script_mode && !usable_terminal()) {
+		fprintf(stderr, "drconsole: the console needs a terminal that can address the cursor "
+		    "(TERM is unset or dumb, or no terminal); use `drconsole run` instead\n");
+		rc = EXIT_USAGE;
+	} else if (ui_theme_check(ui, &cause) != 0) {
+		fprintf(stderr, "drconsole: %s\n", cause);
+		free(cause);
 		rc = EXIT_USAGE;
 	} else if (ui->script_mode && ui_script_open(ui, &cause) != 0) {
 		fprintf(stderr, "drconsole: %s\n", cause);

@@ -31,6 +31,7 @@
 #define UI_LIVE_MAX	1024	/* the unfinished line of an interactive step */
 #define UI_LINE_BUF	1024	/* one output line, made safe for the screen */
 #define UI_FAIL_TAIL	20	/* a failed step's last lines its dialog keeps */
+#define UI_MOUSE_ROWS	512	/* screen rows the mouse can point at */
 
 /* Keys that are not curses KEY_* codes. */
 #define UI_KEY_ENTER	'\n'
@@ -80,6 +81,9 @@
 	X(OPEN, "open", UI_KEY_ENTER, 0, CTX_PICKER, "open", \
 	    "open the selected runbook or resume the selected incident") \
 	X(FILTER, "filter", '/', 0, CTX_PICKER, "filter", "filter the list as you type") \
+	X(DISMISS, "dismiss", 'x', 0, CTX_PICKER, "dismiss", \
+	    "dismiss the selected unfinished incident: no longer offered (the reason is journaled)") \
+	X(TRAINING, "training", 't', 0, CTX_PICKER, "training", "show or hide the training sandboxes") \
 	X(PREV_CHOICE, "prev-choice", KEY_LEFT, 0, CTX_FORM, NULL, "previous choice of the field") \
 	X(NEXT_CHOICE, "next-choice", KEY_RIGHT, 0, CTX_FORM, "choice", "next choice of the field") \
 	X(NEXT_FIELD, "next-field", UI_KEY_TAB, 0, CTX_FORM, NULL, "next field") \
@@ -160,6 +164,7 @@ enum dialog_kind {
 	DLG_APPROVAL,		/* waiting for a second operator */
 	DLG_CANCEL,		/* cancel the running step? (c again or y) */
 	DLG_ORDER,		/* run a step ahead of steps still pending? */
+	DLG_DISMISS,		/* picker: why dismiss this incident? */
 };
 
 struct ui_choice {
@@ -202,6 +207,8 @@ struct form_field {
 	char value[UI_TEXT_MAX];
 	size_t len;
 	int choice;		/* PARAM_CHOICE / PARAM_BOOL: index */
+	int untouched;		/* holds its default (or given) value, not yet
+				 * typed into: the first key replaces it */
 	char error[96];
 };
 
@@ -212,6 +219,9 @@ struct picker_item {
 	char *label;		/* incident: runbook title */
 	char *detail;		/* incident: when and what */
 	char *path;		/* incident: runbook file */
+	int training;		/* runbook: a practice sandbox (scenario TRAIN) */
+	int64_t started_ms;	/* incident: its first event's time, 0 unknown */
+	char mode[16];		/* incident: its run's mode */
 };
 
 struct glyphs {
@@ -264,6 +274,7 @@ struct ui {
 	char filter[64];
 	size_t filter_len;
 	int filtering;
+	int show_training;	/* the training sandboxes are listed */
 
 	struct form_field *fields;
 	int nfields;
@@ -300,10 +311,16 @@ struct ui {
 	int exit_code;
 	int done;			/* leave the main loop */
 
+	/* the mouse: which entry each row shows, where the pane starts */
+	int mouse_row[UI_MOUSE_ROWS];
+	int mouse_split;
+
 	/* interactive steps */
 	int attached;			/* keys go to attach_step's terminal */
 	int attach_step;
 	int pty_cols, pty_rows;		/* the size its terminal was given */
+	int pty_step;			/* and which step's terminal that was */
+	struct ui_vterm *vt;		/* the running step's emulated screen */
 	int app_cursor;			/* the program asked for ESC O arrows */
 	int live_step;			/* whose unfinished line live is, or -1 */
 	char live[UI_LIVE_MAX];		/* raw, escapes and all */
@@ -353,7 +370,6 @@ unsigned ui_context(const struct ui *ui);
 void ui_handle_key(struct ui *ui, int key);
 void ui_do(struct ui *ui, enum ui_action a);
 int ui_action_applies(const struct ui *ui, enum ui_action a);
-char *ui_help_text(void);
 
 /* ui_small.c: below UI_MIN_COLS x UI_MIN_ROWS nothing of the run shows,
  * so only a resize, Ctrl-L and q (its question drawn there) act. */
@@ -369,6 +385,7 @@ void ui_paste_idle(struct ui *ui);
 
 /* ui_theme.c */
 void ui_theme_setup(struct ui *ui);
+int ui_theme_check(const struct ui *ui, char **cause);
 attr_t ui_style(const struct ui *ui, enum theme_role role);
 enum theme_role ui_status_role(enum step_status s);
 
@@ -462,6 +479,24 @@ void ui_dialog_action(struct ui *ui, enum ui_action a);
 void ui_dialog_draw(struct ui *ui);
 /* The top dialog's text does not all fit: the key bar offers to scroll. */
 int ui_dialog_cut(const struct ui *ui);
+/* The columns a dialog's text is wrapped to on this screen. */
+int ui_dialog_inner_width(void);
+
+/* ui_help.c: the ? screen for where the operator is */
+char *ui_help_for(const struct ui *ui);
+
+/* ui_mouse.c: wheel and clicks, unless --no-mouse */
+void ui_mouse_enable(struct ui *ui);
+void ui_mouse_layout(struct ui *ui, int split);
+void ui_mouse_row(struct ui *ui, int y, int k);
+void ui_mouse_event(struct ui *ui);
+
+/* ui_vterm.c: an interactive step's terminal, emulated (libvterm) */
+void ui_vterm_feed(struct ui *ui, int step, const char *data, size_t len);
+void ui_vterm_end(struct ui *ui, int step);
+void ui_vterm_resize(struct ui *ui, int step, int cols, int rows);
+int ui_vterm_draw(struct ui *ui, int y, int x, int w, int rows);
+void ui_vterm_free(struct ui *ui);
 
 /* ui_picker.c */
 void ui_picker_load(struct ui *ui);
@@ -469,6 +504,7 @@ void ui_picker_free(struct ui *ui);
 void ui_picker_draw(struct ui *ui);
 int ui_picker_key(struct ui *ui, int key);
 void ui_picker_action(struct ui *ui, enum ui_action a);
+void ui_picker_dismiss_done(struct ui *ui, struct dialog *d);
 
 /* ui_form.c */
 void ui_form_open(struct ui *ui, int secrets_only);

@@ -307,7 +307,7 @@ ui_run_key(struct ui *ui, enum ui_action a)
 		open_input(ui, DLG_SEARCH, ui->sel, "Search the output", "Enter finds the next line with the text "
 		    "(empty: the last search again).", 0);
 		break;
-	case ACT_HELP: ui_dialog_open(ui, DLG_HELP, -1, "Keys")->body = ui_help_text(); break;
+	case ACT_HELP: ui_dialog_open(ui, DLG_HELP, -1, "Keys")->body = ui_help_for(ui); break;
 	case ACT_QUIT: act_quit(ui); break;
 	default: break;
 	}

@@ -83,7 +83,7 @@ static int
 has_field(const struct dialog *d)
 {
 	static const enum dialog_kind fields[] = {
-		DLG_TYPE_CONFIRM, DLG_ATTEST, DLG_SKIP_REASON, DLG_NOTE, DLG_DONE_NOTE, DLG_SEARCH,
+		DLG_TYPE_CONFIRM, DLG_ATTEST, DLG_SKIP_REASON, DLG_NOTE, DLG_DONE_NOTE, DLG_SEARCH, DLG_DISMISS,
 	};
 
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
@@ -100,6 +100,18 @@ wrapped_rows(const char *s, int w)
 	return s != NULL ? ui_text_rows(s, w) : 0;
 }
 
+static int
+dialog_width(void)
+{
+	return COLS - 4 < 78 ? COLS - 4 : 78;
+}
+
+int
+ui_dialog_inner_width(void)
+{
+	return dialog_width() - 4;
+}
+
 /* Where everything of a dialog goes at the screen's size now. The body
  * gets what the rest leaves; a failure's output at least TAIL_MIN rows. */
 static void
@@ -108,7 +120,7 @@ dialog_layout(const struct dialog *d, struct dialog_layout *l)
 	int maxh = LINES - 2, fixed, room;
 
 	memset(l, 0, sizeof *l);
-	l->w = COLS - 4 < 78 ? COLS - 4 : 78;
+	l->w = dialog_width();
 	l->inner = l->w - 4;
 	l->nbody = wrapped_rows(d->body, l->inner);
 	l->nfoot = wrapped_rows(d->foot, l->inner);
@@ -210,7 +222,11 @@ ui_dialog_text_key(struct dialog *d, int key)
 static void
 accept(struct ui *ui, struct dialog *d, int code)
 {
-	if (!unread(d))
+	if (unread(d))
+		return;
+	if (d->kind == DLG_DISMISS)
+		ui_picker_dismiss_done(ui, d);
+	else
 		ui_run_dialog_done(ui, d, code);
 }
 

@@ -169,6 +169,9 @@ draw_banners(struct ui *ui)
 		return;
 	duration_format_clock(el, e, sizeof e);
 	duration_format(rto, r, sizeof r);
+	/* The RTO is about recovering: only a completed run is within it. */
+	if (strcmp(ui->outcome, "completed") != 0)
+		rto = 0;
 	snprintf(buf, sizeof buf, " RUN %s in %s%s%s%s. Incident: %s  (q quits) ", ui->outcome, e,
 	    rto <= 0 ? "" : el <= rto ? ", within the RTO of " : ", PAST the RTO of ", rto > 0 ? r : "",
 	    "", engine_incident_dir(ui->e));
@@ -243,7 +246,7 @@ step_right(const struct ui *ui, int i, char *buf, size_t len)
 	char d[32] = "";
 
 	if (ui_wait_left(ui, i, d, sizeof d)) {
-		snprintf(buf, len, " wait %.*s ", (int)strcspn(d, " "), d);
+		snprintf(buf, len, " %.*s left ", (int)strcspn(d, " "), d);
 		return;
 	}
 	if (host_summary(ui, i, buf, len))
@@ -339,6 +342,7 @@ draw_list(struct ui *ui, const struct layout *l)
 			ui_put(ui, y, 1, l->list_w - 1, ROLE_PHASE, rows[r].phase);
 		else
 			draw_step_row(ui, y, l->list_w, rows[r].step);
+		ui_mouse_row(ui, y, rows[r].step);
 	}
 	if (ui->list_top > 0)
 		ui_put(ui, l->top + 1, l->list_w - 1, 1, ROLE_DIM, ui->g.up);
@@ -445,6 +449,7 @@ ui_draw_run(struct ui *ui)
 	struct layout l;
 
 	layout(ui, &l);
+	ui_mouse_layout(ui, l.list_w);
 	draw_top(ui);
 	draw_banners(ui);
 	draw_list(ui, &l);

@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "commands.h"
 #include "mask.h"
+#include "sandbox.h"
 #include "ui.h"
 #include "xmalloc.h"
 
@@ -47,12 +48,28 @@ field_init(struct ui *ui, struct form_field *f, const struct param *p)
 		v = p->def.s;
 	snprintf(f->value, sizeof f->value, "%s", v != NULL ? v : "");
 	f->len = strlen(f->value);
+	f->untouched = f->len > 0;
 	f->choice = 0;
 	for (int c = 0; c < nchoices(f); c++) {
 		if (strcmp(choice_at(f, c), f->value) == 0 ||
 		    (p->type == PARAM_BOOL && c == 1 && strcmp(f->value, "no") == 0))
 			f->choice = c;
 	}
+}
+
+/* Resuming a training sandbox, its generated passwords were kept: the
+ * engine takes them from there (sandbox.h). */
+static int
+sandbox_kept(const struct ui *ui, const struct param *p)
+{
+	char *kept;
+
+	if (p->generate <= 0 || !sandbox_runbook(ui->rb) || ui->o.resume_dir == NULL ||
+	    (kept = sandbox_creds_load(ui->o.resume_dir, p->name)) == NULL)
+		return 0;
+	explicit_bzero(kept, strlen(kept));
+	free(kept);
+	return 1;
 }
 
 /* Resuming, only secrets not given again are asked for: they were never
@@ -66,7 +83,8 @@ ui_form_open(struct ui *ui, int secrets_only)
 	for (int i = 0; i < ui->rb->nparams; i++) {
 		const struct param *p = &ui->rb->params[i];
 
-		if (secrets_only && (p->type != PARAM_SECRET || runopts_param(&ui->o, p->name) != NULL))
+		if (secrets_only && (p->type != PARAM_SECRET || runopts_param(&ui->o, p->name) != NULL ||
+		    sandbox_kept(ui, p)))
 			continue;
 		field_init(ui, &ui->fields[ui->nfields++], p);
 	}
@@ -157,6 +175,13 @@ ui_form_key(struct ui *ui, int key)
 
 	if (f == NULL || !is_text(ui, f))
 		return 0;
+	if (key != KEY_BACKSPACE && (key < 32 || key >= 256 || key == 127))
+		return 0;
+	if (f->untouched && key != KEY_BACKSPACE) {
+		f->len = 0;	/* the first key typed replaces the default */
+		f->value[0] = '\0';
+	}
+	f->untouched = 0;
 	if (key == KEY_BACKSPACE) {
 		while (f->len > 0 && ((unsigned char)f->value[--f->len] & 0xc0) == 0x80)
 			;
@@ -179,7 +204,7 @@ ui_form_text_room(const struct ui *ui, size_t *room)
 
 	if (f == NULL || !is_text(ui, f))
 		return 0;
-	*room = sizeof f->value - 1 - f->len;
+	*room = sizeof f->value - 1 - (f->untouched ? 0 : f->len);
 	return 1;
 }
 
@@ -254,6 +279,9 @@ ui_form_action(struct ui *ui, enum ui_action a)
 
 /* --- drawing --- */
 
+#define FORM_LABEL_ROWS 4	/* a prompt wraps over at most this many rows */
+#define FORM_NOTE_ROWS 6	/* and help or an error under the value */
+
 static void
 field_value(const struct ui *ui, const struct form_field *f, char *buf, size_t len)
 {
@@ -267,33 +295,106 @@ field_value(const struct ui *ui, const struct form_field *f, char *buf, size_t l
 		snprintf(buf, len, "%s", f->value);
 }
 
-static void
-draw_field(struct ui *ui, int y, int i, int label_w)
+static const char *
+field_label(const struct form_field *f)
+{
+	return f->p->prompt ? f->p->prompt : f->p->name;
+}
+
+/* What shows under the value: its error, or the help while focused. */
+static const char *
+field_note(const struct ui *ui, const struct form_field *f, int sel)
+{
+	if (f->error[0] != '\0')
+		return f->error;
+	if (sel && f->p->help != NULL)
+		return f->p->help;
+	if (sel && f->p->type == PARAM_TIMESTAMP)
+		return "UTC, e.g. 2026-11-23T15:02:11Z";
+	(void)ui;
+	return NULL;
+}
+
+static int
+min_int(int a, int b)
+{
+	return a < b ? a : b;
+}
+
+/* Rows the field takes: its wrapped label, or its value and the note under
+ * it, whichever is taller; never fewer than two. */
+static int
+field_rows(const struct ui *ui, int i, int label_w, int vw)
 {
 	const struct form_field *f = &ui->fields[i];
-	int sel = i == ui->form_sel, vx = label_w + 4, vw = COLS - vx - 2;
+	const char *note = field_note(ui, f, i == ui->form_sel);
+	int label = min_int(ui_text_rows(field_label(f), label_w), FORM_LABEL_ROWS);
+	int under = note != NULL ? min_int(ui_text_rows(note, vw), FORM_NOTE_ROWS) : 0;
+
+	return label > 1 + under ? label : 1 + under > 2 ? 1 + under : 2;
+}
+
+/* Draws s wrapped into at most max rows of width w; a cut ends in the
+ * ellipsis. Returns the rows used. */
+static int
+put_wrapped(struct ui *ui, int y, int x, int w, int max, enum theme_role role, const char *s)
+{
+	const char *lines[FORM_NOTE_ROWS];
+	size_t lens[FORM_NOTE_ROWS];
+	char buf[UI_TEXT_MAX * 2];
+	int n = ui_text_wrap(s, w, lines, lens, max);
+
+	for (int k = 0; k < n; k++) {
+		int cut = k == n - 1 && lines[k] + lens[k] < s + strlen(s) && ui_text_rows(s, w) > n;
+		size_t keep = cut ? ui_text_fit(lines[k], w - 1) : lens[k];
+
+		if (keep > lens[k])
+			keep = lens[k];
+		snprintf(buf, sizeof buf, "%.*s%s", (int)keep, lines[k], cut ? ui->g.ellipsis : "");
+		ui_put(ui, y + k, x, w, role, buf);
+	}
+	return n;
+}
+
+static void
+draw_field(struct ui *ui, int y, int i, int label_w, int vw)
+{
+	const struct form_field *f = &ui->fields[i];
+	int sel = i == ui->form_sel, vx = label_w + 4;
+	const char *note = field_note(ui, f, sel);
 	char value[UI_TEXT_MAX + 8];
 
 	ui_put(ui, y, 0, 1, ROLE_SELECTION, sel ? ui->g.sel : " ");
 	ui_put(ui, y, 1, 1, ROLE_DANGER, f->p->required ? "*" : " ");
-	ui_put(ui, y, 3, label_w, sel ? ROLE_TITLE : ROLE_NORMAL, f->p->prompt ? f->p->prompt : f->p->name);
+	put_wrapped(ui, y, 3, label_w, FORM_LABEL_ROWS, sel ? ROLE_TITLE : ROLE_NORMAL, field_label(f));
 	field_value(ui, f, value, sizeof value);
 	ui_fill(ui, y, vx, vw, sel ? ROLE_INPUT : ROLE_DIM);
-	ui_put(ui, y, vx, vw, sel ? ROLE_INPUT : ROLE_NORMAL, value);
+	/* A default not yet typed over shows selected: the first key replaces it. */
+	ui_put(ui, y, vx, vw, sel && f->untouched ? ROLE_SELECTION : sel ? ROLE_INPUT : ROLE_NORMAL, value);
 	if (sel && is_text(ui, f))
 		ui_put(ui, y, vx + ui_text_width(value, strlen(value)), 1, ROLE_SELECTION, " ");
-	if (f->error[0] != '\0')
-		ui_put(ui, y + 1, vx, vw, ROLE_DANGER, f->error);
-	else if (sel && f->p->help != NULL)
-		ui_put(ui, y + 1, vx, vw, ROLE_WHY, f->p->help);
-	else if (sel && f->p->type == PARAM_TIMESTAMP)
-		ui_put(ui, y + 1, vx, vw, ROLE_WHY, "UTC, e.g. 2026-11-23T15:02:11Z");
+	if (note != NULL)
+		put_wrapped(ui, y + 1, vx, vw, FORM_NOTE_ROWS, f->error[0] != '\0' ? ROLE_DANGER : ROLE_WHY, note);
+}
+
+/* The first field shown: the focused one and all of its rows fit. */
+static int
+first_field(const struct ui *ui, int avail, int label_w, int vw)
+{
+	int top = 0, used = 0, last = ui->form_sel < ui->nfields ? ui->form_sel : ui->nfields - 1;
+
+	for (int i = 0; i <= last; i++)
+		used += field_rows(ui, i, label_w, vw);
+	while (top < last && used > avail)
+		used -= field_rows(ui, top++, label_w, vw);
+	return top;
 }
 
 void
 ui_form_draw(struct ui *ui)
 {
-	int label_w = COLS * 2 / 5 > 36 ? 36 : COLS * 2 / 5, rows = (LINES - 7) / 2, top = 0;
+	int label_w = COLS * 2 / 5 > 36 ? 36 : COLS * 2 / 5, vw = COLS - label_w - 6;
+	int bottom = LINES - 5, y = 3, top = first_field(ui, bottom - 3, label_w, vw), start = ui->form_sel == ui->nfields;
 	char head[UI_TEXT_MAX + 64];
 
 	snprintf(head, sizeof head, " %s: %s  [%s] ", ui->resuming ? "Resume" : "New run", ui->rb->title.s,
@@ -303,11 +404,20 @@ ui_form_draw(struct ui *ui)
 	ui_put(ui, 1, 1, COLS - 2, ROLE_DIM, ui->resuming ?
 	    "Secrets were never written down: give them again to resume." :
 	    ui->nfields ? "Fill in the params (* required), then Start." : "This runbook has no params.");
-	if (ui->form_sel >= rows)
-		top = ui->form_sel - rows + 1;
-	for (int i = top; i < ui->nfields && i - top < rows; i++)
-		draw_field(ui, 3 + (i - top) * 2, i, label_w);
-	ui_put(ui, LINES - 4, 3, 24, ui->form_sel == ui->nfields ? ROLE_SELECTION : ROLE_TITLE,
+	if (top > 0)
+		ui_put(ui, 2, 3, COLS - 4, ROLE_DIM, ui->g.up);
+	for (int i = top; i < ui->nfields; i++) {
+		int h = field_rows(ui, i, label_w, vw);
+
+		if (y + h > bottom) {
+			ui_put(ui, bottom, 3, COLS - 4, ROLE_DIM, ui->g.down);
+			break;
+		}
+		draw_field(ui, y, i, label_w, vw);
+		y += h;
+	}
+	ui_put(ui, LINES - 4, 0, 1, ROLE_SELECTION, start ? ui->g.sel : " ");
+	ui_put(ui, LINES - 4, 3, 24, start ? ROLE_SELECTION : ROLE_TITLE,
 	    ui->resuming ? "[ Resume the run ]" : "[ Start the run ]");
 	ui_put(ui, LINES - 2, 1, COLS - 2, ROLE_DANGER, ui->form_error[0] ? ui->form_error : ui->message);
 	ui_draw_keybar(ui, LINES - 1);

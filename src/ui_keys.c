@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "strbuf.h"
 #include "ui.h"
 #include "xmalloc.h"
 
@@ -28,20 +27,6 @@ static const struct {
 };
 
 #define NKEYNAMES (sizeof key_names / sizeof key_names[0])
-
-/* Which contexts get a section in the help screen. */
-static const struct {
-	unsigned ctx;
-	const char *title;
-} help_sections[] = {
-	{ CTX_LIST, "Checklist" },
-	{ CTX_OUTPUT, "Output pane (Tab to focus it)" },
-	{ CTX_PICKER, "Scenario list" },
-	{ CTX_FORM, "Params form" },
-	{ CTX_CONFIRM, "Confirmation" },
-	{ CTX_INPUT | CTX_CHOICE | CTX_VIEWER, "Other dialogs" },
-	{ CTX_ATTACHED, "Attached to an interactive step (after a): every other key goes to it" },
-};
 
 /* What an xterm sends for the keys curses decodes: an attached step reads
  * these. app is the sequence once the program asked for application
@@ -147,6 +132,7 @@ ui_context(const struct ui *ui)
 		[DLG_INTERRUPTED] = CTX_CHOICE, [DLG_QUIT] = CTX_CHOICE, [DLG_QUIT_IDLE] = CTX_CHOICE,
 		[DLG_CHANGED] = CTX_CHOICE, [DLG_LOOSE] = CTX_CHOICE, [DLG_HELP] = CTX_VIEWER, [DLG_MESSAGE] = CTX_VIEWER,
 		[DLG_APPROVAL] = CTX_VIEWER, [DLG_CANCEL] = CTX_CONFIRM, [DLG_ORDER] = CTX_CONFIRM,
+		[DLG_DISMISS] = CTX_INPUT,
 	};
 
 	if (ui->ndialogs > 0)
@@ -283,42 +269,4 @@ ui_action_applies(const struct ui *ui, enum ui_action a)
 	default:
 		return 1;
 	}
-}
-
-static void
-help_section(struct strbuf *b, unsigned ctx, const char *title)
-{
-	char k1[16], k2[16];
-
-	strbuf_addf(b, "%s\n", title);
-	for (int a = 0; a < ACT_COUNT; a++) {
-		if ((actions[a].ctx & ctx) == 0)
-			continue;
-		ui_key_name(actions[a].keys[0], k1, sizeof k1);
-		k2[0] = '\0';
-		if (actions[a].keys[1] != 0)
-			ui_key_name(actions[a].keys[1], k2, sizeof k2);
-		strbuf_addf(b, "  %-6s %-4s %-12s %s\n", k1, k2, actions[a].name, actions[a].help);
-	}
-	strbuf_addch(b, '\n');
-}
-
-/* The help screen's text, generated from the action table. */
-char *
-ui_help_text(void)
-{
-	struct strbuf b;
-
-	strbuf_init(&b);
-	for (size_t i = 0; i < sizeof help_sections / sizeof help_sections[0]; i++)
-		help_section(&b, help_sections[i].ctx, help_sections[i].title);
-	strbuf_adds(&b, "Text fields: type, BSpace deletes, Enter accepts, Esc backs out.\n"
-	    "Ctrl-C, like c, asks to cancel the running step wherever you are; it never closes the console.\n"
-	    "Enter on a step ahead of steps still pending names them and asks (y goes on).\n"
-	    "A dialog cut short says how many lines are below: scroll it (arrows, PgUp/PgDn, j/k where\n"
-	    "  nothing is typed); y, Enter or the typed id act only once its last line has been shown.\n"
-	    "Ctrl-L draws the screen again. Below the smallest size only q and Ctrl-L act.\n"
-	    "A paste goes into the text field as text, on one line; with no text field open it is dropped.\n"
-	    "Attached to an interactive step, Ctrl-C is the step's: its program gets it as a terminal would.\n");
-	return strbuf_detach(&b);
 }

@@ -53,7 +53,7 @@ format_left(int64_t ms, char *buf, size_t len)
 		snprintf(buf, len, "%lld:%02lld", (long long)(sec / 60), (long long)(sec % 60));
 }
 
-/* "4:12 of 5:00" while step i waits; 0 when it does not. */
+/* "4:12 left of 5:00" while step i waits; 0 when it does not. */
 int
 ui_wait_left(const struct ui *ui, int i, char *buf, size_t len)
 {
@@ -67,7 +67,7 @@ ui_wait_left(const struct ui *ui, int i, char *buf, size_t len)
 	left = left > 0 ? (left + 999) / 1000 * 1000 : 0;	/* 0:00 only at the end */
 	format_left(left, l, sizeof l);
 	format_left(ui->rb->steps[i].wait_ms, all, sizeof all);
-	snprintf(buf, len, "%s of %s", l, all);
+	snprintf(buf, len, "%s left of %s", l, all);
 	return 1;
 }
 
@@ -368,7 +368,7 @@ draw_extra(struct ui *ui, int y, int x, int w)
 
 	if (ui_wait_left(ui, ui->sel, left, sizeof left)) {
 		ui_key_name(ui_action_info(ACT_CANCEL)->keys[0], key, sizeof key);
-		snprintf(buf, sizeof buf, "waiting %s, %s cuts it short", left, key);
+		snprintf(buf, sizeof buf, "waiting: %s, %s cuts it short", left, key);
 		ui_put(ui, y, x, w, ROLE_NOTICE, buf);
 		return 1;
 	}
@@ -402,7 +402,8 @@ ui_draw_pane(struct ui *ui, int top, int x, int w, int h)
 	ui->pane_cols = w - 1;
 	ui_run_sync_pty(ui, ui->pane_cols, ui->pane_rows);
 	draw_rule(ui, y, x, w, first_line(ui, ui->pane_rows), ui->pane_rows);
-	draw_lines(ui, y + 1, x + 1, w - 1, rows);
+	if (!ui_vterm_draw(ui, y + 1, x + 1, w - 1, rows))
+		draw_lines(ui, y + 1, x + 1, w - 1, rows);
 }
 
 /* Scrolls by delta lines; reaching the newest line follows again. */

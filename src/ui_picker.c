@@ -1,6 +1,10 @@
-/* ui_picker.c: the scenario picker: unfinished incidents first (offered
- * for resume), then every runbook with its scenario, title, trigger and
- * objectives; `/` filters as you type, Enter opens. */
+/* ui_picker.c: the scenario picker, for an operator in an outage:
+ * unfinished incidents first, one compact row each with age and mode
+ * (offered for resume, `x` dismisses a stale one with a journaled reason),
+ * then the production runbooks sorted by the scenario they serve, then the
+ * training sandboxes in a section of their own (shown with --training or
+ * `t`). `/` filters as you type, Enter opens; cut titles end in an
+ * ellipsis and a mark says when the list goes on past the screen. */
 #include <ctype.h>
 #include <dirent.h>
 #include <limits.h>
@@ -9,13 +13,14 @@
 
 #include <jansson.h>
 
+#include "clock.h"
+#include "dismiss.h"
 #include "duration.h"
 #include "journal.h"
 #include "loader.h"
+#include "sandbox.h"
 #include "ui.h"
 #include "xmalloc.h"
-
-#define ITEM_ROWS 4
 
 /* --- loading --- */
 
@@ -140,6 +145,36 @@ absolute_paths(struct ui *ui)
 	}
 }
 
+/* When the incident started and in which mode, from its first event. */
+static void
+incident_facts(struct picker_item *it)
+{
+	json_t *events = NULL, *first;
+	char *cause = NULL;
+
+	if (journal_load(it->dir, &events, &cause) != 0) {
+		free(cause);
+		return;
+	}
+	first = json_array_get(events, 0);
+	if (clock_parse_timestamp(jstr(first, "ts"), &it->started_ms) != 0)
+		it->started_ms = 0;
+	snprintf(it->mode, sizeof it->mode, "%s", jstr(first, "mode"));
+	json_decref(events);
+}
+
+/* Production before training; then by scenario, then title. */
+static int
+by_scenario(const void *a, const void *b)
+{
+	const struct runbook *x = *(struct runbook *const *)a, *y = *(struct runbook *const *)b;
+	int c = sandbox_runbook(x) - sandbox_runbook(y);
+
+	if (c == 0)
+		c = strcmp(x->scenario ? x->scenario : "", y->scenario ? y->scenario : "");
+	return c != 0 ? c : strcmp(x->title.s ? x->title.s : "", y->title.s ? y->title.s : "");
+}
+
 static int
 matches(const struct picker_item *it, const char *f)
 {
@@ -169,7 +204,9 @@ refilter(struct ui *ui)
 {
 	ui->nvisible = 0;
 	for (int i = 0; i < ui->nitems; i++) {
-		if (matches(&ui->items[i], ui->filter))
+		const struct picker_item *it = &ui->items[i];
+
+		if ((!it->training || ui->show_training) && matches(it, ui->filter))
 			ui->visible[ui->nvisible++] = i;
 	}
 	if (ui->pick_sel >= ui->nvisible)
@@ -182,6 +219,7 @@ void
 ui_picker_load(struct ui *ui)
 {
 	struct diags d = { 0 };
+	struct runbook **sorted;
 
 	absolute_paths(ui);
 	catalog_load(&ui->cat, ui->o.paths, ui->o.npaths, &d);
@@ -189,21 +227,33 @@ ui_picker_load(struct ui *ui)
 	diags_print(&d, stderr);
 	diags_clear(&d);
 	load_incidents(ui);
+	for (int i = 0; i < ui->nitems; i++)
+		incident_facts(&ui->items[i]);
+	sorted = xcalloc((size_t)ui->cat.count + 1, sizeof *sorted);
+	memcpy(sorted, ui->cat.list, (size_t)ui->cat.count * sizeof *sorted);
+	qsort(sorted, (size_t)ui->cat.count, sizeof *sorted, by_scenario);
 	for (int i = 0; i < ui->cat.count; i++)
-		add_item(ui, &(struct picker_item){ .rb = ui->cat.list[i] });
+		add_item(ui, &(struct picker_item){ .rb = sorted[i], .training = sandbox_runbook(sorted[i]) });
+	free(sorted);
+	ui->show_training = ui->o.mode == MODE_TRAINING;
 	ui->visible = xcalloc((size_t)ui->nitems + 1, sizeof *ui->visible);
 	refilter(ui);
+}
+
+static void
+item_free(struct picker_item *it)
+{
+	free(it->dir);
+	free(it->label);
+	free(it->detail);
+	free(it->path);
 }
 
 void
 ui_picker_free(struct ui *ui)
 {
-	for (int i = 0; i < ui->nitems; i++) {
-		free(ui->items[i].dir);
-		free(ui->items[i].label);
-		free(ui->items[i].detail);
-		free(ui->items[i].path);
-	}
+	for (int i = 0; i < ui->nitems; i++)
+		item_free(&ui->items[i]);
 	free(ui->items);
 	free(ui->visible);
 	ui->items = NULL;
@@ -214,81 +264,239 @@ ui_picker_free(struct ui *ui)
 	ui->have_catalog = 0;
 }
 
+/* --- layout: sections, and rows per item --- */
+
+enum section { SEC_INCIDENTS, SEC_RUNBOOKS, SEC_TRAINING };
+
+static const struct picker_item *
+visible_item(const struct ui *ui, int v)
+{
+	return &ui->items[ui->visible[v]];
+}
+
+static enum section
+section_of(const struct picker_item *it)
+{
+	return it->incident ? SEC_INCIDENTS : it->training ? SEC_TRAINING : SEC_RUNBOOKS;
+}
+
+/* Item v opens a section: a header row goes above it. */
+static int
+opens_section(const struct ui *ui, int v)
+{
+	return v == 0 || section_of(visible_item(ui, v)) != section_of(visible_item(ui, v - 1));
+}
+
+static int
+item_rows(const struct picker_item *it)
+{
+	return it->incident ? 1 : 3;
+}
+
+/* The list row where item v's header (if any) begins. */
+static int
+row_of(const struct ui *ui, int v)
+{
+	int row = 0;
+
+	for (int k = 0; k < v; k++)
+		row += opens_section(ui, k) + item_rows(visible_item(ui, k));
+	return row;
+}
+
+static int
+list_rows(const struct ui *ui)
+{
+	return row_of(ui, ui->nvisible);
+}
+
+/* Rows for the list: under the filter line, above the "more below" row,
+ * the message line and the key bar. */
+static int
+list_height(void)
+{
+	return LINES - 5 > 1 ? LINES - 5 : 1;
+}
+
+/* Keeps the selected item, with its section header, on screen. */
+static void
+scroll_to_selection(struct ui *ui)
+{
+	int h = list_height(), start, end;
+
+	if (ui->nvisible == 0) {
+		ui->pick_top = 0;
+		return;
+	}
+	start = row_of(ui, ui->pick_sel);
+	end = start + opens_section(ui, ui->pick_sel) + item_rows(visible_item(ui, ui->pick_sel));
+	if (start < ui->pick_top)
+		ui->pick_top = start;
+	if (end > ui->pick_top + h)
+		ui->pick_top = end - h;
+	if (ui->pick_top > list_rows(ui) - h)
+		ui->pick_top = list_rows(ui) - h;
+	if (ui->pick_top < 0)
+		ui->pick_top = 0;
+}
+
 /* --- drawing --- */
+
+/* s in width columns; cut, it ends in the ellipsis. */
+static void
+put_cut(struct ui *ui, int y, int x, int width, enum theme_role role, const char *s)
+{
+	char buf[UI_TEXT_MAX * 2];
+	size_t keep;
+
+	if (width <= 0)
+		return;
+	if (ui_text_width(s, strlen(s)) <= width) {
+		ui_put(ui, y, x, width, role, s);
+		return;
+	}
+	keep = ui_text_fit(s, width - 1);
+	snprintf(buf, sizeof buf, "%.*s%s", (int)keep, s, ui->g.ellipsis);
+	ui_put(ui, y, x, width, role, buf);
+}
+
+static int
+count_section(const struct ui *ui, enum section sec, int visible_only)
+{
+	int n = 0;
+
+	for (int i = 0; i < ui->nitems; i++) {
+		if (section_of(&ui->items[i]) == sec && (!visible_only || matches(&ui->items[i], ui->filter)))
+			n++;
+	}
+	return n;
+}
+
+static void
+draw_header(struct ui *ui, int y, enum section sec)
+{
+	char buf[160];
+	int n = count_section(ui, sec, 0);
+
+	if (sec == SEC_INCIDENTS)
+		snprintf(buf, sizeof buf, "Unfinished incidents (%d): Enter resumes, x dismisses", n);
+	else if (sec == SEC_RUNBOOKS)
+		snprintf(buf, sizeof buf, "Runbooks (%d), by scenario", n);
+	else
+		snprintf(buf, sizeof buf, "Training sandboxes (%d): practice only, t hides them", n);
+	ui_put(ui, y, 1, COLS - 2, ROLE_BORDER, buf);
+}
 
 static void
 draw_runbook(struct ui *ui, int y, const struct runbook *rb, enum theme_role role)
 {
-	const char *lines[2];
-	size_t lens[2];
 	char buf[512], rto[32] = "-", rpo[32] = "-";
-	int n;
+	int idw = (int)strlen(rb->id);
 
 	snprintf(buf, sizeof buf, "[%s] %s", rb->scenario ? rb->scenario : "-", rb->title.s);
-	ui_put(ui, y, 2, COLS - 4 - (int)strlen(rb->id), role, buf);
-	ui_put(ui, y, COLS - 1 - (int)strlen(rb->id), (int)strlen(rb->id), ROLE_DIM, rb->id);
-	n = ui_text_wrap(rb->trigger ? rb->trigger : "", COLS - 16, lines, lens, 2);
-	for (int k = 0; k < n; k++) {
-		snprintf(buf, sizeof buf, "%s%.*s%s", k == 0 ? "trigger: " : "         ", (int)lens[k], lines[k],
-		    k == 1 && lines[1] + lens[1] < rb->trigger + strlen(rb->trigger) ? ui->g.ellipsis : "");
-		ui_put(ui, y + 1 + k, 6, COLS - 8, ROLE_NORMAL, buf);
-	}
+	put_cut(ui, y, 2, COLS - 5 - idw, role, buf);
+	ui_put(ui, y, COLS - 1 - idw, idw, ROLE_DIM, rb->id);
+	snprintf(buf, sizeof buf, "trigger: %s", rb->trigger ? rb->trigger : "-");
+	put_cut(ui, y + 1, 6, COLS - 8, ROLE_NORMAL, buf);
 	if (rb->rto_ms > 0)
 		duration_format(rb->rto_ms, rto, sizeof rto);
 	if (rb->rpo_ms > 0)
 		duration_format(rb->rpo_ms, rpo, sizeof rpo);
 	snprintf(buf, sizeof buf, "RTO %s  RPO %s  %d steps  %s", rto, rpo, rb->nsteps, rb->system ? rb->system : "");
-	ui_put(ui, y + 3, 6, COLS - 8, ROLE_DIM, buf);
+	put_cut(ui, y + 2, 6, COLS - 8, ROLE_DIM, buf);
 }
 
+/* One row: RESUME, its folder, how long ago it started, its mode, title. */
 static void
 draw_incident(struct ui *ui, int y, const struct picker_item *it, enum theme_role role)
 {
 	const char *slash = strrchr(it->dir, '/');
-	char buf[512];
+	char buf[512], age[32] = "?";
 
-	snprintf(buf, sizeof buf, "RESUME %s", slash ? slash + 1 : it->dir);
-	ui_put(ui, y, 2, COLS - 4, role == ROLE_SELECTION ? role : ROLE_NOTICE, buf);
-	ui_put(ui, y + 1, 6, COLS - 8, ROLE_NORMAL, it->label);
-	ui_put(ui, y + 2, 6, COLS - 8, ROLE_DIM, it->detail);
+	if (it->started_ms > 0)
+		duration_format(clock_wall_ms() - it->started_ms, age, sizeof age);
+	snprintf(buf, sizeof buf, "RESUME %s  %s ago  %s  %s", slash ? slash + 1 : it->dir, age,
+	    it->mode[0] ? it->mode : "?", it->label);
+	put_cut(ui, y, 2, COLS - 3, role == ROLE_SELECTION ? role : ROLE_NOTICE, buf);
+}
+
+static void
+draw_item(struct ui *ui, int y, int v)
+{
+	const struct picker_item *it = visible_item(ui, v);
+	enum theme_role role = v == ui->pick_sel ? ROLE_SELECTION : ROLE_TITLE;
+
+	if (v == ui->pick_sel)
+		ui_put(ui, y, 0, 1, ROLE_SELECTION, ui->g.sel);
+	for (int r = 0; r < item_rows(it); r++)
+		ui_mouse_row(ui, y + r, v);
+	if (it->incident)
+		draw_incident(ui, y, it, role);
+	else
+		draw_runbook(ui, y, it->rb, role);
+}
+
+/* The rows of the list from pick_top; only whole items are drawn. */
+static void
+draw_list(struct ui *ui)
+{
+	int h = list_height(), top = 2;
+
+	for (int v = 0, row = 0; v < ui->nvisible; v++) {
+		int hdr = opens_section(ui, v), n = item_rows(visible_item(ui, v));
+
+		if (hdr && row >= ui->pick_top && row < ui->pick_top + h)
+			draw_header(ui, top + row - ui->pick_top, section_of(visible_item(ui, v)));
+		row += hdr;
+		if (row >= ui->pick_top && row + n <= ui->pick_top + h)
+			draw_item(ui, top + row - ui->pick_top, v);
+		row += n;
+	}
+}
+
+/* Marks for more list above and below; and the hidden training section. */
+static void
+draw_marks(struct ui *ui)
+{
+	int h = list_height(), below = list_rows(ui) - ui->pick_top - h, hidden;
+	char buf[128];
+
+	if (ui->pick_top > 0) {
+		snprintf(buf, sizeof buf, "%s more above", ui->g.up);
+		ui_put(ui, 1, COLS - 14, 13, ROLE_NOTICE, buf);
+	}
+	buf[0] = '\0';
+	if (below > 0)
+		snprintf(buf, sizeof buf, "%s more below (PgDn)", ui->g.down);
+	hidden = ui->show_training ? 0 : count_section(ui, SEC_TRAINING, 1);
+	if (hidden > 0)
+		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%d training sandbox%s hidden: t shows",
+		    buf[0] ? "   " : "", hidden, hidden == 1 ? "" : "es");
+	ui_put(ui, LINES - 3, 1, COLS - 2, ROLE_NOTICE, buf);
 }
 
 void
 ui_picker_draw(struct ui *ui)
 {
-	int rows = (LINES - 4) / ITEM_ROWS;
+	int nincidents = count_section(ui, SEC_INCIDENTS, 0);
 	char head[160];
 
 	snprintf(head, sizeof head, " drconsole  pick a scenario: %d runbook%s, %d unfinished incident%s ",
-	    ui->cat.count, ui->cat.count == 1 ? "" : "s", ui->nitems - ui->cat.count,
-	    ui->nitems - ui->cat.count == 1 ? "" : "s");
+	    ui->cat.count, ui->cat.count == 1 ? "" : "s", nincidents, nincidents == 1 ? "" : "s");
 	ui_fill(ui, 0, 0, COLS, ROLE_TITLE);
 	ui_put(ui, 0, 0, COLS, ROLE_TITLE, head);
 	snprintf(head, sizeof head, "filter: %s%s", ui->filter, ui->filtering ? "_" : "");
-	ui_put(ui, 1, 1, COLS - 2, ui->filtering ? ROLE_INPUT : ROLE_DIM,
+	ui_put(ui, 1, 1, COLS - 16, ui->filtering ? ROLE_INPUT : ROLE_DIM,
 	    ui->filtering || ui->filter_len ? head : "/ filters the list");
-	if (ui->pick_sel < ui->pick_top)
-		ui->pick_top = ui->pick_sel;
-	if (ui->pick_sel >= ui->pick_top + rows)
-		ui->pick_top = ui->pick_sel - rows + 1;
-	for (int v = ui->pick_top; v < ui->nvisible && v - ui->pick_top < rows; v++) {
-		const struct picker_item *it = &ui->items[ui->visible[v]];
-		int y = 2 + (v - ui->pick_top) * ITEM_ROWS;
-		enum theme_role role = v == ui->pick_sel ? ROLE_SELECTION : ROLE_TITLE;
-
-		if (v == ui->pick_sel)
-			ui_put(ui, y, 0, 1, ROLE_SELECTION, ui->g.sel);
-		if (it->incident)
-			draw_incident(ui, y, it, role);
-		else
-			draw_runbook(ui, y, it->rb, role);
-	}
+	scroll_to_selection(ui);
+	draw_list(ui);
+	draw_marks(ui);
 	if (ui->nvisible == 0)
-		ui_put(ui, 3, 2, COLS - 4, ROLE_DIM, "nothing matches the filter (Esc clears it)");
+		ui_put(ui, 3, 2, COLS - 4, ROLE_DIM, ui->filter_len ? "nothing matches the filter (Esc clears it)" :
+		    "nothing to show: t shows the training sandboxes");
 	ui_put(ui, LINES - 2, 1, COLS - 2, ROLE_NOTICE, ui->message);
 	ui_draw_keybar(ui, LINES - 1);
 }
-
 /* --- keys --- */
 
 static void
@@ -327,7 +535,7 @@ open_selected(struct ui *ui)
 
 	if (ui->nvisible == 0)
 		return;
-	it = &ui->items[ui->visible[ui->pick_sel]];
+	it = visible_item(ui, ui->pick_sel);
 	ui->filtering = 0;
 	if (it->incident) {
 		open_incident(ui, it);
@@ -338,6 +546,61 @@ open_selected(struct ui *ui)
 	ui->resuming = 0;
 	ui->screen = SCREEN_FORM;
 	ui_form_open(ui, 0);
+}
+
+/* x on an unfinished incident: why? (the reason is journaled) */
+static void
+ask_dismiss(struct ui *ui)
+{
+	const struct picker_item *it = ui->nvisible > 0 ? visible_item(ui, ui->pick_sel) : NULL;
+	const char *slash;
+	struct dialog *d;
+
+	if (it == NULL || !it->incident) {
+		snprintf(ui->message, sizeof ui->message, "x dismisses an unfinished incident; select one first");
+		return;
+	}
+	slash = strrchr(it->dir, '/');
+	d = ui_dialog_open(ui, DLG_DISMISS, ui->pick_sel, "Dismiss this unfinished incident?");
+	d->body = xprintf("%s\n%s\n\nIt will no longer be offered for resume: its journal gets a run.end "
+	    "\"dismissed\" with your name and this reason. Nothing else changes; its files stay.\n\nReason:",
+	    slash ? slash + 1 : it->dir, it->label);
+	d->required = 1;
+}
+
+static void
+drop_item(struct ui *ui, int index)
+{
+	item_free(&ui->items[index]);
+	memmove(&ui->items[index], &ui->items[index + 1], (size_t)(ui->nitems - index - 1) * sizeof *ui->items);
+	ui->nitems--;
+	refilter(ui);
+}
+
+/* The reason was given: journal the dismissal, drop the row. */
+void
+ui_picker_dismiss_done(struct ui *ui, struct dialog *d)
+{
+	int index = d->step >= 0 && d->step < ui->nvisible ? ui->visible[d->step] : -1;
+	char *cause = NULL, *operator, *name;
+
+	if (index < 0 || !ui->items[index].incident) {
+		ui_dialog_close(ui);
+		return;
+	}
+	operator = ui->o.operator != NULL ? xstrdup(ui->o.operator) : engine_default_operator();
+	name = xstrdup(strrchr(ui->items[index].dir, '/') ? strrchr(ui->items[index].dir, '/') + 1 :
+	    ui->items[index].dir);
+	if (incident_dismiss(ui->items[index].dir, operator, d->text, &cause) != 0) {
+		snprintf(ui->message, sizeof ui->message, "not dismissed: %s", cause);
+		free(cause);
+	} else {
+		snprintf(ui->message, sizeof ui->message, "dismissed %s (journaled with your reason)", name);
+		drop_item(ui, index);
+	}
+	free(name);
+	free(operator);
+	ui_dialog_close(ui);
 }
 
 /* While filtering, typing edits the filter; returns 1 if it took the key. */
@@ -368,7 +631,7 @@ ui_picker_key(struct ui *ui, int key)
 void
 ui_picker_action(struct ui *ui, enum ui_action a)
 {
-	int last = ui->nvisible > 0 ? ui->nvisible - 1 : 0, page = (LINES - 4) / ITEM_ROWS;
+	int last = ui->nvisible > 0 ? ui->nvisible - 1 : 0, page = list_height() / 3 > 1 ? list_height() / 3 : 1;
 
 	switch (a) {
 	case ACT_UP: ui->pick_sel -= ui->pick_sel > 0; break;
@@ -379,12 +642,17 @@ ui_picker_action(struct ui *ui, enum ui_action a)
 	case ACT_END: ui->pick_sel = last; break;
 	case ACT_OPEN: open_selected(ui); break;
 	case ACT_FILTER: ui->filtering = 1; break;
+	case ACT_DISMISS: ask_dismiss(ui); break;
+	case ACT_TRAINING:
+		ui->show_training = !ui->show_training;
+		refilter(ui);
+		break;
 	case ACT_BACK:
 		ui->filter_len = 0;
 		ui->filter[0] = '\0';
 		refilter(ui);
 		break;
-	case ACT_HELP: ui_dialog_open(ui, DLG_HELP, -1, "Keys")->body = ui_help_text(); break;
+	case ACT_HELP: ui_dialog_open(ui, DLG_HELP, -1, "Keys")->body = ui_help_for(ui); break;
 	case ACT_QUIT: ui_quit(ui, 0); break;
 	default: break;
 	}

@@ -35,6 +35,7 @@ on_step_changed(void *arg, int i)
 			ui->live_len = 0;
 			ui->app_cursor = 0;
 		}
+		ui_vterm_end(ui, i);
 	}
 }
 
@@ -71,6 +72,7 @@ on_raw_output(void *arg, int step, const char *data, size_t len)
 	const char *nl = memrchr(data, '\n', len);
 	size_t keep;
 
+	ui_vterm_feed(ui, step, data, len);
 	note_cursor_keys(ui, data, len);
 	if (step != ui->live_step || nl != NULL)
 		ui->live_len = 0;
@@ -226,16 +228,24 @@ ui_run_detach(struct ui *ui, const char *why)
 	    ui->rb->steps[ui->attach_step].id, why);
 }
 
-/* While attached, the step's terminal is as big as the pane's text: a
- * program that lays out its screen lays it out for what is shown. */
+/* A pty step's terminal is as big as the pane's text, attached or not: a
+ * program that lays out its screen lays it out for what is shown. Steps
+ * started later get that size from the start. */
 void
 ui_run_sync_pty(struct ui *ui, int cols, int rows)
 {
-	if (!ui->attached || cols <= 0 || rows <= 0 || (cols == ui->pty_cols && rows == ui->pty_rows))
+	int r = ui->e != NULL ? engine_running_step(ui->e) : -1;
+
+	if (cols <= 0 || rows <= 0 || ui->e == NULL)
 		return;
-	if (engine_resize_pty(ui->e, ui->attach_step, cols, rows) == 0) {
+	engine_set_pty_size(ui->e, cols, rows);
+	if (!ui_run_attachable(ui, r) || (r == ui->pty_step && cols == ui->pty_cols && rows == ui->pty_rows))
+		return;
+	if (engine_resize_pty(ui->e, r, cols, rows) == 0) {
+		ui->pty_step = r;
 		ui->pty_cols = cols;
 		ui->pty_rows = rows;
+		ui_vterm_resize(ui, r, cols, rows);
 	}
 }
 

@@ -18,7 +18,7 @@ static const struct glyphs glyphs_utf8 = {
 static const struct glyphs glyphs_ascii = {
 	"-", "|",
 	{ "+", "+", "+", "+" },
-	{ ".", "*", "+", "x", "T", "c", ">", "!", "<" },
+	{ ".", "*", "+", "x", "T", "c", "s", "!", "<" },	/* skipped is not the selection's > */
 	{ "|", "/", "-", "\\" },
 	">", "^", "v", "~",
 };
@@ -97,29 +97,68 @@ apply_theme(struct ui *ui, const struct theme *t)
 	}
 }
 
-/* Picks the theme: NO_COLOR wins, then --theme, then DRCONSOLE_THEME. A
- * theme that cannot be loaded leaves the default, with a message. */
+static const char *const theme_dirs[] = { DRC_DATADIR "/themes", "./themes", NULL };
+
+static const char *
+theme_name(const struct ui *ui)
+{
+	return ui->o.theme != NULL ? ui->o.theme : getenv("DRCONSOLE_THEME");
+}
+
+/* Colour off: NO_COLOR is set, even empty (as `drconsole run` and replay
+ * take it), or the terminal has no colours (a vt100): then the attributes
+ * alone must carry everything, the selection's reverse video included. */
+static int
+colour_off(const struct ui *ui)
+{
+	return getenv("NO_COLOR") != NULL || !ui->color;
+}
+
+/* Picks the theme: no colour wins, then --theme, then DRCONSOLE_THEME
+ * (checked before the screen starts: ui_theme_check). */
 static void
 load_theme(struct ui *ui, struct theme *t)
 {
-	static const char *const dirs[] = { DRC_DATADIR "/themes", "./themes", NULL };
-	const char *name = ui->o.theme != NULL ? ui->o.theme : getenv("DRCONSOLE_THEME");
-	const char *no_color = getenv("NO_COLOR");
+	const char *name = theme_name(ui);
 	struct diags d = { 0 };
 	char *cause = NULL;
 
-	if (no_color != NULL && *no_color != '\0') {
+	if (colour_off(ui)) {
 		theme_monochrome(t);
 		ui->color = 0;
 		return;
 	}
 	theme_defaults(t);
-	if (name != NULL && *name != '\0' && theme_find(t, name, dirs, &d, &cause) != 0) {
+	if (name != NULL && *name != '\0' && theme_find(t, name, theme_dirs, &d, &cause) != 0) {
 		snprintf(ui->message, sizeof ui->message, "theme '%s': %s; using the default theme",
 		    name, cause != NULL ? cause : "cannot be loaded");
 		free(cause);
 	}
 	diags_clear(&d);
+}
+
+/* The theme asked for exists and loads: an unknown one is an error before
+ * the screen starts, naming the themes there are. */
+int
+ui_theme_check(const struct ui *ui, char **cause)
+{
+	const char *name = theme_name(ui);
+	struct theme t;
+	struct diags d = { 0 };
+	int rc = 0;
+
+	if (name == NULL || *name == '\0')
+		return 0;
+	memset(&t, 0, sizeof t);
+	theme_defaults(&t);
+	if (theme_find(&t, name, theme_dirs, &d, cause) != 0) {
+		if (d.count > 0)
+			diags_print(&d, stderr);
+		rc = -1;
+	}
+	diags_clear(&d);
+	theme_free(&t);
+	return rc;
 }
 
 /* Sets up colours and glyphs; curses must be started. */

@@ -38,7 +38,7 @@ done
 "$DRCONSOLE" --help >"$S/top" 2>&1 || fail "drconsole --help failed"
 missing=
 for w in --param --yes --dry-run --from --drill --training --environment --incident-dir \
-    --kill-grace --theme --ascii run lint verify report note resume watch inject replay approve; do
+    --kill-grace --theme --ascii --no-mouse run lint verify report note resume watch inject replay approve; do
 	grep -q -- "^  *$w\\b\\|^  *-., $w\\b\\|^  $w " "$S/top" || missing="$missing $w"
 done
 [ -z "$missing" ] && pass "drconsole --help lists the commands and the run/console options" ||
@@ -46,7 +46,7 @@ done
 # Each option's help comes from the same table as the parser: every option
 # --help shows is one `run` accepts (it fails on the option, not later).
 for opt in $(sed -n 's/^ *\(-., \)\{0,1\}\(--[a-z-]*\).*/\2/p' "$S/top" | sort -u); do
-	case $opt in --theme|--ascii|--help|--version) continue ;; esac
+	case $opt in --theme|--ascii|--no-mouse|--help|--version) continue ;; esac
 	"$DRCONSOLE" run $opt x --nope >"$S/o" 2>"$S/e"
 	grep -q "unrecognized option '$opt'" "$S/e" && fail "run refuses $opt, which --help lists"
 done

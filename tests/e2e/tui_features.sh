@@ -28,11 +28,13 @@ keys Enter
 expect_screen "Run this step?" "Enter on the wait step asks first"
 keys y
 expect_screen "c cuts it short" "the pane shows the countdown and how to cut it short"
-expect_screen "waiting 4:5" "the pane counts down from 5:00"
-expect_screen " wait 4:5" "the checklist row counts down too"
-first=$(screen_text | grep -o 'waiting [0-9]*:[0-9]* of 5:00' | head -n 1)
-if poll "screen_text | grep -o 'waiting [0-9]*:[0-9]* of 5:00' | grep -vqF -- '$first'" 5; then
-	pass "the countdown ticks ($first, then $(screen_text | grep -o 'waiting [0-9]*:[0-9]*' | head -n 1))"
+expect_screen "waiting: 4:5" "the pane counts down from 5:00"
+expect_screen " left of 5:00" "the pane says the countdown is the time left"
+expect_screen "settle 4:5" "the checklist row counts down too"
+expect_screen " left │" "the checklist row says it is the time left"
+first=$(screen_text | grep -o 'waiting: [0-9]*:[0-9]* left of 5:00' | head -n 1)
+if poll "screen_text | grep -o 'waiting: [0-9]*:[0-9]* left of 5:00' | grep -vqF -- '$first'" 5; then
+	pass "the countdown ticks ($first, then $(screen_text | grep -o 'waiting: [0-9]*:[0-9]*' | head -n 1))"
 else
 	fail "the countdown stayed at '$first'"
 	screen_text | show

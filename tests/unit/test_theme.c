@@ -341,7 +341,8 @@ test_find_errors(void **state)
 
 	(void)state;
 	expect_find_error("hgih-contrast", bundled_dirs,
-	    "no theme 'hgih-contrast' in themes (did you mean 'high-contrast'?)");
+	    "no theme 'hgih-contrast' in themes (did you mean 'high-contrast'? "
+	    "the themes: dark, default, high-contrast or monochrome)");
 	/* default is in both directories and is offered once. */
 	expect_find_error("solarized", two, "no theme 'solarized' in tests/data/themes/shadow or "
 	    "themes (try dark, default, high-contrast or monochrome)");
