@@ -203,6 +203,27 @@ param_declared(const struct checker *c, const char *name)
 	return find_param((void *)c, name) != NULL;
 }
 
+/* from_command: a secret's source, an argv run as it is written. */
+static void
+check_from_command(struct checker *c, const struct param *p)
+{
+	if (p->from_command == NULL)
+		return;
+	if (p->type != PARAM_SECRET)
+		report(c, DIAG_ERROR, p->from_pos, "param '%s': 'from_command' is only for secret params "
+		    "(a plain value goes in 'default')", p->name);
+	if (p->generate != 0)
+		report(c, DIAG_ERROR, p->from_pos, "param '%s' has both 'generate' and 'from_command': "
+		    "choose one", p->name);
+	if (p->from_command[0] == NULL || p->from_command[0][0] == '\0')
+		report(c, DIAG_ERROR, p->from_pos, "param '%s': 'from_command' names no program", p->name);
+	for (int i = 0; p->from_command[i] != NULL; i++) {
+		if (strstr(p->from_command[i], "{{") != NULL)
+			report(c, DIAG_ERROR, p->from_pos, "param '%s': 'from_command' word %d holds a template: "
+			    "it runs before params have values, exactly as written", p->name, i + 1);
+	}
+}
+
 static void
 check_param(struct checker *c, const struct param *p, int index)
 {
@@ -221,6 +242,7 @@ check_param(struct checker *c, const struct param *p, int index)
 		report(c, DIAG_ERROR, p->pos, "param '%s' has 'choices' but its type is not choice", p->name);
 	if (p->generate != 0 && p->type != PARAM_SECRET)
 		report(c, DIAG_ERROR, p->pos, "param '%s': 'generate' is only for secret params", p->name);
+	check_from_command(c, p);
 	if (p->type == PARAM_SECRET && p->def.s != NULL)
 		report(c, DIAG_ERROR, p->def.pos,
 		    "secret param '%s' cannot have a default: the runbook file would hold the secret", p->name);

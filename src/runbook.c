@@ -126,6 +126,9 @@ param_free(struct param *p)
 	for (int i = 0; i < p->nchoices; i++)
 		free(p->choices[i]);
 	free(p->choices);
+	for (int i = 0; p->from_command != NULL && p->from_command[i] != NULL; i++)
+		free(p->from_command[i]);
+	free(p->from_command);
 }
 
 static void

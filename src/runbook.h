@@ -92,6 +92,8 @@ struct param {
 	int generate;		/* PARAM_SECRET: length of a generated value, 0 none */
 	struct rstr pattern;	/* an anchored ERE every value must match; s NULL none */
 	int def_is_list;	/* the default was a YAML list: def.s holds one item a line */
+	char **from_command;	/* secret: the argv of a command printing it; NULL none */
+	struct srcpos from_pos;
 };
 
 enum step_action {
