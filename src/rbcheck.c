@@ -11,6 +11,7 @@
 #include "cond.h"
 #include "loader.h"
 #include "mask.h"
+#include "notify_incident.h"
 #include "rbcheck.h"
 #include "jsonpath.h"
 #include "rbcheck_hosts.h"
@@ -311,6 +312,8 @@ check_step_templates(struct checker *c, const struct step *s)
 		&s->http.url, &s->http.method, &s->http.body, &s->notify.url, &s->notify.channel,
 		&s->notify.message, &s->notify.component, &s->notify.status, &s->notify.api_key,
 		&s->notify.smtp_url, &s->notify.from, &s->notify.subject, &s->drill_run,
+		&s->notify.body, &s->notify.routing_key, &s->notify.event, &s->notify.severity,
+		&s->notify.priority,
 	};
 
 	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
@@ -396,6 +399,19 @@ check_conninfo(struct checker *c, const struct rstr *r)
 	free(out);
 }
 
+/* A literal value of a closed set (a template is checked when it runs). */
+static void
+check_word(struct checker *c, const struct step *s, const struct rstr *r, const char *key,
+    const char *const *words)
+{
+	char *why;
+
+	if (r->s == NULL || strstr(r->s, "{{") != NULL || (why = notify_word_check(key, r->s, words)) == NULL)
+		return;
+	report(c, DIAG_ERROR, r->pos, "step '%s': %s", s->id, why);
+	free(why);
+}
+
 static void
 check_notify(struct checker *c, const struct step *s)
 {
@@ -412,6 +428,16 @@ check_notify(struct checker *c, const struct step *s)
 		need(c, s, &n->url, "url", "statuspage");
 		need(c, s, &n->component, "component", "statuspage");
 		need(c, s, &n->status, "status", "statuspage");
+		break;
+	case NOTIFY_PAGERDUTY:
+		need(c, s, &n->routing_key, "routing_key", "pagerduty");
+		check_word(c, s, &n->event, "pagerduty event", notify_pagerduty_events);
+		check_word(c, s, &n->severity, "pagerduty severity", notify_pagerduty_severities);
+		break;
+	case NOTIFY_OPSGENIE:
+		need(c, s, &n->api_key, "api_key", "opsgenie");
+		check_word(c, s, &n->event, "opsgenie event", notify_opsgenie_events);
+		check_word(c, s, &n->priority, "opsgenie priority", notify_opsgenie_priorities);
 		break;
 	case NOTIFY_EMAIL:
 		need(c, s, &n->smtp_url, "smtp_url", "email");

@@ -176,6 +176,8 @@ enum notify_kind {
 	NOTIFY_WEBHOOK,
 	NOTIFY_STATUSPAGE,
 	NOTIFY_EMAIL,
+	NOTIFY_PAGERDUTY,
+	NOTIFY_OPSGENIE,
 };
 
 struct notify_action {
@@ -191,6 +193,11 @@ struct notify_action {
 	struct rstr *to;	/* email */
 	int nto;
 	struct rstr subject;	/* email */
+	struct rstr body;	/* webhook: a JSON template, values JSON-encoded */
+	struct rstr routing_key;	/* pagerduty: the integration key */
+	struct rstr event;	/* pagerduty trigger|acknowledge|resolve; opsgenie create|close */
+	struct rstr severity;	/* pagerduty */
+	struct rstr priority;	/* opsgenie P1..P5 */
 };
 
 enum step_drill {
