@@ -288,6 +288,8 @@ field_value(const struct ui *ui, const struct form_field *f, char *buf, size_t l
 {
 	if (is_generated(ui, f))
 		snprintf(buf, len, "(generated)");
+	else if (f->p->type == PARAM_SECRET && f->len == 0 && f->p->from_command != NULL)
+		snprintf(buf, len, "(from %s at start; or type it)", f->p->from_command[0]);
 	else if (f->p->type == PARAM_SECRET)
 		snprintf(buf, len, "%s", f->len > 0 ? "****" : "");
 	else if (!is_text(ui, f))
