@@ -135,11 +135,12 @@ take_value(const struct capture *out)
 static char *
 stderr_line(const struct capture *out, const struct capture *err)
 {
-	struct mask *m = mask_new();
+	struct mask *m;
 	char *masked, *nl, *safe;
 
 	if (err->buf == NULL)
 		return xstrdup("");
+	m = mask_new();
 	/* The output whole and line by line: a value printed in part, or
 	 * echoed to stderr, never shows. */
 	for (char *p = out->buf, *end; p != NULL && *p != '\0'; p = *end != '\0' ? end + 1 : end) {
