@@ -68,6 +68,34 @@ if grep -qx 'ExecStart=/usr/bin/drconsole run --yes /usr/share/drconsole/runbook
 else
 	fail "the service runs something else"
 fi
+# systemd reads both units without a complaint (the service pointed at the
+# extracted binary), and the timer's next elapse is a Sunday.
+if command -v systemd-analyze >/dev/null 2>&1; then
+	mkdir "$SCRATCH/units"
+	sed "s|^ExecStart=/usr/bin/drconsole|ExecStart=$SCRATCH/root/usr/bin/drconsole|" \
+		"$units/drconsole-restore-test.service" > "$SCRATCH/units/drconsole-restore-test.service"
+	cp "$units/drconsole-restore-test.timer" "$SCRATCH/units/"
+	if (cd "$SCRATCH/units" && timeout 60 systemd-analyze verify --man=no ./drconsole-restore-test.timer \
+		./drconsole-restore-test.service) > "$SCRATCH/verify.log" 2>&1 && [ ! -s "$SCRATCH/verify.log" ]; then
+		pass "systemd-analyze verify: both units clean"
+	else
+		show "$SCRATCH/verify.log"
+		fail "systemd-analyze verify complains"
+	fi
+	when=$(sed -n 's/^OnCalendar=//p' "$units/drconsole-restore-test.timer")
+	if timeout 30 systemd-analyze calendar --iterations=3 "$when" 2>&1 | tee "$SCRATCH/cal.log" |
+		grep -E '(Next elapse|Iter\. #[23]):' | grep -qv ': Sun '; then
+		show "$SCRATCH/cal.log"
+		fail "the timer elapses on a day other than Sunday"
+	elif grep -q 'Next elapse: Sun ' "$SCRATCH/cal.log"; then
+		pass "the timer's next three elapses are Sundays"
+	else
+		show "$SCRATCH/cal.log"
+		fail "systemd-analyze calendar gave no next elapse"
+	fi
+else
+	note "no systemd-analyze: the units are not verified"
+fi
 # The packaged binary runs, and its --param names come from a packaged runbook.
 if "$SCRATCH/root/usr/bin/drconsole" lint --list-params \
 	"$SCRATCH/root/usr/share/drconsole/runbooks/weekly-restore-test.yaml" | grep -qx app_dir; then
