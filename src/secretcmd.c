@@ -29,7 +29,7 @@ struct capture {
 /* In the child: its own process group, default signals, stdin /dev/null,
  * the pipes as stdout and stderr; never returns. */
 static void
-child_exec(char *const *argv, char *const *envp, int out, int err, int failpipe)
+child_exec(const char *prog, char *const *argv, char *const *envp, int out, int err, int failpipe)
 {
 	sigset_t none;
 	int null = open("/dev/null", O_RDONLY), e;
@@ -41,7 +41,7 @@ child_exec(char *const *argv, char *const *envp, int out, int err, int failpipe)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
 		_exit(127);
-	execvpe(argv[0], argv, envp);
+	execve(prog, argv, envp);
 	e = errno;
 	if (write(failpipe, &e, sizeof e) < 0)
 		_exit(127);
@@ -185,20 +185,30 @@ failure(const char *prog, int status, int timed, int toomuch, const struct captu
 static pid_t
 spawn(char *const *argv, char *const *envp, struct capture *c, int *failpipe, char **cause)
 {
+	struct job_spec js = { .argv = argv, .envp = envp };
 	int out[2], err[2], fail[2];
+	char *prog, *why = NULL;
 	pid_t pid;
 
+	if ((prog = job_find_program(&js, &why)) == NULL) {
+		*cause = xprintf("cannot run %s", why);
+		free(why);
+		return -1;
+	}
 	if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 || pipe2(fail, O_CLOEXEC) != 0) {
 		*cause = xprintf("cannot make a pipe: %s", strerror(errno));
+		free(prog);
 		return -1;
 	}
 	if ((pid = fork()) < 0) {
 		*cause = xprintf("cannot fork: %s", strerror(errno));
 		close(out[0]), close(out[1]), close(err[0]), close(err[1]), close(fail[0]), close(fail[1]);
+		free(prog);
 		return -1;
 	}
 	if (pid == 0)
-		child_exec(argv, envp, out[1], err[1], fail[1]);
+		child_exec(prog, argv, envp, out[1], err[1], fail[1]);
+	free(prog);
 	close(out[1]), close(err[1]), close(fail[1]);
 	c[0].fd = out[0];
 	c[1].fd = err[0];
