@@ -95,7 +95,7 @@ job_child_fail(int fd, enum job_step step)
 	_exit(127);
 }
 
-static void
+void
 job_child_close_from(int lowfd)
 {
 	struct dirent	*de;

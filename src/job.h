@@ -57,6 +57,10 @@ typedef void (*job_done_cb)(void *arg, int wait_status);
  * output fd reached EOF and the leader was reaped; by then the whole process
  * group has been sent SIGKILL. done_cb may job_free. Returns NULL and sets
  * cause when the command cannot be started (bad cwd included). */
+/* In a child: closes every descriptor from lowfd up (close_range, or
+ * /proc/self/fd where it is missing), so a child inherits only what it is
+ * given. */
+void job_child_close_from(int lowfd);
 /* The file spec's argv runs: argv[0] when it holds a '/', else the first
  * executable of that name in PATH (envp's when given); NULL with *cause.
  * Looked up before fork, so a child only calls execve. */

@@ -27,23 +27,33 @@ struct capture {
 };
 
 /* In the child: its own process group, default signals, stdin /dev/null,
- * the pipes as stdout and stderr; never returns. */
+ * the pipes as stdout and stderr, the failure pipe on 3 and nothing else
+ * open (drconsole's log, a console's terminal); never returns. */
 static void
 child_exec(const char *prog, char *const *argv, char *const *envp, int out, int err, int failpipe)
 {
+	int src[4] = { open("/dev/null", O_RDONLY), out, err, failpipe }, tmp[4], e;
 	sigset_t none;
-	int null = open("/dev/null", O_RDONLY), e;
 
 	setpgid(0, 0);
 	for (int s = 1; s < NSIG; s++)
 		signal(s, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
-		_exit(127);
+	/* Everything above 3 first, so no dup2 clobbers a source. */
+	for (int i = 0; i < 4; i++) {
+		if (src[i] < 0 || (tmp[i] = fcntl(src[i], F_DUPFD, 4)) < 0)
+			_exit(127);
+	}
+	for (int i = 0; i < 4; i++) {
+		if (dup2(tmp[i], i) < 0)
+			_exit(127);
+	}
+	fcntl(3, F_SETFD, FD_CLOEXEC);
+	job_child_close_from(4);
 	execve(prog, argv, envp);
 	e = errno;
-	if (write(failpipe, &e, sizeof e) < 0)
+	if (write(3, &e, sizeof e) < 0)
 		_exit(127);
 	_exit(127);
 }

@@ -3,6 +3,7 @@
  * through /bin/sh (the test's own choice of argv). */
 #include "cmocka_all.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -106,6 +107,23 @@ test_stdin_is_empty(void **state)
 	free(value);
 }
 
+/* Only stdin, stdout and stderr reach the command: not drconsole's log,
+ * journal or terminal. */
+static void
+test_no_other_descriptor_is_inherited(void **state)
+{
+	char *value, *cause;
+	int leak = open("/dev/null", O_RDONLY);	/* not close-on-exec */
+
+	(void)state;
+	assert_true(leak > 2);
+	assert_int_equal(run_sh("ls /proc/self/fd | sort -n | tr '\\n' ' '", 5000, &value, &cause), 0);
+	/* ls's own directory descriptor is the one above 2. */
+	assert_string_equal(value, "0 1 2 3 ");
+	free(value);
+	close(leak);
+}
+
 int
 main(void)
 {
@@ -117,6 +135,7 @@ main(void)
 		cmocka_unit_test(test_deadline_kills_it),
 		cmocka_unit_test(test_missing_program_is_named),
 		cmocka_unit_test(test_stdin_is_empty),
+		cmocka_unit_test(test_no_other_descriptor_is_inherited),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
