@@ -18,12 +18,18 @@ _drconsole_options()
         sed -n 's/^  \(-., \)\{0,1\} *\(--[a-z][a-z-]*\).*/\2/p'
 }
 
-# Whether OPTION of COMMAND takes a value (its --help shows one after it).
+# Whether OPTION (long, or short like -o) of COMMAND takes a value: its
+# --help line shows one after the long name.
 _drconsole_takes_value()
 {
-    local prog=$1 cmd=$2 opt=$3
+    local prog=$1 cmd=$2 opt=$3 pattern
+    if [[ $opt == --* ]]; then
+        pattern="^  \(-., \)\{0,1\} *$opt [A-Z]"
+    else
+        pattern="^  $opt, --[a-z-]* [A-Z]"
+    fi
     { if [[ -n $cmd ]]; then "$prog" "$cmd" --help; else "$prog" --help; fi; } 2>/dev/null |
-        grep -q -- "^  \(-., \)\{0,1\} *$opt [A-Z]"
+        grep -q -- "$pattern"
 }
 
 # Where incidents live: $XDG_STATE_HOME/drconsole/incidents.
@@ -57,7 +63,7 @@ _drconsole()
     done
 
     # An option's value.
-    if [[ $prev == --* ]] && _drconsole_takes_value "$prog" "$cmd" "$prev"; then
+    if [[ $prev == -* ]] && _drconsole_takes_value "$prog" "$cmd" "$prev"; then
         case $prev in
             --param)
                 [[ -n $runbook ]] || return

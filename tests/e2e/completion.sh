@@ -65,6 +65,10 @@ offers pitr-restore.yaml run ""
 if complete_words run "" | grep -q notes.txt; then fail "run offers a non-runbook"; else pass "run offers runbooks only"; fi
 offers "$SCRATCH/state/drconsole/incidents/20261207T2130Z-pitr" resume ""
 offers "$SCRATCH/state/drconsole/incidents/20261207T2130Z-pitr" report ""
+# An option's value is completed as what it is: -o FILE a file, --format
+# not an incident.
+offers notes.txt report x -o ""
+offers notes.txt report x --output ""
 
 if command -v zsh >/dev/null 2>&1; then
 	if zsh -n "$top_srcdir/completions/_drconsole"; then pass "the zsh completion parses"; else fail "zsh: syntax error"; fi

@@ -5,6 +5,7 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 command -v python3 >/dev/null 2>&1 || skip_all "no python3"
+command -v groff >/dev/null 2>&1 || skip_all "no groff (.ci/install-deps installs groff-base)"
 pages=$(ls "$top_srcdir"/doc/*.1 "$top_srcdir"/doc/*.5)
 scratch_dir
 
