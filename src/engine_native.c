@@ -289,7 +289,6 @@ native_display_url(struct engine *e, int i)
 	return shown;
 }
 
-/* The Content-Type the step sends, expanded; NULL when it sends none. */
 /* A JSON body template, each value JSON-encoded where it stands. */
 static const char *
 expand_json(struct engine *e, int i, struct expanded *x, const struct rstr *r, char **cause)
@@ -307,6 +306,7 @@ expand_json(struct engine *e, int i, struct expanded *x, const struct rstr *r, c
 	return x->v[x->n++] = v;
 }
 
+/* The Content-Type the step sends, expanded; NULL when it sends none. */
 static char *
 content_type(struct engine *e, int i, const struct http_action *h, char **cause)
 {

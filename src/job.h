@@ -57,14 +57,6 @@ typedef void (*job_done_cb)(void *arg, int wait_status);
  * output fd reached EOF and the leader was reaped; by then the whole process
  * group has been sent SIGKILL. done_cb may job_free. Returns NULL and sets
  * cause when the command cannot be started (bad cwd included). */
-/* In a child: closes every descriptor from lowfd up (close_range, or
- * /proc/self/fd where it is missing), so a child inherits only what it is
- * given. */
-void job_child_close_from(int lowfd);
-/* The file spec's argv runs: argv[0] when it holds a '/', else the first
- * executable of that name in PATH (envp's when given); NULL with *cause.
- * Looked up before fork, so a child only calls execve. */
-char *job_find_program(const struct job_spec *spec, char **cause);
 struct job *job_start(struct loop *, const struct job_spec *, job_output_cb,
     job_done_cb, void *arg, char **cause);
 /* SIGTERM to the group, SIGKILL after grace_ms if it has not finished. */
@@ -108,5 +100,14 @@ int job_write(struct job *, const char *data, size_t len);
  * Returns 0, or -1 with errno (EINVAL: no pty or a size out of range,
  * EPIPE: the terminal is closed). */
 int job_resize(struct job *, int cols, int rows);
+
+/* In a child: closes every descriptor from lowfd up (close_range, or
+ * /proc/self/fd where it is missing), so a child inherits only what it is
+ * given. */
+void job_child_close_from(int lowfd);
+/* The file spec's argv runs: argv[0] when it holds a '/', else the first
+ * executable of that name in PATH (envp's when given); NULL with *cause.
+ * Looked up before fork, so a child only calls execve. */
+char *job_find_program(const struct job_spec *spec, char **cause);
 
 #endif
