@@ -11,7 +11,11 @@
 /* The largest runbook lint reads from standard input. */
 #define LINT_STDIN_MAX (16 * 1024 * 1024)
 
-static const struct cli_opt lint_opts[] = { { NULL, 0, NULL, 0, NULL } };
+enum { OPT_LIST_PARAMS = 256 };
+static const struct cli_opt lint_opts[] = {
+	{ "list-params", 0, NULL, OPT_LIST_PARAMS, "print each valid runbook's param names, one a line" },
+	{ NULL, 0, NULL, 0, NULL }
+};
 
 const struct cli_cmd lint_cmd = {
 	"lint", "PATH...", "Check runbooks; each problem as FILE:LINE:COL: error|warning: MESSAGE.",
@@ -20,15 +24,31 @@ const struct cli_cmd lint_cmd = {
 	"looked up in the current directory.",
 	{ lint_opts, NULL },
 	"drconsole lint runbooks/\n"
+	"drconsole lint --list-params runbooks/pitr-restore.yaml   (shell completion)\n"
 	"generate-runbook | drconsole lint -",
 	"0  every runbook is valid (warnings allowed)\n2  an error, no runbook found, or a usage error", 0
 };
 
 static int
-no_option(void *ctx, int id, const char *arg)
+lint_option(void *ctx, int id, const char *arg)
 {
-	(void)ctx, (void)id, (void)arg;
-	return -1;
+	(void)arg;
+	if (id != OPT_LIST_PARAMS)
+		return -1;
+	*(int *)ctx = 1;
+	return 0;
+}
+
+/* --list-params: the names --param accepts, for shell completion; the
+ * diagnostics go to stderr so standard output holds names only. */
+static void
+list_params(const struct catalog *cat, struct diags *d)
+{
+	for (int i = 0; i < cat->count; i++) {
+		for (int k = 0; k < cat->list[i]->nparams; k++)
+			printf("%s\n", cat->list[i]->params[k].name);
+	}
+	diags_print(d, stderr);
 }
 
 /* "-": one runbook from standard input, read once however often it is named. */
@@ -69,9 +89,9 @@ cmd_lint(int argc, char **argv)
 {
 	struct catalog cat = { 0 };
 	struct diags d = { .tools = 1 };
-	int rc, first, dash = 0, n;
+	int rc, first, dash = 0, n, names = 0;
 
-	if ((rc = cli_parse(&lint_cmd, argc, argv, no_option, NULL, &first)) != CLI_PARSED)
+	if ((rc = cli_parse(&lint_cmd, argc, argv, lint_option, &names, &first)) != CLI_PARSED)
 		return rc == CLI_ANSWERED ? EXIT_OK : EXIT_USAGE;
 	if (first >= argc)
 		return cli_mistake(&lint_cmd, "no PATH given");
@@ -79,6 +99,13 @@ cmd_lint(int argc, char **argv)
 	catalog_load(&cat, argv + first, n, &d);
 	if (dash)
 		lint_stdin(&d, &cat.files);
+	if (names) {
+		list_params(&cat, &d);
+		rc = d.errors || cat.files == 0 ? EXIT_USAGE : 0;
+		diags_clear(&d);
+		catalog_free(&cat);
+		return rc;
+	}
 	diags_print(&d, stdout);
 	fflush(stdout);
 	fprintf(d.errors ? stderr : stdout, "%d file%s checked: %d error%s, %d warning%s\n",

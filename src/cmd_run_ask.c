@@ -115,7 +115,8 @@ runner_prompt_params(struct runner *r, const struct runbook *rb)
 		const char *v;
 		char *prompt;
 
-		if (runopts_param(&r->o, p->name) != NULL || p->generate > 0)
+		/* A generated secret, or one its from_command prints, is never asked. */
+		if (runopts_param(&r->o, p->name) != NULL || p->generate > 0 || p->from_command != NULL)
 			continue;
 		if (!r->interactive) {
 			if (p->required && p->def.s == NULL && r->o.mode == MODE_DRY_RUN) {

@@ -19,6 +19,7 @@
 #include "incdir.h"
 #include "log.h"
 #include "reaper.h"
+#include "runlog.h"
 #include "strbuf.h"
 #include "xmalloc.h"
 
@@ -238,6 +239,8 @@ engine_journal(struct engine *e, const char *event, json_t *fields, char **cause
 	/* Whatever brought it here (a reason, evidence, an operator's note),
 	 * no secret reaches the journal. */
 	mask_json(e->mask, fields);
+	runlog_event(&(struct runlog_run){ e->rb->id, e->incident_id, run_mode_name(e->mode), e->operator,
+	    e->env != NULL ? e->env->name : NULL }, event, fields);
 	item = json_pack("[so]", event, fields);
 
 	json_array_append_new(e->pending, item);

@@ -338,6 +338,23 @@ native_display_url(struct engine *e, int i)
 	return shown;
 }
 
+/* A JSON body template, each value JSON-encoded where it stands. */
+static const char *
+expand_json(struct engine *e, int i, struct expanded *x, const struct rstr *r, char **cause)
+{
+	struct web_ctx w = { e, i };
+	char *v, *why = NULL;
+
+	if (r->s == NULL || *cause != NULL || x->n == (int)(sizeof x->v / sizeof x->v[0]))
+		return NULL;
+	if ((v = webtmpl_expand_json(r->s, web_value, &w, &why)) == NULL) {
+		*cause = xprintf("body: %s", why);
+		free(why);
+		return NULL;
+	}
+	return x->v[x->n++] = v;
+}
+
 /* The Content-Type the step sends, expanded; NULL when it sends none. */
 static char *
 content_type(struct engine *e, int i, const struct http_action *h, char **cause)
@@ -372,10 +389,11 @@ expand_body(struct engine *e, int i, struct expanded *x, const struct http_actio
 	free(ct);
 	if ((!json && !form) || *cause != NULL)
 		return expand(e, i, x, &h->body, cause);
+	if (json)
+		return expand_json(e, i, x, &h->body, cause);
 	if (x->n == (int)(sizeof x->v / sizeof x->v[0]))
 		return NULL;
-	v = json ? webtmpl_expand_json(h->body.s, web_value, &w, &why) :
-	    webtmpl_expand_form(h->body.s, web_value, &w, &why);
+	v = webtmpl_expand_form(h->body.s, web_value, &w, &why);
 	if (v == NULL) {
 		*cause = xprintf("body: %s", why);
 		free(why);
@@ -459,6 +477,11 @@ start_notify(struct engine *e, int i, const struct action_io *io, char **cause)
 	q.secrets = mask_values(e->mask);
 	q.nsecrets = mask_count(e->mask);
 	q.incident_id = e->incident_id;
+	q.body = expand_json(e, i, &x, &n->body, cause);
+	q.routing_key = expand(e, i, &x, &n->routing_key, cause);
+	q.event = expand(e, i, &x, &n->event, cause);
+	q.severity = expand(e, i, &x, &n->severity, cause);
+	q.priority = expand(e, i, &x, &n->priority, cause);
 	if (*cause == NULL)
 		e->runs[i].notify = notify_start(http_context(e), &q, io, cause);
 	expanded_free(&x);

@@ -12,6 +12,7 @@
 #include "engine_int.h"
 #include "rbcheck.h"
 #include "sandbox.h"
+#include "secretcmd.h"
 #include "shlex.h"
 #include "strbuf.h"
 #include "xmalloc.h"
@@ -141,6 +142,31 @@ engine_param_placeholder(const char *name)
 	return xprintf("<%s: not given>", name);
 }
 
+static char **operator_env(int *n);
+
+/* A secret printed by its from_command, at the start and again on resume
+ * (it is stored nowhere). It blocks, so the front end is told first; the
+ * value itself is never shown, and a failure says why without it. */
+static int
+fetch_secret(const struct engine_opts *opts, const struct param *p, char **value, char **cause)
+{
+	int n;
+	char **envp = operator_env(&n), *why, *msg;
+
+	msg = xprintf("fetching secret '%s' with %s (at most %d s)", p->name, p->from_command[0],
+	    SECRETCMD_TIMEOUT_MS / 1000);
+	if (opts->hooks.notice != NULL)
+		opts->hooks.notice(opts->hooks.arg, msg);
+	free(msg);
+	if (secretcmd_run(p->from_command, envp, SECRETCMD_TIMEOUT_MS, value, &why) != 0) {
+		*cause = xprintf("secret param '%s': %s (give it with DRCONSOLE_PARAM_%s instead)", p->name,
+		    why, p->name);
+		free(why);
+	}
+	params_free_env(envp);
+	return *value != NULL ? 0 : -1;
+}
+
 int
 params_resolve(struct engine *e, const struct engine_opts *opts, char **cause)
 {
@@ -166,6 +192,12 @@ params_resolve(struct engine *e, const struct engine_opts *opts, char **cause)
 		} else if (p->generate > 0 && e->resuming && sandbox_runbook(rb) &&
 		    (v->value = sandbox_creds_load(e->incident_dir, p->name)) != NULL) {
 			v->generated = 1;	/* a practice password, kept (sandbox.h) */
+		} else if (p->from_command != NULL && e->mode == MODE_DRY_RUN) {
+			/* A dry run runs nothing, the vault's command included:
+			 * the secret stays unknown, as a secret is never shown. */
+		} else if (p->from_command != NULL) {
+			if (fetch_secret(opts, p, &v->value, cause) != 0)
+				return -1;
 		} else if (p->generate > 0 && e->resuming) {
 			/* A new value now would differ from the one the steps
 			 * before the crash already used. */
@@ -182,7 +214,7 @@ params_resolve(struct engine *e, const struct engine_opts *opts, char **cause)
 			v->value = engine_param_placeholder(p->name);
 			v->placeholder = 1;
 		}
-		if (v->value == NULL && p->required) {
+		if (v->value == NULL && p->required && p->from_command == NULL) {
 			*cause = xprintf("param '%s' is required%s (give it with --param %s=VALUE)", p->name,
 			    e->resuming && p->type == PARAM_SECRET ? " again: secrets are never stored" : "",
 			    p->name);
@@ -512,27 +544,37 @@ export_params(struct engine *e, const struct texpansion *x, char ***envp, int *n
 	}
 }
 
-/* The operator's environment, then the runbook's env, the step's env, the
- * variables the command's templates travel in, and DRCONSOLE_* facts. */
-char **
-params_build_env(struct engine *e, int step, const struct texpansion *x)
+/* The operator's environment as any child of ours gets it; *n its size. */
+static char **
+operator_env(int *n)
 {
 	char **envp = xcalloc(1, sizeof *envp);
-	int n = 0;
-	const struct step *s = &e->rb->steps[step];
 
+	*n = 0;
 	for (char **p = environ; *p != NULL; p++) {
-		/* The journal's HMAC key is the one thing a step must not see. */
+		/* The journal's HMAC key is the one thing a child must not see. */
 		if (strncmp(*p, JOURNAL_KEY_ENV "=", sizeof JOURNAL_KEY_ENV) == 0)
 			continue;
 		/* How the operator handed values over; export_params sets the
 		 * ones a step may see, from the values the run resolved. */
 		if (strncmp(*p, "DRCONSOLE_PARAM_", 16) == 0)
 			continue;
-		envp = xreallocarray(envp, n + 2, sizeof *envp);
-		envp[n++] = xstrdup(*p);
-		envp[n] = NULL;
+		envp = xreallocarray(envp, *n + 2, sizeof *envp);
+		envp[(*n)++] = xstrdup(*p);
+		envp[*n] = NULL;
 	}
+	return envp;
+}
+
+/* The operator's environment, then the runbook's env, the step's env, the
+ * variables the command's templates travel in, and DRCONSOLE_* facts. */
+char **
+params_build_env(struct engine *e, int step, const struct texpansion *x)
+{
+	int n;
+	char **envp = operator_env(&n);
+	const struct step *s = &e->rb->steps[step];
+
 	env_set_list(e, step, &envp, &n, e->rb->env, e->rb->nenv);
 	if (e->env != NULL) {
 		env_set_list(e, step, &envp, &n, e->env->env, e->env->nenv);

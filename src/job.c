@@ -95,7 +95,7 @@ job_child_fail(int fd, enum job_step step)
 	_exit(127);
 }
 
-static void
+void
 job_child_close_from(int lowfd)
 {
 	struct dirent	*de;
@@ -393,7 +393,7 @@ job_discard(struct job *job)
  * spec gives an environment). Looked up before fork, so the child only
  * calls execve.
  */
-static char *
+char *
 job_find_program(const struct job_spec *spec, char **cause)
 {
 	const char	*name = spec->argv[0], *path = NULL;

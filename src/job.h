@@ -101,4 +101,13 @@ int job_write(struct job *, const char *data, size_t len);
  * EPIPE: the terminal is closed). */
 int job_resize(struct job *, int cols, int rows);
 
+/* In a child: closes every descriptor from lowfd up (close_range, or
+ * /proc/self/fd where it is missing), so a child inherits only what it is
+ * given. */
+void job_child_close_from(int lowfd);
+/* The file spec's argv runs: argv[0] when it holds a '/', else the first
+ * executable of that name in PATH (envp's when given); NULL with *cause.
+ * Looked up before fork, so a child only calls execve. */
+char *job_find_program(const struct job_spec *spec, char **cause);
+
 #endif

@@ -57,6 +57,26 @@ parse_param_default(struct loader *l, const struct ynode *n, void *obj)
 	p->def_is_list = 1;
 }
 
+/* from_command: [vault, kv, get, ...]: an argv, each word a plain scalar. */
+static void
+parse_from_command(struct loader *l, const struct ynode *n, void *obj)
+{
+	struct param *p = obj;
+	int k = 0;
+
+	p->from_pos = n->pos;
+	if (n->type != YNODE_SEQ || n->nitems == 0) {
+		loader_error_at(l, n->pos, "'from_command' must be a non-empty list of words, like "
+		    "[vault, kv, get, -field=password, secret/db] (no shell runs it)");
+		return;
+	}
+	p->from_command = xcalloc((size_t)n->nitems + 1, sizeof *p->from_command);
+	for (int i = 0; i < n->nitems; i++) {
+		if (loader_want_scalar(l, n->items[i], "from_command"))
+			p->from_command[k++] = xstrdup(n->items[i]->value);
+	}
+}
+
 #define PF(f) offsetof(struct param, f)
 static const struct keydef param_keys[] = {
 	{ "name", K_NAME, KEY_REQUIRED, PF(name), 0, 0, NULL, NULL },
@@ -68,6 +88,7 @@ static const struct keydef param_keys[] = {
 	{ "choices", K_CUSTOM, 0, 0, 0, 0, NULL, parse_choices },
 	{ "generate", K_INT, 0, PF(generate), 8, 4096, NULL, NULL },
 	{ "pattern", K_TEXT, 0, PF(pattern), 0, 0, NULL, NULL },
+	{ "from_command", K_CUSTOM, 0, 0, 0, 0, NULL, parse_from_command },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
 };
 

@@ -11,7 +11,8 @@ const char *const loader_shell_names[] = { "sh", "bash", NULL };
 static const char *const confirm_names[] = { "yes", "no", "type", "approval", NULL };
 static const char *const capture_from_names[] = { "output", "last_line", "regex", "cell", "json", NULL };
 static const char *const on_failure_names[] = { "ask", "abort", "continue", NULL };
-static const char *const notify_names[] = { "slack", "webhook", "statuspage", "email", NULL };
+static const char *const notify_names[] = { "slack", "webhook", "statuspage", "email", "pagerduty",
+	"opsgenie", NULL };
 
 static const char *const sql_check_names[] = { "none", "replication_lag", "in_recovery", NULL };
 
@@ -74,6 +75,11 @@ static const struct keydef notify_keys[] = {
 	{ "from", K_TEXT, 0, NT(from), 0, 0, NULL, NULL },
 	{ "to", K_CUSTOM, 0, 0, 0, 0, NULL, parse_recipients },
 	{ "subject", K_TEXT, 0, NT(subject), 0, 0, NULL, NULL },
+	{ "body", K_TEXT, 0, NT(body), 0, 0, NULL, NULL },
+	{ "routing_key", K_TEXT, 0, NT(routing_key), 0, 0, NULL, NULL },
+	{ "event", K_TEXT, 0, NT(event), 0, 0, NULL, NULL },
+	{ "severity", K_TEXT, 0, NT(severity), 0, 0, NULL, NULL },
+	{ "priority", K_TEXT, 0, NT(priority), 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
 };
 

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "mailmsg.h"
 #include "notify.h"
+#include "notify_incident.h"
 #include "strbuf.h"
 #include "xmalloc.h"
 
@@ -322,6 +323,43 @@ notify_send_slack(struct notifystep *ns, const struct notify_request *req,
 	return rc;
 }
 
+/* A body the runbook wrote (values already JSON-encoded into it): secrets
+ * masked out as from the message, shown, then sent. */
+static int
+notify_send_template(struct notifystep *ns, const char *body, const char *url,
+    char **cause)
+{
+	int	 n = 0, rc;
+	char	*masked = notify_mask(ns, body, &n);
+
+	notify_show_text(ns, "body", masked);
+	json_object_set_new(ns->evidence, "masked", json_integer(ns->masked + n));
+	rc = notify_http(ns, "POST", url, masked, cause);
+	free(masked);
+	return rc;
+}
+
+/* PagerDuty and Opsgenie: notify_incident.c builds the request. */
+static int
+notify_send_incident(struct notifystep *ns, const struct notify_request *req,
+    const char *text, char **cause)
+{
+	char	*url, *body;
+	int	 rc;
+
+	if ((req->kind == NOTIFY_PAGERDUTY ? notify_pagerduty_request(req, text, &url, &body,
+	    cause) : notify_opsgenie_request(req, text, &url, &body, cause)) != 0)
+		return -1;
+	json_object_set_new(ns->evidence, "event", json_string(req->event != NULL &&
+	    *req->event != '\0' ? req->event : req->kind == NOTIFY_PAGERDUTY ?
+	    notify_pagerduty_events[0] : notify_opsgenie_events[0]));
+	json_object_set_new(ns->evidence, "incident", json_string(req->incident_id));
+	rc = notify_http(ns, "POST", url, body, cause);
+	free(url);
+	free(body);
+	return rc;
+}
+
 static int
 notify_send_webhook(struct notifystep *ns, const struct notify_request *req,
     const char *text, char **cause)
@@ -330,6 +368,8 @@ notify_send_webhook(struct notifystep *ns, const struct notify_request *req,
 	char		 now[CLOCK_RFC3339_LEN], *body;
 	int		 rc;
 
+	if (req->body != NULL)
+		return notify_send_template(ns, req->body, req->url, cause);
 	clock_format_rfc3339(clock_wall_ms(), now);
 	body = notify_json(json_pack_ex(&err, 0, "{s:s, s:s?, s:s}", "text",
 	    text, "incident", req->incident_id, "sent_at", now), &err, cause);
@@ -632,7 +672,15 @@ static const struct notify_kind_def notify_kinds[] = {
 	[NOTIFY_STATUSPAGE] = { "statuspage", notify_check_statuspage,
 	    notify_send_statuspage },
 	[NOTIFY_EMAIL] = { "email", notify_check_email, notify_send_email },
+	[NOTIFY_PAGERDUTY] = { "pagerduty", notify_pagerduty_check, notify_send_incident },
+	[NOTIFY_OPSGENIE] = { "opsgenie", notify_opsgenie_check, notify_send_incident },
 };
+
+const char *
+notify_kind_name(int kind)
+{
+	return kind >= NOTIFY_SLACK && kind <= NOTIFY_OPSGENIE ? notify_kinds[kind].name : "unknown";
+}
 
 static struct notifystep *
 notify_new(struct httpctx *ctx, const struct notify_request *req,
@@ -655,15 +703,21 @@ notify_new(struct httpctx *ctx, const struct notify_request *req,
 	if (req->kind == NOTIFY_STATUSPAGE) {
 		ns->secrets[ns->nsecrets++] = xstrdup(req->api_key);
 		ns->auth = xprintf("Authorization: OAuth %s", req->api_key);
-	}
+	} else if (req->kind == NOTIFY_OPSGENIE) {
+		ns->secrets[ns->nsecrets++] = xstrdup(req->api_key);
+		ns->auth = xprintf("Authorization: GenieKey %s", req->api_key);
+	} else if (req->kind == NOTIFY_PAGERDUTY)
+		ns->secrets[ns->nsecrets++] = xstrdup(req->routing_key);
 	if (req->timeout_ms > 0)
 		ns->deadline = clock_mono_ms() + req->timeout_ms;
 	ns->evidence = json_pack("{s:s, s:b}", "kind", ns->name, "drill",
 	    req->drill_prefix != NULL);
 	if (req->kind != NOTIFY_EMAIL) {
 		json_object_set_new(ns->evidence, "requests", json_array());
-		url = httpstep_mask_url(req->url, notify_secrets(ns),
-		    ns->nsecrets);
+		url = httpstep_mask_url(!notify_empty(req->url) ? req->url :
+		    req->kind == NOTIFY_PAGERDUTY ? PAGERDUTY_EVENTS_URL :
+		    req->kind == NOTIFY_OPSGENIE ? OPSGENIE_ALERTS_URL : "",
+		    notify_secrets(ns), ns->nsecrets);
 		json_object_set_new(ns->evidence, "url", json_string(url));
 		free(url);
 	}
@@ -692,7 +746,7 @@ notify_text(struct notifystep *ns, const struct notify_request *req)
 static int
 notify_check(const struct notify_request *req, char **cause)
 {
-	if (req->kind < NOTIFY_SLACK || req->kind > NOTIFY_EMAIL) {
+	if (req->kind < NOTIFY_SLACK || req->kind > NOTIFY_OPSGENIE) {
 		*cause = xprintf("unknown notification kind %d", req->kind);
 		return -1;
 	}

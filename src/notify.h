@@ -1,6 +1,6 @@
 /* notify.h: the notify step kind: a Slack incoming webhook, a generic JSON
- * webhook, a Statuspage-style API, or an email through SMTP, all on the
- * loop's curl multi. A notification that is not accepted fails the step. */
+ * webhook, a Statuspage-style API, PagerDuty, Opsgenie, or an email through
+ * SMTP, all on the loop's curl multi. A notification that is not accepted fails the step. */
 #ifndef DRC_NOTIFY_H
 #define DRC_NOTIFY_H
 
@@ -29,9 +29,17 @@ struct notify_request {
 	int			 nsecrets;
 	const char		*incident_id;	/* webhook "incident"; may be NULL */
 	int			 smtp_require_tls;	/* email: STARTTLS or fail */
+	const char		*body;		/* webhook: the body, its template expanded; NULL: the default */
+	const char		*routing_key;	/* pagerduty; always masked */
+	const char		*event;		/* pagerduty, opsgenie: what to do; NULL the first */
+	const char		*severity;	/* pagerduty trigger */
+	const char		*priority;	/* opsgenie create */
 };
 
 struct notifystep;
+
+/* "slack", "pagerduty"...: a kind's name as runbooks write it. */
+const char *notify_kind_name(int kind);
 
 /* Sends the notification; the outcome comes through io->done, never from
  * inside this call. Returns NULL and sets cause when the request is

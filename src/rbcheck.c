@@ -11,6 +11,7 @@
 #include "cond.h"
 #include "loader.h"
 #include "mask.h"
+#include "notify_incident.h"
 #include "rbcheck.h"
 #include "jsonpath.h"
 #include "rbcheck_hosts.h"
@@ -203,6 +204,27 @@ param_declared(const struct checker *c, const char *name)
 	return find_param((void *)c, name) != NULL;
 }
 
+/* from_command: a secret's source, an argv run as it is written. */
+static void
+check_from_command(struct checker *c, const struct param *p)
+{
+	if (p->from_command == NULL)
+		return;
+	if (p->type != PARAM_SECRET)
+		report(c, DIAG_ERROR, p->from_pos, "param '%s': 'from_command' is only for secret params "
+		    "(a plain value goes in 'default')", p->name);
+	if (p->generate != 0)
+		report(c, DIAG_ERROR, p->from_pos, "param '%s' has both 'generate' and 'from_command': "
+		    "choose one", p->name);
+	if (p->from_command[0] == NULL || p->from_command[0][0] == '\0')
+		report(c, DIAG_ERROR, p->from_pos, "param '%s': 'from_command' names no program", p->name);
+	for (int i = 0; p->from_command[i] != NULL; i++) {
+		if (strstr(p->from_command[i], "{{") != NULL)
+			report(c, DIAG_ERROR, p->from_pos, "param '%s': 'from_command' word %d holds a template: "
+			    "it runs before params have values, exactly as written", p->name, i + 1);
+	}
+}
+
 static void
 check_param(struct checker *c, const struct param *p, int index)
 {
@@ -221,6 +243,7 @@ check_param(struct checker *c, const struct param *p, int index)
 		report(c, DIAG_ERROR, p->pos, "param '%s' has 'choices' but its type is not choice", p->name);
 	if (p->generate != 0 && p->type != PARAM_SECRET)
 		report(c, DIAG_ERROR, p->pos, "param '%s': 'generate' is only for secret params", p->name);
+	check_from_command(c, p);
 	if (p->type == PARAM_SECRET && p->def.s != NULL)
 		report(c, DIAG_ERROR, p->def.pos,
 		    "secret param '%s' cannot have a default: the runbook file would hold the secret", p->name);
@@ -289,6 +312,8 @@ check_step_templates(struct checker *c, const struct step *s)
 		&s->http.url, &s->http.method, &s->http.body, &s->notify.url, &s->notify.channel,
 		&s->notify.message, &s->notify.component, &s->notify.status, &s->notify.api_key,
 		&s->notify.smtp_url, &s->notify.from, &s->notify.subject, &s->drill_run,
+		&s->notify.body, &s->notify.routing_key, &s->notify.event, &s->notify.severity,
+		&s->notify.priority,
 	};
 
 	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
@@ -374,6 +399,19 @@ check_conninfo(struct checker *c, const struct rstr *r)
 	free(out);
 }
 
+/* A literal value of a closed set (a template is checked when it runs). */
+static void
+check_word(struct checker *c, const struct step *s, const struct rstr *r, const char *key,
+    const char *const *words)
+{
+	char *why;
+
+	if (r->s == NULL || strstr(r->s, "{{") != NULL || (why = notify_word_check(key, r->s, words)) == NULL)
+		return;
+	report(c, DIAG_ERROR, r->pos, "step '%s': %s", s->id, why);
+	free(why);
+}
+
 static void
 check_notify(struct checker *c, const struct step *s)
 {
@@ -390,6 +428,16 @@ check_notify(struct checker *c, const struct step *s)
 		need(c, s, &n->url, "url", "statuspage");
 		need(c, s, &n->component, "component", "statuspage");
 		need(c, s, &n->status, "status", "statuspage");
+		break;
+	case NOTIFY_PAGERDUTY:
+		need(c, s, &n->routing_key, "routing_key", "pagerduty");
+		check_word(c, s, &n->event, "pagerduty event", notify_pagerduty_events);
+		check_word(c, s, &n->severity, "pagerduty severity", notify_pagerduty_severities);
+		break;
+	case NOTIFY_OPSGENIE:
+		need(c, s, &n->api_key, "api_key", "opsgenie");
+		check_word(c, s, &n->event, "opsgenie event", notify_opsgenie_events);
+		check_word(c, s, &n->priority, "opsgenie priority", notify_opsgenie_priorities);
 		break;
 	case NOTIFY_EMAIL:
 		need(c, s, &n->smtp_url, "smtp_url", "email");

@@ -2,10 +2,12 @@
  * made safe, a header that could split, a JSON-looking body whose values
  * would be pasted raw. The same functions decide at run time, so lint and
  * the step cannot disagree. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "notify.h"
 #include "rbcheck_web.h"
 #include "webtmpl.h"
 #include "xmalloc.h"
@@ -86,6 +88,58 @@ check_body(struct webcheck *w, const struct http_action *h)
 		    "JSON string"));
 }
 
+/* Which notification types use each key: any other is an error, so a key
+ * meant for another type is not silently ignored. */
+#define NK(k) (1u << (k))
+static const struct {
+	size_t		 off;
+	const char	*key;
+	unsigned	 kinds;
+} notify_key_use[] = {
+	{ offsetof(struct notify_action, url), "url", ~NK(NOTIFY_EMAIL) },
+	{ offsetof(struct notify_action, channel), "channel", NK(NOTIFY_SLACK) },
+	{ offsetof(struct notify_action, component), "component", NK(NOTIFY_STATUSPAGE) },
+	{ offsetof(struct notify_action, status), "status", NK(NOTIFY_STATUSPAGE) },
+	{ offsetof(struct notify_action, api_key), "api_key", NK(NOTIFY_STATUSPAGE) | NK(NOTIFY_OPSGENIE) },
+	{ offsetof(struct notify_action, smtp_url), "smtp_url", NK(NOTIFY_EMAIL) },
+	{ offsetof(struct notify_action, from), "from", NK(NOTIFY_EMAIL) },
+	{ offsetof(struct notify_action, subject), "subject", NK(NOTIFY_EMAIL) | NK(NOTIFY_STATUSPAGE) },
+	{ offsetof(struct notify_action, body), "body", NK(NOTIFY_WEBHOOK) },
+	{ offsetof(struct notify_action, routing_key), "routing_key", NK(NOTIFY_PAGERDUTY) },
+	{ offsetof(struct notify_action, event), "event", NK(NOTIFY_PAGERDUTY) | NK(NOTIFY_OPSGENIE) },
+	{ offsetof(struct notify_action, severity), "severity", NK(NOTIFY_PAGERDUTY) },
+	{ offsetof(struct notify_action, priority), "priority", NK(NOTIFY_OPSGENIE) },
+};
+
+static void
+check_notify_keys(struct webcheck *w, const struct step *s)
+{
+	const struct notify_action *n = &s->notify;
+	const struct rstr *r;
+
+	for (size_t i = 0; i < sizeof notify_key_use / sizeof notify_key_use[0]; i++) {
+		r = (const struct rstr *)((const char *)n + notify_key_use[i].off);
+		if (r->s != NULL && !(notify_key_use[i].kinds & NK(n->kind)))
+			web_error(w, r, 0, xprintf("step '%s': a %s notification does not use '%s'", s->id,
+			    notify_kind_name(n->kind), notify_key_use[i].key));
+	}
+	if (n->nto > 0 && n->kind != NOTIFY_EMAIL)
+		web_error(w, &n->to[0], 0, xprintf("step '%s': a %s notification does not use 'to'", s->id,
+		    notify_kind_name(n->kind)));
+}
+
+/* A notify webhook's body is JSON: each template must stand where a JSON
+ * value can. */
+static void
+check_json_body(struct webcheck *w, const struct rstr *body)
+{
+	size_t off;
+	char *cause = NULL;
+
+	if (body->s != NULL && webtmpl_check_json(body->s, &off, &cause) != 0)
+		web_error(w, body, off, cause);
+}
+
 static void
 check_http(struct webcheck *w, const struct http_action *h)
 {
@@ -107,5 +161,7 @@ rbcheck_web_step(const struct runbook *rb, const struct step *s, struct diags *d
 	if (s->action == ACTION_NOTIFY) {
 		check_url(&w, &s->notify.url);
 		check_url(&w, &s->notify.smtp_url);
+		check_json_body(&w, &s->notify.body);
+		check_notify_keys(&w, s);
 	}
 }

@@ -64,6 +64,8 @@ step_texts(struct step *s, struct rstr **out)
 		&s->cwd, &s->include, &s->verify_run, &s->verify_sql.conninfo,
 		&s->verify_sql.query, &s->verify_sql.expect, &s->verify_http.url, &s->verify_http.method,
 		&s->verify_http.body, &s->verify_http.expect_body, &s->copy.src, &s->copy.dest,
+		&s->notify.body, &s->notify.routing_key, &s->notify.event, &s->notify.severity,
+		&s->notify.priority,
 	};
 	int n = (int)(sizeof texts / sizeof texts[0]);
 
@@ -126,6 +128,9 @@ param_free(struct param *p)
 	for (int i = 0; i < p->nchoices; i++)
 		free(p->choices[i]);
 	free(p->choices);
+	for (int i = 0; p->from_command != NULL && p->from_command[i] != NULL; i++)
+		free(p->from_command[i]);
+	free(p->from_command);
 }
 
 static void

@@ -92,6 +92,8 @@ struct param {
 	int generate;		/* PARAM_SECRET: length of a generated value, 0 none */
 	struct rstr pattern;	/* an anchored ERE every value must match; s NULL none */
 	int def_is_list;	/* the default was a YAML list: def.s holds one item a line */
+	char **from_command;	/* secret: the argv of a command printing it; NULL none */
+	struct srcpos from_pos;
 };
 
 enum step_action {
@@ -174,6 +176,8 @@ enum notify_kind {
 	NOTIFY_WEBHOOK,
 	NOTIFY_STATUSPAGE,
 	NOTIFY_EMAIL,
+	NOTIFY_PAGERDUTY,
+	NOTIFY_OPSGENIE,
 };
 
 struct notify_action {
@@ -189,6 +193,11 @@ struct notify_action {
 	struct rstr *to;	/* email */
 	int nto;
 	struct rstr subject;	/* email */
+	struct rstr body;	/* webhook: a JSON template, values JSON-encoded */
+	struct rstr routing_key;	/* pagerduty: the integration key */
+	struct rstr event;	/* pagerduty trigger|acknowledge|resolve; opsgenie create|close */
+	struct rstr severity;	/* pagerduty */
+	struct rstr priority;	/* opsgenie P1..P5 */
 };
 
 enum step_drill {

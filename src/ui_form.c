@@ -84,7 +84,7 @@ ui_form_open(struct ui *ui, int secrets_only)
 		const struct param *p = &ui->rb->params[i];
 
 		if (secrets_only && (p->type != PARAM_SECRET || runopts_param(&ui->o, p->name) != NULL ||
-		    sandbox_kept(ui, p)))
+		    sandbox_kept(ui, p) || p->from_command != NULL))
 			continue;
 		field_init(ui, &ui->fields[ui->nfields++], p);
 	}
@@ -122,7 +122,8 @@ field_check(const struct ui *ui, struct form_field *f)
 	if (!is_text(ui, f))
 		return 0;
 	if (f->len == 0) {
-		if (f->p->required && (f->p->def.s == NULL || ui->resuming))
+		/* from_command fetches the secret when the run starts or resumes. */
+		if (f->p->required && f->p->from_command == NULL && (f->p->def.s == NULL || ui->resuming))
 			snprintf(f->error, sizeof f->error, "required");
 	} else if (f->p->type == PARAM_TIMESTAMP && clock_parse_timestamp(f->value, &ms) != 0)
 		snprintf(f->error, sizeof f->error, "not a time: use UTC like 2026-11-23T15:02:11Z");
@@ -287,6 +288,8 @@ field_value(const struct ui *ui, const struct form_field *f, char *buf, size_t l
 {
 	if (is_generated(ui, f))
 		snprintf(buf, len, "(generated)");
+	else if (f->p->type == PARAM_SECRET && f->len == 0 && f->p->from_command != NULL)
+		snprintf(buf, len, "(from %s at start; or type it)", f->p->from_command[0]);
 	else if (f->p->type == PARAM_SECRET)
 		snprintf(buf, len, "%s", f->len > 0 ? "****" : "");
 	else if (!is_text(ui, f))

@@ -107,6 +107,10 @@ on_notice(void *arg, const char *msg)
 	snprintf(ui->message, sizeof ui->message, "%s", msg);
 	ui->urgent = 1;
 	ui_touch(ui);
+	/* Before the run exists the engine is about to block (a secret's
+	 * from_command): show why now, not after. */
+	if (ui->e == NULL)
+		ui_draw_now(ui);
 }
 
 /* A file of the incident cannot be written: the run stopped; say so in a

@@ -17,6 +17,11 @@ writes the port to --port-file once it listens. State lives in --dir:
   POST  .../incidents       Authorization header must be "OAuth <DIR/api_key>"
                             (401 otherwise); each call goes to
                             DIR/statuspage.log as a JSON line
+  POST /pagerduty/v2/enqueue  PagerDuty's Events API v2: checks the event as
+                            PagerDuty does (400 with its errors), 202 otherwise
+  POST /opsgenie/v2/alerts[/ALIAS/close]  Opsgenie's alert API; Authorization
+                            must be "GenieKey <DIR/api_key>" (422 otherwise);
+                            202 "Request will be processed"
 
 Every request is also logged to DIR/requests.log as a JSON line with its
 method, path (the request target as sent), content type, body and
@@ -155,6 +160,43 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(201, json.dumps({"id": "inc1", "status": inc.get("status")}), "application/json")
         return self.answer(404, json.dumps({"error": "not found"}), "application/json")
 
+    def pagerduty(self, url, body):
+        """The Events API v2's own checks, as its 400 answers state them."""
+        try:
+            doc = json.loads(body)
+        except ValueError:
+            return self.answer(400, json.dumps({"status": "invalid event", "errors": ["bad JSON"]}),
+                               "application/json")
+        errors = []
+        if not doc.get("routing_key"):
+            errors.append("'routing_key' is missing or blank")
+        action = doc.get("event_action")
+        if action not in ("trigger", "acknowledge", "resolve"):
+            errors.append("'event_action' is invalid")
+        if action in ("acknowledge", "resolve") and not doc.get("dedup_key"):
+            errors.append("'dedup_key' is missing or blank")
+        if action == "trigger":
+            payload = doc.get("payload") or {}
+            for field in ("summary", "source", "severity"):
+                if not payload.get(field):
+                    errors.append("'payload.%s' is missing or blank" % field)
+            if payload.get("severity") not in (None, "critical", "error", "warning", "info"):
+                errors.append("'payload.severity' is invalid")
+        if errors:
+            return self.answer(400, json.dumps({"status": "invalid event", "message": "Event object is invalid",
+                                                "errors": errors}), "application/json")
+        self.answer(202, json.dumps({"status": "success", "message": "Event processed",
+                                     "dedup_key": doc.get("dedup_key")}), "application/json")
+
+    def opsgenie(self, url, body):
+        key = read_file(os.path.join(self.state_dir, "api_key"))
+        if not key or self.headers.get("Authorization") != "GenieKey " + key:
+            return self.answer(422, json.dumps({"message": "Key format is not valid!"}), "application/json")
+        if self.command != "POST":
+            return self.answer(405, json.dumps({"message": "POST only"}), "application/json")
+        self.answer(202, json.dumps({"result": "Request will be processed", "took": 0.01,
+                                     "requestId": "req-1"}), "application/json")
+
 
 ROUTES = [
     ("/health", Handler.health),
@@ -165,6 +207,8 @@ ROUTES = [
     ("/redirect", Handler.redirect),
     ("/hook", Handler.hook),
     ("/statuspage", Handler.statuspage),
+    ("/pagerduty", Handler.pagerduty),
+    ("/opsgenie", Handler.opsgenie),
 ]
 
 

@@ -1,0 +1,142 @@
+/* test_secretcmd.c: a secret from a command: the value, and every way the
+ * command can fail, each message free of what it printed. Real children
+ * through /bin/sh (the test's own choice of argv). */
+#include "cmocka_all.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "secretcmd.h"
+
+extern char **environ;
+
+/* Runs sh -c SCRIPT through secretcmd_run; returns its result. */
+static int
+run_sh(const char *script, int timeout_ms, char **value, char **cause)
+{
+	char *argv[] = { "sh", "-c", (char *)script, NULL };
+
+	return secretcmd_run(argv, environ, timeout_ms, value, cause);
+}
+
+static void
+test_value_is_the_output_less_line_ends(void **state)
+{
+	char *value, *cause;
+
+	(void)state;
+	assert_int_equal(run_sh("printf 'line one\\nS3cret-value\\r\\n\\n'", 5000, &value, &cause), 0);
+	assert_string_equal(value, "line one\nS3cret-value");
+	assert_null(cause);
+	free(value);
+}
+
+/* The message names the status and stderr, with what stdout held masked. */
+static void
+test_failure_masks_what_was_printed(void **state)
+{
+	char *value, *cause;
+
+	(void)state;
+	assert_int_equal(run_sh("echo Hunter2-secret; echo \"denied: Hunter2-secret\" >&2; exit 3", 5000,
+	    &value, &cause), -1);
+	assert_null(value);
+	assert_non_null(strstr(cause, "exited 3"));
+	assert_non_null(strstr(cause, "denied: ****"));
+	assert_null(strstr(cause, "Hunter2"));
+	free(cause);
+}
+
+static void
+test_nothing_printed_is_a_failure(void **state)
+{
+	char *value, *cause;
+
+	(void)state;
+	assert_int_equal(run_sh("printf '\\n'", 5000, &value, &cause), -1);
+	assert_non_null(strstr(cause, "printed nothing"));
+	free(cause);
+}
+
+static void
+test_too_much_output_is_killed(void **state)
+{
+	char *value, *cause;
+
+	(void)state;
+	assert_int_equal(run_sh("while :; do echo xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; done", 20000, &value, &cause), -1);
+	assert_non_null(strstr(cause, "printed more than"));
+	free(cause);
+}
+
+/* A command that never ends is killed at its deadline. */
+static void
+test_deadline_kills_it(void **state)
+{
+	char *value, *cause;
+
+	(void)state;
+	assert_int_equal(run_sh("sleep 60 & sleep 60", 300, &value, &cause), -1);
+	assert_non_null(strstr(cause, "did not finish in time"));
+	free(cause);
+}
+
+static void
+test_missing_program_is_named(void **state)
+{
+	char *argv[] = { "no-such-vault-cli", "read", NULL };
+	char *value, *cause;
+
+	(void)state;
+	assert_int_equal(secretcmd_run(argv, environ, 5000, &value, &cause), -1);
+	assert_non_null(strstr(cause, "cannot run no-such-vault-cli"));
+	free(cause);
+}
+
+/* stdin is /dev/null: a command that would prompt reads EOF at once. */
+static void
+test_stdin_is_empty(void **state)
+{
+	char *value, *cause;
+
+	(void)state;
+	assert_int_equal(run_sh("read x || echo eof-at-once", 5000, &value, &cause), 0);
+	assert_string_equal(value, "eof-at-once");
+	free(value);
+}
+
+/* Only stdin, stdout and stderr reach the command: not drconsole's log,
+ * journal or terminal. */
+static void
+test_no_other_descriptor_is_inherited(void **state)
+{
+	char *value, *cause;
+	int leak = open("/dev/null", O_RDONLY);	/* not close-on-exec */
+
+	(void)state;
+	assert_true(leak > 2);
+	assert_int_equal(run_sh("ls /proc/self/fd | sort -n | tr '\\n' ' '", 5000, &value, &cause), 0);
+	/* ls's own directory descriptor is the one above 2. */
+	assert_string_equal(value, "0 1 2 3 ");
+	free(value);
+	close(leak);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_value_is_the_output_less_line_ends),
+		cmocka_unit_test(test_failure_masks_what_was_printed),
+		cmocka_unit_test(test_nothing_printed_is_a_failure),
+		cmocka_unit_test(test_too_much_output_is_killed),
+		cmocka_unit_test(test_deadline_kills_it),
+		cmocka_unit_test(test_missing_program_is_named),
+		cmocka_unit_test(test_stdin_is_empty),
+		cmocka_unit_test(test_no_other_descriptor_is_inherited),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
