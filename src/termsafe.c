@@ -6,11 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "termsafe.h"
 #include "xmalloc.h"
 
 #define ESC 0x1b
+#define TAB_STOP 8
+#define REPLACEMENT "\xef\xbf\xbd"	/* U+FFFD, what a terminal shows for a bad byte */
 
 size_t
 termsafe_utf8_len(const char *p, size_t avail)
@@ -170,6 +173,38 @@ vline_blank_head(struct vline *v)
 	v->buf[v->len] = '\0';
 }
 
+/* The screen column of the cursor: a wide (CJK) character takes two. */
+static size_t
+vline_column(const struct vline *v)
+{
+	mbstate_t ps;
+	wchar_t wc;
+	size_t col = 0, n;
+	int w;
+
+	for (size_t k = 0; k < v->cur; k += n) {
+		memset(&ps, 0, sizeof ps);
+		n = mbrtowc(&wc, v->buf + k, v->cur - k, &ps);
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+			n = 1;
+			w = 1;
+		} else
+			w = wcwidth(wc);
+		col += w > 0 ? (size_t)w : 0;
+	}
+	return col;
+}
+
+/* A tab moves to the next stop, over what is there, as a terminal's does. */
+static void
+vline_tab(struct vline *v)
+{
+	size_t n = TAB_STOP - vline_column(v) % TAB_STOP;
+
+	while (n-- > 0 && v->len + 1 < v->cap)
+		vline_forward(v);
+}
+
 /* The CSI sequences that edit a line: erase (K) and cursor left and right
  * (D, C), as line editors redraw. Colours and the rest are dropped. */
 static void
@@ -219,6 +254,8 @@ termsafe_render(const char *s, size_t len, char *out, size_t cap)
 			vline_back(&v);
 		else if (c == '\a')
 			;
+		else if (c == '\t')
+			vline_tab(&v);
 		else if (c < 0x20 || c == 0x7f)
 			vline_put(&v, " ", 1);
 		else if (c < 0x80)
@@ -226,7 +263,7 @@ termsafe_render(const char *s, size_t len, char *out, size_t cap)
 		else if ((n = printable_utf8(s + i, len - i)) > 0)
 			vline_put(&v, s + i, n);
 		else {
-			vline_put(&v, "?", 1);
+			vline_put(&v, REPLACEMENT, 3);
 			n = 1;
 		}
 		i += n;

@@ -40,8 +40,9 @@ int termsafe_is_sgr(const struct termsafe_esc *e);
 /*
  * Renders s into out (cap bytes, NUL included) as a terminal would leave
  * the line: CR goes back to its start, BS one character back, erase and
- * cursor left/right edit it, every other escape sequence is dropped and
- * other control characters become spaces. Returns the cursor's byte
+ * cursor left/right edit it, a tab moves to the next 8th column, every
+ * other escape sequence is dropped, other control characters become
+ * spaces and a byte that is not UTF-8 shows as U+FFFD. Returns the cursor's byte
  * offset in out. What does not fit in out is cut.
  */
 size_t termsafe_render(const char *s, size_t len, char *out, size_t cap);

@@ -8,6 +8,7 @@
  */
 #include "cmocka_all.h"
 
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -170,9 +171,27 @@ render_as_a_terminal(void **state)
 	assert_string_equal(buf, "aX");
 	assert_int_equal(cur, 2);
 	termsafe_render(query, strlen(query), buf, sizeof buf);
-	assert_string_equal(buf, "?0nok");
+	assert_string_equal(buf, "\xef\xbf\xbd" "0nok");
 	termsafe_render("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 72, buf, 8);
 	assert_string_equal(buf, "xxxxxxx");
+}
+
+/* Tabs stop every 8 columns, counting a wide character as two; a CR then
+ * a tab moves over what is there. Bad bytes show as U+FFFD. */
+static void
+render_tabs_and_bad_bytes(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	termsafe_render("a\tb\tc", 5, buf, sizeof buf);
+	assert_string_equal(buf, "a       b       c");
+	termsafe_render("\xe6\x97\xa5\tx", 5, buf, sizeof buf);	/* 日 is two columns */
+	assert_string_equal(buf, "\xe6\x97\xa5      x");
+	termsafe_render("abcdefghij\r\tX", 13, buf, sizeof buf);
+	assert_string_equal(buf, "abcdefghXj");
+	termsafe_render("a\xff" "b\xc3", 4, buf, sizeof buf);
+	assert_string_equal(buf, "a\xef\xbf\xbd" "b\xef\xbf\xbd");
 }
 
 static void
@@ -197,8 +216,11 @@ main(void)
 		cmocka_unit_test(carriage_return_renders_the_line),
 		cmocka_unit_test(dup_keeps_newlines),
 		cmocka_unit_test(render_as_a_terminal),
+		cmocka_unit_test(render_tabs_and_bad_bytes),
 		cmocka_unit_test(clean_for_the_console),
 	};
+
+	setlocale(LC_CTYPE, "C.UTF-8");	/* wide characters, as the console runs */
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
