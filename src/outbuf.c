@@ -52,6 +52,7 @@ struct outbuf {
 	outbuf_filter_cb	 filter;
 	void			*filter_arg;
 
+	int			 last_stream;	/* fed last */
 	uint64_t		 dropped;
 	uint64_t		 total;
 	uint64_t		 generation;
@@ -304,6 +305,8 @@ outbuf_feed(struct outbuf *ob, int stream, const char *data, size_t len,
 {
 	size_t	n;
 
+	if (len > 0 && stream >= 0 && stream < OUTBUF_STREAMS)
+		ob->last_stream = stream;
 	for (; len > 0; data += n, len -= n) {
 		n = len < OUTBUF_LINE_MAX ? len : OUTBUF_LINE_MAX;
 		outbuf_feed_slice(ob, stream, data, n, ts_ms);
@@ -394,4 +397,31 @@ uint64_t
 outbuf_generation(const struct outbuf *ob)
 {
 	return ob->generation;
+}
+
+const char *
+outbuf_pending(const struct outbuf *ob, int *stream, size_t *len)
+{
+	const struct outbuf_partial	*p = NULL;
+	const char			*text;
+
+	for (int i = 0; i < OUTBUF_STREAMS; i++) {
+		const struct outbuf_partial *q = &ob->partial[i];
+
+		if (q->len > 0 && (p == NULL || q->ts_ms > p->ts_ms ||
+		    (q->ts_ms == p->ts_ms && i == ob->last_stream))) {
+			p = q;
+			*stream = i;
+		}
+	}
+	if (p == NULL)
+		return NULL;
+	*len = p->len;
+	text = p->buf;
+	/* Shown as its line will be stored: a hidden capture stays hidden. */
+	if (ob->filter != NULL)
+		text = ob->filter(ob->filter_arg, text, len);
+	if (*len > 0 && text[*len - 1] == '\n')
+		(*len)--;
+	return text;
 }

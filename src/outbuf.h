@@ -69,6 +69,11 @@ size_t outbuf_count(const struct outbuf *);
 /* Held line i, 0 the oldest; NULL past the end. Valid until the next
  * feed, flush or free. */
 const struct outline *outbuf_line(const struct outbuf *, size_t i);
+/* The unfinished line written last (a progress bar between its '\r's, a
+ * prompt), put through the filter as its block will be: its bytes and
+ * stream, or NULL when every stream ended its line. Valid until the next
+ * feed, flush, free or filter call. */
+const char *outbuf_pending(const struct outbuf *, int *stream, size_t *len);
 /* Lines evicted because of the caps. */
 uint64_t outbuf_dropped(const struct outbuf *);
 /* Lines ever completed. */

@@ -350,6 +350,40 @@ test_filter_sees_whole_line(void **state)
 	outbuf_free(ob);
 }
 
+/* The unfinished line written last, through the filter, without a
+ * newline; none once every line ended. */
+static void
+test_pending_line(void **state)
+{
+	struct outbuf	*ob = outbuf_new(100, 10000);
+	struct mask	 m = { "hunter2", "****", 0, "" };
+	const char	*p;
+	size_t		 len;
+	int		 stream = -1;
+
+	(void)state;
+	assert_null(outbuf_pending(ob, &stream, &len));
+	feeds(ob, OUT, "copying\n\r 37%", 1);
+	p = outbuf_pending(ob, &stream, &len);
+	assert_non_null(p);
+	assert_int_equal(stream, OUT);
+	assert_int_equal(len, 5);
+	assert_memory_equal(p, "\r 37%", 5);
+	feeds(ob, ERR, "pass hunter2", 2);
+	outbuf_set_filter(ob, mask_filter, &m);
+	p = outbuf_pending(ob, &stream, &len);
+	assert_int_equal(stream, ERR);
+	assert_int_equal(len, 9);
+	assert_memory_equal(p, "pass ****", 9);
+	assert_int_equal(outbuf_count(ob), 1);	/* nothing was stored */
+	feeds(ob, ERR, "\n", 3);
+	p = outbuf_pending(ob, &stream, &len);
+	assert_int_equal(stream, OUT);		/* the one still unfinished */
+	feeds(ob, OUT, "\n", 4);
+	assert_null(outbuf_pending(ob, &stream, &len));
+	outbuf_free(ob);
+}
+
 static void
 test_filter_may_grow_line(void **state)
 {
@@ -532,6 +566,7 @@ main(void)
 		cmocka_unit_test(test_long_line_cut),
 		cmocka_unit_test(test_filter_sees_whole_line),
 		cmocka_unit_test(test_filter_may_grow_line),
+		cmocka_unit_test(test_pending_line),
 		cmocka_unit_test(test_many_lines_counted),
 		cmocka_unit_test(test_filter_changes_line_count),
 		cmocka_unit_test(test_blocks),
