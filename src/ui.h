@@ -32,6 +32,10 @@
 #define UI_LINE_BUF	1024	/* one output line, made safe for the screen */
 #define UI_FAIL_TAIL	20	/* a failed step's last lines its dialog keeps */
 #define UI_MOUSE_ROWS	512	/* screen rows the mouse can point at */
+#define UI_WRAP_BELOW	100	/* a pane narrower than this wraps by default */
+#define UI_WRAP_AUTO	0
+#define UI_WRAP_ON	1
+#define UI_WRAP_OFF	2
 
 /* Keys that are not curses KEY_* codes. */
 #define UI_KEY_ENTER	'\n'
@@ -101,12 +105,19 @@
 	    "type into the running interactive step: every key goes to it until C-]") \
 	X(DETACH, "detach", UI_KEY_DETACH, 0, CTX_ATTACHED, "detach", \
 	    "give the keyboard back to the console (the step goes on running)") \
-	X(NOTE, "note", 'n', 0, CTX_RUN, "note", "add a note to the incident journal") \
+	X(NOTE, "note", 'n', 0, CTX_LIST, "note", "add a note to the incident journal") \
 	X(WHY, "why", 'i', 0, CTX_RUN, "why", "show or hide why the step exists") \
 	X(HOSTS, "hosts", 'h', 0, CTX_OUTPUT, "hosts", "on: steps: all hosts' output, or one host's") \
 	X(FOCUS, "focus", UI_KEY_TAB, 0, CTX_RUN, "pane", "switch focus: checklist / output") \
 	X(SEARCH, "search", '/', 0, CTX_OUTPUT, "search", \
 	    "search the output; / then Enter with nothing typed finds the next match") \
+	X(SEARCH_NEXT, "search-next", 'n', 0, CTX_OUTPUT, "next", "the search's next match (the note key n is the checklist's)") \
+	X(SEARCH_PREV, "search-prev", 'N', 0, CTX_OUTPUT, NULL, "scroll to the search's previous match") \
+	X(WRAP, "wrap", 'w', 0, CTX_OUTPUT, "wrap", \
+	    "wrap long lines, or cut them with a mark (wrapped by default when the pane is narrow)") \
+	X(SCROLL_LEFT, "left", KEY_LEFT, 0, CTX_OUTPUT, NULL, "cut lines: scroll left") \
+	X(SCROLL_RIGHT, "right", KEY_RIGHT, 0, CTX_OUTPUT, NULL, "cut lines: scroll right") \
+	X(ZOOM, "zoom", 'z', 0, CTX_OUTPUT, "zoom", "give the output pane the whole screen, or give it back") \
 	X(HELP, "help", '?', 0, CTX_PICKER | CTX_RUN, "help", "this help") \
 	X(QUIT, "quit", 'q', 0, CTX_PICKER | CTX_RUN, "quit", "quit (asks when a step runs)") \
 	X(YES, "yes", 'y', UI_KEY_ENTER, CTX_CONFIRM, "yes", "confirm") \
@@ -291,6 +302,11 @@ struct ui {
 	int pane_rows;			/* output rows at the last redraw */
 	int pane_cols;			/* and their width */
 	int follow;
+	int wrap_mode;			/* UI_WRAP_AUTO, UI_WRAP_ON, UI_WRAP_OFF */
+	int hscroll;			/* cut lines: columns scrolled right */
+	int zoom;			/* the pane has the whole screen */
+	int held_step;			/* ended while selected: its output stays, -1 none */
+	int held_next;			/* and the step Enter goes on with, -1 none */
 	char search[UI_TEXT_MAX];
 	int64_t match_line;		/* absolute, -1 none */
 	int host_pick;			/* 0: the pane shows all hosts; k + 1: host k only */
@@ -401,6 +417,8 @@ enum theme_role ui_rto_role(int64_t elapsed, int64_t rto);
  * runs; the console and watch share it. */
 void ui_step_time(char *buf, size_t len, enum step_status status, int attempt, int64_t duration_ms,
     int64_t since_wall);
+/* Step i runs longer than the runbook's expected_duration says. */
+int ui_step_overdue(const struct ui *ui, int i);
 /* " 40 lines, following " or " lines 3-22 of 40 ": where an output pane is. */
 void ui_pane_span(char *buf, size_t len, int follow, int64_t first, int64_t last, int64_t total);
 /* The first line of rows rows that wants to start at want (or end at the
@@ -422,6 +440,19 @@ void ui_output_search(struct ui *ui, const char *text);
 void ui_output_next_host(struct ui *ui);
 int ui_step_hosts(const struct ui *ui, int i, struct host_status *hs);
 int ui_wait_left(const struct ui *ui, int i, char *buf, size_t len);
+/* ui_lines.c: the scrollback: its rule at y, its lines under it */
+void ui_lines_draw(struct ui *ui, int y, int x, int w, int rows);
+/* The search's next (dir 1) or previous (-1) match. */
+void ui_output_search_dir(struct ui *ui, const char *text, int dir);
+/* Step i ended while selected: the pane keeps its output, and says that
+ * Enter goes on with step next, until the operator moves (skipped or
+ * silent, the selection moves to next at once). */
+void ui_pane_hold(struct ui *ui, int i, int next);
+/* The step a held step's Enter goes on with, or -1. */
+int ui_pane_held_next(const struct ui *ui);
+/* The pane's own keys (wrap, sideways, zoom, matches, and Enter on a held
+ * step); 0 when a is not one of them now. */
+int ui_pane_action(struct ui *ui, enum ui_action a);
 
 /* Answers of the choice dialogs. */
 enum {

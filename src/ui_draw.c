@@ -292,6 +292,16 @@ ui_pane_first(int follow, int64_t want, int64_t dropped, int64_t total, int rows
 	return first < dropped ? dropped : first;
 }
 
+int
+ui_step_overdue(const struct ui *ui, int i)
+{
+	const struct step_state *st = engine_step(ui->e, i);
+	int64_t expected = ui->rb->steps[i].expected_duration_ms;
+
+	return expected > 0 && st->status == STEP_RUNNING && st->started_wall > 0 &&
+	    clock_wall_ms() - st->started_wall > expected;
+}
+
 static void
 draw_step_row(struct ui *ui, int y, int w, int i)
 {
@@ -314,7 +324,7 @@ draw_step_row(struct ui *ui, int y, int w, int i)
 	title = engine_display_text(ui->e, i, ui->rb->steps[i].title.s);
 	ui_put(ui, y, x, w - x - rw, base, title);
 	free(title);
-	ui_put(ui, y, w - rw, rw, selected ? base : ROLE_DIM, right);
+	ui_put(ui, y, w - rw, rw, ui_step_overdue(ui, i) ? ROLE_RTO_OVER : selected ? base : ROLE_DIM, right);
 }
 
 static void
@@ -329,12 +339,14 @@ draw_list(struct ui *ui, const struct layout *l)
 	snprintf(title, sizeof title, " Checklist  %d/%d ended ", done, ui->rb->nsteps);
 	ui_fill(ui, l->top, 0, l->list_w, ui->focus == FOCUS_LIST ? ROLE_SELECTION : ROLE_BORDER);
 	ui_put(ui, l->top, 0, l->list_w, ui->focus == FOCUS_LIST ? ROLE_SELECTION : ROLE_BORDER, title);
-	if (sel_row > 0 && rows[sel_row - 1].step < 0)
-		sel_row--;	/* keep the heading in view with its first step */
-	if (sel_row < ui->list_top)
-		ui->list_top = sel_row;
+	/* The selected row always shows; the heading over a phase's first
+	 * step with it when there is room. */
 	if (sel_row >= ui->list_top + h)
 		ui->list_top = sel_row - h + 1;
+	if (sel_row > 0 && rows[sel_row - 1].step < 0 && h > 1)
+		sel_row--;
+	if (sel_row < ui->list_top)
+		ui->list_top = sel_row;
 	for (int r = ui->list_top; r < n && r - ui->list_top < h; r++) {
 		int y = l->top + 1 + r - ui->list_top;
 
@@ -452,6 +464,13 @@ ui_draw_run(struct ui *ui)
 	ui_mouse_layout(ui, l.list_w);
 	draw_top(ui);
 	draw_banners(ui);
+	if (ui->zoom) {
+		/* The pane alone, down to the message line. */
+		ui_draw_pane(ui, l.top, 0, COLS, l.message_y - l.top);
+		draw_message(ui, &l);
+		ui_draw_keybar(ui, l.keybar_y);
+		return;
+	}
 	draw_list(ui, &l);
 	attrset(ui_style(ui, ROLE_BORDER));
 	for (int y = l.top; y < l.top + l.body; y++)

@@ -231,7 +231,7 @@ ui_do(struct ui *ui, enum ui_action a)
 		ui_picker_action(ui, a);
 	else if (ctx == CTX_FORM)
 		ui_form_action(ui, a);
-	else
+	else if (!ui_pane_action(ui, a))
 		ui_run_key(ui, a);
 }
 
@@ -246,6 +246,9 @@ ui_action_applies(const struct ui *ui, enum ui_action a)
 		return 0;
 	switch (a) {
 	case ACT_RUN:
+		if (ui_pane_held_next(ui) >= 0)
+			return !busy && !ui->finished;
+		return !busy && !ui->finished && ui_run_startable(ui, ui->sel);
 	case ACT_SKIP:
 		return !busy && !ui->finished && ui_run_startable(ui, ui->sel);
 	case ACT_RETRY:

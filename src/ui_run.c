@@ -535,8 +535,7 @@ after_failure(struct ui *ui, int i)
 		break;
 	case FAILURE_CONTINUE:
 		ui->passed[i] = 1;
-		if (ui->sel == i)
-			ui_run_select(ui, next_pending(ui, i));
+		ui_pane_hold(ui, i, next_pending(ui, i));
 		check_complete(ui);
 		break;
 	case FAILURE_STOPPED:	/* the dialog that says so stays up */
@@ -565,8 +564,7 @@ handle_end(struct ui *ui, int i)
 	switch (st->status) {
 	case STEP_OK:
 	case STEP_SKIPPED:
-		if (ui->sel == i)
-			ui_run_select(ui, next_pending(ui, i));
+		ui_pane_hold(ui, i, next_pending(ui, i));
 		check_complete(ui);
 		break;
 	case STEP_FAILED:
@@ -681,6 +679,7 @@ ui_run_open(struct ui *ui)
 	ui->ended_step = -1;
 	ui->rollback_step = -1;
 	ui->live_step = -1;
+	ui->held_step = -1;
 	ui->follow = 1;
 	ui->show_why = engine_mode(ui->e) == MODE_TRAINING;
 	select_first(ui);

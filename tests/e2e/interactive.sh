@@ -95,10 +95,10 @@ else
 	fail "the output file lost the escapes"
 fi
 
-expect_screen "▶ ·  2 A step after it" "the selection moves on"
+expect_screen "next: step 2 (after) — Enter" "the ended step's output stays; Enter goes on with step 2"
 keys Enter
 expect_screen "after ok" "the next step runs"
-expect_screen "▶ ·  3 A step Ctrl-C stops" "the selection moves on again"
+expect_screen "next: step 3 (interrupt) — Enter" "and then with step 3"
 keys Enter
 expect_screen "waiting for Ctrl-C" "an interactive step without stop_ok runs"
 keys a

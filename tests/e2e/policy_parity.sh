@@ -64,7 +64,7 @@ expect_screen "Start the run" "the console opens its params form"
 keys Enter
 expect_screen "Checklist  0/5" "the console opens the run view"
 keys Enter
-expect_screen "▶ ·  2 Only in eu-west-1" "step 1 ran"
+expect_screen "next: step 2 (not-here) — Enter" "step 1 ran"
 keys Enter
 expect_screen "▶ ·  3 Shaky" "step 2 is skipped by its condition"
 keys Enter

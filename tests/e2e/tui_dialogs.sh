@@ -131,7 +131,7 @@ fi
 
 # --- a y/n confirmation longer than the screen ---
 
-expect_screen "▶ ·  3 A long ordinary" "the selection moves to step 3"
+expect_screen "next: step 3 (sync) — Enter" "Enter goes on with step 3"
 keys Enter
 expect_screen "Step 3 is ahead of the checklist" "step 1 is still pending"
 keys y
@@ -168,6 +168,6 @@ else
 fi
 # No step is pending after it: the selection goes back to the one still
 # failed instead of passing it by.
-expect_screen "▶ ✗  1 Fails and says why" "the selection comes back to the step still failed"
+expect_screen "next: step 1 (refuse) — Enter" "what is next is the step still failed"
 
 finish

@@ -19,7 +19,9 @@ expect_screen "Checklist  0/5" "Start opens the run view"
 INC=$(incident_of "$STATE")
 J=$INC/journal.jsonl
 keys Enter
-expect_screen "▶ ·  2 A long sleep" "after step 1 ends ok the selection moves to step 2"
+expect_screen "next: step 2 (long-sleep) — Enter" "after step 1 ends ok its output stays and says what is next"
+keys Down
+expect_screen "▶ ·  2 A long sleep" "Down moves the selection to step 2"
 
 $TM resize-window -t ui -x 80 -y 24
 if screen_wait "of 30m" && [ "$(screen_text | wc -l)" -eq 24 ] &&

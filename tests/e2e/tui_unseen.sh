@@ -153,7 +153,7 @@ gone "Add a note to the journal" "Esc backs out of the note"
 # --- one key does not do too much: c and Ctrl-C ask, Enter ahead asks ---
 
 keys Enter
-expect_screen "▶ ·  2 A long sleep to cancel" "step 1 ran, the selection moved on"
+expect_screen "next: step 2 (long) — Enter" "step 1 ran: Enter goes on with step 2"
 keys Enter
 expect_screen "long step sleeping" "step 2 runs"
 keys c
@@ -217,7 +217,7 @@ journal_has "$J" "running ahead is journaled, with what was pending" event=decis
 
 # A cancel question whose step ends by itself goes away: a late c or y
 # then cancels nothing.
-expect_screen "▶ ·  6 Ends when the test says" "after step 5 the selection is on step 6"
+expect_screen "next: step 6 (gate) — Enter" "after step 5 Enter goes on with step 6"
 keys Enter
 expect_screen "Step 6 is ahead of the checklist" "step 6 is ahead too"
 keys y
@@ -229,7 +229,7 @@ expect_screen "'gate' ended before the cancel was answered" "the step ended: the
 gone "Cancel 'gate'?" "the cancel question is gone"
 journal_has "$J" "the step ended by itself, ok" event=step.end step=gate status=ok
 
-expect_screen "▶ ·  3 A destructive step" "then the selection is back on step 3"
+expect_screen "next: step 3 (drop-it) — Enter" "then Enter goes back to step 3"
 keys Enter
 expect_screen "DESTRUCTIVE STEP: type its id to run it" "step 3 asks for its id, and only that"
 paste_text "drop-it

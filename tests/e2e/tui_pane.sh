@@ -1,0 +1,193 @@
+#!/bin/sh
+# tui_pane.sh: everything that runs can be read, at 80x24 (and 200x50 where
+# the layout differs) in a private tmux server. A finished step's output
+# stays with "next: step N — Enter" under it; a narrow pane wraps long
+# lines, w cuts them with a mark, Right scrolls them, z zooms the pane;
+# search scrolls to the match and n/N go to the next and previous; a
+# progress bar's unfinished line shows while it runs; tabs, bad bytes and
+# stderr show as a terminal would, stderr marked; the runbook's notes show
+# before the run and a step's expected_duration while it runs, and past
+# it; the selection stays on screen in a list lengthened by phase headings,
+# also after the final banner. Every wait polls with a deadline.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/tui_lib.sh"
+
+[ -x "$DRCONSOLE" ] || die "no drconsole binary at $DRCONSOLE"
+command -v tmux >/dev/null || skip_all "tmux is not installed"
+scratch_dir
+STATE=$SCRATCH/state
+mkdir -p "$STATE"
+
+# pane_text: the output pane's columns at 80x24 (right of the checklist's
+# bar and the stderr gutter), rows joined with spaces gone, so a wrapped
+# line reads whole.
+pane_text() {
+	screen_text | sed -n 's/^[^│]*│.//p' | tr -d ' \n'
+}
+
+# pane_shows TEXT WHAT: a check that the pane comes to show TEXT (spaces
+# ignored, across wrapped rows).
+pane_shows() {
+	_want=$(printf '%s' "$1" | tr -d ' ')
+	if poll "pane_text | grep -qF -- '$_want'" 10; then
+		pass "$2"
+	else
+		fail "$2: the pane never showed '$1'"
+		screen_text | show
+	fi
+}
+
+# row_matches REGEX WHAT: a check that some screen row comes to match REGEX.
+row_matches() {
+	if poll "screen_text | grep -qE -- '$1'" 10; then
+		pass "$2"
+	else
+		fail "$2: no row matches /$1/"
+		screen_text | show
+	fi
+}
+
+TUI_COLS=80 TUI_ROWS=24 tmux_start "$DRCONSOLE" --operator pane "$TUI_DATA/pane.yaml"
+expect_screen "Start the run" "the first frame: the (empty) params form"
+keys Enter
+expect_screen "Checklist  0/4" "the run view at 80x24"
+INC=$(incident_of "$STATE")
+pane_shows "runbook notes: Call the on-call DBA before step two." "the runbook's notes show before the run starts"
+
+# --- a finished step's output stays, read in every way ---
+
+keys Enter
+expect_screen "next: step 2 (progress) — Enter" "an ended step says what Enter goes on with"
+row_matches '^▶ ✓  1 ' "the selection stays on the ended step"
+expect_screen "more filler 39" "its output stays in the pane"
+if screen_text | grep -qF "runbook notes:"; then
+	fail "the notes still take the pane's rows once the run began"
+else
+	pass "once a step ran, the notes give the pane back"
+fi
+keys Tab Home
+pane_shows 'FATAL: password authentication failed for user "restore_admin" at the very end' \
+	"at 80x24 the long error line wraps: its end is on screen"
+row_matches '^ {32}│ col     next$' "a tab goes to the 8th column"
+expect_screen "bad � byte" "a byte that is not UTF-8 shows as U+FFFD"
+row_matches '│▌on stderr: relation "orders" does not exist' "a stderr line is marked in the gutter"
+expect_screen "id | 名前 | n" "wide characters pass"
+
+keys w
+row_matches '│ psql: error: connection failed: FATAL: passwo…$' "w cuts long lines, with a mark where they are cut"
+keys Right
+row_matches 'from column 24' "Right scrolls cut lines: the rule says from which column"
+row_matches '│ …failed: FATAL: password authentication faile…$' "the scrolled line is marked on both sides"
+keys Left
+row_matches '│ psql: error: connection failed: FATAL: passwo…$' "Left scrolls back"
+
+keys z
+row_matches '^ psql: error: connection failed: FATAL: password authentication failed for user…$' \
+	"z gives the pane the whole width"
+if screen_text | grep -qF "Checklist"; then
+	fail "zoomed, the checklist still shows"
+else
+	pass "zoomed, the checklist is gone"
+fi
+keys z
+expect_screen "Checklist  1/4" "z again gives the checklist back"
+keys w
+
+# Search: / finds, n the next match, N the previous; n is no note here.
+keys /
+expect_screen "Search the output" "/ opens the search"
+type_text needle
+keys Enter
+expect_screen "needle one" "the search scrolls to the first match"
+keys n
+expect_screen "needle two" "n scrolls to the next match"
+if screen_text | grep -qF "Add a note"; then
+	fail "n in the output pane opened the note dialog"
+	keys Escape
+else
+	pass "n in the output pane is the next match, not a note"
+fi
+keys N
+expect_screen "needle one" "N scrolls back to the previous match"
+keys Tab
+
+# --- a progress bar shows while it runs ---
+
+keys Enter
+expect_screen "37% [#######             ]" "a progress bar's unfinished line shows while it runs"
+touch "$INC/go"
+expect_screen "100% [####################]" "and its last state once the line ends"
+expect_screen "next: step 3 (slow) — Enter" "the progress step's output stays too"
+
+# --- expected_duration ---
+
+keys Enter
+expect_screen "PAST its expected 1s" "a step running past its expected duration says so"
+touch "$INC/go2"
+expect_screen "next: step 4 (last) — Enter" "the slow step ended"
+keys Down
+if poll "! screen_text | grep -qF 'next: step 4'" 10; then
+	pass "moving takes the next-step line away"
+else
+	fail "the next-step line outlived a move"
+	screen_text | show
+fi
+keys Up
+expect_screen "slow started" "the ended step's output is there when selected again"
+keys q
+expect_screen "Quit?" "q asks"
+keys y
+poll pane_dead 10 || fail "the console did not quit"
+
+# --- 200x50: lines fit whole and are not wrapped ---
+
+$TM resize-window -t ui -x 200 -y 50
+tmux_respawn "$DRCONSOLE" --operator pane "$TUI_DATA/pane.yaml"
+expect_screen "Start the run" "the second console starts"
+keys Enter
+expect_screen "runbook notes: Call the on-call DBA before step two. Runbook notes reach the screen." \
+	"at 200x50 the notes show on one row"
+keys Enter
+expect_screen "next: step 2" "step 1 ran"
+keys Tab Home
+expect_screen 'for user "restore_admin" at the very end' "at 200x50 the long line shows whole on its row"
+expect_screen "next: step 2 (progress) — Enter" "and the next-step line"
+keys q
+expect_screen "Quit?" "q asks"
+keys y
+poll pane_dead 10 || fail "the console did not quit"
+
+# --- the selection stays on screen among phase headings ---
+
+$TM resize-window -t ui -x 80 -y 24
+tmux_respawn "$DRCONSOLE" --operator pane "$TUI_DATA/phases.yaml"
+expect_screen "Start the run" "the phases console starts"
+keys Enter
+expect_screen "Checklist  0/12" "twelve steps, each under its own heading"
+k=1
+while [ "$k" -lt 12 ]; do
+	keys Down
+	k=$((k + 1))
+	if ! poll "screen_text | grep -qE '^▶ ·  *$k Step number $k '" 10; then
+		fail "step $k selected is off screen"
+		screen_text | show
+		break
+	fi
+done
+[ "$k" -eq 12 ] && pass "every step selected with Down is on screen"
+keys Home
+row_matches '^▶ ·  1 Step number 1 ' "Home brings the first step back"
+PINC=$(ls -d "$STATE"/drconsole/incidents/*tui-phases | head -n 1)
+k=0
+while [ "$k" -lt 12 ]; do
+	keys Enter
+	k=$((k + 1))
+	poll "[ \$(journal_count '$PINC/journal.jsonl' event=step.end) -ge $k ]" 10 || break
+done
+expect_screen "RUN COMPLETED" "the run completes: the final banner shows"
+keys End
+row_matches '^▶ ✓ 12 Step number 12 ' "after the final banner the last step is selected and on screen"
+keys Up
+row_matches '^▶ ✓ 11 Step number 11 ' "and the list still moves"
+keys q
+poll pane_dead 10 || fail "the console did not quit"
+finish
