@@ -9,34 +9,18 @@
 
 #include "sqltable.h"
 #include "strbuf.h"
+#include "termsafe.h"
 #include "xmalloc.h"
 
 #define SQLTABLE_LINE_MAX	200	/* widest table line, in columns */
 #define SQLTABLE_CELL_MIN	8	/* a column is never squeezed below this */
 #define SQLTABLE_SHOW_ROWS	500	/* rows printed per result */
 
-/* Columns a UTF-8 string takes, each code point counted as one. */
+/* Columns a UTF-8 string takes on a terminal: a CJK character two. */
 static size_t
 utf8_width(const char *p)
 {
-	size_t	n = 0;
-
-	for (; *p != '\0'; p++)
-		n += ((unsigned char)*p & 0xc0) != 0x80;
-	return n;
-}
-
-/* Bytes in the first cols code points of p. */
-static size_t
-utf8_prefix(const char *p, size_t cols)
-{
-	const char	*q;
-
-	for (q = p; *q != '\0'; q++) {
-		if (((unsigned char)*q & 0xc0) != 0x80 && cols-- == 0)
-			break;
-	}
-	return (size_t)(q - p);
+	return termsafe_columns(p, strlen(p));
 }
 
 static int
@@ -90,8 +74,8 @@ table_cell(struct strbuf *b, const char *v, size_t w, int right, int pad)
 	int	cut = n > w;
 
 	if (cut) {
-		len = utf8_prefix(v, w - 1);
-		n = w;
+		len = termsafe_fit(v, w - 1);
+		n = termsafe_columns(v, len) + 1;
 	}
 	fill = w - n;
 	if (right)

@@ -116,6 +116,58 @@ termsafe_is_sgr(const struct termsafe_esc *e)
 	return 1;
 }
 
+/* --- columns --- */
+
+/* The character at s: its bytes, and its columns in *cols. A character
+ * the locale cannot read counts as one column, for its UTF-8 length. */
+static size_t
+char_columns(const char *s, size_t len, int *cols)
+{
+	mbstate_t ps;
+	wchar_t wc;
+	size_t n;
+	int w;
+
+	memset(&ps, 0, sizeof ps);
+	n = mbrtowc(&wc, s, len, &ps);
+	if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+		*cols = 1;
+		return termsafe_utf8_len(s, len);
+	}
+	w = wcwidth(wc);
+	*cols = w > 0 ? w : w == 0 ? 0 : 1;
+	return n;
+}
+
+size_t
+termsafe_columns(const char *s, size_t len)
+{
+	size_t col = 0;
+	int w;
+
+	for (size_t k = 0; k < len;) {
+		k += char_columns(s + k, len - k, &w);
+		col += (size_t)w;
+	}
+	return col;
+}
+
+size_t
+termsafe_fit(const char *s, size_t cols)
+{
+	size_t len = strlen(s), k = 0, used = 0, n;
+	int w;
+
+	while (k < len) {
+		n = char_columns(s + k, len - k, &w);
+		if (used + (size_t)w > cols)
+			break;
+		used += (size_t)w;
+		k += n;
+	}
+	return k;
+}
+
 /* --- one line as a terminal leaves it --- */
 
 /* A line being rendered: the text so far and a cursor in it. */
@@ -173,26 +225,11 @@ vline_blank_head(struct vline *v)
 	v->buf[v->len] = '\0';
 }
 
-/* The screen column of the cursor: a wide (CJK) character takes two. */
+/* The screen column of the cursor. */
 static size_t
 vline_column(const struct vline *v)
 {
-	mbstate_t ps;
-	wchar_t wc;
-	size_t col = 0, n;
-	int w;
-
-	for (size_t k = 0; k < v->cur; k += n) {
-		memset(&ps, 0, sizeof ps);
-		n = mbrtowc(&wc, v->buf + k, v->cur - k, &ps);
-		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-			n = 1;
-			w = 1;
-		} else
-			w = wcwidth(wc);
-		col += w > 0 ? (size_t)w : 0;
-	}
-	return col;
+	return termsafe_columns(v->buf, v->cur);
 }
 
 /* A tab moves to the next stop, over what is there, as a terminal's does. */

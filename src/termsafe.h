@@ -22,6 +22,14 @@ size_t termsafe_utf8_len(const char *p, size_t avail);
 /* Bytes p[0..avail) start a valid UTF-8 character of this length, or 0. */
 size_t termsafe_utf8_valid(const unsigned char *p, size_t avail);
 
+/* Screen columns of len bytes of UTF-8 text: a wide (CJK) character takes
+ * two, a combining one none (as the locale's wcwidth says; a character it
+ * cannot read, one). */
+size_t termsafe_columns(const char *s, size_t len);
+
+/* Bytes of the longest prefix of s (whole characters) in cols columns. */
+size_t termsafe_fit(const char *s, size_t cols);
+
 /* An escape sequence read by termsafe_escape. */
 struct termsafe_esc {
 	int	 csi;		/* ESC [ params final, complete */

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <locale.h>
 #include <poll.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -20,6 +21,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include <jansson.h>
 
@@ -820,6 +822,49 @@ test_long_cells_fit(void **state)
 	run_free(&r);
 }
 
+/* Screen columns before the first '|' of line p (wcwidth's, as a terminal). */
+static int
+bar_column(const char *p)
+{
+	wchar_t	 w[256];
+	size_t	 n = strcspn(p, "|");
+	char	 head[512];
+
+	snprintf(head, sizeof head, "%.*s", (int)n, p);
+	if (mbstowcs(w, head, 256) == (size_t)-1)
+		return -1;
+	return wcswidth(w, 256);
+}
+
+/* CJK text takes two columns a character: the table's bars still line up,
+ * also where a wide cell is cut. */
+static void
+test_wide_cells_align(void **state)
+{
+	struct sqlstep_request	q = request(SQLSTEP_QUERY, conn_p,
+		"SELECT * FROM (VALUES ('東京都', 1), ('Osaka-shi', 2), (repeat('名', 200), 3)) AS t(city, n)",
+		NULL);
+	struct run		r;
+	const char		*p, *nl;
+	int			col = -1, lines = 0;
+
+	(void)state;
+	run_request(&r, &q);
+	assert_int_equal(r.ok, 1);
+	for (p = strbuf_str(&r.out); (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		if (memchr(p, '|', (size_t)(nl - p)) == NULL)
+			continue;
+		if (col < 0)
+			col = bar_column(p);
+		else if (bar_column(p) != col)
+			fail_msg("the bars do not line up:\n%s", strbuf_str(&r.out));
+		lines++;
+	}
+	assert_int_equal(lines, 4);
+	assert_contains(strbuf_str(&r.out), "名名…");
+	run_free(&r);
+}
+
 static void
 test_copy(void **state)
 {
@@ -1006,6 +1051,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		TEST(test_describe),
+		TEST(test_wide_cells_align),
 		TEST(test_start_refuses_bad_requests),
 		TEST(test_rows_and_expect_met),
 		TEST(test_expect_not_met),
@@ -1032,6 +1078,8 @@ main(void)
 		TEST(test_lag_met_on_primary_and_standby),
 		TEST(test_recovery_and_promote),
 	};
+
+	setlocale(LC_CTYPE, "C.UTF-8");	/* wide characters, as the console runs */
 
 	if (find_pg_lib() != 0) {
 		fprintf(stderr, "test_sqlstep: cannot find tests/e2e/pg_lib.sh\n");
