@@ -36,7 +36,8 @@
 	X(DECISION_RUN_AHEAD, "run ahead: %s still pending") \
 	X(DECISION_CONTINUE_ON_TIMEOUT, "continue (until: on_timeout: continue)") \
 	X(DECISION_END_RUN, "end the run (end_run): %s") \
-	X(DECISION_END_RUN_UNDECIDED, "go on (end_run.when cannot be evaluated: %s)")
+	X(DECISION_END_RUN_UNDECIDED, "go on (end_run.when cannot be evaluated: %s)") \
+	X(DECISION_INJECT_READ, "inject read: %s")
 
 enum run_decision {
 #define RUN_DECISION_ENUM(id, text) id,

@@ -399,6 +399,7 @@ cleanup(struct ui *ui)
 	else
 		engine_free(ui->e);
 	ui->e = NULL;
+	ui_timeline_free(ui);
 	ui_form_free(ui);
 	ui_picker_free(ui);
 	ui_vterm_free(ui);

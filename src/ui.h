@@ -24,7 +24,6 @@
 #define UI_SPIN_MS	250	/* the spinner, only while a step runs */
 #define UI_FLOOD_BYTES	(32 * 1024)	/* output in one turn that counts as a flood */
 #define UI_FLOOD_PAUSE_MS 1	/* then wait this long for a key */
-#define UI_TIMELINE_MAX	200
 #define UI_TEXT_MAX	256
 #define UI_DIALOG_DEPTH	4
 #define UI_CHOICES_MAX	6
@@ -61,7 +60,8 @@
 #define CTX_CHOICE	0x040	/* dialog with a list of choices */
 #define CTX_VIEWER	0x080	/* help screen and messages */
 #define CTX_ATTACHED	0x100	/* run view, keys go to an interactive step */
-#define CTX_RUN		(CTX_LIST | CTX_OUTPUT)
+#define CTX_TIMELINE	0x200	/* run view, timeline focused */
+#define CTX_RUN		(CTX_LIST | CTX_OUTPUT | CTX_TIMELINE)
 #define CTX_DIALOG	(CTX_CONFIRM | CTX_INPUT | CTX_CHOICE | CTX_VIEWER)
 
 /*
@@ -118,6 +118,9 @@
 	X(SCROLL_LEFT, "left", KEY_LEFT, 0, CTX_OUTPUT, NULL, "cut lines: scroll left") \
 	X(SCROLL_RIGHT, "right", KEY_RIGHT, 0, CTX_OUTPUT, NULL, "cut lines: scroll right") \
 	X(ZOOM, "zoom", 'z', 0, CTX_OUTPUT, "zoom", "give the output pane the whole screen, or give it back") \
+	X(EVENT, "event", UI_KEY_ENTER, 0, CTX_TIMELINE, "all of it", "show all the selected event says") \
+	X(READ_INJECT, "read-inject", 'I', 0, CTX_RUN, "inject", \
+	    "read the injected event the banner shows (journaled as read)") \
 	X(HELP, "help", '?', 0, CTX_PICKER | CTX_RUN, "help", "this help") \
 	X(QUIT, "quit", 'q', 0, CTX_PICKER | CTX_RUN, "quit", "quit (asks when a step runs)") \
 	X(YES, "yes", 'y', UI_KEY_ENTER, CTX_CONFIRM, "yes", "confirm") \
@@ -152,6 +155,7 @@ enum ui_screen {
 enum ui_focus {
 	FOCUS_LIST,
 	FOCUS_OUTPUT,
+	FOCUS_TIMELINE,
 };
 
 /* What a dialog is for: decides what its answer does. */
@@ -206,12 +210,6 @@ struct dialog {
 	int64_t opened_wall;	/* DLG_APPROVAL: since when it waits */
 };
 
-struct timeline_entry {
-	int64_t wall_ms;
-	char event[32];
-	char summary[200];
-};
-
 /* One param of the form. */
 struct form_field {
 	const struct param *p;
@@ -241,6 +239,8 @@ struct glyphs {
 	const char *spinner[4];
 	const char *sel, *up, *down, *ellipsis;
 };
+
+struct ui_timeline;
 
 struct ui {
 	struct runopts o;
@@ -313,8 +313,7 @@ struct ui {
 	size_t *pick_lines;		/* then: scrollback indices of its lines */
 	size_t pick_n, pick_cap;
 	int spin;
-	struct timeline_entry timeline[UI_TIMELINE_MAX];
-	int ntimeline, timeline_head;
+	struct ui_timeline *tl;		/* the journal's events, read as it grows */
 	char message[UI_TEXT_MAX];	/* a transient line above the key bar */
 	int ended_step;			/* a step ended this turn: decide what next */
 	int rollback_step;		/* a rollback the operator started, or -1 */
@@ -440,6 +439,15 @@ void ui_output_search(struct ui *ui, const char *text);
 void ui_output_next_host(struct ui *ui);
 int ui_step_hosts(const struct ui *ui, int i, struct host_status *hs);
 int ui_wait_left(const struct ui *ui, int i, char *buf, size_t len);
+/* ui_timeline.c: the run's events, from the journal */
+void ui_timeline_strip(struct ui *ui, int y, int h);
+void ui_timeline_pane(struct ui *ui, int top, int x, int w, int h);
+void ui_timeline_poll(struct ui *ui);
+int ui_timeline_banner_rows(const struct ui *ui);
+void ui_timeline_banner(struct ui *ui, int y);
+int ui_timeline_action(struct ui *ui, enum ui_action a);
+void ui_timeline_free(struct ui *ui);
+
 /* ui_lines.c: the scrollback: its rule at y, its lines under it */
 void ui_lines_draw(struct ui *ui, int y, int x, int w, int rows);
 /* The search's next (dir 1) or previous (-1) match. */

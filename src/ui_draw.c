@@ -62,7 +62,8 @@ draw_hline(struct ui *ui, int y, int x, int width, enum theme_role role)
 static int
 banners(const struct ui *ui)
 {
-	return (ui->e != NULL && engine_journal_error(ui->e) != NULL) + ui->finished;
+	return (ui->e != NULL && engine_journal_error(ui->e) != NULL) + ui->finished +
+	    ui_timeline_banner_rows(ui);
 }
 
 static void
@@ -165,6 +166,8 @@ draw_banners(struct ui *ui)
 		ui_fill(ui, y, 0, COLS, ROLE_NOTICE);
 		ui_put(ui, y++, 0, COLS, ROLE_NOTICE, buf);
 	}
+	if (ui_timeline_banner_rows(ui))
+		ui_timeline_banner(ui, y++);
 	if (!ui->finished)
 		return;
 	duration_format_clock(el, e, sizeof e);
@@ -368,30 +371,9 @@ draw_list(struct ui *ui, const struct layout *l)
 static void
 draw_timeline(struct ui *ui, const struct layout *l)
 {
-	int n = ui->ntimeline < l->timeline_h ? ui->ntimeline : l->timeline_h;
-
 	draw_hline(ui, l->timeline_y, 0, COLS, ROLE_BORDER);
-	ui_put(ui, l->timeline_y, 2, COLS - 4, ROLE_BORDER, " Timeline (local / UTC) ");
-	for (int k = 0; k < n; k++) {
-		const struct timeline_entry *t = &ui->timeline[(ui->timeline_head + ui->ntimeline - n + k) %
-		    UI_TIMELINE_MAX];
-		time_t secs = (time_t)(t->wall_ms / 1000);
-		struct tm lt, ut;
-		char when[40];
-		int y = l->timeline_y + 1 + k, x;
-
-		localtime_r(&secs, &lt);
-		gmtime_r(&secs, &ut);
-		strftime(when, 20, "%H:%M:%S ", &lt);
-		strftime(when + strlen(when), 20, "%H:%M:%SZ ", &ut);
-		x = ui_put(ui, y, 1, COLS - 1, ROLE_TIMELINE_TIME, when) + 1;
-		x += ui_put(ui, y, x, 14, strcmp(t->event, "note") == 0 ? ROLE_TIMELINE_NOTE : ROLE_NORMAL,
-		    t->event) + 1;
-		if (x < 35)
-			x = 35;
-		ui_put(ui, y, x, COLS - x, strcmp(t->event, "note") == 0 ? ROLE_TIMELINE_NOTE : ROLE_NORMAL,
-		    t->summary);
-	}
+	ui_put(ui, l->timeline_y, 2, COLS - 4, ROLE_BORDER, " Timeline (local / UTC)  Tab twice: all of it ");
+	ui_timeline_strip(ui, l->timeline_y + 1, l->timeline_h);
 }
 
 static int
@@ -460,6 +442,7 @@ ui_draw_run(struct ui *ui)
 {
 	struct layout l;
 
+	ui_timeline_poll(ui);	/* an inject's banner takes a row */
 	layout(ui, &l);
 	ui_mouse_layout(ui, l.list_w);
 	draw_top(ui);
@@ -475,7 +458,10 @@ ui_draw_run(struct ui *ui)
 	attrset(ui_style(ui, ROLE_BORDER));
 	for (int y = l.top; y < l.top + l.body; y++)
 		mvaddstr(y, l.list_w, ui->g.vline);
-	ui_draw_pane(ui, l.top, l.list_w + 1, COLS - l.list_w - 1, l.body);
+	if (ui->focus == FOCUS_TIMELINE)
+		ui_timeline_pane(ui, l.top, l.list_w + 1, COLS - l.list_w - 1, l.body);
+	else
+		ui_draw_pane(ui, l.top, l.list_w + 1, COLS - l.list_w - 1, l.body);
 	draw_timeline(ui, &l);
 	draw_message(ui, &l);
 	ui_draw_keybar(ui, l.keybar_y);

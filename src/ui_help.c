@@ -24,6 +24,7 @@ static const struct help_section picker_sections[] = {
 static const struct help_section run_sections[] = {
 	{ CTX_LIST, "Checklist" },
 	{ CTX_OUTPUT, "Output pane (Tab to focus it)" },
+	{ CTX_TIMELINE, "Timeline (Tab again: the whole run, in place of the output)" },
 	{ CTX_CONFIRM, "Confirmation" },
 	{ CTX_INPUT | CTX_CHOICE | CTX_VIEWER, "Other dialogs" },
 	{ CTX_ATTACHED, "Attached to an interactive step (after a): every other key goes to it" },

@@ -144,7 +144,7 @@ ui_context(const struct ui *ui)
 	}
 	if (ui->attached)
 		return CTX_ATTACHED;
-	return ui->focus == FOCUS_LIST ? CTX_LIST : CTX_OUTPUT;
+	return ui->focus == FOCUS_LIST ? CTX_LIST : ui->focus == FOCUS_OUTPUT ? CTX_OUTPUT : CTX_TIMELINE;
 }
 
 /* Ctrl-C anywhere asks to cancel the running step, and a second cancels
@@ -231,7 +231,7 @@ ui_do(struct ui *ui, enum ui_action a)
 		ui_picker_action(ui, a);
 	else if (ctx == CTX_FORM)
 		ui_form_action(ui, a);
-	else if (!ui_pane_action(ui, a))
+	else if (!ui_timeline_action(ui, a) && !ui_pane_action(ui, a))
 		ui_run_key(ui, a);
 }
 
@@ -264,7 +264,8 @@ ui_action_applies(const struct ui *ui, enum ui_action a)
 	case ACT_HOSTS:
 		return ui->e != NULL && ui->rb->steps[ui->sel].on.s != NULL;
 	case ACT_PAGE_UP:
-		return ui_context(ui) == CTX_OUTPUT || ((ui_context(ui) & CTX_DIALOG) && ui_dialog_cut(ui));
+		return ui_context(ui) == CTX_OUTPUT || ui_context(ui) == CTX_TIMELINE ||
+		    ((ui_context(ui) & CTX_DIALOG) && ui_dialog_cut(ui));
 	case ACT_NEXT_CHOICE:
 		return ui->form_sel < ui->nfields &&
 		    (ui->fields[ui->form_sel].p->type == PARAM_CHOICE ||

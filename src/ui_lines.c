@@ -504,8 +504,11 @@ ui_pane_action(struct ui *ui, enum ui_action a)
 		ui->focus = ui->zoom ? FOCUS_OUTPUT : ui->focus;
 		return 1;
 	case ACT_FOCUS:
-		ui->zoom = 0;	/* the checklist comes back to take the focus */
-		return 0;
+		/* Checklist, output, timeline; zoomed, the checklist comes back. */
+		ui->focus = ui->zoom || ui->focus == FOCUS_TIMELINE ? FOCUS_LIST :
+		    ui->focus == FOCUS_LIST ? FOCUS_OUTPUT : FOCUS_TIMELINE;
+		ui->zoom = 0;
+		return 1;
 	case ACT_RUN:
 		if (ui_context(ui) != CTX_LIST || (next = ui_pane_held_next(ui)) < 0)
 			return 0;

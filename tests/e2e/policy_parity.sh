@@ -82,7 +82,7 @@ type_text "undone, not needed"
 keys Enter
 expect_screen "▶ ·  5 Last" "the skip moves on"
 keys Enter
-expect_screen "run.end        failed" "the run ends, failed"
+expect_screen "run.end        run failed" "the run ends, failed (the timeline words it as watch does)"
 keys q
 poll pane_dead 10 || { screen_text | show; die "the console did not quit"; }
 [ "$(pane_status)" = 1 ] && pass "the console: the run ends failed (exit 1)" || fail "console exit $(pane_status)"

@@ -108,7 +108,8 @@ else
 fi
 keys N
 expect_screen "needle one" "N scrolls back to the previous match"
-keys Tab
+keys Tab Tab
+expect_screen "Checklist  1/4" "Tab goes on to the timeline, and again back to the checklist"
 
 # --- a progress bar shows while it runs ---
 
@@ -133,6 +134,57 @@ else
 fi
 keys Up
 expect_screen "slow started" "the ended step's output is there when selected again"
+
+# --- the timeline: a pane of its own; injects hold a banner until read ---
+
+"$DRCONSOLE" inject --operator facil "$INC" \
+	"the replica is lagging too: check it before the restore, with more words than any row holds at 80x24 FULL-END" \
+	>/dev/null || fail "drconsole inject failed"
+expect_screen "INJECTED EVENT: the replica is lagging too" "an inject puts a banner over the run"
+row_matches 'inject +the replica is lagging too' "the timeline types it inject"
+keys Tab Tab
+expect_screen "Timeline: event" "Tab twice: the timeline takes the output pane's place"
+keys Home
+row_matches '│ ?[0-9:]+Z +run\.start ' "the timeline pane scrolls back to the run's start"
+keys Down Enter
+expect_screen "Timeline event" "Enter shows all an event says"
+expect_screen "event: step.confirm" "the selected event, field by field"
+keys Escape
+keys Tab
+expect_screen "INJECTED EVENT" "the banner stays until the inject is read"
+keys I
+expect_screen "Injected event" "I opens the inject"
+pane_all=$(screen_text | tr -d ' \n│')
+case $pane_all in
+*"anyrowholdsat80x24FULL-END"*) pass "its full text shows, past what a row holds" ;;
+*) fail "the inject's full text is cut"; screen_text | show ;;
+esac
+keys Escape
+if poll "! screen_text | grep -qF 'INJECTED EVENT'" 10; then
+	pass "once read, the banner goes"
+else
+	fail "the banner outlived I"
+	screen_text | show
+fi
+journal_has "$INC/journal.jsonl" "reading it is journaled" event=decision \
+	"decision=inject read: the replica is lagging too: check it before the restore, with more words than any row holds at 80x24 FULL-END"
+keys q
+expect_screen "Quit?" "q asks"
+keys y
+poll pane_dead 10 || fail "the console did not quit"
+
+# After a resume the timeline holds the whole run, not only run.resume.
+tmux_respawn "$DRCONSOLE" resume "$INC" --operator pane
+expect_screen "Checklist  3/4" "the incident resumes"
+keys Tab Tab Home
+row_matches '│ ?[0-9:]+Z +run\.start ' "after a resume the timeline starts at the run's start"
+keys Down Down Down
+row_matches '│ ?[0-9:]+Z +step\.end +errors ok' "and holds the steps ended before it"
+if screen_text | grep -qF "INJECTED EVENT"; then
+	fail "an inject read before the resume holds a banner again"
+else
+	pass "an inject read before the resume stays read"
+fi
 keys q
 expect_screen "Quit?" "q asks"
 keys y

@@ -74,19 +74,22 @@ key Enter
 key ?
 # 10: the help screen
 dump
+key End
+# 11: its end
+dump
 key Esc
 resize 80x24
-# 11: 80x24
+# 12: 80x24
 dump
 resize 60x15
-# 12: too small
+# 13: too small
 dump
 resize 100x30
 key s
 type not needed today
 key Enter
 key Enter
-# 13: the run has ended
+# 14: the run has ended
 dump
 quit
 SCRIPT_END
@@ -102,7 +105,7 @@ else
 fi
 [ -s "$DUMP" ] || die "no dumps written"
 n=$(grep -c '^===== dump ' "$DUMP")
-[ "$n" -eq 13 ] && pass "13 dumps written" || fail "want 13 dumps, got $n"
+[ "$n" -eq 14 ] && pass "14 dumps written" || fail "want 14 dumps, got $n"
 
 dump_has "$DUMP" 1 "▶* Restore to (UTC)" "form: a required param is marked, and selected first"
 dump_has "$DUMP" 1 "< eu-west >" "form: a choice shows its default"
@@ -125,17 +128,18 @@ dump_has "$DUMP" 7 "about to fail" "the output pane shows the failed step's outp
 dump_has "$DUMP" 8 "the rollback ran and succeeded" "after the rollback the dialog says so"
 dump_has "$DUMP" 9 "required: type something" "a skip without a reason is refused"
 dump_has "$DUMP" 10 "cancel the running step" "the help lists actions from the table"
-dump_has "$DUMP" 10 "Output pane" "the help has a section per context"
-if grep -qx '===== dump 11 80x24 =====' "$DUMP" && [ "$(dump_rows "$DUMP" 11 | wc -l)" -eq 24 ]; then
-	pass "resize: dump 11 has 24 rows"
+dump_has "$DUMP" 10 "Checklist" "the help opens on the checklist's keys"
+dump_has "$DUMP" 11 "Attached to an interactive step" "the help has a section per context (End shows the last)"
+if grep -qx '===== dump 12 80x24 =====' "$DUMP" && [ "$(dump_rows "$DUMP" 12 | wc -l)" -eq 24 ]; then
+	pass "resize: dump 12 has 24 rows"
 else
-	fail "resize: dump 11 is not 80x24"
+	fail "resize: dump 12 is not 80x24"
 fi
-dump_has "$DUMP" 11 "Checklist" "80x24 still shows the checklist"
-dump_has "$DUMP" 11 "called the DBA" "the note is on the timeline"
-dump_has "$DUMP" 12 "terminal too small: need at least 70x20, now 60x15" "below 70x20 the console says so"
-dump_has "$DUMP" 13 "RUN COMPLETED" "the finished banner"
-dump_has "$DUMP" 13 "within the RTO of 1h" "the banner gives the RTO verdict"
+dump_has "$DUMP" 12 "Checklist" "80x24 still shows the checklist"
+dump_has "$DUMP" 12 "called the DBA" "the note is on the timeline"
+dump_has "$DUMP" 13 "terminal too small: need at least 70x20, now 60x15" "below 70x20 the console says so"
+dump_has "$DUMP" 14 "RUN COMPLETED" "the finished banner"
+dump_has "$DUMP" 14 "within the RTO of 1h" "the banner gives the RTO verdict"
 
 J=$(incident_of "$SCRATCH/state")/journal.jsonl
 [ -f "$J" ] || die "no journal under $SCRATCH/state"

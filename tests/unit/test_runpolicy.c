@@ -122,7 +122,7 @@ test_decision_texts_are_stable(void **state)
 		"quit: cancel the running step", "quit: leave the step running", "quit: incident left open",
 		"%s: exit, incident left open", "%s: cancel the running step and exit, incident left open",
 		"run ahead: %s still pending", "continue (until: on_timeout: continue)",
-		"end the run (end_run): %s", "go on (end_run.when cannot be evaluated: %s)",
+		"end the run (end_run): %s", "go on (end_run.when cannot be evaluated: %s)", "inject read: %s",
 	};
 
 	(void)state;
