@@ -145,6 +145,8 @@ ui_touch(struct ui *ui)
 void
 ui_draw_now(struct ui *ui)
 {
+	if (ui->pager_pid > 0)
+		return;		/* the pager has the terminal; drawn when it ends */
 	erase();
 	attrset(A_NORMAL);
 	ui_mouse_layout(ui, COLS);
@@ -305,7 +307,7 @@ main_loop(struct ui *ui)
 	struct loop_fd *keys = NULL;
 
 	if (!ui->script_mode)
-		keys = loop_add_fd(ui->loop, 0, POLLIN, on_keys, ui);
+		keys = ui->keys = loop_add_fd(ui->loop, 0, POLLIN, on_keys, ui);
 	ui_draw_now(ui);
 	while (!ui->done) {
 		if (ui->script != NULL && ui_script_ready(ui)) {
@@ -320,6 +322,7 @@ main_loop(struct ui *ui)
 	}
 	if (keys != NULL)
 		loop_remove_fd(ui->loop, keys);
+	ui->keys = NULL;
 }
 
 /* --- where the runbooks are --- */

@@ -8,6 +8,7 @@
 #include <curses.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "catalog.h"
 #include "engine.h"
@@ -117,6 +118,8 @@
 	    "wrap long lines, or cut them with a mark (wrapped by default when the pane is narrow)") \
 	X(SCROLL_LEFT, "left", KEY_LEFT, 0, CTX_OUTPUT, NULL, "cut lines: scroll left") \
 	X(SCROLL_RIGHT, "right", KEY_RIGHT, 0, CTX_OUTPUT, NULL, "cut lines: scroll right") \
+	X(PAGER, "pager", 'o', 0, CTX_RUN, "pager", \
+	    "open the step's whole output file in $PAGER (less when unset)") \
 	X(ZOOM, "zoom", 'z', 0, CTX_OUTPUT, "zoom", "give the output pane the whole screen, or give it back") \
 	X(EVENT, "event", UI_KEY_ENTER, 0, CTX_TIMELINE, "all of it", "show all the selected event says") \
 	X(READ_INJECT, "read-inject", 'I', 0, CTX_RUN, "inject", \
@@ -325,6 +328,8 @@ struct ui {
 	int signalled;			/* SIGTERM / SIGHUP */
 	int exit_code;
 	int done;			/* leave the main loop */
+	struct loop_fd *keys;		/* the keyboard, paused while a pager runs */
+	pid_t pager_pid;		/* a pager has the terminal, or 0 */
 
 	/* the mouse: which entry each row shows, where the pane starts */
 	int mouse_row[UI_MOUSE_ROWS];
@@ -439,6 +444,9 @@ void ui_output_search(struct ui *ui, const char *text);
 void ui_output_next_host(struct ui *ui);
 int ui_step_hosts(const struct ui *ui, int i, struct host_status *hs);
 int ui_wait_left(const struct ui *ui, int i, char *buf, size_t len);
+/* ui_pager.c: the step's output file in $PAGER, the loop running on */
+void ui_pager_open(struct ui *ui);
+
 /* ui_timeline.c: the run's events, from the journal */
 void ui_timeline_strip(struct ui *ui, int y, int h);
 void ui_timeline_pane(struct ui *ui, int top, int x, int w, int h);

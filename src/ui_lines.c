@@ -496,6 +496,7 @@ ui_pane_action(struct ui *ui, enum ui_action a)
 			ui_output_search_dir(ui, ui->search, a == ACT_SEARCH_NEXT ? 1 : -1);
 		return 1;
 	case ACT_WRAP: toggle_wrap(ui); return 1;
+	case ACT_PAGER: ui_pager_open(ui); return 1;
 	case ACT_SCROLL_LEFT: scroll_sideways(ui, -1); return 1;
 	case ACT_SCROLL_RIGHT: scroll_sideways(ui, 1); return 1;
 	case ACT_ZOOM:

@@ -46,7 +46,18 @@ row_matches() {
 	fi
 }
 
-TUI_COLS=80 TUI_ROWS=24 tmux_start "$DRCONSOLE" --operator pane "$TUI_DATA/pane.yaml"
+# A pager that shows it has the file and the terminal, then waits for a
+# line typed at it.
+cat >"$SCRATCH/pager.sh" <<PAGER_END
+#!/bin/sh
+cp "\$1" "$SCRATCH/paged"
+echo "PAGER-SHOWS \$(wc -l <"\$1") lines"
+read -r typed
+echo "\$typed" >"$SCRATCH/pager-read"
+PAGER_END
+chmod +x "$SCRATCH/pager.sh"
+
+TUI_COLS=80 TUI_ROWS=24 tmux_start env PAGER="$SCRATCH/pager.sh" "$DRCONSOLE" --operator pane "$TUI_DATA/pane.yaml"
 expect_screen "Start the run" "the first frame: the (empty) params form"
 keys Enter
 expect_screen "Checklist  0/4" "the run view at 80x24"
@@ -59,6 +70,40 @@ keys Enter
 expect_screen "next: step 2 (progress) — Enter" "an ended step says what Enter goes on with"
 row_matches '^▶ ✓  1 ' "the selection stays on the ended step"
 expect_screen "more filler 39" "its output stays in the pane"
+
+# o: the whole output file in $PAGER; the console runs on meanwhile.
+keys o
+expect_screen "PAGER-SHOWS" "o gives the terminal to \$PAGER"
+if grep -qF "needle two" "$SCRATCH/paged" && grep -qF "more filler 39" "$SCRATCH/paged"; then
+	pass "the pager gets the step's whole output file"
+else
+	fail "the pager got another file"
+	show "$SCRATCH/paged"
+fi
+"$DRCONSOLE" inject --operator facil "$INC" "sent while the pager runs" >"$SCRATCH/inject.out" 2>&1
+if grep -qF "journaled by the driving drconsole" "$SCRATCH/inject.out"; then
+	pass "while the pager runs the console's loop goes on (it journaled an inject)"
+else
+	fail "the console did not take the inject while the pager ran"
+	show "$SCRATCH/inject.out"
+fi
+type_text "typed-at-the-pager"
+keys Enter
+expect_screen "Checklist  1/4" "when the pager ends the console's screen comes back"
+if [ "$(cat "$SCRATCH/pager-read" 2>/dev/null)" = "typed-at-the-pager" ]; then
+	pass "keys went to the pager, not the console"
+else
+	fail "the pager did not get the typed line"
+fi
+if grep -qF "typed-at-the-pager" "$INC/journal.jsonl"; then
+	fail "what was typed at the pager reached the console"
+else
+	pass "nothing typed at the pager reached the console"
+fi
+keys I
+expect_screen "sent while the pager runs" "I reads the inject sent meanwhile"
+keys Escape
+
 if screen_text | grep -qF "runbook notes:"; then
 	fail "the notes still take the pane's rows once the run began"
 else
