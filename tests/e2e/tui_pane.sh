@@ -168,6 +168,13 @@ expect_screen "next: step 3 (slow) — Enter" "the progress step's output stays 
 
 keys Enter
 expect_screen "PAST its expected 1s" "a step running past its expected duration says so"
+# The default theme's rto_over is red: the checklist row's time takes it.
+if $TM capture-pane -e -p -t ui | grep -F "A slow step" | grep -qF "$(printf '\033[31m')"; then
+	pass "and its time in the checklist turns red"
+else
+	fail "the overdue step's time is not red"
+	$TM capture-pane -e -p -t ui | grep -F "A slow step" | cat -v | show
+fi
 touch "$INC/go2"
 expect_screen "next: step 4 (last) — Enter" "the slow step ended"
 keys Down
