@@ -156,8 +156,12 @@ fetch(const struct ui *ui, int64_t abs, struct shown *sh)
 	sh->abs = abs;
 	sh->live = 0;
 	if (k < count && (line = view_line(ui, k)) != NULL) {
-		sh->cur = termsafe_render(line->text, line->len, sh->buf, sizeof sh->buf);
+		/* Room kept for a mark when the line goes on past what is
+		 * shown: past the render buffer, or cut by the scrollback. */
+		sh->cur = termsafe_render(line->text, line->len, sh->buf, sizeof sh->buf - 8);
 		sh->stream = line->stream;
+		if (line->cont || strlen(sh->buf) + 1 >= sizeof sh->buf - 8)
+			strcat(sh->buf, ui->g.ellipsis);
 		return 1;
 	}
 	if (k != count || (text = live_text(ui, &len, &sh->stream)) == NULL)

@@ -237,9 +237,16 @@ if screen_text | grep -qF "INJECTED EVENT"; then
 else
 	pass "an inject read before the resume stays read"
 fi
+
+# A line longer than the pane renders (3000 bytes) ends in the mark too.
+keys Tab
+expect_screen "Checklist  3/4" "back to the checklist"
+keys Enter
+expect_screen "RUN COMPLETED" "the last step runs"
+keys Tab w
+$TM send-keys -t ui -N 43 Right
+row_matches '│ …x{20,}…$' "the end of what a 3000-byte line shows carries the mark"
 keys q
-expect_screen "Quit?" "q asks"
-keys y
 poll pane_dead 10 || fail "the console did not quit"
 
 # --- 200x50: lines fit whole and are not wrapped ---
