@@ -14,6 +14,8 @@
 [ -x "$DRCONSOLE" ] || die "no drconsole binary at $DRCONSOLE"
 command -v tmux >/dev/null || skip_all "tmux is not installed"
 scratch_dir
+# Not in tests/data/tui: the picker test lists that folder on one screen.
+PANE_DATA=$top_srcdir/tests/data/pane
 STATE=$SCRATCH/state
 mkdir -p "$STATE"
 
@@ -57,7 +59,7 @@ echo "\$typed" >"$SCRATCH/pager-read"
 PAGER_END
 chmod +x "$SCRATCH/pager.sh"
 
-TUI_COLS=80 TUI_ROWS=24 tmux_start env PAGER="$SCRATCH/pager.sh" "$DRCONSOLE" --operator pane "$TUI_DATA/pane.yaml"
+TUI_COLS=80 TUI_ROWS=24 tmux_start env PAGER="$SCRATCH/pager.sh" "$DRCONSOLE" --operator pane "$PANE_DATA/pane.yaml"
 expect_screen "Start the run" "the first frame: the (empty) params form"
 keys Enter
 expect_screen "Checklist  0/4" "the run view at 80x24"
@@ -252,7 +254,7 @@ poll pane_dead 10 || fail "the console did not quit"
 # --- 200x50: lines fit whole and are not wrapped ---
 
 $TM resize-window -t ui -x 200 -y 50
-tmux_respawn "$DRCONSOLE" --operator pane "$TUI_DATA/pane.yaml"
+tmux_respawn "$DRCONSOLE" --operator pane "$PANE_DATA/pane.yaml"
 expect_screen "Start the run" "the second console starts"
 keys Enter
 expect_screen "runbook notes: Call the on-call DBA before step two. Runbook notes reach the screen." \
@@ -270,7 +272,7 @@ poll pane_dead 10 || fail "the console did not quit"
 # --- the selection stays on screen among phase headings ---
 
 $TM resize-window -t ui -x 80 -y 24
-tmux_respawn "$DRCONSOLE" --operator pane "$TUI_DATA/phases.yaml"
+tmux_respawn "$DRCONSOLE" --operator pane "$PANE_DATA/phases.yaml"
 expect_screen "Start the run" "the phases console starts"
 keys Enter
 expect_screen "Checklist  0/12" "twelve steps, each under its own heading"
