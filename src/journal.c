@@ -17,6 +17,7 @@
 #include "fileutil.h"
 #include "incdir.h"
 #include "jhead.h"
+#include "jschema.h"
 #include "journal.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -576,6 +577,26 @@ journal_head_error(const struct journal *j)
 	return j->head_error;
 }
 
+/* With JOURNAL_SCHEMA_ENV set (the test suite sets it), a line that is not
+ * in the schema table is refused: a writer that drifts from jschema.def
+ * fails its tests instead of writing what no reader knows. */
+static int
+journal_schema_refuses(const char *event, json_t *fields, char **cause)
+{
+	const char *on = getenv(JOURNAL_SCHEMA_ENV);
+	json_t *none;
+	int rc;
+
+	if (on == NULL || strcmp(on, "1") != 0)
+		return 0;
+	if (fields != NULL)
+		return jschema_check(event, fields, 1, cause) != 0;
+	none = json_object();
+	rc = jschema_check(event, none, 1, cause);
+	json_decref(none);
+	return rc != 0;
+}
+
 int
 journal_append(struct journal *j, const char *event, json_t *fields,
     char **cause)
@@ -589,6 +610,8 @@ journal_append(struct journal *j, const char *event, json_t *fields,
 		*cause = xprintf("the journal %s is open read-only", j->path);
 		return -1;
 	}
+	if (journal_schema_refuses(event, fields, cause))
+		return -1;
 	if ((line = journal_build_line(j, event, fields, cause)) == NULL)
 		return -1;
 	if ((text = json_dumps(line, JSON_COMPACT)) == NULL)

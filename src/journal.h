@@ -18,6 +18,9 @@
 #define JOURNAL_LOCK_FILE "lock"
 /* The environment variable holding the HMAC key, if any. */
 #define JOURNAL_KEY_ENV "DRCONSOLE_JOURNAL_KEY"
+/* Set to 1, every append is checked against the schema (jschema.h) and
+ * one that does not follow it is refused. The test suite sets it. */
+#define JOURNAL_SCHEMA_ENV "DRCONSOLE_SCHEMA_CHECK"
 
 struct journal;
 
@@ -32,7 +35,8 @@ struct journal;
 int journal_open(struct journal **out, const char *dir, int flags, char **cause);
 /* Sets the operator name recorded on every later line. */
 void journal_set_operator(struct journal *j, const char *operator);
-/* Appends one event with a copy of fields' members and fsyncs it. */
+/* Appends one event with a copy of fields' members and fsyncs it (checked
+ * against the schema first when JOURNAL_SCHEMA_ENV is 1). */
 int journal_append(struct journal *j, const char *event, json_t *fields, char **cause);
 /* The hash of the last line, or 64 zeros for an empty journal. */
 const char *journal_last_hash(const struct journal *j);

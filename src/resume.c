@@ -170,7 +170,7 @@ journal_resume(struct engine *e, const struct replay *rp, char **cause)
 	json_t *f;
 
 	if (rp->last_operator != NULL && strcmp(rp->last_operator, e->operator) != 0 &&
-	    engine_journal(e, "handoff", json_pack("{soso}", "from", engine_jstr(rp->last_operator),
+	    engine_journal(e, JEV_NAME(HANDOFF), json_pack("{soso}", "from", engine_jstr(rp->last_operator),
 	    "to", engine_jstr(e->operator)), cause) != 0)
 		return -1;
 	f = json_pack("{sIsbsI}", "previous_pid", rp->previous_pid, "runbook_changed", rp->changed,
@@ -179,7 +179,7 @@ journal_resume(struct engine *e, const struct replay *rp, char **cause)
 		json_object_set_new(f, "interrupted_step", engine_jstr(e->rb->steps[rp->interrupted].id));
 	if (rp->forced != NULL)
 		json_object_set_new(f, "forced", engine_jstr(rp->forced));
-	return engine_journal(e, "run.resume", f, cause);
+	return engine_journal(e, JEV_NAME(RUN_RESUME), f, cause);
 }
 
 /* Param values come back from run.start; secrets, and plain values that
