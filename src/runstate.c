@@ -115,6 +115,18 @@ attempt_free(struct rs_attempt *a)
 }
 
 static void
+captures_free(struct rs_step *s)
+{
+	for (int k = 0; k < s->ncaptures; k++) {
+		free(s->captures[k].name);
+		free(s->captures[k].value);
+	}
+	free(s->captures);
+	s->captures = NULL;
+	s->ncaptures = 0;
+}
+
+static void
 step_free(struct rs_step *s)
 {
 	free(s->id);
@@ -130,6 +142,7 @@ step_free(struct rs_step *s)
 	attempt_free(&s->rollback);
 	free(s->capture_name);
 	free(s->capture_value);
+	captures_free(s);
 }
 
 /* --- old journals: kinds their writers did not journal yet --- */
@@ -458,7 +471,12 @@ end_capture(struct rs_step *s, const json_t *line)
 	json_t *v;
 
 	s->capture_secret = json_is_true(json_object_get(line, "capture_secret"));
+	captures_free(s);
+	if (json_object_size(cap) > 0)
+		s->captures = xcalloc(json_object_size(cap), sizeof *s->captures);
 	json_object_foreach((json_t *)cap, name, v) {
+		s->captures[s->ncaptures].name = xstrdup(name);
+		s->captures[s->ncaptures++].value = json_is_string(v) ? xstrdup(json_string_value(v)) : NULL;
 		set_str(&s->capture_name, name);
 		set_str(&s->capture_value, s->capture_secret ? NULL : json_string_value(v));
 	}
@@ -542,6 +560,8 @@ on_step_rollback(struct runstate *rs, const json_t *line, int64_t ts, int i)
 	attempt_end(&s->rollback, strcmp(st, "ok") == 0 ? JSTATUS_OK : JSTATUS_FAILED, line, ts);
 	s->rolled_back = strcmp(st, "ok") == 0 ? 1 : -1;
 	s->rollback_running = 0;
+	if (s->rolled_back > 0)		/* undone: the step may run again */
+		s->status = JSTATUS_ROLLED_BACK;
 }
 
 static void

@@ -43,6 +43,13 @@ struct rs_attempt {
 	int64_t		 lines;		/* output lines, -1 unknown (still running) */
 };
 
+/* A value a step captured, as its step.end journaled it (a secret one
+ * reads as the mask, or is absent). */
+struct rs_capture {
+	char	*name;
+	char	*value;		/* NULL: not a string in the journal */
+};
+
 /* A step as the journal tells it. */
 struct rs_step {
 	char		*id;
@@ -73,7 +80,9 @@ struct rs_step {
 	int		 nrollbacks;
 	char		*capture_name;	/* the last capture, NULL none */
 	char		*capture_value;	/* NULL when secret (never written) */
-	int		 capture_secret;
+	int		 capture_secret;	/* the last step.end said a capture held a secret */
+	struct rs_capture *captures;	/* every value the last step.end captured */
+	int		 ncaptures;
 	int		 ndecisions;	/* decisions about this step */
 };
 

@@ -48,7 +48,7 @@ test_engine_agrees(void **state)
 	enum run_mode m;
 
 	(void)state;
-	assert_int_equal(JSTATUS_COUNT, STEP_INTERRUPTED + 1);
+	assert_int_equal(JSTATUS_COUNT, STEP_NSTATUS);
 	for (int s = 0; s < JSTATUS_COUNT; s++)
 		assert_string_equal(jschema_status_name((enum js_status)s), step_status_name((enum step_status)s));
 	for (int k = 0; k < JMODE_COUNT; k++) {
