@@ -819,6 +819,7 @@ engine_decision(struct engine *e, int i, const char *decision, char **cause)
 	json_t *f = i >= 0 ? engine_step_fields(e, i) : json_object();
 
 	json_object_set_new(f, "decision", engine_jstr(decision));
+	json_object_set_new(f, "kind", engine_jstr(jschema_decision_name(jschema_decision_of(decision))));
 	return engine_journal(e, JEV_NAME(DECISION), f, cause);
 }
 

@@ -100,6 +100,15 @@ VOCAB_FROM(jschema_mode, jschema_modes, JMODE_COUNT)
 VOCAB(jschema_outcome, jschema_outcomes, JOUTCOME_COUNT, enum js_outcome)
 VOCAB_FROM(jschema_outcome, jschema_outcomes, JOUTCOME_COUNT)
 
+enum js_decision
+jschema_decision_of(const char *text)
+{
+	size_t len = text != NULL ? strcspn(text, " :(") : 0;
+	int k = word_find(jschema_decisions, JDEC_COUNT, text, len);
+
+	return k >= 0 && len > 0 ? (enum js_decision)k : JDEC_OTHER;
+}
+
 const struct js_field *
 jschema_field(enum js_event ev, const char *name)
 {

@@ -121,6 +121,12 @@ int jschema_mode_from(const char *name);
 const char *jschema_outcome_name(enum js_outcome o);
 int jschema_outcome_from(const char *name);
 
+/* The kind of a decision written in words: its first word (up to a
+ * space, colon or parenthesis) when that is a kind's name, else
+ * JDEC_OTHER. The schema's rule for "decision": writers and the fold of
+ * old journals share it. */
+enum js_decision jschema_decision_of(const char *text);
+
 /* The member name of event ev, or NULL (common members included). */
 const struct js_field *jschema_field(enum js_event ev, const char *name);
 

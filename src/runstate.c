@@ -165,25 +165,14 @@ rs_legacy_skip(const char *reason)
 	return JSKIP_OPERATOR;
 }
 
-/* A decision's kind: its "kind", else the first word of its text (the
- * schema's rule for "decision"). */
+/* A decision's kind: its "kind", else (older journals) the first word of
+ * its text, by the schema's rule. */
 static enum js_decision
 decision_kind(const json_t *line)
 {
-	const char *text = str(line, "decision");
 	int k = jschema_decision_from(str(line, "kind"));
-	size_t len;
 
-	if (k >= 0)
-		return (enum js_decision)k;
-	if (text == NULL)
-		return JDEC_OTHER;
-	len = strcspn(text, " :(");
-	for (k = 0; k < JDEC_COUNT; k++) {
-		if (strlen(jschema_decisions[k].name) == len && strncmp(text, jschema_decisions[k].name, len) == 0)
-			return (enum js_decision)k;
-	}
-	return JDEC_OTHER;
+	return k >= 0 ? (enum js_decision)k : jschema_decision_of(str(line, "decision"));
 }
 
 /* Why an attempt did not end ok, from its status and members. */

@@ -60,6 +60,13 @@ test_engine_agrees(void **state)
 	assert_int_equal(jschema_skip_from("dry run"), -1);
 	assert_string_equal(jschema_skip_name(JSKIP_COUNT), "?");
 	assert_int_equal(jschema_outcome_from("aborted"), JOUTCOME_ABORTED);
+	/* A decision in words: its first word is its kind, or it is other. */
+	assert_int_equal(jschema_decision_of("abort (on_failure: abort)"), JDEC_ABORT);
+	assert_int_equal(jschema_decision_of("quit: cancel the running step"), JDEC_QUIT);
+	assert_int_equal(jschema_decision_of("retry"), JDEC_RETRY);
+	assert_int_equal(jschema_decision_of("retrying later"), JDEC_OTHER);
+	assert_int_equal(jschema_decision_of(""), JDEC_OTHER);
+	assert_int_equal(jschema_decision_of(NULL), JDEC_OTHER);
 }
 
 static void

@@ -346,11 +346,18 @@ test_hostile_lines(void **state)
 	feed(&rs, "{\"event\":\"step.end\",\"step\":7}");	/* not a string */
 	feed(&rs, "{\"event\":\"step.end\",\"step\":\"x\",\"status\":\"exploded\"}");
 	feed(&rs, "{\"event\":\"run.start\",\"mode\":\"chaos\"}");
+	/* A journaled kind wins over the words; a decision never makes a step. */
+	feed(&rs, "{\"event\":\"decision\",\"decision\":\"abort now\",\"kind\":\"retry\",\"step\":\"y\"}");
+	feed(&rs, "{\"event\":\"decision\",\"decision\":\"continue (on_failure: continue)\"}");
+	assert_int_equal(rs.decisions.n, 2);
+	assert_int_equal(rs.decisions.v[0].kind, JDEC_RETRY);
+	assert_int_equal(rs.decisions.v[0].step, -1);
+	assert_int_equal(rs.decisions.v[1].kind, JDEC_CONTINUE);
 	assert_int_equal(rs.unknown, 1);
 	assert_int_equal(rs.nsteps, 1);
 	assert_int_equal(rs.steps[0].status, JSTATUS_FAILED);	/* an unknown status is no success */
 	assert_false(rs.mode_known);
-	assert_int_equal(rs.events, 5);
+	assert_int_equal(rs.events, 7);
 	runstate_clear(&rs);
 }
 
