@@ -98,6 +98,62 @@ journal_read_raw(const char *dir, char **buf, size_t *len, char **cause)
 	return 0;
 }
 
+#define JOURNAL_CHUNK (256 * 1024)
+
+/* Hands buf's complete lines to cb; returns the bytes used, and sets
+ * *stop when cb asked to stop. */
+static size_t
+journal_lines_of(const char *buf, size_t len, journal_line_cb cb, void *arg, int *stop)
+{
+	const char *p = buf, *nl;
+
+	while (!*stop && (nl = memchr(p, '\n', len - (size_t)(p - buf))) != NULL) {
+		*stop = cb(arg, p, (size_t)(nl - p)) != 0;
+		p = nl + 1;
+	}
+	return (size_t)(p - buf);
+}
+
+int
+journal_each_line(const char *dir, journal_line_cb cb, void *arg, size_t *torn, char **cause)
+{
+	size_t cap = JOURNAL_CHUNK, have = 0, used;
+	int fd = -1, dfd, stop = 0;
+	ssize_t n = 0;
+	char *buf;
+
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		fd = file_openat_regular(dfd, JOURNAL_FILE, O_RDONLY, 0);
+		close(dfd);
+	}
+	if (fd == -1) {
+		*cause = xprintf("cannot read %s/%s: %s", dir, JOURNAL_FILE, strerror(errno));
+		return -1;
+	}
+	buf = xmalloc(cap);
+	while (!stop) {
+		if (cap - have < JOURNAL_CHUNK / 2) {	/* a line longer than the buffer */
+			buf = xreallocarray(buf, 2, cap);
+			cap *= 2;
+		}
+		if ((n = read(fd, buf + have, cap - have)) == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		used = journal_lines_of(buf, have, cb, arg, &stop);
+		memmove(buf, buf + used, have - used);
+		have -= used;
+	}
+	if (n == -1)
+		*cause = xprintf("cannot read %s/%s: %s", dir, JOURNAL_FILE, strerror(errno));
+	close(fd);
+	free(buf);
+	if (torn != NULL)
+		*torn = stop ? 0 : have;
+	return n == -1 ? -1 : 0;
+}
+
 const char *
 journal_env_key(void)
 {

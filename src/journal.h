@@ -70,6 +70,15 @@ void journal_close(struct journal *j);
 /* Reads every complete line of dir's journal into a JSON array. */
 int journal_load(const char *dir, json_t **events, char **cause);
 
+/* Called with each complete line of a journal (without its newline);
+ * non-zero stops the reading. */
+typedef int (*journal_line_cb)(void *arg, const char *line, size_t len);
+/* Reads dir's journal a chunk at a time and hands each complete line to
+ * cb, in order: memory is one chunk (or the longest line), whatever the
+ * journal's size. *torn (may be NULL) gets the bytes of a last line with
+ * no newline, which cb never sees. 0, or -1 and *cause when the file
+ * cannot be read (never a link, never a FIFO). */
+int journal_each_line(const char *dir, journal_line_cb cb, void *arg, size_t *torn, char **cause);
 /* Reads dir's journal file whole; *buf is NUL-terminated. */
 int journal_read_raw(const char *dir, char **buf, size_t *len, char **cause);
 /* The HMAC key from the environment, or NULL when unset or empty. */

@@ -1,21 +1,15 @@
 /* runstate.c: the fold of an incident journal into a run state
  * (runstate.h). One handler per event, chosen by the schema's enum; each
  * copies what it needs out of the line, so no JSON outlives the line. */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "clock.h"
-#include "fileutil.h"
 #include "journal.h"
 #include "jsonget.h"
 #include "outfile.h"
 #include "runstate.h"
 #include "xmalloc.h"
-
-#define RS_READ_CHUNK (256 * 1024)
 
 /* --- small helpers --- */
 
@@ -717,85 +711,52 @@ runstate_feed(struct runstate *rs, const char *text, size_t len, struct rs_event
 	return 0;
 }
 
-/* Feeds every complete line of buf[0..len); returns the bytes used. */
 struct rs_reader {
 	struct runstate *rs;
 	int flags;
 	runstate_cb cb;
 	void *arg;
 	int64_t lineno;
-	int stop;
 	char *cause;
 	const char *dir;
 };
 
-static size_t
-feed_lines(struct rs_reader *r, const char *buf, size_t len)
+/* Folds one line of the journal; non-zero stops the reading. */
+static int
+fold_line(void *arg, const char *text, size_t len)
 {
-	const char *p = buf, *nl;
+	struct rs_reader *r = arg;
 	struct rs_event ev;
+	json_error_t error;
+	json_t *line;
+	int stop = 0;
 
-	while (!r->stop && (nl = memchr(p, '\n', len - (size_t)(p - buf))) != NULL) {
-		json_error_t error;
-		json_t *line;
-
-		r->lineno++;
-		line = json_loadb(p, (size_t)(nl - p), JSON_ALLOW_NUL, &error);
-		if (!json_is_object(line)) {
-			json_decref(line);
-			r->rs->bad_lines++;
-			if (!(r->flags & RS_LOAD_LENIENT)) {
-				r->cause = xprintf("%s/%s:%lld: not a JSON object%s%s", r->dir, JOURNAL_FILE,
-				    (long long)r->lineno, line == NULL ? ": " : "", line == NULL ? error.text : "");
-				r->stop = -1;
-			}
-		} else {
-			runstate_apply(r->rs, line, &ev);
-			if (r->cb != NULL && r->cb(r->arg, r->rs, &ev) != 0)
-				r->stop = 1;
-			json_decref(line);
+	r->lineno++;
+	line = json_loadb(text, len, JSON_ALLOW_NUL, &error);
+	if (!json_is_object(line)) {
+		r->rs->bad_lines++;
+		if (!(r->flags & RS_LOAD_LENIENT)) {
+			r->cause = xprintf("%s/%s:%lld: not a JSON object%s%s", r->dir, JOURNAL_FILE,
+			    (long long)r->lineno, line == NULL ? ": " : "", line == NULL ? error.text : "");
+			stop = 1;
 		}
-		p = nl + 1;
+	} else {
+		runstate_apply(r->rs, line, &ev);
+		stop = r->cb != NULL && r->cb(r->arg, r->rs, &ev) != 0;
 	}
-	return (size_t)(p - buf);
+	json_decref(line);
+	return stop;
 }
 
 int
 runstate_load(struct runstate *rs, const char *dir, int flags, runstate_cb cb, void *arg, char **cause)
 {
-	struct rs_reader r = { rs, flags, cb, arg, 0, 0, NULL, dir };
-	size_t cap = RS_READ_CHUNK, have = 0, used;
-	char *buf;
-	ssize_t n = 0;
-	int fd = -1, dfd;
+	struct rs_reader r = { rs, flags, cb, arg, 0, NULL, dir };
 
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-		fd = file_openat_regular(dfd, JOURNAL_FILE, O_RDONLY, 0);
-		close(dfd);
-	}
-	if (fd == -1) {
-		*cause = xprintf("cannot read %s/%s: %s", dir, JOURNAL_FILE, strerror(errno));
+	if (journal_each_line(dir, fold_line, &r, NULL, cause) != 0) {
+		free(r.cause);
 		return -1;
 	}
-	buf = xmalloc(cap);
-	while (!r.stop) {
-		if (cap - have < RS_READ_CHUNK / 2) {	/* a line longer than the buffer */
-			buf = xreallocarray(buf, 2, cap);
-			cap *= 2;
-		}
-		if ((n = read(fd, buf + have, cap - have)) == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		have += (size_t)n;
-		used = feed_lines(&r, buf, have);
-		memmove(buf, buf + used, have - used);
-		have -= used;
-	}
-	if (n == -1 && !r.stop)
-		r.cause = xprintf("cannot read %s/%s: %s", dir, JOURNAL_FILE, strerror(errno));
-	close(fd);
-	free(buf);
 	if (r.cause != NULL) {
 		*cause = r.cause;
 		return -1;
