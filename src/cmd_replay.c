@@ -26,9 +26,9 @@
 #include "journal.h"
 #include "loader.h"
 #include "outfile.h"
-#include "report.h"
 #include "runstate.h"
 #include "termsafe.h"
+#include "verify.h"
 #include "xmalloc.h"
 
 #define REPLAY_GAP_CAP_MS 5000	/* longer pauses are shortened to this */
@@ -78,7 +78,7 @@ struct replay {
 	int	 nfiles;
 	int64_t	 nevents, nlines;
 	int	 not_incident;	/* the first line is no run.start */
-	const struct report_check *chk;
+	const struct verify_result *chk;
 };
 
 static const char *
@@ -457,7 +457,7 @@ load_runbook(struct replay *r, json_t *start)
 }
 
 static void
-show_start(struct replay *r, json_t *start, const struct report_check *chk)
+show_start(struct replay *r, json_t *start, const struct verify_result *chk)
 {
 	json_t *rbj = json_object_get(start, "runbook");
 	char when[CLOCK_RFC3339_LEN], pace[64];
@@ -476,7 +476,7 @@ show_start(struct replay *r, json_t *start, const struct report_check *chk)
 	    jstr(start, "mode") ? jstr(start, "mode") : "?",
 	    jstr(start, "operator") ? jstr(start, "operator") : "?");
 	say(r, "  incident %s, started %s\n  chain %s: %lld lines; pace: %s\n", r->dir, when,
-	    chk->intact ? "intact" : "BROKEN", (long long)chk->lines, pace);
+	    chk->ok ? "intact" : "BROKEN", (long long)chk->lines, pace);
 	r->clock = r->started;
 }
 
@@ -506,7 +506,7 @@ replay_one(void *arg, const struct runstate *rs, const struct rs_event *ev)
 
 /* The journal is read a line at a time (runstate.h), never held whole. */
 static int
-replay_events(struct replay *r, const struct report_check *chk)
+replay_events(struct replay *r, const struct verify_result *chk)
 {
 	struct runstate rs;
 	char *cause = NULL;
@@ -592,19 +592,23 @@ parse_args(struct replay *r, int argc, char **argv)
 /* The chain is checked before anything is shown: a replay of a journal
  * that was tampered with must say so first. */
 static int
-check_chain(const char *dir, struct report_check *chk)
+check_chain(const char *dir, struct verify_result *chk)
 {
-	char *cause = NULL;
-
-	if (report_check(dir, chk, &cause) != 0) {
-		tell("drconsole: %s\n", cause);
-		free(cause);
+	/* verify streams an intact journal: a big one is never held whole. */
+	if (verify_incident(dir, chk) == -1) {
+		tell("drconsole: %s\n", chk->what != NULL ? chk->what : "cannot verify the journal");
+		verify_result_clear(chk);
 		return -1;
 	}
-	if (!chk->intact)
+	if (!chk->ok) {
+		const char *what = chk->what != NULL ? chk->what : "?", *colon = strstr(what, ": ");
+
+		/* verify says "line N: what"; the line is named once. */
+		if (strncmp(what, "line ", 5) == 0 && colon != NULL)
+			what = colon + 2;
 		tell("drconsole: WARNING: the journal of %s is BROKEN at line %lld: %s. "
-		    "It is replayed as written; do not trust it.\n", dir, (long long)chk->bad_line,
-		    chk->what != NULL ? chk->what : "?");
+		    "It is replayed as written; do not trust it.\n", dir, (long long)chk->bad_line, what);
+	}
 	if (chk->torn)
 		tell("drconsole: note: a torn last line (a crash mid-write) is left out\n");
 	return 0;
@@ -614,7 +618,7 @@ int
 cmd_replay(int argc, char **argv)
 {
 	struct replay r;
-	struct report_check chk;
+	struct verify_result chk;
 	int rc;
 
 	memset(&r, 0, sizeof r);
@@ -625,12 +629,12 @@ cmd_replay(int argc, char **argv)
 	r.color = isatty(1) && getenv("NO_COLOR") == NULL;
 	r.prompt = isatty(0);
 	rc = replay_events(&r, &chk);
-	if (rc == EXIT_OK && !chk.intact)
+	if (rc == EXIT_OK && !chk.ok)
 		rc = EXIT_FAILED;
 	close_files(&r, NULL, 0);
 	free(r.files);
 	free(r.last_step);
 	runbook_free(r.rb);
-	report_check_clear(&chk);
+	verify_result_clear(&chk);
 	return rc;
 }
