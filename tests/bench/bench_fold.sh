@@ -21,12 +21,15 @@ fi
 echo "journal: $dir/journal.jsonl, $(wc -l < "$dir/journal.jsonl") lines, $(du -h "$dir/journal.jsonl" | cut -f1)"
 cat "$dir/journal.jsonl" > /dev/null	# warm the page cache for all three
 
-# measure NAME CMD...: seconds and peak RSS (KiB) of CMD, into $secs $rss.
+# measure NAME CMD...: the CPU seconds (user + system: on a shared machine
+# the wall clock measures the neighbours too), wall seconds and peak RSS
+# (KiB) of CMD, into $secs $wall $rss.
 measure() {
 	name=$1; shift
-	/usr/bin/time -f '%e %M' -o "$dir/time.$name" "$@" > "$dir/out.$name" 2>&1 || true
-	read -r secs rss < "$dir/time.$name"
-	printf '%-8s %7.2fs  %6d MiB\n' "$name" "$secs" $((rss / 1024))
+	/usr/bin/time -f '%U %S %e %M' -o "$dir/time.$name" "$@" > "$dir/out.$name" 2>&1 || true
+	read -r user sys wall rss < "$dir/time.$name"
+	secs=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
+	printf '%-8s %7.2fs CPU  %7.2fs wall  %6d MiB\n' "$name" "$secs" "$wall" $((rss / 1024))
 }
 measure jq jq -c . "$dir/journal.jsonl"
 jq_s=$secs
@@ -37,6 +40,7 @@ replay_s=$secs replay_rss=$rss
 tail -n 1 "$dir/out.fold"
 tail -n 1 "$dir/out.replay"
 awk -v j="$jq_s" -v f="$fold_s" -v r="$replay_s" -v fm="$fold_rss" -v rm="$replay_rss" 'BEGIN {
+	printf "CPU time ratios:\n"
 	printf "fold/jq:   %.2f (target <= 0.50): %s; RSS %d MiB (target < 64): %s\n", f / j,
 	    f / j <= 0.5 ? "ok" : "MISSED", fm / 1024, fm < 65536 ? "ok" : "MISSED"
 	printf "replay/jq: %.2f (target <= 0.50): %s; RSS %d MiB (target < 64): %s\n", r / j,
