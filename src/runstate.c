@@ -403,6 +403,7 @@ on_run_end(struct runstate *rs, const json_t *line, int64_t ts, int i)
 	rs->end_duration_ms = num(line, "duration_ms", rs->started_ms > 0 ? ts - rs->started_ms : 0);
 	rs->outcome = o >= 0 ? (enum js_outcome)o : JOUTCOME_FAILED;
 	set_str(&rs->outcome_word, str(line, "status"));
+	set_str(&rs->outcome_reason, str(line, "reason"));
 }
 
 /* When a step with nothing journaled before was first offered: the end of
@@ -642,7 +643,7 @@ runstate_clear(struct runstate *rs)
 {
 	char **strs[] = { &rs->environment, &rs->runbook_id, &rs->runbook_title, &rs->runbook_path,
 	    &rs->runbook_sha256, &rs->scenario, &rs->incident, &rs->host, &rs->version,
-	    &rs->started_by, &rs->operator, &rs->outcome_word };
+	    &rs->started_by, &rs->operator, &rs->outcome_word, &rs->outcome_reason };
 
 	for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++)
 		free(*strs[k]);

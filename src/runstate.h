@@ -149,6 +149,7 @@ struct runstate {
 	int64_t		 end_duration_ms;
 	enum js_outcome	 outcome;	/* JOUTCOME_NONE without a run.end */
 	char		*outcome_word;	/* run.end's status as written */
+	char		*outcome_reason;	/* run.end's reason (a dismissal's), or NULL */
 	int		 open;		/* a run.start/run.resume has no run.end after it */
 	struct rs_step	*steps;		/* in the order they first appear */
 	int		 nsteps;

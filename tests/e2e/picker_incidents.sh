@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # picker_incidents.sh: the console's list of unfinished incidents reads
 # each journal through the fold (runstate.h): an incident whose run has not
-# ended is offered with its runbook, who started it, its mode (also for a
-# journal from before "mode", a drill marked by "drill" alone) and its last
-# event; a finished one, and a folder whose journal is not JSON, are not.
+# ended is offered with its age, its mode (also for a journal from before
+# "mode", a drill marked by "drill" alone) and its runbook's title; a
+# finished one, and a folder whose journal is not JSON, are not.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 [ -x "$DRCONSOLE" ] || die "no drconsole binary at $DRCONSOLE"
@@ -30,10 +30,9 @@ has() {
 	grep -qF -- "$1" "$SCRATCH/dump" && pass "$2" || { fail "$2: no '$1'"; show "$SCRATCH/dump"; }
 }
 has "1 unfinished incident" "one incident is offered"
-has "RESUME 20261207T000003Z-corpus" "the unfinished drill is offered"
-has "Corpus of recorded incidents" "with its runbook's title"
-has "by alice, drill mode" "with who started it and its mode, from a journal without \"mode\""
-has "last: step.end risky at 2026-" "with its last event"
+grep -qE 'RESUME 20261207T000003Z-corpus .* ago  drill  Corpus of recorded incidents' "$SCRATCH/dump" &&
+	pass "the unfinished drill is offered with its age, its mode (from a journal without \"mode\") and title" ||
+	{ fail "the unfinished drill's row is not as expected"; show "$SCRATCH/dump"; }
 grep -qF "20261207T000002Z" "$SCRATCH/dump" && fail "a finished incident is offered" ||
 	pass "a finished incident is not offered"
 grep -qF "20261207T000001Z" "$SCRATCH/dump" && fail "a journal that is not JSON is offered" ||

@@ -358,6 +358,11 @@ test_hostile_lines(void **state)
 	assert_int_equal(rs.steps[0].status, JSTATUS_FAILED);	/* an unknown status is no success */
 	assert_false(rs.mode_known);
 	assert_int_equal(rs.events, 7);
+	/* A dismissal from the console's list is a run.end of its own kind. */
+	feed(&rs, "{\"event\":\"run.end\",\"status\":\"dismissed\",\"reason\":\"stale drill\"}");
+	assert_int_equal(rs.outcome, JOUTCOME_DISMISSED);
+	assert_string_equal(rs.outcome_reason, "stale drill");
+	assert_false(rs.open);
 	runstate_clear(&rs);
 }
 
