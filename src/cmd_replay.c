@@ -22,11 +22,13 @@
 #include "duration.h"
 #include "fileutil.h"
 #include "follow.h"
+#include "jschema.h"
 #include "journal.h"
 #include "loader.h"
 #include "outfile.h"
-#include "report.h"
+#include "runstate.h"
 #include "termsafe.h"
+#include "verify.h"
 #include "xmalloc.h"
 
 #define REPLAY_GAP_CAP_MS 5000	/* longer pauses are shortened to this */
@@ -70,11 +72,13 @@ struct replay {
 	int	 quit;
 	int64_t	 clock;		/* the time of the last thing shown */
 	int64_t	 started;	/* run.start's time */
-	const char *last_step;	/* the step whose header was shown last */
+	char	*last_step;	/* the step whose header was shown last */
 	struct runbook *rb;	/* for titles, when the file is still there */
 	struct replay_file *files;
 	int	 nfiles;
 	int64_t	 nevents, nlines;
+	int	 not_incident;	/* the first line is no run.start */
+	const struct verify_result *chk;
 };
 
 static const char *
@@ -323,7 +327,8 @@ enter_step(struct replay *r, json_t *ev)
 	if (r->quit)
 		return 0;
 	show_step_header(r, ev);
-	r->last_step = step;
+	free(r->last_step);
+	r->last_step = xstrdup(step);
 	return 1;
 }
 
@@ -398,34 +403,32 @@ on_other(struct replay *r, json_t *ev, const char *event)
 	int about_step = jstr(ev, "step") != NULL;
 
 	stamp(r, follow_event_ms(ev), about_step ? "  " : "");
-	say(r, "%s%s%s %s\n", paint(r, strcmp(event, "decision") == 0 ? C_YELLOW : C_DIM), event,
+	say(r, "%s%s%s %s\n", paint(r, jschema_event(event) == JEV_DECISION ? C_YELLOW : C_DIM), event,
 	    paint(r, C_RESET), sum);
 	free(sum);
 }
 
 static void
-show_event(struct replay *r, json_t *ev)
+show_event(struct replay *r, const struct rs_event *rev)
 {
-	const char *event = jstr(ev, "event"), *phase = jstr(ev, "phase");
-	int rollback = event != NULL && strcmp(event, "step.rollback") == 0;
+	json_t *ev = (json_t *)rev->raw;
+	const char *phase = jstr(ev, "phase");
+	int rollback = rev->ev == JEV_STEP_ROLLBACK;
 
-	if (event == NULL || strcmp(event, "run.start") == 0)
+	if (rev->name == NULL || rev->ev == JEV_RUN_START)
 		return;
 	if (rollback && phase != NULL && strcmp(phase, "end") == 0)
 		close_files(r, jstr(ev, "step"), 1);
-	if (strcmp(event, "run.end") == 0 || strcmp(event, "run.resume") == 0)
+	if (rev->ev == JEV_RUN_END || rev->ev == JEV_RUN_RESUME)
 		close_files(r, NULL, 0);
-	if ((strcmp(event, "step.start") == 0 || strcmp(event, "step.confirm") == 0) &&
-	    !enter_step(r, ev))
+	if ((rev->ev == JEV_STEP_START || rev->ev == JEV_STEP_CONFIRM) && !enter_step(r, ev))
 		return;
-	if (strcmp(event, "step.start") == 0)
-		on_step_start(r, ev);
-	else if (strcmp(event, "step.end") == 0)
-		on_step_end(r, ev);
-	else if (strcmp(event, "note") == 0)
-		on_note(r, ev);
-	else
-		on_other(r, ev, event);
+	switch (rev->ev) {
+	case JEV_STEP_START: on_step_start(r, ev); break;
+	case JEV_STEP_END: on_step_end(r, ev); break;
+	case JEV_NOTE: on_note(r, ev); break;
+	default: on_other(r, ev, rev->name); break;
+	}
 	if (rollback && phase != NULL && strcmp(phase, "start") == 0 && jstr(ev, "step") != NULL)
 		file_open(r, jstr(ev, "step"), ev, 1);
 }
@@ -454,7 +457,7 @@ load_runbook(struct replay *r, json_t *start)
 }
 
 static void
-show_start(struct replay *r, json_t *start, const struct report_check *chk)
+show_start(struct replay *r, json_t *start, const struct verify_result *chk)
 {
 	json_t *rbj = json_object_get(start, "runbook");
 	char when[CLOCK_RFC3339_LEN], pace[64];
@@ -473,33 +476,53 @@ show_start(struct replay *r, json_t *start, const struct report_check *chk)
 	    jstr(start, "mode") ? jstr(start, "mode") : "?",
 	    jstr(start, "operator") ? jstr(start, "operator") : "?");
 	say(r, "  incident %s, started %s\n  chain %s: %lld lines; pace: %s\n", r->dir, when,
-	    chk->intact ? "intact" : "BROKEN", (long long)chk->lines, pace);
+	    chk->ok ? "intact" : "BROKEN", (long long)chk->lines, pace);
 	r->clock = r->started;
 }
 
+/* Each line as the fold reads it: the first must be run.start. */
 static int
-replay_events(struct replay *r, json_t *events, const struct report_check *chk)
+replay_one(void *arg, const struct runstate *rs, const struct rs_event *ev)
 {
-	json_t *first = json_array_get(events, 0), *ev;
-	size_t k;
+	struct replay *r = arg;
 
-	if (first == NULL || strcmp(jstr(first, "event") ? jstr(first, "event") : "", "run.start") != 0) {
-		tell("drconsole: %s: the journal does not begin with run.start\n", r->dir);
-		return EXIT_USAGE;
+	(void)rs;
+	if (r->nevents == 0) {
+		if (ev->ev != JEV_RUN_START) {
+			r->not_incident = 1;
+			return 1;
+		}
+		load_runbook(r, (json_t *)ev->raw);
+		show_start(r, (json_t *)ev->raw, r->chk);
 	}
-	load_runbook(r, first);
-	show_start(r, first, chk);
-	json_array_foreach(events, k, ev) {
-		int64_t ms = follow_event_ms(ev);
+	show_lines_until(r, ev->ts_ms);
+	if (r->quit)
+		return 1;
+	pace_to(r, ev->ts_ms);
+	show_event(r, ev);
+	r->nevents++;
+	return r->quit;
+}
 
-		show_lines_until(r, ms);
-		if (r->quit)
-			break;
-		pace_to(r, ms);
-		show_event(r, ev);
-		r->nevents++;
-		if (r->quit)
-			break;
+/* The journal is read a line at a time (runstate.h), never held whole. */
+static int
+replay_events(struct replay *r, const struct verify_result *chk)
+{
+	struct runstate rs;
+	char *cause = NULL;
+	int rc;
+
+	r->chk = chk;
+	runstate_init(&rs);
+	rc = runstate_load(&rs, r->dir, 0, replay_one, r, &cause);
+	runstate_clear(&rs);
+	if (rc != 0 || r->not_incident || r->nevents == 0) {
+		if (rc != 0)
+			tell("drconsole: %s\n", cause);
+		else
+			tell("drconsole: %s: the journal does not begin with run.start\n", r->dir);
+		free(cause);
+		return EXIT_USAGE;
 	}
 	if (!r->quit)
 		close_files(r, NULL, 0);
@@ -569,19 +592,23 @@ parse_args(struct replay *r, int argc, char **argv)
 /* The chain is checked before anything is shown: a replay of a journal
  * that was tampered with must say so first. */
 static int
-check_chain(const char *dir, struct report_check *chk)
+check_chain(const char *dir, struct verify_result *chk)
 {
-	char *cause = NULL;
-
-	if (report_check(dir, chk, &cause) != 0) {
-		tell("drconsole: %s\n", cause);
-		free(cause);
+	/* verify streams an intact journal: a big one is never held whole. */
+	if (verify_incident(dir, chk) == -1) {
+		tell("drconsole: %s\n", chk->what != NULL ? chk->what : "cannot verify the journal");
+		verify_result_clear(chk);
 		return -1;
 	}
-	if (!chk->intact)
+	if (!chk->ok) {
+		const char *what = chk->what != NULL ? chk->what : "?", *colon = strstr(what, ": ");
+
+		/* verify says "line N: what"; the line is named once. */
+		if (strncmp(what, "line ", 5) == 0 && colon != NULL)
+			what = colon + 2;
 		tell("drconsole: WARNING: the journal of %s is BROKEN at line %lld: %s. "
-		    "It is replayed as written; do not trust it.\n", dir, (long long)chk->bad_line,
-		    chk->what != NULL ? chk->what : "?");
+		    "It is replayed as written; do not trust it.\n", dir, (long long)chk->bad_line, what);
+	}
 	if (chk->torn)
 		tell("drconsole: note: a torn last line (a crash mid-write) is left out\n");
 	return 0;
@@ -591,9 +618,7 @@ int
 cmd_replay(int argc, char **argv)
 {
 	struct replay r;
-	struct report_check chk;
-	json_t *events = NULL;
-	char *cause = NULL;
+	struct verify_result chk;
 	int rc;
 
 	memset(&r, 0, sizeof r);
@@ -601,21 +626,15 @@ cmd_replay(int argc, char **argv)
 		return rc > 0 ? EXIT_OK : EXIT_USAGE;
 	if (check_chain(r.dir, &chk) != 0)
 		return EXIT_USAGE;
-	if (journal_load(r.dir, &events, &cause) != 0) {
-		tell("drconsole: %s\n", cause);
-		free(cause);
-		report_check_clear(&chk);
-		return EXIT_USAGE;
-	}
 	r.color = isatty(1) && getenv("NO_COLOR") == NULL;
 	r.prompt = isatty(0);
-	rc = replay_events(&r, events, &chk);
-	if (rc == EXIT_OK && !chk.intact)
+	rc = replay_events(&r, &chk);
+	if (rc == EXIT_OK && !chk.ok)
 		rc = EXIT_FAILED;
 	close_files(&r, NULL, 0);
 	free(r.files);
+	free(r.last_step);
 	runbook_free(r.rb);
-	json_decref(events);
-	report_check_clear(&chk);
+	verify_result_clear(&chk);
 	return rc;
 }

@@ -289,7 +289,7 @@ skip_with_reason(struct runner *r, int i, const char *fallback)
 		if (reason == NULL)
 			return -1;
 	}
-	if (engine_skip(r->e, i, reason ? reason : "skipped by the operator", &cause) != 0) {
+	if (engine_skip(r->e, i, JSKIP_OPERATOR, reason ? reason : "skipped by the operator", &cause) != 0) {
 		tell(r, "drconsole: %s\n", cause);
 		free(cause);
 		return -1;
@@ -517,7 +517,7 @@ confirm_step(struct runner *r, int i, enum confirm_how *how)
 		free(why);
 		return -1;
 	case ASK_DRY_SKIP:
-		if (engine_skip(r->e, i, RUNPOLICY_DRY_REASON, &cause) == 0)
+		if (engine_skip(r->e, i, JSKIP_DRY_RUN, RUNPOLICY_DRY_REASON, &cause) == 0)
 			return print_dry_run(r, i) + 1;
 		tell(r, "drconsole: %s\n", cause);
 		free(cause);
@@ -600,7 +600,7 @@ resolve_interrupted(struct runner *r, int i)
 		return 1;
 	}
 	if (r->o.skip_interrupted)
-		rc = engine_skip(r->e, i, "interrupted; skipped on resume (--skip-interrupted)", &cause);
+		rc = engine_skip(r->e, i, JSKIP_INTERRUPTED, "interrupted; skipped on resume (--skip-interrupted)", &cause);
 	else if (!r->interactive) {
 		tell(r, "drconsole: step '%s' was interrupted; with no terminal to ask, give "
 		    "--rerun-interrupted or --skip-interrupted\n", engine_runbook(r->e)->steps[i].id);

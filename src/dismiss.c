@@ -11,6 +11,7 @@
 
 #include "dismiss.h"
 #include "journal.h"
+#include "jschema.h"
 #include "xmalloc.h"
 
 static int
@@ -44,7 +45,7 @@ incident_dismiss(const char *dir, const char *operator, const char *reason, char
 		return -1;
 	journal_set_operator(j, operator);
 	f = json_pack("{ssss}", "status", DISMISS_STATUS, "reason", reason);
-	rc = f != NULL ? journal_append(j, "run.end", f, cause) : -1;
+	rc = f != NULL ? journal_append(j, JEV_NAME(RUN_END), f, cause) : -1;
 	if (f == NULL)
 		*cause = xstrdup("the reason is not valid UTF-8");
 	json_decref(f);

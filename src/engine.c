@@ -525,6 +525,7 @@ run_start_fields(struct engine *e)
 	json_object_set_new(f, "mode", engine_jstr(run_mode_name(e->mode)));
 	json_object_set_new(f, "host", engine_jstr(host));
 	json_object_set_new(f, "version", engine_jstr(PACKAGE_VERSION));
+	json_object_set_new(f, "schema", json_integer(JSCHEMA_VERSION));
 	json_object_set_new(f, "incident", engine_jstr(e->incident_id));
 	json_object_set_new(f, "pid", json_integer(getpid()));
 	json_object_set_new(f, "objectives", json_pack("{sIsI}", "rto_ms", (json_int_t)rb->rto_ms,
@@ -547,7 +548,7 @@ engine_new(struct engine **out, const struct engine_opts *opts, char **cause)
 		engine_free(e);
 		return -1;
 	}
-	if (engine_journal(e, "run.start", run_start_fields(e), cause) != 0) {
+	if (engine_journal(e, JEV_NAME(RUN_START), run_start_fields(e), cause) != 0) {
 		engine_free(e);
 		return -1;
 	}
@@ -683,7 +684,7 @@ engine_start_step(struct engine *e, int i, enum confirm_how how, char **cause)
 	}
 	f = engine_step_fields(e, i);
 	json_object_set_new(f, "how", engine_jstr(how_name(how)));
-	if (engine_journal(e, "step.confirm", f, cause) != 0)
+	if (engine_journal(e, JEV_NAME(STEP_CONFIRM), f, cause) != 0)
 		return -1;
 	e->runs[i].st.attempt = 0;
 	return exec_start(e, i, cause);
@@ -707,13 +708,13 @@ engine_attest(struct engine *e, int i, enum confirm_how how, const char *note, c
 	attests = engine_display_text(e, i, e->rb->steps[i].manual.s);
 	json_object_set_new(f, "attests", engine_jstr(attests));
 	free(attests);
-	if (engine_journal(e, "step.confirm", f, cause) != 0)
+	if (engine_journal(e, JEV_NAME(STEP_CONFIRM), f, cause) != 0)
 		return -1;
 	f = engine_step_fields(e, i);
 	json_object_set_new(f, "status", engine_jstr("ok"));
 	json_object_set_new(f, "attested_by", engine_jstr(e->operator));
 	json_object_set_new(f, "duration_ms", json_integer(0));
-	if (engine_journal(e, "step.end", f, cause) != 0)
+	if (engine_journal(e, JEV_NAME(STEP_END), f, cause) != 0)
 		return -1;
 	cast_say(e, i, "attested", note);
 	r->st.status = STEP_OK;
@@ -734,7 +735,7 @@ engine_cancel(struct engine *e, int i)
 }
 
 static int
-end_without_running(struct engine *e, int i, enum step_status st, const char *reason,
+end_without_running(struct engine *e, int i, enum step_status st, int skip, const char *reason,
     const char *note, char **cause)
 {
 	struct step_run *r = &e->runs[i];
@@ -748,11 +749,13 @@ end_without_running(struct engine *e, int i, enum step_status st, const char *re
 	json_object_set_new(f, "status", engine_jstr(step_status_name(st)));
 	if (reason != NULL)
 		json_object_set_new(f, "reason", engine_jstr(reason));
+	if (skip >= 0)
+		json_object_set_new(f, "skip", engine_jstr(jschema_skip_name((enum js_skip)skip)));
 	if (note != NULL)
 		json_object_set_new(f, "note", engine_jstr(note));
 	if (r->st.status == STEP_INTERRUPTED)
 		json_object_set_new(f, "was", engine_jstr("interrupted"));
-	if (engine_journal(e, "step.end", f, cause) != 0)
+	if (engine_journal(e, JEV_NAME(STEP_END), f, cause) != 0)
 		return -1;
 	cast_say(e, i, step_status_name(st), note != NULL ? note : reason);
 	r->st.status = st;
@@ -762,13 +765,13 @@ end_without_running(struct engine *e, int i, enum step_status st, const char *re
 }
 
 int
-engine_skip(struct engine *e, int i, const char *reason, char **cause)
+engine_skip(struct engine *e, int i, enum js_skip kind, const char *reason, char **cause)
 {
 	if (reason == NULL || *reason == '\0') {
 		*cause = xstrdup("a skip needs a reason");
 		return -1;
 	}
-	return end_without_running(e, i, STEP_SKIPPED, reason, NULL, cause);
+	return end_without_running(e, i, STEP_SKIPPED, (int)kind, reason, NULL, cause);
 }
 
 int
@@ -778,7 +781,7 @@ engine_mark_done(struct engine *e, int i, const char *note, char **cause)
 		*cause = xstrdup("marking a step done by hand needs a note saying how you know");
 		return -1;
 	}
-	return end_without_running(e, i, STEP_OK, "marked done by the operator", note, cause);
+	return end_without_running(e, i, STEP_OK, -1, "marked done by the operator", note, cause);
 }
 
 int
@@ -807,7 +810,7 @@ engine_note(struct engine *e, const char *text, char **cause)
 	json_t *f = json_object();
 
 	json_object_set_new(f, "text", engine_jstr(text));
-	return engine_journal(e, "note", f, cause);
+	return engine_journal(e, JEV_NAME(NOTE), f, cause);
 }
 
 int
@@ -816,7 +819,8 @@ engine_decision(struct engine *e, int i, const char *decision, char **cause)
 	json_t *f = i >= 0 ? engine_step_fields(e, i) : json_object();
 
 	json_object_set_new(f, "decision", engine_jstr(decision));
-	return engine_journal(e, "decision", f, cause);
+	json_object_set_new(f, "kind", engine_jstr(jschema_decision_name(jschema_decision_of(decision))));
+	return engine_journal(e, JEV_NAME(DECISION), f, cause);
 }
 
 int
@@ -839,7 +843,7 @@ engine_finish(struct engine *e, const char *status, char **cause)
 	}
 	f = json_pack("{sssIso}", "status", status,
 	    "duration_ms", (json_int_t)(clock_wall_ms() - e->started_wall), "steps", c);
-	if (engine_journal(e, "run.end", f, cause) != 0)
+	if (engine_journal(e, JEV_NAME(RUN_END), f, cause) != 0)
 		return -1;
 	e->finished = 1;
 	if (e->cast != NULL) {

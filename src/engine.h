@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "loop.h"
+#include "jschema.h"
 #include "outbuf.h"
 #include "runbook.h"
 
@@ -189,7 +190,7 @@ const char *engine_generated_secret(const struct engine *e, const char *name);
 
 /* Evaluates step i's `when:`: 1 run it, 0 skip it (*why says so), -1 it
  * cannot be evaluated (*why). Front ends skip a step whose condition is
- * false with engine_skip(e, i, why). */
+ * false with engine_skip(e, i, JSKIP_WHEN, why). */
 int engine_condition(struct engine *e, int i, char **why);
 /* A dry run: the placeholder ("<n, captured by step count>") step i's
  * when: depends on, so its outcome is known only at run time (allocated);
@@ -219,8 +220,9 @@ void engine_cancel(struct engine *e, int i);
 /* The reason a dry run journals for each step it skips (stable: readers
  * of the journal know a dry run's skips by it). */
 #define ENGINE_DRY_RUN_REASON "dry run: not executed"
-/* Marks a pending, failed or interrupted step skipped, with the reason. */
-int engine_skip(struct engine *e, int i, const char *reason, char **cause);
+/* Marks a pending, failed or interrupted step skipped, with the skip kind
+ * (journaled as step.end "skip") and the reason in words. */
+int engine_skip(struct engine *e, int i, enum js_skip kind, const char *reason, char **cause);
 /* Marks an interrupted step done on the operator's word, with a note. */
 int engine_mark_done(struct engine *e, int i, const char *note, char **cause);
 /* Runs step i's rollback command. */

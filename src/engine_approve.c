@@ -44,10 +44,10 @@ journal_refusal(struct engine *e, const struct approval_request *rq, int i, cons
 
 	if (e->refusals_journaled < ENGINE_MAX_REFUSALS) {
 		e->refusals_journaled++;
-		engine_journal(e, "approval.refused", json_pack("{sosososo}", "step", engine_jstr(rq->step),
+		engine_journal(e, JEV_NAME(APPROVAL_REFUSED), json_pack("{sosososo}", "step", engine_jstr(rq->step),
 		    "by", engine_jstr(login), "kernel", kernel_fields(rq), "reason", engine_jstr(why)), NULL);
 		if (e->refusals_journaled == ENGINE_MAX_REFUSALS)
-			engine_journal(e, "approval.refused", json_pack("{ss}", "reason",
+			engine_journal(e, JEV_NAME(APPROVAL_REFUSED), json_pack("{ss}", "reason",
 			    "too many refusals: later ones are answered but not journaled"), NULL);
 	}
 	/* The operator sees a step id of the runbook's, never the caller's text. */
@@ -133,7 +133,7 @@ journal_approval(struct engine *e, const struct approval_request *rq, int i, con
 	json_object_set_new(f, "driver", engine_jstr(me));
 	json_object_set_new(f, "driver_operator", engine_jstr(e->operator));
 	free(me);
-	if ((rc = engine_journal(e, "step.approved", f, NULL)) == 0) {
+	if ((rc = engine_journal(e, JEV_NAME(STEP_APPROVED), f, NULL)) == 0) {
 		e->runs[i].approved = 1;
 		free(e->runs[i].approver);
 		e->runs[i].approver = xstrdup(login);

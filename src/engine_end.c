@@ -103,7 +103,7 @@ rollback_ended(struct engine *e, int i, json_t *f, struct attempt_end *end)
 	json_object_set_new(f, "status", engine_jstr(r->st.rolled_back > 0 ? "ok" : "failed"));
 	if (end->evidence != NULL)
 		json_object_set_new(f, "evidence", json_incref(end->evidence));
-	engine_journal(e, "step.rollback", f, NULL);
+	engine_journal(e, JEV_NAME(STEP_ROLLBACK), f, NULL);
 	exec_conclude(e, i);
 }
 
@@ -175,7 +175,7 @@ exec_start_failed(struct engine *e, int i, const char *cause)
 	json_object_set_new(f, "status", engine_jstr("failed"));
 	json_object_set_new(f, "reason", engine_jstr(r->st.reason));
 	json_object_set_new(f, "attempt", json_integer(r->st.attempt));
-	engine_journal(e, "step.end", f, NULL);
+	engine_journal(e, JEV_NAME(STEP_END), f, NULL);
 	e->running = -1;
 	engine_notify_step(e, i);
 }

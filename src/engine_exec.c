@@ -216,7 +216,7 @@ schedule_retry(struct engine *e, int i)
 		json_object_set_new(f, "of", json_integer(s->retries + 1));
 	json_object_set_new(f, "delay_ms", json_integer(delay));
 	json_object_set_new(f, "reason", engine_jstr(r->st.reason ? r->st.reason : ""));
-	engine_journal(e, "step.retry", f, NULL);
+	engine_journal(e, JEV_NAME(STEP_RETRY), f, NULL);
 	r->st.retry_waiting = 1;
 	r->st.retry_delay_ms = delay;
 	r->st.status = STEP_RUNNING;
@@ -357,16 +357,6 @@ on_timeout(void *arg)
 
 /* --- starting --- */
 
-static char *
-attempt_name(const struct step *s, int attempt, int rollback)
-{
-	if (rollback)
-		return xprintf("%s.rollback", s->id);
-	if (attempt > 1)
-		return xprintf("%s.%d", s->id, attempt);
-	return xstrdup(s->id);
-}
-
 /* The step's working directory, else the runbook's, expanded; NULL: ours. */
 static char *
 step_cwd(struct engine *e, int i)
@@ -392,11 +382,8 @@ int
 exec_open_output(struct engine *e, int i, int rollback, char **cause)
 {
 	struct step_run *r = &e->runs[i];
-	char *name = r->in_verify ? xprintf("%s.verify", e->rb->steps[i].id) :
-	    attempt_name(&e->rb->steps[i], r->st.attempt, rollback);
-
-	r->of = outfile_openat(journal_dirfd(e->journal), e->incident_dir, i + 1, name, cause);
-	free(name);
+	r->of = outfile_openat(journal_dirfd(e->journal), e->incident_dir, i + 1, e->rb->steps[i].id, r->st.attempt,
+	    r->in_verify ? JOUT_VERIFY : rollback ? JOUT_ROLLBACK : JOUT_ATTEMPT, cause);
 	if (r->of == NULL)
 		return -1;
 	r->lines = 0;
@@ -499,7 +486,7 @@ exec_dry_run(struct engine *e, int i, char **cause)
 		return -1;
 	free(r->st.command);
 	r->st.command = shown;
-	return engine_skip(e, i, ENGINE_DRY_RUN_REASON, cause);
+	return engine_skip(e, i, JSKIP_DRY_RUN, ENGINE_DRY_RUN_REASON, cause);
 }
 
 /* A run step's attempt: its command (or its drill stand-in) as a job. */
@@ -573,12 +560,12 @@ exec_start(struct engine *e, int i, char **cause)
 	int drill = e->mode == MODE_DRILL || e->dry_drill;
 
 	if (drill && e->rb->steps[i].drill == DRILL_SKIP)
-		return engine_skip(e, i, "drill: this step is skipped in a drill", cause);
+		return engine_skip(e, i, JSKIP_DRILL, "drill: this step is skipped in a drill", cause);
 	/* A drill must never tell customers: the status page and customer
 	 * email stay untouched (Slack and webhooks go out marked [DRILL]). */
 	if (drill && e->rb->steps[i].action == ACTION_NOTIFY &&
 	    (e->rb->steps[i].notify.kind == NOTIFY_STATUSPAGE || e->rb->steps[i].notify.kind == NOTIFY_EMAIL))
-		return engine_skip(e, i, "drill: customer-facing notifications are not sent in a drill", cause);
+		return engine_skip(e, i, JSKIP_DRILL, "drill: customer-facing notifications are not sent in a drill", cause);
 	if (e->mode == MODE_DRY_RUN)
 		return step_ops_for(&e->rb->steps[i])->dry_run(e, i, cause);
 	return start_attempt_or_fail(e, i, cause);
@@ -617,7 +604,7 @@ exec_cancel(struct engine *e, int i)
 		json_object_set_new(f, "status", engine_jstr("cancelled"));
 		json_object_set_new(f, "reason", engine_jstr(r->st.reason));
 		json_object_set_new(f, "attempt", json_integer(r->st.attempt));
-		engine_journal(e, "step.end", f, NULL);
+		engine_journal(e, JEV_NAME(STEP_END), f, NULL);
 		e->running = -1;
 		engine_notify_step(e, i);
 		return;

@@ -295,7 +295,7 @@ start_verify(struct engine *e, int i, json_t *f)
 
 	r->pending_end = f;
 	r->in_verify = 1;
-	engine_journal(e, "step.verify", json_pack("{sssisoss}", "step", s->id, "index", i + 1,
+	engine_journal(e, JEV_NAME(STEP_VERIFY), json_pack("{sssisoss}", "step", s->id, "index", i + 1,
 	    "kind", engine_jstr(step_action_name(s->verify_action)), "phase", "start"), NULL);
 	rc = step_ops_for_action(s->verify_action)->verify(e, i, &cause);
 	if (rc != 0) {
@@ -321,7 +321,7 @@ flow_attempt_end(struct engine *e, int i, json_t *f, const char *first_cell)
 		start_verify(e, i, f);
 		return;
 	}
-	engine_journal(e, "step.end", f, NULL);
+	engine_journal(e, JEV_NAME(STEP_END), f, NULL);
 	exec_conclude(e, i);
 }
 
@@ -336,7 +336,7 @@ flow_verify_end(struct engine *e, int i, int ok, const char *reason, json_t *vf)
 	json_object_set_new(v, "status", engine_jstr(ok ? "ok" : "failed"));
 	if (reason != NULL)
 		json_object_set_new(v, "reason", engine_jstr(reason));
-	engine_journal(e, "step.verify", json_pack("{sssisosO}", "step", e->rb->steps[i].id,
+	engine_journal(e, JEV_NAME(STEP_VERIFY), json_pack("{sssisosO}", "step", e->rb->steps[i].id,
 	    "index", i + 1, "phase", engine_jstr("end"), "verify", v), NULL);
 	if (!ok) {
 		r->st.status = r->cancelled ? STEP_CANCELLED : STEP_FAILED;
@@ -345,7 +345,7 @@ flow_verify_end(struct engine *e, int i, int ok, const char *reason, json_t *vf)
 		json_object_set_new(f, "reason", engine_jstr(r->st.reason));
 	}
 	json_object_set_new(f, "verify", v);
-	engine_journal(e, "step.end", f, NULL);
+	engine_journal(e, JEV_NAME(STEP_END), f, NULL);
 	exec_conclude(e, i);
 }
 

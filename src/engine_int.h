@@ -11,6 +11,7 @@
 #include "engine.h"
 #include "job.h"
 #include "journal.h"
+#include "jschema.h"
 #include "mask.h"
 #include "outfile.h"
 #include "strbuf.h"
@@ -252,7 +253,7 @@ void input_relay_forget(struct step_run *r);
 
 /* engine_params.c */
 /* run.start's value of a plain param whose value holds a secret. */
-#define PARAMS_MASKED "**** (holds a secret)"
+#define PARAMS_MASKED JSCHEMA_MASKED
 
 int params_resolve(struct engine *e, const struct engine_opts *opts, char **cause);
 int params_keep_sandbox(struct engine *e, char **cause);

@@ -164,7 +164,7 @@ manual_start(struct engine *e, int i, char **cause)
 static int
 plain_dry_run(struct engine *e, int i, char **cause)
 {
-	return engine_skip(e, i, ENGINE_DRY_RUN_REASON, cause);
+	return engine_skip(e, i, JSKIP_DRY_RUN, ENGINE_DRY_RUN_REASON, cause);
 }
 
 static void

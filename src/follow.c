@@ -29,6 +29,7 @@
 #include "diag.h"
 #include "fileutil.h"
 #include "follow.h"
+#include "jschema.h"
 #include "journal.h"
 #include "loader.h"
 #include "outfile.h"
@@ -989,9 +990,9 @@ follow_generation(const struct follow *f)
 char *
 follow_output_path(int index, const char *id, int attempt, int rollback)
 {
-	if (rollback)
-		return xprintf("%s/%02d-%s.rollback.log", OUTFILE_DIR, index, id);
-	if (attempt > 1)
-		return xprintf("%s/%02d-%s.%d.log", OUTFILE_DIR, index, id, attempt);
-	return xprintf("%s/%02d-%s.log", OUTFILE_DIR, index, id);
+	char *name = jschema_output_name(index, id, attempt, rollback ? JOUT_ROLLBACK : JOUT_ATTEMPT);
+	char *rel = xprintf("%s/%s", OUTFILE_DIR, name);
+
+	free(name);
+	return rel;
 }

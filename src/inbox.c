@@ -29,6 +29,7 @@
 #include "inbox.h"
 #include "incdir.h"
 #include "journal.h"
+#include "jschema.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -308,7 +309,7 @@ inbox_take(const char *path, json_t *journaled, inbox_cb cb, void *arg, char **c
 			log_debug("inbox: cannot remove %s: %s", path, strerror(errno));
 		return 0;
 	}
-	if (cb(arg, "note", fields, cause) != 0) {
+	if (cb(arg, JEV_NAME(NOTE), fields, cause) != 0) {
 		json_decref(fields);
 		return -1;
 	}
@@ -426,7 +427,7 @@ inbox_append_direct(const char *dir, const char *operator, const char *text,
 		rc = -1;
 	if (rc == 0 && text != NULL) {
 		fields = json_pack("{s:s}", "text", text);
-		rc = journal_append(a.j, "note", fields, cause);
+		rc = journal_append(a.j, JEV_NAME(NOTE), fields, cause);
 		json_decref(fields);
 		a.seq = journal_last_seq(a.j);
 		/* Another `note` may have queued one while we held the lock. */

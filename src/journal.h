@@ -18,6 +18,9 @@
 #define JOURNAL_LOCK_FILE "lock"
 /* The environment variable holding the HMAC key, if any. */
 #define JOURNAL_KEY_ENV "DRCONSOLE_JOURNAL_KEY"
+/* Set to 1, every append is checked against the schema (jschema.h) and
+ * one that does not follow it is refused. The test suite sets it. */
+#define JOURNAL_SCHEMA_ENV "DRCONSOLE_SCHEMA_CHECK"
 
 struct journal;
 
@@ -32,7 +35,8 @@ struct journal;
 int journal_open(struct journal **out, const char *dir, int flags, char **cause);
 /* Sets the operator name recorded on every later line. */
 void journal_set_operator(struct journal *j, const char *operator);
-/* Appends one event with a copy of fields' members and fsyncs it. */
+/* Appends one event with a copy of fields' members and fsyncs it (checked
+ * against the schema first when JOURNAL_SCHEMA_ENV is 1). */
 int journal_append(struct journal *j, const char *event, json_t *fields, char **cause);
 /* The hash of the last line, or 64 zeros for an empty journal. */
 const char *journal_last_hash(const struct journal *j);
@@ -66,6 +70,15 @@ void journal_close(struct journal *j);
 /* Reads every complete line of dir's journal into a JSON array. */
 int journal_load(const char *dir, json_t **events, char **cause);
 
+/* Called with each complete line of a journal (without its newline);
+ * non-zero stops the reading. */
+typedef int (*journal_line_cb)(void *arg, const char *line, size_t len);
+/* Reads dir's journal a chunk at a time and hands each complete line to
+ * cb, in order: memory is one chunk (or the longest line), whatever the
+ * journal's size. *torn (may be NULL) gets the bytes of a last line with
+ * no newline, which cb never sees. 0, or -1 and *cause when the file
+ * cannot be read (never a link, never a FIFO). */
+int journal_each_line(const char *dir, journal_line_cb cb, void *arg, size_t *torn, char **cause);
 /* Reads dir's journal file whole; *buf is NUL-terminated. */
 int journal_read_raw(const char *dir, char **buf, size_t *len, char **cause);
 /* The HMAC key from the environment, or NULL when unset or empty. */

@@ -23,6 +23,7 @@
 #include "hashpipe.h"
 #include "fileutil.h"
 #include "incdir.h"
+#include "jschema.h"
 #include "log.h"
 #include "outfile.h"
 #include "xmalloc.h"
@@ -94,7 +95,7 @@ outfile_free(struct outfile *of)
 
 struct outfile *
 outfile_openat(int dfd, const char *incident_dir, int step_number, const char *step_id,
-    char **cause)
+    int attempt, enum js_output what, char **cause)
 {
 	struct outfile *of;
 	char *name;
@@ -109,7 +110,7 @@ outfile_openat(int dfd, const char *incident_dir, int step_number, const char *s
 	if ((odfd = incdir_subdir(dfd, incident_dir, OUTFILE_DIR, cause)) == -1)
 		return NULL;
 	of = xcalloc(1, sizeof *of);
-	name = xprintf("%02d-%s.log", step_number, step_id);
+	name = jschema_output_name(step_number, step_id, attempt, what);
 	of->relpath = xprintf("%s/%s", OUTFILE_DIR, name);
 	of->path = xprintf("%s/%s", incident_dir, of->relpath);
 	of->buf = xmalloc(OUTFILE_BUFSIZE);
@@ -136,7 +137,7 @@ outfile_open(const char *incident_dir, int step_number, const char *step_id,
 
 	if ((dfd = incdir_open(incident_dir, 0, cause)) == -1)
 		return NULL;
-	of = outfile_openat(dfd, incident_dir, step_number, step_id, cause);
+	of = outfile_openat(dfd, incident_dir, step_number, step_id, 1, JOUT_ATTEMPT, cause);
 	close(dfd);
 	return of;
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "crypto.h"
+#include "jschema.h"
 #include "outbuf.h"
 
 /* The folder, inside the incident directory, that holds output files. */
@@ -25,12 +26,13 @@
 
 struct outfile;
 
-/* Opens (or, for a retry, reopens to append) output/NN-<step_id>.log in
- * the incident directory open at dfd (incident_dir names it in messages);
+/* Opens (or reopens to append) the output file of step step_number's
+ * attempt, rollback or verify, named by jschema_output_name, in the
+ * incident directory open at dfd (incident_dir names it in messages);
  * output/ and the file are never reached through a link (incdir.h). */
 struct outfile *outfile_openat(int dfd, const char *incident_dir, int step_number,
-    const char *step_id, char **cause);
-/* The same, the directory opened by path (and checked ours and private). */
+    const char *step_id, int attempt, enum js_output what, char **cause);
+/* Attempt 1's, the directory opened by path (and checked ours and private). */
 struct outfile *outfile_open(const char *incident_dir, int step_number,
     const char *step_id, char **cause);
 /* Adds "<rfc3339 ts> out|err <text>\n"; text needs no NUL. */

@@ -2,6 +2,8 @@
  * session or a handoff. The journal is the only truth: a step is done only
  * if its step.end is there, and one that started without ending is shown as
  * interrupted, for the operator to decide. */
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,6 +11,10 @@
 #include "clock.h"
 #include "crypto.h"
 #include "engine_int.h"
+#include "fileutil.h"
+#include "incdir.h"
+#include "follow.h"
+#include "runstate.h"
 #include "verify.h"
 #include "xmalloc.h"
 
@@ -20,117 +26,154 @@ struct replay {
 	char *forced;		/* --force: why the journal did not verify */
 };
 
-static int
-find_step(const struct runbook *rb, json_t *ev)
-{
-	const char *id = json_string_value(json_object_get(ev, "step"));
+/* Output kept in the scrollback per file on resume: the tail, the way the
+ * console shows it anyway (older lines are in the file). */
+#define RESUME_OUTPUT_TAIL (4 * 1024 * 1024)
 
-	return id != NULL ? runbook_find_step(rb, id) : -1;
-}
-
-static enum step_status
-status_from_name(const char *name)
-{
-	for (int s = STEP_PENDING; s < STEP_NSTATUS; s++) {
-		if (name != NULL && strcmp(step_status_name((enum step_status)s), name) == 0)
-			return (enum step_status)s;
-	}
-	return STEP_FAILED;
-}
-
-/* Captured values come back from the journal; a secret one was never
- * written, so the step that captured it must run again to have it. */
+/* Captured values come back from the journal; a secret one was journaled
+ * masked (or never), so the step that captured it must run again. */
 static void
-restore_capture(struct engine *e, int i, json_t *cap, int secret)
+restore_capture(struct engine *e, int i, const struct rs_step *rs)
 {
 	const struct step *s = &e->rb->steps[i];
 
 	for (int j = 0; j < s->ncaptures; j++) {
-		const char *v = json_string_value(json_object_get(cap, s->captures[j].name));
+		for (int k = 0; k < rs->ncaptures; k++) {
+			const char *v = rs->captures[k].value;
 
-		/* A secret one was journaled masked: it must be captured again. */
-		if (v == NULL || s->captures[j].secret || (secret && strcmp(v, MASK_TEXT) == 0))
-			continue;
-		flow_restore_capture(e, i, j, v);
+			if (strcmp(rs->captures[k].name, s->captures[j].name) != 0 || v == NULL ||
+			    s->captures[j].secret || (rs->capture_secret && strcmp(v, MASK_TEXT) == 0))
+				continue;
+			flow_restore_capture(e, i, j, v);
+		}
 	}
 }
 
+/* Feeds one output file's lines (its tail past RESUME_OUTPUT_TAIL) into
+ * the step's scrollback, with their own times, so the console shows what
+ * the step printed before the resume. rel must be a file right inside
+ * output/ (odfd); never a link, never a FIFO. */
 static void
-apply_step_event(struct engine *e, const char *event, json_t *ev, int i)
+restore_output_file(int odfd, struct outbuf *ob, const char *rel)
+{
+	const char *base = rel != NULL && strncmp(rel, OUTFILE_DIR "/", sizeof OUTFILE_DIR) == 0 ?
+	    rel + sizeof OUTFILE_DIR : NULL;
+	struct follow_reader rd = { 0 };
+	struct follow_line line;
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	off_t size;
+	FILE *fp;
+	int fd;
+
+	if (base == NULL || *base == '\0' || strchr(base, '/') != NULL || *base == '.' ||
+	    (fd = file_openat_regular(odfd, base, O_RDONLY, 0)) == -1)
+		return;
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return;
+	}
+	size = lseek(fd, 0, SEEK_END);
+	/* Past the tail's start, a block's header may be cut: its raw lines
+	 * then read as lines of their own, which is all a tail needs. */
+	if (fseeko(fp, size > RESUME_OUTPUT_TAIL ? size - RESUME_OUTPUT_TAIL : 0, SEEK_SET) == 0 &&
+	    size > RESUME_OUTPUT_TAIL)
+		(void)getline(&buf, &cap, fp);
+	while ((n = getline(&buf, &cap, fp)) > 0) {
+		int stream;
+
+		if (buf[n - 1] == '\n')
+			buf[--n] = '\0';
+		if (follow_read_line(&rd, buf, (size_t)n, &line) == 0)
+			continue;
+		stream = line.stream == OUTFILE_STDERR ? OUTFILE_STDERR : OUTFILE_STDOUT;
+		outbuf_feed(ob, stream, line.text, line.len, line.ts_ms);
+		outbuf_feed(ob, stream, "\n", 1, line.ts_ms);
+	}
+	outbuf_flush(ob);
+	free(buf);
+	fclose(fp);
+}
+
+/* Every kept attempt's output, and the last rollback's, in order. */
+static void
+restore_output(int odfd, struct outbuf *ob, const struct rs_step *s)
+{
+	for (int k = 0; odfd != -1 && k < s->nattempts; k++)
+		restore_output_file(odfd, ob, s->attempts[k].output);
+	if (odfd != -1 && s->nrollbacks > 0)
+		restore_output_file(odfd, ob, s->rollback.output);
+}
+
+/* The incident's output/ folder, checked ours and private; -1 none. */
+static int
+open_output_dir(const char *dir)
+{
+	char *cause = NULL;
+	int dfd, odfd = -1;
+
+	if ((dfd = incdir_open(dir, 0, &cause)) != -1) {
+		odfd = incdir_subdir(dfd, dir, OUTFILE_DIR, &cause);
+		close(dfd);
+	}
+	free(cause);
+	return odfd;
+}
+
+/* What the fold says of step i, onto the engine's run of it. */
+static void
+apply_step(struct engine *e, int i, const struct rs_step *s, int odfd)
 {
 	struct step_run *r = &e->runs[i];
-	json_t *v;
+	const struct rs_attempt *a = s->nattempts > 0 ? &s->attempts[s->nattempts - 1] : NULL;
 
-	if (strcmp(event, "step.start") == 0) {
-		r->st.status = STEP_RUNNING;
-		r->st.attempt = (int)json_integer_value(json_object_get(ev, "attempt"));
-		if (r->st.started_wall == 0)
-			clock_parse_timestamp(json_string_value(json_object_get(ev, "ts")), &r->st.started_wall);
+	r->st.status = (enum step_status)s->status;
+	r->st.attempt = a != NULL ? a->n : 0;
+	r->st.started_wall = s->first_start_ms;
+	if (a != NULL) {
 		free(r->st.command);
-		r->st.command = xstrdup(json_string_value(json_object_get(ev, "command")) ?: "");
-	} else if (strcmp(event, "step.approved") == 0) {
+		r->st.command = xstrdup(a->command != NULL ? a->command : "");
+		r->st.duration_ms = a->duration_ms;
+		r->st.exit_code = a->exit_code;
+		snprintf(r->st.exit_desc, sizeof r->st.exit_desc, "%s", a->exit_desc != NULL ? a->exit_desc : "");
+	}
+	if (s->approved_by != NULL) {
 		r->approved = 1;
 		free(r->approver);
-		r->approver = xstrdup(json_string_value(json_object_get(ev, "approved_by")) ?: "?");
-	} else if (strcmp(event, "step.end") == 0) {
-		restore_capture(e, i, json_object_get(ev, "capture"),
-		    json_is_true(json_object_get(ev, "capture_secret")));
-		r->st.status = status_from_name(json_string_value(json_object_get(ev, "status")));
-		if ((v = json_object_get(ev, "attempt")) != NULL)
-			r->st.attempt = (int)json_integer_value(v);
-		r->st.duration_ms = json_integer_value(json_object_get(ev, "duration_ms"));
-		r->st.exit_code = json_is_integer(json_object_get(ev, "exit_code")) ?
-		    (int)json_integer_value(json_object_get(ev, "exit_code")) : -1;
-		snprintf(r->st.exit_desc, sizeof r->st.exit_desc, "%s",
-		    json_string_value(json_object_get(ev, "exit")) ?: "");
-		engine_set_reason(r, "%s", json_string_value(json_object_get(ev, "reason")) ?: "");
-	} else if (strcmp(event, "step.rollback") == 0 &&
-	    json_string_value(json_object_get(ev, "status")) != NULL) {
-		r->st.rolled_back = strcmp(json_string_value(json_object_get(ev, "status")), "ok") == 0 ? 1 : -1;
-		if (r->st.rolled_back > 0)
-			r->st.status = STEP_ROLLED_BACK;
-	} else if (strcmp(event, "step.retry") == 0) {
-		r->st.status = STEP_RUNNING;
+		r->approver = xstrdup(s->approved_by);
 	}
+	r->st.rolled_back = s->rolled_back;
+	engine_set_reason(r, "%s", s->reason != NULL ? s->reason : "");
+	restore_capture(e, i, s);
+	restore_output(odfd, r->st.out, s);
 }
 
 static void
-apply_run_start(struct engine *e, json_t *ev, struct replay *rp)
+replay_events(struct engine *e, const struct runstate *rs, struct replay *rp)
 {
-	json_t *rb = json_object_get(ev, "runbook");
-	const char *sha = json_string_value(json_object_get(rb, "sha256"));
 	char mine[CRYPTO_HEX_LEN];
+	int odfd = open_output_dir(e->incident_dir);
 
-	if (e->started_wall == 0)
-		clock_parse_timestamp(json_string_value(json_object_get(ev, "ts")), &e->started_wall);
+	rp->last_operator = rs->operator;
+	rp->previous_pid = rs->pid;
 	crypto_hex(e->rb->sha256, sizeof e->rb->sha256, mine);
-	rp->changed = sha == NULL || strcmp(sha, mine) != 0;
-}
+	rp->changed = rs->runbook_sha256 == NULL || strcmp(rs->runbook_sha256, mine) != 0;
+	if (e->started_wall == 0)
+		e->started_wall = rs->started_ms;
+	for (int k = 0; k < rs->nsteps; k++) {
+		int i = runbook_find_step(e->rb, rs->steps[k].id);
 
-static void
-replay_events(struct engine *e, json_t *events, struct replay *rp)
-{
-	size_t n;
-	json_t *ev;
-
-	json_array_foreach(events, n, ev) {
-		const char *event = json_string_value(json_object_get(ev, "event"));
-		int i;
-
-		if (event == NULL)
-			continue;
-		if (json_string_value(json_object_get(ev, "operator")) != NULL)
-			rp->last_operator = json_string_value(json_object_get(ev, "operator"));
-		if (strcmp(event, "run.start") == 0 || strcmp(event, "run.resume") == 0) {
-			rp->previous_pid = json_integer_value(json_object_get(ev, "pid"));
-			if (strcmp(event, "run.start") == 0)
-				apply_run_start(e, ev, rp);
-		} else if ((i = find_step(e->rb, ev)) >= 0)
-			apply_step_event(e, event, ev, i);
+		if (i >= 0)
+			apply_step(e, i, &rs->steps[k], odfd);
 	}
+	if (odfd != -1)
+		close(odfd);
+	/* A step running when the console died (or still interrupted from an
+	 * earlier death) has an unknown outcome until the operator decides. */
 	rp->interrupted = -1;
 	for (int i = 0; i < e->rb->nsteps; i++) {
-		if (e->runs[i].st.status == STEP_RUNNING) {
+		if (e->runs[i].st.status == STEP_RUNNING || e->runs[i].st.status == STEP_INTERRUPTED) {
 			e->runs[i].st.status = STEP_INTERRUPTED;
 			engine_set_reason(&e->runs[i], "interrupted: outcome unknown");
 			rp->interrupted = i;
@@ -140,9 +183,9 @@ replay_events(struct engine *e, json_t *events, struct replay *rp)
 
 /* An incident's journal opens with run.start; -1 with *cause otherwise. */
 static int
-check_run_start(json_t *first, const char *dir, char **cause)
+check_run_start(const struct runstate *rs, const char *dir, char **cause)
 {
-	if (first == NULL || strcmp(json_string_value(json_object_get(first, "event")) ?: "", "run.start") != 0) {
+	if (!rs->started || rs->events == 0) {
 		*cause = xprintf("%s has no run.start: it is not an incident journal", dir);
 		return -1;
 	}
@@ -150,15 +193,13 @@ check_run_start(json_t *first, const char *dir, char **cause)
 }
 
 static int
-check_same_runbook(const struct engine *e, json_t *events, char **cause)
+check_same_runbook(const struct engine *e, const struct runstate *rs, char **cause)
 {
-	json_t *first = json_array_get(events, 0);
-	const char *id = json_string_value(json_object_get(json_object_get(first, "runbook"), "id"));
-
-	if (check_run_start(first, e->incident_dir, cause) != 0)
+	if (check_run_start(rs, e->incident_dir, cause) != 0)
 		return -1;
-	if (id == NULL || strcmp(id, e->rb->id) != 0) {
-		*cause = xprintf("incident %s ran runbook '%s', not '%s'", e->incident_dir, id ? id : "?", e->rb->id);
+	if (rs->runbook_id == NULL || strcmp(rs->runbook_id, e->rb->id) != 0) {
+		*cause = xprintf("incident %s ran runbook '%s', not '%s'", e->incident_dir,
+		    rs->runbook_id ? rs->runbook_id : "?", e->rb->id);
 		return -1;
 	}
 	return 0;
@@ -170,7 +211,7 @@ journal_resume(struct engine *e, const struct replay *rp, char **cause)
 	json_t *f;
 
 	if (rp->last_operator != NULL && strcmp(rp->last_operator, e->operator) != 0 &&
-	    engine_journal(e, "handoff", json_pack("{soso}", "from", engine_jstr(rp->last_operator),
+	    engine_journal(e, JEV_NAME(HANDOFF), json_pack("{soso}", "from", engine_jstr(rp->last_operator),
 	    "to", engine_jstr(e->operator)), cause) != 0)
 		return -1;
 	f = json_pack("{sIsbsI}", "previous_pid", rp->previous_pid, "runbook_changed", rp->changed,
@@ -179,72 +220,58 @@ journal_resume(struct engine *e, const struct replay *rp, char **cause)
 		json_object_set_new(f, "interrupted_step", engine_jstr(e->rb->steps[rp->interrupted].id));
 	if (rp->forced != NULL)
 		json_object_set_new(f, "forced", engine_jstr(rp->forced));
-	return engine_journal(e, "run.resume", f, cause);
+	return engine_journal(e, JEV_NAME(RUN_RESUME), f, cause);
 }
 
 /* Param values come back from run.start; secrets, and plain values that
  * held one, were never written, so they must be given again. */
 static int
-recover_params(json_t *events, const struct engine_opts *opts, struct engine_opts *merged, char **cause)
+recover_params(const struct runstate *rs, const struct engine_opts *opts, struct engine_opts *merged,
+    char **cause)
 {
-	json_t *params = json_object_get(json_array_get(events, 0), "params");
-	const char *name;
-	json_t *v;
-
 	*merged = *opts;
-	merged->params = xcalloc((size_t)opts->nparams + json_object_size(params) + 1, sizeof *merged->params);
+	merged->params = xcalloc((size_t)opts->nparams + (size_t)rs->nparams + 1, sizeof *merged->params);
 	merged->nparams = 0;
 	for (int i = 0; i < opts->nparams; i++)
 		merged->params[merged->nparams++] = opts->params[i];
-	json_object_foreach(params, name, v) {
-		const struct param *p = runbook_find_param(opts->rb, name);
+	for (int k = 0; k < rs->nparams; k++) {
+		const struct rs_param *rp = &rs->params[k];
+		const struct param *p = runbook_find_param(opts->rb, rp->name);
 		int given = 0;
 
 		for (int i = 0; i < opts->nparams; i++)
-			given |= strcmp(opts->params[i].name, name) == 0;
-		if (given || p == NULL || p->type == PARAM_SECRET || !json_is_string(v))
+			given |= strcmp(opts->params[i].name, rp->name) == 0;
+		if (given || p == NULL || p->type == PARAM_SECRET || rp->value == NULL)
 			continue;
-		if (strcmp(json_string_value(v), PARAMS_MASKED) == 0) {
+		if (rp->masked) {
 			*cause = xprintf("param '%s' held a secret, so it was never written down: give it "
-			    "again with --param %s=VALUE", name, name);
+			    "again with --param %s=VALUE", rp->name, rp->name);
 			return -1;
 		}
-		merged->params[merged->nparams].name = (char *)name;
-		merged->params[merged->nparams++].value = (char *)json_string_value(v);
+		merged->params[merged->nparams].name = rp->name;
+		merged->params[merged->nparams++].value = rp->value;
 	}
 	return 0;
 }
 
-/* The mode run.start recorded; a journal from before the field still marks
- * a drill, with "drill": true on every line or its plan as "drill". */
+/* A resumed run keeps the mode and environment it started with (the
+ * fold's, from run.start): a flag asking for others is refused, never
+ * obeyed (a drill resumed live would run the real commands) nor silently
+ * ignored. */
 static int
-recorded_mode(json_t *run_start, enum run_mode *mode)
-{
-	json_t *name = json_object_get(run_start, "mode"), *drill = json_object_get(run_start, "drill");
-
-	if (name == NULL) {
-		*mode = json_is_true(drill) || json_is_object(drill) ? MODE_DRILL : MODE_LIVE;
-		return 0;
-	}
-	return run_mode_from_name(json_string_value(name), mode);
-}
-
-/* A resumed run keeps the mode and environment it started with: a flag
- * asking for others is refused, never obeyed (a drill resumed live would
- * run the real commands) nor silently ignored. */
-static int
-setup_from_run_start(json_t *run_start, const char *dir, enum run_mode asked_mode, const char *asked_env,
+setup_from_state(const struct runstate *rs, const char *dir, enum run_mode asked_mode, const char *asked_env,
     struct run_setup *out, char **cause)
 {
-	const char *env = json_string_value(json_object_get(run_start, "environment"));
+	const char *env = rs->environment;
 
 	out->environment = NULL;
-	if (check_run_start(run_start, dir, cause) != 0)
+	if (check_run_start(rs, dir, cause) != 0)
 		return -1;
-	if (recorded_mode(run_start, &out->mode) != 0) {
+	if (!rs->mode_known) {
 		*cause = xprintf("%s records a mode this drconsole does not know: it cannot be resumed safely", dir);
 		return -1;
 	}
+	out->mode = (enum run_mode)rs->mode;
 	/* The asked value is not echoed: the incident's own words say it all. */
 	if (asked_mode != MODE_LIVE && asked_mode != out->mode) {
 		*cause = xprintf("--%s contradicts the incident, which was started in %s mode: a resume keeps "
@@ -265,13 +292,14 @@ int
 engine_resume_setup(const char *incident_dir, enum run_mode asked_mode, const char *asked_env,
     struct run_setup *out, char **cause)
 {
-	json_t *events = NULL;
+	struct runstate rs;
 	int rc;
 
-	if (journal_load(incident_dir, &events, cause) != 0)
-		return -1;
-	rc = setup_from_run_start(json_array_get(events, 0), incident_dir, asked_mode, asked_env, out, cause);
-	json_decref(events);
+	runstate_init(&rs);
+	rc = runstate_load(&rs, incident_dir, 0, NULL, NULL, cause);
+	if (rc == 0)
+		rc = setup_from_state(&rs, incident_dir, asked_mode, asked_env, out, cause);
+	runstate_clear(&rs);
 	return rc;
 }
 
@@ -310,11 +338,11 @@ engine_resume_check(const char *dir, int force, char **forced, char **cause)
 int
 engine_resume(struct engine **out, const struct engine_opts *opts, char **cause)
 {
-	struct engine_opts merged;
+	struct engine_opts merged = { 0 };
 	struct run_setup setup = { MODE_LIVE, NULL };
 	struct replay rp = { NULL, 0, -1, 0, NULL };
+	struct runstate rs;
 	struct engine *e;
-	json_t *events = NULL;
 	int rc = -1;
 
 	if (opts->incident_dir == NULL) {
@@ -323,19 +351,20 @@ engine_resume(struct engine **out, const struct engine_opts *opts, char **cause)
 	}
 	if (engine_resume_check(opts->incident_dir, opts->force_resume, &rp.forced, cause) != 0)
 		return -1;
-	if (journal_load(opts->incident_dir, &events, cause) != 0) {
+	runstate_init(&rs);
+	if (runstate_load(&rs, opts->incident_dir, 0, NULL, NULL, cause) != 0) {
+		runstate_clear(&rs);
 		free(rp.forced);
 		return -1;
 	}
 	e = engine_alloc(opts);
 	e->started_wall = 0;
 	e->resuming = 1;
-	if (recover_params(events, opts, &merged, cause) != 0 || check_same_runbook(e, events, cause) != 0 ||
-	    setup_from_run_start(json_array_get(events, 0), opts->incident_dir, opts->mode, opts->environment,
-	    &setup, cause) != 0)
+	if (recover_params(&rs, opts, &merged, cause) != 0 || check_same_runbook(e, &rs, cause) != 0 ||
+	    setup_from_state(&rs, opts->incident_dir, opts->mode, opts->environment, &setup, cause) != 0)
 		goto out;
 	e->mode = setup.mode;
-	replay_events(e, events, &rp);
+	replay_events(e, &rs, &rp);
 	if (rp.changed && !opts->accept_changed_runbook) {
 		*cause = xstrdup(ENGINE_RUNBOOK_CHANGED);
 		rc = ENGINE_RESUME_CHANGED;
@@ -353,7 +382,7 @@ out:
 	run_setup_clear(&setup);
 	free(merged.params);
 	free(rp.forced);
-	json_decref(events);
+	runstate_clear(&rs);
 	if (rc != 0)
 		engine_free(e);
 	else

@@ -69,7 +69,7 @@ runpolicy_condition(struct engine *e, int i, char **why)
 
 	if (run == 1)
 		return 0;
-	if (run == 0 && engine_skip(e, i, *why, &cause) == 0)
+	if (run == 0 && engine_skip(e, i, JSKIP_WHEN, *why, &cause) == 0)
 		return 1;
 	if (cause != NULL) {
 		free(*why);
@@ -102,7 +102,7 @@ runpolicy_end_run(struct engine *e, int i)
 	}
 	reason = xprintf("end_run after '%s': %s", s->id, s->end_run_outcome.s);
 	for (int k = 0; k < engine_runbook(e)->nsteps; k++) {
-		if (engine_step(e, k)->status == STEP_PENDING && engine_skip(e, k, reason, &cause) != 0) {
+		if (engine_step(e, k)->status == STEP_PENDING && engine_skip(e, k, JSKIP_END_RUN, reason, &cause) != 0) {
 			free(cause);
 			cause = NULL;
 		}

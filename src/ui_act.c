@@ -322,7 +322,7 @@ answer_text(struct ui *ui, struct dialog *d)
 	char *cause = NULL;
 
 	switch (d->kind) {
-	case DLG_SKIP_REASON: rc = engine_skip(ui->e, i, d->text, &cause); break;
+	case DLG_SKIP_REASON: rc = engine_skip(ui->e, i, JSKIP_OPERATOR, d->text, &cause); break;
 	case DLG_NOTE: rc = engine_note(ui->e, d->text, &cause); break;
 	case DLG_DONE_NOTE: rc = engine_mark_done(ui->e, i, d->text, &cause); break;
 	case DLG_ATTEST: rc = engine_attest(ui->e, i, HOW_ATTESTED, d->text, &cause); break;

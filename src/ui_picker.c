@@ -11,13 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "clock.h"
 #include "dismiss.h"
 #include "duration.h"
-#include "journal.h"
 #include "loader.h"
+#include "runstate.h"
 #include "sandbox.h"
 #include "ui.h"
 #include "xmalloc.h"
@@ -34,37 +32,6 @@ incidents_dir(void)
 	return xprintf("%s/.local/state/drconsole/incidents", home ? home : "/tmp");
 }
 
-static const char *
-jstr(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s != NULL ? s : "";
-}
-
-/* An incident is unfinished when its last run.start or run.resume has no
- * run.end after it. A dry run is never offered: it ran nothing, so there
- * is nothing to resume, even when it was cut short. */
-static int
-unfinished(json_t *events)
-{
-	int open = 0;
-	size_t i;
-	json_t *ev;
-
-	json_array_foreach(events, i, ev) {
-		const char *e = jstr(ev, "event");
-
-		if (strcmp(e, "run.start") == 0 && strcmp(jstr(ev, "mode"), run_mode_name(MODE_DRY_RUN)) == 0)
-			return 0;
-		if (strcmp(e, "run.start") == 0 || strcmp(e, "run.resume") == 0)
-			open = 1;
-		else if (strcmp(e, "run.end") == 0)
-			open = 0;
-	}
-	return open;
-}
-
 static void
 add_item(struct ui *ui, const struct picker_item *it)
 {
@@ -72,30 +39,46 @@ add_item(struct ui *ui, const struct picker_item *it)
 	ui->items[ui->nitems++] = *it;
 }
 
+/* The step of the last line folded, for the list's "last:". */
+static int
+note_last_step(void *arg, const struct runstate *rs, const struct rs_event *ev)
+{
+	(void)rs;
+	*(int *)arg = ev->step;
+	return 0;
+}
+
+/* An incident is offered when its last run.start or run.resume has no
+ * run.end after it (the fold's open), with when it started and its mode
+ * (the fold's: a journal from before "mode" marks a drill by "drill"). A
+ * dry run is never offered: it ran nothing, so there is nothing to resume,
+ * even when it was cut short. */
 static void
 add_incident(struct ui *ui, const char *dir)
 {
-	json_t *events = NULL, *first, *last;
-	char *cause = NULL;
 	struct picker_item it = { 0 };
+	struct runstate rs;
+	char *cause = NULL, started[CLOCK_RFC3339_LEN], last[CLOCK_RFC3339_LEN];
+	int last_step = -1;
 
-	if (journal_load(dir, &events, &cause) != 0) {
+	runstate_init(&rs);
+	if (runstate_load(&rs, dir, 0, note_last_step, &last_step, &cause) != 0)
 		free(cause);
-		return;
-	}
-	first = json_array_get(events, 0);
-	last = json_array_get(events, json_array_size(events) - 1);
-	if (first != NULL && unfinished(events)) {
+	else if (rs.started && rs.open && rs.mode != JMODE_DRY_RUN) {
+		clock_format_rfc3339(rs.started_ms, started);
+		clock_format_rfc3339(rs.last_ms, last);
 		it.incident = 1;
 		it.dir = xstrdup(dir);
-		it.path = xstrdup(jstr(json_object_get(first, "runbook"), "path"));
-		it.label = xstrdup(jstr(json_object_get(first, "runbook"), "title"));
-		it.detail = xprintf("started %s by %s, %s mode; last: %s %s at %s", jstr(first, "ts"),
-		    jstr(first, "operator"), jstr(first, "mode"), jstr(last, "event"), jstr(last, "step"),
-		    jstr(last, "ts"));
+		it.path = xstrdup(rs.runbook_path ? rs.runbook_path : "");
+		it.label = xstrdup(rs.runbook_title ? rs.runbook_title : "");
+		it.detail = xprintf("started %s by %s, %s mode; last: %s %s at %s", started,
+		    rs.started_by ? rs.started_by : "", jschema_mode_name(rs.mode), jschema_event_name(rs.last_event),
+		    last_step >= 0 ? rs.steps[last_step].id : "", last);
+		it.started_ms = rs.started_ms;
+		snprintf(it.mode, sizeof it.mode, "%s", rs.mode_known ? jschema_mode_name(rs.mode) : "");
 		add_item(ui, &it);
 	}
-	json_decref(events);
+	runstate_clear(&rs);
 }
 
 static int
@@ -143,24 +126,6 @@ absolute_paths(struct ui *ui)
 			ui->o.paths[i] = xstrdup(resolved);
 		}
 	}
-}
-
-/* When the incident started and in which mode, from its first event. */
-static void
-incident_facts(struct picker_item *it)
-{
-	json_t *events = NULL, *first;
-	char *cause = NULL;
-
-	if (journal_load(it->dir, &events, &cause) != 0) {
-		free(cause);
-		return;
-	}
-	first = json_array_get(events, 0);
-	if (clock_parse_timestamp(jstr(first, "ts"), &it->started_ms) != 0)
-		it->started_ms = 0;
-	snprintf(it->mode, sizeof it->mode, "%s", jstr(first, "mode"));
-	json_decref(events);
 }
 
 /* Production before training; then by scenario, then title. */
@@ -227,8 +192,6 @@ ui_picker_load(struct ui *ui)
 	diags_print(&d, stderr);
 	diags_clear(&d);
 	load_incidents(ui);
-	for (int i = 0; i < ui->nitems; i++)
-		incident_facts(&ui->items[i]);
 	sorted = xcalloc((size_t)ui->cat.count + 1, sizeof *sorted);
 	memcpy(sorted, ui->cat.list, (size_t)ui->cat.count * sizeof *sorted);
 	qsort(sorted, (size_t)ui->cat.count, sizeof *sorted, by_scenario);

@@ -380,7 +380,7 @@ ui_run_ask(struct ui *ui, int i)
 	}
 	switch (runpolicy_confirm(ui->e, i, &po)) {
 	case ASK_DRY_SKIP:
-		if (engine_skip(ui->e, i, RUNPOLICY_DRY_REASON, &cause) != 0) {
+		if (engine_skip(ui->e, i, JSKIP_DRY_RUN, RUNPOLICY_DRY_REASON, &cause) != 0) {
 			ui_run_error(ui, "The step was not skipped", cause);
 			free(cause);
 		}

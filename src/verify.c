@@ -18,7 +18,7 @@
 #include "crypto.h"
 #include "jhead.h"
 #include "journal.h"
-#include "verify.h"
+#include "verify_int.h"
 #include "xmalloc.h"
 
 struct verify_line {
@@ -252,8 +252,7 @@ verify_output_superseded(struct verify_state *st, size_t i, const char *path)
 	return 0;
 }
 
-/* 1 if a recorded path could reach outside the incident directory. */
-static int
+int
 verify_path_escapes(const char *path)
 {
 	const char *p = path;
@@ -455,6 +454,10 @@ verify_incident_with(const char *dir, const char *head, int outputs_too, struct 
 	int rc = 0;
 
 	memset(res, 0, sizeof *res);
+	/* An intact journal is checked in one streamed pass, whatever its
+	 * size; only a fault needs it whole, to be described. */
+	if (verify_stream(dir, head, outputs_too, res) == 0)
+		return 0;
 	memset(&st, 0, sizeof st);
 	/* The head first: the journal only grows, so a console appending
 	 * meanwhile leaves the head behind what is read, never ahead. */
@@ -472,6 +475,7 @@ verify_incident_with(const char *dir, const char *head, int outputs_too, struct 
 	memset(st.prev, '0', CRYPTO_HEX_LEN - 1);
 	torn = verify_split(&st, buf, len);
 	res->lines = (int64_t)st.n;
+	res->torn = torn != 0;
 	for (size_t i = 0; i < st.n && rc == 0; i++)
 		rc = verify_line(&st, i);
 	if (rc == 0)

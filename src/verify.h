@@ -13,6 +13,7 @@ struct verify_result {
 	char	*what;		/* allocated: the fault, or a summary if ok */
 	char	*note;		/* allocated: something intact but worth saying, or NULL */
 	char	 final_hash[CRYPTO_HEX_LEN];	/* last line's hash if ok */
+	int	 torn;		/* the journal ends in a line with no newline (not counted) */
 };
 
 /*

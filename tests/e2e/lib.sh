@@ -15,6 +15,10 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 DRCONSOLE=${DRCONSOLE:-$top_builddir/drconsole}
 export top_srcdir top_builddir DRCONSOLE
+# Every journal line the binary writes is checked against src/jschema.def:
+# a writer that drifts from the schema fails the test that makes it write.
+DRCONSOLE_SCHEMA_CHECK=1
+export DRCONSOLE_SCHEMA_CHECK
 
 TEST_NAME=$(basename "$0" .sh)
 SCRATCH=

@@ -604,7 +604,7 @@ test_operator_text_is_masked(void **state)
 	(void)state;
 	start(&f, RB_HEAD "params:\n  - { name: pw, type: secret }\n"
 	    "steps:\n  - id: a\n    title: a\n    run: echo a\n", pv, 1);
-	if (engine_skip(f.e, 0, "not needed: Sup3rS3cretValue was rotated", &cause) != 0)
+	if (engine_skip(f.e, 0, JSKIP_OPERATOR, "not needed: Sup3rS3cretValue was rotated", &cause) != 0)
 		fail_msg("skip: %s", cause);
 	if (engine_finish(f.e, "completed", &cause) != 0)
 		fail_msg("finish: %s", cause);

@@ -301,7 +301,7 @@ test_rerun(void **state)
 	assert_int_equal(runpolicy_rerun(r.e, 0), RERUN_AGAIN);
 	assert_null(runpolicy_why_not(r.e, 0));
 	assert_int_equal(runpolicy_choices(r.e, 0) & CHOICE_ROLLBACK, 0);
-	assert_int_equal(engine_skip(r.e, 2, "not now", &cause), 0);
+	assert_int_equal(engine_skip(r.e, 2, JSKIP_OPERATOR, "not now", &cause), 0);
 	assert_int_equal(runpolicy_rerun(r.e, 2), RERUN_AGAIN);
 	close_run(&r);
 }
