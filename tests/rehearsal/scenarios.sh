@@ -1,0 +1,262 @@
+# scenarios.sh: the rehearsed scenarios, sourced by rehearse.sh (inner part,
+# stack up). Each scenario_NAME sets up what the incident needs, runs the
+# production runbook with --environment rehearsal, checks the outcome with
+# its own queries and records one result line (record_result).
+
+APP_PASSWORD=rehearsal-app-pw-1
+STATUSPAGE_KEY=rehearsal-statuspage-key
+BACKUP_DATE=$(date -u +%Y-%m-%d)
+
+# The production database as the application sees it, and the seed's
+# backups: a daily base backup (pg_basebackup -Ft -z) in
+# s3://backup-bucket/daily/DATE/ and the daily dump in
+# s3://rqi-backups/postgres/DATE/dump.sql.gz; WAL goes to
+# s3://backup-bucket/wal/ by archive_command.
+seed_data() {
+	pg_psql "$PRIMARY" "CREATE ROLE app LOGIN PASSWORD '$APP_PASSWORD'" &&
+	    pg_psql "$PRIMARY" "CREATE DATABASE rqi_erp OWNER app" || return 1
+	cat >"$APP_DIR/.env.prod" <<EP
+DB_HOST=127.0.0.1
+DB_PORT=$(pg_port "$PRIMARY")
+DB_NAME=rqi_erp
+DB_USER=app
+DB_PASSWORD=$APP_PASSWORD
+EP
+	app_psql -q <<'SQL' || return 1
+CREATE TABLE "User" (id serial PRIMARY KEY, name text NOT NULL);
+INSERT INTO "User" (name) SELECT 'user ' || g FROM generate_series(1, 25) g;
+CREATE TABLE orders (id serial PRIMARY KEY, note text,
+    created_at timestamptz NOT NULL DEFAULT clock_timestamp());
+INSERT INTO orders (note) SELECT 'seed ' || g FROM generate_series(1, 100) g;
+SQL
+	echo yes >"$APP_STATE/running-blue"
+	echo yes >"$APP_STATE/running-green"
+	app_set_traffic blue
+	echo "$STATUSPAGE_KEY" >"$REHEARSAL_STATE/hooks/api_key"
+	take_backups
+}
+
+take_backups() {
+	_bb=$SCR/backup
+	rm -rf "$_bb" && mkdir -p "$_bb"
+	pg_as "$PG_BIN/pg_basebackup" -h "$PG_BASE" -p "$(pg_port "$PRIMARY")" -U postgres \
+	    -D "$_bb/base" -Ft -z -X stream --checkpoint=fast >"$_bb/log" 2>&1 || { cat "$_bb/log" >&2; return 1; }
+	aws_s3 cp --only-show-errors "$_bb/base/base.tar.gz" "s3://backup-bucket/daily/$BACKUP_DATE/base.tar.gz" &&
+	    aws_s3 cp --only-show-errors "$_bb/base/pg_wal.tar.gz" "s3://backup-bucket/daily/$BACKUP_DATE/pg_wal.tar.gz" || return 1
+	PGHOST=$PG_BASE PGPORT=$(pg_port "$PRIMARY") pg_dump -U postgres -d rqi_erp | gzip >"$_bb/dump.sql.gz" &&
+	    aws_s3 cp --only-show-errors "$_bb/dump.sql.gz" "s3://rqi-backups/postgres/$BACKUP_DATE/dump.sql.gz" || return 1
+	rm -rf "$_bb"
+}
+
+# Forces the current WAL segment into the archive and waits until it is there.
+archive_now() {
+	_seg=$(pg_psql "$PRIMARY" "SELECT pg_walfile_name(pg_switch_wal())")
+	pg_wait_sql "$PRIMARY" "SELECT coalesce(last_archived_wal >= '$_seg', false) FROM pg_stat_archiver" 60
+}
+
+# Environment of the operator's shell: the organisation-wide settings the
+# runbooks read (runbooks/README.md), pointed at the receivers.
+notify_env() {
+	_h=http://127.0.0.1:$(cat "$REHEARSAL_STATE/hooks.port")
+	export SLACK_WEBHOOK_URL="$_h/hook/incidents"
+	export STATUSPAGE_URL="$_h/statuspage/v1/pages/rqi"
+	export STATUSPAGE_COMPONENT=erp
+	export SMTP_URL="smtp://127.0.0.1:$(cat "$REHEARSAL_STATE/smtp.port")"
+	export REHEARSAL_S3_ENDPOINT="$S3_ENDPOINT"
+	export DRCONSOLE_PARAM_statuspage_api_key="$STATUSPAGE_KEY"
+}
+
+# run_runbook NAME INCIDENT [ARG...]: the runbook in line mode against the
+# rehearsal environment; its output goes to INCIDENT.out.
+run_runbook() {
+	_rb=$1 _inc=$2
+	shift 2
+	notify_env
+	# A runbook that cannot finish (a replay that never reaches its target
+	# retries for an hour) is stopped after 10 minutes: the rehearsal fails.
+	(cd "$APP_DIR" && timeout -s INT -k 30 600 "$DRCONSOLE" run --environment rehearsal --yes --operator rehearsal \
+	    --incident-dir "$_inc" "$@" "$RUNBOOKS/$_rb.yaml") >"$_inc.out" 2>&1
+}
+
+CHECK_FAILED=""
+check() {
+	_name=$1
+	shift
+	if "$@"; then
+		log "check $_name: ok"
+	else
+		log "check $_name: FAILED"
+		CHECK_FAILED="${CHECK_FAILED:+$CHECK_FAILED,}$_name"
+	fi
+}
+
+# record_result SCENARIO SEED INCIDENT: a results line from the journal
+# and the checks.
+record_result() {
+	eval "$(python3 "$REHEARSAL_LIB/journal_stats.py" "$3")"
+	# shellcheck disable=SC2154 # set by journal_stats.py
+	printf '%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$1" "$2" "$run_status" "$elapsed_ms" "$overhead_ms" \
+	    "$data_loss" "${CHECK_FAILED:-none}" "$stand_ins" "$REHEARSAL_OUT/${3##*/}/postmortem.md" >>"$SCR/results"
+	[ "$run_status" = completed ] || { log "$1: the run ended $run_status; failed steps: $failed_steps"; tail -n 30 "$3.out" >&2; }
+	CHECK_FAILED=""
+}
+
+health_code() {
+	python3 -c 'import sys, urllib.request, urllib.error
+try:
+    print(urllib.request.urlopen(sys.argv[1], timeout=5).status)
+except urllib.error.HTTPError as e:
+    print(e.code)' "http://127.0.0.1:$(cat "$REHEARSAL_STATE/app.port")/health"
+}
+
+# --- pitr-restore: seed 000 scenario B, seed 001 A ---
+# Orders are written one a second from before the target to more than a
+# minute after it, then the table is dropped; the runbook restores to the
+# target (the plan's "timestamp - 1 min"). No order is written within half a
+# second of the target, so every row is clearly before or after it.
+pitr_writer() {
+	_target_ns=$1 _drop_ns=$2
+	while [ "$(date +%s%N)" -lt "$_drop_ns" ]; do
+		_now=$(date +%s%N)
+		_d=$((_now - _target_ns))
+		if [ "$_d" -gt -500000000 ] && [ "$_d" -lt 500000000 ]; then
+			sleep 0.2
+			continue
+		fi
+		app_psql -c "INSERT INTO orders (note) VALUES ('live') RETURNING id, extract(epoch FROM created_at)" \
+		    | head -n 1 | tr '|' ' ' >>"$SCR/pitr-orders" || return 1
+		sleep 1
+	done
+}
+
+rows_before_target_back() {
+	awk -v t="$pitr_target_epoch" '$2 < t { print $1 }' "$SCR/pitr-orders" | sort -n >"$SCR/pitr-want"
+	app_psql -c "SELECT id FROM orders WHERE note = 'live' AND extract(epoch FROM created_at) < $pitr_target_epoch ORDER BY id" \
+	    >"$SCR/pitr-got" 2>/dev/null || return 1
+	[ -s "$SCR/pitr-want" ] && cmp -s "$SCR/pitr-want" "$SCR/pitr-got" &&
+	    [ "$(app_psql -c "SELECT count(*) FROM orders WHERE note LIKE 'seed %'")" = 100 ]
+}
+
+rows_after_target_gone() {
+	[ "$(awk -v t="$pitr_target_epoch" '$2 > t' "$SCR/pitr-orders" | wc -l)" -gt 0 ] &&
+	    [ "$(app_psql -c "SELECT count(*) FROM orders WHERE extract(epoch FROM created_at) > $pitr_target_epoch")" = 0 ]
+}
+
+writes_resume() {
+	app_psql -c "INSERT INTO orders (note) VALUES ('after restore') RETURNING 'written'" | grep -qx written
+}
+
+scenario_pitr_restore() {
+	: >"$SCR/pitr-orders"
+	pitr_target_epoch=$(($(date +%s) + 4))
+	_target=$(date -u -d "@$pitr_target_epoch" +%Y-%m-%dT%H:%M:%SZ)
+	log "writing orders around target_time $_target, then the accidental DROP 62 s later"
+	pitr_writer "${pitr_target_epoch}000000000" "$(((pitr_target_epoch + 62) * 1000000000))" || return 1
+	app_psql -c "DROP TABLE orders" >/dev/null
+	archive_now || return 1
+	_inc=$SCR/incidents/pitr-restore
+	run_runbook pitr-restore "$_inc" --allow-destructive \
+	    --param "target_time=$_target" --param "backup_date=$BACKUP_DATE" \
+	    --param "app_dir=$APP_DIR" --param "app_url=http://127.0.0.1:$(cat "$REHEARSAL_STATE/app.port")" \
+	    --param customer_list=customers@rehearsal.invalid --param restore_container=rqi-pitr
+	check rows-before-target rows_before_target_back
+	check rows-after-target rows_after_target_gone
+	check app-health-200 test "$(health_code)" = 200
+	check writes-resume writes_resume
+	check customer-email test -n "$(ls "$REHEARSAL_STATE/mail/" 2>/dev/null)"
+	record_result pitr-restore "000 B, 001 A" "$_inc"
+}
+
+# --- weekly-restore-test: seed 000 2 (Testing), seed 001 2 (Verification) ---
+weekly_counts_match() {
+	# the run dropped its scratch database: compare what it printed
+	_users=$(PGHOST=$PG_BASE PGPORT=$(pg_port "$PRIMARY") psql -X -At -U postgres -d rqi_erp -c 'SELECT count(*) FROM "User"')
+	grep -q "users=$_users\b" "$1.out"
+}
+
+scenario_weekly_restore_test() {
+	_inc=$SCR/incidents/weekly-restore-test
+	run_runbook weekly-restore-test "$_inc" --param "app_dir=$APP_DIR"
+	check restore-counts weekly_counts_match "$_inc"
+	check scratch-dropped test "$(pg_psql "$PRIMARY" "SELECT count(*) FROM pg_database WHERE datname = 'rqi_erp_restore_test'")" = 0
+	record_result weekly-restore-test "000 2, 001 2" "$_inc"
+}
+
+# --- region-failover: seed 000 scenario A, seed 001 B ---
+# A streaming replica stands for the standby region; orders are written
+# and replicated, then the primary dies (pg_ctl stop -m immediate). The
+# runbook promotes the replica (a stand-in for the RDS API does it with
+# pg_promote), starts the application against it (a stand-in for ECS) and
+# checks /health; Terraform and Route53 run as marked stand-ins.
+# The replica's timeline: the one it receives while a standby, the one it
+# writes once promoted.
+replica_timeline() {
+	pg_psql "$REPLICA" "SELECT CASE WHEN pg_is_in_recovery()
+	    THEN (SELECT received_tli FROM pg_stat_wal_receiver)
+	    ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END"
+}
+
+failover_rows_kept() {
+	[ "$(pg_psql "$REPLICA" "SELECT count(*) FROM orders WHERE note = 'before outage'" rqi_erp)" = 20 ]
+}
+
+app_uses_standby() {
+	grep -qx "DB_PORT=$(pg_port "$REPLICA")" "$APP_DIR/.env.prod"
+}
+
+scenario_region_failover() {
+	pg_start_replica "$REPLICA" "$PRIMARY" || return 1
+	_tl_before=$(replica_timeline)
+	app_psql -q -c "INSERT INTO orders (note) SELECT 'before outage' FROM generate_series(1, 20)" || return 1
+	# Commits are asynchronous here (pg_lib's settings): wait until the
+	# standby has the rows, not just the WAL position of the moment.
+	_n=0
+	until failover_rows_kept 2>/dev/null; do
+		_n=$((_n + 1))
+		[ "$_n" -lt 400 ] || { log "the standby never received the orders"; return 1; }
+		sleep 0.05
+	done
+	log "the primary region goes down (pg_ctl stop -m immediate)"
+	pg_stop "$PRIMARY" immediate
+	app_refresh
+	_app=127.0.0.1:$(cat "$REHEARSAL_STATE/app.port")
+	_inc=$SCR/incidents/region-failover
+	run_runbook region-failover "$_inc" --allow-destructive \
+	    --param "replica_conninfo=host=$PG_BASE port=$(pg_port "$REPLICA") dbname=rqi_erp user=postgres" \
+	    --param "primary_lb_dns=primary.rehearsal.invalid" --param "dr_lb_dns=$_app" \
+	    --param "dr_lb_url=http://$_app" --param "app_hostname=$_app" --param "app_url=http://$_app" \
+	    --param replica_id=rehearsal-standby --param hosted_zone_id=ZREHEARSAL \
+	    --param customer_list=customers@rehearsal.invalid
+	check timeline-changed test "$_tl_before" = 1 -a "$(replica_timeline)" = 2
+	check rows-kept failover_rows_kept
+	check app-switched app_uses_standby
+	check app-health-200 test "$(health_code)" = 200
+	check writes-resume writes_resume
+	record_result region-failover "000 A, 001 B" "$_inc"
+}
+
+# --- the table ---
+fmt_ms() {
+	awk -v ms="$1" 'BEGIN { s = ms / 1000; if (s < 60) printf "%.1fs", s; else printf "%dm%02ds", s / 60, s % 60 }'
+}
+
+print_table() {
+	_bad=0
+	printf '\n%-20s %-13s %-9s %-15s %-17s %-9s %s\n' scenario seed recovered "RTO (4h)" "data loss (15m)" overhead "failed checks / stand-ins"
+	while IFS='|' read -r sc seed status el ov loss failed standins pm; do
+		rec=yes
+		[ "$status" = completed ] && [ "$failed" = none ] || rec=NO
+		rto=met
+		[ "$el" -lt 14400000 ] || rto=MISSED
+		if [ -z "$loss" ]; then lossf="n/a"
+		elif awk -v l="$loss" 'BEGIN { exit !(l <= 15) }'; then lossf="${loss}m met"
+		else lossf="${loss}m MISSED"; fi
+		case $lossf in *MISSED*) rec=NO ;; esac
+		[ "$rto" = met ] || rec=NO
+		[ "$rec" = yes ] || _bad=1
+		printf '%-20s %-13s %-9s %-15s %-17s %-9s %s\n' "$sc" "$seed" "$rec" "$(fmt_ms "$el") $rto" "$lossf" \
+		    "$(fmt_ms "$ov")" "checks: $failed${standins:+; stand-ins: $standins}"
+		printf '%-20s postmortem: %s\n' "" "$pm"
+	done <"$1"
+	return "$_bad"
+}
