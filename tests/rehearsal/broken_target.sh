@@ -18,7 +18,7 @@ p, a, b = sys.argv[1:]
 s = open(p).read()
 open(p, "w").write(s.replace(a, b, 1))' "$rb" "$orig" "$shifted"
 grep -qF "1 hour ago" "$rb" || { echo "FAIL: could not shift the target"; exit 1; }
-sh "$here/rehearse.sh" --runbooks "$work/runbooks" pitr-restore >"$work/out" 2>&1
+REHEARSAL_OUT=$work/incidents sh "$here/rehearse.sh" --runbooks "$work/runbooks" pitr-restore >"$work/out" 2>&1
 rc=$?
 cat "$work/out"
 if [ "$rc" -eq 0 ]; then

@@ -3,7 +3,8 @@
 # runbooks/ run for real, step for step, in line mode with --environment
 # rehearsal, against the stand-in stack of stack.sh on 127.0.0.1 (issue #17).
 # Scenarios (default: all, in this order; region-failover takes the primary
-# down, so it comes last): pitr-restore weekly-restore-test region-failover.
+# down, so it comes last): pitr-restore weekly-restore-test redis-rehydrate
+# secret-rotation region-failover.
 # Prints one table row per scenario and exits 0 only when every scenario
 # recovered, passed its checks and met the 4h RTO and 15m RPO.
 # Needs Debian's postgresql-15, redis-server, awscli and python3 (see
@@ -88,14 +89,14 @@ stack_up || { log "the stand-in stack did not start"; exit 1; }
 export S3_ENDPOINT REDIS_PORT
 seed_data || { log "seeding the stand-in production data failed"; exit 1; }
 
-[ $# -gt 0 ] || set -- pitr-restore weekly-restore-test region-failover
+[ $# -gt 0 ] || set -- pitr-restore weekly-restore-test redis-rehydrate secret-rotation region-failover
 : >"$SCR/results"
 for sc in "$@"; do
 	case $sc in
-	pitr-restore | weekly-restore-test | region-failover) ;;
+	pitr-restore | weekly-restore-test | redis-rehydrate | secret-rotation | region-failover) ;;
 	*) log "no scenario $sc"; exit 2 ;;
 	esac
 	log "--- $sc ---"
-	"scenario_$(echo "$sc" | tr - _)"
+	"scenario_$(echo "$sc" | tr - _)" || { log "$sc: setting up the incident failed"; record_setup_failure "$sc"; }
 done
 print_table "$SCR/results"

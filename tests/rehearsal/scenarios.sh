@@ -13,13 +13,16 @@ BACKUP_DATE=$(date -u +%Y-%m-%d)
 # s3://rqi-backups/postgres/DATE/dump.sql.gz; WAL goes to
 # s3://backup-bucket/wal/ by archive_command.
 seed_data() {
-	pg_psql "$PRIMARY" "CREATE ROLE app LOGIN PASSWORD '$APP_PASSWORD'" &&
-	    pg_psql "$PRIMARY" "CREATE DATABASE rqi_erp OWNER app" || return 1
+	# As in seed 001, the application logs in as postgres with DB_PASSWORD
+	# (the role secret-rotation rotates by default); the unix socket stays
+	# trusted for the rehearsal's own administration.
+	pg_psql "$PRIMARY" "ALTER ROLE postgres PASSWORD '$APP_PASSWORD'" &&
+	    pg_psql "$PRIMARY" "CREATE DATABASE rqi_erp" || return 1
 	cat >"$APP_DIR/.env.prod" <<EP
 DB_HOST=127.0.0.1
 DB_PORT=$(pg_port "$PRIMARY")
 DB_NAME=rqi_erp
-DB_USER=app
+DB_USER=postgres
 DB_PASSWORD=$APP_PASSWORD
 EP
 	app_psql -q <<'SQL' || return 1
@@ -88,6 +91,12 @@ check() {
 		log "check $_name: FAILED"
 		CHECK_FAILED="${CHECK_FAILED:+$CHECK_FAILED,}$_name"
 	fi
+}
+
+# A scenario that could not even set up its incident still gets its row.
+record_setup_failure() {
+	printf '%s|-|setup-failed|0|0||setup||\n' "$1" >>"$SCR/results"
+	CHECK_FAILED=""
 }
 
 # record_result SCENARIO SEED INCIDENT: a results line from the journal
@@ -180,6 +189,63 @@ scenario_weekly_restore_test() {
 	check restore-counts weekly_counts_match "$_inc"
 	check scratch-dropped test "$(pg_psql "$PRIMARY" "SELECT count(*) FROM pg_database WHERE datname = 'rqi_erp_restore_test'")" = 0
 	record_result weekly-restore-test "000 2, 001 2" "$_inc"
+}
+
+# --- redis-rehydrate: seed 001 4B ---
+# The cache holds poisoned values (the app only fills missing keys, so they
+# would stay); the runbook flushes and restarts the real redis-server, and
+# the application stand-in fills the cache again from the database.
+rcli() {
+	redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"
+}
+
+cache_clean_and_warm() {
+	[ "$(rcli DBSIZE)" -ge 25 ] && [ "$(rcli GET cache:user:7)" = "user 7" ] &&
+	    [ -z "$(rcli --scan --pattern 'cache:*' | while read -r k; do rcli GET "$k"; done | grep POISONED)" ]
+}
+
+scenario_redis_rehydrate() {
+	_n=0
+	until [ "$(rcli DBSIZE 2>/dev/null)" -ge 25 ] 2>/dev/null; do
+		_n=$((_n + 1))
+		[ "$_n" -lt 200 ] || { log "the app stand-in never warmed the cache"; return 1; }
+		sleep 0.05
+	done
+	for i in 3 7 11; do rcli SET "cache:user:$i" POISONED >/dev/null; done
+	_pid_before=$(cat "$REHEARSAL_STATE/redis.pid")
+	_inc=$SCR/incidents/redis-rehydrate
+	run_runbook redis-rehydrate "$_inc" --allow-destructive --param "app_dir=$APP_DIR"
+	check keys-recorded grep -qx cache:user:7 "$_inc/redis/keys.txt"
+	check redis-restarted test "$(cat "$REHEARSAL_STATE/redis.pid")" != "$_pid_before"
+	check cache-clean-and-warm cache_clean_and_warm
+	record_result redis-rehydrate "001 4B" "$_inc"
+}
+
+# --- secret-rotation: seed 001 3C and 4C ---
+# The app's database password leaked: the runbook sets a new one with its
+# sql step, writes it to .env.prod and restarts both colours, whose health
+# check logs in with it. Checked: the new password works, the leaked one is
+# refused, and the new one is nowhere in the incident (journal, outputs,
+# postmortem).
+old_password_refused() {
+	! PGPASSWORD=$APP_PASSWORD psql -X -At -h 127.0.0.1 -p "$(pg_port "$PRIMARY")" -U postgres -d rqi_erp \
+	    -c 'SELECT 1' >/dev/null 2>&1
+}
+
+new_password_secret() {
+	_pw=$(sed -n 's/^DB_PASSWORD=//p' "$APP_DIR/.env.prod")
+	[ ${#_pw} -ge 32 ] && ! grep -rqF -- "$_pw" "$1" "$1.out"
+}
+
+scenario_secret_rotation() {
+	_inc=$SCR/incidents/secret-rotation
+	DRCONSOLE_PARAM_old_db_password=$APP_PASSWORD run_runbook secret-rotation "$_inc" --allow-destructive \
+	    --param "app_dir=$APP_DIR" --param "db_port=$(pg_port "$PRIMARY")"
+	check app-reconnected app_color_healthy blue
+	check old-password-refused old_password_refused
+	check new-password-not-written new_password_secret "$_inc"
+	check env-backup-removed test ! -e "$APP_DIR/.env.prod.pre-rotation"
+	record_result secret-rotation "001 3C, 4C" "$_inc"
 }
 
 # --- region-failover: seed 000 scenario A, seed 001 B ---

@@ -30,10 +30,19 @@ stack_bg() {
 	echo $! >"$REHEARSAL_STATE/$_name.pid"
 }
 
+# Stops NAME and waits until it is gone (it may be another process's child:
+# a server restarted by a runbook step).
 stack_kill() {
 	[ -f "$REHEARSAL_STATE/$1.pid" ] || return 0
-	kill "$(cat "$REHEARSAL_STATE/$1.pid")" 2>/dev/null
-	wait "$(cat "$REHEARSAL_STATE/$1.pid")" 2>/dev/null
+	_pid=$(cat "$REHEARSAL_STATE/$1.pid")
+	kill "$_pid" 2>/dev/null || :
+	_n=0
+	while kill -0 "$_pid" 2>/dev/null && [ "$(ps -o stat= -p "$_pid" 2>/dev/null | cut -c1)" != Z ]; do
+		_n=$((_n + 1))
+		[ "$_n" -lt 200 ] || { kill -KILL "$_pid" 2>/dev/null; break; }
+		sleep 0.05
+	done
+	wait "$_pid" 2>/dev/null || :
 	rm -f "$REHEARSAL_STATE/$1.pid"
 	return 0
 }
@@ -62,7 +71,7 @@ RC
 }
 
 redis_stop() {
-	redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1
+	redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || :
 	stack_kill redis
 }
 
@@ -159,6 +168,7 @@ REDIS_PORT=$REDIS_PORT
 SE
 	. "$E2E_LIB/pg_lib.sh"
 	redis_start || return 1
+	stack_bg warmer "$REHEARSAL_LIB/bin/app-warmer"
 	pg_start_primary "$PRIMARY" archive_mode=on archive_timeout=300 \
 	    "archive_command=$REHEARSAL_LIB/bin/archive-wal %p %f" || return 1
 }
@@ -167,7 +177,7 @@ SE
 stack_down() {
 	side_stop_all
 	[ -n "${REDIS_PORT:-}" ] && redis_stop
-	for _s in s3 hooks app smtp; do
+	for _s in warmer s3 hooks app smtp; do
 		stack_kill "$_s"
 	done
 	pg_stop_all
