@@ -4,8 +4,10 @@
 Prints shell assignments (sourced by rehearse.sh):
   run_status       run.end's status (completed, failed, aborted...)
   elapsed_ms       run.end's duration_ms: the recovery time measured
-  steps_ms         the sum of every step.end's duration_ms
-  overhead_ms      elapsed_ms - steps_ms: drconsole's own time
+  steps_ms         the sum of every step.end's duration_ms (each attempt)
+  waits_ms         the sum of step.retry's delay_ms: waits the runbook
+                   prescribes (retry_delay), not drconsole's time
+  overhead_ms      elapsed_ms - steps_ms - waits_ms: drconsole's own time
   data_loss        the last data_loss_minutes capture, an operator's note
                    "data_loss_minutes: N" after it winning (empty: none)
   stand_ins        ids of steps that ran an environment's stand-in
@@ -19,7 +21,7 @@ import sys
 
 def main():
     d = sys.argv[1]
-    elapsed = steps = 0
+    elapsed = steps = waits = 0
     status = "unfinished"
     loss = ""
     stand_ins, last_status = [], {}
@@ -40,6 +42,8 @@ def main():
                 cap = ev.get("capture") or {}
                 if "data_loss_minutes" in cap:
                     loss = str(cap["data_loss_minutes"])
+            elif kind == "step.retry":
+                waits += int(ev.get("delay_ms") or 0)
             elif kind == "note":
                 m = re.search(r"data_loss_minutes:\s*([0-9.]+)", str(ev.get("text", "")))
                 if m:
@@ -48,8 +52,8 @@ def main():
                 elapsed = int(ev.get("duration_ms") or 0)
                 status = ev.get("status", "")
     failed = [s for s, st in last_status.items() if st not in ("ok", "skipped")]
-    out = {"run_status": status, "elapsed_ms": elapsed, "steps_ms": steps,
-           "overhead_ms": elapsed - steps, "data_loss": loss,
+    out = {"run_status": status, "elapsed_ms": elapsed, "steps_ms": steps, "waits_ms": waits,
+           "overhead_ms": elapsed - steps - waits, "data_loss": loss,
            "stand_ins": " ".join(stand_ins), "failed_steps": " ".join(failed)}
     for k, v in out.items():
         print("%s=%s" % (k, shlex.quote(str(v))))

@@ -72,13 +72,13 @@ notify_env() {
 # run_runbook NAME INCIDENT [ARG...]: the runbook in line mode against the
 # rehearsal environment; its output goes to INCIDENT.out.
 run_runbook() {
-	_rb=$1 _inc=$2
+	_rr_rb=$1 _rr_inc=$2
 	shift 2
 	notify_env
 	# A runbook that cannot finish (a replay that never reaches its target
 	# retries for an hour) is stopped after 10 minutes: the rehearsal fails.
 	(cd "$APP_DIR" && timeout -s INT -k 30 600 "$DRCONSOLE" run --environment rehearsal --yes --operator rehearsal \
-	    --incident-dir "$_inc" "$@" "$RUNBOOKS/$_rb.yaml") >"$_inc.out" 2>&1
+	    --incident-dir "$_rr_inc" "$@" "$RUNBOOKS/$_rr_rb.yaml") >"$_rr_inc.out" 2>&1
 }
 
 CHECK_FAILED=""
@@ -102,7 +102,10 @@ record_setup_failure() {
 # record_result SCENARIO SEED INCIDENT: a results line from the journal
 # and the checks.
 record_result() {
+	_loss=""
+	[ -n "${4:-}" ] && _loss=$(python3 "$REHEARSAL_LIB/journal_stats.py" "$4" | sed -n "s/^data_loss=//p" | tr -d "'")
 	eval "$(python3 "$REHEARSAL_LIB/journal_stats.py" "$3")"
+	[ -n "$_loss" ] && data_loss=$_loss
 	# shellcheck disable=SC2154 # set by journal_stats.py
 	printf '%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$1" "$2" "$run_status" "$elapsed_ms" "$overhead_ms" \
 	    "$data_loss" "${CHECK_FAILED:-none}" "$stand_ins" "$REHEARSAL_OUT/${3##*/}/postmortem.md" >>"$SCR/results"
@@ -257,48 +260,111 @@ scenario_secret_rotation() {
 # The replica's timeline: the one it receives while a standby, the one it
 # writes once promoted.
 replica_timeline() {
-	pg_psql "$REPLICA" "SELECT CASE WHEN pg_is_in_recovery()
+	pg_psql "${1:-$REPLICA}" "SELECT CASE WHEN pg_is_in_recovery()
 	    THEN (SELECT received_tli FROM pg_stat_wal_receiver)
 	    ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END"
 }
 
 failover_rows_kept() {
-	[ "$(pg_psql "$REPLICA" "SELECT count(*) FROM orders WHERE note = 'before outage'" rqi_erp)" = 20 ]
+	[ "$(pg_psql "${1:-$REPLICA}" "SELECT count(*) FROM orders WHERE note = 'before outage'" rqi_erp)" = 20 ]
 }
 
 app_uses_standby() {
-	grep -qx "DB_PORT=$(pg_port "$REPLICA")" "$APP_DIR/.env.prod"
+	grep -qx "DB_PORT=$(pg_port "${1:-$REPLICA}")" "$APP_DIR/.env.prod"
 }
 
-scenario_region_failover() {
-	pg_start_replica "$REPLICA" "$PRIMARY" || return 1
-	_tl_before=$(replica_timeline)
-	app_psql -q -c "INSERT INTO orders (note) SELECT 'before outage' FROM generate_series(1, 20)" || return 1
+# start_standby NAME: a streaming replica of the current primary, holding
+# the orders written just before the outage; the stand-ins read the names
+# from REHEARSAL_STATE/primary and /standby.
+start_standby() {
+	pg_start_replica "$1" "$(cat "$REHEARSAL_STATE/primary")" || return 1
+	echo "$1" >"$REHEARSAL_STATE/standby"
+	app_psql -q -c "DELETE FROM orders WHERE note = 'before outage'" &&
+	    app_psql -q -c "INSERT INTO orders (note) SELECT 'before outage' FROM generate_series(1, 20)" || return 1
 	# Commits are asynchronous here (pg_lib's settings): wait until the
 	# standby has the rows, not just the WAL position of the moment.
 	_n=0
-	until failover_rows_kept 2>/dev/null; do
+	until failover_rows_kept "$1" 2>/dev/null; do
 		_n=$((_n + 1))
 		[ "$_n" -lt 400 ] || { log "the standby never received the orders"; return 1; }
 		sleep 0.05
 	done
-	log "the primary region goes down (pg_ctl stop -m immediate)"
-	pg_stop "$PRIMARY" immediate
-	app_refresh
+}
+
+# run_failover STANDBY INCIDENT [ARG...]: region-failover onto STANDBY.
+run_failover() {
+	_sb=$1 _fi=$2
+	shift 2
 	_app=127.0.0.1:$(cat "$REHEARSAL_STATE/app.port")
-	_inc=$SCR/incidents/region-failover
-	run_runbook region-failover "$_inc" --allow-destructive \
-	    --param "replica_conninfo=host=$PG_BASE port=$(pg_port "$REPLICA") dbname=rqi_erp user=postgres" \
+	run_runbook region-failover "$_fi" --allow-destructive \
+	    --param "replica_conninfo=host=$PG_BASE port=$(pg_port "$_sb") dbname=rqi_erp user=postgres" \
 	    --param "primary_lb_dns=primary.rehearsal.invalid" --param "dr_lb_dns=$_app" \
 	    --param "dr_lb_url=http://$_app" --param "app_hostname=$_app" --param "app_url=http://$_app" \
 	    --param replica_id=rehearsal-standby --param hosted_zone_id=ZREHEARSAL \
-	    --param customer_list=customers@rehearsal.invalid
+	    --param customer_list=customers@rehearsal.invalid "$@"
+	echo "$_sb" >"$REHEARSAL_STATE/primary"
+}
+
+scenario_region_failover() {
+	start_standby "$REPLICA" || return 1
+	_tl_before=$(replica_timeline)
+	log "the primary region goes down (pg_ctl stop -m immediate)"
+	pg_stop "$(cat "$REHEARSAL_STATE/primary")" immediate
+	app_refresh
+	_inc=$SCR/incidents/region-failover
+	run_failover "$REPLICA" "$_inc"
 	check timeline-changed test "$_tl_before" = 1 -a "$(replica_timeline)" = 2
 	check rows-kept failover_rows_kept
 	check app-switched app_uses_standby
 	check app-health-200 test "$(health_code)" = 200
 	check writes-resume writes_resume
 	record_result region-failover "000 A, 001 B" "$_inc"
+}
+
+# --- q3-drill: seed 000 5 (Annual Drill) ---
+# The facilitator's q3-drill runs in drill mode; its stand-in for scaling
+# staging's primary region to zero stops that region's database. Once it
+# has confirmed the outage, "the team" fails over with region-failover in
+# drill mode onto a second standby, and q3-drill measures the RTO until
+# /health answers again and prints its scorecard.
+journal_has_end() {
+	[ -f "$1/journal.jsonl" ] && grep -q "\"event\":\"step.end\".*\"step\":\"$2\".*\"status\":\"ok\"" "$1/journal.jsonl"
+}
+
+scorecard_all_met() {
+	"$DRCONSOLE" report --format json -o - "$1" 2>/dev/null | python3 -c 'import json, sys
+c = json.load(sys.stdin).get("scorecard") or {}
+sys.exit(0 if c.get("criteria_total") and c.get("criteria_met") == c.get("criteria_total") else 1)'
+}
+
+scenario_q3_drill() {
+	start_standby drill-standby || return 1
+	_tl_before=$(replica_timeline drill-standby)
+	_inc=$SCR/incidents/q3-drill
+	_finc=$SCR/incidents/q3-drill-failover
+	run_runbook q3-drill "$_inc" --drill --allow-destructive \
+	    --param "staging_url=http://127.0.0.1:$(cat "$REHEARSAL_STATE/app.port")" &
+	_q3=$!
+	_n=0
+	until journal_has_end "$_inc" confirm-outage; do
+		_n=$((_n + 1))
+		if [ "$_n" -ge 1200 ] || ! kill -0 "$_q3" 2>/dev/null; then
+			log "q3-drill never confirmed the outage"
+			wait "$_q3"
+			record_result q3-drill "000 5" "$_inc"
+			return 0
+		fi
+		sleep 0.1
+	done
+	log "q3-drill confirmed the outage: the team fails over (region-failover --drill)"
+	run_failover drill-standby "$_finc" --drill
+	wait "$_q3"
+	check failover-completed test "$(python3 "$REHEARSAL_LIB/journal_stats.py" "$_finc" | sed -n "s/^run_status=//p")" = completed
+	check timeline-changed test "$(replica_timeline drill-standby)" -gt "$_tl_before"
+	check rows-kept failover_rows_kept drill-standby
+	check app-health-200 test "$(health_code)" = 200
+	check scorecard-criteria-met scorecard_all_met "$_inc"
+	record_result q3-drill "000 5" "$_inc" "$_finc"
 }
 
 # --- the table ---

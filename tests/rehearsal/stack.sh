@@ -171,6 +171,7 @@ SE
 	stack_bg warmer "$REHEARSAL_LIB/bin/app-warmer"
 	pg_start_primary "$PRIMARY" archive_mode=on archive_timeout=300 \
 	    "archive_command=$REHEARSAL_LIB/bin/archive-wal %p %f" || return 1
+	echo "$PRIMARY" >"$REHEARSAL_STATE/primary"
 }
 
 # Stops everything stack_up and the runbooks started; safe to call twice.
