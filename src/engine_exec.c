@@ -118,6 +118,15 @@ exec_output(void *arg, int stream, const char *data, size_t len)
 		r->flush_timer = loop_add_timer(c->e->loop, OUTFILE_FLUSH_MS, on_flush_timer, c);
 }
 
+/* The target's stand-in for step i (stand_ins: in its environment), or NULL. */
+static const struct rstr *
+env_stand_in(const struct engine *e, int i)
+{
+	const struct step *s = &e->rb->steps[i];
+
+	return s->action == ACTION_RUN && s->on.s == NULL ? runbook_stand_in(e->env, s->id) : NULL;
+}
+
 /* --- the verdict --- */
 
 /* A job's own verdict: its exit status and expect.output. A verify or a
@@ -139,6 +148,10 @@ job_verdict(struct engine *e, int i, int wait_status, struct attempt_end *end)
 	else if (!plain && r->has_re && !r->output_matched)
 		why = xprintf("no output line matched /%s/", s->expect_output.s);
 	end->ok = why == NULL;
+	/* A stand-in's success is not the real step's: say so wherever the
+	 * outcome is shown (summary, journal, report). */
+	if (end->ok && !plain && env_stand_in(e, i) != NULL)
+		why = xprintf("stand-in for environment %s: the real step did not run", e->env->name);
 	end->reason = why;
 }
 
@@ -469,6 +482,8 @@ journal_start(struct engine *e, int i, const char *event, int rollback, char **c
 		json_object_set_new(f, "expected_duration_ms", json_integer(e->rb->steps[i].expected_duration_ms));
 	if (rollback)
 		json_object_set_new(f, "phase", engine_jstr("start"));
+	else if (env_stand_in(e, i) != NULL)
+		json_object_set_new(f, "stand_in", engine_jstr(e->env->name));
 	free(shown);
 	return engine_journal(e, event, f, cause);
 }
@@ -543,12 +558,16 @@ start_attempt(struct engine *e, int i)
 	free(cause);
 }
 
-/* The command a step runs now: a drill may swap in a safe stand-in. */
+/* The command a step runs now: the target's stand-in, or in a drill the
+ * step's safe stand-in, else its own. */
 const char *
 exec_command(const struct engine *e, int i)
 {
 	const struct step *s = &e->rb->steps[i];
+	const struct rstr *si = env_stand_in(e, i);
 
+	if (si != NULL)
+		return si->s;
 	if ((e->mode == MODE_DRILL || e->dry_drill) && s->drill == DRILL_STANDIN)
 		return s->drill_run.s;
 	return s->run.s;

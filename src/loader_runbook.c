@@ -152,11 +152,22 @@ parse_env_env(struct loader *l, const struct ynode *n, void *obj)
 	loader_load_kv(l, n, &ev->env, &ev->nenv, "env");
 }
 
+/* stand_ins: { STEP: COMMAND }: what this target runs instead of a step it
+ * has no honest stand-in for (rbcheck checks the steps and commands). */
+static void
+parse_env_stand_ins(struct loader *l, const struct ynode *n, void *obj)
+{
+	struct environment *ev = obj;
+
+	loader_load_kv(l, n, &ev->stand_ins, &ev->nstand_ins, "stand_ins");
+}
+
 static const struct keydef environment_keys[] = {
 	{ "params", K_CUSTOM, 0, 0, 0, 0, NULL, parse_env_params },
 	{ "env", K_CUSTOM, 0, 0, 0, 0, NULL, parse_env_env },
 	{ "production", K_BOOL, 0, EV(production), 0, 0, NULL, NULL },
 	{ "approvers", K_APPROVERS, 0, EV(approvers), 0, 0, NULL, NULL },
+	{ "stand_ins", K_CUSTOM, 0, 0, 0, 0, NULL, parse_env_stand_ins },
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
 };
 

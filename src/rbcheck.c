@@ -820,6 +820,30 @@ check_hosts(struct checker *c)
 
 /* --- environments and drills --- */
 
+/* A stand-in replaces a run step in a target with no honest copy of what
+ * the step acts on (DNS, a cloud API): never in production, only for a run
+ * step (the YAML reader refuses a step named twice). Its command is checked
+ * like run (rbshell.c). */
+static void
+check_stand_ins(struct checker *c, const struct environment *ev)
+{
+	for (int i = 0; i < ev->nstand_ins; i++) {
+		const struct kv *si = &ev->stand_ins[i];
+		int step = runbook_find_step(c->rb, si->key);
+
+		if (ev->production)
+			report(c, DIAG_ERROR, si->value.pos, "environment '%s' is a production target: it runs "
+			    "every step as written, so it cannot have stand-ins", ev->name);
+		else if (step < 0)
+			report(c, DIAG_ERROR, si->value.pos, "environment '%s': stand-in for '%s', which is not "
+			    "a step of this runbook", ev->name, si->key);
+		else if (c->rb->steps[step].action != ACTION_RUN || c->rb->steps[step].on.s != NULL)
+			report(c, DIAG_ERROR, si->value.pos, "environment '%s': step '%s' is not a local run "
+			    "step; only a run command can be replaced by a stand-in", ev->name, si->key);
+	}
+	check_kv_templates(c, ev->stand_ins, ev->nstand_ins);
+}
+
 static void
 check_environment(struct checker *c, const struct environment *ev)
 {
@@ -840,6 +864,7 @@ check_environment(struct checker *c, const struct environment *ev)
 		}
 	}
 	check_kv_templates(c, ev->env, ev->nenv);
+	check_stand_ins(c, ev);
 }
 
 static const char *const criterion_names[] = {

@@ -81,4 +81,10 @@ rbshell_check_step(const struct runbook *rb, const struct step *s, rbshell_find_
 	check_command(rb, s, &s->rollback, "rollback", &f, d);
 	check_command(rb, s, &s->drill_run, "drill.run", &f, d);
 	check_command(rb, s, &s->verify_run, "verify.run", &f, d);
+	for (int i = 0; i < rb->nenvironments; i++) {
+		const struct rstr *si = runbook_stand_in(&rb->environments[i], s->id);
+
+		if (si != NULL)
+			check_command(rb, s, si, "stand_in", &f, d);
+	}
 }

@@ -163,6 +163,7 @@ environments_free(struct runbook *rb)
 		free(rb->environments[i].name);
 		kv_free(rb->environments[i].params, rb->environments[i].nparams);
 		kv_free(rb->environments[i].env, rb->environments[i].nenv);
+		kv_free(rb->environments[i].stand_ins, rb->environments[i].nstand_ins);
 		approvers_free(&rb->environments[i].approvers);
 	}
 	free(rb->environments);
@@ -255,6 +256,16 @@ runbook_find_environment(const struct runbook *rb, const char *name)
 	for (int i = 0; i < rb->nenvironments; i++) {
 		if (strcmp(rb->environments[i].name, name) == 0)
 			return &rb->environments[i];
+	}
+	return NULL;
+}
+
+const struct rstr *
+runbook_stand_in(const struct environment *ev, const char *step_id)
+{
+	for (int i = 0; ev != NULL && i < ev->nstand_ins; i++) {
+		if (strcmp(ev->stand_ins[i].key, step_id) == 0)
+			return &ev->stand_ins[i].value;
 	}
 	return NULL;
 }

@@ -280,6 +280,8 @@ struct environment {
 	int nenv;
 	int production;		/* named production, or production: true */
 	struct approvers approvers;	/* for approval steps in this target */
+	struct kv *stand_ins;	/* step id -> the command run instead in this target */
+	int nstand_ins;
 };
 
 struct criterion {
@@ -364,6 +366,9 @@ const struct rstr *runbook_host_var(const struct runbook *rb, const struct host_
 int runbook_resolve_hosts(const struct runbook *rb, const char *names, const struct host_def ***list,
     int *n, char **cause);
 const struct environment *runbook_find_environment(const struct runbook *rb, const char *name);
+/* The command ev runs in place of step step_id (a step with no honest
+ * stand-in in that target), or NULL: the step runs as written. */
+const struct rstr *runbook_stand_in(const struct environment *ev, const char *step_id);
 /* The phase a step belongs to: its own, or the nearest one above it. */
 const char *runbook_step_phase(const struct runbook *rb, int index);
 

@@ -61,7 +61,8 @@ grep -qF "ALTER ROLE \\\"ops \\\"\\\"night\\\"\\\" o'shift\\\" PASSWORD '****'" 
 "$DRCONSOLE" verify "$SCRATCH/i1" > /dev/null && pass "journal verifies" || fail "verify failed"
 
 # secret-rotation's rollback, as drconsole hands it to sh (each template a
-# quoted variable), with docker-compose ... exec -T postgres psql standing
+# quoted variable; $COMPOSE the production prefix), with docker-compose ...
+# exec -T postgres psql standing
 # for psql on this server's socket: the old password comes back.
 mkdir -p "$SCRATCH/bin" "$SCRATCH/app"
 cat > "$SCRATCH/bin/docker-compose" <<SHIM
@@ -76,7 +77,7 @@ awk '/^  - id: rotate-db-password/ { in_step = 1 } in_step && /^    rollback: \|
 	"$top_srcdir/runbooks/secret-rotation.yaml" |
 	sed -e 's/{{ env\.\([A-Z_]*\) }}/"$\1"/g' -e 's/{{ \([a-z_]*\) }}/"$P_\1"/g' > "$SCRATCH/rollback.sh"
 grep -q 'ALTER ROLE' "$SCRATCH/rollback.sh" || die "no rollback found in secret-rotation.yaml"
-PATH="$SCRATCH/bin:$PATH" P_app_dir=$SCRATCH/app P_db_user=$role P_old_db_password=$old_pw COMPOSE_FILE=x.yml \
+PATH="$SCRATCH/bin:$PATH" P_app_dir=$SCRATCH/app P_db_user=$role P_old_db_password=$old_pw COMPOSE="docker-compose -f x.yml" \
 	sh "$SCRATCH/rollback.sh" > "$SCRATCH/rollback.out" 2>&1 &&
 	[ "$(login "$role" "$old_pw")" = "$role" ] && pass "secret-rotation's rollback restores the old password" ||
 	{ fail "rollback"; show "$SCRATCH/rollback.sh" "$SCRATCH/rollback.out"; }
