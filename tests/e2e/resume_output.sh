@@ -3,7 +3,7 @@
 # output and real line counts (the bug: "0 lines" although the output files
 # were there). A live run of the corpus runbook is killed -9 while its third
 # step holds; `drconsole resume` in script mode then shows step 1's four
-# lines (stdout and stderr) and step 2's two attempts in the pane.
+# lines (stdout, and stderr marked ▌ in the gutter) and step 2's two attempts in the pane.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 [ -x "$DRCONSOLE" ] || die "no drconsole binary at $DRCONSOLE"
@@ -40,7 +40,7 @@ row() { awk -v n="$1" '/^===== dump /{ k++ } k == n' "$SCRATCH/dump"; }
 row 1 | grep -qF '4 lines' && pass "step 1 shows its 4 lines after the resume" ||
 	{ fail "step 1 does not show 4 lines"; row 1 | show; }
 for t in one two three warn; do
-	row 1 | grep -qE "│ $t *\$" && pass "step 1's line '$t' is in the pane" || fail "step 1's line '$t' is missing"
+	row 1 | grep -qE "│[ ▌]$t *\$" && pass "step 1's line '$t' is in the pane" || fail "step 1's line '$t' is missing"
 done
 row 2 | grep -qF 'attempt 1' && row 2 | grep -qF 'attempt 2' &&
 	pass "step 2 shows both attempts' output" || { fail "step 2's output is missing"; row 2 | show; }
