@@ -782,6 +782,7 @@ md_card_counts(struct strbuf *sb, json_t *card)
 {
 	static const char *keys[][2] = {
 		{ "steps_failed", "failed" }, { "steps_skipped", "skipped" },
+		{ "steps_skipped_planned", "skipped as planned" },
 		{ "steps_retried", "retried" },
 		{ "steps_rolled_back", "rolled back" },
 	};
@@ -871,7 +872,7 @@ md_card_times(struct strbuf *sb, json_t *card)
 		strbuf_adds(sb, " | ");
 		md_inline(sb, jsonget_str(s, "status"));
 		strbuf_adds(sb, " | ");
-		md_dur_cell(sb, s, "duration_ms");
+		md_dur_cell(sb, s, "total_ms");
 		md_dur_cell(sb, s, "expected_ms");
 		timing = jsonget_str(s, "timing");
 		dur(jsonget_int(s, "over_ms", 0), over);
@@ -970,6 +971,9 @@ md_scorecard(struct strbuf *sb, json_t *card)
 	md_card_list(sb, "Deviations from the runbook",
 	    json_object_get(card, "deviations"),
 	    "None: the runbook was followed in order.\n");
+	if (json_array_size(json_object_get(card, "injects")) > 0)
+		md_card_list(sb, "Injects and the team's response",
+		    json_object_get(card, "injects"), "");
 	md_card_criteria(sb, card);
 }
 

@@ -1,9 +1,12 @@
 /*
- * scorecard.c: the drill scorecard; see scorecard.h. One pass over the
- * journal collects each step's facts and the deviations, which only the
- * order of events shows (a step started after a later one had ended).
- * Verdicts, rankings and criteria then follow from those facts alone, so
- * the report and the terminal show the same numbers.
+ * scorecard.c: the drill scorecard; see scorecard.h. The journal goes
+ * through the one fold (runstate), which gives each step's status, skip
+ * kind, attempts and durations; this pass, watching the fold's events,
+ * adds only what takes the events' order (deviations, the time an inject
+ * waited for an answer) and what the fold does not keep (expected
+ * durations, the drill's plan). Verdicts, rankings and criteria then
+ * follow from those facts alone, so the report and the terminal show the
+ * same numbers.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,41 +18,32 @@
 #include "cond.h"
 #include "duration.h"
 #include "jsonget.h"
+#include "jschema.h"
 #include "report.h"
+#include "runstate.h"
 #include "scorecard.h"
 #include "strbuf.h"
 #include "xmalloc.h"
 
 #define NO_TIME JSONGET_NO_TIME
 #define DUR_LEN 32
-/* The reason engine_mark_done journals for a step done by hand. */
-#define MARKED_DONE "marked done by the operator"
-/* How the engine words a skip the runbook itself decided (a false
- * `when:`, a step a drill skips, a dry run): planned, so no deviation. */
-static const char *planned_skips[] = {
-	"condition is false: ", "drill: ", "dry run: ",
-};
 #define SLOWEST 3
 
-/* What the pass over the journal collects. */
+/*
+ * What the fold does not keep and the card needs, gathered while the
+ * journal is folded: the order of events (deviations, injects answered),
+ * each step's expected duration and automatic retries, and the drill's
+ * plan. Everything else is read from the run state afterwards.
+ */
 struct sc {
-	json_t		*byid;		/* step id -> its facts */
-	json_t		*steps;		/* the facts, in order of first sight */
+	json_t		*extra;		/* step id -> {expected_ms, retries, retry_reasons, out_of_order} */
 	json_t		*deviations;
-	json_t		*first;		/* the first run.start */
-	json_t		*drill;		/* the first run.start's drill object */
-	const char	*outcome;	/* the last run.end's status */
-	size_t		 line;		/* 1-based line being read */
-	size_t		 open_line;	/* the last run.start or run.resume */
-	size_t		 end_line;	/* the last run.end */
-	int64_t		 first_ms;
-	int64_t		 end_ms;
-	int64_t		 rto_ms;	/* the runbook's objective, 0 if none */
-	int64_t		 max_ended;	/* highest index of a step that ended */
-	const char	*max_ended_id;
+	json_t		*plan;		/* the first run.start's drill plan, or NULL */
+	json_t		*injects;	/* [{ts, by, text, response_ms, answer}] */
+	size_t		 unanswered;	/* injects[unanswered..] wait for an answer */
+	int		 max_ended;	/* highest index of a step that ended */
+	char		*max_ended_id;
 };
-
-typedef void (*sc_fn)(struct sc *, json_t *);
 
 static void
 dur(int64_t ms, char buf[DUR_LEN])
@@ -72,211 +66,103 @@ step_label(json_t *s)
 	return xstrdup(jsonget_or_q(jsonget_str(s, "id")));
 }
 
-/* --- the pass over the journal --- */
+static char *
+rs_label(const struct rs_step *s)
+{
+	if (s->index > 0)
+		return xprintf("%d. %s", s->index, s->id);
+	return xstrdup(s->id);
+}
 
-/* The facts of the step a line is about, made on first sight. */
+/* --- while the journal is folded --- */
+
 static json_t *
-sc_step(struct sc *sc, json_t *ev)
+sc_extra(struct sc *sc, const struct rs_step *s)
 {
-	const char *id = jsonget_str(ev, "step");
-	int64_t index = jsonget_int(ev, "index", 0);
-	json_t *s;
+	json_t *x = json_object_get(sc->extra, s->id);
 
-	if (id == NULL)
-		return NULL;
-	if ((s = json_object_get(sc->byid, id)) == NULL) {
-		s = json_pack("{s:o, s:s, s:s, s:i, s:n, s:n, s:i, s:[], s:n, "
-		    "s:n, s:n, s:n, s:[], s:b, s:I}",
-		    "index", jsonget_new_int(index, 0), "id", id,
-		    "status", "pending", "attempts", 0, "duration_ms",
-		    "expected_ms", "retries", 0, "retry_reasons", "rollback",
-		    "reason", "note", "was", "decisions", "out_of_order", 0,
-		    "seen", (json_int_t)json_array_size(sc->steps));
-		json_array_append_new(sc->steps, s);
-		json_object_set(sc->byid, id, s);
-	} else if (index > 0 && !json_is_integer(json_object_get(s, "index")))
-		json_object_set_new(s, "index", json_integer(index));
-	return s;
+	if (x == NULL) {
+		x = json_pack("{s:n, s:i, s:[], s:b}", "expected_ms", "retries", 0,
+		    "retry_reasons", "out_of_order", 0);
+		json_object_set_new(sc->extra, s->id, x);
+	}
+	return x;
 }
 
 static void
-sc_attempts(json_t *s, int64_t attempt)
+sc_deviation(struct sc *sc, const char *kind, const struct rs_step *s, char *text)
 {
-	if (attempt > jsonget_int(s, "attempts", 0))
-		json_object_set_new(s, "attempts", json_integer(attempt));
-}
-
-static void
-sc_deviation(struct sc *sc, const char *kind, json_t *s, char *text)
-{
-	json_array_append_new(sc->deviations, json_pack("{s:s, s:O, s:O, s:s}",
-	    "kind", kind, "step", json_object_get(s, "id"), "index",
-	    json_object_get(s, "index"), "text", text));
+	json_array_append_new(sc->deviations, json_pack("{s:s, s:s, s:o, s:s}",
+	    "kind", kind, "step", s->id, "index", jsonget_new_int(s->index, 0),
+	    "text", text));
 	free(text);
 }
 
-/* A step begun after a later one had ended left the runbook's order. */
+/* A step offered or begun after a later one had ended left the runbook's
+ * order. */
 static void
-sc_check_order(struct sc *sc, json_t *s, json_t *ev)
+sc_check_order(struct sc *sc, const struct rs_step *s)
 {
-	int64_t index = jsonget_int(ev, "index", 0);
+	json_t *x = sc_extra(sc, s);
 	char *label;
 
-	if (index <= 0 || index >= sc->max_ended ||
-	    json_is_true(json_object_get(s, "out_of_order")))
+	if (s->index <= 0 || s->index >= sc->max_ended ||
+	    json_is_true(json_object_get(x, "out_of_order")))
 		return;
-	json_object_set_new(s, "out_of_order", json_true());
-	label = step_label(s);
-	sc_deviation(sc, "out of order", s, xprintf("%s started after %lld. %s "
-	    "had ended", label, (long long)sc->max_ended,
-	    jsonget_or_q(sc->max_ended_id)));
+	json_object_set_new(x, "out_of_order", json_true());
+	label = rs_label(s);
+	sc_deviation(sc, "out of order", s, xprintf("%s started after %d. %s "
+	    "had ended", label, sc->max_ended, jsonget_or_q(sc->max_ended_id)));
 	free(label);
 }
 
 static void
-on_run_start(struct sc *sc, json_t *ev)
+sc_on_start(struct sc *sc, const struct rs_step *s, const struct rs_event *ev)
 {
-	/* The engine journals the plan as drill_plan ("drill" is true on
-	 * every line of a drill); "drill" as an object is read too. */
-	json_t *drill = json_object_get(ev, "drill_plan");
+	json_t *expected = json_object_get(ev->raw, "expected_duration_ms");
 
-	if (!json_is_object(drill))
-		drill = json_object_get(ev, "drill");
-
-	sc->open_line = sc->line;
-	if (sc->first == NULL) {
-		sc->first = ev;
-		sc->first_ms = jsonget_ts(ev);
-	}
-	if (sc->rto_ms <= 0)
-		sc->rto_ms = jsonget_int(json_object_get(ev, "objectives"),
-		    "rto_ms", 0);
-	if (sc->drill == NULL && json_is_object(drill))
-		sc->drill = drill;
-}
-
-static void
-on_run_resume(struct sc *sc, json_t *ev)
-{
-	(void)ev;
-	sc->open_line = sc->line;
-}
-
-static void
-on_run_end(struct sc *sc, json_t *ev)
-{
-	sc->end_line = sc->line;
-	sc->end_ms = jsonget_ts(ev);
-	sc->outcome = jsonget_str(ev, "status");
-}
-
-static void
-on_step_confirm(struct sc *sc, json_t *ev)
-{
-	json_t *s = sc_step(sc, ev);
-
-	if (s != NULL)
-		sc_check_order(sc, s, ev);
-}
-
-static void
-on_step_start(struct sc *sc, json_t *ev)
-{
-	json_t *s = sc_step(sc, ev), *expected;
-
-	if (s == NULL)
-		return;
-	/* Until its step.end, a started step is unfinished. */
-	json_object_set_new(s, "status", json_string("interrupted"));
-	sc_attempts(s, jsonget_int(ev, "attempt", 1));
-	expected = json_object_get(ev, "expected_duration_ms");
 	if (json_is_integer(expected) && json_integer_value(expected) > 0)
-		json_object_set(s, "expected_ms", expected);
-	sc_check_order(sc, s, ev);
+		json_object_set(sc_extra(sc, s), "expected_ms", expected);
+	sc_check_order(sc, s);
 }
 
+/* Overrides and skips: where an operator, not the runbook, decided. Kinds
+ * come from the fold (the typed skip; a step ended ok without an attempt
+ * or an attester was marked done by hand), never from a reason's words. */
 static void
-sc_copy(json_t *s, json_t *ev, const char *key)
+sc_on_end(struct sc *sc, const struct rs_step *s, const struct rs_event *ev)
 {
-	json_t *v = json_object_get(ev, key);
+	const char *reason = s->reason != NULL ? s->reason : "";
+	const char *was = jsonget_str((json_t *)ev->raw, "was");
+	char *label = rs_label(s);
 
-	json_object_set(s, key, v != NULL ? v : json_null());
-}
-
-static int
-skip_planned(const char *reason)
-{
-	for (size_t i = 0; i < sizeof planned_skips / sizeof planned_skips[0];
-	    i++) {
-		if (strncmp(reason, planned_skips[i],
-		    strlen(planned_skips[i])) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-/* Overrides and skips: where an operator, not the runbook, decided. */
-static void
-sc_end_deviation(struct sc *sc, json_t *s, json_t *ev)
-{
-	const char *status = jsonget_or_q(jsonget_str(ev, "status")), *reason;
-	const char *note = jsonget_str(ev, "note");
-	char *label = step_label(s);
-
-	reason = jsonget_str(ev, "reason") != NULL ?
-	    jsonget_str(ev, "reason") : "";
-	if (strcmp(reason, MARKED_DONE) == 0)
+	if (s->status == JSTATUS_OK && json_object_get(ev->raw, "attempt") == NULL &&
+	    s->attested_by == NULL)
 		sc_deviation(sc, "override", s, xprintf("%s marked done by hand"
-		    "%s%s", label, note != NULL ? ": " : "", note ? note : ""));
-	else if (strcmp(jsonget_or_q(jsonget_str(ev, "was")),
-	    "interrupted") == 0)
+		    "%s%s", label, s->note != NULL ? ": " : "", s->note ? s->note : ""));
+	else if (was != NULL && strcmp(was, "interrupted") == 0)
 		sc_deviation(sc, "override", s, xprintf("%s was interrupted; the "
-		    "operator set it to %s%s%s", label, status,
+		    "operator set it to %s%s%s", label, jschema_status_name(s->status),
 		    *reason != '\0' ? ": " : "", reason));
-	else if (strcmp(status, "skipped") == 0 && !skip_planned(reason))
+	else if (s->status == JSTATUS_SKIPPED && !runstate_skip_planned(s))
 		sc_deviation(sc, "skip", s, xprintf("%s skipped%s%s", label,
 		    *reason != '\0' ? ": " : "", reason));
 	free(label);
-}
-
-static void
-on_step_end(struct sc *sc, json_t *ev)
-{
-	json_t *s = sc_step(sc, ev);
-	int64_t d = jsonget_int(ev, "duration_ms", -1), index;
-
-	if (s == NULL)
-		return;
-	json_object_set_new(s, "status",
-	    jsonget_new_str(jsonget_str(ev, "status")));
-	if (d >= 0)
-		json_object_set_new(s, "duration_ms", json_integer(d +
-		    jsonget_int(s, "duration_ms", 0)));
-	sc_attempts(s,
-	    jsonget_int(ev, "attempt", jsonget_str(ev, "attested_by") ? 1 : 0));
-	sc_copy(s, ev, "reason");
-	sc_copy(s, ev, "was");
-	if (jsonget_str(ev, "note") != NULL)
-		sc_copy(s, ev, "note");
-	sc_end_deviation(sc, s, ev);
-	if ((index = jsonget_int(s, "index", 0)) > sc->max_ended) {
-		sc->max_ended = index;
-		sc->max_ended_id = jsonget_str(s, "id");
+	if (s->index > sc->max_ended) {
+		sc->max_ended = s->index;
+		free(sc->max_ended_id);
+		sc->max_ended_id = xstrdup(s->id);
 	}
 }
 
 static void
-on_step_retry(struct sc *sc, json_t *ev)
+sc_on_retry(struct sc *sc, const struct rs_step *s, const struct rs_event *ev)
 {
-	json_t *s = sc_step(sc, ev), *reasons, *r;
-	const char *reason = jsonget_str(ev, "reason");
+	json_t *x = sc_extra(sc, s), *reasons = json_object_get(x, "retry_reasons"), *r;
+	const char *reason = jsonget_str((json_t *)ev->raw, "reason");
 	size_t i;
 
-	if (s == NULL)
-		return;
-	json_object_set_new(s, "retries",
-	    json_integer(jsonget_int(s, "retries", 0) + 1));
-	reasons = json_object_get(s, "retry_reasons");
+	json_object_set_new(x, "retries", json_integer(jsonget_int(x, "retries", 0) + 1));
 	json_array_foreach(reasons, i, r) {
 		if (reason != NULL && strcmp(json_string_value(r), reason) == 0)
 			return;
@@ -285,55 +171,161 @@ on_step_retry(struct sc *sc, json_t *ev)
 		json_array_append_new(reasons, json_string(reason));
 }
 
+/* An inject waits for the team's next decision or note of its own; that
+ * answer times every inject still waiting (the response time a
+ * facilitator scores). */
 static void
-on_step_rollback(struct sc *sc, json_t *ev)
+sc_on_note(struct sc *sc, const struct runstate *rs, const struct rs_event *ev, int decision)
 {
-	json_t *s = sc_step(sc, ev);
+	const struct rs_note *n = rs->notes.n > 0 ? &rs->notes.v[rs->notes.n - 1] : NULL;
+	char ts[CLOCK_RFC3339_LEN];
+	json_t *inj;
 
-	if (s == NULL)
+	if (!decision && n != NULL && n->injected) {
+		clock_format_rfc3339(ev->ts_ms, ts);
+		json_array_append_new(sc->injects, json_pack("{s:s, s:I, s:o, s:o, s:n, s:n}",
+		    "ts", ts, "ts_ms", (json_int_t)ev->ts_ms, "by", jsonget_new_str(n->by),
+		    "note", jsonget_new_str(n->text), "response_ms", "answer"));
 		return;
-	/* A rollback without its end never finished. */
-	json_object_set_new(s, "rollback",
-	    strcmp(jsonget_or_q(jsonget_str(ev, "phase")), "start") == 0 ?
-	    json_string("interrupted") :
-	    jsonget_new_str(jsonget_str(ev, "status")));
-}
-
-static void
-on_decision(struct sc *sc, json_t *ev)
-{
-	json_t *s = sc_step(sc, ev);
-
-	if (s != NULL && jsonget_str(ev, "decision") != NULL)
-		json_array_append_new(json_object_get(s, "decisions"),
-		    json_string(jsonget_str(ev, "decision")));
-}
-
-static const struct {
-	const char	*event;
-	sc_fn		 fn;
-} sc_table[] = {
-	{ "run.start", on_run_start },
-	{ "run.resume", on_run_resume },
-	{ "run.end", on_run_end },
-	{ "step.confirm", on_step_confirm },
-	{ "step.start", on_step_start },
-	{ "step.end", on_step_end },
-	{ "step.retry", on_step_retry },
-	{ "step.rollback", on_step_rollback },
-	{ "decision", on_decision },
-};
-
-static void
-sc_event(struct sc *sc, json_t *ev)
-{
-	const char *event = jsonget_str(ev, "event");
-
-	for (size_t i = 0; event != NULL &&
-	    i < sizeof sc_table / sizeof sc_table[0]; i++) {
-		if (strcmp(event, sc_table[i].event) == 0)
-			sc_table[i].fn(sc, ev);
 	}
+	for (; sc->unanswered < json_array_size(sc->injects); sc->unanswered++) {
+		inj = json_array_get(sc->injects, sc->unanswered);
+		json_object_set_new(inj, "response_ms",
+		    json_integer(ev->ts_ms - jsonget_int(inj, "ts_ms", ev->ts_ms)));
+		json_object_set_new(inj, "answer", json_string(decision ? "decision" : "note"));
+	}
+}
+
+static void
+sc_on_run_start(struct sc *sc, const struct rs_event *ev)
+{
+	/* The engine journals the plan as drill_plan ("drill" is true on
+	 * every line of a drill); "drill" as an object is read too. */
+	json_t *plan = json_object_get(ev->raw, "drill_plan");
+
+	if (!json_is_object(plan))
+		plan = json_object_get(ev->raw, "drill");
+	if (sc->plan == NULL && json_is_object(plan))
+		sc->plan = json_incref(plan);
+}
+
+/* A runstate_cb: sees each line after the fold took it. */
+static int
+sc_observe(void *arg, const struct runstate *rs, const struct rs_event *ev)
+{
+	struct sc *sc = arg;
+	const struct rs_step *s = ev->step >= 0 ? &rs->steps[ev->step] : NULL;
+
+	switch (ev->ev) {
+	case JEV_RUN_START:
+		sc_on_run_start(sc, ev);
+		break;
+	case JEV_STEP_CONFIRM:
+		if (s != NULL)
+			sc_check_order(sc, s);
+		break;
+	case JEV_STEP_START:
+		if (s != NULL)
+			sc_on_start(sc, s, ev);
+		break;
+	case JEV_STEP_END:
+		if (s != NULL)
+			sc_on_end(sc, s, ev);
+		break;
+	case JEV_STEP_RETRY:
+		if (s != NULL)
+			sc_on_retry(sc, s, ev);
+		break;
+	case JEV_NOTE:
+	case JEV_DECISION:
+		sc_on_note(sc, rs, ev, ev->ev == JEV_DECISION);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* "inject by anna: the primary is gone: answered by a decision after
+ * 2m05s", or "...: no answer yet". */
+static json_t *
+inject_text(json_t *inj)
+{
+	json_t *resp = json_object_get(inj, "response_ms");
+	char took[DUR_LEN];
+	char *text;
+	json_t *out;
+
+	dur(jsonget_int(inj, "response_ms", 0), took);
+	if (json_is_integer(resp))
+		text = xprintf("inject%s%s: %s: answered by a %s after %s",
+		    jsonget_str(inj, "by") != NULL ? " by " : "",
+		    jsonget_str(inj, "by") ? jsonget_str(inj, "by") : "",
+		    jsonget_or_q(jsonget_str(inj, "note")),
+		    jsonget_or_q(jsonget_str(inj, "answer")), took);
+	else
+		text = xprintf("inject%s%s: %s: no answer yet",
+		    jsonget_str(inj, "by") != NULL ? " by " : "",
+		    jsonget_str(inj, "by") ? jsonget_str(inj, "by") : "",
+		    jsonget_or_q(jsonget_str(inj, "note")));
+	out = json_string(text);
+	free(text);
+	return out;
+}
+
+/* --- a step's facts, from the fold --- */
+
+static json_t *
+rollback_word(const struct rs_step *s)
+{
+	if (s->rollback_running)
+		return json_string("interrupted");	/* it never finished */
+	if (s->rolled_back != 0)
+		return json_string(s->rolled_back > 0 ? "ok" : "failed");
+	return json_null();
+}
+
+static json_t *
+step_decisions(const struct runstate *rs, int i)
+{
+	json_t *out = json_array();
+
+	for (size_t k = 0; k < rs->decisions.n; k++) {
+		if (rs->decisions.v[k].step == i && rs->decisions.v[k].text != NULL)
+			json_array_append_new(out, json_string(rs->decisions.v[k].text));
+	}
+	return out;
+}
+
+/*
+ * One step's facts. Its duration is the one rule every reader keeps: the
+ * last attempt's (a manual step's from its offer to its attestation);
+ * total_ms adds every attempt's, the time the team spent on it, and is
+ * what is weighed against the expected duration.
+ */
+static json_t *
+sc_step_facts(struct sc *sc, const struct runstate *rs, int i)
+{
+	const struct rs_step *s = &rs->steps[i];
+	const struct rs_attempt *last = runstate_last_attempt(rs, i);
+	json_t *x = sc_extra(sc, s);
+	int ended = last != NULL && last->end_ms != 0;
+	enum js_status st = s->status == JSTATUS_RUNNING ? JSTATUS_INTERRUPTED : s->status;
+
+	return json_pack("{s:o, s:s, s:s, s:i, s:o, s:o, s:O, s:O, s:O, s:o, s:o, s:o, "
+	    "s:o, s:O, s:b, s:I}",
+	    "index", jsonget_new_int(s->index, 0), "id", s->id,
+	    "status", jschema_status_name(st), "attempts", s->nattempts_total,
+	    "duration_ms", ended ? json_integer(s->duration_ms) : json_null(),
+	    "total_ms", ended ? json_integer(s->total_ms) : json_null(),
+	    "expected_ms", json_object_get(x, "expected_ms"),
+	    "retries", json_object_get(x, "retries"),
+	    "retry_reasons", json_object_get(x, "retry_reasons"),
+	    "rollback", rollback_word(s), "reason", jsonget_new_str(s->reason),
+	    "note", jsonget_new_str(s->note), "decisions", step_decisions(rs, i),
+	    "skip", s->status == JSTATUS_SKIPPED ?
+	    json_string(jschema_skip_name(s->skip)) : json_null(),
+	    "planned", runstate_skip_planned(s), "seen", (json_int_t)i);
 }
 
 /* --- RTO --- */
@@ -385,32 +377,32 @@ sc_verdict(int64_t limit, int64_t elapsed, int closed, const char *outcome)
 
 /* Times, outcome and both verdicts; an open run is measured to now. */
 static void
-sc_finish_rto(struct sc *sc, json_t *card)
+sc_finish_rto(struct sc *sc, const struct runstate *rs, json_t *card)
 {
-	int closed = sc->end_line > sc->open_line && sc->end_ms != NO_TIME;
-	int64_t elapsed = NO_TIME,
-	    target = jsonget_int(sc->drill, "target_rto_ms", 0);
+	int closed = !rs->open && rs->ended_ms != 0 && rs->outcome_word != NULL;
+	int64_t elapsed = NO_TIME;
 	char ts[CLOCK_RFC3339_LEN];
+	const char *outcome = closed ? rs->outcome_word : NULL;
 
 	json_object_set_new(card, "still_open", json_boolean(!closed));
-	json_object_set_new(card, "outcome",
-	    jsonget_new_str(closed ? sc->outcome : NULL));
+	json_object_set_new(card, "outcome", jsonget_new_str(outcome));
 	if (closed) {
-		clock_format_rfc3339(sc->end_ms, ts);
+		clock_format_rfc3339(rs->ended_ms, ts);
 		json_object_set_new(card, "ended", json_string(ts));
 	}
-	if (sc->first_ms != NO_TIME) {
-		clock_format_rfc3339(sc->first_ms, ts);
+	if (rs->started && rs->started_ms != 0) {
+		clock_format_rfc3339(rs->started_ms, ts);
 		json_object_set_new(card, "started", json_string(ts));
-		elapsed = (closed ? sc->end_ms : clock_wall_ms()) - sc->first_ms;
+		elapsed = (closed ? rs->ended_ms : clock_wall_ms()) - rs->started_ms;
 		json_object_set_new(card, "elapsed_ms", json_integer(elapsed));
 		if (closed)
 			json_object_set_new(card, "rto_ms", json_integer(elapsed));
 	}
-	json_object_set_new(card, "objective", sc_verdict(sc->rto_ms, elapsed,
-	    closed, sc->outcome));
-	json_object_set_new(card, "target", sc_verdict(target, elapsed,
-	    closed, sc->outcome));
+	json_object_set_new(card, "objective", sc_verdict(rs->rto_ms, elapsed,
+	    closed, outcome));
+	json_object_set_new(card, "target", sc_verdict(
+	    jsonget_int(sc->plan, "target_rto_ms", rs->drill_target_rto_ms), elapsed,
+	    closed, outcome));
 }
 
 /* --- steps --- */
@@ -419,8 +411,8 @@ static int
 slow_order(const void *a, const void *b)
 {
 	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	int64_t i = jsonget_int(x, "duration_ms", 0),
-	    j = jsonget_int(y, "duration_ms", 0);
+	int64_t i = jsonget_int(x, "total_ms", 0),
+	    j = jsonget_int(y, "total_ms", 0);
 
 	if (i != j)
 		return i > j ? -1 : 1;
@@ -447,15 +439,17 @@ sc_sort(json_t *facts, int (*cmp)(const void *, const void *))
 static json_t *
 sc_step_out(json_t *s)
 {
-	int64_t took = jsonget_int(s, "duration_ms", -1);
+	int64_t took = jsonget_int(s, "total_ms", -1);
 	int64_t expected = jsonget_int(s, "expected_ms", 0);
 	json_t *out;
 
-	out = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:n, s:n}", "index",
-	    json_object_get(s, "index"), "id", json_object_get(s, "id"),
-	    "status", json_object_get(s, "status"), "attempts",
+	out = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:n, s:n}",
+	    "index", json_object_get(s, "index"), "id", json_object_get(s, "id"),
+	    "status", json_object_get(s, "status"), "skip", json_object_get(s, "skip"),
+	    "planned", json_object_get(s, "planned"), "attempts",
 	    json_object_get(s, "attempts"), "duration_ms",
-	    json_object_get(s, "duration_ms"), "expected_ms",
+	    json_object_get(s, "duration_ms"), "total_ms",
+	    json_object_get(s, "total_ms"), "expected_ms",
 	    json_object_get(s, "expected_ms"), "over_ms", "timing");
 	if (took >= 0 && expected > 0) {
 		json_object_set_new(out, "over_ms",
@@ -485,12 +479,12 @@ sc_slowest(json_t *sorted)
 
 	json_array_foreach(by_time, i, s) {
 		if (json_array_size(out) == SLOWEST ||
-		    jsonget_int(s, "duration_ms", 0) <= 0)
+		    jsonget_int(s, "total_ms", 0) <= 0)
 			break;
 		json_array_append_new(out, json_pack("{s:O, s:O, s:O, s:O}",
 		    "index", json_object_get(s, "index"), "id",
 		    json_object_get(s, "id"), "duration_ms",
-		    json_object_get(s, "duration_ms"), "expected_ms",
+		    json_object_get(s, "total_ms"), "expected_ms",
 		    json_object_get(s, "expected_ms")));
 	}
 	json_decref(by_time);
@@ -521,7 +515,7 @@ sc_what(json_t *s)
 	if (step_failed(s))
 		json_array_append_new(what, json_string(status_is(s, "timeout") ?
 		    "timed out" : jsonget_or_q(jsonget_str(s, "status"))));
-	else if (status_is(s, "skipped"))
+	else if (status_is(s, "skipped") && !json_is_true(json_object_get(s, "planned")))
 		json_array_append_new(what, json_string("skipped"));
 	else if (status_is(s, "interrupted"))
 		json_array_append_new(what, json_string("never ended"));
@@ -617,19 +611,21 @@ sc_trouble(json_t *sorted)
 static json_t *
 sc_counts(json_t *sorted, json_t *deviations)
 {
-	int64_t failed = 0, skipped = 0, retried = 0, rolled = 0;
+	int64_t failed = 0, skipped = 0, planned = 0, retried = 0, rolled = 0;
 	json_t *s;
 	size_t i;
 
 	json_array_foreach(sorted, i, s) {
 		failed += step_failed(s);
-		skipped += status_is(s, "skipped");
+		planned += json_is_true(json_object_get(s, "planned"));
+		skipped += status_is(s, "skipped") && !json_is_true(json_object_get(s, "planned"));
 		retried += jsonget_int(s, "retries", 0) > 0;
 		rolled += jsonget_str(s, "rollback") != NULL;
 	}
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "steps",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "steps",
 	    (json_int_t)json_array_size(sorted), "steps_failed",
 	    (json_int_t)failed, "steps_skipped", (json_int_t)skipped,
+	    "steps_skipped_planned", (json_int_t)planned,
 	    "steps_retried", (json_int_t)retried, "steps_rolled_back",
 	    (json_int_t)rolled, "deviations",
 	    (json_int_t)json_array_size(deviations));
@@ -686,6 +682,9 @@ name_step(struct names *nm, json_t *s)
 	why = xprintf("the step has no recorded duration (it is %s)",
 	    jsonget_or_q(jsonget_str(s, "status")));
 	name_int(nm, key, json_object_get(s, "duration_ms"), why);
+	free(key);
+	key = xprintf("%s.total_ms", id);
+	name_int(nm, key, json_object_get(s, "total_ms"), why);
 	free(why);
 	free(key);
 }
@@ -724,7 +723,7 @@ names_why(struct names *nm, const char *name)
 	if (why != NULL)
 		return xprintf("%s: %s", name, why);
 	if (dot != NULL && (strcmp(dot, ".status") == 0 ||
-	    strcmp(dot, ".duration_ms") == 0))
+	    strcmp(dot, ".duration_ms") == 0 || strcmp(dot, ".total_ms") == 0))
 		return xprintf("%s: no step '%.*s' in the journal", name,
 		    (int)(dot - name), name);
 	return xprintf("unknown name '%s'", name);
@@ -803,7 +802,7 @@ sc_criterion(struct names *nm, json_t *crit, size_t i)
 static void
 sc_criteria(struct sc *sc, json_t *card, json_t *sorted)
 {
-	json_t *list = json_object_get(sc->drill, "success_criteria"), *c;
+	json_t *list = json_object_get(sc->plan, "success_criteria"), *c;
 	json_t *out = json_array();
 	struct names nm = { 0 };
 	int64_t met = 0;
@@ -829,71 +828,137 @@ sc_criteria(struct sc *sc, json_t *card, json_t *sorted)
 static const char *card_keys[] = {
 	"mode", "environment", "title", "incident", "started", "ended",
 	"still_open", "outcome", "elapsed_ms", "rto_ms", "objective", "target",
-	"steps", "slowest", "trouble", "deviations", "counts", "criteria",
+	"steps", "slowest", "trouble", "deviations", "injects", "counts", "criteria",
 	"criteria_met", "criteria_total"
 };
 
 static json_t *
-sc_card(struct sc *sc)
+sc_card(struct sc *sc, const struct runstate *rs)
 {
-	json_t *card = json_object(), *first = sc->first;
+	json_t *card = json_object();
+	const char *env = jsonget_str(sc->plan, "environment");
 
 	for (size_t i = 0; i < sizeof card_keys / sizeof card_keys[0]; i++)
 		json_object_set_new(card, card_keys[i], json_null());
-	json_object_set_new(card, "mode",
-	    jsonget_new_str(jsonget_str(first, "mode")));
+	json_object_set_new(card, "mode", rs->started && rs->mode_known ?
+	    json_string(jschema_mode_name(rs->mode)) : json_null());
 	json_object_set_new(card, "environment",
-	    jsonget_new_str(jsonget_str(sc->drill, "environment") ?
-	    jsonget_str(sc->drill, "environment") :
-	    jsonget_str(first, "environment")));
-	json_object_set_new(card, "title",
-	    jsonget_new_str(jsonget_str(json_object_get(first, "runbook"),
-	    "title")));
-	json_object_set_new(card, "incident",
-	    jsonget_new_str(jsonget_str(first, "incident")));
+	    jsonget_new_str(env != NULL ? env : rs->environment));
+	json_object_set_new(card, "title", jsonget_new_str(rs->runbook_title));
+	json_object_set_new(card, "incident", jsonget_new_str(rs->incident));
 	return card;
+}
+
+/* The facts of every step, in the runbook's order. */
+static json_t *
+sc_sorted_steps(struct sc *sc, const struct runstate *rs)
+{
+	json_t *facts = json_array(), *sorted;
+
+	for (int i = 0; i < rs->nsteps; i++)
+		json_array_append_new(facts, sc_step_facts(sc, rs, i));
+	sorted = sc_sort(facts, report_step_order);
+	json_decref(facts);
+	return sorted;
+}
+
+struct scorecard *
+scorecard_new(void)
+{
+	struct sc *sc = xcalloc(1, sizeof *sc);
+
+	sc->extra = json_object();
+	sc->deviations = json_array();
+	sc->injects = json_array();
+	return (struct scorecard *)sc;
+}
+
+int
+scorecard_observe(void *arg, const struct runstate *rs, const struct rs_event *ev)
+{
+	return sc_observe(arg, rs, ev);
+}
+
+json_t *
+scorecard_finish(struct scorecard *card_pass, const struct runstate *rs)
+{
+	struct sc *sc = (struct sc *)card_pass;
+	json_t *card, *sorted, *inj;
+	size_t i;
+
+	card = sc_card(sc, rs);
+	sc_finish_rto(sc, rs, card);
+	sorted = sc_sorted_steps(sc, rs);
+	json_object_set_new(card, "steps", sc_steps_out(sorted));
+	json_object_set_new(card, "slowest", sc_slowest(sorted));
+	json_object_set_new(card, "trouble", sc_trouble(sorted));
+	json_object_set(card, "deviations", sc->deviations);
+	json_array_foreach(sc->injects, i, inj) {
+		json_object_del(inj, "ts_ms");
+		json_object_set_new(inj, "text", inject_text(inj));
+	}
+	json_object_set(card, "injects", sc->injects);
+	json_object_set_new(card, "counts", sc_counts(sorted, sc->deviations));
+	json_object_set_new(json_object_get(card, "counts"), "injects",
+	    json_integer((json_int_t)rs->injects));
+	sc_criteria(sc, card, sorted);
+	json_decref(sorted);
+	scorecard_free(card_pass);
+	return card;
+}
+
+void
+scorecard_free(struct scorecard *card_pass)
+{
+	struct sc *sc = (struct sc *)card_pass;
+
+	if (sc == NULL)
+		return;
+	json_decref(sc->extra);
+	json_decref(sc->deviations);
+	json_decref(sc->injects);
+	json_decref(sc->plan);
+	free(sc->max_ended_id);
+	free(sc);
 }
 
 json_t *
 scorecard_build(json_t *events)
 {
-	struct sc sc = { 0 };
-	json_t *card, *ev, *sorted;
+	struct scorecard *pass = scorecard_new();
+	struct runstate rs;
+	struct rs_event ev;
+	json_t *line, *card;
 	size_t i;
 
-	sc.byid = json_object();
-	sc.steps = json_array();
-	sc.deviations = json_array();
-	sc.first_ms = sc.end_ms = NO_TIME;
-	json_array_foreach(events, i, ev) {
-		sc.line = i + 1;
-		sc_event(&sc, ev);
+	runstate_init(&rs);
+	json_array_foreach(events, i, line) {
+		if (!json_is_object(line)) {
+			rs.bad_lines++;
+			continue;
+		}
+		runstate_apply(&rs, line, &ev);
+		scorecard_observe(pass, &rs, &ev);
 	}
-	card = sc_card(&sc);
-	sc_finish_rto(&sc, card);
-	sorted = sc_sort(sc.steps, report_step_order);
-	json_object_set_new(card, "steps", sc_steps_out(sorted));
-	json_object_set_new(card, "slowest", sc_slowest(sorted));
-	json_object_set_new(card, "trouble", sc_trouble(sorted));
-	json_object_set(card, "deviations", sc.deviations);
-	json_object_set_new(card, "counts", sc_counts(sorted, sc.deviations));
-	sc_criteria(&sc, card, sorted);
-	json_decref(sorted);
-	json_decref(sc.deviations);
-	json_decref(sc.steps);
-	json_decref(sc.byid);
+	card = scorecard_finish(pass, &rs);
+	runstate_clear(&rs);
 	return card;
 }
 
 json_t *
 scorecard_load(const char *incident_dir, char **cause)
 {
-	json_t *events, *card;
-	int torn;
+	struct scorecard *pass = scorecard_new();
+	struct runstate rs;
+	json_t *card;
 
-	if (report_load(incident_dir, &events, &torn, cause) != 0)
+	runstate_init(&rs);
+	if (runstate_load(&rs, incident_dir, RS_LOAD_LENIENT, scorecard_observe, pass, cause) != 0) {
+		scorecard_free(pass);
+		runstate_clear(&rs);
 		return NULL;
-	card = scorecard_build(events);
-	json_decref(events);
+	}
+	card = scorecard_finish(pass, &rs);
+	runstate_clear(&rs);
 	return card;
 }

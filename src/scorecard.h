@@ -11,40 +11,59 @@
  *   objective, target   {limit_ms, verdict ("met", "not met", "open",
  *                "none" or "unknown"), met (true, false or null),
  *                margin_ms (limit minus elapsed: negative is over), text}
- *   steps        [{index, id, status, attempts, duration_ms, expected_ms,
- *                over_ms, timing ("over", "under", "on time" or null)}]
+ *   steps        [{index, id, status, skip (a skip kind or null), planned,
+ *                attempts, duration_ms (the last attempt's), total_ms
+ *                (every attempt's), expected_ms, over_ms (total minus
+ *                expected), timing ("over", "under", "on time" or null)}]
  *   slowest      up to three steps, slowest first
  *   trouble      [{index, id, status, attempts, what: [...], reason,
  *                retry_reasons, decisions, note, text}] for steps that
  *                failed, were retried, skipped, rolled back or never ended
  *   deviations   [{kind ("out of order", "override" or "skip"), step,
  *                index, text}]
- *   counts       {steps, steps_failed, steps_skipped, steps_retried,
- *                steps_rolled_back, deviations}
+ *   injects      [{ts, by, note, response_ms (to the team's next decision
+ *                or note; null: none yet), answer ("decision", "note"), text}]
+ *   counts       {steps, steps_failed, steps_skipped (not planned),
+ *                steps_skipped_planned, steps_retried, steps_rolled_back,
+ *                deviations, injects}
  *   criteria     [{name, when, verdict ("met", "not met" or "cannot
  *                evaluate"), why, values: {name: value}}]
  *   criteria_met, criteria_total
  *
  * The drill's plan comes from the first run.start's "drill_plan" (or a
  * "drill" object): {target_rto_ms, environment, success_criteria: [{name,
- * when}]}. A skip whose reason the engine words as the runbook's own
- * ("condition is false: ", "drill: ", "dry run: ") is no deviation.
+ * when}]}. A skip the runbook planned (runstate_skip_planned: the typed
+ * skip kind drill, dry-run or when) is neither trouble nor a deviation.
  *
  * Success criteria are cond.h expressions over these names, all strings:
  *   rto_met, target_met   "true" or "false"; unknown while the drill runs
  *                         and within the limit, or without a limit
  *   rto_ms                known once the run has ended
  *   elapsed_ms, steps_failed (failed, timeout or cancelled), steps_skipped
- *   STEP.status, STEP.duration_ms   for each step id in the journal
+ *                         (skips the runbook did not plan)
+ *   STEP.status, STEP.duration_ms, STEP.total_ms   for each step id
  * A criterion naming something unknown cannot be evaluated, and says why. */
 #ifndef DRC_SCORECARD_H
 #define DRC_SCORECARD_H
 
 #include <jansson.h>
 
+#include "runstate.h"
+
 /* The scorecard of a journal's lines (report_load's array: objects, null
- * for a line that does not parse). An open run is measured up to now. */
+ * for a line that does not parse), folded through runstate. An open run
+ * is measured up to now. */
 json_t *scorecard_build(json_t *events);
+
+/* For a reader that folds the journal itself (the report): a pass that
+ * sees each line after the fold (scorecard_observe is a runstate_cb, arg
+ * the pass), then the card of the state the fold reached. finish frees
+ * the pass; scorecard_free frees one not finished. */
+struct scorecard;
+struct scorecard *scorecard_new(void);
+int scorecard_observe(void *pass, const struct runstate *rs, const struct rs_event *ev);
+json_t *scorecard_finish(struct scorecard *pass, const struct runstate *rs);
+void scorecard_free(struct scorecard *pass);
 /* Reads INCIDENT/journal.jsonl and builds its scorecard; NULL and *cause
  * if the journal cannot be read. */
 json_t *scorecard_load(const char *incident_dir, char **cause);

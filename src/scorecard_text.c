@@ -185,6 +185,7 @@ text_counts(struct text *t, json_t *card)
 {
 	static const char *keys[][2] = {
 		{ "steps_failed", "failed" }, { "steps_skipped", "skipped" },
+		{ "steps_skipped_planned", "skipped as planned" },
 		{ "steps_retried", "retried" },
 		{ "steps_rolled_back", "rolled back" },
 	};
@@ -218,7 +219,7 @@ text_timing(struct text *t, json_t *card)
 	json_array_foreach(json_object_get(card, "steps"), i, s) {
 		if (jsonget_str(s, "timing") == NULL)
 			continue;
-		dur(jsonget_int(s, "duration_ms", 0), took);
+		dur(jsonget_int(s, "total_ms", 0), took);
 		dur(jsonget_int(s, "expected_ms", 0), expected);
 		dur(jsonget_int(s, "over_ms", 0), over);
 		text_itemf(t, "%lld. %s: %s, expected %s: %s%s%s",
@@ -335,6 +336,8 @@ scorecard_render_text(json_t *card, int width)
 	    "none: every step reached ended ok, first time");
 	text_list(&t, "Deviations", json_object_get(card, "deviations"),
 	    "none: the runbook was followed in order");
+	if (json_array_size(json_object_get(card, "injects")) > 0)
+		text_list(&t, "Injects", json_object_get(card, "injects"), "");
 	text_criteria(&t, card);
 	return strbuf_detach(&t.sb);
 }
