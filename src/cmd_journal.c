@@ -37,17 +37,18 @@ const struct cli_cmd verify_cmd = {
 };
 
 static const struct cli_opt report_opts[] = {
-	{ "format", 'f', "FORMAT", 'f', "markdown (or md, the default) or json" },
+	{ "format", 'f', "FORMAT", 'f', "markdown (or md, the default), json, junit or metrics" },
 	{ "output", 'o', "FILE", 'o', "write to FILE instead of standard output (- too)" },
 	{ NULL, 0, NULL, 0, NULL }
 };
 
 const struct cli_cmd report_cmd = {
-	"report", "[--format markdown|json] [-o FILE] INCIDENT_DIR",
+	"report", "[--format markdown|json|junit|metrics] [-o FILE] INCIDENT_DIR",
 	"Render an incident's postmortem.", NULL,
 	{ report_opts, NULL },
 	"drconsole report -o postmortem.md ~/.local/state/drconsole/incidents/2026-12-07T2130-failover\n"
-	"drconsole report --format=json -o - INCIDENT_DIR | jq .",
+	"drconsole report --format=json -o - INCIDENT_DIR | jq .\n"
+	"drconsole report --format=metrics -o /var/lib/node_exporter/restore.prom INCIDENT_DIR",
 	"0  written\n1  FILE could not be written\n" JOURNAL_EXIT_USAGE, 0
 };
 
@@ -92,8 +93,13 @@ journal_apply(void *ctx, int id, const char *arg)
 			a->format = REPORT_MARKDOWN;
 		else if (strcmp(arg, "json") == 0)
 			a->format = REPORT_JSON;
+		else if (strcmp(arg, "junit") == 0)
+			a->format = REPORT_JUNIT;
+		else if (strcmp(arg, "metrics") == 0)
+			a->format = REPORT_METRICS;
 		else {
-			fprintf(stderr, "drconsole report: --format is markdown or json, not '%s'\n", arg);
+			fprintf(stderr, "drconsole report: --format is markdown, json, junit or metrics, "
+			    "not '%s'\n", arg);
 			return -1;
 		}
 		return 0;

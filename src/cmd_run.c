@@ -22,6 +22,7 @@
 #include "rbcheck.h"
 #include "report.h"
 #include "runopts.h"
+#include "runexport.h"
 #include "runpolicy.h"
 #include "scorecard.h"
 
@@ -720,6 +721,7 @@ finish(struct runner *r, int walked, int from)
 		free(cause);
 	}
 	print_summary(r, run_outcome_name(o));
+	runexport_write(engine_incident_dir(r->e), r->o.junit, r->o.metrics);
 	if (engine_mode(r->e) == MODE_DRILL)
 		print_scorecard(r);
 	return runpolicy_exit_code(r->e, o);

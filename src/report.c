@@ -21,7 +21,9 @@
 #include "incdir.h"
 #include "inbox.h"
 #include "jhead.h"
+#include "junit.h"
 #include "log.h"
+#include "metrics.h"
 #include "report.h"
 #include "scorecard.h"
 #include "strbuf.h"
@@ -980,6 +982,10 @@ report_render(const char *incident_dir, int format, char **out, char **cause)
 	int torn, outputs_too = !(format & REPORT_CHAIN_ONLY);
 
 	format &= ~REPORT_CHAIN_ONLY;
+	if (format == REPORT_JUNIT)
+		return junit_render_dir(incident_dir, out, cause);
+	if (format == REPORT_METRICS)
+		return metrics_render_dir(incident_dir, out, cause);
 	if (format != REPORT_MARKDOWN && format != REPORT_JSON) {
 		*cause = xprintf("unknown report format %d", format);
 		return -1;

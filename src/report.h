@@ -13,6 +13,8 @@
 /* Formats of report_render. */
 #define REPORT_MARKDOWN 0
 #define REPORT_JSON 1
+#define REPORT_JUNIT 2		/* junit.h: JUnit XML */
+#define REPORT_METRICS 3	/* metrics.h: a Prometheus textfile */
 /* Or'd into the format: verify the journal chain but do not reread the
  * output files (the run that just wrote and hashed them says so). */
 #define REPORT_CHAIN_ONLY 0x100

@@ -18,7 +18,7 @@
 enum {
 	OPT_VERBOSE = 'v', OPT_PARAM = 256, OPT_OPERATOR, OPT_INCIDENT_DIR, OPT_DRILL, OPT_TRAINING, OPT_DRY_RUN, OPT_FROM,
 	OPT_YES, OPT_ALLOW_DESTRUCTIVE, OPT_RESUME, OPT_RERUN, OPT_SKIPINT, OPT_GRACE, OPT_ACCEPT,
-	OPT_THEME, OPT_ASCII, OPT_NO_MOUSE, OPT_SCRIPT, OPT_DUMP, OPT_ENVIRONMENT, OPT_FORCE,
+	OPT_THEME, OPT_ASCII, OPT_NO_MOUSE, OPT_SCRIPT, OPT_DUMP, OPT_ENVIRONMENT, OPT_FORCE, OPT_JUNIT, OPT_METRICS,
 };
 
 /* The largest runbook read from standard input. */
@@ -47,6 +47,8 @@ static const struct cli_opt shared_opts[] = {
 
 static const struct cli_opt run_opts[] = {
 	{ "verbose", 'v', NULL, OPT_VERBOSE, "show each step's why, as training does" },
+	{ "junit", 0, "FILE", OPT_JUNIT, "at the end, the run as JUnit XML in FILE (- for stdout)" },
+	{ "metrics", 0, "FILE", OPT_METRICS, "at the end, the run as a Prometheus textfile in FILE" },
 	{ NULL, 0, NULL, 0, NULL }
 };
 
@@ -201,6 +203,8 @@ apply_option(void *ctx, int c, const char *arg)
 	case OPT_ASCII: o->ascii = 1; return 0;
 	case OPT_NO_MOUSE: o->no_mouse = 1; return 0;
 	case OPT_SCRIPT: set_str(&o->script, arg); return 0;
+	case OPT_JUNIT: set_str(&o->junit, arg); return 0;
+	case OPT_METRICS: set_str(&o->metrics, arg); return 0;
 	case OPT_DUMP: set_str(&o->dump, arg); return 0;
 	case OPT_VERBOSE: o->verbose = 1; return 0;
 	case OPT_ENVIRONMENT: set_str(&o->environment, arg); return 0;
@@ -411,5 +415,7 @@ runopts_free(struct runopts *o)
 	free(o->theme);
 	free(o->script);
 	free(o->dump);
+	free(o->junit);
+	free(o->metrics);
 	memset(o, 0, sizeof *o);
 }

@@ -37,6 +37,8 @@ struct runopts {
 	int no_mouse;		/* console: no mouse reporting */
 	char *script;		/* console: keys from a file (tests) */
 	char *dump;		/* console: screen dumps to a file (tests) */
+	char *junit;		/* run: the JUnit XML file written at the end, or NULL */
+	char *metrics;		/* run: the Prometheus textfile written at the end, or NULL */
 };
 
 /* The option tables and help of run, the console and resume (cli.h). */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "dataloss.h"
 #include "journal.h"
 #include "jsonget.h"
 #include "outfile.h"
@@ -618,6 +619,20 @@ static const struct {
 	[JEV_NOTE] = { on_note, 0 },
 };
 
+/* The data-loss window a line records; a later one corrects it. */
+static void
+take_loss(struct runstate *rs, const json_t *line, enum js_event ev)
+{
+	char *from;
+	int64_t ms = dataloss_of_line(line, ev, rs->events + rs->bad_lines, &from);
+
+	if (ms < 0)
+		return;
+	rs->loss_ms = ms;
+	free(rs->loss_from);
+	rs->loss_from = from;
+}
+
 /* --- the fold --- */
 
 void
@@ -630,6 +645,7 @@ runstate_init(struct runstate *rs)
 	rs->running = -1;
 	rs->last_step = -1;
 	rs->last_event = JEV_UNKNOWN;
+	rs->loss_ms = -1;
 }
 
 #define LIST_FREE(list, drop) do { \
@@ -643,7 +659,7 @@ runstate_clear(struct runstate *rs)
 {
 	char **strs[] = { &rs->environment, &rs->runbook_id, &rs->runbook_title, &rs->runbook_path,
 	    &rs->runbook_sha256, &rs->scenario, &rs->incident, &rs->host, &rs->version,
-	    &rs->started_by, &rs->operator, &rs->outcome_word, &rs->outcome_reason };
+	    &rs->started_by, &rs->operator, &rs->outcome_word, &rs->outcome_reason, &rs->loss_from };
 
 	for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++)
 		free(*strs[k]);
@@ -686,6 +702,7 @@ runstate_apply(struct runstate *rs, const json_t *line, struct rs_event *out)
 		handlers[ev].fn(rs, line, ts, i);
 	if (ev == JEV_RUN_START || ev == JEV_RUN_RESUME || ev == JEV_STEP_END)
 		rs->last_boundary_ms = ts;
+	take_loss(rs, line, ev);
 	if (out != NULL) {
 		out->ev = ev;
 		out->name = name;

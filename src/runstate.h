@@ -161,6 +161,8 @@ struct runstate {
 	RS_LIST(struct rs_handoff) handoffs;
 	RS_LIST(struct rs_resume) resumes;
 	int64_t		 injects;	/* injected notes, all of them */
+	int64_t		 loss_ms;	/* the data-loss window recorded last (dataloss.h), -1 none */
+	char		*loss_from;	/* where it was recorded, or NULL */
 	int64_t		 events;	/* lines folded */
 	int64_t		 unknown;	/* of them, events not in the schema */
 	int64_t		 bad_lines;	/* lines that were not JSON objects */
