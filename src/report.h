@@ -19,6 +19,10 @@
  * output files (the run that just wrote and hashed them says so). */
 #define REPORT_CHAIN_ONLY 0x100
 
+/* The version of the JSON report's schema ("schema"; drconsole(1), REPORT
+ * JSON): raised when a member changes meaning or goes away. */
+#define REPORT_SCHEMA 2
+
 /* The postmortem's file name inside the incident directory. */
 #define REPORT_FILE "postmortem.md"
 

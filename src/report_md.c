@@ -500,6 +500,11 @@ md_steps(struct strbuf *sb, json_t *m)
 		dur(jsonget_int(s, "duration_ms", 0), d);
 		strbuf_adds(sb,
 		    jsonget_int(s, "duration_ms", -1) >= 0 ? d : "-");
+		/* The last attempt's, and every attempt's when they differ. */
+		if (jsonget_int(s, "total_ms", 0) > jsonget_int(s, "duration_ms", 0)) {
+			dur(jsonget_int(s, "total_ms", 0), d);
+			strbuf_addf(sb, " (%s in all)", d);
+		}
 		strbuf_adds(sb, " | ");
 		if (jsonget_str(s, "reason") != NULL)
 			md_inline(sb, jsonget_str(s, "reason"));

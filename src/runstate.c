@@ -319,7 +319,8 @@ on_run_start(struct runstate *rs, const json_t *line, int64_t ts, int i)
 	rs->started = 1;
 	rs->open = 1;
 	rs->schema = (int)num(line, "schema", 0);
-	rs->started_ms = ts;
+	if (rs->started_ms == 0)	/* an old journal's second run.start: the run began at the first */
+		rs->started_ms = ts;
 	set_str(&rs->started_by, str(line, "operator"));
 	/* Before "mode", a drill was marked by "drill" alone (true, or once
 	 * its plan as an object). */
@@ -482,7 +483,9 @@ on_step_end(struct runstate *rs, const json_t *line, int64_t ts, int i)
 	else if (a == NULL && str(line, "attested_by") != NULL)
 		a = attempt_push(s, s->nattempts_total + 1);
 	else if (a == NULL && s->status != JSTATUS_SKIPPED && s->nattempts > 0 &&
-	    s->attempts[s->nattempts - 1].end_ms == 0)
+	    s->attempts[s->nattempts - 1].end_ms == 0 && str(line, "was") == NULL)
+		/* An interrupted attempt a person later judged ("was") keeps
+		 * its unknown end: the verdict is not when it stopped. */
 		a = &s->attempts[s->nattempts - 1];
 	if (a != NULL) {
 		if (a->start_ms == 0)	/* a manual step: from its offer to its attestation */
