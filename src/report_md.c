@@ -14,10 +14,10 @@
 #include "duration.h"
 #include "jsonget.h"
 #include "report.h"
+#include "report_md_int.h"
 #include "strbuf.h"
 #include "xmalloc.h"
 
-#define DUR_LEN 32
 
 /* Modes that are not a real incident, and how the report flags them. */
 static const struct {
@@ -31,250 +31,6 @@ static const struct {
 	{ "dry-run", "DRY RUN", "nothing was executed: every step was "
 	    "skipped." },
 };
-
-static void
-dur(int64_t ms, char buf[DUR_LEN])
-{
-	if (ms == 0)
-		snprintf(buf, DUR_LEN, "0s");
-	else
-		duration_format(ms < 0 ? -ms : ms, buf, DUR_LEN);
-}
-
-/* 1 if byte p of text would start Markdown syntax where it stands. */
-static int
-md_special(const unsigned char *p, const unsigned char *start)
-{
-	switch (*p) {
-	case '\\': case '`': case '*': case '[': case '<': case '~': case '|':
-	case '$':
-		return 1;
-	case '&':
-		return isalnum(p[1]) || p[1] == '#';
-	case '_':
-		/* Inside a word an underscore is text: restore_db stays. */
-		return p == start || !isalnum(p[-1]) || !isalnum(p[1]);
-	}
-	return 0;
-}
-
-size_t
-report_hidden_len(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
-		return 2;
-	if (p[0] == 0xe2 && ((p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae) ||
-	    (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)))
-		return 3;
-	return 0;
-}
-
-/*
- * Adds text for use inside a line or a table cell: Markdown syntax and
- * pipes are escaped, line breaks become spaces, and control characters
- * (an escape sequence would act on the reader's terminal) are shown as ^X.
- */
-static void
-md_inline(struct strbuf *sb, const char *text)
-{
-	const unsigned char *start, *p;
-	size_t n;
-
-	start = (const unsigned char *)jsonget_or_q(text);
-	for (p = start; *p != '\0'; p++) {
-		if (*p == '\n' || *p == '\t' || *p == '\r')
-			strbuf_addch(sb, ' ');
-		else if (*p < 0x20 || *p == 0x7f) {
-			strbuf_addch(sb, '^');
-			strbuf_addch(sb, (char)(*p ^ 0x40));
-		} else if ((n = report_hidden_len((const char *)p)) > 0) {
-			strbuf_adds(sb, "\xef\xbf\xbd");	/* U+FFFD */
-			p += n - 1;
-		} else {
-			if (md_special(p, start))
-				strbuf_addch(sb, '\\');
-			strbuf_addch(sb, (char)*p);
-		}
-	}
-}
-
-/*
- * Copies text for code, where nothing can be escaped: control and hidden
- * characters become visible stand-ins, and line breaks stay only with
- * keep_nl. *longest gets the longest run of backticks, for the fence.
- */
-static char *
-md_code_text(const char *text, int keep_nl, size_t *longest)
-{
-	const unsigned char *p = (const unsigned char *)jsonget_or_q(text);
-	struct strbuf out;
-	size_t run = 0, n;
-
-	strbuf_init(&out);
-	*longest = 0;
-	for (; *p != '\0'; p++) {
-		run = *p == '`' ? run + 1 : 0;
-		if (run > *longest)
-			*longest = run;
-		if (*p == '\t' || (*p == '\n' && keep_nl))
-			strbuf_addch(&out, (char)*p);
-		else if (*p == '\n' || *p == '\r')
-			strbuf_addch(&out, ' ');
-		else if (*p < 0x20 || *p == 0x7f) {
-			strbuf_addch(&out, '^');
-			strbuf_addch(&out, (char)(*p ^ 0x40));
-		} else if ((n = report_hidden_len((const char *)p)) > 0) {
-			strbuf_adds(&out, "\xef\xbf\xbd");
-			p += n - 1;
-		} else
-			strbuf_addch(&out, (char)*p);
-	}
-	return strbuf_detach(&out);
-}
-
-/* A code span: a fence longer than any run of backticks inside. */
-static void
-md_code(struct strbuf *sb, const char *text)
-{
-	size_t longest, i;
-	char *flat = md_code_text(text, 0, &longest);
-	int pad;
-
-	pad = flat[0] == '`' || flat[0] == '\0' ||
-	    flat[strlen(flat) - 1] == '`';
-	for (i = 0; i <= longest; i++)
-		strbuf_addch(sb, '`');
-	strbuf_adds(sb, pad ? " " : "");
-	strbuf_adds(sb, flat);
-	strbuf_adds(sb, pad ? " " : "");
-	for (i = 0; i <= longest; i++)
-		strbuf_addch(sb, '`');
-	free(flat);
-}
-
-/* A fenced code block, every line indented to sit inside a list item. */
-static void
-md_code_block(struct strbuf *sb, int indent, const char *text)
-{
-	size_t longest, fence, len;
-	char *body = md_code_text(text, 1, &longest), *line, *next;
-
-	fence = longest < 3 ? 3 : longest + 1;
-	len = strlen(body);
-	while (len > 0 && body[len - 1] == '\n')
-		body[--len] = '\0';
-	strbuf_addf(sb, "%*s%.*s\n", indent, "", (int)fence,
-	    "````````````````````````````````````````````````````````````````");
-	for (line = body; line != NULL; line = next) {
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
-		strbuf_addf(sb, "%*s%s\n", indent, "", line);
-	}
-	strbuf_addf(sb, "%*s%.*s\n\n", indent, "", (int)fence,
-	    "````````````````````````````````````````````````````````````````");
-	free(body);
-}
-
-/* Lines in a command, not counting trailing line breaks. */
-static size_t
-command_lines(const char *text)
-{
-	size_t len = strlen(text), n = 1;
-
-	while (len > 0 && text[len - 1] == '\n')
-		len--;
-	for (size_t i = 0; i < len; i++)
-		n += text[i] == '\n';
-	return n;
-}
-
-/* A command after a label: a span if one line, else a block below. */
-static void
-md_command(struct strbuf *sb, int indent, const char *text)
-{
-	if (command_lines(text) == 1) {
-		strbuf_addch(sb, ' ');
-		md_code(sb, text);
-		strbuf_addch(sb, '\n');
-		return;
-	}
-	strbuf_adds(sb, "\n\n");
-	md_code_block(sb, indent, text);
-}
-
-/* A timeline's short form of a command: its first line and a count. */
-static void
-md_command_short(struct strbuf *sb, const char *text)
-{
-	size_t n = command_lines(text);
-	char *first = xstrndup(text, strcspn(text, "\r\n"));
-
-	md_code(sb, first);
-	if (n > 1)
-		strbuf_addf(sb, " (%zu lines)", n);
-	free(first);
-}
-
-/* One line of a quoted note: what would start a block is escaped too. */
-static void
-md_quote_line(struct strbuf *sb, const char *line)
-{
-	size_t digits;
-
-	line += strspn(line, " \t");
-	digits = strspn(line, "0123456789");
-	if (strchr("#-+=>", *line) != NULL && *line != '\0')
-		strbuf_addch(sb, '\\');
-	else if (digits > 0 && (line[digits] == '.' || line[digits] == ')')) {
-		strbuf_add(sb, line, digits);
-		strbuf_addch(sb, '\\');
-		line += digits;
-	}
-	md_inline(sb, line);
-}
-
-/* A note in full, as a block quote indented by indent spaces. */
-static void
-md_quote(struct strbuf *sb, int indent, const char *text)
-{
-	char *copy = xstrdup(text), *line, *next;
-
-	strbuf_addch(sb, '\n');
-	for (line = copy; line != NULL; line = next) {
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
-		strbuf_addf(sb, "%*s>", indent, "");
-		if (*line != '\0') {
-			strbuf_addch(sb, ' ');
-			md_quote_line(sb, line);
-		}
-		/* Two trailing spaces keep the note's own line breaks. */
-		strbuf_adds(sb, next != NULL && *line != '\0' ? "  \n" : "\n");
-	}
-	strbuf_addch(sb, '\n');
-	free(copy);
-}
-
-/* "- label: text" with text escaped. */
-static void
-md_item(struct strbuf *sb, const char *label, const char *text)
-{
-	strbuf_addf(sb, "- %s: ", label);
-	md_inline(sb, text);
-	strbuf_addch(sb, '\n');
-}
-
-/* "HH:MM:SS" of a model timestamp, or the whole of it if it is odd. */
-static void
-md_time(struct strbuf *sb, const char *ts)
-{
-	if (ts != NULL && strlen(ts) >= 19 && ts[10] == 'T')
-		strbuf_add(sb, ts + 11, 8);
-	else
-		md_inline(sb, ts != NULL ? ts : "unknown time");
-}
 
 static const char *
 mode_tag(const char *mode, const char **banner)
@@ -387,11 +143,11 @@ md_people(struct strbuf *sb, json_t *m)
 static void
 md_times(struct strbuf *sb, json_t *m)
 {
-	char d[DUR_LEN];
+	char d[MD_DUR_LEN];
 
 	md_item(sb, "Started", jsonget_str(m, "started") ?
 	    jsonget_str(m, "started") : "no run.start in the journal");
-	dur(jsonget_int(m, "elapsed_ms", 0), d);
+	md_dur(jsonget_int(m, "elapsed_ms", 0), d);
 	if (jsonget_str(m, "started") == NULL)
 		strbuf_adds(sb, "- Ended: unknown\n- Time to recovery: unknown\n");
 	else if (json_is_true(json_object_get(m, "still_open"))) {
@@ -405,14 +161,7 @@ md_times(struct strbuf *sb, json_t *m)
 		md_inline(sb, jsonget_str(m, "outcome"));
 		strbuf_addf(sb, "\n- Time to recovery: %s\n", d);
 	}
-	strbuf_adds(sb, "- ");
-	md_inline(sb, jsonget_str(json_object_get(m, "rto"), "text"));
-	strbuf_adds(sb, "\n- ");
-	md_inline(sb, jsonget_str(json_object_get(m, "data_loss"), "text"));
-	strbuf_addch(sb, '\n');
-	if (jsonget_str(json_object_get(m, "data_loss"), "source") != NULL)
-		md_item(sb, "Data loss window from",
-		    jsonget_str(json_object_get(m, "data_loss"), "source"));
+	/* The objectives and the data lost: Impact (report_md_sections.c). */
 	if (jsonget_int(m, "runs", 0) > 1 || jsonget_int(m, "resumes", 0) > 0)
 		strbuf_addf(sb, "- Runs: %lld started, %lld resumed%s\n",
 		    (long long)jsonget_int(m, "runs", 0),
@@ -473,7 +222,7 @@ static void
 md_steps(struct strbuf *sb, json_t *m)
 {
 	json_t *s;
-	char d[DUR_LEN];
+	char d[MD_DUR_LEN];
 	size_t i;
 
 	strbuf_adds(sb, "## Steps\n\n");
@@ -497,12 +246,12 @@ md_steps(struct strbuf *sb, json_t *m)
 			    (long long)jsonget_int(s, "attempts", 0));
 		else
 			strbuf_adds(sb, " | - | ");
-		dur(jsonget_int(s, "duration_ms", 0), d);
+		md_dur(jsonget_int(s, "duration_ms", 0), d);
 		strbuf_adds(sb,
 		    jsonget_int(s, "duration_ms", -1) >= 0 ? d : "-");
 		/* The last attempt's, and every attempt's when they differ. */
 		if (jsonget_int(s, "total_ms", 0) > jsonget_int(s, "duration_ms", 0)) {
-			dur(jsonget_int(s, "total_ms", 0), d);
+			md_dur(jsonget_int(s, "total_ms", 0), d);
 			strbuf_addf(sb, " (%s in all)", d);
 		}
 		strbuf_adds(sb, " | ");
@@ -539,11 +288,11 @@ md_outputs(struct strbuf *sb, json_t *outputs)
 static void
 md_problem(struct strbuf *sb, json_t *s)
 {
-	char d[DUR_LEN];
+	char d[MD_DUR_LEN];
 	json_t *v;
 	size_t i;
 
-	strbuf_adds(sb, "### ");
+	strbuf_adds(sb, "#### ");
 	if (jsonget_int(s, "index", 0) > 0)
 		strbuf_addf(sb, "%lld. ",
 		    (long long)jsonget_int(s, "index", 0));
@@ -560,7 +309,7 @@ md_problem(struct strbuf *sb, json_t *s)
 		md_command(sb, 2, jsonget_str(s, "command"));
 	}
 	json_array_foreach(json_object_get(s, "retries"), i, v) {
-		dur(jsonget_int(v, "delay_ms", 0), d);
+		md_dur(jsonget_int(v, "delay_ms", 0), d);
 		strbuf_addf(sb, "- Retried as attempt %lld of %lld after %s: ",
 		    (long long)jsonget_int(v, "next_attempt", 0),
 		    (long long)jsonget_int(v, "of", 0), d);
@@ -601,7 +350,7 @@ md_problems(struct strbuf *sb, json_t *m)
 	size_t i;
 	int n = 0, other = 0;
 
-	strbuf_adds(sb, "## Failed and skipped steps\n\n");
+	strbuf_adds(sb, "### Failed and skipped steps\n\n");
 	json_array_foreach(json_object_get(m, "steps"), i, s) {
 		if (step_went_wrong(s)) {
 			md_problem(sb, s);
@@ -630,11 +379,11 @@ md_problems(struct strbuf *sb, json_t *m)
 static void
 md_rollbacks(struct strbuf *sb, json_t *m)
 {
-	char d[DUR_LEN];
+	char d[MD_DUR_LEN];
 	json_t *r;
 	size_t i;
 
-	strbuf_adds(sb, "## Rollbacks\n\n");
+	strbuf_adds(sb, "### Rollbacks\n\n");
 	if (json_array_size(json_object_get(m, "rollbacks")) == 0)
 		strbuf_adds(sb, "None.\n");
 	json_array_foreach(json_object_get(m, "rollbacks"), i, r) {
@@ -647,7 +396,7 @@ md_rollbacks(struct strbuf *sb, json_t *m)
 		md_inline(sb, jsonget_str(r, "status"));
 		if (jsonget_str(r, "exit") != NULL ||
 		    jsonget_int(r, "duration_ms", -1) >= 0) {
-			dur(jsonget_int(r, "duration_ms", 0), d);
+			md_dur(jsonget_int(r, "duration_ms", 0), d);
 			strbuf_adds(sb, " (");
 			md_inline(sb, jsonget_str(r, "exit") ?
 			    jsonget_str(r, "exit") : "");
@@ -702,7 +451,7 @@ md_timeline(struct strbuf *sb, json_t *m)
 	json_t *e;
 	size_t i;
 
-	strbuf_adds(sb, "## Timeline (UTC)\n");
+	strbuf_adds(sb, "## Response timeline (UTC)\n");
 	json_array_foreach(json_object_get(m, "timeline"), i, e) {
 		ts = jsonget_str(e, "ts");
 		d = ts != NULL && strlen(ts) >= 10 ? xstrndup(ts, 10) :
@@ -761,227 +510,6 @@ md_verification(struct strbuf *sb, json_t *m)
 	strbuf_adds(sb, " from journal.jsonl.\n");
 }
 
-/* --- the drill scorecard --- */
-
-/* "Objective 4h: met: 1h12m, 2h48m to spare" */
-static void
-md_limit(struct strbuf *sb, const char *label, json_t *v)
-{
-	const char *verdict = jsonget_or_q(jsonget_str(v, "verdict"));
-	char limit[DUR_LEN];
-
-	strbuf_addf(sb, "- %s", label);
-	if (jsonget_int(v, "limit_ms", 0) > 0) {
-		dur(jsonget_int(v, "limit_ms", 0), limit);
-		strbuf_addf(sb, " %s", limit);
-	}
-	strbuf_adds(sb, ": ");
-	if (strcmp(verdict, "not met") == 0)
-		strbuf_adds(sb, "**");
-	md_inline(sb, jsonget_str(v, "text"));
-	strbuf_adds(sb, strcmp(verdict, "not met") == 0 ? "**\n" : "\n");
-}
-
-static void
-md_card_counts(struct strbuf *sb, json_t *card)
-{
-	static const char *keys[][2] = {
-		{ "steps_failed", "failed" }, { "steps_skipped", "skipped" },
-		{ "steps_skipped_planned", "skipped as planned" },
-		{ "steps_retried", "retried" },
-		{ "steps_rolled_back", "rolled back" },
-	};
-	json_t *counts = json_object_get(card, "counts"), *s;
-	const char *sep = ": ";
-	char took[DUR_LEN];
-	size_t i;
-
-	strbuf_addf(sb, "- Steps: %lld reached",
-	    (long long)jsonget_int(counts, "steps", 0));
-	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-		if (jsonget_int(counts, keys[i][0], 0) > 0) {
-			strbuf_addf(sb, "%s%lld %s", sep,
-			    (long long)jsonget_int(counts, keys[i][0], 0),
-			    keys[i][1]);
-			sep = ", ";
-		}
-	}
-	strbuf_addch(sb, '\n');
-	json_array_foreach(json_object_get(card, "slowest"), i, s) {
-		dur(jsonget_int(s, "duration_ms", 0), took);
-		strbuf_adds(sb, i == 0 ? "- Slowest: " : ", ");
-		strbuf_addf(sb, "%lld. ",
-		    (long long)jsonget_int(s, "index", 0));
-		md_inline(sb, jsonget_str(s, "id"));
-		strbuf_addf(sb, " (%s)", took);
-	}
-	if (json_array_size(json_object_get(card, "slowest")) > 0)
-		strbuf_addch(sb, '\n');
-}
-
-static void
-md_card_head(struct strbuf *sb, json_t *card)
-{
-	char took[DUR_LEN];
-
-	strbuf_adds(sb, "## Drill scorecard\n\n");
-	if (jsonget_str(card, "environment") != NULL)
-		md_item(sb, "Environment", jsonget_str(card, "environment"));
-	dur(jsonget_int(card, "elapsed_ms", 0), took);
-	if (!json_is_integer(json_object_get(card, "elapsed_ms")))
-		strbuf_adds(sb, "- RTO achieved: unknown (no run.start)\n");
-	else if (json_is_true(json_object_get(card, "still_open")))
-		strbuf_addf(sb, "- RTO achieved: not yet, still running after "
-		    "%s\n", took);
-	else {
-		strbuf_addf(sb, "- RTO achieved: %s, ", took);
-		md_inline(sb, jsonget_str(card, "outcome"));
-		strbuf_addch(sb, '\n');
-	}
-	md_limit(sb, "Objective", json_object_get(card, "objective"));
-	md_limit(sb, "Drill target", json_object_get(card, "target"));
-	md_card_counts(sb, card);
-	strbuf_addch(sb, '\n');
-}
-
-/* A duration cell, "-" without one. */
-static void
-md_dur_cell(struct strbuf *sb, json_t *v, const char *key)
-{
-	char d[DUR_LEN];
-
-	dur(jsonget_int(v, key, 0), d);
-	strbuf_adds(sb, json_is_integer(json_object_get(v, key)) ? d : "-");
-	strbuf_adds(sb, " | ");
-}
-
-static void
-md_card_times(struct strbuf *sb, json_t *card)
-{
-	const char *timing;
-	char over[DUR_LEN];
-	json_t *s;
-	size_t i;
-
-	strbuf_adds(sb, "### Step times against expectations\n\n");
-	if (json_array_size(json_object_get(card, "steps")) == 0) {
-		strbuf_adds(sb, "No step was reached.\n\n");
-		return;
-	}
-	strbuf_adds(sb, "| # | step | status | took | expected | over/under |\n"
-	    "| ---: | --- | --- | ---: | ---: | --- |\n");
-	json_array_foreach(json_object_get(card, "steps"), i, s) {
-		strbuf_addf(sb, "| %lld | ",
-		    (long long)jsonget_int(s, "index", 0));
-		md_inline(sb, jsonget_str(s, "id"));
-		strbuf_adds(sb, " | ");
-		md_inline(sb, jsonget_str(s, "status"));
-		strbuf_adds(sb, " | ");
-		md_dur_cell(sb, s, "total_ms");
-		md_dur_cell(sb, s, "expected_ms");
-		timing = jsonget_str(s, "timing");
-		dur(jsonget_int(s, "over_ms", 0), over);
-		if (timing != NULL && strcmp(timing, "on time") != 0)
-			strbuf_addf(sb, "%s%s %s%s", strcmp(timing, "over") == 0 ?
-			    "**" : "", over, timing, strcmp(timing, "over") == 0 ?
-			    "**" : "");
-		else if (timing != NULL)
-			strbuf_adds(sb, timing);
-		strbuf_adds(sb, " |\n");
-	}
-	strbuf_addch(sb, '\n');
-}
-
-/* A list of the entries' "text", or none_text. */
-static void
-md_card_list(struct strbuf *sb, const char *heading, json_t *list,
-    const char *none_text)
-{
-	json_t *v;
-	size_t i;
-
-	strbuf_addf(sb, "### %s\n\n", heading);
-	json_array_foreach(list, i, v) {
-		strbuf_adds(sb, "- ");
-		if (jsonget_str(v, "kind") != NULL) {
-			strbuf_adds(sb, "**");
-			md_inline(sb, jsonget_str(v, "kind"));
-			strbuf_adds(sb, "**: ");
-			md_inline(sb, jsonget_str(v, "text"));
-		} else	/* "2. restore" must not start a numbered list */
-			md_quote_line(sb, jsonget_or_q(jsonget_str(v, "text")));
-		strbuf_addch(sb, '\n');
-	}
-	strbuf_adds(sb, json_array_size(list) == 0 ? none_text : "");
-	strbuf_addch(sb, '\n');
-}
-
-/* The detail cell: why it cannot be evaluated, or the values it read. */
-static void
-md_criterion_detail(struct strbuf *sb, json_t *c)
-{
-	const char *name, *sep = "";
-	json_t *v;
-
-	if (jsonget_str(c, "why") != NULL) {
-		md_inline(sb, jsonget_str(c, "why"));
-		return;
-	}
-	json_object_foreach(json_object_get(c, "values"), name, v) {
-		strbuf_adds(sb, sep);
-		md_inline(sb, name);
-		strbuf_adds(sb, " = ");
-		md_inline(sb, json_string_value(v));
-		sep = ", ";
-	}
-}
-
-static void
-md_card_criteria(struct strbuf *sb, json_t *card)
-{
-	const char *verdict;
-	json_t *c;
-	size_t i;
-
-	strbuf_adds(sb, "### Success criteria\n\n");
-	if (jsonget_int(card, "criteria_total", 0) == 0) {
-		strbuf_adds(sb, "The drill sets no success criteria.\n\n");
-		return;
-	}
-	strbuf_adds(sb, "| criterion | expression | result | detail |\n"
-	    "| --- | --- | --- | --- |\n");
-	json_array_foreach(json_object_get(card, "criteria"), i, c) {
-		verdict = jsonget_or_q(jsonget_str(c, "verdict"));
-		strbuf_adds(sb, "| ");
-		md_inline(sb, jsonget_str(c, "name"));
-		strbuf_adds(sb, " | ");
-		md_inline(sb, jsonget_str(c, "when"));
-		strbuf_addf(sb, strcmp(verdict, "met") == 0 ? " | %s | " :
-		    " | **%s** | ", verdict);
-		md_criterion_detail(sb, c);
-		strbuf_adds(sb, " |\n");
-	}
-	strbuf_addf(sb, "\n%lld of %lld criteria met.\n\n",
-	    (long long)jsonget_int(card, "criteria_met", 0),
-	    (long long)jsonget_int(card, "criteria_total", 0));
-}
-
-static void
-md_scorecard(struct strbuf *sb, json_t *card)
-{
-	md_card_head(sb, card);
-	md_card_times(sb, card);
-	md_card_list(sb, "What went wrong", json_object_get(card, "trouble"),
-	    "Nothing: every step reached ended ok, first time.\n");
-	md_card_list(sb, "Deviations from the runbook",
-	    json_object_get(card, "deviations"),
-	    "None: the runbook was followed in order.\n");
-	if (json_array_size(json_object_get(card, "injects")) > 0)
-		md_card_list(sb, "Injects and the team's response",
-		    json_object_get(card, "injects"), "");
-	md_card_criteria(sb, card);
-}
-
 char *
 report_md_render(json_t *m)
 {
@@ -990,12 +518,20 @@ report_md_render(json_t *m)
 	strbuf_init(&sb);
 	md_head(&sb, m);
 	md_summary(&sb, m);
+	md_impact(&sb, m);
 	if (json_is_object(json_object_get(m, "scorecard")))
 		md_scorecard(&sb, json_object_get(m, "scorecard"));
-	md_steps(&sb, m);
+	md_detection(&sb, m);
+	md_timeline(&sb, m);
+	md_root_cause(&sb, m);
+	md_went_well(&sb, m);
+	/* What went badly: the team's words, then the facts. */
+	md_went_badly(&sb, m);
 	md_problems(&sb, m);
 	md_rollbacks(&sb, m);
-	md_timeline(&sb, m);
+	md_actions(&sb, m);
+	md_lessons(&sb, m);
+	md_steps(&sb, m);
 	md_verification(&sb, m);
 	return strbuf_detach(&sb);
 }

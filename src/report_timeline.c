@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -400,20 +401,45 @@ on_decision(struct report_pass *p, json_t *ev, json_t *entry)
 	put_sb(entry, "summary", &sb);
 }
 
+/* The postmortem section a note's first word tags it for ("root-cause:
+ * the WAL volume filled"), and where its text after the tag begins; NULL
+ * for an untagged note (an inject is never the team's finding). */
+static const char *
+note_tag(const char *text, const char **body)
+{
+	static const char *tags[] = {
+		"root-cause", "action", "detection", "went-well", "went-badly", "lesson",
+	};
+	const char *p = text + strspn(text, " \t");
+
+	for (size_t k = 0; k < sizeof tags / sizeof tags[0]; k++) {
+		size_t n = strlen(tags[k]);
+
+		if (strncasecmp(p, tags[k], n) == 0 && p[n] == ':') {
+			*body = p + n + 1 + strspn(p + n + 1, " \t");
+			return tags[k];
+		}
+	}
+	return NULL;
+}
+
 static void
 on_note(struct report_pass *p, json_t *ev, json_t *entry)
 {
 	int injected = json_is_true(json_object_get(ev, "injected"));
-	const char *by = jsonget_str(ev, "by");
+	const char *by = jsonget_str(ev, "by"), *text = jsonget_str(ev, "text"), *body = NULL;
+	const char *tag = text != NULL && !injected ? note_tag(text, &body) : NULL;
+
 	struct strbuf sb;
 
 	json_array_append_new(json_object_get(p->m, "notes"),
-	    json_pack("{s:I, s:o, s:o, s:o, s:b, s:o, s:o}", "line",
+	    json_pack("{s:I, s:o, s:o, s:o, s:b, s:o, s:o, s:o, s:o}", "line",
 	    (json_int_t)p->line, "ts", report_jts(jsonget_ts(ev)), "operator",
 	    jsonget_new_str(jsonget_str(ev, "operator")), "text",
-	    jsonget_new_str(jsonget_str(ev, "text")), "injected", injected,
+	    jsonget_new_str(text), "injected", injected,
 	    "by", jsonget_new_str(by), "noted_at",
-	    jsonget_new_str(jsonget_str(ev, "noted_at"))));
+	    jsonget_new_str(jsonget_str(ev, "noted_at")), "tag", jsonget_new_str(tag),
+	    "body", jsonget_new_str(body)));
 	strbuf_init(&sb);
 	if (injected)
 		strbuf_addf(&sb, "INJECTED by %s", by != NULL ? by : "the facilitator");

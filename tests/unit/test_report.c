@@ -298,18 +298,18 @@ test_drill_markdown(void **state)
 	assert_has(md, "### Deviations from the runbook\n\n- **skip**: 3. "
 	    "notify skipped: no pager in drills\n\n");
 	assert_has(md, "### Success criteria\n\nThe drill sets no success "
-	    "criteria.\n\n## Steps");
-	assert_has(md, "### 3. notify: skipped\n\n- Reason: no pager in drills\n");
-	assert_has(md, "### 4. promote: failed\n\n- Reason: exited 1\n"
+	    "criteria.\n\n## Detection");
+	assert_has(md, "#### 3. notify: skipped\n\n- Reason: no pager in drills\n");
+	assert_has(md, "#### 4. promote: failed\n\n- Reason: exited 1\n"
 	    "- Exit: exited 1\n- Command: `pg_ctl promote`\n"
 	    "- Rollback: ok\n- Decision at 00:11:00 by bob: rollback\n");
-	assert_lacks(md, "### 2. restore");
+	assert_lacks(md, "#### 2. restore");
 	assert_has(md, "### Decisions about the run\n\n- 00:13:00 bob: continue\n");
 	assert_has(md, "- 4. promote: ok (exited 0, 1m), started "
 	    "2026-11-24T00:11:00.000Z, output output/04-promote.rollback.log: "
 	    "`demote db2`\n");
 	/* The timeline, a heading per day, notes in full. */
-	assert_has(md, "## Timeline (UTC)\n\n### 2026-11-23\n\n- 23:30:00 alice "
+	assert_has(md, "## Response timeline (UTC)\n\n### 2026-11-23\n\n- 23:30:00 alice "
 	    "run.start: runbook db-failover (Fail over \\| orders DB) in drill "
 	    "mode on db-ops-1, drconsole 0.1.0, pid 4242\n");
 	assert_has(md, "- 23:34:00 alice step.start: 2. restore started, "
@@ -481,6 +481,71 @@ test_still_open(void **state)
 	md = render(f, REPORT_MARKDOWN);
 	assert_has(md, "RTO 4h: missed by 1h (still open after 5h)");
 	free(md);
+}
+
+/* The sections an SRE postmortem has, in order; notes tagged root-cause:,
+ * action: (a checklist) and the others land in theirs, untagged notes and
+ * injects in none; a section nothing filled says what to write. */
+static void
+test_postmortem_sections(void **state)
+{
+	static const char *sections[] = {
+		"## Summary\n", "## Impact\n", "## Detection\n", "## Response timeline (UTC)\n",
+		"## Root cause\n", "## What went well\n", "## What went badly\n",
+		"## Action items\n", "## Lessons\n",
+	};
+	struct fx *f = *state;
+	const char *at = NULL;
+	char *md, *sec;
+	json_t *m;
+
+	add(f, T0, "run.start", run_start("live", "20"));
+	add(f, T0 + MIN, "step.start", start_f("restore", 1, 1, "restore"));
+	add(f, T0 + 2 * MIN, "step.end", json_pack("{s:s, s:i, s:s, s:i, s:I}", "step", "restore",
+	    "index", 1, "status", "ok", "attempt", 1, "duration_ms", (json_int_t)MIN));
+	add(f, T0 + 3 * MIN, "note", json_pack("{s:s}", "text", "Root-Cause: the WAL volume filled"));
+	add(f, T0 + 4 * MIN, "note", json_pack("{s:s}", "text", "action: alert on WAL volume at 80%"));
+	add(f, T0 + 5 * MIN, "note", json_pack("{s:s}", "text", "  action:page the DBA sooner"));
+	add(f, T0 + 6 * MIN, "note", json_pack("{s:s}", "text", "just a note, action: not this"));
+	add(f, T0 + 7 * MIN, "note", json_pack("{s:s, s:b, s:s}", "text", "root-cause: injected, not ours",
+	    "injected", 1, "by", "facil"));
+	add(f, T0 + 8 * MIN, "run.end", json_pack("{s:s}", "status", "completed"));
+	md = render(f, REPORT_MARKDOWN);
+	for (size_t k = 0; k < sizeof sections / sizeof sections[0]; k++) {
+		const char *here = strstr(md, sections[k]);
+
+		if (here == NULL || (at != NULL && here < at))
+			fail_msg("section %s missing or out of order in:\n%s", sections[k], md);
+		at = here;
+	}
+	sec = strstr(md, "## Root cause\n");
+	assert_has(sec, "## Root cause\n\n- the WAL volume filled (alice, 23:33:00)\n\n## What went well");
+	assert_lacks(strstr(md, "## Action items"), "injected, not ours (");
+	assert_has(md, "## Action items\n\n- [ ] alert on WAL volume at 80% (alice, 23:34:00)\n"
+	    "- [ ] page the DBA sooner (alice, 23:35:00)\n\n## Lessons\n");
+	/* Nothing said: the section says what to write. */
+	assert_has(md, "## Lessons\n\n_To fill in: what the team learned, for the next people on call. "
+	    "A note `lesson: ...` during the run fills this._\n");
+	assert_has(md, "## Detection\n\n- The response began 2026-11-23T23:30:00.000Z, run by alice\n"
+	    "\n_To fill in: how the problem was noticed");
+	assert_has(md, "## Impact\n\n- Duration: 8m\n- RTO 4h: met (8m, 3h52m to spare)\n"
+	    "- RPO 15m: missed by 5m (data loss window 20m)\n- Data-loss window: 20m\n"
+	    "- Data loss window from: parameter data_loss_minutes on line 1\n"
+	    "- Steps: 1 ok, 0 failed, 0 skipped, 0 never ended\n");
+	assert_has(md, "## What went well\n\n- 1 of 1 steps reached ended ok at their first attempt\n"
+	    "- The RTO was met\n");
+	free(md);
+	m = render_json(f);
+	assert_int_equal(json_integer_value(json_object_get(m, "schema")), REPORT_SCHEMA);
+	assert_string_equal(jpath_s(json_array_get(json_object_get(m, "notes"), 0), "tag", NULL),
+	    "root-cause");
+	assert_string_equal(jpath_s(json_array_get(json_object_get(m, "notes"), 0), "body", NULL),
+	    "the WAL volume filled");
+	assert_true(json_is_null(json_object_get(json_array_get(json_object_get(m, "notes"), 3),
+	    "tag")));
+	assert_true(json_is_null(json_object_get(json_array_get(json_object_get(m, "notes"), 4),
+	    "tag")));
+	json_decref(m);
 }
 
 /* A crash, then a resume by someone else: two runs, one report. */
@@ -1182,6 +1247,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_still_open, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_resumed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_postmortem_sections, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_data_loss_ms_field, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_tampered, setup, teardown),
