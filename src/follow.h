@@ -1,7 +1,7 @@
 /* follow.h: an incident seen from outside its driving console, as it is
  * written: the journal and the output files are followed as they grow and
  * the run's state (steps, output tails, timeline) is rebuilt from them
- * alone. Nothing here writes to the incident or takes the journal's lock;
+ * alone, the journal through the one fold (runstate.h) every reader uses. Nothing here writes to the incident or takes the journal's lock;
  * follow_inject is the one way an observer adds to it, through the inbox.
  * The watch view and `drconsole replay` read incidents through this. */
 #ifndef DRC_FOLLOW_H
@@ -12,7 +12,7 @@
 
 #include <jansson.h>
 
-#include "engine.h"
+#include "jschema.h"
 
 /* follow_open flag: load the runbook run.start names, so the checklist
  * holds every step (with titles and phases) before any has started. */
@@ -55,14 +55,16 @@ struct follow_step {
 	char	*title;		/* the runbook's, else the id */
 	char	*phase;		/* a phase heading starts here, or NULL */
 	int	 index;		/* 1-based place in the runbook, 0 unknown */
-	enum step_status status;
+	enum js_status status;	/* the fold's (the same values as the engine's) */
+	enum js_skip skip;	/* a skipped step's kind, else JSKIP_COUNT */
 	int	 attempt;	/* 0 before the first start */
 	int	 retry_waiting;	/* between attempts */
 	int	 rollback_running;
 	int	 rolled_back;	/* 0 none, 1 ok, -1 failed */
 	int64_t	 started_ms;	/* wall time of the first start, 0 none */
 	int64_t	 attempt_ms;	/* wall time this attempt started */
-	int64_t	 duration_ms;	/* of the last attempt that ended */
+	int64_t	 duration_ms;	/* of the last attempt that ended (every reader's rule) */
+	int64_t	 total_ms;	/* every attempt's, added */
 	int64_t	 expected_ms;	/* expected_duration_ms, 0 none */
 	int	 exit_code;	/* -1 none */
 	char	*exit_desc;	/* "exited 3", or NULL */
@@ -70,6 +72,7 @@ struct follow_step {
 	char	*note;
 	char	*command;	/* as journaled, secrets masked */
 	char	*kind;		/* "run", "sql", ... */
+	char	*attested_by;	/* a manual step's attester, or NULL */
 	uint64_t lines;		/* output lines read, all attempts (gap marks too) */
 	uint64_t skipped;	/* output bytes passed over unread */
 	/* Private: the kept tail (read it with follow_step_line) and files. */
@@ -86,6 +89,7 @@ struct follow_run {
 	char	*runbook_id;
 	char	*runbook_path;
 	char	*mode;		/* "live", "drill", "dry-run", "training" */
+	char	*environment;	/* the environment targeted, or NULL */
 	char	*driver;	/* the operator driving it now (handoffs too) */
 	char	*incident;
 	char	*host;
@@ -153,7 +157,8 @@ struct follow_reader {
 int follow_read_line(struct follow_reader *rd, const char *s, size_t len,
     struct follow_line *line);
 /* The output file of a step attempt, relative to the incident directory:
- * "output/03-restore.log", ".2.log" for attempt 2, ".rollback.log". */
+ * "output/03-restore.log", ".2.log" for attempt 2, ".rollback.log"; the
+ * name is jschema_output_name's. (For replay; follow takes the fold's.) */
 char *follow_output_path(int index, const char *id, int attempt, int rollback);
 /* A one-line account of a journal event, for timelines; allocated. */
 char *follow_summary(json_t *ev);

@@ -9,6 +9,7 @@
 
 #include "duration.h"
 #include "follow.h"
+#include "jschema.h"
 #include "jsonget.h"
 #include "strbuf.h"
 
@@ -129,34 +130,31 @@ sum_other(json_t *ev, struct strbuf *b)
 	}
 }
 
-static const struct {
-	const char	*event;
-	void		(*fn)(json_t *, struct strbuf *);
-} summary_table[] = {
-	{ "run.start", sum_run_start },
-	{ "run.resume", sum_run_resume },
-	{ "run.end", sum_run_end },
-	{ "handoff", sum_handoff },
-	{ "step.confirm", sum_step_confirm },
-	{ "step.start", sum_step_start },
-	{ "step.end", sum_step_end },
-	{ "step.retry", sum_step_retry },
-	{ "step.rollback", sum_step_rollback },
-	{ "decision", sum_decision },
-	{ "note", sum_note },
+typedef void (*summary_fn)(json_t *, struct strbuf *);
+
+/* The events people read most, by the schema's type; the others are
+ * sum_other's. */
+static const summary_fn summary_fns[JEV_COUNT] = {
+	[JEV_RUN_START] = sum_run_start,
+	[JEV_RUN_RESUME] = sum_run_resume,
+	[JEV_RUN_END] = sum_run_end,
+	[JEV_HANDOFF] = sum_handoff,
+	[JEV_STEP_CONFIRM] = sum_step_confirm,
+	[JEV_STEP_START] = sum_step_start,
+	[JEV_STEP_END] = sum_step_end,
+	[JEV_STEP_RETRY] = sum_step_retry,
+	[JEV_STEP_ROLLBACK] = sum_step_rollback,
+	[JEV_DECISION] = sum_decision,
+	[JEV_NOTE] = sum_note,
 };
 
 char *
 follow_summary(json_t *ev)
 {
-	const char *event = jsonget_str(ev, "event") ?: "";
-	void (*fn)(json_t *, struct strbuf *) = sum_other;
+	enum js_event e = jschema_event(jsonget_str(ev, "event") ?: "");
+	summary_fn fn = e != JEV_UNKNOWN && summary_fns[e] != NULL ? summary_fns[e] : sum_other;
 	struct strbuf b;
 
-	for (size_t k = 0; k < sizeof summary_table / sizeof summary_table[0]; k++) {
-		if (strcmp(summary_table[k].event, event) == 0)
-			fn = summary_table[k].fn;
-	}
 	strbuf_init(&b);
 	fn(ev, &b);
 	/* One line on any screen. */

@@ -73,6 +73,21 @@ enum watch_action {
 #undef WATCH_ACTION_ENUM
 
 #define WATCH_ACTION_INFO(id, name, k1, k2, bar) { name, { k1, k2 }, bar },
+/* The watch view draws with the console's helpers, which speak the
+ * engine's step status; the fold's is the same vocabulary in the same
+ * order (jschema.def), which the compiler checks here. */
+_Static_assert((int)JSTATUS_PENDING == (int)STEP_PENDING && (int)JSTATUS_RUNNING == (int)STEP_RUNNING &&
+    (int)JSTATUS_OK == (int)STEP_OK && (int)JSTATUS_FAILED == (int)STEP_FAILED &&
+    (int)JSTATUS_TIMEOUT == (int)STEP_TIMEOUT && (int)JSTATUS_CANCELLED == (int)STEP_CANCELLED &&
+    (int)JSTATUS_SKIPPED == (int)STEP_SKIPPED && (int)JSTATUS_INTERRUPTED == (int)STEP_INTERRUPTED,
+    "the fold's step statuses are the engine's");
+
+static enum step_status
+as_engine(enum js_status s)
+{
+	return (enum step_status)s;
+}
+
 static const struct {
 	const char *name;
 	int keys[2];
@@ -296,7 +311,7 @@ draw_banners(struct watch *w)
 static void
 step_right(const struct follow_step *st, char *buf, size_t len)
 {
-	ui_step_time(buf, len, st->status, st->attempt, st->duration_ms, st->attempt_ms);
+	ui_step_time(buf, len, as_engine(st->status), st->attempt, st->duration_ms, st->attempt_ms);
 }
 
 static void
@@ -307,12 +322,12 @@ draw_step_row(struct watch *w, int y, int width, int i)
 	int sel = i == w->sel, x, rw;
 	enum theme_role base = !sel ? ROLE_NORMAL : w->focus == WFOCUS_LIST ? ROLE_SELECTION :
 	    ROLE_SELECTION_INACTIVE;
-	const char *mark = st->status == STEP_RUNNING ? ui->g.spinner[w->drawn_sec % 4] : ui->g.mark[st->status];
+	const char *mark = st->status == JSTATUS_RUNNING ? ui->g.spinner[w->drawn_sec % 4] : ui->g.mark[st->status];
 	char right[48], num[16];
 
 	ui_fill(ui, y, 0, width, base);
 	ui_put(ui, y, 0, 1, base, sel ? ui->g.sel : " ");
-	ui_put(ui, y, 2, 1, sel ? base : ui_status_role(st->status), mark);
+	ui_put(ui, y, 2, 1, sel ? base : ui_status_role(as_engine(st->status)), mark);
 	snprintf(num, sizeof num, "%2d ", st->index > 0 ? st->index : i + 1);
 	x = 4 + ui_put(ui, y, 4, 3, base, num);
 	step_right(st, right, sizeof right);
@@ -346,7 +361,7 @@ draw_list(struct watch *w, const struct watch_layout *l)
 	char title[64];
 
 	for (int i = 0; i < nsteps; i++)
-		done += step_status_final(follow_step(w->f, i)->status);
+		done += step_status_final(as_engine(follow_step(w->f, i)->status));
 	snprintf(title, sizeof title, " Checklist  %d/%d ended ", done, nsteps);
 	ui_fill(w->ui, l->top, 0, l->list_w, hrole);
 	ui_put(w->ui, l->top, 0, l->list_w, hrole, title);
@@ -382,10 +397,10 @@ draw_pane_header(struct watch *w, const struct follow_step *st, int y, int x, in
 	ui_fill(w->ui, y, x, width, role);
 	used = ui_put(w->ui, y, x, width, role, buf);
 	snprintf(buf, sizeof buf, "%s%s%s%s", st->retry_waiting ? "waiting to retry" :
-	    st->rollback_running ? "rolling back" : step_status_name(st->status),
+	    st->rollback_running ? "rolling back" : jschema_status_name(st->status),
 	    st->reason != NULL && *st->reason != '\0' ? ": " : "", st->reason != NULL ? st->reason : "",
 	    st->rolled_back > 0 ? " (rolled back)" : st->rolled_back < 0 ? " (rollback FAILED)" : "");
-	used += ui_put(w->ui, y, x + used, width - used, ui_status_role(st->status), buf);
+	used += ui_put(w->ui, y, x + used, width - used, ui_status_role(as_engine(st->status)), buf);
 	if (st->attempt > 1) {
 		snprintf(buf, sizeof buf, " attempt %d ", st->attempt);
 		ui_put(w->ui, y, x + used + 1, width - used - 1, role, buf);
@@ -870,7 +885,7 @@ wait_met(struct watch *w)
 
 	if (sscanf(w->wait_what, "step %255s %31s", id, status) == 2) {
 		st = follow_step(w->f, follow_find_step(w->f, id));
-		return st != NULL && strcmp(step_status_name(st->status), status) == 0 && !st->retry_waiting;
+		return st != NULL && strcmp(jschema_status_name(st->status), status) == 0 && !st->retry_waiting;
 	}
 	watch_draw(w);
 	return screen_shows(w->wait_what + strlen("text "));

@@ -228,7 +228,7 @@ test_grows(void **state)
 	assert_int_equal(follow_nsteps(x->f), 1);
 	st = follow_step(x->f, 0);
 	assert_string_equal(st->id, "stop-writes");
-	assert_int_equal(st->status, STEP_RUNNING);
+	assert_int_equal(st->status, JSTATUS_RUNNING);
 	assert_int_equal(st->attempt, 1);
 	assert_int_equal(st->attempt_ms, T0 + 1000);
 	assert_string_equal(st->command, "pg_ctl stop");
@@ -256,7 +256,7 @@ test_grows(void **state)
 	feed(x, 0);
 	assert_int_equal(poll_ok(x), 1);
 	st = follow_step(x->f, 0);
-	assert_int_equal(st->status, STEP_OK);
+	assert_int_equal(st->status, JSTATUS_OK);
 	assert_int_equal(st->duration_ms, 3000);
 	assert_int_equal(st->exit_code, 0);
 	assert_int_equal(follow_run(x->f)->running, -1);
@@ -288,7 +288,7 @@ test_retry_and_timeline(void **state)
 	feed(x, 0);
 	assert_int_equal(poll_ok(x), 1);
 	st = follow_step(x->f, 0);
-	assert_int_equal(st->status, STEP_RUNNING);
+	assert_int_equal(st->status, JSTATUS_RUNNING);
 	assert_true(st->retry_waiting);
 	assert_int_equal(follow_run(x->f)->running, 0);
 
@@ -304,7 +304,7 @@ test_retry_and_timeline(void **state)
 	assert_int_equal(poll_ok(x), 1);
 	st = follow_step(x->f, 0);
 	assert_int_equal(st->index, 2);
-	assert_int_equal(st->status, STEP_OK);
+	assert_int_equal(st->status, JSTATUS_OK);
 	assert_int_equal(st->attempt, 2);
 	assert_false(st->retry_waiting);
 	assert_int_equal(st->started_ms, T0 + 10);
@@ -395,7 +395,7 @@ test_torn_journal_line(void **state)
 	feed(x, 0);
 	assert_int_equal(poll_ok(x), 1);
 	assert_int_equal(r->lines, 2);
-	assert_int_equal(follow_step(x->f, 0)->status, STEP_RUNNING);
+	assert_int_equal(follow_step(x->f, 0)->status, JSTATUS_RUNNING);
 
 	/* A crash leaves half of a line that was never acknowledged... */
 	assert_int_equal(stat(path, &sb), 0);
@@ -412,7 +412,7 @@ test_torn_journal_line(void **state)
 	assert_int_equal(r->bad_lines, 0);
 	assert_int_equal(r->chain_break, 0);
 	assert_int_equal(r->pid, 4343);
-	assert_int_equal(follow_step(x->f, 0)->status, STEP_INTERRUPTED);
+	assert_int_equal(follow_step(x->f, 0)->status, JSTATUS_INTERRUPTED);
 	free(path);
 }
 
@@ -448,10 +448,10 @@ test_runbook_checklist(void **state)
 	st = follow_step(x->f, 0);
 	assert_string_equal(st->title, "Freeze writes");
 	assert_string_equal(st->phase, "Prepare");
-	assert_int_equal(st->status, STEP_PENDING);
+	assert_int_equal(st->status, JSTATUS_PENDING);
 	st = follow_step(x->f, 1);
 	assert_string_equal(st->phase, "Recover");
-	assert_int_equal(st->status, STEP_RUNNING);
+	assert_int_equal(st->status, JSTATUS_RUNNING);
 	assert_null(follow_step(x->f, 2)->phase);
 	assert_string_equal(follow_step(x->f, 3)->id, "renamed");
 	assert_int_equal(follow_find_step(x->f, "verify"), 2);
