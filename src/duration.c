@@ -89,3 +89,12 @@ duration_format_clock(int64_t ms, char *buf, size_t len)
 	snprintf(buf, len, "%lld:%02lld:%02lld", (long long)(s / 3600),
 	    (long long)((s % 3600) / 60), (long long)(s % 60));
 }
+
+void
+duration_format_abs(int64_t ms, char *buf, size_t len)
+{
+	if (ms == 0)
+		snprintf(buf, len, "0s");
+	else
+		duration_format(ms < 0 ? -ms : ms, buf, len);
+}

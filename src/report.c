@@ -54,14 +54,6 @@ static const char *model_lists[] = {
 	"notes", "timeline"
 };
 
-static void
-dur(int64_t ms, char buf[DUR_LEN])
-{
-	if (ms == 0)
-		snprintf(buf, DUR_LEN, "0s");
-	else
-		duration_format(ms < 0 ? -ms : ms, buf, DUR_LEN);
-}
 
 /* --- the run --- */
 
@@ -240,9 +232,9 @@ model_rto(json_t *m, const struct runstate *rs, int64_t now)
 	const char *verdict;
 	char *text;
 
-	dur(rs->rto_ms, obj);
-	dur(elapsed, took);
-	dur(diff, margin);
+	duration_format_abs(rs->rto_ms, obj, sizeof obj);
+	duration_format_abs(elapsed, took, sizeof took);
+	duration_format_abs(diff, margin, sizeof margin);
 	switch (runfacts_rto(rs, now)) {
 	case RUNFACTS_NONE:
 		verdict = "none";
@@ -288,9 +280,9 @@ model_rpo(json_t *m, const struct runstate *rs)
 	const char *verdict;
 	char *text;
 
-	dur(rs->rpo_ms, obj);
-	dur(rs->loss_ms, lost);
-	dur(diff, margin);
+	duration_format_abs(rs->rpo_ms, obj, sizeof obj);
+	duration_format_abs(rs->loss_ms, lost, sizeof lost);
+	duration_format_abs(diff, margin, sizeof margin);
 	switch (runfacts_rpo(rs)) {
 	case RUNFACTS_UNKNOWN:
 		verdict = "not recorded";

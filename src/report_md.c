@@ -147,7 +147,7 @@ md_times(struct strbuf *sb, json_t *m)
 
 	md_item(sb, "Started", jsonget_str(m, "started") ?
 	    jsonget_str(m, "started") : "no run.start in the journal");
-	md_dur(jsonget_int(m, "elapsed_ms", 0), d);
+	duration_format_abs(jsonget_int(m, "elapsed_ms", 0), d, sizeof d);
 	if (jsonget_str(m, "started") == NULL)
 		strbuf_adds(sb, "- Ended: unknown\n- Time to recovery: unknown\n");
 	else if (json_is_true(json_object_get(m, "still_open"))) {
@@ -246,12 +246,12 @@ md_steps(struct strbuf *sb, json_t *m)
 			    (long long)jsonget_int(s, "attempts", 0));
 		else
 			strbuf_adds(sb, " | - | ");
-		md_dur(jsonget_int(s, "duration_ms", 0), d);
+		duration_format_abs(jsonget_int(s, "duration_ms", 0), d, sizeof d);
 		strbuf_adds(sb,
 		    jsonget_int(s, "duration_ms", -1) >= 0 ? d : "-");
 		/* The last attempt's, and every attempt's when they differ. */
 		if (jsonget_int(s, "total_ms", 0) > jsonget_int(s, "duration_ms", 0)) {
-			md_dur(jsonget_int(s, "total_ms", 0), d);
+			duration_format_abs(jsonget_int(s, "total_ms", 0), d, sizeof d);
 			strbuf_addf(sb, " (%s in all)", d);
 		}
 		strbuf_adds(sb, " | ");
@@ -309,7 +309,7 @@ md_problem(struct strbuf *sb, json_t *s)
 		md_command(sb, 2, jsonget_str(s, "command"));
 	}
 	json_array_foreach(json_object_get(s, "retries"), i, v) {
-		md_dur(jsonget_int(v, "delay_ms", 0), d);
+		duration_format_abs(jsonget_int(v, "delay_ms", 0), d, sizeof d);
 		strbuf_addf(sb, "- Retried as attempt %lld of %lld after %s: ",
 		    (long long)jsonget_int(v, "next_attempt", 0),
 		    (long long)jsonget_int(v, "of", 0), d);
@@ -396,7 +396,7 @@ md_rollbacks(struct strbuf *sb, json_t *m)
 		md_inline(sb, jsonget_str(r, "status"));
 		if (jsonget_str(r, "exit") != NULL ||
 		    jsonget_int(r, "duration_ms", -1) >= 0) {
-			md_dur(jsonget_int(r, "duration_ms", 0), d);
+			duration_format_abs(jsonget_int(r, "duration_ms", 0), d, sizeof d);
 			strbuf_adds(sb, " (");
 			md_inline(sb, jsonget_str(r, "exit") ?
 			    jsonget_str(r, "exit") : "");

@@ -25,7 +25,7 @@ md_limit(struct strbuf *sb, const char *label, json_t *v)
 
 	strbuf_addf(sb, "- %s", label);
 	if (jsonget_int(v, "limit_ms", 0) > 0) {
-		md_dur(jsonget_int(v, "limit_ms", 0), limit);
+		duration_format_abs(jsonget_int(v, "limit_ms", 0), limit, sizeof limit);
 		strbuf_addf(sb, " %s", limit);
 	}
 	strbuf_adds(sb, ": ");
@@ -61,7 +61,7 @@ md_card_counts(struct strbuf *sb, json_t *card)
 	}
 	strbuf_addch(sb, '\n');
 	json_array_foreach(json_object_get(card, "slowest"), i, s) {
-		md_dur(jsonget_int(s, "duration_ms", 0), took);
+		duration_format_abs(jsonget_int(s, "duration_ms", 0), took, sizeof took);
 		strbuf_adds(sb, i == 0 ? "- Slowest: " : ", ");
 		strbuf_addf(sb, "%lld. ",
 		    (long long)jsonget_int(s, "index", 0));
@@ -80,7 +80,7 @@ md_card_head(struct strbuf *sb, json_t *card)
 	strbuf_adds(sb, "## Drill scorecard\n\n");
 	if (jsonget_str(card, "environment") != NULL)
 		md_item(sb, "Environment", jsonget_str(card, "environment"));
-	md_dur(jsonget_int(card, "elapsed_ms", 0), took);
+	duration_format_abs(jsonget_int(card, "elapsed_ms", 0), took, sizeof took);
 	if (!json_is_integer(json_object_get(card, "elapsed_ms")))
 		strbuf_adds(sb, "- RTO achieved: unknown (no run.start)\n");
 	else if (json_is_true(json_object_get(card, "still_open")))
@@ -103,7 +103,7 @@ md_dur_cell(struct strbuf *sb, json_t *v, const char *key)
 {
 	char d[MD_DUR_LEN];
 
-	md_dur(jsonget_int(v, key, 0), d);
+	duration_format_abs(jsonget_int(v, key, 0), d, sizeof d);
 	strbuf_adds(sb, json_is_integer(json_object_get(v, key)) ? d : "-");
 	strbuf_adds(sb, " | ");
 }
@@ -133,7 +133,7 @@ md_card_times(struct strbuf *sb, json_t *card)
 		md_dur_cell(sb, s, "total_ms");
 		md_dur_cell(sb, s, "expected_ms");
 		timing = jsonget_str(s, "timing");
-		md_dur(jsonget_int(s, "over_ms", 0), over);
+		duration_format_abs(jsonget_int(s, "over_ms", 0), over, sizeof over);
 		if (timing != NULL && strcmp(timing, "on time") != 0)
 			strbuf_addf(sb, "%s%s %s%s", strcmp(timing, "over") == 0 ?
 			    "**" : "", over, timing, strcmp(timing, "over") == 0 ?

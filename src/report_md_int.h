@@ -21,7 +21,6 @@ void md_quote_line(struct strbuf *sb, const char *line);
 void md_quote(struct strbuf *sb, int indent, const char *text);
 void md_item(struct strbuf *sb, const char *label, const char *text);
 void md_time(struct strbuf *sb, const char *ts);
-void md_dur(int64_t ms, char buf[MD_DUR_LEN]);
 
 /* report_md_card.c: a drill's scorecard. */
 void md_scorecard(struct strbuf *sb, json_t *card);

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "duration.h"
 #include "jsonget.h"
 #include "report_md_int.h"
 #include "strbuf.h"
@@ -61,7 +62,7 @@ md_impact(struct strbuf *sb, json_t *m)
 	size_t i;
 
 	strbuf_adds(sb, "## Impact\n\n- Duration: ");
-	md_dur(jsonget_int(m, "elapsed_ms", 0), d);
+	duration_format_abs(jsonget_int(m, "elapsed_ms", 0), d, sizeof d);
 	if (!json_is_integer(json_object_get(m, "elapsed_ms")))
 		strbuf_adds(sb, "unknown (no run.start in the journal)");
 	else if (json_is_true(json_object_get(m, "still_open")))
@@ -74,7 +75,7 @@ md_impact(struct strbuf *sb, json_t *m)
 	md_inline(sb, jsonget_str(loss, "text"));
 	strbuf_adds(sb, "\n- Data-loss window: ");
 	if (jsonget_int(loss, "window_ms", -1) >= 0) {
-		md_dur(jsonget_int(loss, "window_ms", 0), d);
+		duration_format_abs(jsonget_int(loss, "window_ms", 0), d, sizeof d);
 		strbuf_adds(sb, d);
 		strbuf_addch(sb, '\n');
 		if (jsonget_str(loss, "source") != NULL)

@@ -17,15 +17,6 @@
 #include "strbuf.h"
 #include "xmalloc.h"
 
-void
-md_dur(int64_t ms, char buf[MD_DUR_LEN])
-{
-	if (ms == 0)
-		snprintf(buf, MD_DUR_LEN, "0s");
-	else
-		duration_format(ms < 0 ? -ms : ms, buf, MD_DUR_LEN);
-}
-
 /* 1 if byte p of text would start Markdown syntax where it stands. */
 static int
 md_special(const unsigned char *p, const unsigned char *start)

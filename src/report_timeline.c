@@ -26,14 +26,6 @@
 
 typedef void (*entry_fn)(struct report_pass *, json_t *, json_t *);
 
-static void
-dur(int64_t ms, char buf[DUR_LEN])
-{
-	if (ms == 0)
-		snprintf(buf, DUR_LEN, "0s");
-	else
-		duration_format(ms, buf, DUR_LEN);
-}
 
 /* Sets key to the text of sb, which is freed. */
 static void
@@ -77,7 +69,7 @@ add_exit(struct strbuf *sb, json_t *ev)
 
 	if (exit == NULL && ms < 0)
 		return;
-	dur(ms, d);
+	duration_format_abs(ms, d, sizeof d);
 	strbuf_addf(sb, " (%s%s%s)", exit != NULL ? exit : "",
 	    exit != NULL && ms >= 0 ? ", " : "", ms >= 0 ? d : "");
 }
@@ -174,7 +166,7 @@ on_run_end(struct report_pass *p, json_t *ev, json_t *entry)
 	strbuf_init(&sb);
 	strbuf_adds(&sb, jsonget_or_q(jsonget_str(ev, "status")));
 	if (jsonget_int(ev, "duration_ms", -1) >= 0) {
-		dur(jsonget_int(ev, "duration_ms", 0), d);
+		duration_format_abs(jsonget_int(ev, "duration_ms", 0), d, sizeof d);
 		strbuf_addf(&sb, " after %s", d);
 	}
 	json_object_foreach(json_object_get(ev, "steps"), name, v) {
@@ -257,7 +249,7 @@ on_step_retry(struct report_pass *p, json_t *ev, json_t *entry)
 	char d[DUR_LEN];
 	struct strbuf sb;
 
-	dur(jsonget_int(ev, "delay_ms", 0), d);
+	duration_format_abs(jsonget_int(ev, "delay_ms", 0), d, sizeof d);
 	if (x != NULL)
 		json_array_append_new(json_object_get(x, "retries"),
 		    json_pack("{s:o, s:I, s:I, s:I, s:o}", "ts",

@@ -45,14 +45,6 @@ struct sc {
 	char		*max_ended_id;
 };
 
-static void
-dur(int64_t ms, char buf[DUR_LEN])
-{
-	if (ms == 0)
-		snprintf(buf, DUR_LEN, "0s");
-	else
-		duration_format(ms < 0 ? -ms : ms, buf, DUR_LEN);
-}
 
 /* "3. restore", or the id alone without an index. */
 static char *
@@ -256,7 +248,7 @@ inject_text(json_t *inj)
 	char *text;
 	json_t *out;
 
-	dur(jsonget_int(inj, "response_ms", 0), took);
+	duration_format_abs(jsonget_int(inj, "response_ms", 0), took, sizeof took);
 	if (json_is_integer(resp))
 		text = xprintf("inject%s%s: %s: answered by a %s after %s",
 		    jsonget_str(inj, "by") != NULL ? " by " : "",
@@ -357,8 +349,8 @@ sc_verdict(int64_t limit, int64_t elapsed, int closed, const char *outcome)
 		return verdict_new(limit, "unknown", json_null(), json_null(),
 		    xstrdup("unknown: no run.start in the journal"));
 	margin = limit - elapsed;
-	dur(elapsed, took);
-	dur(margin, by);
+	duration_format_abs(elapsed, took, sizeof took);
+	duration_format_abs(margin, by, sizeof by);
 	if (closed && strcmp(jsonget_or_q(outcome), "completed") != 0)
 		return verdict_new(limit, "not met", json_false(),
 		    json_integer(margin), xprintf("not met: the drill ended %s "

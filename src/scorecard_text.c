@@ -17,16 +17,6 @@
 
 #define DUR_LEN 32
 
-/* A duration for people, its sign dropped; "0s" for none. The same as
- * scorecard.c's, which words the verdicts. */
-static void
-dur(int64_t ms, char buf[DUR_LEN])
-{
-	if (ms == 0)
-		snprintf(buf, DUR_LEN, "0s");
-	else
-		duration_format(ms < 0 ? -ms : ms, buf, DUR_LEN);
-}
 
 #define TEXT_LABEL 11
 #define TEXT_MIN_WIDTH 40
@@ -158,7 +148,7 @@ text_head(struct text *t, json_t *card)
 	if (!json_is_integer(json_object_get(card, "elapsed_ms")))
 		text_item(t, "unknown: no run.start in the journal");
 	else {
-		dur(jsonget_int(card, "elapsed_ms", 0), took);
+		duration_format_abs(jsonget_int(card, "elapsed_ms", 0), took, sizeof took);
 		text_itemf(t, "%s, %s", took,
 		    json_is_true(json_object_get(card, "still_open")) ?
 		    "still running" :
@@ -172,7 +162,7 @@ text_limit(struct text *t, const char *label, json_t *v)
 	char limit[DUR_LEN];
 
 	t->label = label;
-	dur(jsonget_int(v, "limit_ms", 0), limit);
+	duration_format_abs(jsonget_int(v, "limit_ms", 0), limit, sizeof limit);
 	if (jsonget_int(v, "limit_ms", 0) > 0)
 		text_itemf(t, "%s: %s", limit,
 		    jsonget_or_q(jsonget_str(v, "text")));
@@ -219,9 +209,9 @@ text_timing(struct text *t, json_t *card)
 	json_array_foreach(json_object_get(card, "steps"), i, s) {
 		if (jsonget_str(s, "timing") == NULL)
 			continue;
-		dur(jsonget_int(s, "total_ms", 0), took);
-		dur(jsonget_int(s, "expected_ms", 0), expected);
-		dur(jsonget_int(s, "over_ms", 0), over);
+		duration_format_abs(jsonget_int(s, "total_ms", 0), took, sizeof took);
+		duration_format_abs(jsonget_int(s, "expected_ms", 0), expected, sizeof expected);
+		duration_format_abs(jsonget_int(s, "over_ms", 0), over, sizeof over);
 		text_itemf(t, "%lld. %s: %s, expected %s: %s%s%s",
 		    (long long)jsonget_int(s, "index", 0),
 		    jsonget_or_q(jsonget_str(s, "id")), took, expected,
@@ -244,7 +234,7 @@ text_slowest(struct text *t, json_t *card)
 
 	strbuf_init(&sb);
 	json_array_foreach(json_object_get(card, "slowest"), i, s) {
-		dur(jsonget_int(s, "duration_ms", 0), took);
+		duration_format_abs(jsonget_int(s, "duration_ms", 0), took, sizeof took);
 		strbuf_addf(&sb, "%s%lld. %s %s", i > 0 ? ", " : "",
 		    (long long)jsonget_int(s, "index", 0),
 		    jsonget_or_q(jsonget_str(s, "id")), took);

@@ -61,6 +61,21 @@ test_format(void **state)
 	assert_string_equal(buf, "1:02:03");
 }
 
+/* Reports' and scorecards' durations: no sign, and "0s" for none. */
+static void
+test_format_abs(void **state)
+{
+	char buf[32];
+
+	(void)state;
+	duration_format_abs(0, buf, sizeof buf);
+	assert_string_equal(buf, "0s");
+	duration_format_abs(-125000, buf, sizeof buf);
+	assert_string_equal(buf, "2m05s");
+	duration_format_abs(5400000, buf, sizeof buf);
+	assert_string_equal(buf, "1h30m");
+}
+
 static void
 test_timestamps(void **state)
 {
@@ -89,6 +104,7 @@ main(void)
 		cmocka_unit_test(test_parse_good),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_format_abs),
 		cmocka_unit_test(test_timestamps),
 	};
 
