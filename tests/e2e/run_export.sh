@@ -5,7 +5,8 @@
 # Prometheus textfile (HELP/TYPE lines, name{labels} value, written by a
 # rename) from the run's journal; `report --format junit|metrics` writes
 # the same from the incident afterwards. Hostile output (markup, controls,
-# bytes that are not UTF-8) still parses.
+# bytes that are not UTF-8) still parses. (The step writes on stdout only:
+# the order of two streams in its output file is the order they were read.)
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 command -v python3 > /dev/null || skip_all "no python3"
 scratch_dir
@@ -34,7 +35,7 @@ steps:
     run: |
       i=0; while [ $i -lt 30 ]; do echo "line $i"; i=$((i+1)); done
       printf 'bad <&> "q" \001\033[2J \377\376 end\n'
-      echo "restore broke" >&2; exit 3
+      echo "restore broke"; exit 3
   - id: never
     title: Never reached
     confirm: no
