@@ -305,7 +305,7 @@ sc_step_facts(struct sc *sc, const struct runstate *rs, int i)
 	enum js_status st = s->status == JSTATUS_RUNNING ? JSTATUS_INTERRUPTED : s->status;
 
 	return json_pack("{s:o, s:s, s:s, s:i, s:o, s:o, s:O, s:O, s:O, s:o, s:o, s:o, "
-	    "s:o, s:O, s:b, s:I}",
+	    "s:o, s:o, s:b, s:I}",
 	    "index", jsonget_new_int(s->index, 0), "id", s->id,
 	    "status", jschema_status_name(st), "attempts", s->nattempts_total,
 	    "duration_ms", ended ? json_integer(s->duration_ms) : json_null(),
