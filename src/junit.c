@@ -147,11 +147,12 @@ out:
 	free(path);
 }
 
+/* A step rolled back did not do its work either: a failure, typed so. */
 static int
 step_failed(const struct rs_step *s)
 {
 	return s->status == JSTATUS_FAILED || s->status == JSTATUS_TIMEOUT ||
-	    s->status == JSTATUS_CANCELLED;
+	    s->status == JSTATUS_CANCELLED || s->status == JSTATUS_ROLLED_BACK;
 }
 
 /* A step that was running, or interrupted, has no verdict: an error. */

@@ -57,7 +57,7 @@ void
 md_impact(struct strbuf *sb, json_t *m)
 {
 	json_t *loss = json_object_get(m, "data_loss"), *s;
-	int64_t counts[4] = { 0 };
+	int64_t counts[5] = { 0 };
 	char d[MD_DUR_LEN];
 	size_t i;
 
@@ -88,10 +88,13 @@ md_impact(struct strbuf *sb, json_t *m)
 		const char *st = jsonget_or_q(jsonget_str(s, "status"));
 
 		counts[strcmp(st, "ok") == 0 ? 0 : strcmp(st, "skipped") == 0 ? 2 :
-		    strcmp(st, "interrupted") == 0 ? 3 : 1]++;
+		    strcmp(st, "interrupted") == 0 ? 3 : strcmp(st, "rolled_back") == 0 ? 4 : 1]++;
 	}
-	strbuf_addf(sb, "%lld ok, %lld failed, %lld skipped, %lld never ended\n\n",
-	    (long long)counts[0], (long long)counts[1], (long long)counts[2], (long long)counts[3]);
+	strbuf_addf(sb, "%lld ok, %lld failed, %lld skipped, %lld never ended", (long long)counts[0],
+	    (long long)counts[1], (long long)counts[2], (long long)counts[3]);
+	if (counts[4] > 0)
+		strbuf_addf(sb, ", %lld rolled back", (long long)counts[4]);
+	strbuf_adds(sb, "\n\n");
 }
 
 void

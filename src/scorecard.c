@@ -492,8 +492,9 @@ status_is(json_t *s, const char *status)
 static int
 step_failed(json_t *s)
 {
+	/* A step rolled back failed first (the engine's rolled_back status). */
 	return status_is(s, "failed") || status_is(s, "timeout") ||
-	    status_is(s, "cancelled");
+	    status_is(s, "cancelled") || status_is(s, "rolled_back");
 }
 
 /* What went wrong with a step, in words; empty if nothing did. */

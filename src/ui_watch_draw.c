@@ -24,7 +24,8 @@
 _Static_assert((int)JSTATUS_PENDING == (int)STEP_PENDING && (int)JSTATUS_RUNNING == (int)STEP_RUNNING &&
     (int)JSTATUS_OK == (int)STEP_OK && (int)JSTATUS_FAILED == (int)STEP_FAILED &&
     (int)JSTATUS_TIMEOUT == (int)STEP_TIMEOUT && (int)JSTATUS_CANCELLED == (int)STEP_CANCELLED &&
-    (int)JSTATUS_SKIPPED == (int)STEP_SKIPPED && (int)JSTATUS_INTERRUPTED == (int)STEP_INTERRUPTED,
+    (int)JSTATUS_SKIPPED == (int)STEP_SKIPPED && (int)JSTATUS_INTERRUPTED == (int)STEP_INTERRUPTED &&
+    (int)JSTATUS_ROLLED_BACK == (int)STEP_ROLLED_BACK && (int)JSTATUS_COUNT == STEP_NSTATUS,
     "the fold's step statuses are the engine's");
 
 static enum step_status

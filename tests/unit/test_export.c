@@ -105,7 +105,7 @@ test_corpus(void **state)
 		load(&rs, names[k]);
 		for (int i = 0; i < rs.nsteps; i++) {
 			failed += rs.steps[i].status == JSTATUS_FAILED || rs.steps[i].status == JSTATUS_TIMEOUT ||
-			    rs.steps[i].status == JSTATUS_CANCELLED;
+			    rs.steps[i].status == JSTATUS_CANCELLED || rs.steps[i].status == JSTATUS_ROLLED_BACK;
 			skipped += rs.steps[i].status == JSTATUS_SKIPPED;
 		}
 		x = junit_render(&rs, dir);

@@ -281,7 +281,7 @@ test_drill_markdown(void **state)
 	    "| 1 | check | ok | 1 | 2m05s |  |\n"
 	    "| 2 | restore | ok | 2 | 20m (25m in all) |  |\n"
 	    "| 3 | notify | skipped | - | - | no pager in drills |\n"
-	    "| 4 | promote | failed | 1 | 5m | exited 1 |\n\n");
+	    "| 4 | promote | rolled_back | 1 | 5m | exited 1 |\n\n");
 	/* A drill's scorecard, between the summary and the steps. */
 	assert_has(md, "\n\n## Drill scorecard\n\n- RTO achieved: 1h12m, "
 	    "completed\n- Objective 4h: met: 1h12m, 2h48m to spare\n"
@@ -293,14 +293,14 @@ test_drill_markdown(void **state)
 	assert_has(md, "| 2 | restore | ok | 25m | - |  |\n");
 	assert_has(md, "### What went wrong\n\n- 2\\. restore: ok after 2 "
 	    "attempts; retried once (exited 3)\n- 3\\. notify: skipped: no "
-	    "pager in drills\n- 4\\. promote: failed: exited 1; rollback ok; "
+	    "pager in drills\n- 4\\. promote: rolled_back: exited 1; rollback ok; "
 	    "decided: rollback\n\n");
 	assert_has(md, "### Deviations from the runbook\n\n- **skip**: 3. "
 	    "notify skipped: no pager in drills\n\n");
 	assert_has(md, "### Success criteria\n\nThe drill sets no success "
 	    "criteria.\n\n## Detection");
 	assert_has(md, "#### 3. notify: skipped\n\n- Reason: no pager in drills\n");
-	assert_has(md, "#### 4. promote: failed\n\n- Reason: exited 1\n"
+	assert_has(md, "#### 4. promote: rolled_back\n\n- Reason: exited 1\n"
 	    "- Exit: exited 1\n- Command: `pg_ctl promote`\n"
 	    "- Rollback: ok\n- Decision at 00:11:00 by bob: rollback\n");
 	assert_lacks(md, "#### 2. restore");
@@ -382,7 +382,8 @@ test_drill_json(void **state)
 	assert_int_equal(jpath_i(json_array_get(json_object_get(s, "outputs"),
 	    1), "attempt", NULL), 2);
 	s = json_array_get(steps, 3);
-	assert_string_equal(jpath_s(s, "status", NULL), "failed");
+	/* Failed, then undone: the engine's rolled_back status, as the fold reads it. */
+	assert_string_equal(jpath_s(s, "status", NULL), "rolled_back");
 	assert_string_equal(jpath_s(s, "rollback", NULL), "ok");
 	assert_string_equal(jpath_s(json_array_get(json_object_get(s,
 	    "decisions"), 0), "decision", NULL), "rollback");
@@ -731,7 +732,7 @@ test_tampered(void **state)
 	md = render(f, REPORT_MARKDOWN);
 	assert_has(md, "**BROKEN at line 3**: not valid JSON");
 	assert_has(md, "unreadable: the line is not a JSON object\n");
-	assert_has(md, "| 4 | promote | failed |");
+	assert_has(md, "| 4 | promote | rolled_back |");
 	free(md);
 }
 

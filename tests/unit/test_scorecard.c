@@ -500,9 +500,9 @@ test_trouble(void **state)
 	    "2. restore: ok after 2 attempts; retried once (exited 3, "
 	    "expected 0)");
 	assert_string_equal(s_at(find(t, "id", "promote"), "text", NULL),
-	    "3. promote: failed: exited 1; rollback ok; decided: rollback");
+	    "3. promote: rolled_back: exited 1; rollback ok; decided: rollback");
 	assert_string_equal(json_string_value(json_array_get(at(find(t, "id",
-	    "promote"), "what", NULL), 0)), "failed");
+	    "promote"), "what", NULL), 0)), "rolled_back");
 	assert_int_equal(json_array_size(at(card, "deviations", NULL)), 1);
 	assert_string_equal(s_at(json_array_get(at(card, "deviations", NULL), 0),
 	    "text", NULL), "8. mail skipped: drill: not needed");
