@@ -125,7 +125,7 @@ expect_screen "Interrupted step: outcome unknown" "resume asks about the interru
 keys d
 type_text "saw it in ps"
 keys Enter
-expect_screen "▶ ·  5 The last step" "marked done, the selection moves on"
+expect_screen "next: step 5 (last) — Enter" "marked done after the resume, its output stays and says what is next"
 journal_has "$J" "mark done is journaled with its note" event=step.end step=nap status=ok "note=saw it in ps"
 [ -n "$NAP" ] && kill "$NAP" 2>/dev/null
 keys Enter
