@@ -23,7 +23,7 @@ import tempfile
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
 CURSES = {"curses.h", "ncurses.h", "ncursesw/curses.h", "ncursesw/ncurses.h"}
 BASE = ["xmalloc", "log", "clock", "strbuf", "duration", "diag", "srcpos", "fileutil", "crypto",
-        "jsonget", "loop", "job", "outbuf", "hashpipe", "reaper"]
+        "jsonget", "loop", "job", "job_child", "outbuf", "hashpipe", "reaper"]
 FRONT = re.compile(r'^(ui.*|cmd_.*)\.h$')
 READERS = {"report.h", "follow.h", "scorecard.h"}
 
