@@ -62,9 +62,10 @@ if grep -qx 'OnCalendar=Sun \*-\*-\* 03:00:00' "$units/drconsole-restore-test.ti
 else
 	fail "the timer does not fire on Sundays"
 fi
-if grep -qx 'ExecStart=/usr/bin/drconsole run --yes /usr/share/drconsole/runbooks/weekly-restore-test.yaml' \
-	"$units/drconsole-restore-test.service"; then
-	pass "the service runs the bundled restore test"
+# The unit's ExecStart, its continuation lines joined.
+exec_start=$(sed -e ':a' -e '/\\$/{N;s/\\\n[[:space:]]*//;ba' -e '}' "$units/drconsole-restore-test.service" | grep '^ExecStart=')
+if [ "$exec_start" = 'ExecStart=/usr/bin/drconsole run --yes --junit /var/lib/drconsole/restore-test.junit.xml --metrics /var/lib/prometheus/node-exporter/drconsole-restore-test.prom /usr/share/drconsole/runbooks/weekly-restore-test.yaml' ]; then
+	pass "the service runs the bundled restore test, with its JUnit report and metrics"
 else
 	fail "the service runs something else"
 fi
