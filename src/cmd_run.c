@@ -247,6 +247,19 @@ enum verdict {
 };
 
 /* Asks what runpolicy_confirm says to ask: the step id typed, or y/n/q. */
+/* A typed id that did not match: journaled, then said; nothing runs. */
+static void
+refuse_typed(struct runner *r, int i, const char *typed)
+{
+	char *cause = NULL;
+
+	if (engine_confirm_refused(r->e, i, typed, &cause) != 0) {
+		tell(r, "drconsole: %s\n", cause);
+		free(cause);
+	}
+	say(r, "  That is not '%s': nothing ran.\n", engine_runbook(r->e)->steps[i].id);
+}
+
 static enum verdict
 ask_confirm(struct runner *r, int i, enum confirm_ask ask, enum confirm_how *how)
 {
@@ -264,7 +277,7 @@ ask_confirm(struct runner *r, int i, enum confirm_ask ask, enum confirm_how *how
 				return free(prompt), V_SKIP;
 			if (strcmp(a, s->id) == 0)
 				return free(prompt), *how = HOW_TYPED, V_RUN;
-			say(r, "  That is not '%s'.\n", s->id);
+			refuse_typed(r, i, a);
 		}
 	}
 	for (;;) {

@@ -690,6 +690,21 @@ engine_start_step(struct engine *e, int i, enum confirm_how how, char **cause)
 	return exec_start(e, i, cause);
 }
 
+/* What was typed is kept short and masked: it may be anything pasted. */
+int
+engine_confirm_refused(struct engine *e, int i, const char *typed, char **cause)
+{
+	char *shown = mask_str(e->mask, typed != NULL ? typed : "", NULL);
+	json_t *f = engine_step_fields(e, i);
+
+	if (strlen(shown) > 64)
+		shown[64] = '\0';	/* a cut character: engine_jstr mends it */
+	json_object_set_new(f, "typed", engine_jstr(shown));
+	json_object_set_new(f, "reason", engine_jstr("the id typed did not match: nothing ran"));
+	free(shown);
+	return engine_journal(e, JEV_NAME(CONFIRM_REFUSED), f, cause);
+}
+
 int
 engine_attest(struct engine *e, int i, enum confirm_how how, const char *note, char **cause)
 {

@@ -213,6 +213,9 @@ int engine_step_approved(const struct engine *e, int i, const char **approver);
 /* Confirms and starts step i (a manual step is attested instead: use
  * engine_attest). Retries follow the step's retries/retry_delay. */
 int engine_start_step(struct engine *e, int i, enum confirm_how how, char **cause);
+/* A typed confirmation of step i that did not match its id: journaled
+ * (confirm.refused), nothing runs. */
+int engine_confirm_refused(struct engine *e, int i, const char *typed, char **cause);
 /* Records that the operator attests a manual step was done. */
 int engine_attest(struct engine *e, int i, enum confirm_how how, const char *note, char **cause);
 /* Stops the running step: SIGTERM to its group, SIGKILL after the grace. */

@@ -344,7 +344,14 @@ answer_type(struct ui *ui, struct dialog *d)
 	int i = d->step;
 
 	if (strcmp(d->text, id) != 0) {
-		snprintf(d->error, sizeof d->error, "That is not '%s': nothing ran. Type the id exactly.", id);
+		char *cause = NULL;
+
+		/* Journaled first: the screen never claims what the journal lacks. */
+		if (engine_confirm_refused(ui->e, i, d->text, &cause) != 0) {
+			snprintf(d->error, sizeof d->error, "Nothing ran; the journal could not record it: %s", cause);
+			free(cause);
+		} else
+			snprintf(d->error, sizeof d->error, "That is not '%s': nothing ran. Type the id exactly.", id);
 		d->text[0] = '\0';
 		d->len = 0;
 		return;

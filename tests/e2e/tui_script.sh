@@ -146,6 +146,7 @@ J=$(incident_of "$SCRATCH/state")/journal.jsonl
 journal_has "$J" "hello ran without asking" event=step.confirm step=hello how=auto
 journal_has "$J" "confirm-me was confirmed with y" event=step.confirm step=confirm-me how=confirmed
 journal_has "$J" "drop-table was confirmed by typing" event=step.confirm step=drop-table how=typed
+journal_has "$J" "the wrong id typed first is journaled as a refused confirmation" event=confirm.refused step=drop-table typed=drop-tabel
 [ "$(journal_count "$J" event=step.confirm step=drop-table)" -eq 1 ] &&
 	pass "the wrong id started nothing" || fail "drop-table was confirmed more than once"
 [ -f "$(incident_of "$SCRATCH/state")/dropped" ] && pass "the typed step ran" || fail "the typed step did not run"
