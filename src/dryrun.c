@@ -181,6 +181,17 @@ add_action(struct strbuf *b, struct engine *e, int i)
 		duration_format(s->wait_ms, d, sizeof d);
 		strbuf_addf(b, "wait %s\n", d);
 		break;
+	case ACTION_INPUT:
+		/* Asked, not run: what, checked how, and what answers it now. */
+		t = engine_display_command(e, i);
+		strbuf_addf(b, "input: %s (later steps use {{ %s }})\n", t, s->input.name);
+		free(t);
+		if (engine_given_answer(e, i) != NULL)
+			strbuf_addf(b, "input: answered before the run: %s\n",
+			    s->input.type == PARAM_SECRET ? MASK_TEXT : engine_given_answer(e, i));
+		else
+			strbuf_adds(b, "input: the operator types it (unattended it needs --answer)\n");
+		break;
 	default:
 		break;
 	}
@@ -200,7 +211,7 @@ add_confirm(struct strbuf *b, const struct step *s)
 		strbuf_adds(b, "\n");
 		break;
 	case CONFIRM_YES:
-		if (s->action != ACTION_MANUAL)
+		if (s->action != ACTION_MANUAL && s->action != ACTION_INPUT)
 			strbuf_adds(b, "confirm: y/n\n");
 		break;
 	default:
@@ -256,7 +267,7 @@ engine_dry_run_text(struct engine *e, int i)
 	free(depends);
 	add_action(&b, e, i);
 	add_until(&b, s);
-	for (int k = 0; k < s->ncaptures; k++)
+	for (int k = 0; k < s->ncaptures && s->action != ACTION_INPUT; k++)
 		strbuf_addf(&b, "captures: %s (later steps use {{ %s }})\n", s->captures[k].name, s->captures[k].name);
 	if (s->end_run_when.s != NULL)
 		strbuf_addf(&b, "end_run: when %s after it, the run ends: %s\n", s->end_run_when.s,

@@ -118,6 +118,8 @@ struct engine {
 	int approvals_warned;	/* the operator was told they cannot be taken */
 	int refusals_journaled;	/* approval.refused lines, up to ENGINE_MAX_REFUSALS */
 	struct cast *cast;	/* INCIDENT/recording.cast, or NULL */
+	struct param_value *answers;	/* --answer: copies, freed with the engine */
+	int nanswers;
 };
 
 /* engine.c */
@@ -133,6 +135,9 @@ void engine_notify_step(struct engine *e, int i);
 /* A file of the incident cannot be written: stops the run (engine.c). */
 void engine_write_failed(struct engine *e, const char *cause, const char *lost);
 json_t *engine_step_fields(struct engine *e, int i);
+/* 0 when step i may start now (nothing runs, the run goes on, the journal
+ * is written); -1 with *cause. */
+int engine_check_startable(struct engine *e, int i, char **cause);
 void engine_set_reason(struct step_run *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -216,6 +221,10 @@ const char *flow_capture_value(const struct engine *e, const char *name, int *se
  * step captures, or once the value was captured. */
 const char *flow_dry_placeholder(const struct engine *e, const char *name);
 /* Capture j of step i has value v again (a resume read it back). */
+/* Keeps v (taken) as capture j of step i: secret when it holds one (then
+ * masked from here on); its journal form goes into cap, and f gets
+ * capture_secret. Every capture, and an input step's answer, ends here. */
+void flow_store_capture(struct engine *e, int i, int j, char *v, json_t *cap, json_t *f);
 void flow_restore_capture(struct engine *e, int i, int j, const char *v);
 
 /* engine_approve.c: the second person of a two-person rule */
@@ -255,6 +264,11 @@ void input_relay_forget(struct step_run *r);
 /* run.start's value of a plain param whose value holds a secret. */
 #define PARAMS_MASKED JSCHEMA_MASKED
 
+/* engine_answer.c */
+void answers_copy(struct engine *e, const struct engine_opts *opts);
+void answers_free(struct engine *e);
+
+/* engine_params.c */
 int params_resolve(struct engine *e, const struct engine_opts *opts, char **cause);
 int params_keep_sandbox(struct engine *e, char **cause);
 int params_choose_environment(struct engine *e, const char *name, char **cause);

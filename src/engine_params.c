@@ -559,6 +559,10 @@ operator_env(int *n)
 		 * ones a step may see, from the values the run resolved. */
 		if (strncmp(*p, "DRCONSOLE_PARAM_", 16) == 0)
 			continue;
+		/* An input step's answer (engine_answer.c) reaches a step only
+		 * as the capture it becomes, never as the operator set it. */
+		if (strncmp(*p, "DRCONSOLE_ANSWER_", 17) == 0)
+			continue;
 		envp = xreallocarray(envp, *n + 2, sizeof *envp);
 		envp[(*n)++] = xstrdup(*p);
 		envp[*n] = NULL;

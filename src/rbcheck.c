@@ -15,6 +15,7 @@
 #include "rbcheck.h"
 #include "jsonpath.h"
 #include "rbcheck_hosts.h"
+#include "rbcheck_input.h"
 #include "rbcheck_web.h"
 #include "rbshell.h"
 #include "sqlbind.h"
@@ -234,15 +235,7 @@ check_param(struct checker *c, const struct param *p, int index)
 	if (first != index && p->name != NULL)
 		report(c, DIAG_ERROR, p->pos, "duplicate param '%s' (first declared at line %d)",
 		    p->name, c->rb->params[first].pos.line);
-	if (p->name != NULL && template_is_builtin(p->name))
-		report(c, DIAG_ERROR, p->pos, "param '%s' has the name of a built-in: {{ %s }} would never "
-		    "reach it", p->name, p->name);
-	if (p->type == PARAM_CHOICE && p->nchoices == 0)
-		report(c, DIAG_ERROR, p->pos, "param '%s' is a choice but lists no 'choices'", p->name);
-	if (p->type != PARAM_CHOICE && p->choices != NULL)
-		report(c, DIAG_ERROR, p->pos, "param '%s' has 'choices' but its type is not choice", p->name);
-	if (p->generate != 0 && p->type != PARAM_SECRET)
-		report(c, DIAG_ERROR, p->pos, "param '%s': 'generate' is only for secret params", p->name);
+	rbcheck_value_shape(c->rb, p, "param", c->d);
 	check_from_command(c, p);
 	if (p->type == PARAM_SECRET && p->def.s != NULL)
 		report(c, DIAG_ERROR, p->def.pos,
@@ -718,6 +711,7 @@ check_steps(struct checker *c)
 			    s->id, rb->steps[c->first_step[i]].pos.line);
 		check_action(c, s);
 		rbcheck_web_step(rb, s, c->d);
+		rbcheck_input_step(rb, s, c->d);
 		rbcheck_host_vars(rb, s, c->d);
 		check_step_templates(c, s);
 		check_when(c, s, i);

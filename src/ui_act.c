@@ -326,8 +326,13 @@ answer_text(struct ui *ui, struct dialog *d)
 	case DLG_NOTE: rc = engine_note(ui->e, d->text, &cause); break;
 	case DLG_DONE_NOTE: rc = engine_mark_done(ui->e, i, d->text, &cause); break;
 	case DLG_ATTEST: rc = engine_attest(ui->e, i, HOW_ATTESTED, d->text, &cause); break;
+	case DLG_INPUT: rc = engine_answer(ui->e, i, d->text, HOW_ANSWERED, NULL, &cause); break;
 	default: break;
 	}
+	if (d->kind == DLG_INPUT)	/* it may be a secret: gone once used */
+		explicit_bzero(d->text, sizeof d->text);
+	if (rc != 0 && d->kind == DLG_INPUT)
+		d->len = 0;
 	if (rc != 0) {
 		snprintf(d->error, sizeof d->error, "%s", cause);
 		free(cause);
@@ -417,7 +422,9 @@ ui_run_dialog_done(struct ui *ui, struct dialog *d, int code)
 		ui_dialog_close(ui);
 		ui_output_search(ui, ui->search);
 		break;
-	case DLG_SKIP_REASON: case DLG_NOTE: case DLG_DONE_NOTE: case DLG_ATTEST: answer_text(ui, d); break;
+	case DLG_SKIP_REASON: case DLG_NOTE: case DLG_DONE_NOTE: case DLG_ATTEST: case DLG_INPUT:
+		answer_text(ui, d);
+		break;
 	default: answer_choice(ui, d, code); break;
 	}
 }
