@@ -197,26 +197,57 @@ add_action(struct strbuf *b, struct engine *e, int i)
 	}
 }
 
+/* How a step is confirmed in mode, for people; "" for a plain y/n where
+ * none is shown (manual and input steps are asked their own way). */
 static void
-add_confirm(struct strbuf *b, const struct step *s)
+add_confirm_mode(struct strbuf *b, const struct step *s, enum confirm_mode mode)
 {
-	switch (s->confirm) {
+	switch (mode) {
 	case CONFIRM_TYPE:
-		strbuf_addf(b, "confirm: the operator types the step id '%s'\n", s->id);
+		strbuf_addf(b, "the operator types the step id '%s'", s->id);
 		break;
 	case CONFIRM_APPROVAL:
-		strbuf_adds(b, "confirm: a second operator approves (drconsole approve)");
+		strbuf_adds(b, "a second operator approves (drconsole approve)");
 		for (int k = 0; k < s->approvers.n; k++)
 			strbuf_addf(b, "%s%s", k == 0 ? ", one of: " : ", ", s->approvers.names[k]);
-		strbuf_adds(b, "\n");
 		break;
 	case CONFIRM_YES:
-		if (s->action != ACTION_MANUAL && s->action != ACTION_INPUT)
-			strbuf_adds(b, "confirm: y/n\n");
+		strbuf_adds(b, "y/n");
 		break;
-	default:
+	case CONFIRM_NO:
+		strbuf_adds(b, "none, it runs");
 		break;
 	}
+}
+
+static void
+add_confirm(struct strbuf *b, struct engine *e, int i)
+{
+	const struct step *s = &e->rb->steps[i];
+	char *depends;
+	enum confirm_mode now;
+
+	if (s->action == ACTION_MANUAL || s->action == ACTION_INPUT)
+		return;
+	if (s->confirm_when.s == NULL) {
+		if (s->confirm == CONFIRM_NO)
+			return;
+		strbuf_adds(b, "confirm: ");
+		add_confirm_mode(b, s, s->confirm);
+		strbuf_adds(b, "\n");
+		return;
+	}
+	/* Both ways, and which one this run takes when it is known now. */
+	now = engine_confirm_mode(e, i, &depends);
+	strbuf_addf(b, "confirm: when %s: ", s->confirm_when.s);
+	add_confirm_mode(b, s, s->confirm);
+	strbuf_adds(b, "; otherwise: ");
+	add_confirm_mode(b, s, s->confirm_else);
+	if (depends != NULL)
+		strbuf_addf(b, " (depends on %s: asked the first way until it is known)\n", depends);
+	else
+		strbuf_addf(b, " (this run: %s)\n", now == s->confirm ? "the first way" : "otherwise");
+	free(depends);
 }
 
 static void
@@ -272,7 +303,7 @@ engine_dry_run_text(struct engine *e, int i)
 	if (s->end_run_when.s != NULL)
 		strbuf_addf(&b, "end_run: when %s after it, the run ends: %s\n", s->end_run_when.s,
 		    s->end_run_outcome.s);
-	add_confirm(&b, s);
+	add_confirm(&b, e, i);
 	if (s->rollback.s != NULL)
 		add_command(&b, e, i, "rollback: ", s->rollback.s);
 	add_drill(&b, e, i);

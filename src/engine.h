@@ -203,6 +203,11 @@ char *engine_condition_depends(struct engine *e, int i);
  * (or there is none), -1 it cannot be evaluated, *why (allocated) saying
  * why. */
 int engine_end_run_holds(struct engine *e, int i, char **why);
+/* How step i is confirmed now: its confirm, or with confirm.when its
+ * confirm when the condition holds or cannot be evaluated, its
+ * confirm.else when it does not. *depends (when given; allocated or NULL)
+ * names the captured value a dry run could not know. */
+enum confirm_mode engine_confirm_mode(const struct engine *e, int i, char **depends);
 /* Everything step i would do, for a dry run (dryrun.c): its command or
  * request expanded (secrets as ****), its hosts, confirmation, rollback,
  * what a drill does with it, and a when: decided only at run time. Lines,

@@ -716,3 +716,27 @@ engine_end_run_holds(struct engine *e, int i, char **why)
 	}
 	return result;
 }
+
+enum confirm_mode
+engine_confirm_mode(const struct engine *ce, int i, char **depends)
+{
+	/* Evaluating only reads the run; a dry run caches its stand-ins. */
+	struct engine *e = (struct engine *)ce;
+	const struct step *s = &e->rb->steps[i];
+	char *why = NULL, *dep = NULL;
+	int result;
+
+	if (depends != NULL)
+		*depends = NULL;
+	if (s->confirm_when.s == NULL)
+		return s->confirm;
+	result = evaluate_cond(e, i, &s->confirm_when, &why, &dep);
+	free(why);
+	if (depends != NULL)
+		*depends = dep;
+	else
+		free(dep);
+	/* Held, or not known (an error, a dry run's stand-in): the stricter
+	 * way, confirm; only a condition that is false gives confirm.else. */
+	return result == 0 ? s->confirm_else : s->confirm;
+}

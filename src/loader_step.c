@@ -267,6 +267,34 @@ input_capture(struct loader *l, struct step *s)
 	s->captures[0].secret = s->input.type == PARAM_SECRET;
 }
 
+static const struct keydef confirm_keys[] = {
+	{ "ask", K_ENUM, KEY_REQUIRED, ST(confirm), 0, 0, confirm_names, NULL },
+	{ "when", K_TEXT, KEY_REQUIRED, ST(confirm_when), 0, 0, NULL, NULL },
+	{ "else", K_ENUM, 0, ST(confirm_else), 0, 0, confirm_names, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
+};
+
+/* confirm: yes|no|type|approval, or { ask, when, else }: how the step is
+ * confirmed when the condition holds, and otherwise (default yes). An
+ * approval is not conditional: a second operator is arranged in advance. */
+static void
+parse_confirm(struct loader *l, const struct ynode *n, void *obj)
+{
+	struct step *s = obj;
+
+	static const struct keydef plain = { "confirm", K_ENUM, 0, ST(confirm), 0, 0, confirm_names, NULL };
+
+	if (n->type == YNODE_SCALAR) {
+		loader_set_enum(l, &plain, n, (int *)&s->confirm);
+		return;
+	}
+	loader_load_map(l, n, confirm_keys, obj, "confirm");
+	if (n->type == YNODE_MAP && s->confirm_when.s != NULL &&
+	    (s->confirm == CONFIRM_APPROVAL || s->confirm_else == CONFIRM_APPROVAL))
+		loader_error_at(l, n->pos, "step '%s': an approval cannot depend on a condition (give "
+		    "confirm: approval on its own)", s->id ? s->id : "?");
+}
+
 static const struct keydef end_run_keys[] = {
 	{ "when", K_TEXT, KEY_REQUIRED, ST(end_run_when), 0, 0, NULL, NULL },
 	{ "outcome", K_TEXT, KEY_REQUIRED, ST(end_run_outcome), 0, 0, NULL, NULL },
@@ -429,7 +457,7 @@ static const struct keydef step_keys[] = {
 	{ "notify", K_CUSTOM, 0, 0, 0, 0, NULL, parse_notify },
 	{ "manual", K_TEXT, 0, ST(manual), 0, 0, NULL, NULL },
 	{ "copy", K_CUSTOM, 0, 0, 0, 0, NULL, parse_copy },
-	{ "confirm", K_ENUM, 0, ST(confirm), 0, 0, confirm_names, NULL },
+	{ "confirm", K_CUSTOM, 0, 0, 0, 0, NULL, parse_confirm },
 	{ "timeout", K_DURATION, 0, ST(timeout_ms), 0, 0, NULL, NULL },
 	{ "retries", K_INT, 0, ST(retries), 0, 100, NULL, NULL },
 	{ "retry_delay", K_DURATION, 0, ST(retry_delay_ms), 0, 0, NULL, NULL },

@@ -594,6 +594,7 @@ static void
 check_when(struct checker *c, const struct step *s, int index)
 {
 	check_condition(c, &s->when, "when", index);
+	check_condition(c, &s->confirm_when, "confirm.when", index);
 	/* end_run is read after the step ended: its own captures count. */
 	check_condition(c, &s->end_run_when, "end_run.when", index + 1);
 	if (s->end_run_outcome.s != NULL && s->end_run_outcome.s[strspn(s->end_run_outcome.s, " \t")] == '\0')

@@ -227,6 +227,11 @@ struct step {
 	 * secret) and a resume restores it. */
 	struct param input;
 	enum confirm_mode confirm;
+	/* confirm: { ask, when, else }: confirm applies when the condition
+	 * holds (or cannot be evaluated: the stricter way), confirm_else when
+	 * it does not (engine_confirm_mode). s NULL: confirm always. */
+	struct rstr confirm_when;
+	enum confirm_mode confirm_else;
 	int64_t timeout_ms;	/* 0: none */
 	int retries;
 	int64_t retry_delay_ms;

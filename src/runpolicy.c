@@ -116,6 +116,7 @@ runpolicy_confirm(const struct engine *e, int i, const struct runpolicy_opts *o)
 {
 	const struct step *s = &engine_runbook(e)->steps[i];
 	int dry = engine_mode(e) == MODE_DRY_RUN;
+	enum confirm_mode mode;
 
 	if (s->action == ACTION_INPUT) {
 		if (dry)
@@ -133,9 +134,11 @@ runpolicy_confirm(const struct engine *e, int i, const struct runpolicy_opts *o)
 			return ASK_ATTEST;
 		return o->yes ? ASK_ATTEST_UNATTENDED : ASK_REFUSED;
 	}
-	if (dry || s->confirm == CONFIRM_NO)
+	/* confirm.when decides between confirm and confirm.else here. */
+	mode = engine_confirm_mode(e, i, NULL);
+	if (dry || mode == CONFIRM_NO)
 		return ASK_NOTHING;
-	switch (s->confirm) {
+	switch (mode) {
 	case CONFIRM_APPROVAL:
 		return ASK_APPROVAL;
 	case CONFIRM_TYPE:
@@ -163,8 +166,9 @@ runpolicy_refusal(const struct engine *e, int i)
 	if (s->action == ACTION_MANUAL)
 		return xprintf("step '%s' is manual and there is no terminal to attest it: stopping here "
 		    "(--yes attests manual steps unattended)", s->id);
-	return xprintf("step '%s' is destructive (confirm: type) and there is no terminal to confirm it: "
-	    "stopping here. Re-run with --allow-destructive to run it unattended.", s->id);
+	return xprintf("step '%s' is destructive (confirm: type%s%s) and there is no terminal to confirm it: "
+	    "stopping here. Re-run with --allow-destructive to run it unattended.", s->id,
+	    s->confirm_when.s != NULL ? ", as confirm.when holds: " : "", s->confirm_when.s ? s->confirm_when.s : "");
 }
 
 int

@@ -50,7 +50,8 @@ ask_again(struct ui *ui, int i)
 	    "It was rolled back; running it now is a new decision.\ny / Enter: run it      n / Esc: back out" :
 	    "It was skipped; running it now is a new decision.\ny / Enter: run it      n / Esc: back out";
 
-	if (ui->rb->steps[i].confirm == CONFIRM_TYPE || ui->rb->steps[i].action == ACTION_MANUAL) {
+	if (engine_confirm_mode(ui->e, i, NULL) == CONFIRM_TYPE || ui->rb->steps[i].action == ACTION_MANUAL ||
+	    ui->rb->steps[i].action == ACTION_INPUT) {
 		ui_run_ask(ui, i);
 		return;
 	}
@@ -107,7 +108,7 @@ static void
 retry(struct ui *ui, int i)
 {
 	ui_run_decide(ui, i, DECISION_RETRY, NULL);
-	if (ui->rb->steps[i].confirm == CONFIRM_TYPE)
+	if (engine_confirm_mode(ui->e, i, NULL) == CONFIRM_TYPE)
 		ui_run_ask(ui, i);
 	else
 		ui_run_start(ui, i, HOW_CONFIRMED);
