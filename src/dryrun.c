@@ -306,6 +306,10 @@ engine_dry_run_text(struct engine *e, int i)
 	add_confirm(&b, e, i);
 	if (s->rollback.s != NULL)
 		add_command(&b, e, i, "rollback: ", s->rollback.s);
+	if (s->on_failure_run.s != NULL)
+		add_command(&b, e, i, s->on_failure == ONFAIL_CONTINUE ? "on failure, runs then continues: " :
+		    s->on_failure == ONFAIL_ABORT ? "on failure, runs then aborts: " :
+		    "on failure, runs then asks: ", s->on_failure_run.s);
 	add_drill(&b, e, i);
 	/* A value shown as it is can still hold a secret. */
 	out = mask_str(e->mask, b.buf != NULL ? b.buf : "", NULL);

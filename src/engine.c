@@ -630,8 +630,8 @@ engine_generated_secret(const struct engine *e, const char *name)
 
 /* --- actions --- */
 
-static const char *
-how_name(enum confirm_how how)
+const char *
+engine_how_name(enum confirm_how how)
 {
 	static const char *const names[] = { "confirmed", "typed", "auto", "attested", "approved", "answered" };
 
@@ -687,7 +687,7 @@ engine_start_step(struct engine *e, int i, enum confirm_how how, char **cause)
 		return -1;
 	}
 	f = engine_step_fields(e, i);
-	json_object_set_new(f, "how", engine_jstr(how_name(how)));
+	json_object_set_new(f, "how", engine_jstr(engine_how_name(how)));
 	if (engine_journal(e, JEV_NAME(STEP_CONFIRM), f, cause) != 0)
 		return -1;
 	e->runs[i].st.attempt = 0;
@@ -720,7 +720,7 @@ engine_attest(struct engine *e, int i, enum confirm_how how, const char *note, c
 		return -1;
 	r = &e->runs[i];
 	f = engine_step_fields(e, i);
-	json_object_set_new(f, "how", engine_jstr(how_name(how)));
+	json_object_set_new(f, "how", engine_jstr(engine_how_name(how)));
 	if (note != NULL && *note != '\0')
 		json_object_set_new(f, "note", engine_jstr(note));
 	/* What was attested, as the operator read it: expanded, secrets ****. */

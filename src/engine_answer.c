@@ -129,10 +129,10 @@ engine_answer(struct engine *e, int i, const char *value, enum confirm_how how, 
 	if ((*cause = rbcheck_param_value(&s->input, value)) != NULL)
 		return -1;
 	f = engine_step_fields(e, i);
-	json_object_set_new(f, "how", engine_jstr(how == HOW_AUTO ? "auto" : "answered"));
+	json_object_set_new(f, "how", engine_jstr(engine_how_name(how)));
 	if (note != NULL && *note != '\0')
 		json_object_set_new(f, "note", engine_jstr(note));
-	if (engine_journal(e, "step.confirm", f, cause) != 0)
+	if (engine_journal(e, JEV_NAME(STEP_CONFIRM), f, cause) != 0)
 		return -1;
 	f = engine_step_fields(e, i);
 	cap = json_object();
@@ -140,7 +140,7 @@ engine_answer(struct engine *e, int i, const char *value, enum confirm_how how, 
 	flow_store_capture(e, i, 0, xstrdup(value), cap, f);
 	json_object_set_new(f, "capture", cap);
 	json_object_set_new(f, "duration_ms", json_integer(0));
-	if (engine_journal(e, "step.end", f, cause) != 0)
+	if (engine_journal(e, JEV_NAME(STEP_END), f, cause) != 0)
 		return -1;
 	r->st.status = STEP_OK;
 	r->st.attempt++;

@@ -53,6 +53,8 @@ struct step_run {
 	regex_t re;
 	int in_rollback;	/* the job is the rollback command */
 	int in_verify;		/* the job or action is the step's verify */
+	int in_handler;		/* the job is the on_failure handler */
+	int handler_ran;	/* this failure's handler ran (reset by exec_start) */
 	json_t *pending_end;	/* step.end fields waiting for the verify */
 	uint64_t lines;		/* lines written to the output file this attempt */
 	int64_t first_start_mono;	/* of attempt 1, for until: within */
@@ -135,6 +137,8 @@ void engine_notify_step(struct engine *e, int i);
 /* A file of the incident cannot be written: stops the run (engine.c). */
 void engine_write_failed(struct engine *e, const char *cause, const char *lost);
 json_t *engine_step_fields(struct engine *e, int i);
+/* step.confirm's "how" for h. */
+const char *engine_how_name(enum confirm_how h);
 /* 0 when step i may start now (nothing runs, the run goes on, the journal
  * is written); -1 with *cause. */
 int engine_check_startable(struct engine *e, int i, char **cause);
@@ -193,6 +197,9 @@ void exec_output(void *arg, int stream, const char *data, size_t len);
 int exec_open_output(struct engine *e, int i, int rollback, char **cause);
 void exec_end_output(struct engine *e, struct step_run *r);
 void exec_close_output(struct engine *e, struct step_run *r, json_t *f);
+/* The on_failure handler ended: its end journaled (f, taken), the step is
+ * over and the front ends are told. */
+void exec_handler_ended(struct engine *e, int i, json_t *f, int ok);
 void exec_conclude(struct engine *e, int i);
 int exec_start(struct engine *e, int i, char **cause);
 int exec_spawn_main(struct engine *e, int i, char **cause);

@@ -295,6 +295,26 @@ parse_confirm(struct loader *l, const struct ynode *n, void *obj)
 		    "confirm: approval on its own)", s->id ? s->id : "?");
 }
 
+static const struct keydef on_failure_keys[] = {
+	{ "run", K_TEXT, KEY_REQUIRED, ST(on_failure_run), 0, 0, NULL, NULL },
+	{ "then", K_ENUM, 0, ST(on_failure), 0, 0, on_failure_names, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
+};
+
+/* on_failure: ask|abort|continue, or { run: HANDLER, then: ask|abort|continue }. */
+static void
+parse_on_failure(struct loader *l, const struct ynode *n, void *obj)
+{
+	static const struct keydef plain = { "on_failure", K_ENUM, 0, ST(on_failure), 0, 0, on_failure_names, NULL };
+	struct step *s = obj;
+
+	if (n->type == YNODE_SCALAR) {
+		loader_set_enum(l, &plain, n, (int *)&s->on_failure);
+		return;
+	}
+	loader_load_map(l, n, on_failure_keys, obj, "on_failure");
+}
+
 static const struct keydef end_run_keys[] = {
 	{ "when", K_TEXT, KEY_REQUIRED, ST(end_run_when), 0, 0, NULL, NULL },
 	{ "outcome", K_TEXT, KEY_REQUIRED, ST(end_run_outcome), 0, 0, NULL, NULL },
@@ -461,7 +481,7 @@ static const struct keydef step_keys[] = {
 	{ "timeout", K_DURATION, 0, ST(timeout_ms), 0, 0, NULL, NULL },
 	{ "retries", K_INT, 0, ST(retries), 0, 100, NULL, NULL },
 	{ "retry_delay", K_DURATION, 0, ST(retry_delay_ms), 0, 0, NULL, NULL },
-	{ "on_failure", K_ENUM, 0, ST(on_failure), 0, 0, on_failure_names, NULL },
+	{ "on_failure", K_CUSTOM, 0, 0, 0, 0, NULL, parse_on_failure },
 	{ "rollback", K_TEXT, 0, ST(rollback), 0, 0, NULL, NULL },
 	{ "expect", K_CUSTOM, 0, 0, 0, 0, NULL, parse_expect },
 	{ "pty", K_BOOL, 0, ST(pty), 0, 0, NULL, NULL },

@@ -306,7 +306,7 @@ check_step_templates(struct checker *c, const struct step *s)
 		&s->notify.message, &s->notify.component, &s->notify.status, &s->notify.api_key,
 		&s->notify.smtp_url, &s->notify.from, &s->notify.subject, &s->drill_run,
 		&s->notify.body, &s->notify.routing_key, &s->notify.event, &s->notify.severity,
-		&s->notify.priority,
+		&s->notify.priority, &s->on_failure_run,
 	};
 
 	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)

@@ -56,7 +56,7 @@ int
 step_texts(struct step *s, struct rstr **out)
 {
 	struct rstr *texts[] = {
-		&s->title, &s->phase, &s->why, &s->run, &s->manual, &s->rollback, &s->until_on_timeout, &s->end_run_when, &s->end_run_outcome, &s->confirm_when, &s->expect_output,
+		&s->title, &s->phase, &s->why, &s->run, &s->manual, &s->rollback, &s->until_on_timeout, &s->end_run_when, &s->end_run_outcome, &s->confirm_when, &s->on_failure_run, &s->expect_output,
 		&s->sql.conninfo, &s->sql.query, &s->sql.expect, &s->http.url, &s->http.method,
 		&s->http.body, &s->http.expect_body, &s->notify.url, &s->notify.channel,
 		&s->notify.message, &s->notify.component, &s->notify.status, &s->notify.api_key,

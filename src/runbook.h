@@ -236,6 +236,11 @@ struct step {
 	int retries;
 	int64_t retry_delay_ms;
 	enum on_failure on_failure;
+	/* on_failure: { run, then }: a handler command run once the step has
+	 * failed for good (after its retries), before the failure is decided
+	 * by 'then' (on_failure). Its output goes to the step's output folder
+	 * (ID.on_failure), its start and end to the journal (step.on_failure). */
+	struct rstr on_failure_run;
 	struct rstr rollback;	/* shell command; s NULL when none */
 	int has_expect_exit;
 	int expect_exit;
