@@ -539,6 +539,9 @@ confirm_step(struct runner *r, int i, enum confirm_how *how)
 	case ASK_ATTEST:
 	case ASK_ATTEST_UNATTENDED:
 		return run_manual(r, i, ask) == 0 ? 1 : -1;
+	case ASK_INPUT:
+	case ASK_INPUT_GIVEN:
+		return runner_ask_input(r, i, ask) == 0 ? 1 : -1;
 	case ASK_APPROVAL:
 		*how = HOW_APPROVED;
 		return wait_for_approval(r, i);

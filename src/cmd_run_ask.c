@@ -150,3 +150,41 @@ runner_prompt_params(struct runner *r, const struct runbook *rb)
 	return 0;
 }
 
+
+/* --- input steps --- */
+
+int
+runner_ask_input(struct runner *r, int i, enum confirm_ask ask)
+{
+	const struct param *p = &engine_runbook(r->e)->steps[i].input;
+	char *prompt, *shown, *cause = NULL;
+	const char *v;
+
+	if (ask == ASK_INPUT_GIVEN) {
+		if (runpolicy_answer_given(r->e, i, &cause) != 0) {
+			tell(r, "drconsole: %s\n", cause);
+			free(cause);
+			return -1;
+		}
+		say(r, "  %s: answered before the run\n", p->name);
+		return 0;
+	}
+	if (p->help != NULL)
+		say(r, "  %s\n", p->help);
+	shown = engine_input_prompt(r->e, i);
+	prompt = xprintf("  %s: ", shown);
+	free(shown);
+	/* Asked until the engine takes it (the params' rule), or stopped. */
+	while ((v = runner_ask(r, prompt, p->type == PARAM_SECRET)) != NULL &&
+	    engine_answer(r->e, i, v, HOW_ANSWERED, NULL, &cause) != 0) {
+		tell(r, "drconsole: %s\n", cause);
+		free(cause);
+		cause = NULL;
+		if (engine_write_error(r->e) != NULL)
+			break;
+	}
+	free(prompt);
+	if (v == NULL || engine_step(r->e, i)->status != STEP_OK)
+		return -1;
+	return 0;
+}

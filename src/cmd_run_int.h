@@ -65,6 +65,9 @@ void runner_journal_decision(struct runner *r, int i, enum run_decision d);
 const char *runner_ask(struct runner *r, const char *prompt, int secret);
 /* Asks for the params rb still needs; 0, or -1 when one cannot be had. */
 int runner_prompt_params(struct runner *r, const struct runbook *rb);
+/* Input step i, as the policy said (ASK_INPUT: asked until valid;
+ * ASK_INPUT_GIVEN: --answer): 0 answered, -1 stop the run. */
+int runner_ask_input(struct runner *r, int i, enum confirm_ask ask);
 
 /* cmd_run_tty.c */
 /* The engine's raw_output hook: an interactive step's bytes as they come. */

@@ -181,31 +181,73 @@ add_action(struct strbuf *b, struct engine *e, int i)
 		duration_format(s->wait_ms, d, sizeof d);
 		strbuf_addf(b, "wait %s\n", d);
 		break;
+	case ACTION_INPUT:
+		/* Asked, not run: what, checked how, and what answers it now. */
+		t = engine_display_command(e, i);
+		strbuf_addf(b, "input: %s (later steps use {{ %s }})\n", t, s->input.name);
+		free(t);
+		if (engine_given_answer(e, i) != NULL)
+			strbuf_addf(b, "input: answered before the run: %s\n",
+			    s->input.type == PARAM_SECRET ? MASK_TEXT : engine_given_answer(e, i));
+		else
+			strbuf_adds(b, "input: the operator types it (unattended it needs --answer)\n");
+		break;
 	default:
 		break;
 	}
 }
 
+/* How a step is confirmed in mode, for people; "" for a plain y/n where
+ * none is shown (manual and input steps are asked their own way). */
 static void
-add_confirm(struct strbuf *b, const struct step *s)
+add_confirm_mode(struct strbuf *b, const struct step *s, enum confirm_mode mode)
 {
-	switch (s->confirm) {
+	switch (mode) {
 	case CONFIRM_TYPE:
-		strbuf_addf(b, "confirm: the operator types the step id '%s'\n", s->id);
+		strbuf_addf(b, "the operator types the step id '%s'", s->id);
 		break;
 	case CONFIRM_APPROVAL:
-		strbuf_adds(b, "confirm: a second operator approves (drconsole approve)");
+		strbuf_adds(b, "a second operator approves (drconsole approve)");
 		for (int k = 0; k < s->approvers.n; k++)
 			strbuf_addf(b, "%s%s", k == 0 ? ", one of: " : ", ", s->approvers.names[k]);
-		strbuf_adds(b, "\n");
 		break;
 	case CONFIRM_YES:
-		if (s->action != ACTION_MANUAL)
-			strbuf_adds(b, "confirm: y/n\n");
+		strbuf_adds(b, "y/n");
 		break;
-	default:
+	case CONFIRM_NO:
+		strbuf_adds(b, "none, it runs");
 		break;
 	}
+}
+
+static void
+add_confirm(struct strbuf *b, struct engine *e, int i)
+{
+	const struct step *s = &e->rb->steps[i];
+	char *depends;
+	enum confirm_mode now;
+
+	if (s->action == ACTION_MANUAL || s->action == ACTION_INPUT)
+		return;
+	if (s->confirm_when.s == NULL) {
+		if (s->confirm == CONFIRM_NO)
+			return;
+		strbuf_adds(b, "confirm: ");
+		add_confirm_mode(b, s, s->confirm);
+		strbuf_adds(b, "\n");
+		return;
+	}
+	/* Both ways, and which one this run takes when it is known now. */
+	now = engine_confirm_mode(e, i, &depends);
+	strbuf_addf(b, "confirm: when %s: ", s->confirm_when.s);
+	add_confirm_mode(b, s, s->confirm);
+	strbuf_adds(b, "; otherwise: ");
+	add_confirm_mode(b, s, s->confirm_else);
+	if (depends != NULL)
+		strbuf_addf(b, " (depends on %s: asked the first way until it is known)\n", depends);
+	else
+		strbuf_addf(b, " (this run: %s)\n", now == s->confirm ? "the first way" : "otherwise");
+	free(depends);
 }
 
 static void
@@ -256,14 +298,18 @@ engine_dry_run_text(struct engine *e, int i)
 	free(depends);
 	add_action(&b, e, i);
 	add_until(&b, s);
-	for (int k = 0; k < s->ncaptures; k++)
+	for (int k = 0; k < s->ncaptures && s->action != ACTION_INPUT; k++)
 		strbuf_addf(&b, "captures: %s (later steps use {{ %s }})\n", s->captures[k].name, s->captures[k].name);
 	if (s->end_run_when.s != NULL)
 		strbuf_addf(&b, "end_run: when %s after it, the run ends: %s\n", s->end_run_when.s,
 		    s->end_run_outcome.s);
-	add_confirm(&b, s);
+	add_confirm(&b, e, i);
 	if (s->rollback.s != NULL)
 		add_command(&b, e, i, "rollback: ", s->rollback.s);
+	if (s->on_failure_run.s != NULL)
+		add_command(&b, e, i, s->on_failure == ONFAIL_CONTINUE ? "on failure, runs then continues: " :
+		    s->on_failure == ONFAIL_ABORT ? "on failure, runs then aborts: " :
+		    "on failure, runs then asks: ", s->on_failure_run.s);
 	add_drill(&b, e, i);
 	/* A value shown as it is can still hold a secret. */
 	out = mask_str(e->mask, b.buf != NULL ? b.buf : "", NULL);

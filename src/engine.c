@@ -436,6 +436,7 @@ engine_alloc(const struct engine_opts *opts)
 	e->mode = opts->mode;
 	e->dry_drill = opts->dry_drill && opts->mode == MODE_DRY_RUN;
 	e->hooks = opts->hooks;
+	answers_copy(e, opts);
 	e->grace_ms = opts->kill_grace_ms > 0 ? opts->kill_grace_ms : ENGINE_DEFAULT_GRACE_MS;
 	e->operator = opts->operator != NULL ? xstrdup(opts->operator) : engine_default_operator();
 	e->pending = json_array();
@@ -583,6 +584,7 @@ engine_free(struct engine *e)
 	if (e->httpctx != NULL)
 		httpctx_free(e->httpctx);
 	params_free(e);
+	answers_free(e);
 	cast_close(e->cast);
 	if (e->journal != NULL)
 		journal_close(e->journal);
@@ -628,16 +630,16 @@ engine_generated_secret(const struct engine *e, const char *name)
 
 /* --- actions --- */
 
-static const char *
-how_name(enum confirm_how how)
+const char *
+engine_how_name(enum confirm_how how)
 {
-	static const char *const names[] = { "confirmed", "typed", "auto", "attested", "approved" };
+	static const char *const names[] = { "confirmed", "typed", "auto", "attested", "approved", "answered" };
 
 	return names[how];
 }
 
-static int
-check_startable(struct engine *e, int i, char **cause)
+int
+engine_check_startable(struct engine *e, int i, char **cause)
 {
 	enum step_status st;
 
@@ -673,17 +675,19 @@ engine_start_step(struct engine *e, int i, enum confirm_how how, char **cause)
 {
 	json_t *f;
 
-	if (check_startable(e, i, cause) != 0)
+	if (engine_check_startable(e, i, cause) != 0)
 		return -1;
 	if (e->rb->steps[i].action == ACTION_MANUAL)
 		return engine_attest(e, i, how, NULL, cause);
+	if (e->rb->steps[i].action == ACTION_INPUT)	/* answered (engine_answer), never started */
+		return step_ops_for(&e->rb->steps[i])->start(e, i, cause);
 	if (e->rb->steps[i].confirm == CONFIRM_APPROVAL && !e->runs[i].approved && e->mode != MODE_DRY_RUN) {
 		*cause = xprintf("step '%s' needs a second operator's approval: from their own terminal, "
 		    "drconsole approve %s %s", e->rb->steps[i].id, e->incident_dir, e->rb->steps[i].id);
 		return -1;
 	}
 	f = engine_step_fields(e, i);
-	json_object_set_new(f, "how", engine_jstr(how_name(how)));
+	json_object_set_new(f, "how", engine_jstr(engine_how_name(how)));
 	if (engine_journal(e, JEV_NAME(STEP_CONFIRM), f, cause) != 0)
 		return -1;
 	e->runs[i].st.attempt = 0;
@@ -712,11 +716,11 @@ engine_attest(struct engine *e, int i, enum confirm_how how, const char *note, c
 	char *attests;
 	json_t *f;
 
-	if (check_startable(e, i, cause) != 0)
+	if (engine_check_startable(e, i, cause) != 0)
 		return -1;
 	r = &e->runs[i];
 	f = engine_step_fields(e, i);
-	json_object_set_new(f, "how", engine_jstr(how_name(how)));
+	json_object_set_new(f, "how", engine_jstr(engine_how_name(how)));
 	if (note != NULL && *note != '\0')
 		json_object_set_new(f, "note", engine_jstr(note));
 	/* What was attested, as the operator read it: expanded, secrets ****. */

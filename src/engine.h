@@ -44,6 +44,7 @@ enum confirm_how {
 	HOW_AUTO,		/* confirm: no, --yes, or no terminal */
 	HOW_ATTESTED,		/* a manual step */
 	HOW_APPROVED,		/* confirm: approval, by a second operator */
+	HOW_ANSWERED,		/* an input step, answered by the operator */
 };
 
 struct step_state {
@@ -105,6 +106,8 @@ struct engine_opts {
 	int accept_changed_runbook;	/* resume: go on though the file changed */
 	int force_resume;		/* resume: go on though the journal does not verify */
 	const char *environment;	/* NULL: the mode's default */
+	struct param_value *answers;	/* --answer NAME=VALUE: input steps' answers (copied) */
+	int nanswers;
 	struct engine_hooks hooks;
 };
 
@@ -200,6 +203,11 @@ char *engine_condition_depends(struct engine *e, int i);
  * (or there is none), -1 it cannot be evaluated, *why (allocated) saying
  * why. */
 int engine_end_run_holds(struct engine *e, int i, char **why);
+/* How step i is confirmed now: its confirm, or with confirm.when its
+ * confirm when the condition holds or cannot be evaluated, its
+ * confirm.else when it does not. *depends (when given; allocated or NULL)
+ * names the captured value a dry run could not know. */
+enum confirm_mode engine_confirm_mode(const struct engine *e, int i, char **depends);
 /* Everything step i would do, for a dry run (dryrun.c): its command or
  * request expanded (secrets as ****), its hosts, confirmation, rollback,
  * what a drill does with it, and a when: decided only at run time. Lines,
@@ -218,6 +226,22 @@ int engine_start_step(struct engine *e, int i, enum confirm_how how, char **caus
 int engine_confirm_refused(struct engine *e, int i, const char *typed, char **cause);
 /* Records that the operator attests a manual step was done. */
 int engine_attest(struct engine *e, int i, enum confirm_how how, const char *note, char **cause);
+/* An input step's answer (engine_answer.c): checked as a param's value
+ * is (rbcheck_param_value), kept as the step's capture, journaled (masked
+ * when secret) and the step ends ok. -1 with *cause when the value is not
+ * valid (ask again) or the journal cannot be written. note: journaled
+ * with it (the unattended note), or NULL. */
+int engine_answer(struct engine *e, int i, const char *value, enum confirm_how how, const char *note,
+    char **cause);
+/* The answer given before the run to input step i: --answer NAME=VALUE,
+ * then DRCONSOLE_ANSWER_<NAME>; NULL when none (borrowed). */
+const char *engine_given_answer(const struct engine *e, int i);
+/* Refuses a secret input's answer given on the command line (ps and shell
+ * history keep it): NULL when it may be used, else why (allocated). */
+char *engine_answer_source_check(const struct engine *e, int i);
+/* The prompt of input step i: its prompt, or its name, with the type and
+ * the choices when it has them (allocated). */
+char *engine_input_prompt(const struct engine *e, int i);
 /* Stops the running step: SIGTERM to its group, SIGKILL after the grace. */
 void engine_cancel(struct engine *e, int i);
 /* The reason a dry run journals for each step it skips (stable: readers

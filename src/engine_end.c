@@ -122,12 +122,47 @@ verify_ended(struct engine *e, int i, json_t *f, struct attempt_end *end)
 	json_decref(vf);
 }
 
+/* The on_failure handler ended: journaled with its own exit, while the
+ * step keeps the exit and duration of the attempt that failed. */
+static void
+handler_ended(struct engine *e, int i, struct attempt_end *end)
+{
+	struct step_run *r = &e->runs[i];
+	struct step_state kept = r->st;
+	int ok = end->ok && !r->cancelled && !r->timed_out && !end->timed_out;
+	json_t *f;
+
+	r->st.duration_ms = clock_mono_ms() - r->started_mono;
+	if (r->timeout_timer != NULL)
+		loop_cancel_timer(e->loop, r->timeout_timer);
+	r->timeout_timer = NULL;
+	r->st.exit_code = end->exit_code;
+	snprintf(r->st.exit_desc, sizeof r->st.exit_desc, "%s", end->exit_desc != NULL ? end->exit_desc :
+	    end->ok ? "ok" : "failed");
+	exec_end_output(e, r);
+	f = end_fields(e, i, end);
+	json_object_del(f, "attempt");
+	r->st.exit_code = kept.exit_code;
+	memcpy(r->st.exit_desc, kept.exit_desc, sizeof r->st.exit_desc);
+	r->st.duration_ms = kept.duration_ms;
+	json_decref(end->evidence);
+	json_decref(end->extra);
+	end->evidence = end->extra = NULL;
+	exec_handler_ended(e, i, f, ok);
+}
+
 void
 exec_attempt_ended(struct engine *e, int i, struct attempt_end *end)
 {
 	struct step_run *r = &e->runs[i];
-	char *first_cell = end->first_cell != NULL ? xstrdup(end->first_cell) : NULL;
+	char *first_cell;
 	json_t *f;
+
+	if (r->in_handler) {
+		handler_ended(e, i, end);
+		return;
+	}
+	first_cell = end->first_cell != NULL ? xstrdup(end->first_cell) : NULL;
 
 	r->st.duration_ms = clock_mono_ms() - r->started_mono;
 	if (r->timeout_timer != NULL)
@@ -142,6 +177,7 @@ exec_attempt_ended(struct engine *e, int i, struct attempt_end *end)
 	f = end_fields(e, i, end);
 	if (r->in_rollback)
 		rollback_ended(e, i, f, end);
+
 	else if (r->in_verify)
 		verify_ended(e, i, f, end);
 	else {

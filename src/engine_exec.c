@@ -322,6 +322,58 @@ cast_end(struct engine *e, int i)
 	engine_flush_cast(e);
 }
 
+static int spawn(struct engine *e, int i, const char *command_tmpl, int rollback, char **cause);
+
+/* Starts step i's on_failure handler when it failed for good and has one
+ * not yet run for this failure: 1 it runs (the step stays busy until it
+ * ends, handler_ended), 0 not (or it could not start: journaled). */
+static int
+start_handler(struct engine *e, int i)
+{
+	const struct step *s = &e->rb->steps[i];
+	struct step_run *r = &e->runs[i];
+	char *cause = NULL;
+	json_t *f;
+
+	if (s->on_failure_run.s == NULL || r->handler_ran || r->cancelled || e->write_error != NULL ||
+	    e->mode == MODE_DRY_RUN || (r->st.status != STEP_FAILED && r->st.status != STEP_TIMEOUT))
+		return 0;
+	r->handler_ran = 1;
+	r->in_handler = 1;
+	r->timed_out = 0;
+	if (spawn(e, i, s->on_failure_run.s, 0, &cause) != 0) {
+		r->in_handler = 0;
+		f = engine_step_fields(e, i);
+		json_object_set_new(f, "phase", engine_jstr("end"));
+		json_object_set_new(f, "status", engine_jstr("failed"));
+		json_object_set_new(f, "reason", engine_jstr(cause));
+		engine_journal(e, JEV_NAME(STEP_ON_FAILURE), f, NULL);
+		free(cause);
+		return 0;
+	}
+	f = engine_step_fields(e, i);
+	json_object_set_new(f, "phase", engine_jstr("start"));
+	json_object_set_new(f, "command", engine_jstr(r->st.command));
+	engine_journal(e, JEV_NAME(STEP_ON_FAILURE), f, NULL);
+	return 1;
+}
+
+void
+exec_handler_ended(struct engine *e, int i, json_t *f, int ok)
+{
+	struct step_run *r = &e->runs[i];
+
+	r->in_handler = 0;
+	json_object_set_new(f, "phase", engine_jstr("end"));
+	json_object_set_new(f, "status", engine_jstr(ok ? "ok" : "failed"));
+	engine_journal(e, JEV_NAME(STEP_ON_FAILURE), f, NULL);
+	if (r->has_re)
+		regfree(&r->re);
+	r->has_re = 0;
+	e->running = -1;
+	engine_notify_step(e, i);
+}
+
 /* After an attempt's end is journaled: a retry, or the step is over. */
 void
 exec_conclude(struct engine *e, int i)
@@ -336,6 +388,9 @@ exec_conclude(struct engine *e, int i)
 		engine_notify_step(e, i);
 		return;
 	}
+	/* Failed for good: the handler runs before anyone decides. */
+	if (!r->in_rollback && start_handler(e, i))
+		return;
 	r->in_rollback = 0;
 	e->running = -1;
 	engine_notify_step(e, i);
@@ -396,7 +451,8 @@ exec_open_output(struct engine *e, int i, int rollback, char **cause)
 {
 	struct step_run *r = &e->runs[i];
 	r->of = outfile_openat(journal_dirfd(e->journal), e->incident_dir, i + 1, e->rb->steps[i].id, r->st.attempt,
-	    r->in_verify ? JOUT_VERIFY : rollback ? JOUT_ROLLBACK : JOUT_ATTEMPT, cause);
+	    r->in_verify ? JOUT_VERIFY : r->in_handler ? JOUT_ON_FAILURE : rollback ? JOUT_ROLLBACK : JOUT_ATTEMPT,
+	    cause);
 	if (r->of == NULL)
 		return -1;
 	r->lines = 0;
@@ -406,7 +462,7 @@ exec_open_output(struct engine *e, int i, int rollback, char **cause)
 	outbuf_set_filter(r->st.out, flow_filter, ctx_for(e, i));
 	outbuf_free(r->cap_lines);
 	r->cap_lines = NULL;
-	if (e->rb->steps[i].ncaptures > 0 && !r->in_verify && !rollback) {
+	if (e->rb->steps[i].ncaptures > 0 && !r->in_verify && !r->in_handler && !rollback) {
 		/* The capture reads the raw lines: it wants the value, and keeps
 		 * it as a secret when it holds one. Only the newest block. */
 		r->cap_lines = outbuf_new(1, 0);
@@ -444,7 +500,7 @@ spawn(struct engine *e, int i, const char *command_tmpl, int rollback, char **ca
 	spec.cols = e->pty_cols;
 	spec.rows = e->pty_rows;
 	spec.cwd = cwd = step_cwd(e, i);
-	spec.detach = s->detach && !rollback && !r->in_verify;
+	spec.detach = s->detach && !rollback && !r->in_verify && !r->in_handler;
 	r->started_mono = clock_mono_ms();
 	r->job = job_start(e->loop, &spec, exec_output, on_done, c, cause);
 	free(cwd);
@@ -578,6 +634,7 @@ exec_start(struct engine *e, int i, char **cause)
 {
 	int drill = e->mode == MODE_DRILL || e->dry_drill;
 
+	e->runs[i].handler_ran = 0;	/* a new failure gets its handler again */
 	if (drill && e->rb->steps[i].drill == DRILL_SKIP)
 		return engine_skip(e, i, JSKIP_DRILL, "drill: this step is skipped in a drill", cause);
 	/* A drill must never tell customers: the status page and customer

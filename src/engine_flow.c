@@ -74,7 +74,8 @@ flow_dry_placeholder(const struct engine *e, const char *name)
 		r->dry_placeholder = xcalloc((size_t)r->ndry, sizeof *r->dry_placeholder);
 	}
 	if (r->dry_placeholder[j] == NULL)
-		r->dry_placeholder[j] = xprintf("<%s, captured by step %s>", name, e->rb->steps[k].id);
+		r->dry_placeholder[j] = xprintf(e->rb->steps[k].action == ACTION_INPUT ? "<%s, asked for by step %s>" :
+		    "<%s, captured by step %s>", name, e->rb->steps[k].id);
 	return r->dry_placeholder[j];
 }
 
@@ -236,13 +237,32 @@ capture_failed(struct engine *e, int i, int j, json_t *f, const char *why)
 	json_object_set_new(f, "reason", engine_jstr(r->st.reason));
 }
 
+void
+flow_store_capture(struct engine *e, int i, int j, char *v, json_t *cap, json_t *f)
+{
+	const struct step *s = &e->rb->steps[i];
+	struct step_run *r = &e->runs[i];
+
+	capture_arrays(e, i);
+	free(r->captured[j]);
+	r->captured[j] = v;
+	/* A value that holds a secret is one: shown and stored it would
+	 * show the secret, and a later step that prints it must mask it. */
+	r->captured_secret[j] = s->captures[j].secret || params_is_secret_text(e, v);
+	if (r->captured_secret[j]) {
+		params_add_secret(e, v);
+		json_object_set_new(f, "capture_secret", json_true());
+	}
+	json_object_set_new(cap, s->captures[j].name,
+	    r->captured_secret[j] ? json_string(MASK_TEXT) : engine_jstr(v));
+}
+
 /* Keeps the captures of an attempt that ended ok, all or none: a capture
  * with no value fails the step. */
 static void
 keep_capture(struct engine *e, int i, json_t *f, const char *first_cell)
 {
 	const struct step *s = &e->rb->steps[i];
-	struct step_run *r = &e->runs[i];
 	char **v = xcalloc((size_t)s->ncaptures, sizeof *v), *why = NULL;
 	json_t *cap = json_object();
 	int j, ok = 1;
@@ -264,17 +284,7 @@ keep_capture(struct engine *e, int i, json_t *f, const char *first_cell)
 			free(v[j]);
 			continue;
 		}
-		free(r->captured[j]);
-		r->captured[j] = v[j];
-		/* A value that holds a secret is one: shown and stored it would
-		 * show the secret, and a later step that prints it must mask it. */
-		r->captured_secret[j] = s->captures[j].secret || params_is_secret_text(e, v[j]);
-		if (r->captured_secret[j]) {
-			params_add_secret(e, v[j]);
-			json_object_set_new(f, "capture_secret", json_true());
-		}
-		json_object_set_new(cap, s->captures[j].name,
-		    r->captured_secret[j] ? json_string(MASK_TEXT) : engine_jstr(v[j]));
+		flow_store_capture(e, i, j, v[j], cap, f);
 	}
 	free(v);
 	if (ok)

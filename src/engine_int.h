@@ -53,6 +53,8 @@ struct step_run {
 	regex_t re;
 	int in_rollback;	/* the job is the rollback command */
 	int in_verify;		/* the job or action is the step's verify */
+	int in_handler;		/* the job is the on_failure handler */
+	int handler_ran;	/* this failure's handler ran (reset by exec_start) */
 	json_t *pending_end;	/* step.end fields waiting for the verify */
 	uint64_t lines;		/* lines written to the output file this attempt */
 	int64_t first_start_mono;	/* of attempt 1, for until: within */
@@ -118,6 +120,8 @@ struct engine {
 	int approvals_warned;	/* the operator was told they cannot be taken */
 	int refusals_journaled;	/* approval.refused lines, up to ENGINE_MAX_REFUSALS */
 	struct cast *cast;	/* INCIDENT/recording.cast, or NULL */
+	struct param_value *answers;	/* --answer: copies, freed with the engine */
+	int nanswers;
 };
 
 /* engine.c */
@@ -133,6 +137,11 @@ void engine_notify_step(struct engine *e, int i);
 /* A file of the incident cannot be written: stops the run (engine.c). */
 void engine_write_failed(struct engine *e, const char *cause, const char *lost);
 json_t *engine_step_fields(struct engine *e, int i);
+/* step.confirm's "how" for h. */
+const char *engine_how_name(enum confirm_how h);
+/* 0 when step i may start now (nothing runs, the run goes on, the journal
+ * is written); -1 with *cause. */
+int engine_check_startable(struct engine *e, int i, char **cause);
 void engine_set_reason(struct step_run *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -188,6 +197,9 @@ void exec_output(void *arg, int stream, const char *data, size_t len);
 int exec_open_output(struct engine *e, int i, int rollback, char **cause);
 void exec_end_output(struct engine *e, struct step_run *r);
 void exec_close_output(struct engine *e, struct step_run *r, json_t *f);
+/* The on_failure handler ended: its end journaled (f, taken), the step is
+ * over and the front ends are told. */
+void exec_handler_ended(struct engine *e, int i, json_t *f, int ok);
 void exec_conclude(struct engine *e, int i);
 int exec_start(struct engine *e, int i, char **cause);
 int exec_spawn_main(struct engine *e, int i, char **cause);
@@ -216,6 +228,10 @@ const char *flow_capture_value(const struct engine *e, const char *name, int *se
  * step captures, or once the value was captured. */
 const char *flow_dry_placeholder(const struct engine *e, const char *name);
 /* Capture j of step i has value v again (a resume read it back). */
+/* Keeps v (taken) as capture j of step i: secret when it holds one (then
+ * masked from here on); its journal form goes into cap, and f gets
+ * capture_secret. Every capture, and an input step's answer, ends here. */
+void flow_store_capture(struct engine *e, int i, int j, char *v, json_t *cap, json_t *f);
 void flow_restore_capture(struct engine *e, int i, int j, const char *v);
 
 /* engine_approve.c: the second person of a two-person rule */
@@ -255,6 +271,11 @@ void input_relay_forget(struct step_run *r);
 /* run.start's value of a plain param whose value holds a secret. */
 #define PARAMS_MASKED JSCHEMA_MASKED
 
+/* engine_answer.c */
+void answers_copy(struct engine *e, const struct engine_opts *opts);
+void answers_free(struct engine *e);
+
+/* engine_params.c */
 int params_resolve(struct engine *e, const struct engine_opts *opts, char **cause);
 int params_keep_sandbox(struct engine *e, char **cause);
 int params_choose_environment(struct engine *e, const char *name, char **cause);

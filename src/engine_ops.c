@@ -1,5 +1,5 @@
 /* engine_ops.c: the step kinds (run, remote, sql, http, notify, manual,
- * wait) behind one table of operations: how each starts, stops, is shown
+ * wait, input) behind one table of operations: how each starts, stops, is shown
  * to people, is dry-run and verifies another step. Everything else about
  * an attempt (the journal, retries, verify, capture, its end) is the same
  * for every kind and lives in engine_exec.c, engine_flow.c and
@@ -135,6 +135,19 @@ manual_describe(struct engine *e, int i)
 	return describe_text(e, i, e->rb->steps[i].manual.s);
 }
 
+/* An input step: what it asks for, and how the answer is checked. */
+static char *
+input_describe(struct engine *e, int i)
+{
+	const struct param *p = &e->rb->steps[i].input;
+	char *prompt = engine_input_prompt(e, i), *out;
+
+	out = xprintf("asks for %s: %s%s%s", p->name, prompt, p->pattern.s != NULL ? ", matching " : "",
+	    p->pattern.s != NULL ? p->pattern.s : "");
+	free(prompt);
+	return out;
+}
+
 static char *
 wait_describe(struct engine *e, int i)
 {
@@ -158,6 +171,14 @@ static int
 manual_start(struct engine *e, int i, char **cause)
 {
 	*cause = xprintf("step '%s' is manual: it is attested, not started", e->rb->steps[i].id);
+	return -1;
+}
+
+static int
+input_start(struct engine *e, int i, char **cause)
+{
+	*cause = xprintf("step '%s' asks for '%s': it is answered, not started", e->rb->steps[i].id,
+	    e->rb->steps[i].input.name);
 	return -1;
 }
 
@@ -208,6 +229,9 @@ static const struct step_ops ops_notify = {
 static const struct step_ops ops_manual = {
 	"manual", manual_start, no_cancel, manual_describe, plain_dry_run, NULL,
 };
+static const struct step_ops ops_input = {
+	"input", input_start, no_cancel, input_describe, plain_dry_run, NULL,
+};
 static const struct step_ops ops_wait = {
 	"wait", flow_start_wait, wait_cancel, wait_describe, plain_dry_run, NULL,
 };
@@ -223,6 +247,7 @@ step_ops_for_action(enum step_action a)
 	case ACTION_NOTIFY: return &ops_notify;
 	case ACTION_MANUAL: return &ops_manual;
 	case ACTION_WAIT: return &ops_wait;
+	case ACTION_INPUT: return &ops_input;
 	default: return &ops_none;
 	}
 }

@@ -559,6 +559,10 @@ operator_env(int *n)
 		 * ones a step may see, from the values the run resolved. */
 		if (strncmp(*p, "DRCONSOLE_PARAM_", 16) == 0)
 			continue;
+		/* An input step's answer (engine_answer.c) reaches a step only
+		 * as the capture it becomes, never as the operator set it. */
+		if (strncmp(*p, "DRCONSOLE_ANSWER_", 17) == 0)
+			continue;
 		envp = xreallocarray(envp, *n + 2, sizeof *envp);
 		envp[(*n)++] = xstrdup(*p);
 		envp[*n] = NULL;
@@ -711,4 +715,28 @@ engine_end_run_holds(struct engine *e, int i, char **why)
 		*why = NULL;
 	}
 	return result;
+}
+
+enum confirm_mode
+engine_confirm_mode(const struct engine *ce, int i, char **depends)
+{
+	/* Evaluating only reads the run; a dry run caches its stand-ins. */
+	struct engine *e = (struct engine *)ce;
+	const struct step *s = &e->rb->steps[i];
+	char *why = NULL, *dep = NULL;
+	int result;
+
+	if (depends != NULL)
+		*depends = NULL;
+	if (s->confirm_when.s == NULL)
+		return s->confirm;
+	result = evaluate_cond(e, i, &s->confirm_when, &why, &dep);
+	free(why);
+	if (depends != NULL)
+		*depends = dep;
+	else
+		free(dep);
+	/* Held, or not known (an error, a dry run's stand-in): the stricter
+	 * way, confirm; only a condition that is false gives confirm.else. */
+	return result == 0 ? s->confirm_else : s->confirm;
 }

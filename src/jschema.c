@@ -185,6 +185,8 @@ jschema_output_name(int index, const char *id, int attempt, enum js_output what)
 		return xprintf("%02d-%s.rollback.log", index, id);
 	if (what == JOUT_VERIFY)
 		return xprintf("%02d-%s.verify.log", index, id);
+	if (what == JOUT_ON_FAILURE)
+		return xprintf("%02d-%s.on_failure.log", index, id);
 	if (attempt > 1)
 		return xprintf("%02d-%s.%d.log", index, id, attempt);
 	return xprintf("%02d-%s.log", index, id);

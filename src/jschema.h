@@ -141,11 +141,13 @@ enum js_output {
 	JOUT_ATTEMPT,
 	JOUT_ROLLBACK,
 	JOUT_VERIFY,
+	JOUT_ON_FAILURE,	/* the on_failure handler's (step.on_failure) */
 };
 
 /* The one naming rule of output files, inside OUTFILE_DIR: attempt 1 of
  * step 3 "restore" is "03-restore.log", attempt 2 "03-restore.2.log", its
- * rollback "03-restore.rollback.log", its verify "03-restore.verify.log".
+ * rollback "03-restore.rollback.log", its verify "03-restore.verify.log", its on_failure handler's
+ * "03-restore.on_failure.log".
  * Allocated. */
 char *jschema_output_name(int index, const char *id, int attempt, enum js_output what);
 

@@ -72,6 +72,9 @@ const struct ynode *loader_map_get(const struct ynode *map, const char *name);
 void loader_load_list(struct loader *l, const struct ynode *n, const char *key, void **arr, int *count,
     size_t size, void (*one)(struct loader *, const struct ynode *, void *));
 
+/* A param's keys (name, type, prompt, ...) from map n into p: params and
+ * an input step share them. */
+void loader_load_param(struct loader *l, const struct ynode *n, struct param *p, const char *what);
 void loader_parse_steps(struct loader *l, const struct ynode *n, void *obj);
 void loader_parse_hosts(struct loader *l, const struct ynode *n, void *obj);
 void loader_parse_groups(struct loader *l, const struct ynode *n, void *obj);

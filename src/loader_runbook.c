@@ -92,13 +92,17 @@ static const struct keydef param_keys[] = {
 	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
 };
 
+void
+loader_load_param(struct loader *l, const struct ynode *n, struct param *p, const char *what)
+{
+	p->pos = n->pos;
+	loader_load_map(l, n, param_keys, p, what);
+}
+
 static void
 load_one_param(struct loader *l, const struct ynode *n, void *obj)
 {
-	struct param *p = obj;
-
-	p->pos = n->pos;
-	loader_load_map(l, n, param_keys, obj, "a param");
+	loader_load_param(l, n, obj, "a param");
 }
 
 static void

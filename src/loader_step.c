@@ -232,6 +232,89 @@ parse_until(struct loader *l, const struct ynode *n, void *obj)
 	loader_load_map(l, n, until_keys, obj, "until");
 }
 
+/* input: { name, type, prompt, help, choices, pattern }: a param asked
+ * for mid-run. Its answer is the step's one capture, so templates, the
+ * journal, masking and resume treat it as every captured value. */
+static void
+parse_input(struct loader *l, const struct ynode *n, void *obj)
+{
+	struct step *s = obj;
+
+	if (n->type != YNODE_MAP) {
+		loader_error_at(l, n->pos, "'input' must be a map, like { name: ticket, type: string, "
+		    "prompt: \"Change ticket\" }, not %s", ynode_type_name(n));
+		return;
+	}
+	loader_load_param(l, n, &s->input, "input");
+}
+
+/* The answer of an input step is kept as its one capture, named as it. */
+static void
+input_capture(struct loader *l, struct step *s)
+{
+	if (s->ncaptures > 0) {
+		loader_error_at(l, s->captures[0].pos, "step '%s' asks for '%s' (input): its answer is "
+		    "its value, so it has no capture", s->id ? s->id : "?", s->input.name ? s->input.name : "?");
+		return;
+	}
+	if (s->input.name == NULL)
+		return;
+	s->captures = xcalloc(1, sizeof *s->captures);
+	s->ncaptures = 1;
+	s->captures[0].name = xstrdup(s->input.name);
+	s->captures[0].pos = s->input.pos;
+	s->captures[0].from = CAPTURE_OUTPUT;
+	s->captures[0].secret = s->input.type == PARAM_SECRET;
+}
+
+static const struct keydef confirm_keys[] = {
+	{ "ask", K_ENUM, KEY_REQUIRED, ST(confirm), 0, 0, confirm_names, NULL },
+	{ "when", K_TEXT, KEY_REQUIRED, ST(confirm_when), 0, 0, NULL, NULL },
+	{ "else", K_ENUM, 0, ST(confirm_else), 0, 0, confirm_names, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
+};
+
+/* confirm: yes|no|type|approval, or { ask, when, else }: how the step is
+ * confirmed when the condition holds, and otherwise (default yes). An
+ * approval is not conditional: a second operator is arranged in advance. */
+static void
+parse_confirm(struct loader *l, const struct ynode *n, void *obj)
+{
+	struct step *s = obj;
+
+	static const struct keydef plain = { "confirm", K_ENUM, 0, ST(confirm), 0, 0, confirm_names, NULL };
+
+	if (n->type == YNODE_SCALAR) {
+		loader_set_enum(l, &plain, n, (int *)&s->confirm);
+		return;
+	}
+	loader_load_map(l, n, confirm_keys, obj, "confirm");
+	if (n->type == YNODE_MAP && s->confirm_when.s != NULL &&
+	    (s->confirm == CONFIRM_APPROVAL || s->confirm_else == CONFIRM_APPROVAL))
+		loader_error_at(l, n->pos, "step '%s': an approval cannot depend on a condition (give "
+		    "confirm: approval on its own)", s->id ? s->id : "?");
+}
+
+static const struct keydef on_failure_keys[] = {
+	{ "run", K_TEXT, KEY_REQUIRED, ST(on_failure_run), 0, 0, NULL, NULL },
+	{ "then", K_ENUM, 0, ST(on_failure), 0, 0, on_failure_names, NULL },
+	{ NULL, 0, 0, 0, 0, 0, NULL, NULL }
+};
+
+/* on_failure: ask|abort|continue, or { run: HANDLER, then: ask|abort|continue }. */
+static void
+parse_on_failure(struct loader *l, const struct ynode *n, void *obj)
+{
+	static const struct keydef plain = { "on_failure", K_ENUM, 0, ST(on_failure), 0, 0, on_failure_names, NULL };
+	struct step *s = obj;
+
+	if (n->type == YNODE_SCALAR) {
+		loader_set_enum(l, &plain, n, (int *)&s->on_failure);
+		return;
+	}
+	loader_load_map(l, n, on_failure_keys, obj, "on_failure");
+}
+
 static const struct keydef end_run_keys[] = {
 	{ "when", K_TEXT, KEY_REQUIRED, ST(end_run_when), 0, 0, NULL, NULL },
 	{ "outcome", K_TEXT, KEY_REQUIRED, ST(end_run_outcome), 0, 0, NULL, NULL },
@@ -394,11 +477,11 @@ static const struct keydef step_keys[] = {
 	{ "notify", K_CUSTOM, 0, 0, 0, 0, NULL, parse_notify },
 	{ "manual", K_TEXT, 0, ST(manual), 0, 0, NULL, NULL },
 	{ "copy", K_CUSTOM, 0, 0, 0, 0, NULL, parse_copy },
-	{ "confirm", K_ENUM, 0, ST(confirm), 0, 0, confirm_names, NULL },
+	{ "confirm", K_CUSTOM, 0, 0, 0, 0, NULL, parse_confirm },
 	{ "timeout", K_DURATION, 0, ST(timeout_ms), 0, 0, NULL, NULL },
 	{ "retries", K_INT, 0, ST(retries), 0, 100, NULL, NULL },
 	{ "retry_delay", K_DURATION, 0, ST(retry_delay_ms), 0, 0, NULL, NULL },
-	{ "on_failure", K_ENUM, 0, ST(on_failure), 0, 0, on_failure_names, NULL },
+	{ "on_failure", K_CUSTOM, 0, 0, 0, 0, NULL, parse_on_failure },
 	{ "rollback", K_TEXT, 0, ST(rollback), 0, 0, NULL, NULL },
 	{ "expect", K_CUSTOM, 0, 0, 0, 0, NULL, parse_expect },
 	{ "pty", K_BOOL, 0, ST(pty), 0, 0, NULL, NULL },
@@ -416,6 +499,7 @@ static const struct keydef step_keys[] = {
 	{ "stop_ok", K_BOOL, 0, ST(stop_ok), 0, 0, NULL, NULL },
 	{ "detach", K_BOOL, 0, ST(detach), 0, 0, NULL, NULL },
 	{ "capture", K_CUSTOM, 0, 0, 0, 0, NULL, parse_capture },
+	{ "input", K_CUSTOM, 0, 0, 0, 0, NULL, parse_input },
 	{ "until", K_CUSTOM, 0, 0, 0, 0, NULL, parse_until },
 	{ "end_run", K_CUSTOM, 0, 0, 0, 0, NULL, parse_end_run },
 	{ "wait", K_DURATION, 0, ST(wait_ms), 0, 0, NULL, NULL },
@@ -425,7 +509,7 @@ static const struct keydef step_keys[] = {
 };
 
 /* The action keys, in enum step_action order after ACTION_NONE. */
-static const char *const action_keys[] = { "run", "sql", "http", "notify", "manual", "wait", "copy", NULL };
+static const char *const action_keys[] = { "run", "sql", "http", "notify", "manual", "wait", "copy", "input", NULL };
 
 static void
 find_action(struct loader *l, const struct ynode *map, struct step *s)
@@ -450,7 +534,7 @@ find_action(struct loader *l, const struct ynode *map, struct step *s)
 	}
 	if (first == NULL)
 		diags_add(l->diags, DIAG_ERROR, l->file, map->pos,
-		    "step '%s' has no action: give one of run, sql, http, notify, manual, wait or copy",
+		    "step '%s' has no action: give one of run, sql, http, notify, manual, wait, copy or input",
 		    s->id ? s->id : "?");
 }
 
@@ -461,6 +545,8 @@ load_step(struct loader *l, const struct ynode *n, struct step *s)
 	loader_load_map(l, n, step_keys, s, "a step");
 	if (n->type == YNODE_MAP)
 		find_action(l, n, s);
+	if (s->action == ACTION_INPUT)
+		input_capture(l, s);
 }
 
 static void

@@ -15,6 +15,7 @@
 #include "rbcheck.h"
 #include "jsonpath.h"
 #include "rbcheck_hosts.h"
+#include "rbcheck_input.h"
 #include "rbcheck_web.h"
 #include "rbshell.h"
 #include "sqlbind.h"
@@ -234,15 +235,7 @@ check_param(struct checker *c, const struct param *p, int index)
 	if (first != index && p->name != NULL)
 		report(c, DIAG_ERROR, p->pos, "duplicate param '%s' (first declared at line %d)",
 		    p->name, c->rb->params[first].pos.line);
-	if (p->name != NULL && template_is_builtin(p->name))
-		report(c, DIAG_ERROR, p->pos, "param '%s' has the name of a built-in: {{ %s }} would never "
-		    "reach it", p->name, p->name);
-	if (p->type == PARAM_CHOICE && p->nchoices == 0)
-		report(c, DIAG_ERROR, p->pos, "param '%s' is a choice but lists no 'choices'", p->name);
-	if (p->type != PARAM_CHOICE && p->choices != NULL)
-		report(c, DIAG_ERROR, p->pos, "param '%s' has 'choices' but its type is not choice", p->name);
-	if (p->generate != 0 && p->type != PARAM_SECRET)
-		report(c, DIAG_ERROR, p->pos, "param '%s': 'generate' is only for secret params", p->name);
+	rbcheck_value_shape(c->rb, p, "param", c->d);
 	check_from_command(c, p);
 	if (p->type == PARAM_SECRET && p->def.s != NULL)
 		report(c, DIAG_ERROR, p->def.pos,
@@ -313,7 +306,7 @@ check_step_templates(struct checker *c, const struct step *s)
 		&s->notify.message, &s->notify.component, &s->notify.status, &s->notify.api_key,
 		&s->notify.smtp_url, &s->notify.from, &s->notify.subject, &s->drill_run,
 		&s->notify.body, &s->notify.routing_key, &s->notify.event, &s->notify.severity,
-		&s->notify.priority,
+		&s->notify.priority, &s->on_failure_run,
 	};
 
 	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
@@ -601,6 +594,7 @@ static void
 check_when(struct checker *c, const struct step *s, int index)
 {
 	check_condition(c, &s->when, "when", index);
+	check_condition(c, &s->confirm_when, "confirm.when", index);
 	/* end_run is read after the step ended: its own captures count. */
 	check_condition(c, &s->end_run_when, "end_run.when", index + 1);
 	if (s->end_run_outcome.s != NULL && s->end_run_outcome.s[strspn(s->end_run_outcome.s, " \t")] == '\0')
@@ -718,6 +712,7 @@ check_steps(struct checker *c)
 			    s->id, rb->steps[c->first_step[i]].pos.line);
 		check_action(c, s);
 		rbcheck_web_step(rb, s, c->d);
+		rbcheck_input_step(rb, s, c->d);
 		rbcheck_host_vars(rb, s, c->d);
 		check_step_templates(c, s);
 		check_when(c, s, i);

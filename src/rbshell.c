@@ -87,4 +87,5 @@ rbshell_check_step(const struct runbook *rb, const struct step *s, rbshell_find_
 		if (si != NULL)
 			check_command(rb, s, si, "stand_in", &f, d);
 	}
+	check_command(rb, s, &s->on_failure_run, "on_failure.run", &f, d);
 }

@@ -178,6 +178,12 @@ replay_events(struct engine *e, const struct runstate *rs, struct replay *rp)
 			engine_set_reason(&e->runs[i], "interrupted: outcome unknown");
 			rp->interrupted = i;
 		}
+		/* A secret answer was never written: the input step asks again. */
+		if (e->rb->steps[i].action == ACTION_INPUT && e->runs[i].st.status == STEP_OK &&
+		    (e->runs[i].ncap == 0 || e->runs[i].captured[0] == NULL)) {
+			e->runs[i].st.status = STEP_PENDING;
+			engine_set_reason(&e->runs[i], "a secret answer is never written: asked again");
+		}
 	}
 }
 

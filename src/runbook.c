@@ -56,7 +56,7 @@ int
 step_texts(struct step *s, struct rstr **out)
 {
 	struct rstr *texts[] = {
-		&s->title, &s->phase, &s->why, &s->run, &s->manual, &s->rollback, &s->until_on_timeout, &s->end_run_when, &s->end_run_outcome, &s->expect_output,
+		&s->title, &s->phase, &s->why, &s->run, &s->manual, &s->rollback, &s->until_on_timeout, &s->end_run_when, &s->end_run_outcome, &s->confirm_when, &s->on_failure_run, &s->expect_output,
 		&s->sql.conninfo, &s->sql.query, &s->sql.expect, &s->http.url, &s->http.method,
 		&s->http.body, &s->http.expect_body, &s->notify.url, &s->notify.channel,
 		&s->notify.message, &s->notify.component, &s->notify.status, &s->notify.api_key,
@@ -115,10 +115,11 @@ runbook_step_free(struct step *s)
 		free(s->env[i].key);
 	free(s->env);
 	approvers_free(&s->approvers);
+	runbook_param_free(&s->input);
 }
 
-static void
-param_free(struct param *p)
+void
+runbook_param_free(struct param *p)
 {
 	free(p->name);
 	free(p->prompt);
@@ -186,7 +187,7 @@ runbook_free(struct runbook *rb)
 	for (int i = 0; i < rb->nsteps; i++)
 		runbook_step_free(&rb->steps[i]);
 	for (int i = 0; i < rb->nparams; i++)
-		param_free(&rb->params[i]);
+		runbook_param_free(&rb->params[i]);
 	free(rb->steps);
 	free(rb->params);
 	kv_free(rb->env, rb->nenv);
@@ -227,7 +228,7 @@ const char *
 step_action_name(enum step_action a)
 {
 	static const char *const names[] = { "none", "run", "sql", "http", "notify", "manual", "wait",
-		"copy" };
+		"copy", "input" };
 
 	return (unsigned)a < sizeof names / sizeof names[0] ? names[a] : "?";
 }

@@ -105,6 +105,7 @@ enum step_action {
 	ACTION_MANUAL,
 	ACTION_WAIT,		/* pause, with a countdown the operator may cut short */
 	ACTION_COPY,		/* send a local file to the step's hosts (on:) */
+	ACTION_INPUT,		/* ask the operator for a typed value, kept as a capture */
 };
 
 /* copy: { src, dest, mode }: a file sent over ssh to every host of 'on'. */
@@ -219,11 +220,27 @@ struct step {
 	struct http_action http;
 	struct notify_action notify;
 	struct copy_action copy;
+	/* ACTION_INPUT: the value asked for, declared as a param is (name,
+	 * type, prompt, help, choices, pattern) and checked the same way
+	 * (rbcheck_param_value); the loader makes it the step's one capture,
+	 * so later steps use {{ NAME }}, the journal keeps it (masked when
+	 * secret) and a resume restores it. */
+	struct param input;
 	enum confirm_mode confirm;
+	/* confirm: { ask, when, else }: confirm applies when the condition
+	 * holds (or cannot be evaluated: the stricter way), confirm_else when
+	 * it does not (engine_confirm_mode). s NULL: confirm always. */
+	struct rstr confirm_when;
+	enum confirm_mode confirm_else;
 	int64_t timeout_ms;	/* 0: none */
 	int retries;
 	int64_t retry_delay_ms;
 	enum on_failure on_failure;
+	/* on_failure: { run, then }: a handler command run once the step has
+	 * failed for good (after its retries), before the failure is decided
+	 * by 'then' (on_failure). Its output goes to the step's output folder
+	 * (ID.on_failure), its start and end to the journal (step.on_failure). */
+	struct rstr on_failure_run;
 	struct rstr rollback;	/* shell command; s NULL when none */
 	int has_expect_exit;
 	int expect_exit;
@@ -332,6 +349,8 @@ void runbook_free(struct runbook *rb);
 #define STEP_TEXTS_MAX 512
 int step_texts(struct step *s, struct rstr **out);
 void runbook_step_free(struct step *s);
+/* Frees what a param holds (not p itself). */
+void runbook_param_free(struct param *p);
 const struct param *runbook_find_param(const struct runbook *rb, const char *name);
 int runbook_find_step(const struct runbook *rb, const char *id);
 const char *step_action_name(enum step_action a);

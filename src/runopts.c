@@ -19,6 +19,7 @@ enum {
 	OPT_VERBOSE = 'v', OPT_PARAM = 256, OPT_OPERATOR, OPT_INCIDENT_DIR, OPT_DRILL, OPT_TRAINING, OPT_DRY_RUN, OPT_FROM,
 	OPT_YES, OPT_ALLOW_DESTRUCTIVE, OPT_RESUME, OPT_RERUN, OPT_SKIPINT, OPT_GRACE, OPT_ACCEPT,
 	OPT_THEME, OPT_ASCII, OPT_NO_MOUSE, OPT_SCRIPT, OPT_DUMP, OPT_ENVIRONMENT, OPT_FORCE, OPT_JUNIT, OPT_METRICS,
+	OPT_ANSWER,
 };
 
 /* The largest runbook read from standard input. */
@@ -27,6 +28,7 @@ enum {
 /* Shared by run, the console and resume: one table, one meaning. */
 static const struct cli_opt shared_opts[] = {
 	{ "param", 0, "NAME=VALUE", OPT_PARAM, "a param's value (repeatable; or DRCONSOLE_PARAM_NAME)" },
+	{ "answer", 0, "NAME=VALUE", OPT_ANSWER, "an input step's answer (repeatable; a secret: DRCONSOLE_ANSWER_NAME)" },
 	{ "operator", 0, "NAME", OPT_OPERATOR, "who is at the keyboard (default: the login name)" },
 	{ "incident-dir", 0, "DIR", OPT_INCIDENT_DIR, "where the incident lives (made 0700 if absent)" },
 	{ "environment", 0, "NAME", OPT_ENVIRONMENT, "the runbook environment to target" },
@@ -155,6 +157,23 @@ add_param_arg(struct runopts *o, const char *arg)
 	return 0;
 }
 
+/* --answer NAME=VALUE: an input step's answer, given before the run. */
+static int
+add_answer_arg(struct runopts *o, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+
+	if (eq == NULL || eq == arg) {
+		fprintf(stderr, "drconsole: --answer wants NAME=VALUE, not '%s'\n", arg);
+		return -1;
+	}
+	o->answers = xreallocarray(o->answers, o->nanswers + 1, sizeof *o->answers);
+	o->answers[o->nanswers].name = xstrndup(arg, (size_t)(eq - arg));
+	o->answers[o->nanswers].value = xstrdup(eq + 1);
+	o->nanswers++;
+	return 0;
+}
+
 static int
 set_mode(struct runopts *o, enum run_mode m)
 {
@@ -186,6 +205,7 @@ apply_option(void *ctx, int c, const char *arg)
 
 	switch (c) {
 	case OPT_PARAM: return add_param_arg(o, arg);
+	case OPT_ANSWER: return add_answer_arg(o, arg);
 	case OPT_OPERATOR: set_str(&o->operator, arg); return 0;
 	case OPT_INCIDENT_DIR: set_str(&o->incident_dir, arg); return 0;
 	case OPT_DRILL: return set_mode(o, MODE_DRILL);
@@ -389,6 +409,8 @@ runopts_engine_opts(const struct runopts *o, const struct runbook *rb, struct lo
 	eo->incident_dir = o->resume_dir ? o->resume_dir : o->incident_dir;
 	eo->params = o->params;
 	eo->nparams = o->nparams;
+	eo->answers = o->answers;
+	eo->nanswers = o->nanswers;
 	eo->kill_grace_ms = o->kill_grace_ms;
 	eo->accept_changed_runbook = o->accept_changed;
 	eo->force_resume = o->force;
@@ -406,6 +428,11 @@ runopts_free(struct runopts *o)
 		free(o->params[i].value);
 	}
 	free(o->params);
+	for (int i = 0; i < o->nanswers; i++) {
+		free(o->answers[i].name);
+		free(o->answers[i].value);
+	}
+	free(o->answers);
 	free(o->resume_dir);
 	free(o->operator);
 	free(o->incident_dir);

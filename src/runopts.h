@@ -23,6 +23,8 @@ struct runopts {
 	char *asked_environment;	/* --environment as given, or NULL */
 	struct param_value *params;
 	int nparams;
+	struct param_value *answers;	/* --answer NAME=VALUE: input steps' answers */
+	int nanswers;
 	char *from;
 	int yes;
 	int allow_destructive;

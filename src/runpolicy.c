@@ -116,7 +116,17 @@ runpolicy_confirm(const struct engine *e, int i, const struct runpolicy_opts *o)
 {
 	const struct step *s = &engine_runbook(e)->steps[i];
 	int dry = engine_mode(e) == MODE_DRY_RUN;
+	enum confirm_mode mode;
 
+	if (s->action == ACTION_INPUT) {
+		if (dry)
+			return ASK_DRY_SKIP;
+		/* Given before the run wins, as --param does; unattended
+		 * (--yes, or nobody there) without one nobody can answer. */
+		if (engine_given_answer(e, i) != NULL)
+			return ASK_INPUT_GIVEN;
+		return o->interactive && !o->yes ? ASK_INPUT : ASK_REFUSED;
+	}
 	if (s->action == ACTION_MANUAL) {
 		if (dry)
 			return ASK_DRY_SKIP;
@@ -124,9 +134,11 @@ runpolicy_confirm(const struct engine *e, int i, const struct runpolicy_opts *o)
 			return ASK_ATTEST;
 		return o->yes ? ASK_ATTEST_UNATTENDED : ASK_REFUSED;
 	}
-	if (dry || s->confirm == CONFIRM_NO)
+	/* confirm.when decides between confirm and confirm.else here. */
+	mode = engine_confirm_mode(e, i, NULL);
+	if (dry || mode == CONFIRM_NO)
 		return ASK_NOTHING;
-	switch (s->confirm) {
+	switch (mode) {
 	case CONFIRM_APPROVAL:
 		return ASK_APPROVAL;
 	case CONFIRM_TYPE:
@@ -143,11 +155,28 @@ runpolicy_refusal(const struct engine *e, int i)
 {
 	const struct step *s = &engine_runbook(e)->steps[i];
 
+	if (s->action == ACTION_INPUT && s->input.type == PARAM_SECRET)
+		return xprintf("step '%s' asks for the secret '%s' and nobody is there to answer (--yes, or "
+		    "no terminal): stopping here. Give it before the run in DRCONSOLE_ANSWER_%s.", s->id,
+		    s->input.name, s->input.name);
+	if (s->action == ACTION_INPUT)
+		return xprintf("step '%s' asks for '%s' and nobody is there to answer (--yes, or no terminal): "
+		    "stopping here. Give it before the run with --answer %s=VALUE.", s->id, s->input.name,
+		    s->input.name);
 	if (s->action == ACTION_MANUAL)
 		return xprintf("step '%s' is manual and there is no terminal to attest it: stopping here "
 		    "(--yes attests manual steps unattended)", s->id);
-	return xprintf("step '%s' is destructive (confirm: type) and there is no terminal to confirm it: "
-	    "stopping here. Re-run with --allow-destructive to run it unattended.", s->id);
+	return xprintf("step '%s' is destructive (confirm: type%s%s) and there is no terminal to confirm it: "
+	    "stopping here. Re-run with --allow-destructive to run it unattended.", s->id,
+	    s->confirm_when.s != NULL ? ", as confirm.when holds: " : "", s->confirm_when.s ? s->confirm_when.s : "");
+}
+
+int
+runpolicy_answer_given(struct engine *e, int i, char **cause)
+{
+	if ((*cause = engine_answer_source_check(e, i)) != NULL)
+		return -1;
+	return engine_answer(e, i, engine_given_answer(e, i), HOW_AUTO, RUNPOLICY_ANSWER_NOTE, cause);
 }
 
 /* --- after a failure --- */

@@ -96,12 +96,20 @@ enum confirm_ask {
 	ASK_ATTEST_UNATTENDED,	/* a manual step attested by --yes (HOW_AUTO) */
 	ASK_DRY_SKIP,		/* a manual step in a dry run: skipped, not attested */
 	ASK_REFUSED,		/* it needs a person and nobody is there: the run stops */
+	ASK_INPUT,		/* an input step: the operator types its value (HOW_ANSWERED) */
+	ASK_INPUT_GIVEN,	/* an input step answered before the run (--answer): engine_given_answer */
 };
 enum confirm_ask runpolicy_confirm(const struct engine *e, int i, const struct runpolicy_opts *o);
 /* Why ASK_REFUSED, for people; allocated. */
 char *runpolicy_refusal(const struct engine *e, int i);
 /* The note journaled with an attestation by --yes. */
 #define RUNPOLICY_UNATTENDED_NOTE "attested unattended (--yes)"
+/* The note journaled with an answer given before the run. */
+#define RUNPOLICY_ANSWER_NOTE "answered before the run (--answer or DRCONSOLE_ANSWER_*)"
+/* Step i's answer given before the run, once the policy says ASK_INPUT_GIVEN:
+ * 0 answered; -1 it cannot be used (a secret on the command line, an
+ * invalid value) and the run stops, *cause saying why. */
+int runpolicy_answer_given(struct engine *e, int i, char **cause);
 /* The reason of a manual step skipped in a dry run. */
 #define RUNPOLICY_DRY_REASON ENGINE_DRY_RUN_REASON
 

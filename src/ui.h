@@ -183,6 +183,7 @@ enum dialog_kind {
 	DLG_CANCEL,		/* cancel the running step? (c again or y) */
 	DLG_ORDER,		/* run a step ahead of steps still pending? */
 	DLG_DISMISS,		/* picker: why dismiss this incident? */
+	DLG_INPUT,		/* an input step: its value, masked when secret */
 };
 
 struct ui_choice {
@@ -206,6 +207,7 @@ struct dialog {
 	size_t len;
 	char error[UI_TEXT_MAX];
 	int required;
+	int secret;		/* the field is drawn as stars (an input step's secret) */
 	struct ui_choice choices[UI_CHOICES_MAX];
 	int nchoices;
 	int sel;
@@ -486,6 +488,8 @@ void ui_run_decide(struct ui *ui, int i, enum run_decision d, const char *detail
 void ui_run_step_text(struct ui *ui, struct dialog *d, int i, const char *keys);
 void ui_run_start(struct ui *ui, int i, enum confirm_how how);
 void ui_run_ask(struct ui *ui, int i);
+/* Opens input step i's dialog (its value, checked by the engine). */
+void ui_run_open_input(struct ui *ui, int i);
 void ui_run_open_failure(struct ui *ui, int i);
 void ui_run_open_interrupted(struct ui *ui, int i);
 void ui_run_finish(struct ui *ui, enum run_outcome o);

@@ -50,7 +50,8 @@ ask_again(struct ui *ui, int i)
 	    "It was rolled back; running it now is a new decision.\ny / Enter: run it      n / Esc: back out" :
 	    "It was skipped; running it now is a new decision.\ny / Enter: run it      n / Esc: back out";
 
-	if (ui->rb->steps[i].confirm == CONFIRM_TYPE || ui->rb->steps[i].action == ACTION_MANUAL) {
+	if (engine_confirm_mode(ui->e, i, NULL) == CONFIRM_TYPE || ui->rb->steps[i].action == ACTION_MANUAL ||
+	    ui->rb->steps[i].action == ACTION_INPUT) {
 		ui_run_ask(ui, i);
 		return;
 	}
@@ -107,7 +108,7 @@ static void
 retry(struct ui *ui, int i)
 {
 	ui_run_decide(ui, i, DECISION_RETRY, NULL);
-	if (ui->rb->steps[i].confirm == CONFIRM_TYPE)
+	if (engine_confirm_mode(ui->e, i, NULL) == CONFIRM_TYPE)
 		ui_run_ask(ui, i);
 	else
 		ui_run_start(ui, i, HOW_CONFIRMED);
@@ -326,8 +327,13 @@ answer_text(struct ui *ui, struct dialog *d)
 	case DLG_NOTE: rc = engine_note(ui->e, d->text, &cause); break;
 	case DLG_DONE_NOTE: rc = engine_mark_done(ui->e, i, d->text, &cause); break;
 	case DLG_ATTEST: rc = engine_attest(ui->e, i, HOW_ATTESTED, d->text, &cause); break;
+	case DLG_INPUT: rc = engine_answer(ui->e, i, d->text, HOW_ANSWERED, NULL, &cause); break;
 	default: break;
 	}
+	if (d->kind == DLG_INPUT)	/* it may be a secret: gone once used */
+		explicit_bzero(d->text, sizeof d->text);
+	if (rc != 0 && d->kind == DLG_INPUT)
+		d->len = 0;
 	if (rc != 0) {
 		snprintf(d->error, sizeof d->error, "%s", cause);
 		free(cause);
@@ -417,7 +423,9 @@ ui_run_dialog_done(struct ui *ui, struct dialog *d, int code)
 		ui_dialog_close(ui);
 		ui_output_search(ui, ui->search);
 		break;
-	case DLG_SKIP_REASON: case DLG_NOTE: case DLG_DONE_NOTE: case DLG_ATTEST: answer_text(ui, d); break;
+	case DLG_SKIP_REASON: case DLG_NOTE: case DLG_DONE_NOTE: case DLG_ATTEST: case DLG_INPUT:
+		answer_text(ui, d);
+		break;
 	default: answer_choice(ui, d, code); break;
 	}
 }

@@ -84,6 +84,7 @@ has_field(const struct dialog *d)
 {
 	static const enum dialog_kind fields[] = {
 		DLG_TYPE_CONFIRM, DLG_ATTEST, DLG_SKIP_REASON, DLG_NOTE, DLG_DONE_NOTE, DLG_SEARCH, DLG_DISMISS,
+		DLG_INPUT,
 	};
 
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
@@ -402,8 +403,22 @@ draw_tail(struct ui *ui, const struct dialog *d, const struct dialog_layout *l, 
 static void
 draw_field(struct ui *ui, const struct dialog *d, int y, int x, int w)
 {
+	char stars[UI_TEXT_MAX];
 	const char *t = d->text;
-	int tw = ui_text_width(t, d->len);
+	int tw;
+
+	/* A secret is typed as stars: one a character, never its bytes. */
+	if (d->secret) {
+		size_t n = 0;
+
+		for (size_t k = 0; k < d->len && n + 1 < sizeof stars; k++) {
+			if (((unsigned char)d->text[k] & 0xc0) != 0x80)
+				stars[n++] = '*';
+		}
+		stars[n] = '\0';
+		t = stars;
+	}
+	tw = ui_text_width(t, strlen(t));
 
 	ui_fill(ui, y, x, w, ROLE_INPUT);
 	ui_put(ui, y, x, 2, ROLE_INPUT, "> ");

@@ -142,7 +142,7 @@ shown_command(const struct ui *ui, const char **prefix)
 	const struct step *s = &ui->rb->steps[ui->sel];
 	const struct step_state *st = engine_step(ui->e, ui->sel);
 
-	*prefix = s->action == ACTION_MANUAL ? "manual: " : "$ ";
+	*prefix = s->action == ACTION_MANUAL ? "manual: " : s->action == ACTION_INPUT ? "input: " : "$ ";
 	if (st->command != NULL && s->action != ACTION_MANUAL)
 		return st->command;
 	free(expanded);

@@ -360,6 +360,22 @@ check_approval(struct ui *ui)
 	start_approved(ui, i);
 }
 
+/* An input step's dialog: its prompt and help; Enter gives the value to
+ * the engine, which checks it as a param's (the error stays in the
+ * dialog); a secret is typed as stars. */
+void
+ui_run_open_input(struct ui *ui, int i)
+{
+	const struct param *p = &ui->rb->steps[i].input;
+	char *prompt = engine_input_prompt(ui->e, i);
+	struct dialog *d = ui_dialog_open(ui, DLG_INPUT, i, "The runbook asks for a value");
+
+	d->body = xprintf("%s%s%s\n\nEnter gives it; Esc backs out.", prompt, p->help != NULL ? "\n" : "",
+	    p->help != NULL ? p->help : "");
+	d->secret = p->type == PARAM_SECRET;
+	free(prompt);
+}
+
 /* Asks what the run policy says to ask before step i runs. */
 void
 ui_run_ask(struct ui *ui, int i)
@@ -379,6 +395,15 @@ ui_run_ask(struct ui *ui, int i)
 		return;
 	}
 	switch (runpolicy_confirm(ui->e, i, &po)) {
+	case ASK_INPUT_GIVEN:
+		if (runpolicy_answer_given(ui->e, i, &cause) != 0) {
+			ui_run_error(ui, "The answer given before the run", cause);
+			free(cause);
+		}
+		break;
+	case ASK_INPUT:
+		ui_run_open_input(ui, i);
+		break;
 	case ASK_DRY_SKIP:
 		if (engine_skip(ui->e, i, JSKIP_DRY_RUN, RUNPOLICY_DRY_REASON, &cause) != 0) {
 			ui_run_error(ui, "The step was not skipped", cause);
@@ -387,7 +412,11 @@ ui_run_ask(struct ui *ui, int i)
 		break;
 	case ASK_ATTEST:
 	case ASK_ATTEST_UNATTENDED:
-	case ASK_REFUSED:	/* someone is here: they attest or type */
+	case ASK_REFUSED:	/* someone is here: they attest, answer or type */
+		if (ui->rb->steps[i].action == ACTION_INPUT) {
+			ui_run_open_input(ui, i);
+			break;
+		}
 		if (ui->rb->steps[i].action == ACTION_MANUAL) {
 			d = ui_dialog_open(ui, DLG_ATTEST, i, "Attest a manual step");
 			ui_run_step_text(ui, d, i, "Enter attests that this was done (the note is optional); Esc backs out.");

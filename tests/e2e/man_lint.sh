@@ -62,7 +62,7 @@ for src in ("src/ui.h", "src/ui_watch.c"):
                 missing.append("%s: key %s (%s)" % (src, word, m.group(1)))
 for p in glob.glob(top + "/src/*.[ch]"):
     for var in set(re.findall(r"DRCONSOLE_[A-Z_]*[A-Z]", open(p).read())):
-        if var in ("DRCONSOLE_PARAM", "DRCONSOLE_PARAM_NAME", "DRCONSOLE_H") or var.endswith("_H"):
+        if var in ("DRCONSOLE_PARAM", "DRCONSOLE_PARAM_NAME", "DRCONSOLE_ANSWER", "DRCONSOLE_ANSWER_NAME", "DRCONSOLE_H") or var.endswith("_H"):
             continue
         if not re.search(re.escape(var) + r"\b", man):
             missing.append("%s: variable %s" % (p[len(top) + 1:], var))

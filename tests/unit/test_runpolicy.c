@@ -29,6 +29,10 @@ struct run {
 
 #define RB_HEAD "id: t\ntitle: T\nobjectives: { rto: 4h, rpo: 15m }\n"
 
+/* --answer NAME=VALUE for the next open_run (engine_opts.answers). */
+static struct param_value *given_answers;
+static int ngiven_answers;
+
 static void
 open_run(struct run *r, const char *yaml, enum run_mode mode)
 {
@@ -51,6 +55,8 @@ open_run(struct run *r, const char *yaml, enum run_mode mode)
 	o.operator = "tester";
 	o.mode = mode;
 	o.incident_dir = r->dir;
+	o.answers = given_answers;
+	o.nanswers = ngiven_answers;
 	if (engine_new(&r->e, &o, &cause) != 0)
 		fail_msg("engine_new: %s", cause);
 }
@@ -198,6 +204,68 @@ test_confirm_kinds(void **state)
 		assert_int_equal(runpolicy_confirm(r.e, i, &tty), ASK_NOTHING);
 	assert_int_equal(runpolicy_confirm(r.e, 4, &tty), ASK_DRY_SKIP);
 	close_run(&r);
+}
+
+#define INPUT_RB RB_HEAD "steps:\n" \
+	"  - { id: size, title: size, input: { name: size, type: int } }\n" \
+	"  - { id: tok, title: tok, input: { name: tok, type: secret } }\n" \
+	"  - { id: use, title: use, run: 'echo {{ size }}', confirm: no }\n"
+
+/* An input step is asked on a terminal, refused unattended without an
+ * answer (saying how to give one), taken from --answer when given (a
+ * secret never), and skipped by a dry run; its answer is checked as a
+ * param's value and becomes a capture later steps use. */
+static void
+test_input_asks(void **state)
+{
+	struct runpolicy_opts tty = { 1, 0, 0, 0 }, tty_yes = { 1, 1, 0, 0 }, cron = { 0, 0, 0, 0 };
+	struct param_value answers[] = { { "size", "3" }, { "tok", "Zq8-a-long-secret" } };
+	struct run r;
+	char *why, *cause = NULL;
+
+	(void)state;
+	open_run(&r, INPUT_RB, MODE_LIVE);
+	assert_int_equal(runpolicy_confirm(r.e, 0, &tty), ASK_INPUT);
+	assert_int_equal(runpolicy_confirm(r.e, 0, &tty_yes), ASK_REFUSED);
+	assert_int_equal(runpolicy_confirm(r.e, 0, &cron), ASK_REFUSED);
+	why = runpolicy_refusal(r.e, 0);
+	assert_non_null(strstr(why, "--answer size=VALUE"));
+	free(why);
+	why = runpolicy_refusal(r.e, 1);
+	assert_non_null(strstr(why, "DRCONSOLE_ANSWER_tok"));
+	free(why);
+	assert_int_equal(engine_answer(r.e, 0, "three", HOW_ANSWERED, NULL, &cause), -1);
+	assert_non_null(strstr(cause, "not a whole number"));
+	free(cause);
+	assert_int_equal(engine_answer(r.e, 0, "3\x1b[2J", HOW_ANSWERED, NULL, &cause), -1);
+	assert_non_null(strstr(cause, "control character"));
+	free(cause);
+	assert_int_equal(engine_step(r.e, 0)->status, STEP_PENDING);
+	assert_int_equal(engine_answer(r.e, 0, "7", HOW_ANSWERED, NULL, &cause), 0);
+	assert_int_equal(engine_step(r.e, 0)->status, STEP_OK);
+	assert_int_equal(engine_start_step(r.e, 1, HOW_AUTO, &cause), -1);	/* answered, never started */
+	free(cause);
+	run_step(&r, 2);
+	assert_int_equal(engine_step(r.e, 2)->status, STEP_OK);
+	close_run(&r);
+
+	given_answers = answers;
+	ngiven_answers = 2;
+	open_run(&r, INPUT_RB, MODE_LIVE);
+	assert_int_equal(runpolicy_confirm(r.e, 0, &cron), ASK_INPUT_GIVEN);
+	assert_int_equal(runpolicy_answer_given(r.e, 0, &cause), 0);
+	assert_int_equal(engine_step(r.e, 0)->status, STEP_OK);
+	assert_int_equal(runpolicy_confirm(r.e, 1, &cron), ASK_INPUT_GIVEN);
+	assert_int_equal(runpolicy_answer_given(r.e, 1, &cause), -1);	/* a secret on a command line */
+	assert_non_null(strstr(cause, "not --answer"));
+	free(cause);
+	close_run(&r);
+
+	open_run(&r, INPUT_RB, MODE_DRY_RUN);
+	assert_int_equal(runpolicy_confirm(r.e, 0, &tty), ASK_DRY_SKIP);
+	close_run(&r);
+	given_answers = NULL;
+	ngiven_answers = 0;
 }
 
 static void
@@ -352,6 +420,7 @@ main(void)
 		cmocka_unit_test(test_after_failure),
 		cmocka_unit_test(test_interrupt_with_nobody_to_ask),
 		cmocka_unit_test(test_rerun),
+		cmocka_unit_test(test_input_asks),
 		cmocka_unit_test(test_next_outcome_and_exit),
 	};
 
