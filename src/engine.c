@@ -833,12 +833,12 @@ engine_note(struct engine *e, const char *text, char **cause)
 }
 
 int
-engine_decision(struct engine *e, int i, const char *decision, char **cause)
+engine_decision(struct engine *e, int i, enum js_decision kind, const char *decision, char **cause)
 {
 	json_t *f = i >= 0 ? engine_step_fields(e, i) : json_object();
 
 	json_object_set_new(f, "decision", engine_jstr(decision));
-	json_object_set_new(f, "kind", engine_jstr(jschema_decision_name(jschema_decision_of(decision))));
+	json_object_set_new(f, "kind", engine_jstr(jschema_decision_name(kind)));
 	return engine_journal(e, JEV_NAME(DECISION), f, cause);
 }
 

@@ -257,7 +257,7 @@ int engine_rollback(struct engine *e, int i, char **cause);
 /* Journals a note from the operator. */
 int engine_note(struct engine *e, const char *text, char **cause);
 /* Journals a decision the front end made ("abort", "continue", ...). */
-int engine_decision(struct engine *e, int i, const char *decision, char **cause);
+int engine_decision(struct engine *e, int i, enum js_decision kind, const char *decision, char **cause);
 /* Journals run.end with status ("completed", "failed", "aborted",
  * "interrupted"). No step may be running. The engine writes no report:
  * the front ends write the postmortem after it (report.h). */

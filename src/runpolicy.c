@@ -9,7 +9,7 @@
 #include "xmalloc.h"
 
 static const char *const decision_texts[] = {
-#define RUN_DECISION_TEXT(id, text) [id] = text,
+#define RUN_DECISION_TEXT(id, kind, text) [id] = text,
 	RUN_DECISIONS(RUN_DECISION_TEXT)
 #undef RUN_DECISION_TEXT
 };
@@ -19,6 +19,18 @@ static const char *const outcome_names[] = {
 	RUN_OUTCOMES(RUN_OUTCOME_TEXT)
 #undef RUN_OUTCOME_TEXT
 };
+
+static const enum js_decision decision_kinds[] = {
+#define RUN_DECISION_KIND(id, kind, text) [id] = kind,
+	RUN_DECISIONS(RUN_DECISION_KIND)
+#undef RUN_DECISION_KIND
+};
+
+enum js_decision
+run_decision_kind(enum run_decision d)
+{
+	return (unsigned)d < DECISION_COUNT ? decision_kinds[d] : JDEC_OTHER;
+}
 
 const char *
 run_decision_text(enum run_decision d)
@@ -40,10 +52,10 @@ runpolicy_decide(struct engine *e, int i, enum run_decision d, const char *detai
 	int rc;
 
 	if (at == NULL)
-		return engine_decision(e, i, text, cause);
+		return engine_decision(e, i, run_decision_kind(d), text, cause);
 	/* The table's texts hold at most one %s: the detail goes there. */
 	line = xprintf("%.*s%s%s", (int)(at - text), text, detail != NULL ? detail : "", at + 2);
-	rc = engine_decision(e, i, line, cause);
+	rc = engine_decision(e, i, run_decision_kind(d), line, cause);
 	free(line);
 	return rc;
 }

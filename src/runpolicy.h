@@ -12,35 +12,36 @@
 
 #include "engine.h"
 
-/* The decisions a run journals, and their stable journal text. A text
- * with %s takes a detail (runpolicy_decide). */
+/* The decisions a run journals: each its decision kind (jschema.def's,
+ * journaled as "kind", so no reader guesses it from the words) and its
+ * stable journal text. A text with %s takes a detail (runpolicy_decide). */
 #define RUN_DECISIONS(X) \
-	X(DECISION_ABORT, "abort") \
-	X(DECISION_RETRY, "retry") \
-	X(DECISION_ROLLBACK, "rollback") \
-	X(DECISION_CONTINUE_ON_FAILURE, "continue (on_failure: continue)") \
-	X(DECISION_ABORT_ON_FAILURE, "abort (on_failure: abort)") \
-	X(DECISION_ABORT_NO_TERMINAL, "abort (no terminal to ask)") \
-	X(DECISION_ABORT_INTERRUPTED, "abort (interrupted)") \
-	X(DECISION_ABORT_WRITE_FAILED, "abort (an incident file could not be written)") \
-	X(DECISION_RERUN_INTERRUPTED, "re-run the interrupted step") \
-	X(DECISION_ATTACHED, "attached") \
-	X(DECISION_DETACHED, "detached") \
-	X(DECISION_RUN_WITHOUT_INPUT, "run without input (no terminal; --yes and stop_ok)") \
-	X(DECISION_ABORT_INTERACTIVE, "abort (interactive step, no terminal)") \
-	X(DECISION_QUIT_CANCEL, "quit: cancel the running step") \
-	X(DECISION_QUIT_LEAVE, "quit: leave the step running") \
-	X(DECISION_QUIT_OPEN, "quit: incident left open") \
-	X(DECISION_SIGNAL_EXIT, "%s: exit, incident left open") \
-	X(DECISION_SIGNAL_CANCEL_EXIT, "%s: cancel the running step and exit, incident left open") \
-	X(DECISION_RUN_AHEAD, "run ahead: %s still pending") \
-	X(DECISION_CONTINUE_ON_TIMEOUT, "continue (until: on_timeout: continue)") \
-	X(DECISION_END_RUN, "end the run (end_run): %s") \
-	X(DECISION_END_RUN_UNDECIDED, "go on (end_run.when cannot be evaluated: %s)") \
-	X(DECISION_INJECT_READ, "inject read: %s")
+	X(DECISION_ABORT, JDEC_ABORT, "abort") \
+	X(DECISION_RETRY, JDEC_RETRY, "retry") \
+	X(DECISION_ROLLBACK, JDEC_ROLLBACK, "rollback") \
+	X(DECISION_CONTINUE_ON_FAILURE, JDEC_CONTINUE, "continue (on_failure: continue)") \
+	X(DECISION_ABORT_ON_FAILURE, JDEC_ABORT, "abort (on_failure: abort)") \
+	X(DECISION_ABORT_NO_TERMINAL, JDEC_ABORT, "abort (no terminal to ask)") \
+	X(DECISION_ABORT_INTERRUPTED, JDEC_ABORT, "abort (interrupted)") \
+	X(DECISION_ABORT_WRITE_FAILED, JDEC_ABORT, "abort (an incident file could not be written)") \
+	X(DECISION_RERUN_INTERRUPTED, JDEC_RETRY, "re-run the interrupted step") \
+	X(DECISION_ATTACHED, JDEC_OTHER, "attached") \
+	X(DECISION_DETACHED, JDEC_OTHER, "detached") \
+	X(DECISION_RUN_WITHOUT_INPUT, JDEC_CONTINUE, "run without input (no terminal; --yes and stop_ok)") \
+	X(DECISION_ABORT_INTERACTIVE, JDEC_ABORT, "abort (interactive step, no terminal)") \
+	X(DECISION_QUIT_CANCEL, JDEC_QUIT, "quit: cancel the running step") \
+	X(DECISION_QUIT_LEAVE, JDEC_QUIT, "quit: leave the step running") \
+	X(DECISION_QUIT_OPEN, JDEC_QUIT, "quit: incident left open") \
+	X(DECISION_SIGNAL_EXIT, JDEC_QUIT, "%s: exit, incident left open") \
+	X(DECISION_SIGNAL_CANCEL_EXIT, JDEC_QUIT, "%s: cancel the running step and exit, incident left open") \
+	X(DECISION_RUN_AHEAD, JDEC_OTHER, "run ahead: %s still pending") \
+	X(DECISION_CONTINUE_ON_TIMEOUT, JDEC_CONTINUE, "continue (until: on_timeout: continue)") \
+	X(DECISION_END_RUN, JDEC_OTHER, "end the run (end_run): %s") \
+	X(DECISION_END_RUN_UNDECIDED, JDEC_CONTINUE, "go on (end_run.when cannot be evaluated: %s)") \
+	X(DECISION_INJECT_READ, JDEC_OTHER, "inject read: %s")
 
 enum run_decision {
-#define RUN_DECISION_ENUM(id, text) id,
+#define RUN_DECISION_ENUM(id, kind, text) id,
 	RUN_DECISIONS(RUN_DECISION_ENUM)
 #undef RUN_DECISION_ENUM
 	DECISION_COUNT
@@ -48,6 +49,8 @@ enum run_decision {
 
 /* The journal text of d (with %s where a detail goes). */
 const char *run_decision_text(enum run_decision d);
+/* The decision kind of d. */
+enum js_decision run_decision_kind(enum run_decision d);
 
 /* How a run ended: run.end's status. */
 #define RUN_OUTCOMES(X) \
