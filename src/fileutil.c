@@ -140,3 +140,22 @@ file_room(int fd, unsigned long long want)
 	errno = ENOSPC;
 	return -1;
 }
+
+int
+file_save_text(const char *path, const char *text, mode_t mode, const char *what, char **cause)
+{
+	char *tmp;
+	int rc;
+
+	if (strcmp(path, "-") == 0) {
+		if (fputs(text, stdout) != EOF && fflush(stdout) == 0)
+			return 0;
+		*cause = xprintf("cannot write the %s to standard output", what);
+		return -1;
+	}
+	/* Not FILE_EXCL: a leftover from a crashed run with our pid is ours. */
+	tmp = xprintf("%s.tmp.%ld", path, (long)getpid());
+	rc = file_write_atomic(path, tmp, text, strlen(text), mode, 0, cause);
+	free(tmp);
+	return rc;
+}

@@ -38,4 +38,8 @@ int file_write_atomic(const char *path, const char *tmp, const char *data,
 int file_write_atomic_at(int dfd, const char *name, const char *tmp, const char *shown,
     const char *data, size_t len, mode_t mode, int flags, char **cause);
 
+/* Saves text as path, replaced atomically with the given mode, or writes it
+ * to standard output when path is "-"; -1 with *cause (naming what). */
+int file_save_text(const char *path, const char *text, mode_t mode, const char *what, char **cause);
+
 #endif

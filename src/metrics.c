@@ -128,20 +128,12 @@ metrics_render_dir(const char *dir, char **out, char **cause)
 int
 metrics_write(const char *dir, const char *path, char **cause)
 {
-	char *text, *tmp;
+	char *text;
 	int rc;
 
 	if (metrics_render_dir(dir, &text, cause) != 0)
 		return -1;
-	if (strcmp(path, "-") == 0) {
-		rc = fputs(text, stdout) == EOF || fflush(stdout) != 0 ? -1 : 0;
-		if (rc != 0)
-			*cause = xstrdup("cannot write the metrics to standard output");
-	} else {
-		tmp = xprintf("%s.tmp.%ld", path, (long)getpid());
-		rc = file_write_atomic(path, tmp, text, strlen(text), 0644, 0, cause);
-		free(tmp);
-	}
+	rc = file_save_text(path, text, 0644, "metrics", cause);
 	free(text);
 	return rc;
 }

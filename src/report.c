@@ -484,13 +484,7 @@ report_render(const char *incident_dir, int format, char **out, char **cause)
 int
 report_save(const char *path, const char *text, char **cause)
 {
-	/* Not FILE_EXCL: a leftover from a crashed run with our pid is ours. */
-	char *tmp = xprintf("%s.tmp.%ld", path, (long)getpid());
-	int rc;
-
-	rc = file_write_atomic(path, tmp, text, strlen(text), 0600, 0, cause);
-	free(tmp);
-	return rc;
+	return file_save_text(path, text, 0600, "report", cause);
 }
 
 /* Written through the incident directory's descriptor, which is checked
