@@ -521,6 +521,10 @@ run_start_fields(struct engine *e)
 	json_object_set_new(r, "path", engine_jstr(rb->path));
 	json_object_set_new(r, "sha256", engine_jstr(sha));
 	json_object_set_new(r, "scenario", engine_jstr(rb->scenario));
+	if (rb->executor != NULL)
+		json_object_set_new(r, "executor", engine_jstr(rb->executor));
+	if (rb->classification != NULL)
+		json_object_set_new(r, "classification", engine_jstr(rb->classification));
 	f = json_object();
 	json_object_set_new(f, "runbook", r);
 	json_object_set_new(f, "mode", engine_jstr(run_mode_name(e->mode)));

@@ -152,6 +152,9 @@ adopt_param(struct inc *x, const struct param *p, const char *def)
 	np->generate = p->generate;
 	np->def.s = def != NULL ? xstrdup(def) : NULL;
 	np->def.pos = x->item->pos;
+	/* The included runbook's rule for a value still holds when it is ours. */
+	np->pattern.s = p->pattern.s != NULL ? xstrdup(p->pattern.s) : NULL;
+	np->pattern.pos = p->pattern.pos;
 	if (p->nchoices > 0)
 		np->choices = xcalloc((size_t)p->nchoices + 1, sizeof *np->choices);
 	for (int i = 0; i < p->nchoices; i++)

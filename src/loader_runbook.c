@@ -243,6 +243,8 @@ static const struct keydef runbook_keys[] = {
 	{ "title", K_TEXT, KEY_REQUIRED, RB(title), 0, 0, NULL, NULL },
 	{ "scenario", K_PLAIN, 0, RB(scenario), 0, 0, NULL, NULL },
 	{ "system", K_PLAIN, 0, RB(system), 0, 0, NULL, NULL },
+	{ "executor", K_PLAIN, 0, RB(executor), 0, 0, NULL, NULL },
+	{ "classification", K_PLAIN, 0, RB(classification), 0, 0, NULL, NULL },
 	{ "trigger", K_PLAIN, 0, RB(trigger), 0, 0, NULL, NULL },
 	{ "description", K_PLAIN, 0, RB(description), 0, 0, NULL, NULL },
 	{ "notes", K_PLAIN, 0, RB(notes), 0, 0, NULL, NULL },

@@ -61,9 +61,10 @@ static json_t *
 runbook_of(const struct runstate *rs)
 {
 	json_t *rb = json_object();
-	const char *keys[] = { "id", "title", "path", "sha256", "scenario" };
+	const char *keys[] = { "id", "title", "path", "sha256", "scenario", "executor",
+	    "classification" };
 	const char *vals[] = { rs->runbook_id, rs->runbook_title, rs->runbook_path,
-	    rs->runbook_sha256, rs->scenario };
+	    rs->runbook_sha256, rs->scenario, rs->executor, rs->classification };
 
 	if (!rs->started) {
 		json_decref(rb);

@@ -70,6 +70,17 @@ md_head(struct strbuf *sb, json_t *m)
 	}
 }
 
+/* The plan's metadata the runbook carries (who executes it, how critical
+ * the system is), on its own line when the runbook names it. */
+static void
+md_runbook_meta(struct strbuf *sb, json_t *rb, const char *key, const char *label)
+{
+	if (jsonget_str(rb, key) == NULL)
+		return;
+	strbuf_addf(sb, "\n- %s: ", label);
+	md_inline(sb, jsonget_str(rb, key));
+}
+
 static void
 md_runbook(struct strbuf *sb, json_t *m)
 {
@@ -83,6 +94,8 @@ md_runbook(struct strbuf *sb, json_t *m)
 		strbuf_adds(sb, ", scenario ");
 		md_inline(sb, jsonget_str(rb, "scenario"));
 	}
+	md_runbook_meta(sb, rb, "executor", "Executor");
+	md_runbook_meta(sb, rb, "classification", "Classification");
 	strbuf_adds(sb, "\n- Runbook file: ");
 	md_inline(sb, jsonget_str(rb, "path"));
 	strbuf_adds(sb, ", sha256 ");

@@ -198,6 +198,8 @@ runbook_free(struct runbook *rb)
 	free(rb->id);
 	free(rb->scenario);
 	free(rb->system);
+	free(rb->executor);
+	free(rb->classification);
 	free(rb->trigger);
 	free(rb->description);
 	free(rb->notes);

@@ -312,6 +312,8 @@ struct runbook {
 	struct rstr title;
 	char *scenario;
 	char *system;
+	char *executor;		/* the role that carries it out, as the plan names it */
+	char *classification;	/* how critical the system is, as the plan names it */
 	char *trigger;
 	char *description;
 	char *notes;		/* shown prominently in training */

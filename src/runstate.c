@@ -334,6 +334,8 @@ on_run_start(struct runstate *rs, const json_t *line, int64_t ts, int i)
 	set_str(&rs->runbook_path, str(rb, "path"));
 	set_str(&rs->runbook_sha256, str(rb, "sha256"));
 	set_str(&rs->scenario, str(rb, "scenario"));
+	set_str(&rs->executor, str(rb, "executor"));
+	set_str(&rs->classification, str(rb, "classification"));
 	set_str(&rs->incident, str(line, "incident"));
 	set_str(&rs->host, str(line, "host"));
 	set_str(&rs->version, str(line, "version"));
@@ -661,7 +663,7 @@ void
 runstate_clear(struct runstate *rs)
 {
 	char **strs[] = { &rs->environment, &rs->runbook_id, &rs->runbook_title, &rs->runbook_path,
-	    &rs->runbook_sha256, &rs->scenario, &rs->incident, &rs->host, &rs->version,
+	    &rs->runbook_sha256, &rs->scenario, &rs->executor, &rs->classification, &rs->incident, &rs->host, &rs->version,
 	    &rs->started_by, &rs->operator, &rs->outcome_word, &rs->outcome_reason, &rs->loss_from };
 
 	for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++)

@@ -136,6 +136,7 @@ struct runstate {
 	int		 drill_marked;	/* a line carried "drill": true */
 	char		*environment;	/* NULL: none */
 	char		*runbook_id, *runbook_title, *runbook_path, *runbook_sha256, *scenario;
+	char		*executor, *classification;	/* the runbook's, when it names them */
 	char		*incident, *host, *version;
 	long		 pid;		/* the driving process, per the last run.start/resume */
 	int64_t		 rto_ms, rpo_ms;	/* 0 none */

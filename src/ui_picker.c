@@ -143,7 +143,7 @@ by_scenario(const void *a, const void *b)
 static int
 matches(const struct picker_item *it, const char *f)
 {
-	const char *fields[6] = { NULL };
+	const char *fields[7] = { NULL };
 
 	if (*f == '\0')
 		return 1;
@@ -156,8 +156,10 @@ matches(const struct picker_item *it, const char *f)
 		fields[2] = it->rb->scenario;
 		fields[3] = it->rb->trigger;
 		fields[4] = it->rb->system;
+		fields[5] = it->rb->executor;
+		fields[6] = it->rb->classification;
 	}
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < 7; i++) {
 		if (fields[i] != NULL && strcasestr(fields[i], f) != NULL)
 			return 1;
 	}
@@ -365,7 +367,10 @@ draw_runbook(struct ui *ui, int y, const struct runbook *rb, enum theme_role rol
 		duration_format(rb->rto_ms, rto, sizeof rto);
 	if (rb->rpo_ms > 0)
 		duration_format(rb->rpo_ms, rpo, sizeof rpo);
-	snprintf(buf, sizeof buf, "RTO %s  RPO %s  %d steps  %s", rto, rpo, rb->nsteps, rb->system ? rb->system : "");
+	snprintf(buf, sizeof buf, "RTO %s  RPO %s  %d steps%s%s%s%s  %s", rto, rpo, rb->nsteps,
+	    rb->classification ? "  " : "", rb->classification ? rb->classification : "",
+	    rb->executor ? "  executor: " : "", rb->executor ? rb->executor : "",
+	    rb->system ? rb->system : "");
 	put_cut(ui, y + 2, 6, COLS - 8, ROLE_DIM, buf);
 }
 

@@ -205,6 +205,13 @@ expect_rc 0 "included runbooks" inc
 [ ! -e "$SCRATCH/PWNED" ] && pass "an included param stays data" || fail "an included param ran as code"
 has "$SCRATCH/i23/journal.jsonl" '"step":"second-check".*"status":"ok"' "included steps are prefixed"
 has "$SCRATCH/inc.out" '== Flush the primary cache ==' "an include is a phase"
+# An adopted param keeps the included runbook's pattern.
+printf 'id: sub\ntitle: S\nparams:\n  - { name: role, pattern: "^[a-z]+$", default: app }\nsteps:\n  - { id: s, title: S, run: "true" }\n' \
+	> "$SCRATCH/sub.yaml"
+printf 'id: top\ntitle: T\nsteps:\n  - include: sub\n' > "$SCRATCH/top.yaml"
+run incpat --incident-dir "$SCRATCH/i25" --param 'sub_role=x;y' "$SCRATCH/top.yaml"
+[ "$rc" -ne 0 ] && grep -q "does not match the pattern" "$SCRATCH/incpat.out" &&
+	pass "an included param keeps its pattern" || { fail "an included param lost its pattern"; show "$SCRATCH/incpat.out"; }
 cp "$top_srcdir/tests/data/include/flush-cache.yaml" "$SCRATCH/flush-cache.yaml"
 printf 'id: bad-inc\ntitle: B\nsteps:\n  - include: nowhere\n  - include: flush-cache\n    params: { nope: 1, cache_host: x }\n' \
 	> "$SCRATCH/bad-inc.yaml"

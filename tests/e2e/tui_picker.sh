@@ -52,6 +52,8 @@ check "! screen_text | grep -qF '[TRAIN]'" "no training sandbox among them"
 expect_screen "3 training sandboxes hidden: t shows" "the hidden sandboxes are counted, with the key that shows them"
 expect_screen "more below" "a mark says the list goes on below the screen"
 check "screen_text | grep -q 'trigger: .*…\$'" "a cut trigger ends in an ellipsis"
+check "screen_text | grep -q 'RTO 4h  RPO 15m  [0-9]* steps  Mission Critical  executor: Ops Lead / DBA'" \
+	"a runbook's row shows its classification and executing role"
 
 keys t
 keys End

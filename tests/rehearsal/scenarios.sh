@@ -305,14 +305,35 @@ run_failover() {
 	echo "$_sb" >"$REHEARSAL_STATE/primary"
 }
 
+mail_count() {
+	find "$REHEARSAL_STATE/mail" -type f 2>/dev/null | wc -l
+}
+
+# email_follows_loss INCIDENT MAILS_BEFORE: the customer e-mail went out
+# exactly when the run measured a data-loss window above 0 (its when:).
+email_follows_loss() {
+	_loss=$(python3 "$REHEARSAL_LIB/journal_stats.py" "$1" | sed -n "s/^data_loss=//p" | tr -d "'")
+	[ -n "$_loss" ] || return 1
+	if awk -v l="$_loss" 'BEGIN { exit !(l > 0) }'; then
+		[ "$(mail_count)" -gt "$2" ]
+	else
+		[ "$(mail_count)" -eq "$2" ] &&
+		    grep -q '"event":"step.end".*"step":"email-customers".*"status":"skipped"' "$1/journal.jsonl"
+	fi
+}
+
 scenario_region_failover() {
 	start_standby "$REPLICA" || return 1
 	_tl_before=$(replica_timeline)
 	log "the primary region goes down (pg_ctl stop -m immediate)"
+	# The operator's outage time: the next whole second, the later side.
+	_outage=$(date -u -d "@$(($(date +%s) + 1))" +%Y-%m-%dT%H:%M:%SZ)
 	pg_stop "$(cat "$REHEARSAL_STATE/primary")" immediate
 	app_refresh
 	_inc=$SCR/incidents/region-failover
-	run_failover "$REPLICA" "$_inc"
+	_mails=$(mail_count)
+	run_failover "$REPLICA" "$_inc" --param "outage_started=$_outage"
+	check customer-email-iff-loss email_follows_loss "$_inc" "$_mails"
 	check timeline-changed test "$_tl_before" = 1 -a "$(replica_timeline)" = 2
 	check rows-kept failover_rows_kept
 	check app-switched app_uses_standby
@@ -357,7 +378,7 @@ scenario_q3_drill() {
 		sleep 0.1
 	done
 	log "q3-drill confirmed the outage: the team fails over (region-failover --drill)"
-	run_failover drill-standby "$_finc" --drill
+	run_failover drill-standby "$_finc" --drill --param "outage_started=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 	wait "$_q3"
 	check failover-completed test "$(python3 "$REHEARSAL_LIB/journal_stats.py" "$_finc" | sed -n "s/^run_status=//p")" = completed
 	check timeline-changed test "$(replica_timeline drill-standby)" -gt "$_tl_before"
