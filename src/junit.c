@@ -258,16 +258,7 @@ junit_render(const struct runstate *rs, const char *dir)
 int
 junit_render_dir(const char *dir, char **out, char **cause)
 {
-	struct runstate rs;
-
-	runstate_init(&rs);
-	if (runstate_load(&rs, dir, RS_LOAD_LENIENT, NULL, NULL, cause) != 0) {
-		runstate_clear(&rs);
-		return -1;
-	}
-	*out = junit_render(&rs, dir);
-	runstate_clear(&rs);
-	return 0;
+	return runstate_render_dir(dir, junit_render, out, cause);
 }
 
 int

@@ -110,19 +110,18 @@ metrics_render(const struct runstate *rs)
 	return strbuf_detach(&sb);
 }
 
+/* The metrics name no file of the incident: the folder is not needed. */
+static char *
+render_for_dir(const struct runstate *rs, const char *dir)
+{
+	(void)dir;
+	return metrics_render(rs);
+}
+
 int
 metrics_render_dir(const char *dir, char **out, char **cause)
 {
-	struct runstate rs;
-
-	runstate_init(&rs);
-	if (runstate_load(&rs, dir, RS_LOAD_LENIENT, NULL, NULL, cause) != 0) {
-		runstate_clear(&rs);
-		return -1;
-	}
-	*out = metrics_render(&rs);
-	runstate_clear(&rs);
-	return 0;
+	return runstate_render_dir(dir, render_for_dir, out, cause);
 }
 
 int

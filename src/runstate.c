@@ -825,3 +825,18 @@ runstate_skip_planned(const struct rs_step *s)
 	return s->status == JSTATUS_SKIPPED &&
 	    (s->skip == JSKIP_DRILL || s->skip == JSKIP_DRY_RUN || s->skip == JSKIP_WHEN || s->skip == JSKIP_END_RUN);
 }
+
+int
+runstate_render_dir(const char *dir, runstate_render_fn render, char **out, char **cause)
+{
+	struct runstate rs;
+
+	runstate_init(&rs);
+	if (runstate_load(&rs, dir, RS_LOAD_LENIENT, NULL, NULL, cause) != 0) {
+		runstate_clear(&rs);
+		return -1;
+	}
+	*out = render(&rs, dir);
+	runstate_clear(&rs);
+	return 0;
+}

@@ -223,4 +223,10 @@ int64_t runstate_step_lines(const struct runstate *rs, int i);
  * not by a person's choice nor after a failure. */
 int runstate_skip_planned(const struct rs_step *s);
 
+/* A text made from an incident's run state (a report in some format). */
+typedef char *(*runstate_render_fn)(const struct runstate *rs, const char *dir);
+/* Folds the incident in dir (leniently) and renders it; -1 with *cause
+ * when its journal cannot be read. */
+int runstate_render_dir(const char *dir, runstate_render_fn render, char **out, char **cause);
+
 #endif
