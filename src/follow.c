@@ -12,8 +12,8 @@
  * reader's does: a step's status, attempts, durations and outputs, and
  * the run's, are the fold's, copied into the view's steps after each
  * line. What is the watch view's own: the checklist's order, titles and
- * phases (from the runbook), the output tails (follow_output.c), the
- * timeline (its words are follow_summary.c's) and the chain check.
+ * phases (from the runbook), the output tails (follow_output.c) and the
+ * chain check; a timeline hears each line through the event callback.
  *
  * The driving console owns the journal and its lock; nothing here locks or
  * writes (follow_inject.c, which goes through the inbox like `drconsole
@@ -39,6 +39,7 @@
 #include "journal.h"
 #include "jsonget.h"
 #include "loader.h"
+#include "outbuf.h"
 #include "outfile.h"
 #include "xmalloc.h"
 
@@ -77,16 +78,15 @@ step_clear(struct follow_step *st)
 	free(st->command);
 	free(st->kind);
 	free(st->attested_by);
-	for (size_t k = 0; k < st->ntail; k++)
-		free(st->tail[k].text);
-	free(st->tail);
+	free(st->approved_by);
+	outbuf_free(st->out);
 	for (int k = 0; k < st->nfiles; k++)
 		free(st->files[k].rel);
 	free(st->files);
 	memset(st, 0, sizeof *st);
 }
 
-/* Inserts a step at pos; timeline entries keep pointing at theirs. */
+/* Inserts a step at pos. */
 static int
 step_insert(struct follow *f, int pos, const char *id, int index)
 {
@@ -102,12 +102,7 @@ step_insert(struct follow *f, int pos, const char *id, int index)
 	st->title = xstrdup(id);
 	st->index = index;
 	st->exit_code = -1;
-	for (size_t k = 0; k < f->nevents; k++) {
-		struct follow_event *e = &f->events[(f->ev_head + k) % FOLLOW_TIMELINE_MAX];
-
-		if (e->step >= pos)
-			e->step++;
-	}
+	st->out = outbuf_new(FOLLOW_TAIL_LINES, FOLLOW_TAIL_KEEP);
 	for (int k = 0; k < f->nof_rs; k++) {
 		if (f->of_rs[k] >= pos)
 			f->of_rs[k]++;
@@ -186,7 +181,7 @@ seed_steps(struct follow *f)
 			set_str(&f->steps[pos].phase, ph);
 	}
 	f->seeded = 1;
-	runbook_free(rb);
+	f->rb = rb;
 }
 
 /* --- the fold's state, copied into the view --- */
@@ -249,6 +244,7 @@ sync_step(struct follow *f, int i, int k)
 	set_str(&st->command, a != NULL ? a->command : NULL);
 	set_str(&st->kind, r->kind);
 	set_str(&st->attested_by, r->attested_by);
+	set_str(&st->approved_by, r->approved_by);
 }
 
 /* Which output files to read: an attempt's from its start, a rollback's
@@ -297,51 +293,6 @@ close_interrupted(struct follow *f)
 	}
 }
 
-/* --- the timeline --- */
-
-static void
-event_clear(struct follow_event *e)
-{
-	free(e->by);
-	free(e->summary);
-	memset(e, 0, sizeof *e);
-}
-
-static void
-timeline_add(struct follow *f, json_t *ev, const char *event, int step)
-{
-	struct follow_event *e;
-
-	if (f->events == NULL)
-		f->events = xcalloc(FOLLOW_TIMELINE_MAX, sizeof *f->events);
-	if (f->nevents < FOLLOW_TIMELINE_MAX)
-		e = &f->events[(f->ev_head + f->nevents++) % FOLLOW_TIMELINE_MAX];
-	else {
-		e = &f->events[f->ev_head];
-		f->ev_head = (f->ev_head + 1) % FOLLOW_TIMELINE_MAX;
-		event_clear(e);
-	}
-	e->seq = jsonget_int(ev, "seq", 0);
-	e->ts_ms = follow_event_ms(ev);
-	snprintf(e->event, sizeof e->event, "%s", event);
-	e->step = step;
-	e->injected = json_is_true(json_object_get(ev, "injected"));
-	e->by = jsonget_str(ev, "by") != NULL ? xstrdup(jsonget_str(ev, "by")) : NULL;
-	e->summary = follow_summary(ev);
-}
-
-size_t
-follow_nevents(const struct follow *f)
-{
-	return f->nevents;
-}
-
-const struct follow_event *
-follow_event(const struct follow *f, size_t k)
-{
-	return k < f->nevents ? &f->events[(f->ev_head + k) % FOLLOW_TIMELINE_MAX] : NULL;
-}
-
 /* --- reading the journal --- */
 
 /* Every line names the hash of the one before it: a gap (lost, reordered
@@ -387,7 +338,8 @@ take_journal_line(struct follow *f, const char *s, size_t len)
 	if (ev.ev == JEV_RUN_RESUME)
 		close_interrupted(f);
 	sync_run(f);
-	timeline_add(f, line, ev.name, step);
+	if (f->event_cb != NULL)
+		f->event_cb(f->event_arg, line, s, len, step);
 	json_decref(line);
 }
 
@@ -399,9 +351,8 @@ follow_reset(struct follow *f)
 	for (int i = 0; i < f->nsteps; i++)
 		step_clear(&f->steps[i]);
 	free(f->steps);
-	for (size_t k = 0; k < f->nevents; k++)
-		event_clear(&f->events[(f->ev_head + k) % FOLLOW_TIMELINE_MAX]);
-	free(f->events);
+	runbook_free(f->rb);
+	f->rb = NULL;
 	free(r->title);
 	free(r->environment);
 	free(r->runbook_id);
@@ -419,9 +370,7 @@ follow_reset(struct follow *f)
 	f->of_rs = NULL;
 	f->nof_rs = 0;
 	f->steps = NULL;
-	f->events = NULL;
 	f->nsteps = f->seeded = 0;
-	f->nevents = f->ev_head = 0;
 	f->jdone = f->jseen = 0;
 	f->last_seq = 0;
 	memset(f->last_hash, '0', CRYPTO_HEX_LEN - 1);
@@ -571,6 +520,19 @@ const struct follow_step *
 follow_step(const struct follow *f, int i)
 {
 	return i >= 0 && i < f->nsteps ? &f->steps[i] : NULL;
+}
+
+const struct runbook *
+follow_runbook(const struct follow *f)
+{
+	return f->rb;
+}
+
+void
+follow_set_event_cb(struct follow *f, follow_event_cb cb, void *arg)
+{
+	f->event_cb = cb;
+	f->event_arg = arg;
 }
 
 uint64_t

@@ -19,7 +19,7 @@
 #define FOLLOW_RUNBOOK 0x1
 
 #define FOLLOW_TAIL_LINES 2000		/* output lines kept per step */
-#define FOLLOW_TIMELINE_MAX 1000	/* journal events kept for the timeline */
+#define FOLLOW_TAIL_KEEP (4 * 1024 * 1024)	/* and their bytes, at most */
 #define FOLLOW_READ_MAX (1024 * 1024)	/* bytes read per poll, all files */
 /* An output file further behind than FOLLOW_SKIP_BYTES is read from its
  * last FOLLOW_TAIL_BYTES on: a viewer shows a tail, and a flooding step's
@@ -30,23 +30,16 @@
 /* The stream of the line that marks output skipped, in a step's tail. */
 #define FOLLOW_GAP 0
 
-/* One output line of a step, as shown: its time, stream and text. */
+struct outbuf;
+struct runbook;
+
+/* One output line of a step as an output file holds it: its time, stream
+ * and text (follow_read_line). */
 struct follow_line {
 	int64_t	 ts_ms;
 	int	 stream;	/* OUTFILE_STDOUT, OUTFILE_STDERR or FOLLOW_GAP */
 	char	*text;		/* NUL-terminated */
 	size_t	 len;
-};
-
-/* One journal event, as the timeline shows it. */
-struct follow_event {
-	int64_t	 seq;
-	int64_t	 ts_ms;
-	char	 event[24];
-	int	 step;		/* index into the steps, -1 for none */
-	int	 injected;	/* a note from outside the driving console */
-	char	*by;		/* who injected it, or NULL */
-	char	*summary;	/* one line (follow_summary) */
 };
 
 /* A step as the journal tells it. */
@@ -73,11 +66,12 @@ struct follow_step {
 	char	*command;	/* as journaled, secrets masked */
 	char	*kind;		/* "run", "sql", ... */
 	char	*attested_by;	/* a manual step's attester, or NULL */
-	uint64_t lines;		/* output lines read, all attempts (gap marks too) */
+	char	*approved_by;	/* a two-person approval's approver, or NULL */
 	uint64_t skipped;	/* output bytes passed over unread */
-	/* Private: the kept tail (read it with follow_step_line) and files. */
-	struct follow_line *tail;
-	size_t	 ntail, tail_head;
+	/* The kept tail, every attempt's lines in order (gap marks on stream
+	 * FOLLOW_GAP): outbuf_total counts every line read. */
+	struct outbuf *out;
+	/* Private: the files read. */
 	struct follow_file *files;
 	int	 nfiles;
 };
@@ -124,13 +118,15 @@ const struct follow_run *follow_run(const struct follow *f);
 int follow_nsteps(const struct follow *f);
 const struct follow_step *follow_step(const struct follow *f, int i);
 int follow_find_step(const struct follow *f, const char *id);
-/* Output line k of a step's kept tail, 0 the oldest kept; NULL past it. */
-const struct follow_line *follow_step_line(const struct follow_step *s, size_t k);
-/* Lines of the step's output no longer kept. */
-uint64_t follow_step_dropped(const struct follow_step *s);
-/* Timeline events kept, and event k of them, 0 the oldest kept. */
-size_t follow_nevents(const struct follow *f);
-const struct follow_event *follow_event(const struct follow *f, size_t k);
+/* The loaded runbook whose steps are the checklist's first ones (with
+ * FOLLOW_RUNBOOK, when it could be read), or NULL. */
+const struct runbook *follow_runbook(const struct follow *f);
+/* Called for each journal line after the fold took it in (a timeline
+ * reads the events without parsing the journal again): parsed, and its
+ * len bytes as written; step is the view's step, -1 none. Both are valid
+ * only during the call. */
+typedef void (*follow_event_cb)(void *arg, const json_t *line, const char *raw, size_t len, int step);
+void follow_set_event_cb(struct follow *f, follow_event_cb cb, void *arg);
 /* Changes whenever the state changes, so a view redraws only then. */
 uint64_t follow_generation(const struct follow *f);
 

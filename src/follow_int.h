@@ -36,8 +36,9 @@ struct follow {
 	struct follow_step *steps;
 	int	 nsteps;
 	int	 seeded;	/* steps came from the runbook */
-	struct follow_event *events;	/* a ring of FOLLOW_TIMELINE_MAX */
-	size_t	 nevents, ev_head;
+	struct runbook *rb;	/* that runbook, kept for the view */
+	follow_event_cb event_cb;
+	void	*event_arg;
 	int	 jknown;	/* jdev and jino are set */
 	dev_t	 jdev;
 	ino_t	 jino;

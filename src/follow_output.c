@@ -19,6 +19,7 @@
 #include "fileutil.h"
 #include "follow.h"
 #include "follow_int.h"
+#include "outbuf.h"
 #include "outfile.h"
 #include "xmalloc.h"
 
@@ -64,35 +65,16 @@ follow_file_close(struct follow_step *st, int rollback, const char *rel)
 	}
 }
 
+/* One line into the step's tail, at its own time and on its stream. */
 static void
 tail_add(struct follow_step *st, const struct follow_line *line)
 {
-	struct follow_line *slot;
+	char *text = xmalloc(line->len + 1);
 
-	if (st->tail == NULL)
-		st->tail = xcalloc(FOLLOW_TAIL_LINES, sizeof *st->tail);
-	if (st->ntail < FOLLOW_TAIL_LINES)
-		slot = &st->tail[(st->tail_head + st->ntail++) % FOLLOW_TAIL_LINES];
-	else {
-		slot = &st->tail[st->tail_head];
-		st->tail_head = (st->tail_head + 1) % FOLLOW_TAIL_LINES;
-		free(slot->text);
-	}
-	*slot = *line;
-	slot->text = xstrndup(line->text, line->len);
-	st->lines++;
-}
-
-const struct follow_line *
-follow_step_line(const struct follow_step *s, size_t k)
-{
-	return k < s->ntail ? &s->tail[(s->tail_head + k) % FOLLOW_TAIL_LINES] : NULL;
-}
-
-uint64_t
-follow_step_dropped(const struct follow_step *s)
-{
-	return s->lines - s->ntail;
+	memcpy(text, line->text, line->len);
+	text[line->len] = '\n';
+	outbuf_feed(st->out, line->stream, text, line->len + 1, line->ts_ms);
+	free(text);
 }
 
 /* The stamp and stream that begin a line of either form: 0 and *at the

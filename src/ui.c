@@ -84,6 +84,14 @@ on_fatal(void)
 		free(cause);
 }
 
+/* Who gets the terminal back before a fatal exit; NULL: nobody. */
+void
+ui_set_fatal(struct ui *ui)
+{
+	fatal_ui = ui;
+	log_set_fatal_hook(ui != NULL ? on_fatal : NULL);
+}
+
 /* Script mode draws into a screen of its own on /dev/null: no terminal
  * needed, a fixed size, and the same drawing code. */
 int
@@ -271,8 +279,8 @@ on_signal(int signo, void *arg)
 	ui_run_signal(ui, signo);
 }
 
-static void
-watch_signals(struct ui *ui)
+void
+ui_watch_signals(struct ui *ui)
 {
 	static const int sigs[] = { SIGWINCH, SIGINT, SIGTERM, SIGHUP };
 
@@ -301,8 +309,8 @@ pace_output(struct ui *ui)
 	poll(&pfd, 1, UI_FLOOD_PAUSE_MS);
 }
 
-static void
-main_loop(struct ui *ui)
+void
+ui_main_loop(struct ui *ui)
 {
 	struct loop_fd *keys = NULL;
 
@@ -394,8 +402,7 @@ cleanup(struct ui *ui)
 	 * a sandbox left running. */
 	if (ui->e != NULL)
 		sandbox_print_leaving(stdout, engine_incident_dir(ui->e), ui->rb);
-	fatal_ui = NULL;
-	log_set_fatal_hook(NULL);
+	ui_set_fatal(NULL);
 	ui_script_close(ui);
 	if (ui->quitting == 2)
 		abandoned = ui->e;	/* leave its child running */
@@ -421,8 +428,8 @@ cleanup(struct ui *ui)
 /* A terminal on both ends that can draw a screen: not a pipe, and not
  * TERM=dumb (or none), where curses cannot move the cursor and the keys
  * never arrive. */
-static int
-usable_terminal(void)
+int
+ui_usable_terminal(void)
 {
 	const char *term = getenv("TERM");
 
@@ -441,7 +448,7 @@ console_main(struct ui *ui)
 	ui->utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0 && !ui->o.ascii;
 	ui->script_mode = ui->o.script != NULL;
 	ui->base_nparams = ui->o.nparams;
-	if (!ui->script_mode && !usable_terminal()) {
+	if (!ui->script_mode && !ui_usable_terminal()) {
 		fprintf(stderr, "drconsole: the console needs a terminal that can address the cursor "
 		    "(TERM is unset or dumb, or no terminal); use `drconsole run` instead\n");
 		rc = EXIT_USAGE;
@@ -455,15 +462,14 @@ console_main(struct ui *ui)
 		rc = EXIT_USAGE;
 	} else if ((rc = prepare(ui)) == 0) {
 		ui->loop = loop_new();
-		watch_signals(ui);
+		ui_watch_signals(ui);
 		if (ui_term_start(ui) != 0)
 			rc = EXIT_USAGE;
 		else {
-			fatal_ui = ui;
-			log_set_fatal_hook(on_fatal);
+			ui_set_fatal(ui);
 			if (ui->screen == SCREEN_FORM)
 				ui_form_open(ui, ui->resuming);
-			main_loop(ui);
+			ui_main_loop(ui);
 			rc = ui->exit_code;
 		}
 	}

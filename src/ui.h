@@ -6,6 +6,7 @@
 #define DRC_UI_H
 
 #include <curses.h>
+#include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -63,6 +64,11 @@
 #define CTX_ATTACHED	0x100	/* run view, keys go to an interactive step */
 #define CTX_TIMELINE	0x200	/* run view, timeline focused */
 #define CTX_RUN		(CTX_LIST | CTX_OUTPUT | CTX_TIMELINE)
+/* Who an action is for, beside where: the driver's changes the run, and
+ * `drconsole watch` (the same views, read-only) never offers it; the
+ * watcher's exists only there. Actions with neither are everyone's. */
+#define CTX_DRIVER	0x1000
+#define CTX_WATCHER	0x2000
 #define CTX_DIALOG	(CTX_CONFIRM | CTX_INPUT | CTX_CHOICE | CTX_VIEWER)
 
 /*
@@ -96,17 +102,17 @@
 	    "next field; on Start, start the run") \
 	X(BACK, "back", UI_KEY_ESC, 0, CTX_FORM | CTX_PICKER, "back", \
 	    "form: back to the list; list: clear the filter") \
-	X(RUN, "run", UI_KEY_ENTER, 0, CTX_LIST, "run", "run (or attest) the selected step") \
-	X(SKIP, "skip", 's', 0, CTX_LIST, "skip", "skip the selected step (a reason is required)") \
-	X(RETRY, "retry", 'r', 0, CTX_LIST, "retry", "run a failed step again") \
-	X(ROLLBACK, "rollback", 'b', 0, CTX_LIST, "rollback", "run the step's rollback command") \
-	X(CANCEL, "cancel", 'c', UI_KEY_CTRL_C, CTX_RUN, "cancel", \
+	X(RUN, "run", UI_KEY_ENTER, 0, CTX_LIST | CTX_DRIVER, "run", "run (or attest) the selected step") \
+	X(SKIP, "skip", 's', 0, CTX_LIST | CTX_DRIVER, "skip", "skip the selected step (a reason is required)") \
+	X(RETRY, "retry", 'r', 0, CTX_LIST | CTX_DRIVER, "retry", "run a failed step again") \
+	X(ROLLBACK, "rollback", 'b', 0, CTX_LIST | CTX_DRIVER, "rollback", "run the step's rollback command") \
+	X(CANCEL, "cancel", 'c', UI_KEY_CTRL_C, CTX_RUN | CTX_DRIVER, "cancel", \
 	    "cancel the running step (asks first)") \
-	X(ATTACH, "attach", 'a', 0, CTX_RUN, "attach", \
+	X(ATTACH, "attach", 'a', 0, CTX_RUN | CTX_DRIVER, "attach", \
 	    "type into the running interactive step: every key goes to it until C-]") \
-	X(DETACH, "detach", UI_KEY_DETACH, 0, CTX_ATTACHED, "detach", \
+	X(DETACH, "detach", UI_KEY_DETACH, 0, CTX_ATTACHED | CTX_DRIVER, "detach", \
 	    "give the keyboard back to the console (the step goes on running)") \
-	X(NOTE, "note", 'n', 0, CTX_LIST, "note", "add a note to the incident journal") \
+	X(NOTE, "note", 'n', 0, CTX_LIST | CTX_DRIVER, "note", "add a note to the incident journal") \
 	X(WHY, "why", 'i', 0, CTX_RUN, "why", "show or hide why the step exists") \
 	X(HOSTS, "hosts", 'h', 0, CTX_OUTPUT, "hosts", "on: steps: all hosts' output, or one host's") \
 	X(FOCUS, "focus", UI_KEY_TAB, 0, CTX_RUN, "pane", "switch focus: checklist / output") \
@@ -122,8 +128,12 @@
 	    "open the step's whole output file in $PAGER (less when unset)") \
 	X(ZOOM, "zoom", 'z', 0, CTX_OUTPUT, "zoom", "give the output pane the whole screen, or give it back") \
 	X(EVENT, "event", UI_KEY_ENTER, 0, CTX_TIMELINE, "all of it", "show all the selected event says") \
-	X(READ_INJECT, "read-inject", 'I', 0, CTX_RUN, "inject", \
+	X(READ_INJECT, "read-inject", 'I', 0, CTX_RUN | CTX_DRIVER, "inject", \
 	    "read the injected event the banner shows (journaled as read)") \
+	X(FOLLOW, "follow", 'f', 0, CTX_RUN | CTX_WATCHER, "follow", \
+	    "watch: the selection follows the running step again") \
+	X(INJECT, "inject", 'I', 0, CTX_RUN | CTX_WATCHER, "inject", \
+	    "watch: inject an event into the drill (the driving console journals it)") \
 	X(HELP, "help", '?', 0, CTX_PICKER | CTX_RUN, "help", "this help") \
 	X(QUIT, "quit", 'q', 0, CTX_PICKER | CTX_RUN, "quit", "quit (asks when a step runs)") \
 	X(YES, "yes", 'y', UI_KEY_ENTER, CTX_CONFIRM, "yes", "confirm") \
@@ -184,6 +194,7 @@ enum dialog_kind {
 	DLG_ORDER,		/* run a step ahead of steps still pending? */
 	DLG_DISMISS,		/* picker: why dismiss this incident? */
 	DLG_INPUT,		/* an input step: its value, masked when secret */
+	DLG_INJECT,		/* watch: a facilitator's injected event */
 };
 
 struct ui_choice {
@@ -246,11 +257,27 @@ struct glyphs {
 };
 
 struct ui_timeline;
+struct follow;
+
+/* What `drconsole watch` draws the run view from in place of an engine
+ * (ui_watch.c keeps it; ui_view.c reads it). */
+struct ui_watched {
+	struct follow	*f;
+	struct runbook	*built;		/* the checklist built from the journal when the
+					 * runbook itself cannot serve, or NULL */
+	struct step_state *st;		/* per step, mirrored from the journal after each poll */
+	int		 nst;
+	enum run_mode	 mode;
+	char		*operator;	/* whom the facilitator's injections are by */
+	int		 follow_run;	/* the selection follows the running step */
+	struct loop_timer *poll_timer;
+};
 
 struct ui {
 	struct runopts o;
 	struct loop *loop;
-	struct engine *e;
+	struct engine *e;		/* the run driven, or NULL */
+	struct ui_watched *w;		/* the run watched, or NULL */
 	struct runbook *rb;		/* the runbook the run uses */
 	int own_rb;			/* rb was loaded for us, not borrowed from cat */
 	struct catalog cat;
@@ -367,6 +394,7 @@ struct ui {
 	int script_waiting;		/* wait-step in progress */
 	int wait_step;
 	char wait_status[16];
+	char wait_text[UI_TEXT_MAX];	/* wait-text's, "" none */
 	int64_t wait_deadline;
 	struct loop_timer *wait_timer;
 	int ndumps;
@@ -375,6 +403,11 @@ struct ui {
 };
 
 /* ui.c; the subcommands are also declared in commands.h, for main(). */
+void ui_main_loop(struct ui *ui);
+void ui_watch_signals(struct ui *ui);
+void ui_set_fatal(struct ui *ui);
+/* A terminal on both ends that can address the cursor. */
+int ui_usable_terminal(void);
 void ui_touch(struct ui *ui);
 void ui_draw_now(struct ui *ui);
 void ui_resize(struct ui *ui, int cols, int rows);
@@ -384,7 +417,12 @@ void ui_quit(struct ui *ui, int code);
 /* ui_keys.c */
 const struct ui_action_info *ui_action_info(enum ui_action a);
 enum ui_action ui_action_by_name(const char *name);
+/* The action key k is in ctx; ctx may name whose screen (ui_who). */
 enum ui_action ui_action_for_key(unsigned ctx, int key);
+/* CTX_DRIVER in the console, CTX_WATCHER in watch. */
+unsigned ui_who(const struct ui *ui);
+/* a is taken in ctx on this screen (the driver's or a watcher's). */
+int ui_action_for_whom(const struct ui *ui, enum ui_action a, unsigned ctx);
 int ui_key_parse(const char *name);
 void ui_key_name(int key, char *buf, size_t len);
 size_t ui_key_bytes(int key, int app_cursor, char *buf, size_t len);
@@ -439,6 +477,33 @@ void ui_term_end(struct ui *ui);
 
 #define UI_HOSTS_MAX	64	/* hosts of one step the console lists */
 
+/* ui_view.c: what the run view shows, from the engine driven or the
+ * journal watched; the drawing code asks here, never the engine. */
+const struct step_state *ui_view_step(const struct ui *ui, int i);
+enum run_mode ui_view_mode(const struct ui *ui);
+int64_t ui_view_started(const struct ui *ui);
+/* Who drives the run: this console's operator, or the journal's driver. */
+const char *ui_view_operator(const struct ui *ui);
+const char *ui_view_incident(const struct ui *ui);
+/* Why the journal is not being written (driving), or NULL. */
+const char *ui_view_journal_error(const struct ui *ui);
+/* A step's text (a title) with its templates as the run fills them; allocated. */
+char *ui_view_text(const struct ui *ui, int i, const char *s);
+/* What step i runs (or would), expanded, secrets masked; NULL not known. */
+char *ui_view_command(const struct ui *ui, int i);
+/* 1 if step i's approval was given, *who its approver. */
+int ui_view_approved(const struct ui *ui, int i, const char **who);
+/* The step running now, -1 none; busy: something runs or waits. */
+int ui_view_running(const struct ui *ui);
+int ui_view_busy(const struct ui *ui);
+
+/* ui_watch.c: `drconsole watch`, the console's views read-only */
+/* The watcher's own actions (follow, inject); 0 when a is not one. */
+int ui_watch_action(struct ui *ui, enum ui_action a);
+/* Sends a facilitator's injected event through the incident's inbox. */
+void ui_watch_inject(struct ui *ui, struct dialog *d);
+/* The watched view's words on the message line when nothing else is said. */
+const char *ui_watch_problem(const struct ui *ui);
 /* ui_pane.c: the output pane */
 void ui_draw_pane(struct ui *ui, int top, int x, int w, int h);
 void ui_output_scroll(struct ui *ui, int64_t delta);
@@ -453,6 +518,8 @@ void ui_pager_open(struct ui *ui);
 void ui_timeline_strip(struct ui *ui, int y, int h);
 void ui_timeline_pane(struct ui *ui, int top, int x, int w, int h);
 void ui_timeline_poll(struct ui *ui);
+/* One journal line (parsed, and as written) onto the timeline. */
+void ui_timeline_add(struct ui *ui, const json_t *ev, const char *line, size_t len);
 int ui_timeline_banner_rows(const struct ui *ui);
 void ui_timeline_banner(struct ui *ui, int y);
 int ui_timeline_action(struct ui *ui, enum ui_action a);

@@ -221,9 +221,13 @@ ui_run_attached_key(struct ui *ui, int key)
 static void
 act_quit(struct ui *ui)
 {
-	int r = engine_running_step(ui->e);
+	int r = ui_view_running(ui);
 	struct dialog *d;
 
+	if (ui->w != NULL) {
+		ui_quit(ui, EXIT_OK);	/* a watcher leaves nothing behind */
+		return;
+	}
 	if (ui->finished) {
 		ui_quit(ui, ui->exit_code);
 		return;
@@ -297,7 +301,7 @@ ui_run_key(struct ui *ui, enum ui_action a)
 		open_input(ui, DLG_NOTE, ui->sel, "Add a note to the journal", "What happened, what you saw, who you called.", 1);
 		break;
 	case ACT_WHY:
-		if (engine_mode(ui->e) == MODE_TRAINING)
+		if (ui_view_mode(ui) == MODE_TRAINING)
 			snprintf(ui->message, sizeof ui->message, "training mode always shows why");
 		else
 			ui->show_why = !ui->show_why;
@@ -323,6 +327,9 @@ answer_text(struct ui *ui, struct dialog *d)
 	char *cause = NULL;
 
 	switch (d->kind) {
+	case DLG_INJECT:
+		ui_watch_inject(ui, d);
+		return;
 	case DLG_SKIP_REASON: rc = engine_skip(ui->e, i, JSKIP_OPERATOR, d->text, &cause); break;
 	case DLG_NOTE: rc = engine_note(ui->e, d->text, &cause); break;
 	case DLG_DONE_NOTE: rc = engine_mark_done(ui->e, i, d->text, &cause); break;
@@ -424,6 +431,7 @@ ui_run_dialog_done(struct ui *ui, struct dialog *d, int code)
 		ui_output_search(ui, ui->search);
 		break;
 	case DLG_SKIP_REASON: case DLG_NOTE: case DLG_DONE_NOTE: case DLG_ATTEST: case DLG_INPUT:
+	case DLG_INJECT:
 		answer_text(ui, d);
 		break;
 	default: answer_choice(ui, d, code); break;

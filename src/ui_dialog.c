@@ -84,7 +84,7 @@ has_field(const struct dialog *d)
 {
 	static const enum dialog_kind fields[] = {
 		DLG_TYPE_CONFIRM, DLG_ATTEST, DLG_SKIP_REASON, DLG_NOTE, DLG_DONE_NOTE, DLG_SEARCH, DLG_DISMISS,
-		DLG_INPUT,
+		DLG_INPUT, DLG_INJECT,
 	};
 
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {

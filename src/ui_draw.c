@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "duration.h"
+#include "follow.h"
 #include "ui.h"
 #include "xmalloc.h"
 
@@ -59,10 +60,17 @@ draw_hline(struct ui *ui, int y, int x, int width, enum theme_role role)
 		mvaddstr(y, x + i, ui->g.hline);
 }
 
+/* Watching: the journal's chain broke at this line, 0 not. */
+static int64_t
+chain_break(const struct ui *ui)
+{
+	return ui->w != NULL ? follow_run(ui->w->f)->chain_break : 0;
+}
+
 static int
 banners(const struct ui *ui)
 {
-	return (ui->e != NULL && engine_journal_error(ui->e) != NULL) + ui->finished +
+	return (ui_view_journal_error(ui) != NULL) + ui->finished + (chain_break(ui) > 0) +
 	    ui_timeline_banner_rows(ui);
 }
 
@@ -106,7 +114,7 @@ static int64_t
 elapsed_ms(const struct ui *ui)
 {
 	int64_t now = ui->finished ? ui->finished_wall : clock_wall_ms();
-	int64_t d = now - engine_started_wall(ui->e);
+	int64_t d = now - ui_view_started(ui);
 
 	return d < 0 ? 0 : d;
 }
@@ -131,7 +139,7 @@ draw_top(struct ui *ui)
 	const struct runbook *rb = ui->rb;
 	int64_t el = elapsed_ms(ui);
 	char clock[96], e[32], r[32], op[96];
-	enum run_mode m = engine_mode(ui->e);
+	enum run_mode m = ui_view_mode(ui);
 	int x, rw;
 
 	duration_format_clock(el, e, sizeof e);
@@ -140,11 +148,12 @@ draw_top(struct ui *ui)
 		snprintf(clock, sizeof clock, " RTO %s of %s (%d%%) ", e, r, (int)(el * 100 / rb->rto_ms));
 	} else
 		snprintf(clock, sizeof clock, " elapsed %s ", e);
-	snprintf(op, sizeof op, " op %s ", engine_operator(ui->e));
+	snprintf(op, sizeof op, ui->w != NULL ? " driver %s " : " op %s ", ui_view_operator(ui));
 	ui_fill(ui, 0, 0, COLS, ROLE_TITLE);
 	rw = ui_text_width(clock, strlen(clock));
 	ui_put(ui, 0, COLS - rw, rw, ui_rto_role(el, rb->rto_ms), clock);
-	x = ui_put(ui, 0, 0, COLS / 2, badge_role[m], badge_text[m]);
+	x = ui->w != NULL ? ui_put(ui, 0, 0, COLS / 2, ROLE_NOTICE, " WATCHING (read-only) ") : 0;
+	x += ui_put(ui, 0, x, COLS / 2, badge_role[m], badge_text[m]);
 	if (ui->attached) {
 		draw_attached(ui, x, COLS - rw - x);
 		return;
@@ -156,7 +165,7 @@ draw_top(struct ui *ui)
 static void
 draw_banners(struct ui *ui)
 {
-	const char *jerr = engine_journal_error(ui->e);
+	const char *jerr = ui_view_journal_error(ui);
 	char buf[512], e[32], r[32];
 	int y = 1;
 	int64_t el = elapsed_ms(ui), rto = ui->rb->rto_ms;
@@ -165,6 +174,12 @@ draw_banners(struct ui *ui)
 		snprintf(buf, sizeof buf, " JOURNAL NOT WRITTEN: %s. No step will start until it is. ", jerr);
 		ui_fill(ui, y, 0, COLS, ROLE_NOTICE);
 		ui_put(ui, y++, 0, COLS, ROLE_NOTICE, buf);
+	}
+	if (chain_break(ui) > 0) {
+		snprintf(buf, sizeof buf, " JOURNAL CHAIN BROKEN at line %lld: check it with drconsole verify ",
+		    (long long)chain_break(ui));
+		ui_fill(ui, y, 0, COLS, ROLE_DANGER);
+		ui_put(ui, y++, 0, COLS, ROLE_DANGER, buf);
 	}
 	if (ui_timeline_banner_rows(ui))
 		ui_timeline_banner(ui, y++);
@@ -177,7 +192,7 @@ draw_banners(struct ui *ui)
 		rto = 0;
 	snprintf(buf, sizeof buf, " RUN %s in %s%s%s%s. Incident: %s  (q quits) ", ui->outcome, e,
 	    rto <= 0 ? "" : el <= rto ? ", within the RTO of " : ", PAST the RTO of ", rto > 0 ? r : "",
-	    "", engine_incident_dir(ui->e));
+	    "", ui_view_incident(ui));
 	for (char *p = buf + 5; *p != ' '; p++)
 		*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
 	ui_fill(ui, y, 0, COLS, strcmp(ui->outcome, "completed") == 0 ? ROLE_STATUS_OK : ROLE_STATUS_FAILED);
@@ -245,7 +260,7 @@ host_summary(const struct ui *ui, int i, char *buf, size_t len)
 static void
 step_right(const struct ui *ui, int i, char *buf, size_t len)
 {
-	const struct step_state *st = engine_step(ui->e, i);
+	const struct step_state *st = ui_view_step(ui, i);
 	char d[32] = "";
 
 	if (ui_wait_left(ui, i, d, sizeof d)) {
@@ -298,7 +313,7 @@ ui_pane_first(int follow, int64_t want, int64_t dropped, int64_t total, int rows
 int
 ui_step_overdue(const struct ui *ui, int i)
 {
-	const struct step_state *st = engine_step(ui->e, i);
+	const struct step_state *st = ui_view_step(ui, i);
 	int64_t expected = ui->rb->steps[i].expected_duration_ms;
 
 	return expected > 0 && st->status == STEP_RUNNING && st->started_wall > 0 &&
@@ -308,7 +323,7 @@ ui_step_overdue(const struct ui *ui, int i)
 static void
 draw_step_row(struct ui *ui, int y, int w, int i)
 {
-	const struct step_state *st = engine_step(ui->e, i);
+	const struct step_state *st = ui_view_step(ui, i);
 	int selected = i == ui->sel;
 	enum theme_role base = selected ? (ui->focus == FOCUS_LIST ? ROLE_SELECTION : ROLE_SELECTION_INACTIVE) :
 	    ROLE_NORMAL;
@@ -324,7 +339,7 @@ draw_step_row(struct ui *ui, int y, int w, int i)
 	step_right(ui, i, right, sizeof right);
 	rw = ui_text_width(right, strlen(right));
 	/* Titles may use templates ("Restore to {{ target_time }}"). */
-	title = engine_display_text(ui->e, i, ui->rb->steps[i].title.s);
+	title = ui_view_text(ui, i, ui->rb->steps[i].title.s);
 	ui_put(ui, y, x, w - x - rw, base, title);
 	free(title);
 	ui_put(ui, y, w - rw, rw, ui_step_overdue(ui, i) ? ROLE_RTO_OVER : selected ? base : ROLE_DIM, right);
@@ -338,7 +353,7 @@ draw_list(struct ui *ui, const struct layout *l)
 	char title[64];
 
 	for (int i = 0; i < ui->rb->nsteps; i++)
-		done += step_status_final(engine_step(ui->e, i)->status);
+		done += step_status_final(ui_view_step(ui, i)->status);
 	snprintf(title, sizeof title, " Checklist  %d/%d ended ", done, ui->rb->nsteps);
 	ui_fill(ui, l->top, 0, l->list_w, ui->focus == FOCUS_LIST ? ROLE_SELECTION : ROLE_BORDER);
 	ui_put(ui, l->top, 0, l->list_w, ui->focus == FOCUS_LIST ? ROLE_SELECTION : ROLE_BORDER, title);
@@ -433,7 +448,10 @@ draw_message(struct ui *ui, const struct layout *l)
 		ui_put(ui, l->message_y, 1, COLS - 2, ROLE_NOTICE, ui->message);
 		return;
 	}
-	snprintf(buf, sizeof buf, "incident %s", engine_incident_dir(ui->e));
+	if (ui->w != NULL && ui_watch_problem(ui) != NULL)
+		snprintf(buf, sizeof buf, "%s", ui_watch_problem(ui));
+	else
+		snprintf(buf, sizeof buf, "incident %s", ui_view_incident(ui));
 	ui_put(ui, l->message_y, 1, COLS - 2, ROLE_DIM, buf);
 }
 
@@ -447,6 +465,13 @@ ui_draw_run(struct ui *ui)
 	ui_mouse_layout(ui, l.list_w);
 	draw_top(ui);
 	draw_banners(ui);
+	if (ui->rb->nsteps == 0) {
+		/* Watching an incident whose run has not named a step yet. */
+		ui_put(ui, l.top + 1, 2, COLS - 4, ROLE_DIM, "no step yet: the journal names none");
+		draw_message(ui, &l);
+		ui_draw_keybar(ui, l.keybar_y);
+		return;
+	}
 	if (ui->zoom) {
 		/* The pane alone, down to the message line. */
 		ui_draw_pane(ui, l.top, 0, COLS, l.message_y - l.top);

@@ -47,6 +47,13 @@ static const char run_notes[] =
     "Attached to an interactive step, Ctrl-C is the step's: its program gets it as a terminal would.\n"
     "The mouse: the wheel scrolls what is under the pointer, a click selects a step (--no-mouse: off).\n";
 
+static const char watch_notes[] =
+    "watch only reads the incident: nothing here runs, skips or cancels a step, and no lock is taken.\n"
+    "I injects an event through the incident's inbox: the driving console journals it as a note "
+    "marked injected, by you (--operator).\n"
+    "Moving the selection stops following the running step; f follows it again.\n"
+    "Ctrl-C and q quit. Ctrl-L draws the screen again.\n";
+
 /* Appends s wrapped to width, every row after the first indented by indent. */
 static void
 add_wrapped(struct strbuf *b, const char *s, int width, int indent)
@@ -75,15 +82,21 @@ add_action(struct strbuf *b, const struct ui_action_info *info, int width)
 }
 
 static void
-add_section(struct strbuf *b, const struct help_section *sec, int width)
+add_section(const struct ui *ui, struct strbuf *b, const struct help_section *sec, int width)
 {
-	strbuf_addf(b, "%s\n", sec->title);
+	int any = 0;
+
 	for (int a = 0; a < ACT_COUNT; a++) {
 		const struct ui_action_info *info = ui_action_info((enum ui_action)a);
 
-		if (info->ctx & sec->ctx)
-			add_action(b, info, width);
+		if (!ui_action_for_whom(ui, (enum ui_action)a, sec->ctx))
+			continue;
+		if (!any++)
+			strbuf_addf(b, "%s\n", sec->title);
+		add_action(b, info, width);
 	}
+	if (!any)
+		return;
 	strbuf_addch(b, '\n');
 }
 
@@ -114,7 +127,7 @@ ui_help_for(const struct ui *ui)
 
 	strbuf_init(&b);
 	for (size_t i = 0; i < n; i++)
-		add_section(&b, &secs[i], width);
-	add_notes(&b, picker ? picker_notes : run_notes, width);
+		add_section(ui, &b, &secs[i], width);
+	add_notes(&b, picker ? picker_notes : ui->w != NULL ? watch_notes : run_notes, width);
 	return strbuf_detach(&b);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands.h"
 #include "ui.h"
 #include "xmalloc.h"
 
@@ -66,11 +67,35 @@ ui_action_by_name(const char *name)
 	return ACT_NONE;
 }
 
+/* Whose keys this screen takes: the driver's, or a watcher's. */
+unsigned
+ui_who(const struct ui *ui)
+{
+	return ui->w != NULL ? CTX_WATCHER : CTX_DRIVER;
+}
+
+/* a is taken where ctx says (its place, and whose screen, when ctx
+ * names one): an action marked for one of them is not the other's. */
+static int
+fits(enum ui_action a, unsigned ctx)
+{
+	unsigned who = actions[a].ctx & (CTX_DRIVER | CTX_WATCHER);
+
+	return (actions[a].ctx & ctx & ~(CTX_DRIVER | CTX_WATCHER)) != 0 &&
+	    (who == 0 || (who & ctx) != 0);
+}
+
+int
+ui_action_for_whom(const struct ui *ui, enum ui_action a, unsigned ctx)
+{
+	return fits(a, ctx | ui_who(ui));
+}
+
 enum ui_action
 ui_action_for_key(unsigned ctx, int key)
 {
 	for (int a = 0; a < ACT_COUNT; a++) {
-		if ((actions[a].ctx & ctx) != 0 &&
+		if (fits((enum ui_action)a, ctx) &&
 		    (actions[a].keys[0] == key || (actions[a].keys[1] != 0 && actions[a].keys[1] == key)))
 			return (enum ui_action)a;
 	}
@@ -132,7 +157,7 @@ ui_context(const struct ui *ui)
 		[DLG_INTERRUPTED] = CTX_CHOICE, [DLG_QUIT] = CTX_CHOICE, [DLG_QUIT_IDLE] = CTX_CHOICE,
 		[DLG_CHANGED] = CTX_CHOICE, [DLG_LOOSE] = CTX_CHOICE, [DLG_HELP] = CTX_VIEWER, [DLG_MESSAGE] = CTX_VIEWER,
 		[DLG_APPROVAL] = CTX_VIEWER, [DLG_CANCEL] = CTX_CONFIRM, [DLG_ORDER] = CTX_CONFIRM,
-		[DLG_DISMISS] = CTX_INPUT, [DLG_INPUT] = CTX_INPUT,
+		[DLG_DISMISS] = CTX_INPUT, [DLG_INPUT] = CTX_INPUT, [DLG_INJECT] = CTX_INPUT,
 	};
 
 	if (ui->ndialogs > 0)
@@ -153,6 +178,10 @@ ui_context(const struct ui *ui)
 static int
 handle_interrupt_key(struct ui *ui, int key)
 {
+	if (key == UI_KEY_CTRL_C && ui->w != NULL && ui->ndialogs == 0) {
+		ui_quit(ui, EXIT_OK);	/* a watcher has nothing to cancel */
+		return 1;
+	}
 	if (key != UI_KEY_CTRL_C || ui->e == NULL || engine_running_step(ui->e) < 0)
 		return 0;
 	ui_run_key(ui, ACT_CANCEL);
@@ -204,7 +233,7 @@ ui_handle_key(struct ui *ui, int key)
 		return;
 	if (ctx == CTX_FORM && ui_form_key(ui, key))
 		return;
-	if ((a = ui_action_for_key(ctx, key)) != ACT_NONE)
+	if ((a = ui_action_for_key(ctx | ui_who(ui), key)) != ACT_NONE)
 		ui_do(ui, a);
 	else if (ctx & CTX_RUN) {
 		char name[16];
@@ -223,7 +252,7 @@ ui_do(struct ui *ui, enum ui_action a)
 
 	ui->urgent = 1;
 	ui_touch(ui);
-	if (a >= ACT_COUNT || (actions[a].ctx & ctx) == 0)
+	if (a >= ACT_COUNT || !fits(a, ctx | ui_who(ui)))
 		return;
 	if (ctx & CTX_DIALOG)
 		ui_dialog_action(ui, a);
@@ -231,7 +260,7 @@ ui_do(struct ui *ui, enum ui_action a)
 		ui_picker_action(ui, a);
 	else if (ctx == CTX_FORM)
 		ui_form_action(ui, a);
-	else if (!ui_timeline_action(ui, a) && !ui_pane_action(ui, a))
+	else if (!ui_timeline_action(ui, a) && !ui_pane_action(ui, a) && !ui_watch_action(ui, a))
 		ui_run_key(ui, a);
 }
 
@@ -239,10 +268,10 @@ ui_do(struct ui *ui, enum ui_action a)
 int
 ui_action_applies(const struct ui *ui, enum ui_action a)
 {
-	int running = ui->e != NULL ? engine_running_step(ui->e) : -1;
-	int busy = ui->e != NULL && engine_busy(ui->e);
+	int running = ui_view_running(ui);
+	int busy = ui_view_busy(ui);
 
-	if ((actions[a].ctx & ui_context(ui)) == 0 || actions[a].bar == NULL)
+	if (!fits(a, ui_context(ui) | ui_who(ui)) || actions[a].bar == NULL)
 		return 0;
 	switch (a) {
 	case ACT_RUN:
@@ -263,6 +292,8 @@ ui_action_applies(const struct ui *ui, enum ui_action a)
 		return ui_run_attachable(ui, running);
 	case ACT_HOSTS:
 		return ui->e != NULL && ui->rb->steps[ui->sel].on.s != NULL;
+	case ACT_FOLLOW:
+		return ui->w != NULL && !ui->w->follow_run;
 	case ACT_PAGE_UP:
 		return ui_context(ui) == CTX_OUTPUT || ui_context(ui) == CTX_TIMELINE ||
 		    ((ui_context(ui) & CTX_DIALOG) && ui_dialog_cut(ui));

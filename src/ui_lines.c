@@ -20,7 +20,7 @@
 static struct outbuf *
 pane_out(const struct ui *ui)
 {
-	return engine_step(ui->e, ui->sel)->out;
+	return ui_view_step(ui, ui->sel)->out;
 }
 
 /* --- what the pane scrolls over --- */
@@ -95,7 +95,7 @@ view_line(const struct ui *ui, size_t k)
 static const char *
 live_text(const struct ui *ui, size_t *len, int *stream)
 {
-	const struct step_state *st = engine_step(ui->e, ui->sel);
+	const struct step_state *st = ui_view_step(ui, ui->sel);
 
 	*stream = 1;
 	if (view_picked(ui) || (st->status != STEP_RUNNING && !st->rollback_running))
@@ -452,7 +452,7 @@ ui_pane_hold(struct ui *ui, int i, int next)
 {
 	if (ui->sel != i)
 		return;
-	if (engine_step(ui->e, i)->status == STEP_SKIPPED || outbuf_total(engine_step(ui->e, i)->out) == 0) {
+	if (ui_view_step(ui, i)->status == STEP_SKIPPED || outbuf_total(ui_view_step(ui, i)->out) == 0) {
 		ui_run_select(ui, next);
 		return;
 	}

@@ -132,7 +132,7 @@ start_pager(struct ui *ui, const char *path)
 void
 ui_pager_open(struct ui *ui)
 {
-	const struct step_state *st = engine_step(ui->e, ui->sel);
+	const struct step_state *st = ui_view_step(ui, ui->sel);
 	const char *id = ui->rb->steps[ui->sel].id;
 	char *rel, *path;
 
@@ -145,7 +145,7 @@ ui_pager_open(struct ui *ui)
 		return;
 	}
 	rel = follow_output_path(ui->sel + 1, id, st->attempt, 0);
-	path = xprintf("%s/%s", engine_incident_dir(ui->e), rel);
+	path = xprintf("%s/%s", ui_view_incident(ui), rel);
 	if (access(path, R_OK) != 0)
 		snprintf(ui->message, sizeof ui->message, "%s: %s", rel, strerror(errno));
 	else

@@ -47,7 +47,7 @@ format_left(int64_t ms, char *buf, size_t len)
 int
 ui_wait_left(const struct ui *ui, int i, char *buf, size_t len)
 {
-	const struct step_state *st = engine_step(ui->e, i);
+	const struct step_state *st = ui_view_step(ui, i);
 	int64_t left;
 	char l[32], all[32];
 
@@ -106,7 +106,7 @@ static void
 draw_header(struct ui *ui, int y, int x, int w)
 {
 	const struct step *s = &ui->rb->steps[ui->sel];
-	const struct step_state *st = engine_step(ui->e, ui->sel);
+	const struct step_state *st = ui_view_step(ui, ui->sel);
 	enum theme_role role = ui->focus == FOCUS_OUTPUT ? ROLE_SELECTION : ROLE_BORDER;
 	char buf[UI_TEXT_MAX * 2];
 	int used;
@@ -140,14 +140,15 @@ shown_command(const struct ui *ui, const char **prefix)
 {
 	static char *expanded;
 	const struct step *s = &ui->rb->steps[ui->sel];
-	const struct step_state *st = engine_step(ui->e, ui->sel);
+	const struct step_state *st = ui_view_step(ui, ui->sel);
 
 	*prefix = s->action == ACTION_MANUAL ? "manual: " : s->action == ACTION_INPUT ? "input: " : "$ ";
 	if (st->command != NULL && s->action != ACTION_MANUAL)
 		return st->command;
 	free(expanded);
-	expanded = engine_display_command(ui->e, ui->sel);
-	return expanded;
+	expanded = ui_view_command(ui, ui->sel);
+	/* Watching, the command is known once the journal has it. */
+	return expanded != NULL ? expanded : st->attempt > 0 ? "(not journaled)" : "(not started)";
 }
 
 /* One row per host: status, exit and duration; the picked one marked. */
@@ -187,13 +188,13 @@ draw_extra(struct ui *ui, int y, int x, int w)
 		ui_put(ui, y, x, w, ROLE_NOTICE, buf);
 		return 1;
 	}
-	if (s->confirm != CONFIRM_APPROVAL || engine_mode(ui->e) == MODE_DRY_RUN)
+	if (s->confirm != CONFIRM_APPROVAL || ui_view_mode(ui) == MODE_DRY_RUN)
 		return 0;
-	if (engine_step_approved(ui->e, ui->sel, &who))
+	if (ui_view_approved(ui, ui->sel, &who))
 		snprintf(buf, sizeof buf, "approved by %s", who != NULL ? who : "?");
 	else
 		snprintf(buf, sizeof buf, "needs a second operator: drconsole approve %s %s",
-		    engine_incident_dir(ui->e), s->id);
+		    ui_view_incident(ui), s->id);
 	ui_put(ui, y, x, w, ROLE_NOTICE, buf);
 	return 1;
 }
@@ -203,7 +204,7 @@ static int
 run_begun(const struct ui *ui)
 {
 	for (int i = 0; i < ui->rb->nsteps; i++) {
-		const struct step_state *st = engine_step(ui->e, i);
+		const struct step_state *st = ui_view_step(ui, i);
 
 		if (st->attempt > 0 || st->status != STEP_PENDING)
 			return 1;
@@ -219,13 +220,13 @@ ui_draw_pane(struct ui *ui, int top, int x, int w, int h)
 	int y = top + 1, rows;
 
 	draw_header(ui, top, x, w);
-	if (ui->rb->notes != NULL && (engine_mode(ui->e) == MODE_TRAINING || !run_begun(ui)))
+	if (ui->rb->notes != NULL && (ui_view_mode(ui) == MODE_TRAINING || !run_begun(ui)))
 		y += put_wrapped(ui, y, x + 1, w - 1, h / 3 > 2 ? h / 3 : 2, ROLE_NOTICE, "runbook notes: ",
 		    ui->rb->notes);
 	y += put_wrapped(ui, y, x + 1, w - 1, 3, ROLE_COMMAND, prefix, cmd);
 	y += draw_extra(ui, y, x + 1, w - 1);
 	y += draw_hosts(ui, y, x + 1, w - 1, h / 3 > 2 ? h / 3 : 2);
-	if ((ui->show_why || engine_mode(ui->e) == MODE_TRAINING) && s->why.s != NULL)
+	if ((ui->show_why || ui_view_mode(ui) == MODE_TRAINING) && s->why.s != NULL)
 		y += put_wrapped(ui, y, x + 1, w - 1, h / 4 > 2 ? h / 4 : 2, ROLE_WHY, "why: ", s->why.s);
 	rows = top + h - y - 1;
 	ui_lines_draw(ui, y, x, w, rows);

@@ -8,6 +8,8 @@
  *   do ACTION          an action by its name in the action table
  *   wait-step ID STATUS [SECONDS]   until step ID has STATUS (default 10 s);
  *                      read at once, and the command after it too
+ *   wait-text TEXT [SECONDS]        until a row of the screen holds TEXT
+ *                      (one word; watch's runs go on without this screen)
  *   resize COLSxROWS   as if the terminal changed size
  *   dump               the screen rows as text, appended to --dump FILE
  *   quit               leave (a running step is cancelled first)
@@ -68,15 +70,50 @@ on_wait_timer(void *arg)
 	ui->wait_timer = NULL;
 }
 
+/* Some row of the screen, as last drawn, holds text. */
+static int
+screen_shows(const char *text)
+{
+	char row[4096];
+
+	for (int y = 0; y < LINES; y++) {
+		int n = mvinnstr(y, 0, row, (int)sizeof row - 1);
+
+		if (n > 0 && (row[n] = '\0', strstr(row, text) != NULL))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+wait_text_done(struct ui *ui)
+{
+	char *msg;
+
+	ui_draw_now(ui);
+	if (screen_shows(ui->wait_text)) {
+		ui->wait_text[0] = '\0';
+		return 1;
+	}
+	if (clock_mono_ms() < ui->wait_deadline)
+		return 0;
+	msg = xprintf("wait-text %s: timed out", ui->wait_text);
+	script_fail(ui, msg);
+	free(msg);
+	return 0;
+}
+
 static int
 wait_done(struct ui *ui)
 {
 	const struct step_state *st;
 	char *msg;
 
-	if (ui->e == NULL)
+	if (ui->wait_text[0] != '\0')
+		return wait_text_done(ui);
+	if (ui->e == NULL && ui->w == NULL)
 		return 0;
-	st = engine_step(ui->e, ui->wait_step);
+	st = ui_view_step(ui, ui->wait_step);
 	if (strcmp(step_status_name(st->status), ui->wait_status) == 0 && !st->retry_waiting)
 		return 1;
 	if (clock_mono_ms() < ui->wait_deadline)
@@ -108,8 +145,9 @@ peek(struct ui *ui)
 	return ui->script_next;
 }
 
-/* The next command may run: the engine is idle (or a wait-step just
- * matched) and nothing is left to decide for this turn. */
+/* The next command may run: the engine is idle (or a wait just matched)
+ * and nothing is left to decide for this turn. Watching, nothing here
+ * drives the run: only waits hold the script back. */
 int
 ui_script_ready(struct ui *ui)
 {
@@ -125,10 +163,10 @@ ui_script_ready(struct ui *ui)
 		ui->wait_timer = NULL;
 		return 1;
 	}
-	if (ui->script_after_wait || ui->e == NULL || !engine_busy(ui->e))
+	if (ui->script_after_wait || !ui_view_busy(ui) || ui->w != NULL)
 		return 1;
 	/* A wait-step is itself a wait: it is read while the engine works. */
-	return peek(ui) != NULL && strncmp(peek(ui) + strspn(peek(ui), " \t"), "wait-step", 9) == 0;
+	return peek(ui) != NULL && strncmp(peek(ui) + strspn(peek(ui), " \t"), "wait-", 5) == 0;
 }
 
 /* Appends the screen as text: a separator, then every row. */
@@ -163,12 +201,21 @@ ui_script_dump(struct ui *ui)
 	fflush(ui->dump);
 }
 
+/* A timer makes sure the loop wakes for the deadline. */
+static void
+start_wait(struct ui *ui, const char *secs)
+{
+	ui->wait_deadline = clock_mono_ms() + (secs ? atoi(secs) * 1000 : WAIT_DEFAULT_MS);
+	ui->wait_timer = loop_add_timer(ui->loop, ui->wait_deadline - clock_mono_ms(), on_wait_timer, ui);
+	ui->script_waiting = 1;
+}
+
 static void
 cmd_wait(struct ui *ui, char *args)
 {
 	char *id = strtok(args, " "), *status = strtok(NULL, " "), *secs = strtok(NULL, " ");
 
-	if (id == NULL || status == NULL || ui->e == NULL) {
+	if (id == NULL || status == NULL || (ui->e == NULL && ui->w == NULL)) {
 		script_fail(ui, "wait-step wants ID STATUS [SECONDS] during a run");
 		return;
 	}
@@ -177,9 +224,21 @@ cmd_wait(struct ui *ui, char *args)
 		return;
 	}
 	snprintf(ui->wait_status, sizeof ui->wait_status, "%s", status);
-	ui->wait_deadline = clock_mono_ms() + (secs ? atoi(secs) * 1000 : WAIT_DEFAULT_MS);
-	ui->wait_timer = loop_add_timer(ui->loop, ui->wait_deadline - clock_mono_ms(), on_wait_timer, ui);
-	ui->script_waiting = 1;
+	start_wait(ui, secs);
+}
+
+/* wait-text TEXT [SECONDS]: until a row of the screen holds TEXT (one word). */
+static void
+cmd_wait_text(struct ui *ui, char *args)
+{
+	char *text = strtok(args, " "), *secs = strtok(NULL, " ");
+
+	if (text == NULL) {
+		script_fail(ui, "wait-text wants TEXT [SECONDS]");
+		return;
+	}
+	snprintf(ui->wait_text, sizeof ui->wait_text, "%s", text);
+	start_wait(ui, secs);
 }
 
 static void
@@ -190,6 +249,10 @@ cmd_quit(struct ui *ui)
 
 	if (ui->quitting)
 		return;
+	if (ui->w != NULL) {
+		ui_quit(ui, EXIT_OK);
+		return;
+	}
 	if (r < 0) {
 		ui_quit(ui, ui->finished ? ui->exit_code : EXIT_OK);
 		return;
@@ -220,6 +283,8 @@ run_command(struct ui *ui, char *cmd, char *args)
 			ui_do(ui, ui_action_by_name(args));
 	} else if (strcmp(cmd, "wait-step") == 0)
 		cmd_wait(ui, args);
+	else if (strcmp(cmd, "wait-text") == 0)
+		cmd_wait_text(ui, args);
 	else if (strcmp(cmd, "resize") == 0) {
 		if (sscanf(args, "%dx%d", &cols, &rows) != 2 || cols < 10 || rows < 5)
 			script_fail(ui, "resize wants COLSxROWS");

@@ -26,19 +26,23 @@
 #define TL_MAX		10000	/* events kept; the oldest go first */
 #define TL_READ		65536	/* journal bytes read per turn */
 
+/* An event as kept: what every frame needs, and the line itself, worded
+ * (summary, full text) only when shown, so a long journal costs a copy
+ * of its newest lines and no more. */
 struct tl_entry {
 	int64_t ms;
 	char event[24];
 	int injected;
-	char *summary;		/* one line */
-	char *full;		/* everything the event says, for Enter */
+	char *line;		/* the journal line, as written */
+	char *summary;		/* one line, once shown */
+	char *full;		/* everything the event says, once asked for */
 };
 
 struct ui_timeline {
 	int fd;
 	struct strbuf part;	/* an unfinished journal line */
-	struct tl_entry *v;
-	size_t n, cap;
+	struct tl_entry *v;	/* a ring of TL_MAX */
+	size_t head, n;
 	size_t unread;		/* the first inject not read yet, n: none */
 	int sel;		/* the pane's selected event */
 	int follow;		/* the pane keeps the newest in view */
@@ -47,8 +51,17 @@ struct ui_timeline {
 static void
 entry_free(struct tl_entry *t)
 {
+	free(t->line);
 	free(t->summary);
 	free(t->full);
+	memset(t, 0, sizeof *t);
+}
+
+/* Event k of those kept, 0 the oldest. */
+static struct tl_entry *
+entry(const struct ui_timeline *tl, size_t k)
+{
+	return &tl->v[(tl->head + k) % TL_MAX];
 }
 
 void
@@ -61,7 +74,7 @@ ui_timeline_free(struct ui *ui)
 	if (tl->fd >= 0)
 		close(tl->fd);
 	for (size_t k = 0; k < tl->n; k++)
-		entry_free(&tl->v[k]);
+		entry_free(entry(tl, k));
 	free(tl->v);
 	strbuf_free(&tl->part);
 	free(tl);
@@ -87,9 +100,44 @@ full_text(json_t *ev)
 	return strbuf_detach(&b);
 }
 
+/* The entry worded, on first need. */
 static void
-add_event(struct ui_timeline *tl, json_t *ev)
+word(struct tl_entry *t)
 {
+	json_t *ev;
+
+	if (t->summary != NULL)
+		return;
+	ev = json_loads(t->line, JSON_ALLOW_NUL, NULL);
+	t->summary = ev != NULL ? follow_summary(ev) : xstrdup("(unreadable)");
+	if (ev != NULL && t->injected) {
+		/* Whose it is: a facilitator's, from outside the driving console. */
+		const char *by = json_string_value(json_object_get(ev, "by"));
+		char *was = t->summary;
+
+		t->summary = xprintf("INJECTED by %s: %s", by != NULL ? by : "?", was);
+		free(was);
+	}
+	t->full = ev != NULL ? full_text(ev) : xstrdup(t->line);
+	json_decref(ev);
+}
+
+static struct ui_timeline *
+timeline_new(void)
+{
+	struct ui_timeline *tl = xcalloc(1, sizeof *tl);
+
+	tl->fd = -1;
+	tl->follow = 1;
+	tl->v = xcalloc(TL_MAX, sizeof *tl->v);
+	strbuf_init(&tl->part);
+	return tl;
+}
+
+void
+ui_timeline_add(struct ui *ui, const json_t *ev, const char *line, size_t len)
+{
+	struct ui_timeline *tl;
 	const char *event = json_string_value(json_object_get(ev, "event"));
 	const char *decision = json_string_value(json_object_get(ev, "decision"));
 	const char *read = run_decision_text(DECISION_INJECT_READ);
@@ -97,26 +145,24 @@ add_event(struct ui_timeline *tl, json_t *ev)
 
 	if (event == NULL)
 		return;
+	if (ui->tl == NULL)
+		ui->tl = timeline_new();
+	tl = ui->tl;
 	/* The decision that acknowledges: its text up to the detail. */
 	if (decision != NULL && strncmp(decision, read, (size_t)(strstr(read, "%s") - read)) == 0)
 		tl->unread = tl->n;	/* every inject before it was read */
 	if (tl->n == TL_MAX) {
-		entry_free(&tl->v[0]);
-		memmove(tl->v, tl->v + 1, (tl->n - 1) * sizeof *tl->v);
+		entry_free(entry(tl, 0));
+		tl->head = (tl->head + 1) % TL_MAX;
 		tl->n--;
 		tl->unread -= tl->unread > 0;
 		tl->sel -= tl->sel > 0;
 	}
-	if (tl->n == tl->cap) {
-		tl->cap = tl->cap ? tl->cap * 2 : 64;
-		tl->v = xreallocarray(tl->v, tl->cap, sizeof *tl->v);
-	}
-	t = &tl->v[tl->n];
-	t->ms = follow_event_ms(ev);
+	t = entry(tl, tl->n);
+	t->ms = follow_event_ms((json_t *)ev);
 	t->injected = json_is_true(json_object_get(ev, "injected"));
 	snprintf(t->event, sizeof t->event, "%s", t->injected ? "inject" : event);
-	t->summary = follow_summary(ev);
-	t->full = full_text(ev);
+	t->line = xstrndup(line, len);
 	if (tl->unread == tl->n && !t->injected)
 		tl->unread++;
 	tl->n++;
@@ -132,7 +178,7 @@ poll_journal(struct ui *ui)
 	ssize_t got;
 
 	if (tl->fd < 0) {
-		char *path = xprintf("%s/journal.jsonl", engine_incident_dir(ui->e));
+		char *path = xprintf("%s/journal.jsonl", ui_view_incident(ui));
 
 		tl->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 		free(path);
@@ -151,7 +197,7 @@ poll_journal(struct ui *ui)
 
 		*nl = '\0';
 		if ((ev = json_loads(line, 0, NULL)) != NULL) {
-			add_event(tl, ev);
+			ui_timeline_add(ui, ev, line, (size_t)(nl - line));
 			json_decref(ev);
 		}
 		line = nl + 1;
@@ -160,16 +206,13 @@ poll_journal(struct ui *ui)
 	free(all);
 }
 
-/* The timeline as it stands: read up to the journal's end. */
+/* The timeline as it stands: read up to the journal's end. Watching, the
+ * journal's lines come from follow.c as it reads them (ui_timeline_add). */
 void
 ui_timeline_poll(struct ui *ui)
 {
-	if (ui->tl == NULL) {
-		ui->tl = xcalloc(1, sizeof *ui->tl);
-		ui->tl->fd = -1;
-		ui->tl->follow = 1;
-		strbuf_init(&ui->tl->part);
-	}
+	if (ui->tl == NULL)
+		ui->tl = timeline_new();
 	if (ui->e != NULL)
 		poll_journal(ui);
 }
@@ -193,7 +236,7 @@ entry_role(const struct tl_entry *t)
 
 /* One event on row y: local and UTC time, its type, its summary. */
 static void
-draw_entry(struct ui *ui, int y, int x, int w, const struct tl_entry *t, int selected)
+draw_entry(struct ui *ui, int y, int x, int w, struct tl_entry *t, int selected)
 {
 	time_t secs = (time_t)(t->ms / 1000);
 	struct tm lt, ut;
@@ -212,6 +255,7 @@ draw_entry(struct ui *ui, int y, int x, int w, const struct tl_entry *t, int sel
 	used = ui_put(ui, y, x, w, selected ? ROLE_SELECTION : ROLE_TIMELINE_TIME, when);
 	ui_put(ui, y, x + used, 14, selected ? ROLE_SELECTION : entry_role(t), event);
 	used = w >= 80 ? 34 : used + 15;	/* the summaries line up */
+	word(t);
 	termsafe_clean(t->summary, strlen(t->summary), buf, sizeof buf);
 	ui_put(ui, y, x + used, w - used, selected ? ROLE_SELECTION : entry_role(t), buf);
 }
@@ -223,7 +267,7 @@ ui_timeline_strip(struct ui *ui, int y, int h)
 	size_t n = tl->n < (size_t)h ? tl->n : (size_t)h;
 
 	for (size_t k = 0; k < n; k++)
-		draw_entry(ui, y + (int)k, 1, COLS - 1, &tl->v[tl->n - n + k], 0);
+		draw_entry(ui, y + (int)k, 1, COLS - 1, entry(tl, tl->n - n + k), 0);
 }
 
 /* In place of the output pane, the whole run, scrolled by its selection. */
@@ -242,11 +286,11 @@ ui_timeline_pane(struct ui *ui, int top, int x, int w, int h)
 	ui_fill(ui, top, x, w, ROLE_SELECTION);
 	ui_put(ui, top, x, w, ROLE_SELECTION, buf);
 	for (int r = 0; r < rows && first + r < (int)tl->n; r++)
-		draw_entry(ui, top + 1 + r, x + 1, w - 1, &tl->v[first + r], first + r == tl->sel);
+		draw_entry(ui, top + 1 + r, x + 1, w - 1, entry(tl, (size_t)(first + r)), first + r == tl->sel);
 }
 
 /* The newest inject not read yet, or NULL. */
-static const struct tl_entry *
+static struct tl_entry *
 unread_inject(const struct ui *ui)
 {
 	const struct ui_timeline *tl = ui->tl;
@@ -254,8 +298,8 @@ unread_inject(const struct ui *ui)
 	if (tl == NULL)
 		return NULL;
 	for (size_t k = tl->n; k > tl->unread; k--) {
-		if (tl->v[k - 1].injected)
-			return &tl->v[k - 1];
+		if (entry(tl, k - 1)->injected)
+			return entry(tl, k - 1);
 	}
 	return NULL;
 }
@@ -269,11 +313,12 @@ ui_timeline_banner_rows(const struct ui *ui)
 void
 ui_timeline_banner(struct ui *ui, int y)
 {
-	const struct tl_entry *t = unread_inject(ui);
+	struct tl_entry *t = unread_inject(ui);
 	char buf[UI_LINE_BUF], text[UI_LINE_BUF - 64];
 
 	if (t == NULL)
 		return;
+	word(t);
 	termsafe_clean(t->summary, strlen(t->summary), text, sizeof text);
 	snprintf(buf, sizeof buf, " INJECTED EVENT: %s  (I reads it) ", text);
 	ui_fill(ui, y, 0, COLS, ROLE_NOTICE);
@@ -283,10 +328,11 @@ ui_timeline_banner(struct ui *ui, int y)
 /* --- keys --- */
 
 static void
-show_full(struct ui *ui, const struct tl_entry *t, const char *title)
+show_full(struct ui *ui, struct tl_entry *t, const char *title)
 {
 	struct dialog *d = ui_dialog_open(ui, DLG_MESSAGE, -1, title);
 
+	word(t);
 	d->body = termsafe_dup(t->full, 0);
 }
 
@@ -295,7 +341,7 @@ show_full(struct ui *ui, const struct tl_entry *t, const char *title)
 static void
 read_inject(struct ui *ui)
 {
-	const struct tl_entry *t;
+	struct tl_entry *t;
 
 	ui_timeline_poll(ui);
 	if ((t = unread_inject(ui)) == NULL) {
@@ -341,7 +387,7 @@ ui_timeline_action(struct ui *ui, enum ui_action a)
 	case ACT_END: move_sel(ui, INT32_MAX / 2); return 1;
 	case ACT_EVENT:
 		if (timeline(ui)->n > 0)
-			show_full(ui, &ui->tl->v[ui->tl->sel], "Timeline event");
+			show_full(ui, entry(ui->tl, (size_t)ui->tl->sel), "Timeline event");
 		return 1;
 	default:
 		return 0;

@@ -1,592 +1,260 @@
 /*
  * ui_watch.c: `drconsole watch INCIDENT_DIR`, a read-only live view of an
  * incident from another terminal: a facilitator's or an observer's screen
- * during a drill. Everything shown is rebuilt from the incident directory
- * by follow.c, polled every WATCH_POLL_MS (a stat per growing file when
- * nothing changes); nothing here writes to the incident or takes the
- * journal's lock, except `i`, which injects an event through the inbox as
- * `drconsole inject` does.
- *
- * The layout, theme, glyphs and dialogs are the console's (ui_draw.c,
- * ui_theme.c, ui_dialog.c): a struct ui serves as the drawing context. The
- * keys are a table of their own, since a viewer has none of the console's
- * actions. A small script mode (--script/--dump, as the console's) lets
- * tests drive it without a terminal.
+ * during a drill. It is the console itself with the driver's keys off and
+ * the watcher's on (the action table marks which are whose): the same run
+ * view, pane, search, wrap, zoom, timeline, help, pager and script mode,
+ * drawn from the run state that follow.c rebuilds from the incident
+ * directory (polled every WATCH_POLL_MS; a stat per growing file when
+ * nothing changes) instead of from an engine. What is watch's own is here:
+ * keeping that state in the shape the views read (ui_view.c), following
+ * the running step, and injecting an event, the one thing a watcher adds
+ * to the incident, through its inbox as `drconsole inject` does. Nothing
+ * here writes to the incident otherwise or takes the journal's lock.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <langinfo.h>
-#include <limits.h>
 #include <locale.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
 #include "commands.h"
-#include "duration.h"
 #include "follow.h"
-#include "log.h"
-#include "outfile.h"
-#include "termsafe.h"
 #include "ui.h"
 #include "watchopts.h"
 #include "xmalloc.h"
-#include "ui_watch_int.h"
 
-#define WATCH_ACTION_INFO(id, name, k1, k2, bar) { name, { k1, k2 }, bar },
-const struct watch_action_info watch_actions[WACT_COUNT] = {
-	WATCH_ACTIONS(WATCH_ACTION_INFO)
-};
-#undef WATCH_ACTION_INFO
+#define WATCH_POLL_MS 200	/* how often the incident is looked at */
 
-/* The watch the fatal hook gives the terminal back for. */
-static struct watch *fatal_watch;
+/* --- the run state, in the views' shape --- */
 
-/* --- the terminal --- */
+/* A checklist built from the journal's steps alone: their ids, titles and
+ * phases, nothing to run. */
+static struct runbook *
+build_runbook(const struct follow *f)
+{
+	const struct follow_run *r = follow_run(f);
+	struct runbook *rb = xcalloc(1, sizeof *rb);
+	int n = follow_nsteps(f);
 
+	rb->title.s = xstrdup(r->title != NULL ? r->title : "(waiting for run.start)");
+	rb->id = r->runbook_id != NULL ? xstrdup(r->runbook_id) : NULL;
+	rb->rto_ms = r->rto_ms;
+	rb->rpo_ms = r->rpo_ms;
+	rb->steps = xcalloc((size_t)n + 1, sizeof *rb->steps);
+	for (int i = 0; i < n; i++) {
+		const struct follow_step *fs = follow_step(f, i);
+		struct step *s = &rb->steps[i];
+
+		s->id = xstrdup(fs->id);
+		s->title.s = xstrdup(fs->title);
+		s->phase.s = fs->phase != NULL ? xstrdup(fs->phase) : NULL;
+		s->action = ACTION_RUN;
+	}
+	rb->nsteps = n;
+	return rb;
+}
+
+/* The runbook the run started from, when it was read unchanged and the
+ * journal names no step it lacks; else one built from the journal. */
 static void
-watch_term_end(struct watch *w)
+sync_runbook(struct ui *ui)
 {
-	ui_term_end(w->ui);
-}
-
-static void
-watch_on_fatal(void)
-{
-	if (fatal_watch != NULL)
-		watch_term_end(fatal_watch);
-}
-
-/* Script mode draws on /dev/null at the console's script size. */
-static int
-watch_term_start(struct watch *w)
-{
-	struct ui *ui = w->ui;
-
-	if (ui_term_start(ui) != 0)
-		return -1;
-	if (ui->message[0] != '\0')
-		snprintf(w->message, sizeof w->message, "%s", ui->message);
-	return 0;
-}
-
-/* --- what is selected --- */
-
-const struct follow_step *
-watch_selected(const struct watch *w)
-{
-	return follow_step(w->f, w->sel);
-}
-
-static void
-select_step(struct watch *w, int i)
-{
+	struct ui_watched *w = ui->w;
+	const struct runbook *loaded = follow_runbook(w->f);
 	int n = follow_nsteps(w->f);
 
-	if (i >= n)
-		i = n - 1;
-	if (i < 0)
-		i = 0;
-	if (i != w->sel)
-		w->out_follow = 1;
-	w->sel = i;
-}
-
-/* Follows the running step, else the one that started last. */
-static void
-track_running(struct watch *w)
-{
-	const struct follow_run *r = follow_run(w->f);
-
-	if (w->follow_run)
-		select_step(w, r->running >= 0 ? r->running : r->last_step >= 0 ? r->last_step : 0);
-	else
-		select_step(w, w->sel);
-}
-
-/* --- keys --- */
-
-static enum watch_action
-action_for_key(int key)
-{
-	for (int a = 0; a < WACT_COUNT; a++) {
-		if (watch_actions[a].keys[0] == key || (watch_actions[a].keys[1] != 0 &&
-		    watch_actions[a].keys[1] == key))
-			return (enum watch_action)a;
-	}
-	return WACT_COUNT;
-}
-
-static void
-scroll_output(struct watch *w, int64_t delta)
-{
-	const struct follow_step *st = watch_selected(w);
-	int64_t rows = w->pane_rows > 0 ? w->pane_rows : 1, top;
-
-	if (st == NULL)
-		return;
-	top = watch_first_line(w, st, (int)rows) + delta;
-	if (top < (int64_t)follow_step_dropped(st))
-		top = (int64_t)follow_step_dropped(st);
-	w->out_follow = top >= (int64_t)st->lines - rows;
-	w->out_top = top;
-}
-
-static void
-scroll_timeline(struct watch *w, int64_t delta)
-{
-	int64_t back = (int64_t)w->tl_back - delta;
-
-	w->tl_back = back < 0 ? 0 : (size_t)back;
-}
-
-/* How far a key moves: a line, a page, or to an end. */
-static int64_t
-move_delta(enum watch_action a, int64_t page)
-{
-	switch (a) {
-	case WACT_UP: return -1;
-	case WACT_DOWN: return 1;
-	case WACT_PAGE_UP: return -page;
-	case WACT_PAGE_DOWN: return page;
-	case WACT_HOME: return -WATCH_FAR;
-	default: return WATCH_FAR;
-	}
-}
-
-/* Up, Down, Home and End act on the focused pane; PgUp and PgDn scroll
- * the output unless the timeline has the focus. */
-static void
-move_focused(struct watch *w, enum watch_action a)
-{
-	int page = w->pane_rows > 1 ? w->pane_rows - 1 : 1;
-	int64_t to;
-
-	if (w->focus == WFOCUS_TIMELINE)
-		scroll_timeline(w, move_delta(a, WATCH_TIMELINE_PAGE));
-	else if (w->focus == WFOCUS_OUTPUT || a == WACT_PAGE_UP || a == WACT_PAGE_DOWN)
-		scroll_output(w, move_delta(a, page));
-	else {
-		to = w->sel + move_delta(a, 1);
-		w->follow_run = 0;
-		select_step(w, to < 0 ? 0 : to > INT_MAX ? INT_MAX : (int)to);
-	}
-}
-
-static void
-open_inject(struct watch *w)
-{
-	struct dialog *d = ui_dialog_open(w->ui, DLG_NOTE, -1, "Inject an event");
-
-	d->body = xprintf("It goes through the incident's inbox: the driving console journals it and "
-	    "shows it within a second, and timelines mark it INJECTED by %s.", w->operator);
-}
-
-static void
-watch_do(struct watch *w, enum watch_action a)
-{
-	switch (a) {
-	case WACT_FOCUS:
-		w->focus = (w->focus + 1) % WFOCUS_COUNT;
-		break;
-	case WACT_FOLLOW:
-		w->follow_run = w->out_follow = 1;
-		w->tl_back = 0;
-		track_running(w);
-		break;
-	case WACT_INJECT:
-		open_inject(w);
-		break;
-	case WACT_QUIT:
-		w->done = 1;
-		break;
-	case WACT_COUNT:
-		break;
-	default:
-		move_focused(w, a);
-		break;
-	}
-	ui_touch(w->ui);
-}
-
-static void
-send_inject(struct watch *w, const char *text)
-{
-	struct follow_inject_result res;
-	char *cause = NULL, pid[32] = "";
-
-	if (follow_inject(w->dir, w->operator, text, 0, &res, &cause) != 0) {
-		snprintf(w->message, sizeof w->message, "not injected: %s", cause);
-		free(cause);
+	if (loaded != NULL && follow_run(w->f)->runbook_problem == NULL && loaded->nsteps == n) {
+		ui->rb = (struct runbook *)loaded;	/* read, never changed */
+		runbook_free(w->built);
+		w->built = NULL;
 		return;
 	}
-	if (res.holder > 0)
-		snprintf(pid, sizeof pid, " (pid %ld)", res.holder);
-	if (res.journaled)
-		snprintf(w->message, sizeof w->message, "injected: no console drives the incident, so it "
-		    "was appended as line %lld", (long long)res.seq);
-	else if (res.taken)
-		snprintf(w->message, sizeof w->message, "injected: journaled by the driving console%s", pid);
-	else
-		snprintf(w->message, sizeof w->message, "injected: queued for the driving console%s; "
-		    "the timeline shows it once journaled", pid);
-	follow_inject_result_clear(&res);
+	if (w->built != NULL && w->built->nsteps == n && follow_run(w->f)->started)
+		return;
+	runbook_free(w->built);
+	w->built = build_runbook(w->f);
+	ui->rb = w->built;
 }
 
-/* The inject dialog's field: typing, BSpace, Enter sends, Esc backs out. */
+/* Each step's state as the views read it; strings and output are the
+ * follower's, valid until its next poll, when this runs again. */
 static void
-inject_key(struct watch *w, struct dialog *d, int key)
+sync_steps(struct ui *ui)
 {
-	if (key == UI_KEY_ESC || key == UI_KEY_CTRL_C) {
-		ui_dialog_close(w->ui);
-	} else if (key == UI_KEY_ENTER) {
-		if (d->len == 0) {
-			snprintf(d->error, sizeof d->error, "type the event, or Esc to back out");
-			return;
-		}
-		send_inject(w, d->text);
-		ui_dialog_close(w->ui);
-	} else
-		ui_dialog_text_key(d, key);
+	struct ui_watched *w = ui->w;
+	int n = follow_nsteps(w->f);
+
+	if (n != w->nst) {
+		w->st = xreallocarray(w->st, (size_t)n + 1, sizeof *w->st);
+		w->nst = n;
+	}
+	for (int i = 0; i < n; i++) {
+		const struct follow_step *fs = follow_step(w->f, i);
+		struct step_state *st = &w->st[i];
+
+		memset(st, 0, sizeof *st);
+		st->status = (enum step_status)fs->status;	/* the same values */
+		st->attempt = fs->attempt;
+		st->started_wall = fs->attempt_ms;
+		st->duration_ms = fs->duration_ms;
+		st->exit_code = fs->exit_code;
+		snprintf(st->exit_desc, sizeof st->exit_desc, "%s", fs->exit_desc != NULL ? fs->exit_desc : "");
+		st->reason = fs->reason;
+		st->note = fs->note;
+		st->command = fs->command;
+		st->out = fs->out;
+		st->rolled_back = fs->rolled_back;
+		st->rollback_running = fs->rollback_running;
+		st->retry_waiting = fs->retry_waiting;
+	}
 }
 
+/* The run's mode and, once it ended, how: the banner and the clock stop. */
 static void
-watch_key(struct watch *w, int key)
+sync_run(struct ui *ui)
 {
-	struct dialog *d = ui_dialog_top(w->ui);
+	const struct follow_run *r = follow_run(ui->w->f);
 
-	if (key == '\r' || key == KEY_ENTER)
-		key = UI_KEY_ENTER;
-	if (key == 127 || key == 8)
-		key = KEY_BACKSPACE;
-	w->ui->urgent = 1;
-	ui_touch(w->ui);
-	if (key == KEY_RESIZE)
-		return;
-	/* A paste is text for the inject field, never keys (ui_paste.c). */
-	if (ui_paste_key(w->ui, key)) {
-		snprintf(w->message, sizeof w->message, "%s", w->ui->message);
-		return;
-	}
-	if (d != NULL) {
-		inject_key(w, d, key);
-		return;
-	}
-	w->message[0] = '\0';
-	watch_do(w, action_for_key(key));
+	if (r->mode == NULL || run_mode_from_name(r->mode, &ui->w->mode) != 0)
+		ui->w->mode = MODE_LIVE;
+	ui->show_why = ui->show_why || ui->w->mode == MODE_TRAINING;
+	ui->finished = r->end_status != NULL;
+	snprintf(ui->outcome, sizeof ui->outcome, "%s", r->end_status != NULL ? r->end_status : "");
+	ui->finished_wall = r->ended_ms;
 }
 
-/* --- the incident and the loop --- */
+/* The selection follows the running step, else the one that started last. */
+static void
+track_running(struct ui *ui)
+{
+	const struct follow_run *r = follow_run(ui->w->f);
+	int n = ui->rb->nsteps, to = ui->sel;
+
+	if (ui->w->follow_run)
+		to = r->running >= 0 ? r->running : r->last_step >= 0 ? r->last_step : 0;
+	if (to >= n)
+		to = n - 1;
+	if (to < 0)
+		to = 0;
+	if (to != ui->sel) {
+		ui->sel = to;
+		ui->follow = 1;
+		ui->host_pick = 0;
+		ui->match_line = -1;
+	}
+}
 
 static void
-watch_poll(struct watch *w)
+watch_poll(struct ui *ui)
 {
 	char *cause = NULL;
-	int rc = follow_poll(w->f, &cause);
+	int rc = follow_poll(ui->w->f, &cause);
 
 	if (rc < 0) {
-		snprintf(w->message, sizeof w->message, "%s", cause);
+		snprintf(ui->message, sizeof ui->message, "%s", cause);
 		free(cause);
-		ui_touch(w->ui);
-	} else if (rc > 0) {
-		track_running(w);
-		ui_touch(w->ui);
+		ui_touch(ui);
+		return;
 	}
+	if (rc == 0 && ui->rb != NULL)
+		return;
+	sync_runbook(ui);
+	sync_steps(ui);
+	sync_run(ui);
+	track_running(ui);
+	ui_touch(ui);
 }
 
 static void
 on_poll(void *arg)
 {
-	struct watch *w = arg;
+	struct ui *ui = arg;
 
-	w->poll_timer = NULL;
-	watch_poll(w);
+	ui->w->poll_timer = NULL;
+	watch_poll(ui);
 	/* More was waiting than one poll reads: come back at once. */
-	w->poll_timer = loop_add_timer(w->loop, follow_behind(w->f) ? 0 : WATCH_POLL_MS, on_poll, w);
+	ui->w->poll_timer = loop_add_timer(ui->loop, follow_behind(ui->w->f) ? 0 : WATCH_POLL_MS, on_poll, ui);
 }
+
+/* Each journal line the follower reads goes onto the timeline as well. */
+static void
+on_event(void *arg, const json_t *line, const char *raw, size_t len, int step)
+{
+	(void)step;
+	ui_timeline_add(arg, line, raw, len);
+}
+
+/* --- the watcher's keys --- */
 
 static void
-on_keys(int fd, short revents, void *arg)
+open_inject(struct ui *ui)
 {
-	struct watch *w = arg;
-	int key = ERR, n = 0;
+	struct dialog *d = ui_dialog_open(ui, DLG_INJECT, -1, "Inject an event");
 
-	(void)fd;
-	while (n < 64 && (key = wgetch(stdscr)) != ERR) {
-		n++;
-		watch_key(w, key);
-	}
-	if (key == ERR)
-		ui_paste_idle(w->ui);
-	w->input_errs = n > 0 ? 0 : w->input_errs + 1;
-	/* Readable with nothing to read, again and again: the terminal is gone. */
-	if ((revents & (POLLHUP | POLLERR | POLLNVAL)) || w->input_errs > 100)
-		w->done = 1;
+	d->required = 1;
+	d->body = xprintf("It goes through the incident's inbox: the driving console journals it and "
+	    "shows it within a second, and timelines mark it INJECTED by %s.", ui->w->operator);
 }
 
-static void
-on_signal(int signo, void *arg)
+int
+ui_watch_action(struct ui *ui, enum ui_action a)
 {
-	struct watch *w = arg;
-	struct winsize ws;
-
-	if (signo == SIGWINCH) {
-		if (ioctl(1, TIOCGWINSZ, &ws) == 0)
-			ui_resize(w->ui, ws.ws_col, ws.ws_row);
-		return;
-	}
-	w->done = 1;
-	w->exit_code = signo == SIGINT ? EXIT_INTERRUPTED : EXIT_OK;
-}
-
-/* Redraws when something changed, and once a second for the clocks while
- * the run goes on; otherwise the screen is left alone. */
-static void
-maybe_draw(struct watch *w)
-{
-	const struct follow_run *r = follow_run(w->f);
-	int ticking = r->started && r->end_status == NULL;
-
-	/* Catching up on a flood: a frame at most every UI_FRAME_MS, keys
-	 * still drawn at once. */
-	if (w->ui->dirty && !w->ui->urgent && follow_behind(w->f) &&
-	    clock_mono_ms() - w->ui->last_draw_mono < UI_FRAME_MS)
-		return;
-	if (w->ui->dirty || (ticking && clock_wall_ms() / 1000 != w->drawn_sec))
-		watch_draw(w);
-}
-
-/* --- script mode (tests): one command a line, read after each redraw ---
- *   key NAME | type TEXT | do ACTION | resize COLSxROWS | dump | quit
- *   wait-step ID STATUS [SECONDS]   until the journal gives step ID STATUS
- *   wait-text TEXT [SECONDS]        until the screen shows TEXT (one word)
- */
-
-static void
-script_fail(struct watch *w, const char *what)
-{
-	if (w->script_error == NULL)
-		w->script_error = xprintf("%s:%d: %s", w->script_path, w->script_line, what);
-	w->done = 1;
-	w->exit_code = EXIT_USAGE;
-}
-
-static int
-screen_shows(const char *text)
-{
-	char row[4096];
-
-	for (int y = 0; y < LINES; y++) {
-		int n = mvinnstr(y, 0, row, (int)sizeof row - 1);
-
-		if (n > 0 && (row[n] = '\0', strstr(row, text) != NULL))
-			return 1;
-	}
-	return 0;
-}
-
-/* wait_what is "step ID STATUS" or "text TEXT". */
-static int
-wait_met(struct watch *w)
-{
-	char id[UI_TEXT_MAX], status[32];
-	const struct follow_step *st;
-
-	if (sscanf(w->wait_what, "step %255s %31s", id, status) == 2) {
-		st = follow_step(w->f, follow_find_step(w->f, id));
-		return st != NULL && strcmp(jschema_status_name(st->status), status) == 0 && !st->retry_waiting;
-	}
-	watch_draw(w);
-	return screen_shows(w->wait_what + strlen("text "));
-}
-
-static void
-on_wait_timer(void *arg)
-{
-	struct watch *w = arg;
-
-	w->wait_timer = NULL;
-}
-
-/* A timer makes sure the loop wakes for the deadline. */
-static void
-start_wait(struct watch *w, const char *secs)
-{
-	int64_t ms = secs != NULL ? atoi(secs) * 1000 : WATCH_WAIT_MS;
-
-	w->wait_deadline = clock_mono_ms() + ms;
-	w->wait_timer = loop_add_timer(w->loop, ms, on_wait_timer, w);
-	w->waiting = 1;
-}
-
-/* The next command may run: no wait in progress, or it was met. */
-static int
-script_ready(struct watch *w)
-{
-	char *msg;
-
-	if (!w->waiting)
+	if (ui->w == NULL)
+		return 0;
+	switch (a) {
+	case ACT_FOLLOW:
+		ui->w->follow_run = 1;
+		track_running(ui);
 		return 1;
-	if (wait_met(w)) {
-		w->waiting = 0;
-		if (w->wait_timer != NULL)
-			loop_cancel_timer(w->loop, w->wait_timer);
-		w->wait_timer = NULL;
+	case ACT_INJECT:
+		open_inject(ui);
 		return 1;
+	case ACT_UP:
+	case ACT_DOWN:
+	case ACT_HOME:
+	case ACT_END:
+		/* Looking elsewhere in the checklist: stop following. */
+		if (ui->focus == FOCUS_LIST && !ui->zoom)
+			ui->w->follow_run = 0;
+		return 0;
+	default:
+		return 0;
 	}
-	if (clock_mono_ms() >= w->wait_deadline) {
-		msg = xprintf("wait for %s: timed out", w->wait_what);
-		script_fail(w, msg);
-		free(msg);
-	}
-	return 0;
 }
 
-static void
-script_do(struct watch *w, const char *name)
+void
+ui_watch_inject(struct ui *ui, struct dialog *d)
 {
-	for (int a = 0; a < WACT_COUNT; a++) {
-		if (strcmp(watch_actions[a].name, name) == 0) {
-			watch_do(w, (enum watch_action)a);
-			return;
-		}
-	}
-	script_fail(w, "do: no such action");
-}
+	struct follow_inject_result res;
+	char *cause = NULL, pid[32] = "";
 
-static void
-script_run(struct watch *w, const char *cmd, char *args)
-{
-	char a1[UI_TEXT_MAX] = "", a2[32] = "", a3[16] = "";
-	int key, cols, rows, n = sscanf(args, "%255s %31s %15s", a1, a2, a3);
-
-	if (strcmp(cmd, "type") == 0) {
-		for (const char *p = args; *p != '\0'; p++)
-			watch_key(w, (unsigned char)*p);
-	} else if (strcmp(cmd, "key") == 0 && n >= 1 && (key = ui_key_parse(a1)) >= 0)
-		watch_key(w, key);
-	else if (strcmp(cmd, "do") == 0 && n >= 1)
-		script_do(w, a1);
-	else if (strcmp(cmd, "resize") == 0 && sscanf(args, "%dx%d", &cols, &rows) == 2)
-		ui_resize(w->ui, cols, rows);
-	else if (strcmp(cmd, "dump") == 0) {
-		watch_poll(w);
-		watch_draw(w);
-		ui_script_dump(w->ui);
-	} else if (strcmp(cmd, "quit") == 0)
-		w->done = 1;
-	else if (strcmp(cmd, "wait-step") == 0 && n >= 2) {
-		snprintf(w->wait_what, sizeof w->wait_what, "step %s %s", a1, a2);
-		start_wait(w, n == 3 ? a3 : NULL);
-	} else if (strcmp(cmd, "wait-text") == 0 && n >= 1) {
-		snprintf(w->wait_what, sizeof w->wait_what, "text %s", a1);
-		start_wait(w, n >= 2 ? a2 : NULL);
-	} else
-		script_fail(w, "unknown command or missing argument");
-}
-
-static void
-script_step(struct watch *w)
-{
-	char *line = NULL, *cmd, *args;
-	size_t cap = 0;
-	ssize_t n = getline(&line, &cap, w->script);
-
-	if (n < 0) {
-		w->done = 1;
-		free(line);
+	if (follow_inject(follow_dir(ui->w->f), ui->w->operator, d->text, 0, &res, &cause) != 0) {
+		snprintf(d->error, sizeof d->error, "not injected: %s", cause);
+		free(cause);
 		return;
 	}
-	w->script_line++;
-	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-		line[--n] = '\0';
-	cmd = line + strspn(line, " \t");
-	if (*cmd != '\0' && *cmd != '#') {
-		args = cmd + strcspn(cmd, " ");
-		if (*args != '\0')
-			*args++ = '\0';
-		script_run(w, cmd, args);
-	}
-	free(line);
+	ui_dialog_close(ui);
+	if (res.holder > 0)
+		snprintf(pid, sizeof pid, " (pid %ld)", res.holder);
+	if (res.journaled)
+		snprintf(ui->message, sizeof ui->message, "injected: no console drives the incident, so it "
+		    "was appended as line %lld", (long long)res.seq);
+	else if (res.taken)
+		snprintf(ui->message, sizeof ui->message, "injected: journaled by the driving console%s", pid);
+	else
+		snprintf(ui->message, sizeof ui->message, "injected: queued for the driving console%s; "
+		    "the timeline shows it once journaled", pid);
+	follow_inject_result_clear(&res);
 }
 
-static void
-main_loop(struct watch *w)
+const char *
+ui_watch_problem(const struct ui *ui)
 {
-	struct loop_fd *keys = NULL;
-
-	if (w->script == NULL)
-		keys = loop_add_fd(w->loop, 0, POLLIN, on_keys, w);
-	watch_poll(w);
-	w->poll_timer = loop_add_timer(w->loop, WATCH_POLL_MS, on_poll, w);
-	watch_draw(w);
-	while (!w->done) {
-		if (w->script != NULL && script_ready(w)) {
-			watch_draw(w);
-			script_step(w);
-		} else if (loop_run_once(w->loop, -1) < 0 && errno != EINTR)
-			fatal("poll");
-		if (!w->done)
-			maybe_draw(w);
-	}
-	if (keys != NULL)
-		loop_remove_fd(w->loop, keys);
+	return ui->w != NULL ? follow_run(ui->w->f)->runbook_problem : NULL;
 }
 
 /* --- the command --- */
-
-static int
-parse_args(struct watch *w, struct ui *ui, int argc, char **argv)
-{
-	struct watch_opts o = { 0 };
-	const char *dump;
-	int rc;
-
-	if ((rc = watchopts_parse(&o, argc, argv)) != 0)
-		return rc > 0 ? 1 : -2;	/* 1: --help or --version answered */
-	w->dir = o.dir;
-	w->theme = o.theme;
-	w->operator_arg = o.operator;
-	w->script_path = o.script;
-	dump = o.dump;
-	ui->o.ascii = o.ascii;
-	if (w->script_path != NULL && (w->script = fopen(w->script_path, "r")) == NULL) {
-		fprintf(stderr, "drconsole: --script %s: cannot open it\n", w->script_path);
-		return -2;
-	}
-	if (dump != NULL && (ui->dump = fopen(dump, "a")) == NULL) {
-		fprintf(stderr, "drconsole: --dump %s: cannot open it\n", dump);
-		return -2;
-	}
-	/* ui_theme_setup reads the console's options: only these two. */
-	ui->o.theme = (char *)w->theme;
-	return 0;
-}
-
-static void
-watch_free(struct watch *w)
-{
-	watch_term_end(w);
-	fatal_watch = NULL;
-	log_set_fatal_hook(NULL);
-	for (int i = 0; i < w->ui->ndialogs; i++)
-		free(w->ui->dialogs[i].body);
-	if (w->script != NULL)
-		fclose(w->script);
-	if (w->ui->dump != NULL)
-		fclose(w->ui->dump);
-	follow_free(w->f);
-	if (w->loop != NULL)
-		loop_free(w->loop);
-	free(w->operator);
-	free(w->script_error);
-	free(w->ui);
-	free(w);
-}
 
 static char *
 default_operator(const char *given)
@@ -596,59 +264,108 @@ default_operator(const char *given)
 	return xstrdup(u != NULL && *u != '\0' ? u : "observer");
 }
 
+/* Options into the console's: only what watch has. */
 static int
-watch_run(struct watch *w)
+parse_args(struct ui *ui, int argc, char **argv, const char **dir, const char **operator)
+{
+	struct watch_opts o = { 0 };
+	int rc;
+
+	if ((rc = watchopts_parse(&o, argc, argv)) != 0)
+		return rc;
+	*dir = o.dir;
+	*operator = o.operator;
+	ui->o.ascii = o.ascii;
+	ui->o.theme = (char *)o.theme;
+	ui->o.script = (char *)o.script;
+	ui->o.dump = (char *)o.dump;
+	return 0;
+}
+
+/* Checks what can be checked before the screen is taken. */
+static int
+watch_prepare(struct ui *ui, const char *dir)
 {
 	char *cause = NULL;
 
-	if (follow_open(&w->f, w->dir, FOLLOW_RUNBOOK, &cause) != 0) {
-		fprintf(stderr, "drconsole: %s\n", cause);
-		free(cause);
-		return EXIT_USAGE;
+	if (follow_open(&ui->w->f, dir, FOLLOW_RUNBOOK, &cause) == 0) {
+		if (!ui->script_mode && !ui_usable_terminal())
+			cause = xstrdup("watch needs a terminal; `drconsole replay --instant` prints an "
+			    "incident without one");
+		else if (ui_theme_check(ui, &cause) == 0 && (!ui->script_mode || ui_script_open(ui, &cause) == 0))
+			return 0;
 	}
-	if (w->script == NULL && (!isatty(0) || !isatty(1))) {
-		fprintf(stderr, "drconsole: watch needs a terminal; `drconsole replay --instant` prints "
-		    "an incident without one\n");
+	fprintf(stderr, "drconsole: %s\n", cause);
+	free(cause);
+	return -1;
+}
+
+static int
+watch_main(struct ui *ui)
+{
+	follow_set_event_cb(ui->w->f, on_event, ui);
+	ui->loop = loop_new();
+	ui_watch_signals(ui);
+	watch_poll(ui);
+	if (ui_term_start(ui) != 0)
 		return EXIT_USAGE;
-	}
-	w->loop = loop_new();
-	loop_watch_signal(w->loop, SIGTERM, on_signal, w);
-	loop_watch_signal(w->loop, SIGHUP, on_signal, w);
-	loop_watch_signal(w->loop, SIGINT, on_signal, w);
-	if (w->script == NULL)
-		loop_watch_signal(w->loop, SIGWINCH, on_signal, w);
-	if (watch_term_start(w) != 0)
-		return EXIT_USAGE;
-	fatal_watch = w;
-	log_set_fatal_hook(watch_on_fatal);
-	main_loop(w);
-	return w->exit_code;
+	ui_set_fatal(ui);
+	ui->w->poll_timer = loop_add_timer(ui->loop, follow_behind(ui->w->f) ? 0 : WATCH_POLL_MS, on_poll, ui);
+	ui_main_loop(ui);
+	return ui->exit_code;
+}
+
+static void
+watch_free(struct ui *ui)
+{
+	ui_term_end(ui);
+	ui_set_fatal(NULL);
+	ui_script_close(ui);
+	ui_timeline_free(ui);
+	for (int i = 0; i < ui->ndialogs; i++)
+		free(ui->dialogs[i].body);
+	if (ui->loop != NULL)
+		loop_free(ui->loop);
+	follow_free(ui->w->f);
+	runbook_free(ui->w->built);
+	free(ui->w->st);
+	free(ui->w->operator);
+	free(ui->w);
+	free(ui->pick_lines);
+	free(ui->script_error);
+	free(ui);
 }
 
 /* `drconsole watch INCIDENT_DIR [--ascii] [--theme NAME] [--operator NAME]`. */
 int
 cmd_watch(int argc, char **argv)
 {
-	struct watch *w = xcalloc(1, sizeof *w);
+	struct ui *ui = xcalloc(1, sizeof *ui);
+	const char *dir = NULL, *operator = NULL;
 	int rc;
 
-	w->ui = xcalloc(1, sizeof *w->ui);
-	w->ui->saved_stderr = -1;
-	w->follow_run = w->out_follow = 1;
+	ui->w = xcalloc(1, sizeof *ui->w);
+	ui->saved_stderr = -1;
 	setlocale(LC_ALL, "");
-	if ((rc = parse_args(w, w->ui, argc, argv)) != 0) {
-		watch_free(w);
-		return rc > 0 ? EXIT_OK : EXIT_USAGE;
+	if ((rc = parse_args(ui, argc, argv, &dir, &operator)) != 0) {
+		watch_free(ui);
+		return rc > 0 ? EXIT_OK : EXIT_USAGE;	/* > 0: --help or --version answered */
 	}
-	w->operator = default_operator(w->operator_arg);
-	w->ui->utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0 && !w->ui->o.ascii;
-	w->ui->script_mode = w->script != NULL;
-	rc = watch_run(w);
-	watch_term_end(w);
-	if (w->script_error != NULL) {
-		fprintf(stderr, "drconsole: %s\n", w->script_error);
+	ui->w->operator = default_operator(operator);
+	ui->w->follow_run = 1;
+	ui->utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0 && !ui->o.ascii;
+	ui->script_mode = ui->o.script != NULL;
+	ui->screen = SCREEN_RUN;
+	ui->focus = FOCUS_LIST;
+	ui->match_line = -1;
+	ui->ended_step = ui->rollback_step = ui->live_step = ui->held_step = ui->attach_step = -1;
+	ui->follow = 1;
+	rc = watch_prepare(ui, dir) != 0 ? EXIT_USAGE : watch_main(ui);
+	ui_term_end(ui);
+	if (ui->script_error != NULL) {
+		fprintf(stderr, "drconsole: %s\n", ui->script_error);
 		rc = EXIT_USAGE;
 	}
-	watch_free(w);
+	watch_free(ui);
 	return rc;
 }

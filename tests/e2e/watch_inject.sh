@@ -62,8 +62,8 @@ fi
 
 # Injecting from the watch itself: i, the text, Enter. The text is pasted
 # over two lines: a paste is text for the field, and does not send it.
-keys i
-expect_screen "Inject an event" "i opens the inject field"
+keys I
+expect_screen "Inject an event" "I opens the inject field"
 paste_text "DNS is
 flapping
 "
@@ -102,7 +102,7 @@ $TM resize-window -t ui -x 100 -y 30
 expect_screen "Checklist  2/4 ended" "back to 100x30"
 
 touch "$INC/go-b"
-expect_screen "RUN ENDED: completed" "the end of the run shows"
+expect_screen "RUN COMPLETED in" "the end of the run shows"
 if wait_for "! alive $DRIVER" 10 && wait "$DRIVER"; then
 	pass "the driven run completed (exit 0)"
 else
@@ -128,8 +128,8 @@ snapshot() {
 }
 before=$(snapshot)
 keys Tab Up Up PPage Tab Down Home Tab End
-keys i
-expect_screen "Inject an event" "i opens the field again"
+keys I
+expect_screen "Inject an event" "I opens the field again"
 type_text "never sent"
 keys Escape
 if poll "! screen_text | grep -q 'Inject an event'" 5; then
@@ -153,7 +153,7 @@ else
 fi
 # Script mode, as the console's: keys from a file, screens to a dump.
 cat >"$SCRATCH/watch.script" <<'EOF'
-wait-text RUN
+wait-text COMPLETED
 dump
 key Up
 do focus
@@ -171,15 +171,15 @@ EOF
 	>"$SCRATCH/script.out" 2>&1
 rc=$?
 [ "$rc" -eq 0 ] && pass "script mode runs without a terminal" || { fail "script mode exited $rc"; show "$SCRATCH/script.out"; }
-dump_has "$SCRATCH/watch.dump" 1 "RUN ENDED: completed" "script dump: the run's end"
+dump_has "$SCRATCH/watch.dump" 1 "RUN COMPLETED in" "script dump: the run's end"
 dump_has "$SCRATCH/watch.dump" 1 "note           after the run" "script dump: the timeline's newest event"
 dump_has "$SCRATCH/watch.dump" 1 "Checklist  4/4 ended" "script dump: the checklist"
 dump_has "$SCRATCH/watch.dump" 2 "got B" "script dump: Up selects the step before"
 grep -q "===== dump 2 80x24 =====" "$SCRATCH/watch.dump" && pass "script dump: resized to 80x24" ||
 	fail "script dump 2 is not 80x24"
-dump_has "$SCRATCH/watch.dump" 3 "Timeline (local / UTC), scrolled back" "script dump: the timeline scrolls back"
-dump_has "$SCRATCH/watch.dump" 3 "INJECTED by facil" "script dump: to the injected event"
-dump_lacks "$SCRATCH/watch.dump" 3 "after the run" "script dump: past the newest"
+dump_has "$SCRATCH/watch.dump" 3 "Timeline: event 1 of" "script dump: Tab twice, the timeline's pane, scrolled back to its start"
+dump_has "$SCRATCH/watch.dump" 3 "INJECTED by facil" "script dump: the injected event, with who injected it"
+dump_lacks "$SCRATCH/watch.dump" 3 ", following" "script dump: no longer following the newest"
 [ "$(snapshot)" = "$before" ] && pass "watch left the incident untouched" ||
 	fail "the incident changed while only watch had it open"
 [ "$(grep -c 'never sent' "$J")" -eq 0 ] && pass "an injection backed out of is not sent" ||

@@ -24,6 +24,7 @@
 #include "crypto.h"
 #include "diag.h"
 #include "follow.h"
+#include "outbuf.h"
 #include "inbox.h"
 #include "journal.h"
 #include "journal_fixture.h"
@@ -80,12 +81,15 @@ setup(void **state)
 	return 0;
 }
 
+static void seen_clear(void);
+
 static int
 teardown(void **state)
 {
 	struct fx *x = *state;
 
 	follow_free(x->f);
+	seen_clear();
 	journal_close(x->j);
 	journal_fixture_remove(x->top);
 	unsetenv("DRCONSOLE_FAKE_NOW");
@@ -181,10 +185,60 @@ step_end(const char *id, int index, int attempt, const char *status, int64_t ms,
 	return f;
 }
 
+/* Line k of a step's kept tail, 0 the oldest kept; NULL past it. */
+static const struct outline *
+tline(const struct follow_step *st, size_t k)
+{
+	return outbuf_line(st->out, k);
+}
+
+#define NTAIL(st) outbuf_count((st)->out)
+#define NLINES(st) outbuf_total((st)->out)
+
+/* The events the follower handed on, as a timeline would take them. */
+struct seen_event {
+	char event[24];
+	int step, injected;
+	char *by, *summary;
+};
+static struct seen_event seen[64];
+static size_t nseen;
+
+static void
+seen_clear(void)
+{
+	for (size_t k = 0; k < nseen; k++) {
+		free(seen[k].by);
+		free(seen[k].summary);
+	}
+	nseen = 0;
+}
+
+static void
+record_event(void *arg, const json_t *line, const char *raw, size_t len, int step)
+{
+	struct seen_event *e;
+	json_t *again = json_loadb(raw, len, 0, NULL);
+
+	(void)arg;
+	assert_non_null(again);	/* raw is the line as written */
+	assert_true(json_equal(again, (json_t *)line));
+	json_decref(again);
+	if (nseen == sizeof seen / sizeof seen[0])
+		return;
+	e = &seen[nseen++];
+	snprintf(e->event, sizeof e->event, "%s", json_string_value(json_object_get(line, "event")));
+	e->step = step;
+	e->injected = json_is_true(json_object_get(line, "injected"));
+	e->by = json_is_string(json_object_get(line, "by")) ?
+	    strdup(json_string_value(json_object_get(line, "by"))) : NULL;
+	e->summary = follow_summary((json_t *)line);
+}
+
 static const char *
 tail_text(const struct follow_step *st, size_t k)
 {
-	const struct follow_line *l = follow_step_line(st, k);
+	const struct outline *l = tline(st, k);
 
 	return l != NULL ? l->text : "(none)";
 }
@@ -196,6 +250,8 @@ open_follow(struct fx *x, int flags)
 
 	if (follow_open(&x->f, x->dst, flags, &cause) != 0)
 		fail_msg("follow_open: %s", cause);
+	seen_clear();
+	follow_set_event_cb(x->f, record_event, x);
 }
 
 /* Lines and output arrive in steps; each poll reads only what is new. */
@@ -232,10 +288,10 @@ test_grows(void **state)
 	assert_int_equal(st->attempt, 1);
 	assert_int_equal(st->attempt_ms, T0 + 1000);
 	assert_string_equal(st->command, "pg_ctl stop");
-	assert_int_equal(st->lines, 2);
+	assert_int_equal(NLINES(st), 2);
 	assert_string_equal(tail_text(st, 0), "waiting for server");
-	assert_int_equal(follow_step_line(st, 0)->ts_ms, T0 + 1100);
-	assert_int_equal(follow_step_line(st, 1)->stream, OUTFILE_STDERR);
+	assert_int_equal(tline(st, 0)->ts_ms, T0 + 1100);
+	assert_int_equal(tline(st, 1)->stream, OUTFILE_STDERR);
 
 	/* Nothing new: nothing read, nothing changed. */
 	gen = follow_generation(x->f);
@@ -245,11 +301,11 @@ test_grows(void **state)
 	/* An output line half written is not a line yet. */
 	out_raw(x, "output/01-stop-writes.log", "2026-11-23T10:00:01.300Z out server sto");
 	assert_int_equal(poll_ok(x), 0);
-	assert_int_equal(follow_step(x->f, 0)->lines, 2);
+	assert_int_equal(NLINES(follow_step(x->f, 0)), 2);
 	out_raw(x, "output/01-stop-writes.log", "pped\n");
 	assert_int_equal(poll_ok(x), 1);
 	st = follow_step(x->f, 0);
-	assert_int_equal(st->lines, 3);
+	assert_int_equal(NLINES(st), 3);
 	assert_string_equal(tail_text(st, 2), "server stopped");
 
 	add(x, T0 + 4000, "step.end", step_end("stop-writes", 1, 1, "ok", 3000, 0));
@@ -271,7 +327,7 @@ test_retry_and_timeline(void **state)
 {
 	struct fx *x = *state;
 	const struct follow_step *st;
-	const struct follow_event *ev;
+	const struct seen_event *ev;
 	size_t n;
 
 	open_follow(x, 0);
@@ -309,22 +365,22 @@ test_retry_and_timeline(void **state)
 	assert_false(st->retry_waiting);
 	assert_int_equal(st->started_ms, T0 + 10);
 	assert_int_equal(st->attempt_ms, T0 + 5031);
-	assert_int_equal(st->lines, 2);
+	assert_int_equal(NLINES(st), 2);
 	assert_string_equal(tail_text(st, 0), "first try");
 	assert_string_equal(tail_text(st, 1), "second try");
 
-	n = follow_nevents(x->f);
+	n = nseen;
 	assert_int_equal(n, 9);
-	ev = follow_event(x->f, 2);
+	ev = &seen[2];
 	assert_string_equal(ev->event, "step.end");
 	assert_string_equal(ev->summary, "promote failed in 20ms: exited 3, expected 0");
-	ev = follow_event(x->f, n - 3);
+	ev = &seen[n - 3];
 	assert_string_equal(ev->event, "note");
 	assert_true(ev->injected);
 	assert_string_equal(ev->by, "facil");
 	assert_string_equal(ev->summary, "the replica in us-west-2 is also lagging");
 	assert_int_equal(ev->step, -1);
-	ev = follow_event(x->f, n - 2);
+	ev = &seen[n - 2];
 	assert_false(ev->injected);
 	assert_int_equal(ev->step, 0);
 	assert_string_equal(ev->summary, "promote: continue");
@@ -360,17 +416,17 @@ test_flood_skips_to_tail(void **state)
 	st = follow_step(x->f, 0);
 	assert_true(st->skipped > FOLLOW_SKIP_BYTES);
 	assert_true(st->skipped < n);
-	assert_int_equal(follow_step_line(st, 0)->stream, FOLLOW_GAP);
-	assert_non_null(strstr(follow_step_line(st, 0)->text, "all of it is in output/01-flood.log"));
+	assert_int_equal(tline(st, 0)->stream, FOLLOW_GAP);
+	assert_non_null(strstr(tline(st, 0)->text, "all of it is in output/01-flood.log"));
 	snprintf(line, sizeof line, "flood line %d", k - 1);
-	assert_string_equal(tail_text(st, st->ntail - 1), line);
+	assert_string_equal(tail_text(st, NTAIL(st) - 1), line);
 	/* The first line after the gap is a whole one. */
 	assert_int_equal(strncmp(tail_text(st, 1), "flood line ", 11), 0);
 	out_line(x, rel, T0 + 2000, OUTFILE_STDOUT, "after the flood");
 	assert_int_equal(poll_ok(x), 1);
 	st = follow_step(x->f, 0);
-	assert_string_equal(tail_text(st, st->ntail - 1), "after the flood");
-	assert_string_equal(tail_text(st, st->ntail - 2), line);
+	assert_string_equal(tail_text(st, NTAIL(st) - 1), "after the flood");
+	assert_string_equal(tail_text(st, NTAIL(st) - 2), line);
 	free(path);
 }
 
@@ -478,8 +534,9 @@ test_steps_in_index_order(void **state)
 	assert_string_equal(follow_step(x->f, 1)->id, "third");
 	assert_string_equal(follow_step(x->f, 1)->reason, "not needed");
 	assert_int_equal(follow_run(x->f)->running, 0);
-	/* Timeline entries moved with their step. */
-	assert_int_equal(follow_event(x->f, 1)->step, 1);
+	/* Each event named the view's step as it stood then. */
+	assert_int_equal(seen[1].step, 0);
+	assert_int_equal(seen[2].step, 0);
 }
 
 /* A line edited or dropped shows as a break in the chain at once. */
@@ -532,7 +589,9 @@ test_journal_rewritten(void **state)
 	assert_string_equal(follow_run(x->f)->driver, "bob");
 	assert_int_equal(follow_run(x->f)->lines, 1);
 	assert_int_equal(follow_nsteps(x->f), 0);
-	assert_int_equal(follow_nevents(x->f), 1);
+	/* The timeline hears the rewritten journal from its start again. */
+	assert_int_equal(nseen, 4);
+	assert_string_equal(seen[3].event, "run.start");
 	free(path);
 }
 
@@ -747,7 +806,7 @@ start_output_step(struct fx *x, const char *id)
 static void
 assert_tail(const struct follow_step *st, size_t k, int64_t ts, int stream, const char *text)
 {
-	const struct follow_line *l = follow_step_line(st, k);
+	const struct outline *l = tline(st, k);
 
 	assert_non_null(l);
 	assert_string_equal(l->text, text);
@@ -769,14 +828,14 @@ test_follow_block_split(void **state)
 	out_raw(x, rel, "2026-11-23T10:00:00.200Z err:4\nfirst\r\n");
 	assert_int_equal(poll_ok(x), 1);
 	st = follow_step(x->f, 0);
-	assert_int_equal(st->lines, 2);
+	assert_int_equal(NLINES(st), 2);
 	assert_tail(st, 0, T0 + 100, OUTFILE_STDOUT, "single");
 	assert_tail(st, 1, T0 + 200, OUTFILE_STDERR, "first");
 
 	out_raw(x, rel, "2026-11-23T10:00:09.000Z out:2\n2026-11-23T10:00:09.000Z out sec");
 	assert_int_equal(poll_ok(x), 1);
 	st = follow_step(x->f, 0);
-	assert_int_equal(st->lines, 3);
+	assert_int_equal(NLINES(st), 3);
 	assert_tail(st, 2, T0 + 200, OUTFILE_STDERR, "2026-11-23T10:00:09.000Z out:2");
 
 	out_raw(x, rel, "ond\n");
@@ -785,18 +844,18 @@ test_follow_block_split(void **state)
 	out_line(x, rel, T0 + 300, OUTFILE_STDOUT, "after");
 	assert_int_equal(poll_ok(x), 1);
 	st = follow_step(x->f, 0);
-	assert_int_equal(st->lines, 6);
+	assert_int_equal(NLINES(st), 6);
 	assert_tail(st, 3, T0 + 200, OUTFILE_STDERR, "2026-11-23T10:00:09.000Z out second");
 	assert_tail(st, 4, T0 + 200, OUTFILE_STDERR, "last");
 	assert_tail(st, 5, T0 + 300, OUTFILE_STDOUT, "after");
 	/* A header alone in a poll shows nothing; its line comes later. */
 	out_raw(x, rel, "2026-11-23T10:00:00.400Z out:1\n");
 	poll_ok(x);
-	assert_int_equal(follow_step(x->f, 0)->lines, 6);
+	assert_int_equal(NLINES(follow_step(x->f, 0)), 6);
 	out_raw(x, rel, "2026-11-23T10:00:00.000Z out rawish\n");
 	assert_int_equal(poll_ok(x), 1);
 	st = follow_step(x->f, 0);
-	assert_int_equal(st->lines, 7);
+	assert_int_equal(NLINES(st), 7);
 	assert_tail(st, 6, T0 + 400, OUTFILE_STDOUT, "2026-11-23T10:00:00.000Z out rawish");
 }
 
@@ -816,7 +875,7 @@ test_follow_block_rewritten(void **state)
 	write_file(path, fresh, sizeof fresh - 1, O_TRUNC);
 	assert_int_equal(poll_ok(x), 1);
 	st = follow_step(x->f, 0);
-	assert_int_equal(st->lines, 2);
+	assert_int_equal(NLINES(st), 2);
 	assert_tail(st, 1, T0 + 5000, OUTFILE_STDERR, "fresh");
 	free(path);
 }
@@ -848,12 +907,12 @@ test_follow_block_skipped_into(void **state)
 	out_line(x, rel, T0 + 2000, OUTFILE_STDERR, "after the block");
 	assert_int_equal(poll_ok(x), 1);
 	st = follow_step(x->f, 0);
-	assert_int_equal(follow_step_line(st, 1)->stream, FOLLOW_GAP);
+	assert_int_equal(tline(st, 1)->stream, FOLLOW_GAP);
 	assert_int_equal(strncmp(tail_text(st, 2), "raw line ", 9), 0);
-	assert_int_equal(follow_step_line(st, 2)->ts_ms, 0);
-	assert_tail(st, st->ntail - 2, 0, OUTFILE_STDOUT,
+	assert_int_equal(tline(st, 2)->ts_ms, 0);
+	assert_tail(st, NTAIL(st) - 2, 0, OUTFILE_STDOUT,
 	    "raw line 99999, long enough to keep the gap in the tail");
-	assert_tail(st, st->ntail - 1, T0 + 2000, OUTFILE_STDERR, "after the block");
+	assert_tail(st, NTAIL(st) - 1, T0 + 2000, OUTFILE_STDERR, "after the block");
 	free(path);
 }
 
@@ -884,11 +943,17 @@ test_follow_block_long_line(void **state)
 		assert_true(++polls < 10);
 	} while (follow_behind(x->f));
 	st = follow_step(x->f, 0);
-	assert_int_equal(st->ntail, 4);
-	assert_int_equal(strlen(tail_text(st, 0)) + strlen(tail_text(st, 1)), big);
-	assert_int_equal(follow_step_line(st, 0)->ts_ms, T0 + 1000);
-	assert_tail(st, 2, T0 + 1000, OUTFILE_STDOUT, "2026-11-23T10:00:07.000Z out:3");
-	assert_tail(st, 3, T0 + 2000, OUTFILE_STDERR, "after");
+	/* The tail holds it in pieces of OUTBUF_LINE_MAX, each but the
+	 * last marked as going on; together, every byte. */
+	assert_true(NTAIL(st) > 4);
+	for (size_t k = 0, sum = 0; k + 2 < NTAIL(st); k++) {
+		sum += tline(st, k)->len;
+		if (k + 3 == NTAIL(st))
+			assert_int_equal(sum, big);
+	}
+	assert_int_equal(tline(st, 0)->ts_ms, T0 + 1000);
+	assert_tail(st, NTAIL(st) - 2, T0 + 1000, OUTFILE_STDOUT, "2026-11-23T10:00:07.000Z out:3");
+	assert_tail(st, NTAIL(st) - 1, T0 + 2000, OUTFILE_STDERR, "after");
 	free(path);
 }
 
