@@ -79,10 +79,9 @@ ui_who(const struct ui *ui)
 static int
 fits(enum ui_action a, unsigned ctx)
 {
-	unsigned who = actions[a].ctx & (CTX_DRIVER | CTX_WATCHER);
+	unsigned whose = CTX_DRIVER | CTX_WATCHER, who = actions[a].ctx & whose;
 
-	return (actions[a].ctx & ctx & ~(CTX_DRIVER | CTX_WATCHER)) != 0 &&
-	    (who == 0 || (who & ctx) != 0);
+	return (actions[a].ctx & ctx & ~whose) != 0 && (who == 0 || (ctx & whose) == 0 || (who & ctx) != 0);
 }
 
 int

@@ -35,6 +35,7 @@ struct tl_entry {
 	int injected;
 	char *line;		/* the journal line, as written */
 	char *summary;		/* one line, once shown */
+	char *shown;		/* and as shown: an inject says whose it is */
 	char *full;		/* everything the event says, once asked for */
 };
 
@@ -53,6 +54,7 @@ entry_free(struct tl_entry *t)
 {
 	free(t->line);
 	free(t->summary);
+	free(t->shown);
 	free(t->full);
 	memset(t, 0, sizeof *t);
 }
@@ -110,14 +112,13 @@ word(struct tl_entry *t)
 		return;
 	ev = json_loads(t->line, JSON_ALLOW_NUL, NULL);
 	t->summary = ev != NULL ? follow_summary(ev) : xstrdup("(unreadable)");
-	if (ev != NULL && t->injected) {
+	if (t->injected) {
 		/* Whose it is: a facilitator's, from outside the driving console. */
 		const char *by = json_string_value(json_object_get(ev, "by"));
-		char *was = t->summary;
 
-		t->summary = xprintf("INJECTED by %s: %s", by != NULL ? by : "?", was);
-		free(was);
-	}
+		t->shown = xprintf("by %s: %s", by != NULL ? by : "?", t->summary);
+	} else
+		t->shown = xstrdup(t->summary);
 	t->full = ev != NULL ? full_text(ev) : xstrdup(t->line);
 	json_decref(ev);
 }
@@ -256,7 +257,7 @@ draw_entry(struct ui *ui, int y, int x, int w, struct tl_entry *t, int selected)
 	ui_put(ui, y, x + used, 14, selected ? ROLE_SELECTION : entry_role(t), event);
 	used = w >= 80 ? 34 : used + 15;	/* the summaries line up */
 	word(t);
-	termsafe_clean(t->summary, strlen(t->summary), buf, sizeof buf);
+	termsafe_clean(t->shown, strlen(t->shown), buf, sizeof buf);
 	ui_put(ui, y, x + used, w - used, selected ? ROLE_SELECTION : entry_role(t), buf);
 }
 
@@ -319,8 +320,8 @@ ui_timeline_banner(struct ui *ui, int y)
 	if (t == NULL)
 		return;
 	word(t);
-	termsafe_clean(t->summary, strlen(t->summary), text, sizeof text);
-	snprintf(buf, sizeof buf, " INJECTED EVENT: %s  (I reads it) ", text);
+	termsafe_clean(t->shown, strlen(t->shown), text, sizeof text);
+	snprintf(buf, sizeof buf, " INJECTED EVENT %s  (I reads it) ", text);
 	ui_fill(ui, y, 0, COLS, ROLE_NOTICE);
 	ui_put(ui, y, 0, COLS, ROLE_NOTICE, buf);
 }

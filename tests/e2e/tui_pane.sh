@@ -194,8 +194,8 @@ expect_screen "slow started" "the ended step's output is there when selected aga
 "$DRCONSOLE" inject --operator facil "$INC" \
 	"the replica is lagging too: check it before the restore, with more words than any row holds at 80x24 FULL-END" \
 	>/dev/null || fail "drconsole inject failed"
-expect_screen "INJECTED EVENT: the replica is lagging too" "an inject puts a banner over the run"
-row_matches 'inject +the replica is lagging too' "the timeline types it inject"
+expect_screen "INJECTED EVENT by facil: the replica is lagging too" "an inject puts a banner over the run"
+row_matches 'inject +by facil: the replica is lagging too' "the timeline types it inject"
 keys Tab Tab
 expect_screen "Timeline: event" "Tab twice: the timeline takes the output pane's place"
 keys Home

@@ -51,7 +51,7 @@ else
 	show "$J"
 fi
 journal_has "$J" "the note's text is journaled" event=note "text=the replica in us-west-2 is also lagging" operator=alice
-expect_screen "INJECTED by facil: the replica in us-west-2 is also lagging" \
+expect_screen "inject         by facil: the replica in us-west-2 is also lagging" \
 	"the watch timeline marks it injected, with its text"
 if wait_for "grep -q 'INJECTED by facil: the replica in us-west-2' '$SCRATCH/run.out'" 5; then
 	pass "the driver is told at once"
@@ -70,7 +70,7 @@ flapping
 expect_screen "> DNS is flapping" "a paste lands in the inject field on one line"
 expect_screen "Inject an event" "and does not send it"
 keys Enter
-expect_screen "INJECTED by obs: DNS is flapping" "the watch's own injection reaches the timeline"
+expect_screen "by obs: DNS is flapping" "the watch's own injection reaches the timeline"
 if grep '"event":"note"' "$J" | grep '"by":"obs"' | grep -q '"text":"DNS is flapping"'; then
 	pass "and the journal, by the watch's operator"
 else
@@ -178,7 +178,7 @@ dump_has "$SCRATCH/watch.dump" 2 "got B" "script dump: Up selects the step befor
 grep -q "===== dump 2 80x24 =====" "$SCRATCH/watch.dump" && pass "script dump: resized to 80x24" ||
 	fail "script dump 2 is not 80x24"
 dump_has "$SCRATCH/watch.dump" 3 "Timeline: event 1 of" "script dump: Tab twice, the timeline's pane, scrolled back to its start"
-dump_has "$SCRATCH/watch.dump" 3 "INJECTED by facil" "script dump: the injected event, with who injected it"
+dump_has "$SCRATCH/watch.dump" 3 "inject         by facil" "script dump: the injected event, with who injected it"
 dump_lacks "$SCRATCH/watch.dump" 3 ", following" "script dump: no longer following the newest"
 [ "$(snapshot)" = "$before" ] && pass "watch left the incident untouched" ||
 	fail "the incident changed while only watch had it open"
