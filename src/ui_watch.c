@@ -154,11 +154,10 @@ watch_poll(struct ui *ui)
 	if (rc < 0) {
 		snprintf(ui->message, sizeof ui->message, "%s", cause);
 		free(cause);
-		ui_touch(ui);
+	} else if (rc == 0 && ui->rb != NULL)
 		return;
-	}
-	if (rc == 0 && ui->rb != NULL)
-		return;
+	/* The follower may have started over (a journal replaced) even when
+	 * the poll then failed: what the views hold points into it. */
 	sync_runbook(ui);
 	sync_steps(ui);
 	sync_run(ui);
