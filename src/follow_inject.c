@@ -68,30 +68,6 @@ inject_direct(const char *dir, const char *by, const char *id, int64_t *seq, cha
 	return 1;
 }
 
-/* The pid the lock holder wrote, or -1. */
-static long
-inject_holder(const char *dir)
-{
-	char *path = xprintf("%s/%s", dir, JOURNAL_LOCK_FILE), buf[32] = "", *end;
-	int fd = file_openat_regular(AT_FDCWD, path, O_RDONLY, 0);
-	FILE *fp = fd != -1 ? fdopen(fd, "r") : NULL;
-	long pid = -1;
-
-	free(path);
-	if (fp == NULL) {
-		if (fd != -1)
-			close(fd);
-		return -1;
-	}
-	if (fgets(buf, sizeof buf, fp) != NULL) {
-		pid = strtol(buf, &end, 10);
-		if (end == buf || pid <= 0)
-			pid = -1;
-	}
-	fclose(fp);
-	return pid;
-}
-
 static char *
 inject_request_id(const char *path)
 {
@@ -140,7 +116,7 @@ follow_inject(const char *dir, const char *by, const char *text, int64_t wait_ms
 		nanosleep(&pause, NULL);
 	}
 	if (!res->journaled)
-		res->holder = inject_holder(dir);
+		res->holder = journal_holder(dir);
 	free(id);
 	return rc < 0 ? -1 : 0;
 }

@@ -372,27 +372,6 @@ inbox_pending(const char *dir)
 	return n;
 }
 
-/* The pid the lock holder wrote, or -1. */
-static long
-inbox_lock_holder(const char *dir)
-{
-	char *path = xprintf("%s/%s", dir, JOURNAL_LOCK_FILE), buf[32], *end;
-	ssize_t n = -1;
-	long pid;
-	int fd;
-
-	if ((fd = file_openat_regular(AT_FDCWD, path, O_RDONLY, 0)) != -1) {
-		n = read(fd, buf, sizeof buf - 1);
-		close(fd);
-	}
-	free(path);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	pid = strtol(buf, &end, 10);
-	return end == buf || pid <= 0 ? -1 : pid;
-}
-
 static int
 inbox_append_cb(void *arg, const char *event, json_t *fields, char **cause)
 {
@@ -533,7 +512,7 @@ inbox_add_note(const char *dir, const char *operator, const char *text,
 	if (inbox_post_note(dir, operator, text, &res->path, cause) != 0)
 		return -1;
 	res->queued = 1;
-	res->holder = inbox_lock_holder(dir);
+	res->holder = journal_holder(dir);
 	inbox_take_over(dir, operator, res);
 	return 0;
 }

@@ -197,9 +197,10 @@ journal_line_hash(const json_t *line, const char *key, char hex[CRYPTO_HEX_LEN],
 	return 0;
 }
 
-/* Returns the pid in the lock file, or -1 if there is none to read. */
+/* The pid in the lock file name of the folder dirfd, or -1 if there is
+ * none to read. */
 static long
-journal_lock_holder(const struct journal *j)
+read_holder(int dirfd, const char *name)
 {
 	char buf[32];
 	ssize_t n;
@@ -207,7 +208,7 @@ journal_lock_holder(const struct journal *j)
 	long pid;
 	int fd;
 
-	if ((fd = file_openat_regular(j->dirfd, JOURNAL_LOCK_FILE, O_RDONLY, 0)) == -1)
+	if ((fd = file_openat_regular(dirfd, name, O_RDONLY, 0)) == -1)
 		return -1;
 	n = read(fd, buf, sizeof buf - 1);
 	close(fd);
@@ -218,6 +219,25 @@ journal_lock_holder(const struct journal *j)
 	if (end == buf || pid <= 0)
 		return -1;
 	return pid;
+}
+
+long
+journal_holder(const char *dir)
+{
+	char *path = xprintf("%s/%s", dir, JOURNAL_LOCK_FILE);
+	long pid = read_holder(AT_FDCWD, path);
+
+	free(path);
+	return pid;
+}
+
+/* Why an incident held by another process cannot be driven here. */
+static char *
+driven_cause(const char *dir, long pid)
+{
+	if (pid == -1)
+		return xprintf("incident %s is being driven by another drconsole (pid unknown)", dir);
+	return xprintf("incident %s is being driven by another drconsole (pid %ld)", dir, pid);
 }
 
 /*
@@ -262,13 +282,8 @@ journal_lock(struct journal *j, char **cause)
 			    j->path, strerror(errno));
 			return -1;
 		}
-		if ((pid = journal_lock_holder(j)) == -1) {
-			*cause = xprintf("incident %s is being driven by "
-			    "another drconsole (pid unknown)", j->dir);
-		} else {
-			*cause = xprintf("incident %s is being driven by "
-			    "another drconsole (pid %ld)", j->dir, pid);
-		}
+		pid = read_holder(j->dirfd, JOURNAL_LOCK_FILE);
+		*cause = driven_cause(j->dir, pid);
 		return -1;
 	}
 	j->locked = 1;
@@ -414,6 +429,15 @@ journal_driven(const char *dir)
 	}
 	free(path);
 	return busy;
+}
+
+int
+journal_refuse_driven(const char *dir, char **cause)
+{
+	if (!journal_driven(dir))
+		return 0;
+	*cause = driven_cause(dir, journal_holder(dir));
+	return -1;
 }
 
 int

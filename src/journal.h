@@ -60,6 +60,11 @@ int journal_key_proof(const char *text, char hex[CRYPTO_HEX_LEN]);
 int journal_proof_ok(const struct journal *j, const char *text, const char *proof);
 /* 1 if another open of dir's journal holds its lock: a console drives it. */
 int journal_driven(const char *dir);
+/* The pid the console driving dir wrote beside its lock, or -1. */
+long journal_holder(const char *dir);
+/* -1 and *cause (naming the holder) if a console drives dir, else 0:
+ * asked before anything else, it is the one reason that matters then. */
+int journal_refuse_driven(const char *dir, char **cause);
 /* 0 if dir's journal can be continued with DRCONSOLE_JOURNAL_KEY as it is
  * (its last line hashes with it; an empty journal always can), else -1
  * and *cause. Writes nothing. */

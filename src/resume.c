@@ -320,9 +320,15 @@ int
 engine_resume_check(const char *dir, int force, char **forced, char **cause)
 {
 	struct verify_result vr;
+	int rc;
+
+	/* Driven by another console: that is the answer, whatever its
+	 * journal looks like while that console writes it. */
+	if (journal_refuse_driven(dir, cause) != 0)
+		return -1;
 	/* The chain and its head, not the output files: a step that was
 	 * running when the console died has a file longer than its record. */
-	int rc = verify_incident_chain(dir, &vr);
+	rc = verify_incident_chain(dir, &vr);
 
 	if (rc == 1 && force) {
 		if (forced != NULL) {

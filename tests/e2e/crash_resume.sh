@@ -79,5 +79,22 @@ wait_for "[ -s '$dir/journal.jsonl' ]" 10
 rc=$?
 [ "$rc" -ne 0 ] && grep -q 'another drconsole' "$SCRATCH/locked.out" && pass "second driver refused" ||
 	{ fail "second driver was not refused (exit $rc)"; show "$SCRATCH/locked.out"; }
+
+# Held, the lock is the answer even while the holder's journal is caught
+# between a line and its head (here: no head at all): the resume says who
+# drives it, not that the chain does not verify.
+dir=$SCRATCH/inc-held
+cp -r "$SCRATCH/inc-undecided" "$dir"
+rm -f "$dir/journal.head"
+flock -x "$dir/journal.jsonl" sleep 30 &
+holder=$!
+track_pid $holder
+wait_for "! flock -n -x '$dir/journal.jsonl' true" 10
+"$DRCONSOLE" run --resume "$dir" --rerun-interrupted < /dev/null > "$SCRATCH/held.out" 2>&1
+rc=$?
+[ "$rc" -ne 0 ] && grep -q 'being driven by another drconsole' "$SCRATCH/held.out" &&
+	! grep -q 'does not verify' "$SCRATCH/held.out" && pass "a held incident is refused as driven, first" ||
+	{ fail "held incident: exit $rc, not refused as driven"; show "$SCRATCH/held.out"; }
+kill $holder 2>/dev/null; wait $holder 2>/dev/null
 wait $pid
 finish
