@@ -7,6 +7,7 @@
  * handling, like every child) the console takes the terminal back and
  * draws the whole screen again. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fileutil.h"
 #include "follow.h"
 #include "reaper.h"
 #include "ui.h"
@@ -79,23 +81,29 @@ on_child(int signo, void *arg)
 		snprintf(ui->message, sizeof ui->message, "the pager ended with status %d", status);
 }
 
+/* The pager reads the file already opened (fd): what was checked is what
+ * it shows, even if the name is swapped for a link meanwhile. */
 static void
-exec_pager(const char *cmd, const char *path, const sigset_t *mask)
+exec_pager(const char *cmd, int fd, const sigset_t *mask)
 {
+	char path[32];
+
 	for (size_t k = 0; k < sizeof child_signals / sizeof child_signals[0]; k++)
 		signal(child_signals[k], SIG_DFL);
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	setpgid(0, 0);
 	give_terminal(getpid());
+	(void)fcntl(fd, F_SETFD, 0);
+	snprintf(path, sizeof path, "/dev/fd/%d", fd);
 	/* PAGER is the operator's own shell words; the path is an argument,
 	 * never part of the command text. */
 	execl("/bin/sh", "sh", "-c", cmd, "drconsole-pager", path, (char *)NULL);
 	_exit(127);
 }
 
-/* Gives the terminal to the pager on path. */
+/* Gives the terminal to the pager on the open file fd (closed here). */
 static void
-start_pager(struct ui *ui, const char *path)
+start_pager(struct ui *ui, int fd)
 {
 	const char *env = getenv("PAGER");
 	char *cmd = xprintf("%s \"$1\"", env != NULL && *env != '\0' ? env : "less");
@@ -111,8 +119,9 @@ start_pager(struct ui *ui, const char *path)
 	sigprocmask(SIG_BLOCK, &all, &old);
 	pid = fork();
 	if (pid == 0)
-		exec_pager(cmd, path, &old);
+		exec_pager(cmd, fd, &old);
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(fd);
 	free(cmd);
 	if (pid < 0) {
 		loop_unwatch_signal(ui->loop, SIGCHLD, on_child, ui);
@@ -135,6 +144,7 @@ ui_pager_open(struct ui *ui)
 	const struct step_state *st = ui_view_step(ui, ui->sel);
 	const char *id = ui->rb->steps[ui->sel].id;
 	char *rel, *path;
+	int fd;
 
 	if (ui->script_mode || !isatty(STDIN_FILENO) || ui->pager_pid > 0) {
 		snprintf(ui->message, sizeof ui->message, "no terminal to give a pager");
@@ -146,10 +156,14 @@ ui_pager_open(struct ui *ui)
 	}
 	rel = follow_output_path(ui->sel + 1, id, st->attempt, 0);
 	path = xprintf("%s/%s", ui_view_incident(ui), rel);
-	if (access(path, R_OK) != 0)
-		snprintf(ui->message, sizeof ui->message, "%s: %s", rel, strerror(errno));
+	/* A link planted in the incident (watched, it may be another
+	 * login's) is not followed, nor a FIFO opened. */
+	if ((fd = file_openat_regular(AT_FDCWD, path, O_RDONLY, 0)) == -1)
+		snprintf(ui->message, sizeof ui->message, "%s: %s", rel, errno == ELOOP ?
+		    "a link, not the step's output file: not opened" : errno == EINVAL ?
+		    "not a regular file: not opened" : strerror(errno));
 	else
-		start_pager(ui, path);
+		start_pager(ui, fd);
 	free(rel);
 	free(path);
 }

@@ -106,6 +106,18 @@ keys I
 expect_screen "sent while the pager runs" "I reads the inject sent meanwhile"
 keys Escape
 
+# A link planted in place of the output file is not followed: o says so
+# and no pager starts (the file it points at is never shown).
+mv "$INC/output/01-errors.log" "$SCRATCH/errors.log"
+echo "SECRET-BEHIND-THE-LINK" >"$SCRATCH/secret"
+ln -s "$SCRATCH/secret" "$INC/output/01-errors.log"
+rm -f "$SCRATCH/paged"
+keys o
+expect_screen "a link, not the step's output file: not opened" "o refuses a planted link"
+[ ! -e "$SCRATCH/paged" ] && pass "no pager was given the link" || fail "the pager was given the link"
+rm "$INC/output/01-errors.log"
+mv "$SCRATCH/errors.log" "$INC/output/01-errors.log"
+
 if screen_text | grep -qF "runbook notes:"; then
 	fail "the notes still take the pane's rows once the run began"
 else
