@@ -67,6 +67,18 @@ follow_event_ms(json_t *ev)
 /* --- steps --- */
 
 static void
+hosts_clear(struct follow_step *st)
+{
+	for (int k = 0; k < st->nhosts; k++) {
+		free(st->hosts[k].name);
+		free(st->hosts[k].status);
+	}
+	free(st->hosts);
+	st->hosts = NULL;
+	st->nhosts = 0;
+}
+
+static void
 step_clear(struct follow_step *st)
 {
 	free(st->id);
@@ -80,10 +92,38 @@ step_clear(struct follow_step *st)
 	free(st->attested_by);
 	free(st->approved_by);
 	outbuf_free(st->out);
+	hosts_clear(st);
 	for (int k = 0; k < st->nfiles; k++)
 		free(st->files[k].rel);
 	free(st->files);
 	memset(st, 0, sizeof *st);
+}
+
+/* A remote step's hosts from its step.end's evidence (what the driving
+ * console's pane lists), so a watcher can read them one by one too. */
+static void
+take_hosts(struct follow_step *st, const json_t *end)
+{
+	json_t *hosts = json_object_get(json_object_get(end, "evidence"), "hosts"), *h;
+	size_t k;
+
+	if (!json_is_array(hosts))
+		return;
+	hosts_clear(st);
+	st->hosts = xcalloc(json_array_size(hosts) + 1, sizeof *st->hosts);
+	json_array_foreach(hosts, k, h) {
+		const char *name = jsonget_str(h, "name"), *status = jsonget_str(h, "status");
+		struct follow_host *fh;
+
+		if (name == NULL || status == NULL)
+			continue;
+		fh = &st->hosts[st->nhosts++];
+		fh->name = xstrdup(name);
+		fh->status = xstrdup(status);
+		fh->exit_code = json_is_integer(json_object_get(h, "exit")) ?
+		    (int)json_integer_value(json_object_get(h, "exit")) : -1;
+		fh->duration_ms = jsonget_int(h, "duration_ms", 0);
+	}
 }
 
 /* Inserts a step at pos. */
@@ -266,6 +306,7 @@ track_files(struct follow *f, int i, int k, const struct rs_event *ev)
 		break;
 	case JEV_STEP_END:
 		follow_file_close(st, 0, out);
+		take_hosts(st, ev->raw);
 		break;
 	case JEV_STEP_ROLLBACK:
 		if (r->rollback_running && r->rollback.output != NULL)

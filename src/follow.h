@@ -42,6 +42,14 @@ struct follow_line {
 	size_t	 len;
 };
 
+/* A remote step's host as its last step.end's evidence lists it. */
+struct follow_host {
+	char	*name;
+	char	*status;	/* "ok", "failed", "unreachable", ... */
+	int	 exit_code;	/* -1 none */
+	int64_t	 duration_ms;
+};
+
 /* A step as the journal tells it. */
 struct follow_step {
 	char	*id;
@@ -67,6 +75,8 @@ struct follow_step {
 	char	*kind;		/* "run", "sql", ... */
 	char	*attested_by;	/* a manual step's attester, or NULL */
 	char	*approved_by;	/* a two-person approval's approver, or NULL */
+	struct follow_host *hosts;	/* a remote step's, once it ended; else NULL */
+	int	 nhosts;
 	uint64_t skipped;	/* output bytes passed over unread */
 	/* The kept tail, every attempt's lines in order (gap marks on stream
 	 * FOLLOW_GAP): outbuf_total counts every line read. */

@@ -502,6 +502,8 @@ int ui_view_busy(const struct ui *ui);
 int ui_watch_action(struct ui *ui, enum ui_action a);
 /* Sends a facilitator's injected event through the incident's inbox. */
 void ui_watch_inject(struct ui *ui, struct dialog *d);
+/* Step i's hosts as the journal listed them (at most UI_HOSTS_MAX). */
+int ui_watch_hosts(const struct ui *ui, int i, struct host_status *hs);
 /* The watched view's words on the message line when nothing else is said. */
 const char *ui_watch_problem(const struct ui *ui);
 /* ui_pane.c: the output pane */

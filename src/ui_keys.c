@@ -290,6 +290,11 @@ ui_action_applies(const struct ui *ui, enum ui_action a)
 	case ACT_ATTACH:
 		return ui_run_attachable(ui, running);
 	case ACT_HOSTS:
+		if (ui->w != NULL) {
+			struct host_status hs[UI_HOSTS_MAX];
+
+			return ui_step_hosts(ui, ui->sel, hs) > 0;
+		}
 		return ui->e != NULL && ui->rb->steps[ui->sel].on.s != NULL;
 	case ACT_FOLLOW:
 		return ui->w != NULL && !ui->w->follow_run;

@@ -24,6 +24,8 @@ ui_step_hosts(const struct ui *ui, int i, struct host_status *hs)
 {
 	int n;
 
+	if (ui->w != NULL)
+		return ui_watch_hosts(ui, i, hs);
 	if (ui->e == NULL || ui->rb->steps[i].on.s == NULL)
 		return 0;
 	n = engine_step_hosts(ui->e, i, hs, UI_HOSTS_MAX);

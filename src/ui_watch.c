@@ -247,6 +247,25 @@ ui_watch_inject(struct ui *ui, struct dialog *d)
 	follow_inject_result_clear(&res);
 }
 
+/* A remote step's hosts as its step.end listed them: the driver's pane
+ * lists them live, a watcher's once the fan-out is over. */
+int
+ui_watch_hosts(const struct ui *ui, int i, struct host_status *hs)
+{
+	const struct follow_step *fs = follow_step(ui->w->f, i);
+	int n = 0;
+
+	for (int k = 0; fs != NULL && k < fs->nhosts && n < UI_HOSTS_MAX; k++, n++) {
+		hs[n].name = fs->hosts[k].name;
+		hs[n].status = fs->hosts[k].status;
+		hs[n].ended = 1;
+		hs[n].ok = strcmp(fs->hosts[k].status, "ok") == 0;
+		hs[n].exit_code = fs->hosts[k].exit_code;
+		hs[n].duration_ms = fs->hosts[k].duration_ms;
+	}
+	return n;
+}
+
 const char *
 ui_watch_problem(const struct ui *ui)
 {

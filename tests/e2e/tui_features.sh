@@ -146,4 +146,17 @@ else
 fi
 keys h h
 expect_screen "all 3 hosts (h: one)" "h cycles back to all hosts"
+
+# The same incident watched: the hosts come from the step's journaled
+# evidence, the pane and h are the console's own.
+FINC=$(ls -dt "$STATE"/drconsole/incidents/*fleet* 2>/dev/null | head -n 1)
+printf 'key Tab\ndump\nkey h\ndump\nquit\n' >"$SCRATCH/watch-fleet.script"
+"$DRCONSOLE" watch --script "$SCRATCH/watch-fleet.script" --dump "$SCRATCH/watch-fleet.dump" "$FINC" \
+	>"$SCRATCH/watch-fleet.out" 2>&1 || { fail "watch of the fleet incident failed"; show "$SCRATCH/watch-fleet.out"; }
+dump_has "$SCRATCH/watch-fleet.dump" 1 "2/3 ok, 1 unreachable" "watch: the row gives the hosts' status"
+dump_has "$SCRATCH/watch-fleet.dump" 1 "all 3 hosts (h: one)" "watch: the pane shows every host's lines"
+dump_has "$SCRATCH/watch-fleet.dump" 1 "h hosts" "watch: the key bar offers h"
+dump_has "$SCRATCH/watch-fleet.dump" 2 "host db1 only (1 of 3" "watch: h picks db1"
+dump_has "$SCRATCH/watch-fleet.dump" 2 "db1 | line-of-db1" "watch: db1's lines show"
+dump_lacks "$SCRATCH/watch-fleet.dump" 2 "db2 | line-of-db2" "watch: db2's do not"
 finish
