@@ -186,7 +186,11 @@ draw_extra(struct ui *ui, int y, int x, int w)
 
 	if (ui_wait_left(ui, ui->sel, left, sizeof left)) {
 		ui_key_name(ui_action_info(ACT_CANCEL)->keys[0], key, sizeof key);
-		snprintf(buf, sizeof buf, "waiting: %s, %s cuts it short", left, key);
+		/* Only the driver's screen can cut it short. */
+		if (ui_action_for_whom(ui, ACT_CANCEL, CTX_RUN))
+			snprintf(buf, sizeof buf, "waiting: %s, %s cuts it short", left, key);
+		else
+			snprintf(buf, sizeof buf, "waiting: %s", left);
 		ui_put(ui, y, x, w, ROLE_NOTICE, buf);
 		return 1;
 	}

@@ -107,6 +107,9 @@ sync_steps(struct ui *ui)
 		st->rolled_back = fs->rolled_back;
 		st->rollback_running = fs->rollback_running;
 		st->retry_waiting = fs->retry_waiting;
+		/* A wait's countdown, from the runbook's length and its start. */
+		if (st->status == STEP_RUNNING && i < ui->rb->nsteps && ui->rb->steps[i].action == ACTION_WAIT)
+			st->wait_until_wall = fs->attempt_ms + ui->rb->steps[i].wait_ms;
 	}
 }
 

@@ -39,6 +39,12 @@ else
 	fail "the countdown stayed at '$first'"
 	screen_text | show
 fi
+# A watcher sees the same countdown, from the runbook and the journal.
+printf 'wait-text left 10\ndump\nquit\n' >"$SCRATCH/watch-wait.script"
+"$DRCONSOLE" watch --script "$SCRATCH/watch-wait.script" --dump "$SCRATCH/watch-wait.dump" "$INC" \
+	>"$SCRATCH/watch-wait.out" 2>&1 || { fail "watch of the waiting run failed"; show "$SCRATCH/watch-wait.out"; }
+dump_has "$SCRATCH/watch-wait.dump" 1 " left of 5:00" "watch: the pane counts the wait down"
+dump_lacks "$SCRATCH/watch-wait.dump" 1 "c cuts it short" "watch: and offers no c to cut it"
 keys c
 expect_screen "Cut short the wait of 'settle'?" "c asks before it cuts the wait short"
 keys y
