@@ -247,6 +247,8 @@ struct picker_item {
 	int training;		/* runbook: a practice sandbox (scenario TRAIN) */
 	int64_t started_ms;	/* incident: its first event's time, 0 unknown */
 	char mode[16];		/* incident: its run's mode */
+	long driver;		/* incident: another console drives it now (its
+				 * pid, -1 unknown), 0 none: Enter watches it */
 };
 
 struct glyphs {

@@ -7,13 +7,17 @@
  * ellipsis and a mark says when the list goes on past the screen. */
 #include <ctype.h>
 #include <dirent.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
+#include "commands.h"
 #include "dismiss.h"
 #include "duration.h"
+#include "journal.h"
 #include "loader.h"
 #include "runstate.h"
 #include "sandbox.h"
@@ -76,6 +80,7 @@ add_incident(struct ui *ui, const char *dir)
 		    last_step >= 0 ? rs.steps[last_step].id : "", last);
 		it.started_ms = rs.started_ms;
 		snprintf(it.mode, sizeof it.mode, "%s", rs.mode_known ? jschema_mode_name(rs.mode) : "");
+		it.driver = journal_driven(dir) ? journal_holder(dir) : 0;
 		add_item(ui, &it);
 	}
 	runstate_clear(&rs);
@@ -344,7 +349,8 @@ draw_header(struct ui *ui, int y, enum section sec)
 	int n = count_section(ui, sec, 0);
 
 	if (sec == SEC_INCIDENTS)
-		snprintf(buf, sizeof buf, "Unfinished incidents (%d): Enter resumes, x dismisses", n);
+		snprintf(buf, sizeof buf, "Unfinished incidents (%d): Enter resumes (watches one driven now), "
+		    "x dismisses", n);
 	else if (sec == SEC_RUNBOOKS)
 		snprintf(buf, sizeof buf, "Runbooks (%d), by scenario", n);
 	else
@@ -383,8 +389,8 @@ draw_incident(struct ui *ui, int y, const struct picker_item *it, enum theme_rol
 
 	if (it->started_ms > 0)
 		duration_format(clock_wall_ms() - it->started_ms, age, sizeof age);
-	snprintf(buf, sizeof buf, "RESUME %s  %s ago  %s  %s", slash ? slash + 1 : it->dir, age,
-	    it->mode[0] ? it->mode : "?", it->label);
+	snprintf(buf, sizeof buf, "%s %s  %s ago  %s  %s", it->driver != 0 ? "WATCH " : "RESUME",
+	    slash ? slash + 1 : it->dir, age, it->mode[0] ? it->mode : "?", it->label);
 	put_cut(ui, y, 2, COLS - 3, role == ROLE_SELECTION ? role : ROLE_NOTICE, buf);
 }
 
@@ -496,6 +502,42 @@ open_incident(struct ui *ui, const struct picker_item *it)
 	ui_form_open(ui, 1);
 }
 
+/* Another console drives the incident: this one watches it, read-only,
+ * as `drconsole watch` (the same program, started in its place). */
+static void
+watch_instead(struct ui *ui, const struct picker_item *it)
+{
+	char *argv[10], pid[32] = "";
+	int n = 0;
+
+	if (it->driver > 0)
+		snprintf(pid, sizeof pid, " (pid %ld)", it->driver);
+	if (ui->script_mode || access("/proc/self/exe", X_OK) != 0) {
+		snprintf(ui->message, sizeof ui->message, "another drconsole%s drives it: drconsole watch %s "
+		    "shows it", pid, it->dir);
+		return;
+	}
+	argv[n++] = "drconsole";
+	argv[n++] = "watch";
+	if (ui->o.operator != NULL) {
+		argv[n++] = "--operator";
+		argv[n++] = ui->o.operator;
+	}
+	if (ui->o.theme != NULL) {
+		argv[n++] = "--theme";
+		argv[n++] = ui->o.theme;
+	}
+	if (ui->o.ascii)
+		argv[n++] = "--ascii";
+	argv[n++] = "--";
+	argv[n++] = it->dir;
+	argv[n] = NULL;
+	ui_term_end(ui);
+	execv("/proc/self/exe", argv);
+	fprintf(stderr, "drconsole: cannot start watch: %s\n", strerror(errno));
+	exit(EXIT_USAGE);
+}
+
 static void
 open_selected(struct ui *ui)
 {
@@ -505,6 +547,10 @@ open_selected(struct ui *ui)
 		return;
 	it = visible_item(ui, ui->pick_sel);
 	ui->filtering = 0;
+	if (it->incident && journal_driven(it->dir)) {
+		watch_instead(ui, it);
+		return;
+	}
 	if (it->incident) {
 		open_incident(ui, it);
 		return;
