@@ -627,6 +627,8 @@ void ui_picker_draw(struct ui *ui);
 int ui_picker_key(struct ui *ui, int key);
 void ui_picker_action(struct ui *ui, enum ui_action a);
 void ui_picker_dismiss_done(struct ui *ui, struct dialog *d);
+/* The selection is an unfinished incident (x applies). */
+int ui_picker_on_incident(const struct ui *ui);
 
 /* ui_form.c */
 void ui_form_open(struct ui *ui, int secrets_only);

@@ -296,6 +296,8 @@ ui_action_applies(const struct ui *ui, enum ui_action a)
 			return ui_step_hosts(ui, ui->sel, hs) > 0;
 		}
 		return ui->e != NULL && ui->rb->steps[ui->sel].on.s != NULL;
+	case ACT_DISMISS:
+		return ui_picker_on_incident(ui);
 	case ACT_FOLLOW:
 		return ui->w != NULL && !ui->w->follow_run;
 	case ACT_PAGE_UP:

@@ -244,6 +244,12 @@ visible_item(const struct ui *ui, int v)
 	return &ui->items[ui->visible[v]];
 }
 
+int
+ui_picker_on_incident(const struct ui *ui)
+{
+	return ui->nvisible > 0 && ui->pick_sel < ui->nvisible && visible_item(ui, ui->pick_sel)->incident;
+}
+
 static enum section
 section_of(const struct picker_item *it)
 {

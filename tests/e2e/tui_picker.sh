@@ -80,8 +80,14 @@ journal_has "$J" "the dismissal is journaled with its reason and operator" event
 "$DRCONSOLE" verify "$STATE/drconsole/incidents/20261202T000000Z-tui-dialogs" >"$SCRATCH/verify" 2>&1 &&
 	pass "the journal still verifies" || { fail "verify fails after the dismissal"; show "$SCRATCH/verify"; }
 keys Down Down
+if poll "screen_text | grep -qF '▶ [B]' && ! screen_text | tail -n 1 | grep -qF 'x dismiss'" 5; then
+	pass "on a runbook the key bar does not offer x"; else
+	fail "x in the key bar on a runbook"; screen_text | show; fi
 keys x
 expect_screen "x dismisses an unfinished incident" "x on a runbook dismisses nothing"
+keys Up Up
+if poll "screen_text | tail -n 1 | grep -qF 'x dismiss'" 5; then pass "on an incident the key bar offers x"; else
+	fail "no x in the key bar on an incident"; screen_text | show; fi
 keys q
 poll pane_dead 10
 
