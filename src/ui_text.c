@@ -1,60 +1,25 @@
-/* ui_text.c: measuring, cutting and wrapping UTF-8 text by screen columns,
- * so titles and output with non-ASCII characters never overrun a pane. */
+/* ui_text.c: cutting and wrapping UTF-8 text by screen columns, so titles
+ * and output with non-ASCII characters never overrun a pane (columns are
+ * measured by termsafe.c, the one measure). */
 #include <stdlib.h>
 #include <string.h>
-#include <wchar.h>
 
+#include "termsafe.h"
 #include "ui.h"
 
-/* The next character of s (at most len bytes): its bytes and columns. An
- * invalid byte counts as one column, shown as '?' by curses. */
-static size_t
-next_char(const char *s, size_t len, int *cols)
-{
-	mbstate_t ps;
-	wchar_t wc;
-	size_t n;
-	int w;
-
-	memset(&ps, 0, sizeof ps);
-	n = mbrtowc(&wc, s, len, &ps);
-	if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-		*cols = 1;
-		return 1;
-	}
-	w = wcwidth(wc);
-	*cols = w < 0 ? 1 : w;
-	return n;
-}
-
-/* Columns the first len bytes of s take. */
+/* Columns the first len bytes of s take: termsafe's measure, the one the
+ * line mode and the neutraliser use too. */
 int
 ui_text_width(const char *s, size_t len)
 {
-	int width = 0, w;
-
-	for (size_t i = 0; i < len;) {
-		i += next_char(s + i, len - i, &w);
-		width += w;
-	}
-	return width;
+	return (int)termsafe_columns(s, len);
 }
 
 /* How many bytes of s fit in width columns. */
 size_t
 ui_text_fit(const char *s, int width)
 {
-	size_t len = strlen(s), i = 0, n;
-	int used = 0, w;
-
-	while (i < len) {
-		n = next_char(s + i, len - i, &w);
-		if (used + w > width)
-			break;
-		used += w;
-		i += n;
-	}
-	return i;
+	return width > 0 ? termsafe_fit(s, (size_t)width) : 0;
 }
 
 /* One line of at most width columns from s: breaks at the last space if
