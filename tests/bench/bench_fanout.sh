@@ -57,6 +57,8 @@ cleanup() {
 	rm -rf "$scratch"
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 hosts=$(seq -f 'h%02g' 1 "$N" | tr '\n' ' ')
 
 # The account on the hosts: sshd opens the fleet's authorized_keys as that
