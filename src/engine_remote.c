@@ -23,7 +23,7 @@
 #include "shlex.h"
 #include "fanout.h"
 #include "hostlist.h"
-#include "log.h"
+#include "job.h"
 #include "ssh.h"
 #include "strbuf.h"
 #include "xmalloc.h"
@@ -154,16 +154,18 @@ control_dir_path(const struct engine *e)
 }
 
 /* The folder, made if need be, or NULL when it cannot be trusted: then
- * every ssh opens its own connection, as without reuse. */
+ * every ssh opens its own connection, as without reuse, and the step's
+ * output says why (someone planted something at that path). */
 static char *
-control_dir(const struct engine *e)
+control_dir(struct engine *e, int i)
 {
-	char *dir = control_dir_path(e), *cause = NULL;
+	char *dir = control_dir_path(e), *cause = NULL, *line;
 
 	if (ssh_control_dir_make(dir, &cause) == 0)
 		return dir;
-	if (cause != NULL)
-		log_debug("ssh: no connection reuse: %s", cause);
+	line = xprintf("drconsole: ssh connections are not reused: %s\n", cause != NULL ? cause : "?");
+	exec_output(&e->runs[i].ctx, JOB_STDERR, line, strlen(line));
+	free(line);
 	free(cause);
 	free(dir);
 	return NULL;
@@ -417,7 +419,7 @@ start_round(struct engine *e, int i, const struct texpansion *x, const struct co
 	struct step_run *r = &e->runs[i];
 	struct remote_vars rv = { NULL, 0 };
 	struct fanout_opts o = { 0 };
-	char **envp = cf == NULL ? params_build_env(e, i, x) : NULL, ***argvs, *payload, *ctl = control_dir(e);
+	char **envp = cf == NULL ? params_build_env(e, i, x) : NULL, ***argvs, *payload, *ctl = control_dir(e, i);
 	size_t paylen = 0;
 	int rc = -1;
 

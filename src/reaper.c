@@ -90,16 +90,35 @@ pidset_free(struct pidset *s)
 
 /* --- reading /proc --- */
 
+/* The next number of a stat line, after spaces; -1 when there is none. */
 static int
-proc_read(pid_t pid, struct proc *p)
+stat_field(char **s, long *v)
+{
+	char *end;
+
+	*v = strtol(*s, &end, 10);
+	if (end == *s)
+		return -1;
+	*s = end;
+	return 0;
+}
+
+/* Reads /proc/NAME/stat, NAME a pid as /proc lists it (dfd is /proc):
+ * by hand rather than with sscanf, as a scan reads every process's. */
+static int
+proc_read(int dfd, const char *name, pid_t pid, struct proc *p)
 {
 	char path[64], buf[512], *rp;
+	size_t len = strlen(name);
 	ssize_t n;
 	int fd;
 	long ppid, pgrp, sid;
 
-	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
+	if (len + sizeof "/stat" > sizeof path)
+		return -1;
+	memcpy(path, name, len);
+	memcpy(path + len, "/stat", sizeof "/stat");
+	if ((fd = openat(dfd, path, O_RDONLY|O_CLOEXEC)) == -1)
 		return -1;
 	n = read(fd, buf, sizeof buf - 1);
 	close(fd);
@@ -107,8 +126,11 @@ proc_read(pid_t pid, struct proc *p)
 		return -1;
 	buf[n] = '\0';
 	/* The command name is in parentheses and may hold anything. */
-	if ((rp = strrchr(buf, ')')) == NULL ||
-	    sscanf(rp + 1, " %c %ld %ld %ld", &p->state, &ppid, &pgrp, &sid) != 4)
+	if ((rp = strrchr(buf, ')')) == NULL || rp[1] != ' ' || rp[2] == '\0' || rp[3] != ' ')
+		return -1;
+	p->state = rp[2];
+	rp += 3;
+	if (stat_field(&rp, &ppid) != 0 || stat_field(&rp, &pgrp) != 0 || stat_field(&rp, &sid) != 0)
 		return -1;
 	p->pid = pid;
 	p->ppid = (pid_t)ppid;
@@ -130,8 +152,10 @@ procs_scan(struct procs *ps)
 	if ((d = opendir("/proc")) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
 		pid = strtol(de->d_name, &end, 10);
-		if (pid <= 0 || *end != '\0' || proc_read((pid_t)pid, &p) != 0)
+		if (pid <= 0 || *end != '\0' || proc_read(dirfd(d), de->d_name, (pid_t)pid, &p) != 0)
 			continue;
 		if (ps->n == ps->cap) {
 			ps->cap = ps->cap < 256 ? 256 : ps->cap * 2;
@@ -151,11 +175,16 @@ released(const struct proc *p)
 	    pidset_has(&freed_groups, p->sid);
 }
 
+/* Who we are, read once per scan rather than once per process. */
+struct self {
+	pid_t	pid, pgrp;
+};
+
 /* A child of ours that came back: to which running job? 1 if to leader. */
 static int
-came_back_to(const struct proc *p, pid_t leader)
+came_back_to(const struct proc *p, pid_t leader, const struct self *me)
 {
-	if (p->ppid != getpid() || p->pgrp == getpgrp() || pidset_has(&jobs, p->pid) ||
+	if (p->ppid != me->pid || p->pgrp == me->pgrp || pidset_has(&jobs, p->pid) ||
 	    pidset_has(&owned, p->pid) || released(p))
 		return 0;
 	if (pidset_has(&jobs, p->pgrp))
@@ -165,30 +194,49 @@ came_back_to(const struct proc *p, pid_t leader)
 	return pidset_has(&jobs, leader);
 }
 
-/* Marks (in mark[]) every process that is a stray of leader, dead or alive. */
+/* 1 when ppid is the pid of a marked process. */
+static int
+parent_marked(const struct procs *ps, const size_t *marked, size_t nmarked, pid_t ppid)
+{
+	for (size_t k = 0; k < nmarked; k++) {
+		if (ps->v[marked[k]].pid == ppid)
+			return 1;
+	}
+	return 0;
+}
+
+/* Marks (in mark[]) every process that is a stray of leader, dead or
+ * alive. The cheap tests (parent, group) go before the set lookups: a
+ * scan meets every process of the machine. */
 static void
 mark_strays(const struct procs *ps, pid_t leader, char *mark)
 {
+	const struct self me = { getpid(), getpgrp() };
+	size_t *marked = xcalloc(ps->n + 1, sizeof *marked), nmarked = 0;
 	int grew = 1;
 
-	for (size_t i = 0; i < ps->n; i++)
-		mark[i] = ps->v[i].pid != leader && !released(&ps->v[i]) &&
-		    ps->v[i].pgrp != getpgrp() &&
-		    (ps->v[i].ppid == leader || came_back_to(&ps->v[i], leader));
+	for (size_t i = 0; i < ps->n; i++) {
+		const struct proc *p = &ps->v[i];
+
+		mark[i] = p->pid != leader && p->pgrp != me.pgrp && (p->ppid == leader || p->ppid == me.pid) &&
+		    !released(p) && (p->ppid == leader || came_back_to(p, leader, &me));
+		if (mark[i])
+			marked[nmarked++] = i;
+	}
 	/* Then whatever those started, to any depth. */
-	while (grew) {
+	while (grew && nmarked > 0) {
 		grew = 0;
 		for (size_t i = 0; i < ps->n; i++) {
-			if (mark[i] || ps->v[i].pid == leader || released(&ps->v[i]))
+			const struct proc *p = &ps->v[i];
+
+			if (mark[i] || p->pid == leader || !parent_marked(ps, marked, nmarked, p->ppid) ||
+			    released(p))
 				continue;
-			for (size_t k = 0; k < ps->n; k++) {
-				if (mark[k] && ps->v[k].pid == ps->v[i].ppid) {
-					mark[i] = grew = 1;
-					break;
-				}
-			}
+			mark[i] = grew = 1;
+			marked[nmarked++] = i;
 		}
 	}
+	free(marked);
 }
 
 /* The live strays' entries, copied into *out; returns how many. */

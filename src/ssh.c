@@ -523,22 +523,36 @@ ssh_opts_free(struct ssh_opts *opts)
 
 /* --- master connections --- */
 
+/* An fd on dir when it is a directory of ours that nobody else may enter,
+ * never reached through a link; else -1 with *cause. Someone else's
+ * folder, or a link planted there, would let them reach our connections
+ * or have us close theirs. */
+static int
+open_private_dir(const char *dir, char **cause)
+{
+	struct stat st;
+	int fd = open(dir, O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC);
+
+	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_uid == geteuid() && (st.st_mode & 077) == 0)
+		return fd;
+	if (fd >= 0)
+		close(fd);
+	*cause = xprintf("%s is not a private folder of ours (0700)", dir);
+	return -1;
+}
+
 int
 ssh_control_dir_make(const char *dir, char **cause)
 {
-	struct stat st;
+	int fd;
 
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		*cause = xprintf("%s: %s", dir, strerror(errno));
 		return -1;
 	}
-	/* Someone else's folder, or a link planted there, would let them
-	 * reach our connections: only our own private folder will do. */
-	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 077) != 0) {
-		*cause = xprintf("%s is not a private folder of ours (0700)", dir);
+	if ((fd = open_private_dir(dir, cause)) < 0)
 		return -1;
-	}
+	close(fd);
 	return 0;
 }
 
@@ -553,10 +567,11 @@ is_master_socket(int dfd, const char *name)
 	return fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISSOCK(st.st_mode);
 }
 
-/* ssh -O exit for the master listening on dir/name, run in dir (the
- * relative path keeps clear of the socket path limit); killed after 3 s. */
+/* ssh -O exit for the master listening on name in the folder dfd, run
+ * there (the relative path keeps clear of the socket path limit); killed
+ * after 3 s. */
 static void
-close_master(const char *dir, const char *name)
+close_master(int dfd, const char *name)
 {
 	char *path = xprintf("ControlPath=%s", name);
 	char *argv[] = { "ssh", "-F", "/dev/null", "-o", path, "-O", "exit", "drconsole", NULL };
@@ -570,7 +585,7 @@ close_master(const char *dir, const char *name)
 			dup2(fd, 1);
 			dup2(fd, 2);
 		}
-		if (chdir(dir) == 0)
+		if (fchdir(dfd) == 0)
 			execvp(argv[0], argv);
 		_exit(127);
 	}
@@ -592,13 +607,22 @@ ssh_control_close_all(const char *dir)
 {
 	struct dirent *de;
 	DIR *d;
-	int n = 0;
+	char *cause = NULL;
+	int n = 0, fd;
 
-	if ((d = opendir(dir)) == NULL)
+	if (access(dir, F_OK) != 0 && errno == ENOENT)
 		return;
+	/* Only our own folder: never one a planted link leads to. */
+	if ((fd = open_private_dir(dir, &cause)) < 0 || (d = fdopendir(fd)) == NULL) {
+		log_debug("ssh: masters not closed: %s", cause != NULL ? cause : strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		free(cause);
+		return;
+	}
 	while ((de = readdir(d)) != NULL) {
 		if (is_master_socket(dirfd(d), de->d_name)) {
-			close_master(dir, de->d_name);
+			close_master(dirfd(d), de->d_name);
 			n++;
 		}
 	}

@@ -104,7 +104,8 @@ void ssh_argv_free(char **argv);
  * a directory of ours that nobody else may enter. -1 with *cause. */
 int ssh_control_dir_make(const char *dir, char **cause);
 /* Closes every master connection whose socket is in dir (ssh -O exit),
- * then removes dir if it is empty. Waits at most a few seconds. */
+ * then removes dir if it is empty. Waits at most a few seconds. Only a
+ * private folder of ours counts: a link planted at dir is not followed. */
 void ssh_control_close_all(const char *dir);
 
 #endif

@@ -28,7 +28,7 @@ DATA=$top_srcdir/tests/data/remote
 OUT=$SCRATCH/out
 mkdir -p "$OUT"
 
-for rb in fleet policy_all cancel rollback rollback_serial secret_split reuse hostvars captured_hosts captured_hostile copy; do
+for rb in fleet policy_all cancel rollback rollback_serial secret_split reuse reuse_term reuse_link hostvars captured_hosts captured_hostile copy; do
 	if "$DRCONSOLE" lint "$DATA/$rb.yaml" > "$SCRATCH/lint.out" 2>&1; then pass "$rb.yaml lints clean"; else
 		fail "$rb.yaml does not lint"; show "$SCRATCH/lint.out"; fi
 done
@@ -268,6 +268,51 @@ grep -q '^[0-9TZ:.-]* out db1 | sockets 2$' "$SCRATCH/i7/output/02-second.log" &
 # A master closed by ssh -O exit logs its disconnect in the server's log.
 wait_for '[ "$(disconnects db1)" -eq "$((d1 + 1))" ]' 5 &&
 	pass "db1's master connection was closed" || fail "db1's master connection stays open"
+# masters_in DIR: the pids of the master connections whose sockets are in
+# DIR (a master runs there and calls itself "ssh: SOCKET [mux]").
+masters_in() {
+	local p
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/cwd" 2> /dev/null)" = "$1" ] || continue
+		tr '\0' ' ' < "$p/cmdline" 2> /dev/null | grep -q '^ssh: .*\[mux\]' && echo "${p#/proc/}"
+	done
+}
+# --- SIGTERM in the middle of a run: its masters close with it ---
+"$DRCONSOLE" run --yes --param "out_dir=$OUT" --incident-dir "$SCRATCH/iterm" "$DATA/reuse_term.yaml" \
+	< /dev/null > "$SCRATCH/term.out" 2>&1 &
+pid=$!
+track_pid $pid
+wait_for "[ -s '$OUT/term.db1' ] && [ -s '$OUT/term.db2' ]" 20 || fail "reuse/TERM: step two never started on both hosts"
+masters=$(masters_in "$SCRATCH/iterm/ssh")
+[ "$(echo $masters | wc -w)" -eq 2 ] && pass "SIGTERM: two masters run before it" ||
+	{ fail "SIGTERM: masters before it: '$masters'"; ps -eo pid,ppid,args | grep -F '[mux]' | show; }
+kill -TERM $pid
+wait_for "! alive $pid" 15 && pass "SIGTERM ended the run" || fail "drconsole did not end after SIGTERM"
+if wait_for "! { $(printf 'alive %s || ' $masters) false; }" 5; then pass "SIGTERM: no master outlives the run"
+else fail "SIGTERM: a master outlived the run"; ps -o pid,stat,args -p "$(echo $masters | tr ' ' ,)" | show; fi
+[ ! -e "$SCRATCH/iterm/ssh" ] && pass "SIGTERM: INCIDENT/ssh is removed" || { fail "SIGTERM: INCIDENT/ssh is left"; ls -la "$SCRATCH/iterm/ssh" | show; }
+for h in db1 db2; do
+	p=$(cat "$OUT/term.$h")
+	wait_for "! alive $p" 5 && pass "SIGTERM: $h's remote sleep is stopped" || fail "SIGTERM: $h's remote sleep $p survived"
+done
+# --- a link planted where the masters' folder goes is not followed ---
+mkdir -m 700 "$SCRATCH/planted"
+: > "$SCRATCH/planted/keep"
+a1=$(accepted db1)
+timeout 60 "$DRCONSOLE" run --yes --param "planted=$SCRATCH/planted" --incident-dir "$SCRATCH/ilink" \
+	"$DATA/reuse_link.yaml" < /dev/null > "$SCRATCH/link.out" 2>&1
+rc=$?
+[ "$rc" -eq 0 ] && pass "planted link: the run ended ok" || { fail "planted link: exit $rc"; show "$SCRATCH/link.out"; }
+[ -L "$SCRATCH/ilink/ssh" ] && [ "$(ls -A "$SCRATCH/planted")" = keep ] &&
+	pass "planted link: left alone, nothing put where it leads" ||
+	{ fail "planted link: followed"; ls -la "$SCRATCH/ilink/ssh" "$SCRATCH/planted" | show; }
+[ "$(($(accepted db1) - a1))" -eq 2 ] && pass "planted link: each step opened its own connection" ||
+	fail "planted link: db1 took $(($(accepted db1) - a1)) connections for two steps"
+[ -z "$(masters_in "$SCRATCH/planted")" ] && [ -z "$(masters_in "$SCRATCH/ilink/ssh")" ] &&
+	pass "planted link: no master was left running" || fail "planted link: a master is left running"
+grep -q "ssh connections are not reused: .*/ilink/ssh is not a private folder" "$SCRATCH/ilink/output/02-first.log" &&
+	pass "planted link: the step's output says why connections are not reused" ||
+	{ fail "planted link: no word of it"; show "$SCRATCH/ilink/output/02-first.log"; }
 # --- per-host values: each host's own, hostile ones as data ---
 rm -f /tmp/drc-hostvars-pwned-*
 timeout 60 "$DRCONSOLE" run --yes --incident-dir "$SCRATCH/i8" "$DATA/hostvars.yaml" < /dev/null > "$SCRATCH/hv.out" 2>&1

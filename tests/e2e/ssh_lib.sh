@@ -16,6 +16,10 @@
 # ssh looks it up: [127.0.0.1]:PORT), ssh_config (Host NAME with HostName,
 # Port, User, IdentityFile, IdentitiesOnly, UserKnownHostsFile), hosts
 # (NAME PORT lines), and NAME/ with each server's config, pid and log.
+# The hosts are logged into as the local user, or as SSH_FLEET_USER when
+# set (an account of this machine; ssh_fleet_start then lets it read
+# DIR/authorized_keys, which sshd opens as that user, and DIR's parents
+# must let it through).
 # Exits 77 (run) or returns 77 (sourced) when sshd or ssh is missing.
 
 SSH_SSHD=${SSH_SSHD:-/usr/sbin/sshd}
@@ -92,11 +96,13 @@ ssh_fleet_start() {
 	# sshd refuses a privilege-separation folder others can write to.
 	mkdir -p "$dir" /run/sshd 2> /dev/null && chmod 755 /run/sshd 2> /dev/null
 	chmod 700 "$dir"
+	[ -n "${SSH_FLEET_USER:-}" ] && chmod 711 "$dir"
 	ssh-keygen -q -t ed25519 -N '' -C fleet-host -f "$dir/hostkey" < /dev/null || return 1
 	ssh-keygen -q -t ed25519 -N '' -C fleet-user -f "$dir/userkey" < /dev/null || return 1
 	cp "$dir/userkey.pub" "$dir/authorized_keys"
+	chmod 644 "$dir/authorized_keys"
 	key=$(cut -d' ' -f1,2 "$dir/hostkey.pub")
-	user=$(id -un)
+	user=${SSH_FLEET_USER:-$(id -un)}
 	: > "$dir/known_hosts"
 	: > "$dir/ssh_config"
 	: > "$dir/hosts"

@@ -8,11 +8,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -752,6 +755,73 @@ test_control_dir_private(void **state)
 	free(ctl);
 }
 
+/* A unix socket listening at dir/name, non-blocking; its fd. */
+static int
+listen_at(const char *dir, const char *name)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM|SOCK_NONBLOCK, 0);
+
+	assert_true(fd >= 0);
+	assert_true(snprintf(sa.sun_path, sizeof sa.sun_path, "%s/%s", dir, name) < (int)sizeof sa.sun_path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	return fd;
+}
+
+/* The run's end closes the masters in our folder only: a link planted at
+ * its path leads to someone's sockets, which are neither spoken to (no ssh
+ * -O exit connects to them) nor removed; the link stays too. A master
+ * socket in the real folder is spoken to. */
+static void
+test_control_close_refuses_link(void **state)
+{
+	char dir[] = "/tmp/drc-ctl.XXXXXX", *other, *ctl;
+	const char *name = "0123456789abcdef0123456789abcdef01234567";
+	struct stat st;
+	int fd, peer, status;
+	pid_t pid;
+
+	(void)state;
+	if (access("/usr/bin/ssh", X_OK) != 0)
+		skip();
+	assert_non_null(mkdtemp(dir));
+	other = xprintf("%s/other", dir);
+	ctl = xprintf("%s/ssh", dir);
+	assert_int_equal(mkdir(other, 0700), 0);
+	fd = listen_at(other, name);
+	assert_int_equal(symlink(other, ctl), 0);
+	ssh_control_close_all(ctl);
+	assert_int_equal(accept(fd, NULL, NULL), -1);
+	assert_int_equal(errno, EAGAIN);
+	assert_int_equal(lstat(ctl, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(unlink(ctl), 0);
+	/* The same socket in the real folder: ssh -O exit connects to it. A
+	 * child stands in for the master: it takes the connection, hangs up
+	 * and removes the socket, as a master that exits does. */
+	assert_int_equal(rename(other, ctl), 0);
+	free(other);
+	other = xprintf("%s/%s", ctl, name);
+	if ((pid = fork()) == 0) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		if (poll(&p, 1, 10000) != 1 || (peer = accept(fd, NULL, NULL)) < 0)
+			_exit(1);
+		unlink(other);
+		close(peer);
+		_exit(0);
+	}
+	ssh_control_close_all(ctl);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(access(ctl, F_OK), -1);
+	close(fd);
+	rmdir(dir);
+	free(other);
+	free(ctl);
+}
+
 /* Runs a copy's remote command under /bin/sh with input on its stdin, in
  * dir; returns its exit status. */
 static int
@@ -839,6 +909,7 @@ main(void)
 		TEST(test_opts_from_env),
 		TEST(test_argv_control_master),
 		TEST(test_control_dir_private),
+		TEST(test_control_close_refuses_link),
 		TEST(test_copy_command),
 	};
 
