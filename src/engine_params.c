@@ -332,14 +332,17 @@ resolve_env(struct resolve_ctx *c, const char *name)
 {
 	const struct runbook *rb = c->e->rb;
 	const struct kv *kv = NULL;
+	const struct step *s = c->step >= 0 ? &rb->steps[c->step] : NULL;
 	struct resolve_ctx inner = { c->e, c->step, c->depth + 1, { 0 }, 0, NULL };
 	struct texpansion x;
 	char *cause;
 
 	if (c->step >= 0)
-		kv = find_env(rb->steps[c->step].env, rb->steps[c->step].nenv, name);
+		kv = find_env(s->env + s->nenv_inherited, s->nenv - s->nenv_inherited, name);
 	if (kv == NULL && c->e->env != NULL)
 		kv = find_env(c->e->env->env, c->e->env->nenv, name);
+	if (kv == NULL && c->step >= 0)
+		kv = find_env(s->env, s->nenv_inherited, name);
 	if (kv == NULL)
 		kv = find_env(rb->env, rb->nenv, name);
 	if (kv == NULL || c->depth > 4)
@@ -580,11 +583,12 @@ params_build_env(struct engine *e, int step, const struct texpansion *x)
 	const struct step *s = &e->rb->steps[step];
 
 	env_set_list(e, step, &envp, &n, e->rb->env, e->rb->nenv);
+	env_set_list(e, step, &envp, &n, s->env, s->nenv_inherited);
 	if (e->env != NULL) {
 		env_set_list(e, step, &envp, &n, e->env->env, e->env->nenv);
 		env_set(&envp, &n, "DRCONSOLE_ENVIRONMENT", e->env->name);
 	}
-	env_set_list(e, step, &envp, &n, s->env, s->nenv);
+	env_set_list(e, step, &envp, &n, s->env + s->nenv_inherited, s->nenv - s->nenv_inherited);
 	for (int i = 0; x != NULL && i < x->nenv; i++)
 		env_set(&envp, &n, x->env[i].name, x->env[i].value);
 	export_params(e, x, &envp, &n);

@@ -4,7 +4,8 @@
  * params become ours: a value given as "{{ name }}" renames the param to
  * name; any other value, or the included default, becomes a param of ours
  * named PREFIX_PARAM, so every value still reaches commands through the
- * normal quoting.
+ * normal quoting. Its steps keep its env, shell dialect and folder, and
+ * its environments, hosts and groups join ours (include_merge.c).
  *
  * A runbook may come from someone else, so an include is held on a short
  * leash: it names a file inside the top runbook's folder tree (no absolute
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include "include.h"
+#include "include_merge.h"
 #include "loader.h"
 #include "strbuf.h"
 #include "template.h"
@@ -52,21 +54,6 @@ struct include_ctx {
 	long bytes;
 	long steps;
 	int over;		/* a budget ran out: include nothing more */
-};
-
-struct rename {
-	char *from;
-	char *to;
-};
-
-struct inc {
-	struct runbook *rb;	/* the including runbook */
-	struct diags *d;
-	struct step *item;	/* the include: item */
-	struct runbook *in;	/* the included runbook */
-	const char *prefix;
-	struct rename *names;
-	int nnames;
 };
 
 /* The file next to rb that what names, trying .yaml and .yml; NULL if none. */
@@ -112,7 +99,7 @@ sole_ref(const char *v)
 }
 
 static void
-add_rename(struct inc *x, const char *from, const char *to)
+add_rename(struct include_map *x, const char *from, const char *to)
 {
 	x->names = xreallocarray(x->names, x->nnames + 1, sizeof *x->names);
 	x->names[x->nnames].from = xstrdup(from);
@@ -120,19 +107,26 @@ add_rename(struct inc *x, const char *from, const char *to)
 	x->nnames++;
 }
 
-static const char *
-given(const struct inc *x, const char *name)
+/* A copy of a NULL-terminated argv; NULL stays NULL. */
+static char **
+copy_argv(char *const *argv)
 {
-	for (int i = 0; i < x->item->ninclude_params; i++) {
-		if (strcmp(x->item->include_params[i].key, name) == 0)
-			return x->item->include_params[i].value.s;
-	}
-	return NULL;
+	char **copy;
+	int n = 0;
+
+	if (argv == NULL)
+		return NULL;
+	while (argv[n] != NULL)
+		n++;
+	copy = xcalloc((size_t)n + 1, sizeof *copy);
+	for (int i = 0; i < n; i++)
+		copy[i] = xstrdup(argv[i]);
+	return copy;
 }
 
 /* Makes p a param of ours, named PREFIX_NAME, with def as its default. */
 static void
-adopt_param(struct inc *x, const struct param *p, const char *def)
+adopt_param(struct include_map *x, const struct param *p, const char *def)
 {
 	struct param *np;
 	char *name = xprintf("%s_%s", x->prefix, p->name);
@@ -159,11 +153,15 @@ adopt_param(struct inc *x, const struct param *p, const char *def)
 		np->choices = xcalloc((size_t)p->nchoices + 1, sizeof *np->choices);
 	for (int i = 0; i < p->nchoices; i++)
 		np->choices[np->nchoices++] = xstrdup(p->choices[i]);
+	np->def_is_list = def == p->def.s && p->def_is_list;
+	/* A secret read from a vault is read the same way once it is ours. */
+	np->from_command = copy_argv(p->from_command);
+	np->from_pos = x->item->pos;
 	add_rename(x, p->name, name);
 }
 
 static void
-map_params(struct inc *x)
+map_params(struct include_map *x)
 {
 	for (int i = 0; i < x->item->ninclude_params; i++) {
 		if (runbook_find_param(x->in, x->item->include_params[i].key) == NULL)
@@ -172,7 +170,7 @@ map_params(struct inc *x)
 	}
 	for (int i = 0; i < x->in->nparams; i++) {
 		const struct param *p = &x->in->params[i];
-		const char *v = given(x, p->name);
+		const char *v = include_given(x, p->name);
 		char *ref = v != NULL ? sole_ref(v) : NULL;
 
 		if (ref != NULL)
@@ -186,42 +184,15 @@ map_params(struct inc *x)
 	}
 }
 
-/* Rewrites {{ old }} as {{ new }} for the renamed params. */
+/* Included steps read the included runbook's env, unless they set it;
+ * those entries go first and are counted, since a target environment's
+ * value wins over them (runbook.h). */
 static void
-rename_refs(struct inc *x, struct rstr *r)
+inherit_env(struct include_map *x, struct step *s)
 {
-	struct tscan scan;
-	struct strbuf b;
-	size_t off, pos = 0;
-	char *cause = NULL;
+	struct kv *env = xcalloc((size_t)x->in->nenv + (size_t)s->nenv + 1, sizeof *env);
+	int n = 0;
 
-	if (r->s == NULL || template_scan(r->s, &scan, &off, &cause) != 0) {
-		free(cause);
-		return;
-	}
-	strbuf_init(&b);
-	for (int i = 0; i < scan.nrefs; i++) {
-		const struct tref *t = &scan.refs[i];
-
-		for (int k = 0; t->kind == TREF_PARAM && k < x->nnames; k++) {
-			if (strcmp(t->name, x->names[k].from) != 0)
-				continue;
-			strbuf_add(&b, r->s + pos, t->start - pos);
-			strbuf_addf(&b, "{{ %s }}", x->names[k].to);
-			pos = t->end;
-			break;
-		}
-	}
-	strbuf_adds(&b, r->s + pos);
-	free(r->s);
-	r->s = strbuf_detach(&b);
-	template_scan_free(&scan);
-}
-
-/* Included steps read the included runbook's env, unless they set it. */
-static void
-inherit_env(struct inc *x, struct step *s)
-{
 	for (int i = 0; i < x->in->nenv; i++) {
 		int have = 0;
 
@@ -229,16 +200,20 @@ inherit_env(struct inc *x, struct step *s)
 			have |= strcmp(s->env[k].key, x->in->env[i].key) == 0;
 		if (have)
 			continue;
-		s->env = xreallocarray(s->env, s->nenv + 1, sizeof *s->env);
-		s->env[s->nenv].key = xstrdup(x->in->env[i].key);
-		s->env[s->nenv].value = x->in->env[i].value;
-		s->env[s->nenv].value.s = xstrdup(x->in->env[i].value.s);
-		s->nenv++;
+		env[n].key = xstrdup(x->in->env[i].key);
+		env[n].value = x->in->env[i].value;
+		env[n++].value.s = xstrdup(x->in->env[i].value.s);
 	}
+	s->nenv_inherited = n;
+	for (int k = 0; k < s->nenv; k++)
+		env[n++] = s->env[k];
+	free(s->env);
+	s->env = env;
+	s->nenv = n;
 }
 
 static void
-adopt_step(struct inc *x, struct step *s)
+adopt_step(struct include_map *x, struct step *s)
 {
 	struct rstr *texts[STEP_TEXTS_MAX];
 	char *id = xprintf("%s-%s", x->prefix, s->id);
@@ -250,9 +225,16 @@ adopt_step(struct inc *x, struct step *s)
 	s->phase = x->item->phase;
 	s->phase.s = xstrdup(x->item->phase.s != NULL ? x->item->phase.s : x->in->title.s);
 	inherit_env(x, s);
+	/* Its commands are written in its dialect and run in its folder. */
+	if (s->shell == 0)
+		s->shell = x->in->shell + 1;
+	if (s->cwd.s == NULL && x->in->cwd.s != NULL) {
+		s->cwd = x->in->cwd;
+		s->cwd.s = xstrdup(x->in->cwd.s);
+	}
 	n = step_texts(s, texts);
 	for (int i = 0; i < n; i++)
-		rename_refs(x, texts[i]);
+		include_rename_text(x, texts[i]);
 }
 
 /* "a.yaml -> b.yaml -> last", allocated. */
@@ -451,7 +433,7 @@ load_included(struct include_ctx *ctx, struct runbook *rb, struct step *item, st
 
 /* Moves the included steps into out, after n steps already there. */
 static int
-splice(struct inc *x, struct step **out, int n)
+splice(struct include_map *x, struct step **out, int n)
 {
 	map_params(x);
 	*out = xreallocarray(*out, n + x->in->nsteps + 1, sizeof **out);
@@ -462,6 +444,7 @@ splice(struct inc *x, struct step **out, int n)
 	}
 	/* The steps moved: the included runbook must not free them. */
 	x->in->nsteps = 0;
+	include_merge(x);
 	for (int k = 0; k < x->nnames; k++) {
 		free(x->names[k].from);
 		free(x->names[k].to);
@@ -508,7 +491,7 @@ expand(struct runbook *rb, struct diags *d, struct include_ctx *ctx)
 
 	for (int i = 0; i < rb->nsteps; i++) {
 		struct step *s = &rb->steps[i];
-		struct inc x = { rb, d, s, NULL, NULL, NULL, 0 };
+		struct include_map x = { rb, d, s, NULL, NULL, NULL, 0 };
 
 		if (s->include.s == NULL) {
 			out = xreallocarray(out, n + 1, sizeof *out);

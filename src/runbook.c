@@ -144,6 +144,7 @@ hosts_free(struct runbook *rb)
 		free(rb->hosts[i].identity);
 		free(rb->hosts[i].jump);
 		kv_free(rb->hosts[i].vars, rb->hosts[i].nvars);
+		free(rb->hosts[i].from);
 	}
 	free(rb->hosts);
 	for (int i = 0; i < rb->ngroups; i++) {
@@ -152,8 +153,17 @@ hosts_free(struct runbook *rb)
 			free(rb->groups[i].members[m]);
 		free(rb->groups[i].members);
 		kv_free(rb->groups[i].vars, rb->groups[i].nvars);
+		free(rb->groups[i].from);
 	}
 	free(rb->groups);
+}
+
+static void
+origins_free(char **from, int n)
+{
+	for (int i = 0; from != NULL && i < n; i++)
+		free(from[i]);
+	free(from);
 }
 
 static void
@@ -165,6 +175,9 @@ environments_free(struct runbook *rb)
 		kv_free(rb->environments[i].params, rb->environments[i].nparams);
 		kv_free(rb->environments[i].env, rb->environments[i].nenv);
 		kv_free(rb->environments[i].stand_ins, rb->environments[i].nstand_ins);
+		origins_free(rb->environments[i].params_from, rb->environments[i].nparams);
+		origins_free(rb->environments[i].env_from, rb->environments[i].nenv);
+		origins_free(rb->environments[i].stand_ins_from, rb->environments[i].nstand_ins);
 		approvers_free(&rb->environments[i].approvers);
 	}
 	free(rb->environments);

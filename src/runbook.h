@@ -61,6 +61,7 @@ struct host_def {
 	struct kv *vars;	/* vars: {{ host.vars.NAME }} in its remote steps */
 	int nvars;
 	int inventory;		/* read from the inventory, which checked it there */
+	char *from;		/* the runbook an include brought it from; NULL: this one */
 };
 
 struct host_group {
@@ -71,6 +72,7 @@ struct host_group {
 	struct kv *vars;	/* every member's, unless the host has its own */
 	int nvars;
 	int inventory;		/* read from the inventory, which checked it there */
+	char *from;		/* the runbook an include brought it from; NULL: this one */
 };
 
 enum fanout_policy {
@@ -248,6 +250,10 @@ struct step {
 	int pty;
 	struct kv *env;
 	int nenv;
+	/* The first this many entries of env are an included runbook's env
+	 * (include.c): they yield to the target environment's, as they do
+	 * when that runbook runs on its own; the rest are the step's own. */
+	int nenv_inherited;
 	int64_t expected_duration_ms;	/* 0: not given */
 	struct rstr when;	/* a condition (cond.h); s NULL: always run */
 	enum step_drill drill;
@@ -299,6 +305,12 @@ struct environment {
 	struct approvers approvers;	/* for approval steps in this target */
 	struct kv *stand_ins;	/* step id -> the command run instead in this target */
 	int nstand_ins;
+	/* The file each entry of params, env and stand_ins was written in,
+	 * when an include brought it (include_merge.c); a NULL array or entry:
+	 * this runbook's file. Only for pointing at both sides of a conflict. */
+	char **params_from;
+	char **env_from;
+	char **stand_ins_from;
 };
 
 struct criterion {

@@ -1,0 +1,355 @@
+/* include_merge.c: the included runbook's environments, hosts and groups
+ * join the including runbook's, so its steps find there what they find on
+ * their own (stand-ins in a rehearsal, a staging param in a drill, the
+ * hosts their on: names). The rules, in doc/drconsole-runbook.5 (include):
+ * - an environment the includer lacks is added, one of the same name is
+ *   merged;
+ * - a param it sets follows the param's rename (PREFIX_NAME, or the
+ *   includer's param it was given as); a param the include item gives a
+ *   value is the includer's decision, so what the included environments
+ *   set for it is dropped;
+ * - a stand-in follows its step to PREFIX-ID, and every value's templates
+ *   are renamed as the steps' are;
+ * - one name with two definitions (a param, variable or stand-in set to
+ *   two values in one environment, approvers or production differing, a
+ *   host or group defined twice differently) is an error at the
+ *   includer's definition, naming the included one's place.
+ * (Its env goes to its steps, below the target environment: include.c.)
+ * Messages name keys and places, never values (a value could be anything
+ * a file holds). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "include_merge.h"
+#include "strbuf.h"
+#include "template.h"
+#include "xmalloc.h"
+
+/* One list of an environment's entries and the files they came from. */
+struct entries {
+	struct kv **list;
+	int *n;
+	char ***from;
+	const char *what;	/* "param", "variable", "stand-in for" */
+};
+
+const char *
+include_given(const struct include_map *m, const char *name)
+{
+	for (int i = 0; i < m->item->ninclude_params; i++) {
+		if (strcmp(m->item->include_params[i].key, name) == 0)
+			return m->item->include_params[i].value.s;
+	}
+	return NULL;
+}
+
+static const char *
+renamed(const struct include_map *m, const char *name)
+{
+	for (int i = 0; i < m->nnames; i++)
+		if (strcmp(m->names[i].from, name) == 0)
+			return m->names[i].to;
+	return name;
+}
+
+void
+include_rename_text(const struct include_map *m, struct rstr *r)
+{
+	struct tscan scan;
+	struct strbuf b;
+	size_t off, pos = 0;
+	char *cause = NULL;
+
+	if (r->s == NULL || template_scan(r->s, &scan, &off, &cause) != 0) {
+		free(cause);
+		return;
+	}
+	strbuf_init(&b);
+	for (int i = 0; i < scan.nrefs; i++) {
+		const struct tref *t = &scan.refs[i];
+		const char *to = t->kind == TREF_PARAM ? renamed(m, t->name) : t->name;
+
+		if (to == t->name)
+			continue;
+		strbuf_add(&b, r->s + pos, t->start - pos);
+		strbuf_addf(&b, "{{ %s }}", to);
+		pos = t->end;
+	}
+	strbuf_adds(&b, r->s + pos);
+	free(r->s);
+	r->s = strbuf_detach(&b);
+	template_scan_free(&scan);
+}
+
+static struct rstr
+renamed_copy(const struct include_map *m, const struct rstr *src)
+{
+	struct rstr r = *src;
+
+	r.s = src->s != NULL ? xstrdup(src->s) : NULL;
+	include_rename_text(m, &r);
+	return r;
+}
+
+/* The file entry i of a list came from, seen from the included runbook. */
+static const char *
+origin(const struct include_map *m, char *const *from, int i)
+{
+	return from != NULL && from[i] != NULL ? from[i] : m->in->path;
+}
+
+/* One name, two definitions: reported at the includer's (here), naming
+ * the included one (there) and the include item. what is freed. */
+static void
+conflict(const struct include_map *m, const char *here_file, struct srcpos here, const char *there_file,
+    struct srcpos there, char *what)
+{
+	diags_add(m->d, DIAG_ERROR, here_file, here, "%s is defined differently here and in the included "
+	    "runbook at %s:%d:%d (include at %s:%d:%d): give it one definition", what, there_file, there.line,
+	    there.col, m->rb->path, m->item->include.pos.line, m->item->include.pos.col);
+	free(what);
+}
+
+static void
+append_origin(char ***from, int n, const char *file)
+{
+	char **grown = xcalloc((size_t)n + 1, sizeof *grown);
+
+	if (*from != NULL)
+		memcpy(grown, *from, (size_t)n * sizeof *grown);
+	free(*from);
+	grown[n] = xstrdup(file);
+	*from = grown;
+}
+
+/* Adds key = src (renamed) to l, unless l has it: then it must agree. */
+static void
+merge_entry(const struct include_map *m, const char *env, struct entries *l, const char *key,
+    const struct rstr *src, const char *src_file)
+{
+	struct rstr v = renamed_copy(m, src);
+	struct kv *e;
+
+	for (int i = 0; i < *l->n; i++) {
+		e = &(*l->list)[i];
+		if (strcmp(e->key, key) != 0)
+			continue;
+		if (strcmp(e->value.s, v.s) != 0)
+			conflict(m, *l->from != NULL && (*l->from)[i] != NULL ? (*l->from)[i] : m->rb->path,
+			    e->value.pos, src_file, src->pos, xprintf("environment '%s': %s '%s'", env, l->what, key));
+		free(v.s);
+		return;
+	}
+	append_origin(l->from, *l->n, src_file);
+	*l->list = xreallocarray(*l->list, (size_t)*l->n + 1, sizeof **l->list);
+	e = &(*l->list)[(*l->n)++];
+	e->key = xstrdup(key);
+	e->value = v;
+}
+
+static int
+same_names(char *const *a, int na, char *const *b, int nb)
+{
+	if (na != nb)
+		return 0;
+	for (int i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return 0;
+	return 1;
+}
+
+static void
+copy_approvers(struct approvers *to, const struct approvers *src, struct srcpos pos)
+{
+	to->given = 1;
+	to->pos = pos;
+	to->names = xcalloc((size_t)src->n + 1, sizeof *to->names);
+	for (int i = 0; i < src->n; i++)
+		to->names[to->n++] = xstrdup(src->names[i]);
+}
+
+/* The includer's environment of src's name, added when it has none; what
+ * it gets at that level stands at the include item, in the includer. */
+static struct environment *
+target_environment(const struct include_map *m, const struct environment *src)
+{
+	struct runbook *rb = m->rb;
+	struct environment *ev;
+	const char *in = m->in->path;
+
+	for (int i = 0; i < rb->nenvironments; i++) {
+		ev = &rb->environments[i];
+		if (strcmp(ev->name, src->name) != 0)
+			continue;
+		if (ev->production != src->production)
+			conflict(m, rb->path, ev->pos, in, src->pos, xprintf("environment '%s' (a production "
+			    "target on one side only)", ev->name));
+		if (src->approvers.given && !ev->approvers.given)
+			copy_approvers(&ev->approvers, &src->approvers, m->item->include.pos);
+		else if (src->approvers.given && !same_names(ev->approvers.names, ev->approvers.n,
+		    src->approvers.names, src->approvers.n))
+			conflict(m, rb->path, ev->approvers.pos, in, src->approvers.pos,
+			    xprintf("environment '%s': approvers", ev->name));
+		return ev;
+	}
+	rb->environments = xreallocarray(rb->environments, (size_t)rb->nenvironments + 2, sizeof *rb->environments);
+	ev = &rb->environments[rb->nenvironments++];
+	memset(ev, 0, 2 * sizeof *ev);
+	ev->name = xstrdup(src->name);
+	ev->pos = m->item->include.pos;
+	ev->production = src->production;
+	if (src->approvers.given)
+		copy_approvers(&ev->approvers, &src->approvers, m->item->include.pos);
+	return ev;
+}
+
+static void
+merge_environment(const struct include_map *m, const struct environment *src)
+{
+	struct environment *ev = target_environment(m, src);
+	struct entries params = { &ev->params, &ev->nparams, &ev->params_from, "param" };
+	struct entries env = { &ev->env, &ev->nenv, &ev->env_from, "variable" };
+	struct entries stand_ins = { &ev->stand_ins, &ev->nstand_ins, &ev->stand_ins_from, "stand-in for" };
+
+	for (int i = 0; i < src->nparams; i++) {
+		if (include_given(m, src->params[i].key) == NULL)
+			merge_entry(m, ev->name, &params, renamed(m, src->params[i].key), &src->params[i].value,
+			    origin(m, src->params_from, i));
+	}
+	for (int i = 0; i < src->nenv; i++)
+		merge_entry(m, ev->name, &env, src->env[i].key, &src->env[i].value, origin(m, src->env_from, i));
+	for (int i = 0; i < src->nstand_ins; i++) {
+		char *id = xprintf("%s-%s", m->prefix, src->stand_ins[i].key);
+
+		merge_entry(m, ev->name, &stand_ins, id, &src->stand_ins[i].value,
+		    origin(m, src->stand_ins_from, i));
+		free(id);
+	}
+}
+
+/* --- hosts and groups --- */
+
+static int
+same_text(const char *a, const char *b)
+{
+	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
+static int
+same_vars(const struct kv *a, int na, const struct kv *b, int nb)
+{
+	if (na != nb)
+		return 0;
+	for (int i = 0; i < na; i++)
+		if (strcmp(a[i].key, b[i].key) != 0 || strcmp(a[i].value.s, b[i].value.s) != 0)
+			return 0;
+	return 1;
+}
+
+static struct kv *
+copy_vars(const struct include_map *m, const struct kv *src, int n)
+{
+	struct kv *vars = n > 0 ? xcalloc((size_t)n, sizeof *vars) : NULL;
+
+	for (int i = 0; i < n; i++) {
+		vars[i].key = xstrdup(src[i].key);
+		vars[i].value = renamed_copy(m, &src[i].value);
+	}
+	return vars;
+}
+
+static void
+free_vars(struct kv *vars, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(vars[i].key);
+		free(vars[i].value.s);
+	}
+	free(vars);
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+static void
+merge_host(const struct include_map *m, const struct host_def *h, const char *file)
+{
+	struct runbook *rb = m->rb;
+	struct kv *vars = copy_vars(m, h->vars, h->nvars);
+	struct host_def *t;
+
+	for (int i = 0; i < rb->nhosts; i++) {
+		t = &rb->hosts[i];
+		if (strcmp(t->name, h->name) != 0)
+			continue;
+		if (!same_text(t->address, h->address) || !same_text(t->user, h->user) || t->port != h->port ||
+		    !same_text(t->identity, h->identity) || !same_text(t->jump, h->jump) ||
+		    !same_vars(t->vars, t->nvars, vars, h->nvars))
+			conflict(m, t->from != NULL ? t->from : rb->path, t->pos, file, h->pos,
+			    xprintf("host '%s'", h->name));
+		free_vars(vars, h->nvars);
+		return;
+	}
+	rb->hosts = xreallocarray(rb->hosts, (size_t)rb->nhosts + 2, sizeof *rb->hosts);
+	t = &rb->hosts[rb->nhosts++];
+	memset(t, 0, 2 * sizeof *t);
+	t->name = xstrdup(h->name);
+	t->pos = h->pos;
+	t->address = dup_or_null(h->address);
+	t->user = dup_or_null(h->user);
+	t->port = h->port;
+	t->identity = dup_or_null(h->identity);
+	t->jump = dup_or_null(h->jump);
+	t->vars = vars;
+	t->nvars = h->nvars;
+	t->inventory = h->inventory;
+	t->from = xstrdup(file);
+}
+
+static void
+merge_group(const struct include_map *m, const struct host_group *g, const char *file)
+{
+	struct runbook *rb = m->rb;
+	struct kv *vars = copy_vars(m, g->vars, g->nvars);
+	struct host_group *t;
+
+	for (int i = 0; i < rb->ngroups; i++) {
+		t = &rb->groups[i];
+		if (strcmp(t->name, g->name) != 0)
+			continue;
+		if (!same_names(t->members, t->nmembers, g->members, g->nmembers) ||
+		    !same_vars(t->vars, t->nvars, vars, g->nvars))
+			conflict(m, t->from != NULL ? t->from : rb->path, t->pos, file, g->pos,
+			    xprintf("group '%s'", g->name));
+		free_vars(vars, g->nvars);
+		return;
+	}
+	rb->groups = xreallocarray(rb->groups, (size_t)rb->ngroups + 2, sizeof *rb->groups);
+	t = &rb->groups[rb->ngroups++];
+	memset(t, 0, 2 * sizeof *t);
+	t->name = xstrdup(g->name);
+	t->pos = g->pos;
+	t->members = xcalloc((size_t)g->nmembers + 1, sizeof *t->members);
+	for (int k = 0; k < g->nmembers; k++)
+		t->members[t->nmembers++] = xstrdup(g->members[k]);
+	t->vars = vars;
+	t->nvars = g->nvars;
+	t->inventory = g->inventory;
+	t->from = xstrdup(file);
+}
+
+void
+include_merge(struct include_map *m)
+{
+	const struct runbook *in = m->in;
+
+	for (int i = 0; i < in->nenvironments; i++)
+		merge_environment(m, &in->environments[i]);
+	for (int i = 0; i < in->nhosts; i++)
+		merge_host(m, &in->hosts[i], in->hosts[i].from != NULL ? in->hosts[i].from : in->path);
+	for (int i = 0; i < in->ngroups; i++)
+		merge_group(m, &in->groups[i], in->groups[i].from != NULL ? in->groups[i].from : in->path);
+}
