@@ -267,6 +267,19 @@ add_until(struct strbuf *b, const struct step *s)
 		strbuf_addf(b, "  %s\n", msg);
 }
 
+/* The target's stand-in was shown above as the command: say so, and what
+ * the real step would have run. */
+static void
+add_stand_in(struct strbuf *b, struct engine *e, int i)
+{
+	const struct step *s = &e->rb->steps[i];
+
+	if (e->env == NULL || s->action != ACTION_RUN || s->on.s != NULL || runbook_stand_in(e->env, s->id) == NULL)
+		return;
+	strbuf_addf(b, "stand-in for environment %s: ", e->env->name);
+	add_command(b, e, i, "the real step does not run: ", s->run.s);
+}
+
 /* What a drill does with the step; the dry run of a drill shows it. */
 static void
 add_drill(struct strbuf *b, struct engine *e, int i)
@@ -297,6 +310,7 @@ engine_dry_run_text(struct engine *e, int i)
 		    "shown, if false it is skipped\n", s->when.s, depends);
 	free(depends);
 	add_action(&b, e, i);
+	add_stand_in(&b, e, i);
 	add_until(&b, s);
 	for (int k = 0; k < s->ncaptures && s->action != ACTION_INPUT; k++)
 		strbuf_addf(&b, "captures: %s (later steps use {{ %s }})\n", s->captures[k].name, s->captures[k].name);

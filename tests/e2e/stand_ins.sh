@@ -2,7 +2,8 @@
 # stand_ins.sh: an environment's stand_ins (issue #17). In that environment a
 # run step with no honest stand-in runs the given command instead, and says
 # so: step.start carries "stand_in", the step's reason and the line-mode
-# summary name the environment. Elsewhere the step runs as written. Lint
+# summary name the environment, and a dry run shows both commands.
+# Elsewhere the step runs as written. Lint
 # refuses a stand-in in a production environment, for a step that does not
 # exist or is not a run step, twice for one step, and an unsafe template in
 # its command.
@@ -54,6 +55,18 @@ if grep -q 'move-dns.*stand-in for environment rehearsal' "$SCRATCH/run.out"; th
 	pass "the line-mode summary marks the stand-in"
 else
 	fail "the line-mode summary does not mark the stand-in"; show "$SCRATCH/run.out"
+fi
+
+# A dry run in that environment shows the stand-in as the command, says so,
+# and shows what it replaces; the step it leaves alone says nothing of it.
+timeout 20 "$DRCONSOLE" run --dry-run --environment rehearsal --incident-dir "$SCRATCH/inc-dry" "$rb" \
+    >"$SCRATCH/dry.out" 2>&1
+if grep -q '^  \$ echo "STAND-IN would move erp.example"' "$SCRATCH/dry.out" &&
+    grep -q '^  stand-in for environment rehearsal: the real step does not run: \$ echo "REAL moved erp.example"' "$SCRATCH/dry.out" &&
+    [ "$(grep -c 'stand-in for environment' "$SCRATCH/dry.out")" -eq 1 ]; then
+	pass "a dry run marks the stand-in and shows the step it replaces"
+else
+	fail "a dry run does not mark the stand-in"; show "$SCRATCH/dry.out"
 fi
 
 rm -f "$SCRATCH/dns"
