@@ -345,9 +345,12 @@ scenario_region_failover() {
 # --- q3-drill: seed 000 5 (Annual Drill) ---
 # The facilitator's q3-drill runs in drill mode; its stand-in for scaling
 # staging's primary region to zero stops that region's database. Once it
-# has confirmed the outage, "the team" fails over with region-failover in
-# drill mode onto a second standby, and q3-drill measures the RTO until
-# /health answers again and prints its scorecard.
+# has confirmed the outage (and captured that moment as outage_started),
+# "the team" fails over with region-failover's own steps, included in the
+# drill as failover-*, onto a second standby: their rehearsal stand-ins
+# come with region-failover's environments. The drill then measures the
+# RTO until /health answers again and prints its scorecard. The failover's
+# params are the drill's failover_* params here.
 journal_has_end() {
 	[ -f "$1/journal.jsonl" ] && grep -q "\"event\":\"step.end\".*\"step\":\"$2\".*\"status\":\"ok\"" "$1/journal.jsonl"
 }
@@ -362,30 +365,25 @@ scenario_q3_drill() {
 	start_standby drill-standby || return 1
 	_tl_before=$(replica_timeline drill-standby)
 	_inc=$SCR/incidents/q3-drill
-	_finc=$SCR/incidents/q3-drill-failover
-	run_runbook q3-drill "$_inc" --drill --allow-destructive \
-	    --param "staging_url=http://127.0.0.1:$(cat "$REHEARSAL_STATE/app.port")" &
-	_q3=$!
-	_n=0
-	until journal_has_end "$_inc" confirm-outage; do
-		_n=$((_n + 1))
-		if [ "$_n" -ge 1200 ] || ! kill -0 "$_q3" 2>/dev/null; then
-			log "q3-drill never confirmed the outage"
-			wait "$_q3"
-			record_result q3-drill "000 5" "$_inc"
-			return 0
-		fi
-		sleep 0.1
-	done
-	log "q3-drill confirmed the outage: the team fails over (region-failover --drill)"
-	run_failover drill-standby "$_finc" --drill --param "outage_started=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-	wait "$_q3"
-	check failover-completed test "$(python3 "$REHEARSAL_LIB/journal_stats.py" "$_finc" | sed -n "s/^run_status=//p")" = completed
+	_app=127.0.0.1:$(cat "$REHEARSAL_STATE/app.port")
+	# The included failover reads the statuspage key as region-failover
+	# does; a drill never posts it.
+	export DRCONSOLE_PARAM_failover_statuspage_api_key="$STATUSPAGE_KEY"
+	run_runbook q3-drill "$_inc" --drill --allow-destructive --param "staging_url=http://$_app" \
+	    --param "failover_replica_conninfo=host=$PG_BASE port=$(pg_port drill-standby) dbname=rqi_erp user=postgres" \
+	    --param "failover_primary_lb_dns=primary.rehearsal.invalid" --param "failover_dr_lb_dns=$_app" \
+	    --param "failover_dr_lb_url=http://$_app" --param "failover_app_hostname=$_app" \
+	    --param failover_replica_id=rehearsal-standby --param failover_hosted_zone_id=ZREHEARSAL \
+	    --param failover_customer_list=customers@rehearsal.invalid
+	unset DRCONSOLE_PARAM_failover_statuspage_api_key
+	echo drill-standby >"$REHEARSAL_STATE/primary"
+	check outage-captured journal_has_end "$_inc" confirm-outage
+	check failover-completed journal_has_end "$_inc" failover-health-public
 	check timeline-changed test "$(replica_timeline drill-standby)" -gt "$_tl_before"
 	check rows-kept failover_rows_kept drill-standby
 	check app-health-200 test "$(health_code)" = 200
 	check scorecard-criteria-met scorecard_all_met "$_inc"
-	record_result q3-drill "000 5" "$_inc" "$_finc"
+	record_result q3-drill "000 5" "$_inc"
 }
 
 # --- the table ---
