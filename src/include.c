@@ -12,7 +12,8 @@
  * path, no way out by '..' or a link), a FIFO or device is refused unread,
  * a cycle or a nesting over INCLUDE_MAX_DEPTH is an error naming the chain,
  * and the whole expansion reads at most INCLUDE_MAX_BYTES and makes at most
- * INCLUDE_MAX_STEPS steps, so lint of a hostile file ends quickly. An
+ * INCLUDE_MAX_STEPS steps and INCLUDE_MAX_PARAMS params, so lint of a
+ * hostile file ends quickly. An
  * included file's own diagnostics are never repeated here (they could quote
  * any file's content): only their count and the first position. */
 #include <sys/stat.h>
@@ -36,6 +37,9 @@
 /* Bytes read and steps made by all the includes of one runbook. */
 #define INCLUDE_MAX_BYTES (4 * YDOC_MAX_BYTES)
 #define INCLUDE_MAX_STEPS 2000
+/* Params they add: each becomes ours, and its environments' values with
+ * it, which the checks look up one by one. */
+#define INCLUDE_MAX_PARAMS 2000
 
 /* A file met before, by its real path. */
 struct include_file {
@@ -53,6 +57,7 @@ struct include_ctx {
 	int nfiles;
 	long bytes;
 	long steps;
+	long params;
 	int over;		/* a budget ran out: include nothing more */
 };
 
@@ -418,8 +423,10 @@ load_included(struct include_ctx *ctx, struct runbook *rb, struct step *item, st
 		diags_add(d, DIAG_ERROR, rb->path, item->include.pos, "included runbook %s has errors", path);
 	else if ((in = load_admitted(ctx, rb, item, d, path, real)) == NULL)
 		file_seen(ctx, real)->failed = 1;	/* f is stale: nested includes grew the list */
-	else if ((ctx->steps += in->nsteps) > INCLUDE_MAX_STEPS) {
-		chain_error(ctx, d, item, path, xprintf("includes make more than %d steps", INCLUDE_MAX_STEPS));
+	else if ((ctx->steps += in->nsteps) > INCLUDE_MAX_STEPS || (ctx->params += in->nparams) > INCLUDE_MAX_PARAMS) {
+		chain_error(ctx, d, item, path, ctx->steps > INCLUDE_MAX_STEPS ?
+		    xprintf("includes make more than %d steps", INCLUDE_MAX_STEPS) :
+		    xprintf("includes make more than %d params", INCLUDE_MAX_PARAMS));
 		ctx->over = 1;
 		runbook_free(in);
 		in = NULL;
@@ -436,6 +443,7 @@ static int
 splice(struct include_map *x, struct step **out, int n)
 {
 	map_params(x);
+	include_renames_sort(x);
 	*out = xreallocarray(*out, n + x->in->nsteps + 1, sizeof **out);
 	for (int k = 0; k < x->in->nsteps; k++) {
 		(*out)[n] = x->in->steps[k];

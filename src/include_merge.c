@@ -17,6 +17,7 @@
  * (Its env goes to its steps, below the target environment: include.c.)
  * Messages name keys and places, never values (a value could be anything
  * a file holds). */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,13 +26,61 @@
 #include "template.h"
 #include "xmalloc.h"
 
+/* A name of one of the includer's lists and where it stands there. The
+ * lists are indexed once per include, sorted, because a hostile pair of
+ * files may hold a hundred thousand hosts each: comparing every pair would
+ * keep lint busy for minutes. */
+struct named_at {
+	const char *name;
+	int at;
+};
+
+struct name_index {
+	struct named_at *v;
+	int n;
+};
+
 /* One list of an environment's entries and the files they came from. */
 struct entries {
 	struct kv **list;
 	int *n;
 	char ***from;
 	const char *what;	/* "param", "variable", "stand-in for" */
+	struct name_index index;	/* of the entries before this include */
 };
+
+static int
+named_at_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct named_at *)a)->name, ((const struct named_at *)b)->name);
+}
+
+/* Indexes n elements of size bytes from base by the char * at offset off. */
+static struct name_index
+index_names(const void *base, int n, size_t size, size_t off)
+{
+	struct name_index x = { n > 0 ? xcalloc((size_t)n, sizeof *x.v) : NULL, n };
+
+	for (int i = 0; i < n; i++) {
+		x.v[i].name = *(char *const *)((const char *)base + (size_t)i * size + off);
+		x.v[i].at = i;
+	}
+	if (n > 1)
+		qsort(x.v, (size_t)n, sizeof *x.v, named_at_cmp);
+	return x;
+}
+
+/* Where name stands in the indexed list, or -1. */
+static int
+index_find(const struct name_index *x, const char *name)
+{
+	struct named_at key = { name, 0 }, *hit;
+
+	if (x->n == 0)
+		return -1;
+	hit = bsearch(&key, x->v, (size_t)x->n, sizeof *x->v, named_at_cmp);
+	return hit != NULL ? hit->at : -1;
+}
 
 const char *
 include_given(const struct include_map *m, const char *name)
@@ -43,13 +92,29 @@ include_given(const struct include_map *m, const char *name)
 	return NULL;
 }
 
+static int
+rename_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct include_rename *)a)->from, ((const struct include_rename *)b)->from);
+}
+
+void
+include_renames_sort(struct include_map *m)
+{
+	if (m->nnames > 1)
+		qsort(m->names, (size_t)m->nnames, sizeof *m->names, rename_cmp);
+}
+
+/* name's new name, or name itself (names sorted: include_renames_sort). */
 static const char *
 renamed(const struct include_map *m, const char *name)
 {
-	for (int i = 0; i < m->nnames; i++)
-		if (strcmp(m->names[i].from, name) == 0)
-			return m->names[i].to;
-	return name;
+	struct include_rename key = { (char *)name, NULL }, *hit;
+
+	if (m->nnames == 0)
+		return name;
+	hit = bsearch(&key, m->names, (size_t)m->nnames, sizeof *m->names, rename_cmp);
+	return hit != NULL ? hit->to : name;
 }
 
 void
@@ -122,18 +187,19 @@ append_origin(char ***from, int n, const char *file)
 	*from = grown;
 }
 
-/* Adds key = src (renamed) to l, unless l has it: then it must agree. */
+/* Adds key = src (renamed) to l, unless l had it: then it must agree.
+ * The included keys are distinct (the YAML reader refuses a key twice,
+ * and renames keep them apart), so only l's earlier entries can match. */
 static void
 merge_entry(const struct include_map *m, const char *env, struct entries *l, const char *key,
     const struct rstr *src, const char *src_file)
 {
 	struct rstr v = renamed_copy(m, src);
+	int i = index_find(&l->index, key);
 	struct kv *e;
 
-	for (int i = 0; i < *l->n; i++) {
+	if (i >= 0) {
 		e = &(*l->list)[i];
-		if (strcmp(e->key, key) != 0)
-			continue;
 		if (strcmp(e->value.s, v.s) != 0)
 			conflict(m, *l->from != NULL && (*l->from)[i] != NULL ? (*l->from)[i] : m->rb->path,
 			    e->value.pos, src_file, src->pos, xprintf("environment '%s': %s '%s'", env, l->what, key));
@@ -207,9 +273,12 @@ static void
 merge_environment(const struct include_map *m, const struct environment *src)
 {
 	struct environment *ev = target_environment(m, src);
-	struct entries params = { &ev->params, &ev->nparams, &ev->params_from, "param" };
-	struct entries env = { &ev->env, &ev->nenv, &ev->env_from, "variable" };
-	struct entries stand_ins = { &ev->stand_ins, &ev->nstand_ins, &ev->stand_ins_from, "stand-in for" };
+	struct entries params = { &ev->params, &ev->nparams, &ev->params_from, "param",
+		index_names(ev->params, ev->nparams, sizeof *ev->params, offsetof(struct kv, key)) };
+	struct entries env = { &ev->env, &ev->nenv, &ev->env_from, "variable",
+		index_names(ev->env, ev->nenv, sizeof *ev->env, offsetof(struct kv, key)) };
+	struct entries stand_ins = { &ev->stand_ins, &ev->nstand_ins, &ev->stand_ins_from, "stand-in for",
+		index_names(ev->stand_ins, ev->nstand_ins, sizeof *ev->stand_ins, offsetof(struct kv, key)) };
 
 	for (int i = 0; i < src->nparams; i++) {
 		if (include_given(m, src->params[i].key) == NULL)
@@ -225,6 +294,9 @@ merge_environment(const struct include_map *m, const struct environment *src)
 		    origin(m, src->stand_ins_from, i));
 		free(id);
 	}
+	free(params.index.v);
+	free(env.index.v);
+	free(stand_ins.index.v);
 }
 
 /* --- hosts and groups --- */
@@ -274,17 +346,18 @@ dup_or_null(const char *s)
 	return s != NULL ? xstrdup(s) : NULL;
 }
 
+/* Adds h to the includer's hosts, unless one of those before this
+ * include (indexed in had) has its name: then it must be the same. */
 static void
-merge_host(const struct include_map *m, const struct host_def *h, const char *file)
+merge_host(const struct include_map *m, const struct name_index *had, const struct host_def *h, const char *file)
 {
 	struct runbook *rb = m->rb;
 	struct kv *vars = copy_vars(m, h->vars, h->nvars);
 	struct host_def *t;
+	int i = index_find(had, h->name);
 
-	for (int i = 0; i < rb->nhosts; i++) {
+	if (i >= 0) {
 		t = &rb->hosts[i];
-		if (strcmp(t->name, h->name) != 0)
-			continue;
 		if (!same_text(t->address, h->address) || !same_text(t->user, h->user) || t->port != h->port ||
 		    !same_text(t->identity, h->identity) || !same_text(t->jump, h->jump) ||
 		    !same_vars(t->vars, t->nvars, vars, h->nvars))
@@ -310,16 +383,16 @@ merge_host(const struct include_map *m, const struct host_def *h, const char *fi
 }
 
 static void
-merge_group(const struct include_map *m, const struct host_group *g, const char *file)
+merge_group(const struct include_map *m, const struct name_index *had, const struct host_group *g,
+    const char *file)
 {
 	struct runbook *rb = m->rb;
 	struct kv *vars = copy_vars(m, g->vars, g->nvars);
 	struct host_group *t;
+	int i = index_find(had, g->name);
 
-	for (int i = 0; i < rb->ngroups; i++) {
+	if (i >= 0) {
 		t = &rb->groups[i];
-		if (strcmp(t->name, g->name) != 0)
-			continue;
 		if (!same_names(t->members, t->nmembers, g->members, g->nmembers) ||
 		    !same_vars(t->vars, t->nvars, vars, g->nvars))
 			conflict(m, t->from != NULL ? t->from : rb->path, t->pos, file, g->pos,
@@ -345,11 +418,18 @@ void
 include_merge(struct include_map *m)
 {
 	const struct runbook *in = m->in;
+	struct name_index hosts = index_names(m->rb->hosts, m->rb->nhosts, sizeof *m->rb->hosts,
+	    offsetof(struct host_def, name));
+	struct name_index groups = index_names(m->rb->groups, m->rb->ngroups, sizeof *m->rb->groups,
+	    offsetof(struct host_group, name));
 
 	for (int i = 0; i < in->nenvironments; i++)
 		merge_environment(m, &in->environments[i]);
+	/* Its hosts and groups have distinct names (its loader saw to it). */
 	for (int i = 0; i < in->nhosts; i++)
-		merge_host(m, &in->hosts[i], in->hosts[i].from != NULL ? in->hosts[i].from : in->path);
+		merge_host(m, &hosts, &in->hosts[i], in->hosts[i].from != NULL ? in->hosts[i].from : in->path);
 	for (int i = 0; i < in->ngroups; i++)
-		merge_group(m, &in->groups[i], in->groups[i].from != NULL ? in->groups[i].from : in->path);
+		merge_group(m, &groups, &in->groups[i], in->groups[i].from != NULL ? in->groups[i].from : in->path);
+	free(hosts.v);
+	free(groups.v);
 }

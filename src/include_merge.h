@@ -21,12 +21,14 @@ struct include_map {
 	struct step *item;	/* the include: item */
 	struct runbook *in;	/* the included runbook */
 	const char *prefix;	/* of its step ids, and of its adopted params */
-	struct include_rename *names;
+	struct include_rename *names;	/* distinct from names */
 	int nnames;
 };
 
 /* The value the include item gives the included param name, or NULL. */
 const char *include_given(const struct include_map *m, const char *name);
+/* Sorts m's renames, once they are all made, for the lookups below. */
+void include_renames_sort(struct include_map *m);
 /* Rewrites {{ old }} as {{ new }} in r for the renamed params. */
 void include_rename_text(const struct include_map *m, struct rstr *r);
 /* Merges the included runbook's environments into the includer's and

@@ -103,6 +103,27 @@ lint "$R/fan-a.yaml"
 bounded "includes multiplying to 160000 steps end"
 says "the size limit names the chain" 'error: includes make more than [0-9]+ steps: .*fan-a.yaml -> .*fan-b.yaml'
 
+# Params become the includer's, with their environments' values: bounded.
+awk 'BEGIN { print "id: manyp\ntitle: T\nparams:"; for (i = 0; i < 1500; i++) printf "  - {name: p%d}\n", i
+	print "environments:\n  staging:\n    params:"; for (i = 0; i < 1500; i++) printf "      p%d: v\n", i
+	print "steps:\n  - { id: a, title: A, run: echo }" }' >"$R/manyp.yaml"
+{ head_of manyp-top; printf '  - { include: manyp, as: a }\n  - { include: manyp, as: b }\n'; } >"$R/manyp-top.yaml"
+lint "$R/manyp-top.yaml"
+bounded "includes adding thousands of params end"
+says "the params limit names the chain" 'error: includes make more than [0-9]+ params: .*manyp-top.yaml -> .*manyp.yaml'
+# Hosts join the includer's by name, without comparing every pair: two
+# files of 45000 hosts, one included three times, lint in seconds (it was
+# a minute), well inside a bound that a loaded machine keeps.
+awk 'BEGIN { print "id: manyh\ntitle: T\nhosts:"; for (i = 0; i < 45000; i++) printf "  s%d: ~\n", i
+	print "steps:\n  - { id: a, title: A, run: echo }" }' >"$R/manyh.yaml"
+awk 'BEGIN { print "id: manyh-top\ntitle: T\nobjectives: { rto: 1h, rpo: 1h }\nhosts:"
+	for (i = 0; i < 45000; i++) printf "  t%d: ~\n", i
+	print "steps:"; for (k = 0; k < 3; k++) printf "  - { include: manyh, as: x%d }\n", k }' >"$R/manyh-top.yaml"
+timeout 30 "$DRCONSOLE" lint "$R/manyh-top.yaml" </dev/null >"$OUT" 2>&1
+rc=$?
+[ "$rc" -eq 0 ] && pass "an include of 45000 hosts into 45000 lints in time" ||
+	{ fail "hosts of includes: $(describe_rc "$rc")"; show "$OUT"; }
+
 # --- includes stay in the runbook's folder tree, content never quoted ---
 printf 'root:SECRET-HASH-LINE:20228:0:99999:7:::\n' >"$SCRATCH/shadow"
 chmod 600 "$SCRATCH/shadow"
