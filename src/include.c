@@ -240,6 +240,9 @@ adopt_step(struct include_map *x, struct step *s)
 	n = step_texts(s, texts);
 	for (int i = 0; i < n; i++)
 		include_rename_text(x, texts[i]);
+	include_rename_condition(x, &s->when);
+	include_rename_condition(x, &s->confirm_when);
+	include_rename_condition(x, &s->end_run_when);
 }
 
 /* "a.yaml -> b.yaml -> last", allocated. */
@@ -444,6 +447,7 @@ splice(struct include_map *x, struct step **out, int n)
 {
 	map_params(x);
 	include_renames_sort(x);
+	include_ids_keep(x);
 	*out = xreallocarray(*out, n + x->in->nsteps + 1, sizeof **out);
 	for (int k = 0; k < x->in->nsteps; k++) {
 		(*out)[n] = x->in->steps[k];
@@ -453,6 +457,7 @@ splice(struct include_map *x, struct step **out, int n)
 	/* The steps moved: the included runbook must not free them. */
 	x->in->nsteps = 0;
 	include_merge(x);
+	include_ids_free(x);
 	for (int k = 0; k < x->nnames; k++) {
 		free(x->names[k].from);
 		free(x->names[k].to);
@@ -499,7 +504,7 @@ expand(struct runbook *rb, struct diags *d, struct include_ctx *ctx)
 
 	for (int i = 0; i < rb->nsteps; i++) {
 		struct step *s = &rb->steps[i];
-		struct include_map x = { rb, d, s, NULL, NULL, NULL, 0 };
+		struct include_map x = { rb, d, s, NULL, NULL, NULL, 0, NULL, 0 };
 
 		if (s->include.s == NULL) {
 			out = xreallocarray(out, n + 1, sizeof *out);

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cond.h"
 #include "include_merge.h"
 #include "strbuf.h"
 #include "template.h"
@@ -144,6 +145,114 @@ include_rename_text(const struct include_map *m, struct rstr *r)
 	free(r->s);
 	r->s = strbuf_detach(&b);
 	template_scan_free(&scan);
+}
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void
+include_ids_keep(struct include_map *m)
+{
+	m->ids = xcalloc((size_t)m->in->nsteps + 1, sizeof *m->ids);
+	for (m->nids = 0; m->nids < m->in->nsteps; m->nids++)
+		m->ids[m->nids] = xstrdup(m->in->steps[m->nids].id);
+	if (m->nids > 1)
+		qsort(m->ids, (size_t)m->nids, sizeof *m->ids, str_cmp);
+}
+
+void
+include_ids_free(struct include_map *m)
+{
+	for (int i = 0; i < m->nids; i++)
+		free(m->ids[i]);
+	free(m->ids);
+	m->ids = NULL;
+	m->nids = 0;
+}
+
+/* One name of a condition to replace, at off. */
+struct cond_edit {
+	size_t off;
+	size_t len;
+	char *to;
+};
+
+struct cond_edits {
+	const struct include_map *m;
+	struct cond_edit *v;
+	int n;
+};
+
+/* What a condition's name becomes once included, or NULL: unchanged. */
+static char *
+condition_name(const struct include_map *m, const char *name)
+{
+	const char *dot = strchr(name, '.'), *to;
+	char *id, *out = NULL;
+
+	if (dot == NULL)
+		return (to = renamed(m, name)) != name ? xstrdup(to) : NULL;
+	id = xstrndup(name, (size_t)(dot - name));
+	if (m->nids > 0 && bsearch(&id, m->ids, (size_t)m->nids, sizeof *m->ids, str_cmp) != NULL)
+		out = xprintf("%s-%s%s", m->prefix, id, dot);
+	free(id);
+	return out;
+}
+
+static void
+collect_edit(void *arg, const char *name, size_t off)
+{
+	struct cond_edits *e = arg;
+	char *to = condition_name(e->m, name);
+
+	if (to == NULL)
+		return;
+	e->v = xreallocarray(e->v, (size_t)e->n + 1, sizeof *e->v);
+	e->v[e->n].off = off;
+	e->v[e->n].len = strlen(name);
+	e->v[e->n++].to = to;
+}
+
+static int
+edit_cmp(const void *a, const void *b)
+{
+	const struct cond_edit *x = a, *y = b;
+
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+void
+include_rename_condition(const struct include_map *m, struct rstr *r)
+{
+	struct cond_edits e = { m, NULL, 0 };
+	struct strbuf b;
+	struct cond *c;
+	size_t err, pos = 0;
+	char *cause = NULL;
+
+	if (r->s == NULL || (c = cond_parse(r->s, &err, &cause)) == NULL) {
+		free(cause);	/* the included runbook's own check reported it */
+		return;
+	}
+	cond_names(c, collect_edit, &e);
+	cond_free(c);
+	if (e.n == 0)
+		return;
+	qsort(e.v, (size_t)e.n, sizeof *e.v, edit_cmp);
+	strbuf_init(&b);
+	for (int i = 0; i < e.n; i++) {
+		strbuf_add(&b, r->s + pos, e.v[i].off - pos);
+		strbuf_adds(&b, e.v[i].to);
+		pos = e.v[i].off + e.v[i].len;
+		free(e.v[i].to);
+	}
+	strbuf_adds(&b, r->s + pos);
+	free(e.v);
+	free(r->s);
+	r->s = strbuf_detach(&b);
 }
 
 static struct rstr

@@ -23,6 +23,8 @@ struct include_map {
 	const char *prefix;	/* of its step ids, and of its adopted params */
 	struct include_rename *names;	/* distinct from names */
 	int nnames;
+	char **ids;		/* the included steps' own ids, sorted */
+	int nids;
 };
 
 /* The value the include item gives the included param name, or NULL. */
@@ -31,6 +33,12 @@ const char *include_given(const struct include_map *m, const char *name);
 void include_renames_sort(struct include_map *m);
 /* Rewrites {{ old }} as {{ new }} in r for the renamed params. */
 void include_rename_text(const struct include_map *m, struct rstr *r);
+/* Keeps the included steps' ids (m->ids), before they are prefixed. */
+void include_ids_keep(struct include_map *m);
+void include_ids_free(struct include_map *m);
+/* Rewrites a condition (when:) the way its step is moved: a renamed
+ * param's name, and ID.FIELD of an included step as PREFIX-ID.FIELD. */
+void include_rename_condition(const struct include_map *m, struct rstr *r);
 /* Merges the included runbook's environments into the includer's and
  * adds its hosts and groups; a name both define differently is an error
  * at the includer's definition naming the included one's place. */

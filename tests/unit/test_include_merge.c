@@ -252,6 +252,37 @@ test_env_inherited_first(void **state)
 	diags_clear(&d);
 }
 
+/* A condition of an included step reads the included param under its new
+ * name, not the includer's param of the old one, and STEP.status of an
+ * included step under its prefixed id; a capture keeps its name. */
+static void
+test_conditions_renamed(void **state)
+{
+	struct diags d = { 0 };
+	struct runbook *rb;
+	char *path;
+
+	(void)state;
+	free(write_file("sub3.yaml", "id: sub3\ntitle: S\nparams:\n  - { name: flag, default: \"yes\" }\n"
+	    "steps:\n  - { id: a, title: A, run: \"echo n=1\", capture: n }\n"
+	    "  - { id: b, title: B, run: \"true\", when: 'flag == \"yes\" && a.status == \"ok\" && n > 0' }\n"));
+	path = write_file("top3.yaml", TOP_HEAD "params:\n  - { name: flag, default: \"no\" }\n"
+	    "steps:\n  - { include: sub3, as: s }\n");
+	rb = loader_load_file(path, &d);
+	if (d.errors != 0)
+		diags_print(&d, stderr);
+	assert_non_null(rb);
+	assert_string_equal(rb->steps[1].id, "s-b");
+	assert_string_equal(rb->steps[1].when.s, "s_flag == \"yes\" && s-a.status == \"ok\" && n > 0");
+	runbook_free(rb);
+	unlink(path);
+	free(path);
+	path = xprintf("%s/sub3.yaml", dir);
+	unlink(path);
+	free(path);
+	diags_clear(&d);
+}
+
 /* A secret the included runbook reads from a vault is read the same way
  * once it is the includer's param. */
 static void
@@ -308,6 +339,7 @@ main(void)
 		cmocka_unit_test(test_stand_in_and_host_conflicts),
 		cmocka_unit_test(test_production_conflict),
 		cmocka_unit_test(test_env_inherited_first),
+		cmocka_unit_test(test_conditions_renamed),
 		cmocka_unit_test(test_from_command_kept),
 	};
 
