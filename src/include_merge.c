@@ -12,8 +12,10 @@
  *   are renamed as the steps' are;
  * - one name with two definitions (a param, variable or stand-in set to
  *   two values in one environment, approvers or production differing, a
- *   host or group defined twice differently) is an error at the
- *   includer's definition, naming the included one's place.
+ *   host or group defined twice differently, a variable of the includer's
+ *   env that an included environment sets otherwise: it would apply to
+ *   every step) is an error at the includer's definition, naming the
+ *   included one's place.
  * (Its env goes to its steps, below the target environment: include.c.)
  * Messages name keys and places, never values (a value could be anything
  * a file holds). */
@@ -378,6 +380,27 @@ target_environment(const struct include_map *m, const struct environment *src)
 	return ev;
 }
 
+/* An included environment's variable applies to every step in it, the
+ * includer's too: a different value of one the includer's env sets would
+ * change its own steps unseen. */
+static void
+overrides_own_env(const struct include_map *m, const struct environment *src, int i)
+{
+	struct rstr v;
+
+	for (int k = 0; k < m->rb->nenv; k++) {
+		if (strcmp(m->rb->env[k].key, src->env[i].key) != 0)
+			continue;
+		v = renamed_copy(m, &src->env[i].value);
+		if (strcmp(v.s, m->rb->env[k].value.s) != 0)
+			conflict(m, m->rb->path, m->rb->env[k].value.pos, origin(m, src->env_from, i),
+			    src->env[i].value.pos, xprintf("variable '%s' (this runbook's env; the included "
+			    "environment '%s' would set it for every step)", src->env[i].key, src->name));
+		free(v.s);
+		return;
+	}
+}
+
 static void
 merge_environment(const struct include_map *m, const struct environment *src)
 {
@@ -394,8 +417,10 @@ merge_environment(const struct include_map *m, const struct environment *src)
 			merge_entry(m, ev->name, &params, renamed(m, src->params[i].key), &src->params[i].value,
 			    origin(m, src->params_from, i));
 	}
-	for (int i = 0; i < src->nenv; i++)
+	for (int i = 0; i < src->nenv; i++) {
+		overrides_own_env(m, src, i);
 		merge_entry(m, ev->name, &env, src->env[i].key, &src->env[i].value, origin(m, src->env_from, i));
+	}
 	for (int i = 0; i < src->nstand_ins; i++) {
 		char *id = xprintf("%s-%s", m->prefix, src->stand_ins[i].key);
 

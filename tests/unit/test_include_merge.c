@@ -207,6 +207,25 @@ test_stand_in_and_host_conflicts(void **state)
 	diags_clear(&d);
 }
 
+/* An included environment's variable would reach the includer's steps:
+ * a different value of one the includer's env sets is refused. */
+static void
+test_own_env_conflict(void **state)
+{
+	struct diags d = { 0 };
+	const struct diag *e;
+
+	(void)state;
+	assert_null(load_top(TOP_HEAD "env: { V: mine }\nsteps:\n  - include: sub\n", &d));
+	e = only_error(&d);
+	assert_int_equal(e->pos.line, 4);
+	assert_int_equal(e->pos.col, 11);
+	assert_non_null(strstr(e->message, "variable 'V' (this runbook's env; the included environment 'staging' "
+	    "would set it for every step) is defined differently here and in the included runbook at"));
+	assert_non_null(strstr(e->message, "sub.yaml:13:15"));
+	diags_clear(&d);
+}
+
 /* A production target on one side only is two definitions of one name. */
 static void
 test_production_conflict(void **state)
@@ -337,6 +356,7 @@ main(void)
 		cmocka_unit_test(test_param_conflict_positions),
 		cmocka_unit_test(test_same_value_is_no_conflict),
 		cmocka_unit_test(test_stand_in_and_host_conflicts),
+		cmocka_unit_test(test_own_env_conflict),
 		cmocka_unit_test(test_production_conflict),
 		cmocka_unit_test(test_env_inherited_first),
 		cmocka_unit_test(test_conditions_renamed),
