@@ -37,7 +37,7 @@ static const char sub_yaml[] =
     "hosts:\n"						/* 17 */
     "  db1: { address: 127.0.0.1 }\n"			/* 18 */
     "steps:\n"						/* 19 */
-    "  - { id: run1, title: R, run: \"echo {{ a }} {{ b }}\" }\n"	/* 20 */
+    "  - { id: run1, title: R, run: \"echo {{ a }} {{ b }}\", drill: { run: \"echo drill {{ a }}\" } }\n"	/* 20 */
     "  - { id: remote, title: Remote, run: \"true\", on: db1 }\n";	/* 21 */
 
 static char *
@@ -126,6 +126,8 @@ test_environments_merged(void **state)
 	assert_non_null(runbook_stand_in(st, "sub-run1"));
 	assert_string_equal(runbook_stand_in(st, "sub-run1")->s, "echo {{ sub_a }}");
 	assert_null(runbook_stand_in(environment(rb, "rehearsal"), "sub-run1"));
+	/* So does the step's own drill stand-in. */
+	assert_string_equal(rb->steps[0].drill_run.s, "echo drill {{ sub_a }}");
 	/* An environment the includer lacked comes in, production and all. */
 	prod = environment(rb, "production");
 	assert_int_equal(prod->production, 1);
