@@ -441,14 +441,15 @@ load_included(struct include_ctx *ctx, struct runbook *rb, struct step *item, st
 	return in;
 }
 
-/* Moves the included steps into out, after n steps already there. */
+/* Moves the included steps into out, after n steps already there, and
+ * keeps room for the rest steps of ours still to come. */
 static int
-splice(struct include_map *x, struct step **out, int n)
+splice(struct include_map *x, struct step **out, int n, int rest)
 {
 	map_params(x);
 	include_renames_sort(x);
 	include_ids_keep(x);
-	*out = xreallocarray(*out, n + x->in->nsteps + 1, sizeof **out);
+	*out = xreallocarray(*out, (size_t)n + (size_t)x->in->nsteps + (size_t)rest + 1, sizeof **out);
 	for (int k = 0; k < x->in->nsteps; k++) {
 		(*out)[n] = x->in->steps[k];
 		adopt_step(x, &(*out)[n]);
@@ -499,7 +500,9 @@ ctx_free(struct include_ctx *ctx)
 static void
 expand(struct runbook *rb, struct diags *d, struct include_ctx *ctx)
 {
-	struct step *out = NULL;
+	/* Room for our own steps at once, and more with each include (splice):
+	 * growing by one step copies them all each time. */
+	struct step *out = xcalloc((size_t)rb->nsteps + 1, sizeof *out);
 	int n = 0;
 
 	for (int i = 0; i < rb->nsteps; i++) {
@@ -507,14 +510,13 @@ expand(struct runbook *rb, struct diags *d, struct include_ctx *ctx)
 		struct include_map x = { rb, d, s, NULL, NULL, NULL, 0, NULL, 0 };
 
 		if (s->include.s == NULL) {
-			out = xreallocarray(out, n + 1, sizeof *out);
 			out[n++] = *s;
 			memset(s, 0, sizeof *s);
 			continue;
 		}
 		if ((x.in = load_included(ctx, rb, s, d)) != NULL) {
 			x.prefix = s->include_as != NULL ? s->include_as : x.in->id;
-			n = splice(&x, &out, n);
+			n = splice(&x, &out, n, rb->nsteps - i - 1);
 			runbook_free(x.in);
 		}
 		runbook_step_free(s);

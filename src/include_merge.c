@@ -186,6 +186,7 @@ struct cond_edits {
 	const struct include_map *m;
 	struct cond_edit *v;
 	int n;
+	int cap;
 };
 
 /* What a condition's name becomes once included, or NULL: unchanged. */
@@ -212,7 +213,10 @@ collect_edit(void *arg, const char *name, size_t off)
 
 	if (to == NULL)
 		return;
-	e->v = xreallocarray(e->v, (size_t)e->n + 1, sizeof *e->v);
+	if (e->n == e->cap) {
+		e->cap = e->cap > 0 ? 2 * e->cap : 8;
+		e->v = xreallocarray(e->v, (size_t)e->cap, sizeof *e->v);
+	}
 	e->v[e->n].off = off;
 	e->v[e->n].len = strlen(name);
 	e->v[e->n++].to = to;
@@ -229,7 +233,7 @@ edit_cmp(const void *a, const void *b)
 void
 include_rename_condition(const struct include_map *m, struct rstr *r)
 {
-	struct cond_edits e = { m, NULL, 0 };
+	struct cond_edits e = { m, NULL, 0, 0 };
 	struct strbuf b;
 	struct cond *c;
 	size_t err, pos = 0;
@@ -286,16 +290,18 @@ conflict(const struct include_map *m, const char *here_file, struct srcpos here,
 	free(what);
 }
 
+/* Room in l for more entries at once: growing by one entry per merge
+ * copies the list each time (a realloc that cannot grow in place). */
 static void
-append_origin(char ***from, int n, const char *file)
+reserve_entries(struct entries *l, int more)
 {
-	char **grown = xcalloc((size_t)n + 1, sizeof *grown);
+	char **from = xcalloc((size_t)*l->n + (size_t)more + 1, sizeof *from);
 
-	if (*from != NULL)
-		memcpy(grown, *from, (size_t)n * sizeof *grown);
-	free(*from);
-	grown[n] = xstrdup(file);
-	*from = grown;
+	if (*l->from != NULL)
+		memcpy(from, *l->from, (size_t)*l->n * sizeof *from);
+	free(*l->from);
+	*l->from = from;
+	*l->list = xreallocarray(*l->list, (size_t)*l->n + (size_t)more + 1, sizeof **l->list);
 }
 
 /* Adds key = src (renamed) to l, unless l had it: then it must agree.
@@ -317,8 +323,7 @@ merge_entry(const struct include_map *m, const char *env, struct entries *l, con
 		free(v.s);
 		return;
 	}
-	append_origin(l->from, *l->n, src_file);
-	*l->list = xreallocarray(*l->list, (size_t)*l->n + 1, sizeof **l->list);
+	(*l->from)[*l->n] = xstrdup(src_file);	/* room made by reserve_entries */
 	e = &(*l->list)[(*l->n)++];
 	e->key = xstrdup(key);
 	e->value = v;
@@ -369,9 +374,8 @@ target_environment(const struct include_map *m, const struct environment *src)
 			    xprintf("environment '%s': approvers", ev->name));
 		return ev;
 	}
-	rb->environments = xreallocarray(rb->environments, (size_t)rb->nenvironments + 2, sizeof *rb->environments);
-	ev = &rb->environments[rb->nenvironments++];
-	memset(ev, 0, 2 * sizeof *ev);
+	ev = &rb->environments[rb->nenvironments++];	/* room made by include_merge */
+	memset(ev, 0, sizeof *ev);
 	ev->name = xstrdup(src->name);
 	ev->pos = m->item->include.pos;
 	ev->production = src->production;
@@ -412,6 +416,9 @@ merge_environment(const struct include_map *m, const struct environment *src)
 	struct entries stand_ins = { &ev->stand_ins, &ev->nstand_ins, &ev->stand_ins_from, "stand-in for",
 		index_names(ev->stand_ins, ev->nstand_ins, sizeof *ev->stand_ins, offsetof(struct kv, key)) };
 
+	reserve_entries(&params, src->nparams);
+	reserve_entries(&env, src->nenv);
+	reserve_entries(&stand_ins, src->nstand_ins);
 	for (int i = 0; i < src->nparams; i++) {
 		if (include_given(m, src->params[i].key) == NULL)
 			merge_entry(m, ev->name, &params, renamed(m, src->params[i].key), &src->params[i].value,
@@ -500,9 +507,8 @@ merge_host(const struct include_map *m, const struct name_index *had, const stru
 		free_vars(vars, h->nvars);
 		return;
 	}
-	rb->hosts = xreallocarray(rb->hosts, (size_t)rb->nhosts + 2, sizeof *rb->hosts);
-	t = &rb->hosts[rb->nhosts++];
-	memset(t, 0, 2 * sizeof *t);
+	t = &rb->hosts[rb->nhosts++];	/* room made by include_merge */
+	memset(t, 0, sizeof *t);
 	t->name = xstrdup(h->name);
 	t->pos = h->pos;
 	t->address = dup_or_null(h->address);
@@ -534,9 +540,8 @@ merge_group(const struct include_map *m, const struct name_index *had, const str
 		free_vars(vars, g->nvars);
 		return;
 	}
-	rb->groups = xreallocarray(rb->groups, (size_t)rb->ngroups + 2, sizeof *rb->groups);
-	t = &rb->groups[rb->ngroups++];
-	memset(t, 0, 2 * sizeof *t);
+	t = &rb->groups[rb->ngroups++];	/* room made by include_merge */
+	memset(t, 0, sizeof *t);
 	t->name = xstrdup(g->name);
 	t->pos = g->pos;
 	t->members = xcalloc((size_t)g->nmembers + 1, sizeof *t->members);
@@ -548,14 +553,30 @@ merge_group(const struct include_map *m, const struct name_index *had, const str
 	t->from = xstrdup(file);
 }
 
+/* Room for n more elements of size bytes, and a zeroed one after them
+ * (the loader leaves one), made once per include: growing by one per
+ * element copies the array each time. */
+static void *
+reserve(void *arr, int have, int n, size_t size)
+{
+	char *grown = xreallocarray(arr, (size_t)have + (size_t)n + 1, size);
+
+	memset(grown + (size_t)have * size, 0, ((size_t)n + 1) * size);
+	return grown;
+}
+
 void
 include_merge(struct include_map *m)
 {
 	const struct runbook *in = m->in;
-	struct name_index hosts = index_names(m->rb->hosts, m->rb->nhosts, sizeof *m->rb->hosts,
-	    offsetof(struct host_def, name));
-	struct name_index groups = index_names(m->rb->groups, m->rb->ngroups, sizeof *m->rb->groups,
+	struct runbook *rb = m->rb;
+	struct name_index hosts = index_names(rb->hosts, rb->nhosts, sizeof *rb->hosts, offsetof(struct host_def, name));
+	struct name_index groups = index_names(rb->groups, rb->ngroups, sizeof *rb->groups,
 	    offsetof(struct host_group, name));
+
+	rb->environments = reserve(rb->environments, rb->nenvironments, in->nenvironments, sizeof *rb->environments);
+	rb->hosts = reserve(rb->hosts, rb->nhosts, in->nhosts, sizeof *rb->hosts);
+	rb->groups = reserve(rb->groups, rb->ngroups, in->ngroups, sizeof *rb->groups);
 
 	for (int i = 0; i < in->nenvironments; i++)
 		merge_environment(m, &in->environments[i]);
