@@ -119,6 +119,23 @@ runopts_param(const struct runopts *o, const char *name)
 	return getenv(var);
 }
 
+enum param_source
+runopts_param_source(const struct runopts *o, const struct runbook *rb, const struct param *p,
+    const char **value)
+{
+	struct engine_opts eo;
+
+	runopts_engine_opts(o, rb, NULL, &eo);
+	return engine_param_source(&eo, o->resume_dir != NULL ? &o->incident : NULL, p, value);
+}
+
+int
+runopts_param_asked(const struct runopts *o, const struct runbook *rb, const struct param *p)
+{
+	return runopts_param_source(o, rb, p, NULL) == PSOURCE_NONE &&
+	    (o->resume_dir == NULL || p->type == PARAM_SECRET);
+}
+
 static void
 append_param(struct runopts *o, const char *name, const char *value)
 {
@@ -320,7 +337,8 @@ runopts_adopt_incident(struct runopts *o, const char *dir, char **cause)
 		return -1;
 	o->mode = setup.mode;
 	set_environment(o, setup.environment);
-	run_setup_clear(&setup);
+	run_setup_clear(&o->incident);
+	o->incident = setup;	/* its params come back on resume */
 	return 0;
 }
 
@@ -329,6 +347,7 @@ runopts_forget_incident(struct runopts *o)
 {
 	o->mode = o->asked_mode;
 	set_environment(o, o->asked_environment);
+	run_setup_clear(&o->incident);
 	/* A new run must not be started in the incident's directory. */
 	free(o->resume_dir);
 	o->resume_dir = NULL;
@@ -438,6 +457,7 @@ runopts_free(struct runopts *o)
 	free(o->incident_dir);
 	free(o->environment);
 	free(o->asked_environment);
+	run_setup_clear(&o->incident);
 	free(o->from);
 	free(o->theme);
 	free(o->script);
