@@ -603,44 +603,61 @@ drive_step(struct runner *r, int i)
 	}
 }
 
+/* Asks the operator what to do with interrupted step i: 1 re-run it,
+ * 0 settled (done or skipped), -1 the run stops. */
 static int
-resolve_interrupted(struct runner *r, int i)
+ask_interrupted(struct runner *r, int i)
 {
 	const char *a;
 	char *cause = NULL;
-	int rc = 0;
+	int rc;
 
-	say(r, "\nStep %d (%s) was running when the console stopped: its outcome is unknown.\n", i + 1,
-	    engine_runbook(r->e)->steps[i].id);
-	if (r->o.rerun_interrupted) {
+	a = runner_ask(r, "  [r]e-run it / mark it [d]one / [s]kip it / [q]uit: ", 0);
+	if (a == NULL || *a == 'q')
+		return -1;
+	if (*a == 'r') {
 		runner_journal_decision(r, i, DECISION_RERUN_INTERRUPTED);
 		return 1;
 	}
-	if (r->o.skip_interrupted)
-		rc = engine_skip(r->e, i, JSKIP_INTERRUPTED, "interrupted; skipped on resume (--skip-interrupted)", &cause);
-	else if (!r->interactive) {
-		tell(r, "drconsole: step '%s' was interrupted; with no terminal to ask, give "
-		    "--rerun-interrupted or --skip-interrupted\n", engine_runbook(r->e)->steps[i].id);
+	if (*a == 's')
+		return skip_with_reason(r, i, NULL) == 0 ? 0 : -1;
+	if (*a != 'd')
 		return -1;
-	} else {
-		a = runner_ask(r, "  [r]e-run it / mark it [d]one / [s]kip it / [q]uit: ", 0);
-		if (a == NULL || *a == 'q')
-			return -1;
-		if (*a == 'r') {
-			runner_journal_decision(r, i, DECISION_RERUN_INTERRUPTED);
-			return 1;
-		}
-		if (*a == 's')
-			return skip_with_reason(r, i, NULL) == 0 ? 0 : -1;
-		if (*a != 'd')
-			return -1;
-		a = runner_ask(r, "  How do you know it was done? (note, required): ", 0);
-		rc = a != NULL ? engine_mark_done(r->e, i, a, &cause) : -1;
-	}
-	if (rc != 0 && cause != NULL)
+	a = runner_ask(r, "  How do you know it was done? (note, required): ", 0);
+	rc = a != NULL ? engine_mark_done(r->e, i, a, &cause) : -1;
+	if (cause != NULL)
 		tell(r, "drconsole: %s\n", cause);
 	free(cause);
 	return rc;
+}
+
+/* Interrupted step i, as the flags (runpolicy_interrupted) or the
+ * operator say: 1 re-run it, 0 settled, -1 the run stops. */
+static int
+resolve_interrupted(struct runner *r, int i)
+{
+	char *cause = NULL;
+
+	say(r, "\nStep %d (%s) was running when the console stopped: its outcome is unknown.\n", i + 1,
+	    engine_runbook(r->e)->steps[i].id);
+	switch (runpolicy_interrupted(r->e, i, r->o.rerun_interrupted, r->o.skip_interrupted, &cause)) {
+	case INTERRUPTED_RERUN:
+		return 1;
+	case INTERRUPTED_SKIPPED:
+		return 0;
+	case INTERRUPTED_STOPPED:
+		tell(r, "drconsole: %s\n", cause);
+		free(cause);
+		return -1;
+	case INTERRUPTED_ASK:
+		break;
+	}
+	if (!r->interactive) {
+		tell(r, "drconsole: step '%s' was interrupted; with no terminal to ask, give "
+		    "--rerun-interrupted or --skip-interrupted\n", engine_runbook(r->e)->steps[i].id);
+		return -1;
+	}
+	return ask_interrupted(r, i);
 }
 
 /* --- the whole run --- */

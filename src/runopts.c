@@ -40,8 +40,8 @@ static const struct cli_opt shared_opts[] = {
 	{ "allow-destructive", 0, NULL, OPT_ALLOW_DESTRUCTIVE, "let \"confirm: type\" steps run unattended" },
 	{ "kill-grace", 0, "DURATION", OPT_GRACE, "SIGTERM to SIGKILL on cancel or timeout (5s)" },
 	{ "resume", 0, "INCIDENT_DIR", OPT_RESUME, "(run) continue an unfinished incident" },
-	{ "rerun-interrupted", 0, NULL, OPT_RERUN, "(run) run again a step the crash interrupted" },
-	{ "skip-interrupted", 0, NULL, OPT_SKIPINT, "(run) skip a step the crash interrupted" },
+	{ "rerun-interrupted", 0, NULL, OPT_RERUN, "on resume, run again a step the crash interrupted" },
+	{ "skip-interrupted", 0, NULL, OPT_SKIPINT, "on resume, skip a step the crash interrupted" },
 	{ "accept-changed-runbook", 0, NULL, OPT_ACCEPT, "resume although the runbook file changed" },
 	{ "force", 0, NULL, OPT_FORCE, "resume a journal that does not verify" },
 	{ NULL, 0, NULL, 0, NULL }
