@@ -174,12 +174,29 @@ policy_opts(const struct runner *r)
 
 /* --- signals --- */
 
+/* The signals that interrupt line mode (on_signal). */
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+/* The engine's interrupted hook: one of them arrived and the loop has not
+ * run on_signal yet (a secret's from_command is being waited for). */
+static int
+on_interrupted(void *arg)
+{
+	(void)arg;
+	for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++) {
+		if (loop_signal_pending(stop_signals[i]))
+			return 1;
+	}
+	return 0;
+}
+
 static void
 on_signal(int signo, void *arg)
 {
 	struct runner *r = arg;
 	int64_t now = clock_mono_ms();
-	int running = engine_running_step(r->e);
+	/* No engine yet: a param asked for, or a secret being fetched. */
+	int running = r->e != NULL ? engine_running_step(r->e) : -1;
 
 	runner_take_back(r);	/* our terminal first: what follows is for a person */
 
@@ -794,6 +811,7 @@ open_engine(struct runner *r, const struct runbook *rb)
 	eo.hooks.notice = on_notice;
 	eo.hooks.write_failed = on_write_failed;
 	eo.hooks.raw_output = runner_on_raw_output;
+	eo.hooks.interrupted = on_interrupted;
 	eo.hooks.arg = r;
 	rc = r->o.resume_dir ? engine_resume(&r->e, &eo, &cause) : engine_new(&r->e, &eo, &cause);
 	if (rc == ENGINE_RESUME_CHANGED && r->interactive) {
@@ -838,11 +856,13 @@ cmd_run(int argc, char **argv)
 	 * their signals back to default (job.c). */
 	signal(SIGPIPE, SIG_IGN);
 	r.loop = loop_new();
-	loop_watch_signal(r.loop, SIGINT, on_signal, &r);
-	loop_watch_signal(r.loop, SIGTERM, on_signal, &r);
-	loop_watch_signal(r.loop, SIGHUP, on_signal, &r);
+	for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++)
+		loop_watch_signal(r.loop, stop_signals[i], on_signal, &r);
 	if (trust_loose(&r, rb) != 0 || runner_prompt_params(&r, rb) != 0 || open_engine(&r, rb) != 0) {
-		rc = EXIT_USAGE;
+		/* An interrupt that ended a question or a secret's fetch is the
+		 * loop's to run now; then the exit says interrupted. */
+		loop_run_once(r.loop, 0);
+		rc = r.interrupts > 0 || r.signalled ? EXIT_INTERRUPTED : EXIT_USAGE;
 		goto out;
 	}
 	say(&r, "%s%s%s  [%s%s]  operator %s\n  incident %s\n", runner_paint(&r, C_BOLD), rb->title.s, runner_paint(&r, C_RESET),

@@ -85,6 +85,11 @@ struct engine_hooks {
 	 * written: the running step was stopped and no further step starts.
 	 * message says which file, why, what was lost and how to go on. */
 	void (*write_failed)(void *arg, const char *message);
+	/* Asked while the engine must block outside the loop (a secret's
+	 * from_command, before the run starts): non-zero when the operator
+	 * interrupted (Ctrl-C, SIGTERM), and the wait ends at once. NULL: the
+	 * wait runs to its end or deadline. */
+	int (*interrupted)(void *arg);
 	void *arg;
 };
 

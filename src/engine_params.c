@@ -204,8 +204,9 @@ engine_param_placeholder(const char *name)
 static char **operator_env(int *n);
 
 /* A secret printed by its from_command, at the start and again on resume
- * (it is stored nowhere). It blocks, so the front end is told first; the
- * value itself is never shown, and a failure says why without it. */
+ * (it is stored nowhere). It blocks, so the front end is told first, and
+ * its interrupted hook can end the wait; the value itself is never shown,
+ * and a failure says why without it. */
 static int
 fetch_secret(const struct engine_opts *opts, const struct param *p, char **value, char **cause)
 {
@@ -217,7 +218,8 @@ fetch_secret(const struct engine_opts *opts, const struct param *p, char **value
 	if (opts->hooks.notice != NULL)
 		opts->hooks.notice(opts->hooks.arg, msg);
 	free(msg);
-	if (secretcmd_run(p->from_command, envp, SECRETCMD_TIMEOUT_MS, value, &why) != 0) {
+	if (secretcmd_run(p->from_command, envp, SECRETCMD_TIMEOUT_MS, opts->hooks.interrupted, opts->hooks.arg, value,
+	    &why) != 0) {
 		*cause = xprintf("secret param '%s': %s (give it with DRCONSOLE_PARAM_%s instead)", p->name,
 		    why, p->name);
 		free(why);
