@@ -105,20 +105,6 @@ runopts_usage(const char *cmd)
 	cli_mistake(runopts_cmd(cmd), NULL);
 }
 
-const char *
-runopts_param(const struct runopts *o, const char *name)
-{
-	char var[128];
-
-	/* The last --param of a name wins; a list param keeps them all. */
-	for (int i = o->nparams - 1; i >= 0; i--) {
-		if (strcmp(o->params[i].name, name) == 0)
-			return o->params[i].value;
-	}
-	snprintf(var, sizeof var, "DRCONSOLE_PARAM_%s", name);
-	return getenv(var);
-}
-
 enum param_source
 runopts_param_source(const struct runopts *o, const struct runbook *rb, const struct param *p,
     const char **value)

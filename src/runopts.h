@@ -51,7 +51,6 @@ extern const struct cli_cmd runopts_run_cmd, runopts_console_cmd, runopts_resume
  * on a mistake, 1 when --help or --version was answered (exit 0). cmd is
  * "run", "resume" or "console". */
 int runopts_parse(struct runopts *o, int argc, char **argv, const char *cmd);
-const char *runopts_param(const struct runopts *o, const char *name);
 /* Where param p's value comes from for the run (or resume) these options
  * start: engine_param_source's rule, for the front ends' questions. */
 enum param_source runopts_param_source(const struct runopts *o, const struct runbook *rb,
