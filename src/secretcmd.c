@@ -107,14 +107,15 @@ capture_all(struct capture *c, int64_t deadline, secretcmd_stop_fn stop, void *s
 
 		if (left <= 0)
 			return CAPTURE_TIMED_OUT;
+		/* Before each wait: a signal ends poll with EINTR, and then
+		 * stop is asked at once. */
+		if (stop != NULL && stop(stop_arg))
+			return CAPTURE_STOPPED;
 		for (int i = 0; i < 2; i++)
 			p[i] = (struct pollfd){ c[i].fd, POLLIN, 0 };
-		/* A signal ends poll with EINTR: stop is asked at once then. */
 		if (poll(p, 2, (int)(left > SECRETCMD_STOP_CHECK_MS ? SECRETCMD_STOP_CHECK_MS : left)) < 0 &&
 		    errno != EINTR)
 			return CAPTURE_TIMED_OUT;
-		if (stop != NULL && stop(stop_arg))
-			return CAPTURE_STOPPED;
 		for (int i = 0; i < 2; i++) {
 			if (c[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
@@ -232,6 +233,9 @@ spawn(char *const *argv, char *const *envp, struct capture *c, int *failpipe, ch
 	}
 	if (pid == 0)
 		child_exec(prog, argv, envp, out[1], err[1], fail[1]);
+	/* The child does it too; here as well, so that a kill of the group
+	 * that comes at once (a stop already asked) cannot miss it. */
+	setpgid(pid, pid);
 	free(prog);
 	close(out[1]), close(err[1]), close(fail[1]);
 	c[0].fd = out[0];

@@ -133,6 +133,28 @@ test_stop_ends_the_wait(void **state)
 	loop_free(l);
 }
 
+/* An interrupt that came before the command started stops it too: the
+ * group is killed at once, before the child could make it, so the parent
+ * makes it as well. A kill that missed would wait out the minute's sleep:
+ * the alarm (far past an instant, far short of the sleep) fails the test. */
+static void
+test_stop_asked_before_the_start(void **state)
+{
+	char *argv[] = { "sh", "-c", "exec sleep 60", NULL };
+	struct loop *l = loop_new();
+	char *value, *cause;
+
+	(void)state;
+	assert_int_equal(loop_watch_signal(l, SIGUSR1, on_usr1, NULL), 0);
+	raise(SIGUSR1);
+	alarm(30);
+	assert_int_equal(secretcmd_run(argv, environ, 120000, usr1_pending, NULL, &value, &cause), -1);
+	alarm(0);
+	assert_non_null(strstr(cause, "was stopped by an interrupt (killed)"));
+	free(cause);
+	loop_free(l);
+}
+
 /* stdin is /dev/null: a command that would prompt reads EOF at once. */
 static void
 test_stdin_is_empty(void **state)
@@ -174,6 +196,7 @@ main(void)
 		cmocka_unit_test(test_missing_program_is_named),
 		cmocka_unit_test(test_stdin_is_empty),
 		cmocka_unit_test(test_stop_ends_the_wait),
+		cmocka_unit_test(test_stop_asked_before_the_start),
 		cmocka_unit_test(test_no_other_descriptor_is_inherited),
 	};
 
