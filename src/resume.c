@@ -269,8 +269,10 @@ recover_params(const struct runstate *rs, const struct run_setup *setup, const s
 static void
 setup_params(const struct runstate *rs, struct run_setup *out)
 {
-	out->params = xcalloc((size_t)rs->nparams + 1, sizeof *out->params);
+	out->params = NULL;
 	out->nparams = 0;
+	if (rs->nparams > 0)
+		out->params = xcalloc((size_t)rs->nparams + 1, sizeof *out->params);
 	for (int k = 0; k < rs->nparams; k++) {
 		const struct rs_param *rp = &rs->params[k];
 
