@@ -174,12 +174,29 @@ policy_opts(const struct runner *r)
 
 /* --- signals --- */
 
+/* The signals that interrupt line mode (on_signal). */
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+/* The engine's interrupted hook: one of them arrived and the loop has not
+ * run on_signal yet (a secret's from_command is being waited for). */
+static int
+on_interrupted(void *arg)
+{
+	(void)arg;
+	for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++) {
+		if (loop_signal_pending(stop_signals[i]))
+			return 1;
+	}
+	return 0;
+}
+
 static void
 on_signal(int signo, void *arg)
 {
 	struct runner *r = arg;
 	int64_t now = clock_mono_ms();
-	int running = engine_running_step(r->e);
+	/* No engine yet: a param asked for, or a secret being fetched. */
+	int running = r->e != NULL ? engine_running_step(r->e) : -1;
 
 	runner_take_back(r);	/* our terminal first: what follows is for a person */
 
@@ -603,44 +620,61 @@ drive_step(struct runner *r, int i)
 	}
 }
 
+/* Asks the operator what to do with interrupted step i: 1 re-run it,
+ * 0 settled (done or skipped), -1 the run stops. */
 static int
-resolve_interrupted(struct runner *r, int i)
+ask_interrupted(struct runner *r, int i)
 {
 	const char *a;
 	char *cause = NULL;
-	int rc = 0;
+	int rc;
 
-	say(r, "\nStep %d (%s) was running when the console stopped: its outcome is unknown.\n", i + 1,
-	    engine_runbook(r->e)->steps[i].id);
-	if (r->o.rerun_interrupted) {
+	a = runner_ask(r, "  [r]e-run it / mark it [d]one / [s]kip it / [q]uit: ", 0);
+	if (a == NULL || *a == 'q')
+		return -1;
+	if (*a == 'r') {
 		runner_journal_decision(r, i, DECISION_RERUN_INTERRUPTED);
 		return 1;
 	}
-	if (r->o.skip_interrupted)
-		rc = engine_skip(r->e, i, JSKIP_INTERRUPTED, "interrupted; skipped on resume (--skip-interrupted)", &cause);
-	else if (!r->interactive) {
-		tell(r, "drconsole: step '%s' was interrupted; with no terminal to ask, give "
-		    "--rerun-interrupted or --skip-interrupted\n", engine_runbook(r->e)->steps[i].id);
+	if (*a == 's')
+		return skip_with_reason(r, i, NULL) == 0 ? 0 : -1;
+	if (*a != 'd')
 		return -1;
-	} else {
-		a = runner_ask(r, "  [r]e-run it / mark it [d]one / [s]kip it / [q]uit: ", 0);
-		if (a == NULL || *a == 'q')
-			return -1;
-		if (*a == 'r') {
-			runner_journal_decision(r, i, DECISION_RERUN_INTERRUPTED);
-			return 1;
-		}
-		if (*a == 's')
-			return skip_with_reason(r, i, NULL) == 0 ? 0 : -1;
-		if (*a != 'd')
-			return -1;
-		a = runner_ask(r, "  How do you know it was done? (note, required): ", 0);
-		rc = a != NULL ? engine_mark_done(r->e, i, a, &cause) : -1;
-	}
-	if (rc != 0 && cause != NULL)
+	a = runner_ask(r, "  How do you know it was done? (note, required): ", 0);
+	rc = a != NULL ? engine_mark_done(r->e, i, a, &cause) : -1;
+	if (cause != NULL)
 		tell(r, "drconsole: %s\n", cause);
 	free(cause);
 	return rc;
+}
+
+/* Interrupted step i, as the flags (runpolicy_interrupted) or the
+ * operator say: 1 re-run it, 0 settled, -1 the run stops. */
+static int
+resolve_interrupted(struct runner *r, int i)
+{
+	char *cause = NULL;
+
+	say(r, "\nStep %d (%s) was running when the console stopped: its outcome is unknown.\n", i + 1,
+	    engine_runbook(r->e)->steps[i].id);
+	switch (runpolicy_interrupted(r->e, i, r->o.rerun_interrupted, r->o.skip_interrupted, &cause)) {
+	case INTERRUPTED_RERUN:
+		return 1;
+	case INTERRUPTED_SKIPPED:
+		return 0;
+	case INTERRUPTED_STOPPED:
+		tell(r, "drconsole: %s\n", cause);
+		free(cause);
+		return -1;
+	case INTERRUPTED_ASK:
+		break;
+	}
+	if (!r->interactive) {
+		tell(r, "drconsole: step '%s' was interrupted; with no terminal to ask, give "
+		    "--rerun-interrupted or --skip-interrupted\n", engine_runbook(r->e)->steps[i].id);
+		return -1;
+	}
+	return ask_interrupted(r, i);
 }
 
 /* --- the whole run --- */
@@ -777,6 +811,7 @@ open_engine(struct runner *r, const struct runbook *rb)
 	eo.hooks.notice = on_notice;
 	eo.hooks.write_failed = on_write_failed;
 	eo.hooks.raw_output = runner_on_raw_output;
+	eo.hooks.interrupted = on_interrupted;
 	eo.hooks.arg = r;
 	rc = r->o.resume_dir ? engine_resume(&r->e, &eo, &cause) : engine_new(&r->e, &eo, &cause);
 	if (rc == ENGINE_RESUME_CHANGED && r->interactive) {
@@ -821,11 +856,13 @@ cmd_run(int argc, char **argv)
 	 * their signals back to default (job.c). */
 	signal(SIGPIPE, SIG_IGN);
 	r.loop = loop_new();
-	loop_watch_signal(r.loop, SIGINT, on_signal, &r);
-	loop_watch_signal(r.loop, SIGTERM, on_signal, &r);
-	loop_watch_signal(r.loop, SIGHUP, on_signal, &r);
+	for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++)
+		loop_watch_signal(r.loop, stop_signals[i], on_signal, &r);
 	if (trust_loose(&r, rb) != 0 || runner_prompt_params(&r, rb) != 0 || open_engine(&r, rb) != 0) {
-		rc = EXIT_USAGE;
+		/* An interrupt that ended a question or a secret's fetch is the
+		 * loop's to run now; then the exit says interrupted. */
+		loop_run_once(r.loop, 0);
+		rc = r.interrupts > 0 || r.signalled ? EXIT_INTERRUPTED : EXIT_USAGE;
 		goto out;
 	}
 	say(&r, "%s%s%s  [%s%s]  operator %s\n  incident %s\n", runner_paint(&r, C_BOLD), rb->title.s, runner_paint(&r, C_RESET),

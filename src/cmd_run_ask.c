@@ -115,8 +115,9 @@ runner_prompt_params(struct runner *r, const struct runbook *rb)
 		const char *v;
 		char *prompt;
 
-		/* A generated secret, or one its from_command prints, is never asked. */
-		if (runopts_param(&r->o, p->name) != NULL || p->generate > 0 || p->from_command != NULL)
+		/* Given, the environment's, recorded in run.start (resume),
+		 * generated, or printed by its from_command: never asked. */
+		if (!runopts_param_asked(&r->o, rb, p))
 			continue;
 		if (!r->interactive) {
 			if (p->required && p->def.s == NULL && r->o.mode == MODE_DRY_RUN) {

@@ -85,6 +85,11 @@ struct engine_hooks {
 	 * written: the running step was stopped and no further step starts.
 	 * message says which file, why, what was lost and how to go on. */
 	void (*write_failed)(void *arg, const char *message);
+	/* Asked while the engine must block outside the loop (a secret's
+	 * from_command, before the run starts): non-zero when the operator
+	 * interrupted (Ctrl-C, SIGTERM), and the wait ends at once. NULL: the
+	 * wait runs to its end or deadline. */
+	int (*interrupted)(void *arg);
 	void *arg;
 };
 
@@ -139,6 +144,8 @@ int engine_resume_check(const char *dir, int force, char **forced, char **cause)
 struct run_setup {
 	enum run_mode mode;
 	char *environment;	/* NULL: the incident had none */
+	struct param_value *params;	/* run.start's written values (never a secret's) */
+	int nparams;
 };
 /* Reads the setup a resume of incident_dir keeps. asked_mode and asked_env
  * are what the command line said (MODE_LIVE and NULL: nothing); a flag that
@@ -147,6 +154,29 @@ struct run_setup {
 int engine_resume_setup(const char *incident_dir, enum run_mode asked_mode, const char *asked_env,
     struct run_setup *out, char **cause);
 void run_setup_clear(struct run_setup *s);
+/* The value param p takes back on resume from the run.start a setup was
+ * read from: its written value, never a secret's (those were never
+ * written). NULL when there is none. */
+const char *run_setup_value(const struct run_setup *s, const struct param *p);
+
+/* Where a param's value comes from before anyone is asked: the one rule
+ * engine_new and engine_resume resolve params by, and the front ends'
+ * forms and prompts ask by. PSOURCE_NONE: nobody gives it; its default
+ * applies, or the operator is asked. */
+enum param_source {
+	PSOURCE_NONE,
+	PSOURCE_GIVEN,		/* --param NAME=VALUE or DRCONSOLE_PARAM_NAME */
+	PSOURCE_RECORDED,	/* resume: run.start's value (run_setup_value) */
+	PSOURCE_ENVIRONMENT,	/* the chosen environment's params */
+	PSOURCE_KEPT,		/* resume of a training sandbox: its kept password */
+	PSOURCE_COMMAND,	/* its from_command prints it when the run starts */
+	PSOURCE_GENERATED,	/* generated when the run starts */
+};
+/* The source of p's value for a run started (resumed: resumed is the
+ * incident's setup, else NULL) with opts; *value (when value is not NULL)
+ * is the value a given, recorded or environment source holds, else NULL. */
+enum param_source engine_param_source(const struct engine_opts *opts, const struct run_setup *resumed,
+    const struct param *p, const char **value);
 void engine_free(struct engine *e);
 
 const struct runbook *engine_runbook(const struct engine *e);

@@ -97,19 +97,26 @@ check_unknown_params(const struct engine *e, const struct engine_opts *opts, cha
 
 /* A drill targets staging unless production is asked for by name; a live
  * run targets production when the runbook has one; training never does. */
+static const struct environment *
+environment_for(const struct runbook *rb, enum run_mode mode, int dry_drill, const char *name)
+{
+	const char *want = name;
+
+	if (want == NULL && (mode == MODE_DRILL || dry_drill))
+		want = rb->drill_environment != NULL ? rb->drill_environment : "staging";
+	else if (want == NULL && mode == MODE_TRAINING)
+		want = "training";
+	else if (want == NULL)
+		want = "production";
+	return runbook_find_environment(rb, want);
+}
+
 int
 params_choose_environment(struct engine *e, const char *name, char **cause)
 {
 	const struct runbook *rb = e->rb;
-	const char *want = name;
 
-	if (want == NULL && (e->mode == MODE_DRILL || e->dry_drill))
-		want = rb->drill_environment != NULL ? rb->drill_environment : "staging";
-	else if (want == NULL && e->mode == MODE_TRAINING)
-		want = "training";
-	else if (want == NULL)
-		want = "production";
-	e->env = runbook_find_environment(rb, want);
+	e->env = environment_for(rb, e->mode, e->dry_drill, name);
 	if (e->env == NULL && name != NULL) {
 		*cause = xprintf("runbook '%s' has no environment '%s'", rb->id, name);
 		return -1;
@@ -127,13 +134,65 @@ params_choose_environment(struct engine *e, const char *name, char **cause)
 }
 
 static const char *
-environment_value(const struct engine *e, const char *name)
+environment_value(const struct environment *env, const char *name)
 {
-	for (int i = 0; e->env != NULL && i < e->env->nparams; i++) {
-		if (strcmp(e->env->params[i].key, name) == 0)
-			return e->env->params[i].value.s;
+	for (int i = 0; env != NULL && i < env->nparams; i++) {
+		if (strcmp(env->params[i].key, name) == 0)
+			return env->params[i].value.s;
 	}
 	return NULL;
+}
+
+/* Resuming a training sandbox, its generated passwords were kept
+ * (sandbox.h); 1 when p's was. */
+static int
+sandbox_kept(const struct runbook *rb, const char *resume_dir, const struct param *p)
+{
+	char *kept;
+
+	if (p->generate <= 0 || resume_dir == NULL || !sandbox_runbook(rb) ||
+	    (kept = sandbox_creds_load(resume_dir, p->name)) == NULL)
+		return 0;
+	explicit_bzero(kept, strlen(kept));
+	free(kept);
+	return 1;
+}
+
+/* The rule of engine_param_source, for a chosen environment. On resume
+ * (resume_dir set) the values run.start wrote are in recorded, or, inside
+ * engine_resume, already merged into opts' params. */
+static enum param_source
+source_of(const struct engine_opts *opts, const struct environment *env, const char *resume_dir,
+    const struct run_setup *recorded, const struct param *p, const char **value)
+{
+	const char *v;
+	enum param_source src = PSOURCE_NONE;
+
+	if ((v = given_value(opts, p->name)) != NULL)
+		src = PSOURCE_GIVEN;
+	else if ((v = run_setup_value(recorded, p)) != NULL)
+		src = PSOURCE_RECORDED;
+	else if ((v = environment_value(env, p->name)) != NULL)
+		src = PSOURCE_ENVIRONMENT;
+	else if (sandbox_kept(opts->rb, resume_dir, p))
+		src = PSOURCE_KEPT;
+	else if (p->from_command != NULL)
+		src = PSOURCE_COMMAND;
+	else if (p->generate > 0 && resume_dir == NULL)
+		src = PSOURCE_GENERATED;
+	if (value != NULL)
+		*value = v;
+	return src;
+}
+
+enum param_source
+engine_param_source(const struct engine_opts *opts, const struct run_setup *resumed, const struct param *p,
+    const char **value)
+{
+	int dry_drill = opts->dry_drill && opts->mode == MODE_DRY_RUN;
+	const struct environment *env = environment_for(opts->rb, opts->mode, dry_drill, opts->environment);
+
+	return source_of(opts, env, resumed != NULL ? opts->incident_dir : NULL, resumed, p, value);
 }
 
 char *
@@ -145,8 +204,9 @@ engine_param_placeholder(const char *name)
 static char **operator_env(int *n);
 
 /* A secret printed by its from_command, at the start and again on resume
- * (it is stored nowhere). It blocks, so the front end is told first; the
- * value itself is never shown, and a failure says why without it. */
+ * (it is stored nowhere). It blocks, so the front end is told first, and
+ * its interrupted hook can end the wait; the value itself is never shown,
+ * and a failure says why without it. */
 static int
 fetch_secret(const struct engine_opts *opts, const struct param *p, char **value, char **cause)
 {
@@ -158,13 +218,62 @@ fetch_secret(const struct engine_opts *opts, const struct param *p, char **value
 	if (opts->hooks.notice != NULL)
 		opts->hooks.notice(opts->hooks.arg, msg);
 	free(msg);
-	if (secretcmd_run(p->from_command, envp, SECRETCMD_TIMEOUT_MS, value, &why) != 0) {
+	if (secretcmd_run(p->from_command, envp, SECRETCMD_TIMEOUT_MS, opts->hooks.interrupted, opts->hooks.arg, value,
+	    &why) != 0) {
 		*cause = xprintf("secret param '%s': %s (give it with DRCONSOLE_PARAM_%s instead)", p->name,
 		    why, p->name);
 		free(why);
 	}
 	params_free_env(envp);
 	return *value != NULL ? 0 : -1;
+}
+
+/* Param v's value from where the rule says it comes (source_of); -1 with
+ * *cause when it cannot be had. */
+static int
+take_value(struct engine *e, const struct engine_opts *opts, struct pvalue *v, char **cause)
+{
+	const struct param *p = v->p;
+	char *list = p->type == PARAM_LIST ? given_list(opts, p->name) : NULL;
+	const char *given;
+	int rc = 0;
+
+	switch (source_of(opts, e->env, e->resuming ? e->incident_dir : NULL, NULL, p, &given)) {
+	case PSOURCE_GIVEN:
+		v->value = list != NULL ? list : xstrdup(given);
+		list = NULL;
+		break;
+	case PSOURCE_RECORDED:
+	case PSOURCE_ENVIRONMENT:
+		v->value = xstrdup(given);
+		break;
+	case PSOURCE_KEPT:
+		v->value = sandbox_creds_load(e->incident_dir, p->name);
+		v->generated = 1;	/* a practice password, kept (sandbox.h) */
+		break;
+	case PSOURCE_COMMAND:
+		/* A dry run runs nothing, the vault's command included:
+		 * the secret stays unknown, as a secret is never shown. */
+		if (e->mode != MODE_DRY_RUN)
+			rc = fetch_secret(opts, p, &v->value, cause);
+		break;
+	case PSOURCE_GENERATED:
+		v->value = crypto_random_string((size_t)p->generate);
+		v->generated = 1;
+		break;
+	case PSOURCE_NONE:
+		if (p->generate > 0 && e->resuming) {
+			/* A new value now would differ from the one the
+			 * steps before the crash already used. */
+			*cause = xprintf("'%s' was generated when the incident started and is stored "
+			    "nowhere: give it again with --param %s=VALUE", p->name, p->name);
+			rc = -1;
+		} else if (p->def.s != NULL)
+			v->value = xstrdup(p->def.s);
+		break;
+	}
+	free(list);
+	return rc;
 }
 
 int
@@ -178,37 +287,12 @@ params_resolve(struct engine *e, const struct engine_opts *opts, char **cause)
 	for (int i = 0; i < rb->nparams; i++) {
 		const struct param *p = &rb->params[i];
 		struct pvalue *v = &e->values[i];
-		char *list = p->type == PARAM_LIST ? given_list(opts, p->name) : NULL;
-		const char *given = list != NULL ? list : given_value(opts, p->name);
 		char *why;
 
 		v->p = p;
 		v->var = xprintf("DRCONSOLE_PARAM_%s", p->name);
-		if (given == NULL)
-			given = environment_value(e, p->name);
-		if (given != NULL) {
-			v->value = xstrdup(given);
-			free(list);
-		} else if (p->generate > 0 && e->resuming && sandbox_runbook(rb) &&
-		    (v->value = sandbox_creds_load(e->incident_dir, p->name)) != NULL) {
-			v->generated = 1;	/* a practice password, kept (sandbox.h) */
-		} else if (p->from_command != NULL && e->mode == MODE_DRY_RUN) {
-			/* A dry run runs nothing, the vault's command included:
-			 * the secret stays unknown, as a secret is never shown. */
-		} else if (p->from_command != NULL) {
-			if (fetch_secret(opts, p, &v->value, cause) != 0)
-				return -1;
-		} else if (p->generate > 0 && e->resuming) {
-			/* A new value now would differ from the one the steps
-			 * before the crash already used. */
-			*cause = xprintf("'%s' was generated when the incident started and is stored nowhere: "
-			    "give it again with --param %s=VALUE", p->name, p->name);
+		if (take_value(e, opts, v, cause) != 0)
 			return -1;
-		} else if (p->generate > 0) {
-			v->value = crypto_random_string((size_t)p->generate);
-			v->generated = 1;
-		} else if (p->def.s != NULL)
-			v->value = xstrdup(p->def.s);
 		if (v->value == NULL && p->required && e->mode == MODE_DRY_RUN) {
 			/* A dry run goes on: the reviewer sees where it is used. */
 			v->value = engine_param_placeholder(p->name);

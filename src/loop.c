@@ -80,6 +80,12 @@ loop_sig_handler(int signo)
 	errno = saved_errno;
 }
 
+int
+loop_signal_pending(int signo)
+{
+	return signo > 0 && signo < NSIG && sig_pending[signo];
+}
+
 /* Creates an empty loop. */
 struct loop *
 loop_new(void)

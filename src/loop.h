@@ -43,6 +43,11 @@ int loop_watch_signal(struct loop *, int signo, loop_signal_cb, void *arg);
  * for signo restores the previous disposition. Safe from callbacks. */
 void loop_unwatch_signal(struct loop *, int signo, loop_signal_cb, void *arg);
 
+/* 1 when signo arrived and its callbacks have not run yet. A wait that must
+ * block outside the loop (a secret's from_command, secretcmd.h) asks this
+ * to end early, and leaves the signal to the loop's next turn. */
+int loop_signal_pending(int signo);
+
 /* Waits at most max_wait_ms (-1: until something happens) and runs what is
  * ready: due timers, then signals, then every ready fd once. Returns the
  * number of callbacks run (0 on a timeout or an interrupted wait), or -1

@@ -143,6 +143,26 @@ rollback_word(const struct rs_step *s)
 	return json_null();
 }
 
+/* The step's on_failure handler as it last ran, or null: { runs, status
+ * (ok, failed, or interrupted when it never ended), command, exit,
+ * exit_code, reason, duration_ms, output }. */
+static json_t *
+on_failure_of(const struct rs_step *s)
+{
+	const struct rs_attempt *h = &s->on_failure;
+	int ended = h->status != JSTATUS_RUNNING;
+
+	if (h->n == 0)
+		return json_null();
+	return json_pack("{s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "runs", h->n,
+	    "status", ended ? jschema_status_name(h->status) : "interrupted",
+	    "command", jsonget_new_str(h->command), "exit", jsonget_new_str(h->exit_desc),
+	    "exit_code", ended && h->exit_code >= 0 ? json_integer(h->exit_code) : json_null(),
+	    "reason", jsonget_new_str(h->reason),
+	    "duration_ms", ended && h->end_ms != 0 ? json_integer(h->duration_ms) : json_null(),
+	    "output", jsonget_new_str(h->output));
+}
+
 /*
  * A step as the report shows it. Its duration is every reader's rule: the
  * last attempt's (a manual step's from its offer to its attestation);
@@ -163,7 +183,7 @@ step_model(struct report_pass *p, const struct runstate *rs, int i)
 	if (st == JSTATUS_INTERRUPTED && s->end_ms == 0 && reason == NULL)
 		reason = "it never ended: the console stopped while it ran";
 	return json_pack("{s:o, s:s, s:s, s:o, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-	    "s:O, s:o, s:o, s:o, s:o, s:O, s:O, s:o, s:O}",
+	    "s:O, s:o, s:o, s:o, s:o, s:O, s:O, s:o, s:o, s:O}",
 	    "index", jsonget_new_int(s->index, 0), "id", s->id, "status", jschema_status_name(st),
 	    "skip", s->status == JSTATUS_SKIPPED ? json_string(jschema_skip_name(s->skip)) : json_null(),
 	    "attempts", s->nattempts_total,
@@ -180,7 +200,7 @@ step_model(struct report_pass *p, const struct runstate *rs, int i)
 	    "was", s->interrupted_before ? json_string("interrupted") : json_null(),
 	    "outputs", step_outputs(s), "retries", json_object_get(x, "retries"),
 	    "decisions", json_object_get(x, "decisions"), "rollback", rollback_word(s),
-	    "verify", json_object_get(x, "verify"));
+	    "on_failure", on_failure_of(s), "verify", json_object_get(x, "verify"));
 }
 
 int

@@ -297,6 +297,43 @@ md_outputs(struct strbuf *sb, json_t *outputs)
 		strbuf_addch(sb, '\n');
 }
 
+/* A failed step's on_failure handler as it last ran (report.c's
+ * on_failure): how it ended, its command and its output. */
+static void
+md_on_failure(struct strbuf *sb, json_t *h)
+{
+	char d[MD_DUR_LEN];
+
+	if (!json_is_object(h))
+		return;
+	strbuf_adds(sb, "- On-failure handler: ");
+	md_inline(sb, jsonget_str(h, "status"));
+	if (jsonget_str(h, "exit") != NULL) {
+		strbuf_adds(sb, ", ");
+		md_inline(sb, jsonget_str(h, "exit"));
+	}
+	if (jsonget_int(h, "duration_ms", -1) >= 0) {
+		duration_format_abs(jsonget_int(h, "duration_ms", 0), d, sizeof d);
+		strbuf_addf(sb, ", in %s", d);
+	}
+	if (jsonget_int(h, "runs", 1) > 1)
+		strbuf_addf(sb, " (its run %lld)", (long long)jsonget_int(h, "runs", 1));
+	if (jsonget_str(h, "reason") != NULL) {
+		strbuf_adds(sb, ": ");
+		md_inline(sb, jsonget_str(h, "reason"));
+	}
+	strbuf_addch(sb, '\n');
+	if (jsonget_str(h, "command") != NULL) {
+		strbuf_adds(sb, "- On-failure command:");
+		md_command(sb, 2, jsonget_str(h, "command"));
+	}
+	if (jsonget_str(h, "output") != NULL) {
+		strbuf_adds(sb, "- On-failure output: ");
+		md_inline(sb, jsonget_str(h, "output"));
+		strbuf_addch(sb, '\n');
+	}
+}
+
 /* The details of one step that did not end well. */
 static void
 md_problem(struct strbuf *sb, json_t *s)
@@ -330,6 +367,7 @@ md_problem(struct strbuf *sb, json_t *s)
 		strbuf_addch(sb, '\n');
 	}
 	md_outputs(sb, json_object_get(s, "outputs"));
+	md_on_failure(sb, json_object_get(s, "on_failure"));
 	if (jsonget_str(s, "rollback") != NULL)
 		md_item(sb, "Rollback", jsonget_str(s, "rollback"));
 	json_array_foreach(json_object_get(s, "decisions"), i, v) {

@@ -339,6 +339,28 @@ on_step_rollback(struct report_pass *p, json_t *ev, json_t *entry)
 	put_sb(entry, "summary", &sb);
 }
 
+/* step.on_failure: a failed step's handler started, or how it ended. */
+static void
+on_step_on_failure(struct report_pass *p, json_t *ev, json_t *entry)
+{
+	const char *phase = jsonget_or_q(jsonget_str(ev, "phase"));
+	struct strbuf sb;
+
+	(void)p;
+	strbuf_init(&sb);
+	add_step_label(&sb, ev);
+	if (strcmp(phase, "start") == 0) {
+		strbuf_adds(&sb, " on_failure handler started");
+		json_object_set_new(entry, "command", jsonget_new_str(jsonget_str(ev, "command")));
+	} else {
+		strbuf_addf(&sb, " on_failure handler %s", jsonget_or_q(jsonget_str(ev, "status")));
+		add_exit(&sb, ev);
+		if (jsonget_str(ev, "reason") != NULL)
+			strbuf_addf(&sb, ": %s", jsonget_str(ev, "reason"));
+	}
+	put_sb(entry, "summary", &sb);
+}
+
 /* step.verify: the second action's result, as evidence for the step. */
 static void
 on_step_verify(struct report_pass *p, json_t *ev, json_t *entry)
@@ -471,6 +493,7 @@ static const entry_fn entry_fns[JEV_COUNT] = {
 	[JEV_STEP_RETRY] = on_step_retry,
 	[JEV_STEP_ROLLBACK] = on_step_rollback,
 	[JEV_STEP_VERIFY] = on_step_verify,
+	[JEV_STEP_ON_FAILURE] = on_step_on_failure,
 	[JEV_DECISION] = on_decision,
 	[JEV_NOTE] = on_note,
 	[JEV_HANDOFF] = on_handoff,

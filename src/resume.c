@@ -229,35 +229,70 @@ journal_resume(struct engine *e, const struct replay *rp, char **cause)
 	return engine_journal(e, JEV_NAME(RUN_RESUME), f, cause);
 }
 
-/* Param values come back from run.start; secrets, and plain values that
- * held one, were never written, so they must be given again. */
+/* Param values come back from run.start (run_setup_value); a plain value
+ * that held a secret was never written, so it must be given again. */
 static int
-recover_params(const struct runstate *rs, const struct engine_opts *opts, struct engine_opts *merged,
-    char **cause)
+recover_params(const struct runstate *rs, const struct run_setup *setup, const struct engine_opts *opts,
+    struct engine_opts *merged, char **cause)
 {
+	const struct runbook *rb = opts->rb;
+
 	*merged = *opts;
-	merged->params = xcalloc((size_t)opts->nparams + (size_t)rs->nparams + 1, sizeof *merged->params);
+	merged->params = xcalloc((size_t)opts->nparams + (size_t)rb->nparams + 1, sizeof *merged->params);
 	merged->nparams = 0;
 	for (int i = 0; i < opts->nparams; i++)
 		merged->params[merged->nparams++] = opts->params[i];
-	for (int k = 0; k < rs->nparams; k++) {
-		const struct rs_param *rp = &rs->params[k];
-		const struct param *p = runbook_find_param(opts->rb, rp->name);
+	for (int k = 0; k < rb->nparams; k++) {
+		const struct param *p = &rb->params[k];
+		const struct rs_param *rp = runstate_param(rs, p->name);
+		const char *v = run_setup_value(setup, p);
 		int given = 0;
 
 		for (int i = 0; i < opts->nparams; i++)
-			given |= strcmp(opts->params[i].name, rp->name) == 0;
-		if (given || p == NULL || p->type == PARAM_SECRET || rp->value == NULL)
+			given |= strcmp(opts->params[i].name, p->name) == 0;
+		if (given)
 			continue;
-		if (rp->masked) {
+		if (v == NULL && rp != NULL && rp->masked && p->type != PARAM_SECRET) {
 			*cause = xprintf("param '%s' held a secret, so it was never written down: give it "
-			    "again with --param %s=VALUE", rp->name, rp->name);
+			    "again with --param %s=VALUE", p->name, p->name);
 			return -1;
 		}
-		merged->params[merged->nparams].name = rp->name;
-		merged->params[merged->nparams++].value = rp->value;
+		if (v != NULL) {
+			merged->params[merged->nparams].name = p->name;
+			merged->params[merged->nparams++].value = (char *)v;
+		}
 	}
 	return 0;
+}
+
+/* run.start's written values, for run_setup_value. */
+static void
+setup_params(const struct runstate *rs, struct run_setup *out)
+{
+	out->params = NULL;
+	out->nparams = 0;
+	if (rs->nparams > 0)
+		out->params = xcalloc((size_t)rs->nparams + 1, sizeof *out->params);
+	for (int k = 0; k < rs->nparams; k++) {
+		const struct rs_param *rp = &rs->params[k];
+
+		if (rp->value == NULL || rp->masked)
+			continue;
+		out->params[out->nparams].name = xstrdup(rp->name);
+		out->params[out->nparams++].value = xstrdup(rp->value);
+	}
+}
+
+const char *
+run_setup_value(const struct run_setup *s, const struct param *p)
+{
+	if (s == NULL || p->type == PARAM_SECRET)
+		return NULL;
+	for (int i = 0; i < s->nparams; i++) {
+		if (strcmp(s->params[i].name, p->name) == 0)
+			return s->params[i].value;
+	}
+	return NULL;
 }
 
 /* A resumed run keeps the mode and environment it started with (the
@@ -271,6 +306,8 @@ setup_from_state(const struct runstate *rs, const char *dir, enum run_mode asked
 	const char *env = rs->environment;
 
 	out->environment = NULL;
+	out->params = NULL;
+	out->nparams = 0;
 	if (check_run_start(rs, dir, cause) != 0)
 		return -1;
 	if (!rs->mode_known) {
@@ -291,6 +328,7 @@ setup_from_state(const struct runstate *rs, const char *dir, enum run_mode asked
 		return -1;
 	}
 	out->environment = env != NULL ? xstrdup(env) : NULL;
+	setup_params(rs, out);
 	return 0;
 }
 
@@ -314,6 +352,13 @@ run_setup_clear(struct run_setup *s)
 {
 	free(s->environment);
 	s->environment = NULL;
+	for (int i = 0; i < s->nparams; i++) {
+		free(s->params[i].name);
+		free(s->params[i].value);
+	}
+	free(s->params);
+	s->params = NULL;
+	s->nparams = 0;
 }
 
 int
@@ -351,7 +396,7 @@ int
 engine_resume(struct engine **out, const struct engine_opts *opts, char **cause)
 {
 	struct engine_opts merged = { 0 };
-	struct run_setup setup = { MODE_LIVE, NULL };
+	struct run_setup setup = { MODE_LIVE, NULL, NULL, 0 };
 	struct replay rp = { NULL, 0, -1, 0, NULL };
 	struct runstate rs;
 	struct engine *e;
@@ -372,8 +417,9 @@ engine_resume(struct engine **out, const struct engine_opts *opts, char **cause)
 	e = engine_alloc(opts);
 	e->started_wall = 0;
 	e->resuming = 1;
-	if (recover_params(&rs, opts, &merged, cause) != 0 || check_same_runbook(e, &rs, cause) != 0 ||
-	    setup_from_state(&rs, opts->incident_dir, opts->mode, opts->environment, &setup, cause) != 0)
+	if (check_same_runbook(e, &rs, cause) != 0 ||
+	    setup_from_state(&rs, opts->incident_dir, opts->mode, opts->environment, &setup, cause) != 0 ||
+	    recover_params(&rs, &setup, opts, &merged, cause) != 0)
 		goto out;
 	e->mode = setup.mode;
 	replay_events(e, &rs, &rp);

@@ -40,8 +40,8 @@ static const struct cli_opt shared_opts[] = {
 	{ "allow-destructive", 0, NULL, OPT_ALLOW_DESTRUCTIVE, "let \"confirm: type\" steps run unattended" },
 	{ "kill-grace", 0, "DURATION", OPT_GRACE, "SIGTERM to SIGKILL on cancel or timeout (5s)" },
 	{ "resume", 0, "INCIDENT_DIR", OPT_RESUME, "(run) continue an unfinished incident" },
-	{ "rerun-interrupted", 0, NULL, OPT_RERUN, "(run) run again a step the crash interrupted" },
-	{ "skip-interrupted", 0, NULL, OPT_SKIPINT, "(run) skip a step the crash interrupted" },
+	{ "rerun-interrupted", 0, NULL, OPT_RERUN, "on resume, run again a step the crash interrupted" },
+	{ "skip-interrupted", 0, NULL, OPT_SKIPINT, "on resume, skip a step the crash interrupted" },
 	{ "accept-changed-runbook", 0, NULL, OPT_ACCEPT, "resume although the runbook file changed" },
 	{ "force", 0, NULL, OPT_FORCE, "resume a journal that does not verify" },
 	{ NULL, 0, NULL, 0, NULL }
@@ -105,18 +105,21 @@ runopts_usage(const char *cmd)
 	cli_mistake(runopts_cmd(cmd), NULL);
 }
 
-const char *
-runopts_param(const struct runopts *o, const char *name)
+enum param_source
+runopts_param_source(const struct runopts *o, const struct runbook *rb, const struct param *p,
+    const char **value)
 {
-	char var[128];
+	struct engine_opts eo;
 
-	/* The last --param of a name wins; a list param keeps them all. */
-	for (int i = o->nparams - 1; i >= 0; i--) {
-		if (strcmp(o->params[i].name, name) == 0)
-			return o->params[i].value;
-	}
-	snprintf(var, sizeof var, "DRCONSOLE_PARAM_%s", name);
-	return getenv(var);
+	runopts_engine_opts(o, rb, NULL, &eo);
+	return engine_param_source(&eo, o->resume_dir != NULL ? &o->incident : NULL, p, value);
+}
+
+int
+runopts_param_asked(const struct runopts *o, const struct runbook *rb, const struct param *p)
+{
+	return runopts_param_source(o, rb, p, NULL) == PSOURCE_NONE &&
+	    (o->resume_dir == NULL || p->type == PARAM_SECRET);
 }
 
 static void
@@ -320,7 +323,8 @@ runopts_adopt_incident(struct runopts *o, const char *dir, char **cause)
 		return -1;
 	o->mode = setup.mode;
 	set_environment(o, setup.environment);
-	run_setup_clear(&setup);
+	run_setup_clear(&o->incident);
+	o->incident = setup;	/* its params come back on resume */
 	return 0;
 }
 
@@ -329,6 +333,7 @@ runopts_forget_incident(struct runopts *o)
 {
 	o->mode = o->asked_mode;
 	set_environment(o, o->asked_environment);
+	run_setup_clear(&o->incident);
 	/* A new run must not be started in the incident's directory. */
 	free(o->resume_dir);
 	o->resume_dir = NULL;
@@ -438,6 +443,7 @@ runopts_free(struct runopts *o)
 	free(o->incident_dir);
 	free(o->environment);
 	free(o->asked_environment);
+	run_setup_clear(&o->incident);
 	free(o->from);
 	free(o->theme);
 	free(o->script);

@@ -21,6 +21,7 @@ struct runopts {
 	enum run_mode asked_mode;	/* what the flags said: MODE_LIVE when none */
 	int dry_drill;		/* --dry-run --drill: a dry run of the drill */
 	char *asked_environment;	/* --environment as given, or NULL */
+	struct run_setup incident;	/* on resume: what run.start recorded */
 	struct param_value *params;
 	int nparams;
 	struct param_value *answers;	/* --answer NAME=VALUE: input steps' answers */
@@ -50,7 +51,13 @@ extern const struct cli_cmd runopts_run_cmd, runopts_console_cmd, runopts_resume
  * on a mistake, 1 when --help or --version was answered (exit 0). cmd is
  * "run", "resume" or "console". */
 int runopts_parse(struct runopts *o, int argc, char **argv, const char *cmd);
-const char *runopts_param(const struct runopts *o, const char *name);
+/* Where param p's value comes from for the run (or resume) these options
+ * start: engine_param_source's rule, for the front ends' questions. */
+enum param_source runopts_param_source(const struct runopts *o, const struct runbook *rb,
+    const struct param *p, const char **value);
+/* 1 when the operator is to be asked for p: nothing gives it, and on a
+ * resume it is a secret (a plain value comes back from run.start). */
+int runopts_param_asked(const struct runopts *o, const struct runbook *rb, const struct param *p);
 void runopts_add_param(struct runopts *o, const char *name, const char *value);
 /* Loads paths[0] ("-": standard input, named CLI_STDIN_NAME), or for
  * --resume the runbook named in the journal. Prints diagnostics and returns

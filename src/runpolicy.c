@@ -271,6 +271,22 @@ runpolicy_why_not(const struct engine *e, int i)
 	}
 }
 
+/* --- an interrupted step, on resume --- */
+
+enum interrupted_next
+runpolicy_interrupted(struct engine *e, int i, int rerun, int skip, char **cause)
+{
+	if (rerun) {
+		decide(e, i, DECISION_RERUN_INTERRUPTED);
+		return INTERRUPTED_RERUN;
+	}
+	if (!skip)
+		return INTERRUPTED_ASK;
+	if (engine_skip(e, i, JSKIP_INTERRUPTED, RUNPOLICY_SKIP_INTERRUPTED_REASON, cause) != 0)
+		return INTERRUPTED_STOPPED;
+	return INTERRUPTED_SKIPPED;
+}
+
 /* --- what comes next, and the end --- */
 
 int

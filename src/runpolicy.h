@@ -151,6 +151,20 @@ enum step_rerun runpolicy_rerun(const struct engine *e, int i);
  * or NULL; allocated. */
 char *runpolicy_why_not(const struct engine *e, int i);
 
+/* --- an interrupted step, on resume --- */
+
+enum interrupted_next {
+	INTERRUPTED_ASK,	/* no flag: the operator re-runs it, marks it done or skips it */
+	INTERRUPTED_RERUN,	/* --rerun-interrupted: journaled; run it again, confirmed as any step */
+	INTERRUPTED_SKIPPED,	/* --skip-interrupted: skipped, journaled */
+	INTERRUPTED_STOPPED,	/* the skip was refused (*cause): the run stops */
+};
+/* How interrupted step i is settled by --rerun-interrupted (rerun) or
+ * --skip-interrupted (skip), in line mode and the console alike. */
+enum interrupted_next runpolicy_interrupted(struct engine *e, int i, int rerun, int skip, char **cause);
+/* The reason of a step skipped by --skip-interrupted. */
+#define RUNPOLICY_SKIP_INTERRUPTED_REASON "interrupted; skipped on resume (--skip-interrupted)"
+
 /* --- what comes next, and the end --- */
 
 /* Whether step i still needs the operator. passed (may be NULL) marks the

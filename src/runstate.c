@@ -135,6 +135,7 @@ step_free(struct rs_step *s)
 		attempt_free(&s->attempts[k]);
 	free(s->attempts);
 	attempt_free(&s->rollback);
+	attempt_free(&s->on_failure);
 	free(s->capture_name);
 	free(s->capture_value);
 	captures_free(s);
@@ -554,6 +555,36 @@ on_step_rollback(struct runstate *rs, const json_t *line, int64_t ts, int i)
 		s->status = JSTATUS_ROLLED_BACK;
 }
 
+/* A failed step's on_failure handler: its start, then its end (an end
+ * alone: it could not start, and says why). The step keeps its status. */
+static void
+on_step_on_failure(struct runstate *rs, const json_t *line, int64_t ts, int i)
+{
+	struct rs_attempt *h = &rs->steps[i].on_failure;
+	const char *phase = str(line, "phase"), *st = str(line, "status");
+	int n = h->n;
+
+	if (phase != NULL && strcmp(phase, "start") == 0) {
+		attempt_free(h);
+		h->n = n + 1;
+		h->start_ms = ts;
+		h->status = JSTATUS_RUNNING;
+		h->exit_code = -1;
+		h->lines = -1;
+		set_str(&h->command, str(line, "command"));
+		return;
+	}
+	if (st == NULL)
+		return;
+	if (h->status != JSTATUS_RUNNING) {	/* no start: a new run that never began */
+		attempt_free(h);
+		h->n = n + 1;
+		h->exit_code = -1;
+		h->lines = -1;
+	}
+	attempt_end(h, strcmp(st, "ok") == 0 ? JSTATUS_OK : JSTATUS_FAILED, line, ts);
+}
+
 static void
 on_step_approved(struct runstate *rs, const json_t *line, int64_t ts, int i)
 {
@@ -616,6 +647,7 @@ static const struct {
 	[JEV_STEP_END] = { on_step_end, 1 },
 	[JEV_STEP_RETRY] = { on_step_retry, 1 },
 	[JEV_STEP_ROLLBACK] = { on_step_rollback, 1 },
+	[JEV_STEP_ON_FAILURE] = { on_step_on_failure, 1 },
 	[JEV_STEP_VERIFY] = { NULL, 1 },
 	[JEV_STEP_APPROVED] = { on_step_approved, 1 },
 	[JEV_APPROVAL_REFUSED] = { NULL, 0 },

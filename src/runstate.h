@@ -78,6 +78,7 @@ struct rs_step {
 	int		 rollback_running;
 	struct rs_attempt rollback;	/* the last rollback (n 0: none) */
 	int		 nrollbacks;
+	struct rs_attempt on_failure;	/* its last on_failure handler's run (n: how many; 0 none) */
 	char		*capture_name;	/* the last capture, NULL none */
 	char		*capture_value;	/* NULL when secret (never written) */
 	int		 capture_secret;	/* the last step.end said a capture held a secret */

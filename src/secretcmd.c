@@ -87,9 +87,17 @@ capture_read(struct capture *c)
 	return 0;
 }
 
-/* Reads both streams to EOF or the deadline: 0, 1 timed out, -1 too much. */
-static int
-capture_all(struct capture *c, int64_t deadline)
+/* How a wait for the command ended. */
+enum capture_end {
+	CAPTURE_TOO_MUCH = -1,
+	CAPTURE_DONE,
+	CAPTURE_TIMED_OUT,
+	CAPTURE_STOPPED,
+};
+
+/* Reads both streams to EOF, the deadline, or until stop says so. */
+static enum capture_end
+capture_all(struct capture *c, int64_t deadline, secretcmd_stop_fn stop, void *stop_arg)
 {
 	struct pollfd p[2];
 	int open = 2, r;
@@ -98,16 +106,21 @@ capture_all(struct capture *c, int64_t deadline)
 		int64_t left = deadline - clock_mono_ms();
 
 		if (left <= 0)
-			return 1;
+			return CAPTURE_TIMED_OUT;
+		/* Before each wait: a signal ends poll with EINTR, and then
+		 * stop is asked at once. */
+		if (stop != NULL && stop(stop_arg))
+			return CAPTURE_STOPPED;
 		for (int i = 0; i < 2; i++)
 			p[i] = (struct pollfd){ c[i].fd, POLLIN, 0 };
-		if (poll(p, 2, (int)(left > 1000 ? 1000 : left)) < 0 && errno != EINTR)
-			return 1;
+		if (poll(p, 2, (int)(left > SECRETCMD_STOP_CHECK_MS ? SECRETCMD_STOP_CHECK_MS : left)) < 0 &&
+		    errno != EINTR)
+			return CAPTURE_TIMED_OUT;
 		for (int i = 0; i < 2; i++) {
 			if (c[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
 			if ((r = capture_read(&c[i])) < 0)
-				return -1;
+				return CAPTURE_TOO_MUCH;
 			if (r == 1) {
 				close(c[i].fd);
 				c[i].fd = -1;
@@ -115,7 +128,7 @@ capture_all(struct capture *c, int64_t deadline)
 			}
 		}
 	}
-	return 0;
+	return CAPTURE_DONE;
 }
 
 static void
@@ -174,13 +187,15 @@ stderr_line(const struct capture *out, const struct capture *err)
 }
 
 static char *
-failure(const char *prog, int status, int timed, int toomuch, const struct capture *c)
+failure(const char *prog, int status, enum capture_end end, const struct capture *c)
 {
 	char how[128], *line = stderr_line(&c[0], &c[1]), *msg;
 
-	if (timed)
+	if (end == CAPTURE_TIMED_OUT)
 		snprintf(how, sizeof how, "did not finish in time (killed)");
-	else if (toomuch)
+	else if (end == CAPTURE_STOPPED)
+		snprintf(how, sizeof how, "was stopped by an interrupt (killed)");
+	else if (end == CAPTURE_TOO_MUCH)
 		snprintf(how, sizeof how, "printed more than %d bytes (killed)", SECRETCMD_MAX_OUTPUT);
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		snprintf(how, sizeof how, "printed nothing");
@@ -218,6 +233,9 @@ spawn(char *const *argv, char *const *envp, struct capture *c, int *failpipe, ch
 	}
 	if (pid == 0)
 		child_exec(prog, argv, envp, out[1], err[1], fail[1]);
+	/* The child does it too; here as well, so that a kill of the group
+	 * that comes at once (a stop already asked) cannot miss it. */
+	setpgid(pid, pid);
 	free(prog);
 	close(out[1]), close(err[1]), close(fail[1]);
 	c[0].fd = out[0];
@@ -227,31 +245,31 @@ spawn(char *const *argv, char *const *envp, struct capture *c, int *failpipe, ch
 }
 
 int
-secretcmd_run(char *const *argv, char *const *envp, int timeout_ms, char **value, char **cause)
+secretcmd_run(char *const *argv, char *const *envp, int timeout_ms, secretcmd_stop_fn stop, void *stop_arg,
+    char **value, char **cause)
 {
 	struct capture c[2] = { { -1, NULL, 0 }, { -1, NULL, 0 } };
-	int failpipe, status = 0, timed, toomuch, exec_errno = 0;
+	int failpipe, status = 0, exec_errno = 0;
+	enum capture_end end;
 	pid_t pid;
 
 	*value = NULL;
 	if ((pid = spawn(argv, envp, c, &failpipe, cause)) < 0)
 		return -1;
 	reaper_own(pid);
-	timed = capture_all(c, clock_mono_ms() + timeout_ms);
-	toomuch = timed < 0;
-	timed = timed > 0;
-	if (timed || toomuch)
+	end = capture_all(c, clock_mono_ms() + timeout_ms, stop, stop_arg);
+	if (end != CAPTURE_DONE)
 		kill(-pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	reaper_disown(pid);
 	if (read(failpipe, &exec_errno, sizeof exec_errno) == (ssize_t)sizeof exec_errno) {
 		*cause = xprintf("cannot run %s: %s", argv[0], strerror(exec_errno));
-	} else if (!timed && !toomuch && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+	} else if (end == CAPTURE_DONE && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
 	    (*value = take_value(&c[0])) != NULL) {
 		*cause = NULL;
 	} else
-		*cause = failure(argv[0], status, timed, toomuch, c);
+		*cause = failure(argv[0], status, end, c);
 	close(failpipe);
 	wipe(&c[0]);
 	wipe(&c[1]);

@@ -13,11 +13,21 @@
 /* How long a command may take (a vault login prompt would wait forever). */
 #define SECRETCMD_TIMEOUT_MS 30000
 
+/* How often, at most, the wait looks at its stop callback when no signal
+ * woke it (a signal that arrives while it waits wakes it at once). */
+#define SECRETCMD_STOP_CHECK_MS 250
+
+/* Asked whenever the wait wakes: non-zero ends it at once (an operator's
+ * Ctrl-C must not wait out the deadline). */
+typedef int (*secretcmd_stop_fn)(void *arg);
+
 /* Runs argv (argv[0] looked up in envp's PATH) with envp. 0 with *value the
  * output less its trailing line ends; -1 with *cause when it could not run,
- * failed, timed out, printed too much or printed nothing. *cause never holds
- * the output: what the command wrote to stderr is shown with the output
- * masked out, on one line, cut short. */
-int secretcmd_run(char *const *argv, char *const *envp, int timeout_ms, char **value, char **cause);
+ * failed, timed out, was stopped (stop, when not NULL, said so; the
+ * command's process group is killed), printed too much or printed nothing.
+ * *cause never holds the output: what the command wrote to stderr is shown
+ * with the output masked out, on one line, cut short. */
+int secretcmd_run(char *const *argv, char *const *envp, int timeout_ms, secretcmd_stop_fn stop, void *stop_arg,
+    char **value, char **cause);
 
 #endif

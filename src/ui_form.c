@@ -8,7 +8,6 @@
 #include "clock.h"
 #include "commands.h"
 #include "mask.h"
-#include "sandbox.h"
 #include "ui.h"
 #include "xmalloc.h"
 
@@ -41,9 +40,11 @@ choice_at(const struct form_field *f, int c)
 static void
 field_init(struct ui *ui, struct form_field *f, const struct param *p)
 {
-	const char *v = runopts_param(&ui->o, p->name);
+	const char *v;
 
 	f->p = p;
+	/* What the run would take (given, the environment's...), else the default. */
+	(void)runopts_param_source(&ui->o, ui->rb, p, &v);
 	if (v == NULL)
 		v = p->def.s;
 	snprintf(f->value, sizeof f->value, "%s", v != NULL ? v : "");
@@ -57,21 +58,6 @@ field_init(struct ui *ui, struct form_field *f, const struct param *p)
 	}
 }
 
-/* Resuming a training sandbox, its generated passwords were kept: the
- * engine takes them from there (sandbox.h). */
-static int
-sandbox_kept(const struct ui *ui, const struct param *p)
-{
-	char *kept;
-
-	if (p->generate <= 0 || !sandbox_runbook(ui->rb) || ui->o.resume_dir == NULL ||
-	    (kept = sandbox_creds_load(ui->o.resume_dir, p->name)) == NULL)
-		return 0;
-	explicit_bzero(kept, strlen(kept));
-	free(kept);
-	return 1;
-}
-
 /* Resuming, only secrets not given again are asked for: they were never
  * written anywhere. */
 void
@@ -83,8 +69,7 @@ ui_form_open(struct ui *ui, int secrets_only)
 	for (int i = 0; i < ui->rb->nparams; i++) {
 		const struct param *p = &ui->rb->params[i];
 
-		if (secrets_only && (p->type != PARAM_SECRET || runopts_param(&ui->o, p->name) != NULL ||
-		    sandbox_kept(ui, p) || p->from_command != NULL))
+		if (secrets_only && !runopts_param_asked(&ui->o, ui->rb, p))
 			continue;
 		field_init(ui, &ui->fields[ui->nfields++], p);
 	}

@@ -624,24 +624,50 @@ ui_run_after_turn(struct ui *ui)
 
 /* --- opening the run --- */
 
+/* The step that was running when the console died, or -1. */
+static int
+interrupted_step(const struct ui *ui)
+{
+	for (int i = 0; i < ui->rb->nsteps; i++) {
+		if (engine_step(ui->e, i)->status == STEP_INTERRUPTED)
+			return i;
+	}
+	return -1;
+}
+
+/* An interrupted step is settled as --rerun-interrupted or
+ * --skip-interrupted say (runpolicy_interrupted), else the operator is asked. */
+static void
+settle_interrupted(struct ui *ui, int i)
+{
+	char *cause = NULL;
+
+	switch (runpolicy_interrupted(ui->e, i, ui->o.rerun_interrupted, ui->o.skip_interrupted, &cause)) {
+	case INTERRUPTED_RERUN: ui_run_ask(ui, i); break;
+	case INTERRUPTED_SKIPPED: break;
+	case INTERRUPTED_STOPPED: ui_run_error(ui, "The interrupted step was not skipped", cause); break;
+	case INTERRUPTED_ASK: ui_run_open_interrupted(ui, i); break;
+	}
+	free(cause);
+}
+
+/* Settles an interrupted step first: once skipped, the selection moves on. */
 static void
 select_first(struct ui *ui)
 {
-	int interrupted = -1;
+	int interrupted = interrupted_step(ui);
 
+	if (interrupted >= 0)
+		settle_interrupted(ui, interrupted);
 	ui->sel = -1;
 	for (int i = 0; i < ui->rb->nsteps && ui->sel < 0; i++) {
 		enum step_status st = engine_step(ui->e, i)->status;
 
-		if (st == STEP_INTERRUPTED)
-			interrupted = i;
 		if (st != STEP_OK && st != STEP_SKIPPED)
 			ui->sel = i;
 	}
 	if (ui->sel < 0)
 		ui->sel = 0;
-	if (interrupted >= 0)
-		ui_run_open_interrupted(ui, interrupted);
 }
 
 /* A runbook that group or others can write may have been changed by

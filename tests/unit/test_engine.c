@@ -849,10 +849,12 @@ test_resume_setup_reads_run_start(void **state)
 	assert_int_equal(engine_resume_setup(dir, MODE_LIVE, NULL, &s, &cause), 0);
 	assert_int_equal(s.mode, MODE_DRILL);
 	assert_null(s.environment);
+	run_setup_clear(&s);
 	write_journal(dir, "{\"event\":\"run.start\",\"mode\":\"dry-run\"}\n");
 	assert_int_equal(engine_resume_setup(dir, MODE_LIVE, NULL, &s, &cause), 0);
 	assert_int_equal(s.mode, MODE_DRY_RUN);
 	assert_null(s.environment);
+	run_setup_clear(&s);
 	assert_int_equal(engine_resume_setup(dir, MODE_LIVE, "staging", &s, &cause), -1);
 	assert_non_null(strstr(cause, "has no environment"));
 	free(cause);

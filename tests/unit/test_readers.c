@@ -104,6 +104,25 @@ check_follow(const char *name, const char *dir, const struct runstate *rs)
 	follow_free(f);
 }
 
+/* A step's on_failure handler in the report is the fold's: null when it
+ * never ran, else how it ended. */
+static void
+check_on_failure(const char *name, json_t *h, const struct rs_step *s)
+{
+	if (s->on_failure.n == 0) {
+		if (!json_is_null(h))
+			fail_msg("%s: the report has an on_failure handler for %s, the fold none", name, s->id);
+		return;
+	}
+	if (!json_is_object(h))
+		fail_msg("%s: the report lacks %s's on_failure handler", name, s->id);
+	assert_int_equal(json_integer_value(json_object_get(h, "runs")), s->on_failure.n);
+	assert_string_equal(json_string_value(json_object_get(h, "status")),
+	    jschema_status_name(s->on_failure.status));
+	assert_int_equal(json_integer_value(json_object_get(h, "exit_code")), s->on_failure.exit_code);
+	assert_string_equal(json_string_value(json_object_get(h, "output")), s->on_failure.output);
+}
+
 static void
 check_report(const char *name, const char *dir, const struct runstate *rs)
 {
@@ -129,6 +148,7 @@ check_report(const char *name, const char *dir, const struct runstate *rs)
 			    rs->steps[k].total_ms);
 		} else
 			assert_true(json_is_null(json_object_get(s, "duration_ms")));
+		check_on_failure(name, json_object_get(s, "on_failure"), &rs->steps[k]);
 	}
 	assert_int_equal(json_array_size(json_object_get(m, "decisions")), rs->decisions.n);
 	if (rs->open)
@@ -247,12 +267,36 @@ test_retried_step_rule(void **state)
 	free(dir);
 }
 
+/* The postmortem's failed step, and its timeline, say what its on_failure
+ * handler did. */
+static void
+test_on_failure_in_postmortem(void **state)
+{
+	const char *names[] = { "failed", "rolledback" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		char *dir = incident(names[i]), *text = NULL, *cause = NULL;
+
+		if (report_render(dir, REPORT_MARKDOWN, &text, &cause) != 0)
+			fail_msg("%s: report: %s", names[i], cause);
+		if (strstr(text, "- On-failure handler: failed, exited 4, in ") == NULL ||
+		    strstr(text, "- On-failure command: `echo \"collected the logs\"; exit 4`") == NULL ||
+		    strstr(text, "- On-failure output: output/08-risky.on_failure.log") == NULL ||
+		    strstr(text, "risky on_failure handler failed (exited 4, ") == NULL)
+			fail_msg("%s: the postmortem does not show risky's handler:\n%s", names[i], text);
+		free(text);
+		free(dir);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_reader_agrees),
 		cmocka_unit_test(test_retried_step_rule),
+		cmocka_unit_test(test_on_failure_in_postmortem),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -200,6 +200,17 @@ test_failed(void **state)
 	assert_int_equal(rs.decisions.n, 1);
 	assert_int_equal(rs.decisions.v[0].kind, JDEC_ABORT);
 	assert_int_equal(rs.decisions.v[0].step, runstate_find_step(&rs, "risky"));
+	/* Its on_failure handler ran (and failed) before the decision; the
+	 * step keeps its own failure. */
+	assert_int_equal(s->on_failure.n, 1);
+	assert_int_equal(s->on_failure.status, JSTATUS_FAILED);
+	assert_int_equal(s->on_failure.exit_code, 4);
+	assert_string_equal(s->on_failure.exit_desc, "exited 4");
+	assert_string_equal(s->on_failure.command, "echo \"collected the logs\"; exit 4");
+	assert_string_equal(s->on_failure.output, "output/08-risky.on_failure.log");
+	assert_true(s->on_failure.start_ms > 0 && s->on_failure.end_ms >= s->on_failure.start_ms);
+	assert_int_equal(s->attempts[s->nattempts - 1].exit_code, 1);
+	assert_int_equal(step(&rs, "flaky")->on_failure.n, 0);
 	assert_int_equal(rs.outcome, JOUTCOME_ABORTED);
 	assert_string_equal(rs.outcome_word, "aborted");
 	runstate_clear(&rs);

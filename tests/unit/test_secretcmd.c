@@ -8,6 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <signal.h>
+
+#include "loop.h"
 #include "secretcmd.h"
 
 extern char **environ;
@@ -18,7 +21,7 @@ run_sh(const char *script, int timeout_ms, char **value, char **cause)
 {
 	char *argv[] = { "sh", "-c", (char *)script, NULL };
 
-	return secretcmd_run(argv, environ, timeout_ms, value, cause);
+	return secretcmd_run(argv, environ, timeout_ms, NULL, NULL, value, cause);
 }
 
 static void
@@ -90,9 +93,66 @@ test_missing_program_is_named(void **state)
 	char *value, *cause;
 
 	(void)state;
-	assert_int_equal(secretcmd_run(argv, environ, 5000, &value, &cause), -1);
+	assert_int_equal(secretcmd_run(argv, environ, 5000, NULL, NULL, &value, &cause), -1);
 	assert_non_null(strstr(cause, "cannot run no-such-vault-cli"));
 	free(cause);
+}
+
+static void
+on_usr1(int signo, void *arg)
+{
+	(void)signo;
+	(void)arg;
+}
+
+static int
+usr1_pending(void *arg)
+{
+	(void)arg;
+	return loop_signal_pending(SIGUSR1);
+}
+
+/* A signal the loop watches (Ctrl-C's, in line mode) ends the wait long
+ * before the deadline: the command signals us, then would sleep for a
+ * minute; the wait ends stopped, not timed out, and the command is gone. */
+static void
+test_stop_ends_the_wait(void **state)
+{
+	char *argv[] = { "sh", "-c", "kill -USR1 $PPID; exec sleep 60", NULL };
+	struct loop *l = loop_new();
+	char *value, *cause;
+
+	(void)state;
+	assert_int_equal(loop_watch_signal(l, SIGUSR1, on_usr1, NULL), 0);
+	assert_int_equal(secretcmd_run(argv, environ, 120000, usr1_pending, NULL, &value, &cause), -1);
+	assert_null(value);
+	assert_non_null(strstr(cause, "sh was stopped by an interrupt (killed)"));
+	free(cause);
+	/* Left for the loop: its next turn runs the signal's callbacks. */
+	assert_true(loop_signal_pending(SIGUSR1));
+	loop_free(l);
+}
+
+/* An interrupt that came before the command started stops it too: the
+ * group is killed at once, before the child could make it, so the parent
+ * makes it as well. A kill that missed would wait out the minute's sleep:
+ * the alarm (far past an instant, far short of the sleep) fails the test. */
+static void
+test_stop_asked_before_the_start(void **state)
+{
+	char *argv[] = { "sh", "-c", "exec sleep 60", NULL };
+	struct loop *l = loop_new();
+	char *value, *cause;
+
+	(void)state;
+	assert_int_equal(loop_watch_signal(l, SIGUSR1, on_usr1, NULL), 0);
+	raise(SIGUSR1);
+	alarm(30);
+	assert_int_equal(secretcmd_run(argv, environ, 120000, usr1_pending, NULL, &value, &cause), -1);
+	alarm(0);
+	assert_non_null(strstr(cause, "was stopped by an interrupt (killed)"));
+	free(cause);
+	loop_free(l);
 }
 
 /* stdin is /dev/null: a command that would prompt reads EOF at once. */
@@ -135,6 +195,8 @@ main(void)
 		cmocka_unit_test(test_deadline_kills_it),
 		cmocka_unit_test(test_missing_program_is_named),
 		cmocka_unit_test(test_stdin_is_empty),
+		cmocka_unit_test(test_stop_ends_the_wait),
+		cmocka_unit_test(test_stop_asked_before_the_start),
 		cmocka_unit_test(test_no_other_descriptor_is_inherited),
 	};
 

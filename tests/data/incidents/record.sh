@@ -5,8 +5,10 @@
 #   drill      a drill in staging, with a note and an inject while it held
 #   training   a training run
 #   dryrun     a dry run (nothing executed)
-#   failed     live, risky fails and the run aborts (flaky retried first)
-#   rolledback the console (script mode) rolls the failed step back, skips it
+#   failed     live, risky fails, its on_failure handler runs, the run aborts
+#              (flaky retried first)
+#   rolledback the console (script mode): risky fails, its handler runs, it is
+#              rolled back and skipped
 #   resumed    a live run killed -9 mid-step, resumed by another operator
 #   v0-*       drill and resumed as journals before the schema (no schema,
 #              mode or skip), rewritten and rehashed by v0.py
@@ -50,6 +52,9 @@ mkdir -p "$here/failed" && chmod 700 "$here/failed" && touch "$here/failed/gate"
 "$DRCONSOLE" run --yes --operator alice --environment production --incident-dir "$here/failed" "$RB" </dev/null >/dev/null 2>&1 || true
 
 # The console in script mode: risky fails, is rolled back, then skipped.
+# The line after a wait-step is read at once, while risky's on_failure
+# handler still runs: a key that changes nothing (risky is the last step),
+# so that b is read once the engine is idle and the failure is asked about.
 fresh rolledback
 mkdir -p "$here/rolledback" && chmod 700 "$here/rolledback" && touch "$here/rolledback/gate" "$here/rolledback/fail-risky"
 cat > "$here/rolledback.script" <<'SCRIPT'
@@ -71,6 +76,7 @@ key Enter
 wait-step attest ok
 key Enter
 wait-step risky failed 20
+key Down
 key b
 key y
 key s
