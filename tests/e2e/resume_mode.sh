@@ -172,6 +172,11 @@ console_step() {
 	keys y
 	poll "[ \$(journal_count '$SCRATCH/cdrill/journal.jsonl' event=step.end step=$1) -gt 0 ]" 10 ||
 		{ fail "step $1 never ended"; screen_text | show; }
+	# The journal has it before the screen does: the next Enter is for the
+	# next step only once the console shows it as next (held or selected).
+	_next=$(($2 + 1))
+	poll "screen_text | grep -qE 'next: step $_next |▶ . +$_next |RUN COMPLETED'" 10 ||
+		{ fail "the console never went on from step $1"; screen_text | show; }
 }
 console_step hold 1
 for s in dns:2 page:3 where:4; do
