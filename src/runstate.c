@@ -765,6 +765,8 @@ fold_line(void *arg, const char *text, size_t len)
 	    parse_plain(NULL, text, len, &error);
 	if (!json_is_object(line)) {
 		r->rs->bad_lines++;
+		if ((how->flags & RS_LOAD_LENIENT) && how->skipped != NULL)
+			how->skipped(how->arg);
 		if (!(how->flags & RS_LOAD_LENIENT)) {
 			r->cause = xprintf("%s/%s:%lld: not a JSON object%s%s", r->dir, JOURNAL_FILE,
 			    (long long)r->lineno, line == NULL ? ": " : "", line == NULL ? error.text : "");

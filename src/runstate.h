@@ -222,6 +222,8 @@ struct rs_load {
 	void		*arg;
 	runstate_parse_fn parse;	/* each line's JSON; NULL: json_loadb */
 	void		*parse_arg;
+	void		(*skipped)(void *arg);	/* with arg: RS_LOAD_LENIENT passed a line that is
+						 * not a JSON object (or NULL) */
 	size_t		 torn;		/* out: bytes of a last line without its newline */
 	int		 stopped;	/* out: cb or a bad line stopped it before the end */
 };
