@@ -36,7 +36,7 @@
 /* Everything a replay shows was read from the incident folder, which
  * others may have written: it is always made safe for a terminal
  * (termsafe.h), whatever stdout is. The output files keep the raw bytes. */
-#define say(r, ...) termsafe_printf(stdout, 1, (r)->color, __VA_ARGS__)
+#define say(r, ...) termsafe_printf((r)->out, 1, (r)->color, __VA_ARGS__)
 #define tell(...) termsafe_printf(stderr, 1, 0, __VA_ARGS__)
 
 #define C_RESET "\033[0m"
@@ -63,6 +63,8 @@ struct replay_file {
 
 struct replay {
 	const char *dir;
+	FILE	*out;		/* stdout, or --instant's spool (see replay_instant) */
+	json_t	*start;		/* run.start, while the header waits for the chain's state */
 	double	 speed;		/* 1: real pace */
 	int	 instant;
 	int	 by_step;	/* --step: wait for Enter between steps */
@@ -231,9 +233,9 @@ show_line(struct replay *r, struct replay_file *rf)
 	say(r, "%s%s%s ", paint(r, line->stream == OUTFILE_STDERR ? C_RED : C_DIM),
 	    line->stream == OUTFILE_STDERR ? "!" : "|", paint(r, C_RESET));
 	shown = xmalloc(line->len + 1);
-	fwrite(shown, 1, termsafe_line(line->text, line->len, shown, r->color), stdout);
+	fwrite(shown, 1, termsafe_line(line->text, line->len, shown, r->color), r->out);
 	free(shown);
-	putchar('\n');
+	putc('\n', r->out);
 	r->nlines++;
 	file_advance(rf);
 }
@@ -462,7 +464,6 @@ show_start(struct replay *r, json_t *start, const struct verify_result *chk)
 	json_t *rbj = json_object_get(start, "runbook");
 	char when[CLOCK_RFC3339_LEN], pace[64];
 
-	r->started = follow_event_ms(start);
 	clock_format_rfc3339(r->started, when);
 	if (r->instant)
 		snprintf(pace, sizeof pace, "all at once");
@@ -477,7 +478,6 @@ show_start(struct replay *r, json_t *start, const struct verify_result *chk)
 	    jstr(start, "operator") ? jstr(start, "operator") : "?");
 	say(r, "  incident %s, started %s\n  chain %s: %lld lines; pace: %s\n", r->dir, when,
 	    chk->ok ? "intact" : "BROKEN", (long long)chk->lines, pace);
-	r->clock = r->started;
 }
 
 /* Each line as the fold reads it: the first must be run.start. */
@@ -493,7 +493,11 @@ replay_one(void *arg, const struct runstate *rs, const struct rs_event *ev)
 			return 1;
 		}
 		load_runbook(r, (json_t *)ev->raw);
-		show_start(r, (json_t *)ev->raw, r->chk);
+		r->started = r->clock = follow_event_ms((json_t *)ev->raw);
+		if (r->chk != NULL)
+			show_start(r, (json_t *)ev->raw, r->chk);
+		else
+			r->start = json_incref((json_t *)ev->raw);
 	}
 	show_lines_until(r, ev->ts_ms);
 	if (r->quit)
@@ -504,18 +508,42 @@ replay_one(void *arg, const struct runstate *rs, const struct rs_event *ev)
 	return r->quit;
 }
 
-/* The journal is read a line at a time (runstate.h), never held whole. */
-static int
-replay_events(struct replay *r, const struct verify_result *chk)
+/* What a broken or torn chain is worth saying, before the replay. */
+static void
+warn_chain(const char *dir, const struct verify_result *chk)
 {
-	struct runstate rs;
-	char *cause = NULL;
-	int rc;
+	if (!chk->ok) {
+		const char *what = chk->what != NULL ? chk->what : "?", *colon = strstr(what, ": ");
 
-	r->chk = chk;
-	runstate_init(&rs);
-	rc = runstate_load(&rs, r->dir, 0, replay_one, r, &cause);
-	runstate_clear(&rs);
+		/* verify says "line N: what"; the line is named once. */
+		if (strncmp(what, "line ", 5) == 0 && colon != NULL)
+			what = colon + 2;
+		tell("drconsole: WARNING: the journal of %s is BROKEN at line %lld: %s. "
+		    "It is replayed as written; do not trust it.\n", dir, (long long)chk->bad_line, what);
+	}
+	if (chk->torn)
+		tell("drconsole: note: a torn last line (a crash mid-write) is left out\n");
+}
+
+/* The chain is checked before anything is shown: a replay of a journal
+ * that was tampered with must say so first. */
+static int
+check_chain(const char *dir, struct verify_result *chk)
+{
+	/* verify streams an intact journal: a big one is never held whole. */
+	if (verify_incident(dir, chk) == -1) {
+		tell("drconsole: %s\n", chk->what != NULL ? chk->what : "cannot verify the journal");
+		verify_result_clear(chk);
+		return -1;
+	}
+	warn_chain(dir, chk);
+	return 0;
+}
+
+/* After the journal was folded and shown: its error, or the summary. */
+static int
+replay_end(struct replay *r, int rc, char *cause)
+{
 	if (rc != 0 || r->not_incident || r->nevents == 0) {
 		if (rc != 0)
 			tell("drconsole: %s\n", cause);
@@ -529,6 +557,92 @@ replay_events(struct replay *r, const struct verify_result *chk)
 	say(r, "\n%sreplayed %lld events and %lld output lines%s%s\n", paint(r, C_DIM),
 	    (long long)r->nevents, (long long)r->nlines, r->quit ? " (stopped)" : "", paint(r, C_RESET));
 	return EXIT_OK;
+}
+
+/* At a pace: the chain is checked first, then the journal is read a line
+ * at a time (runstate.h), never held whole, and shown as it is read. */
+static int
+replay_paced(struct replay *r, struct verify_result *chk)
+{
+	struct runstate rs;
+	char *cause = NULL;
+	int rc;
+
+	if (check_chain(r->dir, chk) != 0)
+		return EXIT_USAGE;
+	r->chk = chk;
+	runstate_init(&rs);
+	rc = runstate_load(&rs, r->dir, 0, replay_one, r, &cause);
+	runstate_clear(&rs);
+	return replay_end(r, rc, cause);
+}
+
+/* Copies the spool to stdout; -1 if it could not be written or read back. */
+static int
+spool_copy(FILE *spool)
+{
+	char buf[65536];
+	size_t n;
+
+	if (fflush(spool) != 0 || ferror(spool) || fseek(spool, 0, SEEK_SET) != 0)
+		return -1;
+	while ((n = fread(buf, 1, sizeof buf, spool)) > 0)
+		fwrite(buf, 1, n, stdout);
+	return ferror(spool) ? -1 : 0;
+}
+
+/* --instant: one reading of the journal both checks the chain and folds
+ * it (verify_fold: each line parsed once). What it shows goes to a spool,
+ * an unlinked file, never held in memory, and is copied out once the
+ * chain's state, which comes first, is known. */
+static int
+replay_instant(struct replay *r, struct verify_result *chk)
+{
+	struct rs_load how = { .cb = replay_one, .arg = r };
+	struct runstate rs;
+	FILE *spool = r->out;
+	char *cause = NULL;
+	int rc, fold_rc;
+
+	runstate_init(&rs);
+	rc = verify_fold(r->dir, 1, chk, &rs, &how, &fold_rc, &cause);
+	runstate_clear(&rs);
+	r->out = stdout;
+	if (rc == -1) {
+		tell("drconsole: %s\n", chk->what != NULL ? chk->what : "cannot verify the journal");
+		free(cause);
+		fclose(spool);
+		return EXIT_USAGE;
+	}
+	warn_chain(r->dir, chk);
+	if (r->start != NULL)
+		show_start(r, r->start, chk);
+	rc = spool_copy(spool);
+	fclose(spool);
+	if (rc != 0) {
+		tell("drconsole: cannot write the replay to a temporary file: %s\n", strerror(errno));
+		free(cause);
+		return EXIT_USAGE;
+	}
+	return replay_end(r, fold_rc, cause);
+}
+
+/* An unlinked file in $TMPDIR (or /tmp), or NULL. */
+static FILE *
+spool_open(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *path = xprintf("%s/drconsole-replay.XXXXXX", tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+	FILE *fp = NULL;
+	int fd = mkstemp(path);
+
+	if (fd != -1) {
+		(void)unlink(path);
+		if ((fp = fdopen(fd, "w+")) == NULL)
+			close(fd);
+	}
+	free(path);
+	return fp;
 }
 
 enum { OPT_SPEED = 256, OPT_STEP, OPT_INSTANT };
@@ -589,31 +703,6 @@ parse_args(struct replay *r, int argc, char **argv)
 	return 0;
 }
 
-/* The chain is checked before anything is shown: a replay of a journal
- * that was tampered with must say so first. */
-static int
-check_chain(const char *dir, struct verify_result *chk)
-{
-	/* verify streams an intact journal: a big one is never held whole. */
-	if (verify_incident(dir, chk) == -1) {
-		tell("drconsole: %s\n", chk->what != NULL ? chk->what : "cannot verify the journal");
-		verify_result_clear(chk);
-		return -1;
-	}
-	if (!chk->ok) {
-		const char *what = chk->what != NULL ? chk->what : "?", *colon = strstr(what, ": ");
-
-		/* verify says "line N: what"; the line is named once. */
-		if (strncmp(what, "line ", 5) == 0 && colon != NULL)
-			what = colon + 2;
-		tell("drconsole: WARNING: the journal of %s is BROKEN at line %lld: %s. "
-		    "It is replayed as written; do not trust it.\n", dir, (long long)chk->bad_line, what);
-	}
-	if (chk->torn)
-		tell("drconsole: note: a torn last line (a crash mid-write) is left out\n");
-	return 0;
-}
-
 int
 cmd_replay(int argc, char **argv)
 {
@@ -624,17 +713,22 @@ cmd_replay(int argc, char **argv)
 	memset(&r, 0, sizeof r);
 	if ((rc = parse_args(&r, argc, argv)) != 0)
 		return rc > 0 ? EXIT_OK : EXIT_USAGE;
-	if (check_chain(r.dir, &chk) != 0)
-		return EXIT_USAGE;
 	r.color = isatty(1) && getenv("NO_COLOR") == NULL;
 	r.prompt = isatty(0);
-	rc = replay_events(&r, &chk);
+	memset(&chk, 0, sizeof chk);
+	if (r.instant && (r.out = spool_open()) != NULL)
+		rc = replay_instant(&r, &chk);
+	else {
+		r.out = stdout;
+		rc = replay_paced(&r, &chk);
+	}
 	if (rc == EXIT_OK && !chk.ok)
 		rc = EXIT_FAILED;
 	close_files(&r, NULL, 0);
 	free(r.files);
 	free(r.last_step);
 	runbook_free(r.rb);
+	json_decref(r.start);
 	verify_result_clear(&chk);
 	return rc;
 }

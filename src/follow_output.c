@@ -310,12 +310,28 @@ read_file(struct follow *f, struct follow_step *st, struct follow_file *ff)
 	return used > 0 || ff->finished;
 }
 
+/* A finished file of which nothing was taken in (it never came to exist,
+ * or stayed empty) is as good as none: were it named again, it would be
+ * read from its start either way. Forgetting it keeps a step that was
+ * attempted many times without output from a list that only grows. */
+static void
+forget_if_empty(struct follow_step *st, int k)
+{
+	struct follow_file *ff = &st->files[k];
+
+	if (!ff->finished || ff->done != 0 || ff->cut)
+		return;
+	free(ff->rel);
+	memmove(ff, ff + 1, (size_t)(st->nfiles - k - 1) * sizeof *ff);
+	st->nfiles--;
+}
+
 /* Each step's files in order: a later attempt's lines wait for the
  * earlier one's, so a tail never interleaves two attempts. */
 int
 follow_read_outputs(struct follow *f)
 {
-	int changed = 0;
+	int changed = 0, n;
 
 	for (int i = 0; i < f->nsteps && f->budget > 0; i++) {
 		struct follow_step *st = &f->steps[i];
@@ -326,6 +342,9 @@ follow_read_outputs(struct follow *f)
 			changed |= read_file(f, st, &st->files[k]);
 			if (!st->files[k].finished)
 				break;
+			n = st->nfiles;
+			forget_if_empty(st, k);
+			k -= n - st->nfiles;
 		}
 	}
 	return changed;

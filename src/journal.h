@@ -88,8 +88,10 @@ int journal_each_line(const char *dir, journal_line_cb cb, void *arg, size_t *to
 int journal_read_raw(const char *dir, char **buf, size_t *len, char **cause);
 /* The HMAC key from the environment, or NULL when unset or empty. */
 const char *journal_env_key(void);
-/* Computes a line's hash from its members other than "hash". */
-int journal_line_hash(const json_t *line, const char *key,
+/* Computes a line's hash from its members other than "hash" (compact
+ * JSON, keys sorted, ASCII only). A "hash" member is taken out for it and
+ * put back as the line's last member: line is otherwise unchanged. */
+int journal_line_hash(json_t *line, const char *key,
     char hex[CRYPTO_HEX_LEN], char **cause);
 
 #endif

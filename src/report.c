@@ -34,6 +34,7 @@
 #include "runstate.h"
 #include "scorecard.h"
 #include "strbuf.h"
+#include "verify.h"
 #include "xmalloc.h"
 
 #define DUR_LEN 32
@@ -363,25 +364,14 @@ model_times(json_t *m, const struct runstate *rs, struct report_pass *p, int64_t
 
 /* --- verification --- */
 
-/* The last hash the journal records, verified or not. */
-static const char *
-last_hash(json_t *events)
-{
-	for (size_t i = json_array_size(events); i-- > 0;) {
-		if (jsonget_str(json_array_get(events, i), "hash") != NULL)
-			return jsonget_str(json_array_get(events, i), "hash");
-	}
-	return NULL;
-}
-
 static void
-model_verification(json_t *m, json_t *events, const struct report_check *chk, const char *dir)
+model_verification(json_t *m, const char *last_hash, const struct report_check *chk, const char *dir)
 {
 	json_t *v = json_pack("{s:s, s:I, s:I, s:o, s:o, s:b, s:o, s:b, s:b}", "status",
 	    chk->intact ? "intact" : "broken", "lines", (json_int_t)chk->lines, "output_files",
 	    (json_int_t)chk->outputs, "bad_line", jsonget_new_int(chk->bad_line, 0),
 	    "what", jsonget_new_str(chk->what), "torn_tail", chk->torn,
-	    "final_hash", jsonget_new_str(chk->intact ? chk->final_hash : last_hash(events)),
+	    "final_hash", jsonget_new_str(chk->intact ? chk->final_hash : last_hash),
 	    "final_hash_verified", chk->intact, "output_files_reread", chk->outputs_reread);
 
 	json_object_set_new(v, "head", jhead_json(dir));
@@ -404,63 +394,130 @@ model_new(void)
 	return m;
 }
 
-/* Folds events (report_load's: objects, null for a line that is not one)
- * with the report's and the scorecard's passes watching. */
-static void
-fold_events(json_t *events, struct runstate *rs, struct report_pass *p)
+/* Each line the fold read (a runstate_cb, arg the pass): the report's
+ * and the scorecard's passes watch it, and what the verification says
+ * beside it is kept: the last recorded hash, the recorded outputs. */
+static int
+observe_line(void *arg, const struct runstate *rs, const struct rs_event *ev)
 {
-	struct rs_event ev;
-	json_t *line, *entry;
-	size_t i;
+	struct report_pass *p = arg;
+	json_t *line = (json_t *)ev->raw, *hash = json_object_get(line, "hash");
+	const char *out = jsonget_str(line, "output");
 
-	json_array_foreach(events, i, line) {
-		if (json_is_object(line)) {
-			runstate_apply(rs, line, &ev);
-			report_observe(p, rs, &ev);
-			continue;
-		}
-		/* A damaged journal is when a report matters most: say so. */
-		rs->bad_lines++;
-		p->line++;
-		entry = json_pack("{s:I, s:n, s:n, s:n, s:s, s:s}", "line", (json_int_t)p->line,
-		    "seq", "ts", "operator", "event", "unreadable", "summary",
-		    "the line is not a JSON object");
-		json_array_append_new(json_object_get(p->m, "timeline"), entry);
+	if (json_is_string(hash)) {
+		json_decref(p->last_hash);
+		p->last_hash = json_incref(hash);
 	}
+	if (out != NULL && jsonget_str(line, "output_sha256") != NULL)
+		json_object_set_new(p->outputs, out, json_true());
+	return report_observe(p, rs, ev);
 }
 
-static json_t *
-report_model(const char *dir, json_t *events, const struct report_check *chk)
+/* A line that is not a JSON object: a damaged journal is when a report
+ * matters most, so the timeline says where it broke. */
+static void
+skipped_line(void *arg)
 {
-	struct report_pass p = { 0 };
+	struct report_pass *p = arg;
+	json_t *entry;
+
+	p->line++;
+	entry = json_pack("{s:I, s:n, s:n, s:n, s:s, s:s}", "line", (json_int_t)p->line,
+	    "seq", "ts", "operator", "event", "unreadable", "summary",
+	    "the line is not a JSON object");
+	json_array_append_new(json_object_get(p->m, "timeline"), entry);
+}
+
+static void
+pass_begin(struct report_pass *p)
+{
+	memset(p, 0, sizeof *p);
+	p->m = model_new();
+	p->steps = json_object();
+	p->opset = json_object();
+	p->outputs = json_object();
+	p->card = scorecard_new();
+}
+
+static void
+pass_free(struct report_pass *p)
+{
+	if (p->card != NULL)
+		scorecard_free(p->card);
+	json_decref(p->m);
+	json_decref(p->steps);
+	json_decref(p->opset);
+	json_decref(p->last_end);
+	json_decref(p->last_hash);
+	json_decref(p->outputs);
+}
+
+/* The model, once the fold read the whole journal; the pass is freed. */
+static json_t *
+report_model(const char *dir, struct report_pass *p, struct runstate *rs, const struct report_check *chk)
+{
 	const char *base = strrchr(dir, '/');
 	int64_t now = clock_wall_ms();
-	struct runstate rs;
+	json_t *m = p->m;
 
-	p.m = model_new();
-	p.steps = json_object();
-	p.opset = json_object();
-	p.card = scorecard_new();
-	runstate_init(&rs);
-	fold_events(events, &rs, &p);
-	json_object_set_new(p.m, "incident", json_string(base != NULL &&
+	json_object_set_new(m, "incident", json_string(base != NULL &&
 	    base[1] != '\0' ? base + 1 : dir));
-	model_run(p.m, &rs, &p);
-	model_steps(p.m, &rs, &p);
-	model_times(p.m, &rs, &p, now);
+	model_run(m, rs, p);
+	model_steps(m, rs, p);
+	model_times(m, rs, p, now);
 	/* A drill is measured against its own targets too. */
-	if (rs.started && rs.mode == JMODE_DRILL)
-		json_object_set_new(p.m, "scorecard", scorecard_finish(p.card, &rs));
+	if (rs->started && rs->mode == JMODE_DRILL)
+		json_object_set_new(m, "scorecard", scorecard_finish(p->card, rs));
 	else
-		scorecard_free(p.card);
-	model_verification(p.m, events, chk, dir);
-	json_object_set_new(p.m, "notes_waiting", json_integer(inbox_pending(dir)));
-	json_object_set_new(p.m, "generated", report_jts(now));
+		scorecard_free(p->card);
+	p->card = NULL;
+	model_verification(m, json_string_value(p->last_hash), chk, dir);
+	json_object_set_new(m, "notes_waiting", json_integer(inbox_pending(dir)));
+	json_object_set_new(m, "generated", report_jts(now));
+	p->m = NULL;
+	pass_free(p);
+	return m;
+}
+
+/*
+ * Reads the journal once: the chain is checked (and the output files,
+ * when outputs_too) as each line is folded (verify_fold), so a journal is
+ * parsed once and never held whole; a line that is not a JSON object is
+ * counted and named in the timeline. NULL and *cause if the journal cannot
+ * be read.
+ */
+static json_t *
+report_read(const char *dir, int outputs_too, char **cause)
+{
+	struct report_pass p;
+	struct rs_load how = { .flags = RS_LOAD_LENIENT, .cb = observe_line, .arg = &p, .skipped = skipped_line };
+	struct verify_result vr;
+	struct report_check chk;
+	struct runstate rs;
+	char *fold_cause = NULL;
+	json_t *m = NULL;
+	int rc, fold_rc;
+
+	pass_begin(&p);
+	runstate_init(&rs);
+	rc = verify_fold(dir, outputs_too, &vr, &rs, &how, &fold_rc, &fold_cause);
+	if (rc == -1 || fold_rc != 0) {
+		if (rc == -1)
+			*cause = xstrdup(vr.what != NULL ? vr.what : "cannot verify the journal");
+		else {
+			*cause = fold_cause;
+			fold_cause = NULL;
+		}
+		verify_result_clear(&vr);
+		pass_free(&p);
+	} else {
+		report_check_fill(&chk, &vr, (int64_t)json_object_size(p.outputs), how.torn != 0, outputs_too);
+		m = report_model(dir, &p, &rs, &chk);
+		report_check_clear(&chk);
+	}
+	free(fold_cause);
 	runstate_clear(&rs);
-	json_decref(p.steps);
-	json_decref(p.opset);
-	json_decref(p.last_end);
-	return p.m;
+	return m;
 }
 
 /* --- entry points --- */
@@ -468,10 +525,9 @@ report_model(const char *dir, json_t *events, const struct report_check *chk)
 int
 report_render(const char *incident_dir, int format, char **out, char **cause)
 {
-	struct report_check chk;
-	json_t *events, *m;
+	json_t *m;
 	char *text;
-	int torn, outputs_too = !(format & REPORT_CHAIN_ONLY);
+	int outputs_too = !(format & REPORT_CHAIN_ONLY);
 
 	format &= ~REPORT_CHAIN_ONLY;
 	if (format == REPORT_JUNIT)
@@ -482,13 +538,8 @@ report_render(const char *incident_dir, int format, char **out, char **cause)
 		*cause = xprintf("unknown report format %d", format);
 		return -1;
 	}
-	if (report_load(incident_dir, &events, &torn, cause) != 0)
+	if ((m = report_read(incident_dir, outputs_too, cause)) == NULL)
 		return -1;
-	if (report_verify(incident_dir, events, torn, outputs_too, &chk, cause) != 0) {
-		json_decref(events);
-		return -1;
-	}
-	m = report_model(incident_dir, events, &chk);
 	if (format == REPORT_JSON) {
 		if ((text = json_dumps(m, JSON_INDENT(2))) == NULL)
 			fatalx("cannot serialise the report");
@@ -497,8 +548,6 @@ report_render(const char *incident_dir, int format, char **out, char **cause)
 	} else
 		*out = report_md_render(m);
 	json_decref(m);
-	json_decref(events);
-	report_check_clear(&chk);
 	return 0;
 }
 

@@ -61,11 +61,6 @@ int report_save(const char *path, const char *text, char **cause);
  * null for one that is not a JSON object, because a damaged journal is
  * when a report matters most. *torn is 1 if a torn last line was left out. */
 int report_load(const char *dir, json_t **events, int *torn, char **cause);
-/* Verifies the incident whose lines report_load read into events: the
- * chain, and the output files unless outputs_too is 0. -1 and *cause when
- * it cannot be read. */
-int report_verify(const char *dir, json_t *events, int torn, int outputs_too,
-    struct report_check *chk, char **cause);
 /* The Markdown postmortem of a report model (report_render's JSON). */
 char *report_md_render(json_t *model);
 /* The length of the UTF-8 character at p if it acts on a terminal or

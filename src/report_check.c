@@ -12,6 +12,7 @@
 #include "journal.h"
 #include "jsonget.h"
 #include "report.h"
+#include "report_int.h"
 #include "verify.h"
 #include "xmalloc.h"
 
@@ -77,6 +78,26 @@ strip_line_prefix(const char *what, int64_t line)
 	return out;
 }
 
+void
+report_check_fill(struct report_check *chk, struct verify_result *vr, int64_t outputs, int torn,
+    int outputs_reread)
+{
+	memset(chk, 0, sizeof *chk);
+	chk->outputs_reread = outputs_reread;
+	chk->intact = vr->ok;
+	chk->lines = vr->lines;
+	chk->outputs = outputs;
+	chk->bad_line = vr->bad_line;
+	chk->torn = torn;
+	chk->note = vr->note;
+	vr->note = NULL;
+	if (chk->intact)
+		memcpy(chk->final_hash, vr->final_hash, CRYPTO_HEX_LEN);
+	else
+		chk->what = strip_line_prefix(vr->what, vr->bad_line);
+	verify_result_clear(vr);
+}
+
 static int
 report_verify_head(const char *dir, const char *head, json_t *events, int torn, int outputs_too,
     struct report_check *chk, char **cause)
@@ -85,32 +106,13 @@ report_verify_head(const char *dir, const char *head, json_t *events, int torn, 
 	int rc;
 
 	memset(chk, 0, sizeof *chk);
-	chk->outputs_reread = outputs_too;
 	rc = !outputs_too ? verify_incident_chain(dir, &vr) : verify_incident_head(dir, head, &vr);
 	if (rc == -1) {
 		*cause = vr.what;
 		return -1;
 	}
-	chk->intact = rc == 0;
-	chk->lines = vr.lines;
-	chk->outputs = count_outputs(events);
-	chk->bad_line = vr.bad_line;
-	chk->torn = torn;
-	chk->note = vr.note;
-	vr.note = NULL;
-	if (chk->intact)
-		memcpy(chk->final_hash, vr.final_hash, CRYPTO_HEX_LEN);
-	else
-		chk->what = strip_line_prefix(vr.what, vr.bad_line);
-	verify_result_clear(&vr);
+	report_check_fill(chk, &vr, count_outputs(events), torn, outputs_too);
 	return 0;
-}
-
-int
-report_verify(const char *dir, json_t *events, int torn, int outputs_too,
-    struct report_check *chk, char **cause)
-{
-	return report_verify_head(dir, NULL, events, torn, outputs_too, chk, cause);
 }
 
 int

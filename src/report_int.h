@@ -7,8 +7,10 @@
 
 #include <jansson.h>
 
+#include "report.h"
 #include "runstate.h"
 #include "scorecard.h"
+#include "verify.h"
 
 /* What the pass over the events gathers besides the fold's state. */
 struct report_pass {
@@ -19,7 +21,14 @@ struct report_pass {
 	int64_t	 line;		/* 1-based line being read */
 	int64_t	 runs;		/* run.start lines */
 	struct scorecard *card;	/* the drill scorecard's pass */
+	json_t	*last_hash;	/* the last line's "hash" (a reference), verified or not */
+	json_t	*outputs;	/* output paths recorded with their SHA-256, as keys */
 };
+
+/* chk as the report says vr, the verification of a journal that records
+ * outputs output files; vr is cleared (its note moves to chk). */
+void report_check_fill(struct report_check *chk, struct verify_result *vr, int64_t outputs, int torn,
+    int outputs_reread);
 
 /* A runstate_cb (arg a struct report_pass): the line's timeline entry, its
  * people, and the event lists. */

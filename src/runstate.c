@@ -768,47 +768,59 @@ runstate_feed(struct runstate *rs, const char *text, size_t len, struct rs_event
 
 struct rs_reader {
 	struct runstate *rs;
-	int flags;
-	runstate_cb cb;
-	void *arg;
+	struct rs_load *how;
 	int64_t lineno;
 	char *cause;
 	const char *dir;
 };
+
+static json_t *
+parse_plain(void *arg, const char *text, size_t len, json_error_t *error)
+{
+	(void)arg;
+	return json_loadb(text, len, JSON_ALLOW_NUL, error);
+}
 
 /* Folds one line of the journal; non-zero stops the reading. */
 static int
 fold_line(void *arg, const char *text, size_t len)
 {
 	struct rs_reader *r = arg;
+	struct rs_load *how = r->how;
 	struct rs_event ev;
 	json_error_t error;
 	json_t *line;
 	int stop = 0;
 
 	r->lineno++;
-	line = json_loadb(text, len, JSON_ALLOW_NUL, &error);
+	line = how->parse != NULL ? how->parse(how->parse_arg, text, len, &error) :
+	    parse_plain(NULL, text, len, &error);
 	if (!json_is_object(line)) {
 		r->rs->bad_lines++;
-		if (!(r->flags & RS_LOAD_LENIENT)) {
+		if ((how->flags & RS_LOAD_LENIENT) && how->skipped != NULL)
+			how->skipped(how->arg);
+		if (!(how->flags & RS_LOAD_LENIENT)) {
 			r->cause = xprintf("%s/%s:%lld: not a JSON object%s%s", r->dir, JOURNAL_FILE,
 			    (long long)r->lineno, line == NULL ? ": " : "", line == NULL ? error.text : "");
 			stop = 1;
 		}
 	} else {
 		runstate_apply(r->rs, line, &ev);
-		stop = r->cb != NULL && r->cb(r->arg, r->rs, &ev) != 0;
+		stop = how->cb != NULL && how->cb(how->arg, r->rs, &ev) != 0;
 	}
 	json_decref(line);
+	how->stopped |= stop;
 	return stop;
 }
 
 int
-runstate_load(struct runstate *rs, const char *dir, int flags, runstate_cb cb, void *arg, char **cause)
+runstate_load_with(struct runstate *rs, const char *dir, struct rs_load *how, char **cause)
 {
-	struct rs_reader r = { rs, flags, cb, arg, 0, NULL, dir };
+	struct rs_reader r = { rs, how, 0, NULL, dir };
 
-	if (journal_each_line(dir, fold_line, &r, NULL, cause) != 0) {
+	how->torn = 0;
+	how->stopped = 0;
+	if (journal_each_line(dir, fold_line, &r, &how->torn, cause) != 0) {
 		free(r.cause);
 		return -1;
 	}
@@ -817,6 +829,14 @@ runstate_load(struct runstate *rs, const char *dir, int flags, runstate_cb cb, v
 		return -1;
 	}
 	return 0;
+}
+
+int
+runstate_load(struct runstate *rs, const char *dir, int flags, runstate_cb cb, void *arg, char **cause)
+{
+	struct rs_load how = { .flags = flags, .cb = cb, .arg = arg };
+
+	return runstate_load_with(rs, dir, &how, cause);
 }
 
 /* --- questions --- */

@@ -211,6 +211,28 @@ typedef int (*runstate_cb)(void *arg, const struct runstate *rs, const struct rs
 int runstate_load(struct runstate *rs, const char *dir, int flags, runstate_cb cb, void *arg,
     char **cause);
 
+/* Parses one line of len bytes for runstate_load_with, as json_loadb
+ * would (NULL and *error when it is not JSON); the fold takes the
+ * reference it returns. */
+typedef json_t *(*runstate_parse_fn)(void *arg, const char *line, size_t len, json_error_t *error);
+
+/* How runstate_load_with reads, and what it found. */
+struct rs_load {
+	int		 flags;		/* RS_LOAD_* */
+	runstate_cb	 cb;		/* as runstate_load's, or NULL */
+	void		*arg;
+	runstate_parse_fn parse;	/* each line's JSON; NULL: json_loadb */
+	void		*parse_arg;
+	void		(*skipped)(void *arg);	/* with arg: RS_LOAD_LENIENT passed a line that is
+						 * not a JSON object (or NULL) */
+	size_t		 torn;		/* out: bytes of a last line without its newline */
+	int		 stopped;	/* out: cb or a bad line stopped it before the end */
+};
+
+/* runstate_load, with each line parsed by how->parse: a reader that
+ * checks every line too (verify_fold) parses it once for both. */
+int runstate_load_with(struct runstate *rs, const char *dir, struct rs_load *how, char **cause);
+
 /* The step whose id is id, -1 none. */
 int runstate_find_step(const struct runstate *rs, const char *id);
 /* The param called name, or NULL. */

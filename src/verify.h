@@ -30,6 +30,19 @@ int verify_incident_head(const char *dir, const char *head, struct verify_result
  * the postmortem a run writes as it ends, whose outputs this process hashed
  * as it wrote them (a large one would cost seconds per GiB to reread). */
 int verify_incident_chain(const char *dir, struct verify_result *res);
+struct runstate;
+struct rs_load;
+/*
+ * verify_incident (outputs_too 1) or verify_incident_chain (0), with the
+ * journal folded into rs in the same reading, as runstate_load_with(rs,
+ * dir, how) folds it: each line is parsed once, for the chain check and
+ * for the fold. Returns and fills res as they do; *fold_rc gets what
+ * runstate_load_with returned (-1: *cause says why). A fault, or a fold
+ * stopped before the end, is then described by verify_incident's own
+ * reading.
+ */
+int verify_fold(const char *dir, int outputs_too, struct verify_result *res, struct runstate *rs,
+    struct rs_load *how, int *fold_rc, char **cause);
 /* Frees what a verify_incident left in res. */
 void verify_result_clear(struct verify_result *res);
 

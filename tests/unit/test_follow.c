@@ -1021,12 +1021,55 @@ test_inject_queued(void **state)
 	follow_inject_result_clear(&res);
 }
 
+/* Attempts that left no output are forgotten once ended, however many;
+ * a file with lines stays, and one forgotten empty is read from its start
+ * when the journal names it again. */
+static void
+test_attempts_without_output(void **state)
+{
+	struct fx *x = *state;
+	const struct follow_step *st;
+
+	open_follow(x, 0);
+	add(x, T0, "run.start", run_start("/nonexistent/db.yaml", "00"));
+	for (int n = 1; n <= 50; n++) {
+		add(x, T0 + 10 * n, "step.start", step_start("promote", 2, n, "promote it"));
+		add(x, T0 + 10 * n + 5, "step.end", step_end("promote", 2, n, "failed", 5, 3));
+	}
+	feed(x, 0);
+	assert_int_equal(poll_ok(x), 1);
+	st = follow_step(x->f, 0);
+	assert_int_equal(st->attempt, 50);
+	assert_int_equal(st->nfiles, 0);
+	/* An attempt with output keeps its file. */
+	add(x, T0 + 1000, "step.start", step_start("promote", 2, 51, "promote it"));
+	feed(x, 0);
+	out_line(x, "output/02-promote.51.log", T0 + 1001, OUTFILE_STDOUT, "kept");
+	add(x, T0 + 1002, "step.end", step_end("promote", 2, 51, "ok", 2, 0));
+	feed(x, 0);
+	assert_int_equal(poll_ok(x), 1);
+	st = follow_step(x->f, 0);
+	assert_int_equal(st->nfiles, 1);
+	assert_int_equal(NTAIL(st), 1);
+	assert_string_equal(tail_text(st, 0), "kept");
+	/* Attempt 7's file, forgotten empty, is written after all and named
+	 * by a later ending: all of it is read. */
+	out_line(x, "output/02-promote.7.log", T0 + 1003, OUTFILE_STDOUT, "late");
+	add(x, T0 + 1004, "step.end", step_end("promote", 2, 7, "failed", 2, 3));
+	feed(x, 0);
+	assert_int_equal(poll_ok(x), 1);
+	st = follow_step(x->f, 0);
+	assert_int_equal(NTAIL(st), 2);
+	assert_string_equal(tail_text(st, 1), "late");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_grows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retry_and_timeline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attempts_without_output, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flood_skips_to_tail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_journal_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_runbook_checklist, setup, teardown),

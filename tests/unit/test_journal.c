@@ -1016,10 +1016,64 @@ test_outfile_cr(void **state)
 	free(path);
 }
 
+/* journal_line_hash against its definition, written out here: SHA-256 of
+ * prev, a newline and the line without "hash", compact, keys sorted, ASCII
+ * escapes; and the line is left as it was. */
+static void
+expect_line_hash(const char *text)
+{
+	json_t *line = json_loads(text, JSON_ALLOW_NUL, NULL), *copy;
+	char hex[CRYPTO_HEX_LEN], want[CRYPTO_HEX_LEN], *canon, *input, *cause = NULL, *after;
+
+	assert_non_null(line);
+	copy = json_deep_copy(line);
+	json_object_del(copy, "hash");
+	canon = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	input = xprintf("%s\n%s", json_string_value(json_object_get(line, "prev")), canon);
+	crypto_sha256_hex(input, strlen(input), want);
+	assert_int_equal(journal_line_hash(line, NULL, hex, &cause), 0);
+	assert_string_equal(hex, want);
+	after = json_dumps(line, JSON_COMPACT);
+	assert_string_equal(after, text);
+	free(after);
+	free(input);
+	free(canon);
+	json_decref(copy);
+	json_decref(line);
+}
+
+static void
+test_line_hash(void **state)
+{
+	char *big = xmalloc(10001), *text;
+	json_t *line;
+	char hex[CRYPTO_HEX_LEN], *cause = NULL;
+
+	(void)state;
+	expect_line_hash("{\"seq\":2,\"ts\":\"t\",\"event\":\"note\",\"text\":\"caf\u00e9 \\u0000 \\\"q\\\"\","
+	    "\"b\":{\"z\":1,\"a\":[1.5,null,true]},\"prev\":\"p\",\"hash\":\"h\"}");
+	/* Without a hash (the writer's case), and longer than any buffer. */
+	memset(big, 'x', 10000);
+	big[10000] = '\0';
+	text = xprintf("{\"seq\":1,\"text\":\"%s\",\"prev\":\"p\"}", big);
+	expect_line_hash(text);
+	free(text);
+	text = xprintf("{\"seq\":1,\"text\":\"%s\",\"prev\":\"p\",\"hash\":\"h\"}", big);
+	expect_line_hash(text);
+	free(text);
+	free(big);
+	line = json_loads("{\"seq\":1,\"hash\":\"h\"}", 0, NULL);
+	assert_int_equal(journal_line_hash(line, NULL, hex, &cause), -1);
+	assert_string_equal(cause, "prev is missing or not a string");
+	free(cause);
+	json_decref(line);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_line_hash),
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_operator_unset_is_null, setup,
 		    teardown),

@@ -442,6 +442,69 @@ test_load(void **state)
 	free(path);
 }
 
+/* runstate_load_with's parse hook: counts the lines and hides "text". */
+static json_t *
+parse_counting(void *arg, const char *line, size_t len, json_error_t *error)
+{
+	json_t *o = json_loadb(line, len, 0, error);
+
+	(*(int *)arg)++;
+	json_object_del(o, "text");
+	return o;
+}
+
+static void
+count_skipped(void *arg)
+{
+	((struct stopper *)arg)->seen += 100;
+}
+
+static void
+test_load_with(void **state)
+{
+	char dir[] = "/tmp/drc-runstate-XXXXXX", *path, *cause = NULL;
+	struct stopper st = { 0 };
+	struct rs_load how = { .flags = RS_LOAD_LENIENT, .skipped = count_skipped, .arg = &st };
+	struct runstate rs;
+	int parsed = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	path = xprintf("%s/%s", dir, JOURNAL_FILE);
+	write_file(path, "{\"seq\":1,\"event\":\"run.start\"}\nnot json\n{\"seq\":3,\"event\":\"note\",\"text\":\"b\"}\n"
+	    "{\"seq\":4,\"ev");
+	/* Lenient: the line that is not JSON is skipped and said so; the
+	 * torn tail is measured. */
+	runstate_init(&rs);
+	assert_int_equal(runstate_load_with(&rs, dir, &how, &cause), 0);
+	assert_int_equal(st.seen, 100);
+	assert_int_equal(rs.bad_lines, 1);
+	assert_int_equal(rs.events, 2);
+	assert_int_equal(how.torn, strlen("{\"seq\":4,\"ev"));
+	assert_false(how.stopped);
+	runstate_clear(&rs);
+	/* The parse hook's JSON is what is folded. */
+	how.parse = parse_counting;
+	how.parse_arg = &parsed;
+	runstate_init(&rs);
+	assert_int_equal(runstate_load_with(&rs, dir, &how, &cause), 0);
+	assert_int_equal(parsed, 3);
+	assert_int_equal(rs.notes.n, 1);
+	assert_null(rs.notes.v[0].text);
+	runstate_clear(&rs);
+	/* Not lenient: the bad line stops the reading. */
+	how.flags = 0;
+	runstate_init(&rs);
+	assert_int_equal(runstate_load_with(&rs, dir, &how, &cause), -1);
+	assert_true(how.stopped);
+	assert_int_equal(st.seen, 200);	/* skipped is for lenient readings only */
+	free(cause);
+	runstate_clear(&rs);
+	unlink(path);
+	rmdir(dir);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -456,6 +519,7 @@ main(void)
 		cmocka_unit_test(test_bounded),
 		cmocka_unit_test(test_hostile_lines),
 		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_load_with),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
