@@ -4,7 +4,8 @@
 # rehearsal, against the stand-in stack of stack.sh on 127.0.0.1 (issue #17).
 # Scenarios (default: all, in this order; region-failover takes the primary
 # down, so it and the drill come last): pitr-restore weekly-restore-test
-# redis-rehydrate secret-rotation region-failover q3-drill.
+# redis-rehydrate secret-rotation region-failover q3-drill; and, by name only,
+# weekly-restore-test-broken (broken_backups.sh: the backup checks must fail).
 # Prints one table row per scenario and exits 0 only when every scenario
 # recovered, passed its checks and met the 4h RTO and 15m RPO.
 # Needs Debian's postgresql-15, redis-server, awscli and python3 (see
@@ -94,6 +95,7 @@ seed_data || { log "seeding the stand-in production data failed"; exit 1; }
 for sc in "$@"; do
 	case $sc in
 	pitr-restore | weekly-restore-test | redis-rehydrate | secret-rotation | region-failover | q3-drill) ;;
+	weekly-restore-test-broken) ;; # broken_backups.sh
 	*) log "no scenario $sc"; exit 2 ;;
 	esac
 	log "--- $sc ---"

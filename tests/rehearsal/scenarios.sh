@@ -48,7 +48,29 @@ take_backups() {
 	    aws_s3 cp --only-show-errors "$_bb/base/pg_wal.tar.gz" "s3://backup-bucket/daily/$BACKUP_DATE/pg_wal.tar.gz" || return 1
 	PGHOST=$PG_BASE PGPORT=$(pg_port "$PRIMARY") pg_dump -U postgres -d rqi_erp | gzip >"$_bb/dump.sql.gz" &&
 	    aws_s3 cp --only-show-errors "$_bb/dump.sql.gz" "s3://rqi-backups/postgres/$BACKUP_DATE/dump.sql.gz" || return 1
+	dump_history "$_bb" || return 1
 	rm -rf "$_bb"
+}
+
+# The dumps seed 001's retention keeps, "30 days daily, 12 months monthly":
+# one for each of the 29 days before today and for the 1st of each of the
+# 11 months before this one (copies of today's: weekly-restore-test checks
+# they are there, encrypted and replicated; it restores only the newest).
+# One sync, so the AWS CLI starts once.
+dump_history() {
+	_h=$1/history
+	_i=1
+	while [ "$_i" -le 29 ]; do
+		mkdir -p "$_h/$(date -u -d "$_i days ago" +%Y-%m-%d)"
+		_i=$((_i + 1))
+	done
+	_i=1
+	while [ "$_i" -le 11 ]; do
+		mkdir -p "$_h/$(date -u -d "$(date -u +%Y-%m-15) $_i months ago" +%Y-%m-01)"
+		_i=$((_i + 1))
+	done
+	for _d in "$_h"/*; do cp "$1/dump.sql.gz" "$_d/dump.sql.gz"; done
+	aws_s3 sync --only-show-errors "$_h" s3://rqi-backups/postgres/
 }
 
 # Forces the current WAL segment into the archive and waits until it is there.
@@ -66,6 +88,9 @@ notify_env() {
 	export STATUSPAGE_COMPONENT=erp
 	export SMTP_URL="smtp://127.0.0.1:$(cat "$REHEARSAL_STATE/smtp.port")"
 	export REHEARSAL_S3_ENDPOINT="$S3_ENDPOINT"
+	# The ops host's Vault login (vault_server.py stands in for Vault).
+	export VAULT_ADDR VAULT_TOKEN
+	VAULT_TOKEN=$(cat "$REHEARSAL_STATE/ops-vault.token")
 	export DRCONSOLE_PARAM_statuspage_api_key="$STATUSPAGE_KEY"
 }
 
@@ -192,6 +217,59 @@ scenario_weekly_restore_test() {
 	check restore-counts weekly_counts_match "$_inc"
 	check scratch-dropped test "$(pg_psql "$PRIMARY" "SELECT count(*) FROM pg_database WHERE datname = 'rqi_erp_restore_test'")" = 0
 	record_result weekly-restore-test "000 2, 001 2" "$_inc"
+}
+
+# --- weekly-restore-test against broken backups (broken_backups.sh) ---
+# Not in the default list: each check of the backups must catch its own
+# fault. A monthly dump expired early; the bucket's default encryption is
+# gone and the newest dump written again in clear; its cross-region copy is
+# gone; the API image's repository is MUTABLE; the ops host's Vault token is
+# revoked. The restore itself still works, and the verdict fails the run
+# naming exactly these problems.
+break_backups() {
+	broken_month=$(date -u -d "$(date -u +%Y-%m-15) 3 months ago" +%Y-%m)
+	_key=postgres/$BACKUP_DATE/dump.sql.gz
+	aws_s3 rm --only-show-errors "s3://rqi-backups/postgres/$broken_month-01/dump.sql.gz" &&
+	    aws_api s3api delete-bucket-encryption --bucket rqi-backups &&
+	    aws_s3 cp --only-show-errors "s3://rqi-backups/$_key" "$SCR/dump.sql.gz" &&
+	    aws_s3 cp --only-show-errors "$SCR/dump.sql.gz" "s3://rqi-backups/$_key" &&
+	    aws_s3 rm --only-show-errors "s3://rqi-backups-replica/$_key" &&
+	    aws_api ecr put-image-tag-mutability --repository-name rqi-erp-api --image-tag-mutability MUTABLE || return 1
+	echo revoked >"$REHEARSAL_STATE/vault.token"
+}
+
+# problems_are INCIDENT LINE...: the verdict's problems are exactly LINEs.
+problems_are() {
+	_pf=$1/restore-test/problems
+	shift
+	printf '%s\n' "$@" | sort >"$SCR/problems-want"
+	sort "$_pf" >"$SCR/problems-got" 2>/dev/null
+	cmp -s "$SCR/problems-want" "$SCR/problems-got" || { diff "$SCR/problems-want" "$SCR/problems-got" >&2; return 1; }
+}
+
+step_status_is() {
+	grep -q "\"event\":\"step.end\".*\"step\":\"$2\".*\"status\":\"$3\"" "$1/journal.jsonl"
+}
+
+scenario_weekly_restore_test_broken() {
+	break_backups || return 1
+	_inc=$SCR/incidents/weekly-restore-test-broken
+	run_runbook weekly-restore-test "$_inc" --param "app_dir=$APP_DIR"
+	check retention-caught step_status_is "$_inc" check-retention failed
+	check encryption-caught step_status_is "$_inc" check-encryption failed
+	check replica-caught step_status_is "$_inc" check-replica failed
+	check ecr-caught step_status_is "$_inc" check-ecr-immutable failed
+	check vault-caught grep -q 'Code: 403' "$_inc/output/08-check-vault-snapshot.log"
+	check restore-counts weekly_counts_match "$_inc"
+	check verdict-failed step_status_is "$_inc" verdict failed
+	check problems-named problems_are "$_inc" \
+	    "no dump kept for the month $broken_month" \
+	    "the newest dump (postgres/$BACKUP_DATE/dump.sql.gz) is not encrypted at rest" \
+	    "bucket rqi-backups has no default encryption" \
+	    "the newest dump is not in the replica bucket rqi-backups-replica" \
+	    "ECR repository rqi-erp-api has mutable tags" \
+	    "vault operator raft snapshot save failed"
+	record_result weekly-restore-test-broken "000 2, 001 2" "$_inc"
 }
 
 # --- redis-rehydrate: seed 001 4B ---
