@@ -6,6 +6,7 @@
 APP_PASSWORD=rehearsal-app-pw-1
 STATUSPAGE_KEY=rehearsal-statuspage-key
 BACKUP_DATE=$(date -u +%Y-%m-%d)
+SEED_USERS=25
 
 # The production database as the application sees it, and the seed's
 # backups: a daily base backup (pg_basebackup -Ft -z) in
@@ -25,9 +26,9 @@ DB_NAME=rqi_erp
 DB_USER=postgres
 DB_PASSWORD=$APP_PASSWORD
 EP
-	app_psql -q <<'SQL' || return 1
+	app_psql -q -v users="$SEED_USERS" <<'SQL' || return 1
 CREATE TABLE "User" (id serial PRIMARY KEY, name text NOT NULL);
-INSERT INTO "User" (name) SELECT 'user ' || g FROM generate_series(1, 25) g;
+INSERT INTO "User" (name) SELECT 'user ' || g FROM generate_series(1, :users) g;
 CREATE TABLE orders (id serial PRIMARY KEY, note text,
     created_at timestamptz NOT NULL DEFAULT clock_timestamp());
 INSERT INTO orders (note) SELECT 'seed ' || g FROM generate_series(1, 100) g;
@@ -464,6 +465,49 @@ scenario_q3_drill() {
 	check app-health-200 test "$(health_code)" = 200
 	check scorecard-criteria-met scorecard_all_met "$_inc"
 	record_result q3-drill "000 5" "$_inc" "$_finc"
+}
+
+# --- region-failover, restore-from-s3: seed 001 B.3 "OR Restore from S3" ---
+# The region takes the database and its replica with it, and its own bucket:
+# the current primary stops at once and rqi-backups answers NoSuchBucket.
+# An empty PostgreSQL (with the application's password, as the standby
+# instance Terraform creates would have) stands in for the standby region's
+# database; the runbook restores the newest dump from the cross-region copy
+# (rqi-backups-replica) into it, and the ECS stand-in starts the app on it.
+users_restored() {
+	[ "$(pg_psql dr-restore 'SELECT count(*) FROM "User"' rqi_erp)" = "$SEED_USERS" ] &&
+	    [ "$(pg_psql dr-restore "SELECT count(*) FROM orders WHERE note LIKE 'seed %'" rqi_erp)" = 100 ]
+}
+
+scenario_region_failover_s3() {
+	pg_start_primary dr-restore && pg_psql dr-restore "CREATE DATABASE rqi_erp" >/dev/null || return 1
+	_pw=$(sed -n 's/^DB_PASSWORD=//p' "$APP_DIR/.env.prod")
+	PGHOST=$PG_BASE PGPORT=$(pg_port dr-restore) psql -X -q -v ON_ERROR_STOP=1 -U postgres -d postgres \
+	    -v pw="$_pw" <<'SQL' || return 1
+ALTER ROLE postgres PASSWORD :'pw';
+SQL
+	echo dr-restore >"$REHEARSAL_STATE/standby"
+	log "the primary region goes down with its bucket (pg_ctl stop -m immediate; rqi-backups gone)"
+	_outage=$(date -u -d "@$(($(date +%s) + 1))" +%Y-%m-%dT%H:%M:%SZ)
+	pg_stop "$(cat "$REHEARSAL_STATE/primary")" immediate
+	mv "$REHEARSAL_STATE/s3/rqi-backups" "$REHEARSAL_STATE/rqi-backups.region-down"
+	app_refresh
+	_inc=$SCR/incidents/region-failover-s3
+	_mails=$(mail_count)
+	run_failover dr-restore "$_inc" --param db_recovery=restore-from-s3 --param "outage_started=$_outage" \
+	    --param "restore_conninfo=host=$PG_BASE port=$(pg_port dr-restore) dbname=rqi_erp user=postgres"
+	check data-restored users_restored
+	check replica-not-promoted journal_has_skip "$_inc" promote-replica
+	check customer-email-iff-loss email_follows_loss "$_inc" "$_mails"
+	check app-switched app_uses_standby dr-restore
+	check app-health-200 test "$(health_code)" = 200
+	check writes-resume writes_resume
+	check download-removed test ! -e "$_inc/s3-restore/dump.sql.gz"
+	record_result region-failover-s3 "001 B.3" "$_inc"
+}
+
+journal_has_skip() {
+	grep -q "\"event\":\"step.end\".*\"step\":\"$2\".*\"status\":\"skipped\"" "$1/journal.jsonl"
 }
 
 # --- the table ---
