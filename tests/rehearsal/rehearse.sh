@@ -5,7 +5,7 @@
 # Scenarios (default: all, in this order; region-failover takes the primary
 # down, so it and the drill come last, and region-failover-s3 takes the
 # drill's new primary and the backup bucket down): pitr-restore
-# weekly-restore-test redis-rehydrate secret-rotation region-failover q3-drill
+# pitr-restore-rds weekly-restore-test redis-rehydrate secret-rotation region-failover q3-drill
 # region-failover-s3; and, by name only,
 # weekly-restore-test-broken (broken_backups.sh: the backup checks must fail).
 # Prints one table row per scenario and exits 0 only when every scenario
@@ -92,13 +92,13 @@ stack_up || { log "the stand-in stack did not start"; exit 1; }
 export S3_ENDPOINT REDIS_PORT
 seed_data || { log "seeding the stand-in production data failed"; exit 1; }
 
-[ $# -gt 0 ] || set -- pitr-restore weekly-restore-test redis-rehydrate secret-rotation region-failover q3-drill \
+[ $# -gt 0 ] || set -- pitr-restore pitr-restore-rds weekly-restore-test redis-rehydrate secret-rotation region-failover q3-drill \
     region-failover-s3
 : >"$SCR/results"
 for sc in "$@"; do
 	case $sc in
 	pitr-restore | weekly-restore-test | redis-rehydrate | secret-rotation | region-failover | q3-drill) ;;
-	region-failover-s3) ;;
+	pitr-restore-rds | region-failover-s3) ;;
 	weekly-restore-test-broken) ;; # broken_backups.sh
 	*) log "no scenario $sc"; exit 2 ;;
 	esac

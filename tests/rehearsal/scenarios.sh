@@ -74,10 +74,11 @@ dump_history() {
 	aws_s3 sync --only-show-errors "$_h" s3://rqi-backups/postgres/
 }
 
-# Forces the current WAL segment into the archive and waits until it is there.
+# archive_now [SERVER]: forces the current WAL segment of SERVER (default:
+# the primary) into its archive and waits until it is there.
 archive_now() {
-	_seg=$(pg_psql "$PRIMARY" "SELECT pg_walfile_name(pg_switch_wal())")
-	pg_wait_sql "$PRIMARY" "SELECT coalesce(last_archived_wal >= '$_seg', false) FROM pg_stat_archiver" 60
+	_seg=$(pg_psql "${1:-$PRIMARY}" "SELECT pg_walfile_name(pg_switch_wal())")
+	pg_wait_sql "${1:-$PRIMARY}" "SELECT coalesce(last_archived_wal >= '$_seg', false) FROM pg_stat_archiver" 60
 }
 
 # Environment of the operator's shell: the organisation-wide settings the
@@ -151,7 +152,9 @@ except urllib.error.HTTPError as e:
 # Orders are written one a second from before the target to more than a
 # minute after it, then the table is dropped; the runbook restores to the
 # target (the plan's "timestamp - 1 min"). No order is written within half a
-# second of the target, so every row is clearly before or after it.
+# second of the target, so every row is clearly before or after it. Rows are
+# marked PITR_NOTE (a plain word), so each scenario checks only its own.
+PITR_NOTE=live
 pitr_writer() {
 	_target_ns=$1 _drop_ns=$2
 	while [ "$(date +%s%N)" -lt "$_drop_ns" ]; do
@@ -161,7 +164,7 @@ pitr_writer() {
 			sleep 0.2
 			continue
 		fi
-		app_psql -c "INSERT INTO orders (note) VALUES ('live') RETURNING id, extract(epoch FROM created_at)" \
+		app_psql -c "INSERT INTO orders (note) VALUES ('$PITR_NOTE') RETURNING id, extract(epoch FROM created_at)" \
 		    | head -n 1 | tr '|' ' ' >>"$SCR/pitr-orders" || return 1
 		sleep 1
 	done
@@ -169,7 +172,7 @@ pitr_writer() {
 
 rows_before_target_back() {
 	awk -v t="$pitr_target_epoch" '$2 < t { print $1 }' "$SCR/pitr-orders" | sort -n >"$SCR/pitr-want"
-	app_psql -c "SELECT id FROM orders WHERE note = 'live' AND extract(epoch FROM created_at) < $pitr_target_epoch ORDER BY id" \
+	app_psql -c "SELECT id FROM orders WHERE note = '$PITR_NOTE' AND extract(epoch FROM created_at) < $pitr_target_epoch ORDER BY id" \
 	    >"$SCR/pitr-got" 2>/dev/null || return 1
 	[ -s "$SCR/pitr-want" ] && cmp -s "$SCR/pitr-want" "$SCR/pitr-got" &&
 	    [ "$(app_psql -c "SELECT count(*) FROM orders WHERE note LIKE 'seed %'")" = 100 ]
@@ -203,6 +206,76 @@ scenario_pitr_restore() {
 	check writes-resume writes_resume
 	check customer-email test -n "$(ls "$REHEARSAL_STATE/mail/" 2>/dev/null)"
 	record_result pitr-restore "000 B, 001 A" "$_inc"
+}
+
+# --- pitr-restore on RDS: seed 000 3.B "Use AWS RDS / Postgres WAL logs" ---
+# cli/aws stands in for RDS (its doc says how); its instance rqi-erp-db is a
+# loopback primary of its own (rds-prod) holding production's data, with a
+# base backup and a WAL archive, as RDS keeps automated backups. The app is
+# pointed at it, orders are written around the target, the table is dropped;
+# the runbook restores rqi-erp-db-pitr to the target and renames it into
+# rqi-erp-db's place, whose endpoint the app keeps using.
+RDS_DIR=$REHEARSAL_STATE/rds
+
+rds_source_up() {
+	mkdir -p "$RDS_DIR/wal" "$RDS_DIR/base" || return 1
+	pg_start_primary rds-prod archive_mode=on archive_timeout=300 "archive_command=cp %p $RDS_DIR/wal/%f" || return 1
+	_pw=$(sed -n 's/^DB_PASSWORD=//p' "$APP_DIR/.env.prod")
+	PGHOST=$PG_BASE PGPORT=$(pg_port rds-prod) psql -X -q -v ON_ERROR_STOP=1 -U postgres -d postgres \
+	    -v pw="$_pw" <<'SQL' || return 1
+ALTER ROLE postgres PASSWORD :'pw';
+CREATE DATABASE rqi_erp;
+SQL
+	PGHOST=$PG_BASE PGPORT=$(pg_port "$PRIMARY") pg_dump -U postgres -d rqi_erp |
+	    PGHOST=$PG_BASE PGPORT=$(pg_port rds-prod) psql -X -q -v ON_ERROR_STOP=1 -U postgres -d rqi_erp >/dev/null || return 1
+	pg_as "$PG_BIN/pg_basebackup" -h "$PG_BASE" -p "$(pg_port rds-prod)" -U postgres -D "$RDS_DIR/base" \
+	    -Ft -z -X stream --checkpoint=fast >"$RDS_DIR/base.log" 2>&1 || { cat "$RDS_DIR/base.log" >&2; return 1; }
+	printf '{"instances": {"rqi-erp-db": {"data": "%s", "port": %s, "subnet_group": "rqi-erp-db-subnets",
+	  "security_groups": ["sg-0a1b2c3d4e5f60718"], "base_dir": "%s", "wal_dir": "%s", "base_time": %s}},
+	  "endpoints": {"rqi-erp-db": %s}}\n' "$PG_BASE/rds-prod" "$(pg_port rds-prod)" "$RDS_DIR/base" \
+	    "$RDS_DIR/wal" "$(date +%s)" "$(pg_port rds-prod)" >"$RDS_DIR/instances.json"
+	printf '127.0.0.1:*:*:postgres:%s\n' "$_pw" >"$SCR/pgpass" && chmod 0600 "$SCR/pgpass"
+}
+
+app_db_port() {
+	sed -i "s/^DB_PORT=.*/DB_PORT=$1/" "$APP_DIR/.env.prod"
+	app_refresh
+}
+
+# The damaged instance is kept under NAME-damaged, without the dropped table.
+rds_damaged_kept() {
+	_p=$(REHEARSAL_STATE=$REHEARSAL_STATE "$REHEARSAL_LIB/cli/aws" rds describe-db-instances \
+	    --db-instance-identifier rqi-erp-db-damaged --query 'DBInstances[0].Endpoint.Port' --output text) &&
+	    [ "$(PGHOST=$PG_BASE PGPORT=$_p psql -X -At -U postgres -d rqi_erp -c "SELECT to_regclass('orders') IS NULL")" = t ]
+}
+
+scenario_pitr_restore_rds() {
+	rds_source_up || return 1
+	app_db_port "$(pg_port rds-prod)"
+	: >"$SCR/pitr-orders"
+	PITR_NOTE=live-rds
+	pitr_target_epoch=$(($(date +%s) + 4))
+	_target=$(date -u -d "@$pitr_target_epoch" +%Y-%m-%dT%H:%M:%SZ)
+	log "writing orders to the RDS stand-in around target_time $_target, then the accidental DROP 20 s later"
+	pitr_writer "${pitr_target_epoch}000000000" "$(((pitr_target_epoch + 20) * 1000000000))" || return 1
+	app_psql -c "DROP TABLE orders" >/dev/null
+	archive_now rds-prod || return 1
+	_inc=$SCR/incidents/pitr-restore-rds
+	_mails=$(mail_count)
+	PGPASSFILE=$SCR/pgpass run_runbook pitr-restore "$_inc" --allow-destructive --param platform=rds \
+	    --param "target_time=$_target" --param "app_dir=$APP_DIR" \
+	    --param "app_url=http://127.0.0.1:$(cat "$REHEARSAL_STATE/app.port")" \
+	    --param customer_list=customers@rehearsal.invalid
+	check rows-before-target rows_before_target_back
+	check rows-after-target rows_after_target_gone
+	check app-health-200 test "$(health_code)" = 200
+	check writes-resume writes_resume
+	check damaged-kept rds_damaged_kept
+	check customer-email test "$(mail_count)" -gt "$_mails"
+	record_result pitr-restore-rds "000 3.B (RDS)" "$_inc"
+	PITR_NOTE=live
+	# The next scenarios use the production stack's database again.
+	app_db_port "$(pg_port "$PRIMARY")"
 }
 
 # --- weekly-restore-test: seed 000 2 (Testing), seed 001 2 (Verification) ---

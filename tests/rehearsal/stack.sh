@@ -205,6 +205,7 @@ SE
 	. "$E2E_LIB/pg_lib.sh"
 	redis_start || return 1
 	stack_bg warmer "$REHEARSAL_LIB/bin/app-warmer"
+	stack_bg rds-agent "$REHEARSAL_LIB/bin/rds-agent"
 	pg_start_primary "$PRIMARY" archive_mode=on archive_timeout=300 \
 	    "archive_command=$REHEARSAL_LIB/bin/archive-wal %p %f" || return 1
 	echo "$PRIMARY" >"$REHEARSAL_STATE/primary"
@@ -214,7 +215,7 @@ SE
 stack_down() {
 	side_stop_all
 	[ -n "${REDIS_PORT:-}" ] && redis_stop
-	for _s in warmer s3 vault hooks app smtp; do
+	for _s in warmer rds-agent s3 vault hooks app smtp; do
 		stack_kill "$_s"
 	done
 	pg_stop_all
