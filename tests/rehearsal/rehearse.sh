@@ -3,8 +3,11 @@
 # runbooks/ run for real, step for step, in line mode with --environment
 # rehearsal, against the stand-in stack of stack.sh on 127.0.0.1 (issue #17).
 # Scenarios (default: all, in this order; region-failover takes the primary
-# down, so it and the drill come last): pitr-restore weekly-restore-test
-# redis-rehydrate secret-rotation region-failover q3-drill.
+# down, so it and the drill come last, and region-failover-s3 takes the
+# drill's new primary and the backup bucket down): pitr-restore
+# pitr-restore-rds weekly-restore-test redis-rehydrate secret-rotation region-failover q3-drill
+# region-failover-s3; and, by name only,
+# weekly-restore-test-broken (broken_backups.sh: the backup checks must fail).
 # Prints one table row per scenario and exits 0 only when every scenario
 # recovered, passed its checks and met the 4h RTO and 15m RPO.
 # Needs Debian's postgresql-15, redis-server, awscli and python3 (see
@@ -89,11 +92,14 @@ stack_up || { log "the stand-in stack did not start"; exit 1; }
 export S3_ENDPOINT REDIS_PORT
 seed_data || { log "seeding the stand-in production data failed"; exit 1; }
 
-[ $# -gt 0 ] || set -- pitr-restore weekly-restore-test redis-rehydrate secret-rotation region-failover q3-drill
+[ $# -gt 0 ] || set -- pitr-restore pitr-restore-rds weekly-restore-test redis-rehydrate secret-rotation region-failover q3-drill \
+    region-failover-s3
 : >"$SCR/results"
 for sc in "$@"; do
 	case $sc in
 	pitr-restore | weekly-restore-test | redis-rehydrate | secret-rotation | region-failover | q3-drill) ;;
+	pitr-restore-rds | region-failover-s3) ;;
+	weekly-restore-test-broken) ;; # broken_backups.sh
 	*) log "no scenario $sc"; exit 2 ;;
 	esac
 	log "--- $sc ---"

@@ -6,6 +6,7 @@
 APP_PASSWORD=rehearsal-app-pw-1
 STATUSPAGE_KEY=rehearsal-statuspage-key
 BACKUP_DATE=$(date -u +%Y-%m-%d)
+SEED_USERS=25
 
 # The production database as the application sees it, and the seed's
 # backups: a daily base backup (pg_basebackup -Ft -z) in
@@ -25,9 +26,9 @@ DB_NAME=rqi_erp
 DB_USER=postgres
 DB_PASSWORD=$APP_PASSWORD
 EP
-	app_psql -q <<'SQL' || return 1
+	app_psql -q -v users="$SEED_USERS" <<'SQL' || return 1
 CREATE TABLE "User" (id serial PRIMARY KEY, name text NOT NULL);
-INSERT INTO "User" (name) SELECT 'user ' || g FROM generate_series(1, 25) g;
+INSERT INTO "User" (name) SELECT 'user ' || g FROM generate_series(1, :users) g;
 CREATE TABLE orders (id serial PRIMARY KEY, note text,
     created_at timestamptz NOT NULL DEFAULT clock_timestamp());
 INSERT INTO orders (note) SELECT 'seed ' || g FROM generate_series(1, 100) g;
@@ -48,13 +49,36 @@ take_backups() {
 	    aws_s3 cp --only-show-errors "$_bb/base/pg_wal.tar.gz" "s3://backup-bucket/daily/$BACKUP_DATE/pg_wal.tar.gz" || return 1
 	PGHOST=$PG_BASE PGPORT=$(pg_port "$PRIMARY") pg_dump -U postgres -d rqi_erp | gzip >"$_bb/dump.sql.gz" &&
 	    aws_s3 cp --only-show-errors "$_bb/dump.sql.gz" "s3://rqi-backups/postgres/$BACKUP_DATE/dump.sql.gz" || return 1
+	dump_history "$_bb" || return 1
 	rm -rf "$_bb"
 }
 
-# Forces the current WAL segment into the archive and waits until it is there.
+# The dumps seed 001's retention keeps, "30 days daily, 12 months monthly":
+# one for each of the 29 days before today and for the 1st of each of the
+# 11 months before this one (copies of today's: weekly-restore-test checks
+# they are there, encrypted and replicated; it restores only the newest).
+# One sync, so the AWS CLI starts once.
+dump_history() {
+	_h=$1/history
+	_i=1
+	while [ "$_i" -le 29 ]; do
+		mkdir -p "$_h/$(date -u -d "$_i days ago" +%Y-%m-%d)"
+		_i=$((_i + 1))
+	done
+	_i=1
+	while [ "$_i" -le 11 ]; do
+		mkdir -p "$_h/$(date -u -d "$(date -u +%Y-%m-15) $_i months ago" +%Y-%m-01)"
+		_i=$((_i + 1))
+	done
+	for _d in "$_h"/*; do cp "$1/dump.sql.gz" "$_d/dump.sql.gz"; done
+	aws_s3 sync --only-show-errors "$_h" s3://rqi-backups/postgres/
+}
+
+# archive_now [SERVER]: forces the current WAL segment of SERVER (default:
+# the primary) into its archive and waits until it is there.
 archive_now() {
-	_seg=$(pg_psql "$PRIMARY" "SELECT pg_walfile_name(pg_switch_wal())")
-	pg_wait_sql "$PRIMARY" "SELECT coalesce(last_archived_wal >= '$_seg', false) FROM pg_stat_archiver" 60
+	_seg=$(pg_psql "${1:-$PRIMARY}" "SELECT pg_walfile_name(pg_switch_wal())")
+	pg_wait_sql "${1:-$PRIMARY}" "SELECT coalesce(last_archived_wal >= '$_seg', false) FROM pg_stat_archiver" 60
 }
 
 # Environment of the operator's shell: the organisation-wide settings the
@@ -66,6 +90,9 @@ notify_env() {
 	export STATUSPAGE_COMPONENT=erp
 	export SMTP_URL="smtp://127.0.0.1:$(cat "$REHEARSAL_STATE/smtp.port")"
 	export REHEARSAL_S3_ENDPOINT="$S3_ENDPOINT"
+	# The ops host's Vault login (vault_server.py stands in for Vault).
+	export VAULT_ADDR VAULT_TOKEN
+	VAULT_TOKEN=$(cat "$REHEARSAL_STATE/ops-vault.token")
 	export DRCONSOLE_PARAM_statuspage_api_key="$STATUSPAGE_KEY"
 }
 
@@ -125,7 +152,9 @@ except urllib.error.HTTPError as e:
 # Orders are written one a second from before the target to more than a
 # minute after it, then the table is dropped; the runbook restores to the
 # target (the plan's "timestamp - 1 min"). No order is written within half a
-# second of the target, so every row is clearly before or after it.
+# second of the target, so every row is clearly before or after it. Rows are
+# marked PITR_NOTE (a plain word), so each scenario checks only its own.
+PITR_NOTE=live
 pitr_writer() {
 	_target_ns=$1 _drop_ns=$2
 	while [ "$(date +%s%N)" -lt "$_drop_ns" ]; do
@@ -135,7 +164,7 @@ pitr_writer() {
 			sleep 0.2
 			continue
 		fi
-		app_psql -c "INSERT INTO orders (note) VALUES ('live') RETURNING id, extract(epoch FROM created_at)" \
+		app_psql -c "INSERT INTO orders (note) VALUES ('$PITR_NOTE') RETURNING id, extract(epoch FROM created_at)" \
 		    | head -n 1 | tr '|' ' ' >>"$SCR/pitr-orders" || return 1
 		sleep 1
 	done
@@ -143,7 +172,7 @@ pitr_writer() {
 
 rows_before_target_back() {
 	awk -v t="$pitr_target_epoch" '$2 < t { print $1 }' "$SCR/pitr-orders" | sort -n >"$SCR/pitr-want"
-	app_psql -c "SELECT id FROM orders WHERE note = 'live' AND extract(epoch FROM created_at) < $pitr_target_epoch ORDER BY id" \
+	app_psql -c "SELECT id FROM orders WHERE note = '$PITR_NOTE' AND extract(epoch FROM created_at) < $pitr_target_epoch ORDER BY id" \
 	    >"$SCR/pitr-got" 2>/dev/null || return 1
 	[ -s "$SCR/pitr-want" ] && cmp -s "$SCR/pitr-want" "$SCR/pitr-got" &&
 	    [ "$(app_psql -c "SELECT count(*) FROM orders WHERE note LIKE 'seed %'")" = 100 ]
@@ -179,6 +208,76 @@ scenario_pitr_restore() {
 	record_result pitr-restore "000 B, 001 A" "$_inc"
 }
 
+# --- pitr-restore on RDS: seed 000 3.B "Use AWS RDS / Postgres WAL logs" ---
+# cli/aws stands in for RDS (its doc says how); its instance rqi-erp-db is a
+# loopback primary of its own (rds-prod) holding production's data, with a
+# base backup and a WAL archive, as RDS keeps automated backups. The app is
+# pointed at it, orders are written around the target, the table is dropped;
+# the runbook restores rqi-erp-db-pitr to the target and renames it into
+# rqi-erp-db's place, whose endpoint the app keeps using.
+RDS_DIR=$REHEARSAL_STATE/rds
+
+rds_source_up() {
+	mkdir -p "$RDS_DIR/wal" "$RDS_DIR/base" || return 1
+	pg_start_primary rds-prod archive_mode=on archive_timeout=300 "archive_command=cp %p $RDS_DIR/wal/%f" || return 1
+	_pw=$(sed -n 's/^DB_PASSWORD=//p' "$APP_DIR/.env.prod")
+	PGHOST=$PG_BASE PGPORT=$(pg_port rds-prod) psql -X -q -v ON_ERROR_STOP=1 -U postgres -d postgres \
+	    -v pw="$_pw" <<'SQL' || return 1
+ALTER ROLE postgres PASSWORD :'pw';
+CREATE DATABASE rqi_erp;
+SQL
+	PGHOST=$PG_BASE PGPORT=$(pg_port "$PRIMARY") pg_dump -U postgres -d rqi_erp |
+	    PGHOST=$PG_BASE PGPORT=$(pg_port rds-prod) psql -X -q -v ON_ERROR_STOP=1 -U postgres -d rqi_erp >/dev/null || return 1
+	pg_as "$PG_BIN/pg_basebackup" -h "$PG_BASE" -p "$(pg_port rds-prod)" -U postgres -D "$RDS_DIR/base" \
+	    -Ft -z -X stream --checkpoint=fast >"$RDS_DIR/base.log" 2>&1 || { cat "$RDS_DIR/base.log" >&2; return 1; }
+	printf '{"instances": {"rqi-erp-db": {"data": "%s", "port": %s, "subnet_group": "rqi-erp-db-subnets",
+	  "security_groups": ["sg-0a1b2c3d4e5f60718"], "base_dir": "%s", "wal_dir": "%s", "base_time": %s}},
+	  "endpoints": {"rqi-erp-db": %s}}\n' "$PG_BASE/rds-prod" "$(pg_port rds-prod)" "$RDS_DIR/base" \
+	    "$RDS_DIR/wal" "$(date +%s)" "$(pg_port rds-prod)" >"$RDS_DIR/instances.json"
+	printf '127.0.0.1:*:*:postgres:%s\n' "$_pw" >"$SCR/pgpass" && chmod 0600 "$SCR/pgpass"
+}
+
+app_db_port() {
+	sed -i "s/^DB_PORT=.*/DB_PORT=$1/" "$APP_DIR/.env.prod"
+	app_refresh
+}
+
+# The damaged instance is kept under NAME-damaged, without the dropped table.
+rds_damaged_kept() {
+	_p=$(REHEARSAL_STATE=$REHEARSAL_STATE "$REHEARSAL_LIB/cli/aws" rds describe-db-instances \
+	    --db-instance-identifier rqi-erp-db-damaged --query 'DBInstances[0].Endpoint.Port' --output text) &&
+	    [ "$(PGHOST=$PG_BASE PGPORT=$_p psql -X -At -U postgres -d rqi_erp -c "SELECT to_regclass('orders') IS NULL")" = t ]
+}
+
+scenario_pitr_restore_rds() {
+	rds_source_up || return 1
+	app_db_port "$(pg_port rds-prod)"
+	: >"$SCR/pitr-orders"
+	PITR_NOTE=live-rds
+	pitr_target_epoch=$(($(date +%s) + 4))
+	_target=$(date -u -d "@$pitr_target_epoch" +%Y-%m-%dT%H:%M:%SZ)
+	log "writing orders to the RDS stand-in around target_time $_target, then the accidental DROP 20 s later"
+	pitr_writer "${pitr_target_epoch}000000000" "$(((pitr_target_epoch + 20) * 1000000000))" || return 1
+	app_psql -c "DROP TABLE orders" >/dev/null
+	archive_now rds-prod || return 1
+	_inc=$SCR/incidents/pitr-restore-rds
+	_mails=$(mail_count)
+	PGPASSFILE=$SCR/pgpass run_runbook pitr-restore "$_inc" --allow-destructive --param platform=rds \
+	    --param "target_time=$_target" --param "app_dir=$APP_DIR" \
+	    --param "app_url=http://127.0.0.1:$(cat "$REHEARSAL_STATE/app.port")" \
+	    --param customer_list=customers@rehearsal.invalid
+	check rows-before-target rows_before_target_back
+	check rows-after-target rows_after_target_gone
+	check app-health-200 test "$(health_code)" = 200
+	check writes-resume writes_resume
+	check damaged-kept rds_damaged_kept
+	check customer-email test "$(mail_count)" -gt "$_mails"
+	record_result pitr-restore-rds "000 3.B (RDS)" "$_inc"
+	PITR_NOTE=live
+	# The next scenarios use the production stack's database again.
+	app_db_port "$(pg_port "$PRIMARY")"
+}
+
 # --- weekly-restore-test: seed 000 2 (Testing), seed 001 2 (Verification) ---
 weekly_counts_match() {
 	# the run dropped its scratch database: compare what it printed
@@ -192,6 +291,59 @@ scenario_weekly_restore_test() {
 	check restore-counts weekly_counts_match "$_inc"
 	check scratch-dropped test "$(pg_psql "$PRIMARY" "SELECT count(*) FROM pg_database WHERE datname = 'rqi_erp_restore_test'")" = 0
 	record_result weekly-restore-test "000 2, 001 2" "$_inc"
+}
+
+# --- weekly-restore-test against broken backups (broken_backups.sh) ---
+# Not in the default list: each check of the backups must catch its own
+# fault. A monthly dump expired early; the bucket's default encryption is
+# gone and the newest dump written again in clear; its cross-region copy is
+# gone; the API image's repository is MUTABLE; the ops host's Vault token is
+# revoked. The restore itself still works, and the verdict fails the run
+# naming exactly these problems.
+break_backups() {
+	broken_month=$(date -u -d "$(date -u +%Y-%m-15) 3 months ago" +%Y-%m)
+	_key=postgres/$BACKUP_DATE/dump.sql.gz
+	aws_s3 rm --only-show-errors "s3://rqi-backups/postgres/$broken_month-01/dump.sql.gz" &&
+	    aws_api s3api delete-bucket-encryption --bucket rqi-backups &&
+	    aws_s3 cp --only-show-errors "s3://rqi-backups/$_key" "$SCR/dump.sql.gz" &&
+	    aws_s3 cp --only-show-errors "$SCR/dump.sql.gz" "s3://rqi-backups/$_key" &&
+	    aws_s3 rm --only-show-errors "s3://rqi-backups-replica/$_key" &&
+	    aws_api ecr put-image-tag-mutability --repository-name rqi-erp-api --image-tag-mutability MUTABLE || return 1
+	echo revoked >"$REHEARSAL_STATE/vault.token"
+}
+
+# problems_are INCIDENT LINE...: the verdict's problems are exactly LINEs.
+problems_are() {
+	_pf=$1/restore-test/problems
+	shift
+	printf '%s\n' "$@" | sort >"$SCR/problems-want"
+	sort "$_pf" >"$SCR/problems-got" 2>/dev/null
+	cmp -s "$SCR/problems-want" "$SCR/problems-got" || { diff "$SCR/problems-want" "$SCR/problems-got" >&2; return 1; }
+}
+
+step_status_is() {
+	grep -q "\"event\":\"step.end\".*\"step\":\"$2\".*\"status\":\"$3\"" "$1/journal.jsonl"
+}
+
+scenario_weekly_restore_test_broken() {
+	break_backups || return 1
+	_inc=$SCR/incidents/weekly-restore-test-broken
+	run_runbook weekly-restore-test "$_inc" --param "app_dir=$APP_DIR"
+	check retention-caught step_status_is "$_inc" check-retention failed
+	check encryption-caught step_status_is "$_inc" check-encryption failed
+	check replica-caught step_status_is "$_inc" check-replica failed
+	check ecr-caught step_status_is "$_inc" check-ecr-immutable failed
+	check vault-caught grep -q 'Code: 403' "$_inc/output/08-check-vault-snapshot.log"
+	check restore-counts weekly_counts_match "$_inc"
+	check verdict-failed step_status_is "$_inc" verdict failed
+	check problems-named problems_are "$_inc" \
+	    "no dump kept for the month $broken_month" \
+	    "the newest dump (postgres/$BACKUP_DATE/dump.sql.gz) is not encrypted at rest" \
+	    "bucket rqi-backups has no default encryption" \
+	    "the newest dump is not in the replica bucket rqi-backups-replica" \
+	    "ECR repository rqi-erp-api has mutable tags" \
+	    "vault operator raft snapshot save failed"
+	record_result weekly-restore-test-broken "000 2, 001 2" "$_inc"
 }
 
 # --- redis-rehydrate: seed 001 4B ---
@@ -384,6 +536,49 @@ scenario_q3_drill() {
 	check app-health-200 test "$(health_code)" = 200
 	check scorecard-criteria-met scorecard_all_met "$_inc"
 	record_result q3-drill "000 5" "$_inc"
+}
+
+# --- region-failover, restore-from-s3: seed 001 B.3 "OR Restore from S3" ---
+# The region takes the database and its replica with it, and its own bucket:
+# the current primary stops at once and rqi-backups answers NoSuchBucket.
+# An empty PostgreSQL (with the application's password, as the standby
+# instance Terraform creates would have) stands in for the standby region's
+# database; the runbook restores the newest dump from the cross-region copy
+# (rqi-backups-replica) into it, and the ECS stand-in starts the app on it.
+users_restored() {
+	[ "$(pg_psql dr-restore 'SELECT count(*) FROM "User"' rqi_erp)" = "$SEED_USERS" ] &&
+	    [ "$(pg_psql dr-restore "SELECT count(*) FROM orders WHERE note LIKE 'seed %'" rqi_erp)" = 100 ]
+}
+
+scenario_region_failover_s3() {
+	pg_start_primary dr-restore && pg_psql dr-restore "CREATE DATABASE rqi_erp" >/dev/null || return 1
+	_pw=$(sed -n 's/^DB_PASSWORD=//p' "$APP_DIR/.env.prod")
+	PGHOST=$PG_BASE PGPORT=$(pg_port dr-restore) psql -X -q -v ON_ERROR_STOP=1 -U postgres -d postgres \
+	    -v pw="$_pw" <<'SQL' || return 1
+ALTER ROLE postgres PASSWORD :'pw';
+SQL
+	echo dr-restore >"$REHEARSAL_STATE/standby"
+	log "the primary region goes down with its bucket (pg_ctl stop -m immediate; rqi-backups gone)"
+	_outage=$(date -u -d "@$(($(date +%s) + 1))" +%Y-%m-%dT%H:%M:%SZ)
+	pg_stop "$(cat "$REHEARSAL_STATE/primary")" immediate
+	mv "$REHEARSAL_STATE/s3/rqi-backups" "$REHEARSAL_STATE/rqi-backups.region-down"
+	app_refresh
+	_inc=$SCR/incidents/region-failover-s3
+	_mails=$(mail_count)
+	run_failover dr-restore "$_inc" --param db_recovery=restore-from-s3 --param "outage_started=$_outage" \
+	    --param "restore_conninfo=host=$PG_BASE port=$(pg_port dr-restore) dbname=rqi_erp user=postgres"
+	check data-restored users_restored
+	check replica-not-promoted journal_has_skip "$_inc" promote-replica
+	check customer-email-iff-loss email_follows_loss "$_inc" "$_mails"
+	check app-switched app_uses_standby dr-restore
+	check app-health-200 test "$(health_code)" = 200
+	check writes-resume writes_resume
+	check download-removed test ! -e "$_inc/s3-restore/dump.sql.gz"
+	record_result region-failover-s3 "001 B.3" "$_inc"
+}
+
+journal_has_skip() {
+	grep -q "\"event\":\"step.end\".*\"step\":\"$2\".*\"status\":\"skipped\"" "$1/journal.jsonl"
 }
 
 # --- the table ---

@@ -6,6 +6,11 @@
 #   instances started by bin/docker, redis-server, the application stand-in
 #   (http_server.py: /health from the file APP state writes) and the
 #   receivers (http_server.py for Slack and the status page, smtp_sink.py).
+#   The S3 stand-in's buckets are encrypted by default and rqi-backups
+#   replicates postgres/ to rqi-backups-replica in us-west-2, as seed 001
+#   asks ("Encrypted S3 Bucket (Cross-Region)"); it also answers ECR, where
+#   the API image's repository has immutable tags (seed 000). Vault's API
+#   (vault_server.py) answers cli/vault's snapshot requests.
 # stack.env (written by stack_up) holds the ports and paths every later
 # process needs; it is sourced, so it holds only NAME=VALUE lines.
 
@@ -49,6 +54,27 @@ stack_kill() {
 
 aws_s3() {
 	aws --endpoint-url "$S3_ENDPOINT" s3 "$@"
+}
+
+# aws_api SERVICE ARGS...: the AWS CLI's API commands (s3api, ecr) against
+# the S3 stand-in, quietly.
+aws_api() {
+	aws --endpoint-url "$S3_ENDPOINT" "$@" >/dev/null
+}
+
+# The seed's backup storage: default encryption on every bucket, the dumps
+# replicated to another region, the image repository with immutable tags.
+aws_configure() {
+	for _b in backup-bucket rqi-backups rqi-backups-replica; do
+		aws_api s3api put-bucket-encryption --bucket "$_b" --server-side-encryption-configuration \
+		    '{"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]}' || return 1
+	done
+	aws_api s3api put-bucket-replication --bucket rqi-backups --replication-configuration \
+	    '{"Role": "arn:aws:iam::123456789012:role/rqi-backups-replication", "Rules": [{"ID": "dr",
+	      "Status": "Enabled", "Priority": 1, "Filter": {"Prefix": "postgres/"},
+	      "DeleteMarkerReplication": {"Status": "Disabled"},
+	      "Destination": {"Bucket": "arn:aws:s3:::rqi-backups-replica"}}]}' &&
+	    aws_api ecr create-repository --repository-name rqi-erp-api --image-tag-mutability IMMUTABLE
 }
 
 # --- Redis ---
@@ -144,17 +170,26 @@ side_stop_all() {
 stack_up() {
 	mkdir -p "$APP_STATE" "$REHEARSAL_STATE/s3" "$REHEARSAL_STATE/hooks" "$REHEARSAL_STATE/mail"
 	stack_bg s3 python3 "$REHEARSAL_LIB/s3_server.py" --dir "$REHEARSAL_STATE/s3" \
-	    --port-file "$REHEARSAL_STATE/s3.port" --bucket backup-bucket --bucket rqi-backups
+	    --port-file "$REHEARSAL_STATE/s3.port" --bucket backup-bucket --bucket rqi-backups \
+	    --bucket rqi-backups-replica@us-west-2
+	# The token Vault accepts, and the ops host's copy (its VAULT_TOKEN,
+	# scenarios.sh: notify_env); a scenario revokes it by changing the first.
+	head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$REHEARSAL_STATE/vault.token"
+	cp "$REHEARSAL_STATE/vault.token" "$REHEARSAL_STATE/ops-vault.token"
+	stack_bg vault python3 "$REHEARSAL_LIB/vault_server.py" --port-file "$REHEARSAL_STATE/vault.port" \
+	    --token-file "$REHEARSAL_STATE/vault.token"
 	stack_bg hooks python3 "$E2E_LIB/http_server.py" --dir "$REHEARSAL_STATE/hooks" \
 	    --port-file "$REHEARSAL_STATE/hooks.port"
 	stack_bg app python3 "$E2E_LIB/http_server.py" --dir "$APP_STATE" \
 	    --port-file "$REHEARSAL_STATE/app.port"
 	stack_bg smtp python3 "$E2E_LIB/smtp_sink.py" --dir "$REHEARSAL_STATE/mail" \
 	    --port-file "$REHEARSAL_STATE/smtp.port"
-	for f in s3 hooks app smtp; do
+	for f in s3 vault hooks app smtp; do
 		stack_wait_file "$REHEARSAL_STATE/$f.port" || return 1
 	done
 	S3_ENDPOINT=http://127.0.0.1:$(cat "$REHEARSAL_STATE/s3.port")
+	VAULT_ADDR=http://127.0.0.1:$(cat "$REHEARSAL_STATE/vault.port")
+	aws_configure || { echo "stack: configuring the S3 and ECR stand-in failed" >&2; return 1; }
 	REDIS_PORT=$(pg_free_port)
 	cat >"$REHEARSAL_STATE/stack.env" <<SE
 PG_BASE=$PG_BASE
@@ -164,11 +199,13 @@ APP_STATE=$APP_STATE
 REHEARSAL_LIB=$REHEARSAL_LIB
 E2E_LIB=$E2E_LIB
 S3_ENDPOINT=$S3_ENDPOINT
+VAULT_ADDR=$VAULT_ADDR
 REDIS_PORT=$REDIS_PORT
 SE
 	. "$E2E_LIB/pg_lib.sh"
 	redis_start || return 1
 	stack_bg warmer "$REHEARSAL_LIB/bin/app-warmer"
+	stack_bg rds-agent "$REHEARSAL_LIB/bin/rds-agent"
 	pg_start_primary "$PRIMARY" archive_mode=on archive_timeout=300 \
 	    "archive_command=$REHEARSAL_LIB/bin/archive-wal %p %f" || return 1
 	echo "$PRIMARY" >"$REHEARSAL_STATE/primary"
@@ -178,7 +215,7 @@ SE
 stack_down() {
 	side_stop_all
 	[ -n "${REDIS_PORT:-}" ] && redis_stop
-	for _s in warmer s3 hooks app smtp; do
+	for _s in warmer rds-agent s3 vault hooks app smtp; do
 		stack_kill "$_s"
 	done
 	pg_stop_all
