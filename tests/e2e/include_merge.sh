@@ -40,7 +40,7 @@ grep -q '^== Fail over (the team runs region-failover, drill mode) ==' "$SCRATCH
     grep -q '(failover-promote-replica)$' "$SCRATCH/drill.out" && grep -q '(failover-dns-cutover)$' "$SCRATCH/drill.out" &&
 	pass "region-failover's steps are in the drill, prefixed, as one phase" ||
 	{ fail "the included failover steps are missing"; show "$SCRATCH/drill.out"; }
-grep -q "'<outage_started, captured by step confirm-outage>'::timestamptz" "$SCRATCH/drill.out" &&
+grep -qF -- "-v outage='<outage_started, captured by step confirm-outage>'" "$SCRATCH/drill.out" &&
 	pass "the failover's data-loss window ends at the outage time the drill captured" ||
 	{ fail "outage_started does not come from confirm-outage"; show "$SCRATCH/drill.out"; }
 # A drill targets staging: region-failover's staging environment came along.
