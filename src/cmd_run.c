@@ -174,21 +174,6 @@ policy_opts(const struct runner *r)
 
 /* --- signals --- */
 
-/* The signals that interrupt line mode (on_signal). */
-static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
-
-/* The engine's interrupted hook: one of them arrived and the loop has not
- * run on_signal yet (a secret's from_command is being waited for). */
-static int
-on_interrupted(void *arg)
-{
-	(void)arg;
-	for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++) {
-		if (loop_signal_pending(stop_signals[i]))
-			return 1;
-	}
-	return 0;
-}
 
 static void
 on_signal(int signo, void *arg)
@@ -811,7 +796,7 @@ open_engine(struct runner *r, const struct runbook *rb)
 	eo.hooks.notice = on_notice;
 	eo.hooks.write_failed = on_write_failed;
 	eo.hooks.raw_output = runner_on_raw_output;
-	eo.hooks.interrupted = on_interrupted;
+	eo.hooks.interrupted = runopts_stop_pending;
 	eo.hooks.arg = r;
 	rc = r->o.resume_dir ? engine_resume(&r->e, &eo, &cause) : engine_new(&r->e, &eo, &cause);
 	if (rc == ENGINE_RESUME_CHANGED && r->interactive) {
@@ -856,8 +841,8 @@ cmd_run(int argc, char **argv)
 	 * their signals back to default (job.c). */
 	signal(SIGPIPE, SIG_IGN);
 	r.loop = loop_new();
-	for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++)
-		loop_watch_signal(r.loop, stop_signals[i], on_signal, &r);
+	for (size_t i = 0; i < RUNOPTS_NSTOP; i++)
+		loop_watch_signal(r.loop, runopts_stop_signals[i], on_signal, &r);
 	if (trust_loose(&r, rb) != 0 || runner_prompt_params(&r, rb) != 0 || open_engine(&r, rb) != 0) {
 		/* An interrupt that ended a question or a secret's fetch is the
 		 * loop's to run now; then the exit says interrupted. */

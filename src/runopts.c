@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 #include "journal.h"
 #include "incdir.h"
 #include "loader.h"
+#include "loop.h"
 #include "runopts.h"
 #include "xmalloc.h"
 
@@ -399,6 +401,19 @@ runopts_load_runbook(struct runopts *o)
 	diags_clear(&d);
 	free(path);
 	return rb;
+}
+
+const int runopts_stop_signals[RUNOPTS_NSTOP] = { SIGINT, SIGTERM, SIGHUP };
+
+int
+runopts_stop_pending(void *arg)
+{
+	(void)arg;
+	for (size_t i = 0; i < RUNOPTS_NSTOP; i++) {
+		if (loop_signal_pending(runopts_stop_signals[i]))
+			return 1;
+	}
+	return 0;
 }
 
 void

@@ -69,6 +69,13 @@ int runopts_adopt_incident(struct runopts *o, const char *dir, char **cause);
 /* Back to the flags' mode and environment, with no incident to resume (the
  * console's picker, after leaving a resume's form). */
 void runopts_forget_incident(struct runopts *o);
+/* The signals that stop a run, whichever front end drives it. */
+#define RUNOPTS_NSTOP 3
+extern const int runopts_stop_signals[RUNOPTS_NSTOP];
+/* The engine's interrupted hook for both front ends: SIGINT, SIGTERM or
+ * SIGHUP arrived and the loop has not handled it yet (a secret's
+ * from_command is being waited for, outside the loop). */
+int runopts_stop_pending(void *arg);
 void runopts_engine_opts(const struct runopts *o, const struct runbook *rb, struct loop *loop,
     struct engine_opts *eo);
 void runopts_usage(const char *cmd);

@@ -703,6 +703,8 @@ ui_run_open(struct ui *ui)
 		.write_failed = on_write_failed,
 		.journaled = on_journaled,
 		.raw_output = on_raw_output,
+		/* SIGTERM or SIGHUP while a secret's command is waited for. */
+		.interrupted = runopts_stop_pending,
 		.arg = ui,
 	};
 	rc = ui->resuming ? engine_resume(&ui->e, &eo, &cause) : engine_new(&ui->e, &eo, &cause);
@@ -717,6 +719,12 @@ ui_run_open(struct ui *ui)
 			snprintf(ui->form_error, sizeof ui->form_error, "%s", cause);
 		free(cause);
 		ui->e = NULL;
+		/* A signal cut a secret's fetch short: it is acted on now, before
+		 * anything else the operator (or a script) does. */
+		for (size_t k = 0; k < RUNOPTS_NSTOP; k++) {
+			if (runopts_stop_signals[k] != SIGINT && loop_signal_pending(runopts_stop_signals[k]))
+				ui_run_signal(ui, runopts_stop_signals[k]);
+		}
 		return -1;
 	}
 	ui->passed = xcalloc((size_t)ui->rb->nsteps + 1, sizeof *ui->passed);

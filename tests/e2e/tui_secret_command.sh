@@ -66,4 +66,32 @@ if grep -rqaF -- "$SECRET" "$INC" "$SCRATCH/dump" "$SCRATCH/dump2"; then
 else
 	pass "the secret is in no file of the incident and on no screen"
 fi
+
+# SIGTERM while the console waits for a secret's command (outside its
+# loop): the command is stopped and the console ends at once, not after
+# the command's 30 s or its own 60.
+cat > "$SCRATCH/bin/slowvault" <<EOF2
+#!/bin/sh
+echo started > "$SCRATCH/slow.started"
+sleep 60
+EOF2
+chmod +x "$SCRATCH/bin/slowvault"
+sed 's/from_command: \[vault, kv, get, -field=password, secret\/erp\/db\]/from_command: [slowvault]/' \
+	"$SCRATCH/rb.yaml" > "$SCRATCH/slow.yaml"
+printf '%s\n' 'key Enter' 'key Enter' quit > "$SCRATCH/script3"
+"$DRCONSOLE" --script "$SCRATCH/script3" --operator tester "$SCRATCH/slow.yaml" > "$SCRATCH/out3" 2>&1 &
+pid=$!
+track_pid $pid
+if wait_for "[ -e '$SCRATCH/slow.started' ]" 20; then
+	t0=$(date +%s)
+	kill -TERM $pid
+	wait $pid
+	rc=$?
+	t1=$(date +%s)
+	[ $((t1 - t0)) -lt 20 ] && pass "SIGTERM during the fetch ends the console at once ($((t1 - t0)) s, $(describe_rc $rc))" ||
+		{ fail "SIGTERM during the fetch took $((t1 - t0)) s"; show "$SCRATCH/out3"; }
+	[ "$rc" -ne 0 ] && pass "and it does not claim success" || fail "the interrupted console exited 0"
+else
+	fail "the slow vault never started"; show "$SCRATCH/out3"
+fi
 finish
