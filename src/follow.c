@@ -467,9 +467,13 @@ poll_journal(struct follow *f, char **cause)
 		*cause = xprintf("cannot read %s: %s", f->jpath, strerror(errno));
 		return -1;
 	}
-	/* Replaced, or cut below lines already read: start over. */
-	if (f->jknown && (sb.st_ino != f->jino || sb.st_dev != f->jdev || sb.st_size < f->jdone))
+	/* Replaced, or cut below lines already read: start over, and say so
+	 * to whoever hears the lines (a timeline drops what it heard). */
+	if (f->jknown && (sb.st_ino != f->jino || sb.st_dev != f->jdev || sb.st_size < f->jdone)) {
 		follow_reset(f);
+		if (f->event_cb != NULL)
+			f->event_cb(f->event_arg, NULL, NULL, 0, -1);
+	}
 	f->jknown = 1;
 	f->jdev = sb.st_dev;
 	f->jino = sb.st_ino;

@@ -134,7 +134,8 @@ const struct runbook *follow_runbook(const struct follow *f);
 /* Called for each journal line after the fold took it in (a timeline
  * reads the events without parsing the journal again): parsed, and its
  * len bytes as written; step is the view's step, -1 none. Both are valid
- * only during the call. */
+ * only during the call. line NULL: the journal was replaced and is read
+ * again from its start. */
 typedef void (*follow_event_cb)(void *arg, const json_t *line, const char *raw, size_t len, int step);
 void follow_set_event_cb(struct follow *f, follow_event_cb cb, void *arg);
 /* Changes whenever the state changes, so a view redraws only then. */

@@ -184,7 +184,10 @@ static void
 on_event(void *arg, const json_t *line, const char *raw, size_t len, int step)
 {
 	(void)step;
-	ui_timeline_add(arg, line, raw, len);
+	if (line == NULL)
+		ui_timeline_free(arg);	/* read again from the start */
+	else
+		ui_timeline_add(arg, line, raw, len);
 }
 
 /* --- the watcher's keys --- */
