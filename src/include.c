@@ -226,6 +226,9 @@ adopt_step(struct include_map *x, struct step *s)
 
 	free(s->id);
 	s->id = id;
+	/* Its positions are its file's; an inner include already said which. */
+	if (s->file == NULL)
+		s->file = xstrdup(x->in->path);
 	free(s->phase.s);
 	s->phase = x->item->phase;
 	s->phase.s = xstrdup(x->item->phase.s != NULL ? x->item->phase.s : x->in->title.s);

@@ -43,6 +43,8 @@ struct checker {
 	int *first_param;	/* index of the first param with each one's name */
 	int *first_step;	/* the same for step ids */
 	int template_errors;
+	const struct step *step;	/* the step checked now: its file is where
+					 * what is reported stands, or NULL */
 };
 
 static void check_on(struct checker *, const struct step *);
@@ -53,7 +55,7 @@ report(struct checker *c, enum diag_severity sev, struct srcpos pos, const char 
 	va_list ap;
 
 	va_start(ap, fmt);
-	diags_addv(c->d, sev, c->rb->path, pos, fmt, ap);
+	diags_addv(c->d, sev, c->step != NULL ? runbook_step_file(c->rb, c->step) : c->rb->path, pos, fmt, ap);
 	va_end(ap);
 }
 
@@ -153,7 +155,7 @@ check_param(struct checker *c, const struct param *p, int index)
 	if (first != index && p->name != NULL)
 		report(c, DIAG_ERROR, p->pos, "duplicate param '%s' (first declared at line %d)",
 		    p->name, c->rb->params[first].pos.line);
-	rbcheck_value_shape(c->rb, p, "param", c->d);
+	rbcheck_value_shape(c->rb->path, p, "param", c->d);
 	check_from_command(c, p);
 	if (p->type == PARAM_SECRET && p->def.s != NULL)
 		report(c, DIAG_ERROR, p->def.pos,
@@ -427,9 +429,13 @@ check_approvers(struct checker *c, int i)
 		report(c, DIAG_WARNING, rb->steps[i].pos, "step '%s' needs approval but the runbook names no "
 		    "approvers (approvers: on the step, environment or runbook): members of the Unix group "
 		    "%s may approve", rb->steps[i].id, APPROVERS_GROUP);
-	if (a != NULL && a->n == 0)
+	if (a != NULL && a->n == 0) {
+		/* An environment's or the runbook's list stands in the runbook's file. */
+		if (a != &rb->steps[i].approvers)
+			c->step = NULL;
 		report(c, DIAG_WARNING, a->pos, "step '%s': the approvers list is empty: nobody can approve it",
 		    rb->steps[i].id);
+	}
 }
 
 /* --- conditions --- */
@@ -617,6 +623,21 @@ check_extras(struct checker *c, const struct step *s, int index)
 	rbshell_check_step(c->rb, s, find_param, c, c->d);
 }
 
+/* Step s has the id of first: where first stands, its file named when
+ * an include put the two in different files. */
+static void
+report_duplicate(struct checker *c, const struct step *s, const struct step *first)
+{
+	const char *there = runbook_step_file(c->rb, first);
+
+	if (strcmp(there, runbook_step_file(c->rb, s)) == 0)
+		report(c, DIAG_ERROR, s->pos, "duplicate step id '%s' (first used at line %d)", s->id,
+		    first->pos.line);
+	else
+		report(c, DIAG_ERROR, s->pos, "duplicate step id '%s' (first used at %s:%d)", s->id, there,
+		    first->pos.line);
+}
+
 static void
 check_steps(struct checker *c)
 {
@@ -625,9 +646,9 @@ check_steps(struct checker *c)
 	for (int i = 0; i < rb->nsteps; i++) {
 		const struct step *s = &rb->steps[i];
 
+		c->step = s;
 		if (c->first_step[i] != i)
-			report(c, DIAG_ERROR, s->pos, "duplicate step id '%s' (first used at line %d)",
-			    s->id, rb->steps[c->first_step[i]].pos.line);
+			report_duplicate(c, s, &rb->steps[c->first_step[i]]);
 		check_action(c, s);
 		rbcheck_web_step(rb, s, c->d);
 		rbcheck_input_step(rb, s, c->d);
@@ -637,6 +658,7 @@ check_steps(struct checker *c)
 		check_on(c, s);
 		check_extras(c, s, i);
 		check_approvers(c, i);
+		c->step = NULL;
 	}
 }
 
@@ -835,7 +857,7 @@ check_drill(struct checker *c)
 void
 rbcheck_runbook(const struct runbook *rb, struct diags *d)
 {
-	struct checker c = { rb, d, NULL, NULL, NULL, 0 };
+	struct checker c = { rb, d, NULL, NULL, NULL, 0, NULL };
 	struct srcpos top = { 1, 1 };
 
 	index_runbook(&c);

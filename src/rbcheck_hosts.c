@@ -11,9 +11,12 @@
 #include "xmalloc.h"
 
 static void
-report_misplaced(const struct runbook *rb, const struct rstr *r, const struct tref *ref, struct diags *d)
+report_misplaced(const struct runbook *rb, const struct step *s, const struct rstr *r, const struct tref *ref,
+    struct diags *d)
 {
-	diags_add(d, DIAG_ERROR, rb->path, rstr_pos_at(r, ref->start), "'" TEMPLATE_HOSTVAR_PREFIX "%s' "
+	/* s NULL: a runbook-wide text (env, an environment's values). */
+	diags_add(d, DIAG_ERROR, s != NULL ? runbook_step_file(rb, s) : rb->path, rstr_pos_at(r, ref->start),
+	    "'" TEMPLATE_HOSTVAR_PREFIX "%s' "
 	    "stands only in a command of a step run 'on' hosts (run, rollback, verify.run, drill.run)", ref->name);
 }
 
@@ -32,7 +35,7 @@ check_hosts_have(const struct runbook *rb, const struct step *s, const struct rs
 			if (runbook_host_var(rb, &rb->hosts[k], ref->name) != NULL)
 				return;
 		}
-		diags_add(d, DIAG_ERROR, rb->path, rstr_pos_at(r, ref->start), "no host of the runbook has "
+		diags_add(d, DIAG_ERROR, runbook_step_file(rb, s), rstr_pos_at(r, ref->start), "no host of the runbook has "
 		    "the var '%s'", ref->name);
 		return;
 	}
@@ -42,7 +45,7 @@ check_hosts_have(const struct runbook *rb, const struct step *s, const struct rs
 	}
 	for (int k = 0; k < n; k++) {
 		if (runbook_host_var(rb, list[k], ref->name) == NULL)
-			diags_add(d, DIAG_ERROR, rb->path, rstr_pos_at(r, ref->start), "step '%s' runs on host "
+			diags_add(d, DIAG_ERROR, runbook_step_file(rb, s), rstr_pos_at(r, ref->start), "step '%s' runs on host "
 			    "'%s', which has no var '%s' (give it in the host's or a group's vars)", s->id,
 			    list[k]->name, ref->name);
 	}
@@ -66,7 +69,7 @@ check_text(const struct runbook *rb, const struct step *s, const struct rstr *r,
 		if (scan.refs[i].kind != TREF_HOSTVAR)
 			continue;
 		if (!allowed)
-			report_misplaced(rb, r, &scan.refs[i], d);
+			report_misplaced(rb, s, r, &scan.refs[i], d);
 		else
 			check_hosts_have(rb, s, r, &scan.refs[i], d);
 	}

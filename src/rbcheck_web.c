@@ -15,12 +15,13 @@
 struct webcheck {
 	const struct runbook *rb;
 	struct diags *d;
+	const char *file;	/* the step's file (runbook_step_file) */
 };
 
 static void
 web_error(struct webcheck *w, const struct rstr *r, size_t off, char *cause)
 {
-	diags_add(w->d, DIAG_ERROR, w->rb->path, rstr_pos_at(r, off), "%s", cause);
+	diags_add(w->d, DIAG_ERROR, w->file, rstr_pos_at(r, off), "%s", cause);
 	free(cause);
 }
 
@@ -152,7 +153,7 @@ check_http(struct webcheck *w, const struct http_action *h)
 void
 rbcheck_web_step(const struct runbook *rb, const struct step *s, struct diags *d)
 {
-	struct webcheck w = { rb, d };
+	struct webcheck w = { rb, d, runbook_step_file(rb, s) };
 
 	if (s->action == ACTION_HTTP)
 		check_http(&w, &s->http);

@@ -55,14 +55,14 @@ check_command(const struct runbook *rb, const struct step *s, const struct rstr 
 		kind_of(f, &scan.refs[i], &inert, &is_list);
 		lists[i] = is_list;
 		if (template_shell_check(&lex.sites[i], &scan.refs[i], inert, is_list, &cause) != 0) {
-			diags_add(d, DIAG_ERROR, rb->path, rstr_pos_at(r, scan.refs[i].start),
+			diags_add(d, DIAG_ERROR, runbook_step_file(rb, s), rstr_pos_at(r, scan.refs[i].start),
 			    "step '%s': %s: %s", s->id, key, cause);
 			free(cause);
 			refused = 1;
 		}
 	}
 	for (int i = 0; i < lex.nwarns; i++)
-		diags_add(d, DIAG_WARNING, rb->path, rstr_pos_at(r, lex.warns[i].off), "step '%s': %s: %s",
+		diags_add(d, DIAG_WARNING, runbook_step_file(rb, s), rstr_pos_at(r, lex.warns[i].off), "step '%s': %s: %s",
 		    s->id, key, lex.warns[i].msg);
 	if (d->tools && !refused)	/* a refused command never reaches a shell */
 		rbshellcheck_command(rb, s, r, key, &scan, &lex, lists, dialect, d);

@@ -181,7 +181,7 @@ report(const struct target *tg, enum diag_severity sev, size_t at, const char *f
 	n = strlen(msg);
 	clean = xmalloc(n + 1);
 	termsafe_clean(msg, n, clean, n + 1);	/* the checkers quote the script */
-	diags_add(tg->d, sev, tg->rb->path, pos, "step '%s': %s: %s", tg->s->id, tg->key, clean);
+	diags_add(tg->d, sev, runbook_step_file(tg->rb, tg->s), pos, "step '%s': %s: %s", tg->s->id, tg->key, clean);
 	free(clean);
 	free(msg);
 }

@@ -99,6 +99,7 @@ runbook_step_free(struct step *s)
 	int n = step_texts(s, texts);
 
 	free(s->id);
+	free(s->file);
 	for (int i = 0; i < n; i++)
 		rstr_free(texts[i]);
 	free(s->notify.to);
@@ -237,6 +238,12 @@ runbook_find_step(const struct runbook *rb, const char *id)
 			return i;
 	}
 	return -1;
+}
+
+const char *
+runbook_step_file(const struct runbook *rb, const struct step *s)
+{
+	return s->file != NULL ? s->file : rb->path;
 }
 
 const char *

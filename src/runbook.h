@@ -212,6 +212,8 @@ enum step_drill {
 struct step {
 	char *id;
 	struct srcpos pos;
+	char *file;		/* the file an include brought it from (its positions
+				 * are that file's); NULL: the runbook's own */
 	struct rstr title;
 	struct rstr phase;	/* s NULL: same phase as the step before */
 	struct rstr why;
@@ -367,6 +369,8 @@ void runbook_step_free(struct step *s);
 void runbook_param_free(struct param *p);
 const struct param *runbook_find_param(const struct runbook *rb, const char *name);
 int runbook_find_step(const struct runbook *rb, const char *id);
+/* The file step s was written in: an included runbook's, or rb's own. */
+const char *runbook_step_file(const struct runbook *rb, const struct step *s);
 const char *step_action_name(enum step_action a);
 const char *param_type_name(enum param_type t);
 /* 0 sh or 1 bash (enum sh_dialect): the shell step s's commands run in. */

@@ -91,4 +91,15 @@ timeout 30 "$DRCONSOLE" run --yes --incident-dir "$SCRATCH/inc-noenv" "$SCRATCH/
     </dev/null >"$SCRATCH/noenv.out" 2>&1
 grep -q 'V=from-env W=own' "$SCRATCH/noenv.out" && pass "without the environment the included env holds" ||
 	{ fail "included env lost without an environment"; show "$SCRATCH/noenv.out"; }
+
+# An error found only once the include is expanded (its id clashes with
+# the includer's) is reported at the included file's FILE:LINE:COL.
+mkdir -p "$SCRATCH/clash"
+printf 'id: sub\ntitle: Sub\nsteps:\n  - id: one\n    title: One\n    confirm: no\n    run: echo one\n' >"$SCRATCH/clash/sub.yaml"
+printf 'id: top\ntitle: Top\nobjectives: { rto: 1h }\nsteps:\n  - id: sub-one\n    title: Mine\n    confirm: no\n    run: echo mine\n  - include: sub.yaml\n    as: sub\n' \
+	>"$SCRATCH/clash/top.yaml"
+(cd "$SCRATCH/clash" && "$DRCONSOLE" lint top.yaml) >"$SCRATCH/clash.out" 2>&1
+grep -q "^\./sub.yaml:4:5: error: duplicate step id 'sub-one' (first used at top.yaml:5)" "$SCRATCH/clash.out" &&
+	pass "an expanded step's error names the included file, and the first use its own" ||
+	{ fail "the clash is not reported at sub.yaml"; show "$SCRATCH/clash.out"; }
 finish
