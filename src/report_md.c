@@ -327,11 +327,8 @@ md_on_failure(struct strbuf *sb, json_t *h)
 		strbuf_adds(sb, "- On-failure command:");
 		md_command(sb, 2, jsonget_str(h, "command"));
 	}
-	if (jsonget_str(h, "output") != NULL) {
-		strbuf_adds(sb, "- On-failure output: ");
-		md_inline(sb, jsonget_str(h, "output"));
-		strbuf_addch(sb, '\n');
-	}
+	if (jsonget_str(h, "output") != NULL)
+		md_item(sb, "On-failure output", jsonget_str(h, "output"));
 }
 
 /* The details of one step that did not end well. */

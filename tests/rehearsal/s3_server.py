@@ -52,7 +52,9 @@ import re
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from portfile_server import serve
 from urllib.parse import parse_qs, unquote, urlsplit
 from xml.sax.saxutils import escape
 import xml.etree.ElementTree as ET
@@ -485,17 +487,7 @@ def main():
         Handler.regions[name] = region or "us-east-1"
     Handler.root = a.dir
     Handler.meta = a.dir.rstrip("/") + ".meta"
-    srv = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
-    srv.daemon_threads = True
-    tmp = a.port_file + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % srv.server_address[1])
-    os.replace(tmp, a.port_file)
-    try:
-        srv.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return serve(Handler, a.port_file, a.port)
 
 
 if __name__ == "__main__":

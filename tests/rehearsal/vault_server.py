@@ -23,7 +23,9 @@ import os
 import sys
 import tarfile
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from portfile_server import serve
 
 
 def snapshot_bytes(state):
@@ -86,17 +88,7 @@ def main():
     a = ap.parse_args()
     Handler.token_file = a.token_file
     Handler.state = os.urandom(a.state_bytes)
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
-    tmp = a.port_file + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % srv.server_address[1])
-    os.replace(tmp, a.port_file)
-    try:
-        srv.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return serve(Handler, a.port_file)
 
 
 if __name__ == "__main__":
